@@ -26,10 +26,20 @@ export interface KernelNode {
   readonly outputCount: number;
 }
 
+/** What the runtime lends a kernel while it runs: output buffers come from here so the runtime can reuse memory. */
+export interface RunContext {
+  /** A tensor of `dims` to write into. Contents are unspecified (may be a reused buffer): write every element. */
+  alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D>;
+}
+
 /** A kernel bound to one node: attributes are parsed once at session creation. */
 export interface KernelInstance {
-  /** Inputs in node order (null = omitted optional). Returns one tensor per declared output (null = omitted). */
-  run(inputs: readonly (Tensor | null)[]): (Tensor | null)[];
+  /**
+   * Inputs in node order (null = omitted optional). Returns one tensor per declared output (null = omitted).
+   * Never modifies an input. Outputs are allocated through `ctx.alloc`, or may be an input returned as is
+   * (Identity-like ops) or a view sharing an input's storage (Reshape-like ops).
+   */
+  run(inputs: readonly (Tensor | null)[], ctx: RunContext): (Tensor | null)[];
 }
 
 export interface KernelVariant {

@@ -5,3 +5,7 @@ export { KernelRegistry } from './registry.js';
 export type { ResolvePolicy } from './registry.js';
 export { KernelError, NoKernelError } from './errors.js';
 export type { KernelErrorContext } from './errors.js';
+export type { RunContext } from './contract.js';
+export { keyFor, SIGNATURES } from './keys.js';
+export type { SignatureFn } from './keys.js';
+export { freshRunContext } from './run-context.js';

@@ -103,6 +103,11 @@ export interface ExternalTensor extends TensorBase {
   readonly checksum?: string;
   /** Every external_data entry verbatim, in order, for lossless re-encoding. */
   readonly entries: readonly StringEntry[];
+  /**
+   * Absolute folder of the model this tensor was loaded from (not serialized). Reads resolve `location` against it
+   * and stay confined to it. Undefined for a model decoded from bytes without a base folder.
+   */
+  readonly baseDir?: string;
 }
 
 /** Bytes computed on demand (e.g. by a rewrite), not yet materialized. Same layout as InlineTensor.data. */

@@ -1,1 +1,1 @@
-export {};
+export { repoRoot, testdataPath } from './testdata.js';
