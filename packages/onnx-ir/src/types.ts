@@ -189,6 +189,12 @@ export interface Graph {
   /** GraphProto.quantization_annotation, verbatim. */
   readonly quantizationAnnotation?: readonly { readonly tensorName: string; readonly quantParameterTensorNames: readonly StringEntry[] }[];
   readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * Node-id watermark (not serialized): ids `n<k>` with k >= nextNodeId have never been used in this graph or its
+   * earlier versions. The editor sets it so a removed node's id is never handed to a new node. Absent on decoded
+   * graphs (the editor then starts past the largest `n<k>` id present).
+   */
+  readonly nextNodeId?: number;
 }
 
 export interface OpsetImport {
