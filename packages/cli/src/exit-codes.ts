@@ -1,0 +1,50 @@
+import { LowbitError } from '@lowbit/onnx-ir';
+
+/** The `lowbit` exit codes. */
+export const ExitCode = {
+  ok: 0,
+  /** Something failed while running (a kernel, I/O, a comparison that did not match). */
+  runtime: 1,
+  /** Bad arguments or unreadable data files. */
+  usage: 2,
+  /** The model is invalid or uses something Lowbit does not support. */
+  model: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Error codes that mean "the user's arguments or data are wrong". */
+const USAGE = new Set(['USAGE', 'DATA_FORMAT', 'QPARAMS', 'CALIBRATION', 'RECIPE', 'OPTIONS']);
+/** Error codes that mean "the model is invalid or unsupported". */
+const MODEL = new Set(['MODEL_FORMAT', 'EXTERNAL_DATA', 'NODE', 'NO_KERNEL', 'PRECONDITION', 'UNSUPPORTED', 'VERIFY']);
+
+/** A user-facing usage error raised by the CLI itself (bad flag values, missing files). */
+export class UsageError extends LowbitError<{ readonly option?: string; readonly expected?: string; readonly actual?: string }> {
+  constructor(message: string, context: { option?: string; expected?: string; actual?: string } = {}) {
+    super('USAGE', message, { context });
+  }
+}
+
+export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof LowbitError) {
+    const code = (err as LowbitError).code;
+    if (USAGE.has(code)) return ExitCode.usage;
+    if (MODEL.has(code)) return ExitCode.model;
+    if (code === 'PASS') return exitCodeFor((err as Error).cause);
+    return ExitCode.runtime;
+  }
+  const sys = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (sys === 'ENOENT' || sys === 'EISDIR' || sys === 'EACCES') return ExitCode.usage;
+  return ExitCode.runtime;
+}
+
+/** One line for the user: the message, plus the innermost cause when it adds something. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  let msg = err.message;
+  let c: unknown = err.cause;
+  for (let depth = 0; c instanceof Error && depth < 4; depth++) {
+    if (!msg.includes(c.message)) msg += `: ${c.message}`;
+    c = c.cause;
+  }
+  return msg.replace(/\s*\n\s*/g, ' ');
+}

@@ -1,0 +1,149 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode, describeError, exitCodeFor } from './exit-codes.js';
+import type { Io } from './io.js';
+
+const intArg = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
+  return n;
+};
+const floatArg = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number, got "${v}"`);
+  return n;
+};
+const listArg = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+const numListArg = (name: string) => (v: string): number[] => {
+  const parts = listArg(v).map(Number);
+  if (parts.length === 0 || parts.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError(`${name} must be comma-separated numbers, got "${v}"`);
+  return parts;
+};
+const sizeArg = (v: string): [number, number] => {
+  const m = /^(\d+)x(\d+)$/i.exec(v);
+  if (!m || Number(m[1]) === 0 || Number(m[2]) === 0) throw new InvalidArgumentError(`--resize must be WxH (e.g. 224x224), got "${v}"`);
+  return [Number(m[1]), Number(m[2])];
+};
+
+const QTYPES = ['uint8', 'int8', 'uint16', 'int16', 'uint4', 'int4', 'u8', 's8', 'u16', 's16', 'u4', 's4'];
+
+function dataOptions(cmd: Command): Command {
+  return cmd
+    .option('--resize <WxH>', 'image data: resize to W x H (default: the model input size)', sizeArg)
+    .option('--mean <a,b,c>', 'image/IDX data: per-channel mean of (pixel/255 - mean)/std', numListArg('--mean'))
+    .option('--std <a,b,c>', 'image/IDX data: per-channel std of (pixel/255 - mean)/std', numListArg('--std'))
+    .addOption(new Option('--layout <layout>', 'image data layout').choices(['nchw', 'nhwc']).default('nchw'));
+}
+
+/** Builds the `lowbit` program. Handlers are loaded on demand so `inspect` never loads the runtime. */
+export function buildProgram(io: Io): Command {
+  const program = new Command('lowbit')
+    .description('Quantize ONNX models and run them.')
+    .version(io.version, '-V, --version')
+    .option('--verbose', 'print stack traces and debug detail on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+
+  dataOptions(
+    program
+      .command('quantize')
+      .description('quantize a float ONNX model')
+      .argument('<input>', 'float ONNX model')
+      .requiredOption('-o, --output <path>', 'where to write the quantized model')
+      .addOption(new Option('--mode <mode>', 'quantization mode').choices(['dynamic', 'static', 'weight-only']).default('static'))
+      .addOption(new Option('--format <format>', 'static output form').choices(['qdq', 'qoperator']).default('qdq'))
+      .option('--calib <data>', 'calibration data: test-set folder, .npy/.npz, IDX file or image folder')
+      .option('--calib-count <n>', 'use at most N calibration samples', intArg('--calib-count'))
+      .addOption(new Option('--method <method>', 'calibration method').choices(['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd']).default('minmax'))
+      .option('--stats <file>', 'reuse calibration statistics saved by `lowbit calibrate`')
+      .option('--per-channel', 'per-channel weight scales')
+      .option('--reduce-range', '7-bit weights (exact and fast on AVX2 without VNNI)')
+      .addOption(new Option('--activation-type <type>', 'activation type').choices(QTYPES))
+      .addOption(new Option('--weight-type <type>', 'weight type').choices(QTYPES))
+      .option('--symmetric-activations', 'symmetric activation ranges')
+      .option('--symmetric-weights', 'symmetric weight ranges')
+      .option('--op-types <list>', 'only quantize these op types (comma-separated)', listArg)
+      .option('--exclude-nodes <list>', 'leave these nodes in float (comma-separated names)', listArg)
+      .option('--block-size <n>', 'weight-only block size (16..256)', intArg('--block-size'))
+      .addOption(new Option('--algorithm <alg>', 'weight-only algorithm').choices(['rtn', 'gptq']).default('rtn'))
+      .option('--recipe <file>', 'JSON recipe with quantization options (flags override it)')
+      .option('--json', 'print one JSON object instead of text'),
+  ).action(async (input: string, opts: Record<string, unknown>) => (await import('./commands/quantize.js')).quantizeCommand(io, input, opts));
+
+  program
+    .command('inspect')
+    .description('describe a model: opsets, inputs, ops, parameters, quantization, runtime support')
+    .argument('<model>', 'ONNX model')
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (model: string, opts: { json?: boolean }) => (await import('./commands/inspect.js')).inspectCommand(io, model, opts));
+
+  program
+    .command('run')
+    .description('run a model on input_N.pb / .npy files; write or compare outputs')
+    .argument('<model>', 'ONNX model')
+    .requiredOption('--inputs <dir>', 'folder with input_N.pb or .npy files (or a test_data_set folder)')
+    .option('--expect <dir>', 'compare with output_N.pb files; exit 1 on mismatch')
+    .option('-o, --output <dir>', 'write outputs as output_N.pb into this folder')
+    .option('--atol <a>', 'absolute tolerance', floatArg('--atol'), 1e-5)
+    .option('--rtol <r>', 'relative tolerance', floatArg('--rtol'), 1e-3)
+    .addOption(new Option('--backend <backend>', 'kernel backend').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/run.js')).runCommand(io, model, opts));
+
+  dataOptions(
+    program
+      .command('compare')
+      .description('compare a quantized model with its float original: SQNR, cosine, top-1 agreement, per layer')
+      .argument('<float>', 'float ONNX model')
+      .argument('<quantized>', 'quantized ONNX model')
+      .requiredOption('--calib <data>', 'data to run both models on')
+      .option('--calib-count <n>', 'use at most N samples', intArg('--calib-count'), 100)
+      .option('--svg <file>', 'write a per-layer SQNR plot')
+      .option('--json', 'print one JSON object instead of text'),
+  ).action(async (f: string, q: string, opts: Record<string, unknown>) => (await import('./commands/compare.js')).compareCommand(io, f, q, opts));
+
+  program
+    .command('bench')
+    .description('latency percentiles and throughput')
+    .argument('<model>', 'ONNX model')
+    .addOption(new Option('--backend <backend>', 'kernel backend').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
+    .option('--threads <n>', 'worker threads', intArg('--threads'))
+    .option('--iterations <n>', 'timed runs', intArg('--iterations'), 20)
+    .option('--warmup <n>', 'untimed runs first', intArg('--warmup'), 3)
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/bench.js')).benchCommand(io, model, opts));
+
+  dataOptions(
+    program
+      .command('calibrate')
+      .description('calibrate a model and save the statistics for `lowbit quantize --stats`')
+      .argument('<model>', 'float ONNX model')
+      .requiredOption('--calib <data>', 'calibration data')
+      .requiredOption('-o, --output <file>', 'statistics file to write')
+      .option('--calib-count <n>', 'use at most N samples', intArg('--calib-count'))
+      .addOption(new Option('--method <method>', 'calibration method').choices(['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd']).default('minmax'))
+      .option('--per-channel', 'per-channel statistics')
+      .option('--json', 'print one JSON object instead of text'),
+  ).action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/calibrate.js')).calibrateCommand(io, model, opts));
+
+  return program;
+}
+
+/** Runs the CLI: parses argv, runs the command, maps errors to exit codes and one-line messages. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const program = buildProgram(io);
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return io.exitCode ?? ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage; // commander already printed its one-line message
+    }
+    const code = exitCodeFor(err);
+    io.stderr(`lowbit: ${describeError(err)}\n`);
+    if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    return code;
+  }
+}
