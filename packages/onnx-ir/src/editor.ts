@@ -1,0 +1,484 @@
+/**
+ * The graph editor: the one way to change a Graph. `editGraph(g, e => ...)` runs the edits against a working copy
+ * and returns a new Graph that shares every node, tensor and subgraph it did not touch; `g` stays as it was.
+ * When the callback changes nothing, `g` itself comes back (passes rely on this for the identity rule).
+ *
+ * Nodes are addressed by id (or by any version of the Node object, which carries the id). Ids are stable across
+ * versions and never reused: new nodes get `n<k>` ids above the graph's `nextNodeId` watermark.
+ *
+ * Order: a new node is placed right after the last producer of what it reads (`addNode`), or where asked
+ * (`insertBefore`/`insertAfter`). If the edits leave the list out of topological order, the result is re-sorted
+ * with the stable sort of topo.ts (a cycle is a PreconditionError).
+ */
+import { PreconditionError } from './errors-pass.js';
+import { graphIndex, hasSubgraphs, subgraphsOf } from './graph-index.js';
+import { NameAllocator, nextNodeIdOf } from './names.js';
+import { renameNodeReads } from './rename.js';
+import { isTopologicallySorted, nodeLabel, topologicalOrder } from './topo.js';
+import type { Attr, Graph, Model, Node, NodeId, StringEntry, TensorRef, ValueInfo } from './types.js';
+
+/** What a new node is made of. `outputs` may be a count (fresh names) or omitted (one fresh output). */
+export interface NodeSpec {
+  readonly opType: string;
+  readonly domain?: string;
+  /** Node name; a fresh one derived from opType when omitted. */
+  readonly name?: string;
+  readonly inputs?: readonly (string | null)[];
+  readonly outputs?: readonly (string | null)[] | number;
+  readonly attributes?: readonly Attr[];
+  readonly overload?: string;
+  readonly docString?: string;
+  readonly metadataProps?: readonly StringEntry[];
+}
+
+/** A node given by id or by (any version of) the Node object. */
+export type NodeRef = Node | NodeId;
+
+/** Fields of a node that `updateNode` may change (never the id). */
+export type NodePatch = Partial<Omit<Node, 'id'>>;
+
+export interface ReplaceUsesOptions {
+  /** Nodes whose inputs are left alone (e.g. the new consumer of the old value). */
+  readonly except?: readonly NodeRef[];
+  /** Rename matching graph outputs too (default true). */
+  readonly graphOutputs?: boolean;
+}
+
+export interface GraphEditor {
+  /** The graph the edit started from. */
+  readonly original: Graph;
+  /** A name used nowhere in the graph (incl. subgraphs) and not handed out before in this edit. */
+  freshName(prefix: string): string;
+  /** The current version of a node. Throws PreconditionError when it is not (or no longer) in the graph. */
+  node(ref: NodeRef): Node;
+  has(ref: NodeRef): boolean;
+  /** Current nodes in current order. */
+  nodes(): readonly Node[];
+  /** The current node producing `value`, if a node does. */
+  producer(value: string): Node | undefined;
+  /** Current nodes reading `value` (as an input or through a subgraph capture), in current order. */
+  users(value: string): Node[];
+  /** True when `value` is a graph input, initializer, or node output now. */
+  isDefined(value: string): boolean;
+
+  addNode(spec: NodeSpec): Node;
+  insertBefore(ref: NodeRef, spec: NodeSpec): Node;
+  insertAfter(ref: NodeRef, spec: NodeSpec): Node;
+  removeNode(ref: NodeRef): void;
+  /** Replaces a node by a new one (new id) at the same position. */
+  replaceNode(ref: NodeRef, spec: NodeSpec): Node;
+  /** Changes fields of a node, keeping its id and position. */
+  updateNode(ref: NodeRef, patch: NodePatch): Node;
+  setInput(ref: NodeRef, index: number, value: string | null): Node;
+  setOutput(ref: NodeRef, index: number, value: string | null): Node;
+  /** Adds or replaces (by name) one attribute. */
+  setAttribute(ref: NodeRef, attr: Attr): Node;
+  removeAttribute(ref: NodeRef, name: string): Node;
+
+  /**
+   * Every read of `oldValue` becomes a read of `newValue`: node inputs, graph outputs (unless
+   * `graphOutputs: false`), and subgraphs that capture `oldValue` from this scope.
+   */
+  replaceAllUses(oldValue: string, newValue: string, options?: ReplaceUsesOptions): void;
+  /** `replaceAllUses` for many pairs at once. Chains (a->b, b->c) are not followed: rename targets are final. */
+  renameUses(map: ReadonlyMap<string, string>, options?: ReplaceUsesOptions): void;
+
+  addInitializer(t: TensorRef): void;
+  removeInitializer(name: string): void;
+  /** Swaps the initializer named `name` for `t` (same name). */
+  replaceInitializer(name: string, t: TensorRef): void;
+  addInput(v: ValueInfo, index?: number): void;
+  removeInput(name: string): void;
+  addOutput(v: ValueInfo, index?: number): void;
+  removeOutput(name: string): void;
+  /** Sets the type info of a value: the graph input/output entry if it is one, else the value_info entry. */
+  setValueInfo(v: ValueInfo): void;
+  removeValueInfo(name: string): void;
+  /** The current state as a Graph (not re-sorted). Useful to run `graphIndex` or `verifyModel` mid-edit. */
+  snapshot(): Graph;
+}
+
+/** Applies `edit` to a working copy of `graph` and returns the result (or `graph` itself if nothing changed). */
+export function editGraph(graph: Graph, edit: (e: GraphEditor) => void): Graph {
+  const e = new Editor(graph);
+  edit(e);
+  return e.commit();
+}
+
+/** `editGraph` on a model's main graph; the same Model object back when the graph did not change. */
+export function editModel(model: Model, edit: (e: GraphEditor) => void): Model {
+  const graph = editGraph(model.graph, edit);
+  return graph === model.graph ? model : { ...model, graph };
+}
+
+const isName = (v: string | null): v is string => v !== null && v !== '';
+
+class Editor implements GraphEditor {
+  readonly original: Graph;
+  #changed = false;
+  #order: NodeId[];
+  readonly #nodes = new Map<NodeId, Node>();
+  readonly #producers = new Map<string, NodeId>();
+  readonly #uses = new Map<string, Set<NodeId>>();
+  #inputs: ValueInfo[];
+  #outputs: ValueInfo[];
+  #inits: TensorRef[];
+  #valueInfo: ValueInfo[];
+  #names: NameAllocator | undefined;
+  #nextId: number;
+
+  constructor(g: Graph) {
+    this.original = g;
+    this.#order = g.nodes.map((n) => n.id);
+    for (const n of g.nodes) {
+      if (this.#nodes.has(n.id)) throw new PreconditionError(`graph "${g.name}" has two nodes with id "${n.id}"`, { where: 'editGraph', nodes: [nodeLabel(n)] });
+      this.#nodes.set(n.id, n);
+      this.#register(n);
+    }
+    this.#inputs = [...g.inputs];
+    this.#outputs = [...g.outputs];
+    this.#inits = [...g.initializers];
+    this.#valueInfo = [...g.valueInfo];
+    this.#nextId = nextNodeIdOf(g);
+  }
+
+  // ---- bookkeeping -------------------------------------------------------------------------------------------
+
+  #readsOf(n: Node): Set<string> {
+    const r = new Set<string>(n.inputs.filter(isName));
+    if (hasSubgraphs(n)) for (const sg of subgraphsOf(n)) for (const c of graphIndex(sg).outerReferences) r.add(c);
+    return r;
+  }
+
+  #register(n: Node): void {
+    for (const o of n.outputs) if (isName(o) && !this.#producers.has(o)) this.#producers.set(o, n.id);
+    for (const r of this.#readsOf(n)) {
+      let s = this.#uses.get(r);
+      if (s === undefined) this.#uses.set(r, (s = new Set()));
+      s.add(n.id);
+    }
+  }
+
+  #unregister(n: Node): void {
+    for (const o of n.outputs) if (isName(o) && this.#producers.get(o) === n.id) this.#producers.delete(o);
+    for (const r of this.#readsOf(n)) this.#uses.get(r)?.delete(n.id);
+  }
+
+  #put(next: Node): Node {
+    const prev = this.#nodes.get(next.id);
+    if (prev === next) return next;
+    if (prev !== undefined) this.#unregister(prev);
+    this.#nodes.set(next.id, next);
+    this.#register(next);
+    this.#changed = true;
+    return next;
+  }
+
+  #id(ref: NodeRef): NodeId {
+    return typeof ref === 'string' ? ref : ref.id;
+  }
+
+  #fail(op: string, message: string, extra: { nodes?: string[]; values?: string[] } = {}): never {
+    throw new PreconditionError(`editor.${op}: ${message} (graph "${this.original.name}")`, { where: `editor.${op}`, ...extra });
+  }
+
+  get #alloc(): NameAllocator {
+    if (this.#names === undefined) {
+      const a = NameAllocator.forGraph(this.original);
+      for (const n of this.#nodes.values()) {
+        if (n.name !== '') a.reserve(n.name);
+        for (const v of [...n.inputs, ...n.outputs]) if (isName(v)) a.reserve(v);
+      }
+      for (const v of [...this.#inputs, ...this.#outputs, ...this.#valueInfo, ...this.#inits]) a.reserve(v.name);
+      this.#names = a;
+    }
+    return this.#names;
+  }
+
+  // ---- queries -----------------------------------------------------------------------------------------------
+
+  freshName(prefix: string): string {
+    return this.#alloc.fresh(prefix);
+  }
+
+  node(ref: NodeRef): Node {
+    const id = this.#id(ref);
+    const n = this.#nodes.get(id);
+    if (n === undefined) this.#fail('node', `no node with id "${id}"${typeof ref === 'string' ? '' : ` ("${nodeLabel(ref)}")`}`);
+    return n;
+  }
+
+  has(ref: NodeRef): boolean {
+    return this.#nodes.has(this.#id(ref));
+  }
+
+  nodes(): readonly Node[] {
+    return this.#order.map((id) => this.#nodes.get(id)!);
+  }
+
+  producer(value: string): Node | undefined {
+    const id = this.#producers.get(value);
+    return id === undefined ? undefined : this.#nodes.get(id);
+  }
+
+  users(value: string): Node[] {
+    const s = this.#uses.get(value);
+    if (s === undefined || s.size === 0) return [];
+    return this.#order.filter((id) => s.has(id)).map((id) => this.#nodes.get(id)!);
+  }
+
+  isDefined(value: string): boolean {
+    return this.#producers.has(value) || this.#inputs.some((i) => i.name === value) || this.#inits.some((t) => t.name === value)
+      || this.original.sparseInitializers.some((s) => s.values.name === value);
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------------------------
+
+  #make(spec: NodeSpec, op: string): Node {
+    const a = this.#alloc;
+    const name = spec.name ?? a.fresh(spec.opType);
+    if (spec.name !== undefined && spec.name !== '') a.reserve(spec.name);
+    let outputs: (string | null)[];
+    if (spec.outputs === undefined) outputs = [a.fresh(`${name}_out`)];
+    else if (typeof spec.outputs === 'number') outputs = Array.from({ length: spec.outputs }, (_, i) => a.fresh(`${name}_out${i}`));
+    else outputs = [...spec.outputs];
+    for (const o of outputs) {
+      if (!isName(o)) continue;
+      if (this.isDefined(o)) this.#fail(op, `output "${o}" of new node "${name}" is already defined (values are assigned once)`, { values: [o] });
+      a.reserve(o);
+    }
+    for (const v of spec.inputs ?? []) if (isName(v)) a.reserve(v);
+    let id: NodeId;
+    do id = `n${this.#nextId++}`; while (this.#nodes.has(id));
+    const node: Node = {
+      id, name, opType: spec.opType, domain: spec.domain ?? '',
+      inputs: [...(spec.inputs ?? [])], outputs, attributes: [...(spec.attributes ?? [])],
+      ...(spec.overload !== undefined ? { overload: spec.overload } : {}),
+      ...(spec.docString !== undefined ? { docString: spec.docString } : {}),
+      ...(spec.metadataProps !== undefined ? { metadataProps: spec.metadataProps } : {}),
+    };
+    return node;
+  }
+
+  #insertAt(pos: number, node: Node): Node {
+    this.#order.splice(pos, 0, node.id);
+    this.#nodes.set(node.id, node);
+    this.#register(node);
+    this.#changed = true;
+    return node;
+  }
+
+  #pos(ref: NodeRef, op: string): number {
+    const id = this.#id(ref);
+    const p = this.#nodes.has(id) ? this.#order.indexOf(id) : -1;
+    if (p < 0) this.#fail(op, `no node with id "${id}"`, { nodes: [typeof ref === 'string' ? ref : nodeLabel(ref)] });
+    return p;
+  }
+
+  addNode(spec: NodeSpec): Node {
+    const node = this.#make(spec, 'addNode');
+    let pos = 0;
+    for (const r of this.#readsOf(node)) {
+      const p = this.#producers.get(r);
+      if (p !== undefined) pos = Math.max(pos, this.#order.indexOf(p) + 1);
+    }
+    return this.#insertAt(pos, node);
+  }
+
+  insertBefore(ref: NodeRef, spec: NodeSpec): Node {
+    const pos = this.#pos(ref, 'insertBefore');
+    return this.#insertAt(pos, this.#make(spec, 'insertBefore'));
+  }
+
+  insertAfter(ref: NodeRef, spec: NodeSpec): Node {
+    const pos = this.#pos(ref, 'insertAfter');
+    return this.#insertAt(pos + 1, this.#make(spec, 'insertAfter'));
+  }
+
+  removeNode(ref: NodeRef): void {
+    const pos = this.#pos(ref, 'removeNode');
+    const id = this.#order[pos];
+    this.#unregister(this.#nodes.get(id)!);
+    this.#nodes.delete(id);
+    this.#order.splice(pos, 1);
+    this.#changed = true;
+  }
+
+  replaceNode(ref: NodeRef, spec: NodeSpec): Node {
+    const pos = this.#pos(ref, 'replaceNode');
+    const id = this.#order[pos];
+    this.#unregister(this.#nodes.get(id)!);
+    this.#nodes.delete(id);
+    this.#order.splice(pos, 1);
+    this.#changed = true;
+    return this.#insertAt(pos, this.#make(spec, 'replaceNode'));
+  }
+
+  updateNode(ref: NodeRef, patch: NodePatch): Node {
+    const cur = this.node(ref);
+    const next: Node = { ...cur, ...patch, id: cur.id };
+    if (patch.outputs !== undefined) {
+      for (const o of patch.outputs) {
+        if (!isName(o) || cur.outputs.includes(o)) continue;
+        if (this.isDefined(o)) this.#fail('updateNode', `output "${o}" of node "${nodeLabel(cur)}" is already defined`, { values: [o], nodes: [nodeLabel(cur)] });
+        this.#alloc.reserve(o);
+      }
+    }
+    if (patch.name !== undefined && patch.name !== '') this.#alloc.reserve(patch.name);
+    if (patch.inputs !== undefined) for (const v of patch.inputs) if (isName(v)) this.#alloc.reserve(v);
+    return this.#put(next);
+  }
+
+  setInput(ref: NodeRef, index: number, value: string | null): Node {
+    const cur = this.node(ref);
+    if (!Number.isInteger(index) || index < 0) this.#fail('setInput', `input index ${index} is not a non-negative integer`, { nodes: [nodeLabel(cur)] });
+    if (cur.inputs[index] === value) return cur;
+    const inputs = [...cur.inputs];
+    while (inputs.length < index) inputs.push(null);
+    inputs[index] = value;
+    while (inputs.length > 0 && inputs[inputs.length - 1] === null) inputs.pop();
+    return this.updateNode(cur, { inputs });
+  }
+
+  setOutput(ref: NodeRef, index: number, value: string | null): Node {
+    const cur = this.node(ref);
+    if (!Number.isInteger(index) || index < 0) this.#fail('setOutput', `output index ${index} is not a non-negative integer`, { nodes: [nodeLabel(cur)] });
+    if (cur.outputs[index] === value) return cur;
+    const outputs = [...cur.outputs];
+    while (outputs.length < index) outputs.push(null);
+    outputs[index] = value;
+    return this.updateNode(cur, { outputs });
+  }
+
+  setAttribute(ref: NodeRef, attr: Attr): Node {
+    const cur = this.node(ref);
+    const i = cur.attributes.findIndex((a) => a.name === attr.name);
+    if (i >= 0 && cur.attributes[i] === attr) return cur;
+    const attributes = i >= 0 ? cur.attributes.map((a, j) => (j === i ? attr : a)) : [...cur.attributes, attr];
+    return this.updateNode(cur, { attributes });
+  }
+
+  removeAttribute(ref: NodeRef, name: string): Node {
+    const cur = this.node(ref);
+    if (!cur.attributes.some((a) => a.name === name)) return cur;
+    return this.updateNode(cur, { attributes: cur.attributes.filter((a) => a.name !== name) });
+  }
+
+  // ---- uses --------------------------------------------------------------------------------------------------
+
+  replaceAllUses(oldValue: string, newValue: string, options?: ReplaceUsesOptions): void {
+    this.renameUses(new Map([[oldValue, newValue]]), options);
+  }
+
+  renameUses(map: ReadonlyMap<string, string>, options: ReplaceUsesOptions = {}): void {
+    const m = new Map([...map].filter(([k, v]) => k !== v));
+    if (m.size === 0) return;
+    for (const v of m.values()) this.#alloc.reserve(v);
+    const except = new Set((options.except ?? []).map((r) => this.#id(r)));
+    const touched = new Set<NodeId>();
+    for (const k of m.keys()) for (const id of this.#uses.get(k) ?? []) if (!except.has(id)) touched.add(id);
+    for (const id of touched) this.#put(renameNodeReads(this.#nodes.get(id)!, m));
+    if (options.graphOutputs !== false && this.#outputs.some((o) => m.has(o.name))) {
+      this.#outputs = this.#outputs.map((o) => (m.has(o.name) ? { ...o, name: m.get(o.name)! } : o));
+      this.#changed = true;
+    }
+  }
+
+  // ---- initializers, inputs, outputs, value_info ---------------------------------------------------------------
+
+  addInitializer(t: TensorRef): void {
+    if (this.#inits.some((x) => x.name === t.name) || this.#producers.has(t.name)) {
+      this.#fail('addInitializer', `value "${t.name}" is already defined`, { values: [t.name] });
+    }
+    this.#alloc.reserve(t.name);
+    this.#inits.push(t);
+    this.#changed = true;
+  }
+
+  removeInitializer(name: string): void {
+    const i = this.#inits.findIndex((t) => t.name === name);
+    if (i < 0) this.#fail('removeInitializer', `no initializer "${name}"`, { values: [name] });
+    this.#inits.splice(i, 1);
+    this.#changed = true;
+  }
+
+  replaceInitializer(name: string, t: TensorRef): void {
+    const i = this.#inits.findIndex((x) => x.name === name);
+    if (i < 0) this.#fail('replaceInitializer', `no initializer "${name}"`, { values: [name] });
+    if (t.name !== name) this.#fail('replaceInitializer', `replacement is named "${t.name}", expected "${name}"`, { values: [name, t.name] });
+    if (this.#inits[i] === t) return;
+    this.#inits[i] = t;
+    this.#changed = true;
+  }
+
+  addInput(v: ValueInfo, index = this.#inputs.length): void {
+    if (this.#inputs.some((x) => x.name === v.name) || this.#producers.has(v.name)) {
+      this.#fail('addInput', `value "${v.name}" is already defined`, { values: [v.name] });
+    }
+    this.#alloc.reserve(v.name);
+    this.#inputs.splice(index, 0, v);
+    this.#changed = true;
+  }
+
+  removeInput(name: string): void {
+    const i = this.#inputs.findIndex((x) => x.name === name);
+    if (i < 0) this.#fail('removeInput', `no graph input "${name}"`, { values: [name] });
+    this.#inputs.splice(i, 1);
+    this.#changed = true;
+  }
+
+  addOutput(v: ValueInfo, index = this.#outputs.length): void {
+    this.#alloc.reserve(v.name);
+    this.#outputs.splice(index, 0, v);
+    this.#changed = true;
+  }
+
+  removeOutput(name: string): void {
+    const i = this.#outputs.findIndex((x) => x.name === name);
+    if (i < 0) this.#fail('removeOutput', `no graph output "${name}"`, { values: [name] });
+    this.#outputs.splice(i, 1);
+    this.#changed = true;
+  }
+
+  setValueInfo(v: ValueInfo): void {
+    this.#alloc.reserve(v.name);
+    const put = (list: ValueInfo[]): boolean => {
+      const i = list.findIndex((x) => x.name === v.name);
+      if (i < 0) return false;
+      if (list[i] !== v) { list[i] = v; this.#changed = true; }
+      return true;
+    };
+    const a = put(this.#inputs);
+    const b = put(this.#outputs);
+    if (a || b) return;
+    if (!put(this.#valueInfo)) { this.#valueInfo.push(v); this.#changed = true; }
+  }
+
+  removeValueInfo(name: string): void {
+    const before = this.#valueInfo.length;
+    this.#valueInfo = this.#valueInfo.filter((x) => x.name !== name);
+    if (this.#valueInfo.length !== before) this.#changed = true;
+  }
+
+  // ---- result ------------------------------------------------------------------------------------------------
+
+  snapshot(): Graph {
+    if (!this.#changed) return this.original;
+    return {
+      ...this.original,
+      inputs: [...this.#inputs],
+      outputs: [...this.#outputs],
+      initializers: [...this.#inits],
+      nodes: this.nodes(),
+      valueInfo: [...this.#valueInfo],
+      nextNodeId: Math.max(this.#nextId, nextNodeIdOf(this.original)),
+    };
+  }
+
+  commit(): Graph {
+    const g = this.snapshot();
+    if (g === this.original) return g;
+    if (isTopologicallySorted(g)) return g;
+    return { ...g, nodes: topologicalOrder(g) };
+  }
+}
