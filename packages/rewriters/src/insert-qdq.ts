@@ -1,0 +1,277 @@
+/**
+ * Pass `insert-qdq`: static quantization in QDQ form.
+ *
+ * - Compute ops (Conv, MatMul, Gemm): the activation input gets `QuantizeLinear -> DequantizeLinear` with parameters
+ *   from its calibrated range; a constant weight is quantized offline (per-tensor, or per-channel on axis 0 for Conv,
+ *   axis 1 for MatMul `[K,N]` and Gemm with transB=0, axis 0 for Gemm with transB=1) and read through a
+ *   `DequantizeLinear`; a constant 1-D bias becomes int32 with `scale_b[c] = fround(scale_x * scale_w[c])`, zero
+ *   point 0 (`b_q = saturate_int32(roundHalfEven(b / scale_b))`); the output is quantized too, after a Relu/Clip that is
+ *   its only consumer (so the Q sits where runtimes fuse Conv+Relu).
+ * - Shape/selection ops (Reshape, Transpose, MaxPool, Flatten, Squeeze, Unsqueeze, and Concat when all its inputs
+ *   share one set of parameters) whose data input is quantized run on the quantized tensor and share its parameters:
+ *   no Q/DQ pair around them.
+ * - Values already produced by DequantizeLinear are left alone, so the pass is idempotent.
+ *
+ * Every scale/zero point comes from `qp.ts` (i.e. @lowbit/qparams). Per-channel needs opset 13+ (run `opset-upgrade`).
+ */
+import { DataType } from '@lowbit/onnx-ir';
+import type { Model, Node } from '@lowbit/onnx-ir';
+import { intAttr, readInt } from './attrs.js';
+import { RewriteError } from './errors.js';
+import { GraphDraft } from './graph-draft.js';
+import { onnxOpset, withGraph } from './model-util.js';
+import { result, type RewritePass } from './pass-contract.js';
+import { Q_DATATYPE, quantizeWith, rangeQParams, weightQParams, type QParamSet, type QScheme, type QSpec, type QType } from './qp.js';
+import { isSelected, lookupRange, type NodeOverride, type NodeSelection, type TensorOverride, type TensorRange } from './quant-options.js';
+import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
+
+const PASS = 'insert-qdq';
+export const COMPUTE_OPS = ['Conv', 'MatMul', 'Gemm'] as const;
+export const SHARED_PARAM_OPS = ['Reshape', 'Transpose', 'MaxPool', 'Flatten', 'Squeeze', 'Unsqueeze', 'Concat'] as const;
+export const DEFAULT_STATIC_OPS: readonly string[] = [...COMPUTE_OPS, ...SHARED_PARAM_OPS];
+
+export interface InsertQdqOptions extends NodeSelection {
+  /** Calibrated ranges of the activation tensors (see `staticQuantTargets`). */
+  readonly ranges: ReadonlyMap<string, TensorRange> | Readonly<Record<string, TensorRange>>;
+  readonly activationType?: QType;
+  readonly weightType?: QType;
+  readonly activationScheme?: QScheme;
+  readonly weightScheme?: QScheme;
+  readonly perChannel?: boolean;
+  readonly reduceRange?: boolean;
+  readonly quantizeBias?: boolean;
+  readonly tensorOverrides?: Readonly<Record<string, TensorOverride>>;
+  readonly nodeOverrides?: Readonly<Record<string, NodeOverride>>;
+}
+
+interface ActQ {
+  readonly dtype: QType;
+  readonly scale: number;
+  readonly zeroPoint: number;
+  /** Set for values that share the parameters of their passthrough op's input. */
+  readonly root?: string;
+}
+
+/** Names of the activation tensors `insert-qdq` will need ranges for (graph inputs and intermediate values). */
+export function staticQuantTargets(m: Model, sel: NodeSelection = {}): string[] {
+  const d = new GraphDraft(m.graph);
+  const out = new Set<string>();
+  for (const n of d.nodes) {
+    if (!isSelected(sel, n, DEFAULT_STATIC_OPS) || !(COMPUTE_OPS as readonly string[]).includes(n.opType)) continue;
+    if (alreadyQuantized(d, n)) continue;
+    const x = n.inputs[0];
+    if (x && !d.constant(x)) out.add(x);
+    if (n.opType === 'MatMul' && n.inputs[1] && !d.constant(n.inputs[1])) out.add(n.inputs[1]);
+    const y = fusedOutput(d, n, sel);
+    if (y) out.add(y);
+  }
+  return [...out];
+}
+
+function alreadyQuantized(d: GraphDraft, n: Node): boolean {
+  return n.inputs.slice(0, 2).some((x) => x && d.producer(x)?.opType === 'DequantizeLinear');
+}
+
+/** The value whose quantization represents `n`'s output: after a sole Relu/Clip consumer when present. */
+function fusedOutput(d: GraphDraft, n: Node, sel: NodeSelection): string | undefined {
+  const y = n.outputs[0];
+  if (!y) return undefined;
+  const cons = d.consumers(y);
+  if (cons.length === 1 && !d.isGraphOutput(y) && (cons[0].opType === 'Relu' || cons[0].opType === 'Clip')) {
+    const c = cons[0];
+    const excluded = sel.excludeNodes !== undefined && (typeof sel.excludeNodes === 'function' ? sel.excludeNodes(c) : sel.excludeNodes.includes(c.name));
+    if (!excluded && c.outputs[0]) return c.outputs[0];
+  }
+  return y;
+}
+
+export function insertQdq(options: InsertQdqOptions): RewritePass {
+  return {
+    name: PASS,
+    run(m) {
+      const d = new GraphDraft(m.graph);
+      const opset = onnxOpset(m);
+      const act = new Map<string, ActQ>();
+      const weightCache = new Map<string, { name: string; set: QParamSet }>();
+      const baseAct: QSpec = { dtype: options.activationType ?? 'uint8', scheme: options.activationScheme ?? 'asymmetric', reduceRange: false };
+      const baseW: QSpec = { dtype: options.weightType ?? 'int8', scheme: options.weightScheme ?? 'symmetric', reduceRange: options.reduceRange ?? false };
+      if (opset < 10) throw new RewriteError({ pass: PASS, expected: 'opset >= 10 (QuantizeLinear)', actual: `opset ${opset}` }, 'run opset-upgrade first');
+      const wantAct = (name: string, node: Node, spec: QSpec, required: boolean): ActQ | undefined => {
+        const have = act.get(name);
+        if (have) return have;
+        const ov = options.tensorOverrides?.[name];
+        const dtype = ov?.dtype ?? spec.dtype;
+        if (ov?.scale !== undefined && ov.zeroPoint !== undefined) {
+          const q: ActQ = { dtype, scale: ov.scale, zeroPoint: ov.zeroPoint };
+          act.set(name, q);
+          return q;
+        }
+        const range = ov?.range ?? lookupRange(options.ranges, name);
+        if (!range) {
+          if (required) throw new RewriteError({ pass: PASS, nodeName: node.name, opType: node.opType, tensor: name }, 'no calibrated range for an input to quantize');
+          return undefined;
+        }
+        const p = rangeQParams(range, { dtype, scheme: ov?.scheme ?? spec.scheme, reduceRange: spec.reduceRange });
+        const q: ActQ = { dtype, scale: p.scale, zeroPoint: p.zeroPoint };
+        act.set(name, q);
+        return q;
+      };
+      const computeNodes: Node[] = [];
+      // 1. plan: which values are quantized with which parameters
+      for (const n of d.nodes) {
+        if (!isSelected(options, n, DEFAULT_STATIC_OPS)) continue;
+        const nov = options.nodeOverrides?.[n.name];
+        const aSpec: QSpec = { ...baseAct, dtype: nov?.activationType ?? baseAct.dtype, scheme: nov?.activationScheme ?? baseAct.scheme };
+        if ((COMPUTE_OPS as readonly string[]).includes(n.opType)) {
+          if (alreadyQuantized(d, n) || !n.inputs[0] || d.constant(n.inputs[0])) continue;
+          if (n.opType !== 'MatMul' && !d.constant(n.inputs[1])) continue;
+          wantAct(n.inputs[0], n, aSpec, true);
+          if (n.opType === 'MatMul' && n.inputs[1] && !d.constant(n.inputs[1])) wantAct(n.inputs[1], n, aSpec, true);
+          const y = fusedOutput(d, n, options);
+          if (y) wantAct(y, n, aSpec, false);
+          computeNodes.push(n);
+        } else {
+          const x = n.inputs[0];
+          const y = n.outputs[0];
+          if (!x || !y || n.outputs.slice(1).some((o) => o && d.consumers(o).length > 0)) continue;
+          if (n.opType === 'Concat') {
+            const qs = n.inputs.map((i) => (i ? act.get(i) : undefined));
+            const q0 = qs[0];
+            if (!q0 || !qs.every((q) => q && q.dtype === q0.dtype && q.scale === q0.scale && q.zeroPoint === q0.zeroPoint)) continue;
+            if (!act.has(y)) act.set(y, { ...q0, root: rootOf(act, x) });
+            continue;
+          }
+          const q = act.get(x);
+          if (q && !act.has(y)) act.set(y, { ...q, root: rootOf(act, x) });
+        }
+      }
+      if (act.size === 0 && computeNodes.length === 0) return result(m, m);
+      // 2. emit activation Q/DQ
+      const qName = new Map<string, string>(); // float value -> its quantized value
+      const params = new Map<string, { scale: string; zp: string }>();
+      const paramsFor = (root: string, q: ActQ): { scale: string; zp: string } => {
+        let p = params.get(root);
+        if (!p) {
+          p = {
+            scale: d.addInit(floatTensor(d.fresh(`${root}_scale`), [], [q.scale])),
+            zp: d.addInit(makeTensor(d.fresh(`${root}_zero_point`), Q_DATATYPE[q.dtype], [], [q.zeroPoint])),
+          };
+          params.set(root, p);
+        }
+        return p;
+      };
+      const derivedOps = new Set<string>(); // node ids that consume quantized values directly
+      for (const n of d.nodes) {
+        const y = n.outputs[0];
+        const q = y ? act.get(y) : undefined;
+        if (q?.root !== undefined && (SHARED_PARAM_OPS as readonly string[]).includes(n.opType)) derivedOps.add(n.id);
+      }
+      for (const [name, q] of act) {
+        if (q.root !== undefined) continue;
+        const p = paramsFor(name, q);
+        const qn = d.fresh(`${name}_quantized`);
+        d.addNode({ opType: 'QuantizeLinear', inputs: [name, p.scale, p.zp], outputs: [qn], name: `${name}_QuantizeLinear` });
+        qName.set(name, qn);
+      }
+      for (const n of [...d.nodes]) {
+        if (!derivedOps.has(n.id)) continue;
+        const y = n.outputs[0]!;
+        const q = act.get(y)!;
+        const p = paramsFor(q.root!, q);
+        const yq = d.fresh(`${y}_quantized`);
+        d.replaceNode(n, { ...n, outputs: [yq, ...n.outputs.slice(1)] });
+        d.addNode({ opType: 'DequantizeLinear', inputs: [yq, p.scale, p.zp], outputs: [y], name: `${y}_DequantizeLinear` });
+        qName.set(y, yq);
+      }
+      // each non-derived quantized value gets a DQ; consumers read the DQ output (or the Q output if they are derived)
+      for (const [name, q] of act) {
+        if (q.root !== undefined) continue;
+        const p = paramsFor(name, q);
+        const dq = d.fresh(`${name}_dequantized`);
+        d.addNode({ opType: 'DequantizeLinear', inputs: [qName.get(name)!, p.scale, p.zp], outputs: [dq], name: `${name}_DequantizeLinear` });
+        for (const c of d.consumers(name)) {
+          if (c.opType === 'QuantizeLinear' && c.inputs[0] === name && c.outputs[0] === qName.get(name)) continue;
+          const derived = derivedOps.has(c.id);
+          const cur = d.nodes.find((x) => x.id === c.id)!;
+          const direct = derived && (cur.opType === 'Concat');
+          d.replaceNode(cur, { ...cur, inputs: cur.inputs.map((i, k) => (i !== name ? i : derived && (k === 0 || direct) ? qName.get(name)! : dq)) });
+        }
+      }
+      // derived values consumed by further derived ops read the quantized form
+      for (const n of [...d.nodes]) {
+        if (!derivedOps.has(n.id)) continue;
+        const cur = n;
+        const inputs = cur.inputs.map((i, k) => (i && (k === 0 || cur.opType === 'Concat') && qName.has(i) && act.get(i)?.root !== undefined ? qName.get(i)! : i));
+        if (inputs.some((v, k) => v !== cur.inputs[k])) d.replaceNode(cur, { ...cur, inputs });
+      }
+      // 3. weights and biases
+      for (const orig of computeNodes) {
+        const n = d.nodes.find((x) => x.id === orig.id)!;
+        const nov = options.nodeOverrides?.[n.name];
+        const wSpec: QSpec = { ...baseW, dtype: nov?.weightType ?? baseW.dtype, scheme: nov?.weightScheme ?? baseW.scheme };
+        const wName = orig.inputs[1];
+        const w = d.constant(wName);
+        if (!wName || !w) continue;
+        const ov = options.tensorOverrides?.[wName];
+        const perChannel = ov?.granularity !== undefined ? ov.granularity === 'per-channel' : nov?.perChannel ?? options.perChannel ?? false;
+        const axis = perChannel ? ov?.axis ?? weightAxis(n, w.dims.length) : undefined;
+        if (axis !== undefined && opset < 13) {
+          throw new RewriteError({ pass: PASS, nodeName: n.name, opType: n.opType, inputIndex: 1, expected: 'opset >= 13 for per-channel', actual: `opset ${opset}` }, 'run opset-upgrade first');
+        }
+        const spec: QSpec = { ...wSpec, dtype: ov?.dtype ?? wSpec.dtype, scheme: ov?.scheme ?? wSpec.scheme };
+        const key = `${wName}|${axis}|${spec.dtype}|${spec.scheme}`;
+        let cached = weightCache.get(key);
+        if (!cached) {
+          const values = tensorFloats(w, PASS);
+          const set: QParamSet = ov?.scale !== undefined && ov.zeroPoint !== undefined
+            ? { scales: Float32Array.of(ov.scale), zeroPoints: Int32Array.of(ov.zeroPoint), dims: [] }
+            : weightQParams(values, w.dims, spec, axis);
+          const ints = quantizeWith(values, w.dims, set, spec.dtype, set.dims.length ? axis : undefined);
+          const wq = d.addInit(makeTensor(d.fresh(`${wName}_quantized`), Q_DATATYPE[spec.dtype], w.dims, ints));
+          const ws = d.addInit(floatTensor(d.fresh(`${wName}_scale`), set.dims, set.scales));
+          const wz = d.addInit(makeTensor(d.fresh(`${wName}_zero_point`), Q_DATATYPE[spec.dtype], set.dims, set.zeroPoints));
+          const out = d.fresh(`${wName}_dequantized`);
+          d.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: set.dims.length ? [intAttr('axis', axis!)] : [], name: `${wName}_DequantizeLinear` });
+          cached = { name: out, set };
+          weightCache.set(key, cached);
+        }
+        let cur = d.setInput(n, 1, cached.name);
+        // bias
+        const bName = orig.inputs[2];
+        const b = d.constant(bName);
+        const xq = act.get(orig.inputs[0]!);
+        if ((options.quantizeBias ?? true) && bName && b && b.dims.length === 1 && b.dtype === DataType.FLOAT && xq) {
+          const bv = tensorFloats(b, PASS);
+          const c = bv.length;
+          const set = cached.set;
+          if (set.scales.length !== 1 && set.scales.length !== c) continue;
+          const scales = new Float32Array(set.scales.length);
+          for (let i = 0; i < scales.length; i++) scales[i] = Math.fround(xq.scale * set.scales[i]);
+          const bset: QParamSet = { scales, zeroPoints: new Int32Array(scales.length), dims: set.dims.length ? [c] : [] };
+          const ints = quantizeWith(bv, b.dims, bset, 'int32', bset.dims.length ? 0 : undefined);
+          const bq = d.addInit(makeTensor(d.fresh(`${bName}_quantized`), DataType.INT32, b.dims, ints));
+          const bs = d.addInit(floatTensor(d.fresh(`${bName}_scale`), bset.dims, scales));
+          const bz = d.addInit(makeTensor(d.fresh(`${bName}_zero_point`), DataType.INT32, bset.dims, bset.zeroPoints));
+          const out = d.fresh(`${bName}_dequantized`);
+          d.addNode({ opType: 'DequantizeLinear', inputs: [bq, bs, bz], outputs: [out], attributes: bset.dims.length ? [intAttr('axis', 0)] : [], name: `${bName}_DequantizeLinear` });
+          cur = d.setInput(cur, 2, out);
+        }
+      }
+      d.removeDeadNodes();
+      d.pruneInits();
+      return result(m, withGraph(m, d.build()));
+    },
+  };
+}
+
+function rootOf(act: Map<string, ActQ>, name: string): string {
+  const q = act.get(name);
+  return q?.root ?? name;
+}
+
+/** The per-channel axis of a compute op's weight: Conv 0, MatMul last, Gemm 0 when transB else 1. */
+export function weightAxis(n: Node, rank: number): number {
+  if (n.opType === 'Conv') return 0;
+  if (n.opType === 'Gemm') return readInt(n, 'transB', 0) ? 0 : 1;
+  return rank - 1;
+}

@@ -1,0 +1,100 @@
+/**
+ * Reading and writing initializer values in the raw_data layout of the IR (little-endian, int4/uint4 packed two per
+ * byte, low nibble first). Only the dtypes the rewriters touch are handled; anything else is a RewriteError.
+ */
+import { DataType } from '@lowbit/onnx-ir';
+import type { InlineTensor, TensorRef } from '@lowbit/onnx-ir';
+import { RewriteError } from './errors.js';
+
+/** The bytes of a tensor that can be read synchronously (inline, or lazy with a synchronous compute). */
+export function tensorBytes(t: TensorRef, pass = 'tensor-data'): Uint8Array {
+  if (t.kind === 'inline') return t.data;
+  if (t.kind === 'lazy') {
+    const b = t.compute();
+    if (b instanceof Uint8Array) return b;
+  }
+  throw new RewriteError({ pass, tensor: t.name }, `tensor bytes are not available synchronously (${t.kind}); load external data first`);
+}
+
+/** Number of elements of `dims`. */
+export function numel(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Values of a float32/float64/int32/int64/int8/uint8 tensor as float64 numbers (int64 converted with Number()). */
+export function tensorNumbers(t: TensorRef, pass = 'tensor-data'): Float64Array {
+  const b = tensorBytes(t, pass);
+  const n = numel(t.dims);
+  const out = new Float64Array(n);
+  const dv = view(b);
+  switch (t.dtype) {
+    case DataType.FLOAT: for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, true); break;
+    case DataType.DOUBLE: for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, true); break;
+    case DataType.INT32: for (let i = 0; i < n; i++) out[i] = dv.getInt32(4 * i, true); break;
+    case DataType.INT64: for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(8 * i, true)); break;
+    case DataType.INT8: for (let i = 0; i < n; i++) out[i] = dv.getInt8(i); break;
+    case DataType.UINT8: for (let i = 0; i < n; i++) out[i] = dv.getUint8(i); break;
+    case DataType.INT16: for (let i = 0; i < n; i++) out[i] = dv.getInt16(2 * i, true); break;
+    case DataType.UINT16: for (let i = 0; i < n; i++) out[i] = dv.getUint16(2 * i, true); break;
+    case DataType.INT4: for (let i = 0; i < n; i++) { const v = (b[i >> 1] >> ((i & 1) * 4)) & 15; out[i] = v >= 8 ? v - 16 : v; } break;
+    case DataType.UINT4: for (let i = 0; i < n; i++) out[i] = (b[i >> 1] >> ((i & 1) * 4)) & 15; break;
+    default:
+      throw new RewriteError({ pass, tensor: t.name, actual: String(t.dtype) }, 'unsupported initializer dtype', undefined);
+  }
+  return out;
+}
+
+/** float32 values of a tensor (float32 exact; other numeric dtypes converted). */
+export function tensorFloats(t: TensorRef, pass = 'tensor-data'): Float32Array {
+  if (t.dtype === DataType.FLOAT) {
+    const b = tensorBytes(t, pass);
+    const out = new Float32Array(numel(t.dims));
+    new Uint8Array(out.buffer).set(b.subarray(0, out.length * 4));
+    return out;
+  }
+  return Float32Array.from(tensorNumbers(t, pass));
+}
+
+/** Encode integer/float values (already in range for `dtype`) into raw_data bytes. */
+export function encodeValues(dtype: DataType, values: ArrayLike<number>): Uint8Array {
+  const n = values.length;
+  switch (dtype) {
+    case DataType.FLOAT: { const a = Float32Array.from(values); return new Uint8Array(a.buffer); }
+    case DataType.DOUBLE: { const a = Float64Array.from(values); return new Uint8Array(a.buffer); }
+    case DataType.INT32: { const a = Int32Array.from(values); return new Uint8Array(a.buffer); }
+    case DataType.INT64: { const a = new BigInt64Array(n); for (let i = 0; i < n; i++) a[i] = BigInt(values[i]); return new Uint8Array(a.buffer); }
+    case DataType.INT8: { const a = Int8Array.from(values); return new Uint8Array(a.buffer); }
+    case DataType.UINT8: return Uint8Array.from(values);
+    case DataType.INT16: { const a = Int16Array.from(values); return new Uint8Array(a.buffer); }
+    case DataType.UINT16: { const a = Uint16Array.from(values); return new Uint8Array(a.buffer); }
+    case DataType.INT4:
+    case DataType.UINT4: {
+      const out = new Uint8Array((n + 1) >> 1);
+      for (let i = 0; i < n; i++) out[i >> 1] |= (values[i] & 15) << ((i & 1) * 4);
+      return out;
+    }
+    default:
+      throw new RewriteError({ pass: 'tensor-data', actual: String(dtype) }, 'cannot encode dtype');
+  }
+}
+
+/** A new inline tensor (raw encoding) from values. */
+export function makeTensor(name: string, dtype: DataType, dims: readonly number[], values: ArrayLike<number>): InlineTensor {
+  return { kind: 'inline', name, dtype, dims: [...dims], data: encodeValues(dtype, values), encoding: 'raw' };
+}
+
+/** A scalar or 1-D float32 tensor. */
+export function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): InlineTensor {
+  return makeTensor(name, DataType.FLOAT, dims, values);
+}
+
+/** The same tensor under another name (bytes shared, not copied). */
+export function renameTensor(t: TensorRef, name: string): TensorRef {
+  return { ...t, name };
+}
