@@ -5,11 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KernelNode } from '../contract.js';
+import type { AttrValue, KernelNode } from '../contract.js';
 import { keyFor } from '../keys.js';
 import type { KernelRegistry } from '../registry.js';
 import { freshRunContext } from '../run-context.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { toNumbers } from '../ops/util/values.js';
 import { readModelFile, readTensorFile, UnsupportedCaseError, type CaseModel } from './onnx-case.js';
 
@@ -43,9 +43,7 @@ export function runModel(model: CaseModel, inputs: readonly Tensor[], registry: 
   });
   for (const n of model.nodes) {
     if (n.opType === 'Constant' && n.domain === '') {
-      const v = n.attrs.get('value');
-      if (!v || typeof v !== 'object' || !('dtype' in v)) throw new UnsupportedCaseError('Constant without a tensor value');
-      values.set(n.outputs[0], v as Tensor);
+      values.set(n.outputs[0], constantValue(n.attrs));
       continue;
     }
     const ins = n.inputs.map((name) => (name === '' ? null : values.get(name) ?? null));
@@ -79,6 +77,19 @@ export function runModel(model: CaseModel, inputs: readonly Tensor[], registry: 
     if (!t) throw new Error(`output "${name}" was not produced`);
     return t;
   });
+}
+
+function constantValue(attrs: ReadonlyMap<string, AttrValue>): Tensor {
+  const v = attrs.get('value');
+  if (v instanceof Tensor) return v;
+  const one = (name: string) => attrs.get(name);
+  if (typeof one('value_float') === 'number') return new Tensor('float32', [one('value_float') as number], []);
+  if (one('value_floats')) return new Tensor('float32', one('value_floats') as number[]);
+  if (one('value_int') !== undefined) return new Tensor('int64', [BigInt(one('value_int') as number)], []);
+  if (one('value_ints')) return new Tensor('int64', (one('value_ints') as number[]).map((x) => BigInt(x)));
+  if (typeof one('value_string') === 'string') return new Tensor('string', [one('value_string') as string], []);
+  if (one('value_strings')) return new Tensor('string', one('value_strings') as string[]);
+  throw new UnsupportedCaseError('Constant without a supported value attribute');
 }
 
 /** First mismatch between `actual` and `expected`, or undefined when they agree. */

@@ -7,7 +7,7 @@
  * - `fn` (float8e4m3fn): no infinities, NaN = S.1111.111. Overflow and +-Inf -> NaN, or +-max when `saturate`.
  * - `fnuz` (float8e4m3fnuz, float8e5m2fnuz): no infinities, no -0, NaN = 0x80. Overflow/Inf -> NaN, or +-max when `saturate`.
  * - `e8m0`: exponent only, 2^(e-127), 0xFF = NaN.
- * - `fp4` (float4e2m1): no NaN/Inf, always saturates; NaN encodes as 0b0111 (ONNX's choice is max).
+ * - `fp4` (float4e2m1): no NaN/Inf, always saturates; NaN encodes as 0b1000 (-0), as the ONNX reference does.
  *
  * Example: float8e4m3fn encodes 0.3 -> 0x33 (0.3125 = 1.25 * 2^-2) ; 500 -> 0x7E (448) with saturate, 0x7F (NaN) without.
  */
@@ -41,7 +41,7 @@ function nanBits(f: MiniFloat): number {
   const signShift = f.ebits + f.mbits;
   if (f.kind === 'fnuz') return 1 << signShift;
   if (f.kind === 'fn') return (1 << signShift) - 1;
-  if (f.kind === 'fp4') return (1 << signShift) - 1;
+  if (f.kind === 'fp4') return 1 << signShift;
   return (((1 << f.ebits) - 1) << f.mbits) | (1 << (f.mbits - 1));
 }
 
