@@ -5,3 +5,28 @@ export type {
   Attr, AttrType, Dim, ExternalTensor, FunctionDef, Graph, InlineTensor, LazyTensor, Model, Node, NodeId, OpsetImport,
   SparseTensor, StringEntry, TensorRef, TypeInfo, ValueInfo,
 } from './types.js';
+
+// ---- graph API: editor, index, order, verification, passes (graph helper) ----
+export { editGraph, editModel } from './editor.js';
+export type { GraphEditor, NodePatch, NodeRef, NodeSpec, ReplaceUsesOptions } from './editor.js';
+export { NameAllocator, collectNames } from './names.js';
+export { graphIndex, hasSubgraphs, subgraphsOf } from './graph-index.js';
+export type { GraphIndex, Producer, Use } from './graph-index.js';
+export { firstOutOfOrder, isTopologicallySorted, nodeLabel, topologicalOrder, topologicalSort } from './topo.js';
+export { KNOWN_OPSETS, MAX_KNOWN_IR_VERSION, minIrVersionForOpset, normalizeDomain, verifyErrors, verifyModel } from './verify.js';
+export type { Diagnostic, Severity } from './verify.js';
+export { createPassContext, resultOf, unchanged } from './pass.js';
+export type { LogLevel, Pass, PassContext, PassContextInit, PassLogEntry, PassResult } from './pass.js';
+export { PassManager } from './pass-manager.js';
+export type { PassManagerOptions, PassManagerResult, PassTiming } from './pass-manager.js';
+export { deadCodeElimination, eliminateDeadCode } from './passes/dead-code-elimination.js';
+export { eliminateIdentities, identityElimination } from './passes/identity-elimination.js';
+export { topologicalSortPass } from './passes/topological-sort.js';
+export { mapSubgraphs } from './passes/map-subgraphs.js';
+export { renameOuterReferences, renameNodeReads } from './rename.js';
+export {
+  attrBigInt, attrFloat, attrFloats, attrGraph, attrInt, attrInts, attrString, attrStrings, attrTensor, floatAttr,
+  floatsAttr, getAttr, graphAttr, hasAttr, intAttr, intsAttr, stringAttr, stringsAttr, tensorAttr,
+} from './attrs.js';
+export { NodeError, PassAbortedError, PassError, PostconditionError, PreconditionError } from './errors-pass.js';
+export type { NodeErrorContext, PassErrorContext, PostconditionContext, PreconditionContext } from './errors-pass.js';
