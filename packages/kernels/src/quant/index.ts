@@ -1,0 +1,13 @@
+import type { KernelVariant } from '../contract.js';
+import { CONV_INTEGER_KERNELS } from './conv-integer.js';
+import { MATMUL_INTEGER_KERNELS } from './matmul-integer.js';
+import { QLINEAR_CONV_KERNELS } from './qlinear-conv.js';
+import { QLINEAR_MATMUL_KERNELS } from './qlinear-matmul.js';
+
+/** Every scalar reference variant of the integer and quantization ops. */
+export const QUANT_KERNELS: KernelVariant[] = [
+  ...MATMUL_INTEGER_KERNELS,
+  ...CONV_INTEGER_KERNELS,
+  ...QLINEAR_MATMUL_KERNELS,
+  ...QLINEAR_CONV_KERNELS,
+];
