@@ -9,3 +9,5 @@ export type { RunContext } from './contract.js';
 export { keyFor, SIGNATURES } from './keys.js';
 export type { SignatureFn } from './keys.js';
 export { freshRunContext } from './run-context.js';
+export { createReferenceRegistry, referenceKernels } from './reference.js';
+export { requantize, requantMultiplier } from './quant/requantize.js';
