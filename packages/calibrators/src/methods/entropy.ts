@@ -1,0 +1,99 @@
+import { CalibrationError } from '../core/errors.js';
+import { finalizeRange } from '../core/finalize.js';
+import { baseSpec, positiveInt, prepassRange } from '../core/spec.js';
+import type { Calibrator, PrepassRange, RangeSpec } from '../core/types.js';
+import { edge, histogramCalibrator, type HistogramSpecBase, type HistogramState } from './histogram.js';
+import { windowKL } from './kl-threshold.js';
+
+export type EntropyHistogram = 'abs' | 'signed';
+
+export interface EntropySpec extends RangeSpec {
+  /** Per-channel `[min, max]` of a min-max first pass (fixes the bin edges). */
+  readonly range: PrepassRange;
+  /** Histogram bins; default 2048 (TensorRT). */
+  readonly bins?: number;
+  /** Quantized levels the candidate distribution is merged into; default 128 (TensorRT). */
+  readonly levels?: number;
+  /**
+   * `abs` (default, TensorRT): a histogram of `|x|` over `[0, amax]`, candidate windows `[0, i)` for
+   * `i = levels..bins`, range `[-edge(i), edge(i)]`.
+   * `signed` (onnxruntime's `EntropyCalibrater`): a histogram of `x` over `[-amax, amax]`, windows centred on the
+   * zero bin `z = floor(bins / 2)`: `[z - i, min(z + i + 1, bins))` for `i = floor(levels / 2)..z`, range
+   * `[edge(z - i), edge(end)]`.
+   */
+  readonly histogram?: EntropyHistogram;
+}
+
+export interface EntropyResolvedSpec extends HistogramSpecBase {
+  readonly levels: number;
+  readonly histogram: EntropyHistogram;
+}
+
+export type EntropyState = HistogramState<EntropyResolvedSpec>;
+
+/** Named settings: TensorRT's 2048 bins / 128 levels on `|x|`, onnxruntime's default 128 bins / 128 levels signed. */
+export const entropyPresets = {
+  tensorrt: { bins: 2048, levels: 128, histogram: 'abs' },
+  onnxruntime: { bins: 128, levels: 128, histogram: 'signed' },
+} as const satisfies Record<string, Pick<EntropySpec, 'bins' | 'levels' | 'histogram'>>;
+
+const KIND = 'entropy';
+
+/**
+ * Entropy (KL-divergence) calibration: among the candidate clipping windows (see `EntropySpec.histogram`), pick
+ * the one whose requantized histogram diverges least from the clipped reference (`windowKL`); ties go to the
+ * narrowest window; if every candidate is infinite the full histogram range is used. Empty histogram: `[0, 0]`.
+ */
+export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrator<EntropyResolvedSpec, EntropySpec>({
+  kind: KIND,
+  resolve(spec) {
+    const bins = positiveInt(KIND, 'bins', spec?.bins, 2048);
+    const levels = positiveInt(KIND, 'levels', spec?.levels, 128);
+    const histogram = spec?.histogram ?? 'abs';
+    if (histogram !== 'abs' && histogram !== 'signed') {
+      throw new CalibrationError(`${KIND}: histogram must be "abs" or "signed", got ${String(histogram)}`, { kind: KIND, actual: String(histogram) });
+    }
+    const minBins = levels;
+    if (bins < minBins) throw new CalibrationError(`${KIND}: bins (${bins}) must be at least ${minBins} for ${levels} levels`, { kind: KIND, actual: String(bins) });
+    return { ...baseSpec(KIND, spec), bins, range: prepassRange(KIND, spec?.range), levels, histogram };
+  },
+  layout(sp, c) {
+    const a = Math.max(Math.abs(sp.range.min[c]), Math.abs(sp.range.max[c]));
+    return sp.histogram === 'abs' ? { lo: 0, hi: a, abs: true } : { lo: -a, hi: a, abs: false };
+  },
+  channelRange(sp, counts, g) {
+    const B = sp.bins;
+    const L = sp.levels;
+    let any = false;
+    for (let k = 0; k < B && !any; k++) any = counts[k] > 0;
+    if (!any) return [Infinity, -Infinity];
+    let best = Infinity;
+    if (sp.histogram === 'abs') {
+      let bestI = B;
+      for (let i = L; i <= B; i++) {
+        const kl = windowKL(counts, 0, i, L);
+        if (kl < best) {
+          best = kl;
+          bestI = i;
+        }
+      }
+      const t = edge(g, B, bestI);
+      return [-t, t];
+    }
+    const z = Math.floor(B / 2);
+    let bestS = 0;
+    let bestE = B;
+    for (let i = Math.floor(L / 2); i <= z; i++) {
+      const s = z - i;
+      const e = Math.min(z + i + 1, B);
+      const kl = windowKL(counts, s, e, L);
+      if (kl < best) {
+        best = kl;
+        bestS = s;
+        bestE = e;
+      }
+    }
+    return [edge(g, B, bestS), edge(g, B, bestE)];
+  },
+  finish: (sp, lo, hi) => finalizeRange(sp, lo, hi),
+});

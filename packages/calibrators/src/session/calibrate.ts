@@ -1,0 +1,85 @@
+import { CalibrationError } from '../core/errors.js';
+import type { Calibrator, Range, RangeSpec } from '../core/types.js';
+import { minMax } from '../methods/min-max.js';
+import { CalibrationSession } from './calibration-session.js';
+import type { CalibrationData, ObservableModel } from './model.js';
+import type { CalibrationTarget } from './observe-batch.js';
+import { WorkerPool, type ShardOptions } from './sharded.js';
+
+/** A target of `calibrate`: like `CalibrationTarget`, plus the two-pass switch. */
+export interface CalibrationPlanTarget<S = any, Spec = any> {
+  readonly tensor: string;
+  readonly calibrator: Calibrator<S, Spec>;
+  /** The spec; with `prepass`, everything except `range`. */
+  readonly spec?: Spec | Omit<Spec, 'range'>;
+  /**
+   * Two-pass protocol for histogram methods (percentile, entropy, MSE): first a min-max pass over the same data
+   * (same `axis` as the spec, no zero-widening, no symmetry), then `spec.range = { min, max }` of that pass fixes
+   * the bin edges and the second pass fills the histograms. Requires re-readable data (see `CalibrationData`).
+   */
+  readonly prepass?: boolean;
+}
+
+export interface CalibrateOptions {
+  readonly data: CalibrationData;
+  readonly targets: readonly CalibrationPlanTarget[];
+  /** Run in this thread with this model... */
+  readonly model?: ObservableModel;
+  /** ...or shard over worker threads (each builds its own model from `shard.workerModule`). */
+  readonly shard?: ShardOptions;
+  readonly signal?: AbortSignal;
+}
+
+export interface CalibrationResult {
+  readonly ranges: Map<string, Range>;
+  /** Encoded final states (resume or merge them with states from other machines). */
+  readonly states: Map<string, Uint8Array>;
+  /** Batches read in the final pass. */
+  readonly batches: number;
+}
+
+/**
+ * Calibrates the targets over `data`, in this thread (`model`) or sharded over workers (`shard`); both give
+ * identical states because shards are contiguous runs of batches merged in order and every method is a monoid.
+ * Runs a min-max first pass when any target asks for `prepass`.
+ */
+export async function calibrate(o: CalibrateOptions): Promise<CalibrationResult> {
+  if ((o.model === undefined) === (o.shard === undefined)) {
+    throw new CalibrationError('calibrate: pass exactly one of `model` (this thread) or `shard` (worker threads)');
+  }
+  const pool = o.shard ? await WorkerPool.start(o.shard) : undefined;
+  try {
+    const runPass = async (targets: readonly CalibrationTarget[], pass: number) => {
+      if (pool) return pool.runPass(o.data, pass, targets, o.signal);
+      const s = new CalibrationSession(o.model!, targets);
+      const batches = await s.run(o.data, { pass, signal: o.signal });
+      return { states: [...s.states().values()], batches };
+    };
+    const needPrepass = o.targets.filter((t) => t.prepass);
+    let pass = 0;
+    const ranges = new Map<string, Range>();
+    if (needPrepass.length > 0) {
+      const pre = needPrepass.map((t) => ({
+        tensor: t.tensor,
+        calibrator: minMax,
+        spec: { axis: (t.spec as RangeSpec | undefined)?.axis ?? null, includeZero: false, symmetric: false },
+      }));
+      const r = await runPass(pre, pass++);
+      pre.forEach((t, i) => ranges.set(t.tensor, minMax.computeRange(r.states[i] as ReturnType<typeof minMax.init>)));
+    }
+    const targets: CalibrationTarget[] = o.targets.map((t) => {
+      if (!t.prepass) return { tensor: t.tensor, calibrator: t.calibrator, spec: t.spec };
+      const r = ranges.get(t.tensor)!;
+      return { tensor: t.tensor, calibrator: t.calibrator, spec: { ...(t.spec as object), range: { min: r.min, max: r.max } } };
+    });
+    const result = await runPass(targets, pass);
+    const cal = (i: number) => targets[i].calibrator as CalibrationTarget<unknown, unknown>['calibrator'];
+    return {
+      ranges: new Map(targets.map((t, i) => [t.tensor, cal(i).computeRange(result.states[i])])),
+      states: new Map(targets.map((t, i) => [t.tensor, cal(i).encode(result.states[i])])),
+      batches: result.batches,
+    };
+  } finally {
+    await pool?.close();
+  }
+}

@@ -1,0 +1,57 @@
+import type { TensorLike } from '../core/types.js';
+
+/** A feed value: what the runtime's `Tensor` carries (dtype name as in kernels' `DType`, row-major data, dims). */
+export interface FeedTensor {
+  readonly dtype: string;
+  readonly dims: readonly number[];
+  readonly data: ArrayLike<unknown> & { readonly length: number };
+}
+
+export type Feeds = Readonly<Record<string, FeedTensor>>;
+
+/** What the session checks feeds against; a dim that is not a number (symbolic, null) accepts any size. */
+export interface InputMetadata {
+  readonly name: string;
+  readonly dtype?: string;
+  readonly dims?: readonly (number | string | null)[];
+}
+
+/** Receives the values of the tensors under observation while a model runs. */
+export interface ValueObserver {
+  /** The tensor names the session wants to see. A model may report others; they are ignored. */
+  readonly names: readonly string[];
+  /**
+   * Called once per observed tensor per run, synchronously. The session reduces the value to statistics before it
+   * returns and keeps no reference, so the runtime may reuse the buffer afterwards.
+   */
+  onValue(name: string, value: TensorLike): void;
+}
+
+/**
+ * The runtime as calibration sees it. `calibrators` depends only on `qparams`, so it never imports the runtime;
+ * the `quantize` package adapts a runtime `Session` (value hooks) to this shape, and tests use hand-written models.
+ */
+export interface ObservableModel {
+  readonly inputNames: readonly string[];
+  readonly inputMetadata?: readonly InputMetadata[];
+  run(feeds: Feeds, observer: ValueObserver): Promise<void> | void;
+}
+
+/**
+ * onnxruntime's `CalibrationDataReader` shape: `getNext()` returns the next feeds or null/undefined at the end;
+ * `rewind()` starts over (needed for two-pass methods).
+ */
+export interface CalibrationDataReader {
+  getNext(): Feeds | null | undefined | Promise<Feeds | null | undefined>;
+  rewind?(): void | Promise<void>;
+}
+
+/**
+ * Calibration data: a reader, an (async) iterable of feeds, or a function returning a fresh iterable (the
+ * function form and readers with `rewind` can be read twice, which two-pass methods require).
+ */
+export type CalibrationData =
+  | CalibrationDataReader
+  | AsyncIterable<Feeds>
+  | Iterable<Feeds>
+  | (() => AsyncIterable<Feeds> | Iterable<Feeds>);

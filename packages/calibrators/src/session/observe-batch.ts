@@ -1,0 +1,65 @@
+import { CalibrationError } from '../core/errors.js';
+import type { Calibrator, TensorLike } from '../core/types.js';
+import type { Feeds, ObservableModel } from './model.js';
+
+/** A tensor to observe, with the calibrator (and its already resolved spec) that summarises it. */
+export interface CalibrationTarget<S = unknown, Spec = unknown> {
+  readonly tensor: string;
+  readonly calibrator: Calibrator<S, Spec>;
+  readonly spec: Spec;
+}
+
+/**
+ * Runs the model on one batch and folds every observed value into `states` (replacing entries in place; the
+ * states themselves are never mutated). The value is reduced to statistics inside the hook and not retained.
+ * A target tensor the run never reports, a value that is not float32, or a calibrator failure is a
+ * `CalibrationError` naming the tensor and batch.
+ */
+export async function observeBatch(
+  model: ObservableModel,
+  feeds: Feeds,
+  targets: readonly CalibrationTarget[],
+  states: unknown[],
+  batch: number,
+): Promise<void> {
+  const index = new Map<string, number[]>();
+  targets.forEach((t, i) => index.set(t.tensor, [...(index.get(t.tensor) ?? []), i]));
+  const seen = new Set<string>();
+  let failure: unknown;
+  const onValue = (name: string, value: TensorLike): void => {
+    const hit = index.get(name);
+    if (hit === undefined || failure !== undefined) return;
+    seen.add(name);
+    try {
+      if (value?.dtype !== undefined && value.dtype !== 'float32') {
+        throw new CalibrationError(`calibration batch ${batch}: tensor "${name}" has dtype ${value.dtype}; calibration observes float32 tensors`, {
+          tensor: name, batch, expected: 'float32', actual: value.dtype,
+        });
+      }
+      for (const i of hit) {
+        const t = targets[i] as CalibrationTarget<unknown, unknown>;
+        try {
+          states[i] = t.calibrator.observe(states[i], value);
+        } catch (cause) {
+          const why = cause instanceof Error ? cause.message : String(cause);
+          throw new CalibrationError(`calibration batch ${batch}: tensor "${name}" (${t.calibrator.kind}): ${why}`, { tensor: name, batch, kind: t.calibrator.kind }, cause);
+        }
+      }
+    } catch (e) {
+      failure = e;
+      throw e;
+    }
+  };
+  try {
+    await model.run(feeds, { names: [...index.keys()], onValue });
+  } catch (e) {
+    if (failure !== undefined) throw failure;
+    throw e;
+  }
+  if (failure !== undefined) throw failure;
+  for (const name of index.keys()) {
+    if (!seen.has(name)) {
+      throw new CalibrationError(`calibration batch ${batch}: tensor "${name}" was not produced by the model run (is it a value in the graph?)`, { tensor: name, batch });
+    }
+  }
+}
