@@ -1,4 +1,12 @@
 import type { KernelVariant } from '../contract.js';
+import { TRILU_CUMSUM_KERNELS } from './trilu-cumsum.js';
+import { TOPK_KERNELS } from './topk.js';
+import { SOFTMAX_KERNELS } from './softmax.js';
+import { REDUCE_KERNELS } from './reduce.js';
+import { PAD_KERNELS } from './pad.js';
+import { GENERATE_KERNELS } from './generate.js';
+import { DEPTH_SPACE_KERNELS } from './depth-space.js';
+import { ARGMINMAX_KERNELS } from './argminmax.js';
 import { ACTIVATION_KERNELS } from './activations.js';
 import { ARITHMETIC_KERNELS } from './arithmetic.js';
 import { CAST_KERNELS } from './cast.js';
@@ -26,4 +34,12 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...SLICE_KERNELS,
   ...GATHER_KERNELS,
   ...CAST_KERNELS,
+  ...ARGMINMAX_KERNELS,
+  ...DEPTH_SPACE_KERNELS,
+  ...GENERATE_KERNELS,
+  ...PAD_KERNELS,
+  ...REDUCE_KERNELS,
+  ...SOFTMAX_KERNELS,
+  ...TOPK_KERNELS,
+  ...TRILU_CUMSUM_KERNELS,
 ];
