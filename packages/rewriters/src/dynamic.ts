@@ -1,0 +1,160 @@
+/**
+ * Pass `dynamic-quantize`: weights quantized offline, activations at run time by `DynamicQuantizeLinear` (uint8).
+ *
+ * - MatMul with a constant 2-D `B [K,N]` (and Gemm with transA=0, `alpha` folded into B, transB applied offline):
+ *   `DynamicQuantizeLinear(x) -> MatMulInteger(x_q, B_q, x_zp, B_zp) -> Cast(float) -> Mul(x_s * B_s)`, then
+ *   `Add(beta * C)` for Gemm. B is int8 symmetric (u8 x s8, default) or uint8; per-tensor or per-column (`[N]`).
+ * - Conv: onnxruntime has no u8 x s8 ConvInteger, so Conv uses u8 x u8: W is uint8 asymmetric per-tensor,
+ *   `ConvInteger -> Cast -> Mul(x_s * W_s) -> Add(B reshaped [1,M,1,...])`. (`conv: 'float'` leaves Conv alone.)
+ * - Gather on a constant table (embeddings): `Gather(W_q, idx) -> DequantizeLinear(scale, zp)`, per-tensor.
+ * One DynamicQuantizeLinear per activation, shared by its consumers. Needs opset >= 11.
+ * Identity rule: nothing to quantize (or already quantized) -> the same model back.
+ */
+import { DataType } from '@lowbit/onnx-ir';
+import type { Model, Node } from '@lowbit/onnx-ir';
+import { intAttr, readFloat, readInt } from './attrs.js';
+import { RewriteError } from './errors.js';
+import { GraphDraft } from './graph-draft.js';
+import { onnxOpset, withGraph } from './model-util.js';
+import { result, type RewritePass } from './pass-contract.js';
+import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qp.js';
+import { isSelected, type NodeSelection } from './quant-options.js';
+import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
+
+const PASS = 'dynamic-quantize';
+export const DEFAULT_DYNAMIC_OPS: readonly string[] = ['MatMul', 'Gemm', 'Conv', 'Gather'];
+
+export interface DynamicQuantizeOptions extends NodeSelection {
+  /** MatMul/Gemm/Gather weight type (default int8). */
+  readonly weightType?: 'int8' | 'uint8';
+  readonly weightScheme?: QScheme;
+  readonly perChannel?: boolean;
+  readonly reduceRange?: boolean;
+  /** How Conv is handled: u8 x u8 ConvInteger (default) or left in float. */
+  readonly conv?: 'conv-integer' | 'float';
+}
+
+export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePass {
+  return {
+    name: PASS,
+    run(m: Model) {
+      const opset = onnxOpset(m);
+      const d = new GraphDraft(m.graph);
+      const dql = new Map<string, { q: string; s: string; zp: string }>();
+      const wType = options.weightType ?? 'int8';
+      const wSpec: QSpec = { dtype: wType, scheme: options.weightScheme ?? (wType === 'int8' ? 'symmetric' : 'asymmetric'), reduceRange: options.reduceRange ?? false };
+      const dynamicInput = (x: string): { q: string; s: string; zp: string } => {
+        let r = dql.get(x);
+        if (!r) {
+          r = { q: d.fresh(`${x}_quantized`), s: d.fresh(`${x}_scale`), zp: d.fresh(`${x}_zero_point`) };
+          d.addNode({ opType: 'DynamicQuantizeLinear', inputs: [x], outputs: [r.q, r.s, r.zp], name: `${x}_DynamicQuantizeLinear` });
+          dql.set(x, r);
+        }
+        return r;
+      };
+      for (const n of [...d.nodes]) {
+        if (!isSelected(options, n, DEFAULT_DYNAMIC_OPS)) continue;
+        if (opset < 11) throw new RewriteError({ pass: PASS, expected: 'opset >= 11', actual: `opset ${opset}` }, 'run opset-upgrade first');
+        if (n.opType === 'Gather') { gather(d, n, wSpec); continue; }
+        const x = n.inputs[0];
+        const w = d.constant(n.inputs[1]);
+        if (!x || !w || w.dtype !== DataType.FLOAT || d.constant(x)) continue;
+        const y = n.outputs[0]!;
+        if (n.opType === 'Conv') {
+          if ((options.conv ?? 'conv-integer') === 'float') continue;
+          const wv = tensorFloats(w, PASS);
+          const spec: QSpec = { dtype: 'uint8', scheme: 'asymmetric', reduceRange: options.reduceRange ?? false };
+          const set = weightQParams(wv, w.dims, spec);
+          const wq = d.addInit(makeTensor(d.fresh(`${n.inputs[1]}_quantized`), DataType.UINT8, w.dims, quantizeWith(wv, w.dims, set, 'uint8')));
+          const ws = d.addInit(floatTensor(d.fresh(`${n.inputs[1]}_scale`), [], set.scales));
+          const wz = d.addInit(makeTensor(d.fresh(`${n.inputs[1]}_zero_point`), DataType.UINT8, [], set.zeroPoints));
+          const a = dynamicInput(x);
+          const yi = d.fresh(`${y}_int32`), yf = d.fresh(`${y}_float`), sc = d.fresh(`${y}_rescale`);
+          d.removeNode(n);
+          d.addNode({ opType: 'ConvInteger', inputs: [a.q, wq, a.zp, wz], outputs: [yi], attributes: n.attributes, name: `${n.name}_quant` });
+          d.addNode({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
+          d.addNode({ opType: 'Mul', inputs: [a.s, ws], outputs: [sc] });
+          const b = n.inputs[2] ? d.constant(n.inputs[2]) : undefined;
+          if (n.inputs[2] && b) {
+            const ys = d.fresh(`${y}_scaled`);
+            d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
+            const bv = tensorFloats(b, PASS);
+            const dims = [1, bv.length, ...new Array<number>(w.dims.length - 2).fill(1)];
+            const br = d.addInit(floatTensor(d.fresh(`${n.inputs[2]}_reshaped`), dims, bv));
+            d.addNode({ opType: 'Add', inputs: [ys, br], outputs: [y] });
+          } else if (n.inputs[2]) {
+            const ys = d.fresh(`${y}_scaled`);
+            d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
+            const shape = d.addInit(makeTensor(d.fresh(`${y}_bias_shape`), DataType.INT64, [w.dims.length - 1], [-1, ...new Array<number>(w.dims.length - 2).fill(1)]));
+            const br = d.fresh(`${n.inputs[2]}_reshaped`);
+            d.addNode({ opType: 'Reshape', inputs: [n.inputs[2], shape], outputs: [br] });
+            d.addNode({ opType: 'Add', inputs: [ys, br], outputs: [y] });
+          } else {
+            d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
+          }
+          continue;
+        }
+        // MatMul / Gemm
+        if (w.dims.length !== 2) continue;
+        let wv = tensorFloats(w, PASS);
+        let dims = [...w.dims];
+        let bias: string | null = null;
+        if (n.opType === 'Gemm') {
+          if (readInt(n, 'transA', 0) !== 0) continue;
+          const alpha = readFloat(n, 'alpha', 1);
+          if (readInt(n, 'transB', 0) === 1) {
+            const [r, c] = dims;
+            const t = new Float32Array(wv.length);
+            for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = wv[i * c + j];
+            wv = t;
+            dims = [c, r];
+          }
+          if (alpha !== 1) wv = wv.map((v) => Math.fround(alpha * v));
+          const beta = readFloat(n, 'beta', 1);
+          const cName = n.inputs[2];
+          if (cName) {
+            const c = d.constant(cName);
+            if (c && beta !== 1) bias = d.addInit(floatTensor(d.fresh(`${cName}_beta`), c.dims, tensorFloats(c, PASS).map((v) => Math.fround(beta * v))));
+            else if (beta !== 1) continue;
+            else bias = cName;
+          }
+        }
+        const axis = options.perChannel ? 1 : undefined;
+        const set = weightQParams(wv, dims, wSpec, axis);
+        const wq = d.addInit(makeTensor(d.fresh(`${n.inputs[1]}_quantized`), Q_DATATYPE[wSpec.dtype], dims, quantizeWith(wv, dims, set, wSpec.dtype, axis)));
+        const ws = d.addInit(floatTensor(d.fresh(`${n.inputs[1]}_scale`), set.dims, set.scales));
+        const wz = d.addInit(makeTensor(d.fresh(`${n.inputs[1]}_zero_point`), Q_DATATYPE[wSpec.dtype], set.dims, set.zeroPoints));
+        const a = dynamicInput(x);
+        const yi = d.fresh(`${y}_int32`), yf = d.fresh(`${y}_float`), sc = d.fresh(`${y}_rescale`);
+        d.removeNode(n);
+        d.addNode({ opType: 'MatMulInteger', inputs: [a.q, wq, a.zp, wz], outputs: [yi], name: `${n.name}_quant` });
+        d.addNode({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
+        d.addNode({ opType: 'Mul', inputs: [a.s, ws], outputs: [sc] });
+        if (bias) {
+          const ys = d.fresh(`${y}_scaled`);
+          d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
+          d.addNode({ opType: 'Add', inputs: [ys, bias], outputs: [y] });
+        } else {
+          d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
+        }
+      }
+      if (!d.changed) return result(m, m);
+      d.pruneInits();
+      return result(m, withGraph(m, d.build()));
+    },
+  };
+}
+
+function gather(d: GraphDraft, n: Node, spec: QSpec): void {
+  const w = d.constant(n.inputs[0]);
+  if (!w || w.dtype !== DataType.FLOAT || readInt(n, 'axis', 0) !== 0) return;
+  const wv = tensorFloats(w, PASS);
+  const set = weightQParams(wv, w.dims, spec);
+  const wq = d.addInit(makeTensor(d.fresh(`${n.inputs[0]}_quantized`), Q_DATATYPE[spec.dtype], w.dims, quantizeWith(wv, w.dims, set, spec.dtype)));
+  const ws = d.addInit(floatTensor(d.fresh(`${n.inputs[0]}_scale`), [], set.scales));
+  const wz = d.addInit(makeTensor(d.fresh(`${n.inputs[0]}_zero_point`), Q_DATATYPE[spec.dtype], [], set.zeroPoints));
+  const y = n.outputs[0]!;
+  const gq = d.fresh(`${y}_quantized`);
+  d.replaceNode(n, { ...n, inputs: [wq, n.inputs[1]], outputs: [gq] });
+  d.addNode({ opType: 'DequantizeLinear', inputs: [gq, ws, wz], outputs: [y], name: `${y}_DequantizeLinear` });
+}

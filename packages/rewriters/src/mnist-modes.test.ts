@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { testdataPath } from '@lowbit/testing';
+import type { Model } from '@lowbit/onnx-ir';
+import { constantFolding } from './constant-folding.js';
+import { dynamicQuantize } from './dynamic.js';
+import { initializersNotInputs } from './initializer-inputs.js';
+import { opsetUpgrade } from './opset-upgrade.js';
+import { weightOnlyQuantize } from './weight-only.js';
+import { decodeForTest, encodeForTest } from './test-support/proto-codec.js';
+import { argmax, mnistImages, mnistLabels } from './test-support/mnist.js';
+
+async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Promise<number> {
+  const s = await ort.InferenceSession.create(encodeForTest(m), { executionProviders: ['cpu'] });
+  let ok = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const r = await s.run({ Input3: new ort.Tensor('float32', images.subarray(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
+    if (argmax(r[s.outputNames[0]].data as Float32Array, 0, 10) === labels[i]) ok++;
+  }
+  await s.release();
+  return (100 * ok) / labels.length;
+}
+
+async function prepared(opset: number): Promise<Model> {
+  let m = decodeForTest(readFileSync(testdataPath('models', 'mnist-8.onnx')));
+  m = (await initializersNotInputs().run(m, {})).model;
+  m = (await opsetUpgrade({ targetOpset: opset }).run(m, {})).model;
+  return (await constantFolding().run(m, {})).model;
+}
+
+describe('mnist-8 dynamic and weight-only', () => {
+  const n = 2000;
+  const images = mnistImages('t10k-images-idx3-ubyte.gz', n);
+  const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', n);
+  it('dynamic (MatMulInteger u8xs8 per-channel, ConvInteger u8xu8) runs in onnxruntime-node', async () => {
+    const m = await prepared(13);
+    const q = (await dynamicQuantize({ perChannel: true }).run(m, {})).model;
+    const ops = q.graph.nodes.map((x) => x.opType);
+    expect(ops).toContain('MatMulInteger');
+    expect(ops).toContain('ConvInteger');
+    const accF = await accuracy(m, images, labels);
+    const accQ = await accuracy(q, images, labels);
+    console.log('dynamic', accF, accQ);
+    expect(Math.abs(accF - accQ)).toBeLessThan(0.5);
+  });
+  it('weight-only int8 blocked DequantizeLinear at opset 21 runs in onnxruntime-node', async () => {
+    const m = await prepared(21);
+    for (const dtype of ['int8', 'int4', 'uint4'] as const) {
+      const q = (await weightOnlyQuantize({ dtype, blockSize: 32 }).run(m, {})).model;
+      expect(q.graph.nodes.map((x) => x.opType)).toContain('DequantizeLinear');
+      const accQ = await accuracy(q, images, labels);
+      console.log('weight-only', dtype, accQ);
+      if (dtype === 'int8') expect(Math.abs((await accuracy(m, images, labels)) - accQ)).toBeLessThan(0.3);
+    }
+    const nb = (await weightOnlyQuantize({ dtype: 'uint4', blockSize: 32, format: 'matmulnbits' }).run(m, {})).model;
+    console.log('matmulnbits', await accuracy(nb, images, labels));
+  });
+});

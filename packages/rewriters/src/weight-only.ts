@@ -1,0 +1,140 @@
+/**
+ * Pass `weight-only`: blockwise int8/int4/uint4 weights for MatMul (`B [K,N]`, blocks along K) and Gather tables
+ * (`W [V,D]`, blocks along D), activations stay float.
+ *
+ * - `format: 'qdq'` (default): `DequantizeLinear(B_q, scale [ceil(K/bs), N], zp, axis=0, block_size=bs) -> MatMul`,
+ *   which needs opset 21 (run `opset-upgrade` first).
+ * - `format: 'matmulnbits'`: com.microsoft `MatMulNBits` (bits 4, uint4 storage; int4 is stored offset by +8).
+ * - `algorithm: 'rtn'` rounds to nearest; `'gptq'` uses calibration activations per MatMul input (see gptq.ts).
+ * Identity rule: nothing to quantize -> the same model back.
+ */
+import { DataType } from '@lowbit/onnx-ir';
+import type { Model, Node } from '@lowbit/onnx-ir';
+import { intAttr } from './attrs.js';
+import { RewriteError } from './errors.js';
+import { gptqQuantize, rtnQuantize, type BlockQuantized } from './gptq.js';
+import { GraphDraft } from './graph-draft.js';
+import { onnxOpset, withGraph, withOpset } from './model-util.js';
+import { result, type RewritePass } from './pass-contract.js';
+import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qp.js';
+import { isSelected, type NodeSelection } from './quant-options.js';
+import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
+
+const PASS = 'weight-only';
+
+/** Calibration activations for one MatMul input: `samples` rows of K values. */
+export interface ActivationSamples {
+  readonly data: Float32Array;
+  readonly samples: number;
+}
+
+export interface WeightOnlyOptions extends NodeSelection {
+  readonly dtype?: 'int8' | 'uint8' | 'int4' | 'uint4';
+  readonly scheme?: QScheme;
+  /** 16..256; default 32. */
+  readonly blockSize?: number;
+  readonly algorithm?: 'rtn' | 'gptq';
+  /** GPTQ: activations keyed by the MatMul's input value name. */
+  readonly activations?: ReadonlyMap<string, ActivationSamples>;
+  readonly damp?: number;
+  readonly actOrder?: boolean;
+  readonly format?: 'qdq' | 'matmulnbits';
+}
+
+export function weightOnlyQuantize(options: WeightOnlyOptions = {}): RewritePass {
+  const dtype = options.dtype ?? 'int4';
+  const bs = options.blockSize ?? 32;
+  const spec: QSpec = { dtype, scheme: options.scheme ?? (dtype.startsWith('u') ? 'asymmetric' : 'symmetric') };
+  const format = options.format ?? 'qdq';
+  return {
+    name: PASS,
+    requires(m) {
+      if (bs < 16 || bs > 256 || (bs & (bs - 1)) !== 0) throw new RewriteError({ pass: PASS, expected: 'a power of two in 16..256', actual: String(bs) }, 'bad block size');
+      if (format === 'qdq' && onnxOpset(m) < 21) throw new RewriteError({ pass: PASS, expected: 'opset >= 21 for blocked DequantizeLinear', actual: `opset ${onnxOpset(m)}` }, 'run opset-upgrade first');
+      if (format === 'matmulnbits' && dtype !== 'int4' && dtype !== 'uint4') throw new RewriteError({ pass: PASS, expected: 'int4|uint4', actual: dtype }, 'MatMulNBits is 4-bit here');
+    },
+    run(m: Model) {
+      this.requires!(m, {});
+      const d = new GraphDraft(m.graph);
+      let usedContrib = false;
+      for (const n of [...d.nodes]) {
+        if (!isSelected(options, n, ['MatMul', 'Gather'])) continue;
+        if (n.opType === 'Gather') { if (format === 'qdq') gather(d, n, spec, bs); continue; }
+        const w = d.constant(n.inputs[1]);
+        if (!w || w.dtype !== DataType.FLOAT || w.dims.length !== 2) continue;
+        const [k, nn] = w.dims;
+        const wv = tensorFloats(w, PASS);
+        let bq: BlockQuantized;
+        if ((options.algorithm ?? 'rtn') === 'gptq') {
+          const act = options.activations?.get(n.inputs[0]!);
+          if (!act) throw new RewriteError({ pass: PASS, nodeName: n.name, opType: n.opType, inputIndex: 0, tensor: n.inputs[0]! }, 'GPTQ needs calibration activations for this input');
+          bq = gptqQuantize(wv, k, nn, act.data, act.samples, spec, { blockSize: bs, damp: options.damp, actOrder: options.actOrder });
+        } else {
+          bq = rtnQuantize(wv, k, nn, spec, bs);
+        }
+        const base = n.inputs[1]!;
+        if (format === 'qdq') {
+          const wq = d.addInit(makeTensor(d.fresh(`${base}_quantized`), Q_DATATYPE[dtype], [k, nn], bq.q));
+          const ws = d.addInit(floatTensor(d.fresh(`${base}_scale`), bq.params.dims, bq.params.scales));
+          const wz = d.addInit(makeTensor(d.fresh(`${base}_zero_point`), Q_DATATYPE[dtype], bq.params.dims, bq.params.zeroPoints));
+          const out = d.fresh(`${base}_dequantized`);
+          d.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: [intAttr('axis', 0), intAttr('block_size', bs)], name: `${base}_DequantizeLinear` });
+          d.setInput(n, 1, out);
+        } else {
+          matMulNBits(d, n, bq, k, nn, bs, dtype === 'int4' ? 8 : 0);
+          usedContrib = true;
+        }
+      }
+      if (!d.changed) return result(m, m);
+      d.pruneInits();
+      const out = withGraph(m, d.build());
+      return result(m, usedContrib ? withOpset(out, onnxOpset(out), [{ domain: 'com.microsoft', version: 1 }]) : out);
+    },
+  };
+}
+
+function gather(d: GraphDraft, n: Node, spec: QSpec, bs: number): void {
+  const w = d.constant(n.inputs[0]);
+  if (!w || w.dtype !== DataType.FLOAT || w.dims.length !== 2) return;
+  const wv = tensorFloats(w, PASS);
+  const set = weightQParams(wv, w.dims, spec, 1, bs);
+  const base = n.inputs[0]!;
+  const wq = d.addInit(makeTensor(d.fresh(`${base}_quantized`), Q_DATATYPE[spec.dtype], w.dims, quantizeWith(wv, w.dims, set, spec.dtype, 1, bs)));
+  const ws = d.addInit(floatTensor(d.fresh(`${base}_scale`), set.dims, set.scales));
+  const wz = d.addInit(makeTensor(d.fresh(`${base}_zero_point`), Q_DATATYPE[spec.dtype], set.dims, set.zeroPoints));
+  const out = d.fresh(`${base}_dequantized`);
+  d.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: [intAttr('axis', 1), intAttr('block_size', bs)], name: `${base}_DequantizeLinear` });
+  d.setInput(n, 0, out);
+}
+
+/**
+ * com.microsoft MatMulNBits layout: B `[N, nBlocks, bs/2]` uint8 (for column j, block b, the K values of the block
+ * two per byte, low nibble first), scales `[N * nBlocks]`, zero points uint8 `[N * ceil(nBlocks / 2)]` packed.
+ */
+function matMulNBits(d: GraphDraft, n: Node, bq: BlockQuantized, k: number, nn: number, bs: number, offset: number): void {
+  const nb = Math.ceil(k / bs);
+  const blob = bs / 2;
+  const B = new Uint8Array(nn * nb * blob);
+  const S = new Float32Array(nn * nb);
+  const zpBytes = Math.ceil(nb / 2);
+  const Z = new Uint8Array(nn * zpBytes);
+  for (let j = 0; j < nn; j++) for (let b = 0; b < nb; b++) {
+    S[j * nb + b] = bq.params.scales[b * nn + j];
+    const z = bq.params.zeroPoints[b * nn + j] + offset;
+    Z[j * zpBytes + (b >> 1)] |= (z & 15) << ((b & 1) * 4);
+    for (let t = 0; t < bs; t++) {
+      const i = b * bs + t;
+      const v = i < k ? bq.q[i * nn + j] + offset : z;
+      B[(j * nb + b) * blob + (t >> 1)] |= (v & 15) << ((t & 1) * 4);
+    }
+  }
+  const base = n.inputs[1]!;
+  const bName = d.addInit(makeTensor(d.fresh(`${base}_nbits`), DataType.UINT8, [nn, nb, blob], B));
+  const sName = d.addInit(floatTensor(d.fresh(`${base}_scale`), [nn * nb], S));
+  const zName = d.addInit(makeTensor(d.fresh(`${base}_zero_point`), DataType.UINT8, [nn * zpBytes], Z));
+  d.removeNode(n);
+  d.addNode({
+    opType: 'MatMulNBits', domain: 'com.microsoft', inputs: [n.inputs[0], bName, sName, zName], outputs: [n.outputs[0]!],
+    attributes: [intAttr('K', k), intAttr('N', nn), intAttr('bits', 4), intAttr('block_size', bs)], name: `${n.name}_nbits`,
+  });
+}
