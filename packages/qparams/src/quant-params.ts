@@ -23,6 +23,13 @@ export interface QuantParams {
   readonly axis?: number;
   /** ONNX `block_size` (default 0 = not blocked). */
   readonly blockSize?: number;
+  /**
+   * Optional narrower saturation bounds for integer dtypes (a reduced or restricted range, as `chooseQParams`
+   * returns): `quantize` clamps to [max(qmin, dtype min), min(qmax, dtype max)]. ONNX QuantizeLinear has no such
+   * bounds: leave them out to match it. Ignored for float dtypes and by `dequantize`.
+   */
+  readonly qmin?: number;
+  readonly qmax?: number;
 }
 
 /** Validated parameters: layout resolved, scales checked, zero points decoded to numbers. */
@@ -32,6 +39,9 @@ export interface ResolvedParams {
   readonly scale: Float64Array;
   /** Zero points as values: integers, or the decoded float value for float kinds. */
   readonly zeroPoint: Float64Array;
+  /** Saturation bounds for integer dtypes (the dtype range narrowed by `params.qmin`/`qmax`). */
+  readonly lo: number;
+  readonly hi: number;
 }
 
 /** Decodes one stored zero point to its numeric value. */
@@ -73,5 +83,15 @@ export function resolveParams(dims: readonly number[], params: QuantParams, wher
       zeroPoint[i] = zeroPointValue(dtype, z);
     }
   }
-  return { dtype, layout, scale, zeroPoint };
+  let lo = -Infinity;
+  let hi = Infinity;
+  if (!isFloatQuantDType(dtype)) {
+    const info = intInfo(dtype);
+    lo = Math.max(info.qmin, params.qmin ?? -Infinity);
+    hi = Math.min(info.qmax, params.qmax ?? Infinity);
+    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo > hi) {
+      throw new QParamsError({ param: 'params.qmin/qmax', value: [params.qmin, params.qmax], expected: `integer bounds with qmin <= qmax inside [${info.qmin}, ${info.qmax}]` }, where);
+    }
+  }
+  return { dtype, layout, scale, zeroPoint, lo, hi };
 }

@@ -1,4 +1,4 @@
-import { allocQuant, intInfo, isFloatQuantDType, type QuantStorage } from './dtypes.js';
+import { allocQuant, isFloatQuantDType, type QuantStorage } from './dtypes.js';
 import { float32ToFloat16, float16ToFloat32, float32ToBfloat16, bfloat16ToFloat32, smallFloatFormat, type Float8Kind } from './float-bits.js';
 import { paramIndexMap, sizeOf } from './layout.js';
 import { numberToMiniFloat } from './minifloat.js';
@@ -28,7 +28,8 @@ export function roundToPrecision(v: number, p: DivisionPrecision): number {
  *
  * Integer dtypes: `y = saturate(roundHalfEven(x / scale) + zero_point)` where `x / scale` is one float32 division
  * (`Math.fround`), rounding is ties-to-even, and saturation clamps to the dtype range (uint8 [0, 255], int8
- * [-128, 127], uint16, int16, uint4 [0, 15], int4 [-8, 7], uint2 [0, 3], int2 [-2, 1]). +-Infinity saturates.
+ * [-128, 127], uint16, int16, uint4 [0, 15], int4 [-8, 7], uint2 [0, 3], int2 [-2, 1]), narrowed by
+ * `params.qmin`/`qmax` when given (not an ONNX feature). +-Infinity saturates.
  * NaN inputs (undefined in ONNX) give the zero point, i.e. quantize as 0.
  *
  * Float8 dtypes: `y = cast(x / scale)` with round-to-nearest-even and `saturate` (default true: overflow and +-Inf
@@ -55,12 +56,12 @@ export function quantize(x: ArrayLike<number>, dims: readonly number[], params: 
   const out = allocQuant(r.dtype, n);
   const idx = paramIndexMap(dims, r.layout);
   if (!isFloatQuantDType(r.dtype)) {
-    const { qmin, qmax } = intInfo(r.dtype);
+    const qmin = r.lo;
+    const qmax = r.hi;
     for (let i = 0; i < n; i++) {
       const p = idx[i];
       const v = roundToPrecision(x[i] / r.scale[p], precision);
-      if (Number.isNaN(v)) { out[i] = r.zeroPoint[p]; continue; }
-      const q = roundHalfEven(v) + r.zeroPoint[p];
+      const q = Number.isNaN(v) ? r.zeroPoint[p] : roundHalfEven(v) + r.zeroPoint[p];
       out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
     }
     return out;
