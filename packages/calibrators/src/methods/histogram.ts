@@ -12,9 +12,9 @@ import type { Calibrator, Range, TensorLike } from '../core/types.js';
  * the spec as `range`, and `init(spec)` fixes, per channel, `bins` equal-width bins over `[lo, hi]`:
  * - `abs` layout: values enter as `|x|`, `lo = 0`, `hi = max(|min|, |max|)`;
  * - `signed` layout: `lo = min`, `hi = max` (or `[-a, a]` where a method asks for a zero-centred histogram).
- * Edge `k` is `lo + (hi - lo) * k / bins` (so edge 0 is exactly `lo` and edge `bins` exactly `hi`); a value `v`
- * goes to bin `floor((v - lo) / (hi - lo) * bins)` clamped to `[0, bins - 1]` (so values outside the first pass's
- * range land in the end bins; with `hi === lo` everything lands in bin 0). NaN and ±Infinity are skipped.
+ * Edge `k` is `lo (bins - k) / bins + hi k / bins` (edge 0 is exactly `lo`, edge `bins` exactly `hi`, no overflow);
+ * a value `v` goes to bin `floor((v - lo) / (hi - lo) * bins)` clamped to `[0, bins - 1]` (so values outside the
+ * first pass's range land in the end bins; with `hi === lo` everything lands in bin 0). NaN and ±Infinity are skipped.
  * Counts are integers held in float64, exact up to 2^53 values per bin, so `merge` (bin-wise addition) is exact,
  * associative and commutative, and `init` (all zeros) is its identity.
  */
@@ -37,7 +37,17 @@ export interface BinLayout {
 }
 
 export function edge(g: BinLayout, bins: number, k: number): number {
-  return g.lo + ((g.hi - g.lo) * k) / bins;
+  return g.lo * ((bins - k) / bins) + g.hi * (k / bins);
+}
+
+/**
+ * The bin of `x` (already `|x|` for the abs layout): `floor((x - lo) / (hi - lo) * bins)` clamped to
+ * `[0, bins - 1]`, computed on halves so that `hi - lo` cannot overflow for float32-range inputs.
+ */
+export function binOf(g: BinLayout, bins: number, x: number): number {
+  if (!(g.hi > g.lo)) return 0;
+  const k = Math.floor(((x / 2 - g.lo / 2) / (g.hi / 2 - g.lo / 2)) * bins);
+  return k >= bins ? bins - 1 : k >= 0 ? k : 0;
 }
 
 export interface HistogramMethod<Sp extends HistogramSpecBase, In> {
@@ -72,11 +82,7 @@ export function histogramCalibrator<Sp extends HistogramSpecBase, In>(m: Histogr
       for (let c = 0; c < C; c++) lay.push(m.layout(sp, c));
       forEachFinite(batch.data, l, (c, v) => {
         const g = lay[c];
-        const x = g.abs ? Math.abs(v) : v;
-        let k = g.hi > g.lo ? Math.floor(((x - g.lo) / (g.hi - g.lo)) * B) : 0;
-        if (k < 0) k = 0;
-        else if (k >= B) k = B - 1;
-        counts[c * B + k] += 1;
+        counts[c * B + binOf(g, B, g.abs ? Math.abs(v) : v)] += 1;
       });
       return { spec: sp, counts };
     },
