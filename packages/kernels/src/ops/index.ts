@@ -1,4 +1,6 @@
 import type { KernelVariant } from '../contract.js';
+import { RESIZE_KERNELS } from './resize.js';
+import { SCATTER_KERNELS } from './scatter.js';
 import { TRILU_CUMSUM_KERNELS } from './trilu-cumsum.js';
 import { TOPK_KERNELS } from './topk.js';
 import { SOFTMAX_KERNELS } from './softmax.js';
@@ -42,4 +44,6 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...SOFTMAX_KERNELS,
   ...TOPK_KERNELS,
   ...TRILU_CUMSUM_KERNELS,
+  ...SCATTER_KERNELS,
+  ...RESIZE_KERNELS,
 ];
