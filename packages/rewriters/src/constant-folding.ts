@@ -4,7 +4,8 @@
  * - `Constant` nodes become initializers (value, value_float(s), value_int(s)).
  * - Pure data-movement ops are folded here, byte for byte, with no arithmetic: Identity, Reshape, Flatten, Squeeze,
  *   Unsqueeze, Transpose.
- * - Every other op is folded only when an evaluator is injected (`options.evaluator`, or `ctx.constantEvaluator`);
+ * - Every other op is folded only when an evaluator is injected (`options.evaluator`, or
+ *   `ctx.options['constant-folding'].evaluator`);
  *   @lowbit/quantize injects one backed by @lowbit/runtime. Without one, such nodes stay.
  * - Never folded: nodes with subgraphs, non-default domains, random ops, values that are graph outputs, and results
  *   larger than `maxElements` (default 2^24).
@@ -16,7 +17,7 @@ import { readInt, readInts } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { GraphDraft } from './graph-draft.js';
 import { onnxOpset, withGraph } from './model-util.js';
-import { result, type RewriteContext, type RewritePass } from './pass-contract.js';
+import { passOptions, result, type RewriteContext, type RewritePass } from './pass-contract.js';
 import { makeTensor, numel, renameTensor, tensorBytes, tensorNumbers } from './tensor-data.js';
 
 const PASS = 'constant-folding';
@@ -34,7 +35,7 @@ export function constantFolding(options: ConstantFoldingOptions = {}): RewritePa
   return {
     name: PASS,
     async run(m: Model, ctx: RewriteContext) {
-      const evaluator = options.evaluator ?? (ctx.constantEvaluator as ConstantEvaluator | undefined);
+      const evaluator = options.evaluator ?? passOptions<ConstantFoldingOptions>(ctx, PASS)?.evaluator;
       const maxElements = options.maxElements ?? 1 << 24;
       const d = new GraphDraft(m.graph);
       const opset = onnxOpset(m);

@@ -1,3 +1,4 @@
+import { createPassContext } from '@lowbit/onnx-ir';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -24,9 +25,9 @@ async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Pro
 
 async function prepared(opset: number): Promise<Model> {
   let m = decodeForTest(readFileSync(testdataPath('models', 'mnist-8.onnx')));
-  m = (await initializersNotInputs().run(m, {})).model;
-  m = (await opsetUpgrade({ targetOpset: opset }).run(m, {})).model;
-  return (await constantFolding().run(m, {})).model;
+  m = (await initializersNotInputs().run(m, createPassContext())).model;
+  m = (await opsetUpgrade({ targetOpset: opset }).run(m, createPassContext())).model;
+  return (await constantFolding().run(m, createPassContext())).model;
 }
 
 describe('mnist-8 dynamic and weight-only', () => {
@@ -35,7 +36,7 @@ describe('mnist-8 dynamic and weight-only', () => {
   const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', n);
   it('dynamic (MatMulInteger u8xs8 per-channel, ConvInteger u8xu8) runs in onnxruntime-node', async () => {
     const m = await prepared(13);
-    const q = (await dynamicQuantize({ perChannel: true }).run(m, {})).model;
+    const q = (await dynamicQuantize({ perChannel: true }).run(m, createPassContext())).model;
     const ops = q.graph.nodes.map((x) => x.opType);
     expect(ops).toContain('MatMulInteger');
     expect(ops).toContain('ConvInteger');
@@ -47,13 +48,13 @@ describe('mnist-8 dynamic and weight-only', () => {
   it('weight-only int8 blocked DequantizeLinear at opset 21 runs in onnxruntime-node', async () => {
     const m = await prepared(21);
     for (const dtype of ['int8', 'int4', 'uint4'] as const) {
-      const q = (await weightOnlyQuantize({ dtype, blockSize: 32 }).run(m, {})).model;
+      const q = (await weightOnlyQuantize({ dtype, blockSize: 32 }).run(m, createPassContext())).model;
       expect(q.graph.nodes.map((x) => x.opType)).toContain('DequantizeLinear');
       const accQ = await accuracy(q, images, labels);
       console.log('weight-only', dtype, accQ);
       if (dtype === 'int8') expect(Math.abs((await accuracy(m, images, labels)) - accQ)).toBeLessThan(0.3);
     }
-    const nb = (await weightOnlyQuantize({ dtype: 'uint4', blockSize: 32, format: 'matmulnbits' }).run(m, {})).model;
+    const nb = (await weightOnlyQuantize({ dtype: 'uint4', blockSize: 32, format: 'matmulnbits' }).run(m, createPassContext())).model;
     console.log('matmulnbits', await accuracy(nb, images, labels));
   });
 });

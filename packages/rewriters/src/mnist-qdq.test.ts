@@ -1,3 +1,4 @@
+import { createPassContext } from '@lowbit/onnx-ir';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -27,20 +28,20 @@ async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Pro
 describe('mnist-8 static QDQ (test-only ORT calibration)', () => {
   it('quantizes, loads in onnxruntime-node and keeps accuracy', async () => {
     let m = decodeForTest(readFileSync(testdataPath('models', 'mnist-8.onnx')));
-    m = (await initializersNotInputs().run(m, {})).model;
-    m = (await opsetUpgrade({ targetOpset: 13 }).run(m, {})).model;
-    m = (await constantFolding().run(m, {})).model;
-    m = (await fuseConvBias().run(m, {})).model;
+    m = (await initializersNotInputs().run(m, createPassContext())).model;
+    m = (await opsetUpgrade({ targetOpset: 13 }).run(m, createPassContext())).model;
+    m = (await constantFolding().run(m, createPassContext())).model;
+    m = (await fuseConvBias().run(m, createPassContext())).model;
     const calib = mnistImages('train-10k-images-idx3-ubyte.gz', 100);
     const targets = staticQuantTargets(m);
     const ranges = await minMaxRanges(m, targets, 'Input3', Array.from({ length: 100 }, (_, i) => ({ data: calib.subarray(i * 784, (i + 1) * 784), dims: [1, 1, 28, 28] })));
-    const q = (await insertQdq({ ranges, perChannel: true }).run(m, {})).model;
+    const q = (await insertQdq({ ranges, perChannel: true }).run(m, createPassContext())).model;
     const n = 2000;
     const images = mnistImages('t10k-images-idx3-ubyte.gz', n);
     const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', n);
     const accF = await accuracy(m, images, labels);
     const accQ = await accuracy(q, images, labels);
-    const qo = (await qdqToQOperator().run(q, {})).model;
+    const qo = (await qdqToQOperator().run(q, createPassContext())).model;
     const accO = await accuracy(qo, images, labels);
     console.log('float', accF, 'qdq', accQ, 'qop', accO, q.graph.nodes.map((x) => x.opType).join(','), '\n', qo.graph.nodes.map((x) => x.opType).join(','));
     expect(Math.abs(accF - accQ)).toBeLessThan(0.5);

@@ -47,10 +47,10 @@ export function opsetUpgrade(options: OpsetUpgradeOptions): RewritePass {
       if (from < target && from < 7) throw new RewriteError({ pass: PASS, expected: 'opset >= 7', actual: `opset ${from}` }, 'cannot upgrade a model this old');
       if (target > 23 || target < 7) throw new RewriteError({ pass: PASS, expected: '7..23', actual: String(target) }, 'unsupported target opset');
     },
-    run(m) {
+    run(m, ctx) {
       const from = onnxOpset(m);
       if (from >= target) return result(m, m);
-      this.requires?.(m, {});
+      this.requires?.(m, ctx);
       const d = new GraphDraft(m.graph);
       for (const node of [...d.nodes]) {
         if (node.domain !== '' && node.domain !== 'ai.onnx') continue;

@@ -1,28 +1,20 @@
 /**
- * The pass contract of DESIGN.md, structurally. Rewriter passes are plain objects satisfying onnx-ir's `Pass`;
- * these local aliases keep the rewriters compiling against the contract's shape.
+ * The onnx-ir pass contract as the rewriters use it. Every rewriter is a plain `Pass`; `result()` applies the
+ * identity rule (`modified` iff a different model object comes back).
  */
-import type { Model } from '@lowbit/onnx-ir';
+import { resultOf } from '@lowbit/onnx-ir';
+import type { Model, Pass, PassContext, PassResult } from '@lowbit/onnx-ir';
 
-/** What a rewriter pass reads from the pass context (all optional). */
-export interface RewriteContext {
-  readonly signal?: AbortSignal;
-  readonly [key: string]: unknown;
+export type RewritePass = Pass;
+export type RewriteContext = PassContext;
+export type RewriteResult = PassResult;
+
+export function result(before: Model, after: Model): PassResult {
+  return resultOf(before, after);
 }
 
-export interface RewriteResult {
-  readonly model: Model;
-  readonly modified: boolean;
-}
-
-export interface RewritePass {
-  readonly name: string;
-  requires?(m: Model, ctx: RewriteContext): void;
-  run(m: Model, ctx: RewriteContext): RewriteResult | Promise<RewriteResult>;
-  ensures?(m: Model, ctx: RewriteContext): void;
-}
-
-/** The identity-rule result: `modified` iff a different model object comes back. */
-export function result(before: Model, after: Model): RewriteResult {
-  return { model: after, modified: after !== before };
+/** Options a pass reads from `ctx.options[passName]` (a record), or undefined. */
+export function passOptions<T>(ctx: PassContext | undefined, passName: string): Partial<T> | undefined {
+  const o = ctx?.options?.[passName];
+  return o && typeof o === 'object' ? (o as Partial<T>) : undefined;
 }

@@ -53,8 +53,8 @@ export function weightOnlyQuantize(options: WeightOnlyOptions = {}): RewritePass
       if (format === 'qdq' && onnxOpset(m) < 21) throw new RewriteError({ pass: PASS, expected: 'opset >= 21 for blocked DequantizeLinear', actual: `opset ${onnxOpset(m)}` }, 'run opset-upgrade first');
       if (format === 'matmulnbits' && dtype !== 'int4' && dtype !== 'uint4') throw new RewriteError({ pass: PASS, expected: 'int4|uint4', actual: dtype }, 'MatMulNBits is 4-bit here');
     },
-    run(m: Model) {
-      this.requires!(m, {});
+    run(m: Model, ctx) {
+      this.requires!(m, ctx);
       const d = new GraphDraft(m.graph);
       let usedContrib = false;
       for (const n of [...d.nodes]) {
