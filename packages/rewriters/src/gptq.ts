@@ -9,7 +9,7 @@
  * weights), in act-order ("static groups") from the original weights up front.
  * All arithmetic in float64; dequantization `(q - zp) * scale` as DequantizeLinear computes it.
  */
-import { quantizeValue, weightQParams, type QParamSet, type QSpec } from './qp.js';
+import { quantizeRow, quantizeWith, weightQParams, type QParamSet, type QSpec } from './qp.js';
 import { RewriteError } from './errors.js';
 
 export interface GptqOptions {
@@ -28,12 +28,7 @@ export interface BlockQuantized {
 /** Round-to-nearest blockwise quantization along K (axis 0). */
 export function rtnQuantize(w: Float32Array, k: number, n: number, spec: QSpec, blockSize: number): BlockQuantized {
   const params = weightQParams(w, [k, n], spec, 0, blockSize);
-  const q = new Int32Array(k * n);
-  for (let i = 0; i < k; i++) {
-    const b = Math.floor(i / blockSize);
-    for (let j = 0; j < n; j++) q[i * n + j] = quantizeValue(w[i * n + j], params.scales[b * n + j], params.zeroPoints[b * n + j], spec.dtype);
-  }
-  return { q, params };
+  return { q: quantizeWith(w, [k, n], params, spec.dtype, 0, blockSize), params };
 }
 
 export function gptqQuantize(w: Float32Array, k: number, n: number, x: Float32Array, samples: number, spec: QSpec, opts: GptqOptions): BlockQuantized {
@@ -80,9 +75,10 @@ export function gptqQuantize(w: Float32Array, k: number, n: number, x: Float32Ar
     const b = Math.floor(r / bs);
     if (!opts.actOrder && r % bs === 0) setBlock(b, W, rowsOf(b));
     const d = U[t * k + t];
+    const qs = quantizeRow(W.subarray(r * n, r * n + n), scales.subarray(b * n, b * n + n), zps.subarray(b * n, b * n + n), spec.dtype);
     for (let j = 0; j < n; j++) {
       const s = scales[b * n + j], z = zps[b * n + j];
-      const v = quantizeValue(W[r * n + j], s, z, spec.dtype);
+      const v = qs[j];
       q[r * n + j] = v;
       const err = (W[r * n + j] - Math.fround((v - z) * s)) / d;
       for (let u = t + 1; u < k; u++) W[perm[u] * n + j] -= err * U[t * k + u];

@@ -3,6 +3,7 @@
  * here, and here only calls qparams (no formula is recomputed locally).
  */
 import { DataType } from '@lowbit/onnx-ir';
+import { chooseQParams, qparamsFromRange, quantize, roundHalfEven } from '@lowbit/qparams';
 
 /** Quantized element types the rewriters emit. */
 export type QType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint4' | 'int4';
@@ -44,101 +45,84 @@ export function qRange(dtype: QType): { qmin: number; qmax: number } {
   }
 }
 
-// ---- TEMPORARY until @lowbit/qparams exports its API (replaced by calls to qparamsFromRange/chooseQParams). ----
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
-}
-function fromRange(min: number, max: number, spec: QSpec): QParam {
-  let { qmin, qmax } = qRange(spec.dtype);
-  if (spec.reduceRange) { qmin = qmin < 0 ? -(2 ** (Math.log2(-qmin) - 1)) : 0; qmax = qmin < 0 ? -qmin - 1 : (qmax + 1) / 2 - 1; }
-  let lo = Math.min(min, 0), hi = Math.max(max, 0);
-  if (spec.scheme !== 'asymmetric') {
-    const a = Math.max(Math.abs(lo), Math.abs(hi));
-    if (spec.scheme === 'symmetric-restricted' && qmin < 0) qmin = -qmax;
-    const scale = Math.fround(Math.max(a / ((qmax - qmin) / 2), 1e-12) || 1);
-    const zp = qmin < 0 ? 0 : roundHalfEven((qmin + qmax + 1) / 2);
-    return { scale: a === 0 ? 1 : scale, zeroPoint: zp };
-  }
-  if (hi === lo) return { scale: 1, zeroPoint: qmin < 0 ? 0 : qmin };
-  const scale = Math.fround((hi - lo) / (qmax - qmin));
-  const zp = Math.min(qmax, Math.max(qmin, roundHalfEven(qmin - lo / scale)));
-  return { scale, zeroPoint: zp };
-}
-// ---- end TEMPORARY ----
-
 /** Scale and zero point for a calibrated range (qparams `qparamsFromRange`). */
 export function rangeQParams(range: { readonly min: number; readonly max: number }, spec: QSpec): QParam {
-  return fromRange(range.min, range.max, spec);
+  const p = qparamsFromRange(range, { dtype: spec.dtype, scheme: spec.scheme, reduceRange: spec.reduceRange ?? false });
+  return { scale: p.scale, zeroPoint: p.zeroPoint };
 }
 
 /**
- * Weight parameters: per-tensor (`axis` undefined), per-axis, or per-block (`blockSize` along `axis`)
- * (qparams `chooseQParams`). Returns scales/zero points in the ONNX scale-tensor shape.
+ * Weight parameters: per-tensor (`axis` undefined), per-axis, or per-block (`blockSize` along `axis`), from
+ * qparams `chooseQParams`. When the block size does not divide `dims[axis]` (a shorter last block, which ONNX allows
+ * but chooseQParams does not), each block's min/max goes through `qparamsFromRange` instead.
+ * Returns scales/zero points in the ONNX scale-tensor shape.
  */
 export function weightQParams(values: Float32Array, dims: readonly number[], spec: QSpec, axis?: number, blockSize?: number): QParamSet {
+  const opts = { dtype: spec.dtype, scheme: spec.scheme, reduceRange: spec.reduceRange ?? false };
   if (axis === undefined) {
-    let lo = Infinity, hi = -Infinity;
-    for (const v of values) { if (v < lo) lo = v; if (v > hi) hi = v; }
-    const p = fromRange(values.length ? lo : 0, values.length ? hi : 0, spec);
-    return { scales: Float32Array.of(p.scale), zeroPoints: Int32Array.of(p.zeroPoint), dims: [] };
+    const c = chooseQParams({ data: values, dims }, { ...opts, granularity: 'per-tensor' });
+    return { scales: Float32Array.from(c.scale), zeroPoints: Int32Array.from(c.zeroPoint), dims: [] };
   }
   const a = axis < 0 ? axis + dims.length : axis;
+  if (!blockSize) {
+    const c = chooseQParams({ data: values, dims }, { ...opts, granularity: 'per-axis', axis: a });
+    return { scales: Float32Array.from(c.scale), zeroPoints: Int32Array.from(c.zeroPoint), dims: [...c.paramDims] };
+  }
+  if (dims[a] % blockSize === 0) {
+    const c = chooseQParams({ data: values, dims }, { ...opts, granularity: 'per-block', axis: a, blockSize });
+    return { scales: Float32Array.from(c.scale), zeroPoints: Int32Array.from(c.zeroPoint), dims: [...c.paramDims] };
+  }
   const outer = dims.slice(0, a).reduce((x, y) => x * y, 1);
   const n = dims[a];
   const inner = dims.slice(a + 1).reduce((x, y) => x * y, 1);
-  const bs = blockSize ?? 0;
-  const nb = bs > 0 ? Math.ceil(n / bs) : 1;
-  // per-axis: scale shape [n]; per-block: dims with dims[a] -> ceil(n/bs)
-  const sdims = bs > 0 ? dims.map((d, i) => (i === a ? nb : d)) : [n];
-  const count = bs > 0 ? outer * nb * inner : n;
+  const nb = Math.ceil(n / blockSize);
+  const count = outer * nb * inner;
   const lo = new Float64Array(count).fill(Infinity);
   const hi = new Float64Array(count).fill(-Infinity);
   for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) {
     const v = values[(o * n + k) * inner + i];
-    const s = bs > 0 ? (o * nb + Math.floor(k / bs)) * inner + i : k;
-    if (v < lo[s]) lo[s] = v;
-    if (v > hi[s]) hi[s] = v;
+    const g = (o * nb + Math.floor(k / blockSize)) * inner + i;
+    if (v < lo[g]) lo[g] = v;
+    if (v > hi[g]) hi[g] = v;
   }
   const scales = new Float32Array(count);
   const zps = new Int32Array(count);
-  for (let s = 0; s < count; s++) {
-    const p = fromRange(lo[s], hi[s], spec);
-    scales[s] = p.scale;
-    zps[s] = p.zeroPoint;
+  for (let g = 0; g < count; g++) {
+    const p = qparamsFromRange({ min: lo[g], max: hi[g] }, opts);
+    scales[g] = p.scale;
+    zps[g] = p.zeroPoint;
   }
-  return { scales, zeroPoints: zps, dims: sdims };
-}
-
-/** `saturate(roundHalfEven(x / scale) + zp)` in float32, as ONNX QuantizeLinear (qparams `quantize`). */
-export function quantizeValue(x: number, scale: number, zeroPoint: number, dtype: QType | 'int32'): number {
-  const { qmin, qmax } = dtype === 'int32' ? { qmin: -2147483648, qmax: 2147483647 } : qRange(dtype);
-  const q = roundHalfEven(Math.fround(x / scale)) + zeroPoint;
-  return Math.min(qmax, Math.max(qmin, q));
+  return { scales, zeroPoints: zps, dims: dims.map((d, i) => (i === a ? nb : d)) };
 }
 
 /**
- * Quantize `values` laid out as `dims` with parameters `p` (scalar, per-axis `axis`, or per-block `blockSize`).
+ * Quantize `values` (shape `dims`) with `p`: per-tensor, per-axis (`axis`) or blocked (`axis` + `blockSize`), by
+ * qparams `quantize` (ONNX QuantizeLinear: `saturate(roundHalfEven(fround(x / scale)) + zp)`). For the int32 bias
+ * (not a QuantizeLinear type) the same formula with zero point 0 and int32 saturation, using qparams `roundHalfEven`.
  */
 export function quantizeWith(values: Float32Array, dims: readonly number[], p: QParamSet, dtype: QType | 'int32', axis?: number, blockSize?: number): Int32Array {
-  const out = new Int32Array(values.length);
-  if (axis === undefined || p.dims.length === 0) {
-    for (let i = 0; i < values.length; i++) out[i] = quantizeValue(values[i], p.scales[0], p.zeroPoints[0], dtype);
+  const perTensor = axis === undefined || p.dims.length === 0;
+  if (dtype === 'int32') {
+    const out = new Int32Array(values.length);
+    const a = perTensor ? 0 : axis < 0 ? axis + dims.length : axis;
+    const inner = perTensor ? 1 : dims.slice(a + 1).reduce((x, y) => x * y, 1);
+    const n = perTensor ? 1 : dims[a];
+    for (let i = 0; i < values.length; i++) {
+      const s = perTensor ? p.scales[0] : p.scales[Math.floor(i / inner) % n];
+      const q = roundHalfEven(Math.fround(values[i] / s));
+      out[i] = Math.min(2147483647, Math.max(-2147483648, q));
+    }
     return out;
   }
-  const a = axis < 0 ? axis + dims.length : axis;
-  const outer = dims.slice(0, a).reduce((x, y) => x * y, 1);
-  const n = dims[a];
-  const inner = dims.slice(a + 1).reduce((x, y) => x * y, 1);
-  const bs = blockSize ?? 0;
-  const nb = bs > 0 ? Math.ceil(n / bs) : 1;
-  for (let o = 0; o < outer; o++) for (let k = 0; k < n; k++) for (let i = 0; i < inner; i++) {
-    const idx = (o * n + k) * inner + i;
-    const s = bs > 0 ? (o * nb + Math.floor(k / bs)) * inner + i : k;
-    out[idx] = quantizeValue(values[idx], p.scales[s], p.zeroPoints[s], dtype);
-  }
-  return out;
+  const q = quantize(values, dims, {
+    dtype, scale: p.scales, zeroPoint: p.zeroPoints,
+    ...(perTensor ? {} : { axis, paramDims: p.dims, blockSize: blockSize ?? 0 }),
+  });
+  return Int32Array.from(q);
+}
+
+/** Quantize one row `[1, n]` with per-column parameters (qparams `quantize`, per-axis on axis 1). */
+export function quantizeRow(values: ArrayLike<number>, scales: Float32Array, zeroPoints: Int32Array, dtype: QType): Int32Array {
+  const n = values.length;
+  return Int32Array.from(quantize(Float32Array.from(values), [1, n], { dtype, scale: scales, zeroPoint: zeroPoints, axis: 1, paramDims: [n] }));
 }
