@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { RECURRENT_KERNELS } from './recurrent.js';
 import { RESIZE_KERNELS } from './resize.js';
 import { SCATTER_KERNELS } from './scatter.js';
 import { TRILU_CUMSUM_KERNELS } from './trilu-cumsum.js';
@@ -46,4 +47,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...TRILU_CUMSUM_KERNELS,
   ...SCATTER_KERNELS,
   ...RESIZE_KERNELS,
+  ...RECURRENT_KERNELS,
 ];
