@@ -77,6 +77,7 @@ function fusedOutput(d: GraphDraft, n: Node, sel: NodeSelection): string | undef
   const y = n.outputs[0];
   if (!y) return undefined;
   const cons = d.consumers(y);
+  if (cons.length === 0) return undefined; // a graph output read by nobody stays float
   if (cons.length === 1 && !d.isGraphOutput(y) && (cons[0].opType === 'Relu' || cons[0].opType === 'Clip')) {
     const c = cons[0];
     const excluded = sel.excludeNodes !== undefined && (typeof sel.excludeNodes === 'function' ? sel.excludeNodes(c) : sel.excludeNodes.includes(c.name));
