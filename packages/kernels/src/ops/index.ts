@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { EINSUM_KERNELS } from './einsum.js';
 import { RECURRENT_KERNELS } from './recurrent.js';
 import { RESIZE_KERNELS } from './resize.js';
 import { SCATTER_KERNELS } from './scatter.js';
@@ -48,4 +49,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...SCATTER_KERNELS,
   ...RESIZE_KERNELS,
   ...RECURRENT_KERNELS,
+  ...EINSUM_KERNELS,
 ];
