@@ -1,6 +1,6 @@
 import { CalibrationError } from '../core/errors.js';
 import { finalizeRange } from '../core/finalize.js';
-import { baseSpec, positiveInt, prepassRange } from '../core/spec.js';
+import { baseSpec, finiteNumber, positiveInt, prepassRange } from '../core/spec.js';
 import type { Calibrator, PrepassRange, RangeSpec } from '../core/types.js';
 import { edge, histogramCalibrator, type HistogramSpecBase, type HistogramState } from './histogram.js';
 import { windowKL } from './kl-threshold.js';
@@ -22,11 +22,14 @@ export interface EntropySpec extends RangeSpec {
    * `[edge(z - i), edge(end)]`.
    */
   readonly histogram?: EntropyHistogram;
+  /** Smoothing `eps` of `windowKL` (MXNet / onnxruntime use 0.0001, the default); 0 disables it. */
+  readonly smoothing?: number;
 }
 
 export interface EntropyResolvedSpec extends HistogramSpecBase {
   readonly levels: number;
   readonly histogram: EntropyHistogram;
+  readonly smoothing: number;
 }
 
 export type EntropyState = HistogramState<EntropyResolvedSpec>;
@@ -55,7 +58,7 @@ export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrato
     }
     const minBins = levels;
     if (bins < minBins) throw new CalibrationError(`${KIND}: bins (${bins}) must be at least ${minBins} for ${levels} levels`, { kind: KIND, actual: String(bins) });
-    return { ...baseSpec(KIND, spec), bins, range: prepassRange(KIND, spec?.range), levels, histogram };
+    return { ...baseSpec(KIND, spec), bins, range: prepassRange(KIND, spec?.range), levels, histogram, smoothing: finiteNumber(KIND, 'smoothing', spec?.smoothing, 0.0001, 0, 1) };
   },
   layout(sp, c) {
     const a = Math.max(Math.abs(sp.range.min[c]), Math.abs(sp.range.max[c]));
@@ -71,7 +74,7 @@ export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrato
     if (sp.histogram === 'abs') {
       let bestI = B;
       for (let i = L; i <= B; i++) {
-        const kl = windowKL(counts, 0, i, L);
+        const kl = windowKL(counts, 0, i, L, sp.smoothing);
         if (kl < best) {
           best = kl;
           bestI = i;
@@ -86,7 +89,7 @@ export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrato
     for (let i = Math.floor(L / 2); i <= z; i++) {
       const s = z - i;
       const e = Math.min(z + i + 1, B);
-      const kl = windowKL(counts, s, e, L);
+      const kl = windowKL(counts, s, e, L, sp.smoothing);
       if (kl < best) {
         best = kl;
         bestS = s;

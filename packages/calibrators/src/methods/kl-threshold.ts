@@ -1,49 +1,71 @@
 /**
  * KL divergence of a clipped-and-requantized histogram window (the TensorRT entropy calibration recipe,
- * "8-bit Inference with TensorRT", Migacz 2017), for the window `[s, e)` of `counts` (length `B`) and `L` levels:
+ * "8-bit Inference with TensorRT", Migacz 2017, with the smoothing that MXNet and onnxruntime add), for the window
+ * `[s, e)` of `counts` (length `B`) and `L` levels:
  *
  * 1. Reference `P`: `counts[s..e)`, with everything left of `s` added to its first bin and everything right of
  *    `e` added to its last bin (the clipped outliers).
  * 2. Candidate `Q`: merge the *clipped* counts `counts[s..e)` into `L` groups of `m = floor(len / L)` bins (the last
  *    group also takes the remaining `len - L m` bins), then spread each group's sum evenly over the group's bins whose
- *    count is non-zero (bins with zero count get 0).
- * 3. Normalise both to sum 1 and return `KL(P || Q) = Σ_{P_j > 0} P_j ln(P_j / Q_j)` (natural log). It is `+Infinity`
- *    when some `P_j > 0` has `Q_j = 0` (an outlier bin whose own clipped count is zero) or the window is empty.
- *    No smoothing is applied; an infinite candidate simply never wins.
+ *    clipped count is non-zero (bins with zero count get 0).
+ * 3. Smoothing with `eps` (applied to `P` and to `Q` separately, on counts): every zero entry becomes `eps`, every
+ *    non-zero entry loses `eps * zeros / nonzeros` (the total is unchanged). If an array has no non-zero entry or
+ *    smoothing would make an entry `<= 0`, the candidate is rejected (`+Infinity`). `eps = 0` disables smoothing.
+ * 4. Normalise both to sum 1 and return `KL(P || Q) = Σ_{P_j > 0} P_j ln(P_j / Q_j)` (natural log); `+Infinity` when
+ *    some `P_j > 0` has `Q_j = 0`.
  *
- * Requires `len = e - s >= L`. Worked example in `entropy.test.ts`.
+ * Requires `len = e - s >= L >= 1`. Worked examples in `entropy.test.ts`.
  */
-export function windowKL(counts: Float64Array, s: number, e: number, L: number): number {
+export function windowKL(counts: Float64Array, s: number, e: number, L: number, eps: number): number {
   const len = e - s;
   let left = 0;
   for (let j = 0; j < s; j++) left += counts[j];
   let right = 0;
   for (let j = e; j < counts.length; j++) right += counts[j];
-  let clipped = 0;
-  for (let j = s; j < e; j++) clipped += counts[j];
-  const pTotal = clipped + left + right;
-  if (clipped === 0 || pTotal === 0) return Infinity;
+  const p = counts.slice(s, e);
+  p[0] += left;
+  p[len - 1] += right;
+  const q = new Float64Array(len);
   const m = Math.floor(len / L);
-  let kl = 0;
   for (let g = 0; g < L; g++) {
-    const from = s + g * m;
-    const to = g === L - 1 ? e : from + m;
+    const from = g * m;
+    const to = g === L - 1 ? len : from + m;
     let sum = 0;
     let nz = 0;
     for (let j = from; j < to; j++) {
-      sum += counts[j];
-      if (counts[j] > 0) nz++;
+      sum += counts[s + j];
+      if (counts[s + j] > 0) nz++;
     }
-    for (let j = from; j < to; j++) {
-      let p = counts[j];
-      if (j === s) p += left;
-      if (j === e - 1) p += right;
-      if (p === 0) continue;
-      const q = counts[j] > 0 ? sum / nz : 0;
-      if (q === 0) return Infinity;
-      const pn = p / pTotal;
-      kl += pn * Math.log(pn / (q / clipped));
-    }
+    for (let j = from; j < to; j++) q[j] = counts[s + j] > 0 ? sum / nz : 0;
+  }
+  if (!smooth(p, eps) || !smooth(q, eps)) return Infinity;
+  let pt = 0;
+  let qt = 0;
+  for (let j = 0; j < len; j++) {
+    pt += p[j];
+    qt += q[j];
+  }
+  let kl = 0;
+  for (let j = 0; j < len; j++) {
+    if (p[j] === 0) continue;
+    if (q[j] === 0) return Infinity;
+    const pn = p[j] / pt;
+    kl += pn * Math.log(pn / (q[j] / qt));
   }
   return kl;
+}
+
+/** In-place smoothing of a count array (step 3 above); false when it is impossible. */
+function smooth(a: Float64Array, eps: number): boolean {
+  let zeros = 0;
+  for (let j = 0; j < a.length; j++) if (a[j] === 0) zeros++;
+  const nonzeros = a.length - zeros;
+  if (nonzeros === 0) return false;
+  if (eps === 0 || zeros === 0) return true;
+  const eps1 = (eps * zeros) / nonzeros;
+  for (let j = 0; j < a.length; j++) {
+    a[j] = a[j] === 0 ? eps : a[j] - eps1;
+    if (!(a[j] > 0)) return false;
+  }
+  return true;
 }
