@@ -1,4 +1,4 @@
-import { checkDType, intInfo, isFloatQuantDType, type QuantDType } from './dtypes.js';
+import { checkDType, intInfo, isFloatQuantDType, type IntQuantDType, type QuantDType } from './dtypes.js';
 import { smallFloatFormat, type Float8Kind } from './float-bits.js';
 import { maxFinite } from './minifloat.js';
 import { QParamsError } from './qparams-error.js';
@@ -23,7 +23,7 @@ export interface QParamsOptions {
   readonly dtype: QuantDType;
   /** Default `asymmetric` for integer dtypes, `symmetric` for float8/float4 (the only scheme they have). */
   readonly scheme?: Scheme;
-  /** Integer dtypes: use one bit fewer (uint8 [0, 127], int8 [-64, 63], int4 [-4, 3], ...). Default false. */
+  /** Integer dtypes of 4+ bits: one bit fewer (uint8 [0, 127], int8 [-64, 63], int4 [-4, 3], ...). Default false. */
   readonly reduceRange?: boolean;
   /** Round the scale UP to the next power of two (so the range stays covered). Default false. */
   readonly powerOfTwo?: boolean;
@@ -127,7 +127,9 @@ export function qparamsFromRange(range: Range, opts: QParamsOptions): QParams {
     throw new QParamsError({ param: 'opts.scheme', value: scheme, expected: 'asymmetric, symmetric or symmetric-restricted' }, where);
   }
   if (isFloat && scheme === 'asymmetric') throw new QParamsError({ param: 'opts.scheme', value: scheme, expected: `symmetric for ${dtype}` }, where);
-  if (isFloat && opts.reduceRange) throw new QParamsError({ param: 'opts.reduceRange', value: true, expected: `false for ${dtype}` }, where);
+  if (opts.reduceRange && (isFloat || intInfo(dtype as IntQuantDType).bits < 4)) {
+    throw new QParamsError({ param: 'opts.reduceRange', value: true, expected: `false for ${dtype} (reduce-range needs an integer type of 4 bits or more)` }, where);
+  }
   const minScale = opts.minScale ?? SCALE_EPSILON;
   const emptyScale = opts.emptyRangeScale ?? 1;
   if (!(minScale > 0) || !Number.isFinite(minScale)) throw new QParamsError({ param: 'opts.minScale', value: minScale, expected: 'a finite number > 0' }, where);
