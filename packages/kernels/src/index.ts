@@ -11,3 +11,7 @@ export type { SignatureFn } from './keys.js';
 export { freshRunContext } from './run-context.js';
 export { createReferenceRegistry, referenceKernels } from './reference.js';
 export { requantize, requantMultiplier } from './quant/requantize.js';
+export { OPS_KERNELS } from './ops/index.js';
+export { castTensor } from './ops/cast.js';
+export { transposeTensor } from './ops/transpose.js';
+export { broadcastShapes } from './ops/util/broadcast.js';
