@@ -1,6 +1,7 @@
 /**
  * Activation functions, element-wise, computed in double and rounded once into the output dtype:
- * - Relu max(0,x); LeakyRelu x<0 ? alpha*x : x (alpha 0.01); PRelu x<0 ? slope*x : x (slope broadcasts to x);
+ * - Relu max(0,x); LeakyRelu x<0 ? alpha*x : x (alpha 0.01); PRelu x<0 ? slope*x : x (slope broadcasts to x;
+ *   before opset 7 a 1-D slope of length C is per channel);
  * - Elu x<0 ? alpha*(e^x-1) : x (alpha 1); Celu max(0,x) + min(0, alpha*(e^(x/alpha)-1)) (alpha 1);
  * - Selu gamma*(x<=0 ? alpha*e^x - alpha : x) (alpha 1.67326319217681884765625, gamma 1.05070102214813232421875);
  * - HardSigmoid max(0, min(1, alpha*x+beta)) (alpha 0.2, beta 0.5); HardSwish x*max(0, min(1, x/6+1/2));
@@ -71,7 +72,11 @@ export const ACTIVATION_KERNELS: KernelVariant[] = [
   }),
   scalarKernel('PRelu', (node) => (inputs, ctx) => {
     const x = need(node, inputs, 0);
-    const slope = need(node, inputs, 1);
+    let slope = need(node, inputs, 1);
+    // Opset < 7 PRelu: a 1-D slope of length C applies per channel (dim 1), not numpy-style to the last dim.
+    if (node.opset < 7 && slope.dims.length === 1 && x.dims.length >= 2 && slope.dims[0] === x.dims[1] && slope.dims[0] !== 1) {
+      slope = slope.reshape([slope.dims[0], ...new Array<number>(x.dims.length - 2).fill(1)]);
+    }
     return [binaryMap(node, x, slope, x.dtype, ctx, (a, s) => (a < 0 ? s * a : a), (a, s) => (a < 0n ? s * a : a))];
   }),
   scalarKernel('Clip', (node) => {

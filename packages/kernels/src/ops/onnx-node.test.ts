@@ -1,5 +1,5 @@
 /**
- * ONNX backend node tests for the ops in OPS_KERNELS: every case with at least one op of this file-set whose other
+ * ONNX backend node tests (and the onnx-pytorch cases) for the ops in OPS_KERNELS: every case with at least one op of this file-set whose other
  * nodes have reference kernels too (Constant is folded by the test driver) runs through the scalar
  * reference kernels and must match the stored outputs (floats within rtol 1e-3 / atol 1e-5, everything else exact). Cases that cannot pass are listed in
  * EXCLUDED with the reason; an excluded case that starts passing fails the test too, so the list stays honest.
@@ -14,7 +14,6 @@ import { runCase } from '../test-support/run-case.js';
 import { OPS_KERNELS } from './index.js';
 import { EXCLUDED } from './onnx-node-exclusions.js';
 
-const root = testdataPath('onnx-node');
 // The full reference registry, so multi-node cases (the "_expanded" function bodies) that mix these ops with
 // MatMul/Conv from nn/ run too; a case is selected when at least one of its ops is from OPS_KERNELS.
 const registry = createReferenceRegistry();
@@ -22,7 +21,7 @@ const opOf = (key: string) => key.slice(0, key.indexOf(':'));
 const ours = new Set(OPS_KERNELS.map((v) => opOf(v.key)));
 const known = new Set(registry.keys().map(opOf));
 
-function selectCases(): { name: string; ops: string[] }[] {
+function selectCases(root: string): { name: string; ops: string[] }[] {
   const out: { name: string; ops: string[] }[] = [];
   for (const name of readdirSync(root).sort()) {
     let ops: string[];
@@ -40,9 +39,18 @@ function selectCases(): { name: string; ops: string[] }[] {
   return out;
 }
 
-describe('ONNX node tests (scalar reference kernels)', () => {
-  it('passes every case of its ops except the listed exclusions', () => {
-    const cases = selectCases();
+const SUITES: readonly (readonly [string, number])[] = [
+  // [folder under the shared test data, minimum number of selected cases (guards against silently selecting none)]
+  ['onnx-node', 1000],
+  ['onnx-pytorch/converted', 10],
+  ['onnx-pytorch/operator', 20],
+  ['onnx-pytorch/simple', 5],
+];
+
+describe('ONNX backend tests (scalar reference kernels)', () => {
+  it.each(SUITES)('%s: passes every case of its ops except the listed exclusions', (suite, minCases) => {
+    const root = testdataPath(suite);
+    const cases = selectCases(root);
     const perOp = new Map<string, { pass: number; total: number }>();
     const unexpected: string[] = [];
     const stale: string[] = [];
@@ -64,8 +72,8 @@ describe('ONNX node tests (scalar reference kernels)', () => {
       }
     }
     const table = [...perOp.entries()].sort().map(([op, s]) => `${op.padEnd(40)} ${s.pass}/${s.total}`).join('\n');
-    console.log(`ONNX node cases per op (passed/present):\n${table}\ncases: ${passed}/${cases.length} passed, ${EXCLUDED.size} excluded`);
-    expect(cases.length).toBeGreaterThan(1000);
+    console.log(`${suite} cases per op (passed/present):\n${table}\ncases: ${passed}/${cases.length} passed, ${EXCLUDED.size} excluded`);
+    expect(cases.length).toBeGreaterThanOrEqual(minCases);
     expect(unexpected).toEqual([]);
     expect(stale).toEqual([]);
   });
