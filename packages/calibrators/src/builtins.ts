@@ -4,6 +4,7 @@ import { distribution } from './methods/distribution.js';
 import { entropy } from './methods/entropy.js';
 import { minMax } from './methods/min-max.js';
 import { movingAverageMinMax } from './methods/moving-average.js';
+import { mse } from './methods/mse.js';
 import { percentile } from './methods/percentile.js';
 
 /** A read-only lookup of calibrators by `kind` (how workers rebuild the calibrators a session uses). */
@@ -17,4 +18,5 @@ export const builtinCalibrators: CalibratorTable = Object.freeze({
   [entropy.kind]: entropy,
   [distribution.kind]: distribution,
   [distiller.kind]: distiller,
+  [mse.kind]: mse,
 });

@@ -14,6 +14,8 @@ export { distribution } from './methods/distribution.js';
 export type { DistributionSpec, DistributionState } from './methods/distribution.js';
 export { distiller } from './methods/distiller.js';
 export type { DistillerMode, DistillerSpec, DistillerState } from './methods/distiller.js';
+export { mse } from './methods/mse.js';
+export type { MseSpec, MseState } from './methods/mse.js';
 export { builtinCalibrators } from './builtins.js';
 export type { CalibratorTable } from './builtins.js';
 export { CalibrationSession } from './session/calibration-session.js';

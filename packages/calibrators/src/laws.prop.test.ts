@@ -40,6 +40,20 @@ const cases: Case[] = [
           .map(({ range, levels, extra, histogram }) => ({ ...b, range, levels, bins: levels + extra, histogram })),
       ),
   },
+  {
+    kind: 'mse',
+    spec: (C) =>
+      common.chain((b) =>
+        fc
+          .record({
+            range: prepassArb(perChannel(C, b.axis)),
+            bins: fc.integer({ min: 1, max: 24 }),
+            steps: fc.integer({ min: 1, max: 8 }),
+            dtype: b.symmetric ? fc.constantFrom('int8', 'uint8', 'int4', 'float8e4m3fn') : fc.constantFrom('int8', 'uint8', 'int4', 'uint16'),
+          })
+          .map((r) => ({ ...b, ...r })),
+      ),
+  },
   { kind: 'distribution', spec: () => common },
   {
     kind: 'distiller',
