@@ -30,3 +30,13 @@ export {
 } from './attrs.js';
 export { NodeError, PassAbortedError, PassError, PostconditionError, PreconditionError } from './errors-pass.js';
 export type { NodeErrorContext, PassErrorContext, PostconditionContext, PreconditionContext } from './errors-pass.js';
+
+// ---- codec: protobuf I/O, tensor data, external data (codec helper) ----
+export { MAX_IR_VERSION, MIN_IR_VERSION, decodeModel, decodeTensor, encodeModel, encodeTensor } from './codec.js';
+export type { DecodeOptions } from './codec.js';
+export { ONNX_SCHEMA_JSON, buildOnnxSchema } from './schema.js';
+export type { OnnxTypes } from './schema.js';
+export { dataTypeBits, dataTypeFromName, dataTypeName, elementCount, isKnownDataType, rawByteLength } from './dtype.js';
+export type { DataTypeName } from './dtype.js';
+export { ExternalDataError, ModelFormatError, TensorDataError } from './errors.js';
+export type { ExternalDataContext, ModelFormatContext, TensorDataContext } from './errors.js';
