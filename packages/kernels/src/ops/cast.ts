@@ -9,7 +9,7 @@
  *   NaN -> 0. float -> bool: x != 0 (NaN -> true). int64 <-> int64/uint64 is exact (BigInt).
  * - string -> number parses decimal text ("1.5", "-INF", "NaN"); number -> string prints the shortest round-trip
  *   decimal of the source value (float32 values printed as float32, e.g. 0.1f -> "0.1").
- * Example: Cast(to=FLOAT8E4M3FN)(300.0) = 0x7D (288); Cast(to=INT8)(-3.7) = -3.
+ * Example: Cast(to=FLOAT8E4M3FN)(300.0) = 0x79 (288 = 1.125 * 2^8); Cast(to=INT8)(-3.7) = -3.
  */
 import type { KernelNode, KernelVariant, RunContext } from '../contract.js';
 import type { DType, Tensor } from '../tensor.js';

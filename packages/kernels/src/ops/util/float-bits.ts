@@ -9,7 +9,7 @@
  * - `e8m0`: exponent only, 2^(e-127), 0xFF = NaN.
  * - `fp4` (float4e2m1): no NaN/Inf, always saturates; NaN encodes as 0b1000 (-0), as the ONNX reference does.
  *
- * Example: float8e4m3fn encodes 0.3 -> 0x33 (0.3125 = 1.25 * 2^-2) ; 500 -> 0x7E (448) with saturate, 0x7F (NaN) without.
+ * Example: float8e4m3fn encodes 0.3 -> 0x2A (0.3125 = 1.25 * 2^-2); 500 -> 0x7E (448) with saturate, 0x7F (NaN) without.
  */
 export interface MiniFloat {
   readonly ebits: number;
