@@ -1,1 +1,10 @@
-export {};
+export { Session } from './session.js';
+export type { RunOptions, SessionFeeds, SessionOptions, SessionResults, ValueMetadata } from './session.js';
+export { Tensor } from '@lowbit/kernels';
+export type { DType } from '@lowbit/kernels';
+export { BackendUnavailableError, FeedError, MissingValueError, SessionOptionError } from './errors.js';
+export type { BackendErrorContext, FeedErrorContext, OutputErrorContext, SessionOptionErrorContext } from './errors.js';
+export { NodeError } from '@lowbit/onnx-ir';
+export { TensorSequence } from './values.js';
+export type { BackendName } from './backend.js';
+export { MAX_ONNX_OPSET } from './plan.js';

@@ -1,0 +1,10 @@
+/** The ops the runtime runs itself (control flow, constants, sequences), by op type (default domain). */
+import type { BuiltinOp } from './builtin.js';
+import { constantOp, identityOp } from './control/constant.js';
+import { ifOp } from './control/if.js';
+import { loopOp } from './control/loop.js';
+import { scanOp } from './control/scan.js';
+
+export function defaultBuiltins(): Map<string, BuiltinOp> {
+  return new Map([constantOp, identityOp, ifOp, loopOp, scanOp].map((b) => [b.opType, b]));
+}

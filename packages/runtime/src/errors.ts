@@ -1,0 +1,64 @@
+/**
+ * Runtime errors. All extend `LowbitError` (stable `code`, typed `context`, `cause`); node-level failures use
+ * `NodeError` from `@lowbit/onnx-ir` so callers see one class for "something is wrong with this node".
+ */
+import { LowbitError } from '@lowbit/qparams';
+
+export interface FeedErrorContext {
+  /** The graph input the problem is about. */
+  readonly input: string;
+  readonly expected: string;
+  readonly actual: string;
+  /** For a dimension mismatch: the axis. */
+  readonly axis?: number;
+}
+
+/**
+ * A feed given to `session.run` does not match the graph: unknown name, missing input, wrong dtype, rank or fixed
+ * dimension. Message form: `input "x": dtype int32, expected float32`.
+ */
+export class FeedError extends LowbitError<FeedErrorContext> {
+  static readonly CODE = 'FEED';
+  constructor(context: FeedErrorContext, detail: string) {
+    super(FeedError.CODE, `input "${context.input}": ${detail}`, { context });
+  }
+}
+
+export interface BackendErrorContext {
+  readonly backend: string;
+  readonly available: readonly string[];
+}
+
+/** The requested backend (`wasm`, `native`) is not installed or cannot load on this machine. */
+export class BackendUnavailableError extends LowbitError<BackendErrorContext> {
+  static readonly CODE = 'BACKEND_UNAVAILABLE';
+  constructor(context: BackendErrorContext, why: string, cause?: unknown) {
+    super(BackendUnavailableError.CODE, `backend "${context.backend}" is not available: ${why} (available: ${context.available.join(', ')})`, { context, cause });
+  }
+}
+
+export interface SessionOptionErrorContext {
+  readonly option: string;
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** A session or run option has a value the runtime does not accept. */
+export class SessionOptionError extends LowbitError<SessionOptionErrorContext> {
+  static readonly CODE = 'SESSION_OPTION';
+  constructor(context: SessionOptionErrorContext) {
+    super(SessionOptionError.CODE, `option "${context.option}": got ${context.actual}, expected ${context.expected}`, { context });
+  }
+}
+
+export interface OutputErrorContext {
+  readonly output: string;
+}
+
+/** A graph output (or a fetched name) was never produced by the plan. */
+export class MissingValueError extends LowbitError<OutputErrorContext> {
+  static readonly CODE = 'MISSING_VALUE';
+  constructor(output: string, detail: string) {
+    super(MissingValueError.CODE, `value "${output}": ${detail}`, { context: { output } });
+  }
+}

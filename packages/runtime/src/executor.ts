@@ -1,0 +1,184 @@
+/**
+ * Runs a compiled Plan: binds inputs, constants and captured outer values to slots, runs each step's kernel or
+ * builtin, clears slots after their last use (returning buffers to the pool), and calls value hooks.
+ * Every failure inside a step becomes a NodeError naming the node (and its subgraph path) and op.
+ */
+import { keyFor, type DType, type Tensor } from '@lowbit/kernels';
+import type { BuiltinRunContext } from './builtin.js';
+import type { BufferPool } from './buffer-pool.js';
+import { NodeError } from './ir-compat.js';
+import { createInstance, kernelNodeFor, type PlanContext, type Plan, type Step } from './plan.js';
+import { isTensor, TensorSequence, type Value } from './values.js';
+
+/** Observes values as they are produced (main graph only). */
+export interface ValueHooks {
+  readonly onValue?: (name: string, tensor: Tensor) => void;
+  /** Only these names (all when undefined). */
+  readonly observe?: ReadonlySet<string>;
+}
+
+/** A plan's slots during one run; `parent` is the frame of the enclosing graph (for captured names). */
+class Frame {
+  readonly values: (Value | undefined)[];
+  constructor(readonly plan: Plan, readonly parent: Frame | undefined, readonly pool: BufferPool) {
+    this.values = new Array(plan.slotCount);
+  }
+
+  set(slot: number, v: Value): void {
+    const old = this.values[slot];
+    if (old !== undefined) this.#drop(old);
+    this.values[slot] = v;
+    if (isTensor(v)) this.pool.retain(v);
+    else for (const t of v.items) this.pool.retain(t);
+  }
+
+  clear(slot: number): void {
+    const v = this.values[slot];
+    if (v === undefined) return;
+    this.values[slot] = undefined;
+    this.#drop(v);
+  }
+
+  clearAll(): void {
+    for (let s = 0; s < this.values.length; s++) this.clear(s);
+  }
+
+  lookup(name: string): Value | undefined {
+    for (let f: Frame | undefined = this; f; f = f.parent) {
+      const s = f.plan.slotOf.get(name);
+      if (s !== undefined && f.values[s] !== undefined) return f.values[s];
+    }
+    return undefined;
+  }
+
+  #drop(v: Value): void {
+    if (isTensor(v)) this.pool.release(v);
+    else for (const t of v.items) this.pool.release(t);
+  }
+}
+
+function retainTransit(pool: BufferPool, v: Value): void {
+  if (isTensor(v)) pool.retain(v);
+  else for (const t of v.items) pool.retain(t);
+}
+
+/** Drops the transit reference that `runPlan` outputs carry. */
+export function releaseTransit(pool: BufferPool, v: Value | null | undefined): void {
+  if (!v) return;
+  if (isTensor(v)) pool.release(v);
+  else for (const t of v.items) pool.release(t);
+}
+
+export class Executor {
+  constructor(readonly ctx: PlanContext, readonly pool: BufferPool) {}
+
+  /**
+   * Runs `plan` with one value per `plan.inputSlots` entry (null/undefined: not provided; a default initializer, if
+   * any, stays). Returns the outputs, each holding one transit reference in the pool (see `releaseTransit`).
+   */
+  runPlan(plan: Plan, inputs: readonly (Value | null | undefined)[], parent: Frame | undefined, hooks?: ValueHooks): Value[] {
+    const frame = new Frame(plan, parent, this.pool);
+    try {
+      for (const [s, t] of plan.constants) frame.set(s, t);
+      plan.inputSlots.forEach((s, i) => {
+        const v = inputs[i];
+        if (v) frame.set(s, v);
+      });
+      for (const [s, name] of plan.captures) {
+        const v = parent?.lookup(name);
+        if (v !== undefined) frame.set(s, v);
+      }
+      for (const s of plan.unusedAtStart) frame.clear(s);
+      for (const step of plan.steps) this.#runStep(step, frame, hooks);
+      const outs = plan.outputSlots.map((s, i) => {
+        const v = frame.values[s];
+        if (v === undefined) {
+          throw new NodeError({ name: plan.graph.name, opType: 'Graph' }, `graph output "${plan.graph.outputs[i].name}" has no value after the run (an optional input left empty?)`, { nodePath: [...plan.nodePath, plan.graph.name] });
+        }
+        return v;
+      });
+      for (const v of outs) retainTransit(this.pool, v);
+      return outs;
+    } finally {
+      frame.clearAll();
+    }
+  }
+
+  #runStep(step: Step, frame: Frame, hooks: ValueHooks | undefined): void {
+    const node = step.node;
+    const inputs: (Value | null)[] = step.inputs.map((s, i) => {
+      if (s < 0) return null;
+      const v = frame.values[s];
+      if (v === undefined) {
+        throw new NodeError(node, `input[${i}] "${node.inputs[i]}" has no value at run time`, { nodePath: step.nodePath, inputIndex: i });
+      }
+      return v;
+    });
+    let outs: (Value | null)[];
+    if (step.builtin) {
+      const rc: BuiltinRunContext = {
+        pool: this.pool,
+        runSubgraph: (plan, ins) => this.runPlan(plan, ins, frame),
+      };
+      try {
+        outs = step.builtin.run(inputs, rc);
+      } catch (e) {
+        throw wrap(e, step, 'builtin');
+      }
+    } else {
+      outs = this.#runKernel(step, inputs);
+    }
+    step.outputs.forEach((s, i) => {
+      if (s < 0) return;
+      const v = outs[i];
+      if (v === null || v === undefined) {
+        throw new NodeError(node, `produced no value for output[${i}] "${node.outputs[i]}"`, { nodePath: step.nodePath });
+      }
+      frame.set(s, v);
+      if (hooks?.onValue && isTensor(v) && (!hooks.observe || hooks.observe.has(node.outputs[i]!))) {
+        this.pool.escape(v);
+        hooks.onValue(node.outputs[i]!, v);
+      }
+    });
+    if (step.builtin) for (const v of outs) releaseTransit(this.pool, v);
+    for (const s of step.release) frame.clear(s);
+  }
+
+  #runKernel(step: Step, inputs: readonly (Value | null)[]): (Value | null)[] {
+    const binding = step.kernel!;
+    const node = step.node;
+    const tensors: (Tensor | null)[] = inputs.map((v, i) => {
+      if (v === null || isTensor(v)) return v;
+      throw new NodeError(node, `input[${i}] "${node.inputs[i]}" is a sequence; op ${node.opType} takes tensors`, { nodePath: step.nodePath, inputIndex: i });
+    });
+    const types: (DType | null)[] = tensors.map((t) => t?.dtype ?? null);
+    let key = binding.key;
+    if (key === undefined || !sameTypes(types, binding.node.inputTypes)) key = keyFor(kernelNodeFor(binding, types));
+    let bound = binding.instances.get(key);
+    if (!bound) {
+      bound = createInstance(this.ctx, node, step.nodePath, kernelNodeFor(binding, types), key);
+      binding.instances.set(key, bound);
+    }
+    try {
+      return bound.instance.run(tensors, this.pool);
+    } catch (e) {
+      throw wrap(e, step, `kernel ${bound.variant.key} (${bound.variant.name}, ${bound.variant.isa})`);
+    }
+  }
+}
+
+function sameTypes(a: readonly (DType | null)[], b: readonly (DType | null)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function wrap(e: unknown, step: Step, what: string): NodeError {
+  if (e instanceof NodeError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const inputIndex = typeof (e as { context?: { inputIndex?: unknown } })?.context?.inputIndex === 'number' ? (e as { context: { inputIndex: number } }).context.inputIndex : undefined;
+  return new NodeError(step.node, `${what} failed: ${msg}`, { nodePath: step.nodePath, inputIndex, cause: e });
+}
+
+export type { Frame };
+export { TensorSequence };

@@ -1,0 +1,58 @@
+/**
+ * Static checks of `session.run` feeds against the graph's declared inputs, before anything runs: every name is an
+ * input, every required input is fed, and each tensor's dtype, rank and fixed dimensions match. Symbolic (dim_param)
+ * and unknown dimensions accept any size.
+ */
+import { Tensor } from '@lowbit/kernels';
+import { FeedError } from './errors.js';
+import { dtypeOf } from './ir-compat.js';
+import type { Plan } from './plan.js';
+
+export function checkFeeds(plan: Plan, feeds: Readonly<Record<string, unknown>>): void {
+  const graphInputs = new Map(plan.graph.inputs.map((v) => [v.name, v]));
+  const required = new Set(plan.inputs.map((v) => v.name));
+  const withDefault = new Set(plan.graph.initializers.map((t) => t.name));
+  for (const name of Object.keys(feeds)) {
+    if (!graphInputs.has(name)) {
+      throw new FeedError({ input: name, expected: `one of ${[...required].join(', ')}`, actual: name }, `is not an input of the model (inputs: ${[...required].map((n) => `"${n}"`).join(', ')})`);
+    }
+  }
+  for (const v of plan.graph.inputs) {
+    const t = feeds[v.name];
+    if (t === undefined) {
+      if (withDefault.has(v.name)) continue;
+      throw new FeedError({ input: v.name, expected: 'a Tensor', actual: 'nothing' }, 'is missing from the feeds');
+    }
+    if (!(t instanceof Tensor)) {
+      throw new FeedError({ input: v.name, expected: 'a Tensor', actual: describe(t) }, `must be a Tensor (from @lowbit/runtime), got ${describe(t)}`);
+    }
+    const type = v.type;
+    if (type?.kind !== 'tensor') continue;
+    const want = dtypeOf(type.elemType);
+    if (want && t.dtype !== want) {
+      throw new FeedError({ input: v.name, expected: want, actual: t.dtype }, `dtype ${t.dtype}, expected ${want}`);
+    }
+    const shape = type.shape;
+    if (!shape) continue;
+    if (t.dims.length !== shape.length) {
+      throw new FeedError({ input: v.name, expected: `rank ${shape.length} [${shape.map(showDim).join(', ')}]`, actual: `rank ${t.dims.length} [${t.dims.join(', ')}]` },
+        `rank ${t.dims.length} (dims [${t.dims.join(', ')}]), expected rank ${shape.length} [${shape.map(showDim).join(', ')}]`);
+    }
+    shape.forEach((d, axis) => {
+      if (typeof d === 'number' && d !== t.dims[axis]) {
+        throw new FeedError({ input: v.name, expected: String(d), actual: String(t.dims[axis]), axis },
+          `dims [${t.dims.join(', ')}], expected [${shape.map(showDim).join(', ')}] (axis ${axis} is ${t.dims[axis]}, expected ${d})`);
+      }
+    });
+  }
+}
+
+function showDim(d: number | string | null): string {
+  return d === null ? '?' : String(d);
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
+  return typeof x;
+}

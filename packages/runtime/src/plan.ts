@@ -1,0 +1,293 @@
+/**
+ * Compiles one IR graph into a Plan, once per session: value slots instead of name lookups, a kernel (or builtin)
+ * bound to every node, constant initializers converted once, and liveness (each slot is cleared right after its
+ * last use, so the buffer pool can recycle its storage).
+ *
+ * Unsupported ops, domains and opsets are reported here, at session creation, as NodeErrors naming the op, its
+ * domain and opset and the node; never halfway through a run.
+ */
+import { keyFor, NoKernelError, type AttrValue, type DType, type KernelInstance, type KernelNode, type KernelRegistry, type KernelVariant, type ResolvePolicy, type Tensor } from '@lowbit/kernels';
+import type { Graph, Node, ValueInfo } from '@lowbit/onnx-ir';
+import { convertAttrs } from './attributes.js';
+import type { BuiltinInstance, BuiltinOp } from './builtin.js';
+import { inferOutputTypes } from './dtype-infer.js';
+import { nodeSubgraphs, stableTopoOrder } from './graph-scan.js';
+import { dtypeOf, NodeError } from './ir-compat.js';
+import { tensorFromRef } from './values.js';
+
+/** What every plan of one session shares. */
+export interface PlanContext {
+  readonly registry: KernelRegistry;
+  readonly policy: ResolvePolicy;
+  /** Imported opset version per domain ('' for the default domain). */
+  readonly opsets: ReadonlyMap<string, number>;
+  readonly builtins: ReadonlyMap<string, BuiltinOp>;
+}
+
+/** A node's kernel: bound at compile time when its input dtypes are known, else at first run. */
+export interface KernelBinding {
+  readonly node: KernelNode;
+  /** Instances by kernel key (the compile-time one, plus any key met at run time with other input dtypes). */
+  readonly instances: Map<string, { readonly variant: KernelVariant; readonly instance: KernelInstance }>;
+  /** The key chosen at compile time, if the input dtypes were known. */
+  readonly key: string | undefined;
+}
+
+export interface Step {
+  readonly node: Node;
+  readonly nodePath: readonly string[];
+  /** Slot per node input; -1 for an omitted optional input. */
+  readonly inputs: readonly number[];
+  /** Slot per node output; -1 for an omitted output. */
+  readonly outputs: readonly number[];
+  /** Slots cleared after this step (their last use). */
+  readonly release: readonly number[];
+  readonly kernel?: KernelBinding;
+  readonly builtin?: BuiltinInstance;
+}
+
+export interface Plan {
+  readonly graph: Graph;
+  /** Node names from the outermost graph down to the node owning this subgraph (empty for the main graph). */
+  readonly nodePath: readonly string[];
+  readonly slotCount: number;
+  readonly slotOf: ReadonlyMap<string, number>;
+  /** Value name per slot. */
+  readonly names: readonly string[];
+  /** Initializers, converted once. */
+  readonly constants: readonly (readonly [number, Tensor])[];
+  /** Graph inputs a caller must (or may, for inputs with an initializer default) provide, in graph order. */
+  readonly inputs: readonly ValueInfo[];
+  readonly inputSlots: readonly number[];
+  readonly outputSlots: readonly number[];
+  /** Slots filled from enclosing scopes when a subgraph starts: [slot, name]. */
+  readonly captures: readonly (readonly [number, string])[];
+  readonly steps: readonly Step[];
+  /** Slots never read by any step and not outputs (cleared as soon as the inputs are bound). */
+  readonly unusedAtStart: readonly number[];
+  /** Best-known dtype per value name. */
+  readonly types: ReadonlyMap<string, DType | undefined>;
+}
+
+/** Highest default-domain opset whose operator semantics this runtime and the reference kernels follow. */
+export const MAX_ONNX_OPSET = 23;
+
+/** Looks up a name in the enclosing scopes while compiling a subgraph. */
+export type OuterScope = (name: string) => { readonly type: DType | undefined } | undefined;
+
+function declaredType(v: ValueInfo | undefined): DType | undefined {
+  return v?.type?.kind === 'tensor' ? dtypeOf(v.type.elemType) : undefined;
+}
+
+export function normalizeDomain(domain: string): string {
+  return domain === 'ai.onnx' ? '' : domain;
+}
+
+/** The opset of `domain` a node runs under. */
+export function opsetOf(ctx: PlanContext, node: Node, nodePath: readonly string[]): number {
+  const domain = normalizeDomain(node.domain);
+  const v = ctx.opsets.get(domain);
+  if (v === undefined) {
+    throw new NodeError(node, `domain "${domain || 'ai.onnx'}" is not imported by the model (opset_import lists ${[...ctx.opsets.keys()].map((d) => `"${d || 'ai.onnx'}"`).join(', ') || 'nothing'})`, { nodePath });
+  }
+  return v;
+}
+
+/**
+ * Compiles `graph`. For a subgraph, `outer` resolves the names it reads from enclosing scopes, and `nodePath`
+ * names the nodes that own it.
+ */
+export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, nodePath: readonly string[] = []): Plan {
+  const slotOf = new Map<string, number>();
+  const names: string[] = [];
+  const types = new Map<string, DType | undefined>();
+  const slot = (name: string): number => {
+    let s = slotOf.get(name);
+    if (s === undefined) {
+      s = names.length;
+      names.push(name);
+      slotOf.set(name, s);
+    }
+    return s;
+  };
+  const declared = new Map<string, DType>();
+  for (const v of [...graph.valueInfo, ...graph.outputs]) {
+    const t = declaredType(v);
+    if (t) declared.set(v.name, t);
+  }
+
+  const initNames = new Set(graph.initializers.map((t) => t.name));
+  const constants: [number, Tensor][] = [];
+  for (const t of graph.initializers) {
+    constants.push([slot(t.name), tensorFromRef(t)]);
+    types.set(t.name, dtypeOf(t.dtype));
+  }
+  const inputs = graph.inputs.filter((v) => !initNames.has(v.name) || outer !== undefined);
+  const inputSlots = graph.inputs.map((v) => {
+    if (!types.has(v.name)) types.set(v.name, declaredType(v));
+    return slot(v.name);
+  });
+
+  const captures: [number, string][] = [];
+  const resolveRead = (name: string, node: Node, inputIndex: number | undefined): number => {
+    const s = slotOf.get(name);
+    if (s !== undefined) return s;
+    const found = outer?.(name);
+    if (!found) {
+      const what = inputIndex === undefined ? `its subgraph reads "${name}"` : `input[${inputIndex}] "${name}"`;
+      throw new NodeError(node, `${what}, which is not a graph input, initializer or output of an earlier node`, { nodePath: [...nodePath, node.name], inputIndex });
+    }
+    const c = slot(name);
+    captures.push([c, name]);
+    types.set(name, found.type);
+    return c;
+  };
+
+  const defined = new Set<string>([...initNames, ...graph.inputs.map((v) => v.name)]);
+  const order = stableTopoOrder(graph.nodes);
+  if (!order) {
+    const n = graph.nodes[0];
+    throw new NodeError(n ?? { name: graph.name, opType: 'Graph' }, `graph "${graph.name}" has a cycle; nodes cannot be ordered`, { nodePath: [...nodePath, n?.name ?? graph.name] });
+  }
+
+  const steps: { node: Node; nodePath: string[]; inputs: number[]; outputs: number[]; reads: number[]; kernel?: KernelBinding; builtin?: BuiltinInstance }[] = [];
+  for (const node of order) {
+    const path = [...nodePath, node.name];
+    const inputSlotsOfNode = node.inputs.map((name, i) => (name ? resolveRead(name, node, i) : -1));
+    const inputTypes = node.inputs.map((name) => (name ? types.get(name) : null));
+    const attrs = convertAttrs(node.attributes);
+    const opset = opsetOf(ctx, node, nodePath);
+    const domain = normalizeDomain(node.domain);
+    let outputCount = node.outputs.length;
+    while (outputCount > 0 && !node.outputs[outputCount - 1]) outputCount--;
+    const reads = [...inputSlotsOfNode.filter((s) => s >= 0)];
+
+    let outTypes: (DType | undefined)[];
+    let builtin: BuiltinInstance | undefined;
+    let kernel: KernelBinding | undefined;
+    const bi = domain === '' ? ctx.builtins.get(node.opType) : undefined;
+    if (bi) {
+      const subOuter: OuterScope = (name) => {
+        const s = slotOf.get(name);
+        if (s !== undefined) return { type: types.get(name) };
+        const f = outer?.(name);
+        return f;
+      };
+      builtin = bi.create({
+        node, attrs, opset, inputTypes,
+        compileSubgraph: (attribute, g) => {
+          try {
+            return compilePlan(g, ctx, subOuter, path);
+          } catch (e) {
+            if (e instanceof NodeError) throw e;
+            throw new NodeError(node, `subgraph "${attribute}" cannot be compiled: ${(e as Error).message}`, { nodePath: path, attribute, cause: e });
+          }
+        },
+        fail: (detail, extra = {}) => {
+          throw new NodeError(node, detail, { ...extra, nodePath: path });
+        },
+      });
+      for (const sp of builtin.subplans) for (const [, name] of sp.captures) reads.push(resolveRead(name, node, undefined));
+      outTypes = [...builtin.outputTypes];
+    } else {
+      if (nodeSubgraphs(node).length > 0) {
+        throw new NodeError(node, `op ${node.opType} (domain "${domain || 'ai.onnx'}", opset ${opset}) has a subgraph attribute, which only the runtime's control-flow ops may have`, { nodePath: path });
+      }
+      kernel = bindKernel(ctx, node, path, { name: node.name, opType: node.opType, domain, opset, attrs, inputTypes: inputTypes.map((t) => t ?? null), outputCount }, inputTypes.some((t) => t === undefined));
+      outTypes = inferOutputTypes(node.opType, domain, inputTypes, attrs, node.outputs.length);
+    }
+    const outputSlotsOfNode = node.outputs.map((name, i) => {
+      if (!name) return -1;
+      if (defined.has(name)) {
+        throw new NodeError(node, `output[${i}] "${name}" is already defined (values are assigned once)`, { nodePath: path });
+      }
+      defined.add(name);
+      types.set(name, declared.get(name) ?? outTypes[i]);
+      return slot(name);
+    });
+    steps.push({ node, nodePath: path, inputs: inputSlotsOfNode, outputs: outputSlotsOfNode, reads, kernel, builtin });
+  }
+
+  const outputSlots = graph.outputs.map((o) => {
+    const s = slotOf.get(o.name);
+    if (s !== undefined) return s;
+    const found = outer?.(o.name);
+    if (!found) {
+      throw new NodeError({ name: graph.name, opType: 'Graph' }, `graph output "${o.name}" is never produced`, { nodePath: [...nodePath, graph.name] });
+    }
+    const c = slot(o.name);
+    captures.push([c, o.name]);
+    return c;
+  });
+
+  // Liveness: last step reading each slot; graph outputs live to the end.
+  const keep = new Set(outputSlots);
+  const lastUse = new Int32Array(names.length).fill(-1);
+  steps.forEach((s, i) => {
+    for (const r of s.reads) lastUse[r] = i;
+    for (const o of s.outputs) if (o >= 0 && lastUse[o] < i) lastUse[o] = i;
+  });
+  const release: number[][] = steps.map(() => []);
+  const unusedAtStart: number[] = [];
+  for (let sl = 0; sl < names.length; sl++) {
+    if (keep.has(sl)) continue;
+    if (lastUse[sl] >= 0) release[lastUse[sl]].push(sl);
+    else unusedAtStart.push(sl);
+  }
+
+  return {
+    graph, nodePath, slotCount: names.length, slotOf, names, constants, inputs, inputSlots, outputSlots, captures,
+    steps: steps.map((s, i) => ({ node: s.node, nodePath: s.nodePath, inputs: s.inputs, outputs: s.outputs, release: release[i], kernel: s.kernel, builtin: s.builtin })),
+    unusedAtStart, types,
+  };
+}
+
+function hasAnyKernel(registry: KernelRegistry, domain: string, opType: string): boolean {
+  const prefix = `${domain === '' ? '' : `${domain}.`}${opType}:`;
+  return registry.keys().some((k) => k.startsWith(prefix));
+}
+
+/**
+ * Checks the op is supported and, when the input dtypes are known, picks and creates its kernel now.
+ * A node with unknown input dtypes is bound on first run (the op itself is still checked here).
+ */
+function bindKernel(ctx: PlanContext, node: Node, nodePath: readonly string[], kn: KernelNode, deferred: boolean): KernelBinding {
+  const where = `op ${kn.opType} (domain "${kn.domain || 'ai.onnx'}", opset ${kn.opset})`;
+  if (kn.domain === '' && kn.opset > MAX_ONNX_OPSET) {
+    throw new NodeError(node, `${where}: opset ${kn.opset} is newer than the runtime supports (ai.onnx up to ${MAX_ONNX_OPSET})`, { nodePath });
+  }
+  if (!hasAnyKernel(ctx.registry, kn.domain, kn.opType)) {
+    throw new NodeError(node, `${where} is not supported: no kernel is registered for it`, { nodePath });
+  }
+  const instances = new Map<string, { variant: KernelVariant; instance: KernelInstance }>();
+  if (deferred) return { node: kn, instances, key: undefined };
+  const key = keyFor(kn);
+  instances.set(key, createInstance(ctx, node, nodePath, kn, key));
+  return { node: kn, instances, key };
+}
+
+/** Resolves and creates the kernel for `key`; failures become NodeErrors naming op, domain, opset and node. */
+export function createInstance(ctx: PlanContext, node: Node, nodePath: readonly string[], kn: KernelNode, key: string): { variant: KernelVariant; instance: KernelInstance } {
+  const where = `op ${kn.opType} (domain "${kn.domain || 'ai.onnx'}", opset ${kn.opset})`;
+  let variant: KernelVariant;
+  try {
+    variant = ctx.registry.resolve(key, ctx.policy);
+  } catch (e) {
+    const tried = e instanceof NoKernelError ? e.context.tried.join(', ') : key;
+    const types = kn.inputTypes.map((t) => t ?? '-').join(', ');
+    throw new NodeError(node, `${where} is not supported for input dtypes (${types}): no kernel for ${tried}`, { nodePath, cause: e });
+  }
+  try {
+    return { variant, instance: variant.create(kn) };
+  } catch (e) {
+    if (e instanceof NodeError) throw e;
+    throw new NodeError(node, `${where}: kernel "${variant.key}" (${variant.name}) rejects the node: ${(e as Error).message}`, { nodePath, cause: e });
+  }
+}
+
+/** The KernelNode for actual input dtypes (when they differ from the compile-time guess). */
+export function kernelNodeFor(binding: KernelBinding, inputTypes: readonly (DType | null)[]): KernelNode {
+  return { ...binding.node, inputTypes };
+}
+
+export type { AttrValue };

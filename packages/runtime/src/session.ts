@@ -1,0 +1,191 @@
+/**
+ * Session: load a model once, plan it once, run it many times. The API mirrors onnxruntime-node's
+ * `InferenceSession` (`create`, `run`, `inputNames`, `outputNames`, `inputMetadata`, `outputMetadata`).
+ */
+import { readFile } from 'node:fs/promises';
+import { KernelRegistry, Tensor, type Isa } from '@lowbit/kernels';
+import type { Model, ValueInfo } from '@lowbit/onnx-ir';
+import { selectBackend, type BackendName } from './backend.js';
+import { BufferPool } from './buffer-pool.js';
+import { defaultBuiltins } from './builtins.js';
+import { SessionOptionError } from './errors.js';
+import { Executor, type ValueHooks } from './executor.js';
+import { checkFeeds } from './feeds.js';
+import { decodeModelBytes } from './load.js';
+import { compilePlan, normalizeDomain, type Plan, type PlanContext } from './plan.js';
+import { dtypeOf } from './ir-compat.js';
+import { isTensor, type Value } from './values.js';
+
+export interface SessionOptions {
+  /** Kernel set: 'auto' (best available, falls back to js with a diagnostic), 'js' (scalar TypeScript), 'wasm', 'native'. */
+  readonly backend?: 'auto' | BackendName;
+  /** Worker threads for backends that use them (the js backend runs on the calling thread). */
+  readonly threads?: number;
+  /** Kernel registry to resolve from (default: the backend's registry). */
+  readonly registry?: KernelRegistry;
+  /** Force one ISA (the `LOWBIT_ISA` environment variable does the same; this option wins). */
+  readonly isa?: Isa;
+  /** Called with every value the main graph produces (or those in `observe`), and with the feeds. */
+  readonly onValue?: (name: string, tensor: Tensor) => void;
+  /** Names `onValue` is called for (default: all). */
+  readonly observe?: readonly string[];
+  /** Folder for external data when the model is given as bytes. */
+  readonly baseDir?: string;
+}
+
+export interface RunOptions {
+  /** Per-run value hook (called in addition to the session's). */
+  readonly onValue?: (name: string, tensor: Tensor) => void;
+  /** Names this run's `onValue` observes (default: all). */
+  readonly observe?: readonly string[];
+}
+
+/** onnxruntime-node style metadata of a graph input or output. */
+export type ValueMetadata =
+  | { readonly name: string; readonly isTensor: true; readonly type: string; readonly shape: readonly (number | string)[] }
+  | { readonly name: string; readonly isTensor: false };
+
+export type SessionFeeds = Readonly<Record<string, Tensor>>;
+export type SessionResults = Record<string, Tensor>;
+
+function metadataOf(v: ValueInfo): ValueMetadata {
+  if (v.type?.kind !== 'tensor') return { name: v.name, isTensor: false };
+  return {
+    name: v.name,
+    isTensor: true,
+    type: dtypeOf(v.type.elemType) ?? `onnx-type-${v.type.elemType}`,
+    shape: (v.type.shape ?? []).map((d, i) => (d === null ? `unk__${i}` : d)),
+  };
+}
+
+const ISAS: readonly Isa[] = ['scalar', 'wasm-simd128', 'wasm-relaxed-simd', 'avx2', 'avx-vnni', 'avx512-vnni', 'neon', 'neon-dot', 'scalar-c'];
+
+export class Session {
+  readonly model: Model;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ValueMetadata[];
+  readonly outputMetadata: readonly ValueMetadata[];
+  /** The backend the session runs on. */
+  readonly backend: BackendName;
+  /** Things worth knowing that did not stop the session (e.g. a backend fallback). */
+  readonly diagnostics: readonly string[];
+  readonly #plan: Plan;
+  readonly #executor: Executor;
+  readonly #pool: BufferPool;
+  readonly #hooks: ValueHooks | undefined;
+
+  private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, diagnostics: string[], hooks: ValueHooks | undefined) {
+    this.model = model;
+    this.#plan = plan;
+    this.#executor = executor;
+    this.#pool = pool;
+    this.backend = backend;
+    this.diagnostics = diagnostics;
+    this.#hooks = hooks;
+    this.inputNames = plan.inputs.map((v) => v.name);
+    this.outputNames = model.graph.outputs.map((v) => v.name);
+    this.inputMetadata = plan.inputs.map(metadataOf);
+    this.outputMetadata = model.graph.outputs.map(metadataOf);
+  }
+
+  /**
+   * Loads (path or bytes) or takes (Model) a model, picks the backend and plans it. Unsupported ops, domains and
+   * opsets fail here with a NodeError.
+   */
+  static async create(source: string | Uint8Array | Model, options: SessionOptions = {}): Promise<Session> {
+    const model = await loadSource(source, options.baseDir);
+    return Session.fromModel(model, options);
+  }
+
+  /** Synchronous `create` for an already-decoded model. */
+  static fromModel(model: Model, options: SessionOptions = {}): Session {
+    if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 0)) {
+      throw new SessionOptionError({ option: 'threads', expected: 'a non-negative integer', actual: String(options.threads) });
+    }
+    const envIsa = process.env.LOWBIT_ISA;
+    const isa = options.isa ?? (envIsa ? (envIsa as Isa) : undefined);
+    if (isa !== undefined && !ISAS.includes(isa)) {
+      throw new SessionOptionError({ option: options.isa ? 'isa' : 'LOWBIT_ISA', expected: ISAS.join('|'), actual: String(isa) });
+    }
+    const chosen = selectBackend(options.backend ?? 'auto', options.registry);
+    const opsets = new Map<string, number>();
+    for (const o of model.opsetImports) opsets.set(normalizeDomain(o.domain), o.version);
+    const ctx: PlanContext = {
+      registry: chosen.registry,
+      policy: { available: chosen.available, ...(isa ? { force: isa } : {}) },
+      opsets,
+      builtins: defaultBuiltins(),
+    };
+    const plan = compilePlan(model.graph, ctx);
+    const pool = new BufferPool();
+    const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
+    return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.diagnostics, hooks);
+  }
+
+  /** Runs the model. Feeds and results are keyed by graph input/output name. */
+  async run(feeds: SessionFeeds, options: RunOptions = {}): Promise<SessionResults> {
+    return this.runSync(feeds, options);
+  }
+
+  /** `run`, synchronously (the js backend never waits). */
+  runSync(feeds: SessionFeeds, options: RunOptions = {}): SessionResults {
+    const plan = this.#plan;
+    checkFeeds(plan, feeds);
+    const hooks = combineHooks(this.#hooks, options);
+    const inputs = plan.graph.inputs.map((v) => feeds[v.name]);
+    if (hooks?.onValue) {
+      for (const v of plan.graph.inputs) {
+        const t = feeds[v.name];
+        if (t && (!hooks.observe || hooks.observe.has(v.name))) hooks.onValue(v.name, t);
+      }
+    }
+    try {
+      const outs = this.#executor.runPlan(plan, inputs, undefined, hooks);
+      const results: SessionResults = {};
+      plan.graph.outputs.forEach((o, i) => {
+        const v: Value = outs[i];
+        if (!isTensor(v)) throw new SessionOptionError({ option: 'outputs', expected: 'tensor outputs', actual: `a sequence for "${o.name}"` });
+        this.#pool.escape(v);
+        results[o.name] = v;
+      });
+      return results;
+    } finally {
+      this.#pool.endRun();
+    }
+  }
+
+  /** Buffer-pool counters (allocations vs reuses), for tests and tuning. */
+  get poolStats(): { readonly allocated: number; readonly reused: number } {
+    return { ...this.#pool.stats };
+  }
+
+  /** Nothing to free on the js backend; present for onnxruntime-node parity. */
+  async release(): Promise<void> {
+    this.#pool.clear();
+  }
+}
+
+function combineHooks(session: ValueHooks | undefined, run: RunOptions): ValueHooks | undefined {
+  if (!run.onValue) return session;
+  const runObserve = run.observe ? new Set(run.observe) : undefined;
+  if (!session?.onValue) return { onValue: run.onValue, observe: runObserve };
+  const s = session;
+  return {
+    onValue: (name, t) => {
+      if (!s.observe || s.observe.has(name)) s.onValue!(name, t);
+      if (!runObserve || runObserve.has(name)) run.onValue!(name, t);
+    },
+    observe: s.observe && runObserve ? new Set([...s.observe, ...runObserve]) : undefined,
+  };
+}
+
+async function loadSource(source: string | Uint8Array | Model, baseDir: string | undefined): Promise<Model> {
+  if (typeof source === 'string') {
+    const { dirname, resolve } = await import('node:path');
+    const bytes = await readFile(source);
+    return decodeModelBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), baseDir ?? dirname(resolve(source)));
+  }
+  if (source instanceof Uint8Array) return decodeModelBytes(source, baseDir);
+  return source;
+}
