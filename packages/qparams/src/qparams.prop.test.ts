@@ -46,7 +46,9 @@ for (const dtype of INT_DTYPES) {
             const idx = paramIndex(dims, p);
             for (let i = 0; i < data.length; i++) {
               const s = p.scale[idx[i]];
-              const slack = (Math.abs(data[i]) + Math.abs(y[i])) * 2 ** -22;
+              // float32 rounding: of x / scale and of the product, plus that of the zero point's
+              // qmin - rmin / scale (at most an ulp of |qmin| + |qmax| levels, visible for int16)
+              const slack = (Math.abs(data[i]) + Math.abs(y[i])) * 2 ** -22 + s * (Math.abs(p.qmin) + Math.abs(p.qmax)) * 2 ** -23;
               expect(Math.abs(data[i] - y[i])).toBeLessThanOrEqual(s / 2 + slack);
               expect(q[i]).toBeGreaterThanOrEqual(p.qmin);
               expect(q[i]).toBeLessThanOrEqual(p.qmax);
@@ -146,7 +148,8 @@ for (const dtype of INT_DTYPES) {
           const y = dequantize(quantize(data, dims, p), dims, p);
           const idx = paramIndex(dims, p);
           for (let i = 0; i < data.length; i++) {
-            expect(Math.abs(data[i] - y[i])).toBeLessThanOrEqual(p.scale[idx[i]] / 2 + (Math.abs(data[i]) + Math.abs(y[i])) * 2 ** -22);
+            const s = p.scale[idx[i]];
+            expect(Math.abs(data[i] - y[i])).toBeLessThanOrEqual(s / 2 + (Math.abs(data[i]) + Math.abs(y[i])) * 2 ** -22 + s * (Math.abs(p.qmin) + Math.abs(p.qmax)) * 2 ** -23);
           }
         }), { numRuns: 30 });
       }
