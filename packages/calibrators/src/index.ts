@@ -25,5 +25,5 @@ export type { CalibrateOptions, CalibrationPlanTarget, CalibrationResult } from 
 export { WorkerPool } from './session/sharded.js';
 export type { ShardOptions } from './session/sharded.js';
 export type { CalibrationTarget } from './session/observe-batch.js';
-export type { CalibrationData, CalibrationDataReader, FeedTensor, Feeds, InputMetadata, ObservableModel, ValueObserver } from './session/model.js';
+export type { CalibrationData, CalibrationDataReader, FeedTensor, Feeds, InputMetadata, ObservableModel, ObservedValue, ValueObserver } from './session/model.js';
 export { validateFeeds } from './session/feeds.js';

@@ -37,7 +37,9 @@ export function validateFeeds(feeds: Feeds, inputNames: readonly string[], metad
       fail('not a tensor', '{ dtype, dims, data }', t === null ? 'null' : typeof t);
     }
     const meta = metadata?.find((m) => m.name === name);
-    if (meta?.dtype !== undefined && meta.dtype !== t.dtype) fail('wrong dtype', meta.dtype, t.dtype);
+    const metaType = meta?.dtype ?? meta?.type;
+    const metaDims = meta?.dims ?? meta?.shape;
+    if (metaType !== undefined && metaType !== t.dtype) fail('wrong dtype', metaType, t.dtype);
     const storage = STORAGE[t.dtype];
     const ctor = (t.data as object).constructor?.name ?? typeof t.data;
     if (storage !== undefined && ctor !== storage) fail(`wrong storage for ${t.dtype}`, storage, ctor);
@@ -46,10 +48,11 @@ export function validateFeeds(feeds: Feeds, inputNames: readonly string[], metad
       if (!Number.isInteger(d) || d < 0) fail('bad dims', 'non-negative integers', `[${t.dims.join(', ')}]`);
       size *= d;
     }
-    if (meta?.dims !== undefined) {
-      if (meta.dims.length !== t.dims.length) fail('wrong rank', `rank ${meta.dims.length} [${meta.dims.join(', ')}]`, `rank ${t.dims.length} [${t.dims.join(', ')}]`);
-      meta.dims.forEach((d, k) => {
-        if (typeof d === 'number' && d >= 0 && d !== t.dims[k]) fail(`wrong shape at dim ${k}`, `[${meta.dims!.join(', ')}]`, `[${t.dims.join(', ')}]`);
+    if (metaDims !== undefined) {
+      const want = `[${metaDims.join(', ')}]`;
+      if (metaDims.length !== t.dims.length) fail('wrong rank', `rank ${metaDims.length} ${want}`, `rank ${t.dims.length} [${t.dims.join(', ')}]`);
+      metaDims.forEach((d, k) => {
+        if (typeof d === 'number' && d >= 0 && d !== t.dims[k]) fail(`wrong shape at dim ${k}`, want, `[${t.dims.join(', ')}]`);
       });
     }
     if (t.data.length !== size) fail('data length does not match dims', `${size} elements for [${t.dims.join(', ')}]`, `${t.data.length}`);

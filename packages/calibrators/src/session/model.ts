@@ -1,5 +1,3 @@
-import type { TensorLike } from '../core/types.js';
-
 /** A feed value: what the runtime's `Tensor` carries (dtype name as in kernels' `DType`, row-major data, dims). */
 export interface FeedTensor {
   readonly dtype: string;
@@ -9,27 +7,43 @@ export interface FeedTensor {
 
 export type Feeds = Readonly<Record<string, FeedTensor>>;
 
-/** What the session checks feeds against; a dim that is not a number (symbolic, null) accepts any size. */
+/**
+ * What the session checks feeds against; a dim that is not a number (symbolic, null) accepts any size. Either
+ * spelling is read: `dtype`/`dims`, or onnxruntime's (and the Lowbit runtime's) `type`/`shape`.
+ */
 export interface InputMetadata {
   readonly name: string;
   readonly dtype?: string;
   readonly dims?: readonly (number | string | null)[];
+  readonly type?: string;
+  readonly shape?: readonly (number | string | null)[];
 }
 
-/** Receives the values of the tensors under observation while a model runs. */
+/** A value as a value hook reports it; the session checks it is float32 before a calibrator sees it. */
+export interface ObservedValue {
+  readonly dtype?: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+/**
+ * Receives the values of the tensors under observation while a model runs. Shaped like the runtime's per-run
+ * options (`session.run(feeds, { observe, onValue })`).
+ */
 export interface ValueObserver {
   /** The tensor names the session wants to see. A model may report others; they are ignored. */
-  readonly names: readonly string[];
+  readonly observe: readonly string[];
   /**
    * Called once per observed tensor per run, synchronously. The session reduces the value to statistics before it
    * returns and keeps no reference, so the runtime may reuse the buffer afterwards.
    */
-  onValue(name: string, value: TensorLike): void;
+  onValue(name: string, value: ObservedValue): void;
 }
 
 /**
  * The runtime as calibration sees it. `calibrators` depends only on `qparams`, so it never imports the runtime;
- * the `quantize` package adapts a runtime `Session` (value hooks) to this shape, and tests use hand-written models.
+ * instead a `@lowbit/runtime` `Session` satisfies this interface structurally (`inputNames`, `inputMetadata` with
+ * `type`/`shape`, and `run(feeds, { observe, onValue })`), and so does any hand-written model.
  */
 export interface ObservableModel {
   readonly inputNames: readonly string[];

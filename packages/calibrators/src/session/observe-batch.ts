@@ -1,6 +1,6 @@
 import { CalibrationError } from '../core/errors.js';
 import type { Calibrator, TensorLike } from '../core/types.js';
-import type { Feeds, ObservableModel } from './model.js';
+import type { Feeds, ObservableModel, ObservedValue } from './model.js';
 
 /** A tensor to observe, with the calibrator (and its already resolved spec) that summarises it. */
 export interface CalibrationTarget<S = unknown, Spec = unknown> {
@@ -26,20 +26,21 @@ export async function observeBatch(
   targets.forEach((t, i) => index.set(t.tensor, [...(index.get(t.tensor) ?? []), i]));
   const seen = new Set<string>();
   let failure: unknown;
-  const onValue = (name: string, value: TensorLike): void => {
+  const onValue = (name: string, value: ObservedValue): void => {
     const hit = index.get(name);
     if (hit === undefined || failure !== undefined) return;
     seen.add(name);
     try {
-      if (value?.dtype !== undefined && value.dtype !== 'float32') {
-        throw new CalibrationError(`calibration batch ${batch}: tensor "${name}" has dtype ${value.dtype}; calibration observes float32 tensors`, {
-          tensor: name, batch, expected: 'float32', actual: value.dtype,
+      if ((value?.dtype !== undefined && value.dtype !== 'float32') || !(value?.data instanceof Float32Array)) {
+        const actual = value?.dtype ?? (value?.data as object | undefined)?.constructor?.name ?? typeof value;
+        throw new CalibrationError(`calibration batch ${batch}: tensor "${name}" is ${actual}; calibration observes float32 tensors`, {
+          tensor: name, batch, expected: 'float32', actual,
         });
       }
       for (const i of hit) {
         const t = targets[i] as CalibrationTarget<unknown, unknown>;
         try {
-          states[i] = t.calibrator.observe(states[i], value);
+          states[i] = t.calibrator.observe(states[i], value as TensorLike);
         } catch (cause) {
           const why = cause instanceof Error ? cause.message : String(cause);
           throw new CalibrationError(`calibration batch ${batch}: tensor "${name}" (${t.calibrator.kind}): ${why}`, { tensor: name, batch, kind: t.calibrator.kind }, cause);
@@ -51,7 +52,7 @@ export async function observeBatch(
     }
   };
   try {
-    await model.run(feeds, { names: [...index.keys()], onValue });
+    await model.run(feeds, { observe: [...index.keys()], onValue });
   } catch (e) {
     if (failure !== undefined) throw failure;
     throw e;
