@@ -136,7 +136,8 @@ export class WorkerPool {
     let merged: unknown[] = targets.map((t, i) => cal(i).init(t.spec));
     const iter = readFeeds(data, pass)[Symbol.asyncIterator]();
     const idle = [...this.#slots];
-    const inflight = new Map<number, Promise<{ slot: Slot; index: number; states: readonly Uint8Array[] }>>();
+    type Outcome = { slot: Slot; index: number; states?: readonly Uint8Array[]; error?: unknown };
+    const inflight = new Map<number, Promise<Outcome>>();
     const early = new Map<number, readonly Uint8Array[]>();
     let nextIndex = 0;
     let mergedUpTo = 0;
@@ -170,19 +171,27 @@ export class WorkerPool {
           const msg: ToWorker = { type: 'chunk', index, firstBatch, targets: descriptors, feeds };
           const done = new Promise<FromWorker>((res, rej) => {
             slot.pending = { resolve: res, reject: rej };
-          }).then((m) => {
-            if (m.type !== 'result' || m.index !== index) throw new CalibrationError(`calibration worker ${slot.id}: unexpected reply ${m.type}`);
-            return { slot, index, states: m.states };
-          });
-          done.catch(() => undefined); // a failure is handled where the race sees it; never an unhandled rejection
+          }).then(
+            (m): Outcome => {
+              if (m.type !== 'result' || m.index !== index) return { slot, index, error: new CalibrationError(`calibration worker ${slot.id}: unexpected reply ${m.type}`) };
+              return { slot, index, states: m.states };
+            },
+            (error: unknown): Outcome => ({ slot, index, error }),
+          );
           inflight.set(index, done);
           slot.worker.postMessage(msg);
         }
         if (inflight.size === 0) break;
         const r = await Promise.race(inflight.values());
         inflight.delete(r.index);
+        if (r.error !== undefined) {
+          // Report the failure of the earliest chunk, whichever worker finished first, so errors are deterministic.
+          const rest = await Promise.all(inflight.values());
+          const first = [r, ...rest].filter((o) => o.error !== undefined).sort((a, b) => a.index - b.index)[0];
+          throw first.error;
+        }
         idle.push(r.slot);
-        early.set(r.index, r.states);
+        early.set(r.index, r.states!);
         while (early.has(mergedUpTo)) {
           const enc = early.get(mergedUpTo)!;
           early.delete(mergedUpTo);

@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CalibrationError } from '../core/errors.js';
+import { distiller } from '../methods/distiller.js';
+import { distribution } from '../methods/distribution.js';
+import { entropy } from '../methods/entropy.js';
+import { minMax } from '../methods/min-max.js';
+import { movingAverageMinMax } from '../methods/moving-average.js';
+import { mse } from '../methods/mse.js';
+import { percentile } from '../methods/percentile.js';
+import { createModel, makeFeeds } from '../test-support/mlp-model.mjs';
+import { calibrate, type CalibrationPlanTarget } from './calibrate.js';
+
+/**
+ * Sharded calibration over 4 real worker threads (each loads test-support/mlp-model.mjs and builds its own model)
+ * must give exactly the states and ranges of the single-thread run. The worker entry is the built
+ * dist/session/shard-worker.js (`npm test` builds first; alone: `npx tsc -b packages/calibrators`).
+ * (mnist-8 through @lowbit/runtime could not be used: see the package README, "Sharding".)
+ */
+const workerModule = fileURLToPath(new URL('../test-support/mlp-model.mjs', import.meta.url));
+const feeds = makeFeeds(41, 3);
+
+const targets: CalibrationPlanTarget[] = [
+  { tensor: 'x', calibrator: minMax, spec: { axis: 1 } },
+  { tensor: 'h', calibrator: movingAverageMinMax, spec: { constant: 0.2 } },
+  { tensor: 'y', calibrator: percentile, spec: { bins: 256, percentile: 99.9, symmetric: true }, prepass: true },
+  { tensor: 'h2', calibrator: entropy, spec: { bins: 512 }, prepass: true },
+  { tensor: 'x2', calibrator: distribution, spec: {} },
+  { tensor: 'y2', calibrator: distiller, spec: { mode: 'avg', axis: 1 } },
+  { tensor: 'y3', calibrator: mse, spec: { bins: 128, steps: 32, dtype: 'uint8' }, prepass: true },
+];
+
+/** The MLP reports x, h, y; observe aliases so that each method gets its own target. */
+function aliasing(base: ReturnType<typeof createModel>) {
+  const alias: Record<string, string> = { h2: 'h', x2: 'x', y2: 'y', y3: 'y' };
+  return {
+    inputNames: base.inputNames,
+    inputMetadata: base.inputMetadata,
+    run: (f: Parameters<typeof base.run>[0], o: Parameters<typeof base.run>[1]) =>
+      base.run(f, {
+        observe: [...new Set(o.observe.map((n) => alias[n] ?? n))],
+        onValue: (name, v) => {
+          for (const want of o.observe) if ((alias[want] ?? want) === name) o.onValue(want, v);
+        },
+      }),
+  };
+}
+
+describe('sharded calibration', () => {
+  it('4 workers give exactly the single-thread states and ranges, for every method', async () => {
+    const single = await calibrate({ model: aliasing(createModel()), data: () => feeds, targets });
+    const sharded = await calibrate({
+      data: () => feeds,
+      targets,
+      shard: { workers: 4, workerModule: fileURLToPath(new URL('../test-support/mlp-aliasing-worker.mjs', import.meta.url)), chunkSize: 3 },
+    });
+    expect(sharded.batches).toBe(41);
+    expect([...sharded.ranges.keys()]).toEqual(targets.map((t) => t.tensor));
+    for (const t of targets) {
+      expect(sharded.states.get(t.tensor)).toEqual(single.states.get(t.tensor));
+      expect(sharded.ranges.get(t.tensor)).toEqual(single.ranges.get(t.tensor));
+    }
+    // Sanity: the moving average really is order-dependent on this data, so in-order merging was needed.
+    const reversed = await calibrate({ model: aliasing(createModel()), data: () => [...feeds].reverse(), targets: [targets[1]] });
+    expect(reversed.ranges.get('h')).not.toEqual(single.ranges.get('h'));
+  });
+
+  it('bad feeds are refused on the main thread with the batch and input named', async () => {
+    const bad = [...feeds.slice(0, 5), { x: { dtype: 'float32', dims: [3, 15], data: new Float32Array(45) } }];
+    const err = await calibrate({ data: bad, targets: [targets[0]], shard: { workers: 2, workerModule } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CalibrationError);
+    expect((err as CalibrationError).context).toMatchObject({ input: 'x', batch: 5 });
+  });
+
+  it('errors inside a worker come back as CalibrationError with their context', async () => {
+    const err = await calibrate({ data: feeds, targets: [{ tensor: 'nope', calibrator: minMax, spec: {} }], shard: { workers: 2, workerModule } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CalibrationError);
+    expect((err as CalibrationError).context).toMatchObject({ tensor: 'nope', batch: 0 });
+    // A model failure (not a CalibrationError) is wrapped, keeping the worker's message.
+    const odd = [...feeds.slice(0, 4), ...makeFeeds(1, 2)];
+    const crash = await calibrate({ data: odd, targets: [targets[0]], shard: { workers: 2, workerModule, workerOptions: { failOn: 2 } } }).catch((e: unknown) => e);
+    expect(crash).toBeInstanceOf(CalibrationError);
+    expect((crash as Error).message).toMatch(/refusing a batch of 2 rows/);
+  });
+
+  it('a worker module without createModel is reported', async () => {
+    const notAModule = fileURLToPath(new URL('../test-support/arbitraries.ts', import.meta.url));
+    await expect(calibrate({ data: feeds, targets: [targets[0]], shard: { workers: 1, workerModule: notAModule } })).rejects.toThrow(CalibrationError);
+  });
+});
