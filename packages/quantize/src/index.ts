@@ -1,1 +1,15 @@
-export {};
+export { quantizeStatic } from './quantize-static.js';
+export { quantizeDynamic } from './quantize-dynamic.js';
+export { quantizeWeightOnly } from './quantize-weight-only.js';
+export { quantizeWithRecipe } from './quantize-recipe.js';
+export { parseRecipe } from './recipe.js';
+export type { Recipe } from './recipe.js';
+export { QuantizeError } from './errors.js';
+export type { QuantizeErrorContext } from './errors.js';
+export { CalibrationMethod, QuantFormat, QuantType } from './types.js';
+export type {
+  CalibrationData, CalibrationDataReader, CommonOptions, DynamicQuantizeOptions, Feeds, FeedTensor, ModelInput,
+  ModelRunnerFactory, NodeOverride, SaveOptions, StaticQuantizeOptions, TensorOverride, WeightOnlyQuantizeOptions,
+} from './types.js';
+export { METADATA_KEYS, statisticsHash } from './metadata.js';
+export { QUANTIZE_VERSION } from './version.js';

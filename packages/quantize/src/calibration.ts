@@ -1,0 +1,39 @@
+/**
+ * Calibration for static quantization: @lowbit/calibrators' `calibrate` over the user's data, observing the tensors
+ * `insert-qdq` will quantize, with the model run by the injected runner (default @lowbit/runtime).
+ */
+import { builtinCalibrators, calibrate, entropy, minMax, percentile } from '@lowbit/calibrators';
+import type { CalibrationData, CalibrationPlanTarget, ObservableModel } from '@lowbit/calibrators';
+import { QuantizeError } from './errors.js';
+import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
+
+export interface CalibratedRanges {
+  readonly ranges: Map<string, { min: number; max: number }>;
+  readonly states: Map<string, Uint8Array>;
+}
+
+function targetFor(tensor: string, method: CalibrationMethod, o: StaticQuantizeOptions['calibration']): CalibrationPlanTarget {
+  const c = o ?? {};
+  switch (method) {
+    case 'minmax': return { tensor, calibrator: minMax, spec: { axis: null } };
+    case 'percentile': return { tensor, calibrator: percentile, spec: { axis: null, percentile: c.percentile ?? 99.999, ...(c.bins ? { bins: c.bins } : {}) }, prepass: true };
+    case 'entropy': return { tensor, calibrator: entropy, spec: { axis: null, ...(c.bins ? { bins: c.bins } : {}), ...(c.levels ? { levels: c.levels } : {}) }, prepass: true };
+    default: {
+      const cal = builtinCalibrators[method];
+      if (!cal) throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationMethod', expected: Object.keys(builtinCalibrators).join(', '), actual: method }, 'calibration method not available');
+      return { tensor, calibrator: cal, spec: { axis: null, ...(c.bins ? { bins: c.bins } : {}) }, prepass: method === 'mse' };
+    }
+  }
+}
+
+export async function calibrateRanges(model: ObservableModel, data: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal): Promise<CalibratedRanges> {
+  const targets = tensors.map((t) => targetFor(t, method, o));
+  const r = await calibrate({ data, targets, model, signal });
+  const ranges = new Map<string, { min: number; max: number }>();
+  for (const [name, range] of r.ranges) {
+    if (range.min.length !== 1) throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationMethod', expected: 'a per-tensor range', actual: `${range.min.length} channels` }, `calibration of "${name}"`);
+    ranges.set(name, { min: range.min[0], max: range.max[0] });
+  }
+  if (r.batches === 0) throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
+  return { ranges, states: r.states };
+}

@@ -1,0 +1,32 @@
+/**
+ * Preprocessing before quantization, through onnx-ir's PassManager: initializers stop being graph inputs, the
+ * default-domain opset is raised to what the chosen form needs, constants are folded (with the runtime-backed
+ * evaluator when given), BatchNormalization and Conv+Add biases are folded.
+ */
+import { PassManager, createPassContext } from '@lowbit/onnx-ir';
+import type { Model, Pass } from '@lowbit/onnx-ir';
+import { constantFolding, foldBatchNorm, fuseConvBias, initializersNotInputs, opsetUpgrade } from '@lowbit/rewriters';
+import type { ConstantEvaluator } from '@lowbit/rewriters';
+
+export interface PreprocessOptions {
+  readonly targetOpset: number;
+  readonly evaluator?: ConstantEvaluator;
+  readonly signal?: AbortSignal;
+}
+
+export function currentOpset(m: Model): number {
+  return m.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
+}
+
+export async function preprocess(m: Model, o: PreprocessOptions): Promise<Model> {
+  const passes: Pass[] = [
+    initializersNotInputs(),
+    opsetUpgrade({ targetOpset: Math.max(o.targetOpset, currentOpset(m)) }),
+    constantFolding({ evaluator: o.evaluator }),
+    foldBatchNorm(),
+    fuseConvBias(),
+  ];
+  const pm = new PassManager(passes, { name: 'quantize-preprocess', verify: true });
+  const r = await pm.run(m, createPassContext({ signal: o.signal }));
+  return r.model;
+}

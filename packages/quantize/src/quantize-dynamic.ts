@@ -1,0 +1,32 @@
+/**
+ * `quantizeDynamic(input, output, options?)`: weights quantized offline, activations by DynamicQuantizeLinear
+ * (MatMul/Gemm via MatMulInteger u8 x s8, Conv via u8 x u8 ConvInteger, Gather tables int8). Needs no data.
+ */
+import { createPassContext } from '@lowbit/onnx-ir';
+import type { Model } from '@lowbit/onnx-ir';
+import { dynamicQuantize } from '@lowbit/rewriters';
+import { QuantizeError } from './errors.js';
+import { finish } from './finish.js';
+import { loadInput } from './io.js';
+import { preprocess } from './preprocess.js';
+import { schemeOf, selectionOf } from './selection.js';
+import type { DynamicQuantizeOptions, ModelInput } from './types.js';
+
+const WHERE = 'quantizeDynamic';
+
+export async function quantizeDynamic(input: ModelInput, output: string, options: DynamicQuantizeOptions = {}): Promise<Model> {
+  const weightType = options.weightType ?? 'int8';
+  if (weightType !== 'int8' && weightType !== 'uint8') {
+    throw new QuantizeError({ where: WHERE, option: 'weightType', expected: 'int8 or uint8 (MatMulInteger)', actual: weightType }, 'unsupported weight type');
+  }
+  const m = await preprocess(await loadInput(input, WHERE), { targetOpset: Math.max(options.opset ?? 0, options.perChannel ? 13 : 11) });
+  const q = (await dynamicQuantize({
+    ...selectionOf(options),
+    weightType,
+    weightScheme: schemeOf(options.weightSymmetric, weightType === 'int8' ? 'symmetric' : 'asymmetric'),
+    perChannel: options.perChannel ?? false,
+    reduceRange: options.reduceRange ?? false,
+    conv: options.conv ?? 'conv-integer',
+  }).run(m, createPassContext())).model;
+  return finish(q, output, 'dynamic', options, options.save, WHERE);
+}

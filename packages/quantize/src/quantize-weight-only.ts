@@ -1,0 +1,72 @@
+/**
+ * `quantizeWeightOnly(input, output, options?)`: blockwise int4/uint4/int8 MatMul (and Gather) weights as blocked
+ * DequantizeLinear at opset 21, or com.microsoft MatMulNBits; round-to-nearest, or GPTQ with calibration data (the
+ * inputs of every selected MatMul are collected by running the float model).
+ */
+import { createPassContext } from '@lowbit/onnx-ir';
+import type { Model } from '@lowbit/onnx-ir';
+import { readFeeds } from './feeds.js';
+import { weightOnlyQuantize } from '@lowbit/rewriters';
+import type { ActivationSamples } from '@lowbit/rewriters';
+import { QuantizeError } from './errors.js';
+import { finish } from './finish.js';
+import { loadInput } from './io.js';
+import { preprocess } from './preprocess.js';
+import { runnerFor } from './runner.js';
+import { schemeOf, selectionOf } from './selection.js';
+import type { ModelInput, WeightOnlyQuantizeOptions } from './types.js';
+import { isSelected } from '@lowbit/rewriters';
+import { createHash } from 'node:crypto';
+
+const WHERE = 'quantizeWeightOnly';
+
+export async function quantizeWeightOnly(input: ModelInput, output: string, options: WeightOnlyQuantizeOptions = {}): Promise<Model> {
+  const dtype = options.weightType ?? 'int4';
+  if (dtype !== 'int4' && dtype !== 'uint4' && dtype !== 'int8' && dtype !== 'uint8') {
+    throw new QuantizeError({ where: WHERE, option: 'weightType', expected: 'int4, uint4, int8 or uint8', actual: dtype }, 'unsupported weight type');
+  }
+  const format = options.format ?? 'qdq';
+  const m = await preprocess(await loadInput(input, WHERE), { targetOpset: Math.max(options.opset ?? 0, format === 'qdq' ? 21 : 13) });
+  const selection = selectionOf(options);
+  let activations: Map<string, ActivationSamples> | undefined;
+  let hash: string | undefined;
+  if ((options.algorithm ?? 'rtn') === 'gptq') {
+    if (!options.calibrationData) throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'calibration data for GPTQ' }, 'missing data');
+    const names = [...new Set(m.graph.nodes.filter((n) => isSelected(selection, n, ['MatMul']) && n.opType === 'MatMul').map((n) => n.inputs[0]!))];
+    const runner = await runnerFor(m, options.runner, WHERE);
+    const rows = new Map<string, Float32Array[]>();
+    const widths = new Map<string, number>();
+    for await (const feeds of readFeeds(options.calibrationData)) {
+      await runner.run(feeds, {
+        observe: names,
+        onValue(name, t) {
+          if (!(t.data instanceof Float32Array)) throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'float32 MatMul inputs', actual: t.dtype ?? typeof t.data }, `activation "${name}"`);
+          widths.set(name, t.dims[t.dims.length - 1]);
+          rows.set(name, [...(rows.get(name) ?? []), Float32Array.from(t.data)]);
+        },
+      });
+    }
+    activations = new Map();
+    const h = createHash('sha256');
+    for (const name of [...rows.keys()].sort()) {
+      const parts = rows.get(name)!;
+      const total = parts.reduce((a, p) => a + p.length, 0);
+      const data = new Float32Array(total);
+      let off = 0;
+      for (const p of parts) { data.set(p, off); off += p.length; }
+      activations.set(name, { data, samples: total / widths.get(name)! });
+      h.update(name);
+      h.update(new Uint8Array(data.buffer));
+    }
+    hash = h.digest('hex');
+  }
+  const q = (await weightOnlyQuantize({
+    ...selection,
+    ...(options.opTypesToQuantize ? {} : { opTypes: ['MatMul', 'Gather'] }),
+    dtype, scheme: schemeOf(options.weightSymmetric, dtype.startsWith('u') ? 'asymmetric' : 'symmetric'),
+    blockSize: options.blockSize ?? 32,
+    algorithm: options.algorithm ?? 'rtn',
+    activations, damp: options.damp ?? 0.01, actOrder: options.actOrder ?? false, format,
+  }).run(m, createPassContext())).model;
+  return finish(q, output, 'weight-only', options, options.save, WHERE, hash);
+}

@@ -1,0 +1,42 @@
+/** TEST-ONLY: MNIST readers, calibration feeds and onnxruntime-node scoring. */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import * as ort from 'onnxruntime-node';
+import { testdataPath } from '@lowbit/testing';
+import type { Feeds } from '@lowbit/calibrators';
+
+export function mnistImages(file: string, count: number): Float32Array {
+  const b = gunzipSync(readFileSync(testdataPath('mnist', file)));
+  const n = Math.min(count, b.readUInt32BE(4));
+  const out = new Float32Array(n * 784);
+  for (let i = 0; i < n * 784; i++) out[i] = b[16 + i] / 255;
+  return out;
+}
+
+export function mnistLabels(file: string, count: number): Uint8Array {
+  const b = gunzipSync(readFileSync(testdataPath('mnist', file)));
+  return b.subarray(8, 8 + Math.min(count, b.readUInt32BE(4)));
+}
+
+/** The first `n` training images as single-image feeds for `Input3` (re-iterable). */
+export function calibrationFeeds(n: number): () => Iterable<Feeds> {
+  const images = mnistImages('train-10k-images-idx3-ubyte.gz', n);
+  return function* () {
+    for (let i = 0; i < n; i++) yield { Input3: { dtype: 'float32', dims: [1, 1, 28, 28], data: images.subarray(i * 784, (i + 1) * 784) } };
+  };
+}
+
+/** Top-1 accuracy (%) in onnxruntime-node, batch 1. */
+export async function accuracy(bytes: Uint8Array, images: Float32Array, labels: Uint8Array): Promise<number> {
+  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+  let ok = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const r = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', images.subarray(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
+    const y = r[s.outputNames[0]].data as Float32Array;
+    let best = 0;
+    for (let k = 1; k < 10; k++) if (y[k] > y[best]) best = k;
+    if (best === labels[i]) ok++;
+  }
+  await s.release();
+  return (100 * ok) / labels.length;
+}

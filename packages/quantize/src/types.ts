@@ -1,0 +1,90 @@
+/**
+ * Public option types, named as onnxruntime's quantization tool names them (QuantFormat, QuantType,
+ * CalibrationMethod, CalibrationDataReader), as plain string constants so a JSON recipe can say the same thing.
+ */
+import type { Model, Node } from '@lowbit/onnx-ir';
+import type { CalibrationData, ObservableModel } from '@lowbit/calibrators';
+import type { NodeOverride as RwNodeOverride, TensorOverride as RwTensorOverride } from '@lowbit/rewriters';
+
+export type { CalibrationData, CalibrationDataReader, Feeds, FeedTensor } from '@lowbit/calibrators';
+
+export const QuantFormat = { QDQ: 'QDQ', QOperator: 'QOperator' } as const;
+export type QuantFormat = (typeof QuantFormat)[keyof typeof QuantFormat];
+
+/** Values are the qparams dtype names; onnxruntime's names (`QUInt8`, ...) are accepted in recipes too. */
+export const QuantType = {
+  QUInt8: 'uint8', QInt8: 'int8', QUInt16: 'uint16', QInt16: 'int16', QUInt4: 'uint4', QInt4: 'int4',
+} as const;
+export type QuantType = (typeof QuantType)[keyof typeof QuantType];
+
+export const CalibrationMethod = {
+  MinMax: 'minmax', Entropy: 'entropy', Percentile: 'percentile', MSE: 'mse', Distribution: 'distribution',
+} as const;
+export type CalibrationMethod = (typeof CalibrationMethod)[keyof typeof CalibrationMethod];
+
+export type TensorOverride = RwTensorOverride;
+export type NodeOverride = RwNodeOverride;
+
+/** Builds the model runner used for calibration (default: @lowbit/runtime). */
+export type ModelRunnerFactory = (model: Model) => ObservableModel | Promise<ObservableModel>;
+
+/** Model input: a path, ONNX bytes, or an IR Model. */
+export type ModelInput = string | Uint8Array | Model;
+
+export interface SaveOptions {
+  /** Tensors at least this many bytes go to an external data file (see onnx-ir `saveModel`). */
+  readonly externalDataThreshold?: number;
+  readonly externalDataFile?: string;
+}
+
+export interface CommonOptions {
+  /** Op types to quantize (defaults per mode). */
+  readonly opTypesToQuantize?: readonly string[];
+  /** Only these nodes (names or a predicate). */
+  readonly nodesToQuantize?: readonly string[] | ((n: Node) => boolean);
+  /** Never these nodes (names or a predicate). */
+  readonly nodesToExclude?: readonly string[] | ((n: Node) => boolean);
+  readonly perChannel?: boolean;
+  /** 7-bit weights (for x86 kernels without VNNI). */
+  readonly reduceRange?: boolean;
+  readonly weightType?: QuantType;
+  readonly weightSymmetric?: boolean;
+  /** Per-tensor overrides (onnxruntime TensorQuantOverrides). */
+  readonly tensorOverrides?: Readonly<Record<string, TensorOverride>>;
+  /** Per-node overrides (Neural Compressor set_local). */
+  readonly nodeOverrides?: Readonly<Record<string, NodeOverride>>;
+  /** Minimum default-domain opset of the output (the model is upgraded when below). */
+  readonly opset?: number;
+  readonly save?: SaveOptions;
+  /** Not part of a JSON recipe: the calibration runner (default @lowbit/runtime). */
+  readonly runner?: ModelRunnerFactory;
+}
+
+export interface StaticQuantizeOptions extends CommonOptions {
+  readonly quantFormat?: QuantFormat;
+  readonly activationType?: QuantType;
+  readonly activationSymmetric?: boolean;
+  readonly calibrationMethod?: CalibrationMethod;
+  /** Method settings: percentile (99.999), bins, levels (entropy), numStd (distribution). */
+  readonly calibration?: { readonly percentile?: number; readonly bins?: number; readonly levels?: number };
+}
+
+export interface DynamicQuantizeOptions extends CommonOptions {
+  /** Conv as u8 x u8 ConvInteger (default) or left in float. */
+  readonly conv?: 'conv-integer' | 'float';
+}
+
+export interface WeightOnlyQuantizeOptions extends CommonOptions {
+  /** int4 (default), uint4, int8, uint8. */
+  readonly weightType?: QuantType;
+  /** 16..256, power of two; default 32. */
+  readonly blockSize?: number;
+  readonly algorithm?: 'rtn' | 'gptq';
+  readonly actOrder?: boolean;
+  /** GPTQ damping (fraction of the mean Hessian diagonal); default 0.01. */
+  readonly damp?: number;
+  /** Standard blocked DequantizeLinear at opset 21 (default) or com.microsoft MatMulNBits. */
+  readonly format?: 'qdq' | 'matmulnbits';
+  /** GPTQ only: calibration data (not part of a JSON recipe). */
+  readonly calibrationData?: CalibrationData;
+}
