@@ -106,7 +106,13 @@ export function chooseQParams(tensor: FloatTensorLike, opts: ChooseQParamsOption
   let qmin = 0;
   let qmax = 0;
   for (let g = 0; g < count; g++) {
-    const p = qparamsFromRange({ min: mins[g], max: maxs[g] }, opts);
+    let p;
+    try {
+      p = qparamsFromRange({ min: mins[g], max: maxs[g] }, opts);
+    } catch (e) {
+      if (e instanceof QParamsError) throw new QParamsError(e.context, `${where}: ${granularity} group ${g} of ${count}`, e);
+      throw e;
+    }
     scale[g] = p.scale;
     zeroPoint[g] = isFloatQuantDType(p.dtype) ? 0 : p.zeroPoint;
     qmin = p.qmin;

@@ -18,7 +18,7 @@ interface IntInfo { readonly kind: 'int'; readonly bits: number; readonly signed
 interface FloatInfo { readonly kind: 'float' }
 export type QuantDTypeInfo = IntInfo | FloatInfo;
 
-const INT: Readonly<Record<IntQuantDType, IntInfo>> = {
+const INT: Readonly<Record<IntQuantDType, IntInfo>> = Object.freeze({
   uint8: { kind: 'int', bits: 8, signed: false, qmin: 0, qmax: 255 },
   int8: { kind: 'int', bits: 8, signed: true, qmin: -128, qmax: 127 },
   uint16: { kind: 'int', bits: 16, signed: false, qmin: 0, qmax: 65535 },
@@ -27,15 +27,15 @@ const INT: Readonly<Record<IntQuantDType, IntInfo>> = {
   int4: { kind: 'int', bits: 4, signed: true, qmin: -8, qmax: 7 },
   uint2: { kind: 'int', bits: 2, signed: false, qmin: 0, qmax: 3 },
   int2: { kind: 'int', bits: 2, signed: true, qmin: -2, qmax: 1 },
-};
+});
 
 const FLOATS: ReadonlySet<string> = new Set(['float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1']);
 
 /** Every supported quantized dtype name. */
-export const QUANT_DTYPES: readonly QuantDType[] = [
+export const QUANT_DTYPES: readonly QuantDType[] = Object.freeze([
   ...(Object.keys(INT) as IntQuantDType[]),
   'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1',
-];
+]);
 
 export function isQuantDType(x: unknown): x is QuantDType {
   return typeof x === 'string' && (Object.hasOwn(INT, x) || FLOATS.has(x));

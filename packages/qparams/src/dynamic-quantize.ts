@@ -26,7 +26,7 @@ export function dynamicQuantize(x: ArrayLike<number>): DynamicQuantized {
   let lo = 0;
   let hi = 0;
   for (let i = 0; i < x.length; i++) {
-    const v = x[i];
+    const v = Math.fround(x[i]);
     if (!Number.isFinite(v)) throw new QParamsError({ param: `x[${i}]`, value: v, expected: 'a finite float32' }, where);
     if (v < lo) lo = v;
     if (v > hi) hi = v;
@@ -38,7 +38,7 @@ export function dynamicQuantize(x: ArrayLike<number>): DynamicQuantized {
   const zeroPoint = roundHalfEven(initial < 0 ? 0 : initial > 255 ? 255 : initial);
   const y = new Uint8Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const q = roundHalfEven(Math.fround(x[i] / scale)) + zeroPoint;
+    const q = roundHalfEven(Math.fround(Math.fround(x[i]) / scale)) + zeroPoint;
     y[i] = q < 0 ? 0 : q > 255 ? 255 : q;
   }
   return { y, scale, zeroPoint };

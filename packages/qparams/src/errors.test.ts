@@ -74,3 +74,15 @@ describe('QParamsError names the offending value', () => {
     expectQParamsError(() => quantize([1, 2], [3], { dtype: 'uint8', scale: [1] }), 'x.length', 2);
   });
 });
+
+describe('chooseQParams says which group failed', () => {
+  it('names the group whose range overflows the float32 scale', () => {
+    let err: unknown;
+    try {
+      chooseQParams({ data: [1, 2, -3e38, 3e38], dims: [2, 2] }, { dtype: 'int8', granularity: 'per-axis', axis: 0 });
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(QParamsError);
+    expect((err as Error).message).toContain('per-axis group 1 of 2');
+    expect((err as QParamsError).context.param).toBe('range');
+  });
+});

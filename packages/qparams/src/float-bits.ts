@@ -1,23 +1,23 @@
-import { type MiniFloatFormat, miniFloatToNumber, numberToMiniFloat } from './minifloat.js';
+import { defineMiniFloat, type MiniFloatFormat, miniFloatToNumber, numberToMiniFloat } from './minifloat.js';
 
 /**
  * Bit-pattern conversions between float32 values (JS numbers) and the 16-, 8- and 4-bit float formats ONNX uses.
  * Float -> bits rounds to nearest, ties to even; bits -> float is exact.
  */
 
-export const FLOAT16: MiniFloatFormat = { expBits: 5, manBits: 10, bias: 15, special: 'ieee', nanBits: 0x7e00 };
-export const BFLOAT16: MiniFloatFormat = { expBits: 8, manBits: 7, bias: 127, special: 'ieee', nanBits: 0x7fc0 };
-export const FLOAT8E4M3FN: MiniFloatFormat = { expBits: 4, manBits: 3, bias: 7, special: 'fn', nanBits: 0x7f };
-export const FLOAT8E4M3FNUZ: MiniFloatFormat = { expBits: 4, manBits: 3, bias: 8, special: 'fnuz', nanBits: 0x80 };
-export const FLOAT8E5M2: MiniFloatFormat = { expBits: 5, manBits: 2, bias: 15, special: 'ieee', nanBits: 0x7e };
-export const FLOAT8E5M2FNUZ: MiniFloatFormat = { expBits: 5, manBits: 2, bias: 16, special: 'fnuz', nanBits: 0x80 };
-export const FLOAT4E2M1: MiniFloatFormat = { expBits: 2, manBits: 1, bias: 1, special: 'finite', nanBits: 0x7 };
+export const FLOAT16: MiniFloatFormat = defineMiniFloat({ expBits: 5, manBits: 10, bias: 15, special: 'ieee', nanBits: 0x7e00 });
+export const BFLOAT16: MiniFloatFormat = defineMiniFloat({ expBits: 8, manBits: 7, bias: 127, special: 'ieee', nanBits: 0x7fc0 });
+export const FLOAT8E4M3FN: MiniFloatFormat = defineMiniFloat({ expBits: 4, manBits: 3, bias: 7, special: 'fn', nanBits: 0x7f });
+export const FLOAT8E4M3FNUZ: MiniFloatFormat = defineMiniFloat({ expBits: 4, manBits: 3, bias: 8, special: 'fnuz', nanBits: 0x80 });
+export const FLOAT8E5M2: MiniFloatFormat = defineMiniFloat({ expBits: 5, manBits: 2, bias: 15, special: 'ieee', nanBits: 0x7e });
+export const FLOAT8E5M2FNUZ: MiniFloatFormat = defineMiniFloat({ expBits: 5, manBits: 2, bias: 16, special: 'fnuz', nanBits: 0x80 });
+export const FLOAT4E2M1: MiniFloatFormat = defineMiniFloat({ expBits: 2, manBits: 1, bias: 1, special: 'finite', nanBits: 0x7 });
 
 export type Float8Kind = 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz';
 
-const F8: Readonly<Record<Float8Kind, MiniFloatFormat>> = {
+const F8: Readonly<Record<Float8Kind, MiniFloatFormat>> = Object.freeze({
   float8e4m3fn: FLOAT8E4M3FN, float8e4m3fnuz: FLOAT8E4M3FNUZ, float8e5m2: FLOAT8E5M2, float8e5m2fnuz: FLOAT8E5M2FNUZ,
-};
+});
 
 /** The format descriptor of a float8 kind or float4e2m1. */
 export function smallFloatFormat(kind: Float8Kind | 'float4e2m1'): MiniFloatFormat {

@@ -54,7 +54,17 @@ export function resolveLayout(
   paramDims: readonly number[] | undefined,
   axis = 1,
   blockSize = 0,
+  where?: string,
 ): ParamLayout {
+  try {
+    return resolve(dims, paramCount, paramDims, axis, blockSize);
+  } catch (e) {
+    if (where && e instanceof QParamsError) throw new QParamsError(e.context, where);
+    throw e;
+  }
+}
+
+function resolve(dims: readonly number[], paramCount: number, paramDims: readonly number[] | undefined, axis: number, blockSize: number): ParamLayout {
   checkDims(dims, 'dims');
   const rank = dims.length;
   if (!Number.isInteger(blockSize) || blockSize < 0) {

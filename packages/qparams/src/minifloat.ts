@@ -8,18 +8,27 @@ import { roundHalfEven } from './round.js';
  * - `fnuz`: no infinities, no negative zero; the single NaN is `0x80` (float8e4m3fnuz, float8e5m2fnuz).
  * - `finite`: no NaN, no infinities (float4e2m1).
  */
-export interface MiniFloatFormat {
+export interface MiniFloatSpec {
   readonly expBits: number;
   readonly manBits: number;
   readonly bias: number;
   readonly special: 'ieee' | 'fn' | 'fnuz' | 'finite';
-  /** Bit pattern returned for NaN, before the sign bit is applied (`ieee`, `fn`), or as is (`fnuz`, `finite`). */
+  /** Bit pattern returned for NaN (positive; `fnuz`: 0x80; `finite`: what ONNX gives, +max for float4e2m1). */
   readonly nanBits: number;
 }
 
-interface Derived { readonly signBit: number; readonly maxBits: number; readonly maxFinite: number; readonly emin: number }
+/** A {@link MiniFloatSpec} with its derived constants (build with {@link defineMiniFloat}). */
+export interface MiniFloatFormat extends MiniFloatSpec {
+  readonly signBit: number;
+  /** Bits of the largest finite value (without sign). */
+  readonly maxBits: number;
+  readonly maxFinite: number;
+  /** Exponent of the smallest normal value: 1 - bias. */
+  readonly emin: number;
+}
 
-function derive(f: MiniFloatFormat): Derived {
+/** Derives the constants of a format once; the result is frozen. */
+export function defineMiniFloat(f: MiniFloatSpec): MiniFloatFormat {
   const signBit = 1 << (f.expBits + f.manBits);
   const expAll = (1 << f.expBits) - 1;
   const manAll = (1 << f.manBits) - 1;
@@ -30,19 +39,12 @@ function derive(f: MiniFloatFormat): Derived {
   else { maxExpField = expAll; maxMan = manAll; }
   const maxBits = (maxExpField << f.manBits) | maxMan;
   const maxFinite = (1 + maxMan / (1 << f.manBits)) * 2 ** (maxExpField - f.bias);
-  return { signBit, maxBits, maxFinite, emin: 1 - f.bias };
-}
-
-const cache = new WeakMap<MiniFloatFormat, Derived>();
-function d(f: MiniFloatFormat): Derived {
-  let r = cache.get(f);
-  if (!r) { r = derive(f); cache.set(f, r); }
-  return r;
+  return Object.freeze({ ...f, signBit, maxBits, maxFinite, emin: 1 - f.bias });
 }
 
 /** Largest finite value of the format (448 for float8e4m3fn, 57344 for float8e5m2, 6 for float4e2m1, ...). */
 export function maxFinite(f: MiniFloatFormat): number {
-  return d(f).maxFinite;
+  return f.maxFinite;
 }
 
 /** floor(log2(a)) for a finite a > 0, exact (Math.log2 alone can be off by one next to powers of two). */
@@ -55,7 +57,7 @@ function exponentOf(a: number): number {
 
 /** Decodes a bit pattern to its exact value (every value of these formats is a float32). */
 export function miniFloatToNumber(bits: number, f: MiniFloatFormat): number {
-  const { signBit } = d(f);
+  const { signBit } = f;
   const expAll = (1 << f.expBits) - 1;
   const manAll = (1 << f.manBits) - 1;
   if (f.special === 'fnuz' && bits === signBit) return NaN;
@@ -78,7 +80,7 @@ export function miniFloatToNumber(bits: number, f: MiniFloatFormat): number {
  * values that round to zero keep the sign bit, except in `fnuz` (no -0).
  */
 export function numberToMiniFloat(x: number, f: MiniFloatFormat, saturate: boolean): number {
-  const { signBit, maxBits, maxFinite: max, emin } = d(f);
+  const { signBit, maxBits, maxFinite: max, emin } = f;
   if (Number.isNaN(x)) return f.nanBits;
   const neg = x < 0 || Object.is(x, -0);
   const sign = neg ? signBit : 0;

@@ -31,7 +31,7 @@ import type { QParamsOptions } from './qparams-from-range.js';
  *   a / scale rounds to 127.5 or above, but 127 for e.g. a = 1 (scale = fround(2/255) is slightly above 2/255),
  *   which leaves the zero point off-centre; `neural-compressor-uint8-symmetric-128` fixes it at 128.
  */
-export const PRESETS = {
+export const PRESETS = Object.freeze({
   'onnxruntime-uint8-asymmetric': { dtype: 'uint8', scheme: 'asymmetric' },
   'onnxruntime-int8-asymmetric': { dtype: 'int8', scheme: 'asymmetric' },
   'onnxruntime-int8-symmetric': { dtype: 'int8', scheme: 'symmetric-restricted', symmetricZeroPoint: 'from-range' },
@@ -48,6 +48,6 @@ export const PRESETS = {
   'neural-compressor-uint8-asymmetric-reduce-range': { dtype: 'uint8', scheme: 'asymmetric', reduceRange: true },
   'nnpi-gemmlowp': { dtype: 'uint8', scheme: 'asymmetric' },
   'nnpi-symlowp': { dtype: 'int8', scheme: 'symmetric-restricted' },
-} as const satisfies Record<string, QParamsOptions>;
+} as const satisfies Record<string, QParamsOptions>);
 
 export type PresetName = keyof typeof PRESETS;

@@ -59,7 +59,7 @@ export function zeroPointValue(dtype: QuantDType, stored: number): number {
 export function resolveParams(dims: readonly number[], params: QuantParams, where: string): ResolvedParams {
   const dtype = checkDType(params.dtype, 'params.dtype');
   const n = params.scale.length;
-  const layout = resolveLayout(dims, n, params.paramDims, params.axis ?? 1, params.blockSize ?? 0);
+  const layout = resolveLayout(dims, n, params.paramDims, params.axis ?? 1, params.blockSize ?? 0, where);
   const scale = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const s = params.scale[i];

@@ -42,7 +42,7 @@ export function roundToPrecision(v: number, p: DivisionPrecision): number {
  * Worked example: x = 3.5, scale = 2, zero point 128 (uint8): 3.5 / 2 = 1.75 -> 2, + 128 = 130.
  * x = 1, scale = 2: 0.5 -> 0 (tie to even) -> 128. x = 600, scale = 2: 300 + 128 = 428 -> 255.
  *
- * @param x float32 values (row-major), `dims` its shape.
+ * @param x values (row-major), rounded to float32 first; `dims` its shape.
  * @returns the quantized values in the dtype's storage (see `QuantStorage`), one element per entry.
  * @throws QParamsError for bad parameters (see `resolveParams`) or `x.length` not matching `dims`.
  */
@@ -60,7 +60,7 @@ export function quantize(x: ArrayLike<number>, dims: readonly number[], params: 
     const qmax = r.hi;
     for (let i = 0; i < n; i++) {
       const p = idx[i];
-      const v = roundToPrecision(x[i] / r.scale[p], precision);
+      const v = roundToPrecision(Math.fround(x[i]) / r.scale[p], precision);
       const q = Number.isNaN(v) ? r.zeroPoint[p] : roundHalfEven(v) + r.zeroPoint[p];
       out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
     }
@@ -70,7 +70,7 @@ export function quantize(x: ArrayLike<number>, dims: readonly number[], params: 
   const isF4 = r.dtype === 'float4e2m1';
   for (let i = 0; i < n; i++) {
     const p = idx[i];
-    let v = roundToPrecision(x[i] / r.scale[p], precision);
+    let v = roundToPrecision(Math.fround(x[i]) / r.scale[p], precision);
     const z = r.zeroPoint[p];
     if (isF4 || z !== 0) v = Math.fround(v + z);
     out[i] = numberToMiniFloat(v, fmt, saturate);
