@@ -40,3 +40,12 @@ export { dataTypeBits, dataTypeFromName, dataTypeName, elementCount, isKnownData
 export type { DataTypeName } from './dtype.js';
 export { ExternalDataError, ModelFormatError, TensorDataError } from './errors.js';
 export type { ExternalDataContext, ModelFormatContext, TensorDataContext } from './errors.js';
+export { tensorFromValues, valuesFromBytes } from './tensor-values.js';
+export type { TensorValues, TensorValuesData } from './tensor-values.js';
+export {
+  createTensorStore, readTensorBytes, readTensorBytesSync, tensorValues, tensorValuesSync, unsafeLocationReason,
+} from './tensor-store.js';
+export type { ExternalRange, TensorStore, TensorStoreOptions } from './tensor-store.js';
+export { collectModelTensors, mapModelTensors } from './model-tensors.js';
+export { loadModel, saveModel } from './model-file.js';
+export type { LoadOptions, SaveOptions } from './model-file.js';

@@ -1,0 +1,207 @@
+/**
+ * loadModel / saveModel: models on disk, with ONNX external data.
+ *
+ * saveModel is atomic: it writes the external-data file and the model to temporary files in the target folder,
+ * fsyncs them, and only then renames them into place (data first, then model), so a crash or an error never leaves a
+ * half-written output. Tensor bytes stream from their source (4 MiB at a time) into the data file, so memory stays
+ * low however large the weights are. The source files are only read.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { decodeModel, encodeModel } from './codec.js';
+import { elementCount, rawByteLength } from './dtype.js';
+import { ExternalDataError, ModelFormatError } from './errors.js';
+import { collectModelTensors, mapModelTensors } from './model-tensors.js';
+import { createTensorStore, readTensorBytes, unsafeLocationReason, type TensorStore } from './tensor-store.js';
+import { DataType, type ExternalTensor, type InlineTensor, type Model, type StringEntry, type TensorRef } from './types.js';
+
+export interface LoadOptions {
+  /** Folder external data resolves against; defaults to the model file's folder. */
+  readonly baseDir?: string;
+}
+
+/**
+ * Reads and decodes a model file. External tensors get `baseDir` (the model's absolute folder); their data is not
+ * read until asked for.
+ * @throws ModelFormatError when the file cannot be read or is not a valid model.
+ */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<Model> {
+  const abs = resolve(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(abs));
+  } catch (err) {
+    throw new ModelFormatError(`cannot read model file "${abs}": ${(err as Error).message}`, { what: abs }, err);
+  }
+  return decodeModel(bytes, { baseDir: resolve(options.baseDir ?? dirname(abs)) });
+}
+
+export interface SaveOptions {
+  /**
+   * Tensors of at least this many bytes are written to the external-data file; smaller ones inline. When absent,
+   * tensors keep their form: external ones go to the new external-data file, inline ones stay inline.
+   */
+  readonly externalDataThreshold?: number;
+  /** Name of the external-data file, relative to the model's folder. Default: `<model file name>.data`. */
+  readonly externalDataFile?: string;
+  /** Where external source tensors are read from (default: the file system, confined to each tensor's baseDir). */
+  readonly store?: TensorStore;
+}
+
+const CHUNK = 4 << 20;
+
+function byteSize(t: TensorRef, store: TensorStore): number | undefined {
+  if (t.dtype === DataType.STRING) return undefined;
+  if (t.kind === 'inline') return t.data.byteLength;
+  if (t.kind === 'external') return t.length ?? store.resolve(t).length;
+  return rawByteLength(t.dtype, elementCount(t.dims));
+}
+
+async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.byteLength - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+async function copyRange(store: TensorStore, t: ExternalTensor, out: FileHandle, position: number, buf: Uint8Array): Promise<number> {
+  const r = store.resolve(t);
+  const src = await open(r.path, 'r');
+  try {
+    let done = 0;
+    while (done < r.length) {
+      const { bytesRead } = await src.read(buf, 0, Math.min(buf.byteLength, r.length - done), r.offset + done);
+      if (bytesRead === 0) {
+        throw new ExternalDataError(`external data of tensor "${t.name}" at "${t.location}": the file ended early`, { tensorName: t.name, location: t.location, offset: r.offset, length: r.length });
+      }
+      await writeAll(out, buf.subarray(0, bytesRead), position + done);
+      done += bytesRead;
+    }
+    return r.length;
+  } finally {
+    await src.close();
+  }
+}
+
+function tempName(final: string): string {
+  return join(dirname(final), `.${basename(final)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Encodes `model` to `path`, writing large tensors to one external-data file beside it (see SaveOptions).
+ * Returns the model as saved: its external tensors point at the new file (with `baseDir` set to its folder).
+ * Saving over the file a model was loaded from works (sources are read before the rename), but the in-memory model
+ * loaded earlier then points at replaced bytes: use the returned model afterwards.
+ * @throws ExternalDataError for a bad externalDataFile name or unreadable source data; ModelFormatError when the model
+ * cannot be encoded. On any error no output file is changed.
+ */
+export async function saveModel(model: Model, path: string, options: SaveOptions = {}): Promise<Model> {
+  const abs = resolve(path);
+  const dir = dirname(abs);
+  const store = options.store ?? createTensorStore();
+  const dataName = options.externalDataFile ?? `${basename(abs)}.data`;
+  const bad = unsafeLocationReason(dataName);
+  if (bad !== undefined) {
+    throw new ExternalDataError(`externalDataFile "${dataName}": ${bad}`, { tensorName: '', location: dataName, baseDir: dir });
+  }
+  const threshold = options.externalDataThreshold;
+  const goesExternal = (t: TensorRef): boolean => {
+    if (t.dtype === DataType.STRING) return false;
+    if (threshold === undefined) return t.kind === 'external';
+    return (byteSize(t, store) ?? 0) >= threshold;
+  };
+
+  const replaced = new Map<TensorRef, TensorRef>();
+  const temps: string[] = [];
+  const dataPath = join(dir, dataName);
+  let dataFh: FileHandle | undefined;
+  let dataTemp: string | undefined;
+  try {
+    let position = 0;
+    const buf = new Uint8Array(CHUNK);
+    for (const t of collectModelTensors(model)) {
+      if (!goesExternal(t)) {
+        if (t.kind === 'inline') continue;
+        const data = await readTensorBytes(t, store);
+        const inline: InlineTensor = { ...stripSource(t), kind: 'inline', data, encoding: 'raw' };
+        replaced.set(t, inline);
+        continue;
+      }
+      if (dataFh === undefined) {
+        dataTemp = tempName(dataPath);
+        temps.push(dataTemp);
+        dataFh = await open(dataTemp, 'wx');
+      }
+      let length: number;
+      if (t.kind === 'external') length = await copyRange(store, t, dataFh, position, buf);
+      else {
+        const bytes = await readTensorBytes(t, store);
+        await writeAll(dataFh, bytes, position);
+        length = bytes.byteLength;
+      }
+      const entries: StringEntry[] = [
+        { key: 'location', value: dataName },
+        { key: 'offset', value: String(position) },
+        { key: 'length', value: String(length) },
+      ];
+      if (t.kind === 'external') {
+        for (const e of t.entries) if (e.key !== 'location' && e.key !== 'offset' && e.key !== 'length') entries.push(e);
+      }
+      const ext: ExternalTensor = {
+        ...stripSource(t), kind: 'external', location: dataName, offset: position, length, entries, baseDir: dir,
+        ...(t.kind === 'external' && t.checksum !== undefined ? { checksum: t.checksum } : {}),
+      };
+      replaced.set(t, ext);
+      position += length;
+    }
+    const saved = mapModelTensors(model, (t) => replaced.get(t) ?? t);
+    const bytes = encodeModel(saved);
+    const modelTemp = tempName(abs);
+    temps.push(modelTemp);
+    const mfh = await open(modelTemp, 'wx');
+    try {
+      await writeAll(mfh, bytes, 0);
+      await mfh.sync();
+    } finally {
+      await mfh.close();
+    }
+    if (dataFh !== undefined) {
+      await dataFh.sync();
+      await dataFh.close();
+      dataFh = undefined;
+      await rename(dataTemp!, dataPath);
+      temps.splice(temps.indexOf(dataTemp!), 1);
+    }
+    await rename(modelTemp, abs);
+    temps.splice(temps.indexOf(modelTemp), 1);
+    await syncDir(dir);
+    return saved;
+  } finally {
+    if (dataFh !== undefined) await dataFh.close().catch(() => undefined);
+    for (const t of temps) await unlink(t).catch(() => undefined);
+  }
+}
+
+/** The common tensor fields (name, dtype, dims, docString, metadataProps, segment) without the data source. */
+function stripSource(t: TensorRef): Omit<InlineTensor, 'kind' | 'data' | 'encoding'> {
+  const o: { -readonly [K in keyof InlineTensor]?: InlineTensor[K] } = { name: t.name, dtype: t.dtype, dims: t.dims };
+  if (t.docString !== undefined) o.docString = t.docString;
+  if (t.metadataProps !== undefined) o.metadataProps = t.metadataProps;
+  if (t.segment !== undefined) o.segment = t.segment;
+  return o as Omit<InlineTensor, 'kind' | 'data' | 'encoding'>;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some platforms cannot fsync a folder; the renames are still atomic.
+  }
+}
