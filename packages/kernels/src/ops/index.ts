@@ -1,4 +1,6 @@
 import type { KernelVariant } from '../contract.js';
+import { INDEXING_EXTRA_KERNELS } from './indexing-extra.js';
+import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
 import { EINSUM_KERNELS } from './einsum.js';
 import { RECURRENT_KERNELS } from './recurrent.js';
 import { RESIZE_KERNELS } from './resize.js';
@@ -50,4 +52,6 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...RESIZE_KERNELS,
   ...RECURRENT_KERNELS,
   ...EINSUM_KERNELS,
+  ...MISC_ELEMENTWISE_KERNELS,
+  ...INDEXING_EXTRA_KERNELS,
 ];
