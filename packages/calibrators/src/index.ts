@@ -27,3 +27,13 @@ export type { ShardOptions } from './session/sharded.js';
 export type { CalibrationTarget } from './session/observe-batch.js';
 export type { CalibrationData, CalibrationDataReader, FeedTensor, Feeds, InputMetadata, ObservableModel, ObservedValue, ValueObserver } from './session/model.js';
 export { validateFeeds } from './session/feeds.js';
+
+// Building blocks for writing a calibrator (see docs/writing-a-calibrator.md).
+export { ByteReader, ByteWriter, beginState, openState } from './core/codec.js';
+export { finalizeRange } from './core/finalize.js';
+export { channelLayout, checkChannels, forEachFinite } from './core/layout.js';
+export type { ChannelLayout } from './core/layout.js';
+export { baseSpec, decodeSpec, finiteNumber, positiveInt, prepassRange, requireSameSpec } from './core/spec.js';
+export type { BaseSpec } from './core/spec.js';
+export { addExpansions, addTo as expansionAdd, canonical as canonicalExpansion, valueOf as expansionValue } from './core/exact-sum.js';
+export type { Expansion } from './core/exact-sum.js';

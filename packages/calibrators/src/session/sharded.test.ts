@@ -83,6 +83,17 @@ describe('sharded calibration', () => {
     expect((crash as Error).message).toMatch(/refusing a batch of 2 rows/);
   });
 
+  it('custom kinds exported from the worker module work, unknown kinds are refused before any work', async () => {
+    const { valueCount } = await import('../test-support/count-worker.mjs');
+    const countWorker = fileURLToPath(new URL('../test-support/count-worker.mjs', import.meta.url));
+    // 41 batches x 3 rows x 8 hidden units = 984 values of h.
+    const r = await calibrate({ data: feeds, targets: [{ tensor: 'h', calibrator: valueCount }], shard: { workers: 3, workerModule: countWorker } });
+    expect(r.ranges.get('h')).toEqual({ axis: null, min: [0], max: [984] });
+    await expect(calibrate({ data: feeds, targets: [{ tensor: 'h', calibrator: valueCount }], shard: { workers: 1, workerModule } })).rejects.toThrow(
+      /workers have no calibrator of kind "value-count"/,
+    );
+  });
+
   it('a worker module without createModel is reported', async () => {
     const notAModule = fileURLToPath(new URL('../test-support/arbitraries.ts', import.meta.url));
     await expect(calibrate({ data: feeds, targets: [targets[0]], shard: { workers: 1, workerModule: notAModule } })).rejects.toThrow(CalibrationError);
