@@ -1,4 +1,5 @@
 import type { AttrValue, KernelNode } from './contract.js';
+import { DTYPE_OF_ONNX } from './ops/util/onnx-dtype.js';
 import { DTYPE_SHORT, type DType } from './tensor.js';
 
 /**
@@ -18,7 +19,15 @@ export const SIGNATURES: ReadonlyMap<string, SignatureFn> = new Map<string, Sign
   ['QuantizeLinear', (t, a) => `${s(t[0])}->${t[2] ? s(t[2]) : outputDtypeAttr(a) ?? 'u8'}`],
   ['DequantizeLinear', (t) => `${s(t[0])}->${t[1] ? s(t[1]) : 'f32'}`],
   ['DynamicQuantizeLinear', (t) => `${s(t[0])}->u8`],
+  ['Cast', (t, a) => `${s(t[0])}->${castTarget(a)}`],
+  ['CastLike', (t) => `${s(t[0])}->${s(t[1])}`],
+  ['Where', (t) => s(t[1])],
 ]);
+
+function castTarget(attrs: ReadonlyMap<string, AttrValue>): string {
+  const v = attrs.get('to');
+  return typeof v === 'number' && DTYPE_OF_ONNX[v] ? DTYPE_SHORT[DTYPE_OF_ONNX[v]] : 'none';
+}
 
 function outputDtypeAttr(attrs: ReadonlyMap<string, AttrValue>): string | undefined {
   const v = attrs.get('output_dtype');

@@ -9,6 +9,7 @@ import { KernelError } from '../errors.js';
 import { KernelRegistry } from '../registry.js';
 import { freshRunContext } from '../run-context.js';
 import { Tensor } from '../tensor.js';
+import { keyFor } from '../keys.js';
 import { OPS_KERNELS } from './index.js';
 
 const registry = new KernelRegistry().registerAll(OPS_KERNELS);
@@ -137,5 +138,16 @@ describe('errors say where', () => {
   });
   it('Cast to an unknown type is refused when the kernel is created', () => {
     expectError(() => run('Cast', [f32([1])], { to: 14 }), /attribute "to": expected a supported ONNX data type code, got 14/);
+  });
+});
+
+describe('kernel keys', () => {
+  it('Cast/CastLike are keyed by source->target, Where by the value dtype, and resolve to the wildcard reference', () => {
+    const node = (opType: string, inputTypes: KernelNode['inputTypes'], attrs: Record<string, AttrValue> = {}) =>
+      ({ opType, domain: '', inputTypes, attrs: new Map(Object.entries(attrs)) });
+    expect(keyFor(node('Cast', ['float32'], { to: 10 }))).toBe('Cast:f32->f16');
+    expect(keyFor(node('CastLike', ['float16', 'float8e4m3fn']))).toBe('CastLike:f16->f8e4m3fn');
+    expect(keyFor(node('Where', ['bool', 'int64', 'int64']))).toBe('Where:i64');
+    expect(registry.resolve('Cast:f32->f16').key).toBe('Cast:*');
   });
 });
