@@ -173,7 +173,13 @@ export interface OnnxTypes {
  * may cache it (the codec keeps one lazily created instance; it is never mutated).
  */
 export function buildOnnxSchema(): OnnxTypes {
-  const root = protobuf.Root.fromJSON(ONNX_SCHEMA_JSON as unknown as protobuf.INamespace);
+  // protobufjs reads JSON descriptors as proto3 unless a type says otherwise; onnx.proto is proto2 (repeated scalars
+  // unpacked unless marked packed), so every top-level message declares its edition.
+  const nested: Record<string, object> = {};
+  for (const [name, def] of Object.entries(ONNX_SCHEMA_JSON.nested.onnx.nested)) {
+    nested[name] = 'fields' in def ? { ...def, edition: 'proto2' } : def;
+  }
+  const root = protobuf.Root.fromJSON({ nested: { onnx: { nested } } } as unknown as protobuf.INamespace);
   root.resolveAll();
   return {
     root,
