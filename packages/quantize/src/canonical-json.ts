@@ -13,12 +13,8 @@ function normalize(v: unknown): unknown {
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
   if (Array.isArray(v)) return v.map(normalize);
   if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = normalize(x);
-    }
-    return out;
+    const keys = Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+    return Object.fromEntries(keys.map((k) => [k, normalize((v as Record<string, unknown>)[k])]));
   }
   return v;
 }

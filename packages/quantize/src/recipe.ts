@@ -36,23 +36,21 @@ const scheme = oneOf(['asymmetric', 'symmetric', 'symmetric-restricted']);
 function object(shape: Readonly<Record<string, Check>>): Check {
   return (v, p) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, 'an object', v);
-    const out: Record<string, unknown> = {};
+    const out: [string, unknown][] = [];
     for (const [k, x] of Object.entries(v)) {
       const path = p ? `${p}.${k}` : k;
-      const c = shape[k];
+      const c = Object.prototype.hasOwnProperty.call(shape, k) ? shape[k] : undefined;
       if (!c) throw new QuantizeError({ where: 'recipe', option: path, expected: `one of ${Object.keys(shape).join(', ')}` }, 'unknown key');
-      out[k] = c(x, path);
+      out.push([k, c(x, path)]);
     }
-    return out;
+    return Object.fromEntries(out);
   };
 }
 
 function record(value: Check): Check {
   return (v, p) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(p, 'an object', v);
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = value(x, `${p}.${k}`);
-    return out;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x, `${p}.${k}`)]));
   };
 }
 
