@@ -8,8 +8,8 @@ import { quantize } from './quantize.js';
 describe('quantize', () => {
   it('uint8 per-tensor: the TSDoc example', () => {
     const q = quantize([3.5, 1, 600, -600, NaN, Infinity], [6], { dtype: 'uint8', scale: [2], zeroPoint: [128] });
-    // 1.75 -> 2 (+128 = 130); 0.5 -> 0 (tie to even); 300 -> 255; -300 -> 0; NaN -> zero point; +Inf -> 255
-    expect(Array.from(q)).toEqual([130, 128, 255, 0, 128, 255]);
+    // 1.75 -> 2 (+128 = 130); 0.5 -> 0 (tie to even); 300 -> 255; -300 -> 0; NaN -> qmin (as onnxruntime); +Inf -> 255
+    expect(Array.from(q)).toEqual([130, 128, 255, 0, 0, 255]);
     expect(q).toBeInstanceOf(Uint8Array);
   });
   it('int4 per-axis on a negative axis', () => {

@@ -30,7 +30,7 @@ export function roundToPrecision(v: number, p: DivisionPrecision): number {
  * (`Math.fround`), rounding is ties-to-even, and saturation clamps to the dtype range (uint8 [0, 255], int8
  * [-128, 127], uint16, int16, uint4 [0, 15], int4 [-8, 7], uint2 [0, 3], int2 [-2, 1]), narrowed by
  * `params.qmin`/`qmax` when given (not an ONNX feature). +-Infinity saturates.
- * NaN inputs (undefined in ONNX) give the zero point, i.e. quantize as 0.
+ * NaN inputs (undefined in ONNX) give the lower bound qmin, as onnxruntime and the numpy reference (on x86) do.
  *
  * Float8 dtypes: `y = cast(x / scale)` with round-to-nearest-even and `saturate` (default true: overflow and +-Inf
  * become +-max; false: Inf for e5m2, NaN otherwise); NaN stays NaN. The zero point must be 0 (ONNX ignores it);
@@ -61,7 +61,7 @@ export function quantize(x: ArrayLike<number>, dims: readonly number[], params: 
     for (let i = 0; i < n; i++) {
       const p = idx[i];
       const v = roundToPrecision(Math.fround(x[i]) / r.scale[p], precision);
-      const q = Number.isNaN(v) ? r.zeroPoint[p] : roundHalfEven(v) + r.zeroPoint[p];
+      const q = Number.isNaN(v) ? qmin : roundHalfEven(v) + r.zeroPoint[p];
       out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
     }
     return out;
