@@ -4,7 +4,8 @@ import { constantOp, identityOp } from './control/constant.js';
 import { ifOp } from './control/if.js';
 import { loopOp } from './control/loop.js';
 import { scanOp } from './control/scan.js';
+import { sequenceOps } from './control/sequence.js';
 
 export function defaultBuiltins(): Map<string, BuiltinOp> {
-  return new Map([constantOp, identityOp, ifOp, loopOp, scanOp].map((b) => [b.opType, b]));
+  return new Map([constantOp, identityOp, ifOp, loopOp, scanOp, ...sequenceOps].map((b) => [b.opType, b]));
 }

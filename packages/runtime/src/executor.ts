@@ -8,7 +8,7 @@ import type { BuiltinRunContext } from './builtin.js';
 import type { BufferPool } from './buffer-pool.js';
 import { NodeError } from './ir-compat.js';
 import { createInstance, kernelNodeFor, type PlanContext, type Plan, type Step } from './plan.js';
-import { isTensor, TensorSequence, type Value } from './values.js';
+import { isTensor, kindOf, releaseValue, retainValue, TensorSequence, type Value } from './values.js';
 
 /** Observes values as they are produced (main graph only). */
 export interface ValueHooks {
@@ -26,17 +26,16 @@ class Frame {
 
   set(slot: number, v: Value): void {
     const old = this.values[slot];
-    if (old !== undefined) this.#drop(old);
+    if (old !== undefined) releaseValue(this.pool, old);
     this.values[slot] = v;
-    if (isTensor(v)) this.pool.retain(v);
-    else for (const t of v.items) this.pool.retain(t);
+    retainValue(this.pool, v);
   }
 
   clear(slot: number): void {
     const v = this.values[slot];
     if (v === undefined) return;
     this.values[slot] = undefined;
-    this.#drop(v);
+    releaseValue(this.pool, v);
   }
 
   clearAll(): void {
@@ -50,24 +49,8 @@ class Frame {
     }
     return undefined;
   }
-
-  #drop(v: Value): void {
-    if (isTensor(v)) this.pool.release(v);
-    else for (const t of v.items) this.pool.release(t);
-  }
 }
 
-function retainTransit(pool: BufferPool, v: Value): void {
-  if (isTensor(v)) pool.retain(v);
-  else for (const t of v.items) pool.retain(t);
-}
-
-/** Drops the transit reference that `runPlan` outputs carry. */
-export function releaseTransit(pool: BufferPool, v: Value | null | undefined): void {
-  if (!v) return;
-  if (isTensor(v)) pool.release(v);
-  else for (const t of v.items) pool.release(t);
-}
 
 export class Executor {
   constructor(readonly ctx: PlanContext, readonly pool: BufferPool) {}
@@ -97,7 +80,7 @@ export class Executor {
         }
         return v;
       });
-      for (const v of outs) retainTransit(this.pool, v);
+      for (const v of outs) retainValue(this.pool, v);
       return outs;
     } finally {
       frame.clearAll();
@@ -140,7 +123,7 @@ export class Executor {
         hooks.onValue(node.outputs[i]!, v);
       }
     });
-    if (step.builtin) for (const v of outs) releaseTransit(this.pool, v);
+    if (step.builtin) for (const v of outs) releaseValue(this.pool, v);
     for (const s of step.release) frame.clear(s);
   }
 
@@ -149,7 +132,7 @@ export class Executor {
     const node = step.node;
     const tensors: (Tensor | null)[] = inputs.map((v, i) => {
       if (v === null || isTensor(v)) return v;
-      throw new NodeError(node, `input[${i}] "${node.inputs[i]}" is a sequence; op ${node.opType} takes tensors`, { nodePath: step.nodePath, inputIndex: i });
+      throw new NodeError(node, `input[${i}] "${node.inputs[i]}" is ${kindOf(v)}; op ${node.opType} takes tensors`, { nodePath: step.nodePath, inputIndex: i });
     });
     const types: (DType | null)[] = tensors.map((t) => t?.dtype ?? null);
     let key = binding.key;

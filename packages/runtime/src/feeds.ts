@@ -7,6 +7,7 @@ import { Tensor } from '@lowbit/kernels';
 import { FeedError } from './errors.js';
 import { dtypeOf } from './ir-compat.js';
 import type { Plan } from './plan.js';
+import { OptionalNone, TensorSequence } from './values.js';
 
 export function checkFeeds(plan: Plan, feeds: Readonly<Record<string, unknown>>): void {
   const graphInputs = new Map(plan.graph.inputs.map((v) => [v.name, v]));
@@ -23,10 +24,20 @@ export function checkFeeds(plan: Plan, feeds: Readonly<Record<string, unknown>>)
       if (withDefault.has(v.name)) continue;
       throw new FeedError({ input: v.name, expected: 'a Tensor', actual: 'nothing' }, 'is missing from the feeds');
     }
+    const type = v.type;
+    if (type?.kind === 'sequence') {
+      if (!(t instanceof TensorSequence)) throw new FeedError({ input: v.name, expected: 'a TensorSequence', actual: describe(t) }, `must be a TensorSequence, got ${describe(t)}`);
+      continue;
+    }
+    if (type?.kind === 'optional') {
+      if (!(t instanceof Tensor || t instanceof TensorSequence || t instanceof OptionalNone)) {
+        throw new FeedError({ input: v.name, expected: 'a Tensor, TensorSequence or OptionalNone', actual: describe(t) }, `must be an optional value, got ${describe(t)}`);
+      }
+      continue;
+    }
     if (!(t instanceof Tensor)) {
       throw new FeedError({ input: v.name, expected: 'a Tensor', actual: describe(t) }, `must be a Tensor (from @lowbit/runtime), got ${describe(t)}`);
     }
-    const type = v.type;
     if (type?.kind !== 'tensor') continue;
     const want = dtypeOf(type.elemType);
     if (want && t.dtype !== want) {

@@ -70,7 +70,7 @@ export interface Plan {
 }
 
 /** Highest default-domain opset whose operator semantics this runtime and the reference kernels follow. */
-export const MAX_ONNX_OPSET = 23;
+export const MAX_ONNX_OPSET = 27;
 
 /** Looks up a name in the enclosing scopes while compiling a subgraph. */
 export type OuterScope = (name: string) => { readonly type: DType | undefined } | undefined;

@@ -14,7 +14,7 @@ import { checkFeeds } from './feeds.js';
 import { decodeModelBytes } from './load.js';
 import { compilePlan, normalizeDomain, type Plan, type PlanContext } from './plan.js';
 import { dtypeOf } from './ir-compat.js';
-import { isTensor, type Value } from './values.js';
+import { isTensor, kindOf, TensorSequence, type Value } from './values.js';
 
 export interface SessionOptions {
   /** Kernel set: 'auto' (best available, falls back to js with a diagnostic), 'js' (scalar TypeScript), 'wasm', 'native'. */
@@ -128,8 +128,22 @@ export class Session {
     return this.runSync(feeds, options);
   }
 
-  /** `run`, synchronously (the js backend never waits). */
+  /** `run`, synchronously (the js backend never waits). Every output must be a tensor. */
   runSync(feeds: SessionFeeds, options: RunOptions = {}): SessionResults {
+    const values = this.runValues(feeds, options);
+    const results: SessionResults = {};
+    for (const [name, v] of Object.entries(values)) {
+      if (!isTensor(v)) throw new SessionOptionError({ option: 'outputs', expected: 'tensor outputs (use runValues for sequences and optionals)', actual: `${kindOf(v)} for "${name}"` });
+      results[name] = v;
+    }
+    return results;
+  }
+
+  /**
+   * Runs the model with feeds and results that may be sequences (`TensorSequence`) or empty optionals
+   * (`OptionalNone`) as well as tensors.
+   */
+  runValues(feeds: Readonly<Record<string, Value>>, options: RunOptions = {}): Record<string, Value> {
     const plan = this.#plan;
     checkFeeds(plan, feeds);
     const hooks = combineHooks(this.#hooks, options);
@@ -137,16 +151,16 @@ export class Session {
     if (hooks?.onValue) {
       for (const v of plan.graph.inputs) {
         const t = feeds[v.name];
-        if (t && (!hooks.observe || hooks.observe.has(v.name))) hooks.onValue(v.name, t);
+        if (t && isTensor(t) && (!hooks.observe || hooks.observe.has(v.name))) hooks.onValue(v.name, t);
       }
     }
     try {
       const outs = this.#executor.runPlan(plan, inputs, undefined, hooks);
-      const results: SessionResults = {};
+      const results: Record<string, Value> = {};
       plan.graph.outputs.forEach((o, i) => {
         const v: Value = outs[i];
-        if (!isTensor(v)) throw new SessionOptionError({ option: 'outputs', expected: 'tensor outputs', actual: `a sequence for "${o.name}"` });
-        this.#pool.escape(v);
+        if (isTensor(v)) this.#pool.escape(v);
+        else if (v instanceof TensorSequence) for (const t of v.items) this.#pool.escape(t);
         results[o.name] = v;
       });
       return results;

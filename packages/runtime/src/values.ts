@@ -18,7 +18,19 @@ export class TensorSequence {
   }
 }
 
-export type Value = Tensor | TensorSequence;
+/**
+ * An ONNX optional value that holds nothing (`optional(T)` without an element). An optional that holds an element
+ * is represented by the element itself.
+ */
+export class OptionalNone {
+  /** What the optional would hold: a tensor dtype, or 'sequence'. */
+  readonly elemType: DType | 'sequence' | undefined;
+  constructor(elemType: DType | 'sequence' | undefined) {
+    this.elemType = elemType;
+  }
+}
+
+export type Value = Tensor | TensorSequence | OptionalNone;
 
 export function isTensor(v: unknown): v is Tensor {
   return v instanceof Tensor;
@@ -40,12 +52,20 @@ interface RefCounter {
 export function retainValue(pool: RefCounter, v: Value | null | undefined): void {
   if (!v) return;
   if (isTensor(v)) pool.retain(v);
-  else for (const t of v.items) pool.retain(t);
+  else if (v instanceof TensorSequence) for (const t of v.items) pool.retain(t);
 }
 
 /** Drops one reference on every tensor of `v`. */
 export function releaseValue(pool: RefCounter, v: Value | null | undefined): void {
   if (!v) return;
   if (isTensor(v)) pool.release(v);
-  else for (const t of v.items) pool.release(t);
+  else if (v instanceof TensorSequence) for (const t of v.items) pool.release(t);
+}
+
+/** Human-readable kind of a value, for error messages. */
+export function kindOf(v: Value | null | undefined): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (isTensor(v)) return `a ${v.dtype} tensor`;
+  if (v instanceof TensorSequence) return 'a sequence';
+  return 'an empty optional';
 }

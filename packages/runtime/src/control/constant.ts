@@ -5,6 +5,7 @@
  */
 import { Tensor, type AttrValue } from '@lowbit/kernels';
 import type { BuiltinOp } from '../builtin.js';
+import { retainValue } from '../values.js';
 
 const FORMS = ['value', 'sparse_value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings'];
 
@@ -52,8 +53,7 @@ export const identityOp: BuiltinOp = {
       run(inputs, rc) {
         const v = inputs[0];
         if (!v) return ctx.fail('input[0] is missing', { inputIndex: 0 });
-        if (v instanceof Tensor) rc.pool.retain(v);
-        else for (const x of v.items) rc.pool.retain(x);
+        retainValue(rc.pool, v);
         return [v];
       },
     };
