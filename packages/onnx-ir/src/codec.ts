@@ -41,6 +41,11 @@ function wrap(err: unknown, what: string, byteLength: number): ModelFormatError 
   return new ModelFormatError(`cannot decode ${what} (${byteLength} bytes): ${why}`, { what, byteLength }, err);
 }
 
+/** protobufjs returns a Buffer on Node; callers get a plain Uint8Array view of the same memory. */
+function plainBytes(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function asU8(bytes: Uint8Array): Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decode: expected a Uint8Array');
   return bytes;
@@ -79,7 +84,7 @@ function checkIrVersion(v: number, byteLength?: number): void {
  */
 export function encodeModel(model: Model): Uint8Array {
   checkIrVersion(model.irVersion);
-  return SCHEMA.ModelProto.encode(modelToMsg(model)).finish();
+  return plainBytes(SCHEMA.ModelProto.encode(modelToMsg(model)).finish());
 }
 
 /** Decodes TensorProto bytes (e.g. a test_data_set `input_0.pb`). */
@@ -94,5 +99,5 @@ export function decodeTensor(bytes: Uint8Array, options?: DecodeOptions): Tensor
 
 /** Encodes one tensor as TensorProto bytes (a lazy tensor must compute synchronously). */
 export function encodeTensor(t: InlineTensor | ExternalTensor | LazyTensor): Uint8Array {
-  return SCHEMA.TensorProto.encode(tensorToMsg(t, 'tensor')).finish();
+  return plainBytes(SCHEMA.TensorProto.encode(tensorToMsg(t, 'tensor')).finish());
 }

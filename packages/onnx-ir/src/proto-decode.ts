@@ -39,6 +39,11 @@ function decodeUtf8(b: Uint8Array): string | undefined {
   }
 }
 
+/** A plain Uint8Array view (protobufjs hands out Buffer slices when decoding a Buffer). */
+function view(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** One char per byte: how a non-UTF-8 attribute string is shown (its exact bytes stay in `rawStrings`). */
 function latin1(b: Uint8Array): string {
   let s = '';
@@ -159,7 +164,7 @@ function attrFromMsg(m: Msg, nodeWhere: string, ctx: DecodeContext): Attr {
     case 'string': {
       const s = decodeUtf8(m.s);
       if (s === undefined) {
-        base.rawStrings = [m.s];
+        base.rawStrings = [view(m.s)];
         value = latin1(m.s);
       } else value = s;
       break;
@@ -174,7 +179,7 @@ function attrFromMsg(m: Msg, nodeWhere: string, ctx: DecodeContext): Attr {
       const raw = m.strings as Uint8Array[];
       const decoded = raw.map(decodeUtf8);
       if (decoded.some((s) => s === undefined)) {
-        base.rawStrings = raw.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+        base.rawStrings = raw.map(view);
         value = raw.map(latin1);
       } else value = decoded;
       break;

@@ -24,11 +24,8 @@ function setIf(o: Obj, k: string, v: unknown): void {
 }
 
 function opsets(list: readonly OpsetImport[]): Obj[] {
-  return list.map((o) => {
-    const r: Obj = { version: o.version };
-    if (o.domain !== '') r.domain = o.domain;
-    return r;
-  });
+  // The domain is always written (as onnx's own helpers do), the empty default domain included.
+  return list.map((o) => ({ domain: o.domain, version: o.version }));
 }
 
 export function modelToMsg(m: Model): Obj {
