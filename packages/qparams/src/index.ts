@@ -17,7 +17,7 @@ export type { QuantParams } from './quant-params.js';
 export { quantize } from './quantize.js';
 export type { QuantizeOptions, DivisionPrecision } from './quantize.js';
 export { dequantize } from './dequantize.js';
-export type { DequantizeOptions, DequantizeOutput } from './dequantize.js';
+export type { DequantizeOptions, DequantizeOutput, DequantParams } from './dequantize.js';
 export { dynamicQuantize } from './dynamic-quantize.js';
 export type { DynamicQuantized } from './dynamic-quantize.js';
 export { qparamsFromRange, targetRange, ceilPowerOfTwo, SCALE_EPSILON } from './qparams-from-range.js';

@@ -132,3 +132,18 @@ for (const c of CHAIN_CASES) {
     });
   });
 }
+
+describe('DequantizeLinear int32 (no zero point) per-axis vs onnxruntime-node', () => {
+  let dq: ort.InferenceSession;
+  beforeAll(async () => {
+    dq = await ortSession(13, [{ opType: 'DequantizeLinear', inputs: ['x', 's'], outputs: ['y'], ints: { axis: 0 } }],
+      [{ name: 'x', elemType: DT.INT32, dims: [2, 3] }, { name: 's', elemType: DT.FLOAT, dims: [2] }], [{ name: 'y', elemType: DT.FLOAT, dims: [2, 3] }]);
+  });
+  it('agrees bit for bit, including values beyond 2^24', async () => {
+    const x = fc.array(fc.oneof(fc.integer(), fc.integer({ min: -1000, max: 1000 })), { minLength: 6, maxLength: 6 });
+    await fc.assert(fc.asyncProperty(x, fc.array(scaleArb, { minLength: 2, maxLength: 2 }), async (xs, s) => {
+      const want = (await dq.run({ x: tensor('int32', Int32Array.from(xs), [2, 3]), s: tensor('float32', Float32Array.from(s), [2]) })).y.data as Float32Array;
+      same(dequantize(Int32Array.from(xs), [2, 3], { dtype: 'int32', scale: s, axis: 0 }), want);
+    }), RUNS);
+  });
+});

@@ -49,6 +49,11 @@ describe('dequantize', () => {
     const y = dequantize([1], [1], { dtype: 'int8', scale: [Math.fround(0.1)] }, { outputDType: 'float16' });
     expect(Array.from(y)).toEqual([0x2e66]);
   });
+  it('int32 (biases): rounded to float32 first, no zero point', () => {
+    // fround(16777217) = 16777216 (2^24 + 1 is not a float32), * 0.5 = 8388608; -3 * 0.5 = -1.5
+    expect(Array.from(dequantize(Int32Array.of(16777217, -3), [2], { dtype: 'int32', scale: [0.5] }))).toEqual([8388608, -1.5]);
+    expect(() => dequantize([1], [1], { dtype: 'int32', scale: [1], zeroPoint: [2] })).toThrow(/no zero point/);
+  });
   it('float8 decodes NaN and Inf', () => {
     expect(Array.from(dequantize([0x7c, 0x7e, 0x3c], [3], { dtype: 'float8e5m2', scale: [2] }))).toEqual([Infinity, NaN, 2]);
   });
