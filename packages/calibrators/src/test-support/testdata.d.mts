@@ -1,0 +1,1 @@
+export function testdataPath(...parts: string[]): string;
