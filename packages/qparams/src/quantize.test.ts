@@ -34,6 +34,11 @@ describe('quantize', () => {
       .toEqual([0x38, 0x79, 0xfe]);
     expect(Array.from(quantize([-1000], [1], { dtype: 'float8e4m3fn', scale: [2] }, { saturate: false }))).toEqual([0xff]);
   });
+  it('division precision: float16 rounds x first (opset 23 precision / float16 scale)', () => {
+    // 2.5004 in float16 (spacing 2^-9 near 2) is 2.5, a tie that rounds to 2; in float32 it stays 2.5004 -> 3
+    expect(Array.from(quantize([2.5004], [1], { dtype: 'int8', scale: [1] }, { precision: 'float16' }))).toEqual([2]);
+    expect(Array.from(quantize([2.5004], [1], { dtype: 'int8', scale: [1] }))).toEqual([3]);
+  });
   it('uint16 and int16', () => {
     expect(Array.from(quantize([1, 70000, -1], [3], { dtype: 'uint16', scale: [1], zeroPoint: [10] }))).toEqual([11, 65535, 9]);
     expect(Array.from(quantize([65536.5, -2.5], [2], { dtype: 'int16', scale: [1] }))).toEqual([32767, -2]);

@@ -12,7 +12,10 @@ export type DivisionPrecision = 'float32' | 'float16' | 'bfloat16';
 export interface QuantizeOptions {
   /** Float8 outputs only (ONNX `saturate`, default true): out-of-range values become +-max instead of Inf/NaN. */
   readonly saturate?: boolean;
-  /** Precision of `x / scale` (default float32). For float16/bfloat16, x and scale should be values of that type. */
+  /**
+   * Precision of `x / scale` (default float32; ONNX: the scale's type, or the opset 23+ `precision` attribute).
+   * For float16/bfloat16, x and the scale are rounded to that type first, then divided and rounded again.
+   */
   readonly precision?: DivisionPrecision;
 }
 
@@ -21,6 +24,15 @@ export function roundToPrecision(v: number, p: DivisionPrecision): number {
   if (p === 'float32') return Math.fround(v);
   if (p === 'float16') return float16ToFloat32(float32ToFloat16(v));
   return bfloat16ToFloat32(float32ToBfloat16(v));
+}
+
+/**
+ * `x / scale` in the given precision: both operands rounded to it, one division, the quotient rounded to it (a
+ * double division of two float32/float16/bfloat16 values rounds correctly once rounded to that format).
+ */
+function divide(x: number, s: number, p: DivisionPrecision): number {
+  if (p === 'float32') return Math.fround(Math.fround(x) / s);
+  return roundToPrecision(roundToPrecision(x, p) / roundToPrecision(s, p), p);
 }
 
 /**
@@ -60,7 +72,7 @@ export function quantize(x: ArrayLike<number>, dims: readonly number[], params: 
     const qmax = r.hi;
     for (let i = 0; i < n; i++) {
       const p = idx[i];
-      const v = roundToPrecision(Math.fround(x[i]) / r.scale[p], precision);
+      const v = divide(x[i], r.scale[p], precision);
       const q = Number.isNaN(v) ? qmin : roundHalfEven(v) + r.zeroPoint[p];
       out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
     }
@@ -70,7 +82,7 @@ export function quantize(x: ArrayLike<number>, dims: readonly number[], params: 
   const isF4 = r.dtype === 'float4e2m1';
   for (let i = 0; i < n; i++) {
     const p = idx[i];
-    let v = roundToPrecision(Math.fround(x[i]) / r.scale[p], precision);
+    let v = divide(x[i], r.scale[p], precision);
     const z = r.zeroPoint[p];
     if (isF4 || z !== 0) v = Math.fround(v + z);
     out[i] = numberToMiniFloat(v, fmt, saturate);
