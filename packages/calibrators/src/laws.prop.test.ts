@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinCalibrators } from './builtins.js';
+import { peekKind } from './core/codec.js';
+import { CalibrationError } from './core/errors.js';
 import type { Calibrator, TensorLike } from './core/types.js';
 import { batchesArb, prepassArb } from './test-support/arbitraries.js';
 
@@ -118,6 +120,31 @@ describe.each(cases)('$kind laws', (k) => {
         // A decoded state keeps working: observing more after a resume equals observing it all at once.
         const more = (x: unknown) => b.reduce((acc, batch) => cal.observe(acc, batch), x);
         expect(bytes(cal, more(back))).toEqual(bytes(cal, more(s)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('decoding garbage, truncated or corrupted states throws CalibrationError (and nothing else)', () => {
+    const decodeError = (bytes: Uint8Array): unknown => {
+      try {
+        cal.decode(bytes);
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    };
+    fc.assert(
+      fc.property(scenario(k), fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.integer({ min: 1, max: 255 }), ({ spec, a }, junk, at, flip) => {
+        expect(decodeError(junk)).toBeInstanceOf(CalibrationError);
+        const good = cal.encode(fold(cal, spec, a));
+        expect(peekKind(good)).toBe(k.kind);
+        expect(decodeError(good.subarray(0, at % good.length))).toBeInstanceOf(CalibrationError);
+        // A flipped byte either still decodes to a valid state of this kind or is refused with CalibrationError.
+        const bad = good.slice();
+        bad[at % bad.length] ^= flip;
+        const e = decodeError(bad);
+        if (e !== undefined) expect(e).toBeInstanceOf(CalibrationError);
       }),
       { numRuns: 60 },
     );
