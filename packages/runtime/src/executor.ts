@@ -6,7 +6,7 @@
 import { keyFor, type DType, type Tensor } from '@lowbit/kernels';
 import type { BuiltinRunContext } from './builtin.js';
 import type { BufferPool } from './buffer-pool.js';
-import { NodeError } from './ir-compat.js';
+import { NodeError, nodeRef } from './ir-compat.js';
 import { createInstance, kernelNodeFor, type PlanContext, type Plan, type Step } from './plan.js';
 import { isTensor, kindOf, releaseValue, retainValue, TensorSequence, type Value } from './values.js';
 
@@ -93,7 +93,7 @@ export class Executor {
       if (s < 0) return null;
       const v = frame.values[s];
       if (v === undefined) {
-        throw new NodeError(node, `input[${i}] "${node.inputs[i]}" has no value at run time`, { nodePath: step.nodePath, inputIndex: i });
+        throw new NodeError(nodeRef(node), `input[${i}] "${node.inputs[i]}" has no value at run time`, { nodePath: step.nodePath, inputIndex: i });
       }
       return v;
     });
@@ -115,7 +115,7 @@ export class Executor {
       if (s < 0) return;
       const v = outs[i];
       if (v === null || v === undefined) {
-        throw new NodeError(node, `produced no value for output[${i}] "${node.outputs[i]}"`, { nodePath: step.nodePath });
+        throw new NodeError(nodeRef(node), `produced no value for output[${i}] "${node.outputs[i]}"`, { nodePath: step.nodePath });
       }
       frame.set(s, v);
       if (hooks?.onValue && isTensor(v) && (!hooks.observe || hooks.observe.has(node.outputs[i]!))) {
@@ -132,7 +132,7 @@ export class Executor {
     const node = step.node;
     const tensors: (Tensor | null)[] = inputs.map((v, i) => {
       if (v === null || isTensor(v)) return v;
-      throw new NodeError(node, `input[${i}] "${node.inputs[i]}" is ${kindOf(v)}; op ${node.opType} takes tensors`, { nodePath: step.nodePath, inputIndex: i });
+      throw new NodeError(nodeRef(node), `input[${i}] "${node.inputs[i]}" is ${kindOf(v)}; op ${node.opType} takes tensors`, { nodePath: step.nodePath, inputIndex: i });
     });
     const types: (DType | null)[] = tensors.map((t) => t?.dtype ?? null);
     let key = binding.key;
@@ -160,7 +160,7 @@ function wrap(e: unknown, step: Step, what: string): NodeError {
   if (e instanceof NodeError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   const inputIndex = typeof (e as { context?: { inputIndex?: unknown } })?.context?.inputIndex === 'number' ? (e as { context: { inputIndex: number } }).context.inputIndex : undefined;
-  return new NodeError(step.node, `${what} failed: ${msg}`, { nodePath: step.nodePath, inputIndex, cause: e });
+  return new NodeError(nodeRef(step.node), `${what} failed: ${msg}`, { nodePath: step.nodePath, inputIndex, cause: e });
 }
 
 export type { Frame };

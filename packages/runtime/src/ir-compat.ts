@@ -82,3 +82,8 @@ export function tensorValuesSync(t: TensorRef): TensorValues {
   }
   return { dtype, dims: [...t.dims], data: out as unknown as TensorData };
 }
+
+/** `{ name, opType }` for NodeError, with a readable name for unnamed nodes (`#<id>`, as onnx-ir's nodeLabel). */
+export function nodeRef(n: { readonly name: string; readonly id?: string; readonly opType: string }): { name: string; opType: string } {
+  return { name: n.name !== '' ? n.name : `#${n.id ?? '?'}`, opType: n.opType };
+}

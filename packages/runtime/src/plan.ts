@@ -12,7 +12,7 @@ import { convertAttrs } from './attributes.js';
 import type { BuiltinInstance, BuiltinOp } from './builtin.js';
 import { inferOutputTypes } from './dtype-infer.js';
 import { nodeSubgraphs, stableTopoOrder } from './graph-scan.js';
-import { dtypeOf, NodeError } from './ir-compat.js';
+import { dtypeOf, NodeError, nodeRef } from './ir-compat.js';
 import { tensorFromRef } from './values.js';
 
 /** What every plan of one session shares. */
@@ -88,7 +88,7 @@ export function opsetOf(ctx: PlanContext, node: Node, nodePath: readonly string[
   const domain = normalizeDomain(node.domain);
   const v = ctx.opsets.get(domain);
   if (v === undefined) {
-    throw new NodeError(node, `domain "${domain || 'ai.onnx'}" is not imported by the model (opset_import lists ${[...ctx.opsets.keys()].map((d) => `"${d || 'ai.onnx'}"`).join(', ') || 'nothing'})`, { nodePath });
+    throw new NodeError(nodeRef(node), `domain "${domain || 'ai.onnx'}" is not imported by the model (opset_import lists ${[...ctx.opsets.keys()].map((d) => `"${d || 'ai.onnx'}"`).join(', ') || 'nothing'})`, { nodePath });
   }
   return v;
 }
@@ -135,7 +135,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     const found = outer?.(name);
     if (!found) {
       const what = inputIndex === undefined ? `its subgraph reads "${name}"` : `input[${inputIndex}] "${name}"`;
-      throw new NodeError(node, `${what}, which is not a graph input, initializer or output of an earlier node`, { nodePath: [...nodePath, node.name], inputIndex });
+      throw new NodeError(nodeRef(node), `${what}, which is not a graph input, initializer or output of an earlier node`, { nodePath: [...nodePath, nodeRef(node).name], inputIndex });
     }
     const c = slot(name);
     captures.push([c, name]);
@@ -147,12 +147,12 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
   const order = stableTopoOrder(graph.nodes);
   if (!order) {
     const n = graph.nodes[0];
-    throw new NodeError(n ?? { name: graph.name, opType: 'Graph' }, `graph "${graph.name}" has a cycle; nodes cannot be ordered`, { nodePath: [...nodePath, n?.name ?? graph.name] });
+    throw new NodeError(n ? nodeRef(n) : { name: graph.name, opType: "Graph" }, `graph "${graph.name}" has a cycle; nodes cannot be ordered`, { nodePath: [...nodePath, n?.name ?? graph.name] });
   }
 
   const steps: { node: Node; nodePath: string[]; inputs: number[]; outputs: number[]; reads: number[]; kernel?: KernelBinding; builtin?: BuiltinInstance }[] = [];
   for (const node of order) {
-    const path = [...nodePath, node.name];
+    const path = [...nodePath, nodeRef(node).name];
     const inputSlotsOfNode = node.inputs.map((name, i) => (name ? resolveRead(name, node, i) : -1));
     const inputTypes = node.inputs.map((name) => (name ? types.get(name) : null));
     const attrs = convertAttrs(node.attributes);
@@ -180,18 +180,18 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
             return compilePlan(g, ctx, subOuter, path);
           } catch (e) {
             if (e instanceof NodeError) throw e;
-            throw new NodeError(node, `subgraph "${attribute}" cannot be compiled: ${(e as Error).message}`, { nodePath: path, attribute, cause: e });
+            throw new NodeError(nodeRef(node), `subgraph "${attribute}" cannot be compiled: ${(e as Error).message}`, { nodePath: path, attribute, cause: e });
           }
         },
         fail: (detail, extra = {}) => {
-          throw new NodeError(node, detail, { ...extra, nodePath: path });
+          throw new NodeError(nodeRef(node), detail, { ...extra, nodePath: path });
         },
       });
       for (const sp of builtin.subplans) for (const [, name] of sp.captures) reads.push(resolveRead(name, node, undefined));
       outTypes = [...builtin.outputTypes];
     } else {
       if (nodeSubgraphs(node).length > 0) {
-        throw new NodeError(node, `op ${node.opType} (domain "${domain || 'ai.onnx'}", opset ${opset}) has a subgraph attribute, which only the runtime's control-flow ops may have`, { nodePath: path });
+        throw new NodeError(nodeRef(node), `op ${node.opType} (domain "${domain || 'ai.onnx'}", opset ${opset}) has a subgraph attribute, which only the runtime's control-flow ops may have`, { nodePath: path });
       }
       kernel = bindKernel(ctx, node, path, { name: node.name, opType: node.opType, domain, opset, attrs, inputTypes: inputTypes.map((t) => t ?? null), outputCount }, inputTypes.some((t) => t === undefined));
       outTypes = inferOutputTypes(node.opType, domain, inputTypes, attrs, node.outputs.length);
@@ -199,7 +199,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     const outputSlotsOfNode = node.outputs.map((name, i) => {
       if (!name) return -1;
       if (defined.has(name)) {
-        throw new NodeError(node, `output[${i}] "${name}" is already defined (values are assigned once)`, { nodePath: path });
+        throw new NodeError(nodeRef(node), `output[${i}] "${name}" is already defined (values are assigned once)`, { nodePath: path });
       }
       defined.add(name);
       types.set(name, declared.get(name) ?? outTypes[i]);
@@ -254,10 +254,10 @@ function hasAnyKernel(registry: KernelRegistry, domain: string, opType: string):
 function bindKernel(ctx: PlanContext, node: Node, nodePath: readonly string[], kn: KernelNode, deferred: boolean): KernelBinding {
   const where = `op ${kn.opType} (domain "${kn.domain || 'ai.onnx'}", opset ${kn.opset})`;
   if (kn.domain === '' && kn.opset > MAX_ONNX_OPSET) {
-    throw new NodeError(node, `${where}: opset ${kn.opset} is newer than the runtime supports (ai.onnx up to ${MAX_ONNX_OPSET})`, { nodePath });
+    throw new NodeError(nodeRef(node), `${where}: opset ${kn.opset} is newer than the runtime supports (ai.onnx up to ${MAX_ONNX_OPSET})`, { nodePath });
   }
   if (!hasAnyKernel(ctx.registry, kn.domain, kn.opType)) {
-    throw new NodeError(node, `${where} is not supported: no kernel is registered for it`, { nodePath });
+    throw new NodeError(nodeRef(node), `${where} is not supported: no kernel is registered for it`, { nodePath });
   }
   const instances = new Map<string, { variant: KernelVariant; instance: KernelInstance }>();
   if (deferred) return { node: kn, instances, key: undefined };
@@ -275,13 +275,13 @@ export function createInstance(ctx: PlanContext, node: Node, nodePath: readonly 
   } catch (e) {
     const tried = e instanceof NoKernelError ? e.context.tried.join(', ') : key;
     const types = kn.inputTypes.map((t) => t ?? '-').join(', ');
-    throw new NodeError(node, `${where} is not supported for input dtypes (${types}): no kernel for ${tried}`, { nodePath, cause: e });
+    throw new NodeError(nodeRef(node), `${where} is not supported for input dtypes (${types}): no kernel for ${tried}`, { nodePath, cause: e });
   }
   try {
     return { variant, instance: variant.create(kn) };
   } catch (e) {
     if (e instanceof NodeError) throw e;
-    throw new NodeError(node, `${where}: kernel "${variant.key}" (${variant.name}) rejects the node: ${(e as Error).message}`, { nodePath, cause: e });
+    throw new NodeError(nodeRef(node), `${where}: kernel "${variant.key}" (${variant.name}) rejects the node: ${(e as Error).message}`, { nodePath, cause: e });
   }
 }
 
