@@ -97,8 +97,11 @@ function findCycle(deps: number[][], done: Uint8Array): number[] {
     path.push(i);
     i = deps[i].find((d) => done[d] === 0)!;
   }
-  // path[seenAt(i)..] is the cycle, listed consumer -> producer; report it in data-flow order.
-  return path.slice(seenAt.get(i)).reverse();
+  // path[seenAt(i)..] is the cycle, listed consumer -> producer; report it in data-flow order, starting from the
+  // node earliest in the list so the message does not depend on where the walk began.
+  const cycle = path.slice(seenAt.get(i)).reverse();
+  const start = cycle.indexOf(Math.min(...cycle));
+  return [...cycle.slice(start), ...cycle.slice(0, start)];
 }
 
 /**

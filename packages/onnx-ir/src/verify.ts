@@ -176,7 +176,9 @@ function verifyGraph(g: Graph, s: Scope): void {
     if (!s.checkIds) { /* function body */ } else if (n.id === '') err('MISSING_NODE_ID', `node "${label}" has an empty id`, { node: label });
     else if (ids.has(n.id)) err('DUPLICATE_NODE_ID', `node id "${n.id}" is used by more than one node`, { node: label });
     ids.add(n.id);
-    if (!s.domains.has(normalizeDomain(n.domain))) {
+    const dom = normalizeDomain(n.domain);
+    // In the model's graph a missing default domain is reported once, as MISSING_DEFAULT_OPSET.
+    if (!s.domains.has(dom) && !(dom === '' && s.checkIds)) {
       err('DOMAIN_NOT_IMPORTED', `node "${label}" (${n.opType}) uses domain "${n.domain}", which the model does not import`, { node: label });
     }
     n.inputs.forEach((v, i) => {
