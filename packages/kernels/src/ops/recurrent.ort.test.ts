@@ -2,15 +2,15 @@
  * RNN / GRU / LSTM against onnxruntime-node on configurations the ONNX node tests do not cover: bidirectional,
  * reverse, sequence_lens with ragged batches, initial states, peepholes, clip, non-default activations; layout=1
  * (which onnxruntime rejects) is checked against layout=0 on transposed tensors.
- * Single-node models are built with onnx-proto; inputs are deterministic pseudo-random values. Agreement: rtol 1e-4,
+ * Single-node models are built with the test model writer; inputs are deterministic pseudo-random values. Agreement: rtol 1e-4,
  * atol 1e-5 on every output (both sides compute in float32/double, so the gap is rounding only).
  */
 import * as ort from 'onnxruntime-node';
-import { onnx } from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import type { AttrValue, KernelNode } from '../contract.js';
 import { freshRunContext } from '../run-context.js';
 import { Tensor } from '../tensor.js';
+import { singleNodeModel } from '../test-support/single-node-model.js';
 import { RECURRENT_KERNELS } from './recurrent.js';
 import { transposeTensor } from './transpose.js';
 
@@ -26,26 +26,12 @@ function rand(seed: number, n: number, scale = 1): Float32Array {
   return out;
 }
 
-function attrProto(name: string, v: AttrValue): onnx.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
-  if (typeof v === 'number') return Number.isInteger(v) && name !== 'clip' ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
-  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v) && typeof v[0] === 'string') return { name, type: T.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
-  return { name, type: T.FLOATS, floats: v as number[] };
-}
-
 async function compare(opType: string, inputs: (In | null)[], attrs: Record<string, AttrValue>, outputs: number, opset = 14): Promise<void> {
-  const elem = (t: Tensor) => (t.dtype === 'int32' ? 6 : 1);
-  const model = onnx.ModelProto.encode({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: opset }],
-    graph: {
-      name: 'g',
-      node: [{ opType, input: inputs.map((i) => i?.name ?? ''), output: Array.from({ length: outputs }, (_, i) => `y${i}`), attribute: Object.entries(attrs).map(([k, v]) => attrProto(k, v)) }],
-      input: inputs.filter((i): i is In => i !== null).map((i) => ({ name: i.name, type: { tensorType: { elemType: elem(i.t) } } })),
-      output: Array.from({ length: outputs }, (_, i) => ({ name: `y${i}`, type: { tensorType: { elemType: 1 } } })),
-    },
-  }).finish();
+  const model = singleNodeModel({
+    opType, opset, attrs, floatAttrs: ['clip'],
+    inputs: inputs.map((i) => (i ? { name: i.name, dtype: i.t.dtype } : null)),
+    outputs: Array.from({ length: outputs }, (_, i) => ({ name: `y${i}`, dtype: 'float32' as const })),
+  });
   const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'] });
   const feeds: Record<string, ort.Tensor> = {};
   for (const i of inputs) if (i) feeds[i.name] = new ort.Tensor(i.t.dtype as 'float32', i.t.data as Float32Array, [...i.t.dims]);

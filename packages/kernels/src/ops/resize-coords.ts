@@ -1,6 +1,6 @@
 /**
  * Per-axis sampling plans for Resize: for each output coordinate, the input indices and weights that produce it
- * (ONNX Resize reference semantics).
+ * (ONNX Resize reference semantics). Source coordinates are computed in float32, one rounding per operation.
  *
  * Coordinate transforms (x = output coordinate, s = scale, Lo = s * Li the float output length, Li input length):
  * half_pixel (x+0.5)/s-0.5; half_pixel_symmetric adds an offset Li/2 * (1 - Lo_int/(s*Li)); pytorch_half_pixel as
@@ -39,23 +39,33 @@ export interface ResizeOptions {
 }
 
 function originalCoord(x: number, a: AxisSpec, ctm: string): number {
-  const { scale: s, inLen: li, outLen } = a;
-  const lo = s * li;
+  // Float32 arithmetic, step by step, as both the ONNX reference (numpy float32 scalars) and onnxruntime compute
+  // it: 3 / 0.6f is exactly 5 in float32 but 4.99999 in double, which flips a floor.
+  const f = Math.fround;
+  const s = a.scale; // a float32 from the scales input, or the exact size / input ratio for sizes
+  const li = a.inLen;
+  const outLen = a.outLen;
+  const lo = f(s * li);
+  const halfPixel = () => f(f(f(x + 0.5) / s) - 0.5);
   switch (ctm) {
-    case 'half_pixel': return (x + 0.5) / s - 0.5;
+    case 'half_pixel': return halfPixel();
     case 'half_pixel_symmetric': {
-      const adj = outLen / lo;
-      const center = li / 2;
-      return center * (1 - adj) + (x + 0.5) / s - 0.5;
+      const adj = f(outLen / lo);
+      const center = f(li / 2);
+      const offset = f(center * f(1 - adj));
+      return f(offset + halfPixel());
     }
-    case 'pytorch_half_pixel': return outLen > 1 ? (x + 0.5) / s - 0.5 : 0;
-    case 'align_corners': return lo === 1 ? 0 : (x * (li - 1)) / (lo - 1);
-    case 'asymmetric': return x / s;
-    case 'tf_half_pixel_for_nearest': return (x + 0.5) / s;
-    case 'tf_crop_and_resize':
+    case 'pytorch_half_pixel': return outLen > 1 ? halfPixel() : 0;
+    case 'align_corners': return lo === 1 ? 0 : f(f(x * (li - 1)) / f(lo - 1));
+    case 'asymmetric': return f(x / s);
+    case 'tf_half_pixel_for_nearest': return f(f(x + 0.5) / s);
+    case 'tf_crop_and_resize': {
+      const st = f(a.roiStart);
+      const en = f(a.roiEnd);
       return outLen > 1
-        ? a.roiStart * (li - 1) + (x * (a.roiEnd - a.roiStart) * (li - 1)) / (outLen - 1)
-        : 0.5 * (a.roiStart + a.roiEnd) * (li - 1);
+        ? f(f(st * (li - 1)) + f(f(f(x * f(en - st)) * (li - 1)) / (outLen - 1)))
+        : f(f(0.5 * f(st + en)) * (li - 1));
+    }
     default: throw new RangeError(`unknown coordinate_transformation_mode "${ctm}"`);
   }
 }
