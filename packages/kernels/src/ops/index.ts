@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { UNIQUE_KERNELS } from './unique.js';
 import { INDEXING_EXTRA_KERNELS } from './indexing-extra.js';
 import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
 import { EINSUM_KERNELS } from './einsum.js';
@@ -54,4 +55,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...EINSUM_KERNELS,
   ...MISC_ELEMENTWISE_KERNELS,
   ...INDEXING_EXTRA_KERNELS,
+  ...UNIQUE_KERNELS,
 ];

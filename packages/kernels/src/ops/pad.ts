@@ -7,6 +7,7 @@
  * Example: reflect of [1, 2, 3] with pads [2, 2] -> [3, 2, 1, 2, 3, 2, 1].
  */
 import type { KernelVariant } from '../contract.js';
+import { allocData } from '../tensor.js';
 import { attrFloat, attrInts, attrString } from './util/attrs.js';
 import { normAxis, stridesOf } from './util/broadcast.js';
 import { kernelError, need } from './util/fail.js';
@@ -56,7 +57,7 @@ export const PAD_KERNELS: KernelVariant[] = [
       const O = elems(out);
       const X = elems(x);
       // The fill value in the output's own storage convention.
-      const fill = elems(ctx.alloc(x.dtype, [1]));
+      const fill = allocData(x.dtype, 1) as unknown as { [i: number]: unknown };
       const cv = !old && inputs[2] && inputs[2].data.length > 0 ? inputs[2] : undefined;
       if (cv) fill[0] = elems(cv)[0];
       else if (x.dtype === 'string') fill[0] = '';

@@ -5,6 +5,7 @@
  * exclusive -> [0,1,3], reverse -> [6,5,3].
  */
 import type { KernelVariant } from '../contract.js';
+import { allocData } from '../tensor.js';
 import { attrInt } from './util/attrs.js';
 import { axisGroups } from './util/axes-groups.js';
 import { normAxis } from './util/broadcast.js';
@@ -25,7 +26,7 @@ export const TRILU_CUMSUM_KERNELS: KernelVariant[] = [
       const out = ctx.alloc(x.dtype, x.dims);
       const X = elems(x);
       const O = elems(out);
-      const zero = elems(ctx.alloc(x.dtype, [1]));
+      const zero = allocData(x.dtype, 1) as unknown as { [i: number]: unknown };
       writeNumbers(x.dtype, zero as never, [0]);
       for (let p = 0; p < O.length; p++) {
         const j = p % cols;
