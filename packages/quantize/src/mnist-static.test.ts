@@ -1,6 +1,6 @@
 /**
  * mnist-8 static quantization, every combination of {QDQ, QOperator} x {per-tensor, per-channel} x {minmax, entropy,
- * percentile, mse} x {u8s8, s8s8}, calibrated on the first 100 training images. Every model is written to disk,
+ * percentile, mse} x {u8s8, s8s8}, calibrated on the first 100 training images through @lowbit/runtime + @lowbit/calibrators (the real path). Every model is written to disk,
  * loaded by onnxruntime-node and scored: all 32 on the first 2,000 test images, the main combos (QDQ and QOperator,
  * per-channel, minmax, u8s8) on all 10,000. Reference: 98.90% for the float model (test data README).
  */
@@ -14,7 +14,7 @@ import { builtinCalibrators } from '@lowbit/calibrators';
 import { quantizeStatic } from './quantize-static.js';
 import type { CalibrationMethod, QuantFormat } from './types.js';
 import { accuracy, calibrationFeeds, mnistImages, mnistLabels } from './test-support/mnist.js';
-import { ortRunner } from './test-support/ort-runner.js';
+
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-mnist-'));
@@ -40,7 +40,7 @@ describe('mnist-8 static quantization', () => {
           it(`${label}: valid, loads in onnxruntime-node, within 0.2 points of 98.90% (${main ? FULL : SUBSET} images)`, async () => {
             if (method === 'mse' && !builtinCalibrators.mse) throw new Error('calibrators has no mse method yet');
             const out = join(dir, `${label.replace(/ /g, '_')}.onnx`);
-            await quantizeStatic(MNIST, out, data, { quantFormat: format, perChannel, calibrationMethod: method, activationType: act, weightType: 'int8', runner: ortRunner });
+            await quantizeStatic(MNIST, out, data, { quantFormat: format, perChannel, calibrationMethod: method, activationType: act, weightType: 'int8' });
             const bytes = readFileSync(out);
             expect(verifyErrors(decodeModel(bytes))).toEqual([]);
             const n = main ? FULL : SUBSET;

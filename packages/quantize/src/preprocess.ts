@@ -7,9 +7,11 @@ import { PassManager, createPassContext } from '@lowbit/onnx-ir';
 import type { Model, Pass } from '@lowbit/onnx-ir';
 import { constantFolding, foldBatchNorm, fuseConvBias, initializersNotInputs, opsetUpgrade } from '@lowbit/rewriters';
 import type { ConstantEvaluator } from '@lowbit/rewriters';
+import { runtimeEvaluator } from './runner.js';
 
 export interface PreprocessOptions {
   readonly targetOpset: number;
+  /** Default: @lowbit/runtime (see runner.ts). */
   readonly evaluator?: ConstantEvaluator;
   readonly signal?: AbortSignal;
 }
@@ -22,7 +24,7 @@ export async function preprocess(m: Model, o: PreprocessOptions): Promise<Model>
   const passes: Pass[] = [
     initializersNotInputs(),
     opsetUpgrade({ targetOpset: Math.max(o.targetOpset, currentOpset(m)) }),
-    constantFolding({ evaluator: o.evaluator }),
+    constantFolding({ evaluator: o.evaluator ?? runtimeEvaluator }),
     foldBatchNorm(),
     fuseConvBias(),
   ];

@@ -33,7 +33,7 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
   const m = await preprocess(loaded, { targetOpset });
   const selection = selectionOf(options);
   const tensors = staticQuantTargets(m, selection);
-  const runner = await runnerFor(m, runnerFactory, WHERE);
+  const runner = await runnerFor(m, runnerFactory);
   const cal = await calibrateRanges(runner, calibrationData, tensors, options.calibrationMethod ?? 'minmax', options.calibration);
   const ctx = createPassContext();
   let q = (await insertQdq({

@@ -33,7 +33,7 @@ export async function quantizeWeightOnly(input: ModelInput, output: string, opti
   if ((options.algorithm ?? 'rtn') === 'gptq') {
     if (!options.calibrationData) throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'calibration data for GPTQ' }, 'missing data');
     const names = [...new Set(m.graph.nodes.filter((n) => isSelected(selection, n, ['MatMul']) && n.opType === 'MatMul').map((n) => n.inputs[0]!))];
-    const runner = await runnerFor(m, options.runner, WHERE);
+    const runner = await runnerFor(m, options.runner);
     const rows = new Map<string, Float32Array[]>();
     const widths = new Map<string, number>();
     for await (const feeds of readFeeds(options.calibrationData)) {

@@ -1,31 +1,56 @@
 /**
- * The model runner used for calibration (static ranges, GPTQ activations) and constant folding. An injected
- * `options.runner` wins; otherwise @lowbit/runtime's Session runs the model with value hooks.
+ * The model runner used for calibration (static ranges, GPTQ activations) and the constant-folding evaluator, both
+ * backed by @lowbit/runtime by default. An injected `options.runner` replaces the calibration runner.
  */
-import type { Model } from '@lowbit/onnx-ir';
+import { dataTypeFromName, tensorFromValues } from '@lowbit/onnx-ir';
+import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import type { ObservableModel } from '@lowbit/calibrators';
-import { QuantizeError } from './errors.js';
+import type { ConstantEvaluator } from '@lowbit/rewriters';
+import { Session, Tensor } from '@lowbit/runtime';
+import type { DType } from '@lowbit/runtime';
 import type { ModelRunnerFactory } from './types.js';
 
-/** Shape of the runtime API this adapter needs (checked at run time, so a missing runtime is a clear error). */
-interface RuntimeSessionLike {
-  readonly inputNames: readonly string[];
-  run(feeds: Record<string, unknown>, options?: unknown): Promise<Record<string, unknown>>;
-}
-interface RuntimeModuleLike {
-  readonly Session?: { create(model: Model, options?: unknown): Promise<RuntimeSessionLike> };
-}
-
-export async function runnerFor(model: Model, injected: ModelRunnerFactory | undefined, where: string): Promise<ObservableModel> {
+/** The calibration runner: the injected factory, else a runtime Session (value hooks via `run(feeds, { observe, onValue })`). */
+export async function runnerFor(model: Model, injected: ModelRunnerFactory | undefined): Promise<ObservableModel> {
   if (injected) return injected(model);
-  const rt = (await import('@lowbit/runtime')) as unknown as RuntimeModuleLike;
-  if (!rt.Session) {
-    throw new QuantizeError({ where, option: 'runner', expected: '@lowbit/runtime Session or an injected runner' }, 'no model runner is available');
-  }
-  const session = await rt.Session.create(model);
-  // A runtime Session is an ObservableModel structurally: run(feeds, { observe, onValue }).
+  const session = await Session.create(model);
   return {
     inputNames: session.inputNames,
-    run: async (feeds, observer) => { await session.run(feeds as Record<string, unknown>, observer); },
+    async run(feeds, observer) {
+      const f: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries(feeds)) f[k] = v instanceof Tensor ? v : new Tensor(v.dtype as DType, v.data as never, v.dims);
+      await session.run(f, { observe: observer.observe, onValue: (name, t) => observer.onValue(name, { dtype: t.dtype, dims: t.dims, data: t.data }) });
+    },
   };
+}
+
+/**
+ * Constant folding through the runtime: the node alone in a one-node model, its constant inputs as initializers.
+ * A node the runtime cannot plan or run is left unfolded (undefined), never an error.
+ */
+export const runtimeEvaluator: ConstantEvaluator = async (node: Node, inputs: readonly (TensorRef | null)[]) => {
+  try {
+    return await evaluate(node, inputs);
+  } catch {
+    return undefined;
+  }
+};
+
+async function evaluate(node: Node, inputs: readonly (TensorRef | null)[]): Promise<TensorRef[]> {
+  const inits = inputs.filter((t): t is TensorRef => t !== null);
+  const m: Model = {
+    irVersion: 10,
+    opsetImports: [{ domain: '', version: 21 }],
+    graph: {
+      name: 'fold', inputs: [], outputs: node.outputs.filter((o): o is string => !!o).map((name) => ({ name, type: undefined })),
+      initializers: inits, sparseInitializers: [], nodes: [node], valueInfo: [],
+    },
+    functions: [], metadataProps: [],
+  };
+  const s = Session.fromModel(m);
+  const r = await s.run({});
+  return node.outputs.map((o) => {
+    const t = r[o!];
+    return tensorFromValues(o!, dataTypeFromName(t.dtype), t.dims, t.data as never);
+  });
 }

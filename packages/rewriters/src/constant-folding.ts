@@ -23,8 +23,11 @@ import { makeTensor, numel, renameTensor, tensorBytes, tensorNumbers } from './t
 const PASS = 'constant-folding';
 const NEVER = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli', 'If', 'Loop', 'Scan', 'Dropout']);
 
-/** Evaluates one node on constant inputs; returns one tensor per node output (names are replaced by the pass). */
-export type ConstantEvaluator = (node: Node, inputs: readonly (TensorRef | null)[]) => readonly TensorRef[] | Promise<readonly TensorRef[]>;
+/**
+ * Evaluates one node on constant inputs; returns one tensor per node output (names are replaced by the pass), or
+ * undefined when it cannot evaluate this node (the node then stays). A throw is a RewriteError naming the node.
+ */
+export type ConstantEvaluator = (node: Node, inputs: readonly (TensorRef | null)[]) => readonly TensorRef[] | undefined | Promise<readonly TensorRef[] | undefined>;
 
 export interface ConstantFoldingOptions {
   readonly evaluator?: ConstantEvaluator;

@@ -40,3 +40,4 @@ export async function accuracy(bytes: Uint8Array, images: Float32Array, labels: 
   await s.release();
   return (100 * ok) / labels.length;
 }
+
