@@ -8,7 +8,7 @@ import { RewriteError } from './errors.js';
 import { model, node, vi } from './test-support/build.js';
 import { expectApplies, expectNoop } from './test-support/laws.js';
 import { makeTensor, tensorNumbers } from './tensor-data.js';
-import { encodeForTest } from './test-support/proto-codec.js';
+import { encodeModel } from '@lowbit/onnx-ir';
 
 const f = (name: string, dims: number[], v: ArrayLike<number>) => makeTensor(name, DataType.FLOAT, dims, v);
 const values = (m: { graph: { initializers: readonly TensorRef[] } }, name: string) => Array.from(tensorNumbers(m.graph.initializers.find((t) => t.name === name)!));
@@ -17,7 +17,7 @@ const values = (m: { graph: { initializers: readonly TensorRef[] } }, name: stri
 const ortEvaluator: ConstantEvaluator = async (n: Node, inputs) => {
   const ins = inputs.filter((t): t is TensorRef => t !== null);
   const m = model({ nodes: [{ ...n }], inputs: [], outputs: n.outputs.map((o) => vi(o!, undefined)), inits: ins });
-  const s = await ort.InferenceSession.create(encodeForTest(m), { executionProviders: ['cpu'] });
+  const s = await ort.InferenceSession.create(encodeModel(m), { executionProviders: ['cpu'] });
   const r = await s.run({});
   return n.outputs.map((o) => f(o!, [...r[o!].dims], r[o!].data as Float32Array));
 };

@@ -9,11 +9,11 @@ import { dynamicQuantize } from './dynamic.js';
 import { initializersNotInputs } from './initializer-inputs.js';
 import { opsetUpgrade } from './opset-upgrade.js';
 import { weightOnlyQuantize } from './weight-only.js';
-import { decodeForTest, encodeForTest } from './test-support/proto-codec.js';
+import { decodeModel, encodeModel } from '@lowbit/onnx-ir';
 import { argmax, mnistImages, mnistLabels } from './test-support/mnist.js';
 
 async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Promise<number> {
-  const s = await ort.InferenceSession.create(encodeForTest(m), { executionProviders: ['cpu'] });
+  const s = await ort.InferenceSession.create(encodeModel(m), { executionProviders: ['cpu'] });
   let ok = 0;
   for (let i = 0; i < labels.length; i++) {
     const r = await s.run({ Input3: new ort.Tensor('float32', images.subarray(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
@@ -24,7 +24,7 @@ async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Pro
 }
 
 async function prepared(opset: number): Promise<Model> {
-  let m = decodeForTest(readFileSync(testdataPath('models', 'mnist-8.onnx')));
+  let m = decodeModel(readFileSync(testdataPath('models', 'mnist-8.onnx')));
   m = (await initializersNotInputs().run(m, createPassContext())).model;
   m = (await opsetUpgrade({ targetOpset: opset }).run(m, createPassContext())).model;
   return (await constantFolding().run(m, createPassContext())).model;

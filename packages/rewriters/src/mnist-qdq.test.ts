@@ -10,12 +10,12 @@ import { opsetUpgrade } from './opset-upgrade.js';
 import { constantFolding } from './constant-folding.js';
 import { fuseConvBias } from './fold-batchnorm.js';
 import { qdqToQOperator } from './qoperator.js';
-import { decodeForTest, encodeForTest } from './test-support/proto-codec.js';
+import { decodeModel, encodeModel } from '@lowbit/onnx-ir';
 import { minMaxRanges } from './test-support/calibrate-ort.js';
 import { argmax, mnistImages, mnistLabels } from './test-support/mnist.js';
 
 async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Promise<number> {
-  const s = await ort.InferenceSession.create(encodeForTest(m), { executionProviders: ['cpu'] });
+  const s = await ort.InferenceSession.create(encodeModel(m), { executionProviders: ['cpu'] });
   let ok = 0;
   for (let i = 0; i < labels.length; i++) {
     const r = await s.run({ Input3: new ort.Tensor('float32', images.subarray(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
@@ -27,7 +27,7 @@ async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Pro
 
 describe('mnist-8 static QDQ (test-only ORT calibration)', () => {
   it('quantizes, loads in onnxruntime-node and keeps accuracy', async () => {
-    let m = decodeForTest(readFileSync(testdataPath('models', 'mnist-8.onnx')));
+    let m = decodeModel(readFileSync(testdataPath('models', 'mnist-8.onnx')));
     m = (await initializersNotInputs().run(m, createPassContext())).model;
     m = (await opsetUpgrade({ targetOpset: 13 }).run(m, createPassContext())).model;
     m = (await constantFolding().run(m, createPassContext())).model;

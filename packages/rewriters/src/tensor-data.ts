@@ -2,18 +2,18 @@
  * Reading and writing initializer values in the raw_data layout of the IR (little-endian, int4/uint4 packed two per
  * byte, low nibble first). Only the dtypes the rewriters touch are handled; anything else is a RewriteError.
  */
-import { DataType } from '@lowbit/onnx-ir';
+import { DataType, readTensorBytesSync } from '@lowbit/onnx-ir';
 import type { InlineTensor, TensorRef } from '@lowbit/onnx-ir';
 import { RewriteError } from './errors.js';
 
-/** The bytes of a tensor that can be read synchronously (inline, or lazy with a synchronous compute). */
+/** The raw bytes of a tensor: inline, lazy (synchronous), or external data read through onnx-ir's TensorStore. */
 export function tensorBytes(t: TensorRef, pass = 'tensor-data'): Uint8Array {
   if (t.kind === 'inline') return t.data;
-  if (t.kind === 'lazy') {
-    const b = t.compute();
-    if (b instanceof Uint8Array) return b;
+  try {
+    return readTensorBytesSync(t);
+  } catch (e) {
+    throw new RewriteError({ pass, tensor: t.name }, `cannot read the bytes of this ${t.kind} tensor`, e);
   }
-  throw new RewriteError({ pass, tensor: t.name }, `tensor bytes are not available synchronously (${t.kind}); load external data first`);
 }
 
 /** Number of elements of `dims`. */

@@ -5,12 +5,12 @@
 import * as ort from 'onnxruntime-node';
 import { DataType } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
-import { encodeForTest } from './proto-codec.js';
+import { encodeModel } from '@lowbit/onnx-ir';
 
 export async function minMaxRanges(m: Model, names: readonly string[], inputName: string, batches: readonly { data: Float32Array; dims: number[] }[]): Promise<Map<string, { min: number; max: number }>> {
   const outs = names.filter((n) => !m.graph.outputs.some((o) => o.name === n) && !m.graph.inputs.some((i) => i.name === n));
   const probe: Model = { ...m, graph: { ...m.graph, outputs: [...m.graph.outputs, ...outs.map((name) => ({ name, type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape: undefined } }))] } };
-  const s = await ort.InferenceSession.create(encodeForTest(probe), { executionProviders: ['cpu'] });
+  const s = await ort.InferenceSession.create(encodeModel(probe), { executionProviders: ['cpu'] });
   const ranges = new Map<string, { min: number; max: number }>();
   const note = (name: string, data: ArrayLike<number>): void => {
     let { min, max } = ranges.get(name) ?? { min: Infinity, max: -Infinity };

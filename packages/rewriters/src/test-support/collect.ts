@@ -2,13 +2,13 @@
 import * as ort from 'onnxruntime-node';
 import { DataType } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
-import { encodeForTest } from './proto-codec.js';
+import { encodeModel } from '@lowbit/onnx-ir';
 
 /** For each name: all rows of the last dimension over all feeds, as `[samples, lastDim]`. */
 export async function collectRows(m: Model, names: readonly string[], feeds: readonly Record<string, ort.Tensor>[]): Promise<Map<string, { data: Float32Array; samples: number }>> {
   const extra = names.filter((n) => !m.graph.outputs.some((o) => o.name === n));
   const probe: Model = { ...m, graph: { ...m.graph, outputs: [...m.graph.outputs, ...extra.map((name) => ({ name, type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape: undefined } }))] } };
-  const s = await ort.InferenceSession.create(encodeForTest(probe), { executionProviders: ['cpu'] });
+  const s = await ort.InferenceSession.create(encodeModel(probe), { executionProviders: ['cpu'] });
   const parts = new Map<string, Float32Array[]>();
   let last = new Map<string, number>();
   for (const f of feeds) {

@@ -1,10 +1,10 @@
 /** TEST-ONLY: run a model in onnxruntime-node. */
 import * as ort from 'onnxruntime-node';
 import type { Model } from '@lowbit/onnx-ir';
-import { encodeForTest } from './proto-codec.js';
+import { encodeModel } from '@lowbit/onnx-ir';
 
 export async function ortSession(m: Model): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(encodeForTest(m), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  return ort.InferenceSession.create(encodeModel(m), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
 }
 
 export async function ortRun(m: Model, feeds: Record<string, { data: Float32Array | BigInt64Array; dims: readonly number[] }>): Promise<Record<string, Float32Array>> {
