@@ -15,12 +15,13 @@ import type { KernelNode, KernelVariant } from '../contract.js';
 import { attrFloat, attrString } from './util/attrs.js';
 import { binaryMap, unaryMap } from './util/elementwise.js';
 import { erf } from './util/erf.js';
-import { kernelError, need } from './util/fail.js';
-import { isBig, toNumbers } from './util/values.js';
+import { expectInputType, kernelError, need } from './util/fail.js';
+import { isBig, isFloat, toNumbers } from './util/values.js';
 import { scalarKernel, unaryKernel } from './util/variant.js';
 
 function act(opType: string, make: (node: KernelNode) => (x: number) => number): KernelVariant {
   return scalarKernel(opType, (node) => {
+    expectInputType(node, 0, isFloat, 'a floating-point type');
     const f = make(node);
     return (inputs, ctx) => [unaryMap(need(node, inputs, 0), ctx, f)];
   });

@@ -11,18 +11,21 @@ import type { KernelVariant } from '../contract.js';
 import type { DType } from '../tensor.js';
 import { attrInt } from './util/attrs.js';
 import { binaryMap, type BigFn2, type NumFn2 } from './util/elementwise.js';
-import { kernelError, need } from './util/fail.js';
+import { expectInputType, kernelError, need, numericType } from './util/fail.js';
 import { isFloat, isInt } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
 
 function binary(opType: string, pick: (dtype: DType) => NumFn2, big?: BigFn2): KernelVariant {
-  return scalarKernel(opType, (node) => (inputs, ctx) => {
-    const a = need(node, inputs, 0);
-    const b = need(node, inputs, 1);
-    if (opType !== 'Pow' && a.dtype !== b.dtype) {
-      throw kernelError(node, 'dtype', { inputIndex: 1, expected: a.dtype, actual: b.dtype });
-    }
-    return [binaryMap(node, a, b, a.dtype, ctx, pick(a.dtype), big)];
+  return scalarKernel(opType, (node) => {
+    expectInputType(node, 0, numericType, 'a numeric type');
+    return (inputs, ctx) => {
+      const a = need(node, inputs, 0);
+      const b = need(node, inputs, 1);
+      if (opType !== 'Pow' && a.dtype !== b.dtype) {
+        throw kernelError(node, 'dtype', { inputIndex: 1, expected: a.dtype, actual: b.dtype });
+      }
+      return [binaryMap(node, a, b, a.dtype, ctx, pick(a.dtype), big)];
+    };
   });
 }
 
@@ -48,6 +51,7 @@ export const ARITHMETIC_KERNELS: KernelVariant[] = [
   }),
   scalarKernel('Mod', (node) => {
     const fmod = attrInt(node, 'fmod', 0) !== 0;
+    expectInputType(node, 0, (d) => numericType(d) && (fmod || !isFloat(d)), fmod ? 'a numeric type' : 'an integer type (fmod=0)');
     return (inputs, ctx) => {
       const a = need(node, inputs, 0);
       const b = need(node, inputs, 1);

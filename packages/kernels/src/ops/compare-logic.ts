@@ -6,7 +6,7 @@
 import type { KernelVariant } from '../contract.js';
 import { broadcastIndex, broadcastShapes } from './util/broadcast.js';
 import { binaryMap, type BigFn2, type NumFn2 } from './util/elementwise.js';
-import { kernelError, need } from './util/fail.js';
+import { expectInputType, kernelError, need } from './util/fail.js';
 import { scalarKernel } from './util/variant.js';
 
 function compare(opType: string, f: NumFn2, big: BigFn2): KernelVariant {
@@ -29,13 +29,17 @@ function compare(opType: string, f: NumFn2, big: BigFn2): KernelVariant {
 }
 
 function logic(opType: string, f: NumFn2): KernelVariant {
-  return scalarKernel(opType, (node) => (inputs, ctx) => {
-    const a = need(node, inputs, 0);
-    const b = need(node, inputs, 1);
-    for (const [i, t] of [a, b].entries()) {
-      if (t.dtype !== 'bool') throw kernelError(node, 'dtype', { inputIndex: i, expected: 'bool', actual: t.dtype });
-    }
-    return [binaryMap(node, a, b, 'bool', ctx, f)];
+  return scalarKernel(opType, (node) => {
+    expectInputType(node, 0, (d) => d === 'bool', 'bool');
+    expectInputType(node, 1, (d) => d === 'bool', 'bool');
+    return (inputs, ctx) => {
+      const a = need(node, inputs, 0);
+      const b = need(node, inputs, 1);
+      for (const [i, t] of [a, b].entries()) {
+        if (t.dtype !== 'bool') throw kernelError(node, 'dtype', { inputIndex: i, expected: 'bool', actual: t.dtype });
+      }
+      return [binaryMap(node, a, b, 'bool', ctx, f)];
+    };
   });
 }
 

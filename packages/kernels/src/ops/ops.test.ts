@@ -136,6 +136,14 @@ describe('errors say where', () => {
     expectError(() => run('Concat', [f32([1]), new Tensor('int32', [1])], { axis: 0 }), /input\[1\]: dtype: expected float32, got int32/);
     expectError(() => run('Squeeze', [f32([1, 2]), i64([0])], {}, 13), /dim 0: expected 1 \(squeezed axis\), got 2/);
   });
+  it('unsupported input dtypes are refused when the kernel is created, before any run', () => {
+    const create = (opType: string, inputTypes: KernelNode['inputTypes'], attrs: Record<string, AttrValue> = {}) => () =>
+      registry.resolve(`${opType}:*`).create({ name: 'c', opType, domain: '', opset: 21, attrs: new Map(Object.entries(attrs)), inputTypes, outputCount: 1 });
+    expectError(create('Add', ['string', 'string']), /node "c" \(Add\): input\[0\]: dtype: expected a numeric type, got string/);
+    expectError(create('And', ['bool', 'float32']), /input\[1\]: dtype: expected bool, got float32/);
+    expectError(create('Mod', ['float32', 'float32']), /input\[0\]: dtype: expected an integer type \(fmod=0\), got float32/);
+    expectError(create('Elu', ['int32']), /expected a floating-point type, got int32/);
+  });
   it('Cast to an unknown type is refused when the kernel is created', () => {
     expectError(() => run('Cast', [f32([1])], { to: 14 }), /attribute "to": expected a supported ONNX data type code, got 14/);
   });

@@ -1,5 +1,6 @@
 import type { KernelNode } from '../../contract.js';
 import { KernelError } from '../../errors.js';
+import type { DType } from '../../tensor.js';
 
 export interface FailDetail {
   readonly inputIndex?: number;
@@ -26,3 +27,20 @@ export function need<T>(node: Pick<KernelNode, 'name' | 'opType'>, inputs: reado
   if (t === null || t === undefined) throw kernelError(node, 'required input is missing', { inputIndex: i, expected: 'a tensor', actual: 'nothing' });
   return t;
 }
+
+/**
+ * Checks at kernel creation that input `i` (when its type is known) is one of `allowed`; a KernelError otherwise, so
+ * an unsupported dtype is reported when the session is made rather than halfway through a run.
+ */
+export function expectInputType(
+  node: Pick<KernelNode, 'name' | 'opType' | 'inputTypes'>,
+  i: number,
+  allowed: (dtype: DType) => boolean,
+  expected: string,
+): void {
+  const t = node.inputTypes[i];
+  if (t && !allowed(t)) throw kernelError(node, 'dtype', { inputIndex: i, expected, actual: t });
+}
+
+/** Numeric (non-string, non-bool) inputs only. */
+export const numericType = (d: DType): boolean => d !== 'string' && d !== 'bool';

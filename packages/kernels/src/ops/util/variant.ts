@@ -1,7 +1,7 @@
 import type { KernelNode, KernelVariant, RunContext } from '../../contract.js';
 import type { Tensor } from '../../tensor.js';
 import { unaryMap } from './elementwise.js';
-import { need } from './fail.js';
+import { expectInputType, need, numericType } from './fail.js';
 import { isBig } from './values.js';
 
 export type RunFn = (inputs: readonly (Tensor | null)[], ctx: RunContext) => (Tensor | null)[];
@@ -25,16 +25,19 @@ export function scalarKernel(opType: string, create: (node: KernelNode) => RunFn
 
 /** A `scalarKernel` for an element-wise unary op: `f` on doubles, `big` (optional) for exact int64. */
 export function unaryKernel(opType: string, f: (x: number) => number, big?: (x: bigint) => bigint): KernelVariant {
-  return scalarKernel(opType, (node: KernelNode): RunFn => (inputs, ctx) => {
-    const x = need(node, inputs, 0);
-    if (big && isBig(x.dtype)) {
-      const out = ctx.alloc(x.dtype, x.dims);
-      const X = x.data as BigInt64Array;
-      const O = out.data as BigInt64Array;
-      for (let i = 0; i < X.length; i++) O[i] = big(X[i]);
-      return [out];
-    }
-    return [unaryMap(x, ctx, f)];
+  return scalarKernel(opType, (node: KernelNode): RunFn => {
+    expectInputType(node, 0, numericType, 'a numeric type');
+    return (inputs, ctx) => {
+      const x = need(node, inputs, 0);
+      if (big && isBig(x.dtype)) {
+        const out = ctx.alloc(x.dtype, x.dims);
+        const X = x.data as BigInt64Array;
+        const O = out.data as BigInt64Array;
+        for (let i = 0; i < X.length; i++) O[i] = big(X[i]);
+        return [out];
+      }
+      return [unaryMap(x, ctx, f)];
+    };
   });
 }
 
