@@ -164,7 +164,10 @@ class Editor implements GraphEditor {
     for (const r of this.#readsOf(n)) this.#uses.get(r)?.delete(n.id);
   }
 
-  #put(next: Node): Node {
+  #put(candidate: Node): Node {
+    // An edit that lands back on the original version (e.g. rewired and then rewired back) keeps the original object.
+    const orig = graphIndex(this.original).node(candidate.id);
+    const next = orig !== undefined && sameNode(orig, candidate) ? orig : candidate;
     const prev = this.#nodes.get(next.id);
     if (prev === next) return next;
     if (prev !== undefined) this.#unregister(prev);
@@ -478,7 +481,27 @@ class Editor implements GraphEditor {
   commit(): Graph {
     const g = this.snapshot();
     if (g === this.original) return g;
+    const o = this.original;
+    if (sameItems(g.nodes, o.nodes) && sameItems(g.inputs, o.inputs) && sameItems(g.outputs, o.outputs)
+      && sameItems(g.initializers, o.initializers) && sameItems(g.valueInfo, o.valueInfo)) {
+      return o; // edits that cancel out (keeping the id watermark would be the only difference)
+    }
     if (isTopologicallySorted(g)) return g;
     return { ...g, nodes: topologicalOrder(g) };
   }
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Field-by-field equality, one level deep into arrays (elements compared by identity). */
+function sameNode(a: Node, b: Node): boolean {
+  const ka = Object.keys(a) as (keyof Node)[];
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => {
+    const x = a[k], y = b[k];
+    if (x === y) return true;
+    return Array.isArray(x) && Array.isArray(y) && sameItems(x as unknown[], y as unknown[]);
+  });
 }
