@@ -214,4 +214,20 @@ describe('every onnx-node test_data_set tensor', () => {
     };
     expect([...(a.data as Uint8Array)].map(e2m1)).toEqual([...(b.data as Float32Array)]);
   });
+
+  it('typed int32_data sub-byte inputs (packed bytes) dequantize to the expected outputs: y = (x - zp) * scale', () => {
+    // These .pb files use int32_data (checked below), so this pins the packed-bytes reading of typed fields against
+    // outputs computed by the ONNX reference implementation.
+    for (const kind of ['int4', 'uint4', 'int2', 'uint2']) {
+      const dir = join(testdataPath('onnx-node'), `test_dequantizelinear_${kind}`, 'test_data_set_0');
+      const read = (f: string) => decodeTensor(new Uint8Array(readFileSync(join(dir, f))));
+      const xt = read('input_0.pb');
+      expect((xt as InlineTensor).encoding).toBe('typed');
+      const x = tensorValuesSync(xt).data as Int8Array;
+      const scale = (tensorValuesSync(read('input_1.pb')).data as Float32Array)[0]!;
+      const zp = (tensorValuesSync(read('input_2.pb')).data as Int8Array)[0]!;
+      const y = tensorValuesSync(read('output_0.pb')).data as Float32Array;
+      expect([...x].map((v) => Math.fround((v - zp) * scale))).toEqual([...y]);
+    }
+  });
 });
