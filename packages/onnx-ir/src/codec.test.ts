@@ -3,7 +3,7 @@ import { decodeModel, decodeTensor, encodeModel, MAX_IR_VERSION } from './codec.
 import { ModelFormatError } from './errors.js';
 import { buildOnnxSchema } from './schema.js';
 import { tensorValuesSync } from './tensor-store.js';
-import type { Attr, Graph } from './types.js';
+import type { Attr } from './types.js';
 
 const schema = buildOnnxSchema();
 const ModelProto = schema.ModelProto;
@@ -120,7 +120,7 @@ describe('codec: every IR 11 field', () => {
     expect(attr('is')).toMatchObject({ type: 'ints', value: [1n, -1n] });
     expect(attr('r')).toEqual({ name: 'r', type: 'ref', refAttrName: 'alpha', refType: 'int' });
     expect(attr('legacy')).toMatchObject({ type: 'int', value: 3n });
-    expect((attr('g').value as Graph).nodes[0]!.id).toBe('n0');
+    expect((attr('g') as Extract<Attr, { type: 'graph' }>).value.nodes[0]!.id).toBe('n0');
     expect(attr('tp')).toMatchObject({ type: 'type-proto', value: { kind: 'tensor', elemType: 1, shape: [2, 'N', null], dimDenotations: ['BATCH', undefined, undefined], denotation: 'TENSOR' } });
     expect(m.graph.outputs.map((o) => o.type?.kind)).toEqual(['sequence', 'map', 'sparse-tensor', 'opaque', 'tensor', undefined]);
     expect(m.graph.outputs[4]!.type).toEqual({ kind: 'tensor', elemType: 1, shape: undefined });
