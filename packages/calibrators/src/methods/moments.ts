@@ -1,6 +1,7 @@
 import { beginState, openState, type ByteReader, type ByteWriter } from '../core/codec.js';
 import { addExpansions, addTo, canonical, valueOf, type Expansion } from '../core/exact-sum.js';
-import { channelLayout, checkChannels, forEachFinite } from '../core/layout.js';
+import { ExponentBuckets } from '../core/exponent-buckets.js';
+import { channelLayout, checkChannels } from '../core/layout.js';
 import { decodeSpec, requireSameSpec, type BaseSpec } from '../core/spec.js';
 import type { Calibrator, Range } from '../core/types.js';
 
@@ -81,13 +82,25 @@ export function momentsCalibrator<Sp extends BaseSpec, In>(m: MomentsMethod<Sp, 
       const batchMaxSum = Array.from({ length: C }, (_, c) => (fresh ? [] : s.batchMaxSum[c].slice()));
       const bmin = new Float64Array(C).fill(Infinity);
       const bmax = new Float64Array(C).fill(-Infinity);
-      forEachFinite(batch.data, l, (c, v) => {
-        if (v < bmin[c]) bmin[c] = v;
-        if (v > bmax[c]) bmax[c] = v;
-        count[c] += 1;
-        addTo(sum[c], v);
-        addTo(sumSq[c], v * v);
-      });
+      const buckets = Array.from({ length: C }, (_, c) => new ExponentBuckets(sum[c], sumSq[c]));
+      const bits = new Uint32Array(batch.data.buffer, batch.data.byteOffset, batch.data.length);
+      const { outer, inner } = l;
+      const data = batch.data;
+      for (let o = 0; o < outer; o++) {
+        for (let c = 0; c < C; c++) {
+          const base = (o * C + c) * inner;
+          const bk = buckets[c];
+          for (let i = 0; i < inner; i++) {
+            const v = data[base + i];
+            if (v - v !== 0) continue; // NaN, ±Infinity
+            if (v < bmin[c]) bmin[c] = v + 0;
+            if (v > bmax[c]) bmax[c] = v + 0;
+            count[c] += 1;
+            bk.add(v, bits[base + i]);
+          }
+        }
+      }
+      for (const bk of buckets) bk.flush();
       for (let c = 0; c < C; c++) {
         sum[c] = canonical(sum[c]);
         sumSq[c] = canonical(sumSq[c]);
