@@ -33,6 +33,9 @@ export async function* readFeeds(data: CalibrationData, pass: number): AsyncGene
       throw new CalibrationError('calibration data: a two-pass method needs to read the data again, but it is a one-shot iterator; pass a function returning a fresh iterable or a reader with rewind()');
     }
   }
+  if (typeof source !== 'object' || source === null) {
+    throw new CalibrationError(`calibration data: expected a CalibrationDataReader, an iterable or async iterable of feeds, or a function returning one; got ${source === null ? 'null' : typeof source}`);
+  }
   if (Symbol.asyncIterator in source) {
     for await (const f of source as AsyncIterable<Feeds>) yield f;
   } else if (Symbol.iterator in source) {

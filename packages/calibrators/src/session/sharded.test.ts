@@ -15,7 +15,7 @@ import { calibrate, type CalibrationPlanTarget } from './calibrate.js';
  * Sharded calibration over 4 real worker threads (each loads test-support/mlp-model.mjs and builds its own model)
  * must give exactly the states and ranges of the single-thread run. The worker entry is the built
  * dist/session/shard-worker.js (`npm test` builds first; alone: `npx tsc -b packages/calibrators`).
- * (mnist-8 through @lowbit/runtime could not be used: see the package README, "Sharding".)
+ * mnist-sharded.test.ts does the same with mnist-8 run by @lowbit/runtime.
  */
 const workerModule = fileURLToPath(new URL('../test-support/mlp-model.mjs', import.meta.url));
 const feeds = makeFeeds(41, 3);
