@@ -6,13 +6,12 @@
  * half-written output. Tensor bytes stream from their source (4 MiB at a time) into the data file, so memory stays
  * low however large the weights are. The source files are only read.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { decodeModel, encodeModel } from './codec.js';
 import { elementCount, rawByteLength } from './dtype.js';
 import { ExternalDataError, ModelFormatError } from './errors.js';
 import { collectModelTensors, mapModelTensors } from './model-tensors.js';
+import { nodeFsPromises, nodePath } from './node-builtins.js';
 import { createTensorStore, readTensorBytes, unsafeLocationReason, type TensorStore } from './tensor-store.js';
 import { DataType, type ExternalTensor, type InlineTensor, type Model, type StringEntry, type TensorRef } from './types.js';
 
@@ -27,6 +26,8 @@ export interface LoadOptions {
  * @throws ModelFormatError when the file cannot be read or is not a valid model.
  */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<Model> {
+  const { resolve, dirname } = nodePath();
+  const { readFile } = nodeFsPromises();
   const abs = resolve(path);
   let bytes: Uint8Array;
   try {
@@ -68,7 +69,7 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Pr
 
 async function copyRange(store: TensorStore, t: ExternalTensor, out: FileHandle, position: number, buf: Uint8Array): Promise<number> {
   const r = store.resolve(t);
-  const src = await open(r.path, 'r');
+  const src = await nodeFsPromises().open(r.path, 'r');
   try {
     let done = 0;
     while (done < r.length) {
@@ -86,7 +87,9 @@ async function copyRange(store: TensorStore, t: ExternalTensor, out: FileHandle,
 }
 
 function tempName(final: string): string {
-  return join(dirname(final), `.${basename(final)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const { basename, dirname, join } = nodePath();
+  const rnd = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return join(dirname(final), `.${basename(final)}.${rnd}.tmp`);
 }
 
 /**
@@ -98,6 +101,8 @@ function tempName(final: string): string {
  * cannot be encoded. On any error no output file is changed.
  */
 export async function saveModel(model: Model, path: string, options: SaveOptions = {}): Promise<Model> {
+  const { basename, dirname, join, resolve } = nodePath();
+  const { open, rename, unlink } = nodeFsPromises();
   const abs = resolve(path);
   const dir = dirname(abs);
   const store = options.store ?? createTensorStore();
@@ -195,7 +200,7 @@ function stripSource(t: TensorRef): Omit<InlineTensor, 'kind' | 'data' | 'encodi
 
 async function syncDir(dir: string): Promise<void> {
   try {
-    const fh = await open(dir, 'r');
+    const fh = await nodeFsPromises().open(dir, 'r');
     try {
       await fh.sync();
     } finally {

@@ -6,10 +6,8 @@
  * model's folder. A missing file, a non-regular file, or a range past the end of the file is also an
  * ExternalDataError. Checksums are kept for re-encoding but not verified.
  */
-import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { isAbsolute, join, sep, win32 } from 'node:path';
 import { ExternalDataError } from './errors.js';
+import { nodeFs, nodeFsPromises, nodePath } from './node-builtins.js';
 import { valuesFromBytes, type TensorValues } from './tensor-values.js';
 import type { ExternalTensor, TensorRef } from './types.js';
 
@@ -47,7 +45,7 @@ function fail(t: ExternalTensor, baseDir: string | undefined, why: string, cause
 export function unsafeLocationReason(location: string): string | undefined {
   if (location === '') return 'the location is empty';
   if (location.includes('\0')) return 'the location contains a NUL character';
-  if (isAbsolute(location) || win32.isAbsolute(location) || /^[a-zA-Z]:/.test(location)) return 'absolute paths are not allowed';
+  if (location.startsWith('/') || location.startsWith('\\') || /^[a-zA-Z]:/.test(location)) return 'absolute paths are not allowed';
   if (location.split(/[\\/]/).some((s) => s === '..')) return '".." segments are not allowed';
   return undefined;
 }
@@ -55,6 +53,8 @@ export function unsafeLocationReason(location: string): string | undefined {
 /** A store reading through the file system. Stateless: each call opens, reads and closes. */
 export function createTensorStore(options: TensorStoreOptions = {}): TensorStore {
   const resolve = (t: ExternalTensor): ExternalRange => {
+    const { realpathSync, statSync } = nodeFs();
+    const { join, sep } = nodePath();
     const baseDir = t.baseDir ?? options.baseDir;
     const reason = unsafeLocationReason(t.location);
     if (reason !== undefined) fail(t, baseDir, `${reason} (external data must stay inside the model's folder)`);
@@ -87,7 +87,7 @@ export function createTensorStore(options: TensorStoreOptions = {}): TensorStore
     async read(t) {
       const r = resolve(t);
       const out = new Uint8Array(r.length);
-      const fh = await open(r.path, 'r');
+      const fh = await nodeFsPromises().open(r.path, 'r');
       try {
         let done = 0;
         while (done < r.length) {
@@ -102,6 +102,7 @@ export function createTensorStore(options: TensorStoreOptions = {}): TensorStore
     },
     readSync(t) {
       const r = resolve(t);
+      const { openSync, readSync, closeSync } = nodeFs();
       const out = new Uint8Array(r.length);
       const fd = openSync(r.path, 'r');
       try {
