@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { NMS_KERNELS } from './nms.js';
 import { UNIQUE_KERNELS } from './unique.js';
 import { INDEXING_EXTRA_KERNELS } from './indexing-extra.js';
 import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
@@ -56,4 +57,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...MISC_ELEMENTWISE_KERNELS,
   ...INDEXING_EXTRA_KERNELS,
   ...UNIQUE_KERNELS,
+  ...NMS_KERNELS,
 ];
