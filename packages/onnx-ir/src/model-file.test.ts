@@ -54,7 +54,10 @@ describe('saveModel / loadModel with external data', () => {
         expect(await allBytes(loaded)).toEqual(datas.map((d) => new Uint8Array(d)));
         // Re-saving elsewhere (no threshold: external stays external) streams the bytes into the new file.
         const dir2 = freshDir();
+        const sources = readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))] as const);
         await saveModel(loaded, join(dir2, 'copy.onnx'), { externalDataFile: 'weights.bin' });
+        // The input files are only read.
+        expect(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))] as const)).toEqual(sources);
         const again = await loadModel(join(dir2, 'copy.onnx'));
         expect(await allBytes(again)).toEqual(datas.map((d) => new Uint8Array(d)));
         for (const t of again.graph.initializers) if (t.kind === 'external') expect(t.location).toBe('weights.bin');
