@@ -38,8 +38,15 @@ const cases: Case[] = [
     spec: (C) =>
       common.chain((b) =>
         fc
-          .record({ range: prepassArb(perChannel(C, b.axis)), levels: fc.integer({ min: 1, max: 6 }), extra: fc.integer({ min: 0, max: 20 }), histogram: fc.constantFrom('abs', 'signed') })
-          .map(({ range, levels, extra, histogram }) => ({ ...b, range, levels, bins: levels + extra, histogram })),
+          .record({
+            range: prepassArb(perChannel(C, b.axis)),
+            levels: fc.integer({ min: 1, max: 6 }),
+            extra: fc.integer({ min: 0, max: 20 }),
+            histogram: fc.constantFrom('abs', 'signed'),
+            flattenZeroBin: fc.boolean(),
+            smoothing: fc.constantFrom(0, 0.0001, 0.01),
+          })
+          .map(({ range, levels, extra, ...rest }) => ({ ...b, range, levels, bins: levels + extra, ...rest })),
       ),
   },
   {

@@ -73,3 +73,22 @@ describe('entropy', () => {
     expect(entropy.computeRange(s)).toEqual({ axis: null, min: [-65.380859375], max: [65.380859375] });
   });
 });
+
+describe('entropy flattenZeroBin', () => {
+  it('searches as if bin 0 held as many values as bin 1', () => {
+    // 4 bins over [0, 4]: 100 values in bin 0 (a ReLU spike), 2 in bin 1, 1 in bin 3. Flattened, bin 0 holds 2,
+    // which is exactly the histogram of [0.1 x2, 1.5 x2, 3.5] without flattening.
+    const base = { bins: 4, levels: 2, smoothing: 0, range: { min: [0], max: [4] } };
+    const spike = entropy.observe(entropy.init({ ...base, flattenZeroBin: true }), t([...Array(100).fill(0.1), 1.5, 1.5, 3.5]));
+    const plain = entropy.observe(entropy.init(base), t([0.1, 0.1, 1.5, 1.5, 3.5]));
+    expect(entropy.computeRange(spike)).toEqual(entropy.computeRange(plain));
+    // And it matters: without flattening the spike changes the answer. By hand (windowKL, L = 2, no smoothing):
+    // h = [100, 2, 0, 1]: i = 2: P = [100, 3], Q = [100, 2] -> 100/103 ln((100/103)/(100/102)) + 3/103 ln((3/103)/(2/102)) ≈ 0.00205;
+    // i = 3: ∞ (outlier bin empty); i = 4: Q = [51, 51, 0, 1] -> 100/103 ln((100/103)/(51/103)) + 2/103 ln((2/103)/(51/103)) ≈ 0.5908.
+    // So t = edge(2) = 2. Flattened h = [2, 2, 0, 1]: i = 2: P = [2, 3], Q = [2, 2] -> 2/5 ln((2/5)/(2/4)) + 3/5 ln((3/5)/(2/4)) ≈ 0.0201;
+    // i = 4: Q = [2, 2, 0, 1] = P -> 0. So t = edge(4) = 4.
+    const unflattened = entropy.observe(entropy.init(base), t([...Array(100).fill(0.1), 1.5, 1.5, 3.5]));
+    expect(entropy.computeRange(unflattened).max).toEqual([2]);
+    expect(entropy.computeRange(spike).max).toEqual([4]);
+  });
+});

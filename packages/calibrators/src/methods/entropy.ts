@@ -24,12 +24,19 @@ export interface EntropySpec extends RangeSpec {
   readonly histogram?: EntropyHistogram;
   /** Smoothing `eps` of `windowKL` (MXNet / onnxruntime use 0.0001, the default); 0 disables it. */
   readonly smoothing?: number;
+  /**
+   * `abs` histograms only: before the search, replace the count of bin 0 by the count of bin 1. ReLU outputs put a
+   * large spike of exact zeros in bin 0 that otherwise dominates the divergence and pushes the threshold down.
+   * Default false. (For non-negative tensors also consider `levels: 256`: an unsigned 8-bit type has 256 levels.)
+   */
+  readonly flattenZeroBin?: boolean;
 }
 
 export interface EntropyResolvedSpec extends HistogramSpecBase {
   readonly levels: number;
   readonly histogram: EntropyHistogram;
   readonly smoothing: number;
+  readonly flattenZeroBin: boolean;
 }
 
 export type EntropyState = HistogramState<EntropyResolvedSpec>;
@@ -58,20 +65,25 @@ export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrato
     }
     const minBins = levels;
     if (bins < minBins) throw new CalibrationError(`${KIND}: bins (${bins}) must be at least ${minBins} for ${levels} levels`, { kind: KIND, actual: String(bins) });
-    return { ...baseSpec(KIND, spec), bins, range: prepassRange(KIND, spec?.range), levels, histogram, smoothing: finiteNumber(KIND, 'smoothing', spec?.smoothing, 0.0001, 0, 1) };
+    return { ...baseSpec(KIND, spec), bins, range: prepassRange(KIND, spec?.range), levels, histogram, smoothing: finiteNumber(KIND, 'smoothing', spec?.smoothing, 0.0001, 0, 1), flattenZeroBin: spec?.flattenZeroBin ?? false };
   },
   layout(sp, c) {
     const a = Math.max(Math.abs(sp.range.min[c]), Math.abs(sp.range.max[c]));
     return sp.histogram === 'abs' ? { lo: 0, hi: a, abs: true } : { lo: -a, hi: a, abs: false };
   },
-  channelRange(sp, counts, g) {
+  channelRange(sp, observed, g) {
     const B = sp.bins;
     const L = sp.levels;
+    let counts = observed;
     let any = false;
     for (let k = 0; k < B && !any; k++) any = counts[k] > 0;
     if (!any) return [Infinity, -Infinity];
     let best = Infinity;
     if (sp.histogram === 'abs') {
+      if (sp.flattenZeroBin && B > 1) {
+        counts = counts.slice();
+        counts[0] = counts[1];
+      }
       let bestI = B;
       for (let i = L; i <= B; i++) {
         const kl = windowKL(counts, 0, i, L, sp.smoothing);
