@@ -108,3 +108,17 @@ describe('opset-upgrade', () => {
     await expect(Promise.resolve().then(() => pass.run({ ...m, opsetImports: [{ domain: '', version: 5 }] }, {} as never))).rejects.toThrow(/opset >= 7/);
   });
 });
+
+describe('opset-upgrade int64 limits', () => {
+  it('Slice-9 ends = INT64_MAX stays INT64_MAX as an input (not wrapped to INT64_MIN)', async () => {
+    const m = model({
+      opset: 9,
+      nodes: [node('Slice', ['x'], ['y'], [{ name: 'starts', type: 'ints', value: [1n] }, { name: 'ends', type: 'ints', value: [9223372036854775807n] }, intsAttr('axes', [2])])],
+      inputs: [vi('x', [2, 3, 4])], outputs: [vi('y', undefined)],
+    });
+    const up = await expectApplies(opsetUpgrade({ targetOpset: 13 }), m);
+    const ends = up.graph.initializers.find((t) => t.name === up.graph.nodes[0].inputs[2])!;
+    expect(ends.kind === 'inline' && new BigInt64Array(ends.data.slice().buffer)[0]).toBe(9223372036854775807n);
+    await sameOutputs(m, up, x234, [2, 3, 4]);
+  });
+});

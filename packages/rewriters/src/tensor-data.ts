@@ -61,6 +61,9 @@ export function tensorFloats(t: TensorRef, pass = 'tensor-data'): Float32Array {
   return Float32Array.from(tensorNumbers(t, pass));
 }
 
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
 /** Encode integer/float values (already in range for `dtype`) into raw_data bytes. */
 export function encodeValues(dtype: DataType, values: ArrayLike<number>): Uint8Array {
   const n = values.length;
@@ -68,7 +71,12 @@ export function encodeValues(dtype: DataType, values: ArrayLike<number>): Uint8A
     case DataType.FLOAT: { const a = Float32Array.from(values); return new Uint8Array(a.buffer); }
     case DataType.DOUBLE: { const a = Float64Array.from(values); return new Uint8Array(a.buffer); }
     case DataType.INT32: { const a = Int32Array.from(values); return new Uint8Array(a.buffer); }
-    case DataType.INT64: { const a = new BigInt64Array(n); for (let i = 0; i < n; i++) a[i] = BigInt(values[i]); return new Uint8Array(a.buffer); }
+    case DataType.INT64: {
+      // numbers at or beyond +-2^63 (INT64_MAX read as a double rounds up to 2^63) saturate instead of wrapping
+      const a = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) a[i] = values[i] >= 2 ** 63 ? INT64_MAX : values[i] <= -(2 ** 63) ? INT64_MIN : BigInt(values[i]);
+      return new Uint8Array(a.buffer);
+    }
     case DataType.INT8: { const a = Int8Array.from(values); return new Uint8Array(a.buffer); }
     case DataType.UINT8: return Uint8Array.from(values);
     case DataType.INT16: { const a = Int16Array.from(values); return new Uint8Array(a.buffer); }
