@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { CENTER_CROP_PAD_KERNELS } from './center-crop-pad.js';
 import { NMS_KERNELS } from './nms.js';
 import { UNIQUE_KERNELS } from './unique.js';
 import { INDEXING_EXTRA_KERNELS } from './indexing-extra.js';
@@ -58,4 +59,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...INDEXING_EXTRA_KERNELS,
   ...UNIQUE_KERNELS,
   ...NMS_KERNELS,
+  ...CENTER_CROP_PAD_KERNELS,
 ];
