@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CalibrationError } from '../core/errors.js';
+import type { TensorLike } from '../core/types.js';
 import { CalibrationSession } from '../session/calibration-session.js';
 import { batchesArb } from '../test-support/arbitraries.js';
 import { createModel, makeFeeds } from '../test-support/mlp-model.mjs';
@@ -29,7 +30,7 @@ describe('docs/writing-a-calibrator.md worked example: laplace-clip', () => {
   it('obeys the monoid laws and round-trips (fast-check)', () => {
     const C = 2;
     const enc = (s: Parameters<typeof laplaceClip.encode>[0]) => Array.from(laplaceClip.encode(s));
-    const fold = (spec: object, bs: ReturnType<typeof t>[]) => bs.reduce((s, b) => laplaceClip.observe(s, b), laplaceClip.init(spec));
+    const fold = (spec: object, bs: readonly TensorLike[]) => bs.reduce((s, b) => laplaceClip.observe(s, b), laplaceClip.init(spec));
     const spec = fc.record({ axis: fc.constantFrom(null, 1), bits: fc.integer({ min: 2, max: 8 }) });
     fc.assert(
       fc.property(spec, batchesArb(C), batchesArb(C), batchesArb(C), (sp, a, b, c) => {
