@@ -158,3 +158,18 @@ describe('external data stays inside the model folder', () => {
     await expect(saveModel(m, join(dir, 'y.onnx'), { externalDataFile: '../escape.bin' })).rejects.toThrow(ExternalDataError);
   });
 });
+
+describe('hand-built external tensors', () => {
+  it('encode their location/offset/length fields even when `entries` is empty or stale', () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, 'w.bin'), new Uint8Array([0, 0, 1, 2, 3]));
+    const t: ExternalTensor = {
+      kind: 'external', name: 'w', dtype: DataType.UINT8, dims: [3], location: 'w.bin', offset: 2, length: 3,
+      entries: [{ key: 'location', value: 'old.bin' }, { key: 'custom', value: 'kept' }],
+    };
+    const back = decodeModel(encodeModel(modelWith([t])), { baseDir: dir }).graph.initializers[0] as ExternalTensor;
+    expect([back.location, back.offset, back.length]).toEqual(['w.bin', 2, 3]);
+    expect(back.entries).toEqual([{ key: 'location', value: 'w.bin' }, { key: 'custom', value: 'kept' }, { key: 'offset', value: '2' }, { key: 'length', value: '3' }]);
+    expect(readTensorBytesSync(back)).toEqual(new Uint8Array([1, 2, 3]));
+  });
+});

@@ -172,7 +172,7 @@ export function tensorToMsg(t: TensorRef, where: string): Record<string, unknown
   if (t.docString !== undefined) o.docString = t.docString;
   if (t.metadataProps !== undefined && t.metadataProps.length > 0) o.metadataProps = t.metadataProps.map((e) => ({ key: e.key, value: e.value }));
   if (t.kind === 'external') {
-    o.externalData = t.entries.map((e) => ({ key: e.key, value: e.value }));
+    o.externalData = externalEntries(t);
     o.dataLocation = 1;
     return o;
   }
@@ -256,4 +256,30 @@ export function tensorToMsg(t: TensorRef, where: string): Record<string, unknown
     }
   }
   return o;
+}
+
+/**
+ * The external_data entries to write: `entries` verbatim, except that `location`, `offset`, `length` and `checksum`
+ * follow the tensor's fields when they disagree (an edited or hand-built tensor), and missing ones are appended.
+ */
+function externalEntries(t: ExternalTensor): { key: string; value: string }[] {
+  const want = new Map<string, string | undefined>([
+    ['location', t.location],
+    ['offset', t.offset === 0 && !t.entries.some((e) => e.key === 'offset') ? undefined : String(t.offset)],
+    ['length', t.length === undefined ? undefined : String(t.length)],
+    ['checksum', t.checksum],
+  ]);
+  const same = (key: string, a: string, b: string): boolean => (key === 'offset' || key === 'length' ? /^\d+$/.test(a) && Number(a) === Number(b) : a === b);
+  const out: { key: string; value: string }[] = [];
+  const seen = new Set<string>();
+  for (const e of t.entries) {
+    if (!want.has(e.key)) { out.push({ key: e.key, value: e.value }); continue; }
+    if (seen.has(e.key)) continue;
+    seen.add(e.key);
+    const w = want.get(e.key);
+    if (w === undefined) continue;
+    out.push({ key: e.key, value: same(e.key, e.value, w) ? e.value : w });
+  }
+  for (const [key, w] of want) if (!seen.has(key) && w !== undefined) out.push({ key, value: w });
+  return out;
 }
