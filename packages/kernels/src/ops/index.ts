@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { GRID_SAMPLE_KERNELS } from './grid-sample.js';
 import { CENTER_CROP_PAD_KERNELS } from './center-crop-pad.js';
 import { NMS_KERNELS } from './nms.js';
 import { UNIQUE_KERNELS } from './unique.js';
@@ -60,4 +61,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...UNIQUE_KERNELS,
   ...NMS_KERNELS,
   ...CENTER_CROP_PAD_KERNELS,
+  ...GRID_SAMPLE_KERNELS,
 ];
