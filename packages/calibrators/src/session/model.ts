@@ -48,7 +48,7 @@ export interface ValueObserver {
 export interface ObservableModel {
   readonly inputNames: readonly string[];
   readonly inputMetadata?: readonly InputMetadata[];
-  run(feeds: Feeds, observer: ValueObserver): Promise<void> | void;
+  run(feeds: Feeds, observer: ValueObserver): Promise<unknown> | void;
 }
 
 /**
