@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { MISC_GENERATE_KERNELS } from './misc-generate.js';
 import { GRID_SAMPLE_KERNELS } from './grid-sample.js';
 import { CENTER_CROP_PAD_KERNELS } from './center-crop-pad.js';
 import { NMS_KERNELS } from './nms.js';
@@ -62,4 +63,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...NMS_KERNELS,
   ...CENTER_CROP_PAD_KERNELS,
   ...GRID_SAMPLE_KERNELS,
+  ...MISC_GENERATE_KERNELS,
 ];
