@@ -32,9 +32,11 @@ function resolve(spec: MovingAverageSpec | undefined): MovingAverageResolvedSpec
 }
 
 /**
- * Moving-average min-max (onnxruntime's `MinMaxCalibrater(moving_average=True)`): for each batch `k` take its
- * extrema `bmin_k`, `bmax_k`; start `m = bmin_1` and update `m <- m + c * (bmin_k - m)` (same for the max) in
- * float64, skipping batches without finite values. The range is `[m_min, m_max]`, then zero/symmetry as specified.
+ * Moving-average min-max: for each batch `k` take its extrema `bmin_k`, `bmax_k`; start `m = bmin_1` and update
+ * `m <- m + c * (bmin_k - m)` (same for the max) in float64, skipping batches without finite values. The range is
+ * `[m_min, m_max]`, then zero/symmetry as specified. This is the update rule (and default constant 0.01) of
+ * onnxruntime's `MinMaxCalibrater(moving_average=True)`, applied here per batch; onnxruntime itself applies it
+ * between successive `collect_data` calls and averages the per-batch extrema within one call.
  *
  * The exponential average is order-dependent and not an associative function of partial averages in floating
  * point, so the state keeps the ordered per-batch extrema (two numbers per channel per batch) and folds them only
