@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { LOSS_KERNELS } from './losses.js';
 import { MISC_GENERATE_KERNELS } from './misc-generate.js';
 import { GRID_SAMPLE_KERNELS } from './grid-sample.js';
 import { CENTER_CROP_PAD_KERNELS } from './center-crop-pad.js';
@@ -64,4 +65,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...CENTER_CROP_PAD_KERNELS,
   ...GRID_SAMPLE_KERNELS,
   ...MISC_GENERATE_KERNELS,
+  ...LOSS_KERNELS,
 ];
