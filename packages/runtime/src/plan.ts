@@ -10,6 +10,7 @@ import { keyFor, NoKernelError, type AttrValue, type DType, type KernelInstance,
 import type { Graph, Node, ValueInfo } from '@lowbit/onnx-ir';
 import { convertAttrs } from './attributes.js';
 import type { BuiltinInstance, BuiltinOp } from './builtin.js';
+import { functionKey } from './control/function-call.js';
 import { inferOutputTypes } from './dtype-infer.js';
 import { nodeSubgraphs, stableTopoOrder } from './graph-scan.js';
 import { dtypeOf, NodeError, nodeRef } from './ir-compat.js';
@@ -22,6 +23,8 @@ export interface PlanContext {
   /** Imported opset version per domain ('' for the default domain). */
   readonly opsets: ReadonlyMap<string, number>;
   readonly builtins: ReadonlyMap<string, BuiltinOp>;
+  /** Model-local functions by `functionKey(domain, name)`, as builtins. */
+  readonly functions?: ReadonlyMap<string, BuiltinOp>;
 }
 
 /** A node's kernel: bound at compile time when its input dtypes are known, else at first run. */
@@ -156,8 +159,9 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     const inputSlotsOfNode = node.inputs.map((name, i) => (name ? resolveRead(name, node, i) : -1));
     const inputTypes = node.inputs.map((name) => (name ? types.get(name) : null));
     const attrs = convertAttrs(node.attributes);
-    const opset = opsetOf(ctx, node, nodePath);
     const domain = normalizeDomain(node.domain);
+    const fnOp = ctx.functions?.get(functionKey(domain, node.opType));
+    const opset = fnOp ? ctx.opsets.get(domain) ?? 1 : opsetOf(ctx, node, nodePath);
     let outputCount = node.outputs.length;
     while (outputCount > 0 && !node.outputs[outputCount - 1]) outputCount--;
     const reads = [...inputSlotsOfNode.filter((s) => s >= 0)];
@@ -165,7 +169,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     let outTypes: (DType | undefined)[];
     let builtin: BuiltinInstance | undefined;
     let kernel: KernelBinding | undefined;
-    const bi = domain === '' ? ctx.builtins.get(node.opType) : undefined;
+    const bi = fnOp ?? (domain === '' ? ctx.builtins.get(node.opType) : undefined);
     if (bi) {
       const subOuter: OuterScope = (name) => {
         const s = slotOf.get(name);
@@ -273,7 +277,7 @@ export function createInstance(ctx: PlanContext, node: Node, nodePath: readonly 
   try {
     variant = ctx.registry.resolve(key, ctx.policy);
   } catch (e) {
-    const tried = e instanceof NoKernelError ? e.context.tried.join(', ') : key;
+    const tried = (e instanceof NoKernelError ? e.context.tried : [key]).map((k) => `"${k}"`).join(', ');
     const types = kn.inputTypes.map((t) => t ?? '-').join(', ');
     throw new NodeError(nodeRef(node), `${where} is not supported for input dtypes (${types}): no kernel for ${tried}`, { nodePath, cause: e });
   }

@@ -2,12 +2,12 @@
  * Session: load a model once, plan it once, run it many times. The API mirrors onnxruntime-node's
  * `InferenceSession` (`create`, `run`, `inputNames`, `outputNames`, `inputMetadata`, `outputMetadata`).
  */
-import { readFile } from 'node:fs/promises';
 import { KernelRegistry, Tensor, type Isa } from '@lowbit/kernels';
-import type { Model, ValueInfo } from '@lowbit/onnx-ir';
+import { loadModel, type Model, type ValueInfo } from '@lowbit/onnx-ir';
 import { selectBackend, type BackendName } from './backend.js';
 import { BufferPool } from './buffer-pool.js';
 import { defaultBuiltins } from './builtins.js';
+import { functionCallOp, functionKey } from './control/function-call.js';
 import { SessionOptionError } from './errors.js';
 import { Executor, type ValueHooks } from './executor.js';
 import { checkFeeds } from './feeds.js';
@@ -116,6 +116,7 @@ export class Session {
       policy: { available: chosen.available, ...(isa ? { force: isa } : {}) },
       opsets,
       builtins: defaultBuiltins(),
+      functions: new Map(model.functions.map((f) => [functionKey(f.domain, f.name), functionCallOp(f)])),
     };
     const plan = compilePlan(model.graph, ctx);
     const pool = new BufferPool();
@@ -195,11 +196,7 @@ function combineHooks(session: ValueHooks | undefined, run: RunOptions): ValueHo
 }
 
 async function loadSource(source: string | Uint8Array | Model, baseDir: string | undefined): Promise<Model> {
-  if (typeof source === 'string') {
-    const { dirname, resolve } = await import('node:path');
-    const bytes = await readFile(source);
-    return decodeModelBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), baseDir ?? dirname(resolve(source)));
-  }
+  if (typeof source === 'string') return loadModel(source, baseDir === undefined ? {} : { baseDir });
   if (source instanceof Uint8Array) return decodeModelBytes(source, baseDir);
   return source;
 }
