@@ -79,6 +79,7 @@ export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrato
     for (let k = 0; k < B && !any; k++) any = counts[k] > 0;
     if (!any) return [Infinity, -Infinity];
     let best = Infinity;
+    const scratch = new Float64Array(2 * B);
     if (sp.histogram === 'abs') {
       if (sp.flattenZeroBin && B > 1) {
         counts = counts.slice();
@@ -86,7 +87,7 @@ export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrato
       }
       let bestI = B;
       for (let i = L; i <= B; i++) {
-        const kl = windowKL(counts, 0, i, L, sp.smoothing);
+        const kl = windowKL(counts, 0, i, L, sp.smoothing, scratch);
         if (kl < best) {
           best = kl;
           bestI = i;
@@ -101,7 +102,7 @@ export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrato
     for (let i = Math.floor(L / 2); i <= z; i++) {
       const s = z - i;
       const e = Math.min(z + i + 1, B);
-      const kl = windowKL(counts, s, e, L, sp.smoothing);
+      const kl = windowKL(counts, s, e, L, sp.smoothing, scratch);
       if (kl < best) {
         best = kl;
         bestS = s;

@@ -16,16 +16,18 @@
  *
  * Requires `len = e - s >= L >= 1`. Worked examples in `entropy.test.ts`.
  */
-export function windowKL(counts: Float64Array, s: number, e: number, L: number, eps: number): number {
+export function windowKL(counts: Float64Array, s: number, e: number, L: number, eps: number, scratch?: Float64Array): number {
   const len = e - s;
   let left = 0;
   for (let j = 0; j < s; j++) left += counts[j];
   let right = 0;
   for (let j = e; j < counts.length; j++) right += counts[j];
-  const p = counts.slice(s, e);
+  // `scratch` (length >= 2 * len, e.g. 2 * bins) avoids two allocations per candidate; contents are overwritten.
+  const p = scratch ? scratch.subarray(0, len) : new Float64Array(len);
+  const q = scratch ? scratch.subarray(len, 2 * len) : new Float64Array(len);
+  p.set(counts.subarray(s, e));
   p[0] += left;
   p[len - 1] += right;
-  const q = new Float64Array(len);
   const m = Math.floor(len / L);
   for (let g = 0; g < L; g++) {
     const from = g * m;

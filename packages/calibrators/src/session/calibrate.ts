@@ -1,3 +1,4 @@
+import { invariant } from '@lowbit/qparams';
 import { CalibrationError } from '../core/errors.js';
 import type { Calibrator, Range, RangeSpec } from '../core/types.js';
 import { minMax } from '../methods/min-max.js';
@@ -69,7 +70,8 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationResult>
     }
     const targets: CalibrationTarget[] = o.targets.map((t) => {
       if (!t.prepass) return { tensor: t.tensor, calibrator: t.calibrator, spec: t.spec };
-      const r = ranges.get(t.tensor)!;
+      const r = ranges.get(t.tensor);
+      invariant(r !== undefined, `calibrate: no first-pass range for "${t.tensor}"`);
       return { tensor: t.tensor, calibrator: t.calibrator, spec: { ...(t.spec as object), range: { min: r.min, max: r.max } } };
     });
     const result = await runPass(targets, pass);
