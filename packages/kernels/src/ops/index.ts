@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { ROTARY_KERNELS } from './rotary-embedding.js';
 import { LOSS_KERNELS } from './losses.js';
 import { MISC_GENERATE_KERNELS } from './misc-generate.js';
 import { GRID_SAMPLE_KERNELS } from './grid-sample.js';
@@ -66,4 +67,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...GRID_SAMPLE_KERNELS,
   ...MISC_GENERATE_KERNELS,
   ...LOSS_KERNELS,
+  ...ROTARY_KERNELS,
 ];
