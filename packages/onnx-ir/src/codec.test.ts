@@ -144,6 +144,28 @@ describe('codec: every IR 11 field', () => {
   });
 });
 
+describe('codec: fields from a newer ONNX', () => {
+  it('keeps unknown fields of models, graphs and nodes and writes them back', () => {
+    // Field 99 (varint 5) and field 100 (bytes "hi"): tags (99 << 3 | 0) = 792 and (100 << 3 | 2) = 802 as varints.
+    const f99 = new Uint8Array([0x98, 0x06, 0x05]);
+    const f100 = new Uint8Array([0xa2, 0x06, 0x02, 0x68, 0x69]);
+    const msg = ModelProto.fromObject({ irVersion: '10', opsetImport: [{ domain: '', version: '21' }], graph: { name: 'g', node: [{ opType: 'Relu', input: ['x'], output: ['y'] }] } }) as never as {
+      $unknowns?: Uint8Array[]; graph: { $unknowns?: Uint8Array[]; node: { $unknowns?: Uint8Array[] }[] };
+    };
+    msg.$unknowns = [f99];
+    msg.graph.$unknowns = [f100];
+    msg.graph.node[0]!.$unknowns = [f99, f100];
+    const bytes = ModelProto.encode(msg as never).finish();
+    const m = decodeModel(bytes);
+    expect(m.extra?.unknownFields).toEqual([f99]);
+    expect(m.graph.extra?.unknownFields).toEqual([f100]);
+    expect(m.graph.nodes[0]!.extra?.unknownFields).toEqual([f99, f100]);
+    const again = encodeModel(m);
+    expect(again.length).toBe(bytes.length);
+    expect(decodeModel(again)).toEqual(m);
+  });
+});
+
 describe('codec errors', () => {
   it('rejects unsupported IR versions with ModelFormatError', () => {
     for (const v of ['0', String(MAX_IR_VERSION + 1)]) {

@@ -5,6 +5,7 @@
  * over and must not change it afterwards. Any failure to decode (truncated or corrupt bytes, impossible structures,
  * nesting too deep) is a ModelFormatError; nothing else escapes.
  */
+import protobuf from 'protobufjs';
 import { ExternalDataError, ModelFormatError } from './errors.js';
 import { modelFromMsg, type DecodeContext } from './proto-decode.js';
 import { modelToMsg } from './proto-encode.js';
@@ -60,7 +61,10 @@ export function decodeModel(bytes: Uint8Array, options?: DecodeOptions): Model {
   const b = asU8(bytes);
   let model: Model;
   try {
-    const msg = SCHEMA.ModelProto.decode(b);
+    // A reader of our own keeps unknown fields (protobufjs' static default discards them; never changed globally).
+    const reader = protobuf.Reader.create(b);
+    reader.discardUnknown = false;
+    const msg = SCHEMA.ModelProto.decode(reader);
     model = modelFromMsg(msg, decodeContext(options));
   } catch (err) {
     throw wrap(err, 'model', b.byteLength);

@@ -51,6 +51,15 @@ function latin1(b: Uint8Array): string {
   return s;
 }
 
+/**
+ * Fields this schema does not know (a newer ONNX), as raw tag+value byte chunks in wire order; kept on models,
+ * graphs and nodes (`extra.unknownFields`) and written back after the known fields.
+ */
+function unknownFields(m: Msg): Uint8Array[] | undefined {
+  const u = m.$unknowns as Uint8Array[] | undefined;
+  return u !== undefined && u.length > 0 ? u.map(view) : undefined;
+}
+
 function metadata(m: Msg): StringEntry[] | undefined {
   const list = m.metadataProps as { key: string; value: string }[];
   return list.length > 0 ? entriesFrom(list) : undefined;
@@ -77,6 +86,8 @@ export function modelFromMsg(m: Msg, ctx: DecodeContext): Model {
   const extra: Record<string, unknown> = {};
   if (m.trainingInfo.length > 0) extra.trainingInfo = (m.trainingInfo as Msg[]).map((t) => ctx.toPlain('TrainingInfoProto', t));
   if (m.configuration.length > 0) extra.configuration = (m.configuration as Msg[]).map((c) => ctx.toPlain('DeviceConfigurationProto', c));
+  const unknown = unknownFields(m);
+  if (unknown !== undefined) extra.unknownFields = unknown;
   if (Object.keys(extra).length > 0) model.extra = extra;
   return model as unknown as Model;
 }
@@ -100,6 +111,8 @@ export function graphFromMsg(m: Msg, where: string, ctx: DecodeContext): Graph {
       quantParameterTensorNames: entriesFrom(a.quantParameterTensorNames),
     }));
   }
+  const unknown = unknownFields(m);
+  if (unknown !== undefined) g.extra = { unknownFields: unknown };
   return g as unknown as Graph;
 }
 
@@ -122,9 +135,13 @@ function nodeFromMsg(m: Msg, id: string, where0: string, ctx: DecodeContext): No
   if (has(m, 'docString')) n.docString = m.docString;
   const md = metadata(m);
   if (md !== undefined) n.metadataProps = md;
+  const extra: Record<string, unknown> = {};
   if (m.deviceConfigurations.length > 0) {
-    n.extra = { deviceConfigurations: (m.deviceConfigurations as Msg[]).map((c) => ctx.toPlain('NodeDeviceConfigurationProto', c)) };
+    extra.deviceConfigurations = (m.deviceConfigurations as Msg[]).map((c) => ctx.toPlain('NodeDeviceConfigurationProto', c));
   }
+  const unknown = unknownFields(m);
+  if (unknown !== undefined) extra.unknownFields = unknown;
+  if (Object.keys(extra).length > 0) n.extra = extra;
   return n as unknown as Node;
 }
 

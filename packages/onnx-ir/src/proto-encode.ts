@@ -19,6 +19,12 @@ function entries(list: readonly StringEntry[] | undefined): Obj[] | undefined {
   return list === undefined || list.length === 0 ? undefined : list.map((e) => ({ key: e.key, value: e.value }));
 }
 
+/** Unknown fields kept by decoding (`extra.unknownFields`) go back on the wire through protobufjs' `$unknowns`. */
+function setUnknown(o: Obj, extra: Readonly<Record<string, unknown>> | undefined): void {
+  const u = extra?.unknownFields;
+  if (Array.isArray(u) && u.length > 0) o.$unknowns = u;
+}
+
 function setIf(o: Obj, k: string, v: unknown): void {
   if (v !== undefined) o[k] = v;
 }
@@ -41,6 +47,7 @@ export function modelToMsg(m: Model): Obj {
   const extra = m.extra ?? {};
   if (Array.isArray(extra.trainingInfo)) o.trainingInfo = extra.trainingInfo;
   if (Array.isArray(extra.configuration)) o.configuration = extra.configuration;
+  setUnknown(o, extra);
   return o;
 }
 
@@ -61,6 +68,7 @@ export function graphToMsg(g: Graph, where: string): Obj {
     }));
   }
   setIf(o, 'metadataProps', entries(g.metadataProps));
+  setUnknown(o, g.extra);
   return o;
 }
 
@@ -78,6 +86,7 @@ function nodeToMsg(n: Node, graphWhere: string): Obj {
   setIf(o, 'metadataProps', entries(n.metadataProps));
   const dc = n.extra?.deviceConfigurations;
   if (Array.isArray(dc) && dc.length > 0) o.deviceConfigurations = dc;
+  setUnknown(o, n.extra);
   return o;
 }
 
