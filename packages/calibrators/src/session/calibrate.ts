@@ -4,12 +4,14 @@ import type { Calibrator, Range, RangeSpec } from '../core/types.js';
 import { minMax } from '../methods/min-max.js';
 import { CalibrationSession } from './calibration-session.js';
 import type { CalibrationData, ObservableModel } from './model.js';
-import type { CalibrationTarget } from './observe-batch.js';
+import { targetKey, type CalibrationTarget } from './observe-batch.js';
 import { WorkerPool, type ShardOptions } from './sharded.js';
 
 /** A target of `calibrate`: like `CalibrationTarget`, plus the two-pass switch. */
 export interface CalibrationPlanTarget<S = any, Spec = any> {
   readonly tensor: string;
+  /** Result name (default `tensor`); distinct keys let several methods observe one tensor in the same pass. */
+  readonly key?: string;
   readonly calibrator: Calibrator<S, Spec>;
   /** The spec; with `prepass`, everything except `range`. */
   readonly spec?: Spec | Omit<Spec, 'range'>;
@@ -32,6 +34,7 @@ export interface CalibrateOptions {
 }
 
 export interface CalibrationResult {
+  /** By target key (`key ?? tensor`). */
   readonly ranges: Map<string, Range>;
   /** Encoded final states (resume or merge them with states from other machines). */
   readonly states: Map<string, Uint8Array>;
@@ -62,23 +65,24 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationResult>
     if (needPrepass.length > 0) {
       const pre = needPrepass.map((t) => ({
         tensor: t.tensor,
+        key: targetKey(t),
         calibrator: minMax,
         spec: { axis: (t.spec as RangeSpec | undefined)?.axis ?? null, includeZero: false, symmetric: false },
       }));
       const r = await runPass(pre, pass++);
-      pre.forEach((t, i) => ranges.set(t.tensor, minMax.computeRange(r.states[i] as ReturnType<typeof minMax.init>)));
+      pre.forEach((t, i) => ranges.set(t.key, minMax.computeRange(r.states[i] as ReturnType<typeof minMax.init>)));
     }
     const targets: CalibrationTarget[] = o.targets.map((t) => {
-      if (!t.prepass) return { tensor: t.tensor, calibrator: t.calibrator, spec: t.spec };
-      const r = ranges.get(t.tensor);
+      if (!t.prepass) return { tensor: t.tensor, key: t.key, calibrator: t.calibrator, spec: t.spec };
+      const r = ranges.get(targetKey(t));
       invariant(r !== undefined, `calibrate: no first-pass range for "${t.tensor}"`);
-      return { tensor: t.tensor, calibrator: t.calibrator, spec: { ...(t.spec as object), range: { min: r.min, max: r.max } } };
+      return { tensor: t.tensor, key: t.key, calibrator: t.calibrator, spec: { ...(t.spec as object), range: { min: r.min, max: r.max } } };
     });
     const result = await runPass(targets, pass);
     const cal = (i: number) => targets[i].calibrator as CalibrationTarget<unknown, unknown>['calibrator'];
     return {
-      ranges: new Map(targets.map((t, i) => [t.tensor, cal(i).computeRange(result.states[i])])),
-      states: new Map(targets.map((t, i) => [t.tensor, cal(i).encode(result.states[i])])),
+      ranges: new Map(targets.map((t, i) => [targetKey(t), cal(i).computeRange(result.states[i])])),
+      states: new Map(targets.map((t, i) => [targetKey(t), cal(i).encode(result.states[i])])),
       batches: result.batches,
     };
   } finally {

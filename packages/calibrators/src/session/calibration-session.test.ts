@@ -126,3 +126,21 @@ describe('bad input gives CalibrationError naming the input', () => {
     await expect(ints.run(feeds)).rejects.toMatchObject({ context: { tensor: 'argmax', expected: 'float32', actual: 'int32' } });
   });
 });
+
+describe('several methods on one tensor', () => {
+  it('distinct keys observe the same tensor in one pass, each as if alone', async () => {
+    const both = await calibrate({
+      model: createModel(),
+      data: feeds,
+      targets: [
+        { tensor: 'h', key: 'h#minmax', calibrator: minMax, spec: {} },
+        { tensor: 'h', key: 'h#percentile', calibrator: percentile, spec: { bins: 32 }, prepass: true },
+      ],
+    });
+    const alone = await calibrate({ model: createModel(), data: feeds, targets: [{ tensor: 'h', calibrator: percentile, spec: { bins: 32 }, prepass: true }] });
+    const mm = await calibrate({ model: createModel(), data: feeds, targets: [{ tensor: 'h', calibrator: minMax, spec: {} }] });
+    expect(both.ranges.get('h#percentile')).toEqual(alone.ranges.get('h'));
+    expect(both.ranges.get('h#minmax')).toEqual(mm.ranges.get('h'));
+    expect(() => new CalibrationSession(createModel(), [{ tensor: 'h', calibrator: minMax, spec: {} }, { tensor: 'h', calibrator: minMax, spec: {} }])).toThrow(/two targets are named "h"/);
+  });
+});

@@ -3,10 +3,10 @@ import type { Range } from '../core/types.js';
 import { readFeeds } from './data-source.js';
 import { validateFeeds } from './feeds.js';
 import type { CalibrationData, ObservableModel } from './model.js';
-import { observeBatch, type CalibrationTarget } from './observe-batch.js';
+import { observeBatch, targetKey, type CalibrationTarget } from './observe-batch.js';
 
 export interface CalibrationSessionOptions {
-  /** Resume: encoded states (from `encodeStates()`, possibly of another process) to start from instead of `init`. */
+  /** Resume: encoded states by target key (from `encodeStates()`, possibly of another process) instead of `init`. */
   readonly resumeFrom?: ReadonlyMap<string, Uint8Array>;
 }
 
@@ -37,13 +37,14 @@ export class CalibrationSession {
   constructor(model: ObservableModel, targets: readonly CalibrationTarget[], options: CalibrationSessionOptions = {}) {
     const names = new Set<string>();
     for (const t of targets) {
-      if (names.has(t.tensor)) throw new CalibrationError(`calibration: tensor "${t.tensor}" is targeted twice`, { tensor: t.tensor });
-      names.add(t.tensor);
+      const key = targetKey(t);
+      if (names.has(key)) throw new CalibrationError(`calibration: two targets are named "${key}" (give one a distinct \`key\`)`, { tensor: t.tensor });
+      names.add(key);
     }
     this.#model = model;
     this.#targets = targets;
     this.#states = targets.map((t) => {
-      const saved = options.resumeFrom?.get(t.tensor);
+      const saved = options.resumeFrom?.get(targetKey(t));
       const c = t.calibrator as CalibrationTarget<unknown, unknown>['calibrator'];
       if (saved === undefined) return c.init(t.spec);
       const s = c.decode(saved);
@@ -71,16 +72,16 @@ export class CalibrationSession {
     return n;
   }
 
-  /** Current state per target tensor. */
+  /** Current state per target (keyed by `key ?? tensor`, as are `ranges` and `encodeStates`). */
   states(): Map<string, unknown> {
-    return new Map(this.#targets.map((t, i) => [t.tensor, this.#states[i]]));
+    return new Map(this.#targets.map((t, i) => [targetKey(t), this.#states[i]]));
   }
 
   ranges(): Map<string, Range> {
-    return new Map(this.#targets.map((t, i) => [t.tensor, (t.calibrator as CalibrationTarget<unknown, unknown>['calibrator']).computeRange(this.#states[i])]));
+    return new Map(this.#targets.map((t, i) => [targetKey(t), (t.calibrator as CalibrationTarget<unknown, unknown>['calibrator']).computeRange(this.#states[i])]));
   }
 
   encodeStates(): Map<string, Uint8Array> {
-    return new Map(this.#targets.map((t, i) => [t.tensor, (t.calibrator as CalibrationTarget<unknown, unknown>['calibrator']).encode(this.#states[i])]));
+    return new Map(this.#targets.map((t, i) => [targetKey(t), (t.calibrator as CalibrationTarget<unknown, unknown>['calibrator']).encode(this.#states[i])]));
   }
 }

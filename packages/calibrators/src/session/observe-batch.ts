@@ -5,9 +5,14 @@ import type { Feeds, ObservableModel, ObservedValue } from './model.js';
 /** A tensor to observe, with the calibrator (and its already resolved spec) that summarises it. */
 export interface CalibrationTarget<S = unknown, Spec = unknown> {
   readonly tensor: string;
+  /** Name of this target's result (default: `tensor`); lets several methods observe one tensor in a single pass. */
+  readonly key?: string;
   readonly calibrator: Calibrator<S, Spec>;
   readonly spec: Spec;
 }
+
+/** The result name of a target: its `key`, or its tensor. */
+export const targetKey = (t: { readonly tensor: string; readonly key?: string }): string => t.key ?? t.tensor;
 
 /**
  * Runs the model on one batch and folds every observed value into `states` (replacing entries in place; the
