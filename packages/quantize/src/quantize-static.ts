@@ -32,7 +32,11 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
   const runnerFactory = options.runner;
   const m = await preprocess(loaded, { targetOpset });
   const selection = selectionOf(options);
-  const tensors = staticQuantTargets(m, selection);
+  if (format === 'QOperator' && options.quantizeOutputs === 'consumed') {
+    throw new QuantizeError({ where: WHERE, option: 'quantizeOutputs', expected: "'all' with QOperator", actual: 'consumed' }, 'QLinear operators need quantized outputs');
+  }
+  const outputs = options.quantizeOutputs ?? 'all';
+  const tensors = staticQuantTargets(m, selection, outputs);
   const runner = await runnerFor(m, runnerFactory);
   const cal = await calibrateRanges(runner, calibrationData, tensors, options.calibrationMethod ?? 'minmax', options.calibration);
   const ctx = createPassContext();
@@ -46,6 +50,7 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
     reduceRange: options.reduceRange ?? false,
     tensorOverrides: options.tensorOverrides,
     nodeOverrides: options.nodeOverrides,
+    outputs,
   }).run(m, ctx)).model;
   if (format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
   return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(cal.states));

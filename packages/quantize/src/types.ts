@@ -65,6 +65,11 @@ export interface StaticQuantizeOptions extends CommonOptions {
   readonly activationType?: QuantType;
   readonly activationSymmetric?: boolean;
   readonly calibrationMethod?: CalibrationMethod;
+  /**
+   * QDQ only: quantize every Conv/MatMul/Gemm output (`all`, default: runtimes fuse DQ -> op -> Q) or only outputs a
+   * shape op reads (`consumed`: fewer rounding points, more accuracy, float ops in between).
+   */
+  readonly quantizeOutputs?: 'all' | 'consumed';
   /** Method settings: percentile (99.999), bins, levels (entropy), numStd (distribution). */
   readonly calibration?: { readonly percentile?: number; readonly bins?: number; readonly levels?: number };
 }

@@ -11,7 +11,7 @@ export { constantFolding } from './constant-folding.js';
 export type { ConstantEvaluator, ConstantFoldingOptions } from './constant-folding.js';
 export { foldBatchNorm, fuseConvBias } from './fold-batchnorm.js';
 export { insertQdq, staticQuantTargets, weightAxis, COMPUTE_OPS, SHARED_PARAM_OPS, DEFAULT_STATIC_OPS } from './insert-qdq.js';
-export type { InsertQdqOptions } from './insert-qdq.js';
+export type { InsertQdqOptions, OutputPolicy } from './insert-qdq.js';
 export { qdqToQOperator } from './qoperator.js';
 export type { QOperatorOptions } from './qoperator.js';
 export { dynamicQuantize, DEFAULT_DYNAMIC_OPS } from './dynamic.js';

@@ -92,3 +92,17 @@ describe('insert-qdq', () => {
     await expect(Promise.resolve().then(() => insertQdq({ ranges, perChannel: true }).run(convNet(11), {} as never))).rejects.toThrow(/opset >= 13/);
   });
 });
+
+describe('insert-qdq int32 bias range', () => {
+  // bias 1000: 8-bit scale_x*scale_w ~ (4/255)*(0.5/127) ~ 6e-5 -> 1.6e7 fits int32; 16-bit ~ 9e-10 -> 1e12 does not
+  it('keeps a bias float when b / (scale_x * scale_w) does not fit int32 (16-bit activations and weights)', async () => {
+    const m = convNet(21);
+    const ranges = await calibrated(m);
+    const big = { ...m, graph: { ...m.graph, initializers: m.graph.initializers.map((t) => (t.name === 'b' ? { ...t, data: new Uint8Array(new Float32Array(8).fill(1000).buffer) } : t)) } };
+    const q = await expectApplies(insertQdq({ ranges, perChannel: true, activationType: 'uint16', weightType: 'int16' }), big);
+    const conv = byOp(q, 'Conv')[0];
+    expect(conv.inputs[2]).toBe('b');
+    const q8 = await expectApplies(insertQdq({ ranges, perChannel: true }), big);
+    expect(producer(q8, byOp(q8, 'Conv')[0].inputs[2]!)!.opType).toBe('DequantizeLinear');
+  });
+});

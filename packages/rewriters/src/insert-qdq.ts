@@ -5,7 +5,8 @@
  *   from its calibrated range; a constant weight is quantized offline (per-tensor, or per-channel on axis 0 for Conv,
  *   axis 1 for MatMul `[K,N]` and Gemm with transB=0, axis 0 for Gemm with transB=1) and read through a
  *   `DequantizeLinear`; a constant 1-D bias becomes int32 with `scale_b[c] = fround(scale_x * scale_w[c])`, zero
- *   point 0 (`b_q = saturate_int32(roundHalfEven(b / scale_b))`); the output is quantized too, after a Relu/Clip that is
+ *   point 0 (`b_q = roundHalfEven(b / scale_b)`; a bias that would not fit int32 stays float); the output is quantized
+ *   too, after a Relu/Clip that is
  *   its only consumer (so the Q sits where runtimes fuse Conv+Relu).
  * - Shape/selection ops (Reshape, Transpose, MaxPool, Flatten, Squeeze, Unsqueeze, and Concat when all its inputs
  *   share one set of parameters) whose data input is quantized run on the quantized tensor and share its parameters:
@@ -42,6 +43,8 @@ export interface InsertQdqOptions extends NodeSelection {
   readonly quantizeBias?: boolean;
   readonly tensorOverrides?: Readonly<Record<string, TensorOverride>>;
   readonly nodeOverrides?: Readonly<Record<string, NodeOverride>>;
+  /** Which compute-op outputs are quantized (default `all`). */
+  readonly outputs?: OutputPolicy;
 }
 
 interface ActQ {
@@ -53,7 +56,7 @@ interface ActQ {
 }
 
 /** Names of the activation tensors `insert-qdq` will need ranges for (graph inputs and intermediate values). */
-export function staticQuantTargets(m: Model, sel: NodeSelection = {}): string[] {
+export function staticQuantTargets(m: Model, sel: NodeSelection = {}, outputs: OutputPolicy = 'all'): string[] {
   const d = new GraphDraft(m.graph);
   const out = new Set<string>();
   for (const n of d.nodes) {
@@ -63,9 +66,20 @@ export function staticQuantTargets(m: Model, sel: NodeSelection = {}): string[] 
     if (x && !d.constant(x)) out.add(x);
     if (n.opType === 'MatMul' && n.inputs[1] && !d.constant(n.inputs[1])) out.add(n.inputs[1]);
     const y = fusedOutput(d, n, sel);
-    if (y) out.add(y);
+    if (y && (outputs === 'all' || feedsSharedParamOp(d, y, sel))) out.add(y);
   }
   return [...out];
+}
+
+/**
+ * Which compute-op outputs get Q/DQ: `all` (default; where runtimes fuse DQ -> op -> Q into one integer kernel, and
+ * what QOperator conversion needs), or `consumed`: only when a selected shape op reads it (its consumers quantize
+ * their own inputs anyway), which halves the quantization points on float-activation chains (e.g. HardSwish).
+ */
+export type OutputPolicy = 'all' | 'consumed';
+
+function feedsSharedParamOp(d: GraphDraft, y: string, sel: NodeSelection): boolean {
+  return d.consumers(y).some((c) => (SHARED_PARAM_OPS as readonly string[]).includes(c.opType) && isSelected(sel, c, DEFAULT_STATIC_OPS));
 }
 
 function alreadyQuantized(d: GraphDraft, n: Node): boolean {
@@ -129,7 +143,7 @@ export function insertQdq(options: InsertQdqOptions): RewritePass {
           wantAct(n.inputs[0], n, aSpec, true);
           if (n.opType === 'MatMul' && n.inputs[1] && !d.constant(n.inputs[1])) wantAct(n.inputs[1], n, aSpec, true);
           const y = fusedOutput(d, n, options);
-          if (y) wantAct(y, n, aSpec, false);
+          if (y && ((options.outputs ?? 'all') === 'all' || feedsSharedParamOp(d, y, options))) wantAct(y, n, aSpec, false);
           computeNodes.push(n);
         } else {
           const x = n.inputs[0];
@@ -249,6 +263,9 @@ export function insertQdq(options: InsertQdqOptions): RewritePass {
           const scales = new Float32Array(set.scales.length);
           for (let i = 0; i < scales.length; i++) scales[i] = Math.fround(xq.scale * set.scales[i]);
           const bset: QParamSet = { scales, zeroPoints: new Int32Array(scales.length), dims: set.dims.length ? [c] : [] };
+          // A bias that int32 cannot hold at scale_x * scale_w (16-bit activations and weights, tiny weight
+          // scales) would saturate; it stays float instead (the op then runs as DQ -> op in float).
+          if (bv.some((v, i) => Math.abs(v / scales[scales.length === 1 ? 0 : i]) > 2147483647)) continue;
           const ints = quantizeWith(bv, b.dims, bset, 'int32', bset.dims.length ? 0 : undefined);
           const bq = d.addInit(makeTensor(d.fresh(`${bName}_quantized`), DataType.INT32, b.dims, ints));
           const bs = d.addInit(floatTensor(d.fresh(`${bName}_scale`), bset.dims, scales));
