@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { ATTENTION_KERNELS } from './attention.js';
 import { ROTARY_KERNELS } from './rotary-embedding.js';
 import { LOSS_KERNELS } from './losses.js';
 import { MISC_GENERATE_KERNELS } from './misc-generate.js';
@@ -68,4 +69,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...MISC_GENERATE_KERNELS,
   ...LOSS_KERNELS,
   ...ROTARY_KERNELS,
+  ...ATTENTION_KERNELS,
 ];
