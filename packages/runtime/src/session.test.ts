@@ -144,3 +144,20 @@ describe('Constant and Identity', () => {
     expect(out.y.data).toEqual(x.data);
   });
 });
+
+describe('results', () => {
+  it('a result that is an initializer (through Identity) is a copy: changing it does not change the next run', async () => {
+    const m = model(graph({ outputs: [vi('y')], initializers: [f32Tensor('w', [2], [1, 2])], nodes: [node('Identity', ['w'], ['y'])] }));
+    const s = await Session.create(m);
+    const first = await s.run({});
+    (first.y.data as Float32Array)[0] = 99;
+    expect(Array.from((await s.run({})).y.data as Float32Array)).toEqual([1, 2]);
+  });
+
+  it('results of one run are not overwritten by the next run (their buffers left the pool)', async () => {
+    const s = await Session.create(addRelu());
+    const a = await s.run({ x: new Tensor('float32', [1, 1, 1], [1, 3]) });
+    await s.run({ x: new Tensor('float32', [5, 5, 5], [1, 3]) });
+    expect(Array.from(a.y.data as Float32Array)).toEqual([2, 0, 1.5]);
+  });
+});

@@ -158,8 +158,14 @@ export class Session {
     try {
       const outs = this.#executor.runPlan(plan, inputs, undefined, hooks);
       const results: Record<string, Value> = {};
+      const feedData = new Set(Object.values(feeds).filter(isTensor).map((t) => t.data));
+      // A result that is not a fresh buffer of this run (an initializer, a Constant, a view of one) is copied, so
+      // the caller can never change the session's constants through it. Feeds passed straight through stay as given.
+      const own = (t: Tensor): Tensor => (this.#pool.owns(t) || feedData.has(t.data) ? t : copyTensor(t));
       plan.graph.outputs.forEach((o, i) => {
-        const v: Value = outs[i];
+        let v: Value = outs[i];
+        if (isTensor(v)) v = own(v);
+        else if (v instanceof TensorSequence) v = new TensorSequence(v.elemType, v.items.map(own));
         if (isTensor(v)) this.#pool.escape(v);
         else if (v instanceof TensorSequence) for (const t of v.items) this.#pool.escape(t);
         results[o.name] = v;
@@ -199,4 +205,9 @@ async function loadSource(source: string | Uint8Array | Model, baseDir: string |
   if (typeof source === 'string') return loadModel(source, baseDir === undefined ? {} : { baseDir });
   if (source instanceof Uint8Array) return decodeModelBytes(source, baseDir);
   return source;
+}
+
+function copyTensor(t: Tensor): Tensor {
+  const data = Array.isArray(t.data) ? [...t.data] : (t.data as Exclude<Tensor['data'], string[]>).slice();
+  return new Tensor(t.dtype, data as never, t.dims);
 }
