@@ -73,6 +73,21 @@ describe('CalibrationSession', () => {
     expect(() => new CalibrationSession(createModel(), [{ ...targets[0], spec: { constant: 0.5 } }], { resumeFrom: first.encodeStates() })).toThrow(/different specs/);
   });
 
+  it('mergeFrom combines sessions that saw different parts of the data (other machines)', async () => {
+    const targets = [
+      { tensor: 'h', calibrator: movingAverageMinMax, spec: { constant: 0.3 } },
+      { tensor: 'y', calibrator: minMax, spec: { axis: 1 } },
+    ];
+    const whole = new CalibrationSession(createModel(), targets);
+    await whole.run(feeds);
+    const [a, b] = [new CalibrationSession(createModel(), targets), new CalibrationSession(createModel(), targets)];
+    await a.run(feeds.slice(0, 7));
+    await b.run(feeds.slice(7));
+    a.mergeFrom(b.encodeStates());
+    expect(a.encodeStates()).toEqual(whole.encodeStates());
+    expect(() => a.mergeFrom(new Map([['nope', new Uint8Array(0)]]))).toThrow(/no target named "nope"/);
+  });
+
   it('calibrate() runs the two-pass protocol: min-max first, then the histogram with those edges', async () => {
     let i = 0;
     const reader: CalibrationDataReader = { getNext: () => feeds[i++], rewind: () => void (i = 0) };

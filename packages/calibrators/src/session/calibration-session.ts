@@ -72,6 +72,24 @@ export class CalibrationSession {
     return n;
   }
 
+  /**
+   * Merges states encoded elsewhere (another session, worker or machine; keyed like `encodeStates()`) into this
+   * one, as if their batches came after this session's. Missing keys are left alone; unknown keys and states
+   * with another spec are a `CalibrationError`.
+   */
+  mergeFrom(encoded: ReadonlyMap<string, Uint8Array>): void {
+    const keys = this.#targets.map(targetKey);
+    for (const k of encoded.keys()) {
+      if (!keys.includes(k)) throw new CalibrationError(`calibration: no target named "${k}" to merge into (targets: ${keys.join(', ')})`, { tensor: k });
+    }
+    this.#targets.forEach((t, i) => {
+      const bytes = encoded.get(keys[i]);
+      if (bytes === undefined) return;
+      const c = t.calibrator as CalibrationTarget<unknown, unknown>['calibrator'];
+      this.#states[i] = c.merge(this.#states[i], c.decode(bytes));
+    });
+  }
+
   /** Current state per target (keyed by `key ?? tensor`, as are `ranges` and `encodeStates`). */
   states(): Map<string, unknown> {
     return new Map(this.#targets.map((t, i) => [targetKey(t), this.#states[i]]));

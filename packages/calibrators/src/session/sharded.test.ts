@@ -24,44 +24,26 @@ const targets: CalibrationPlanTarget[] = [
   { tensor: 'x', calibrator: minMax, spec: { axis: 1 } },
   { tensor: 'h', calibrator: movingAverageMinMax, spec: { constant: 0.2 } },
   { tensor: 'y', calibrator: percentile, spec: { bins: 256, percentile: 99.9, symmetric: true }, prepass: true },
-  { tensor: 'h2', calibrator: entropy, spec: { bins: 512 }, prepass: true },
-  { tensor: 'x2', calibrator: distribution, spec: {} },
-  { tensor: 'y2', calibrator: distiller, spec: { mode: 'avg', axis: 1 } },
-  { tensor: 'y3', calibrator: mse, spec: { bins: 128, steps: 32, dtype: 'uint8' }, prepass: true },
+  // Several methods on one tensor, in the same pass, through distinct keys.
+  { tensor: 'h', key: 'h/entropy', calibrator: entropy, spec: { bins: 512 }, prepass: true },
+  { tensor: 'x', key: 'x/distribution', calibrator: distribution, spec: {} },
+  { tensor: 'y', key: 'y/distiller', calibrator: distiller, spec: { mode: 'avg', axis: 1 } },
+  { tensor: 'y', key: 'y/mse', calibrator: mse, spec: { bins: 128, steps: 32, dtype: 'uint8' }, prepass: true },
 ];
-
-/** The MLP reports x, h, y; observe aliases so that each method gets its own target. */
-function aliasing(base: ReturnType<typeof createModel>) {
-  const alias: Record<string, string> = { h2: 'h', x2: 'x', y2: 'y', y3: 'y' };
-  return {
-    inputNames: base.inputNames,
-    inputMetadata: base.inputMetadata,
-    run: (f: Parameters<typeof base.run>[0], o: Parameters<typeof base.run>[1]) =>
-      base.run(f, {
-        observe: [...new Set(o.observe.map((n) => alias[n] ?? n))],
-        onValue: (name, v) => {
-          for (const want of o.observe) if ((alias[want] ?? want) === name) o.onValue(want, v);
-        },
-      }),
-  };
-}
+const keyOf = (t: CalibrationPlanTarget) => t.key ?? t.tensor;
 
 describe('sharded calibration', () => {
   it('4 workers give exactly the single-thread states and ranges, for every method', async () => {
-    const single = await calibrate({ model: aliasing(createModel()), data: () => feeds, targets });
-    const sharded = await calibrate({
-      data: () => feeds,
-      targets,
-      shard: { workers: 4, workerModule: fileURLToPath(new URL('../test-support/mlp-aliasing-worker.mjs', import.meta.url)), chunkSize: 3 },
-    });
+    const single = await calibrate({ model: createModel(), data: () => feeds, targets });
+    const sharded = await calibrate({ data: () => feeds, targets, shard: { workers: 4, workerModule, chunkSize: 3 } });
     expect(sharded.batches).toBe(41);
-    expect([...sharded.ranges.keys()]).toEqual(targets.map((t) => t.tensor));
+    expect([...sharded.ranges.keys()]).toEqual(targets.map(keyOf));
     for (const t of targets) {
-      expect(sharded.states.get(t.tensor)).toEqual(single.states.get(t.tensor));
-      expect(sharded.ranges.get(t.tensor)).toEqual(single.ranges.get(t.tensor));
+      expect(sharded.states.get(keyOf(t))).toEqual(single.states.get(keyOf(t)));
+      expect(sharded.ranges.get(keyOf(t))).toEqual(single.ranges.get(keyOf(t)));
     }
     // Sanity: the moving average really is order-dependent on this data, so in-order merging was needed.
-    const reversed = await calibrate({ model: aliasing(createModel()), data: () => [...feeds].reverse(), targets: [targets[1]] });
+    const reversed = await calibrate({ model: createModel(), data: () => [...feeds].reverse(), targets: [targets[1]] });
     expect(reversed.ranges.get('h')).not.toEqual(single.ranges.get('h'));
   });
 
