@@ -9,3 +9,6 @@ import { sequenceOps } from './control/sequence.js';
 export function defaultBuiltins(): Map<string, BuiltinOp> {
   return new Map([constantOp, identityOp, ifOp, loopOp, scanOp, ...sequenceOps].map((b) => [b.opType, b]));
 }
+
+/** Op types (default domain) the runtime runs itself, without a kernel: control flow, Constant, Identity, sequences. */
+export const RUNTIME_OPS: readonly string[] = Object.freeze([...defaultBuiltins().keys()].sort());

@@ -8,3 +8,6 @@ export { NodeError } from '@lowbit/onnx-ir';
 export { TensorSequence } from './values.js';
 export type { BackendName } from './backend.js';
 export { MAX_ONNX_OPSET } from './plan.js';
+export { RUNTIME_OPS } from './builtins.js';
+export { OptionalNone } from './values.js';
+export type { Value } from './values.js';

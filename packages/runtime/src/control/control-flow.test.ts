@@ -101,3 +101,11 @@ describe('Scan', () => {
     expect(Array.from(out.ys.data as Float32Array)).toEqual([5, 6, 8, 10, 9, 12]);
   });
 });
+
+describe('RUNTIME_OPS', () => {
+  it('lists the ops the runtime runs without a kernel', async () => {
+    const { RUNTIME_OPS } = await import('../index.js');
+    for (const op of ['Constant', 'Identity', 'If', 'Loop', 'Scan', 'SequenceAt', 'SequenceMap', 'OptionalHasElement']) expect(RUNTIME_OPS).toContain(op);
+    expect(RUNTIME_OPS).not.toContain('Conv');
+  });
+});
