@@ -7,7 +7,7 @@
 //   npx tsc -b packages/onnx-ir && node benchmarks/onnx-ir-large-external.bench.mjs [GiB=2.25]
 //
 // Everything is written under os.tmpdir() and removed at the end (also on failure).
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType, encodeModel, loadModel, saveModel } from '@lowbit/onnx-ir';
@@ -38,11 +38,10 @@ try {
   const fd = openSync(join(dir, 'big.onnx.data'), 'w');
   const CH = 4 * MB;
   for (let k = 0; k < count; k++) {
-    for (let off = 0; off < TENSOR_BYTES; off += CH) {
-      // (start * 31 + k) & 255 only depends on start mod 256 and k; chunks start at multiples of 4 MiB, so one
-      // buffer per k mod 256 serves every chunk of that tensor.
-      writeSync(fd, chunkFor(k, 0, CH), 0, CH, k * TENSOR_BYTES + off);
-    }
+    // (i * 31 + k) & 255 only depends on i mod 256; chunks start at multiples of 4 MiB, so one buffer serves every
+    // chunk of tensor k.
+    const chunk = chunkFor(k, 0, CH);
+    for (let off = 0; off < TENSOR_BYTES; off += CH) writeSync(fd, chunk, 0, CH, k * TENSOR_BYTES + off);
   }
   closeSync(fd);
   const initializers = [];
@@ -75,7 +74,7 @@ try {
     graph: { ...loaded.graph, nodes: loaded.graph.nodes.map((n) => (n === target ? { ...n, opType: 'Sub' } : n)) },
   };
   const outDir = join(dir, 'out');
-  (await import('node:fs')).mkdirSync(outDir);
+  mkdirSync(outDir);
   await saveModel(rewritten, join(outDir, 'big-sub.onnx'), { externalDataThreshold: 1024 });
   const t2 = performance.now();
   sample();
