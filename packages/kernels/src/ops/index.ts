@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { ROI_ALIGN_KERNELS } from './roi-align.js';
 import { ATTENTION_KERNELS } from './attention.js';
 import { ROTARY_KERNELS } from './rotary-embedding.js';
 import { LOSS_KERNELS } from './losses.js';
@@ -70,4 +71,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...LOSS_KERNELS,
   ...ROTARY_KERNELS,
   ...ATTENTION_KERNELS,
+  ...ROI_ALIGN_KERNELS,
 ];
