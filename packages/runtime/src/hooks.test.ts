@@ -37,3 +37,22 @@ describe('value hooks', () => {
     expect(Array.from(kept[5].data as Float32Array)).toEqual([10, 10, 10]);
   });
 });
+
+describe('observe names', () => {
+  it('a name that is not a graph input or node output is a SessionOptionError (session and run option)', async () => {
+    await expect(Session.create(chain(), { onValue: () => {}, observe: ['a', 'typo'] })).rejects.toThrow(/option "observe": got "typo"/);
+    const s = await Session.create(chain());
+    await expect(s.run({ x: x() }, { onValue: () => {}, observe: ['nope'] })).rejects.toThrow(/option "observe \(run option\)": got "nope"/);
+  });
+});
+
+describe('observing initializers', () => {
+  it('an initializer named in observe is reported once per run with its value', async () => {
+    const { f32Tensor } = await import('./test-support/graph-builder.js');
+    const m = model(graph({ inputs: [vi('x', 1, [2])], outputs: [vi('y')], initializers: [f32Tensor('w', [2], [3, 4])], nodes: [node('Mul', ['x', 'w'], ['y'])] }));
+    const seen: [string, number[]][] = [];
+    const s = await Session.create(m, { onValue: (n, t) => seen.push([n, Array.from(t.data as Float32Array)]), observe: ['w', 'y'] });
+    await s.run({ x: new Tensor('float32', [1, 2]) });
+    expect(seen).toEqual([['w', [3, 4]], ['y', [3, 8]]]);
+  });
+});

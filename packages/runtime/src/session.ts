@@ -119,6 +119,7 @@ export class Session {
       functions: new Map(model.functions.map((f) => [functionKey(f.domain, f.name), functionCallOp(f)])),
     };
     const plan = compilePlan(model.graph, ctx);
+    if (options.observe) checkObserved(plan, options.observe, 'observe');
     const pool = new BufferPool();
     const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
     return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.diagnostics, hooks);
@@ -147,12 +148,20 @@ export class Session {
   runValues(feeds: Readonly<Record<string, Value>>, options: RunOptions = {}): Record<string, Value> {
     const plan = this.#plan;
     checkFeeds(plan, feeds);
+    if (options.observe) checkObserved(plan, options.observe, 'observe (run option)');
     const hooks = combineHooks(this.#hooks, options);
     const inputs = plan.graph.inputs.map((v) => feeds[v.name]);
     if (hooks?.onValue) {
       for (const v of plan.graph.inputs) {
         const t = feeds[v.name];
         if (t && isTensor(t) && (!hooks.observe || hooks.observe.has(v.name))) hooks.onValue(v.name, t);
+      }
+      // Initializers are reported only when named in `observe` (they are constants, not produced values).
+      if (hooks.observe) {
+        for (const [slot, t] of plan.constants) {
+          const name = plan.names[slot];
+          if (hooks.observe.has(name) && feeds[name] === undefined) hooks.onValue(name, t);
+        }
       }
     }
     try {
@@ -210,4 +219,14 @@ async function loadSource(source: string | Uint8Array | Model, baseDir: string |
 function copyTensor(t: Tensor): Tensor {
   const data = Array.isArray(t.data) ? [...t.data] : (t.data as Exclude<Tensor['data'], string[]>).slice();
   return new Tensor(t.dtype, data as never, t.dims);
+}
+
+/** Names a value hook can observe: graph inputs, initializers and main-graph node outputs. Anything else is a typo. */
+function checkObserved(plan: Plan, names: readonly string[], option: string): void {
+  const observable = new Set<string>([...plan.graph.inputs.map((v) => v.name), ...plan.graph.initializers.map((t) => t.name)]);
+  for (const n of plan.graph.nodes) for (const o of n.outputs) if (o) observable.add(o);
+  const unknown = names.filter((n) => !observable.has(n));
+  if (unknown.length) {
+    throw new SessionOptionError({ option, expected: 'names of graph inputs or node outputs of the main graph', actual: unknown.map((n) => `"${n}"`).join(', ') });
+  }
 }
