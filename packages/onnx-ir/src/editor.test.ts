@@ -115,6 +115,20 @@ describe('editGraph', () => {
     expect(ifNew.attributes[0]).not.toBe(ifOld.attributes[0]);
   });
 
+  it('replaceAllUses stops at a subgraph that defines the name itself (shadowing)', () => {
+    // The Loop-like body declares its own input `a`; its reads of `a` mean that input, not the outer value.
+    const body = mkGraph({ name: 'body', inputs: ['a'], outputs: ['t0', 't1'], idPrefix: 't', nodes: [mkNode('Abs', ['a'], ['t0']), mkNode('Neg', ['x'], ['t1'])] });
+    const g = mkGraph({ inputs: ['x', vi('cond', 9, [])], outputs: ['b', 'c'], nodes: [
+      mkNode('Relu', ['x'], ['a']), mkNode('Neg', ['a'], ['b']),
+      mkNode('If', ['cond'], ['c'], { attributes: [{ name: 'then_branch', type: 'graph', value: body }, { name: 'else_branch', type: 'graph', value: body }] })] });
+    const g2 = editGraph(g, (e) => e.replaceAllUses('a', 'x'));
+    expect(g2.nodes[1].inputs).toEqual(['x']);
+    expect(g2.nodes[2]).toBe(g.nodes[2]); // the body only reads its own `a` (and outer `x`): untouched, shared
+    const g3 = editGraph(g, (e) => e.replaceAllUses('x', 'a', { except: ['n0'] }));
+    const then3 = g3.nodes[2].attributes[0];
+    expect(then3.type === 'graph' && then3.value.nodes.map((n) => n.inputs[0])).toEqual(['a', 'a']); // outer x -> a
+  });
+
   it('replaceAllUses leaves the `except` nodes alone (insert-then-redirect idiom)', () => {
     const g2 = editGraph(chain(), (e) => {
       const q = e.insertAfter('n0', { opType: 'Abs', inputs: ['a'], outputs: ['aq'] });
