@@ -5,5 +5,5 @@ export { floatTensor, mkGraph, mkModel, mkNode, vi } from './graph-builder.js';
 export type { GraphInit, NodeDraft, NodeInit } from './graph-builder.js';
 export { evaluateGraph } from './tiny-eval.js';
 export type { EvalValue } from './tiny-eval.js';
-export { listNodeTestCases, readTestCase } from './test-case.js';
+export { listLightCases, listNodeTestCases, readLightCase, readTestCase } from './test-case.js';
 export type { TestCase, TestDataSet } from './test-case.js';

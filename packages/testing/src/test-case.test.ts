@@ -1,6 +1,6 @@
 import { dataTypeName, tensorValuesSync } from '@lowbit/onnx-ir';
 import { describe, expect, it } from 'vitest';
-import { listNodeTestCases, readTestCase } from './test-case.js';
+import { listLightCases, listNodeTestCases, readLightCase, readTestCase } from './test-case.js';
 import { testdataPath } from './testdata.js';
 
 describe('readTestCase', () => {
@@ -44,5 +44,18 @@ describe('readTestCase', () => {
       for (const s of c.sets) expect(s.outputs.length).toBeGreaterThan(0);
     }
     expect(unsupported).toBeLessThan(150);
+  });
+
+  it('reads the onnx-light models: input is arange(n)/n in the input shape (testdata README)', () => {
+    const root = testdataPath('onnx-light');
+    const names = listLightCases(root);
+    expect(names).toHaveLength(9);
+    const c = readLightCase(root, 'light_squeezenet');
+    const [x] = c.sets[0]!.inputs;
+    expect(x!.name).toBe(c.model.graph.inputs.find((v) => !c.model.graph.initializers.some((t) => t.name === v.name))!.name);
+    const xv = tensorValuesSync(x!).data as Float32Array;
+    const n = xv.length;
+    expect([xv[0], xv[1], xv[n - 1]]).toEqual([0, Math.fround(1 / n), Math.fround((n - 1) / n)]);
+    expect(c.sets[0]!.outputs[0]!.name).toBe(c.model.graph.outputs[0]!.name);
   });
 });

@@ -69,6 +69,27 @@ export function readTestCase(dir: string): TestCase {
   return { ...base, supported: true, sets };
 }
 
+/**
+ * Reads an onnx-light model (`root/NAME.onnx`, `root/inputs/NAME_input_K.pb`, `root/NAME_output_K.pb`) as a test case
+ * with one data set, in the same shape as {@link readTestCase}.
+ */
+export function readLightCase(root: string, name: string): TestCase {
+  const modelPath = join(root, `${name}.onnx`);
+  const modelBytes = new Uint8Array(readFileSync(modelPath));
+  const model = decodeModel(modelBytes, { baseDir: root });
+  const inits = new Set(model.graph.initializers.map((t) => t.name));
+  const inputs = model.graph.inputs.filter((v) => !inits.has(v.name));
+  const read = (dir: string, prefix: string, decl: readonly ValueInfo[]): TensorRef[] =>
+    numbered(dir, prefix).map((f, i) => ({ ...decodeTensor(new Uint8Array(readFileSync(f)), { baseDir: dir }), name: decl[i]!.name }));
+  const set = { name: 'light', inputs: read(join(root, 'inputs'), `${name}_input`, inputs), outputs: read(root, `${name}_output`, model.graph.outputs) };
+  return { name, dir: root, modelPath, modelBytes, model, supported: true, sets: [set] };
+}
+
+/** Names of the onnx-light models under `root` (`light_bvlc_alexnet`, ...). */
+export function listLightCases(root: string): string[] {
+  return readdirSync(root).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5)).sort();
+}
+
 /** Case folders (absolute paths, sorted by name) under `root` that hold a `model.onnx`. */
 export function listNodeTestCases(root: string, filter?: (name: string) => boolean): string[] {
   if (!existsSync(root)) throw new Error(`testing: test case folder not found: ${root}`);
