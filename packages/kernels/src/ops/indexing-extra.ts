@@ -7,11 +7,13 @@
  * - ReverseSequence(sequence_lens, batch_axis=1, time_axis=0): reverses the first sequence_lens[b] steps of batch b.
  * - EyeLike(k, dtype): a 2-D tensor with ones on the k-th diagonal.
  * - Scatter (deprecated, opset < 11): ScatterElements without reduction.
+ * - TensorScatter(past_cache, update, write_indices, mode linear|circular, axis=-2): writes update's sequence
+ *   into a copy of the cache at write_indices[batch] (+ s, modulo the cache length when circular).
  * - CumProd(axis input, exclusive, reverse): running products (exclusive starts at 1).
  * Negative indices count from the end everywhere. Elements move bit for bit.
  */
 import type { KernelVariant } from '../contract.js';
-import { attrInt } from './util/attrs.js';
+import { attrInt, attrString } from './util/attrs.js';
 import { axisGroups } from './util/axes-groups.js';
 import { normAxis, stridesOf } from './util/broadcast.js';
 import { kernelError, need } from './util/fail.js';
@@ -109,6 +111,41 @@ export const INDEXING_EXTRA_KERNELS: KernelVariant[] = [
       for (let i = 0; i < r; i++) if (i + k >= 0 && i + k < c) vals[i * c + i + k] = 1;
       const out = ctx.alloc(dtype, [r, c]);
       writeNumbers(dtype, out.data, vals);
+      return [out];
+    };
+  }),
+  scalarKernel('TensorScatter', (node) => {
+    const axisAttr = attrInt(node, 'axis', -2);
+    const mode = attrString(node, 'mode', 'linear');
+    if (mode !== 'linear' && mode !== 'circular') throw kernelError(node, 'attribute "mode"', { expected: 'linear or circular', actual: mode });
+    return (inputs, ctx) => {
+      const cache = need(node, inputs, 0);
+      const upd = need(node, inputs, 1);
+      const rank = cache.dims.length;
+      const axis = normAxis(node, axisAttr, rank);
+      if (upd.dims.length !== rank || upd.dims.some((d, i) => (i === axis ? d > cache.dims[i] : d !== cache.dims[i]))) {
+        throw kernelError(node, 'update shape', { inputIndex: 1, expected: `[${cache.dims}] with at most ${cache.dims[axis]} on axis ${axis}`, actual: `[${upd.dims}]` });
+      }
+      const wi = inputs[2] ? toNumbers(inputs[2]) : undefined;
+      const out = ctx.alloc(cache.dtype, cache.dims);
+      const O = elems(out);
+      const C = elems(cache);
+      for (let i = 0; i < O.length; i++) O[i] = C[i];
+      const U = elems(upd);
+      const max = cache.dims[axis];
+      const seq = upd.dims[axis];
+      const inner = cache.dims.slice(axis + 1).reduce((p, d) => p * d, 1);
+      const outer = cache.dims.slice(0, axis).reduce((p, d) => p * d, 1);
+      const perBatch = outer / Math.max(cache.dims[0] ?? 1, 1);
+      for (let o = 0; o < outer; o++) {
+        const b = axis === 0 ? 0 : Math.floor(o / perBatch);
+        for (let s = 0; s < seq; s++) {
+          let t = (wi ? wi[b] : 0) + s;
+          if (mode === 'circular') t %= max;
+          if (t < 0 || t >= max) throw kernelError(node, 'write index out of range', { inputIndex: 2, expected: `< ${max}`, actual: String(t) });
+          for (let j = 0; j < inner; j++) O[(o * max + t) * inner + j] = U[(o * seq + s) * inner + j];
+        }
+      }
       return [out];
     };
   }),

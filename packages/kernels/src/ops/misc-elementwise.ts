@@ -1,6 +1,6 @@
 /**
  * Smaller element-wise ops: Shrink (x < -lambd ? x + bias : x > lambd ? x - bias : 0; lambd 0.5, bias 0),
- * Swish (x * sigmoid(alpha * x), alpha 1), Dropout in inference (output = input, mask all true; training_mode true
+ * Swish (x * sigmoid(alpha * x), alpha 1), SwiGLU(a, b) = a * sigmoid(alpha * a) * b (broadcast), Dropout in inference (output = input, mask all true; training_mode true
  * with a ratio other than 0 is refused, since the result would be random), BitShift (direction LEFT/RIGHT on unsigned
  * ints, shifts >= the width give 0), BitwiseAnd/Or/Xor/Not on integers (two's complement; int64 exact).
  * Example: BitShift(uint8 [16, 4], [2, 1], RIGHT) = [4, 2].
@@ -34,6 +34,13 @@ export const MISC_ELEMENTWISE_KERNELS: KernelVariant[] = [
   scalarKernel('Swish', (node) => {
     const alpha = attrFloat(node, 'alpha', 1);
     return (inputs, ctx) => [unaryMap(need(node, inputs, 0), ctx, (x) => x / (1 + Math.exp(-alpha * x)))];
+  }),
+  scalarKernel('SwiGLU', (node) => {
+    const alpha = attrFloat(node, 'alpha', 1);
+    return (inputs, ctx) => {
+      const a = need(node, inputs, 0);
+      return [binaryMap(node, a, need(node, inputs, 1), a.dtype, ctx, (x, y) => (x / (1 + Math.exp(-alpha * x))) * y)];
+    };
   }),
   scalarKernel('Dropout', (node) => (inputs, ctx) => {
     const x = need(node, inputs, 0);
