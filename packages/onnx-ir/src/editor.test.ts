@@ -97,6 +97,12 @@ describe('editGraph', () => {
     expect(names).toEqual(['t0_1', 't0_2', 't0_3', 'a_1']);
   });
 
+  it('freshName also avoids reserved names (the enclosing graph when editing a subgraph)', () => {
+    const got: string[] = [];
+    editGraph(chain(), (e) => { got.push(e.freshName('outer'), e.freshName('a')); }, { reservedNames: ['outer', 'outer_1'] });
+    expect(got).toEqual(['outer_2', 'a_1']);
+  });
+
   it('replaceAllUses rewrites node inputs, graph outputs and captures in subgraphs', () => {
     const g = withCapture();
     const g2 = editGraph(g, (e) => {

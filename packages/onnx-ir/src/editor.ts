@@ -23,16 +23,24 @@ import type { Attr, Graph, Model, Node, NodeId, TensorRef, ValueInfo } from './t
 
 export type { GraphEditor, NodePatch, NodeRef, NodeSpec, ReplaceUsesOptions } from './editor-api.js';
 
+export interface EditOptions {
+  /**
+   * Names `freshName` must avoid besides those of `graph` itself: pass the enclosing graph's names when editing a
+   * subgraph (e.g. `collectNames(outer, new Set())`), so new names cannot shadow outer ones.
+   */
+  readonly reservedNames?: Iterable<string>;
+}
+
 /** Applies `edit` to a working copy of `graph` and returns the result (or `graph` itself if nothing changed). */
-export function editGraph(graph: Graph, edit: (e: GraphEditor) => void): Graph {
-  const e = new Editor(graph);
+export function editGraph(graph: Graph, edit: (e: GraphEditor) => void, options: EditOptions = {}): Graph {
+  const e = new Editor(graph, options.reservedNames ?? []);
   edit(e);
   return e.commit();
 }
 
 /** `editGraph` on a model's main graph; the same Model object back when the graph did not change. */
-export function editModel(model: Model, edit: (e: GraphEditor) => void): Model {
-  const graph = editGraph(model.graph, edit);
+export function editModel(model: Model, edit: (e: GraphEditor) => void, options: EditOptions = {}): Model {
+  const graph = editGraph(model.graph, edit, options);
   return graph === model.graph ? model : { ...model, graph };
 }
 
@@ -54,8 +62,11 @@ class Editor implements GraphEditor {
   /** Names of graph inputs, initializers and sparse initializers, kept in step with the lists (O(1) isDefined). */
   readonly #rootNames = new Map<string, number>();
 
-  constructor(g: Graph) {
+  readonly #reserved: Iterable<string>;
+
+  constructor(g: Graph, reserved: Iterable<string>) {
     this.original = g;
+    this.#reserved = reserved;
     this.#order = g.nodes.map((n) => n.id);
     for (const n of g.nodes) {
       if (this.#nodes.has(n.id)) throw new PreconditionError(`graph "${g.name}" has two nodes with id "${n.id}"`, { where: 'editGraph', nodes: [nodeLabel(n)] });
@@ -127,7 +138,7 @@ class Editor implements GraphEditor {
 
   get #alloc(): NameAllocator {
     if (this.#names === undefined) {
-      const a = NameAllocator.forGraph(this.original);
+      const a = NameAllocator.forGraph(this.original, this.#reserved);
       for (const n of this.#nodes.values()) {
         if (n.name !== '') a.reserve(n.name);
         for (const v of [...n.inputs, ...n.outputs]) if (isName(v)) a.reserve(v);

@@ -8,7 +8,7 @@ export type {
 
 // ---- graph API: editor, index, order, verification, passes (graph helper) ----
 export { editGraph, editModel } from './editor.js';
-export type { GraphEditor, NodePatch, NodeRef, NodeSpec, ReplaceUsesOptions } from './editor.js';
+export type { EditOptions, GraphEditor, NodePatch, NodeRef, NodeSpec, ReplaceUsesOptions } from './editor.js';
 export { NameAllocator, collectNames } from './names.js';
 export { graphIndex, hasSubgraphs, subgraphsOf } from './graph-index.js';
 export type { GraphIndex, Producer, Use } from './graph-index.js';
