@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { DFT_KERNELS } from './dft.js';
 import { ROI_ALIGN_KERNELS } from './roi-align.js';
 import { ATTENTION_KERNELS } from './attention.js';
 import { ROTARY_KERNELS } from './rotary-embedding.js';
@@ -72,4 +73,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...ROTARY_KERNELS,
   ...ATTENTION_KERNELS,
   ...ROI_ALIGN_KERNELS,
+  ...DFT_KERNELS,
 ];
