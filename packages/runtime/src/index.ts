@@ -1,5 +1,5 @@
 export { Session } from './session.js';
-export type { RunOptions, SessionFeeds, SessionOptions, SessionResults, ValueMetadata } from './session.js';
+export type { ForeignTensor, RunOptions, SessionFeeds, SessionOptions, SessionResults, ValueMetadata } from './session.js';
 export { Tensor } from '@lowbit/kernels';
 export type { DType } from '@lowbit/kernels';
 export { BackendUnavailableError, FeedError, MissingValueError, SessionOptionError } from './errors.js';

@@ -161,3 +161,13 @@ describe('results', () => {
     expect(Array.from(a.y.data as Float32Array)).toEqual([2, 0, 1.5]);
   });
 });
+
+describe('feeds from onnxruntime', () => {
+  it('accepts onnxruntime-style tensors ({ type, data, dims }) and checks them like any feed', async () => {
+    const ort = await import('onnxruntime-node');
+    const s = await Session.create(addRelu());
+    const out = await s.run({ x: new ort.Tensor('float32', new Float32Array([0, 1, 2]), [1, 3]) });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([1, 0, 2.5]);
+    await expect(s.run({ x: new ort.Tensor('int32', new Int32Array([0, 1, 2]), [1, 3]) })).rejects.toThrow(/input "x": dtype int32, expected float32/);
+  });
+});

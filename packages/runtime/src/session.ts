@@ -2,7 +2,7 @@
  * Session: load a model once, plan it once, run it many times. The API mirrors onnxruntime-node's
  * `InferenceSession` (`create`, `run`, `inputNames`, `outputNames`, `inputMetadata`, `outputMetadata`).
  */
-import { KernelRegistry, Tensor, type Isa } from '@lowbit/kernels';
+import { DTYPE_SHORT, KernelRegistry, Tensor, type DType, type Isa } from '@lowbit/kernels';
 import { loadModel, type Model, type ValueInfo } from '@lowbit/onnx-ir';
 import { selectBackend, type BackendName } from './backend.js';
 import { BufferPool } from './buffer-pool.js';
@@ -14,7 +14,7 @@ import { checkFeeds } from './feeds.js';
 import { decodeModelBytes } from './load.js';
 import { compilePlan, normalizeDomain, type Plan, type PlanContext } from './plan.js';
 import { dtypeOf } from './ir-compat.js';
-import { isTensor, kindOf, TensorSequence, type Value } from './values.js';
+import { isTensor, kindOf, OptionalNone, TensorSequence, type Value } from './values.js';
 
 export interface SessionOptions {
   /** Kernel set: 'auto' (best available, falls back to js with a diagnostic), 'js' (scalar TypeScript), 'wasm', 'native'. */
@@ -45,7 +45,14 @@ export type ValueMetadata =
   | { readonly name: string; readonly isTensor: true; readonly type: string; readonly shape: readonly (number | string)[] }
   | { readonly name: string; readonly isTensor: false };
 
-export type SessionFeeds = Readonly<Record<string, Tensor>>;
+/** A tensor from onnxruntime (or shaped like one): dtype in `type`, e.g. an `ort.Tensor` on the CPU. */
+export interface ForeignTensor {
+  readonly type: string;
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+
+export type SessionFeeds = Readonly<Record<string, Tensor | ForeignTensor>>;
 export type SessionResults = Record<string, Tensor>;
 
 function metadataOf(v: ValueInfo): ValueMetadata {
@@ -93,7 +100,7 @@ export class Session {
    * Loads (path or bytes) or takes (Model) a model, picks the backend and plans it. Unsupported ops, domains and
    * opsets fail here with a NodeError.
    */
-  static async create(source: string | Uint8Array | Model, options: SessionOptions = {}): Promise<Session> {
+  static async create(source: string | Uint8Array | ArrayBuffer | Model, options: SessionOptions = {}): Promise<Session> {
     const model = await loadSource(source, options.baseDir);
     return Session.fromModel(model, options);
   }
@@ -145,8 +152,9 @@ export class Session {
    * Runs the model with feeds and results that may be sequences (`TensorSequence`) or empty optionals
    * (`OptionalNone`) as well as tensors.
    */
-  runValues(feeds: Readonly<Record<string, Value>>, options: RunOptions = {}): Record<string, Value> {
+  runValues(given: Readonly<Record<string, Value | ForeignTensor>>, options: RunOptions = {}): Record<string, Value> {
     const plan = this.#plan;
+    const feeds = adoptForeignTensors(given);
     checkFeeds(plan, feeds);
     if (options.observe) checkObserved(plan, options.observe, 'observe (run option)');
     const hooks = combineHooks(this.#hooks, options);
@@ -210,7 +218,8 @@ function combineHooks(session: ValueHooks | undefined, run: RunOptions): ValueHo
   };
 }
 
-async function loadSource(source: string | Uint8Array | Model, baseDir: string | undefined): Promise<Model> {
+async function loadSource(source: string | Uint8Array | ArrayBuffer | Model, baseDir: string | undefined): Promise<Model> {
+  if (source instanceof ArrayBuffer) return decodeModelBytes(new Uint8Array(source), baseDir);
   if (typeof source === 'string') return loadModel(source, baseDir === undefined ? {} : { baseDir });
   if (source instanceof Uint8Array) return decodeModelBytes(source, baseDir);
   return source;
@@ -229,4 +238,25 @@ function checkObserved(plan: Plan, names: readonly string[], option: string): vo
   if (unknown.length) {
     throw new SessionOptionError({ option, expected: 'names of graph inputs or node outputs of the main graph', actual: unknown.map((n) => `"${n}"`).join(', ') });
   }
+}
+
+/**
+ * Feeds given as onnxruntime-style tensors (`{ type, data, dims }`, e.g. an `ort.Tensor` on the CPU) become runtime
+ * Tensors sharing the same data; everything else is left for the feed checks to judge.
+ */
+function adoptForeignTensors(feeds: Readonly<Record<string, Value | ForeignTensor>>): Readonly<Record<string, Value>> {
+  let out: Record<string, Value | ForeignTensor> | undefined;
+  for (const [name, v] of Object.entries(feeds)) {
+    if (v instanceof Tensor || v instanceof TensorSequence || v instanceof OptionalNone || typeof v !== 'object' || v === null) continue;
+    const o = v as { type?: unknown; data?: unknown; dims?: unknown };
+    if (typeof o.type !== 'string' || !Array.isArray(o.dims) || !(o.type in DTYPE_SHORT)) continue;
+    try {
+      const t = new Tensor(o.type as DType, o.data as never, o.dims as number[]);
+      out ??= { ...feeds };
+      out[name] = t;
+    } catch {
+      // not convertible: the feed check reports it with the input's name
+    }
+  }
+  return (out ?? feeds) as Readonly<Record<string, Value>>;
 }
