@@ -78,3 +78,33 @@ describe('model-local functions', () => {
     expect(Array.from(out.y1.data as Float32Array)).toEqual([4, 6]);
   });
 });
+
+describe('external data and node order', () => {
+  it('reads initializers stored as external data beside the model (path given to Session.create)', async () => {
+    const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { saveModel } = await import('@lowbit/onnx-ir');
+    const { f32Tensor } = await import('./test-support/graph-builder.js');
+    const dir = mkdtempSync(join(tmpdir(), 'lowbit-runtime-'));
+    try {
+      const w = Array.from({ length: 64 }, (_, i) => i / 8);
+      const m = model(graph({ inputs: [vi('x', 1, [64])], outputs: [vi('y')], initializers: [f32Tensor('w', [64], w)], nodes: [node('Mul', ['x', 'w'], ['y'])] }));
+      await saveModel(m, join(dir, 'm.onnx'), { externalDataThreshold: 16 });
+      expect(existsSync(join(dir, 'm.onnx.data'))).toBe(true);
+      const s = await Session.create(join(dir, 'm.onnx'));
+      const out = await s.run({ x: new Tensor('float32', new Float32Array(64).fill(2)) });
+      expect(Array.from(out.y.data as Float32Array)).toEqual(w.map((v) => 2 * v));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs nodes listed out of topological order, and rejects a cycle at create', async () => {
+    const unordered = model(graph({ inputs: [vi('x', 1, [1])], outputs: [vi('y')], nodes: [node('Neg', ['a'], ['y']), node('Abs', ['x'], ['a'])] }));
+    const out = await (await Session.create(unordered)).run({ x: new Tensor('float32', [-3]) });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([-3]);
+    const cyclic = model(graph({ inputs: [vi('x', 1, [1])], outputs: [vi('y')], nodes: [node('Add', ['x', 'b'], ['a']), node('Neg', ['a'], ['b']), node('Abs', ['b'], ['y'])] }));
+    await expect(Session.create(cyclic)).rejects.toThrow(/has a cycle/);
+  });
+});
