@@ -1,4 +1,6 @@
 import type { KernelVariant } from '../contract.js';
+import { COL2IM_KERNELS } from './col2im.js';
+import { AFFINE_GRID_KERNELS } from './affine-grid.js';
 import { DFT_KERNELS } from './dft.js';
 import { ROI_ALIGN_KERNELS } from './roi-align.js';
 import { ATTENTION_KERNELS } from './attention.js';
@@ -74,4 +76,6 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...ATTENTION_KERNELS,
   ...ROI_ALIGN_KERNELS,
   ...DFT_KERNELS,
+  ...AFFINE_GRID_KERNELS,
+  ...COL2IM_KERNELS,
 ];
