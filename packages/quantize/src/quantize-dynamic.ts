@@ -27,6 +27,7 @@ export async function quantizeDynamic(input: ModelInput, output: string, options
     perChannel: options.perChannel ?? false,
     reduceRange: options.reduceRange ?? false,
     conv: options.conv ?? 'conv-integer',
+    activationMatMul: options.activationMatMul ?? true,
   }).run(m, createPassContext())).model;
   return finish(q, output, 'dynamic', options, options.save, WHERE);
 }

@@ -42,7 +42,7 @@ describe('JSON recipes', () => {
   });
 
   it('property: any key outside the schema is rejected; recipeOf(parse(r)) round-trips', () => {
-    const known = new Set(['mode', 'opTypesToQuantize', 'nodesToQuantize', 'nodesToExclude', 'perChannel', 'reduceRange', 'weightType', 'weightSymmetric', 'tensorOverrides', 'nodeOverrides', 'opset', 'save', 'conv']);
+    const known = new Set(['mode', 'opTypesToQuantize', 'nodesToQuantize', 'nodesToExclude', 'perChannel', 'reduceRange', 'weightType', 'weightSymmetric', 'tensorOverrides', 'nodeOverrides', 'opset', 'save', 'conv', 'activationMatMul']);
     fc.assert(fc.property(fc.string({ minLength: 1 }).filter((k) => !known.has(k)), (k) => {
       expect(() => parseRecipe(`{"mode":"dynamic",${JSON.stringify(k)}:true}`)).toThrow(/unknown key/);
     }));

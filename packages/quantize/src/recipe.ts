@@ -72,7 +72,7 @@ const SHAPES = {
     calibrationMethod: oneOf(Object.values(CalibrationMethod)), quantizeOutputs: oneOf(['all', 'consumed']),
     calibration: object({ percentile: num, bins: int(8, 1 << 16), levels: int(2, 1 << 16) }),
   }),
-  dynamic: object({ ...COMMON, mode: oneOf(['dynamic']), conv: oneOf(['conv-integer', 'float']) }),
+  dynamic: object({ ...COMMON, mode: oneOf(['dynamic']), conv: oneOf(['conv-integer', 'float']), activationMatMul: bool }),
   'weight-only': object({
     ...COMMON, mode: oneOf(['weight-only']), blockSize: int(16, 256), algorithm: oneOf(['rtn', 'gptq']), actOrder: bool, damp: num,
     format: oneOf(['qdq', 'matmulnbits']),

@@ -77,6 +77,8 @@ export interface StaticQuantizeOptions extends CommonOptions {
 export interface DynamicQuantizeOptions extends CommonOptions {
   /** Conv as u8 x u8 ConvInteger (default) or left in float. */
   readonly conv?: 'conv-integer' | 'float';
+  /** MatMuls of two activations (attention) quantized u8 x u8 at run time (default true). */
+  readonly activationMatMul?: boolean;
 }
 
 export interface WeightOnlyQuantizeOptions extends CommonOptions {

@@ -6,6 +6,8 @@
  *   `Add(beta * C)` for Gemm. B is int8 symmetric (u8 x s8, default) or uint8; per-tensor or per-column (`[N]`).
  * - Conv: onnxruntime has no u8 x s8 ConvInteger, so Conv uses u8 x u8: W is uint8 asymmetric per-tensor,
  *   `ConvInteger -> Cast -> Mul(x_s * W_s) -> Add(B reshaped [1,M,1,...])`. (`conv: 'float'` leaves Conv alone.)
+ * - MatMul of two activations (attention): both through DynamicQuantizeLinear, `MatMulInteger` u8 x u8, rescaled by
+ *   `a_s * b_s` (`activationMatMul: false` leaves them float).
  * - Gather on a constant table (embeddings): `Gather(W_q, idx) -> DequantizeLinear(scale, zp)`, per-tensor.
  * One DynamicQuantizeLinear per activation, shared by its consumers. Needs opset >= 11.
  * Identity rule: nothing to quantize (or already quantized) -> the same model back.
@@ -30,6 +32,8 @@ export interface DynamicQuantizeOptions extends NodeSelection {
   readonly weightScheme?: QScheme;
   readonly perChannel?: boolean;
   readonly reduceRange?: boolean;
+  /** MatMul of two activations (attention scores/context): both DynamicQuantizeLinear, u8 x u8 (default true). */
+  readonly activationMatMul?: boolean;
   /** How Conv is handled: u8 x u8 ConvInteger (default) or left in float. */
   readonly conv?: 'conv-integer' | 'float';
 }
@@ -58,6 +62,19 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
         if (n.opType === 'Gather') { gather(d, n, wSpec); continue; }
         const x = n.inputs[0];
         const w = d.constant(n.inputs[1]);
+        if (n.opType === 'MatMul' && x && n.inputs[1] && !w && !d.constant(x) && (options.activationMatMul ?? true)) {
+          // attention-style: both operands are activations, both quantized at run time (u8 x u8)
+          const a = dynamicInput(x);
+          const b = dynamicInput(n.inputs[1]);
+          const y = n.outputs[0]!;
+          const yi = d.fresh(`${y}_int32`), yf = d.fresh(`${y}_float`), sc = d.fresh(`${y}_rescale`);
+          d.removeNode(n);
+          d.addNode({ opType: 'MatMulInteger', inputs: [a.q, b.q, a.zp, b.zp], outputs: [yi], name: `${n.name}_quant` });
+          d.addNode({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
+          d.addNode({ opType: 'Mul', inputs: [a.s, b.s], outputs: [sc] });
+          d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
+          continue;
+        }
         if (!x || !w || w.dtype !== DataType.FLOAT || d.constant(x)) continue;
         const y = n.outputs[0]!;
         if (n.opType === 'Conv') {

@@ -10,7 +10,7 @@
  *   its only consumer (so the Q sits where runtimes fuse Conv+Relu).
  * - Shape/selection ops (Reshape, Transpose, MaxPool, Flatten, Squeeze, Unsqueeze, and Concat when all its inputs
  *   share one set of parameters) whose data input is quantized run on the quantized tensor and share its parameters:
- *   no Q/DQ pair around them.
+ *   no Q/DQ pair around them (MaxPool only for 8-bit types at opset 12+, the only integer types it accepts).
  * - Values already produced by DequantizeLinear are left alone, so the pass is idempotent.
  *
  * Every scale/zero point comes from `qp.ts` (i.e. @lowbit/qparams). Per-channel needs opset 13+ (run `opset-upgrade`).
@@ -157,6 +157,8 @@ export function insertQdq(options: InsertQdqOptions): RewritePass {
             continue;
           }
           const q = act.get(x);
+          // MaxPool (opset 12+) takes 8-bit integers only; the layout ops take any type
+          if (n.opType === 'MaxPool' && q && (q.dtype !== 'uint8' && q.dtype !== 'int8' || opset < 12)) continue;
           if (q && !act.has(y)) act.set(y, { ...q, root: rootOf(act, x) });
         }
       }

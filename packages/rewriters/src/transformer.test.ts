@@ -56,8 +56,10 @@ describe('transformer-shaped model', () => {
     const q = (await dynamicQuantize({ perChannel: true }).run(f, createPassContext())).model;
     expect(verifyErrors(q)).toEqual([]);
     const ops = q.graph.nodes.map((n) => n.opType);
-    expect(ops.filter((o) => o === 'MatMulInteger')).toHaveLength(6);
-    expect(ops.filter((o) => o === 'MatMul')).toHaveLength(2); // activation x activation stays float
+    expect(ops.filter((o) => o === 'MatMulInteger')).toHaveLength(8); // 6 weight MatMuls + 2 attention MatMuls (u8 x u8)
+    expect(ops.filter((o) => o === 'MatMul')).toHaveLength(0);
+    const floatAttention = (await dynamicQuantize({ perChannel: true, activationMatMul: false }).run(f, createPassContext())).model;
+    expect(floatAttention.graph.nodes.filter((n) => n.opType === 'MatMul')).toHaveLength(2);
     expect(ops).toContain('DynamicQuantizeLinear');
     const err = await outputError(f, q);
     console.log('dynamic relative output error', err);

@@ -1,0 +1,81 @@
+/**
+ * Rules through the public API: op types, node include/exclude, per-node and per-tensor overrides, 16-bit static
+ * (opset 21), and Gemm models (opt-mnist). Every output loads in onnxruntime-node.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { qparamsFromRange } from '@lowbit/qparams';
+import { testdataPath } from '@lowbit/testing';
+import { DataType, decodeModel } from '@lowbit/onnx-ir';
+import type { Model } from '@lowbit/onnx-ir';
+import { quantizeDynamic } from './quantize-dynamic.js';
+import { quantizeStatic } from './quantize-static.js';
+import { accuracy, calibrationFeeds, mnistImages, mnistLabels } from './test-support/mnist.js';
+
+const MNIST = testdataPath('models', 'mnist-8.onnx');
+const OPT = testdataPath('models', 'opt-mnist.onnx');
+const dir = mkdtempSync(join(tmpdir(), 'lowbit-rules-'));
+const data = calibrationFeeds(20);
+const images = mnistImages('t10k-images-idx3-ubyte.gz', 500);
+const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', 500);
+const init = (m: Model, name: string) => m.graph.initializers.find((t) => t.name === name)!;
+const loads = async (path: string) => ort.InferenceSession.create(readFileSync(path), { executionProviders: ['cpu'] });
+
+describe('rules', () => {
+  it('nodesToExclude (names and predicate) leaves those nodes float; opTypesToQuantize limits the ops', async () => {
+    const byName = await quantizeStatic(MNIST, join(dir, 'ex1.onnx'), data, { nodesToExclude: ['Times212'] });
+    const mm = byName.graph.nodes.find((n) => n.opType === 'MatMul')!;
+    expect(byName.graph.nodes.find((n) => n.outputs.includes(mm.inputs[1]!))).toBeUndefined(); // weight still a float initializer
+    const byPred = await quantizeStatic(MNIST, join(dir, 'ex2.onnx'), data, { nodesToExclude: (n) => n.opType === 'Conv' });
+    for (const c of byPred.graph.nodes.filter((n) => n.opType === 'Conv')) expect(init(byPred, c.inputs[1]!).dtype).toBe(DataType.FLOAT);
+    const onlyMatMul = await quantizeStatic(MNIST, join(dir, 'ex3.onnx'), data, { opTypesToQuantize: ['MatMul'] });
+    // MatMul input and output (read by the Add) are quantized; no Conv input is
+    expect(onlyMatMul.graph.nodes.filter((n) => n.opType === 'QuantizeLinear').map((n) => n.inputs[0])).toEqual(['Pooling160_Output_0_reshape0', 'Times212_Output_0']);
+    for (const p of ['ex1', 'ex2', 'ex3']) await loads(join(dir, `${p}.onnx`));
+  });
+
+  it('per-node override (uint8 weights, per-tensor) and per-tensor explicit scale/zero point', async () => {
+    const m = await quantizeStatic(MNIST, join(dir, 'ov.onnx'), data, {
+      perChannel: true,
+      nodeOverrides: { Convolution28: { weightType: 'uint8', weightScheme: 'asymmetric', perChannel: false } },
+      tensorOverrides: { Input3: { scale: 1 / 255, zeroPoint: 0 } },
+    });
+    const conv = m.graph.nodes.find((n) => n.name === 'Convolution28')!;
+    const dqw = m.graph.nodes.find((n) => n.outputs.includes(conv.inputs[1]!))!;
+    expect(init(m, dqw.inputs[0]!).dtype).toBe(DataType.UINT8);
+    expect(init(m, dqw.inputs[1]!).dims).toEqual([]);
+    const q = m.graph.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === 'Input3')!;
+    const s = init(m, q.inputs[1]!);
+    expect(s.kind === 'inline' && new Float32Array(s.data.slice().buffer)[0]).toBe(Math.fround(1 / 255));
+    // a range override goes through qparams
+    const r = await quantizeStatic(MNIST, join(dir, 'ov2.onnx'), data, { tensorOverrides: { Input3: { range: { min: 0, max: 2 } } } });
+    const q2 = r.graph.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === 'Input3')!;
+    const s2 = init(r, q2.inputs[1]!);
+    expect(s2.kind === 'inline' && new Float32Array(s2.data.slice().buffer)[0]).toBe(qparamsFromRange({ min: 0, max: 2 }, { dtype: 'uint8', scheme: 'asymmetric' }).scale);
+    expect(Math.abs((await accuracy(readFileSync(join(dir, 'ov.onnx')), images, labels)) - (await accuracy(readFileSync(MNIST), images, labels)))).toBeLessThanOrEqual(1);
+  });
+
+  it('16-bit static QDQ (uint16 activations, int16 weights) is written at opset 21 and loads', async () => {
+    const m = await quantizeStatic(MNIST, join(dir, 'a16.onnx'), data, { activationType: 'uint16', weightType: 'int16', perChannel: true });
+    expect(m.opsetImports.find((o) => o.domain === '')!.version).toBe(21);
+    const acc = await accuracy(readFileSync(join(dir, 'a16.onnx')), images, labels);
+    expect(Math.abs(acc - (await accuracy(readFileSync(MNIST), images, labels)))).toBeLessThanOrEqual(0.2);
+  });
+
+  it('opt-mnist (Gemm): static QDQ/QOperator and dynamic load and keep accuracy', async () => {
+    const ref = await accuracy(readFileSync(OPT), images, labels);
+    await quantizeStatic(OPT, join(dir, 'opt-qdq.onnx'), data, { perChannel: true });
+    await quantizeStatic(OPT, join(dir, 'opt-qop.onnx'), data, { perChannel: true, quantFormat: 'QOperator' });
+    const dyn = await quantizeDynamic(OPT, join(dir, 'opt-dyn.onnx'), { perChannel: true });
+    expect(dyn.graph.nodes.some((n) => n.opType === 'MatMulInteger')).toBe(true);
+    for (const p of ['opt-qdq', 'opt-qop', 'opt-dyn']) {
+      const acc = await accuracy(readFileSync(join(dir, `${p}.onnx`)), images, labels);
+      console.log(p, acc, 'float', ref);
+      expect(Math.abs(acc - ref)).toBeLessThanOrEqual(1);
+    }
+    expect(decodeModel(readFileSync(join(dir, 'opt-qdq.onnx'))).graph.nodes.some((n) => n.opType === 'Gemm')).toBe(true);
+  });
+});
