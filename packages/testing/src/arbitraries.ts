@@ -51,13 +51,19 @@ export interface TensorArbOptions {
 export const arbDims = (maxRank = 3, maxDim = 4): fc.Arbitrary<number[]> =>
   fc.array(fc.integer({ min: 0, max: maxDim }), { minLength: 0, maxLength: maxRank });
 
+/** Values every float test should meet: NaN, both infinities, both zeros, exact .5 ties, float32 edges. */
+const SPECIAL_FLOATS: fc.Arbitrary<number> = fc.constantFrom(
+  NaN, Infinity, -Infinity, 0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45,
+);
+
 const int = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min, max });
 
 /** Element values for one dtype, in its storage convention. */
 function elementArb(dtype: DataType): fc.Arbitrary<number | bigint> {
   switch (dtype) {
-    case DataType.FLOAT: return fc.float(); // includes NaN, +-Infinity, -0, subnormals
-    case DataType.DOUBLE: return fc.double();
+    // fc.float/fc.double reach NaN, +-Infinity, -0 and subnormals only now and then; mix them in at a steady rate.
+    case DataType.FLOAT: return fc.oneof({ arbitrary: SPECIAL_FLOATS, weight: 1 }, { arbitrary: fc.float(), weight: 3 });
+    case DataType.DOUBLE: return fc.oneof({ arbitrary: SPECIAL_FLOATS, weight: 1 }, { arbitrary: fc.double(), weight: 3 });
     case DataType.FLOAT16: case DataType.BFLOAT16: case DataType.UINT16: return int(0, 0xffff);
     case DataType.INT8: return int(-128, 127);
     case DataType.UINT8: case DataType.FLOAT8E4M3FN: case DataType.FLOAT8E4M3FNUZ: case DataType.FLOAT8E5M2:
@@ -137,9 +143,9 @@ export function arbTensor(opts: TensorArbOptions = {}): fc.Arbitrary<ArbTensor> 
     }));
 }
 
-/** float32 values of a given length, including NaN, +-Infinity and -0. */
+/** float32 values of a given length, including NaN, +-Infinity, -0 and .5 ties (see SPECIAL_FLOATS). */
 export const arbFloat32Values = (length: number): fc.Arbitrary<Float32Array> =>
-  fc.array(fc.float(), { minLength: length, maxLength: length }).map((v) => Float32Array.from(v));
+  fc.array(elementArb(DataType.FLOAT) as fc.Arbitrary<number>, { minLength: length, maxLength: length }).map((v) => Float32Array.from(v));
 
 // ---- graphs --------------------------------------------------------------------------------------------------
 
