@@ -3,7 +3,7 @@
  * `insert-qdq` will quantize, with the model run by the injected runner (default @lowbit/runtime).
  */
 import { builtinCalibrators, calibrate, entropy, entropyPresets, minMax, percentile } from '@lowbit/calibrators';
-import type { CalibrationData, CalibrationPlanTarget, ObservableModel } from '@lowbit/calibrators';
+import type { CalibrationData, CalibrationPlanTarget, Feeds, ObservableModel } from '@lowbit/calibrators';
 import { QuantizeError } from './errors.js';
 import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
 
@@ -28,7 +28,36 @@ function targetFor(tensor: string, method: CalibrationMethod, o: StaticQuantizeO
   }
 }
 
-export async function calibrateRanges(model: ObservableModel, data: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal): Promise<CalibratedRanges> {
+/**
+ * The data as a function returning a fresh iterable per read (calibration reads it up to three times: the
+ * histogram prepass, the method's pass, the observed min-max pass). A reader is rewound before every read after the
+ * first; a reader without `rewind` can be read once only.
+ */
+export function rereadable(data: CalibrationData): CalibrationData {
+  if (typeof data === 'function') return data;
+  if ('getNext' in data && typeof data.getNext === 'function') {
+    const reader = data;
+    let reads = 0;
+    return () => ({
+      async *[Symbol.asyncIterator]() {
+        if (reads++ > 0) {
+          if (typeof reader.rewind !== 'function') throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationData', expected: 'a reader with rewind() (calibration reads the data more than once)' }, 'cannot re-read the calibration data');
+          await reader.rewind();
+        }
+        for (;;) {
+          const f = await reader.getNext();
+          if (f === null || f === undefined) return;
+          yield f;
+        }
+      },
+    });
+  }
+  const it = data as Iterable<Feeds> | AsyncIterable<Feeds>;
+  return () => it;
+}
+
+export async function calibrateRanges(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal): Promise<CalibratedRanges> {
+  const data = rereadable(input);
   const targets = tensors.map((t) => targetFor(t, method, o));
   const r = await calibrate({ data, targets, model, signal });
   if (r.batches === 0) throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');

@@ -78,4 +78,20 @@ describe('rules', () => {
     }
     expect(decodeModel(readFileSync(join(dir, 'opt-qdq.onnx'))).graph.nodes.some((n) => n.opType === 'Gemm')).toBe(true);
   });
+
+  it('an onnxruntime-style CalibrationDataReader (getNext/rewind) gives the same bytes as an iterable; reduceRange keeps weights 7-bit', async () => {
+    const feeds = [...calibrationFeeds(10)()];
+    let i = 0;
+    const reader = { getNext: () => (i < feeds.length ? feeds[i++] : null), rewind: () => { i = 0; } };
+    await quantizeStatic(MNIST, join(dir, 'reader.onnx'), reader, { calibrationMethod: 'percentile', perChannel: true });
+    await quantizeStatic(MNIST, join(dir, 'iter.onnx'), () => feeds, { calibrationMethod: 'percentile', perChannel: true });
+    expect(readFileSync(join(dir, 'reader.onnx')).equals(readFileSync(join(dir, 'iter.onnx')))).toBe(true);
+    const rr = await quantizeStatic(MNIST, join(dir, 'rr.onnx'), data, { reduceRange: true, perChannel: true });
+    for (const n of rr.graph.nodes.filter((x) => x.opType === 'DequantizeLinear')) {
+      const w = init(rr, n.inputs[0]!);
+      if (!w || w.dtype !== DataType.INT8 || w.kind !== 'inline') continue;
+      for (const v of new Int8Array(w.data.slice().buffer)) expect(v >= -64 && v <= 63).toBe(true);
+    }
+    await loads(join(dir, 'rr.onnx'));
+  });
 });
