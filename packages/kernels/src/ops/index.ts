@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { CAUSAL_CONV_KERNELS } from './causal-conv.js';
 import { COL2IM_KERNELS } from './col2im.js';
 import { AFFINE_GRID_KERNELS } from './affine-grid.js';
 import { DFT_KERNELS } from './dft.js';
@@ -78,4 +79,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...DFT_KERNELS,
   ...AFFINE_GRID_KERNELS,
   ...COL2IM_KERNELS,
+  ...CAUSAL_CONV_KERNELS,
 ];
