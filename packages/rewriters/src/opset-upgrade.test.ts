@@ -122,3 +122,30 @@ describe('opset-upgrade int64 limits', () => {
     await sameOutputs(m, up, x234, [2, 3, 4]);
   });
 });
+
+describe('opset-upgrade subgraphs', () => {
+  it('converts nodes inside If branches (Clip-7 attributes in both branches)', async () => {
+    const branch = (lo: number): import('@lowbit/onnx-ir').Graph => ({
+      name: `b${lo}`, inputs: [], outputs: [vi(`o${lo}`, undefined)], initializers: [], sparseInitializers: [], valueInfo: [],
+      nodes: [node('Clip', ['x'], [`o${lo}`], [floatAttr('min', lo), floatAttr('max', 1)], `clip${lo}`)],
+    });
+    const m = model({
+      opset: 7,
+      nodes: [
+        node('ReduceSum', ['x'], ['s'], [intAttr('keepdims', 0)], 'sum'),
+        node('Greater', ['s', 'zero'], ['c'], [], 'gt'),
+        node('If', ['c'], ['y'], [{ name: 'then_branch', type: 'graph', value: branch(0) }, { name: 'else_branch', type: 'graph', value: branch(-1) }], 'if'),
+      ],
+      inputs: [vi('x', [2, 3, 4])], outputs: [vi('y', undefined)], inits: [makeTensor('zero', DataType.FLOAT, [], [0])],
+    });
+    const up = await expectApplies(opsetUpgrade({ targetOpset: 13 }), m);
+    const ifNode = up.graph.nodes.find((n) => n.opType === 'If')!;
+    for (const a of ifNode.attributes) {
+      if (a.type !== 'graph') continue;
+      expect(a.value.nodes[0].attributes).toEqual([]);
+      expect(a.value.nodes[0].inputs).toHaveLength(3);
+    }
+    await sameOutputs(m, up, x234, [2, 3, 4]);
+    await sameOutputs(m, up, x234.map((v) => -Math.abs(v)), [2, 3, 4]);
+  });
+});

@@ -18,11 +18,11 @@
  * | Scatter | 11 (deprecated) | `ScatterElements` |
  * | Gemm | 7 | `broadcast` dropped |
  *
- * Models below opset 7 are rejected (their broadcasting rules differ per node). Other ops are assumed compatible.
+ * Nodes inside subgraphs (If/Loop/Scan bodies) are converted too. Models below opset 7 are rejected (their broadcasting rules differ per node). Other ops are assumed compatible.
  * Identity rule: a model already at or above the target opset comes back as the same object.
  */
 import { DataType } from '@lowbit/onnx-ir';
-import type { Node } from '@lowbit/onnx-ir';
+import type { Attr, Graph, Node } from '@lowbit/onnx-ir';
 import { findAttr, intAttr, readFloat, readFloats, readInt, readInts, readString, stringAttr, withoutAttrs } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { GraphDraft } from './graph-draft.js';
@@ -51,18 +51,31 @@ export function opsetUpgrade(options: OpsetUpgradeOptions): RewritePass {
       const from = onnxOpset(m);
       if (from >= target) return result(m, m);
       this.requires?.(m, ctx);
-      const d = new GraphDraft(m.graph);
-      for (const node of [...d.nodes]) {
-        if (node.domain !== '' && node.domain !== 'ai.onnx') continue;
-        convertNode(d, node, from, target);
-      }
-      const g = d.build();
-      return result(m, withOpset(withGraph(m, g), target));
+      return result(m, withOpset(withGraph(m, upgradeGraph(m.graph, from, target)), target));
     },
   };
 }
 
 const crosses = (from: number, to: number, at: number): boolean => from < at && to >= at;
+
+/** Converts the nodes of `graph` and, recursively, of the subgraphs in its nodes' attributes (If/Loop/Scan bodies). */
+function upgradeGraph(graph: Graph, from: number, to: number): Graph {
+  const d = new GraphDraft(graph);
+  for (const node of [...d.nodes]) {
+    if (node.domain !== '' && node.domain !== 'ai.onnx') continue;
+    convertNode(d, node, from, to);
+  }
+  for (const node of [...d.nodes]) {
+    if (!node.attributes.some((a) => a.type === 'graph' || a.type === 'graphs')) continue;
+    const attributes = node.attributes.map((a): Attr => {
+      if (a.type === 'graph') { const g = upgradeGraph(a.value, from, to); return g === a.value ? a : { ...a, value: g }; }
+      if (a.type === 'graphs') { const gs = a.value.map((x) => upgradeGraph(x, from, to)); return gs.every((x, i) => x === a.value[i]) ? a : { ...a, value: gs }; }
+      return a;
+    });
+    if (attributes.some((a, i) => a !== node.attributes[i])) d.replaceNode(node, { ...node, attributes });
+  }
+  return d.build();
+}
 
 function int64Init(d: GraphDraft, base: string, values: readonly number[], dims: readonly number[] = [values.length]): string {
   return d.addInit(makeTensor(d.fresh(base), DataType.INT64, dims, values));
