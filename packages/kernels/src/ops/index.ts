@@ -1,4 +1,5 @@
 import type { KernelVariant } from '../contract.js';
+import { LINEAR_ATTENTION_KERNELS } from './linear-attention.js';
 import { CAUSAL_CONV_KERNELS } from './causal-conv.js';
 import { COL2IM_KERNELS } from './col2im.js';
 import { AFFINE_GRID_KERNELS } from './affine-grid.js';
@@ -80,4 +81,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...AFFINE_GRID_KERNELS,
   ...COL2IM_KERNELS,
   ...CAUSAL_CONV_KERNELS,
+  ...LINEAR_ATTENTION_KERNELS,
 ];
