@@ -7,3 +7,5 @@ export { evaluateGraph } from './tiny-eval.js';
 export type { EvalValue } from './tiny-eval.js';
 export { listLightCases, listNodeTestCases, readLightCase, readTestCase } from './test-case.js';
 export type { TestCase, TestDataSet } from './test-case.js';
+export { EquivalenceError, assertEquivalent, compareOutput, sizeClasses } from './equivalence.js';
+export type { EquivalenceCase, EquivalenceOptions, EquivalenceReport, ValueSource } from './equivalence.js';
