@@ -1,46 +1,50 @@
 import type { KernelVariant } from '../contract.js';
-import { LINEAR_ATTENTION_KERNELS } from './linear-attention.js';
-import { CAUSAL_CONV_KERNELS } from './causal-conv.js';
-import { COL2IM_KERNELS } from './col2im.js';
-import { AFFINE_GRID_KERNELS } from './affine-grid.js';
-import { DFT_KERNELS } from './dft.js';
-import { ROI_ALIGN_KERNELS } from './roi-align.js';
-import { ATTENTION_KERNELS } from './attention.js';
-import { ROTARY_KERNELS } from './rotary-embedding.js';
-import { LOSS_KERNELS } from './losses.js';
-import { MISC_GENERATE_KERNELS } from './misc-generate.js';
-import { GRID_SAMPLE_KERNELS } from './grid-sample.js';
-import { CENTER_CROP_PAD_KERNELS } from './center-crop-pad.js';
-import { NMS_KERNELS } from './nms.js';
-import { UNIQUE_KERNELS } from './unique.js';
-import { INDEXING_EXTRA_KERNELS } from './indexing-extra.js';
-import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
-import { EINSUM_KERNELS } from './einsum.js';
-import { RECURRENT_KERNELS } from './recurrent.js';
-import { RESIZE_KERNELS } from './resize.js';
-import { SCATTER_KERNELS } from './scatter.js';
-import { TRILU_CUMSUM_KERNELS } from './trilu-cumsum.js';
-import { TOPK_KERNELS } from './topk.js';
-import { SOFTMAX_KERNELS } from './softmax.js';
-import { REDUCE_KERNELS } from './reduce.js';
-import { PAD_KERNELS } from './pad.js';
-import { GENERATE_KERNELS } from './generate.js';
-import { DEPTH_SPACE_KERNELS } from './depth-space.js';
-import { ARGMINMAX_KERNELS } from './argminmax.js';
 import { ACTIVATION_KERNELS } from './activations.js';
+import { AFFINE_GRID_KERNELS } from './affine-grid.js';
+import { ARGMINMAX_KERNELS } from './argminmax.js';
 import { ARITHMETIC_KERNELS } from './arithmetic.js';
+import { ATTENTION_KERNELS } from './attention.js';
 import { CAST_KERNELS } from './cast.js';
+import { CAUSAL_CONV_KERNELS } from './causal-conv.js';
+import { CENTER_CROP_PAD_KERNELS } from './center-crop-pad.js';
+import { COL2IM_KERNELS } from './col2im.js';
 import { COMPARE_LOGIC_KERNELS } from './compare-logic.js';
 import { CONCAT_SPLIT_KERNELS } from './concat-split.js';
+import { DEPTH_SPACE_KERNELS } from './depth-space.js';
+import { DFT_KERNELS } from './dft.js';
+import { EINSUM_KERNELS } from './einsum.js';
 import { GATHER_KERNELS } from './gather.js';
+import { GENERATE_KERNELS } from './generate.js';
+import { GRID_SAMPLE_KERNELS } from './grid-sample.js';
+import { INDEXING_EXTRA_KERNELS } from './indexing-extra.js';
+import { LINEAR_ATTENTION_KERNELS } from './linear-attention.js';
+import { LOSS_KERNELS } from './losses.js';
+import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
+import { MISC_GENERATE_KERNELS } from './misc-generate.js';
+import { NMS_KERNELS } from './nms.js';
+import { PAD_KERNELS } from './pad.js';
+import { RECURRENT_KERNELS } from './recurrent.js';
+import { REDUCE_KERNELS } from './reduce.js';
+import { RESIZE_KERNELS } from './resize.js';
+import { ROI_ALIGN_KERNELS } from './roi-align.js';
+import { ROTARY_KERNELS } from './rotary-embedding.js';
+import { SCATTER_KERNELS } from './scatter.js';
 import { SHAPE_KERNELS } from './shape-ops.js';
 import { SLICE_KERNELS } from './slice.js';
+import { SOFTMAX_KERNELS } from './softmax.js';
+import { TOPK_KERNELS } from './topk.js';
 import { TRANSPOSE_KERNELS } from './transpose.js';
+import { TRILU_CUMSUM_KERNELS } from './trilu-cumsum.js';
 import { UNARY_MATH_KERNELS } from './unary-math.js';
+import { UNIQUE_KERNELS } from './unique.js';
 import { VARIADIC_KERNELS } from './variadic.js';
 import { WHERE_KERNELS } from './where.js';
 
-/** Every scalar reference variant of the element-wise, shape, indexing, reduction and recurrent ops. */
+/**
+ * Every scalar reference variant of the element-wise, shape, indexing, reduction, resampling, signal, attention and
+ * recurrent ops (the nn/ and quant/ folders hold Conv/Gemm/pools/norms and the integer kernels). Each is registered
+ * under `Op:*`; see the README's "Reference ops" section for the list and conventions.
+ */
 export const OPS_KERNELS: KernelVariant[] = [
   ...UNARY_MATH_KERNELS,
   ...ACTIVATION_KERNELS,

@@ -159,3 +159,13 @@ describe('kernel keys', () => {
     expect(registry.resolve('Cast:f32->f16').key).toBe('Cast:*');
   });
 });
+
+describe('README example', () => {
+  it('resolves Softmax through keyFor and runs it', () => {
+    const node = { name: 'sm', opType: 'Softmax', domain: '', opset: 13, attrs: new Map(), inputTypes: ['float32'] as const, outputCount: 1 };
+    const [y] = registry.resolve(keyFor(node)).create(node).run([new Tensor('float32', [1, 2, 3])], freshRunContext);
+    // e^k / (e + e^2 + e^3) for k = 1, 2, 3.
+    const z = Math.E + Math.E ** 2 + Math.E ** 3;
+    expect(Array.from(y!.data as Float32Array)).toEqual([Math.E / z, Math.E ** 2 / z, Math.E ** 3 / z].map(Math.fround));
+  });
+});
