@@ -26,6 +26,9 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
   if (format === 'QOperator' && (![ 'uint8', 'int8'].includes(activationType) || !['uint8', 'int8'].includes(weightType))) {
     throw new QuantizeError({ where: WHERE, option: 'quantFormat', expected: '8-bit activation and weight types for QOperator', actual: `${activationType}/${weightType}` }, 'QLinearConv/QLinearMatMul are 8-bit only');
   }
+  if (activationType === 'uint4' || activationType === 'int4') {
+    throw new QuantizeError({ where: WHERE, option: 'activationType', expected: 'uint8, int8, uint16 or int16', actual: activationType }, 'onnxruntime has no kernels for 4-bit activations');
+  }
   const wide = [activationType, weightType].some((t) => t.endsWith('16') || t.endsWith('4'));
   const targetOpset = Math.max(options.opset ?? 0, wide ? 21 : 13);
   const loaded = await loadInput(input, WHERE);
