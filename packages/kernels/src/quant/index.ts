@@ -1,8 +1,11 @@
 import type { KernelVariant } from '../contract.js';
 import { CONV_INTEGER_KERNELS } from './conv-integer.js';
+import { DEQUANTIZE_LINEAR_KERNELS } from './dequantize-linear.js';
+import { DYNAMIC_QUANTIZE_LINEAR_KERNELS } from './dynamic-quantize-linear.js';
 import { MATMUL_INTEGER_KERNELS } from './matmul-integer.js';
 import { QLINEAR_CONV_KERNELS } from './qlinear-conv.js';
 import { QLINEAR_MATMUL_KERNELS } from './qlinear-matmul.js';
+import { QUANTIZE_LINEAR_KERNELS } from './quantize-linear.js';
 
 /** Every scalar reference variant of the integer and quantization ops. */
 export const QUANT_KERNELS: KernelVariant[] = [
@@ -10,4 +13,7 @@ export const QUANT_KERNELS: KernelVariant[] = [
   ...CONV_INTEGER_KERNELS,
   ...QLINEAR_MATMUL_KERNELS,
   ...QLINEAR_CONV_KERNELS,
+  ...QUANTIZE_LINEAR_KERNELS,
+  ...DEQUANTIZE_LINEAR_KERNELS,
+  ...DYNAMIC_QUANTIZE_LINEAR_KERNELS,
 ];

@@ -14,7 +14,7 @@
  * Example: acc 300, multiplier 0.0125, zero point 10, uint8: 300 * 0.0125 = 3.75 -> 4 -> 14.
  * acc 100, multiplier 0.025 (2.5, a tie; float32 0.025 is slightly above, so it rounds to 3) -> 13.
  */
-import { roundHalfEven } from '../ops/util/round.js';
+import { roundHalfEven } from '@lowbit/qparams';
 
 export function requantize(acc: number, multiplier: number, zeroPoint: number, qmin: number, qmax: number): number {
   const v = Math.fround(Math.fround(acc) * multiplier);
