@@ -31,6 +31,7 @@ import { ROTARY_KERNELS } from './rotary-embedding.js';
 import { SCATTER_KERNELS } from './scatter.js';
 import { SHAPE_KERNELS } from './shape-ops.js';
 import { SLICE_KERNELS } from './slice.js';
+import { STRING_KERNELS } from './strings.js';
 import { SOFTMAX_KERNELS } from './softmax.js';
 import { TOPK_KERNELS } from './topk.js';
 import { TRANSPOSE_KERNELS } from './transpose.js';
@@ -86,4 +87,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...COL2IM_KERNELS,
   ...CAUSAL_CONV_KERNELS,
   ...LINEAR_ATTENTION_KERNELS,
+  ...STRING_KERNELS,
 ];
