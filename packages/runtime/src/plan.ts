@@ -7,7 +7,8 @@
  * domain and opset and the node; never halfway through a run.
  */
 import { keyFor, NoKernelError, type AttrValue, type DType, type KernelInstance, type KernelNode, type KernelRegistry, type KernelVariant, type ResolvePolicy, type Tensor } from '@lowbit/kernels';
-import type { Graph, Node, ValueInfo } from '@lowbit/onnx-ir';
+import type { Dim, Graph, Node, ValueInfo } from '@lowbit/onnx-ir';
+import { inferShapes, ShapeConflict } from './shape-infer.js';
 import { convertAttrs } from './attributes.js';
 import type { BuiltinInstance, BuiltinOp } from './builtin.js';
 import { functionKey } from './control/function-call.js';
@@ -70,6 +71,8 @@ export interface Plan {
   readonly unusedAtStart: readonly number[];
   /** Best-known dtype per value name. */
   readonly types: ReadonlyMap<string, DType | undefined>;
+  /** Statically inferred dims per value (main graph only; see shape-infer.ts). */
+  readonly shapes: ReadonlyMap<string, readonly Dim[]>;
 }
 
 /** Highest default-domain opset whose operator semantics this runtime and the reference kernels follow. */
@@ -153,12 +156,14 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     throw new NodeError(n ? nodeRef(n) : { name: graph.name, opType: "Graph" }, `graph "${graph.name}" has a cycle; nodes cannot be ordered`, { nodePath: [...nodePath, n?.name ?? graph.name] });
   }
 
+  const attrsByNode = new Map<Node, ReadonlyMap<string, AttrValue>>();
   const steps: { node: Node; nodePath: string[]; inputs: number[]; outputs: number[]; reads: number[]; kernel?: KernelBinding; builtin?: BuiltinInstance }[] = [];
   for (const node of order) {
     const path = [...nodePath, nodeRef(node).name];
     const inputSlotsOfNode = node.inputs.map((name, i) => (name ? resolveRead(name, node, i) : -1));
     const inputTypes = node.inputs.map((name) => (name ? types.get(name) : null));
     const attrs = convertAttrs(node.attributes);
+    attrsByNode.set(node, attrs);
     const domain = normalizeDomain(node.domain);
     const fnOp = ctx.functions?.get(functionKey(domain, node.opType));
     const opset = fnOp ? ctx.opsets.get(domain) ?? 1 : opsetOf(ctx, node, nodePath);
@@ -224,6 +229,17 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     return c;
   });
 
+  let shapes: ReadonlyMap<string, readonly Dim[]> = new Map();
+  if (outer === undefined) {
+    try {
+      shapes = inferShapes(graph, order, new Map(constants.map(([sl, t]) => [names[sl], t])), (n) => attrsByNode.get(n) ?? new Map(), (n) => ctx.opsets.get(normalizeDomain(n.domain)) ?? 1).shapes;
+    } catch (e) {
+      if (!(e instanceof ShapeConflict)) throw e;
+      const n = (e as ShapeConflict & { node: Node }).node;
+      throw new NodeError(nodeRef(n), `static shapes conflict: ${e.message}`, { nodePath: [...nodePath, nodeRef(n).name], inputIndex: e.inputIndex, cause: e });
+    }
+  }
+
   // Liveness: last step reading each slot; graph outputs live to the end.
   const keep = new Set(outputSlots);
   const lastUse = new Int32Array(names.length).fill(-1);
@@ -242,7 +258,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
   return {
     graph, nodePath, slotCount: names.length, slotOf, names, constants, inputs, inputSlots, outputSlots, captures,
     steps: steps.map((s, i) => ({ node: s.node, nodePath: s.nodePath, inputs: s.inputs, outputs: s.outputs, release: release[i], kernel: s.kernel, builtin: s.builtin })),
-    unusedAtStart, types,
+    unusedAtStart, types, shapes,
   };
 }
 

@@ -193,6 +193,14 @@ export class Session {
     }
   }
 
+  /**
+   * Dims of the main graph's values as inferred statically at creation (numbers, dim_param symbols, null for
+   * unknown); values whose rank is unknown are absent.
+   */
+  get inferredShapes(): ReadonlyMap<string, readonly (number | string | null)[]> {
+    return this.#plan.shapes;
+  }
+
   /** Buffer-pool counters (allocations vs reuses), for tests and tuning. */
   get poolStats(): { readonly allocated: number; readonly reused: number } {
     return { ...this.#pool.stats };
