@@ -94,4 +94,17 @@ describe('rules', () => {
     }
     await loads(join(dir, 'rr.onnx'));
   });
+
+  it('regression (found by options.prop): excluded MaxPool after int8 activations with int4 weights (opset 21) loads', async () => {
+    const path = join(dir, 'reg1.onnx');
+    const m = await quantizeStatic(MNIST, path, data, { activationType: 'int8', weightType: 'int4', nodesToExclude: ['Convolution110', 'Pooling66'] });
+    // the excluded MaxPool is untouched and followed by a lossless Q/DQ pair with its input's parameters
+    const pool = m.graph.nodes.find((n) => n.name === 'Pooling66')!;
+    const q = m.graph.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === pool.outputs[0])!;
+    const dqIn = m.graph.nodes.find((n) => n.outputs[0] === pool.inputs[0])!;
+    expect(q.inputs.slice(1)).toEqual(dqIn.inputs.slice(1));
+    const s = await loads(path);
+    const r = await s.run({ Input3: new ort.Tensor('float32', images.subarray(0, 784), [1, 1, 28, 28]) });
+    expect(Array.from(r[s.outputNames[0]].data as Float32Array).every(Number.isFinite)).toBe(true);
+  });
 });

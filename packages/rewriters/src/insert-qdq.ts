@@ -221,6 +221,26 @@ export function insertQdq(options: InsertQdqOptions): RewritePass {
         const inputs = cur.inputs.map((i, k) => (i && (k === 0 || cur.opType === 'Concat') && qName.has(i) && act.get(i)?.root !== undefined ? qName.get(i)! : i));
         if (inputs.some((v, k) => v !== cur.inputs[k])) d.replaceNode(cur, { ...cur, inputs });
       }
+      // A shape op that is not run quantized (excluded, or MaxPool on a 16-bit type) but reads one of our DQ outputs
+      // gets a Q/DQ pair with the same parameters on its output. That is lossless (its output values are a subset of
+      // its input values, all exact multiples of the scale), and it keeps onnxruntime's QDQ propagation from
+      // inventing its own Q there (which at opset 21 it builds with mismatched types for int8).
+      const dqOut = new Map<string, { scale: string; zp: string }>();
+      for (const n of d.nodes) if (n.opType === 'DequantizeLinear' && n.outputs[0] && params.has(rootOfDq(n, params))) dqOut.set(n.outputs[0], { scale: n.inputs[1]!, zp: n.inputs[2]! });
+      for (const n of [...d.nodes]) {
+        if (!(SHARED_PARAM_OPS as readonly string[]).includes(n.opType) || n.opType === 'Concat' || derivedOps.has(n.id)) continue;
+        const src = n.inputs[0] ? dqOut.get(n.inputs[0]) : undefined;
+        const y = n.outputs[0];
+        if (!src || !y || act.has(y) || n.outputs.slice(1).some((o) => o)) continue;
+        const yq = d.fresh(`${y}_quantized`);
+        const ydq = d.fresh(`${y}_dequantized`);
+        d.addNode({ opType: 'QuantizeLinear', inputs: [y, src.scale, src.zp], outputs: [yq], name: `${y}_QuantizeLinear` });
+        d.addNode({ opType: 'DequantizeLinear', inputs: [yq, src.scale, src.zp], outputs: [ydq], name: `${y}_DequantizeLinear` });
+        for (const c of d.consumers(y)) {
+          if (c.opType === 'QuantizeLinear' && c.outputs[0] === yq) continue;
+          d.replaceNode(c, { ...c, inputs: c.inputs.map((i) => (i === y ? ydq : i)) });
+        }
+      }
       // 3. weights and biases
       for (const orig of computeNodes) {
         const n = d.nodes.find((x) => x.id === orig.id)!;
@@ -282,6 +302,12 @@ export function insertQdq(options: InsertQdqOptions): RewritePass {
       return result(m, withGraph(m, d.build()));
     },
   };
+}
+
+/** The activation whose parameters a DQ node uses (its scale initializer's owner), or '' when not ours. */
+function rootOfDq(n: Node, params: Map<string, { scale: string; zp: string }>): string {
+  for (const [root, p] of params) if (p.scale === n.inputs[1] && p.zp === n.inputs[2]) return root;
+  return '';
 }
 
 function rootOf(act: Map<string, ActQ>, name: string): string {
