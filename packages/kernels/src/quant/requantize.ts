@@ -12,7 +12,8 @@
  * `multiplier` is usually `fround(fround(x_scale * w_scale) / y_scale)` (see `requantMultiplier`).
  *
  * Example: acc 300, multiplier 0.0125, zero point 10, uint8: 300 * 0.0125 = 3.75 -> 4 -> 14.
- * acc 100, multiplier 0.025 (2.5, a tie; float32 0.025 is slightly above, so it rounds to 3) -> 13.
+ * acc 100, multiplier 0.025: fround(0.025) is 0.025000000373, but the float32 product rounds to exactly 2.5, a tie,
+ * which goes to even: 2 -> 12 (a double product would give 2.50000004 -> 3 -> 13).
  */
 import { roundHalfEven } from '@lowbit/qparams';
 
