@@ -33,6 +33,7 @@ import { SHAPE_KERNELS } from './shape-ops.js';
 import { SLICE_KERNELS } from './slice.js';
 import { STRING_KERNELS } from './strings.js';
 import { SOFTMAX_KERNELS } from './softmax.js';
+import { TFIDF_KERNELS } from './tfidf.js';
 import { TOPK_KERNELS } from './topk.js';
 import { TRANSPOSE_KERNELS } from './transpose.js';
 import { TRILU_CUMSUM_KERNELS } from './trilu-cumsum.js';
@@ -88,4 +89,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...CAUSAL_CONV_KERNELS,
   ...LINEAR_ATTENTION_KERNELS,
   ...STRING_KERNELS,
+  ...TFIDF_KERNELS,
 ];
