@@ -326,6 +326,8 @@ export function ruleFor(c: Ctx): Out | undefined {
   }
   if (UNARY.has(op)) return { shapes: [c.shapes[0]], consts: op === 'Identity' || op === 'Cast' ? [c.consts[0]] : undefined };
   if (BROADCAST.has(op)) {
+    // Before opset 7 these ops broadcast by `axis` attribute, not numpy-style: leave them unknown.
+    if (c.opset < 7) return { shapes: [undefined] };
     const present = c.shapes.filter((_, i) => c.node.inputs[i]);
     if (present.some((s) => !s)) return { shapes: [undefined] };
     const shape = broadcastShapes(present as Shape[]);
