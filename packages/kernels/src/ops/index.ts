@@ -19,6 +19,7 @@ import { GRID_SAMPLE_KERNELS } from './grid-sample.js';
 import { INDEXING_EXTRA_KERNELS } from './indexing-extra.js';
 import { LINEAR_ATTENTION_KERNELS } from './linear-attention.js';
 import { LOSS_KERNELS } from './losses.js';
+import { ML_KERNELS } from './ml.js';
 import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
 import { MISC_GENERATE_KERNELS } from './misc-generate.js';
 import { NMS_KERNELS } from './nms.js';
@@ -90,4 +91,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...LINEAR_ATTENTION_KERNELS,
   ...STRING_KERNELS,
   ...TFIDF_KERNELS,
+  ...ML_KERNELS,
 ];

@@ -9,10 +9,11 @@ export type RunFn = (inputs: readonly (Tensor | null)[], ctx: RunContext) => (Te
 /**
  * A dtype-generic scalar reference variant registered under the wildcard key `OpType:*` (optimized variants
  * register exact keys such as `Add:f32` and win in `KernelRegistry.resolve`). `create` parses attributes once.
+ * Ops of another domain are keyed `domain.OpType:*` (e.g. `ai.onnx.ml.Binarizer:*`), as `keyFor` does.
  */
-export function scalarKernel(opType: string, create: (node: KernelNode) => RunFn): KernelVariant {
+export function scalarKernel(opType: string, create: (node: KernelNode) => RunFn, domain = ''): KernelVariant {
   return {
-    key: `${opType}:*`,
+    key: domain === '' ? `${opType}:*` : `${domain}.${opType}:*`,
     name: 'scalar',
     isa: 'scalar',
     tolerance: 'exact',
