@@ -23,6 +23,7 @@ import { ML_KERNELS } from './ml.js';
 import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
 import { MISC_GENERATE_KERNELS } from './misc-generate.js';
 import { NMS_KERNELS } from './nms.js';
+import { OPTIMIZER_KERNELS } from './optimizers.js';
 import { PAD_KERNELS } from './pad.js';
 import { RECURRENT_KERNELS } from './recurrent.js';
 import { REDUCE_KERNELS } from './reduce.js';
@@ -92,4 +93,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...STRING_KERNELS,
   ...TFIDF_KERNELS,
   ...ML_KERNELS,
+  ...OPTIMIZER_KERNELS,
 ];
