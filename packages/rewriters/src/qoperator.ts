@@ -7,7 +7,8 @@
  *
  * A Relu/Clip between the op and its Q is dropped only when the Q's saturation already implies it, i.e. the
  * representable range `[(qmin - zp) * s, (qmax - zp) * s]` lies inside the activation's clip range (for Relu: zp = qmin).
- * Everything else stays in QDQ form (the "Q/DQ around the rest"). Groups whose activation parameters are not per-tensor
+ * Everything else stays in QDQ form (the "Q/DQ around the rest"), including int8 activations with uint8 weights,
+ * which onnxruntime's QLinearConv/QLinearMatMul do not implement. Groups whose activation parameters are not per-tensor
  * or whose values are read elsewhere are left alone. Identity rule: nothing converted -> the same model back.
  */
 import type { Model, Node } from '@lowbit/onnx-ir';
@@ -69,6 +70,8 @@ function convert(d: GraphDraft, n: Node, options: QOperatorOptions): void {
   const dqw = dqOf(d, n.inputs[1]);
   if (!dqx || !dqw || !isScalar(d, dqx.inputs[1]) || !zpType(d, dqx.inputs[2]) || !zpType(d, dqw.inputs[2])) return;
   if (n.opType === 'MatMul' && !options.perColumnMatMul && !isScalar(d, dqw.inputs[1])) return;
+  // onnxruntime implements u8 x u8, u8 x s8 and s8 x s8; s8 activations with u8 weights stay in QDQ form
+  if (zpType(d, dqx.inputs[2]) === 'int8' && zpType(d, dqw.inputs[2]) === 'uint8') return;
   if (n.opType === 'Conv' && !d.constant(dqw.inputs[0])) return;
   let bias: string | null = null;
   if (n.opType === 'Conv' && n.inputs[2]) {
