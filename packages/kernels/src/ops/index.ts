@@ -37,6 +37,7 @@ import { STRING_KERNELS } from './strings.js';
 import { SOFTMAX_KERNELS } from './softmax.js';
 import { TFIDF_KERNELS } from './tfidf.js';
 import { TOPK_KERNELS } from './topk.js';
+import { TREE_ENSEMBLE_KERNELS } from './tree-ensemble.js';
 import { TRANSPOSE_KERNELS } from './transpose.js';
 import { TRILU_CUMSUM_KERNELS } from './trilu-cumsum.js';
 import { UNARY_MATH_KERNELS } from './unary-math.js';
@@ -94,4 +95,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...TFIDF_KERNELS,
   ...ML_KERNELS,
   ...OPTIMIZER_KERNELS,
+  ...TREE_ENSEMBLE_KERNELS,
 ];
