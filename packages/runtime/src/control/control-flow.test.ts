@@ -109,3 +109,23 @@ describe('RUNTIME_OPS', () => {
     expect(RUNTIME_OPS).not.toContain('Conv');
   });
 });
+
+describe('errors inside bodies', () => {
+  it('a kernel failure inside a Loop body at run time names the loop and the inner node', async () => {
+    // body: y = MatMul(acc, w) where w's shape is only known at run time; [1,2] x [3,1] fails in iteration 0.
+    const body = graph({
+      inputs: [vi('i', I64, []), vi('cin', BOOL, []), vi('acc', 1)],
+      outputs: [vi('cout', BOOL, []), vi('acc2', 1)],
+      nodes: [node('Identity', ['cin'], ['cout']), node('MatMul', ['acc', 'w'], ['acc2'], [], 'inner_mm')],
+    });
+    const m = model(graph({
+      inputs: [vi('M', I64, []), vi('a0', 1), vi('w', 1)], outputs: [vi('out')],
+      nodes: [node('Loop', ['M', null, 'a0'], ['out'], [attr.graph('body', body)], 'loop1')],
+    }));
+    const s = await Session.create(m);
+    const err = await s.run({ M: new Tensor('int64', [2n], []), a0: new Tensor('float32', [1, 2], [1, 2]), w: new Tensor('float32', [1, 2, 3], [3, 1]) }).catch((e) => e);
+    expect(err).toBeInstanceOf(NodeError);
+    expect(err.nodePath).toEqual(['loop1', 'inner_mm']);
+    expect(err.message).toMatch(/node "inner_mm" \(MatMul\) at loop1 > inner_mm: kernel MatMul:f32/);
+  });
+});
