@@ -9,6 +9,11 @@
  * - MatMul of two activations (attention): both through DynamicQuantizeLinear, `MatMulInteger` u8 x u8, rescaled by
  *   `a_s * b_s` (`activationMatMul: false` leaves them float).
  * - Gather on a constant table (embeddings): `Gather(W_q, idx) -> DequantizeLinear(scale, zp)`, per-tensor.
+ * Numerics: `y = fround(float(MatMulInteger(x_q - x_zp, B_q - B_zp)) * fround(x_s * B_s))`, exact int32 accumulation
+ * (x_q uint8 from DynamicQuantizeLinear: range widened to include 0, round-half-even, saturated). Worked example:
+ * x = [1, 2] -> x_s = 2/255, x_zp = 0, x_q = [128, 255] (1/x_s = 127.5 ties to 128); B = [[1], [-1]] int8 symmetric
+ * -> B_s = 1/127, B_q = [[127], [-127]]; int32 = 128*127 - 255*127 = -16129; y = -16129 * (2/255)(1/127) = -0.99608
+ * (float: -1).
  * One DynamicQuantizeLinear per activation, shared by its consumers. Needs opset >= 11.
  * Identity rule: nothing to quantize (or already quantized) -> the same model back.
  */

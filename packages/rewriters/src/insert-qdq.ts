@@ -13,6 +13,8 @@
  *   no Q/DQ pair around them (MaxPool only for 8-bit types at opset 12+, the only integer types it accepts).
  * - Values already produced by DequantizeLinear are left alone, so the pass is idempotent.
  *
+ * Worked example (uint8 activations, int8 symmetric weights): x range [0, 2.55] -> scale_x = 0.01, zp 0; a weight
+ * channel with max |w| 1.27 -> scale_w = 0.01; bias 0.5 -> scale_b = fround(0.01 * 0.01) = 1e-4, b_q = 5000.
  * Every scale/zero point comes from `qp.ts` (i.e. @lowbit/qparams). Per-channel needs opset 13+ (run `opset-upgrade`).
  */
 import { DataType } from '@lowbit/onnx-ir';
