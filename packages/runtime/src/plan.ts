@@ -7,13 +7,12 @@
  * domain and opset and the node; never halfway through a run.
  */
 import { keyFor, NoKernelError, type AttrValue, type DType, type KernelInstance, type KernelNode, type KernelRegistry, type KernelVariant, type ResolvePolicy, type Tensor } from '@lowbit/kernels';
-import type { Dim, Graph, Node, ValueInfo } from '@lowbit/onnx-ir';
+import { subgraphsOf, topologicalOrder, type Dim, type Graph, type Node, type ValueInfo } from '@lowbit/onnx-ir';
 import { inferShapes, ShapeConflict } from './shape-infer.js';
 import { convertAttrs } from './attributes.js';
 import type { BuiltinInstance, BuiltinOp } from './builtin.js';
 import { functionKey } from './control/function-call.js';
 import { inferOutputTypes } from './dtype-infer.js';
-import { nodeSubgraphs, stableTopoOrder } from './graph-scan.js';
 import { dtypeOf, NodeError, nodeRef } from './ir-compat.js';
 import { tensorFromRef } from './values.js';
 
@@ -150,11 +149,8 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
   };
 
   const defined = new Set<string>([...initNames, ...graph.inputs.map((v) => v.name)]);
-  const order = stableTopoOrder(graph.nodes);
-  if (!order) {
-    const n = graph.nodes[0];
-    throw new NodeError(n ? nodeRef(n) : { name: graph.name, opType: "Graph" }, `graph "${graph.name}" has a cycle; nodes cannot be ordered`, { nodePath: [...nodePath, n?.name ?? graph.name] });
-  }
+  // Stable order (already-sorted graphs keep their order); a cycle is a PreconditionError naming its nodes.
+  const order = topologicalOrder(graph);
 
   const attrsByNode = new Map<Node, ReadonlyMap<string, AttrValue>>();
   const steps: { node: Node; nodePath: string[]; inputs: number[]; outputs: number[]; reads: number[]; kernel?: KernelBinding; builtin?: BuiltinInstance }[] = [];
@@ -199,7 +195,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
       for (const sp of builtin.subplans) for (const [, name] of sp.captures) reads.push(resolveRead(name, node, undefined));
       outTypes = [...builtin.outputTypes];
     } else {
-      if (nodeSubgraphs(node).length > 0) {
+      if (subgraphsOf(node).length > 0) {
         throw new NodeError(nodeRef(node), `op ${node.opType} (domain "${domain || 'ai.onnx'}", opset ${opset}) has a subgraph attribute, which only the runtime's control-flow ops may have`, { nodePath: path });
       }
       kernel = bindKernel(ctx, node, path, { name: node.name, opType: node.opType, domain, opset, attrs, inputTypes: inputTypes.map((t) => t ?? null), outputCount }, inputTypes.some((t) => t === undefined));

@@ -4,9 +4,8 @@
  * node's attribute of that name, or the function's default (`attributeProtos`). Omitted trailing inputs/outputs of
  * the call stay empty inside the body.
  */
-import type { Attr, FunctionDef, Graph, Node } from '@lowbit/onnx-ir';
+import { subgraphsOf, type Attr, type FunctionDef, type Graph, type Node } from '@lowbit/onnx-ir';
 import type { BuiltinOp } from '../builtin.js';
-import { nodeSubgraphs } from '../graph-scan.js';
 
 export function functionKey(domain: string, name: string): string {
   return `${domain === 'ai.onnx' ? '' : domain}::${name}`;
@@ -26,7 +25,7 @@ function bindAttrs(attrs: readonly Attr[], caller: ReadonlyMap<string, Attr>, de
 }
 
 function bindNode(n: Node, caller: ReadonlyMap<string, Attr>, defaults: ReadonlyMap<string, Attr>): Node {
-  const hasRef = n.attributes.some((a) => a.type === 'ref') || nodeSubgraphs(n).length > 0;
+  const hasRef = n.attributes.some((a) => a.type === 'ref') || subgraphsOf(n).length > 0;
   return hasRef ? { ...n, attributes: bindAttrs(n.attributes, caller, defaults) } : n;
 }
 
