@@ -57,6 +57,13 @@ describe('models agree with onnxruntime-node', () => {
     await compare('ultraface-rfb-320', { input: ['float32', seededUniform(2, 3 * 240 * 320, -1, 1), [1, 3, 240, 320]] });
   });
 
+  it('mnist-8 and opt-mnist (Gemm form) on a seeded image', async () => {
+    await compare('mnist-8', { Input3: ['float32', seededUniform(1, 784, 0, 1), [1, 1, 28, 28]] });
+    const { ours } = await both('opt-mnist');
+    const name = ours.inputNames[0];
+    await compare('opt-mnist', { [name]: ['float32', seededUniform(1, 784, 0, 1), [1, 1, 28, 28]] });
+  });
+
   it('ppocr-mobile-v2-cls (dynamic dims; input [1,3,48,192] and [2,3,48,160])', async () => {
     await compare('ppocr-mobile-v2-cls', { x: ['float32', seededUniform(3, 3 * 48 * 192, -1, 1), [1, 3, 48, 192]] });
     await compare('ppocr-mobile-v2-cls', { x: ['float32', seededUniform(13, 2 * 3 * 48 * 160, -1, 1), [2, 3, 48, 160]] });
