@@ -54,7 +54,6 @@ export function constantFolding(options: ConstantFoldingOptions = {}): RewritePa
           const ins = n.inputs.map((i) => (i ? d.constant(i) ?? undefined : null));
           if (ins.some((t) => t === undefined) || ins.every((t) => t === null)) continue;
           const inputs = ins as (TensorRef | null)[];
-          if (inputs.some((t) => t && t.kind !== 'inline' && t.kind !== 'lazy')) continue;
           folded = foldLayout(n, inputs, opset);
           if (!folded && evaluator) {
             try {
