@@ -23,6 +23,7 @@ import { ML_KERNELS } from './ml.js';
 import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
 import { MISC_GENERATE_KERNELS } from './misc-generate.js';
 import { NMS_KERNELS } from './nms.js';
+import { NORMALIZATION_KERNELS } from './normalizations.js';
 import { OPTIMIZER_KERNELS } from './optimizers.js';
 import { PAD_KERNELS } from './pad.js';
 import { RECURRENT_KERNELS } from './recurrent.js';
@@ -96,4 +97,5 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...ML_KERNELS,
   ...OPTIMIZER_KERNELS,
   ...TREE_ENSEMBLE_KERNELS,
+  ...NORMALIZATION_KERNELS,
 ];
