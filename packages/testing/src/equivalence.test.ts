@@ -5,7 +5,7 @@
  * writing into an input.
  */
 import { describe, expect, it } from 'vitest';
-import { Tensor, createReferenceRegistry, requantize, type KernelNode, type KernelVariant, type Tensor as T } from '@lowbit/kernels';
+import { KernelRegistry, Tensor, createReferenceRegistry, requantize, type KernelNode, type KernelVariant, type Tensor as T } from '@lowbit/kernels';
 import { EquivalenceError, assertEquivalent, compareOutput, sizeClasses, type EquivalenceCase, type ValueSource } from './equivalence.js';
 
 const mmiNode: KernelNode = { name: 'mm', opType: 'MatMulInteger', domain: '', opset: 10, attrs: new Map(), inputTypes: ['uint8', 'int8', 'uint8', 'int8'], outputCount: 1 };
@@ -118,6 +118,31 @@ describe('sizeClasses', () => {
     // By hand for T = 8: 0 1 7 8 9 16 59, and the first prime above 24 is 29.
     expect(sizeClasses(8)).toEqual([0, 1, 7, 8, 9, 16, 29, 59]);
     expect(sizeClasses(4)).toEqual([0, 1, 3, 4, 5, 8, 13, 31]);
+  });
+});
+
+describe('value sources', () => {
+  it('draw edge values (NaN, infinities, -0, ties) unless asked for finite floats', () => {
+    const seen: number[] = [];
+    const tame: number[] = [];
+    const probe: KernelVariant = {
+      key: 'MatMul:f32', name: 'probe', isa: 'scalar', tolerance: 'exact',
+      create: () => ({ run: (inputs) => [inputs[0]] }),
+    };
+    // The probe returns its first input; the builder records what the harness's value sources produced.
+    assertEquivalent({
+      registry: new KernelRegistry().register(probe), key: 'MatMul:f32', seed: 11, numRuns: 30, reference: 'probe',
+      build: (n, v) => {
+        seen.push(...(v.tensor('float32', [n, 4]).data as Float32Array));
+        tame.push(...(v.tensor('float32', [n, 4], { finite: true }).data as Float32Array));
+        return { node: { ...mmiNode, opType: 'MatMul', inputTypes: ['float32'] }, inputs: [new Tensor('float32', [1], [1])] };
+      },
+    });
+    expect(seen.some(Number.isNaN)).toBe(true);
+    expect(seen.some((x) => x === Infinity) && seen.some((x) => x === -Infinity)).toBe(true);
+    expect(seen.some((x) => Object.is(x, -0))).toBe(true);
+    expect(seen.some((x) => x === 2.5 || x === -2.5)).toBe(true);
+    expect(tame.every((x) => Number.isFinite(x) && Math.abs(x) <= 2 ** 20)).toBe(true);
   });
 });
 
