@@ -1,7 +1,7 @@
 /**
  * mnist-8 static quantization, every combination of {QDQ, QOperator} x {per-tensor, per-channel} x {minmax, entropy,
  * percentile, mse} x {u8s8, s8s8}, calibrated on the first 100 training images through @lowbit/runtime + @lowbit/calibrators (the real path). Every model is written to disk,
- * loaded by onnxruntime-node and scored: all 32 on the first 2,000 test images, the main combos (QDQ and QOperator,
+ * loaded by onnxruntime-node and scored (and run in Lowbit's runtime on 20-100 images, same predictions): all 32 on the first 2,000 test images, the main combos (QDQ and QOperator,
  * per-channel, minmax, u8s8) on all 10,000. Reference: 98.90% for the float model (test data README).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { decodeModel, verifyErrors } from '@lowbit/onnx-ir';
 import { builtinCalibrators } from '@lowbit/calibrators';
 import { quantizeStatic } from './quantize-static.js';
 import type { CalibrationMethod, QuantFormat } from './types.js';
-import { accuracy, calibrationFeeds, mnistImages, mnistLabels } from './test-support/mnist.js';
+import { accuracy, calibrationFeeds, mnistImages, mnistLabels, predictionsBoth } from './test-support/mnist.js';
 
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
@@ -48,6 +48,12 @@ describe('mnist-8 static quantization', () => {
             const ref = main ? 98.9 : await accuracy(readFileSync(MNIST), images.subarray(0, n * 784), labels.subarray(0, n));
             console.log(`${label}: ${acc.toFixed(2)}% (float ${ref.toFixed(2)}% on ${n})`);
             expect(Math.abs(acc - ref)).toBeLessThanOrEqual(0.2);
+            // it also runs in Lowbit's runtime, predicting the same classes as onnxruntime on the first test images
+            // (100 for the main combos, 20 otherwise; one disagreement allowed: onnxruntime's u8 x s8 kernels may
+            // saturate on this CPU, ours are exact)
+            const k = main ? 100 : 20;
+            const p = await predictionsBoth(bytes, images, k);
+            expect(p.lowbit.filter((c, i) => c === p.ort[i]).length).toBeGreaterThanOrEqual(k - 1);
           });
         }
       }

@@ -15,7 +15,7 @@ import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeStatic } from './quantize-static.js';
 import { quantizeWeightOnly } from './quantize-weight-only.js';
 import { METADATA_KEYS } from './metadata.js';
-import { accuracy, calibrationFeeds, mnistImages, mnistLabels } from './test-support/mnist.js';
+import { accuracy, calibrationFeeds, mnistImages, mnistLabels, predictionsBoth } from './test-support/mnist.js';
 import { ortRunner } from './test-support/ort-runner.js';
 // The transformer-shaped test model is shared with the rewriters' tests (test-only import).
 import { SEQ, tokens, transformerBlock } from '../../rewriters/src/test-support/transformer.js';
@@ -35,6 +35,8 @@ describe('quantizeDynamic / quantizeWeightOnly on mnist-8', () => {
     const acc = await accuracy(bytes, images, labels);
     console.log('dynamic', acc);
     expect(Math.abs(acc - 98.9)).toBeLessThanOrEqual(0.2);
+    const p = await predictionsBoth(bytes, images, 30); // and in Lowbit's runtime
+    expect(p.lowbit.filter((c, i) => c === p.ort[i]).length).toBeGreaterThanOrEqual(29);
   });
 
   it('weight-only int8 (blocked DequantizeLinear, opset 21): valid, loads, within 0.2 points on 10k', async () => {
@@ -47,6 +49,8 @@ describe('quantizeDynamic / quantizeWeightOnly on mnist-8', () => {
     const acc = await accuracy(bytes, images, labels);
     console.log('weight-only int8', acc);
     expect(Math.abs(acc - 98.9)).toBeLessThanOrEqual(0.2);
+    const p = await predictionsBoth(bytes, images, 30); // and in Lowbit's runtime
+    expect(p.lowbit).toEqual(p.ort);
   });
 });
 
