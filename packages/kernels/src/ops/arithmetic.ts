@@ -10,7 +10,9 @@
 import type { KernelVariant } from '../contract.js';
 import type { DType } from '../tensor.js';
 import { attrInt } from './util/attrs.js';
+import { broadcastIndex, broadcastShapes } from './util/broadcast.js';
 import { binaryMap, type BigFn2, type NumFn2 } from './util/elementwise.js';
+import { f32Arith, type ArithOp } from './util/f32-arith.js';
 import { expectInputType, kernelError, need, numericType } from './util/fail.js';
 import { isFloat, isInt } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
@@ -23,6 +25,12 @@ function binary(opType: string, pick: (dtype: DType) => NumFn2, big?: BigFn2): K
       const b = need(node, inputs, 1);
       if (opType !== 'Pow' && a.dtype !== b.dtype) {
         throw kernelError(node, 'dtype', { inputIndex: 1, expected: a.dtype, actual: b.dtype });
+      }
+      if (a.dtype === 'float32' && b.dtype === 'float32' && opType !== 'Pow') {
+        const dims = broadcastShapes(node, [a.dims, b.dims]);
+        const out = ctx.alloc('float32', dims);
+        f32Arith(opType as ArithOp, a.data as Float32Array, b.data as Float32Array, out.data, broadcastIndex(dims, a.dims), broadcastIndex(dims, b.dims));
+        return [out];
       }
       return [binaryMap(node, a, b, a.dtype, ctx, pick(a.dtype), big)];
     };

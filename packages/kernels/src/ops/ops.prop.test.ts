@@ -60,6 +60,22 @@ describe('broadcasting', () => {
     ));
   });
 
+  it('float32 Add/Sub/Mul/Div equal the correctly rounded float32 operation (Math.fround of the double result)', () => {
+    fc.assert(fc.property(
+      dimsArb.chain((d) => fc.tuple(broadcastableTo(d), broadcastableTo(d))).chain(([a, b]) => fc.tuple(f32Tensor(a), f32Tensor(b))),
+      fc.constantFrom('Add', 'Sub', 'Mul', 'Div'),
+      ([a, b], op) => {
+        const [y] = run(op, [a, b]);
+        const [ea] = run('Expand', [a, int64(y.dims)]);
+        const [eb] = run('Expand', [b, int64(y.dims)]);
+        const A = ea.data as Float32Array;
+        const B = eb.data as Float32Array;
+        const f = { Add: (p: number, q: number) => p + q, Sub: (p: number, q: number) => p - q, Mul: (p: number, q: number) => p * q, Div: (p: number, q: number) => p / q }[op]!;
+        expect(Array.from(y.data as Float32Array)).toEqual(Array.from(A, (v, i) => Math.fround(f(v, B[i]))));
+      },
+    ));
+  });
+
   it('rejects incompatible shapes with a KernelError naming the input', () => {
     expect(() => run('Add', [new Tensor('float32', [1, 2, 3], [3]), new Tensor('float32', [1, 2], [2])])).toThrow(/input\[1\].*broadcast/);
   });
