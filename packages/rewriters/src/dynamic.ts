@@ -8,6 +8,7 @@
  *   `ConvInteger -> Cast -> Mul(x_s * W_s) -> Add(B reshaped [1,M,1,...])`. (`conv: 'float'` leaves Conv alone.)
  * - MatMul of two activations (attention): both through DynamicQuantizeLinear, `MatMulInteger` u8 x u8, rescaled by
  *   `a_s * b_s` (`activationMatMul: false` leaves them float).
+ * - LSTM with constant weights: com.microsoft `DynamicQuantizeLSTM` (see dynamic-lstm.ts).
  * - Gather on a constant table (embeddings): `Gather(W_q, idx) -> DequantizeLinear(scale, zp)`, per-tensor.
  * Numerics: `y = fround(float(MatMulInteger(x_q - x_zp, B_q - B_zp)) * fround(x_s * B_s))`, exact int32 accumulation
  * (x_q uint8 from DynamicQuantizeLinear: range widened to include 0, round-half-even, saturated). Worked example:
@@ -22,14 +23,15 @@ import type { Model, Node } from '@lowbit/onnx-ir';
 import { intAttr, readFloat, readInt } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { GraphDraft } from './graph-draft.js';
-import { onnxOpset, withGraph } from './model-util.js';
+import { onnxOpset, withGraph, withOpset } from './model-util.js';
+import { quantizeLstm } from './dynamic-lstm.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qp.js';
 import { isSelected, type NodeSelection } from './quant-options.js';
 import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
 
 const PASS = 'dynamic-quantize';
-export const DEFAULT_DYNAMIC_OPS: readonly string[] = ['MatMul', 'Gemm', 'Conv', 'Gather'];
+export const DEFAULT_DYNAMIC_OPS: readonly string[] = ['MatMul', 'Gemm', 'Conv', 'Gather', 'LSTM'];
 
 export interface DynamicQuantizeOptions extends NodeSelection {
   /** MatMul/Gemm/Gather weight type (default int8). */
@@ -50,6 +52,7 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
       const opset = onnxOpset(m);
       const d = new GraphDraft(m.graph);
       const dql = new Map<string, { q: string; s: string; zp: string }>();
+      let usedContrib = false;
       const wType = options.weightType ?? 'int8';
       const wSpec: QSpec = { dtype: wType, scheme: options.weightScheme ?? (wType === 'int8' ? 'symmetric' : 'asymmetric'), reduceRange: options.reduceRange ?? false };
       const dynamicInput = (x: string): { q: string; s: string; zp: string } => {
@@ -65,6 +68,7 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
         if (!isSelected(options, n, DEFAULT_DYNAMIC_OPS)) continue;
         if (opset < 11) throw new RewriteError({ pass: PASS, expected: 'opset >= 11', actual: `opset ${opset}` }, 'run opset-upgrade first');
         if (n.opType === 'Gather') { gather(d, n, wSpec); continue; }
+        if (n.opType === 'LSTM') { usedContrib = quantizeLstm(d, n, options.reduceRange ?? false) || usedContrib; continue; }
         const x = n.inputs[0];
         const w = d.constant(n.inputs[1]);
         if (n.opType === 'MatMul' && x && n.inputs[1] && !w && !d.constant(x) && (options.activationMatMul ?? true)) {
@@ -162,7 +166,8 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
       }
       if (!d.changed) return result(m, m);
       d.pruneInits();
-      return result(m, withGraph(m, d.build()));
+      const out = withGraph(m, d.build());
+      return result(m, usedContrib ? withOpset(out, opset, [{ domain: 'com.microsoft', version: 1 }]) : out);
     },
   };
 }
