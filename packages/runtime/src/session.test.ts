@@ -3,6 +3,7 @@ import { LowbitError } from '@lowbit/qparams';
 import { NodeError } from '@lowbit/onnx-ir';
 import { KernelRegistry, Tensor, type KernelVariant } from '@lowbit/kernels';
 import { Session } from './session.js';
+import { TensorSequence } from './values.js';
 import { BackendUnavailableError, FeedError, SessionOptionError } from './errors.js';
 import { attr, f32Tensor, graph, I64, model, node, vi } from './test-support/graph-builder.js';
 
@@ -169,5 +170,38 @@ describe('feeds from onnxruntime', () => {
     const out = await s.run({ x: new ort.Tensor('float32', new Float32Array([0, 1, 2]), [1, 3]) });
     expect(Array.from(out.y.data as Float32Array)).toEqual([1, 0, 2.5]);
     await expect(s.run({ x: new ort.Tensor('int32', new Int32Array([0, 1, 2]), [1, 3]) })).rejects.toThrow(/input "x": dtype int32, expected float32/);
+  });
+});
+
+describe('more session behaviour', () => {
+  it('an input with an initializer default is optional: left out it uses the default, fed it overrides', async () => {
+    const m = model(graph({
+      inputs: [vi('x', 1, [2]), vi('scale', 1, [2])], outputs: [vi('y')],
+      initializers: [f32Tensor('scale', [2], [10, 100])], nodes: [node('Mul', ['x', 'scale'], ['y'])],
+    }));
+    const s = await Session.create(m);
+    expect(s.inputNames).toEqual(['x']);
+    const x = new Tensor('float32', [1, 2]);
+    expect(Array.from((await s.run({ x })).y.data as Float32Array)).toEqual([10, 200]);
+    expect(Array.from((await s.run({ x, scale: new Tensor('float32', [3, 3]) })).y.data as Float32Array)).toEqual([3, 6]);
+  });
+
+  it('a sequence output needs runValues; run() says so with a typed error', async () => {
+    const m = model(graph({
+      inputs: [vi('a', 1, [1]), vi('b', 1, [1])], outputs: [{ name: 's', type: { kind: 'sequence', elem: { kind: 'tensor', elemType: 1 as never, shape: [1] } } }],
+      nodes: [node('SequenceConstruct', ['a', 'b'], ['s'])],
+    }));
+    const s = await Session.create(m);
+    const feeds = { a: new Tensor('float32', [1]), b: new Tensor('float32', [2]) };
+    await expect(s.run(feeds)).rejects.toThrow(/use runValues for sequences/);
+    const v = s.runValues(feeds).s;
+    expect(v).toBeInstanceOf(TensorSequence);
+    expect((v as TensorSequence).items.map((t) => t.data[0])).toEqual([1, 2]);
+  });
+
+  it('a forced ISA the backend cannot run is a diagnostic, not an error', async () => {
+    const s = await Session.create(addRelu(), { isa: 'avx2' });
+    expect(s.diagnostics.join('\n')).toMatch(/isa avx2 was requested but the js backend runs scalar/);
+    expect(Array.from((await s.run({ x: new Tensor('float32', [0, 0, 0], [1, 3]) })).y.data as Float32Array)).toEqual([1, 0, 0.5]);
   });
 });

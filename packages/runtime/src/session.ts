@@ -116,6 +116,9 @@ export class Session {
       throw new SessionOptionError({ option: options.isa ? 'isa' : 'LOWBIT_ISA', expected: ISAS.join('|'), actual: String(isa) });
     }
     const chosen = selectBackend(options.backend ?? 'auto', options.registry);
+    if (isa !== undefined && isa !== 'scalar' && !chosen.available.includes(isa)) {
+      chosen.diagnostics.push(`isa ${isa} was requested but the ${chosen.name} backend runs ${chosen.available.join(', ')} here; kernels fall back to scalar`);
+    }
     const opsets = new Map<string, number>();
     for (const o of model.opsetImports) opsets.set(normalizeDomain(o.domain), o.version);
     const ctx: PlanContext = {
