@@ -15,11 +15,12 @@
  * x = [1, 2] -> x_s = 2/255, x_zp = 0, x_q = [128, 255] (1/x_s = 127.5 ties to 128); B = [[1], [-1]] int8 symmetric
  * -> B_s = 1/127, B_q = [[127], [-127]]; int32 = 128*127 - 255*127 = -16129; y = -16129 * (2/255)(1/127) = -0.99608
  * (float: -1).
- * One DynamicQuantizeLinear per activation, shared by its consumers. Needs opset >= 11.
+ * One DynamicQuantizeLinear per activation, shared by its consumers; subgraphs (If/Loop/Scan bodies) are quantized
+ * the same way, with names never reused across scopes. Needs opset >= 11.
  * Identity rule: nothing to quantize (or already quantized) -> the same model back.
  */
 import { DataType } from '@lowbit/onnx-ir';
-import type { Model, Node } from '@lowbit/onnx-ir';
+import type { Graph, Model, Node } from '@lowbit/onnx-ir';
 import { intAttr, readFloat, readInt } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { GraphDraft } from './graph-draft.js';
@@ -50,9 +51,10 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
     name: PASS,
     run(m: Model) {
       const opset = onnxOpset(m);
-      const d = new GraphDraft(m.graph);
-      const dql = new Map<string, { q: string; s: string; zp: string }>();
       let usedContrib = false;
+      const transform = (graph: Graph, reserved: Iterable<string>): Graph => {
+      const d = new GraphDraft(graph, reserved);
+      const dql = new Map<string, { q: string; s: string; zp: string }>();
       const wType = options.weightType ?? 'int8';
       const wSpec: QSpec = { dtype: wType, scheme: options.weightScheme ?? (wType === 'int8' ? 'symmetric' : 'asymmetric'), reduceRange: options.reduceRange ?? false };
       const dynamicInput = (x: string): { q: string; s: string; zp: string } => {
@@ -164,9 +166,14 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
           d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
         }
       }
-      if (!d.changed) return result(m, m);
+      d.mapSubgraphs(transform);
+      if (!d.changed) return graph;
       d.pruneInits();
-      const out = withGraph(m, d.build());
+      return d.build();
+      };
+      const g = transform(m.graph, []);
+      if (g === m.graph) return result(m, m);
+      const out = withGraph(m, g);
       return result(m, usedContrib ? withOpset(out, opset, [{ domain: 'com.microsoft', version: 1 }]) : out);
     },
   };

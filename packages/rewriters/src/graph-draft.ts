@@ -4,7 +4,7 @@
  * restores topological order with a stable sort (original order wins among ready nodes).
  */
 import type { Graph, Node, TensorRef, ValueInfo } from '@lowbit/onnx-ir';
-import { invariant } from '@lowbit/onnx-ir';
+import { invariant, mapSubgraphs } from '@lowbit/onnx-ir';
 
 export interface NodeSpec {
   readonly opType: string;
@@ -27,8 +27,10 @@ export class GraphDraft {
   private readonly usedIds = new Set<string>();
   changed = false;
 
-  constructor(graph: Graph) {
+  /** `reserved`: names of enclosing scopes (a subgraph must not reuse them). */
+  constructor(graph: Graph, reserved: Iterable<string> = []) {
     this.original = graph;
+    for (const r of reserved) this.used.add(r);
     this.nodes = [...graph.nodes];
     this.inits = new Map(graph.initializers.map((t) => [t.name, t]));
     this.valueInfo = [...graph.valueInfo];
@@ -59,6 +61,22 @@ export class GraphDraft {
     for (let k = 1; this.usedIds.has(id); k++) id = `${base}#${k}`;
     this.usedIds.add(id);
     return id;
+  }
+
+  /** Every name this draft (and its enclosing scopes) has used so far. */
+  usedNames(): ReadonlySet<string> {
+    return this.used;
+  }
+
+  /**
+   * Applies `f` to every subgraph of every node (If/Loop/Scan bodies), giving it the names used so far as reserved.
+   */
+  mapSubgraphs(f: (g: Graph, reserved: ReadonlySet<string>) => Graph): void {
+    for (const n of [...this.nodes]) {
+      if (!n.attributes.some((a) => a.type === 'graph' || a.type === 'graphs')) continue;
+      const next = mapSubgraphs(n, (g) => f(g, this.used));
+      if (next !== n) this.replaceNode(n, next);
+    }
   }
 
   /** Names that are graph inputs. */
