@@ -74,8 +74,11 @@ export interface Plan {
   readonly shapes: ReadonlyMap<string, readonly Dim[]>;
 }
 
-/** Highest default-domain opset whose operator semantics this runtime and the reference kernels follow. */
-export const MAX_ONNX_OPSET = 27;
+/**
+ * Highest default-domain opset the runtime accepts: the newest opset in the ONNX backend test corpus it is validated
+ * against (onnx-node, opsets up to 28). A newer opset may change an op's meaning, so it is a NodeError at create.
+ */
+export const MAX_ONNX_OPSET = 28;
 
 /** Looks up a name in the enclosing scopes while compiling a subgraph. */
 export type OuterScope = (name: string) => { readonly type: DType | undefined } | undefined;
