@@ -166,6 +166,9 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     const domain = normalizeDomain(node.domain);
     const fnOp = ctx.functions?.get(functionKey(domain, node.opType));
     const opset = fnOp ? ctx.opsets.get(domain) ?? 1 : opsetOf(ctx, node, nodePath);
+    if (domain === '' && opset > MAX_ONNX_OPSET) {
+      throw new NodeError(nodeRef(node), `op ${node.opType} (domain "ai.onnx", opset ${opset}): opset ${opset} is newer than the runtime supports (ai.onnx up to ${MAX_ONNX_OPSET})`, { nodePath: path });
+    }
     let outputCount = node.outputs.length;
     while (outputCount > 0 && !node.outputs[outputCount - 1]) outputCount--;
     const reads = [...inputSlotsOfNode.filter((s) => s >= 0)];
@@ -272,9 +275,6 @@ function hasAnyKernel(registry: KernelRegistry, domain: string, opType: string):
  */
 function bindKernel(ctx: PlanContext, node: Node, nodePath: readonly string[], kn: KernelNode, deferred: boolean): KernelBinding {
   const where = `op ${kn.opType} (domain "${kn.domain || 'ai.onnx'}", opset ${kn.opset})`;
-  if (kn.domain === '' && kn.opset > MAX_ONNX_OPSET) {
-    throw new NodeError(nodeRef(node), `${where}: opset ${kn.opset} is newer than the runtime supports (ai.onnx up to ${MAX_ONNX_OPSET})`, { nodePath });
-  }
   if (!hasAnyKernel(ctx.registry, kn.domain, kn.opType)) {
     throw new NodeError(nodeRef(node), `${where} is not supported: no kernel is registered for it`, { nodePath });
   }

@@ -62,6 +62,9 @@ describe('Session basics', () => {
     await expect(Session.create(m1)).rejects.toThrow(/node "r" \(Relu\): domain "com.example" is not imported/);
     const m2 = model(graph({ inputs: [vi('x')], outputs: [vi('y')], nodes: [node('Relu', ['x'], ['y'], [], 'r')] }), 99);
     await expect(Session.create(m2)).rejects.toThrow(/opset 99 is newer than the runtime supports/);
+    // also for ops the runtime runs itself
+    const m3 = model(graph({ outputs: [vi('c')], nodes: [node('Constant', [], ['c'], [attr.float('value_float', 1)], 'k')] }), 29);
+    await expect(Session.create(m3)).rejects.toThrow(/node "k" \(Constant\): op Constant \(domain "ai.onnx", opset 29\): opset 29 is newer/);
   });
 
   it('reports a node reading an undefined value at create time', async () => {
