@@ -25,7 +25,7 @@ const init = (m: Model, name: string) => m.graph.initializers.find((t) => t.name
 const loads = async (path: string) => ort.InferenceSession.create(readFileSync(path), { executionProviders: ['cpu'] });
 
 describe('rules', () => {
-  it('nodesToExclude (names and predicate) leaves those nodes float; opTypesToQuantize limits the ops', async () => {
+  it('nodesToExclude (names and predicate) leaves those nodes float; nodesToQuantize and opTypesToQuantize limit them', async () => {
     const byName = await quantizeStatic(MNIST, join(dir, 'ex1.onnx'), data, { nodesToExclude: ['Times212'] });
     const mm = byName.graph.nodes.find((n) => n.opType === 'MatMul')!;
     expect(byName.graph.nodes.find((n) => n.outputs.includes(mm.inputs[1]!))).toBeUndefined(); // weight still a float initializer
@@ -34,7 +34,10 @@ describe('rules', () => {
     const onlyMatMul = await quantizeStatic(MNIST, join(dir, 'ex3.onnx'), data, { opTypesToQuantize: ['MatMul'] });
     // MatMul input and output (read by the Add) are quantized; no Conv input is
     expect(onlyMatMul.graph.nodes.filter((n) => n.opType === 'QuantizeLinear').map((n) => n.inputs[0])).toEqual(['Pooling160_Output_0_reshape0', 'Times212_Output_0']);
-    for (const p of ['ex1', 'ex2', 'ex3']) await loads(join(dir, `${p}.onnx`));
+    const only = await quantizeStatic(MNIST, join(dir, 'ex4.onnx'), data, { nodesToQuantize: ['Convolution28'] });
+    const qConvs = only.graph.nodes.filter((n) => n.opType === 'Conv' && init(only, n.inputs[1]!) === undefined);
+    expect(qConvs.map((n) => n.name)).toEqual(['Convolution28']); // its weight comes from a DequantizeLinear
+    for (const p of ['ex1', 'ex2', 'ex3', 'ex4']) await loads(join(dir, `${p}.onnx`));
   });
 
   it('per-node override (uint8 weights, per-tensor) and per-tensor explicit scale/zero point', async () => {
