@@ -17,6 +17,16 @@ export interface ValueHooks {
   readonly observe?: ReadonlySet<string>;
 }
 
+/**
+ * Run only part of a plan: the steps marked in `steps` (1 = run), returning `outputSlots` instead of the graph
+ * outputs; slots in `keep` are never cleared early (they are returned).
+ */
+export interface Selection {
+  readonly steps: Uint8Array;
+  readonly outputSlots: readonly number[];
+  readonly keep: ReadonlySet<number>;
+}
+
 /** A plan's slots during one run; `parent` is the frame of the enclosing graph (for captured names). */
 class Frame {
   readonly values: (Value | undefined)[];
@@ -59,7 +69,7 @@ export class Executor {
    * Runs `plan` with one value per `plan.inputSlots` entry (null/undefined: not provided; a default initializer, if
    * any, stays). Returns the outputs, each holding one transit reference in the pool (see `releaseTransit`).
    */
-  runPlan(plan: Plan, inputs: readonly (Value | null | undefined)[], parent: Frame | undefined, hooks?: ValueHooks): Value[] {
+  runPlan(plan: Plan, inputs: readonly (Value | null | undefined)[], parent: Frame | undefined, hooks?: ValueHooks, selection?: Selection): Value[] {
     const frame = new Frame(plan, parent, this.pool);
     try {
       for (const [s, t] of plan.constants) frame.set(s, t);
@@ -71,12 +81,14 @@ export class Executor {
         const v = parent?.lookup(name);
         if (v !== undefined) frame.set(s, v);
       }
-      for (const s of plan.unusedAtStart) frame.clear(s);
-      for (const step of plan.steps) this.#runStep(step, frame, hooks);
-      const outs = plan.outputSlots.map((s, i) => {
+      for (const s of plan.unusedAtStart) if (!selection?.keep.has(s)) frame.clear(s);
+      plan.steps.forEach((step, i) => {
+        if (!selection || selection.steps[i]) this.#runStep(step, frame, hooks, selection?.keep);
+      });
+      const outs = (selection?.outputSlots ?? plan.outputSlots).map((s) => {
         const v = frame.values[s];
         if (v === undefined) {
-          throw new NodeError({ name: plan.graph.name, opType: 'Graph' }, `graph output "${plan.graph.outputs[i].name}" has no value after the run (an optional input left empty?)`, { nodePath: [...plan.nodePath, plan.graph.name] });
+          throw new NodeError({ name: plan.graph.name, opType: 'Graph' }, `output "${plan.names[s]}" has no value after the run (an optional input left empty?)`, { nodePath: [...plan.nodePath, plan.graph.name] });
         }
         return v;
       });
@@ -87,7 +99,7 @@ export class Executor {
     }
   }
 
-  #runStep(step: Step, frame: Frame, hooks: ValueHooks | undefined): void {
+  #runStep(step: Step, frame: Frame, hooks: ValueHooks | undefined, keep?: ReadonlySet<number>): void {
     const node = step.node;
     const inputs: (Value | null)[] = step.inputs.map((s, i) => {
       if (s < 0) return null;
@@ -124,7 +136,7 @@ export class Executor {
       }
     });
     if (step.builtin) for (const v of outs) releaseValue(this.pool, v);
-    for (const s of step.release) frame.clear(s);
+    for (const s of step.release) if (!keep?.has(s)) frame.clear(s);
   }
 
   #runKernel(step: Step, inputs: readonly (Value | null)[]): (Value | null)[] {
@@ -165,3 +177,29 @@ function wrap(e: unknown, step: Step, what: string): NodeError {
 
 export type { Frame };
 export { TensorSequence };
+
+/**
+ * The steps needed to compute `slots` (walking producers back through inputs and subgraph captures), as a Selection.
+ * Main graph only.
+ */
+export function selectionFor(plan: Plan, slots: readonly number[]): Selection {
+  const producer = new Map<number, number>();
+  plan.steps.forEach((st, i) => st.outputs.forEach((o) => { if (o >= 0) producer.set(o, i); }));
+  const readsOf = (st: Step): number[] => {
+    const r = st.inputs.filter((x) => x >= 0);
+    for (const sp of st.builtin?.subplans ?? []) for (const [, name] of sp.captures) {
+      const sl = plan.slotOf.get(name);
+      if (sl !== undefined) r.push(sl);
+    }
+    return r;
+  };
+  const steps = new Uint8Array(plan.steps.length);
+  const stack = [...slots];
+  while (stack.length) {
+    const p = producer.get(stack.pop()!);
+    if (p === undefined || steps[p]) continue;
+    steps[p] = 1;
+    stack.push(...readsOf(plan.steps[p]));
+  }
+  return { steps, outputSlots: slots, keep: new Set(slots) };
+}

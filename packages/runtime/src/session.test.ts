@@ -208,3 +208,31 @@ describe('more session behaviour', () => {
     expect(Array.from((await s.run({ x: new Tensor('float32', [0, 0, 0], [1, 3]) })).y.data as Float32Array)).toEqual([1, 0, 0.5]);
   });
 });
+
+describe('fetches', () => {
+  // x -> a = x + b -> y = relu(a); z = neg(x) (an unrelated branch)
+  const m = () => model(graph({
+    inputs: [vi('x', 1, [3])], outputs: [vi('y'), vi('z')], initializers: [f32Tensor('b', [3], [1, -2, 0.5])],
+    nodes: [node('Add', ['x', 'b'], ['a']), node('Relu', ['a'], ['y']), node('Neg', ['x'], ['z'])],
+  }));
+  const x = () => new Tensor('float32', [0, 1, -4]);
+
+  it('returns exactly the fetched values, intermediates and initializers included, running only what they need', async () => {
+    const seen: string[] = [];
+    const s = await Session.create(m(), { onValue: (n) => seen.push(n) });
+    const out = await s.run({ x: x() }, { fetches: ['a', 'b'] });
+    expect(Object.keys(out)).toEqual(['a', 'b']);
+    // a = x + b = [1, -1, -3.5]
+    expect(Array.from(out.a.data as Float32Array)).toEqual([1, -1, -3.5]);
+    expect(Array.from(out.b.data as Float32Array)).toEqual([1, -2, 0.5]);
+    expect(seen).toEqual(['x', 'a']); // Relu and Neg did not run
+    const full = await s.run({ x: x() });
+    expect(Object.keys(full)).toEqual(['y', 'z']);
+    expect(Array.from(full.z.data as Float32Array)).toEqual([-0, -1, 4]);
+  });
+
+  it('an unknown fetch name is a SessionOptionError', async () => {
+    const s = await Session.create(m());
+    await expect(s.run({ x: x() }, { fetches: ['nope'] })).rejects.toThrow(/option "fetches": got "nope"/);
+  });
+});

@@ -9,7 +9,7 @@ import { BufferPool } from './buffer-pool.js';
 import { defaultBuiltins } from './builtins.js';
 import { functionCallOp, functionKey } from './control/function-call.js';
 import { SessionOptionError } from './errors.js';
-import { Executor, type ValueHooks } from './executor.js';
+import { Executor, selectionFor, type Selection, type ValueHooks } from './executor.js';
 import { checkFeeds } from './feeds.js';
 import { decodeModelBytes } from './load.js';
 import { compilePlan, normalizeDomain, type Plan, type PlanContext } from './plan.js';
@@ -34,6 +34,11 @@ export interface SessionOptions {
 }
 
 export interface RunOptions {
+  /**
+   * Names to return instead of the graph outputs: graph outputs or any other value of the main graph (an
+   * intermediate, an input, an initializer). Only the nodes these need are run.
+   */
+  readonly fetches?: readonly string[];
   /** Per-run value hook (called in addition to the session's). */
   readonly onValue?: (name: string, tensor: Tensor) => void;
   /** Names this run's `onValue` observes (default: all). */
@@ -81,6 +86,8 @@ export class Session {
   readonly #executor: Executor;
   readonly #pool: BufferPool;
   readonly #hooks: ValueHooks | undefined;
+  /** Step selections per fetch list, built on first use. */
+  readonly #selections = new Map<string, Selection>();
 
   private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, diagnostics: string[], hooks: ValueHooks | undefined) {
     this.model = model;
@@ -175,20 +182,22 @@ export class Session {
         }
       }
     }
+    const selection = options.fetches ? this.#selection(options.fetches) : undefined;
+    const outNames = options.fetches ?? plan.graph.outputs.map((o) => o.name);
     try {
-      const outs = this.#executor.runPlan(plan, inputs, undefined, hooks);
+      const outs = this.#executor.runPlan(plan, inputs, undefined, hooks, selection);
       const results: Record<string, Value> = {};
       const feedData = new Set(Object.values(feeds).filter(isTensor).map((t) => t.data));
       // A result that is not a fresh buffer of this run (an initializer, a Constant, a view of one) is copied, so
       // the caller can never change the session's constants through it. Feeds passed straight through stay as given.
       const own = (t: Tensor): Tensor => (this.#pool.owns(t) || feedData.has(t.data) ? t : copyTensor(t));
-      plan.graph.outputs.forEach((o, i) => {
+      outNames.forEach((name, i) => {
         let v: Value = outs[i];
         if (isTensor(v)) v = own(v);
         else if (v instanceof TensorSequence) v = new TensorSequence(v.elemType, v.items.map(own));
         if (isTensor(v)) this.#pool.escape(v);
         else if (v instanceof TensorSequence) for (const t of v.items) this.#pool.escape(t);
-        results[o.name] = v;
+        results[name] = v;
       });
       return results;
     } finally {
@@ -202,6 +211,23 @@ export class Session {
    */
   get inferredShapes(): ReadonlyMap<string, readonly (number | string | null)[]> {
     return this.#plan.shapes;
+  }
+
+  #selection(fetches: readonly string[]): Selection {
+    const key = fetches.join('\u0000');
+    let sel = this.#selections.get(key);
+    if (!sel) {
+      const slots = fetches.map((name) => {
+        const s = this.#plan.slotOf.get(name);
+        if (s === undefined) {
+          throw new SessionOptionError({ option: 'fetches', expected: 'names of values of the main graph', actual: `"${name}"` });
+        }
+        return s;
+      });
+      sel = selectionFor(this.#plan, slots);
+      this.#selections.set(key, sel);
+    }
+    return sel;
   }
 
   /** Buffer-pool counters (allocations vs reuses), for tests and tuning. */
