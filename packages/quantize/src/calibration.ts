@@ -1,9 +1,13 @@
 /**
  * Calibration for static quantization: @lowbit/calibrators' `calibrate` over the user's data, observing the tensors
  * `insert-qdq` will quantize, with the model run by the injected runner (default @lowbit/runtime).
+ *
+ * Calibration yields encoded states (the statistics); ranges always come from decoding them (`rangesFromStates`), so
+ * quantizing from saved statistics (see statistics-file.ts) and quantizing after calibrating in the same call take
+ * the very same path from states to ranges.
  */
-import { builtinCalibrators, calibrate, entropy, entropyPresets, minMax, percentile } from '@lowbit/calibrators';
-import type { CalibrationData, CalibrationPlanTarget, Feeds, ObservableModel } from '@lowbit/calibrators';
+import { builtinCalibrators, calibrate, distiller, entropy, entropyPresets, minMax, peekKind, percentile } from '@lowbit/calibrators';
+import type { CalibrationData, CalibrationPlanTarget, Calibrator, Feeds, ObservableModel } from '@lowbit/calibrators';
 import { QuantizeError } from './errors.js';
 import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
 
@@ -12,20 +16,48 @@ export interface CalibratedRanges {
   readonly states: Map<string, Uint8Array>;
 }
 
-function targetFor(tensor: string, method: CalibrationMethod, o: StaticQuantizeOptions['calibration']): CalibrationPlanTarget {
+/** Suffix of the key of the min-max state kept beside a non-min-max method's state (the clipping bound). */
+export const OBSERVED_SUFFIX = '#observed';
+
+/** How one method calibrates a tensor: the calibrator, its spec (without the prepass `range`), the two-pass switch. */
+export interface MethodPlan {
+  readonly calibrator: Calibrator<unknown, unknown>;
+  /** Only the settings the method reads, with defaults filled in: recorded in saved statistics and compared on reuse. */
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly prepass: boolean;
+}
+
+/**
+ * The calibrator and spec for `method` with the user's `calibration` settings. Settings a method does not read are
+ * left out, so e.g. `bins` given with `minmax` changes nothing (and does not make saved statistics mismatch).
+ * `meanstd` is Distiller's `n-std` clipping: `[max(min, mean - n std), min(max, mean + n std)]` over every observed
+ * value (population std, exact sums), `n = calibration.numStd` (default 3).
+ */
+export function methodPlan(method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], where = 'quantizeStatic'): MethodPlan {
   const c = o ?? {};
+  const bins = c.bins !== undefined ? { bins: c.bins } : {};
   switch (method) {
-    case 'minmax': return { tensor, calibrator: minMax, spec: { axis: null } };
-    case 'percentile': return { tensor, calibrator: percentile, spec: { axis: null, percentile: c.percentile ?? 99.999, ...(c.bins ? { bins: c.bins } : {}) }, prepass: true };
+    case 'minmax': return { calibrator: minMax, spec: { axis: null }, prepass: false };
+    case 'percentile': return { calibrator: percentile, spec: { axis: null, percentile: c.percentile ?? 99.999, ...bins }, prepass: true };
     // onnxruntime's EntropyCalibrater defaults (128 bins, 128 levels, signed histogram); TensorRT's 2048-bin |x|
     // preset clips mnist-8's Relu outputs to an eighth of their range and costs 2 points of accuracy there.
-    case 'entropy': return { tensor, calibrator: entropy, spec: { axis: null, ...entropyPresets.onnxruntime, ...(c.bins ? { bins: c.bins } : {}), ...(c.levels ? { levels: c.levels } : {}) }, prepass: true };
-    default: {
-      const cal = builtinCalibrators[method];
-      if (!cal) throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationMethod', expected: Object.keys(builtinCalibrators).join(', '), actual: method }, 'calibration method not available');
-      return { tensor, calibrator: cal, spec: { axis: null, ...(c.bins ? { bins: c.bins } : {}) }, prepass: method === 'mse' };
-    }
+    case 'entropy': return { calibrator: entropy, spec: { axis: null, ...entropyPresets.onnxruntime, ...bins, ...(c.levels !== undefined ? { levels: c.levels } : {}) }, prepass: true };
+    case 'meanstd': return { calibrator: distiller, spec: { axis: null, mode: 'n-std', nStd: c.numStd ?? 3 }, prepass: false };
+    case 'mse': return { calibrator: need('mse', where), spec: { axis: null, ...bins }, prepass: true };
+    case 'distribution': return { calibrator: need('distribution', where), spec: { axis: null }, prepass: false };
+    default:
+      throw new QuantizeError({ where, option: 'calibrationMethod', expected: 'minmax, entropy, percentile, mse, distribution or meanstd', actual: String(method) }, 'unknown calibration method');
   }
+}
+
+function need(kind: string, where: string): Calibrator<unknown, unknown> {
+  const cal = builtinCalibrators[kind];
+  if (!cal) throw new QuantizeError({ where, option: 'calibrationMethod', expected: Object.keys(builtinCalibrators).join(', '), actual: kind }, 'calibration method not available');
+  return cal;
+}
+
+function targetFor(tensor: string, p: MethodPlan): CalibrationPlanTarget {
+  return { tensor, calibrator: p.calibrator, spec: p.spec, prepass: p.prepass };
 }
 
 /**
@@ -56,21 +88,71 @@ export function rereadable(data: CalibrationData): CalibrationData {
   return () => it;
 }
 
-export async function calibrateRanges(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal): Promise<CalibratedRanges> {
+export interface CalibratedStates {
+  /** `tensor` -> the method's state; `tensor#observed` -> a min-max state (methods other than minmax). */
+  readonly states: Map<string, Uint8Array>;
+  /** Batches read in the method's pass. */
+  readonly batches: number;
+}
+
+/** Runs calibration and returns the encoded states (no ranges: see `rangesFromStates`). */
+export async function calibrateStates(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal, where = 'quantizeStatic'): Promise<CalibratedStates> {
   const data = rereadable(input);
-  const targets = tensors.map((t) => targetFor(t, method, o));
-  const r = await calibrate({ data, targets, model, signal });
-  if (r.batches === 0) throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
-  // Histogram methods return windows symmetric around 0 (|x| histograms); a window never needs to extend past what
-  // was observed, so it is clipped to the observed min/max (a Relu output keeps [0, t] instead of [-t, t]).
-  const observed = method === 'minmax' ? r : await calibrate({ data, targets: tensors.map((t) => targetFor(t, 'minmax', o)), model, signal });
-  const ranges = new Map<string, { min: number; max: number }>();
-  for (const [name, range] of r.ranges) {
-    if (range.min.length !== 1) throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationMethod', expected: 'a per-tensor range', actual: `${range.min.length} channels` }, `calibration of "${name}"`);
-    const obs = observed.ranges.get(name)!;
-    ranges.set(name, { min: Math.max(range.min[0], obs.min[0]), max: Math.min(range.max[0], obs.max[0]) });
-  }
+  const plan = methodPlan(method, o, where);
+  const r = await calibrate({ data, targets: tensors.map((t) => targetFor(t, plan)), model, signal });
+  if (r.batches === 0) throw new QuantizeError({ where, option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
   const states = new Map(r.states);
-  if (observed !== r) for (const [k, v] of observed.states) states.set(`${k}#observed`, v);
-  return { ranges, states };
+  if (method !== 'minmax') {
+    const observed = await calibrate({ data, targets: tensors.map((t) => targetFor(t, methodPlan('minmax', o, where))), model, signal });
+    for (const [k, v] of observed.states) states.set(`${k}${OBSERVED_SUFFIX}`, v);
+  }
+  return { states, batches: r.batches };
+}
+
+/** Decodes a state with the built-in calibrator its header names; `expectedKind` must match. */
+function decodeRange(bytes: Uint8Array, expectedKind: string, key: string, where: string): { min: number; max: number } {
+  let kind: string;
+  try {
+    kind = peekKind(bytes);
+  } catch (e) {
+    throw new QuantizeError({ where, option: 'statistics', expected: 'a calibration state', actual: `undecodable bytes for "${key}"` }, 'bad statistics', e);
+  }
+  if (kind !== expectedKind) throw new QuantizeError({ where, option: 'statistics', expected: `a "${expectedKind}" state for "${key}"`, actual: `"${kind}"` }, 'calibration state of the wrong kind');
+  const cal = builtinCalibrators[kind];
+  if (!cal) throw new QuantizeError({ where, option: 'statistics', expected: Object.keys(builtinCalibrators).join(', '), actual: kind }, `no calibrator for the state of "${key}"`);
+  let range;
+  try {
+    range = cal.computeRange(cal.decode(bytes));
+  } catch (e) {
+    throw new QuantizeError({ where, option: 'statistics', expected: `a decodable "${kind}" state`, actual: `a bad state for "${key}"` }, 'bad statistics', e);
+  }
+  if (range.min.length !== 1) throw new QuantizeError({ where, option: 'calibrationMethod', expected: 'a per-tensor range', actual: `${range.min.length} channels` }, `calibration of "${key}"`);
+  return { min: range.min[0], max: range.max[0] };
+}
+
+/**
+ * Ranges for `tensors` from encoded states. Histogram methods return windows symmetric around 0 (|x| histograms); a
+ * window never needs to extend past what was observed, so it is clipped to the observed min/max (the `#observed`
+ * min-max state): `[max(lo, obsMin), min(hi, obsMax)]` (a Relu output keeps [0, t] instead of [-t, t]). For minmax
+ * the state is its own observed range. A missing state is a QuantizeError naming the tensors.
+ */
+export function rangesFromStates(states: ReadonlyMap<string, Uint8Array>, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], where = 'quantizeStatic'): Map<string, { min: number; max: number }> {
+  const kind = methodPlan(method, o, where).calibrator.kind;
+  const missing = tensors.flatMap((t) => [t, ...(method === 'minmax' ? [] : [`${t}${OBSERVED_SUFFIX}`])]).filter((k) => !states.has(k));
+  if (missing.length > 0) {
+    throw new QuantizeError({ where, option: 'statistics', expected: `states for all ${tensors.length} tensors to quantize`, actual: `${missing.length} missing (${missing.slice(0, 5).map((k) => `"${k}"`).join(', ')}${missing.length > 5 ? ', ...' : ''})` }, 'statistics do not cover the model');
+  }
+  const ranges = new Map<string, { min: number; max: number }>();
+  for (const t of tensors) {
+    const r = decodeRange(states.get(t)!, kind, t, where);
+    const obs = method === 'minmax' ? r : decodeRange(states.get(`${t}${OBSERVED_SUFFIX}`)!, minMax.kind, `${t}${OBSERVED_SUFFIX}`, where);
+    ranges.set(t, { min: Math.max(r.min, obs.min), max: Math.min(r.max, obs.max) });
+  }
+  return ranges;
+}
+
+/** Calibrates and derives the ranges (what quantizeStatic does without saved statistics). */
+export async function calibrateRanges(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal): Promise<CalibratedRanges> {
+  const { states } = await calibrateStates(model, input, tensors, method, o, signal);
+  return { ranges: rangesFromStates(states, tensors, method, o), states };
 }

@@ -1,4 +1,7 @@
 export { quantizeStatic } from './quantize-static.js';
+export { calibrateStatic } from './calibrate-static.js';
+export { STATISTICS_FORMAT_VERSION, STATISTICS_MAGIC, readStatisticsInfo } from './statistics-file.js';
+export type { StatisticsInfo } from './statistics-file.js';
 export { quantizeDynamic } from './quantize-dynamic.js';
 export { quantizeWeightOnly } from './quantize-weight-only.js';
 export { quantizeWithRecipe } from './quantize-recipe.js';

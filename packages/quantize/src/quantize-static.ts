@@ -1,51 +1,47 @@
 /**
  * `quantizeStatic(input, output, calibrationData, options?)`: calibrated 8/16/4-bit quantization in QDQ (default) or
  * QOperator form. Steps: load -> preprocess (opset >= 13; 21 for 16/4-bit) -> calibrate the activations insert-qdq
- * needs with the chosen method -> insert-qdq (scales/zero points from @lowbit/qparams) -> qdq-to-qoperator (QOperator
- * only) -> provenance metadata -> verifyModel -> atomic save. Resolves to the written Model.
+ * needs with the chosen method, or take their states from `options.statistics` (saved by `calibrateStatic`) ->
+ * insert-qdq (scales/zero points from @lowbit/qparams) -> qdq-to-qoperator (QOperator only) -> provenance metadata
+ * -> verifyModel -> atomic save. Resolves to the written Model.
+ *
+ * With saved statistics the states go through the same decode -> computeRange -> clip-to-observed path as freshly
+ * calibrated ones, and the recorded `lowbit.calibration_sha256` hashes the same states, so the output is
+ * byte-identical to quantizing directly with the data the statistics were made from and the same options.
  */
 import { createPassContext } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
-import { insertQdq, qdqToQOperator, staticQuantTargets } from '@lowbit/rewriters';
-import { calibrateRanges } from './calibration.js';
+import { insertQdq, qdqToQOperator } from '@lowbit/rewriters';
+import { calibrateStates, rangesFromStates } from './calibration.js';
 import { QuantizeError } from './errors.js';
 import { finish } from './finish.js';
-import { loadInput } from './io.js';
 import { statisticsHash } from './metadata.js';
-import { preprocess } from './preprocess.js';
 import { runnerFor } from './runner.js';
-import { schemeOf, selectionOf } from './selection.js';
+import { statesFromSaved } from './saved-statistics.js';
+import { schemeOf } from './selection.js';
+import { planStatic } from './static-plan.js';
 import type { CalibrationData, ModelInput, StaticQuantizeOptions } from './types.js';
 
 const WHERE = 'quantizeStatic';
 
-export async function quantizeStatic(input: ModelInput, output: string, calibrationData: CalibrationData, options: StaticQuantizeOptions = {}): Promise<Model> {
-  const format = options.quantFormat ?? 'QDQ';
-  const activationType = options.activationType ?? 'uint8';
-  const weightType = options.weightType ?? 'int8';
-  if (format === 'QOperator' && (![ 'uint8', 'int8'].includes(activationType) || !['uint8', 'int8'].includes(weightType))) {
-    throw new QuantizeError({ where: WHERE, option: 'quantFormat', expected: '8-bit activation and weight types for QOperator', actual: `${activationType}/${weightType}` }, 'QLinearConv/QLinearMatMul are 8-bit only');
+export async function quantizeStatic(input: ModelInput, output: string, calibrationData: CalibrationData | null | undefined, options: StaticQuantizeOptions = {}): Promise<Model> {
+  const haveData = calibrationData !== null && calibrationData !== undefined;
+  if (options.statistics !== undefined && haveData) {
+    throw new QuantizeError({ where: WHERE, option: 'statistics', expected: 'either calibration data or saved statistics', actual: 'both' }, 'ambiguous calibration source');
   }
-  if (activationType === 'uint4' || activationType === 'int4') {
-    throw new QuantizeError({ where: WHERE, option: 'activationType', expected: 'uint8, int8, uint16 or int16', actual: activationType }, 'onnxruntime has no kernels for 4-bit activations');
+  if (options.statistics === undefined && !haveData) {
+    throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'calibration data (or options.statistics from calibrateStatic)', actual: String(calibrationData) }, 'missing calibration data');
   }
-  const wide = [activationType, weightType].some((t) => t.endsWith('16') || t.endsWith('4'));
-  const targetOpset = Math.max(options.opset ?? 0, wide ? 21 : 13);
-  const loaded = await loadInput(input, WHERE);
-  const runnerFactory = options.runner;
-  const m = await preprocess(loaded, { targetOpset });
-  const selection = selectionOf(options);
-  if (format === 'QOperator' && options.quantizeOutputs === 'consumed') {
-    throw new QuantizeError({ where: WHERE, option: 'quantizeOutputs', expected: "'all' with QOperator", actual: 'consumed' }, 'QLinear operators need quantized outputs');
-  }
-  const outputs = options.quantizeOutputs ?? 'all';
-  const tensors = staticQuantTargets(m, selection, outputs);
-  const runner = await runnerFor(m, runnerFactory);
-  const cal = await calibrateRanges(runner, calibrationData, tensors, options.calibrationMethod ?? 'minmax', options.calibration);
+  const plan = await planStatic(input, options, WHERE);
+  const { model: m, selection, outputs, tensors, method, activationType, weightType } = plan;
+  const states = options.statistics !== undefined
+    ? await statesFromSaved(options.statistics, plan, options, WHERE)
+    : (await calibrateStates(await runnerFor(m, options.runner), calibrationData!, tensors, method, options.calibration, undefined, WHERE)).states;
+  const ranges = rangesFromStates(states, tensors, method, options.calibration, WHERE);
   const ctx = createPassContext();
   let q = (await insertQdq({
     ...selection,
-    ranges: cal.ranges,
+    ranges,
     activationType, weightType,
     activationScheme: schemeOf(options.activationSymmetric, 'asymmetric'),
     weightScheme: schemeOf(options.weightSymmetric, 'symmetric'),
@@ -55,6 +51,6 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
     nodeOverrides: options.nodeOverrides,
     outputs,
   }).run(m, ctx)).model;
-  if (format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
-  return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(cal.states));
+  if (plan.format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
+  return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(states));
 }

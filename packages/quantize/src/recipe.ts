@@ -70,7 +70,7 @@ const SHAPES = {
   static: object({
     ...COMMON, mode: oneOf(['static']), quantFormat: oneOf(Object.values(QuantFormat)), activationType: qtype, activationSymmetric: bool,
     calibrationMethod: oneOf(Object.values(CalibrationMethod)), quantizeOutputs: oneOf(['all', 'consumed']),
-    calibration: object({ percentile: num, bins: int(8, 1 << 16), levels: int(2, 1 << 16) }),
+    calibration: object({ percentile: num, bins: int(8, 1 << 16), levels: int(2, 1 << 16), numStd: num }),
   }),
   dynamic: object({ ...COMMON, mode: oneOf(['dynamic']), conv: oneOf(['conv-integer', 'float']), activationMatMul: bool }),
   'weight-only': object({
@@ -101,7 +101,7 @@ export function parseRecipe(input: string | unknown): Recipe {
 export function recipeOf(mode: Recipe['mode'], options: object): Record<string, unknown> {
   const out: Record<string, unknown> = { mode };
   for (const [k, v] of Object.entries(options)) {
-    if (v === undefined || typeof v === 'function' || k === 'runner' || k === 'calibrationData') continue;
+    if (v === undefined || typeof v === 'function' || k === 'runner' || k === 'calibrationData' || k === 'statistics') continue;
     out[k] = v;
   }
   return out;

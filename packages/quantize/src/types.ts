@@ -19,6 +19,8 @@ export type QuantType = (typeof QuantType)[keyof typeof QuantType];
 
 export const CalibrationMethod = {
   MinMax: 'minmax', Entropy: 'entropy', Percentile: 'percentile', MSE: 'mse', Distribution: 'distribution',
+  /** Distiller's n-std clipping: `[max(min, mean - n std), min(max, mean + n std)]`, n = `calibration.numStd` (3). */
+  MeanStd: 'meanstd',
 } as const;
 export type CalibrationMethod = (typeof CalibrationMethod)[keyof typeof CalibrationMethod];
 
@@ -70,8 +72,14 @@ export interface StaticQuantizeOptions extends CommonOptions {
    * shape op reads (`consumed`: fewer rounding points, more accuracy, float ops in between).
    */
   readonly quantizeOutputs?: 'all' | 'consumed';
-  /** Method settings: percentile (99.999), bins, levels (entropy), numStd (distribution). */
-  readonly calibration?: { readonly percentile?: number; readonly bins?: number; readonly levels?: number };
+  /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */
+  readonly calibration?: { readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number };
+  /**
+   * Saved statistics from `calibrateStatic` (same model, same options): used instead of running calibration, and
+   * `calibrationData` may then be null/undefined. Not part of a JSON recipe nor of the recorded options. A file made
+   * for another model, method, method settings or tensor selection is a QuantizeError.
+   */
+  readonly statistics?: Uint8Array;
 }
 
 export interface DynamicQuantizeOptions extends CommonOptions {
