@@ -42,7 +42,11 @@ export function methodPlan(method: CalibrationMethod, o: StaticQuantizeOptions['
     // onnxruntime's EntropyCalibrater defaults (128 bins, 128 levels, signed histogram); TensorRT's 2048-bin |x|
     // preset clips mnist-8's Relu outputs to an eighth of their range and costs 2 points of accuracy there.
     case 'entropy': return { calibrator: entropy, spec: { axis: null, ...entropyPresets.onnxruntime, ...bins, ...(c.levels !== undefined ? { levels: c.levels } : {}) }, prepass: true };
-    case 'meanstd': return { calibrator: distiller, spec: { axis: null, mode: 'n-std', nStd: c.numStd ?? 3 }, prepass: false };
+    case 'meanstd': {
+      const n = c.numStd ?? 3;
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new QuantizeError({ where, option: 'calibration.numStd', expected: 'a finite number >= 0', actual: String(n) }, 'bad meanstd setting');
+      return { calibrator: distiller, spec: { axis: null, mode: 'n-std', nStd: n }, prepass: false };
+    }
     case 'mse': return { calibrator: need('mse', where), spec: { axis: null, ...bins }, prepass: true };
     case 'distribution': return { calibrator: need('distribution', where), spec: { axis: null }, prepass: false };
     default:

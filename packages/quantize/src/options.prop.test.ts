@@ -50,7 +50,7 @@ describe('any option combination gives a valid model or a typed error', () => {
         quantFormat: fc.constantFrom('QDQ', 'QOperator'), perChannel: fc.boolean(), activationType: qtype, weightType: qtype,
         activationSymmetric: fc.boolean(), weightSymmetric: fc.boolean(), reduceRange: fc.boolean(),
         quantizeOutputs: fc.constantFrom('all', 'consumed'), nodesToExclude: fc.subarray(NODES),
-        calibrationMethod: fc.constantFrom('minmax', 'percentile'),
+        calibrationMethod: fc.constantFrom('minmax', 'percentile', 'distribution', 'meanstd'),
       }, { requiredKeys: ['quantFormat'] }),
       async (o) => {
         const path = join(dir, `s${k++}.onnx`);
