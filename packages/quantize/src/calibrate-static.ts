@@ -13,7 +13,7 @@
  * await quantizeStatic('mnist-8.onnx', 'mnist-8.q.onnx', null, { calibrationMethod: 'entropy', statistics: await readFile('stats.bin') });
  * ```
  */
-import { calibrateStates, methodPlan } from './calibration.js';
+import { calibrateStates, methodPlan, settingsRead } from './calibration.js';
 import { QuantizeError } from './errors.js';
 import { modelFingerprint } from './fingerprint.js';
 import { runnerFor } from './runner.js';
@@ -35,7 +35,7 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
   const settings = methodPlan(plan.method, options.calibration, WHERE).spec;
   const { states, batches } = await calibrateStates(await runnerFor(plan.model, options.runner), calibrationData, plan.tensors, plan.method, options.calibration, undefined, WHERE);
   return encodeStatistics({
-    header: { tool: `${TOOL_NAME}/quantize ${QUANTIZE_VERSION}`, method: plan.method, settings, modelSha256: await modelFingerprint(plan.model), batches },
+    header: { tool: `${TOOL_NAME}/quantize ${QUANTIZE_VERSION}`, method: plan.method, calibration: settingsRead(plan.method, options.calibration), settings, modelSha256: await modelFingerprint(plan.model), batches },
     states,
   }, WHERE);
 }

@@ -54,6 +54,18 @@ export function methodPlan(method: CalibrationMethod, o: StaticQuantizeOptions['
   }
 }
 
+/** The `calibration` settings each method reads (the rest are ignored by it). */
+const SETTINGS_READ: Readonly<Record<CalibrationMethod, readonly ('percentile' | 'bins' | 'levels' | 'numStd')[]>> = {
+  minmax: [], percentile: ['percentile', 'bins'], entropy: ['bins', 'levels'], mse: ['bins'], distribution: [], meanstd: ['numStd'],
+};
+
+/** The part of the user's `calibration` settings that `method` reads (as given, defaults not filled in). */
+export function settingsRead(method: CalibrationMethod, o: StaticQuantizeOptions['calibration']): NonNullable<StaticQuantizeOptions['calibration']> {
+  const out: Record<string, number> = {};
+  for (const k of SETTINGS_READ[method] ?? []) if (o?.[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
 function need(kind: string, where: string): Calibrator<unknown, unknown> {
   const cal = builtinCalibrators[kind];
   if (!cal) throw new QuantizeError({ where, option: 'calibrationMethod', expected: Object.keys(builtinCalibrators).join(', '), actual: kind }, 'calibration method not available');

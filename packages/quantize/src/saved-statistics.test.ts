@@ -54,7 +54,7 @@ describe('calibrateStatic + quantizeStatic({ statistics }) on mnist-8', async ()
   it('the file: magic, version, method, settings, batches, and the Input3 state is the pixel range of the 20 images', () => {
     expect(new TextDecoder().decode(minmaxStats.subarray(0, 4))).toBe(STATISTICS_MAGIC);
     const info = readStatisticsInfo(minmaxStats);
-    expect(info).toMatchObject({ formatVersion: 1, method: 'minmax', settings: { axis: null }, batches: N });
+    expect(info).toMatchObject({ formatVersion: 1, method: 'minmax', calibration: {}, settings: { axis: null }, batches: N });
     expect(info.modelSha256).toMatch(/^[0-9a-f]{64}$/);
     // mnist-8 quantizes Input3 (the first Conv's input) and the outputs of its Conv/MatMul/... nodes
     expect(info.tensors).toContain('Input3');
@@ -130,6 +130,11 @@ describe('calibrateStatic + quantizeStatic({ statistics }) on mnist-8', async ()
     const e2 = await quantizeError(reused(pct, { calibrationMethod: 'percentile', calibration: { percentile: 99.99 } }));
     expect(e2.context.option).toBe('calibration');
     expect(e2.message).toMatch(/"percentile":99\.9\b.*got .*"percentile":99\.99/);
+    // the file says how it was made: these options reproduce it (as a CLI given only --stats would do)
+    const info = readStatisticsInfo(pct);
+    expect(info).toMatchObject({ method: 'percentile', calibration: { percentile: 99.9 }, settings: { axis: null, percentile: 99.9 } });
+    const fromInfo = await reused(pct, { calibrationMethod: info.method, calibration: info.calibration });
+    expect(Buffer.from(fromInfo).equals(Buffer.from(await direct({ calibrationMethod: 'percentile', calibration: { percentile: 99.9 } })))).toBe(true);
     // settings the method does not read do not matter (bins with minmax)
     const a = await reused(minmaxStats, { calibration: { bins: 512 } });
     expect(calHash(a)).toBe(calHash(await reused(minmaxStats, {})));

@@ -14,6 +14,7 @@ const file: fc.Arbitrary<StatisticsFile> = fc.record({
   header: fc.record({
     tool: fc.string(),
     method: fc.constantFrom<CalibrationMethod>('minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd'),
+    calibration: fc.record({ percentile: fc.double({ min: 50, max: 100, noNaN: true }), bins: fc.integer({ min: 8, max: 4096 }), levels: fc.integer({ min: 2, max: 512 }), numStd: fc.double({ min: 0, max: 10, noNaN: true }) }, { requiredKeys: [] }),
     settings: fc.dictionary(fc.string(), fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null), fc.string())),
     modelSha256: fc.stringMatching(/^[0-9a-f]{64}$/),
     batches: fc.nat(),

@@ -6,7 +6,7 @@
  * magic      4 bytes  "LBQS"
  * version    u16      STATISTICS_FORMAT_VERSION (1)
  * headerLen  u32      then headerLen bytes of UTF-8 JSON (canonical: sorted keys):
- *                     { tool, method, settings, modelSha256, batches }
+ *                     { tool, method, calibration, settings, modelSha256, batches }
  * count      u32      then `count` entries in ascending key order (UTF-16 code unit order):
  *   keyLen   u16      keyLen bytes of UTF-8 key (a tensor name, or `<tensor>#observed`)
  *   stateLen u32      stateLen bytes: an encoded @lowbit/calibrators state ("LBCS" ...)
@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { OBSERVED_SUFFIX } from './calibration.js';
 import { canonicalJson } from './canonical-json.js';
 import { QuantizeError } from './errors.js';
-import type { CalibrationMethod } from './types.js';
+import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
 
 export const STATISTICS_MAGIC = 'LBQS';
 export const STATISTICS_FORMAT_VERSION = 1;
@@ -30,7 +30,12 @@ export interface StatisticsInfo {
   /** `lowbit/quantize <version>` that wrote it. */
   readonly tool: string;
   readonly method: CalibrationMethod;
-  /** The method's settings with defaults filled in (e.g. `{ axis: null, percentile: 99.999 }`). */
+  /**
+   * The `calibration` options it was made with, only those the method reads (e.g. `{ percentile: 99.9 }`): pass
+   * `{ calibrationMethod: info.method, calibration: info.calibration, statistics }` to quantizeStatic to match it.
+   */
+  readonly calibration: NonNullable<StaticQuantizeOptions['calibration']>;
+  /** The calibrator spec the method's settings give with defaults filled in (e.g. `{ axis: null, percentile: 99.999 }`). */
   readonly settings: Readonly<Record<string, unknown>>;
   /** Fingerprint of the preprocessed model that was calibrated (see fingerprint.ts). */
   readonly modelSha256: string;
@@ -123,8 +128,8 @@ export function decodeStatistics(bytes: Uint8Array, where = 'quantizeStatic'): S
   }
   const h = header as Record<string, unknown>;
   if (typeof h !== 'object' || h === null || typeof h.tool !== 'string' || typeof h.method !== 'string' || typeof h.modelSha256 !== 'string'
-    || typeof h.batches !== 'number' || typeof h.settings !== 'object' || h.settings === null) {
-    bad('a header { tool, method, settings, modelSha256, batches }', headerText.slice(0, 120));
+    || typeof h.batches !== 'number' || typeof h.settings !== 'object' || h.settings === null || typeof h.calibration !== 'object' || h.calibration === null) {
+    bad('a header { tool, method, calibration, settings, modelSha256, batches }', headerText.slice(0, 120));
   }
   const count = u32('entry count');
   const states = new Map<string, Uint8Array>();
@@ -137,7 +142,7 @@ export function decodeStatistics(bytes: Uint8Array, where = 'quantizeStatic'): S
   }
   if (o !== body.length) bad(`end of data after ${count} entries`, `${body.length - o} trailing bytes`);
   return {
-    header: { tool: h.tool as string, method: h.method as CalibrationMethod, settings: h.settings as Record<string, unknown>, modelSha256: h.modelSha256 as string, batches: h.batches as number },
+    header: { tool: h.tool as string, method: h.method as CalibrationMethod, calibration: h.calibration as Record<string, number>, settings: h.settings as Record<string, unknown>, modelSha256: h.modelSha256 as string, batches: h.batches as number },
     states,
   };
 }
