@@ -59,6 +59,11 @@ const PASS_THROUGH = new Set([
  * are float32 on both sides is known only at run time; the plan also resolves a per-tensor scale/zero point for the
  * quantized value, from the QuantizeLinear/QLinear* node that produced it (through pass-through ops like MaxPool and
  * Reshape), when those are initializers.
+ *
+ * What a layer's SQNR means: in a QDQ model the same-named value is the float output of the op computed from
+ * dequantized inputs and weights, i.e. before its own QuantizeLinear; so it carries the error of everything upstream
+ * plus this op's weight quantization, and its own activation rounding shows up in the next layer. In a QOperator model
+ * the `_quantized` value is the op's integer output, so its own rounding is included.
  */
 export function planLayers(floatModel: Model, quantModel: Model): LayerPlan {
   const qProducer = new Map<string, Node>();

@@ -9,8 +9,8 @@ import { invariant } from '@lowbit/onnx-ir';
  *   an all-zero reference with a non-zero error is `-Infinity` ("zero-signal"); no elements at all is `NaN`
  *   ("no-data"). Text output prints `inf`, `-inf`, `n/a`; JSON writes `sqnrDb: null` plus `sqnrNote` (see
  *   {@link sqnrJson}), since JSON has no infinities.
- * - cosine similarity = sum(r*q) / (sqrt(sum(r^2)) * sqrt(sum(q^2))), clamped to [-1, 1]. Both signals all zero: 1;
- *   exactly one all zero: 0.
+ * - cosine similarity = sum(r*q) / (sqrt(sum(r^2)) * sqrt(sum(q^2))), clamped to [-1, 1]. Identical signals (no
+ *   error, both all zero included): exactly 1; exactly one of them all zero: 0.
  * - max abs error = max |r - q| (0 for no elements).
  * - non-finite elements: a pair where r or q is NaN or +-Infinity is left out of every sum and counted in `nonFinite`.
  *
@@ -63,7 +63,8 @@ export class ErrorAccumulator {
       elements: this.elements,
       nonFinite: this.nonFinite,
       sqnrDb: sqnrFromSums(this.elements, this.sumRefSq, this.sumErrSq),
-      cosine: cosineFromSums(this.sumDot, this.sumRefSq, this.sumTestSq),
+      // identical signals are exactly 1 (sqrt(a)*sqrt(a) may round one ulp away from a)
+      cosine: this.sumErrSq === 0 ? 1 : cosineFromSums(this.sumDot, this.sumRefSq, this.sumTestSq),
       maxAbsError: this.maxAbs,
     };
   }
