@@ -24,6 +24,9 @@ try {
     for (const { spec, file } of importsUnder(join(node.data.root, 'src'))) {
       const pkgName = spec.split('/').slice(0, 2).join('/');
       const target = byPackageName.get(pkgName);
+      // Tests and their support files may use the private testing package (its fixtures, arbitraries, harness);
+      // they never ship (files: ["dist"], and tests are excluded from the build).
+      if (target && isTestFile(file) && tagsOf(target).includes('scope:testing')) continue;
       if (target && target !== id) (graph.dependencies[id] ??= []).push({ target, type: `import in ${file}` });
     }
   }
@@ -74,4 +77,8 @@ function* importsUnder(dir) {
       for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+)['"](@lowbit\/[^'"]+)['"]/g)) yield { spec: m[1], file: path };
     }
   }
+}
+
+function isTestFile(path) {
+  return /\.(test|prop\.test|equiv\.test|bench)\.m?tsx?$/.test(path) || /(^|\/)test-support\//.test(path);
 }
