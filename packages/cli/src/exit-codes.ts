@@ -13,9 +13,9 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Error codes that mean "the user's arguments or data are wrong". */
-const USAGE = new Set(['USAGE', 'DATA_FORMAT', 'QPARAMS', 'CALIBRATION', 'RECIPE', 'OPTIONS']);
+const USAGE = new Set(['USAGE', 'DATA_FORMAT', 'QPARAMS', 'CALIBRATION', 'QUANTIZE', 'FEED', 'SESSION_OPTION', 'BACKEND_UNAVAILABLE']);
 /** Error codes that mean "the model is invalid or unsupported". */
-const MODEL = new Set(['MODEL_FORMAT', 'EXTERNAL_DATA', 'NODE', 'NO_KERNEL', 'PRECONDITION', 'UNSUPPORTED', 'VERIFY']);
+const MODEL = new Set(['MODEL_FORMAT', 'EXTERNAL_DATA', 'TENSOR_DATA', 'NODE', 'NO_KERNEL', 'PRECONDITION', 'REWRITE']);
 
 /** A user-facing usage error raised by the CLI itself (bad flag values, missing files). */
 export class UsageError extends LowbitError<{ readonly option?: string; readonly expected?: string; readonly actual?: string }> {
@@ -25,6 +25,8 @@ export class UsageError extends LowbitError<{ readonly option?: string; readonly
 }
 
 export function exitCodeFor(err: unknown): ExitCode {
+  // A file that is not there (or not readable) is the user's mistake, whichever layer noticed it.
+  if (fileMissing(err)) return ExitCode.usage;
   if (err instanceof LowbitError) {
     const code = (err as LowbitError).code;
     if (USAGE.has(code)) return ExitCode.usage;
@@ -32,9 +34,15 @@ export function exitCodeFor(err: unknown): ExitCode {
     if (code === 'PASS') return exitCodeFor((err as Error).cause);
     return ExitCode.runtime;
   }
-  const sys = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (sys === 'ENOENT' || sys === 'EISDIR' || sys === 'EACCES') return ExitCode.usage;
   return ExitCode.runtime;
+}
+
+function fileMissing(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const sys = (e as NodeJS.ErrnoException).code;
+    if (sys === 'ENOENT' || sys === 'EISDIR' || sys === 'EACCES' || sys === 'ENOTDIR') return true;
+  }
+  return false;
 }
 
 /** One line for the user: the message, plus the innermost cause when it adds something. */

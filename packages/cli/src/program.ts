@@ -68,7 +68,9 @@ export function buildProgram(io: Io): Command {
       .addOption(new Option('--algorithm <alg>', 'weight-only algorithm').choices(['rtn', 'gptq']).default('rtn'))
       .option('--recipe <file>', 'JSON recipe with quantization options (flags override it)')
       .option('--json', 'print one JSON object instead of text'),
-  ).action(async (input: string, opts: Record<string, unknown>) => (await import('./commands/quantize.js')).quantizeCommand(io, input, opts));
+  ).action(async (input: string, opts: Record<string, unknown>, cmd: Command) =>
+    (await import('./commands/quantize.js')).quantizeCommand(io, input, opts as never, (flag) => cmd.getOptionValueSource(flag) === 'cli'),
+  );
 
   program
     .command('inspect')
@@ -88,7 +90,7 @@ export function buildProgram(io: Io): Command {
     .option('--rtol <r>', 'relative tolerance', floatArg('--rtol'), 1e-3)
     .addOption(new Option('--backend <backend>', 'kernel backend').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
     .option('--json', 'print one JSON object instead of text')
-    .action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/run.js')).runCommand(io, model, opts));
+    .action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/run.js')).runCommand(io, model, opts as never));
 
   dataOptions(
     program
@@ -111,7 +113,7 @@ export function buildProgram(io: Io): Command {
     .option('--iterations <n>', 'timed runs', intArg('--iterations'), 20)
     .option('--warmup <n>', 'untimed runs first', intArg('--warmup'), 3)
     .option('--json', 'print one JSON object instead of text')
-    .action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/bench.js')).benchCommand(io, model, opts));
+    .action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/bench.js')).benchCommand(io, model, opts as never));
 
   dataOptions(
     program
@@ -124,7 +126,7 @@ export function buildProgram(io: Io): Command {
       .addOption(new Option('--method <method>', 'calibration method').choices(['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd']).default('minmax'))
       .option('--per-channel', 'per-channel statistics')
       .option('--json', 'print one JSON object instead of text'),
-  ).action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/calibrate.js')).calibrateCommand(io, model, opts));
+  ).action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/calibrate.js')).calibrateCommand(io, model, opts as never));
 
   return program;
 }

@@ -84,7 +84,7 @@ export function summarizeQuantization(model: Model): QuantizationSummary {
       if (x > max) max = x;
       if (name === 'int8' ? x < -64 || x > 64 : name === 'uint8' ? x > 127 : false) sevenBit = false;
     }
-    const zps = w.zeroPoint ? [...(tensorValuesSync(w.zeroPoint).data as ArrayLike<number>)].map(Number) : [0];
+    const zps = w.zeroPoint ? Array.from(tensorValuesSync(w.zeroPoint).data as ArrayLike<number>, Number) : [0];
     const mid = name === 'uint8' ? 128 : name === 'uint16' ? 32768 : name === 'uint4' ? 8 : 0;
     if (!zps.every((z) => z === mid)) symmetric = false;
     const scaleSize = w.scale ? w.scale.dims.reduce((a, b) => a * b, 1) : 1;

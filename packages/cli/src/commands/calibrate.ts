@@ -1,0 +1,59 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { loadModel } from '@lowbit/onnx-ir';
+import { calibrateStatic } from '@lowbit/quantize';
+import type { Io } from '../io.js';
+import { openCalibrationData } from '../data/source.js';
+import { progress } from '../progress.js';
+import { modelInputSpecs } from './model-inputs.js';
+
+interface CalibrateFlags {
+  calib: string;
+  output: string;
+  calibCount?: number;
+  method: string;
+  perChannel?: boolean;
+  json?: boolean;
+  resize?: [number, number];
+  mean?: number[];
+  std?: number[];
+  layout: 'nchw' | 'nhwc';
+}
+
+/** `lowbit calibrate`: runs the calibration `quantize --mode static` would run and saves the statistics. */
+export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags): Promise<void> {
+  const started = performance.now();
+  const model = await loadModel(input);
+  const specs = modelInputSpecs(model);
+  const opts = { count: f.calibCount, resize: f.resize, mean: f.mean, std: f.std, layout: f.layout };
+  let samples = 0;
+  const data = () => ({
+    async *[Symbol.asyncIterator]() {
+      const bar = progress(io, 'calibrating', f.calibCount);
+      samples = 0;
+      try {
+        for await (const feeds of openCalibrationData(f.calib, specs, opts)) {
+          samples++;
+          bar.tick();
+          yield feeds;
+        }
+      } finally {
+        bar.stop();
+      }
+    },
+  });
+  const bytes = await calibrateStatic(model, data, {
+    calibrationMethod: f.method as never,
+    ...(f.perChannel ? { perChannel: true } : {}),
+  });
+  const tmp = `${f.output}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, f.output);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  const result = { model: input, output: f.output, method: f.method, samples, bytes: bytes.length, seconds: (performance.now() - started) / 1000 };
+  if (f.json) io.stdout(JSON.stringify(result) + '\n');
+  else io.stdout(`${input}: ${f.method} statistics over ${samples} samples -> ${f.output} (${bytes.length} bytes, ${result.seconds.toFixed(1)} s)\n`);
+}

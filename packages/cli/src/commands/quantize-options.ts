@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { parseRecipe, type Recipe } from '@lowbit/quantize';
+import { UsageError } from '../exit-codes.js';
+
+const SHORT: Readonly<Record<string, string>> = { u8: 'uint8', s8: 'int8', u16: 'uint16', s16: 'int16', u4: 'uint4', s4: 'int4' };
+const METHOD: Readonly<Record<string, string>> = { minmax: 'minmax', entropy: 'entropy', percentile: 'percentile', mse: 'mse', distribution: 'distribution', meanstd: 'meanstd' };
+
+/** Flags as commander parses them for `lowbit quantize`. */
+export interface QuantizeFlags {
+  output: string;
+  mode: 'dynamic' | 'static' | 'weight-only';
+  format: 'qdq' | 'qoperator';
+  calib?: string;
+  calibCount?: number;
+  method: string;
+  stats?: string;
+  perChannel?: boolean;
+  reduceRange?: boolean;
+  activationType?: string;
+  weightType?: string;
+  symmetricActivations?: boolean;
+  symmetricWeights?: boolean;
+  opTypes?: string[];
+  excludeNodes?: string[];
+  blockSize?: number;
+  algorithm: 'rtn' | 'gptq';
+  recipe?: string;
+  json?: boolean;
+  resize?: [number, number];
+  mean?: number[];
+  std?: number[];
+  layout: 'nchw' | 'nhwc';
+}
+
+/** Which flags the user typed (commander fills defaults, and a recipe must not be overridden by a default). */
+export type Explicit = (flag: keyof QuantizeFlags) => boolean;
+
+/**
+ * The quantize options: the recipe's (if any), then every flag the user gave on the command line on top.
+ * The result is validated by @lowbit/quantize's recipe parser, so a bad combination is a typed error.
+ */
+export async function resolveRecipe(f: QuantizeFlags, explicit: Explicit): Promise<Recipe> {
+  let base: Record<string, unknown> = {};
+  if (f.recipe) {
+    let text: string;
+    try {
+      text = await readFile(f.recipe, 'utf8');
+    } catch {
+      throw new UsageError(`--recipe ${f.recipe}: cannot read the file`, { option: '--recipe' });
+    }
+    try {
+      base = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(`--recipe ${f.recipe}: not valid JSON (${(err as Error).message})`, { option: '--recipe' });
+    }
+  }
+  const mode = explicit('mode') || !base.mode ? f.mode : (base.mode as string);
+  const o: Record<string, unknown> = { ...base, mode };
+  const set = (flag: keyof QuantizeFlags, key: string, value: unknown) => {
+    if (explicit(flag)) o[key] = value;
+  };
+  set('perChannel', 'perChannel', true);
+  set('reduceRange', 'reduceRange', true);
+  set('symmetricWeights', 'weightSymmetric', true);
+  set('opTypes', 'opTypesToQuantize', f.opTypes);
+  set('excludeNodes', 'nodesToExclude', f.excludeNodes);
+  set('weightType', 'weightType', f.weightType && (SHORT[f.weightType] ?? f.weightType));
+  if (mode === 'static') {
+    set('format', 'quantFormat', f.format === 'qoperator' ? 'QOperator' : 'QDQ');
+    set('method', 'calibrationMethod', METHOD[f.method]);
+    set('activationType', 'activationType', f.activationType && (SHORT[f.activationType] ?? f.activationType));
+    set('symmetricActivations', 'activationSymmetric', true);
+  } else {
+    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats'] as const) {
+      if (explicit(flag)) throw new UsageError(`--${kebab(flag)} applies to --mode static only`, { option: `--${kebab(flag)}`, expected: 'static', actual: mode });
+    }
+  }
+  if (mode === 'weight-only') {
+    set('blockSize', 'blockSize', f.blockSize);
+    set('algorithm', 'algorithm', f.algorithm);
+  } else {
+    for (const flag of ['blockSize', 'algorithm'] as const) {
+      if (explicit(flag)) throw new UsageError(`--${kebab(flag)} applies to --mode weight-only only`, { option: `--${kebab(flag)}`, expected: 'weight-only', actual: mode });
+    }
+  }
+  return parseRecipe(o);
+}
+
+function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,113 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { loadModel, type Model } from '@lowbit/onnx-ir';
+import { quantizeDynamic, quantizeStatic, quantizeWeightOnly, readStatisticsInfo } from '@lowbit/quantize';
+import type { Io } from '../io.js';
+import { UsageError } from '../exit-codes.js';
+import { inspectModel, formatBytes } from '../inspect/report.js';
+import { openCalibrationData } from '../data/source.js';
+import { progress } from '../progress.js';
+import { modelInputSpecs } from './model-inputs.js';
+import { resolveRecipe, type Explicit, type QuantizeFlags } from './quantize-options.js';
+
+/** `lowbit quantize`: options from flags (over an optional recipe), calibration data from --calib, one summary. */
+export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, explicit: Explicit): Promise<void> {
+  const started = performance.now();
+  const recipe = await resolveRecipe(f, explicit);
+  const model = await loadModel(input);
+  const data = calibrationData(io, model, f);
+  const wantsData = recipe.mode === 'static' || (recipe.mode === 'weight-only' && recipe.options.algorithm === 'gptq');
+  if (wantsData && !data && !(recipe.mode === 'static' && f.stats)) {
+    throw new UsageError(`--mode ${recipe.mode}${recipe.mode === 'weight-only' ? ' --algorithm gptq' : ''} needs calibration data: pass --calib DATA${recipe.mode === 'static' ? ' or --stats FILE' : ''}`, { option: '--calib' });
+  }
+  let out: Model;
+  if (recipe.mode === 'dynamic') out = await quantizeDynamic(model, f.output, recipe.options);
+  else if (recipe.mode === 'weight-only') {
+    out = await quantizeWeightOnly(model, f.output, { ...recipe.options, ...(data ? { calibrationData: data } : {}) });
+  } else {
+    const statistics = f.stats ? await readStats(f.stats) : undefined;
+    let options = recipe.options;
+    if (statistics && !explicit('method') && !options.calibrationMethod) {
+      // The file says which method made it; repeat it so the result equals quantizing with that calibration directly.
+      const info = readStatisticsInfo(statistics);
+      options = { ...options, calibrationMethod: info.method, calibration: info.calibration };
+    }
+    if (statistics && data) throw new UsageError('pass either --calib or --stats, not both', { option: '--stats' });
+    out = await quantizeStatic(model, f.output, statistics ? null : data, { ...options, ...(statistics ? { statistics } : {}) });
+  }
+  const before = inspectModel(model);
+  const after = inspectModel(out);
+  const summary = {
+    input,
+    output: f.output,
+    mode: recipe.mode,
+    options: recipe.options,
+    nodesQuantized: quantizedOps(before.ops, after.ops),
+    opsBefore: before.ops,
+    opsAfter: after.ops,
+    bytesBefore: await modelBytes(input, model),
+    bytesAfter: await modelBytes(f.output, out),
+    seconds: (performance.now() - started) / 1000,
+  };
+  if (f.json) {
+    io.stdout(JSON.stringify(summary) + '\n');
+    return;
+  }
+  const q = Object.entries(summary.nodesQuantized).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  io.stdout(
+    `${basename(input)} -> ${f.output} (${recipe.mode})\n` +
+      `  quantized: ${q}\n` +
+      `  size: ${formatBytes(summary.bytesBefore)} -> ${formatBytes(summary.bytesAfter)} (${((100 * summary.bytesAfter) / summary.bytesBefore).toFixed(1)}%)\n` +
+      `  time: ${summary.seconds.toFixed(1)} s\n`,
+  );
+}
+
+/** Op types whose count went down (the float ops that were replaced), with how many. */
+function quantizedOps(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [op, n] of Object.entries(before)) {
+    const gone = n - (after[op] ?? 0);
+    if (gone > 0) out[op] = gone;
+  }
+  // QDQ keeps the compute ops and wraps them: count the compute ops that now read a DequantizeLinear.
+  if (Object.keys(out).length === 0 && (after.DequantizeLinear ?? 0) > 0) out.DequantizeLinear = after.DequantizeLinear;
+  return out;
+}
+
+/** The model file plus any external data files it names. */
+async function modelBytes(path: string, model: Model): Promise<number> {
+  let total = (await stat(path)).size;
+  const files = new Set<string>();
+  for (const t of model.graph.initializers) if (t.kind === 'external') files.add(t.location);
+  for (const loc of files) total += (await stat(join(dirname(path), loc)).catch(() => ({ size: 0 }))).size;
+  return total;
+}
+
+function calibrationData(io: Io, model: Model, f: QuantizeFlags) {
+  if (!f.calib) return undefined;
+  const specs = modelInputSpecs(model);
+  const path = f.calib;
+  const opts = { count: f.calibCount, resize: f.resize, mean: f.mean, std: f.std, layout: f.layout };
+  // A function, so calibration can read the data more than once (histogram methods take two passes).
+  return () => ({
+    async *[Symbol.asyncIterator]() {
+      const bar = progress(io, 'calibrating', f.calibCount);
+      try {
+        for await (const feeds of openCalibrationData(path, specs, opts)) {
+          bar.tick();
+          yield feeds;
+        }
+      } finally {
+        bar.stop();
+      }
+    },
+  });
+}
+
+async function readStats(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch {
+    throw new UsageError(`--stats ${path}: cannot read the file`, { option: '--stats' });
+  }
+}

@@ -1,0 +1,81 @@
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { loadModel, dataTypeFromName, encodeTensor, tensorFromValues } from '@lowbit/onnx-ir';
+import { Session, type Tensor } from '@lowbit/runtime';
+import type { Io } from '../io.js';
+import { UsageError } from '../exit-codes.js';
+import { openCalibrationData } from '../data/source.js';
+import { readPbTensors } from '../data/test-sets.js';
+import { modelInputSpecs } from './model-inputs.js';
+import { compareTensors, type Mismatch } from '../compare/tolerance.js';
+
+interface RunOptions {
+  inputs: string;
+  expect?: string;
+  output?: string;
+  atol: number;
+  rtol: number;
+  backend: 'auto' | 'js' | 'wasm' | 'native';
+  json?: boolean;
+}
+
+/** `lowbit run`: feeds input_N.pb (or .npy) files, then writes outputs and/or compares them with output_N.pb. */
+export async function runCommand(io: Io, modelPath: string, o: RunOptions): Promise<void> {
+  const model = await loadModel(modelPath);
+  const specs = modelInputSpecs(model);
+  let feeds: Record<string, Tensor> | undefined;
+  for await (const f of openCalibrationData(o.inputs, specs, { count: 1 })) feeds = f;
+  if (!feeds) throw new UsageError(`${o.inputs}: no inputs found`, { option: '--inputs' });
+  const session = await Session.create(model, { backend: o.backend });
+  const started = performance.now();
+  const results = await session.run(feeds);
+  const ms = performance.now() - started;
+  const outputs = session.outputNames.map((name) => ({ name, tensor: results[name] }));
+
+  if (o.output) await writeOutputs(o.output, outputs);
+
+  let mismatches: Mismatch[] = [];
+  if (o.expect) {
+    const expected = await readPbTensors(o.expect, 'output');
+    if (expected.length !== outputs.length) {
+      throw new UsageError(`${o.expect}: ${expected.length} output_N.pb files, the model has ${outputs.length} outputs`, { option: '--expect', expected: String(outputs.length), actual: String(expected.length) });
+    }
+    mismatches = outputs.flatMap((out, i) => compareTensors(out.name, out.tensor, expected[i].tensor, o.atol, o.rtol));
+    if (mismatches.length > 0) io.exitCode = 1;
+  }
+  if (o.json) {
+    io.stdout(JSON.stringify({
+      model: modelPath,
+      ms,
+      outputs: outputs.map(({ name, tensor }) => ({ name, dtype: tensor.dtype, dims: tensor.dims })),
+      ...(o.expect ? { match: mismatches.length === 0, mismatches } : {}),
+    }) + '\n');
+    return;
+  }
+  io.stdout(`${basename(modelPath)}: ran in ${ms.toFixed(1)} ms\n`);
+  for (const { name, tensor } of outputs) io.stdout(`  ${name}: ${tensor.dtype}[${tensor.dims.join(', ')}]\n`);
+  if (o.expect) {
+    if (mismatches.length === 0) io.stdout(`  outputs match ${o.expect} (atol ${o.atol}, rtol ${o.rtol})\n`);
+    else for (const m of mismatches.slice(0, 10)) io.stdout(`  MISMATCH ${m.message}\n`);
+  }
+}
+
+/** Writes output_N.pb files into `dir` atomically: a temporary folder renamed into place. */
+async function writeOutputs(dir: string, outputs: { name: string; tensor: Tensor }[]): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    for (const [i, { name, tensor }] of outputs.entries()) {
+      const ref = tensorFromValues(name, dataTypeFromName(tensor.dtype), tensor.dims, tensor.data as never);
+      await writeFile(join(tmp, `output_${i}.pb`), encodeTensor(ref));
+    }
+    const existing = await readdir(dir).catch(() => null);
+    if (existing && existing.length > 0) throw new UsageError(`${dir} exists and is not empty; refusing to overwrite`, { option: '--output' });
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
