@@ -79,6 +79,9 @@ describe('lowbit (built CLI, subprocess)', () => {
     const out = join(tmp, 'mnist-static.onnx');
     const r = json(lowbit('quantize', mnist, '-o', out, '--mode', 'static', '--calib', trainImages, '--calib-count', '10', '--per-channel', '--json'));
     expect(r.mode).toBe('static');
+    // Both Convs and the final MatMul compute on dequantized int8 weights.
+    expect(r.nodesQuantized.Conv).toBe(2);
+    expect(r.nodesQuantized.MatMul ?? r.nodesQuantized.Gemm).toBe(1);
     expect(r.bytesAfter).toBeLessThan(r.bytesBefore);
     expect(existsSync(out)).toBe(true);
     const i = json(lowbit('inspect', out, '--json'));
@@ -91,6 +94,7 @@ describe('lowbit (built CLI, subprocess)', () => {
   it('quantizes dynamic and weight-only, and QOperator with reduce-range gives 7-bit weights', () => {
     const dyn = json(lowbit('quantize', mnist, '-o', join(tmp, 'dyn.onnx'), '--mode', 'dynamic', '--json'));
     expect(dyn.mode).toBe('dynamic');
+    expect(dyn.nodesQuantized.MatMulInteger).toBe(1);
     const wo = json(lowbit('quantize', mnist, '-o', join(tmp, 'wo.onnx'), '--mode', 'weight-only', '--weight-type', 's8', '--block-size', '32', '--json'));
     expect(wo.mode).toBe('weight-only');
     const qop = join(tmp, 'qop.onnx');

@@ -42,7 +42,7 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
     output: f.output,
     mode: recipe.mode,
     options: recipe.options,
-    nodesQuantized: quantizedOps(before.ops, after.ops),
+    nodesQuantized: quantizedOps(out),
     opsBefore: before.ops,
     opsAfter: after.ops,
     bytesBefore: await modelBytes(input, model),
@@ -62,16 +62,20 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
   );
 }
 
-/** Op types whose count went down (the float ops that were replaced), with how many. */
-function quantizedOps(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Record<string, number> {
+const INTEGER_OPS = new Set(['QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger', 'MatMulNBits', 'DynamicQuantizeLSTM', 'QGemm', 'QLinearAdd', 'QLinearMul']);
+
+/**
+ * Nodes that now compute on quantized data, by op type: integer operators (QLinearConv, MatMulInteger, ...) and, in
+ * QDQ form, every other node that reads a DequantizeLinear output.
+ */
+function quantizedOps(m: Model): Record<string, number> {
+  const dq = new Set(m.graph.nodes.filter((n) => n.opType === 'DequantizeLinear').flatMap((n) => n.outputs.filter((o): o is string => !!o)));
   const out: Record<string, number> = {};
-  for (const [op, n] of Object.entries(before)) {
-    const gone = n - (after[op] ?? 0);
-    if (gone > 0) out[op] = gone;
+  for (const n of m.graph.nodes) {
+    if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear' || n.opType === 'DynamicQuantizeLinear') continue;
+    if (INTEGER_OPS.has(n.opType) || n.inputs.some((i) => i !== null && dq.has(i))) out[n.opType] = (out[n.opType] ?? 0) + 1;
   }
-  // QDQ keeps the compute ops and wraps them: count the compute ops that now read a DequantizeLinear.
-  if (Object.keys(out).length === 0 && (after.DequantizeLinear ?? 0) > 0) out.DequantizeLinear = after.DequantizeLinear;
-  return out;
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The model file plus any external data files it names. */
