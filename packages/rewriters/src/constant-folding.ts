@@ -11,11 +11,11 @@
  *   larger than `maxElements` (default 2^24).
  * Identity rule: nothing foldable -> the same model back.
  */
-import { DataType } from '@lowbit/onnx-ir';
+import { DataType, editGraph, graphIndex } from '@lowbit/onnx-ir';
 import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import { readInt, readInts } from './attrs.js';
 import { RewriteError } from './errors.js';
-import { GraphDraft } from './graph-draft.js';
+import { Constants, tidyGraph } from './edit-support.js';
 import { onnxOpset, withGraph } from './model-util.js';
 import { passOptions, result, type RewriteContext, type RewritePass } from './pass-contract.js';
 import { makeTensor, numel, renameTensor, tensorBytes, tensorNumbers } from './tensor-data.js';
@@ -40,18 +40,25 @@ export function constantFolding(options: ConstantFoldingOptions = {}): RewritePa
     async run(m: Model, ctx: RewriteContext) {
       const evaluator = options.evaluator ?? passOptions<ConstantFoldingOptions>(ctx, PASS)?.evaluator;
       const maxElements = options.maxElements ?? 1 << 24;
-      const d = new GraphDraft(m.graph);
+      const g = m.graph;
+      const idx = graphIndex(g);
+      const consts = new Constants(g);
       const opset = onnxOpset(m);
-      for (const n of [...d.nodes]) {
+      // The evaluator may be async, and editGraph's callback is synchronous: decide every fold first (in node order,
+      // so a fold can read the constants made by earlier ones), then apply them in one edit.
+      const folds: { node: Node; tensors: readonly TensorRef[] }[] = [];
+      const made = new Map<string, TensorRef>();
+      const constant = (name: string): TensorRef | undefined => made.get(name) ?? consts.get(name);
+      for (const n of g.nodes) {
         if (n.domain !== '' && n.domain !== 'ai.onnx') continue;
         if (NEVER.has(n.opType) || n.attributes.some((a) => a.type === 'graph' || a.type === 'graphs')) continue;
         const outs = n.outputs;
-        if (outs.some((o) => o && d.isGraphOutput(o)) || outs.length === 0) continue;
+        if (outs.some((o) => o && idx.isGraphOutput(o)) || outs.length === 0) continue;
         let folded: readonly TensorRef[] | undefined;
         if (n.opType === 'Constant') {
           folded = [constantValue(n)];
         } else {
-          const ins = n.inputs.map((i) => (i ? d.constant(i) ?? undefined : null));
+          const ins = n.inputs.map((i) => (i ? constant(i) ?? undefined : null));
           if (ins.some((t) => t === undefined) || ins.every((t) => t === null)) continue;
           const inputs = ins as (TensorRef | null)[];
           folded = foldLayout(n, inputs, opset);
@@ -64,12 +71,18 @@ export function constantFolding(options: ConstantFoldingOptions = {}): RewritePa
           }
         }
         if (!folded || folded.some((t) => numel(t.dims) > maxElements)) continue;
-        d.removeNode(n);
-        outs.forEach((o, i) => { if (o) d.addInit(renameTensor(folded![i], o)); });
+        const tensors = outs.map((o, i) => (o ? renameTensor(folded![i], o) : folded![i]));
+        outs.forEach((o, i) => { if (o) made.set(o, tensors[i]); });
+        folds.push({ node: n, tensors });
       }
-      if (!d.changed) return result(m, m);
-      d.pruneInits();
-      return result(m, withGraph(m, d.build()));
+      if (folds.length === 0) return result(m, m);
+      const edited = editGraph(g, (e) => {
+        for (const { node, tensors } of folds) {
+          e.removeNode(node);
+          node.outputs.forEach((o, i) => { if (o) consts.add(e, tensors[i]); });
+        }
+      });
+      return result(m, withGraph(m, tidyGraph(g, edited, { pruneInitializers: true })));
     },
   };
 }
