@@ -4,8 +4,8 @@ import type { QuantDType } from './dtypes.js';
 import { dynamicQuantize } from './dynamic-quantize.js';
 import { bfloat16ToFloat32, float16ToFloat32 } from './float-bits.js';
 import { quantize, type DivisionPrecision } from './quantize.js';
-import { listCases, readOnnxCase, testdataPath, type OnnxCase } from './test-support/onnx-case.js';
-import { DT, type TestTensor } from './test-support/tensor-proto.js';
+import { testdataPath } from '@lowbit/testing';
+import { DT, listCases, readOnnxCase, type OnnxCase, type TestTensor } from './test-support/onnx-case.js';
 
 // Bit-exact conformance with every QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear case of the ONNX
 // backend node tests (onnx-node, opset 25 for Q/DQ and 11 for DynamicQuantizeLinear) and of the ONNX v1.13 copies

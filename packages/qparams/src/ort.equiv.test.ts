@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dequantize } from './dequantize.js';
 import type { QuantDType } from './dtypes.js';
 import { quantize } from './quantize.js';
-import { DT } from './test-support/tensor-proto.js';
+import { DT } from './test-support/onnx-case.js';
 import { ort, ortSession } from './test-support/ort-model.js';
 
 const RUNS = { numRuns: 40 };

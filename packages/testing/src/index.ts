@@ -9,3 +9,8 @@ export { listLightCases, listNodeTestCases, readLightCase, readTestCase } from '
 export type { TestCase, TestDataSet } from './test-case.js';
 export { EquivalenceError, assertEquivalent, compareOutput, sizeClasses } from './equivalence.js';
 export type { EquivalenceCase, EquivalenceOptions, EquivalenceReport, ValueSource } from './equivalence.js';
+// The ONNX codec of @lowbit/onnx-ir, re-exported for the tests of packages whose module boundary excludes onnx-ir
+// (kernels, qparams): test files may import @lowbit/testing only (tools/check-boundaries.mjs), and testing -> onnx-ir
+// is an allowed arrow. Test-only; never a runtime path.
+export { DataType, dataTypeName, decodeModel, decodeTensor, encodeModel, encodeTensor, tensorFromValues, tensorValuesSync } from '@lowbit/onnx-ir';
+export type { Attr, Model, Node, TensorRef, ValueInfo } from '@lowbit/onnx-ir';
