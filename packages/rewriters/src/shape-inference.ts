@@ -5,7 +5,7 @@
  * Identity rule: nothing new to record -> the same model back.
  */
 import type { Model, TensorRef, ValueInfo } from '@lowbit/onnx-ir';
-import { GraphDraft } from './graph-draft.js';
+import { Constants } from './edit-support.js';
 import { onnxOpset } from './model-util.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { inferNode, type ValueType } from './shape-rules.js';
@@ -15,7 +15,7 @@ export function shapeInference(): RewritePass {
     name: 'shape-inference',
     run(m: Model) {
       const g = m.graph;
-      const d = new GraphDraft(g);
+      const consts = new Constants(g);
       const opset = onnxOpset(m);
       const types = new Map<string, ValueType>();
       const fromVi = (v: ValueInfo): void => {
@@ -28,7 +28,7 @@ export function shapeInference(): RewritePass {
       const added: ValueInfo[] = [];
       for (const n of g.nodes) {
         const ins = n.inputs.map((i) => (i ? types.get(i) : undefined));
-        const cs = n.inputs.map((i): TensorRef | undefined => (i ? d.constant(i) : undefined));
+        const cs = n.inputs.map((i): TensorRef | undefined => consts.get(i));
         const outs = inferNode({ node: n, inputs: ins, constants: cs, opset });
         n.outputs.forEach((o, k) => {
           const t = outs[k];
