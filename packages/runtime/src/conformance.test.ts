@@ -10,7 +10,7 @@ import { defaultBuiltins } from './builtins.js';
 import { compareTensors } from './conformance/compare.js';
 import { AWAITING_KERNELS, CONFORMANCE_EXCLUSIONS, REQUIRED_OPS } from './conformance/exclusions.js';
 import { caseOp, formatTally, listCases, runCase, tally, type CaseResult } from './conformance/runner.js';
-import { testdataPath } from './test-support/testdata.js';
+import { testdataPath } from '@lowbit/testing';
 
 const registry = createReferenceRegistry();
 const builtins = defaultBuiltins();

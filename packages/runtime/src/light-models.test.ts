@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkLightModel } from './conformance/light.js';
-import { testdataPath } from './test-support/testdata.js';
+import { testdataPath } from '@lowbit/testing';
 
 const IN_TESTS = ['squeezenet', 'shufflenet', 'bvlc_alexnet', 'inception_v1', 'inception_v2', 'densenet121', 'zfnet512'];
 

@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '@lowbit/kernels';
 import { Session } from './session.js';
-import { testdataPath } from './test-support/testdata.js';
+import { testdataPath } from '@lowbit/testing';
 
 /** IDX: big-endian u32 magic (0x00000803 images, 0x00000801 labels), u32 counts/dims, then u8 data. */
 function readIdx(file: string, magic: number): { count: number; data: Uint8Array; offset: number } {

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { Tensor, type DType } from '@lowbit/kernels';
 import { Session } from './session.js';
 import { seededUniform } from './test-support/seeded.js';
-import { testdataPath } from './test-support/testdata.js';
+import { testdataPath } from '@lowbit/testing';
 
 const RTOL = 1e-4;
 const ATOL = 5e-6;

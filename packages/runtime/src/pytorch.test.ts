@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReferenceRegistry } from '@lowbit/kernels';
 import { listCases, runCase } from './conformance/runner.js';
-import { testdataPath } from './test-support/testdata.js';
+import { testdataPath } from '@lowbit/testing';
 
 /**
  * Cases whose op had no kernel when written: Gradient (training-only preview domain) and StringNormalizer (string

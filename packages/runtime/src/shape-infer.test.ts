@@ -14,7 +14,7 @@ import { broadcastShapes, ShapeConflict } from './shape-infer.js';
 import { loadCase } from './conformance/case.js';
 import { listCases } from './conformance/runner.js';
 import { seededUniform } from './test-support/seeded.js';
-import { testdataPath } from './test-support/testdata.js';
+import { testdataPath } from '@lowbit/testing';
 import { tensorFromRef, type Value } from './values.js';
 import { graph, model, node, vi, i64Tensor } from './test-support/graph-builder.js';
 

@@ -6,7 +6,7 @@ import { minMax } from '../methods/min-max.js';
 import { movingAverageMinMax } from '../methods/moving-average.js';
 import { mse } from '../methods/mse.js';
 import { percentile } from '../methods/percentile.js';
-import { testdataPath } from '../test-support/testdata.mjs';
+import { testdataPath } from '@lowbit/testing';
 import { mnistFeeds } from '../test-support/mnist-data.mjs';
 import { createModel } from '../test-support/mnist-runtime-worker.mjs';
 import { calibrate, type CalibrationPlanTarget } from './calibrate.js';

@@ -1,1 +1,0 @@
-export function testdataPath(...parts: string[]): string;
