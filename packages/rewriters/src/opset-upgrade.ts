@@ -21,11 +21,11 @@
  * Nodes inside subgraphs (If/Loop/Scan bodies) are converted too. Models below opset 7 are rejected (their broadcasting rules differ per node). Other ops are assumed compatible.
  * Identity rule: a model already at or above the target opset comes back as the same object.
  */
-import { DataType } from '@lowbit/onnx-ir';
-import type { Attr, Graph, Node } from '@lowbit/onnx-ir';
+import { DataType, editGraph, graphIndex, mapSubgraphs } from '@lowbit/onnx-ir';
+import type { Graph, GraphEditor, Node } from '@lowbit/onnx-ir';
 import { findAttr, intAttr, readFloat, readFloats, readInt, readInts, readString, stringAttr, withoutAttrs } from './attrs.js';
 import { RewriteError } from './errors.js';
-import { GraphDraft } from './graph-draft.js';
+import { tidyGraph } from './edit-support.js';
 import { onnxOpset, withGraph, withOpset } from './model-util.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { floatTensor, makeTensor } from './tensor-data.js';
@@ -60,73 +60,79 @@ const crosses = (from: number, to: number, at: number): boolean => from < at && 
 
 /** Converts the nodes of `graph` and, recursively, of the subgraphs in its nodes' attributes (If/Loop/Scan bodies). */
 function upgradeGraph(graph: Graph, from: number, to: number): Graph {
-  const d = new GraphDraft(graph);
-  for (const node of [...d.nodes]) {
-    if (node.domain !== '' && node.domain !== 'ai.onnx') continue;
-    convertNode(d, node, from, to);
-  }
-  for (const node of [...d.nodes]) {
-    if (!node.attributes.some((a) => a.type === 'graph' || a.type === 'graphs')) continue;
-    const attributes = node.attributes.map((a): Attr => {
-      if (a.type === 'graph') { const g = upgradeGraph(a.value, from, to); return g === a.value ? a : { ...a, value: g }; }
-      if (a.type === 'graphs') { const gs = a.value.map((x) => upgradeGraph(x, from, to)); return gs.every((x, i) => x === a.value[i]) ? a : { ...a, value: gs }; }
-      return a;
-    });
-    if (attributes.some((a, i) => a !== node.attributes[i])) d.replaceNode(node, { ...node, attributes });
-  }
-  return d.build();
+  const edited = editGraph(graph, (e) => {
+    for (const node of graph.nodes) {
+      if (node.domain !== '' && node.domain !== 'ai.onnx') continue;
+      convertNode(e, graph, node, from, to);
+    }
+    for (const node of e.nodes()) {
+      const next = mapSubgraphs(node, (g) => upgradeGraph(g, from, to));
+      if (next !== node) e.updateNode(node, { attributes: next.attributes });
+    }
+  });
+  return tidyGraph(graph, edited);
 }
 
-function int64Init(d: GraphDraft, base: string, values: readonly number[], dims: readonly number[] = [values.length]): string {
-  return d.addInit(makeTensor(d.fresh(base), DataType.INT64, dims, values));
+function int64Init(e: GraphEditor, base: string, values: readonly number[], dims: readonly number[] = [values.length]): string {
+  const t = makeTensor(e.freshName(base), DataType.INT64, dims, values);
+  e.addInitializer(t);
+  return t.name;
 }
 
-function rankOf(d: GraphDraft, name: string | null): number | undefined {
+function floatInit(e: GraphEditor, base: string, values: readonly number[], dims: readonly number[]): string {
+  const t = floatTensor(e.freshName(base), dims, values);
+  e.addInitializer(t);
+  return t.name;
+}
+
+/** Rank of a value of the graph being upgraded, from its initializer or declared type. */
+function rankOf(graph: Graph, name: string | null): number | undefined {
   if (!name) return undefined;
-  const vi = [...d.inputs, ...d.valueInfo, ...d.outputs].find((v) => v.name === name);
-  const t = d.inits.get(name);
+  const idx = graphIndex(graph);
+  const t = idx.initializer(name);
   if (t) return t.dims.length;
+  const vi = idx.input(name) ?? idx.valueInfo(name) ?? graph.outputs.find((v) => v.name === name);
   if (vi?.type?.kind === 'tensor' && vi.type.shape) return vi.type.shape.length;
   return undefined;
 }
 
-function convertNode(d: GraphDraft, node: Node, from: number, to: number): void {
+function convertNode(e: GraphEditor, graph: Graph, node: Node, from: number, to: number): void {
   const op = node.opType;
   const at = (v: number): boolean => crosses(from, to, v);
-  const set = (patch: Partial<Node>): void => d.replaceNode(node, { ...node, ...patch });
+  const set = (patch: Partial<Omit<Node, 'id'>>): void => { e.updateNode(node, patch); };
   if (op === 'Clip' && at(11)) {
     const hasMin = findAttr(node, 'min') !== undefined;
     const hasMax = findAttr(node, 'max') !== undefined;
     const inputs: (string | null)[] = [node.inputs[0]];
-    inputs.push(hasMin ? d.addInit(floatTensor(d.fresh(`${node.name}_min`), [], [readFloat(node, 'min', 0)])) : null);
-    if (hasMax) inputs.push(d.addInit(floatTensor(d.fresh(`${node.name}_max`), [], [readFloat(node, 'max', 0)])));
+    inputs.push(hasMin ? floatInit(e, `${node.name}_min`, [readFloat(node, 'min', 0)], []) : null);
+    if (hasMax) inputs.push(floatInit(e, `${node.name}_max`, [readFloat(node, 'max', 0)], []));
     set({ inputs: trimNulls(inputs), attributes: withoutAttrs(node.attributes, 'min', 'max') });
   } else if (op === 'Slice' && at(10)) {
     const starts = readInts(node, 'starts') ?? [];
     const ends = readInts(node, 'ends') ?? [];
     const axes = readInts(node, 'axes');
-    const inputs = [node.inputs[0], int64Init(d, `${node.name}_starts`, starts), int64Init(d, `${node.name}_ends`, ends)];
-    if (axes) inputs.push(int64Init(d, `${node.name}_axes`, axes));
+    const inputs = [node.inputs[0], int64Init(e, `${node.name}_starts`, starts), int64Init(e, `${node.name}_ends`, ends)];
+    if (axes) inputs.push(int64Init(e, `${node.name}_axes`, axes));
     set({ inputs, attributes: withoutAttrs(node.attributes, 'starts', 'ends', 'axes') });
   } else if (op === 'Pad' && at(11)) {
     const pads = readInts(node, 'pads') ?? readInts(node, 'paddings') ?? [];
     const value = readFloat(node, 'value', 0);
-    const inputs = [node.inputs[0], int64Init(d, `${node.name}_pads`, pads)];
-    if (value !== 0) inputs.push(d.addInit(floatTensor(d.fresh(`${node.name}_value`), [], [value])));
+    const inputs = [node.inputs[0], int64Init(e, `${node.name}_pads`, pads)];
+    if (value !== 0) inputs.push(floatInit(e, `${node.name}_value`, [value], []));
     set({ inputs, attributes: withoutAttrs(node.attributes, 'pads', 'paddings', 'value') });
   } else if (op === 'TopK' && at(10)) {
-    set({ inputs: [node.inputs[0], int64Init(d, `${node.name}_k`, [readInt(node, 'k', 1)])], attributes: withoutAttrs(node.attributes, 'k') });
+    set({ inputs: [node.inputs[0], int64Init(e, `${node.name}_k`, [readInt(node, 'k', 1)])], attributes: withoutAttrs(node.attributes, 'k') });
   } else if ((op === 'Squeeze' || op === 'Unsqueeze' || op === 'ReduceSum') && at(13)) {
-    moveAxes(d, node, 'axes');
+    moveAxes(e, node, 'axes');
   } else if (REDUCE_18.includes(op) && at(18)) {
-    moveAxes(d, node, 'axes');
+    moveAxes(e, node, 'axes');
   } else if (op === 'Split' && at(13)) {
     const split = readInts(node, 'split');
-    set({ inputs: split ? [node.inputs[0], int64Init(d, `${node.name}_split`, split)] : node.inputs, attributes: withoutAttrs(node.attributes, 'split') });
+    set({ inputs: split ? [node.inputs[0], int64Init(e, `${node.name}_split`, split)] : node.inputs, attributes: withoutAttrs(node.attributes, 'split') });
   } else if ((op === 'Softmax' || op === 'LogSoftmax' || op === 'Hardmax') && at(13)) {
-    upgradeSoftmax(d, node);
+    upgradeSoftmax(e, graph, node);
   } else if (op === 'Upsample' && to >= 10) {
-    upsampleToResize(d, node, from);
+    upsampleToResize(e, node, from);
   } else if (op === 'Resize' && at(11)) {
     const mode = readString(node, 'mode', 'nearest');
     const attrs = [...node.attributes, stringAttr('coordinate_transformation_mode', 'asymmetric')];
@@ -137,7 +143,7 @@ function convertNode(d: GraphDraft, node: Node, from: number, to: number): void 
   } else if (op === 'BatchNormalization' && (at(9) || at(14))) {
     let outputs = [...node.outputs];
     if (to >= 14) {
-      const used = outputs.slice(1).filter((o) => o && (d.consumers(o).length > 0 || d.isGraphOutput(o)));
+      const used = outputs.slice(1).filter((o) => o && (e.users(o).length > 0 || graphIndex(graph).isGraphOutput(o)));
       if (used.length > 0) throw new RewriteError({ pass: PASS, nodeName: node.name, opType: op, actual: used.join(', ') }, 'training outputs of BatchNormalization are used; cannot upgrade to opset 14+');
       outputs = outputs.slice(0, 1);
     }
@@ -155,40 +161,40 @@ function trimNulls(xs: (string | null)[]): (string | null)[] {
   return out;
 }
 
-function moveAxes(d: GraphDraft, node: Node, attr: string): void {
+function moveAxes(e: GraphEditor, node: Node, attr: string): void {
   const axes = readInts(node, attr);
   const inputs: (string | null)[] = [node.inputs[0]];
-  if (axes) inputs.push(int64Init(d, `${node.name}_${attr}`, axes));
-  d.replaceNode(node, { ...node, inputs, attributes: withoutAttrs(node.attributes, attr) });
+  if (axes) inputs.push(int64Init(e, `${node.name}_${attr}`, axes));
+  e.updateNode(node, { inputs, attributes: withoutAttrs(node.attributes, attr) });
 }
 
-function upgradeSoftmax(d: GraphDraft, node: Node): void {
+function upgradeSoftmax(e: GraphEditor, graph: Graph, node: Node): void {
   const axis = readInt(node, 'axis', 1);
-  const rank = rankOf(d, node.inputs[0]);
+  const rank = rankOf(graph, node.inputs[0]);
   const norm = axis < 0 && rank !== undefined ? axis + rank : axis;
   if (rank !== undefined && norm === rank - 1) {
-    d.replaceNode(node, { ...node, attributes: [...withoutAttrs(node.attributes, 'axis'), intAttr('axis', norm)] });
+    e.updateNode(node, { attributes: [...withoutAttrs(node.attributes, 'axis'), intAttr('axis', norm)] });
     return;
   }
   // Old semantics: flatten to 2-D at `axis`, normalize over dim 1, restore the shape.
   const x = node.inputs[0]!;
   const y = node.outputs[0]!;
-  const shape = d.fresh(`${node.name}_shape`);
-  const flat = d.fresh(`${node.name}_flat`);
-  const soft = d.fresh(`${node.name}_2d`);
-  d.removeNode(node);
-  d.addNode({ opType: 'Shape', inputs: [x], outputs: [shape], name: `${node.name}_shape` });
-  d.addNode({ opType: 'Flatten', inputs: [x], outputs: [flat], attributes: [intAttr('axis', axis)], name: `${node.name}_flatten` });
-  d.addNode({ opType: node.opType, inputs: [flat], outputs: [soft], attributes: [intAttr('axis', 1)], name: node.name });
-  d.addNode({ opType: 'Reshape', inputs: [soft, shape], outputs: [y], name: `${node.name}_reshape` });
+  const shape = e.freshName(`${node.name}_shape`);
+  const flat = e.freshName(`${node.name}_flat`);
+  const soft = e.freshName(`${node.name}_2d`);
+  // The chain takes the node's place; the normalizing op is named after the node (unnamed stays unnamed).
+  e.insertBefore(node, { opType: 'Shape', inputs: [x], outputs: [shape], name: e.freshName(`${node.name}_shape`) });
+  e.insertBefore(node, { opType: 'Flatten', inputs: [x], outputs: [flat], attributes: [intAttr('axis', axis)], name: e.freshName(`${node.name}_flatten`) });
+  e.insertBefore(node, { opType: node.opType, inputs: [flat], outputs: [soft], attributes: [intAttr('axis', 1)], name: node.name === '' ? '' : e.freshName(node.name) });
+  e.replaceNode(node, { opType: 'Reshape', inputs: [soft, shape], outputs: [y], name: e.freshName(`${node.name}_reshape`) });
 }
 
-function upsampleToResize(d: GraphDraft, node: Node, from: number): void {
+function upsampleToResize(e: GraphEditor, node: Node, from: number): void {
   const mode = readString(node, 'mode', 'nearest');
   let scales: string;
   if (from < 9 || node.inputs.length < 2) {
     const s = readFloats(node, 'scales') ?? [];
-    scales = d.addInit(floatTensor(d.fresh(`${node.name}_scales`), [s.length], s));
+    scales = floatInit(e, `${node.name}_scales`, s, [s.length]);
   } else {
     scales = node.inputs[1]!;
   }
@@ -197,5 +203,5 @@ function upsampleToResize(d: GraphDraft, node: Node, from: number): void {
     stringAttr('coordinate_transformation_mode', 'asymmetric'),
     ...(mode === 'nearest' ? [stringAttr('nearest_mode', 'floor')] : []),
   ];
-  d.replaceNode(node, { ...node, opType: 'Resize', inputs: [node.inputs[0], null, scales], attributes: attrs });
+  e.updateNode(node, { opType: 'Resize', inputs: [node.inputs[0], null, scales], attributes: attrs });
 }
