@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { decodeModel, tensorValuesSync, verifyErrors } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
 import { QuantizeError } from './errors.js';
@@ -16,16 +16,15 @@ import { quantizeStatic } from './quantize-static.js';
 import { parseRecipe } from './recipe.js';
 import { CalibrationMethod } from './types.js';
 import type { StaticQuantizeOptions } from './types.js';
-import { accuracy, calibrationFeeds, mnistImages, mnistLabels } from './test-support/mnist.js';
+import { accuracy, calibrationFeeds } from './test-support/mnist.js';
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-methods-'));
 const N = 20;
 const data = calibrationFeeds(N);
-const pixels = mnistImages('train-10k-images-idx3-ubyte.gz', N);
+const pixels = readMnist('train', N).pixels;
 const TEST = 1000;
-const images = mnistImages('t10k-images-idx3-ubyte.gz', TEST);
-const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', TEST);
+const { pixels: images, labels } = readMnist('test', TEST);
 
 /** Population mean, std, min, max of the calibration pixels, in float64 (the reference for the ranges). */
 function pixelStats(): { mean: number; std: number; min: number; max: number } {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { decodeModel, loadModel, saveModel } from '@lowbit/onnx-ir';
 import { quantizeStatic } from './quantize-static.js';
 import { quantizeWeightOnly } from './quantize-weight-only.js';
-import { calibrationFeeds, mnistImages } from './test-support/mnist.js';
+import { calibrationFeeds } from './test-support/mnist.js';
 
 describe('external data', () => {
   it('quantizes a model with external weights and writes its output with external data', async () => {
@@ -21,7 +21,7 @@ describe('external data', () => {
     expect(existsSync(join(dir, 'q.weights'))).toBe(true);
     const inlineOut = join(dir, 'inline.onnx');
     await quantizeStatic(testdataPath('models', 'mnist-8.onnx'), inlineOut, calibrationFeeds(5), { perChannel: true });
-    const x = new ort.Tensor('float32', mnistImages('t10k-images-idx3-ubyte.gz', 1), [1, 1, 28, 28]);
+    const x = new ort.Tensor('float32', readMnist('test', 1).pixels, [1, 1, 28, 28]);
     const a = await ort.InferenceSession.create(out, { executionProviders: ['cpu'] });
     const b = await ort.InferenceSession.create(inlineOut, { executionProviders: ['cpu'] });
     const ra = (await a.run({ Input3: x }))[a.outputNames[0]].data as Float32Array;

@@ -8,20 +8,19 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { decodeModel, verifyErrors } from '@lowbit/onnx-ir';
 import { builtinCalibrators } from '@lowbit/calibrators';
 import { quantizeStatic } from './quantize-static.js';
 import type { CalibrationMethod, QuantFormat } from './types.js';
-import { accuracy, calibrationFeeds, mnistImages, mnistLabels, predictionsBoth } from './test-support/mnist.js';
+import { accuracy, calibrationFeeds, predictionsBoth } from './test-support/mnist.js';
 
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-mnist-'));
 const FULL = 10_000;
 const SUBSET = 2_000;
-const images = mnistImages('t10k-images-idx3-ubyte.gz', FULL);
-const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', FULL);
+const { pixels: images, labels } = readMnist('test', FULL);
 const data = calibrationFeeds(100);
 
 const methods: CalibrationMethod[] = ['minmax', 'entropy', 'percentile', 'mse'];

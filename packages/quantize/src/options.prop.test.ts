@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { LowbitError, decodeModel, verifyErrors } from '@lowbit/onnx-ir';
 import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeStatic } from './quantize-static.js';
 import { quantizeWeightOnly } from './quantize-weight-only.js';
-import { calibrationFeeds, mnistImages } from './test-support/mnist.js';
+import { calibrationFeeds } from './test-support/mnist.js';
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-prop-'));
 const data = calibrationFeeds(4);
-const image = mnistImages('t10k-images-idx3-ubyte.gz', 1);
+const image = readMnist('test', 1).pixels;
 const NODES = ['Convolution28', 'Convolution110', 'Times212', 'Pooling66', 'Times212_reshape0'];
 const qtype = fc.constantFrom('uint8', 'int8', 'uint16', 'int16', 'uint4', 'int4') as fc.Arbitrary<'uint8'>;
 

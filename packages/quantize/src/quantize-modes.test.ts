@@ -8,22 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { decodeModel, verifyErrors } from '@lowbit/onnx-ir';
 import type { Feeds } from '@lowbit/calibrators';
 import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeStatic } from './quantize-static.js';
 import { quantizeWeightOnly } from './quantize-weight-only.js';
 import { METADATA_KEYS } from './metadata.js';
-import { accuracy, calibrationFeeds, mnistImages, mnistLabels, predictionsBoth } from './test-support/mnist.js';
+import { accuracy, calibrationFeeds, predictionsBoth } from './test-support/mnist.js';
 import { ortRunner } from './test-support/ort-runner.js';
 // The transformer-shaped test model is shared with the rewriters' tests (test-only import).
 import { SEQ, tokens, transformerBlock } from '../../rewriters/src/test-support/transformer.js';
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-modes-'));
-const images = mnistImages('t10k-images-idx3-ubyte.gz', 10_000);
-const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', 10_000);
+const { pixels: images, labels } = readMnist('test', 10_000);
 
 describe('quantizeDynamic / quantizeWeightOnly on mnist-8', () => {
   it('dynamic (MatMulInteger u8s8, ConvInteger u8u8): valid, loads, within 0.2 points of 98.90% on 10k', async () => {

@@ -8,19 +8,18 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { qparamsFromRange } from '@lowbit/qparams';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { DataType, decodeModel } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
 import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeStatic } from './quantize-static.js';
-import { accuracy, calibrationFeeds, mnistImages, mnistLabels } from './test-support/mnist.js';
+import { accuracy, calibrationFeeds } from './test-support/mnist.js';
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
 const OPT = testdataPath('models', 'opt-mnist.onnx');
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-rules-'));
 const data = calibrationFeeds(20);
-const images = mnistImages('t10k-images-idx3-ubyte.gz', 500);
-const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', 500);
+const { pixels: images, labels } = readMnist('test', 500);
 const init = (m: Model, name: string) => m.graph.initializers.find((t) => t.name === name)!;
 const loads = async (path: string) => ort.InferenceSession.create(readFileSync(path), { executionProviders: ['cpu'] });
 

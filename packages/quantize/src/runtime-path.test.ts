@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { quantizeStatic } from './quantize-static.js';
-import { accuracy, calibrationFeeds, mnistImages, mnistLabels } from './test-support/mnist.js';
+import { accuracy, calibrationFeeds } from './test-support/mnist.js';
 import { ortRunner } from './test-support/ort-runner.js';
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
@@ -20,8 +20,7 @@ describe('runtime-backed calibration', () => {
     await quantizeStatic(MNIST, join(dir, 'rt.onnx'), data, { perChannel: true });
     await quantizeStatic(MNIST, join(dir, 'ort.onnx'), data, { perChannel: true, runner: ortRunner });
     const n = 2000;
-    const images = mnistImages('t10k-images-idx3-ubyte.gz', n);
-    const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', n);
+    const { pixels: images, labels } = readMnist('test', n);
     const a = await accuracy(readFileSync(join(dir, 'rt.onnx')), images, labels);
     const b = await accuracy(readFileSync(join(dir, 'ort.onnx')), images, labels);
     console.log('runtime-calibrated', a, 'ort-calibrated', b);

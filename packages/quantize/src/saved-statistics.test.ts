@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { decodeModel, encodeModel } from '@lowbit/onnx-ir';
 import type { InlineTensor } from '@lowbit/onnx-ir';
 import { minMax } from '@lowbit/calibrators';
@@ -20,7 +20,7 @@ import { quantizeStatic } from './quantize-static.js';
 import { quantizeWithRecipe } from './quantize-recipe.js';
 import { STATISTICS_MAGIC, decodeStatistics, readStatisticsInfo } from './statistics-file.js';
 import type { StaticQuantizeOptions } from './types.js';
-import { calibrationFeeds, mnistImages } from './test-support/mnist.js';
+import { calibrationFeeds } from './test-support/mnist.js';
 
 const MNIST = testdataPath('models', 'mnist-8.onnx');
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-stats-'));
@@ -60,7 +60,7 @@ describe('calibrateStatic + quantizeStatic({ statistics }) on mnist-8', async ()
     expect(info.tensors).toContain('Input3');
     expect(info.tensors.length).toBeGreaterThan(4);
     // Independent reference: min and max over the 20 images' pixels (x/255), computed here directly.
-    const px = mnistImages('train-10k-images-idx3-ubyte.gz', N);
+    const px = readMnist('train', N).pixels;
     let lo = Infinity;
     let hi = -Infinity;
     for (const v of px) { lo = Math.min(lo, v); hi = Math.max(hi, v); }

@@ -3,6 +3,8 @@ export { GRAPH_OPS, GRAPH_VECTOR_LENGTH, TENSOR_DTYPES, arbDims, arbFloat32Value
 export type { ArbTensor, GraphArbOptions, GraphOp, TensorArbOptions, TensorStorage } from './arbitraries.js';
 export { floatTensor, mkGraph, mkModel, mkNode, vi } from './graph-builder.js';
 export type { GraphInit, NodeDraft, NodeInit } from './graph-builder.js';
+export { readMnist } from './mnist.js';
+export type { Mnist } from './mnist.js';
 export { evaluateGraph } from './tiny-eval.js';
 export type { EvalValue } from './tiny-eval.js';
 export { listLightCases, listNodeTestCases, readLightCase, readTestCase } from './test-case.js';

@@ -6,8 +6,7 @@ import { minMax } from '../methods/min-max.js';
 import { movingAverageMinMax } from '../methods/moving-average.js';
 import { mse } from '../methods/mse.js';
 import { percentile } from '../methods/percentile.js';
-import { testdataPath } from '@lowbit/testing';
-import { mnistFeeds } from '../test-support/mnist-data.mjs';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import { createModel } from '../test-support/mnist-runtime-worker.mjs';
 import { calibrate, type CalibrationPlanTarget } from './calibrate.js';
 
@@ -17,7 +16,8 @@ import { calibrate, type CalibrationPlanTarget } from './calibrate.js';
  * training images. Workers use the built dist of calibrators and runtime (`npm test` builds first).
  */
 const modelPath = testdataPath('models', 'mnist-8.onnx');
-const feeds = mnistFeeds(testdataPath('mnist', 'train-10k-images-idx3-ubyte.gz'), 48);
+// Each feed owns its pixels (slice): feeds are structured-cloned to the workers.
+const feeds = readMnist('train', 48).images.map((x) => ({ Input3: { dtype: 'float32' as const, dims: [1, 1, 28, 28], data: x.slice() } }));
 
 const activations = [
   'Convolution28_Output_0', 'Plus30_Output_0', 'ReLU32_Output_0', 'Pooling66_Output_0', 'Convolution110_Output_0',

@@ -1,26 +1,11 @@
-/** TEST-ONLY: MNIST readers, calibration feeds and onnxruntime-node scoring. */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+/** TEST-ONLY: MNIST calibration feeds and onnxruntime-node scoring (the IDX files are read by @lowbit/testing). */
 import * as ort from 'onnxruntime-node';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist } from '@lowbit/testing';
 import type { Feeds } from '@lowbit/calibrators';
-
-export function mnistImages(file: string, count: number): Float32Array {
-  const b = gunzipSync(readFileSync(testdataPath('mnist', file)));
-  const n = Math.min(count, b.readUInt32BE(4));
-  const out = new Float32Array(n * 784);
-  for (let i = 0; i < n * 784; i++) out[i] = b[16 + i] / 255;
-  return out;
-}
-
-export function mnistLabels(file: string, count: number): Uint8Array {
-  const b = gunzipSync(readFileSync(testdataPath('mnist', file)));
-  return b.subarray(8, 8 + Math.min(count, b.readUInt32BE(4)));
-}
 
 /** The first `n` training images as single-image feeds for `Input3` (re-iterable). */
 export function calibrationFeeds(n: number): () => Iterable<Feeds> {
-  const images = mnistImages('train-10k-images-idx3-ubyte.gz', n);
+  const images = readMnist('train', n).pixels;
   return function* () {
     for (let i = 0; i < n; i++) yield { Input3: { dtype: 'float32', dims: [1, 1, 28, 28], data: images.subarray(i * 784, (i + 1) * 784) } };
   };
