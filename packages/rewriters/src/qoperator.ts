@@ -11,8 +11,9 @@
  * which onnxruntime's QLinearConv/QLinearMatMul do not implement. Groups whose activation parameters are not per-tensor
  * or whose values are read elsewhere are left alone. Identity rule: nothing converted -> the same model back.
  */
-import type { Model, Node } from '@lowbit/onnx-ir';
-import { GraphDraft } from './graph-draft.js';
+import { editGraph, eliminateDeadCode, graphIndex } from '@lowbit/onnx-ir';
+import type { GraphEditor, Model, Node } from '@lowbit/onnx-ir';
+import { Constants, tidyGraph } from './edit-support.js';
 import { withGraph } from './model-util.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { qRange, type QType } from './qp.js';
@@ -35,92 +36,93 @@ export function qdqToQOperator(options: QOperatorOptions = {}): RewritePass {
   return {
     name: PASS,
     run(m: Model) {
-      const d = new GraphDraft(m.graph);
-      for (const n of [...d.nodes]) {
-        if (!ops.includes(n.opType) || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
-        convert(d, n, options);
-      }
-      if (!d.changed) return result(m, m);
-      d.removeDeadNodes();
-      d.pruneInits();
-      return result(m, withGraph(m, d.build()));
+      const consts = new Constants(m.graph);
+      const edited = editGraph(m.graph, (e) => {
+        for (const n of m.graph.nodes) {
+          if (!ops.includes(n.opType) || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
+          convert(e, consts, n, options);
+        }
+      });
+      if (edited === m.graph) return result(m, m);
+      return result(m, withGraph(m, tidyGraph(m.graph, eliminateDeadCode(edited), { pruneInitializers: true })));
     },
   };
 }
 
-function dqOf(d: GraphDraft, name: string | null | undefined): Node | undefined {
+function dqOf(e: GraphEditor, name: string | null | undefined): Node | undefined {
   if (!name) return undefined;
-  const p = d.producer(name);
+  const p = e.producer(name);
   return p && p.opType === 'DequantizeLinear' && p.domain === '' ? p : undefined;
 }
 
-function isScalar(d: GraphDraft, name: string | null | undefined): boolean {
-  const t = d.constant(name);
+function isScalar(c: Constants, name: string | null | undefined): boolean {
+  const t = c.get(name);
   return !!t && t.dims.reduce((a, b) => a * b, 1) === 1;
 }
 
 /** The quantized 8-bit type of a zero-point tensor. */
-function zpType(d: GraphDraft, name: string | null | undefined): QType | undefined {
-  const t = d.constant(name);
+function zpType(c: Constants, name: string | null | undefined): QType | undefined {
+  const t = c.get(name);
   return t ? QTYPE[t.dtype] : undefined;
 }
 
-function convert(d: GraphDraft, n: Node, options: QOperatorOptions): void {
-  const dqx = dqOf(d, n.inputs[0]);
-  const dqw = dqOf(d, n.inputs[1]);
-  if (!dqx || !dqw || !isScalar(d, dqx.inputs[1]) || !zpType(d, dqx.inputs[2]) || !zpType(d, dqw.inputs[2])) return;
-  if (n.opType === 'MatMul' && !options.perColumnMatMul && !isScalar(d, dqw.inputs[1])) return;
+function convert(e: GraphEditor, c: Constants, n: Node, options: QOperatorOptions): void {
+  const dqx = dqOf(e, n.inputs[0]);
+  const dqw = dqOf(e, n.inputs[1]);
+  if (!dqx || !dqw || !isScalar(c, dqx.inputs[1]) || !zpType(c, dqx.inputs[2]) || !zpType(c, dqw.inputs[2])) return;
+  if (n.opType === 'MatMul' && !options.perColumnMatMul && !isScalar(c, dqw.inputs[1])) return;
   // onnxruntime implements u8 x u8, u8 x s8 and s8 x s8; s8 activations with u8 weights stay in QDQ form
-  if (zpType(d, dqx.inputs[2]) === 'int8' && zpType(d, dqw.inputs[2]) === 'uint8') return;
-  if (n.opType === 'Conv' && !d.constant(dqw.inputs[0])) return;
+  if (zpType(c, dqx.inputs[2]) === 'int8' && zpType(c, dqw.inputs[2]) === 'uint8') return;
+  if (n.opType === 'Conv' && !c.get(dqw.inputs[0])) return;
   let bias: string | null = null;
   if (n.opType === 'Conv' && n.inputs[2]) {
-    const dqb = dqOf(d, n.inputs[2]);
-    const bq = dqb && d.constant(dqb.inputs[0]);
+    const dqb = dqOf(e, n.inputs[2]);
+    const bq = dqb && c.get(dqb.inputs[0]);
     if (!dqb || !bq || bq.dtype !== DataType.INT32) return;
-    if (dqb.inputs[2] && Array.from(tensorNumbers(d.constant(dqb.inputs[2])!)).some((v) => v !== 0)) return;
+    if (dqb.inputs[2] && Array.from(tensorNumbers(c.get(dqb.inputs[2])!)).some((v) => v !== 0)) return;
     bias = dqb.inputs[0];
   }
   const y = n.outputs[0];
-  if (!y || d.isGraphOutput(y)) return;
-  let cons = d.consumers(y);
+  if (!y || graphIndex(e.original).isGraphOutput(y)) return;
+  let cons = e.users(y);
   if (cons.length !== 1) return;
   const removed: Node[] = [n];
   let act: Node | undefined;
   if (cons[0].opType === 'Relu' || cons[0].opType === 'Clip') {
     act = cons[0];
     const r = act.outputs[0];
-    if (!r || d.isGraphOutput(r)) return;
-    cons = d.consumers(r);
+    if (!r || graphIndex(e.original).isGraphOutput(r)) return;
+    cons = e.users(r);
     if (cons.length !== 1) return;
     removed.push(act);
   }
   const q = cons[0];
-  if (q.opType !== 'QuantizeLinear' || !isScalar(d, q.inputs[1]) || !q.inputs[2]) return;
-  const yType = zpType(d, q.inputs[2]);
+  if (q.opType !== 'QuantizeLinear' || !isScalar(c, q.inputs[1]) || !q.inputs[2]) return;
+  const yType = zpType(c, q.inputs[2]);
   if (!yType) return;
-  if (act && !activationImplied(d, act, q, yType)) return;
+  if (act && !activationImplied(c, act, q, yType)) return;
   removed.push(q);
   const inputs = n.opType === 'Conv'
     ? [dqx.inputs[0], dqx.inputs[1], dqx.inputs[2], dqw.inputs[0], dqw.inputs[1], dqw.inputs[2], q.inputs[1], q.inputs[2], ...(bias ? [bias] : [])]
     : [dqx.inputs[0], dqx.inputs[1], dqx.inputs[2], dqw.inputs[0], dqw.inputs[1], dqw.inputs[2], q.inputs[1], q.inputs[2]];
-  for (const r of removed) d.removeNode(d.nodes.find((x) => x.id === r.id)!);
-  d.addNode({
+  // The group collapses into one node where its Q was.
+  for (const r of removed) if (r !== q) e.removeNode(r);
+  e.replaceNode(q, {
     opType: n.opType === 'Conv' ? 'QLinearConv' : 'QLinearMatMul', inputs, outputs: [q.outputs[0]!],
-    attributes: n.opType === 'Conv' ? n.attributes : [], name: `${n.name}_quant`,
+    attributes: n.opType === 'Conv' ? n.attributes : [], name: e.freshName(`${n.name}_quant`),
   });
 }
 
 /** True when Q's saturation makes the Relu/Clip before it a no-op. */
-function activationImplied(d: GraphDraft, act: Node, q: Node, t: QType): boolean {
-  const s = tensorNumbers(d.constant(q.inputs[1])!)[0];
-  const zp = tensorNumbers(d.constant(q.inputs[2])!)[0];
+function activationImplied(c: Constants, act: Node, q: Node, t: QType): boolean {
+  const s = tensorNumbers(c.get(q.inputs[1])!)[0];
+  const zp = tensorNumbers(c.get(q.inputs[2])!)[0];
   const { qmin, qmax } = qRange(t);
   const lo = (qmin - zp) * s;
   const hi = (qmax - zp) * s;
   if (act.opType === 'Relu') return zp === qmin;
-  const cmin = act.inputs[1] ? d.constant(act.inputs[1]) : undefined;
-  const cmax = act.inputs[2] ? d.constant(act.inputs[2]) : undefined;
+  const cmin = act.inputs[1] ? c.get(act.inputs[1]) : undefined;
+  const cmax = act.inputs[2] ? c.get(act.inputs[2]) : undefined;
   if ((act.inputs[1] && !cmin) || (act.inputs[2] && !cmax)) return false;
   const min = cmin ? tensorNumbers(cmin)[0] : -Infinity;
   const max = cmax ? tensorNumbers(cmax)[0] : Infinity;
