@@ -1,11 +1,12 @@
 /**
- * Builds a single-node ONNX model (ModelProto bytes) for comparing a kernel with another runtime in tests.
- * Inputs and outputs are declared with their element type only (no shapes).
+ * Builds a single-node ONNX model (ModelProto bytes) for comparing a kernel with another runtime in tests: onnx-ir
+ * objects encoded by its codec (both re-exported by @lowbit/testing). Inputs and outputs are declared with their
+ * element type only (no shapes).
  */
+import { encodeModel, type Attr, type DataType, type ValueInfo } from '@lowbit/testing';
 import type { AttrValue } from '../contract.js';
 import { Tensor, type DType } from '../tensor.js';
 import { DTYPE_OF_ONNX } from '../ops/util/onnx-dtype.js';
-import { ProtoWriter } from './proto-writer.js';
 
 export interface SingleNodeSpec {
   readonly opType: string;
@@ -26,46 +27,47 @@ export function onnxCode(dtype: DType): number {
   return c;
 }
 
-function attr(name: string, v: AttrValue, asFloat: boolean): ProtoWriter {
-  const w = new ProtoWriter().string(1, name);
+/** Integral numbers become INT/INTS unless `asFloat`; any non-integral number makes FLOAT/FLOATS. */
+function attr(name: string, v: AttrValue, asFloat: boolean): Attr {
   if (typeof v === 'number' || typeof v === 'bigint') {
-    if (asFloat || (typeof v === 'number' && !Number.isInteger(v))) return w.float(2, Number(v)).int(20, 1);
-    return w.int(3, v).int(20, 2);
+    if (asFloat || (typeof v === 'number' && !Number.isInteger(v))) return { name, type: 'float', value: Math.fround(Number(v)) };
+    return { name, type: 'int', value: BigInt(v) };
   }
-  if (typeof v === 'string') return w.string(4, v).int(20, 3);
+  if (typeof v === 'string') return { name, type: 'string', value: v };
   if (v instanceof Tensor) throw new TypeError('tensor attributes are not supported by the test model writer');
   if (Array.isArray(v)) {
-    if (v.length > 0 && typeof v[0] === 'string') {
-      for (const s of v as string[]) w.string(9, s);
-      return w.int(20, 8);
-    }
+    if (v.length > 0 && typeof v[0] === 'string') return { name, type: 'strings', value: [...(v as string[])] };
     if (asFloat || (v as number[]).some((x) => typeof x === 'number' && !Number.isInteger(x))) {
-      for (const x of v as number[]) w.float(7, x);
-      return w.int(20, 6);
+      return { name, type: 'floats', value: (v as number[]).map((x) => Math.fround(Number(x))) };
     }
-    for (const x of v as (number | bigint)[]) w.int(8, x);
-    return w.int(20, 7);
+    return { name, type: 'ints', value: (v as (number | bigint)[]).map((x) => BigInt(x)) };
   }
   throw new TypeError(`attribute ${name}: unsupported value`);
 }
 
-function valueInfo(name: string, dtype: DType): ProtoWriter {
-  const tensorType = new ProtoWriter().int(1, onnxCode(dtype));
-  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
+function valueInfo(name: string, dtype: DType): ValueInfo {
+  return { name, type: { kind: 'tensor', elemType: onnxCode(dtype) as DataType, shape: undefined } };
 }
 
 export function singleNodeModel(spec: SingleNodeSpec): Uint8Array {
-  const node = new ProtoWriter();
-  for (const i of spec.inputs) node.string(1, i?.name ?? '');
-  for (const o of spec.outputs) node.string(2, o.name);
-  node.string(3, 'node').string(4, spec.opType);
-  for (const [k, v] of Object.entries(spec.attrs ?? {})) node.message(5, attr(k, v, spec.floatAttrs?.includes(k) ?? false));
-  const graph = new ProtoWriter().message(1, node).string(2, 'g');
-  for (const i of spec.inputs) if (i) graph.message(11, valueInfo(i.name, i.dtype));
-  for (const o of spec.outputs) graph.message(12, valueInfo(o.name, o.dtype));
-  return new ProtoWriter()
-    .int(1, 8)
-    .message(7, graph)
-    .message(8, new ProtoWriter().string(1, '').int(2, spec.opset))
-    .finish();
+  return encodeModel({
+    irVersion: 8,
+    opsetImports: [{ domain: '', version: spec.opset }],
+    functions: [],
+    metadataProps: [],
+    graph: {
+      name: 'g',
+      nodes: [{
+        id: 'n0', name: 'node', opType: spec.opType, domain: '',
+        inputs: spec.inputs.map((i) => i?.name ?? null),
+        outputs: spec.outputs.map((o) => o.name),
+        attributes: Object.entries(spec.attrs ?? {}).map(([k, v]) => attr(k, v, spec.floatAttrs?.includes(k) ?? false)),
+      }],
+      inputs: spec.inputs.filter((i) => i !== null).map((i) => valueInfo(i.name, i.dtype)),
+      outputs: spec.outputs.map((o) => valueInfo(o.name, o.dtype)),
+      initializers: [],
+      sparseInitializers: [],
+      valueInfo: [],
+    },
+  });
 }
