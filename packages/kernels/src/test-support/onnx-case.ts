@@ -4,7 +4,7 @@
  * structures (Tensor, KernelNode attribute values). Test support only.
  */
 import { readFileSync } from 'node:fs';
-import { decodeModel, decodeTensor, tensorValuesSync, type Attr, type TensorRef, type ValueInfo } from '@lowbit/testing';
+import { decodeModel, tensorValuesSync, type Attr, type Model, type TensorRef, type ValueInfo } from '@lowbit/testing';
 import type { AttrValue } from '../contract.js';
 import { Tensor } from '../tensor.js';
 import { DTYPE_OF_ONNX } from '../ops/util/onnx-dtype.js';
@@ -63,8 +63,8 @@ function valueName(v: ValueInfo): string {
   return v.name;
 }
 
-export function decodeModelProto(buf: Uint8Array): CaseModel {
-  const model = decodeModel(buf);
+/** The driver's view of a decoded model; throws UnsupportedCaseError for what the driver does not run. */
+export function caseModel(model: Model): CaseModel {
   const g = model.graph;
   const initializers = new Map<string, Tensor>(g.initializers.map((t) => [t.name, kernelTensor(t)]));
   return {
@@ -84,9 +84,5 @@ export function decodeModelProto(buf: Uint8Array): CaseModel {
 }
 
 export function readModelFile(path: string): CaseModel {
-  return decodeModelProto(new Uint8Array(readFileSync(path)));
-}
-
-export function readTensorFile(path: string): Tensor {
-  return kernelTensor(decodeTensor(new Uint8Array(readFileSync(path))));
+  return caseModel(decodeModel(new Uint8Array(readFileSync(path))));
 }

@@ -3,15 +3,14 @@
  * test_data_set_0, runs every node through a KernelRegistry in file order, and compares the outputs.
  * Control flow, sequences and ops with no registered kernel make the case "unsupported" (reported, not failed).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readTestCase } from '@lowbit/testing';
 import type { AttrValue, KernelNode } from '../contract.js';
 import { keyFor } from '../keys.js';
 import type { KernelRegistry } from '../registry.js';
 import { freshRunContext } from '../run-context.js';
 import { Tensor } from '../tensor.js';
 import { toNumbers } from '../ops/util/values.js';
-import { readModelFile, readTensorFile, UnsupportedCaseError, type CaseModel } from './onnx-case.js';
+import { caseModel, kernelTensor, UnsupportedCaseError, type CaseModel } from './onnx-case.js';
 
 export type CaseOutcome =
   | { readonly status: 'pass' }
@@ -25,14 +24,12 @@ export function caseOpTypes(model: CaseModel): string[] {
   return [...new Set(model.nodes.map((n) => n.opType))];
 }
 
+/** The case's model and its first data set (read by `readTestCase` from @lowbit/testing). */
 export function loadCase(dir: string): { model: CaseModel; inputs: Tensor[]; outputs: Tensor[] } {
-  const model = readModelFile(join(dir, 'model.onnx'));
-  const ds = join(dir, 'test_data_set_0');
-  const inputs: Tensor[] = [];
-  for (let i = 0; existsSync(join(ds, `input_${i}.pb`)); i++) inputs.push(readTensorFile(join(ds, `input_${i}.pb`)));
-  const outputs: Tensor[] = [];
-  for (let i = 0; existsSync(join(ds, `output_${i}.pb`)); i++) outputs.push(readTensorFile(join(ds, `output_${i}.pb`)));
-  return { model, inputs, outputs };
+  const c = readTestCase(dir);
+  const model = caseModel(c.model); // before the data: sequence/optional/map cases have no tensor data sets
+  const set = c.sets[0];
+  return { model, inputs: set?.inputs.map(kernelTensor) ?? [], outputs: set?.outputs.map(kernelTensor) ?? [] };
 }
 
 /** Runs the model's nodes in order and returns the graph outputs. Throws UnsupportedCaseError for missing kernels. */
