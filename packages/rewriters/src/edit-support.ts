@@ -5,12 +5,14 @@
  * - `Constants`: the initializers a pass may read as constants while it edits: the graph's own (unless a graph input
  *   of the same name overrides them, as ONNX allows) plus the ones it added since (so constant folding can fold
  *   chains, and conv-bias fusion can fuse a second Add onto a bias it just made).
+ * - `readersOf`: graph-draft's `consumers` over the cached index: nodes, each once (graphIndex lists one use per input
+ *   slot), subgraph captures included.
  * - `tidyGraph`: after an edit, drops value_info entries of values no node produces any more and (optionally)
  *   initializers nothing reads, together with their graph-input entries (old-IR models list initializers as inputs).
  *   onnx-ir's dead-code elimination keeps initializers that are graph inputs, so it cannot do the second part.
  */
 import { editGraph, graphIndex } from '@lowbit/onnx-ir';
-import type { Graph, GraphEditor, TensorRef } from '@lowbit/onnx-ir';
+import type { Graph, GraphEditor, Node, TensorRef } from '@lowbit/onnx-ir';
 
 export class Constants {
   readonly #added = new Map<string, TensorRef>();
@@ -55,4 +57,16 @@ export function tidyGraph(original: Graph, edited: Graph, options: TidyOptions =
       if (idx.input(t.name)) e.removeInput(t.name);
     }
   });
+}
+
+/** The nodes of `graph` reading `value` directly or through a subgraph capture, each once, in graph order. */
+export function readersOf(graph: Graph, value: string): Node[] {
+  const idx = graphIndex(graph);
+  const nodes = new Set<Node>();
+  for (const u of idx.consumers(value)) nodes.add(u.node);
+  const caps = idx.captures(value);
+  for (const n of caps) nodes.add(n);
+  const out = [...nodes];
+  if (caps.length > 0) out.sort((a, b) => idx.position(a.id) - idx.position(b.id));
+  return out;
 }
