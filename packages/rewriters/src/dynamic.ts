@@ -19,11 +19,11 @@
  * the same way, with names never reused across scopes. Needs opset >= 11.
  * Identity rule: nothing to quantize (or already quantized) -> the same model back.
  */
-import { DataType } from '@lowbit/onnx-ir';
-import type { Graph, Model, Node } from '@lowbit/onnx-ir';
+import { DataType, collectNames, editGraph, mapSubgraphs } from '@lowbit/onnx-ir';
+import type { Graph, GraphEditor, Model, Node, NodeSpec } from '@lowbit/onnx-ir';
 import { intAttr, readFloat, readInt } from './attrs.js';
 import { RewriteError } from './errors.js';
-import { GraphDraft } from './graph-draft.js';
+import { Constants, tidyGraph } from './edit-support.js';
 import { onnxOpset, withGraph, withOpset } from './model-util.js';
 import { quantizeLstm } from './dynamic-lstm.js';
 import { result, type RewritePass } from './pass-contract.js';
@@ -53,123 +53,130 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
       const opset = onnxOpset(m);
       let usedContrib = false;
       const transform = (graph: Graph, reserved: Iterable<string>): Graph => {
-      const d = new GraphDraft(graph, reserved);
-      const dql = new Map<string, { q: string; s: string; zp: string }>();
-      const wType = options.weightType ?? 'int8';
-      const wSpec: QSpec = { dtype: wType, scheme: options.weightScheme ?? (wType === 'int8' ? 'symmetric' : 'asymmetric'), reduceRange: options.reduceRange ?? false };
-      const dynamicInput = (x: string): { q: string; s: string; zp: string } => {
-        let r = dql.get(x);
-        if (!r) {
-          r = { q: d.fresh(`${x}_quantized`), s: d.fresh(`${x}_scale`), zp: d.fresh(`${x}_zero_point`) };
-          d.addNode({ opType: 'DynamicQuantizeLinear', inputs: [x], outputs: [r.q, r.s, r.zp], name: `${x}_DynamicQuantizeLinear` });
-          dql.set(x, r);
-        }
-        return r;
-      };
-      for (const n of [...d.nodes]) {
-        if (!isSelected(options, n, DEFAULT_DYNAMIC_OPS)) continue;
-        if (opset < 11) throw new RewriteError({ pass: PASS, expected: 'opset >= 11', actual: `opset ${opset}` }, 'run opset-upgrade first');
-        if (n.opType === 'Gather') { gather(d, n, wSpec); continue; }
-        if (n.opType === 'LSTM') { usedContrib = quantizeLstm(d, n, options.reduceRange ?? false) || usedContrib; continue; }
-        const x = n.inputs[0];
-        const w = d.constant(n.inputs[1]);
-        if (n.opType === 'MatMul' && x && n.inputs[1] && !w && !d.constant(x) && (options.activationMatMul ?? true)) {
-          // attention-style: both operands are activations, both quantized at run time (u8 x u8)
-          const a = dynamicInput(x);
-          const b = dynamicInput(n.inputs[1]);
+      const consts = new Constants(graph);
+      const edited = editGraph(graph, (e) => {
+        /** `e.addNode` with a fresh name from `name`, else the first output (the editor takes a given name verbatim). */
+        const add = (spec: NodeSpec & { readonly outputs: readonly string[] }): Node => e.addNode({ ...spec, name: e.freshName(spec.name ?? spec.outputs[0]) });
+        const dql = new Map<string, { q: string; s: string; zp: string }>();
+        const wType = options.weightType ?? 'int8';
+        const wSpec: QSpec = { dtype: wType, scheme: options.weightScheme ?? (wType === 'int8' ? 'symmetric' : 'asymmetric'), reduceRange: options.reduceRange ?? false };
+        const dynamicInput = (x: string): { q: string; s: string; zp: string } => {
+          let r = dql.get(x);
+          if (!r) {
+            r = { q: e.freshName(`${x}_quantized`), s: e.freshName(`${x}_scale`), zp: e.freshName(`${x}_zero_point`) };
+            add({ opType: 'DynamicQuantizeLinear', inputs: [x], outputs: [r.q, r.s, r.zp], name: `${x}_DynamicQuantizeLinear` });
+            dql.set(x, r);
+          }
+          return r;
+        };
+        for (const n of graph.nodes) {
+          if (!isSelected(options, n, DEFAULT_DYNAMIC_OPS)) continue;
+          if (opset < 11) throw new RewriteError({ pass: PASS, expected: 'opset >= 11', actual: `opset ${opset}` }, 'run opset-upgrade first');
+          if (n.opType === 'Gather') { gather(e, consts, n, wSpec); continue; }
+          if (n.opType === 'LSTM') { usedContrib = quantizeLstm(e, consts, n, options.reduceRange ?? false) || usedContrib; continue; }
+          const x = n.inputs[0];
+          const w = consts.get(n.inputs[1]);
+          if (n.opType === 'MatMul' && x && n.inputs[1] && !w && !consts.get(x) && (options.activationMatMul ?? true)) {
+            // attention-style: both operands are activations, both quantized at run time (u8 x u8)
+            const a = dynamicInput(x);
+            const b = dynamicInput(n.inputs[1]);
+            const y = n.outputs[0]!;
+            const yi = e.freshName(`${y}_int32`), yf = e.freshName(`${y}_float`), sc = e.freshName(`${y}_rescale`);
+            e.removeNode(n);
+            add({ opType: 'MatMulInteger', inputs: [a.q, b.q, a.zp, b.zp], outputs: [yi], name: `${n.name}_quant` });
+            add({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
+            add({ opType: 'Mul', inputs: [a.s, b.s], outputs: [sc] });
+            add({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
+            continue;
+          }
+          if (!x || !w || w.dtype !== DataType.FLOAT || consts.get(x)) continue;
           const y = n.outputs[0]!;
-          const yi = d.fresh(`${y}_int32`), yf = d.fresh(`${y}_float`), sc = d.fresh(`${y}_rescale`);
-          d.removeNode(n);
-          d.addNode({ opType: 'MatMulInteger', inputs: [a.q, b.q, a.zp, b.zp], outputs: [yi], name: `${n.name}_quant` });
-          d.addNode({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
-          d.addNode({ opType: 'Mul', inputs: [a.s, b.s], outputs: [sc] });
-          d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
-          continue;
-        }
-        if (!x || !w || w.dtype !== DataType.FLOAT || d.constant(x)) continue;
-        const y = n.outputs[0]!;
-        if (n.opType === 'Conv') {
-          if ((options.conv ?? 'conv-integer') === 'float') continue;
-          const wv = tensorFloats(w, PASS);
-          const spec: QSpec = { dtype: 'uint8', scheme: 'asymmetric', reduceRange: options.reduceRange ?? false };
-          const set = weightQParams(wv, w.dims, spec);
-          const wq = d.addInit(makeTensor(d.fresh(`${n.inputs[1]}_quantized`), DataType.UINT8, w.dims, quantizeWith(wv, w.dims, set, 'uint8')));
-          const ws = d.addInit(floatTensor(d.fresh(`${n.inputs[1]}_scale`), [], set.scales));
-          const wz = d.addInit(makeTensor(d.fresh(`${n.inputs[1]}_zero_point`), DataType.UINT8, [], set.zeroPoints));
+          if (n.opType === 'Conv') {
+            if ((options.conv ?? 'conv-integer') === 'float') continue;
+            const wv = tensorFloats(w, PASS);
+            const spec: QSpec = { dtype: 'uint8', scheme: 'asymmetric', reduceRange: options.reduceRange ?? false };
+            const set = weightQParams(wv, w.dims, spec);
+            const wq = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_quantized`), DataType.UINT8, w.dims, quantizeWith(wv, w.dims, set, 'uint8')));
+            const ws = consts.add(e, floatTensor(e.freshName(`${n.inputs[1]}_scale`), [], set.scales));
+            const wz = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_zero_point`), DataType.UINT8, [], set.zeroPoints));
+            const a = dynamicInput(x);
+            const yi = e.freshName(`${y}_int32`), yf = e.freshName(`${y}_float`), sc = e.freshName(`${y}_rescale`);
+            e.removeNode(n);
+            add({ opType: 'ConvInteger', inputs: [a.q, wq, a.zp, wz], outputs: [yi], attributes: n.attributes, name: `${n.name}_quant` });
+            add({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
+            add({ opType: 'Mul', inputs: [a.s, ws], outputs: [sc] });
+            const b = n.inputs[2] ? consts.get(n.inputs[2]) : undefined;
+            if (n.inputs[2] && b) {
+              const ys = e.freshName(`${y}_scaled`);
+              add({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
+              const bv = tensorFloats(b, PASS);
+              const dims = [1, bv.length, ...new Array<number>(w.dims.length - 2).fill(1)];
+              const br = consts.add(e, floatTensor(e.freshName(`${n.inputs[2]}_reshaped`), dims, bv));
+              add({ opType: 'Add', inputs: [ys, br], outputs: [y] });
+            } else if (n.inputs[2]) {
+              const ys = e.freshName(`${y}_scaled`);
+              add({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
+              const shape = consts.add(e, makeTensor(e.freshName(`${y}_bias_shape`), DataType.INT64, [w.dims.length - 1], [-1, ...new Array<number>(w.dims.length - 2).fill(1)]));
+              const br = e.freshName(`${n.inputs[2]}_reshaped`);
+              add({ opType: 'Reshape', inputs: [n.inputs[2], shape], outputs: [br] });
+              add({ opType: 'Add', inputs: [ys, br], outputs: [y] });
+            } else {
+              add({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
+            }
+            continue;
+          }
+          // MatMul / Gemm
+          if (w.dims.length !== 2) continue;
+          let wv = tensorFloats(w, PASS);
+          let dims = [...w.dims];
+          let bias: string | null = null;
+          if (n.opType === 'Gemm') {
+            if (readInt(n, 'transA', 0) !== 0) continue;
+            const alpha = readFloat(n, 'alpha', 1);
+            if (readInt(n, 'transB', 0) === 1) {
+              const [r, c] = dims;
+              const t = new Float32Array(wv.length);
+              for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = wv[i * c + j];
+              wv = t;
+              dims = [c, r];
+            }
+            if (alpha !== 1) wv = wv.map((v) => Math.fround(alpha * v));
+            const beta = readFloat(n, 'beta', 1);
+            const cName = n.inputs[2];
+            if (cName) {
+              const c = consts.get(cName);
+              if (c && beta !== 1) bias = consts.add(e, floatTensor(e.freshName(`${cName}_beta`), c.dims, tensorFloats(c, PASS).map((v) => Math.fround(beta * v))));
+              else if (beta !== 1) continue;
+              else bias = cName;
+            }
+          }
+          const axis = options.perChannel ? 1 : undefined;
+          const set = weightQParams(wv, dims, wSpec, axis);
+          const wq = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_quantized`), Q_DATATYPE[wSpec.dtype], dims, quantizeWith(wv, dims, set, wSpec.dtype, axis)));
+          const ws = consts.add(e, floatTensor(e.freshName(`${n.inputs[1]}_scale`), set.dims, set.scales));
+          const wz = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_zero_point`), Q_DATATYPE[wSpec.dtype], set.dims, set.zeroPoints));
           const a = dynamicInput(x);
-          const yi = d.fresh(`${y}_int32`), yf = d.fresh(`${y}_float`), sc = d.fresh(`${y}_rescale`);
-          d.removeNode(n);
-          d.addNode({ opType: 'ConvInteger', inputs: [a.q, wq, a.zp, wz], outputs: [yi], attributes: n.attributes, name: `${n.name}_quant` });
-          d.addNode({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
-          d.addNode({ opType: 'Mul', inputs: [a.s, ws], outputs: [sc] });
-          const b = n.inputs[2] ? d.constant(n.inputs[2]) : undefined;
-          if (n.inputs[2] && b) {
-            const ys = d.fresh(`${y}_scaled`);
-            d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
-            const bv = tensorFloats(b, PASS);
-            const dims = [1, bv.length, ...new Array<number>(w.dims.length - 2).fill(1)];
-            const br = d.addInit(floatTensor(d.fresh(`${n.inputs[2]}_reshaped`), dims, bv));
-            d.addNode({ opType: 'Add', inputs: [ys, br], outputs: [y] });
-          } else if (n.inputs[2]) {
-            const ys = d.fresh(`${y}_scaled`);
-            d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
-            const shape = d.addInit(makeTensor(d.fresh(`${y}_bias_shape`), DataType.INT64, [w.dims.length - 1], [-1, ...new Array<number>(w.dims.length - 2).fill(1)]));
-            const br = d.fresh(`${n.inputs[2]}_reshaped`);
-            d.addNode({ opType: 'Reshape', inputs: [n.inputs[2], shape], outputs: [br] });
-            d.addNode({ opType: 'Add', inputs: [ys, br], outputs: [y] });
+          const yi = e.freshName(`${y}_int32`), yf = e.freshName(`${y}_float`), sc = e.freshName(`${y}_rescale`);
+          e.removeNode(n);
+          add({ opType: 'MatMulInteger', inputs: [a.q, wq, a.zp, wz], outputs: [yi], name: `${n.name}_quant` });
+          add({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
+          add({ opType: 'Mul', inputs: [a.s, ws], outputs: [sc] });
+          if (bias) {
+            const ys = e.freshName(`${y}_scaled`);
+            add({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
+            add({ opType: 'Add', inputs: [ys, bias], outputs: [y] });
           } else {
-            d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
-          }
-          continue;
-        }
-        // MatMul / Gemm
-        if (w.dims.length !== 2) continue;
-        let wv = tensorFloats(w, PASS);
-        let dims = [...w.dims];
-        let bias: string | null = null;
-        if (n.opType === 'Gemm') {
-          if (readInt(n, 'transA', 0) !== 0) continue;
-          const alpha = readFloat(n, 'alpha', 1);
-          if (readInt(n, 'transB', 0) === 1) {
-            const [r, c] = dims;
-            const t = new Float32Array(wv.length);
-            for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = wv[i * c + j];
-            wv = t;
-            dims = [c, r];
-          }
-          if (alpha !== 1) wv = wv.map((v) => Math.fround(alpha * v));
-          const beta = readFloat(n, 'beta', 1);
-          const cName = n.inputs[2];
-          if (cName) {
-            const c = d.constant(cName);
-            if (c && beta !== 1) bias = d.addInit(floatTensor(d.fresh(`${cName}_beta`), c.dims, tensorFloats(c, PASS).map((v) => Math.fround(beta * v))));
-            else if (beta !== 1) continue;
-            else bias = cName;
+            add({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
           }
         }
-        const axis = options.perChannel ? 1 : undefined;
-        const set = weightQParams(wv, dims, wSpec, axis);
-        const wq = d.addInit(makeTensor(d.fresh(`${n.inputs[1]}_quantized`), Q_DATATYPE[wSpec.dtype], dims, quantizeWith(wv, dims, set, wSpec.dtype, axis)));
-        const ws = d.addInit(floatTensor(d.fresh(`${n.inputs[1]}_scale`), set.dims, set.scales));
-        const wz = d.addInit(makeTensor(d.fresh(`${n.inputs[1]}_zero_point`), Q_DATATYPE[wSpec.dtype], set.dims, set.zeroPoints));
-        const a = dynamicInput(x);
-        const yi = d.fresh(`${y}_int32`), yf = d.fresh(`${y}_float`), sc = d.fresh(`${y}_rescale`);
-        d.removeNode(n);
-        d.addNode({ opType: 'MatMulInteger', inputs: [a.q, wq, a.zp, wz], outputs: [yi], name: `${n.name}_quant` });
-        d.addNode({ opType: 'Cast', inputs: [yi], outputs: [yf], attributes: [intAttr('to', DataType.FLOAT)] });
-        d.addNode({ opType: 'Mul', inputs: [a.s, ws], outputs: [sc] });
-        if (bias) {
-          const ys = d.fresh(`${y}_scaled`);
-          d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [ys] });
-          d.addNode({ opType: 'Add', inputs: [ys, bias], outputs: [y] });
-        } else {
-          d.addNode({ opType: 'Mul', inputs: [yf, sc], outputs: [y] });
+        // Subgraphs last, with every name of this scope so far reserved (they may read outer values by name).
+        const scope = collectNames(e.snapshot(), new Set(reserved));
+        for (const n of e.nodes()) {
+          const next = mapSubgraphs(n, (sg) => transform(sg, scope));
+          if (next !== n) e.updateNode(n, { attributes: next.attributes });
         }
-      }
-      d.mapSubgraphs(transform);
-      if (!d.changed) return graph;
-      d.pruneInits();
-      return d.build();
+      }, { reservedNames: reserved });
+      return tidyGraph(graph, edited, { pruneInitializers: true });
       };
       const g = transform(m.graph, []);
       if (g === m.graph) return result(m, m);
@@ -179,16 +186,16 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
   };
 }
 
-function gather(d: GraphDraft, n: Node, spec: QSpec): void {
-  const w = d.constant(n.inputs[0]);
+function gather(e: GraphEditor, consts: Constants, n: Node, spec: QSpec): void {
+  const w = consts.get(n.inputs[0]);
   if (!w || w.dtype !== DataType.FLOAT || readInt(n, 'axis', 0) !== 0) return;
   const wv = tensorFloats(w, PASS);
   const set = weightQParams(wv, w.dims, spec);
-  const wq = d.addInit(makeTensor(d.fresh(`${n.inputs[0]}_quantized`), Q_DATATYPE[spec.dtype], w.dims, quantizeWith(wv, w.dims, set, spec.dtype)));
-  const ws = d.addInit(floatTensor(d.fresh(`${n.inputs[0]}_scale`), [], set.scales));
-  const wz = d.addInit(makeTensor(d.fresh(`${n.inputs[0]}_zero_point`), Q_DATATYPE[spec.dtype], [], set.zeroPoints));
+  const wq = consts.add(e, makeTensor(e.freshName(`${n.inputs[0]}_quantized`), Q_DATATYPE[spec.dtype], w.dims, quantizeWith(wv, w.dims, set, spec.dtype)));
+  const ws = consts.add(e, floatTensor(e.freshName(`${n.inputs[0]}_scale`), [], set.scales));
+  const wz = consts.add(e, makeTensor(e.freshName(`${n.inputs[0]}_zero_point`), Q_DATATYPE[spec.dtype], [], set.zeroPoints));
   const y = n.outputs[0]!;
-  const gq = d.fresh(`${y}_quantized`);
-  d.replaceNode(n, { ...n, inputs: [wq, n.inputs[1]], outputs: [gq] });
-  d.addNode({ opType: 'DequantizeLinear', inputs: [gq, ws, wz], outputs: [y], name: `${y}_DequantizeLinear` });
+  const gq = e.freshName(`${y}_quantized`);
+  e.updateNode(n, { inputs: [wq, n.inputs[1]], outputs: [gq] });
+  e.addNode({ opType: 'DequantizeLinear', inputs: [gq, ws, wz], outputs: [y], name: e.freshName(`${y}_DequantizeLinear`) });
 }
