@@ -53,7 +53,7 @@ describe('reduction laws', () => {
   it('ReduceSum/ReduceMax over all axes equal reducing axis by axis', () => {
     fc.assert(fc.property(withTensor, fc.constantFrom('ReduceSum', 'ReduceMax', 'ReduceMin'), (x, op) => {
       const [all] = run(op, [x, i64([])], {}, 18);
-      let t = x;
+      let t: Tensor = x;
       for (let a = x.dims.length - 1; a >= 0; a--) [t] = run(op, [t, i64([a])], { keepdims: 1 }, 18);
       expect(t.dims).toEqual(all.dims);
       const [a0, b0] = [f32s(all)[0], f32s(t)[0]];

@@ -119,7 +119,7 @@ describe('ops vs onnxruntime-node', () => {
     const x = rand(3, [2, 3, 4], 2);
     const big = rand(4, [2, 3, 4], 80);
     const ops = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSumExp'];
-    const cases: Case[] = ops.flatMap((op) => [
+    const cases: Case[] = ops.flatMap((op): Case[] => [
       { op, opset: 18, inputs: [x, i64([-1, 0])], attrs: { keepdims: 0 } },
       { op, opset: 18, inputs: [x, i64([1])] },
       { op, opset: 13, inputs: op === 'ReduceSum' ? [x, i64([-2])] : [x], attrs: op === 'ReduceSum' ? {} : { axes: [-2] } },
