@@ -8,12 +8,12 @@
  * - `algorithm: 'rtn'` rounds to nearest; `'gptq'` uses calibration activations per MatMul input (see gptq.ts).
  * Identity rule: nothing to quantize -> the same model back.
  */
-import { DataType } from '@lowbit/onnx-ir';
-import type { Model, Node } from '@lowbit/onnx-ir';
+import { DataType, editGraph } from '@lowbit/onnx-ir';
+import type { GraphEditor, Model, Node } from '@lowbit/onnx-ir';
 import { intAttr } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { gptqQuantize, rtnQuantize, type BlockQuantized } from './gptq.js';
-import { GraphDraft } from './graph-draft.js';
+import { Constants, tidyGraph } from './edit-support.js';
 import { onnxOpset, withGraph, withOpset } from './model-util.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qp.js';
@@ -55,63 +55,64 @@ export function weightOnlyQuantize(options: WeightOnlyOptions = {}): RewritePass
     },
     run(m: Model, ctx) {
       this.requires!(m, ctx);
-      const d = new GraphDraft(m.graph);
+      const consts = new Constants(m.graph);
       let usedContrib = false;
-      for (const n of [...d.nodes]) {
-        if (!isSelected(options, n, ['MatMul', 'Gather'])) continue;
-        if (n.opType === 'Gather') { if (format === 'qdq') gather(d, n, spec, bs); continue; }
-        const w = d.constant(n.inputs[1]);
-        if (!w || w.dtype !== DataType.FLOAT || w.dims.length !== 2) continue;
-        const [k, nn] = w.dims;
-        const wv = tensorFloats(w, PASS);
-        let bq: BlockQuantized;
-        if ((options.algorithm ?? 'rtn') === 'gptq') {
-          const act = options.activations?.get(n.inputs[0]!);
-          if (!act) throw new RewriteError({ pass: PASS, nodeName: n.name, opType: n.opType, inputIndex: 0, tensor: n.inputs[0]! }, 'GPTQ needs calibration activations for this input');
-          bq = gptqQuantize(wv, k, nn, act.data, act.samples, spec, { blockSize: bs, damp: options.damp, actOrder: options.actOrder });
-        } else {
-          bq = rtnQuantize(wv, k, nn, spec, bs);
+      const edited = editGraph(m.graph, (e) => {
+        for (const n of m.graph.nodes) {
+          if (!isSelected(options, n, ['MatMul', 'Gather'])) continue;
+          if (n.opType === 'Gather') { if (format === 'qdq') gather(e, consts, n, spec, bs); continue; }
+          const w = consts.get(n.inputs[1]);
+          if (!w || w.dtype !== DataType.FLOAT || w.dims.length !== 2) continue;
+          const [k, nn] = w.dims;
+          const wv = tensorFloats(w, PASS);
+          let bq: BlockQuantized;
+          if ((options.algorithm ?? 'rtn') === 'gptq') {
+            const act = options.activations?.get(n.inputs[0]!);
+            if (!act) throw new RewriteError({ pass: PASS, nodeName: n.name, opType: n.opType, inputIndex: 0, tensor: n.inputs[0]! }, 'GPTQ needs calibration activations for this input');
+            bq = gptqQuantize(wv, k, nn, act.data, act.samples, spec, { blockSize: bs, damp: options.damp, actOrder: options.actOrder });
+          } else {
+            bq = rtnQuantize(wv, k, nn, spec, bs);
+          }
+          const base = n.inputs[1]!;
+          if (format === 'qdq') {
+            const wq = consts.add(e, makeTensor(e.freshName(`${base}_quantized`), Q_DATATYPE[dtype], [k, nn], bq.q));
+            const ws = consts.add(e, floatTensor(e.freshName(`${base}_scale`), bq.params.dims, bq.params.scales));
+            const wz = consts.add(e, makeTensor(e.freshName(`${base}_zero_point`), Q_DATATYPE[dtype], bq.params.dims, bq.params.zeroPoints));
+            const out = e.freshName(`${base}_dequantized`);
+            e.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: [intAttr('axis', 0), intAttr('block_size', bs)], name: e.freshName(`${base}_DequantizeLinear`) });
+            e.setInput(n, 1, out);
+          } else {
+            matMulNBits(e, consts, n, bq, k, nn, bs, dtype === 'int4' ? 8 : 0);
+            usedContrib = true;
+          }
         }
-        const base = n.inputs[1]!;
-        if (format === 'qdq') {
-          const wq = d.addInit(makeTensor(d.fresh(`${base}_quantized`), Q_DATATYPE[dtype], [k, nn], bq.q));
-          const ws = d.addInit(floatTensor(d.fresh(`${base}_scale`), bq.params.dims, bq.params.scales));
-          const wz = d.addInit(makeTensor(d.fresh(`${base}_zero_point`), Q_DATATYPE[dtype], bq.params.dims, bq.params.zeroPoints));
-          const out = d.fresh(`${base}_dequantized`);
-          d.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: [intAttr('axis', 0), intAttr('block_size', bs)], name: `${base}_DequantizeLinear` });
-          d.setInput(n, 1, out);
-        } else {
-          matMulNBits(d, n, bq, k, nn, bs, dtype === 'int4' ? 8 : 0);
-          usedContrib = true;
-        }
-      }
-      if (!d.changed) return result(m, m);
-      d.pruneInits();
-      const out = withGraph(m, d.build());
+      });
+      if (edited === m.graph) return result(m, m);
+      const out = withGraph(m, tidyGraph(m.graph, edited, { pruneInitializers: true }));
       return result(m, usedContrib ? withOpset(out, onnxOpset(out), [{ domain: 'com.microsoft', version: 1 }]) : out);
     },
   };
 }
 
-function gather(d: GraphDraft, n: Node, spec: QSpec, bs: number): void {
-  const w = d.constant(n.inputs[0]);
+function gather(e: GraphEditor, consts: Constants, n: Node, spec: QSpec, bs: number): void {
+  const w = consts.get(n.inputs[0]);
   if (!w || w.dtype !== DataType.FLOAT || w.dims.length !== 2) return;
   const wv = tensorFloats(w, PASS);
   const set = weightQParams(wv, w.dims, spec, 1, bs);
   const base = n.inputs[0]!;
-  const wq = d.addInit(makeTensor(d.fresh(`${base}_quantized`), Q_DATATYPE[spec.dtype], w.dims, quantizeWith(wv, w.dims, set, spec.dtype, 1, bs)));
-  const ws = d.addInit(floatTensor(d.fresh(`${base}_scale`), set.dims, set.scales));
-  const wz = d.addInit(makeTensor(d.fresh(`${base}_zero_point`), Q_DATATYPE[spec.dtype], set.dims, set.zeroPoints));
-  const out = d.fresh(`${base}_dequantized`);
-  d.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: [intAttr('axis', 1), intAttr('block_size', bs)], name: `${base}_DequantizeLinear` });
-  d.setInput(n, 0, out);
+  const wq = consts.add(e, makeTensor(e.freshName(`${base}_quantized`), Q_DATATYPE[spec.dtype], w.dims, quantizeWith(wv, w.dims, set, spec.dtype, 1, bs)));
+  const ws = consts.add(e, floatTensor(e.freshName(`${base}_scale`), set.dims, set.scales));
+  const wz = consts.add(e, makeTensor(e.freshName(`${base}_zero_point`), Q_DATATYPE[spec.dtype], set.dims, set.zeroPoints));
+  const out = e.freshName(`${base}_dequantized`);
+  e.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: [intAttr('axis', 1), intAttr('block_size', bs)], name: e.freshName(`${base}_DequantizeLinear`) });
+  e.setInput(n, 0, out);
 }
 
 /**
  * com.microsoft MatMulNBits layout: B `[N, nBlocks, bs/2]` uint8 (for column j, block b, the K values of the block
  * two per byte, low nibble first), scales `[N * nBlocks]`, zero points uint8 `[N * ceil(nBlocks / 2)]` packed.
  */
-function matMulNBits(d: GraphDraft, n: Node, bq: BlockQuantized, k: number, nn: number, bs: number, offset: number): void {
+function matMulNBits(e: GraphEditor, consts: Constants, n: Node, bq: BlockQuantized, k: number, nn: number, bs: number, offset: number): void {
   const nb = Math.ceil(k / bs);
   const blob = bs / 2;
   const B = new Uint8Array(nn * nb * blob);
@@ -129,12 +130,11 @@ function matMulNBits(d: GraphDraft, n: Node, bq: BlockQuantized, k: number, nn: 
     }
   }
   const base = n.inputs[1]!;
-  const bName = d.addInit(makeTensor(d.fresh(`${base}_nbits`), DataType.UINT8, [nn, nb, blob], B));
-  const sName = d.addInit(floatTensor(d.fresh(`${base}_scale`), [nn * nb], S));
-  const zName = d.addInit(makeTensor(d.fresh(`${base}_zero_point`), DataType.UINT8, [nn * zpBytes], Z));
-  d.removeNode(n);
-  d.addNode({
+  const bName = consts.add(e, makeTensor(e.freshName(`${base}_nbits`), DataType.UINT8, [nn, nb, blob], B));
+  const sName = consts.add(e, floatTensor(e.freshName(`${base}_scale`), [nn * nb], S));
+  const zName = consts.add(e, makeTensor(e.freshName(`${base}_zero_point`), DataType.UINT8, [nn * zpBytes], Z));
+  e.replaceNode(n, {
     opType: 'MatMulNBits', domain: 'com.microsoft', inputs: [n.inputs[0], bName, sName, zName], outputs: [n.outputs[0]!],
-    attributes: [intAttr('K', k), intAttr('N', nn), intAttr('bits', 4), intAttr('block_size', bs)], name: `${n.name}_nbits`,
+    attributes: [intAttr('K', k), intAttr('N', nn), intAttr('bits', 4), intAttr('block_size', bs)], name: e.freshName(`${n.name}_nbits`),
   });
 }
