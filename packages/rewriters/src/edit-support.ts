@@ -1,11 +1,11 @@
 /**
- * The two things the rewriters need on top of onnx-ir's editor (`editGraph`, `graphIndex`), which has no initializer
+ * What the rewriters need on top of onnx-ir's editor (`editGraph`, `graphIndex`), which has no initializer
  * lookup and no end-of-pass clean-up with these exact semantics:
  *
  * - `Constants`: the initializers a pass may read as constants while it edits: the graph's own (unless a graph input
  *   of the same name overrides them, as ONNX allows) plus the ones it added since (so constant folding can fold
  *   chains, and conv-bias fusion can fuse a second Add onto a bias it just made).
- * - `readersOf`: graph-draft's `consumers` over the cached index: nodes, each once (graphIndex lists one use per input
+ * - `readersOf`: the nodes reading a value, from the cached index: each node once (graphIndex lists one use per input
  *   slot), subgraph captures included.
  * - `tidyGraph`: after an edit, drops value_info entries of values no node produces any more and (optionally)
  *   initializers nothing reads, together with their graph-input entries (old-IR models list initializers as inputs).
