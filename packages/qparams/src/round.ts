@@ -1,6 +1,6 @@
 /**
  * Round to the nearest integer, ties to even (IEEE 754 `roundTiesToEven`, numpy `rint`, C `nearbyint`), as ONNX
- * QuantizeLinear specifies. `Math.round` (ties toward +Infinity) is banned in numeric code; use this.
+ * QuantizeLinear specifies. JavaScript's built-in rounding (ties toward +Infinity) is banned in numeric code; use this.
  *
  * - `roundHalfEven(2.5) === 2`, `roundHalfEven(3.5) === 4`, `roundHalfEven(-2.5) === -2`,
  *   `roundHalfEven(0.49999997) === 0`.

@@ -5,14 +5,10 @@
  * flags and Cast. Inputs are deterministic pseudo-random; floats agree within rtol 1e-4 / atol 1e-5, the rest
  * exactly.
  */
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { AttrValue, KernelNode } from '../contract.js';
 import { KernelRegistry } from '../registry.js';
-import { freshRunContext } from '../run-context.js';
 import { Tensor, type DType } from '../tensor.js';
-import { firstMismatch } from '../test-support/expect-close.js';
-import { singleNodeModel } from '../test-support/single-node-model.js';
+import { mismatchVsOrt, type OrtCase } from '../test-support/vs-ort.js';
 import { OPS_KERNELS } from './index.js';
 
 const registry = new KernelRegistry().registerAll(OPS_KERNELS);
@@ -30,41 +26,9 @@ function rand(seed: number, dims: number[], scale = 1): Tensor<'float32'> {
 const i64 = (xs: number[]) => new Tensor('int64', xs.map(BigInt));
 const f32 = (xs: number[]) => new Tensor('float32', xs);
 
-interface Case {
-  readonly op: string;
-  readonly opset: number;
-  readonly inputs: readonly (Tensor | null)[];
-  readonly attrs?: Record<string, AttrValue>;
-  readonly outputs?: readonly DType[];
-  readonly floatAttrs?: readonly string[];
-}
+type Case = OrtCase;
 
-async function vsOrt(c: Case): Promise<string | undefined> {
-  const outputs = c.outputs ?? [c.inputs[0]!.dtype];
-  const names = c.inputs.map((t, i) => (t ? `x${i}` : ''));
-  const model = singleNodeModel({
-    opType: c.op, opset: c.opset, attrs: c.attrs, floatAttrs: c.floatAttrs,
-    inputs: c.inputs.map((t, i) => (t ? { name: names[i], dtype: t.dtype } : null)),
-    outputs: outputs.map((d, i) => ({ name: `y${i}`, dtype: d })),
-  });
-  const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'] });
-  const feeds: Record<string, ort.Tensor> = {};
-  c.inputs.forEach((t, i) => {
-    if (t) feeds[names[i]] = new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.dims]);
-  });
-  const expected = await session.run(feeds);
-  const node: KernelNode = {
-    name: c.op, opType: c.op, domain: '', opset: c.opset, attrs: new Map(Object.entries(c.attrs ?? {})),
-    inputTypes: c.inputs.map((t) => t?.dtype ?? null), outputCount: outputs.length,
-  };
-  const actual = registry.resolve(`${c.op}:*`).create(node).run(c.inputs, freshRunContext);
-  for (let o = 0; o < outputs.length; o++) {
-    const e = expected[`y${o}`];
-    const m = firstMismatch(actual[o]!, { dims: e.dims, data: e.data as ArrayLike<unknown> });
-    if (m) return `${c.op} ${JSON.stringify(c.attrs)} output ${o}: ${m}`;
-  }
-  return undefined;
-}
+const vsOrt = (c: Case): Promise<string | undefined> => mismatchVsOrt(registry, c);
 
 async function all(cases: readonly Case[]): Promise<void> {
   const problems: string[] = [];
