@@ -3,9 +3,8 @@
  * equal model, a second encode is byte-identical to the first, the schema knows every field present on the wire, and
  * onnx-proto (an independent decoder of the fields it knows) reads our encoding exactly as it reads the original.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { testdataPath } from '@lowbit/testing';
+import { readFileSync } from 'node:fs';
+import { listCorpusModels } from '@lowbit/testing';
 import { onnx } from 'onnx-proto';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
@@ -13,22 +12,7 @@ import { decodeModel, encodeModel } from './codec.js';
 import { buildOnnxSchema } from './schema.js';
 import { firstDifference } from './test-support/struct-equal.js';
 
-function corpus(): string[] {
-  const out: string[] = [];
-  const cases = (dir: string): void => {
-    for (const c of readdirSync(dir).sort()) {
-      const p = join(dir, c, 'model.onnx');
-      if (existsSync(p)) out.push(p);
-    }
-  };
-  cases(testdataPath('onnx-node'));
-  cases(testdataPath('onnx-node-v1.13-quant'));
-  for (const sub of ['converted', 'operator', 'simple']) cases(testdataPath('onnx-pytorch', sub));
-  for (const d of [testdataPath('onnx-light'), testdataPath('models')]) {
-    for (const f of readdirSync(d).sort()) if (f.endsWith('.onnx')) out.push(join(d, f));
-  }
-  return out;
-}
+const corpus = listCorpusModels;
 
 /** Field numbers on the wire that the schema does not declare, as `Type.field#n` paths. */
 function unknownFields(type: protobuf.Type, bytes: Uint8Array, path: string, out: Set<string>): void {

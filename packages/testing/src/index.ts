@@ -1,4 +1,5 @@
 export { repoRoot, testdataPath } from './testdata.js';
+export { listCorpusModels } from './corpus.js';
 export { GRAPH_OPS, GRAPH_VECTOR_LENGTH, TENSOR_DTYPES, arbDims, arbFloat32Values, arbGraph, arbModel, arbTensor, packRaw } from './arbitraries.js';
 export type { ArbTensor, GraphArbOptions, GraphOp, TensorArbOptions, TensorStorage } from './arbitraries.js';
 export { floatTensor, mkGraph, mkModel, mkNode, vi } from './graph-builder.js';

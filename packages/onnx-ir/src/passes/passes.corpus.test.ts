@@ -7,11 +7,11 @@
  * - where the passes changed a backend test model, onnxruntime-node (the reference) computes the same outputs for
  *   the rewritten model as for the original, on the test's own inputs, bit for bit.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { listCorpusModels } from '@lowbit/testing';
 import { decodeModel, decodeTensor, encodeModel } from '../codec.js';
 import { dataTypeName } from '../dtype.js';
 import { PassManager } from '../pass-manager.js';
@@ -23,22 +23,7 @@ import { deadCodeElimination } from './dead-code-elimination.js';
 import { identityElimination } from './identity-elimination.js';
 import { topologicalSortPass } from './topological-sort.js';
 
-function corpus(): string[] {
-  const out: string[] = [];
-  const cases = (dir: string): void => {
-    for (const c of readdirSync(dir).sort()) {
-      const p = join(dir, c, 'model.onnx');
-      if (existsSync(p)) out.push(p);
-    }
-  };
-  cases(testdataPath('onnx-node'));
-  cases(testdataPath('onnx-node-v1.13-quant'));
-  for (const sub of ['converted', 'operator', 'simple']) cases(testdataPath('onnx-pytorch', sub));
-  for (const d of [testdataPath('onnx-light'), testdataPath('models')]) {
-    for (const f of readdirSync(d).sort()) if (f.endsWith('.onnx')) out.push(join(d, f));
-  }
-  return out;
-}
+const corpus = listCorpusModels;
 
 const pipeline = () => new PassManager([identityElimination, deadCodeElimination, topologicalSortPass], { name: 'cleanup' });
 
