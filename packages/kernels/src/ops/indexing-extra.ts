@@ -9,18 +9,18 @@
  * - Scatter (deprecated, opset < 11): ScatterElements without reduction.
  * - TensorScatter(past_cache, update, write_indices, mode linear|circular, axis=-2): writes update's sequence
  *   into a copy of the cache at write_indices[batch] (+ s, modulo the cache length when circular).
- * - CumProd(axis input, exclusive, reverse): running products (exclusive starts at 1).
+ * - CumProd(axis input, exclusive, reverse): running products (exclusive starts at 1); see cumulative.ts.
  * Negative indices count from the end everywhere. Elements move bit for bit.
  */
 import type { KernelVariant } from '../contract.js';
 import { attrInt, attrString } from './util/attrs.js';
-import { axisGroups } from './util/axes-groups.js';
 import { normAxis, stridesOf } from './util/broadcast.js';
 import { kernelError, need } from './util/fail.js';
 import { elems } from './util/index-data.js';
 import { DTYPE_OF_ONNX } from './util/onnx-dtype.js';
-import { isBig, toInts, toNumbers, writeNumbers } from './util/values.js';
+import { toInts, toNumbers, writeNumbers } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
+import { cumulativeKernel } from './cumulative.js';
 import { SCATTER_KERNELS } from './scatter.js';
 
 const scatterElements = SCATTER_KERNELS.find((k) => k.key === 'ScatterElements:*')!;
@@ -153,37 +153,5 @@ export const INDEXING_EXTRA_KERNELS: KernelVariant[] = [
     const inner = scatterElements.create(node);
     return (inputs, ctx) => inner.run(inputs, ctx);
   }),
-  scalarKernel('CumProd', (node) => {
-    const exclusive = attrInt(node, 'exclusive', 0) !== 0;
-    const reverse = attrInt(node, 'reverse', 0) !== 0;
-    return (inputs, ctx) => {
-      const x = need(node, inputs, 0);
-      const axis = normAxis(node, toInts(need(node, inputs, 1))[0], x.dims.length);
-      const { order, groups, groupSize } = axisGroups(x.dims, [axis]);
-      const out = ctx.alloc(x.dtype, x.dims);
-      if (isBig(x.dtype)) {
-        const X = x.data as BigInt64Array;
-        const O = out.data as BigInt64Array;
-        for (let g = 0; g < groups; g++) {
-          let acc = 1n;
-          for (let t = 0; t < groupSize; t++) {
-            const i = order[g * groupSize + (reverse ? groupSize - 1 - t : t)];
-            if (exclusive) { O[i] = acc; acc = BigInt.asIntN(64, acc * X[i]); } else { acc = BigInt.asIntN(64, acc * X[i]); O[i] = acc; }
-          }
-        }
-        return [out];
-      }
-      const X = toNumbers(x);
-      const vals = new Float64Array(X.length);
-      for (let g = 0; g < groups; g++) {
-        let acc = 1;
-        for (let t = 0; t < groupSize; t++) {
-          const i = order[g * groupSize + (reverse ? groupSize - 1 - t : t)];
-          if (exclusive) { vals[i] = acc; acc *= X[i]; } else { acc *= X[i]; vals[i] = acc; }
-        }
-      }
-      writeNumbers(x.dtype, out.data, vals);
-      return [out];
-    };
-  }),
+  cumulativeKernel('CumProd'),
 ];
