@@ -2,7 +2,7 @@ import { createPassContext } from '@lowbit/onnx-ir';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import type { Model } from '@lowbit/onnx-ir';
 import { constantFolding } from './constant-folding.js';
 import { dynamicQuantize } from './dynamic.js';
@@ -10,18 +10,7 @@ import { initializersNotInputs } from './initializer-inputs.js';
 import { opsetUpgrade } from './opset-upgrade.js';
 import { weightOnlyQuantize } from './weight-only.js';
 import { decodeModel, encodeModel } from '@lowbit/onnx-ir';
-import { argmax, mnistImages, mnistLabels } from './test-support/mnist.js';
-
-async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Promise<number> {
-  const s = await ort.InferenceSession.create(encodeModel(m), { executionProviders: ['cpu'] });
-  let ok = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const r = await s.run({ Input3: new ort.Tensor('float32', images.subarray(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
-    if (argmax(r[s.outputNames[0]].data as Float32Array, 0, 10) === labels[i]) ok++;
-  }
-  await s.release();
-  return (100 * ok) / labels.length;
-}
+import { accuracy } from './test-support/mnist.js';
 
 async function prepared(opset: number): Promise<Model> {
   let m = decodeModel(readFileSync(testdataPath('models', 'mnist-8.onnx')));
@@ -32,8 +21,7 @@ async function prepared(opset: number): Promise<Model> {
 
 describe('mnist-8 dynamic and weight-only', () => {
   const n = 2000;
-  const images = mnistImages('t10k-images-idx3-ubyte.gz', n);
-  const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', n);
+  const { pixels: images, labels } = readMnist('test', n);
   it('dynamic (MatMulInteger u8xs8 per-channel, ConvInteger u8xu8) runs in onnxruntime-node', async () => {
     const m = await prepared(13);
     const q = (await dynamicQuantize({ perChannel: true }).run(m, createPassContext())).model;

@@ -1,8 +1,7 @@
 import { createPassContext } from '@lowbit/onnx-ir';
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { testdataPath } from '@lowbit/testing';
+import { readMnist, testdataPath } from '@lowbit/testing';
 import type { Model } from '@lowbit/onnx-ir';
 import { initializersNotInputs } from './initializer-inputs.js';
 import { insertQdq, staticQuantTargets } from './insert-qdq.js';
@@ -10,20 +9,9 @@ import { opsetUpgrade } from './opset-upgrade.js';
 import { constantFolding } from './constant-folding.js';
 import { fuseConvBias } from './fold-batchnorm.js';
 import { qdqToQOperator } from './qoperator.js';
-import { decodeModel, encodeModel } from '@lowbit/onnx-ir';
+import { decodeModel } from '@lowbit/onnx-ir';
 import { minMaxRanges } from './test-support/calibrate-ort.js';
-import { argmax, mnistImages, mnistLabels } from './test-support/mnist.js';
-
-async function accuracy(m: Model, images: Float32Array, labels: Uint8Array): Promise<number> {
-  const s = await ort.InferenceSession.create(encodeModel(m), { executionProviders: ['cpu'] });
-  let ok = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const r = await s.run({ Input3: new ort.Tensor('float32', images.subarray(i * 784, (i + 1) * 784), [1, 1, 28, 28]) });
-    if (argmax(r[s.outputNames[0]].data as Float32Array, 0, 10) === labels[i]) ok++;
-  }
-  await s.release();
-  return (100 * ok) / labels.length;
-}
+import { accuracy } from './test-support/mnist.js';
 
 describe('mnist-8 static QDQ (test-only ORT calibration)', () => {
   it('quantizes, loads in onnxruntime-node and keeps accuracy', async () => {
@@ -32,13 +20,12 @@ describe('mnist-8 static QDQ (test-only ORT calibration)', () => {
     m = (await opsetUpgrade({ targetOpset: 13 }).run(m, createPassContext())).model;
     m = (await constantFolding().run(m, createPassContext())).model;
     m = (await fuseConvBias().run(m, createPassContext())).model;
-    const calib = mnistImages('train-10k-images-idx3-ubyte.gz', 100);
+    const calib = readMnist('train', 100).pixels;
     const targets = staticQuantTargets(m);
     const ranges = await minMaxRanges(m, targets, 'Input3', Array.from({ length: 100 }, (_, i) => ({ data: calib.subarray(i * 784, (i + 1) * 784), dims: [1, 1, 28, 28] })));
     const q = (await insertQdq({ ranges, perChannel: true }).run(m, createPassContext())).model;
     const n = 2000;
-    const images = mnistImages('t10k-images-idx3-ubyte.gz', n);
-    const labels = mnistLabels('t10k-labels-idx1-ubyte.gz', n);
+    const { pixels: images, labels } = readMnist('test', n);
     const accF = await accuracy(m, images, labels);
     const accQ = await accuracy(q, images, labels);
     const qo = (await qdqToQOperator().run(q, createPassContext())).model;
