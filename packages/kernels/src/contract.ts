@@ -1,7 +1,8 @@
 import type { DType, Tensor } from './tensor.js';
 
-/** Instruction sets a kernel variant can target, best last within a family. */
-export type Isa = 'scalar' | 'wasm-simd128' | 'wasm-relaxed-simd' | 'avx2' | 'avx-vnni' | 'avx512-vnni' | 'neon' | 'neon-dot' | 'scalar-c';
+import type { Isa } from './isa.js';
+
+export type { Isa } from './isa.js';
 
 /** How close an optimized variant must stay to the scalar reference. */
 export type Tolerance = 'exact' | { readonly ulp: number } | { readonly rtol: number; readonly atol: number };
@@ -24,6 +25,17 @@ export interface KernelNode {
   readonly inputTypes: readonly (DType | null)[];
   /** How many outputs the node declares (omitted trailing outputs not counted; omitted middle ones are ''). */
   readonly outputCount: number;
+  /**
+   * Inputs whose value is fixed for the life of the session (initializers, Constant outputs), by input index. A
+   * variant may pre-pack them in `create` (e.g. a GEMM's B); `run` still receives the same tensors as inputs.
+   * Absent when the kernel is created outside a session (tests may pass it to exercise packing).
+   */
+  readonly constants?: ReadonlyMap<number, Tensor>;
+  /**
+   * Static input shapes where the plan knows them: one entry per input, `undefined` when the rank is unknown, `null`
+   * for a dimension that is only known at run time. Advisory: `run` must still check the actual shapes.
+   */
+  readonly inputShapes?: readonly (readonly (number | null)[] | undefined)[];
 }
 
 /** What the runtime lends a kernel while it runs: output buffers come from here so the runtime can reuse memory. */
@@ -40,6 +52,8 @@ export interface KernelInstance {
    * (Identity-like ops) or a view sharing an input's storage (Reshape-like ops).
    */
   run(inputs: readonly (Tensor | null)[], ctx: RunContext): (Tensor | null)[];
+  /** Frees what `create` acquired (packed weights in a WebAssembly or native heap). Called by `Session.release()`. */
+  dispose?(): void;
 }
 
 export interface KernelVariant {
@@ -51,6 +65,43 @@ export interface KernelVariant {
   readonly tolerance: Tolerance;
   /** The blocking size the variant is tuned for (drives the equivalence harness's size classes). */
   readonly tile?: number;
+  /**
+   * Whether this variant runs `node` (attributes, constants, static shapes). A variant that declines (e.g. a relaxed-
+   * SIMD GEMM whose constant weights are not 7-bit, or a Conv variant without a kernel for its group count) is passed
+   * over and the registry tries the next best variant, then the reference. Absent: supports every node of its key.
+   */
+  supports?(node: KernelNode): boolean;
   /** Throws NodeError/KernelError for attribute values the kernel can't run (checked at session creation). */
   create(node: KernelNode): KernelInstance;
+}
+
+/** Options a runtime passes when it initialises a backend. */
+export interface BackendInitOptions {
+  /** Intra-op threads the backend may use (default: the backend's choice, usually the physical cores). */
+  readonly threads?: number;
+}
+
+/**
+ * A set of optimized kernel variants that must be loaded before use (a WebAssembly module, a native addon). The runtime
+ * awaits `init`, then registers `variants()` next to the reference kernels and lets `resolve` pick among the ISAs in
+ * `isas`. A backend that cannot load (no addon for this platform, an engine without SIMD) does not throw from `init`:
+ * it reports `ready: false` and says why in `diagnostics`, and the runtime falls back.
+ */
+export interface KernelBackend {
+  /** Stable name: `js`, `wasm`, `native`. */
+  readonly name: string;
+  /** True once `init` succeeded. */
+  readonly ready: boolean;
+  /** ISAs this backend detected and can run on this machine (valid after `init`). */
+  readonly isas: readonly Isa[];
+  /** Loads and initialises (idempotent; safe to call concurrently). Never rejects for an unsupported machine. */
+  init(options?: BackendInitOptions): Promise<void>;
+  /** The variants to register (after `init`; empty when not ready). Only variants for ISAs in `isas`. */
+  variants(): readonly KernelVariant[];
+  /** What happened while loading: chosen ISAs, why something was unavailable. */
+  readonly diagnostics: readonly string[];
+  /** Threads in use after `init` (1 for single-threaded backends). */
+  readonly threads: number;
+  /** Releases the backend's own resources (thread pool, memory). The backend is unusable afterwards. */
+  dispose?(): void;
 }

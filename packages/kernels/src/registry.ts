@@ -1,15 +1,14 @@
-import type { Isa, KernelVariant } from './contract.js';
+import type { KernelNode, KernelVariant } from './contract.js';
 import { KernelError, NoKernelError } from './errors.js';
-
-/** Preference order when several variants of a key run on this machine: later is better. */
-const ISA_RANK: Readonly<Record<Isa, number>> = {
-  scalar: 0, 'scalar-c': 1, 'wasm-simd128': 2, 'wasm-relaxed-simd': 3, neon: 4, 'neon-dot': 5, avx2: 6, 'avx-vnni': 7, 'avx512-vnni': 8,
-};
+import { isaRank, type Isa } from './isa.js';
 
 export interface ResolvePolicy {
   /** ISAs this process can run (scalar is always available). */
   readonly available?: readonly Isa[];
-  /** Force one ISA (LOWBIT_ISA); falls back to scalar only when the key has no variant for it. */
+  /**
+   * Force one ISA (LOWBIT_ISA): variants of better ISAs are not used. When the key has no variant for the forced ISA
+   * (or it declines the node), the next best ISA below it is taken, down to the reference.
+   */
   readonly force?: Isa;
 }
 
@@ -48,38 +47,42 @@ export class KernelRegistry {
   }
 
   /**
-   * Best variant for `key` under `policy`. Tries `key`, then the wildcard `Op:*`. Throws NoKernelError listing the
-   * keys tried when nothing matches.
+   * Best variant for `key` under `policy`: among the variants whose ISA is available (and not above a forced ISA),
+   * the best-ranked one that `supports(node)` (when a node is given). Tries `key`, then the wildcard `Op:*`. Throws
+   * NoKernelError listing the keys tried when nothing matches.
    */
-  resolve(key: string, policy: ResolvePolicy = {}): KernelVariant {
-    const tried: string[] = [];
-    for (const k of [key, wildcardOf(key)]) {
-      if (k === undefined || tried.includes(k)) continue;
-      tried.push(k);
-      const found = pick(this.#byKey.get(k) ?? [], policy);
-      if (found) return found;
+  resolve(key: string, policy: ResolvePolicy = {}, node?: KernelNode): KernelVariant {
+    return this.candidates(key, policy, node)[0] ?? this.#none(key);
+  }
+
+  /**
+   * Every variant `resolve` could pick for `key`, best first (exact-key variants before the `Op:*` wildcard ones),
+   * minus those that decline `node`. Empty when nothing matches.
+   */
+  candidates(key: string, policy: ResolvePolicy = {}, node?: KernelNode): KernelVariant[] {
+    const available = new Set<Isa>(['scalar', ...(policy.available ?? [])]);
+    const ceiling = policy.force === undefined ? Infinity : isaRank(policy.force);
+    const out: KernelVariant[] = [];
+    for (const k of keysToTry(key)) {
+      const list = (this.#byKey.get(k) ?? [])
+        .filter((v) => available.has(v.isa) && isaRank(v.isa) <= ceiling)
+        .sort((a, b) => isaRank(b.isa) - isaRank(a.isa));
+      for (const v of list) if (!node || !v.supports || v.supports(node)) out.push(v);
     }
-    throw new NoKernelError(key, tried);
+    return out;
+  }
+
+  #none(key: string): never {
+    throw new NoKernelError(key, keysToTry(key));
   }
 }
 
-function wildcardOf(key: string): string | undefined {
+function keysToTry(key: string): string[] {
+  const w = wildcardOf(key);
+  return w === key ? [key] : [key, w];
+}
+
+function wildcardOf(key: string): string {
   const i = key.indexOf(':');
   return i < 0 ? `${key}:*` : `${key.slice(0, i)}:*`;
-}
-
-function pick(list: readonly KernelVariant[], policy: ResolvePolicy): KernelVariant | undefined {
-  if (list.length === 0) return undefined;
-  const available = new Set<Isa>(['scalar', ...(policy.available ?? [])]);
-  if (policy.force) {
-    const forced = list.find((v) => v.isa === policy.force && available.has(v.isa));
-    if (forced) return forced;
-    return list.find((v) => v.isa === 'scalar');
-  }
-  let best: KernelVariant | undefined;
-  for (const v of list) {
-    if (!available.has(v.isa)) continue;
-    if (!best || ISA_RANK[v.isa] > ISA_RANK[best.isa]) best = v;
-  }
-  return best;
 }

@@ -2,7 +2,7 @@
  * Ops the runtime runs itself instead of through a kernel: control flow (If, Loop, Scan) whose bodies are
  * subgraphs, Constant, Identity, and the sequence/optional ops whose values are not tensors.
  */
-import type { AttrValue, DType } from '@lowbit/kernels';
+import type { AttrValue, DType, Tensor } from '@lowbit/kernels';
 import type { Graph, Node } from '@lowbit/onnx-ir';
 import type { BufferPool } from './buffer-pool.js';
 import type { Plan } from './plan.js';
@@ -36,6 +36,8 @@ export interface BuiltinInstance {
   readonly subplans: readonly Plan[];
   /** Output dtypes when known at compile time. */
   readonly outputTypes: readonly (DType | undefined)[];
+  /** Outputs whose value is fixed at compile time (Constant), by output index; kernels reading them get them at create. */
+  readonly constantOutputs?: readonly (Tensor | undefined)[];
   run(inputs: readonly (Value | null)[], ctx: BuiltinRunContext): (Value | null)[];
 }
 

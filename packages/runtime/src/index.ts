@@ -6,7 +6,8 @@ export { BackendUnavailableError, FeedError, MissingValueError, SessionOptionErr
 export type { BackendErrorContext, FeedErrorContext, OutputErrorContext, SessionOptionErrorContext } from './errors.js';
 export { NodeError } from '@lowbit/onnx-ir';
 export { TensorSequence } from './values.js';
-export type { BackendName } from './backend.js';
+export { loadBackends, selectBackend, BACKEND_NAMES } from './backend.js';
+export type { BackendName, BackendRequest, ChosenBackend, LoadBackendsOptions } from './backend.js';
 export { MAX_ONNX_OPSET } from './plan.js';
 export { RUNTIME_OPS } from './builtins.js';
 export { OptionalNone } from './values.js';

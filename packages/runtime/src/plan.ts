@@ -156,13 +156,36 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
   const order = topologicalOrder(graph);
 
   const attrsByNode = new Map<Node, ReadonlyMap<string, AttrValue>>();
+  for (const node of order) attrsByNode.set(node, convertAttrs(node.attributes));
+  // Values fixed for the session (initializers that are not also graph inputs, Constant outputs): handed to kernels at
+  // create so they can pre-pack them.
+  const inputNames = new Set(graph.inputs.map((v) => v.name));
+  const fixed = new Map<string, Tensor>();
+  for (const [sl, t] of constants) if (!inputNames.has(names[sl])) fixed.set(names[sl], t);
+
+  let shapes: ReadonlyMap<string, readonly Dim[]> = new Map();
+  if (outer === undefined) {
+    try {
+      shapes = inferShapes(graph, order, new Map(constants.map(([sl, t]) => [names[sl], t])), (n) => attrsByNode.get(n) ?? new Map(), (n) => ctx.opsets.get(normalizeDomain(n.domain)) ?? 1).shapes;
+    } catch (e) {
+      if (!(e instanceof ShapeConflict)) throw e;
+      const n = (e as ShapeConflict & { node: Node }).node;
+      throw new NodeError(nodeRef(n), `static shapes conflict: ${e.message}`, { nodePath: [...nodePath, nodeRef(n).name], inputIndex: e.inputIndex, cause: e });
+    }
+  }
+  const staticShape = (name: string): readonly (number | null)[] | undefined => {
+    const t = fixed.get(name);
+    if (t) return t.dims;
+    const d = shapes.get(name);
+    return d ? d.map((x) => (typeof x === 'number' ? x : null)) : undefined;
+  };
+
   const steps: { node: Node; nodePath: string[]; inputs: number[]; outputs: number[]; reads: number[]; kernel?: KernelBinding; builtin?: BuiltinInstance }[] = [];
   for (const node of order) {
     const path = [...nodePath, nodeRef(node).name];
     const inputSlotsOfNode = node.inputs.map((name, i) => (name ? resolveRead(name, node, i) : -1));
     const inputTypes = node.inputs.map((name) => (name ? types.get(name) : null));
-    const attrs = convertAttrs(node.attributes);
-    attrsByNode.set(node, attrs);
+    const attrs = attrsByNode.get(node)!;
     const domain = normalizeDomain(node.domain);
     const fnOp = ctx.functions?.get(functionKey(domain, node.opType));
     const opset = fnOp ? ctx.opsets.get(domain) ?? 1 : opsetOf(ctx, node, nodePath);
@@ -204,7 +227,13 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
       if (subgraphsOf(node).length > 0) {
         throw new NodeError(nodeRef(node), `op ${node.opType} (domain "${domain || 'ai.onnx'}", opset ${opset}) has a subgraph attribute, which only the runtime's control-flow ops may have`, { nodePath: path });
       }
-      kernel = bindKernel(ctx, node, path, { name: node.name, opType: node.opType, domain, opset, attrs, inputTypes: inputTypes.map((t) => t ?? null), outputCount }, inputTypes.some((t) => t === undefined));
+      const nodeConstants = new Map<number, Tensor>();
+      node.inputs.forEach((name, i) => {
+        const t = name ? fixed.get(name) : undefined;
+        if (t) nodeConstants.set(i, t);
+      });
+      const inputShapes = node.inputs.map((name) => (name ? staticShape(name) : undefined));
+      kernel = bindKernel(ctx, node, path, { name: node.name, opType: node.opType, domain, opset, attrs, inputTypes: inputTypes.map((t) => t ?? null), outputCount, constants: nodeConstants, inputShapes }, inputTypes.some((t) => t === undefined));
       outTypes = inferOutputTypes(node.opType, domain, inputTypes, attrs, node.outputs.length);
     }
     const outputSlotsOfNode = node.outputs.map((name, i) => {
@@ -214,6 +243,8 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
       }
       defined.add(name);
       types.set(name, declared.get(name) ?? outTypes[i]);
+      const c = builtin?.constantOutputs?.[i];
+      if (c) fixed.set(name, c);
       return slot(name);
     });
     steps.push({ node, nodePath: path, inputs: inputSlotsOfNode, outputs: outputSlotsOfNode, reads, kernel, builtin });
@@ -230,17 +261,6 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     captures.push([c, o.name]);
     return c;
   });
-
-  let shapes: ReadonlyMap<string, readonly Dim[]> = new Map();
-  if (outer === undefined) {
-    try {
-      shapes = inferShapes(graph, order, new Map(constants.map(([sl, t]) => [names[sl], t])), (n) => attrsByNode.get(n) ?? new Map(), (n) => ctx.opsets.get(normalizeDomain(n.domain)) ?? 1).shapes;
-    } catch (e) {
-      if (!(e instanceof ShapeConflict)) throw e;
-      const n = (e as ShapeConflict & { node: Node }).node;
-      throw new NodeError(nodeRef(n), `static shapes conflict: ${e.message}`, { nodePath: [...nodePath, nodeRef(n).name], inputIndex: e.inputIndex, cause: e });
-    }
-  }
 
   // Liveness: last step reading each slot; graph outputs live to the end.
   const keep = new Set(outputSlots);
@@ -290,7 +310,7 @@ export function createInstance(ctx: PlanContext, node: Node, nodePath: readonly 
   const where = `op ${kn.opType} (domain "${kn.domain || 'ai.onnx'}", opset ${kn.opset})`;
   let variant: KernelVariant;
   try {
-    variant = ctx.registry.resolve(key, ctx.policy);
+    variant = ctx.registry.resolve(key, ctx.policy, kn);
   } catch (e) {
     const tried = (e instanceof NoKernelError ? e.context.tried : [key]).map((k) => `"${k}"`).join(', ');
     const types = kn.inputTypes.map((t) => t ?? '-').join(', ');
@@ -301,6 +321,18 @@ export function createInstance(ctx: PlanContext, node: Node, nodePath: readonly 
   } catch (e) {
     if (e instanceof NodeError) throw e;
     throw new NodeError(nodeRef(node), `${where}: kernel "${variant.key}" (${variant.name}) rejects the node: ${(e as Error).message}`, { nodePath, cause: e });
+  }
+}
+
+/** Calls `dispose` on every kernel instance of `plan` and of the plans of its subgraphs (once each). */
+export function disposePlan(plan: Plan, seen = new Set<KernelInstance>()): void {
+  for (const step of plan.steps) {
+    for (const { instance } of step.kernel?.instances.values() ?? []) {
+      if (seen.has(instance)) continue;
+      seen.add(instance);
+      instance.dispose?.();
+    }
+    for (const sp of step.builtin?.subplans ?? []) disposePlan(sp, seen);
   }
 }
 

@@ -2,9 +2,9 @@
  * Session: load a model once, plan it once, run it many times. The API mirrors onnxruntime-node's
  * `InferenceSession` (`create`, `run`, `inputNames`, `outputNames`, `inputMetadata`, `outputMetadata`).
  */
-import { DTYPE_SHORT, KernelRegistry, Tensor, type DType, type Isa } from '@lowbit/kernels';
+import { DTYPE_SHORT, ISAS, isIsa, KernelRegistry, Tensor, type DType, type Isa, type KernelBackend } from '@lowbit/kernels';
 import { loadModel, type Model, type ValueInfo } from '@lowbit/onnx-ir';
-import { selectBackend, type BackendName } from './backend.js';
+import { loadBackends, selectBackend, type BackendName, type BackendRequest } from './backend.js';
 import { BufferPool } from './buffer-pool.js';
 import { defaultBuiltins } from './builtins.js';
 import { functionCallOp, functionKey } from './control/function-call.js';
@@ -12,14 +12,22 @@ import { SessionOptionError } from './errors.js';
 import { Executor, selectionFor, type Selection, type ValueHooks } from './executor.js';
 import { checkFeeds } from './feeds.js';
 import { decodeModelBytes } from './load.js';
-import { compilePlan, normalizeDomain, type Plan, type PlanContext } from './plan.js';
+import { compilePlan, disposePlan, normalizeDomain, type Plan, type PlanContext } from './plan.js';
 import { dtypeOf } from './ir-compat.js';
 import { isTensor, kindOf, OptionalNone, TensorSequence, type Value } from './values.js';
 
 export interface SessionOptions {
-  /** Kernel set: 'auto' (best available, falls back to js with a diagnostic), 'js' (scalar TypeScript), 'wasm', 'native'. */
-  readonly backend?: 'auto' | BackendName;
-  /** Worker threads for backends that use them (the js backend runs on the calling thread). */
+  /**
+   * Kernel set: 'auto' (the best backend that loads here: native, then wasm, then js, with a diagnostic for each that
+   * did not load), 'js' (scalar TypeScript reference), 'wasm' or 'native' (an error when it cannot load).
+   */
+  readonly backend?: BackendRequest;
+  /**
+   * Backends already loaded and initialised (see `loadBackends`): required for 'wasm'/'native' in the synchronous
+   * `fromModel`; `create` loads them itself when absent. Backends passed here are not disposed by `release()`.
+   */
+  readonly backends?: readonly KernelBackend[];
+  /** Intra-op threads for backends that use them (the js backend runs on the calling thread). */
   readonly threads?: number;
   /** Kernel registry to resolve from (default: the backend's registry). */
   readonly registry?: KernelRegistry;
@@ -70,7 +78,6 @@ function metadataOf(v: ValueInfo): ValueMetadata {
   };
 }
 
-const ISAS: readonly Isa[] = ['scalar', 'wasm-simd128', 'wasm-relaxed-simd', 'avx2', 'avx-vnni', 'avx512-vnni', 'neon', 'neon-dot', 'scalar-c'];
 
 export class Session {
   readonly model: Model;
@@ -78,8 +85,10 @@ export class Session {
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly ValueMetadata[];
   readonly outputMetadata: readonly ValueMetadata[];
-  /** The backend the session runs on. */
+  /** The backend the session's optimized kernels come from (`js` when only the reference kernels run). */
   readonly backend: BackendName;
+  /** ISAs the session's kernels may use on this machine (what the loaded backends detected, plus scalar). */
+  readonly isas: readonly Isa[];
   /** Things worth knowing that did not stop the session (e.g. a backend fallback). */
   readonly diagnostics: readonly string[];
   readonly #plan: Plan;
@@ -88,9 +97,13 @@ export class Session {
   readonly #hooks: ValueHooks | undefined;
   /** Step selections per fetch list, built on first use. */
   readonly #selections = new Map<string, Selection>();
+  /** Backends this session loaded itself (disposed by `release`). */
+  readonly #owned: readonly KernelBackend[];
 
-  private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, diagnostics: string[], hooks: ValueHooks | undefined) {
+  private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, isas: readonly Isa[], diagnostics: string[], hooks: ValueHooks | undefined, owned: readonly KernelBackend[]) {
     this.model = model;
+    this.isas = isas;
+    this.#owned = owned;
     this.#plan = plan;
     this.#executor = executor;
     this.#pool = pool;
@@ -108,23 +121,37 @@ export class Session {
    * opsets fail here with a NodeError.
    */
   static async create(source: string | Uint8Array | ArrayBuffer | Model, options: SessionOptions = {}): Promise<Session> {
+    checkThreads(options.threads);
     const model = await loadSource(source, options.baseDir);
-    return Session.fromModel(model, options);
+    if (options.backends) return Session.fromModel(model, options);
+    const backends = await loadBackends(options.backend ?? 'auto', options.threads === undefined ? {} : { threads: options.threads });
+    try {
+      return Session.#build(model, { ...options, backends }, backends);
+    } catch (e) {
+      for (const b of backends) b.dispose?.();
+      throw e;
+    }
   }
 
-  /** Synchronous `create` for an already-decoded model. */
+  /**
+   * Synchronous `create` for an already-decoded model. Optimized backends must come preloaded in `options.backends`
+   * (`await loadBackends('auto')`); without them 'auto' runs the js kernels.
+   */
   static fromModel(model: Model, options: SessionOptions = {}): Session {
-    if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 0)) {
-      throw new SessionOptionError({ option: 'threads', expected: 'a non-negative integer', actual: String(options.threads) });
+    return Session.#build(model, options, []);
+  }
+
+  static #build(model: Model, options: SessionOptions, owned: readonly KernelBackend[]): Session {
+    checkThreads(options.threads);
+    const envIsa = typeof process === 'undefined' ? undefined : process.env?.LOWBIT_ISA;
+    const isaText = options.isa ?? (envIsa ? envIsa : undefined);
+    if (isaText !== undefined && !isIsa(isaText)) {
+      throw new SessionOptionError({ option: options.isa ? 'isa' : 'LOWBIT_ISA', expected: ISAS.join('|'), actual: String(isaText) });
     }
-    const envIsa = process.env.LOWBIT_ISA;
-    const isa = options.isa ?? (envIsa ? (envIsa as Isa) : undefined);
-    if (isa !== undefined && !ISAS.includes(isa)) {
-      throw new SessionOptionError({ option: options.isa ? 'isa' : 'LOWBIT_ISA', expected: ISAS.join('|'), actual: String(isa) });
-    }
-    const chosen = selectBackend(options.backend ?? 'auto', options.registry);
+    const isa: Isa | undefined = isaText;
+    const chosen = selectBackend(options.backend ?? 'auto', options.registry, options.backends ?? []);
     if (isa !== undefined && isa !== 'scalar' && !chosen.available.includes(isa)) {
-      chosen.diagnostics.push(`isa ${isa} was requested but the ${chosen.name} backend runs ${chosen.available.join(', ')} here; kernels fall back to scalar`);
+      chosen.diagnostics.push(`isa ${isa} was requested but this machine's loaded backends run ${chosen.available.join(', ')}; kernels use the best of those below ${isa}`);
     }
     const opsets = new Map<string, number>();
     for (const o of model.opsetImports) opsets.set(normalizeDomain(o.domain), o.version);
@@ -139,7 +166,7 @@ export class Session {
     if (options.observe) checkObserved(plan, options.observe, 'observe');
     const pool = new BufferPool();
     const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
-    return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.diagnostics, hooks);
+    return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, chosen.diagnostics, hooks, owned);
   }
 
   /** Runs the model. Feeds and results are keyed by graph input/output name. */
@@ -235,9 +262,20 @@ export class Session {
     return { ...this.#pool.stats };
   }
 
-  /** Nothing to free on the js backend; present for onnxruntime-node parity. */
+  /**
+   * Frees what the session holds: every kernel's packed weights (`KernelInstance.dispose`), the pooled buffers, and
+   * the backends it loaded itself. The session must not be run afterwards.
+   */
   async release(): Promise<void> {
+    disposePlan(this.#plan);
     this.#pool.clear();
+    for (const b of this.#owned) b.dispose?.();
+  }
+}
+
+function checkThreads(threads: number | undefined): void {
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) {
+    throw new SessionOptionError({ option: 'threads', expected: 'a non-negative integer', actual: String(threads) });
   }
 }
 

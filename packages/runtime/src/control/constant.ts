@@ -33,6 +33,7 @@ export const constantOp: BuiltinOp = {
     return {
       subplans: [],
       outputTypes: [t.dtype],
+      constantOutputs: [t],
       run(_inputs, rc) {
         rc.pool.retain(t);
         return [t];
