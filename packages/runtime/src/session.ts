@@ -99,6 +99,7 @@ export class Session {
   readonly #selections = new Map<string, Selection>();
   /** Backends this session loaded itself (disposed by `release`). */
   readonly #owned: readonly KernelBackend[];
+  #released = false;
 
   private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, isas: readonly Isa[], diagnostics: string[], hooks: ValueHooks | undefined, owned: readonly KernelBackend[]) {
     this.model = model;
@@ -190,6 +191,7 @@ export class Session {
    * (`OptionalNone`) as well as tensors.
    */
   runValues(given: Readonly<Record<string, Value | ForeignTensor>>, options: RunOptions = {}): Record<string, Value> {
+    if (this.#released) throw new SessionOptionError({ option: 'session', expected: 'a session that has not been released', actual: 'a released session (release() freed its kernels)' });
     const plan = this.#plan;
     const feeds = adoptForeignTensors(given);
     checkFeeds(plan, feeds);
@@ -264,9 +266,12 @@ export class Session {
 
   /**
    * Frees what the session holds: every kernel's packed weights (`KernelInstance.dispose`), the pooled buffers, and
-   * the backends it loaded itself. The session must not be run afterwards.
+   * the backends it loaded itself (not those passed in `options.backends`). Running a released session is a
+   * SessionOptionError; a second `release()` does nothing.
    */
   async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
     disposePlan(this.#plan);
     this.#pool.clear();
     for (const b of this.#owned) b.dispose?.();
