@@ -1,4 +1,4 @@
-import type { DType, Tensor } from './tensor.js';
+import type { DataOf, DType, Tensor } from './tensor.js';
 
 import type { Isa } from './isa.js';
 
@@ -75,6 +75,26 @@ export interface KernelVariant {
   create(node: KernelNode): KernelInstance;
 }
 
+/**
+ * Memory a backend lends the runtime for tensors, so its kernels read inputs and write outputs in place (e.g. views of
+ * a WebAssembly module's linear memory) instead of copying across a boundary on every call. The runtime's buffer pool
+ * takes every intermediate buffer from here when an arena is present, and uses ordinary JS memory when `alloc`
+ * declines. Results handed to the caller are copied out of the arena first.
+ *
+ * Rules: a view returned by `alloc` must stay valid (not detached, not moved) until it is passed to `free`, so a
+ * WebAssembly arena must not grow its memory while views are out, or must reserve its region up front. `free` receives
+ * exactly the view `alloc` returned, once.
+ */
+export interface Arena {
+  /**
+   * A zero-filled view of `n` elements of `dtype` (the dtype's storage class, `n` > 0), or `undefined` when the arena
+   * cannot (full, or a dtype it does not hold); the runtime then uses JS memory.
+   */
+  alloc<D extends Exclude<DType, 'string'>>(dtype: D, n: number): DataOf[D] | undefined;
+  /** Gives back a view `alloc` returned. */
+  free(view: DataOf[Exclude<DType, 'string'>]): void;
+}
+
 /** Options a runtime passes when it initialises a backend. */
 export interface BackendInitOptions {
   /** Intra-op threads the backend may use (default: the backend's choice, usually the physical cores). */
@@ -102,6 +122,11 @@ export interface KernelBackend {
   readonly diagnostics: readonly string[];
   /** Threads in use after `init` (1 for single-threaded backends). */
   readonly threads: number;
+  /**
+   * Memory the session should put intermediate tensors in (valid after `init`, when ready). The session uses the
+   * arena of its best ready backend unless `SessionOptions.arena` names another.
+   */
+  readonly arena?: Arena;
   /** Releases the backend's own resources (thread pool, memory). The backend is unusable afterwards. */
   dispose?(): void;
 }

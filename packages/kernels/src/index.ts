@@ -1,6 +1,6 @@
 export { Tensor, DTYPE_SHORT, allocData, isDataOf, sizeOf } from './tensor.js';
 export type { DType, DataOf, TensorData } from './tensor.js';
-export type { AttrValue, BackendInitOptions, KernelBackend, KernelInstance, KernelNode, KernelVariant, Tolerance } from './contract.js';
+export type { Arena, AttrValue, BackendInitOptions, KernelBackend, KernelInstance, KernelNode, KernelVariant, Tolerance } from './contract.js';
 export { ISAS, isIsa, isaRank } from './isa.js';
 export type { Isa } from './isa.js';
 export { KernelRegistry } from './registry.js';

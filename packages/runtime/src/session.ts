@@ -2,7 +2,7 @@
  * Session: load a model once, plan it once, run it many times. The API mirrors onnxruntime-node's
  * `InferenceSession` (`create`, `run`, `inputNames`, `outputNames`, `inputMetadata`, `outputMetadata`).
  */
-import { DTYPE_SHORT, ISAS, isIsa, KernelRegistry, Tensor, type DType, type Isa, type KernelBackend } from '@lowbit/kernels';
+import { DTYPE_SHORT, ISAS, isIsa, KernelRegistry, Tensor, type DType, type Isa, type KernelBackend, type Arena } from '@lowbit/kernels';
 import { loadModel, type Model, type ValueInfo } from '@lowbit/onnx-ir';
 import { loadBackends, selectBackend, type BackendName, type BackendRequest } from './backend.js';
 import { BufferPool } from './buffer-pool.js';
@@ -29,6 +29,11 @@ export interface SessionOptions {
   readonly backends?: readonly KernelBackend[];
   /** Intra-op threads for backends that use them (the js backend runs on the calling thread). */
   readonly threads?: number;
+  /**
+   * Memory for intermediate tensors (see `Arena` in @lowbit/kernels). Default: the arena of the session's best ready
+   * backend, if it has one; otherwise JS memory. Results are always returned in JS memory.
+   */
+  readonly arena?: Arena;
   /** Kernel registry to resolve from (default: the backend's registry). */
   readonly registry?: KernelRegistry;
   /** Force one ISA (the `LOWBIT_ISA` environment variable does the same; this option wins). */
@@ -165,7 +170,8 @@ export class Session {
     };
     const plan = compilePlan(model.graph, ctx);
     if (options.observe) checkObserved(plan, options.observe, 'observe');
-    const pool = new BufferPool();
+    const arena = options.arena ?? chosen.backends.find((b) => b.name === chosen.name)?.arena;
+    const pool = new BufferPool(arena);
     const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
     return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, chosen.diagnostics, hooks, owned);
   }
@@ -219,13 +225,12 @@ export class Session {
       const feedData = new Set(Object.values(feeds).filter(isTensor).map((t) => t.data));
       // A result that is not a fresh buffer of this run (an initializer, a Constant, a view of one) is copied, so
       // the caller can never change the session's constants through it. Feeds passed straight through stay as given.
-      const own = (t: Tensor): Tensor => (this.#pool.owns(t) || feedData.has(t.data) ? t : copyTensor(t));
+      // Pool buffers escape (JS memory is handed over as is, arena memory is copied out).
+      const own = (t: Tensor): Tensor => (this.#pool.owns(t) ? this.#pool.escape(t) : feedData.has(t.data) ? t : copyTensor(t));
       outNames.forEach((name, i) => {
         let v: Value = outs[i];
         if (isTensor(v)) v = own(v);
         else if (v instanceof TensorSequence) v = new TensorSequence(v.elemType, v.items.map(own));
-        if (isTensor(v)) this.#pool.escape(v);
-        else if (v instanceof TensorSequence) for (const t of v.items) this.#pool.escape(t);
         results[name] = v;
       });
       return results;
@@ -260,7 +265,7 @@ export class Session {
   }
 
   /** Buffer-pool counters (allocations vs reuses), for tests and tuning. */
-  get poolStats(): { readonly allocated: number; readonly reused: number } {
+  get poolStats(): { readonly allocated: number; readonly reused: number; readonly arena: number } {
     return { ...this.#pool.stats };
   }
 

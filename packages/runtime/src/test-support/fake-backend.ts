@@ -3,14 +3,14 @@
  * offers, and counters for `init`/`dispose`. `countingNeg` makes a float Neg variant that records every create, run
  * and dispose (and the KernelNode it was created for), so a test can prove which variant a session used.
  */
-import type { BackendInitOptions, Isa, KernelBackend, KernelNode, KernelVariant, Tensor } from '@lowbit/kernels';
+import type { Arena, BackendInitOptions, Isa, KernelBackend, KernelNode, KernelVariant, Tensor } from '@lowbit/kernels';
 
 export interface FakeBackend extends KernelBackend {
   inits: BackendInitOptions[];
   disposed: number;
 }
 
-export function fakeBackend(o: { name?: string; ready?: boolean; isas?: Isa[]; variants?: KernelVariant[]; diagnostics?: string[] } = {}): FakeBackend {
+export function fakeBackend(o: { name?: string; ready?: boolean; isas?: Isa[]; variants?: KernelVariant[]; diagnostics?: string[]; arena?: Arena } = {}): FakeBackend {
   const ready = o.ready ?? true;
   const b: FakeBackend = {
     name: o.name ?? 'native',
@@ -23,6 +23,7 @@ export function fakeBackend(o: { name?: string; ready?: boolean; isas?: Isa[]; v
     init: async (opts = {}) => { b.inits.push(opts); },
     variants: () => (ready ? o.variants ?? [] : []),
     dispose: () => { b.disposed++; },
+    ...(o.arena ? { arena: o.arena } : {}),
   };
   return b;
 }
