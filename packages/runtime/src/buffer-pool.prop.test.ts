@@ -68,7 +68,7 @@ describe('buffer pool', () => {
         const got = s.runSync({ x });
         for (const [name, t] of Object.entries(got)) {
           expect(Array.from(t.data as Float32Array)).toEqual(Array.from(want.get(name)!.data as Float32Array));
-          expect(t.data.buffer).not.toBe(arena.buffer);
+          expect((t.data as Float32Array).buffer).not.toBe(arena.buffer);
         }
       }
       expect(arena.allocs).toBe(s.poolStats.arena);
@@ -197,7 +197,7 @@ describe('buffer pool', () => {
     const out = s.runSync({ x: new Tensor('float32', [1, -2]) });
     expect(Array.from(out.z.data as Float32Array)).toEqual([0, 2]);
     expect(seen.map((t) => Array.from(t.data as Float32Array))).toEqual([[1, -2], [-1, 2], [0, 2]]);
-    for (const t of seen) expect(t.data.buffer).not.toBe(arena.buffer);
+    for (const t of seen) expect((t.data as Float32Array).buffer).not.toBe(arena.buffer);
     expect(s.poolStats.arena).toBeGreaterThan(0);
   });
 

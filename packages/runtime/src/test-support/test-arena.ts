@@ -34,7 +34,7 @@ export function testArena(bytes = 1 << 16): TestArena {
         at = Math.max(at, Math.ceil(u.end / 16) * 16);
       }
       if (at + size > bytes) return undefined;
-      const C = (allocData(dtype, 0) as { constructor: new (b: ArrayBuffer, o: number, n: number) => DataOf[D] }).constructor;
+      const C = (allocData(dtype, 0) as unknown as { constructor: new (b: ArrayBuffer, o: number, n: number) => DataOf[D] }).constructor;
       const view = new C(buffer, at, n);
       (view as unknown as { fill(v: unknown): void }).fill(dtype === 'int64' || dtype === 'uint64' ? 0n : 0);
       used.push({ start: at, end: at + size, view });
