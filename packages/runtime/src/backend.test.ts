@@ -46,10 +46,12 @@ describe('a preloaded backend', () => {
     expect(b.inits).toEqual([]);
   });
 
-  it('the best backend names the session when several are ready (native before wasm)', () => {
-    const s = Session.fromModel(negModel(), { backends: [fakeBackend({ name: 'wasm', isas: ['wasm-simd128'] }), fakeBackend({ name: 'native', isas: ['avx2'] })] });
+  it('the best backend names the session when several are ready (native before wasm), and gives its threads', () => {
+    const s = Session.fromModel(negModel(), { backends: [fakeBackend({ name: 'wasm', isas: ['wasm-simd128'], threads: 2 }), fakeBackend({ name: 'native', isas: ['avx2'], threads: 6 })] });
     expect(s.backend).toBe('native');
     expect(s.isas).toEqual(['scalar', 'wasm-simd128', 'avx2']);
+    expect(s.threads).toBe(6);
+    expect(Session.fromModel(negModel()).threads).toBe(1);
   });
 
   it('backend: js ignores preloaded backends', () => {

@@ -94,6 +94,8 @@ export class Session {
   readonly backend: BackendName;
   /** ISAs the session's kernels may use on this machine (what the loaded backends detected, plus scalar). */
   readonly isas: readonly Isa[];
+  /** Intra-op threads of the backend named by `backend` (1 for js, which runs on the calling thread). */
+  readonly threads: number;
   /** Things worth knowing that did not stop the session (e.g. a backend fallback). */
   readonly diagnostics: readonly string[];
   readonly #plan: Plan;
@@ -106,9 +108,10 @@ export class Session {
   readonly #owned: readonly KernelBackend[];
   #released = false;
 
-  private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, isas: readonly Isa[], diagnostics: string[], hooks: ValueHooks | undefined, owned: readonly KernelBackend[]) {
+  private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, isas: readonly Isa[], threads: number, diagnostics: string[], hooks: ValueHooks | undefined, owned: readonly KernelBackend[]) {
     this.model = model;
     this.isas = isas;
+    this.threads = threads;
     this.#owned = owned;
     this.#plan = plan;
     this.#executor = executor;
@@ -170,10 +173,11 @@ export class Session {
     };
     const plan = compilePlan(model.graph, ctx);
     if (options.observe) checkObserved(plan, options.observe, 'observe');
-    const arena = options.arena ?? chosen.backends.find((b) => b.name === chosen.name)?.arena;
+    const best = chosen.backends.find((b) => b.name === chosen.name);
+    const arena = options.arena ?? best?.arena;
     const pool = new BufferPool(arena);
     const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
-    return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, chosen.diagnostics, hooks, owned);
+    return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, best ? Math.max(1, best.threads) : 1, chosen.diagnostics, hooks, owned);
   }
 
   /** Runs the model. Feeds and results are keyed by graph input/output name. */

@@ -10,13 +10,13 @@ export interface FakeBackend extends KernelBackend {
   disposed: number;
 }
 
-export function fakeBackend(o: { name?: string; ready?: boolean; isas?: Isa[]; variants?: KernelVariant[]; diagnostics?: string[]; arena?: Arena } = {}): FakeBackend {
+export function fakeBackend(o: { name?: string; ready?: boolean; isas?: Isa[]; variants?: KernelVariant[]; diagnostics?: string[]; arena?: Arena; threads?: number } = {}): FakeBackend {
   const ready = o.ready ?? true;
   const b: FakeBackend = {
     name: o.name ?? 'native',
     ready,
     isas: ready ? o.isas ?? ['avx2'] : [],
-    threads: 1,
+    threads: o.threads ?? 1,
     diagnostics: o.diagnostics ?? [],
     inits: [],
     disposed: 0,
