@@ -133,6 +133,10 @@ describe('lowbit (built CLI, subprocess)', () => {
     const set = join(relu, 'test_data_set_0');
     const r = json(lowbit('run', join(relu, 'model.onnx'), '--inputs', set, '--expect', set, '--json'));
     expect(r.match).toBe(true);
+    expect(['js', 'wasm', 'native']).toContain(r.backend);
+    expect(r.isas).toContain('scalar');
+    const text = lowbit('run', join(relu, 'model.onnx'), '--inputs', set, '--backend', 'js', '--threads', '3');
+    expect(text.stdout).toMatch(/model\.onnx: ran in [\d.]+ ms on js \(scalar; 1 thread\)/);
     expect(r.outputs[0].dims).toEqual([3, 4, 5]);
     // Expected outputs of another op with the same shape must not match: exit 1 and a MISMATCH line.
     const other = testdataPath('onnx-node', 'test_sigmoid', 'test_data_set_0');
@@ -149,11 +153,34 @@ describe('lowbit (built CLI, subprocess)', () => {
     expect(again.match).toBe(true);
   });
 
-  it('benchmarks mnist-8', () => {
+  it('benchmarks mnist-8 and reports the backend it really ran on', () => {
     const r = json(lowbit('bench', mnist, '--iterations', '3', '--warmup', '1', '--json'));
     expect(r.iterations).toBe(3);
     expect(r.p50Ms).toBeGreaterThan(0);
     expect(r.minMs).toBeLessThanOrEqual(r.p99Ms);
+    expect(r.requested).toBe('auto');
+    expect(['js', 'wasm', 'native']).toContain(r.backend);
+    expect(r.isas).toContain('scalar');
+    expect(r.threads).toBeGreaterThanOrEqual(1);
+    const js = json(lowbit('bench', mnist, '--iterations', '1', '--warmup', '1', '--backend', 'js', '--threads', '2', '--json'));
+    expect([js.requested, js.backend, js.isas, js.threads]).toEqual(['js', 'js', ['scalar'], 1]);
+    const text = lowbit('bench', mnist, '--iterations', '1', '--warmup', '1', '--backend', 'js');
+    expect(text.stdout).toMatch(/mnist-8\.onnx on js \(scalar; 1 thread\), 1 runs: mean/);
+  });
+
+  it('run and bench: --backend wasm|native either runs on it or is a one-line usage error saying why; bad --threads is a usage error', () => {
+    const set = join(relu, 'test_data_set_0');
+    for (const b of ['wasm', 'native']) {
+      const r = lowbit('run', join(relu, 'model.onnx'), '--inputs', set, '--backend', b, '--json');
+      if (r.code === 0) expect(JSON.parse(r.stdout).backend).toBe(b);
+      else {
+        oneLineError(r, 2);
+        expect(r.stderr).toMatch(new RegExp(`backend "${b}" is not available`));
+      }
+    }
+    oneLineError(lowbit('bench', mnist, '--threads', '0'), 2);
+    oneLineError(lowbit('run', join(relu, 'model.onnx'), '--inputs', set, '--threads', 'many'), 2);
+    oneLineError(lowbit('run', join(relu, 'model.onnx'), '--inputs', set, '--backend', 'gpu'), 2);
   });
 
   it('bad arguments are usage errors (exit 2), one line, no stack', () => {

@@ -88,7 +88,8 @@ export function buildProgram(io: Io): Command {
     .option('-o, --output <dir>', 'write outputs as output_N.pb into this folder')
     .option('--atol <a>', 'absolute tolerance', floatArg('--atol'), 1e-5)
     .option('--rtol <r>', 'relative tolerance', floatArg('--rtol'), 1e-3)
-    .addOption(new Option('--backend <backend>', 'kernel backend').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
+    .addOption(new Option('--backend <backend>', 'kernel backend: auto (best that loads), js, wasm, native').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
+    .option('--threads <n>', 'intra-op threads for backends that use them', intArg('--threads'))
     .option('--json', 'print one JSON object instead of text')
     .action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/run.js')).runCommand(io, model, opts as never));
 
@@ -108,8 +109,8 @@ export function buildProgram(io: Io): Command {
     .command('bench')
     .description('latency percentiles and throughput')
     .argument('<model>', 'ONNX model')
-    .addOption(new Option('--backend <backend>', 'kernel backend').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
-    .option('--threads <n>', 'worker threads', intArg('--threads'))
+    .addOption(new Option('--backend <backend>', 'kernel backend: auto (best that loads), js, wasm, native').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
+    .option('--threads <n>', 'intra-op threads for backends that use them', intArg('--threads'))
     .option('--iterations <n>', 'timed runs', intArg('--iterations'), 20)
     .option('--warmup <n>', 'untimed runs first', intArg('--warmup'), 3)
     .option('--json', 'print one JSON object instead of text')

@@ -1,11 +1,37 @@
-import type { DType, Tensor } from './tensor.js';
+import type { DataOf, DType, Tensor } from './tensor.js';
 
 import type { Isa } from './isa.js';
 
 export type { Isa } from './isa.js';
 
-/** How close an optimized variant must stay to the scalar reference. */
-export type Tolerance = 'exact' | { readonly ulp: number } | { readonly rtol: number; readonly atol: number };
+/**
+ * How close an optimized variant must stay to the scalar reference, element by element (checked by the equivalence
+ * harness of @lowbit/testing). In every kind NaN must meet NaN (any payload), and non-float outputs compare exactly.
+ *
+ * - `'exact'`: identical; for floats bitwise, so -0 differs from 0. Integer kernels always declare this.
+ * - `{ ulp }`: at most `ulp` representable values of the output dtype apart (across zero too); infinities must match.
+ *   For element-wise float code whose only difference is e.g. a polynomial approximation.
+ * - `{ rtol, atol }`: `|out - ref| <= atol + rtol * |ref|`.
+ * - `{ sumAbs }`: for sums of products accumulated in another order than the reference (blocked, SIMD or FMA GEMM and
+ *   Conv): `|out - ref| <= sumAbs * eps * S`, with `eps` = 2^-23 (float32 machine epsilon) and `S` = sum_k |a_k * b_k|
+ *   over the products summed into that element (for Gemm, `|alpha| * S + |beta * c|`). A relative bound fails here
+ *   because cancellation makes `ref` small while the rounding error scales with S. Infinities must match. Two float32
+ *   summation orders of K terms differ by at most about `K * eps * S` (each is within `K * 2^-24 * S` of the exact
+ *   sum), so `sumAbs: K_max` covers any order up to K_max terms; blocked orders need about `block + K / block`.
+ *   Example: a = [1e4, -1e4, 1], b = [1, 1, 1] -> ref 1, S = 20001, and `{ sumAbs: 4 }` accepts |out - 1| <= 0.0095.
+ *   The harness computes S for MatMul and Gemm; for other ops the test passes it (option `sumAbs`).
+ */
+export type Tolerance =
+  | 'exact'
+  | { readonly ulp: number }
+  | { readonly rtol: number; readonly atol: number }
+  | { readonly sumAbs: number };
+
+/**
+ * A variant's blocking: one size for every dimension, or per dimension of a GEMM-shaped kernel (`m` rows of the
+ * output, `n` columns, `k` the reduction). The equivalence harness sweeps sizes around each.
+ */
+export type Tile = number | { readonly m?: number; readonly n?: number; readonly k?: number };
 
 /**
  * Plain attribute values as kernels see them (the runtime converts from the IR):
@@ -63,8 +89,8 @@ export interface KernelVariant {
   readonly name: string;
   readonly isa: Isa;
   readonly tolerance: Tolerance;
-  /** The blocking size the variant is tuned for (drives the equivalence harness's size classes). */
-  readonly tile?: number;
+  /** The blocking the variant is tuned for (drives the equivalence harness's size classes, per dimension if given so). */
+  readonly tile?: Tile;
   /**
    * Whether this variant runs `node` (attributes, constants, static shapes). A variant that declines (e.g. a relaxed-
    * SIMD GEMM whose constant weights are not 7-bit, or a Conv variant without a kernel for its group count) is passed
@@ -73,6 +99,26 @@ export interface KernelVariant {
   supports?(node: KernelNode): boolean;
   /** Throws NodeError/KernelError for attribute values the kernel can't run (checked at session creation). */
   create(node: KernelNode): KernelInstance;
+}
+
+/**
+ * Memory a backend lends the runtime for tensors, so its kernels read inputs and write outputs in place (e.g. views of
+ * a WebAssembly module's linear memory) instead of copying across a boundary on every call. The runtime's buffer pool
+ * takes every intermediate buffer from here when an arena is present, and uses ordinary JS memory when `alloc`
+ * declines. Results handed to the caller are copied out of the arena first.
+ *
+ * Rules: a view returned by `alloc` must stay valid (not detached, not moved) until it is passed to `free`, so a
+ * WebAssembly arena must not grow its memory while views are out, or must reserve its region up front. `free` receives
+ * exactly the view `alloc` returned, once.
+ */
+export interface Arena {
+  /**
+   * A zero-filled view of `n` elements of `dtype` (the dtype's storage class, `n` > 0), or `undefined` when the arena
+   * cannot (full, or a dtype it does not hold); the runtime then uses JS memory.
+   */
+  alloc<D extends Exclude<DType, 'string'>>(dtype: D, n: number): DataOf[D] | undefined;
+  /** Gives back a view `alloc` returned. */
+  free(view: DataOf[Exclude<DType, 'string'>]): void;
 }
 
 /** Options a runtime passes when it initialises a backend. */
@@ -102,6 +148,11 @@ export interface KernelBackend {
   readonly diagnostics: readonly string[];
   /** Threads in use after `init` (1 for single-threaded backends). */
   readonly threads: number;
+  /**
+   * Memory the session should put intermediate tensors in (valid after `init`, when ready). The session uses the
+   * arena of its best ready backend unless `SessionOptions.arena` names another.
+   */
+  readonly arena?: Arena;
   /** Releases the backend's own resources (thread pool, memory). The backend is unusable afterwards. */
   dispose?(): void;
 }

@@ -1,6 +1,6 @@
 export { Tensor, DTYPE_SHORT, allocData, isDataOf, sizeOf } from './tensor.js';
 export type { DType, DataOf, TensorData } from './tensor.js';
-export type { AttrValue, BackendInitOptions, KernelBackend, KernelInstance, KernelNode, KernelVariant, Tolerance } from './contract.js';
+export type { Arena, AttrValue, BackendInitOptions, KernelBackend, KernelInstance, KernelNode, KernelVariant, Tile, Tolerance } from './contract.js';
 export { ISAS, isIsa, isaRank } from './isa.js';
 export type { Isa } from './isa.js';
 export { KernelRegistry } from './registry.js';
@@ -17,3 +17,5 @@ export { OPS_KERNELS } from './ops/index.js';
 export { castTensor } from './ops/cast.js';
 export { transposeTensor } from './ops/transpose.js';
 export { broadcastShapes } from './ops/util/broadcast.js';
+export { planMatMul } from './nn/matmul-shape.js';
+export type { MatMulPlan } from './nn/matmul-shape.js';

@@ -4,7 +4,9 @@ import { createReferenceRegistry, freshRunContext, keyFor, Tensor, type KernelNo
 import type { Node } from '@lowbit/onnx-ir';
 import { BufferPool } from './buffer-pool.js';
 import { Session } from './session.js';
+import { fakeBackend } from './test-support/fake-backend.js';
 import { graph, i64Tensor, model, node, vi } from './test-support/graph-builder.js';
+import { testArena } from './test-support/test-arena.js';
 
 // A random DAG over [4] float tensors: each node reads one or two earlier values. Reshape makes views that share
 // storage with their input, so reference counting by buffer is exercised.
@@ -52,6 +54,151 @@ describe('buffer pool', () => {
       }
       expect(Array.from(x.data as Float32Array)).toEqual(xs.map(Math.fround));
     }), { numRuns: 150 });
+  });
+
+  it('property: with an arena (from the options or from the backend) results equal the unpooled evaluation, come back in JS memory, and release() returns every arena view', () => {
+    fc.assert(fc.property(arbDag, fc.array(fc.float({ noNaN: true, min: -4, max: 4 }), { minLength: 4, maxLength: 4 }), fc.boolean(), fc.nat(6), (spec, xs, viaBackend, room) => {
+      const m = buildModel(spec);
+      // room: a few 16-byte blocks only, so some allocations fall back to JS memory
+      const arena = testArena(16 * (room + 1));
+      const s = Session.fromModel(m, viaBackend ? { backends: [fakeBackend({ arena })] } : { arena });
+      const x = new Tensor('float32', xs);
+      const want = naive(m, x);
+      for (let round = 0; round < 2; round++) {
+        const got = s.runSync({ x });
+        for (const [name, t] of Object.entries(got)) {
+          expect(Array.from(t.data as Float32Array)).toEqual(Array.from(want.get(name)!.data as Float32Array));
+          expect((t.data as Float32Array).buffer).not.toBe(arena.buffer);
+        }
+      }
+      expect(arena.allocs).toBe(s.poolStats.arena);
+      void s.release();
+      expect(arena.live.size).toBe(0);
+      expect(arena.frees).toBe(arena.allocs);
+    }), { numRuns: 100 });
+  });
+
+  it('property: ownership is per allocation: allocations never overlap a live one, sharing a buffer never frees a neighbour, reuse is zeroed, escape copies arena memory out', () => {
+    type Op =
+      | { k: 'alloc'; dt: number; n: number } | { k: 'retain'; i: number } | { k: 'release'; i: number }
+      | { k: 'escape'; i: number } | { k: 'sub'; i: number } | { k: 'endRun' };
+    const arbOp: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ k: fc.constant('alloc' as const), dt: fc.nat(2), n: fc.integer({ min: 1, max: 6 }) }) },
+      { weight: 3, arbitrary: fc.record({ k: fc.constant('retain' as const), i: fc.nat() }) },
+      { weight: 4, arbitrary: fc.record({ k: fc.constant('release' as const), i: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('escape' as const), i: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('sub' as const), i: fc.nat() }) },
+      { weight: 1, arbitrary: fc.constant({ k: 'endRun' as const }) },
+    );
+    const DTYPES = ['float32', 'uint8', 'int64'] as const;
+    fc.assert(fc.property(fc.array(arbOp, { maxLength: 60 }), fc.boolean(), fc.nat(40), (ops, useArena, room) => {
+      const arena = useArena ? testArena(16 * (room + 1)) : undefined;
+      const pool = new BufferPool(arena);
+      // The model: every allocation handed out, its reference count and state. `gone`: forgotten by the pool (escaped
+      // JS memory, or JS scratch at endRun), never to be handed out again.
+      interface Rec { t: Tensor; refs: number; state: 'live' | 'free' | 'gone'; arena: boolean }
+      const recs: Rec[] = [];
+      const views: { t: Tensor; rec: Rec }[] = [];
+      const bytes = (t: Tensor) => t.data as unknown as ArrayBufferView;
+      const overlaps = (a: Tensor, b: Tensor) => {
+        const x = bytes(a);
+        const y = bytes(b);
+        return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+      };
+      for (const op of ops) {
+        if (op.k === 'alloc') {
+          const t = pool.alloc(DTYPES[op.dt], [op.n]);
+          expect(Array.from(t.data as ArrayLike<number | bigint>).every((v) => v === 0 || v === 0n)).toBe(true);
+          for (const r of recs) if (r.state !== 'free') expect(overlaps(t, r.t)).toBe(false);
+          const again = recs.find((r) => r.state === 'free' && r.t.data === t.data);
+          const rec: Rec = again ?? { t, refs: 0, state: 'live', arena: arena !== undefined && bytes(t).buffer === arena.buffer };
+          rec.state = 'live';
+          rec.refs = 0;
+          if (!again) recs.push(rec);
+          (t.data as { fill(v: unknown): void }).fill(DTYPES[op.dt] === 'int64' ? 7n : 7);
+          views.push({ t, rec });
+          continue;
+        }
+        if (op.k === 'endRun') {
+          pool.endRun();
+          for (const r of recs) if (r.state === 'live') r.state = r.arena ? 'free' : 'gone';
+          continue;
+        }
+        const live = views.filter((v) => v.rec.state === 'live');
+        if (live.length === 0) continue;
+        const v = live[op.i % live.length];
+        if (op.k === 'retain') {
+          pool.retain(v.t);
+          v.rec.refs++;
+        } else if (op.k === 'release') {
+          if (v.rec.refs === 0) continue;
+          pool.release(v.t);
+          v.rec.refs--;
+          if (v.rec.refs === 0) v.rec.state = 'free';
+        } else if (op.k === 'sub') {
+          // a view of the second half of the allocation (a different array object on the same buffer)
+          const d = v.t.data as unknown as { subarray(a: number, b?: number): never; length: number };
+          const half = Math.floor(d.length / 2);
+          const sub = new Tensor(v.t.dtype, d.subarray(half), [d.length - half]);
+          pool.retain(sub);
+          v.rec.refs++;
+          views.push({ t: sub, rec: v.rec });
+        } else {
+          const kept = pool.escape(v.t);
+          if (v.rec.arena) {
+            expect(bytes(kept).buffer).not.toBe(arena!.buffer);
+            expect(Array.from(kept.data as ArrayLike<unknown>)).toEqual(Array.from(v.t.data as ArrayLike<unknown>));
+          } else {
+            expect(kept).toBe(v.t);
+            v.rec.state = 'gone';
+          }
+        }
+        // the pool tracks exactly the live allocations (its views, whole or partial)
+        for (const w of views) expect(pool.owns(w.t)).toBe(w.rec.state === 'live');
+      }
+      pool.endRun();
+      pool.clear();
+      if (arena) expect(arena.live.size).toBe(0);
+    }), { numRuns: 300 });
+  });
+
+  it('two allocations in one arena buffer: releasing or escaping one leaves the other owned; a refused dtype falls back to JS memory', () => {
+    const arena = testArena(256);
+    arena.refuse.add('int64');
+    const pool = new BufferPool(arena);
+    const a = pool.alloc('float32', [4]);
+    const b = pool.alloc('float32', [4]);
+    expect(a.data.buffer).toBe(arena.buffer);
+    expect(b.data.buffer).toBe(arena.buffer);
+    pool.retain(a);
+    pool.retain(b);
+    pool.release(a);
+    expect(pool.owns(a)).toBe(false);
+    expect(pool.owns(b)).toBe(true);
+    expect(pool.inArena(b)).toBe(true);
+    pool.escape(b);
+    expect(pool.owns(b)).toBe(true); // arena memory never leaves: escape copied it
+    const big = pool.alloc('int64', [2]);
+    expect(big.data.buffer).not.toBe(arena.buffer);
+    expect(pool.stats).toEqual({ allocated: 3, reused: 0, arena: 2 });
+  });
+
+  it('an arena that returns the wrong view is a typed error', () => {
+    const pool = new BufferPool({ alloc: () => new Float32Array(1) as never, free: () => {} });
+    expect(() => pool.alloc('float32', [3])).toThrow(/option "arena".*Float32Array of 1/);
+    expect(() => pool.alloc('uint8', [1])).toThrow(/option "arena"/);
+  });
+
+  it('value hooks receive arena tensors copied into JS memory', () => {
+    const arena = testArena();
+    const seen: Tensor[] = [];
+    const m = model(graph({ inputs: [vi('x', 1, [2])], outputs: [vi('z')], nodes: [node('Neg', ['x'], ['y']), node('Relu', ['y'], ['z'])] }));
+    const s = Session.fromModel(m, { arena, onValue: (_n, t) => seen.push(t) });
+    const out = s.runSync({ x: new Tensor('float32', [1, -2]) });
+    expect(Array.from(out.z.data as Float32Array)).toEqual([0, 2]);
+    expect(seen.map((t) => Array.from(t.data as Float32Array))).toEqual([[1, -2], [-1, 2], [0, 2]]);
+    for (const t of seen) expect((t.data as Float32Array).buffer).not.toBe(arena.buffer);
+    expect(s.poolStats.arena).toBeGreaterThan(0);
   });
 
   it('a long chain reuses buffers instead of allocating one per node', () => {

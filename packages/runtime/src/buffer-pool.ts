@@ -1,52 +1,77 @@
 /**
  * A RunContext allocator that recycles intermediate buffers.
  *
- * Every typed array handed out by `alloc` is "owned" by the pool and reference-counted by its ArrayBuffer: each
- * live value slot holding a tensor whose storage lies in that buffer counts once (views made by Reshape-like kernels
- * and inputs passed through by Identity-like kernels share the count). When the count drops to zero the buffer goes
- * on a free list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back,
- * zero-filled (kernels are written against zeroed fresh buffers, so a reused buffer looks exactly like a new one).
+ * Every typed array handed out by `alloc` is an allocation "owned" by the pool and reference-counted: each live value
+ * slot holding a tensor whose storage lies inside that allocation counts once (the same array shared by Reshape-like
+ * kernels, inputs passed through by Identity-like kernels, and subarray views of part of it all count on it). Ownership
+ * is per allocation (the view `alloc` returned), never per ArrayBuffer: many allocations may share one buffer (an
+ * arena), and releasing one never frees its neighbours. When the count drops to zero the allocation goes on a free
+ * list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back, zero-filled
+ * (kernels are written against zeroed fresh buffers, so a reused buffer looks exactly like a new one).
+ *
+ * With an `Arena` (a backend's own memory, e.g. WebAssembly linear memory) new allocations come from the arena, and
+ * from JS memory when it declines. Arena views never leave the run: `escape` returns a JS copy of an arena tensor and
+ * keeps the arena view pooled; `endRun` puts arena views nobody released back on the free list; `clear` gives every
+ * free arena view back to the arena.
  *
  * Buffers that leave the run (session results, tensors passed to value hooks) "escape": the pool forgets them, so
  * they are never reused. Feeds and initializers are never owned. String tensors are not pooled.
  */
-import { Tensor, allocData, sizeOf, type DType, type RunContext } from '@lowbit/kernels';
+import { Tensor, allocData, isDataOf, sizeOf, type Arena, type DType, type RunContext } from '@lowbit/kernels';
+import { SessionOptionError } from './errors.js';
 
 type Storage = Exclude<Tensor['data'], string[]>;
 
 interface Owned {
   readonly key: string;
   readonly data: Storage;
+  /** The view came from the arena (must go back to it, never to the caller). */
+  readonly arena: boolean;
   refs: number;
 }
 
 export interface PoolStats {
-  /** Buffers created by `alloc`. */
+  /** Buffers created by `alloc` (in JS memory or in the arena). */
   allocated: number;
   /** `alloc` calls served from the free list. */
   reused: number;
+  /** Of `allocated`, those taken from the arena. */
+  arena: number;
 }
 
 export class BufferPool implements RunContext {
-  readonly #owned = new Map<ArrayBufferLike, Owned>();
-  readonly #free = new Map<string, Storage[]>();
-  readonly stats: PoolStats = { allocated: 0, reused: 0 };
+  readonly #arena: Arena | undefined;
+  /** Allocation by the exact view `alloc` returned. */
+  readonly #byView = new Map<Storage, Owned>();
+  /** Allocations by ArrayBuffer, for views that cover part of an allocation. */
+  readonly #byBuffer = new Map<ArrayBufferLike, Owned[]>();
+  readonly #free = new Map<string, Owned[]>();
+  readonly stats: PoolStats = { allocated: 0, reused: 0, arena: 0 };
+
+  constructor(arena?: Arena) {
+    this.#arena = arena;
+  }
 
   alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
     const n = sizeOf(dims);
     if (dtype === 'string' || n === 0) return new Tensor(dtype, allocData(dtype, n), dims);
     const key = `${dtype}:${n}`;
-    const list = this.#free.get(key);
-    const reused = list?.pop();
+    const reused = this.#free.get(key)?.pop();
     if (reused) {
-      (reused as { fill(v: never): unknown }).fill((dtype === 'int64' || dtype === 'uint64' ? 0n : 0) as never);
+      (reused.data as { fill(v: never): unknown }).fill((dtype === 'int64' || dtype === 'uint64' ? 0n : 0) as never);
       this.stats.reused++;
-      this.#owned.set(reused.buffer, { key, data: reused, refs: 0 });
-      return new Tensor(dtype, reused as never, dims);
+      reused.refs = 0;
+      this.#track(reused);
+      return new Tensor(dtype, reused.data as never, dims);
     }
-    const data = allocData(dtype, n) as Storage;
+    const fromArena = this.#arena?.alloc(dtype as Exclude<DType, 'string'>, n);
+    if (fromArena !== undefined && (!isDataOf(dtype, fromArena) || fromArena.length !== n)) {
+      throw new SessionOptionError({ option: 'arena', expected: `alloc(${dtype}, ${n}) to return a ${dtype} view of ${n} elements or undefined`, actual: `${fromArena.constructor.name} of ${fromArena.length}` });
+    }
+    const data = (fromArena ?? allocData(dtype, n)) as Storage;
     this.stats.allocated++;
-    this.#owned.set(data.buffer, { key, data, refs: 0 });
+    if (fromArena) this.stats.arena++;
+    this.#track({ key, data, arena: fromArena !== undefined, refs: 0 });
     return new Tensor(dtype, data as never, dims);
   }
 
@@ -56,44 +81,87 @@ export class BufferPool implements RunContext {
     if (o) o.refs++;
   }
 
-  /** A value slot that held `t` was cleared; the buffer is recycled when nothing else holds it. */
+  /** A value slot that held `t` was cleared; the allocation is recycled when nothing else holds it. */
   release(t: Tensor): void {
     const o = this.#ownerOf(t);
     if (!o) return;
     o.refs--;
-    if (o.refs <= 0) {
-      this.#owned.delete(o.data.buffer);
-      const list = this.#free.get(o.key) ?? [];
-      list.push(o.data);
-      this.#free.set(o.key, list);
-    }
+    if (o.refs <= 0) this.#recycle(o);
   }
 
-  /** `t` leaves the run (result, observed value): its buffer is never reused. */
-  escape(t: Tensor): void {
-    if (typeof t.data === 'object' && !Array.isArray(t.data)) this.#owned.delete((t.data as Storage).buffer);
+  /**
+   * `t` leaves the run (result, observed value). Returns the tensor the caller may keep: `t` itself for JS memory (the
+   * pool forgets its allocation, so it is never reused), or a JS copy when `t` lies in the arena (the arena view stays
+   * pooled).
+   */
+  escape<D extends DType>(t: Tensor<D>): Tensor<D> {
+    const o = this.#ownerOf(t);
+    if (!o) return t;
+    if (o.arena) return new Tensor(t.dtype, (t.data as Storage).slice() as never, t.dims);
+    this.#untrack(o);
+    return t;
   }
 
-  /** True when `t`'s storage came from this pool and is still tracked (tests). */
+  /** True when `t`'s storage lies in an allocation of this pool that is still tracked (tests). */
   owns(t: Tensor): boolean {
     return this.#ownerOf(t) !== undefined;
   }
 
-  /**
-   * End of a top-level run: forget every buffer still owned (results escaped already; the rest are kernel scratch
-   * buffers nobody retained), so the pool only keeps its free lists between runs.
-   */
-  endRun(): void {
-    this.#owned.clear();
+  /** True when `t`'s storage lies in arena memory the pool owns. */
+  inArena(t: Tensor): boolean {
+    return this.#ownerOf(t)?.arena === true;
   }
 
-  /** Drops every free buffer (e.g. after an unusually large run). */
+  /**
+   * End of a top-level run: forget every JS buffer still owned (results escaped already; the rest are kernel scratch
+   * buffers nobody retained), and put arena views back on the free list, so the pool only keeps its free lists
+   * between runs.
+   */
+  endRun(): void {
+    for (const o of [...this.#byView.values()]) {
+      if (o.arena) this.#recycle(o);
+      else this.#untrack(o);
+    }
+  }
+
+  /** Drops every free buffer (e.g. after an unusually large run); arena views go back to the arena. */
   clear(): void {
+    for (const list of this.#free.values()) for (const o of list) if (o.arena) this.#arena!.free(o.data);
     this.#free.clear();
+  }
+
+  #recycle(o: Owned): void {
+    this.#untrack(o);
+    const list = this.#free.get(o.key) ?? [];
+    list.push(o);
+    this.#free.set(o.key, list);
+  }
+
+  #track(o: Owned): void {
+    this.#byView.set(o.data, o);
+    const list = this.#byBuffer.get(o.data.buffer);
+    if (list) list.push(o);
+    else this.#byBuffer.set(o.data.buffer, [o]);
+  }
+
+  #untrack(o: Owned): void {
+    this.#byView.delete(o.data);
+    const list = this.#byBuffer.get(o.data.buffer);
+    if (!list) return;
+    const i = list.indexOf(o);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.#byBuffer.delete(o.data.buffer);
   }
 
   #ownerOf(t: Tensor): Owned | undefined {
     if (Array.isArray(t.data)) return undefined;
-    return this.#owned.get((t.data as Storage).buffer);
+    const data = t.data as Storage;
+    const exact = this.#byView.get(data);
+    if (exact) return exact;
+    const list = this.#byBuffer.get(data.buffer);
+    if (!list) return undefined;
+    const lo = data.byteOffset;
+    const hi = lo + data.byteLength;
+    return list.find((o) => o.data.byteOffset <= lo && hi <= o.data.byteOffset + o.data.byteLength && (hi > lo || lo < o.data.byteOffset + o.data.byteLength));
   }
 }

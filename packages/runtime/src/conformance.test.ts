@@ -18,7 +18,7 @@ const supported = (op: string): boolean => builtins.has(op) || registry.keys().s
 
 function runAll(folder: string): CaseResult[] {
   const root = testdataPath(folder);
-  return listCases(root).map((n) => runCase(root, n, registry));
+  return listCases(root).map((n) => runCase(root, n, { registry }));
 }
 
 describe('ONNX backend node tests', () => {

@@ -131,8 +131,7 @@ export class Executor {
       }
       frame.set(s, v);
       if (hooks?.onValue && isTensor(v) && (!hooks.observe || hooks.observe.has(node.outputs[i]!))) {
-        this.pool.escape(v);
-        hooks.onValue(node.outputs[i]!, v);
+        hooks.onValue(node.outputs[i]!, this.pool.escape(v));
       }
     });
     if (step.builtin) for (const v of outs) releaseValue(this.pool, v);

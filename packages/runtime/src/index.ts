@@ -1,7 +1,7 @@
 export { Session } from './session.js';
 export type { ForeignTensor, RunOptions, SessionFeeds, SessionOptions, SessionResults, ValueMetadata } from './session.js';
 export { Tensor } from '@lowbit/kernels';
-export type { DType } from '@lowbit/kernels';
+export type { Arena, DType, Isa, KernelBackend } from '@lowbit/kernels';
 export { BackendUnavailableError, FeedError, MissingValueError, SessionOptionError } from './errors.js';
 export type { BackendErrorContext, FeedErrorContext, OutputErrorContext, SessionOptionErrorContext } from './errors.js';
 export { NodeError } from '@lowbit/onnx-ir';

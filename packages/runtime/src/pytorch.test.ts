@@ -24,7 +24,7 @@ describe('onnx-pytorch cases', () => {
   for (const folder of ['converted', 'operator', 'simple']) {
     it(`${folder}: all cases pass, unsupported ops are rejected at create`, () => {
       const root = testdataPath('onnx-pytorch', folder);
-      const results = listCases(root).map((n) => ({ ...runCase(root, n, registry), key: `${folder}/${n}` }));
+      const results = listCases(root).map((n) => ({ ...runCase(root, n, { registry }), key: `${folder}/${n}` }));
       expect(results.length).toBeGreaterThan(0);
       const bad = results.filter((r) => {
         const op = UNSUPPORTED.get(r.key);

@@ -2,7 +2,7 @@
  * Session: load a model once, plan it once, run it many times. The API mirrors onnxruntime-node's
  * `InferenceSession` (`create`, `run`, `inputNames`, `outputNames`, `inputMetadata`, `outputMetadata`).
  */
-import { DTYPE_SHORT, ISAS, isIsa, KernelRegistry, Tensor, type DType, type Isa, type KernelBackend } from '@lowbit/kernels';
+import { DTYPE_SHORT, ISAS, isIsa, KernelRegistry, Tensor, type DType, type Isa, type KernelBackend, type Arena } from '@lowbit/kernels';
 import { loadModel, type Model, type ValueInfo } from '@lowbit/onnx-ir';
 import { loadBackends, selectBackend, type BackendName, type BackendRequest } from './backend.js';
 import { BufferPool } from './buffer-pool.js';
@@ -29,6 +29,11 @@ export interface SessionOptions {
   readonly backends?: readonly KernelBackend[];
   /** Intra-op threads for backends that use them (the js backend runs on the calling thread). */
   readonly threads?: number;
+  /**
+   * Memory for intermediate tensors (see `Arena` in @lowbit/kernels). Default: the arena of the session's best ready
+   * backend, if it has one; otherwise JS memory. Results are always returned in JS memory.
+   */
+  readonly arena?: Arena;
   /** Kernel registry to resolve from (default: the backend's registry). */
   readonly registry?: KernelRegistry;
   /** Force one ISA (the `LOWBIT_ISA` environment variable does the same; this option wins). */
@@ -89,6 +94,8 @@ export class Session {
   readonly backend: BackendName;
   /** ISAs the session's kernels may use on this machine (what the loaded backends detected, plus scalar). */
   readonly isas: readonly Isa[];
+  /** Intra-op threads of the backend named by `backend` (1 for js, which runs on the calling thread). */
+  readonly threads: number;
   /** Things worth knowing that did not stop the session (e.g. a backend fallback). */
   readonly diagnostics: readonly string[];
   readonly #plan: Plan;
@@ -99,10 +106,12 @@ export class Session {
   readonly #selections = new Map<string, Selection>();
   /** Backends this session loaded itself (disposed by `release`). */
   readonly #owned: readonly KernelBackend[];
+  #released = false;
 
-  private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, isas: readonly Isa[], diagnostics: string[], hooks: ValueHooks | undefined, owned: readonly KernelBackend[]) {
+  private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, isas: readonly Isa[], threads: number, diagnostics: string[], hooks: ValueHooks | undefined, owned: readonly KernelBackend[]) {
     this.model = model;
     this.isas = isas;
+    this.threads = threads;
     this.#owned = owned;
     this.#plan = plan;
     this.#executor = executor;
@@ -164,9 +173,11 @@ export class Session {
     };
     const plan = compilePlan(model.graph, ctx);
     if (options.observe) checkObserved(plan, options.observe, 'observe');
-    const pool = new BufferPool();
+    const best = chosen.backends.find((b) => b.name === chosen.name);
+    const arena = options.arena ?? best?.arena;
+    const pool = new BufferPool(arena);
     const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
-    return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, chosen.diagnostics, hooks, owned);
+    return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, best ? Math.max(1, best.threads) : 1, chosen.diagnostics, hooks, owned);
   }
 
   /** Runs the model. Feeds and results are keyed by graph input/output name. */
@@ -190,6 +201,7 @@ export class Session {
    * (`OptionalNone`) as well as tensors.
    */
   runValues(given: Readonly<Record<string, Value | ForeignTensor>>, options: RunOptions = {}): Record<string, Value> {
+    if (this.#released) throw new SessionOptionError({ option: 'session', expected: 'a session that has not been released', actual: 'a released session (release() freed its kernels)' });
     const plan = this.#plan;
     const feeds = adoptForeignTensors(given);
     checkFeeds(plan, feeds);
@@ -217,13 +229,12 @@ export class Session {
       const feedData = new Set(Object.values(feeds).filter(isTensor).map((t) => t.data));
       // A result that is not a fresh buffer of this run (an initializer, a Constant, a view of one) is copied, so
       // the caller can never change the session's constants through it. Feeds passed straight through stay as given.
-      const own = (t: Tensor): Tensor => (this.#pool.owns(t) || feedData.has(t.data) ? t : copyTensor(t));
+      // Pool buffers escape (JS memory is handed over as is, arena memory is copied out).
+      const own = (t: Tensor): Tensor => (this.#pool.owns(t) ? this.#pool.escape(t) : feedData.has(t.data) ? t : copyTensor(t));
       outNames.forEach((name, i) => {
         let v: Value = outs[i];
         if (isTensor(v)) v = own(v);
         else if (v instanceof TensorSequence) v = new TensorSequence(v.elemType, v.items.map(own));
-        if (isTensor(v)) this.#pool.escape(v);
-        else if (v instanceof TensorSequence) for (const t of v.items) this.#pool.escape(t);
         results[name] = v;
       });
       return results;
@@ -258,15 +269,18 @@ export class Session {
   }
 
   /** Buffer-pool counters (allocations vs reuses), for tests and tuning. */
-  get poolStats(): { readonly allocated: number; readonly reused: number } {
+  get poolStats(): { readonly allocated: number; readonly reused: number; readonly arena: number } {
     return { ...this.#pool.stats };
   }
 
   /**
    * Frees what the session holds: every kernel's packed weights (`KernelInstance.dispose`), the pooled buffers, and
-   * the backends it loaded itself. The session must not be run afterwards.
+   * the backends it loaded itself (not those passed in `options.backends`). Running a released session is a
+   * SessionOptionError; a second `release()` does nothing.
    */
   async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
     disposePlan(this.#plan);
     this.#pool.clear();
     for (const b of this.#owned) b.dispose?.();

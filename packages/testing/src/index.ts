@@ -10,8 +10,8 @@ export { evaluateGraph } from './tiny-eval.js';
 export type { EvalValue } from './tiny-eval.js';
 export { listLightCases, listNodeTestCases, readLightCase, readTestCase } from './test-case.js';
 export type { TestCase, TestDataSet } from './test-case.js';
-export { EquivalenceError, assertEquivalent, compareOutput, sizeClasses } from './equivalence.js';
-export type { EquivalenceCase, EquivalenceOptions, EquivalenceReport, ValueSource } from './equivalence.js';
+export { EPS_F32, EquivalenceError, assertEquivalent, compareOutput, productSumAbs, shapeClasses, sizeClasses } from './equivalence.js';
+export type { EquivalenceCase, EquivalenceOptions, EquivalenceReport, TileShape, ValueSource } from './equivalence.js';
 // The ONNX codec of @lowbit/onnx-ir, re-exported for the tests of packages whose module boundary excludes onnx-ir
 // (kernels, qparams): test files may import @lowbit/testing only (tools/check-boundaries.mjs), and testing -> onnx-ir
 // is an allowed arrow. Test-only; never a runtime path.

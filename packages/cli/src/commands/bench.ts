@@ -4,6 +4,7 @@ import { Session, Tensor } from '@lowbit/runtime';
 import type { Io } from '../io.js';
 import { modelInputSpecs } from './model-inputs.js';
 import { syntheticFeeds } from '../data/synthetic.js';
+import { backendInfo, describeBackend } from './backend-info.js';
 
 interface BenchOptions {
   backend: 'auto' | 'js' | 'wasm' | 'native';
@@ -17,7 +18,9 @@ interface BenchOptions {
 export async function benchCommand(io: Io, modelPath: string, o: BenchOptions): Promise<void> {
   const model = await loadModel(modelPath);
   const feeds: Record<string, Tensor> = syntheticFeeds(modelInputSpecs(model), 1);
-  const session = await Session.create(model, { backend: o.backend, threads: o.threads });
+  const session = await Session.create(model, { backend: o.backend, ...(o.threads === undefined ? {} : { threads: o.threads }) });
+  const backend = backendInfo(session, o.backend);
+  // Timed on the backend the session really uses (`backend.backend`), which 'auto' may resolve to js.
   for (let i = 0; i < o.warmup; i++) await session.run(feeds);
   const times: number[] = [];
   for (let i = 0; i < o.iterations; i++) {
@@ -30,7 +33,7 @@ export async function benchCommand(io: Io, modelPath: string, o: BenchOptions): 
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const result = {
     model: modelPath,
-    backend: o.backend,
+    ...backend,
     iterations: o.iterations,
     meanMs: mean,
     p50Ms: pct(50),
@@ -39,9 +42,11 @@ export async function benchCommand(io: Io, modelPath: string, o: BenchOptions): 
     minMs: times[0],
     throughputPerSec: 1000 / mean,
   };
+  await session.release();
   if (o.json) {
     io.stdout(JSON.stringify(result) + '\n');
     return;
   }
-  io.stdout(`${basename(modelPath)} (${o.backend}, ${o.iterations} runs): mean ${mean.toFixed(2)} ms, p50 ${result.p50Ms.toFixed(2)}, p90 ${result.p90Ms.toFixed(2)}, p99 ${result.p99Ms.toFixed(2)}, ${result.throughputPerSec.toFixed(1)} runs/s\n`);
+  io.stdout(`${basename(modelPath)} on ${describeBackend(backend)}, ${o.iterations} runs: mean ${mean.toFixed(2)} ms, p50 ${result.p50Ms.toFixed(2)}, p90 ${result.p90Ms.toFixed(2)}, p99 ${result.p99Ms.toFixed(2)}, ${result.throughputPerSec.toFixed(1)} runs/s\n`);
+  for (const d of backend.diagnostics) io.stdout(`  note: ${d}\n`);
 }

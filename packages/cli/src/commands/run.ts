@@ -8,6 +8,7 @@ import { openCalibrationData } from '../data/source.js';
 import { readPbTensors } from '../data/test-sets.js';
 import { modelInputSpecs } from './model-inputs.js';
 import { compareTensors, type Mismatch } from '../compare/tolerance.js';
+import { backendInfo, describeBackend } from './backend-info.js';
 
 interface RunOptions {
   inputs: string;
@@ -16,6 +17,7 @@ interface RunOptions {
   atol: number;
   rtol: number;
   backend: 'auto' | 'js' | 'wasm' | 'native';
+  threads?: number;
   json?: boolean;
 }
 
@@ -26,9 +28,10 @@ export async function runCommand(io: Io, modelPath: string, o: RunOptions): Prom
   let feeds: Record<string, Tensor> | undefined;
   for await (const f of openCalibrationData(o.inputs, specs, { count: 1 })) feeds = f;
   if (!feeds) throw new UsageError(`${o.inputs}: no inputs found`, { option: '--inputs' });
-  const session = await Session.create(model, { backend: o.backend });
+  const session = await Session.create(model, { backend: o.backend, ...(o.threads === undefined ? {} : { threads: o.threads }) });
+  const backend = backendInfo(session, o.backend);
   const started = performance.now();
-  const results = await session.run(feeds);
+  const results = await session.run(feeds).finally(() => session.release());
   const ms = performance.now() - started;
   const outputs = session.outputNames.map((name) => ({ name, tensor: results[name] }));
 
@@ -46,13 +49,15 @@ export async function runCommand(io: Io, modelPath: string, o: RunOptions): Prom
   if (o.json) {
     io.stdout(JSON.stringify({
       model: modelPath,
+      ...backend,
       ms,
       outputs: outputs.map(({ name, tensor }) => ({ name, dtype: tensor.dtype, dims: tensor.dims })),
       ...(o.expect ? { match: mismatches.length === 0, mismatches } : {}),
     }) + '\n');
     return;
   }
-  io.stdout(`${basename(modelPath)}: ran in ${ms.toFixed(1)} ms\n`);
+  io.stdout(`${basename(modelPath)}: ran in ${ms.toFixed(1)} ms on ${describeBackend(backend)}\n`);
+  for (const d of backend.diagnostics) io.stdout(`  note: ${d}\n`);
   for (const { name, tensor } of outputs) io.stdout(`  ${name}: ${tensor.dtype}[${tensor.dims.join(', ')}]\n`);
   if (o.expect) {
     if (mismatches.length === 0) io.stdout(`  outputs match ${o.expect} (atol ${o.atol}, rtol ${o.rtol})\n`);

@@ -11,8 +11,8 @@
  */
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KernelRegistry } from '@lowbit/kernels';
-import { Session } from '../session.js';
+import type { Isa, KernelBackend, KernelRegistry } from '@lowbit/kernels';
+import { Session, type SessionOptions } from '../session.js';
 import { CaseDataError, loadCase } from './case.js';
 import { compareValues, DEFAULT_TOLERANCE, type Tolerance } from './compare.js';
 
@@ -42,8 +42,36 @@ export function listCases(root: string): string[] {
   return readdirSync(root).filter((n) => existsSync(join(root, n, 'model.onnx'))).sort();
 }
 
-/** Runs one case folder. Never throws for a case problem (that is its status). */
-export function runCase(root: string, name: string, registry: KernelRegistry | undefined, tol: Tolerance = DEFAULT_TOLERANCE): CaseResult {
+/**
+ * What the cases run on, so every backend runs the same cases. Default (`{}`): the scalar reference kernels.
+ * - `backends`: loaded KernelBackends (`loadBackends(...)`), their variants next to the reference kernels;
+ * - `registry` + `available`: a registry holding the variants to check and the ISAs they may use on this machine;
+ * - `isa`: caps the ISA as LOWBIT_ISA does (the next best variant below it runs).
+ */
+export interface ConformanceTarget {
+  readonly registry?: KernelRegistry;
+  readonly available?: readonly Isa[];
+  readonly backends?: readonly KernelBackend[];
+  readonly isa?: Isa;
+}
+
+/** Session options for `target`. */
+export function sessionOptionsFor(target: ConformanceTarget): SessionOptions {
+  const backends = [...(target.backends ?? [])];
+  // A registry's own ISAs travel as a variant-less backend: the session then lets `resolve` use them.
+  if (target.available?.length) {
+    backends.push({ name: 'js', ready: true, isas: target.available, threads: 1, diagnostics: [], init: async () => {}, variants: () => [] });
+  }
+  return {
+    backend: backends.length ? 'auto' : 'js',
+    ...(backends.length ? { backends } : {}),
+    ...(target.registry ? { registry: target.registry } : {}),
+    ...(target.isa ? { isa: target.isa } : {}),
+  };
+}
+
+/** Runs one case folder on `target`. Never throws for a case problem (that is its status). */
+export function runCase(root: string, name: string, target: ConformanceTarget = {}, tol: Tolerance = DEFAULT_TOLERANCE): CaseResult {
   const t0 = performance.now();
   const done = (status: CaseStatus, nodeOps: readonly string[], message?: string): CaseResult => ({ name, nodeOps, status, message, ms: performance.now() - t0 });
   let loaded;
@@ -56,7 +84,7 @@ export function runCase(root: string, name: string, registry: KernelRegistry | u
   const nodeOps = [...new Set(loaded.model.graph.nodes.map((n) => n.opType))];
   let session: Session;
   try {
-    session = Session.fromModel(loaded.model, { backend: 'js', registry });
+    session = Session.fromModel(loaded.model, sessionOptionsFor(target));
   } catch (e) {
     return done('rejected', nodeOps, (e as Error).message);
   }
