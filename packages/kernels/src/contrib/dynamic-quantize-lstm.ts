@@ -31,8 +31,8 @@
  *
  * Example (forward, I = H = 1, W = R = [[[127, 127, 127, 127]]], scales 1/127, zero points 0, no bias, X = [[[1]]]):
  * sx = 1/255, zx = 0, qx = 255, xw_j = fround(fround(1/255 / 127) * 255 * 127) = 1; h0 = 0 gives sh = 1, qh = 0, so
- * g = [1, 1, 1, 1]: i = o = f = sigmoid(1) = 0.7310586, c = tanh(1) = 0.7615942, C = 0.5567679, H = tanh(C) * o =
- * 0.3698305 (to float32).
+ * g = [1, 1, 1, 1]: i = o = f = sigmoid(1) = 0.7310586, c = tanh(1) = 0.7615942, C = 0 * f + i * c = 0.55677,
+ * H = tanh(C) * o = 0.3696064 (float32 0.3696063756942749).
  */
 import type { KernelInstance, KernelNode, KernelVariant, RunContext } from '../contract.js';
 import { dynamicQuantize } from '@lowbit/qparams';
