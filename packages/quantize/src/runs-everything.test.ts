@@ -6,23 +6,26 @@
  * (u8/s8, u8/u8, s8/s8), dynamic (per-tensor, per-channel; LSTMs become com.microsoft DynamicQuantizeLSTM),
  * weight-only int4/uint4/int8/uint8 blocked DequantizeLinear and int4/uint4 com.microsoft MatMulNBits.
  *
- * Agreement (every output is float): SQNR of Lowbit's output against onnxruntime's, over a few held-aside inputs,
- * `10 log10(sum ort^2 / sum (lowbit - ort)^2)` >= MIN_SQNR_DB. Both runtimes execute the same integer graph; they
- * differ only where a float value lands on the other side of a rounding boundary in a later QuantizeLinear (float
- * sums in another order, another exp/tanh), which moves that element by one quantization step: a rare, step-sized
- * error, far below the error of quantization itself (> 25 dB to the float model for these models), but a wrong
- * kernel (a mis-read zero point, a transposed weight, a wrong packing) costs tens of dB. Modes with no
- * QuantizeLinear (weight-only) agree to float rounding (> 100 dB).
+ * Agreement (every output is float): SQNR of Lowbit's output against onnxruntime-node's (cpu) and onnxruntime-web's
+ * (wasm), over three held-aside inputs, `10 log10(sum ref^2 / sum (lowbit - ref)^2)` >= MIN_SQNR_DB. The runtimes
+ * execute the same integer graph; they differ only where a float value lands on the other side of a rounding
+ * boundary in a later QuantizeLinear (float sums in another order, another exp/tanh), which moves that element by one
+ * quantization step: a rare, step-sized error, far below the error of quantization itself (> 25 dB to the float
+ * model for these models), while a wrong kernel (a mis-read zero point, a transposed weight, a wrong packing) costs
+ * tens of dB. Modes with no QuantizeLinear (weight-only) agree to float rounding (about 130 dB).
  * Calibration runs through onnxruntime-node (the test-only runner) to keep this test fast: it is not what is tested.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { arch } from 'node:process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { readMnist, testdataPath } from '@lowbit/testing';
 import type { Feeds } from '@lowbit/calibrators';
-import type { Model } from '@lowbit/onnx-ir';
+import { encodeModel, type Model } from '@lowbit/onnx-ir';
 import { Session, Tensor } from '@lowbit/runtime';
 import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeStatic } from './quantize-static.js';
@@ -32,7 +35,16 @@ import { ortRunner } from './test-support/ort-runner.js';
 // The transformer-shaped test model is shared with the rewriters' tests (test-only import).
 import { SEQ, tokens, transformerBlock } from '../../rewriters/src/test-support/transformer.js';
 
-const MIN_SQNR_DB = 60;
+/**
+ * The least SQNR of Lowbit against a reference runtime. Static and weight-only: 60 dB (measured: 88 dB for 16-bit
+ * activations on the transformer, 130 dB or bit-identical elsewhere; a zero point off by one on one layer's weights
+ * costs about 35 dB). Dynamic: 40 dB, because the activation scale is computed at run time from the tensor's min/max,
+ * and a one-ulp difference there (another summation order upstream) changes the scale and so can move every code of
+ * that tensor by one step: noise at the level of 8-bit quantization itself, about 48 dB for a full-range tensor
+ * (measured: the transformer, per-channel dynamic, 143 dB against onnxruntime-node and 54 dB against
+ * onnxruntime-web, which agree with each other only to 54 dB on that model).
+ */
+const MIN_SQNR_DB = { static: 60, 'weight-only': 60, dynamic: 40 } as const;
 
 /**
  * onnxruntime's CPU session, with one setting changed from its defaults: by default onnxruntime fuses a blocked
@@ -144,32 +156,60 @@ const KNOWN_UNQUANTIZED: Readonly<Record<string, string>> = {
   ...Object.fromEntries(MODES.filter((m) => m.kind === 'weight-only').map((m) => [`silero-vad-legacy/${m.id}`, 'no MatMul or Gather'])),
 };
 
-/** SQNR (dB) of Lowbit's outputs against onnxruntime's over evaluation feeds 100..102. */
-async function agreement(m: ModelCase, bytes: Uint8Array): Promise<number> {
-  const theirs = await ort.InferenceSession.create(bytes, ORT_OPTIONS);
+type Outputs = Record<string, { readonly dims: readonly number[]; readonly data: unknown }>;
+type Runner = (feeds: Feeds) => Promise<Outputs>;
+
+/** SQNR (dB) of Lowbit's outputs against onnxruntime-node's and onnxruntime-web's over evaluation feeds 100..102. */
+async function agreement(m: ModelCase, bytes: Uint8Array): Promise<{ node: number; web: number }> {
   const ours = await Session.create(bytes);
-  let sig = 0;
-  let noise = 0;
+  const node = await ort.InferenceSession.create(bytes, ORT_OPTIONS);
+  const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const lowbit: Runner = (f) => ours.run(Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.dims])])));
+  const viaNode: Runner = (f) => node.run(Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.dims])])));
+  const viaWeb: Runner = (f) => web.run(Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new ortWeb.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.dims])])));
+  const acc = { node: [0, 0], web: [0, 0] };
   for (let i = 100; i < 103; i++) {
     const f = m.feeds(i);
-    const a = await ours.run(Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.dims])])));
-    const b = await theirs.run(Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.dims])])));
-    for (const name of theirs.outputNames) {
-      const x = a[name].data as Float32Array;
-      const y = b[name].data as Float32Array;
-      expect(a[name].dims, `${name} dims`).toEqual(b[name].dims);
-      for (let j = 0; j < y.length; j++) { sig += y[j] * y[j]; noise += (x[j] - y[j]) ** 2; }
+    const a = await lowbit(f);
+    for (const [which, run] of [['node', viaNode], ['web', viaWeb]] as const) {
+      const b = await run(f);
+      for (const name of node.outputNames) {
+        expect(a[name].dims, `${name} dims vs onnxruntime-${which}`).toEqual(b[name].dims);
+        const x = a[name].data as Float32Array;
+        const y = b[name].data as Float32Array;
+        for (let j = 0; j < y.length; j++) { acc[which][0] += y[j] * y[j]; acc[which][1] += (x[j] - y[j]) ** 2; }
+      }
     }
   }
-  await theirs.release();
-  return noise === 0 ? Infinity : 10 * Math.log10(sig / noise);
+  await node.release();
+  await web.release();
+  const db = ([sig, noise]: number[]): number => (noise === 0 ? Infinity : 10 * Math.log10(sig / noise));
+  return { node: db(acc.node), web: db(acc.web) };
+}
+
+/**
+ * Whether onnxruntime-node's u8 x s8 integer GEMM is exact on this CPU. On x86 without VNNI/AMX it uses
+ * vpmaddubsw, whose int16 pair sums saturate for full-range int8 weights (onnxruntime's documented caveat), so there
+ * it is no judge of integer results; onnxruntime-web's wasm kernels are exact everywhere and judge every mode.
+ */
+function ortNodeIntegerExact(): boolean {
+  if (arch !== 'x64') return true;
+  try {
+    return /\b(avx512_vnni|avx_vnni|amx_int8)\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 describe('Lowbit runs every model lowbit quantize writes, and agrees with onnxruntime-node', () => {
+  const integerExact = ortNodeIntegerExact();
+  ortWeb.env.wasm.numThreads = 1;
   for (const m of MODELS) {
     it(`${m.name}: every mode and format`, async () => {
       const rows: string[] = [];
       const failures: string[] = [];
+      // Modes that write the same graph (only the provenance metadata differs) are measured once.
+      const measured = new Map<string, { node: number; web: number }>();
       for (const mode of MODES) {
         const out = join(dir, `${m.name}-${mode.id.replace(/[^a-z0-9]+/gi, '-')}.onnx`);
         const q = await quantize(m, mode, out);
@@ -179,14 +219,21 @@ describe('Lowbit runs every model lowbit quantize writes, and agrees with onnxru
         if (known && quantized) failures.push(`${mode.id}: listed as unquantized (${known}) but now has ${quantized}: update KNOWN_UNQUANTIZED`);
         if (!known && !quantized) failures.push(`${mode.id}: the written model has no quantized op`);
         try {
-          const db = await agreement(m, bytes);
-          rows.push(`  ${mode.id.padEnd(30)} ${(db === Infinity ? 'identical' : `${db.toFixed(1)} dB`).padEnd(10)} ${quantized || `(unquantized: ${known})`}`);
-          if (!(db >= MIN_SQNR_DB)) failures.push(`${mode.id}: SQNR ${db.toFixed(1)} dB < ${MIN_SQNR_DB}`);
+          const graphKey = createHash('sha256').update(encodeModel({ ...q, metadataProps: [] })).digest('hex');
+          const db = measured.get(graphKey) ?? await agreement(m, bytes);
+          measured.set(graphKey, db);
+          const show = (v: number): string => (v === Infinity ? 'identical' : `${v.toFixed(1)} dB`).padEnd(10);
+          rows.push(`  ${mode.id.padEnd(30)} ${show(db.node)} ${show(db.web)} ${quantized || `(unquantized: ${known})`}`);
+          const min = MIN_SQNR_DB[mode.kind];
+          if (!(db.web >= min)) failures.push(`${mode.id}: SQNR vs onnxruntime-web ${db.web.toFixed(1)} dB < ${min}`);
+          const nodeJudges = mode.kind === 'weight-only' || integerExact;
+          if (nodeJudges && !(db.node >= min)) failures.push(`${mode.id}: SQNR vs onnxruntime-node ${db.node.toFixed(1)} dB < ${min}`);
         } catch (e) {
           failures.push(`${mode.id}: ${(e as Error).message.split('\n')[0]}`);
         }
       }
-      console.log(`${m.name}: Lowbit vs onnxruntime-node on the same quantized model\n${rows.join('\n')}`);
+      const head = `  ${'mode'.padEnd(30)} ${'vs node'.padEnd(10)} ${'vs web'.padEnd(10)} quantized ops`;
+      console.log(`${m.name}: SQNR of Lowbit against onnxruntime-node (cpu${integerExact ? '' : ', not judging integer modes on this CPU'}) and onnxruntime-web (wasm) on the same quantized model\n${head}\n${rows.join('\n')}`);
       expect(failures).toEqual([]);
     }, 120_000);
   }
