@@ -143,6 +143,21 @@ describe('com.microsoft.MatMulNBits vs onnxruntime-node', () => {
     }), { numRuns: 80 });
   });
 
+  // Default and float zero points only: with g_idx, onnxruntime 1.30 ignores packed uint8 zero points and uses
+  // 2^(bits-1) (measured: K = 1, q = 3, zp = 4 gives onnxruntime a * (3 - 8) * s); this reference applies them.
+  it('agrees with g_idx (act-order groups: the scale/zero point of each block serve a shuffled set of rows)', async () => {
+    await fc.assert(fc.asyncProperty(arbCase.filter((c) => c.bits === 4 && c.zp !== 'packed'), fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (c, shuffle) => {
+      const { inputs, attrs } = build(c);
+      const r = lcg(shuffle);
+      const g = Int32Array.from({ length: c.K }, (_, k) => Math.floor(k / c.blockSize));
+      for (let k = c.K - 1; k > 0; k--) { const j = Math.floor(r() * (k + 1)); [g[k], g[j]] = [g[j], g[k]]; }
+      const withG = [...inputs.slice(0, 4), new Tensor('int32', g, [c.K]), inputs[5]];
+      const expected = await ortRun(attrs, withG);
+      const actual = MATMUL_NBITS_KERNELS[0].create(nodeOf(attrs, withG)).run(withG, freshRunContext)[0]!;
+      expect(check(c, withG, attrs, actual, expected), JSON.stringify(c)).toBeUndefined();
+    }), { numRuns: 30 });
+  });
+
   it('pre-dequantizes constant weights at create and gives the same result as dequantizing per run', async () => {
     const c: Case = { lead: [2, 3], K: 70, N: 5, bits: 4, blockSize: 32, zp: 'packed', bias: true, seed: 7 };
     const { inputs, attrs } = build(c);

@@ -13,7 +13,8 @@
  * - zero_points (optional): uint8 packed like B, `ceil(k_blocks * bits / 8)` bytes per column (`[N, .]` or 1-D);
  *   or float32 `N * k_blocks` values (unpacked). Absent: `2^(bits-1)` (8 for 4 bits, 128 for 8 bits).
  * - g_idx (optional, deprecated): int32 `[K]`, the block whose scale/zero point row k uses (act-order GPTQ);
- *   absent: `floor(k / block_size)`.
+ *   absent: `floor(k / block_size)`. (onnxruntime 1.30 ignores packed uint8 zero points when g_idx is given and
+ *   uses 2^(bits-1); this reference applies them, as the spec says.)
  * - bias (optional): float32 `[N]`.
  *
  * Numerics (float32 throughout, no FMA): `w[n, k] = fround((q[n, k] - zp[n, g]) * scale[n, g])` with `g` the block
