@@ -1,8 +1,8 @@
 /**
  * com.microsoft DynamicQuantizeLSTM against onnxruntime-node (CPU EP, one intra-op thread: see the kernel's TSDoc
  * for how onnxruntime's batch-parallel path re-quantizes H per thread chunk), fast-check over directions, batch,
- * sizes, sequence_lens, initial states, peepholes, bias, clip, per-tensor and per-column weight scales, int8 and
- * uint8 weights.
+ * sizes, sequence_lens, initial states, peepholes, bias, clip, input_forget, non-default activations, per-tensor and
+ * per-column weight scales, int8 and uint8 weights.
  *
  * Tolerance. X is quantized identically on both sides (same float32 inputs, same formula), so the input projection
  * is exact up to one float32 rounding. The remaining differences are onnxruntime's polynomial sigmoid/tanh (a few
@@ -45,6 +45,8 @@ interface Case {
   readonly init: boolean;
   readonly peep: boolean;
   readonly clip: boolean;
+  readonly inputForget: boolean;
+  readonly acts: readonly string[] | null;
   readonly seed: number;
 }
 
@@ -72,6 +74,8 @@ function build(c: Case): { inputs: (Tensor | null)[]; attrs: Record<string, Attr
   const lens = c.lens ? new Tensor('int32', Int32Array.from({ length: c.batch }, (_, b) => (b === 0 ? c.seq : Math.floor(r() * (c.seq + 1)))), [c.batch]) : null;
   const attrs: Record<string, AttrValue> = { hidden_size: c.H, direction: c.direction };
   if (c.clip) attrs.clip = 1.5;
+  if (c.inputForget) attrs.input_forget = 1;
+  if (c.acts) attrs.activations = D === 2 ? [...c.acts, ...c.acts] : [...c.acts];
   return {
     inputs: [
       f(c.seq * c.batch * c.I, 2, [c.seq, c.batch, c.I]), W, R,
@@ -136,6 +140,8 @@ const arbCase: fc.Arbitrary<Case> = fc.record({
   init: fc.boolean(),
   peep: fc.boolean(),
   clip: fc.boolean(),
+  inputForget: fc.boolean(),
+  acts: fc.constantFrom(null, ['HardSigmoid', 'Tanh', 'Relu'], ['Sigmoid', 'Softsign', 'Tanh']),
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
 
