@@ -3,14 +3,18 @@
  * (WebAssembly, native) are checked against by the equivalence harness in `@lowbit/testing`.
  */
 import type { KernelVariant } from './contract.js';
+import { CONTRIB_KERNELS } from './contrib/index.js';
 import { NN_KERNELS } from './nn/index.js';
 import { OPS_KERNELS } from './ops/index.js';
 import { QUANT_KERNELS } from './quant/index.js';
 import { KernelRegistry } from './registry.js';
 
-/** All scalar reference variants (element-wise/shape/reduction ops, nn ops, integer and quantization ops). */
+/**
+ * All scalar reference variants (element-wise/shape/reduction ops, nn ops, integer and quantization ops, and the
+ * com.microsoft contrib ops Lowbit's rewriters emit).
+ */
 export function referenceKernels(): KernelVariant[] {
-  return [...OPS_KERNELS, ...NN_KERNELS, ...QUANT_KERNELS];
+  return [...OPS_KERNELS, ...NN_KERNELS, ...QUANT_KERNELS, ...CONTRIB_KERNELS];
 }
 
 /**

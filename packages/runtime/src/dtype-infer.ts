@@ -28,7 +28,7 @@ export function inferOutputTypes(opType: string, domain: string, inputs: readonl
   const at = (i: number): T => inputs[i] ?? undefined;
   const all = (t: T): T[] => Array.from({ length: outputCount }, () => t);
   if (domain !== '' && domain !== 'ai.onnx') {
-    if (opType === 'DynamicQuantizeMatMul' || opType === 'MatMulIntegerToFloat') return all('float32');
+    if (['DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'MatMulNBits', 'DynamicQuantizeLSTM'].includes(opType)) return all('float32');
     return all(undefined);
   }
   if (BOOL_OUT.has(opType)) return all('bool');

@@ -3,7 +3,7 @@
  * objects encoded by its codec (both re-exported by @lowbit/testing). Inputs and outputs are declared with their
  * element type only (no shapes).
  */
-import { encodeModel, type Attr, type DataType, type ValueInfo } from '@lowbit/testing';
+import { encodeModel, tensorFromValues, type Attr, type DataType, type ValueInfo } from '@lowbit/testing';
 import type { AttrValue } from '../contract.js';
 import { Tensor, type DType } from '../tensor.js';
 import { DTYPE_OF_ONNX } from '../ops/util/onnx-dtype.js';
@@ -11,8 +11,14 @@ import { DTYPE_OF_ONNX } from '../ops/util/onnx-dtype.js';
 export interface SingleNodeSpec {
   readonly opType: string;
   readonly opset: number;
-  /** Input names and dtypes in node order; null for an omitted optional input. */
-  readonly inputs: readonly ({ readonly name: string; readonly dtype: DType } | null)[];
+  /** The node's domain (default '' = ai.onnx); a non-default domain is imported at version `domainOpset` (1). */
+  readonly domain?: string;
+  readonly domainOpset?: number;
+  /**
+   * Input names and dtypes (and, when given, static dims) in node order; null for an omitted optional input. An
+   * input with a `value` becomes an initializer (a constant, as contrib kernels that pre-pack weights require).
+   */
+  readonly inputs: readonly ({ readonly name: string; readonly dtype: DType; readonly dims?: readonly number[]; readonly value?: Tensor } | null)[];
   readonly outputs: readonly { readonly name: string; readonly dtype: DType }[];
   readonly attrs?: Readonly<Record<string, AttrValue>>;
   /** Names of attributes whose numbers are floats even when integral (e.g. clip: 1). */
@@ -45,27 +51,27 @@ function attr(name: string, v: AttrValue, asFloat: boolean): Attr {
   throw new TypeError(`attribute ${name}: unsupported value`);
 }
 
-function valueInfo(name: string, dtype: DType): ValueInfo {
-  return { name, type: { kind: 'tensor', elemType: onnxCode(dtype) as DataType, shape: undefined } };
+function valueInfo(name: string, dtype: DType, dims?: readonly number[]): ValueInfo {
+  return { name, type: { kind: 'tensor', elemType: onnxCode(dtype) as DataType, shape: dims ? [...dims] : undefined } };
 }
 
 export function singleNodeModel(spec: SingleNodeSpec): Uint8Array {
   return encodeModel({
     irVersion: 8,
-    opsetImports: [{ domain: '', version: spec.opset }],
+    opsetImports: [{ domain: '', version: spec.opset }, ...(spec.domain ? [{ domain: spec.domain, version: spec.domainOpset ?? 1 }] : [])],
     functions: [],
     metadataProps: [],
     graph: {
       name: 'g',
       nodes: [{
-        id: 'n0', name: 'node', opType: spec.opType, domain: '',
+        id: 'n0', name: 'node', opType: spec.opType, domain: spec.domain ?? '',
         inputs: spec.inputs.map((i) => i?.name ?? null),
         outputs: spec.outputs.map((o) => o.name),
         attributes: Object.entries(spec.attrs ?? {}).map(([k, v]) => attr(k, v, spec.floatAttrs?.includes(k) ?? false)),
       }],
-      inputs: spec.inputs.filter((i) => i !== null).map((i) => valueInfo(i.name, i.dtype)),
+      inputs: spec.inputs.filter((i) => i !== null && !i.value).map((i) => valueInfo(i!.name, i!.dtype, i!.dims)),
       outputs: spec.outputs.map((o) => valueInfo(o.name, o.dtype)),
-      initializers: [],
+      initializers: spec.inputs.filter((i) => i?.value).map((i) => tensorFromValues(i!.name, onnxCode(i!.dtype) as DataType, i!.value!.dims, i!.value!.data as Float32Array)),
       sparseInitializers: [],
       valueInfo: [],
     },

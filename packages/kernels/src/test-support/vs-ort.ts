@@ -10,6 +10,8 @@ import { singleNodeModel } from './single-node-model.js';
 export interface OrtCase {
   readonly op: string;
   readonly opset: number;
+  /** The op's domain (default ai.onnx), e.g. `com.microsoft` (imported at version 1). */
+  readonly domain?: string;
   readonly inputs: readonly (Tensor | null)[];
   readonly attrs?: Record<string, AttrValue>;
   /** Output dtypes (default: one output of the first input's dtype). */
@@ -26,7 +28,7 @@ export async function mismatchVsOrt(registry: KernelRegistry, c: OrtCase, tol?: 
   const outputs = c.outputs ?? [c.inputs[0]!.dtype];
   const names = c.inputs.map((t, i) => (t ? `x${i}` : ''));
   const model = singleNodeModel({
-    opType: c.op, opset: c.opset, attrs: c.attrs, floatAttrs: c.floatAttrs,
+    opType: c.op, opset: c.opset, domain: c.domain, attrs: c.attrs, floatAttrs: c.floatAttrs,
     inputs: c.inputs.map((t, i) => (t ? { name: names[i], dtype: t.dtype } : null)),
     outputs: outputs.map((d, i) => ({ name: `y${i}`, dtype: d })),
   });
@@ -37,10 +39,10 @@ export async function mismatchVsOrt(registry: KernelRegistry, c: OrtCase, tol?: 
   });
   const expected = await session.run(feeds);
   const node: KernelNode = {
-    name: c.op, opType: c.op, domain: '', opset: c.opset, attrs: new Map(Object.entries(c.attrs ?? {})),
+    name: c.op, opType: c.op, domain: c.domain ?? '', opset: c.domain ? 1 : c.opset, attrs: new Map(Object.entries(c.attrs ?? {})),
     inputTypes: c.inputs.map((t) => t?.dtype ?? null), outputCount: outputs.length,
   };
-  const actual = registry.resolve(`${c.op}:*`).create(node).run(c.inputs, freshRunContext);
+  const actual = registry.resolve(`${c.domain ? `${c.domain}.` : ''}${c.op}:*`).create(node).run(c.inputs, freshRunContext);
   for (let o = 0; o < outputs.length; o++) {
     const e = expected[`y${o}`];
     const m = firstMismatch(actual[o]!, { dims: e.dims, data: e.data as ArrayLike<unknown> }, tol);
