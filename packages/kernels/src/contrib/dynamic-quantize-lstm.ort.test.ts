@@ -174,6 +174,28 @@ describe('com.microsoft.DynamicQuantizeLSTM vs onnxruntime-node', () => {
 });
 
 describe('com.microsoft.DynamicQuantizeLSTM reference', () => {
+  it('bidirectional = forward and reverse run separately on each direction\'s weights (directions are independent)', () => {
+    fc.assert(fc.property(arbCase.map((c) => ({ ...c, direction: 'bidirectional' as const, acts: null })), (c) => {
+      const { inputs, attrs } = build(c);
+      const [y, yh, yc] = lowbitRun(inputs, attrs);
+      const H = c.H;
+      for (const [d, direction] of [[0, 'forward'], [1, 'reverse']] as const) {
+        // Slice direction d of every per-direction input.
+        const part = (t: Tensor | null, i: number): Tensor | null => {
+          if (!t || [0, 4].includes(i)) return t;
+          const per = t.data.length / 2;
+          return new Tensor(t.dtype, (t.data as Float32Array).slice(d * per, (d + 1) * per), [1, ...t.dims.slice(1)]);
+        };
+        const one = lowbitRun(inputs.map(part), { ...attrs, direction });
+        for (let t = 0; t < c.seq; t++) for (let b = 0; b < c.batch; b++) for (let j = 0; j < H; j++) {
+          expect(one[0].data[(t * c.batch + b) * H + j]).toBe(y.data[((t * 2 + d) * c.batch + b) * H + j]);
+        }
+        expect(Array.from(one[1].data as Float32Array)).toEqual(Array.from((yh.data as Float32Array).slice(d * c.batch * H, (d + 1) * c.batch * H)));
+        expect(Array.from(one[2].data as Float32Array)).toEqual(Array.from((yc.data as Float32Array).slice(d * c.batch * H, (d + 1) * c.batch * H)));
+      }
+    }), { numRuns: 60 });
+  });
+
   it('the TSDoc example: I = H = 1, W = R = 127 (scale 1/127), X = 1 -> H = 0.3696064', () => {
     const q = () => new Tensor('int8', [127, 127, 127, 127], [1, 1, 4]);
     const s = () => new Tensor('float32', [1 / 127], [1]);
