@@ -72,7 +72,8 @@ function* importsUnder(dir) {
   for (const e of entries) {
     const path = join(dir, e.name);
     if (e.isDirectory()) yield* importsUnder(path);
-    else if (/\.(m|c)?tsx?$/.test(e.name)) {
+    // TypeScript and JavaScript alike: worker modules and fixtures are often plain .mjs.
+    else if (/\.(m|c)?[jt]sx?$/.test(e.name)) {
       const text = readFileSync(path, 'utf8');
       for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+)['"](@lowbit\/[^'"]+)['"]/g)) yield { spec: m[1], file: path };
     }
@@ -80,5 +81,5 @@ function* importsUnder(dir) {
 }
 
 function isTestFile(path) {
-  return /\.(test|prop\.test|equiv\.test|bench)\.m?tsx?$/.test(path) || /(^|\/)test-support\//.test(path);
+  return /\.(test|prop\.test|equiv\.test|bench)\.(m|c)?[jt]sx?$/.test(path) || /(^|\/)test-support\//.test(path);
 }

@@ -3,7 +3,7 @@
  * exit codes) and a typed `context` saying where the problem is.
  */
 import { LowbitError } from './lowbit-error.js';
-import type { Diagnostic } from './verify.js';
+import type { Diagnostic } from './diagnostic.js';
 
 export interface PreconditionContext {
   /** The pass or operation whose precondition failed, e.g. `topological-sort` or `editor.removeNode`. */

@@ -14,7 +14,7 @@ export { graphIndex, hasSubgraphs, subgraphsOf } from './graph-index.js';
 export type { GraphIndex, Producer, Use } from './graph-index.js';
 export { firstOutOfOrder, isTopologicallySorted, nodeLabel, topologicalOrder, topologicalSort } from './topo.js';
 export { KNOWN_OPSETS, MAX_KNOWN_IR_VERSION, minIrVersionForOpset, normalizeDomain, verifyErrors, verifyModel } from './verify.js';
-export type { Diagnostic, Severity } from './verify.js';
+export type { Diagnostic, Severity } from './diagnostic.js';
 export { createPassContext, resultOf, unchanged } from './pass.js';
 export type { LogLevel, Pass, PassContext, PassContextInit, PassLogEntry, PassResult } from './pass.js';
 export { PassManager } from './pass-manager.js';

@@ -11,7 +11,7 @@ import { PassAbortedError, PassError, PostconditionError } from './errors-pass.j
 import type { Pass, PassContext, PassResult } from './pass.js';
 import type { Model } from './types.js';
 import { verifyModel } from './verify.js';
-import type { Diagnostic } from './verify.js';
+import type { Diagnostic } from './diagnostic.js';
 
 export interface PassManagerOptions {
   /** Name of the manager as a pass (default `pipeline`). */

@@ -2,7 +2,7 @@
  * The pass contract (DESIGN.md "Passes"). A pass maps a Model to a Model. It returns the same Model object exactly
  * when it changed nothing (`modified === false`); the PassManager enforces that rule.
  */
-import type { Diagnostic } from './verify.js';
+import type { Diagnostic } from './diagnostic.js';
 import type { Model } from './types.js';
 
 export interface Pass {

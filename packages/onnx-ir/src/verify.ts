@@ -11,21 +11,9 @@
  */
 import { subgraphsOf } from './graph-index.js';
 import { nodeLabel } from './topo.js';
+import type { Diagnostic } from './diagnostic.js';
 import type { FunctionDef, Graph, Model, Node, OpsetImport } from './types.js';
 
-export type Severity = 'error' | 'warning';
-
-export interface Diagnostic {
-  readonly severity: Severity;
-  /** Stable code, e.g. `SSA_REDEFINED`, `UNDEFINED_INPUT`. */
-  readonly code: string;
-  readonly message: string;
-  /** Node label (name, or `#id` when unnamed). */
-  readonly node?: string;
-  readonly value?: string;
-  /** Where: `graph "main"`, `graph "main" > node "loop" > graph "body"`, or `function "custom.f"`. */
-  readonly graph?: string;
-}
 
 /** Newest versions this code knows (ONNX 1.20: opset 28, IR 13). Newer ones are a warning, not an error. */
 export const KNOWN_OPSETS: Readonly<Record<string, number>> = {

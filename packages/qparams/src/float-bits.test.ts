@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16, float32ToFloat4e2m1, float32ToFloat8,
-  float4e2m1ToFloat32, float8ToFloat32, type Float8Kind,
+  float4e2m1ToFloat32, float8ToFloat32, FLOAT16, FLOAT4E2M1, type Float8Kind,
 } from './float-bits.js';
+import { float32ToFloat8e8m0, float8e8m0ToFloat32 } from './float8e8m0.js';
+import { miniFloatToNumber, numberToMiniFloat } from './minifloat.js';
 
 // Expected bit patterns are worked out by hand from the formats: sign | exponent + bias | mantissa.
 
@@ -104,10 +106,45 @@ describe('float16 and bfloat16', () => {
 describe('float4e2m1 (values 0, 0.5, 1, 1.5, 2, 3, 4, 6)', () => {
   it('rounds ties to even and saturates', () => {
     expect([0.25, 0.75, 1.25, 2.5, 5, 7, -1, -0, NaN, Infinity].map(float32ToFloat4e2m1))
-      .toEqual([0x0, 0x2, 0x2, 0x4, 0x6, 0x7, 0xa, 0x8, 0x7, 0x7]);
+      .toEqual([0x0, 0x2, 0x2, 0x4, 0x6, 0x7, 0xa, 0x8, 0x8, 0x7]); // NaN -> -0, as ONNX's Cast
   });
   it('decodes every nibble', () => {
     expect(Array.from({ length: 16 }, (_, i) => float4e2m1ToFloat32(i)))
       .toEqual([0, 0.5, 1, 1.5, 2, 3, 4, 6, -0, -0.5, -1, -1.5, -2, -3, -4, -6]);
+  });
+});
+
+describe('more hand-derived float8 values', () => {
+  it('rounds to the nearest representable value', () => {
+    // e4m3fn 0.3 = 1.2 * 2^-2: mantissa 0.2 * 8 = 1.6 -> 2, i.e. 1.25 * 2^-2 = 0.3125; bits 0 0101 010.
+    expect(float32ToFloat8(0.3, 'float8e4m3fn')).toBe(0x2a);
+    expect(float8ToFloat32(0x2a, 'float8e4m3fn')).toBe(0.3125);
+    // 300 = 1.171875 * 2^8: quantum 32 -> 9.375 -> 9 -> 288 = 1.125 * 2^8; bits 0 1111 001.
+    expect(float32ToFloat8(300, 'float8e4m3fn', true)).toBe(0x79);
+    expect(float32ToFloat8(-Infinity, 'float8e5m2', true)).toBe(0xfb);
+  });
+  it('float4e2m1 and float16: decode -> encode is the identity on every bit pattern', () => {
+    for (const f of [FLOAT4E2M1, FLOAT16]) {
+      const n = 1 << (1 + f.expBits + f.manBits);
+      for (let b = 0; b < n; b++) {
+        const v = miniFloatToNumber(b, f);
+        if (!Number.isNaN(v)) expect(numberToMiniFloat(v, f, false)).toBe(b);
+      }
+    }
+  });
+});
+
+describe('float8e8m0 (2^(b - 127), 0xFF NaN)', () => {
+  it('rounds the exponent by round_mode and saturates', () => {
+    expect([3, 4, 0.75, 1].map((v) => float32ToFloat8e8m0(v))).toEqual([129, 129, 127, 127]); // up unless a power of two
+    expect(float32ToFloat8e8m0(3, true, 'down')).toBe(128);
+    expect(float32ToFloat8e8m0(3, true, 'nearest')).toBe(129); // mantissa 1.5 rounds half up
+    expect(float32ToFloat8e8m0(2.9, true, 'nearest')).toBe(128);
+    expect(float32ToFloat8e8m0(Infinity)).toBe(0xfe);
+    expect(float32ToFloat8e8m0(Infinity, false)).toBe(0xff);
+    expect(float32ToFloat8e8m0(NaN)).toBe(0xff);
+    expect(float32ToFloat8e8m0(0)).toBe(0);
+    expect([0x7f, 0x81, 0x00].map(float8e8m0ToFloat32)).toEqual([1, 4, 2 ** -127]);
+    expect(float8e8m0ToFloat32(0xff)).toBeNaN();
   });
 });

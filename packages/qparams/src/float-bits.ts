@@ -2,7 +2,8 @@ import { defineMiniFloat, type MiniFloatFormat, miniFloatToNumber, numberToMiniF
 
 /**
  * Bit-pattern conversions between float32 values (JS numbers) and the 16-, 8- and 4-bit float formats ONNX uses.
- * Float -> bits rounds to nearest, ties to even; bits -> float is exact.
+ * Float -> bits rounds to nearest, ties to even; bits -> float is exact. This is the one owner of these encodings:
+ * kernels (Cast, QuantizeLinear, tensor storage) and the quantizer all go through it.
  */
 
 export const FLOAT16: MiniFloatFormat = defineMiniFloat({ expBits: 5, manBits: 10, bias: 15, special: 'ieee', nanBits: 0x7e00 });
@@ -11,7 +12,8 @@ export const FLOAT8E4M3FN: MiniFloatFormat = defineMiniFloat({ expBits: 4, manBi
 export const FLOAT8E4M3FNUZ: MiniFloatFormat = defineMiniFloat({ expBits: 4, manBits: 3, bias: 8, special: 'fnuz', nanBits: 0x80 });
 export const FLOAT8E5M2: MiniFloatFormat = defineMiniFloat({ expBits: 5, manBits: 2, bias: 15, special: 'ieee', nanBits: 0x7e });
 export const FLOAT8E5M2FNUZ: MiniFloatFormat = defineMiniFloat({ expBits: 5, manBits: 2, bias: 16, special: 'fnuz', nanBits: 0x80 });
-export const FLOAT4E2M1: MiniFloatFormat = defineMiniFloat({ expBits: 2, manBits: 1, bias: 1, special: 'finite', nanBits: 0x7 });
+/** No NaN code: NaN encodes as 0x8 (-0), what ONNX's Cast gives (test_cast_FLOAT_to_FLOAT4E2M1). */
+export const FLOAT4E2M1: MiniFloatFormat = defineMiniFloat({ expBits: 2, manBits: 1, bias: 1, special: 'finite', nanBits: 0x8 });
 
 export type Float8Kind = 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz';
 
@@ -64,7 +66,7 @@ export function float4e2m1ToFloat32(bits: number): number {
   return miniFloatToNumber(bits & 0xf, FLOAT4E2M1);
 }
 
-/** Value -> float4e2m1 nibble, RNE, always saturating to +-6; NaN -> 0x7 (+6), as the ONNX reference does. */
+/** Value -> float4e2m1 nibble, RNE, always saturating to +-6; NaN -> 0x8 (-0), as ONNX's Cast does. Example: 5 -> 0x6 (4, tie to even), -7 -> 0xF (-6). */
 export function float32ToFloat4e2m1(x: number): number {
   return numberToMiniFloat(x, FLOAT4E2M1, true);
 }

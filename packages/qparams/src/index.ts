@@ -10,6 +10,12 @@ export {
   float4e2m1ToFloat32, float32ToFloat4e2m1,
 } from './float-bits.js';
 export type { Float8Kind } from './float-bits.js';
+export {
+  BFLOAT16, FLOAT16, FLOAT4E2M1, FLOAT8E4M3FN, FLOAT8E4M3FNUZ, FLOAT8E5M2, FLOAT8E5M2FNUZ, smallFloatFormat,
+} from './float-bits.js';
+export { defineMiniFloat, maxFinite, miniFloatToNumber, numberToMiniFloat } from './minifloat.js';
+export type { MiniFloatFormat, MiniFloatSpec } from './minifloat.js';
+export { float32ToFloat8e8m0, float8e8m0ToFloat32 } from './float8e8m0.js';
 export { packInt4, unpackInt4, packSubByte, unpackSubByte } from './pack.js';
 export { resolveLayout, paramIndexMap, normalizeAxis } from './layout.js';
 export type { Granularity, ParamLayout } from './layout.js';

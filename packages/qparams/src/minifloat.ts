@@ -13,7 +13,7 @@ export interface MiniFloatSpec {
   readonly manBits: number;
   readonly bias: number;
   readonly special: 'ieee' | 'fn' | 'fnuz' | 'finite';
-  /** Bit pattern returned for NaN (positive; `fnuz`: 0x80; `finite`: what ONNX gives, +max for float4e2m1). */
+  /** Bit pattern returned for NaN (positive; `fnuz`: 0x80; `finite`: what ONNX gives, 0x8 (-0) for float4e2m1). */
   readonly nanBits: number;
 }
 
@@ -76,7 +76,7 @@ export function miniFloatToNumber(bits: number, f: MiniFloatFormat): number {
  * - `saturate` true: +-max finite (ONNX Cast/QuantizeLinear `saturate=1`).
  * - `saturate` false: `ieee` gives +-Inf, `fn` gives NaN (sign kept), `fnuz` gives NaN `0x80`, `finite` saturates
  *   anyway (nothing else to give).
- * NaN gives the format's NaN (`finite`: `nanBits`, i.e. +6 for float4e2m1 as ONNX does). Negative zero and negative
+ * NaN gives the format's NaN (`finite`: `nanBits`, i.e. 0x8 (-0) for float4e2m1 as ONNX's Cast does). Negative zero and negative
  * values that round to zero keep the sign bit, except in `fnuz` (no -0).
  */
 export function numberToMiniFloat(x: number, f: MiniFloatFormat, saturate: boolean): number {

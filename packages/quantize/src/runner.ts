@@ -2,10 +2,10 @@
  * The model runner used for calibration (static ranges, GPTQ activations) and the constant-folding evaluator, both
  * backed by @lowbit/runtime by default. An injected `options.runner` replaces the calibration runner.
  */
-import { dataTypeFromName, tensorFromValues } from '@lowbit/onnx-ir';
+import { dataTypeFromName, minIrVersionForOpset, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import type { ObservableModel } from '@lowbit/calibrators';
-import type { ConstantEvaluator } from '@lowbit/rewriters';
+import type { ConstantEvaluationContext, ConstantEvaluator } from '@lowbit/rewriters';
 import { Session, Tensor } from '@lowbit/runtime';
 import type { DType } from '@lowbit/runtime';
 import type { ModelRunnerFactory } from './types.js';
@@ -25,22 +25,23 @@ export async function runnerFor(model: Model, injected: ModelRunnerFactory | und
 }
 
 /**
- * Constant folding through the runtime: the node alone in a one-node model, its constant inputs as initializers.
- * A node the runtime cannot plan or run is left unfolded (undefined), never an error.
+ * Constant folding through the runtime: the node alone in a one-node model that imports the node's domain at the
+ * node's own opset (`context.opset`, the folded model's import), its constant inputs as initializers. A node the
+ * runtime cannot plan or run is left unfolded (undefined), never an error.
  */
-export const runtimeEvaluator: ConstantEvaluator = async (node: Node, inputs: readonly (TensorRef | null)[]) => {
+export const runtimeEvaluator: ConstantEvaluator = async (node: Node, inputs: readonly (TensorRef | null)[], context: ConstantEvaluationContext) => {
   try {
-    return await evaluate(node, inputs);
+    return await evaluate(node, inputs, context.opset);
   } catch {
     return undefined;
   }
 };
 
-async function evaluate(node: Node, inputs: readonly (TensorRef | null)[]): Promise<TensorRef[]> {
+async function evaluate(node: Node, inputs: readonly (TensorRef | null)[], opset: number): Promise<TensorRef[]> {
   const inits = inputs.filter((t): t is TensorRef => t !== null);
   const m: Model = {
-    irVersion: 10,
-    opsetImports: [{ domain: '', version: 21 }],
+    irVersion: node.domain === '' || node.domain === 'ai.onnx' ? minIrVersionForOpset(opset) : 10,
+    opsetImports: [{ domain: node.domain, version: opset }],
     graph: {
       name: 'fold', inputs: [], outputs: node.outputs.filter((o): o is string => !!o).map((name) => ({ name, type: undefined })),
       initializers: inits, sparseInitializers: [], nodes: [node], valueInfo: [],

@@ -13,10 +13,10 @@ import { encodeModel } from '@lowbit/onnx-ir';
 const f = (name: string, dims: number[], v: ArrayLike<number>) => makeTensor(name, DataType.FLOAT, dims, v);
 const values = (m: { graph: { initializers: readonly TensorRef[] } }, name: string) => Array.from(tensorNumbers(m.graph.initializers.find((t) => t.name === name)!));
 
-/** A test evaluator backed by onnxruntime-node: the node alone in a one-node model. */
-const ortEvaluator: ConstantEvaluator = async (n: Node, inputs) => {
+/** A test evaluator backed by onnxruntime-node: the node alone in a one-node model at the node's own opset. */
+const ortEvaluator: ConstantEvaluator = async (n: Node, inputs, { opset }) => {
   const ins = inputs.filter((t): t is TensorRef => t !== null);
-  const m = model({ nodes: [{ ...n }], inputs: [], outputs: n.outputs.map((o) => vi(o!, undefined)), inits: ins });
+  const m = model({ nodes: [{ ...n }], inputs: [], outputs: n.outputs.map((o) => vi(o!, undefined)), inits: ins, opset });
   const s = await ort.InferenceSession.create(encodeModel(m), { executionProviders: ['cpu'] });
   const r = await s.run({});
   return n.outputs.map((o) => f(o!, [...r[o!].dims], r[o!].data as Float32Array));
@@ -51,6 +51,19 @@ describe('constant-folding', () => {
     await expectNoop(constantFolding(), m);
     const out = await expectApplies(constantFolding({ evaluator: ortEvaluator }), m);
     expect(values(out, 'c')).toEqual([3, -6]);
+  });
+
+  it('tells the evaluator the node\'s own opset: ReduceMean(axes=[1]) at opset 13 reduces rows, not everything', async () => {
+    const seen: number[] = [];
+    const spy: ConstantEvaluator = (n, inputs, ctx) => { seen.push(ctx.opset); return ortEvaluator(n, inputs, ctx); };
+    const m = model({
+      opset: 13,
+      nodes: [node('ReduceMean', ['b'], ['c'], [intsAttr('axes', [1]), { name: 'keepdims', type: 'int', value: 0n }]), node('Add', ['x', 'c'], ['y'])],
+      inputs: [vi('x', [2])], outputs: [vi('y', [2])], inits: [f('b', [2, 2], [1, 3, 10, 30])],
+    });
+    const out = await expectApplies(constantFolding({ evaluator: spy }), m);
+    expect(seen).toEqual([13]);
+    expect(values(out, 'c')).toEqual([2, 20]);
   });
 
   it('wraps evaluator failures in a RewriteError naming the node', async () => {

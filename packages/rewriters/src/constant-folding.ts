@@ -5,8 +5,8 @@
  * - Pure data-movement ops are folded here, byte for byte, with no arithmetic: Identity, Reshape, Flatten, Squeeze,
  *   Unsqueeze, Transpose.
  * - Every other op is folded only when an evaluator is injected (`options.evaluator`, or
- *   `ctx.options['constant-folding'].evaluator`);
- *   @lowbit/quantize injects one backed by @lowbit/runtime. Without one, such nodes stay.
+ *   `ctx.options['constant-folding'].evaluator`), which is told the node's own opset (the model's default-domain
+ *   import); @lowbit/quantize injects one backed by @lowbit/runtime. Without one, such nodes stay.
  * - Never folded: nodes with subgraphs, non-default domains, random ops, values that are graph outputs, and results
  *   larger than `maxElements` (default 2^24).
  * Identity rule: nothing foldable -> the same model back.
@@ -23,11 +23,22 @@ import { makeTensor, numel, renameTensor, tensorBytes, tensorNumbers } from './t
 const PASS = 'constant-folding';
 const NEVER = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli', 'If', 'Loop', 'Scan', 'Dropout']);
 
+/** What an evaluator must know besides the node and its inputs. */
+export interface ConstantEvaluationContext {
+  /**
+   * The node's own opset: the version of its domain that the model imports. An op's signature may change between
+   * opsets (ReduceMean's `axes` is an attribute before 18 and an input after), so the node must be evaluated under
+   * this version, never a fixed one.
+   */
+  readonly opset: number;
+}
+
 /**
- * Evaluates one node on constant inputs; returns one tensor per node output (names are replaced by the pass), or
- * undefined when it cannot evaluate this node (the node then stays). A throw is a RewriteError naming the node.
+ * Evaluates one node on constant inputs under `context.opset`; returns one tensor per node output (names are
+ * replaced by the pass), or undefined when it cannot evaluate this node (the node then stays). A throw is a
+ * RewriteError naming the node.
  */
-export type ConstantEvaluator = (node: Node, inputs: readonly (TensorRef | null)[]) => readonly TensorRef[] | undefined | Promise<readonly TensorRef[] | undefined>;
+export type ConstantEvaluator = (node: Node, inputs: readonly (TensorRef | null)[], context: ConstantEvaluationContext) => readonly TensorRef[] | undefined | Promise<readonly TensorRef[] | undefined>;
 
 export interface ConstantFoldingOptions {
   readonly evaluator?: ConstantEvaluator;
@@ -64,7 +75,7 @@ export function constantFolding(options: ConstantFoldingOptions = {}): RewritePa
           folded = foldLayout(n, inputs, opset);
           if (!folded && evaluator) {
             try {
-              folded = await evaluator(n, inputs);
+              folded = await evaluator(n, inputs, { opset });
             } catch (e) {
               throw new RewriteError({ pass: PASS, nodeName: n.name, opType: n.opType }, 'the injected evaluator failed', e);
             }

@@ -8,7 +8,7 @@ export { opsetUpgrade } from './opset-upgrade.js';
 export type { OpsetUpgradeOptions } from './opset-upgrade.js';
 export { initializersNotInputs } from './initializer-inputs.js';
 export { constantFolding } from './constant-folding.js';
-export type { ConstantEvaluator, ConstantFoldingOptions } from './constant-folding.js';
+export type { ConstantEvaluationContext, ConstantEvaluator, ConstantFoldingOptions } from './constant-folding.js';
 export { foldBatchNorm, fuseConvBias } from './fold-batchnorm.js';
 export { insertQdq, staticQuantTargets, weightAxis, COMPUTE_OPS, SHARED_PARAM_OPS, DEFAULT_STATIC_OPS } from './insert-qdq.js';
 export type { InsertQdqOptions, OutputPolicy } from './insert-qdq.js';

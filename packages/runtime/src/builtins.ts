@@ -1,5 +1,5 @@
 /** The ops the runtime runs itself (control flow, constants, sequences), by op type (default domain). */
-import type { BuiltinOp } from './builtin.js';
+import type { BuiltinOp } from './plan-contract.js';
 import { constantOp, identityOp } from './control/constant.js';
 import { ifOp } from './control/if.js';
 import { loopOp } from './control/loop.js';

@@ -4,10 +4,10 @@
  * Every failure inside a step becomes a NodeError naming the node (and its subgraph path) and op.
  */
 import { keyFor, type DType, type Tensor } from '@lowbit/kernels';
-import type { BuiltinRunContext } from './builtin.js';
 import type { BufferPool } from './buffer-pool.js';
 import { NodeError, nodeRef } from './ir-compat.js';
-import { createInstance, kernelNodeFor, type PlanContext, type Plan, type Step } from './plan.js';
+import { createInstance, kernelNodeFor } from './plan.js';
+import type { BuiltinRunContext, Plan, PlanContext, Step } from './plan-contract.js';
 import { isTensor, kindOf, releaseValue, retainValue, TensorSequence, type Value } from './values.js';
 
 /** Observes values as they are produced (main graph only). */

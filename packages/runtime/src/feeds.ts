@@ -6,7 +6,7 @@
 import { Tensor } from '@lowbit/kernels';
 import { FeedError } from './errors.js';
 import { dtypeOf } from './ir-compat.js';
-import type { Plan } from './plan.js';
+import type { Plan } from './plan-contract.js';
 import { OptionalNone, TensorSequence } from './values.js';
 
 export function checkFeeds(plan: Plan, feeds: Readonly<Record<string, unknown>>): void {

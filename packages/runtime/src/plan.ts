@@ -10,78 +10,17 @@ import { keyFor, NoKernelError, type AttrValue, type DType, type KernelInstance,
 import { subgraphsOf, topologicalOrder, type Dim, type Graph, type Node, type ValueInfo } from '@lowbit/onnx-ir';
 import { inferShapes, ShapeConflict } from './shape-infer.js';
 import { convertAttrs } from './attributes.js';
-import type { BuiltinInstance, BuiltinOp } from './builtin.js';
+import type { BuiltinInstance, KernelBinding, OuterScope, Plan, PlanContext, Step } from './plan-contract.js';
 import { functionKey } from './control/function-call.js';
 import { inferOutputTypes } from './dtype-infer.js';
 import { dtypeOf, NodeError, nodeRef } from './ir-compat.js';
 import { tensorFromRef } from './values.js';
-
-/** What every plan of one session shares. */
-export interface PlanContext {
-  readonly registry: KernelRegistry;
-  readonly policy: ResolvePolicy;
-  /** Imported opset version per domain ('' for the default domain). */
-  readonly opsets: ReadonlyMap<string, number>;
-  readonly builtins: ReadonlyMap<string, BuiltinOp>;
-  /** Model-local functions by `functionKey(domain, name)`, as builtins. */
-  readonly functions?: ReadonlyMap<string, BuiltinOp>;
-}
-
-/** A node's kernel: bound at compile time when its input dtypes are known, else at first run. */
-export interface KernelBinding {
-  readonly node: KernelNode;
-  /** Instances by kernel key (the compile-time one, plus any key met at run time with other input dtypes). */
-  readonly instances: Map<string, { readonly variant: KernelVariant; readonly instance: KernelInstance }>;
-  /** The key chosen at compile time, if the input dtypes were known. */
-  readonly key: string | undefined;
-}
-
-export interface Step {
-  readonly node: Node;
-  readonly nodePath: readonly string[];
-  /** Slot per node input; -1 for an omitted optional input. */
-  readonly inputs: readonly number[];
-  /** Slot per node output; -1 for an omitted output. */
-  readonly outputs: readonly number[];
-  /** Slots cleared after this step (their last use). */
-  readonly release: readonly number[];
-  readonly kernel?: KernelBinding;
-  readonly builtin?: BuiltinInstance;
-}
-
-export interface Plan {
-  readonly graph: Graph;
-  /** Node names from the outermost graph down to the node owning this subgraph (empty for the main graph). */
-  readonly nodePath: readonly string[];
-  readonly slotCount: number;
-  readonly slotOf: ReadonlyMap<string, number>;
-  /** Value name per slot. */
-  readonly names: readonly string[];
-  /** Initializers, converted once. */
-  readonly constants: readonly (readonly [number, Tensor])[];
-  /** Graph inputs a caller must (or may, for inputs with an initializer default) provide, in graph order. */
-  readonly inputs: readonly ValueInfo[];
-  readonly inputSlots: readonly number[];
-  readonly outputSlots: readonly number[];
-  /** Slots filled from enclosing scopes when a subgraph starts: [slot, name]. */
-  readonly captures: readonly (readonly [number, string])[];
-  readonly steps: readonly Step[];
-  /** Slots never read by any step and not outputs (cleared as soon as the inputs are bound). */
-  readonly unusedAtStart: readonly number[];
-  /** Best-known dtype per value name. */
-  readonly types: ReadonlyMap<string, DType | undefined>;
-  /** Statically inferred dims per value (main graph only; see shape-infer.ts). */
-  readonly shapes: ReadonlyMap<string, readonly Dim[]>;
-}
 
 /**
  * Highest default-domain opset the runtime accepts: the newest opset in the ONNX backend test corpus it is validated
  * against (onnx-node, opsets up to 28). A newer opset may change an op's meaning, so it is a NodeError at create.
  */
 export const MAX_ONNX_OPSET = 28;
-
-/** Looks up a name in the enclosing scopes while compiling a subgraph. */
-export type OuterScope = (name: string) => { readonly type: DType | undefined } | undefined;
 
 function declaredType(v: ValueInfo | undefined): DType | undefined {
   return v?.type?.kind === 'tensor' ? dtypeOf(v.type.elemType) : undefined;

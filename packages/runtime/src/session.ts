@@ -12,7 +12,8 @@ import { SessionOptionError } from './errors.js';
 import { Executor, selectionFor, type Selection, type ValueHooks } from './executor.js';
 import { checkFeeds } from './feeds.js';
 import { decodeModelBytes } from './load.js';
-import { compilePlan, disposePlan, normalizeDomain, type Plan, type PlanContext } from './plan.js';
+import { compilePlan, disposePlan, normalizeDomain } from './plan.js';
+import type { Plan, PlanContext } from './plan-contract.js';
 import { dtypeOf } from './ir-compat.js';
 import { isTensor, kindOf, OptionalNone, TensorSequence, type Value } from './values.js';
 

@@ -7,7 +7,7 @@
  */
 import type { KernelInstance, KernelNode, KernelVariant, RunContext } from '../contract.js';
 import { DTYPE_SHORT, Tensor, type DType } from '../tensor.js';
-import { f16ToNumber, numberToF16 } from '../ops/util/float-bits.js';
+import { float16ToFloat32, float32ToFloat16 } from '@lowbit/qparams';
 
 export type FloatDType = 'float32' | 'float64';
 
@@ -43,13 +43,13 @@ function viaFloat32(inner: KernelInstance): KernelInstance {
 
 function widen(t: Tensor<'float16'>): Tensor<'float32'> {
   const out = new Float32Array(t.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = f16ToNumber(t.data[i]);
+  for (let i = 0; i < out.length; i++) out[i] = float16ToFloat32(t.data[i]);
   return new Tensor('float32', out, t.dims);
 }
 
 function narrow(t: Tensor<'float32'>, ctx: RunContext): Tensor<'float16'> {
   const out = ctx.alloc('float16', t.dims);
-  for (let i = 0; i < t.data.length; i++) out.data[i] = numberToF16(t.data[i]);
+  for (let i = 0; i < t.data.length; i++) out.data[i] = float32ToFloat16(t.data[i]);
   return out;
 }
 

@@ -11,10 +11,10 @@
  *   decimal of the source value (float32 values printed as float32, e.g. 0.1f -> "0.1").
  * Example: Cast(to=FLOAT8E4M3FN)(300.0) = 0x79 (288 = 1.125 * 2^8); Cast(to=INT8)(-3.7) = -3.
  */
+import { float32ToFloat8e8m0 } from '@lowbit/qparams';
 import type { KernelNode, KernelVariant, RunContext } from '../contract.js';
 import type { DType, Tensor } from '../tensor.js';
 import { attrInt, attrString } from './util/attrs.js';
-import { encodeE8M0 } from './util/float-bits.js';
 import { kernelError, need } from './util/fail.js';
 import { DTYPE_OF_ONNX } from './util/onnx-dtype.js';
 import { isBig, isFloat, toNumbers, writeNumbers } from './util/values.js';
@@ -77,7 +77,7 @@ export function castTensor(x: Tensor, to: DType, ctx: RunContext, saturate = tru
   if (to === 'float8e8m0') {
     const X = toNumbers(x);
     const O = out.data as Uint8Array;
-    for (let i = 0; i < n; i++) O[i] = encodeE8M0(X[i], saturate, roundMode);
+    for (let i = 0; i < n; i++) O[i] = float32ToFloat8e8m0(X[i], saturate, roundMode);
     return out;
   }
   writeNumbers(to, out.data, toNumbers(x), saturate);

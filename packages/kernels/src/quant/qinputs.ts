@@ -3,7 +3,7 @@
  * per-column, per-channel). Each failure is a KernelError naming the input.
  */
 import type { KernelNode } from '../contract.js';
-import { f16ToNumber } from '../ops/util/float-bits.js';
+import { float16ToFloat32 } from '@lowbit/qparams';
 import type { Tensor } from '../tensor.js';
 import { fail, input } from '../nn/checks.js';
 
@@ -22,7 +22,7 @@ export function perTensorOr(node: N, t: Tensor | null, i: number, n: number, wha
   if (!ok) fail(node, 'shape', { inputIndex: i, expected: `a scalar or ${n} values (${what})`, actual: `[${t.dims.join(', ')}]` });
   const out = new Float64Array(size);
   const data = t.data as ArrayLike<number>;
-  if (t.dtype === 'float16') for (let k = 0; k < size; k++) out[k] = f16ToNumber(data[k]);
+  if (t.dtype === 'float16') for (let k = 0; k < size; k++) out[k] = float16ToFloat32(data[k]);
   else for (let k = 0; k < size; k++) out[k] = Number(data[k]);
   return out;
 }

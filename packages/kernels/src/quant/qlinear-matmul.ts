@@ -15,14 +15,14 @@
  */
 import type { KernelInstance, KernelNode, KernelVariant } from '../contract.js';
 import { planMatMul } from '../nn/matmul-shape.js';
-import { f16ToNumber, numberToF16 } from '../ops/util/float-bits.js';
+import { float16ToFloat32, float32ToFloat16 } from '@lowbit/qparams';
 import { DTYPE_SHORT } from '../tensor.js';
 import { matmulInteger } from './matmul-integer.js';
 import { QRANGE, requantMultiplier, requantize } from './requantize.js';
 import { Q8, at, perTensorOr, q8Input, scaleInput, zeroPointInput } from './qinputs.js';
 
 /** Rounds a double to the nearest float16 value (ties to even). */
-export const round16 = (v: number): number => f16ToNumber(numberToF16(v));
+export const round16 = (v: number): number => float16ToFloat32(float32ToFloat16(v));
 
 function create(node: KernelNode): KernelInstance {
   return {

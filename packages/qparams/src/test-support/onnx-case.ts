@@ -21,7 +21,7 @@ export interface TestTensor {
 export const DT = {
   FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16,
   FLOAT8E4M3FN: 17, FLOAT8E4M3FNUZ: 18, FLOAT8E5M2: 19, FLOAT8E5M2FNUZ: 20, UINT4: 21, INT4: 22, FLOAT4E2M1: 23,
-  UINT2: 25, INT2: 26,
+  FLOAT8E8M0: 24, UINT2: 25, INT2: 26,
 } as const;
 
 /** One ONNX node test case: its node's attributes, the default-domain opset, and the tensors of data set 0. */
@@ -31,6 +31,8 @@ export interface OnnxCase {
   readonly opType: string;
   /** INT attributes (axis, block_size, saturate, output_dtype, precision, ...). */
   readonly ints: Readonly<Record<string, number>>;
+  /** STRING attributes (round_mode, ...). */
+  readonly strings: Readonly<Record<string, string>>;
   readonly inputs: TestTensor[];
   readonly outputs: TestTensor[];
 }
@@ -47,10 +49,14 @@ export function readOnnxCase(dir: string, wantOps: readonly string[]): OnnxCase 
   const opset = c.model.opsetImports.filter((o) => o.domain === '' || o.domain === 'ai.onnx').at(-1)?.version ?? 0;
   const node = c.model.graph.nodes.find((n) => wantOps.includes(n.opType));
   const ints: Record<string, number> = {};
-  for (const a of node?.attributes ?? []) if (a.type === 'int') ints[a.name] = Number(a.value);
+  const strings: Record<string, string> = {};
+  for (const a of node?.attributes ?? []) {
+    if (a.type === 'int') ints[a.name] = Number(a.value);
+    else if (a.type === 'string') strings[a.name] = a.value;
+  }
   const set = c.sets[0];
   if (!set) throw new Error(`${dir}: no test_data_set`);
-  return { name: basename(dir), opset, opType: node?.opType ?? '', ints, inputs: set.inputs.map(testTensor), outputs: set.outputs.map(testTensor) };
+  return { name: basename(dir), opset, opType: node?.opType ?? '', ints, strings, inputs: set.inputs.map(testTensor), outputs: set.outputs.map(testTensor) };
 }
 
 /** Case folders under `base` whose name starts with `prefix`. */

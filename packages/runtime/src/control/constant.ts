@@ -4,7 +4,7 @@
  * ints become int64, floats float32. Built once at session creation.
  */
 import { Tensor, type AttrValue } from '@lowbit/kernels';
-import type { BuiltinOp } from '../builtin.js';
+import type { BuiltinOp } from '../plan-contract.js';
 import { retainValue } from '../values.js';
 
 const FORMS = ['value', 'sparse_value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings'];

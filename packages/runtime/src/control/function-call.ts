@@ -5,7 +5,7 @@
  * the call stay empty inside the body.
  */
 import { subgraphsOf, type Attr, type FunctionDef, type Graph, type Node } from '@lowbit/onnx-ir';
-import type { BuiltinOp } from '../builtin.js';
+import type { BuiltinOp } from '../plan-contract.js';
 
 export function functionKey(domain: string, name: string): string {
   return `${domain === 'ai.onnx' ? '' : domain}::${name}`;

@@ -2,7 +2,7 @@
  * If: runs `then_branch` when the one-element condition is nonzero, else `else_branch`. Branches take no inputs
  * and read the enclosing scope; their outputs become the node's outputs (no copy).
  */
-import type { BuiltinOp } from '../builtin.js';
+import type { BuiltinOp } from '../plan-contract.js';
 import { truthy } from './tensor-util.js';
 import { declaredDtype, requireGraph } from './subgraph-types.js';
 import { isTensor } from '../values.js';

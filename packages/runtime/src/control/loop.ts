@@ -9,7 +9,7 @@
  * Carried values may be tensors or sequences. The body reads outer-scope values by name.
  */
 import type { Tensor } from '@lowbit/kernels';
-import type { BuiltinOp } from '../builtin.js';
+import type { BuiltinOp } from '../plan-contract.js';
 import { isTensor, releaseValue, retainValue, type Value } from '../values.js';
 import { declaredDtype, requireGraph, staticShape } from './subgraph-types.js';
 import { boolScalar, int64Scalar, scalarInt, stackAlong, truthy } from './tensor-util.js';

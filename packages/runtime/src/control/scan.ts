@@ -9,8 +9,8 @@
  * Only full-length sequences are supported there (sequence_lens omitted or all equal to the scan length).
  */
 import type { Tensor, AttrValue } from '@lowbit/kernels';
-import type { BuiltinOp, BuiltinRunContext } from '../builtin.js';
-import type { Plan } from '../plan.js';
+import type { BuiltinOp, BuiltinRunContext } from '../plan-contract.js';
+import type { Plan } from '../plan-contract.js';
 import { isTensor } from '../values.js';
 import { declaredDtype, requireGraph, staticShape } from './subgraph-types.js';
 import { stackAlong, takeAlong } from './tensor-util.js';

@@ -7,7 +7,7 @@
  * the end. Out-of-range positions are NodeErrors.
  */
 import { Tensor, sizeOf, type DType, type RunContext } from '@lowbit/kernels';
-import type { BuiltinCompileContext, BuiltinInstance, BuiltinOp, BuiltinRunContext } from '../builtin.js';
+import type { BuiltinCompileContext, BuiltinInstance, BuiltinOp, BuiltinRunContext } from '../plan-contract.js';
 import { dtypeOf } from '../ir-compat.js';
 import { isTensor, kindOf, OptionalNone, retainValue, TensorSequence, type Value } from '../values.js';
 import { requireGraph } from './subgraph-types.js';

@@ -3,7 +3,7 @@ import type { DType } from '@lowbit/kernels';
 import type { AttrValue } from '@lowbit/kernels';
 import type { Graph, ValueInfo } from '@lowbit/onnx-ir';
 import { subgraphOf } from '../attributes.js';
-import type { BuiltinCompileContext } from '../builtin.js';
+import type { BuiltinCompileContext } from '../plan-contract.js';
 import { dtypeOf } from '../ir-compat.js';
 
 export function declaredDtype(v: ValueInfo | undefined): DType | undefined {

@@ -5,13 +5,14 @@
  */
 import { Tensor, allocData, type DType } from '../../tensor.js';
 import {
-  BF16, F16, F4E2M1, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, decodeE8M0, decodeMiniFloat, encodeE8M0, encodeMiniFloat,
-  type MiniFloat,
-} from './float-bits.js';
+  BFLOAT16, FLOAT16, FLOAT4E2M1, FLOAT8E4M3FN, FLOAT8E4M3FNUZ, FLOAT8E5M2, FLOAT8E5M2FNUZ, float32ToFloat8e8m0,
+  float8e8m0ToFloat32, miniFloatToNumber, numberToMiniFloat, type MiniFloatFormat,
+} from '@lowbit/qparams';
 
-export const MINIFLOAT: Partial<Record<DType, MiniFloat>> = {
-  float16: F16, bfloat16: BF16, float8e4m3fn: F8E4M3FN, float8e4m3fnuz: F8E4M3FNUZ, float8e5m2: F8E5M2,
-  float8e5m2fnuz: F8E5M2FNUZ, float4e2m1: F4E2M1,
+/** The bit-pattern float formats, encoded and decoded by @lowbit/qparams (their one owner). */
+export const MINIFLOAT: Partial<Record<DType, MiniFloatFormat>> = {
+  float16: FLOAT16, bfloat16: BFLOAT16, float8e4m3fn: FLOAT8E4M3FN, float8e4m3fnuz: FLOAT8E4M3FNUZ, float8e5m2: FLOAT8E5M2,
+  float8e5m2fnuz: FLOAT8E5M2FNUZ, float4e2m1: FLOAT4E2M1,
 };
 
 export const FLOAT_DTYPES: ReadonlySet<DType> = new Set<DType>([
@@ -41,13 +42,13 @@ export function toNumbers(t: Tensor): ArrayLike<number> {
   if (mf) {
     const src = data as Uint8Array | Uint16Array;
     const out = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i++) out[i] = decodeMiniFloat(src[i], mf);
+    for (let i = 0; i < src.length; i++) out[i] = miniFloatToNumber(src[i], mf);
     return out;
   }
   if (d === 'float8e8m0') {
     const src = data as Uint8Array;
     const out = new Float64Array(src.length);
-    for (let i = 0; i < src.length; i++) out[i] = decodeE8M0(src[i]);
+    for (let i = 0; i < src.length; i++) out[i] = float8e8m0ToFloat32(src[i]);
     return out;
   }
   return data as ArrayLike<number>;
@@ -75,14 +76,14 @@ export function writeNumbers(dtype: DType, out: Tensor['data'], values: ArrayLik
   const mf = MINIFLOAT[dtype];
   if (mf) {
     const o = out as Uint8Array | Uint16Array;
-    const sat = mf.kind === 'ieee' && (dtype === 'float16' || dtype === 'bfloat16') ? false : saturate;
-    for (let i = 0; i < n; i++) o[i] = encodeMiniFloat(values[i], mf, sat);
+    const sat = dtype === 'float16' || dtype === 'bfloat16' ? false : saturate;
+    for (let i = 0; i < n; i++) o[i] = numberToMiniFloat(values[i], mf, sat);
     return;
   }
   switch (dtype) {
     case 'float8e8m0': {
       const o = out as Uint8Array;
-      for (let i = 0; i < n; i++) o[i] = encodeE8M0(values[i], saturate);
+      for (let i = 0; i < n; i++) o[i] = float32ToFloat8e8m0(values[i], saturate);
       return;
     }
     case 'int64': case 'uint64': {

@@ -1,19 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { distribution } from '../methods/distribution.js';
-import { entropy, entropyPresets } from '../methods/entropy.js';
-import { minMax } from '../methods/min-max.js';
-import { movingAverageMinMax } from '../methods/moving-average.js';
-import { mse } from '../methods/mse.js';
-import { percentile } from '../methods/percentile.js';
+import { calibrate, distribution, entropy, entropyPresets, minMax, movingAverageMinMax, mse, percentile, type CalibrationPlanTarget } from '@lowbit/calibrators';
 import { readMnist, testdataPath } from '@lowbit/testing';
-import { createModel } from '../test-support/mnist-runtime-worker.mjs';
-import { calibrate, type CalibrationPlanTarget } from './calibrate.js';
+import { createModel } from './test-support/mnist-runtime-worker.mjs';
 
 /**
  * Issue 5, "must show": sharded calibration of mnist-8 over 4 workers gives exactly the ranges of the single-thread
  * run. The model runs in @lowbit/runtime (in each worker, and in this thread for the reference), over 48 real MNIST
- * training images. Workers use the built dist of calibrators and runtime (`npm test` builds first).
+ * training images. Workers use the built dist of calibrators and runtime (`npm test` builds first). It lives in
+ * quantize, the package where calibrators and the runtime meet (calibrators never depend on the runtime).
  */
 const modelPath = testdataPath('models', 'mnist-8.onnx');
 // Each feed owns its pixels (slice): feeds are structured-cloned to the workers.
@@ -42,7 +37,7 @@ describe('mnist-8 calibration with @lowbit/runtime', () => {
     const sharded = await calibrate({
       data: () => feeds,
       targets,
-      shard: { workers: 4, workerModule: fileURLToPath(new URL('../test-support/mnist-runtime-worker.mjs', import.meta.url)), workerOptions: { modelPath }, chunkSize: 5 },
+      shard: { workers: 4, workerModule: fileURLToPath(new URL('./test-support/mnist-runtime-worker.mjs', import.meta.url)), workerOptions: { modelPath }, chunkSize: 5 },
     });
     expect(single.batches).toBe(48);
     expect(sharded.batches).toBe(48);

@@ -1,6 +1,7 @@
-// Worker module (and main-thread model) for mnist-sharded.test.ts: mnist-8 run by @lowbit/runtime. Test-only:
-// @lowbit/calibrators itself never depends on the runtime (calibrators -> qparams only); the runtime's Session
-// satisfies ObservableModel structurally, and this adapter only turns structured-cloned feeds back into Tensors.
+// Worker module (and main-thread model) for mnist-sharded-calibration.test.ts: mnist-8 run by @lowbit/runtime.
+// Test-only, and in quantize because @lowbit/calibrators never depends on the runtime (calibrators -> qparams only);
+// the runtime's Session satisfies ObservableModel structurally, and this adapter only turns structured-cloned feeds
+// back into Tensors.
 import { readFileSync } from 'node:fs';
 import { Session, Tensor } from '@lowbit/runtime';
 

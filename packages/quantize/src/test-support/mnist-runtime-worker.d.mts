@@ -1,3 +1,3 @@
-import type { ObservableModel } from '../index.js';
+import type { ObservableModel } from '@lowbit/calibrators';
 
 export function createModel(options: { modelPath: string }): Promise<ObservableModel>;
