@@ -54,6 +54,23 @@ describe('a preloaded backend', () => {
     expect(Session.fromModel(negModel()).threads).toBe(1);
   });
 
+  it('a variant whose (key, name) is already taken (by another backend or the reference) is a diagnostic, not a crash', () => {
+    const first = counter();
+    const second = counter();
+    const s = Session.fromModel(negModel(), {
+      backends: [
+        fakeBackend({ name: 'native', isas: ['avx2'], variants: [countingNeg(first, 'avx2', { name: 'fast' }), countingNeg(counter(), 'avx2', { key: 'Neg:*', name: 'scalar' })] }),
+        fakeBackend({ name: 'wasm', isas: ['wasm-simd128'], variants: [countingNeg(second, 'wasm-simd128', { name: 'fast' })] }),
+      ],
+    });
+    expect(s.diagnostics).toEqual(expect.arrayContaining([
+      'native: variant "scalar" of "Neg:*" is not used: a variant of that name is already registered for the key',
+      'wasm: variant "fast" of "Neg:f32" is not used: a variant of that name is already registered for the key',
+    ]));
+    expect(data(s.runSync({ x }).y)).toEqual(negated);
+    expect([first.runs, second.runs]).toEqual([1, 0]);
+  });
+
   it('backend: js ignores preloaded backends', () => {
     const c = counter();
     const s = Session.fromModel(negModel(), { backend: 'js', backends: [fakeBackend({ variants: [countingNeg(c, 'avx2')] })] });
