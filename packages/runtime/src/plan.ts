@@ -80,8 +80,12 @@ export interface Plan {
  */
 export const MAX_ONNX_OPSET = 28;
 
-/** Looks up a name in the enclosing scopes while compiling a subgraph. */
-export type OuterScope = (name: string) => { readonly type: DType | undefined } | undefined;
+/**
+ * Looks up a name in the enclosing scopes while compiling a subgraph: its dtype, and its tensor when the value is
+ * fixed for the session (an initializer or Constant output of an enclosing graph), so kernels in the subgraph get it
+ * in `KernelNode.constants` too.
+ */
+export type OuterScope = (name: string) => { readonly type: DType | undefined; readonly constant?: Tensor } | undefined;
 
 function declaredType(v: ValueInfo | undefined): DType | undefined {
   return v?.type?.kind === 'tensor' ? dtypeOf(v.type.elemType) : undefined;
@@ -136,6 +140,9 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     return slot(v.name);
   });
 
+  // Values fixed for the session (initializers that are not also graph inputs, Constant outputs, and such values of
+  // enclosing graphs that a subgraph reads): handed to kernels at create so they can pre-pack them.
+  const fixed = new Map<string, Tensor>();
   const captures: [number, string][] = [];
   const resolveRead = (name: string, node: Node, inputIndex: number | undefined): number => {
     const s = slotOf.get(name);
@@ -148,6 +155,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     const c = slot(name);
     captures.push([c, name]);
     types.set(name, found.type);
+    if (found.constant) fixed.set(name, found.constant);
     return c;
   };
 
@@ -157,10 +165,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
 
   const attrsByNode = new Map<Node, ReadonlyMap<string, AttrValue>>();
   for (const node of order) attrsByNode.set(node, convertAttrs(node.attributes));
-  // Values fixed for the session (initializers that are not also graph inputs, Constant outputs): handed to kernels at
-  // create so they can pre-pack them.
   const inputNames = new Set(graph.inputs.map((v) => v.name));
-  const fixed = new Map<string, Tensor>();
   for (const [sl, t] of constants) if (!inputNames.has(names[sl])) fixed.set(names[sl], t);
 
   let shapes: ReadonlyMap<string, readonly Dim[]> = new Map();
@@ -203,7 +208,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     if (bi) {
       const subOuter: OuterScope = (name) => {
         const s = slotOf.get(name);
-        if (s !== undefined) return { type: types.get(name) };
+        if (s !== undefined) return { type: types.get(name), constant: fixed.get(name) };
         const f = outer?.(name);
         return f;
       };
