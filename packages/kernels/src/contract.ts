@@ -66,7 +66,11 @@ export interface KernelNode {
 
 /** What the runtime lends a kernel while it runs: output buffers come from here so the runtime can reuse memory. */
 export interface RunContext {
-  /** A tensor of `dims` to write into. Contents are unspecified (may be a reused buffer): write every element. */
+  /**
+   * A tensor of `dims` to write into. Contents are unspecified (may be a reused buffer): write every element. The
+   * buffer belongs to the runtime (it may lie in a backend's `Arena`) and is recycled once the run no longer holds it:
+   * a kernel must not keep it beyond the `run` call that allocated it (scratch included).
+   */
   alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D>;
 }
 

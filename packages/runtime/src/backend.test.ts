@@ -54,6 +54,23 @@ describe('a preloaded backend', () => {
     expect(Session.fromModel(negModel()).threads).toBe(1);
   });
 
+  it('a variant whose (key, name) is already taken (by another backend or the reference) is a diagnostic, not a crash', () => {
+    const first = counter();
+    const second = counter();
+    const s = Session.fromModel(negModel(), {
+      backends: [
+        fakeBackend({ name: 'native', isas: ['avx2'], variants: [countingNeg(first, 'avx2', { name: 'fast' }), countingNeg(counter(), 'avx2', { key: 'Neg:*', name: 'scalar' })] }),
+        fakeBackend({ name: 'wasm', isas: ['wasm-simd128'], variants: [countingNeg(second, 'wasm-simd128', { name: 'fast' })] }),
+      ],
+    });
+    expect(s.diagnostics).toEqual(expect.arrayContaining([
+      'native: variant "scalar" of "Neg:*" is not used: a variant of that name is already registered for the key',
+      'wasm: variant "fast" of "Neg:f32" is not used: a variant of that name is already registered for the key',
+    ]));
+    expect(data(s.runSync({ x }).y)).toEqual(negated);
+    expect([first.runs, second.runs]).toEqual([1, 0]);
+  });
+
   it('backend: js ignores preloaded backends', () => {
     const c = counter();
     const s = Session.fromModel(negModel(), { backend: 'js', backends: [fakeBackend({ variants: [countingNeg(c, 'avx2')] })] });
@@ -164,6 +181,44 @@ describe('constants and static shapes reach create', () => {
     expect([...byName.get('add_bias')!.constants!.keys()]).toEqual([]);
     // x = [[1, 2, 3]]: mm = [1 + 3, 2 + 3] = [4, 5]; + [10, 20] + [0.5, 0.5]
     expect(data(s.runSync({ x: new Tensor('float32', [1, 2, 3], [1, 3]) }).y)).toEqual([14.5, 25.5]);
+  });
+});
+
+describe('constants read by subgraphs', () => {
+  it('an If branch and a Loop body get the enclosing graph\'s initializers and Constant outputs as constants', () => {
+    // W: main-graph initializer read by the then-branch MatMul; c: main-graph Constant read by the Loop body's Add;
+    // a branch-local initializer (Wl) is a constant too; the Loop-carried value is not.
+    const body = graph({
+      name: 'body', inputs: [vi('i', I64, []), vi('cin', BOOL, []), vi('acc', 1, [1, 2])],
+      outputs: [vi('cout', BOOL, []), vi('acc_out', 1, [1, 2])],
+      nodes: [node('Identity', ['cin'], ['cout']), node('Add', ['acc', 'c'], ['acc_out'], [], 'loop_add')],
+    });
+    const m = model(graph({
+      inputs: [vi('cond', BOOL, []), vi('x', 1, [1, 2]), vi('M', I64, [])], outputs: [vi('y'), vi('z')],
+      initializers: [f32Tensor('W', [2, 2], [1, 2, 3, 4])],
+      nodes: [
+        node('Constant', [], ['c'], [attr.tensor('value', f32Tensor('cv', [1, 2], [10, 20]))], 'const'),
+        node('If', ['cond'], ['y'], [
+          attr.graph('then_branch', graph({ name: 'then', outputs: [vi('t')], nodes: [node('MatMul', ['x', 'W'], ['t'], [], 'then_mm')] })),
+          attr.graph('else_branch', graph({ name: 'else', outputs: [vi('e')], initializers: [f32Tensor('Wl', [2, 2], [0, 1, 1, 0])], nodes: [node('MatMul', ['x', 'Wl'], ['e'], [], 'else_mm')] })),
+        ], 'if1'),
+        node('Loop', ['M', 'cond', 'x'], ['z'], [attr.graph('body', body)], 'loop1'),
+      ],
+    }));
+    const ref = createReferenceRegistry();
+    const seen: KernelNode[] = [];
+    const f32Node: KernelNode = { name: 'n', opType: 'MatMul', domain: '', opset: 17, attrs: new Map(), inputTypes: ['float32', 'float32'], outputCount: 1 };
+    const b = fakeBackend({ variants: [recordingVariant(ref.resolve('MatMul:f32'), 'avx2', seen), recordingVariant(ref.resolve(keyFor({ ...f32Node, opType: 'Add' })), 'avx2', seen)] });
+    const s = Session.fromModel(m, { backends: [b] });
+    const byName = new Map(seen.map((n) => [n.name, n]));
+    expect(data(byName.get('then_mm')!.constants!.get(1)!)).toEqual([1, 2, 3, 4]);
+    expect(byName.get('then_mm')!.inputShapes![1]).toEqual([2, 2]);
+    expect(data(byName.get('else_mm')!.constants!.get(1)!)).toEqual([0, 1, 1, 0]);
+    expect([...byName.get('loop_add')!.constants!.entries()].map(([i, t]) => [i, data(t)])).toEqual([[1, [10, 20]]]);
+    // x = [1, 1]: then = [1 + 3, 2 + 4]; loop twice: x + 2 * [10, 20]
+    const out = s.runSync({ cond: new Tensor('bool', [1], []), x: new Tensor('float32', [1, 1], [1, 2]), M: new Tensor('int64', [2n], []) });
+    expect(data(out.y)).toEqual([4, 6]);
+    expect(data(out.z)).toEqual([21, 41]);
   });
 });
 

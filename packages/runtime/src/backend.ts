@@ -87,7 +87,18 @@ export function selectBackend(requested: BackendRequest, registry: KernelRegistr
     throw new BackendUnavailableError({ backend: requested, available: ['js', ...backends.filter((b) => b.ready).map((b) => b.name)] }, why || 'not ready');
   }
   const reg = registry ?? createReferenceRegistry();
-  if (!registry) for (const b of ready) reg.registerAll(b.variants());
+  if (!registry) {
+    for (const b of ready) {
+      for (const v of b.variants()) {
+        // Names are unique per key; two backends (or a backend and the reference `scalar`) may pick the same one.
+        if (reg.variants(v.key).some((x) => x.name === v.name)) {
+          diagnostics.push(`${b.name}: variant "${v.name}" of "${v.key}" is not used: a variant of that name is already registered for the key`);
+          continue;
+        }
+        reg.register(v);
+      }
+    }
+  }
   const available = [...new Set<Isa>(['scalar', ...ready.flatMap((b) => b.isas)])];
   const best = [...ready].sort((a, b) => rank(a.name) - rank(b.name))[0];
   const name: BackendName = best ? (best.name as BackendName) : 'js';

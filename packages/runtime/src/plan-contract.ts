@@ -66,8 +66,12 @@ export interface Plan {
   readonly shapes: ReadonlyMap<string, readonly Dim[]>;
 }
 
-/** Looks up a name in the enclosing scopes while compiling a subgraph. */
-export type OuterScope = (name: string) => { readonly type: DType | undefined } | undefined;
+/**
+ * Looks up a name in the enclosing scopes while compiling a subgraph: its dtype, and its tensor when the value is
+ * fixed for the session (an initializer or Constant output of an enclosing graph), so kernels in the subgraph get it
+ * in `KernelNode.constants` too.
+ */
+export type OuterScope = (name: string) => { readonly type: DType | undefined; readonly constant?: Tensor } | undefined;
 
 /** What a builtin sees while the plan is compiled. */
 export interface BuiltinCompileContext {

@@ -75,6 +75,9 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     return slot(v.name);
   });
 
+  // Values fixed for the session (initializers that are not also graph inputs, Constant outputs, and such values of
+  // enclosing graphs that a subgraph reads): handed to kernels at create so they can pre-pack them.
+  const fixed = new Map<string, Tensor>();
   const captures: [number, string][] = [];
   const resolveRead = (name: string, node: Node, inputIndex: number | undefined): number => {
     const s = slotOf.get(name);
@@ -87,6 +90,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     const c = slot(name);
     captures.push([c, name]);
     types.set(name, found.type);
+    if (found.constant) fixed.set(name, found.constant);
     return c;
   };
 
@@ -96,10 +100,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
 
   const attrsByNode = new Map<Node, ReadonlyMap<string, AttrValue>>();
   for (const node of order) attrsByNode.set(node, convertAttrs(node.attributes));
-  // Values fixed for the session (initializers that are not also graph inputs, Constant outputs): handed to kernels at
-  // create so they can pre-pack them.
   const inputNames = new Set(graph.inputs.map((v) => v.name));
-  const fixed = new Map<string, Tensor>();
   for (const [sl, t] of constants) if (!inputNames.has(names[sl])) fixed.set(names[sl], t);
 
   let shapes: ReadonlyMap<string, readonly Dim[]> = new Map();
@@ -142,7 +143,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
     if (bi) {
       const subOuter: OuterScope = (name) => {
         const s = slotOf.get(name);
-        if (s !== undefined) return { type: types.get(name) };
+        if (s !== undefined) return { type: types.get(name), constant: fixed.get(name) };
         const f = outer?.(name);
         return f;
       };

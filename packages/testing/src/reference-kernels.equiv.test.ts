@@ -21,13 +21,13 @@ for (const ta of ['uint8', 'int8'] as const) {
     const short = (d: string) => (d === 'uint8' ? 'u8' : 'i8');
     cases.push([`MatMulInteger:${short(ta)}x${short(tb)}->i32`, (n, v) => ({
       node: node('MatMulInteger', [ta, tb, ta, tb], {}, 10),
-      inputs: [v.tensor(ta, [2, n]), v.tensor(tb, [n, 3]), v.tensor(ta, [2]), v.tensor(tb, [3])],
+      inputs: [v.tensor(ta, [2, n]), v.tensor(tb, [n, 3]), v.tensor(ta, [2]), v.tensor(tb, [3])], constants: [1, 3],
     })]);
   }
 }
 cases.push(['ConvInteger:u8xi8->i32', (n, v) => ({
   node: node('ConvInteger', ['uint8', 'int8', 'uint8', 'int8'], { pads: [1, 1], strides: [2] }, 10),
-  inputs: [v.tensor('uint8', [1, 2, n + 2]), v.tensor('int8', [3, 2, 3]), v.tensor('uint8', []), v.tensor('int8', [3])],
+  inputs: [v.tensor('uint8', [1, 2, n + 2]), v.tensor('int8', [3, 2, 3]), v.tensor('uint8', []), v.tensor('int8', [3])], constants: [1, 3],
 })]);
 cases.push(['QLinearMatMul:u8xi8->u8', (n, v) => ({
   node: node('QLinearMatMul', ['uint8', 'float32', 'uint8', 'int8', 'float32', 'int8', 'float32', 'uint8']),
@@ -47,12 +47,12 @@ cases.push(['DequantizeLinear:u8->f32', (n, v) => ({
 })]);
 cases.push(['Conv:f32', (n, v) => ({
   node: node('Conv', ['float32', 'float32', 'float32'], { pads: [1, 0, 1, 0], dilations: [1, 2] }),
-  inputs: [v.tensor('float32', [1, 2, n + 1, 5]), v.tensor('float32', [3, 2, 2, 2]), v.tensor('float32', [3])],
+  inputs: [v.tensor('float32', [1, 2, n + 1, 5]), v.tensor('float32', [3, 2, 2, 2]), v.tensor('float32', [3])], constants: [1, 2],
 })]);
-cases.push(['MatMul:f32', (n, v) => ({ node: node('MatMul', ['float32', 'float32']), inputs: [v.tensor('float32', [2, 3, n]), v.tensor('float32', [n, 2])] })]);
+cases.push(['MatMul:f32', (n, v) => ({ node: node('MatMul', ['float32', 'float32']), inputs: [v.tensor('float32', [2, 3, n]), v.tensor('float32', [n, 2])], constants: [1] })]);
 cases.push(['Gemm:f32', (n, v) => ({
   node: node('Gemm', ['float32', 'float32', 'float32'], { transB: 1, alpha: 0.5 }),
-  inputs: [v.tensor('float32', [3, n]), v.tensor('float32', [2, n]), v.tensor('float32', [2])],
+  inputs: [v.tensor('float32', [3, n]), v.tensor('float32', [2, n]), v.tensor('float32', [2])], constants: [1, 2],
 })]);
 cases.push(['MaxPool:f32', (n, v) => ({ node: node('MaxPool', ['float32'], { kernel_shape: [3], pads: [1, 1] }), inputs: [v.tensor('float32', [1, 2, n + 1])] })]);
 cases.push(['AveragePool:f32', (n, v) => ({ node: node('AveragePool', ['float32'], { kernel_shape: [2], ceil_mode: 1, strides: [2] }), inputs: [v.tensor('float32', [1, 2, n + 2])] })]);
