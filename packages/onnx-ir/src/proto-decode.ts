@@ -1,10 +1,12 @@
 /**
  * Decoded protobufjs messages -> IR. Presence follows proto2: an optional IR field is set exactly when the proto
  * field was present; repeated fields become arrays; fields the IR does not model are kept in `extra` as plain objects
- * (int64 as decimal strings, bytes as Uint8Array) so encoding writes them back.
+ * (int64 as decimal strings, bytes as Uint8Array) so encoding writes them back. One normalisation: the default
+ * domain's other spelling, 'ai.onnx', becomes '' in nodes and opset imports (see domain.ts).
  */
 import type protobuf from 'protobufjs';
 import { ModelFormatError } from './errors.js';
+import { normalizeDomain } from './domain.js';
 import { longToBigInt, longToNumber, type LongLike } from './long.js';
 import { entriesFrom, tensorFromMsg, type TensorMsg } from './tensor-proto.js';
 import type {
@@ -66,7 +68,7 @@ function metadata(m: Msg): StringEntry[] | undefined {
 }
 
 function opsets(list: Msg[]): OpsetImport[] {
-  return list.map((o) => ({ domain: o.domain as string, version: longToNumber(o.version as LongLike) }));
+  return list.map((o) => ({ domain: normalizeDomain(o.domain as string), version: longToNumber(o.version as LongLike) }));
 }
 
 export function modelFromMsg(m: Msg, ctx: DecodeContext): Model {
@@ -126,7 +128,7 @@ function nodeFromMsg(m: Msg, id: string, where0: string, ctx: DecodeContext): No
     id,
     name: m.name,
     opType: m.opType,
-    domain: m.domain,
+    domain: normalizeDomain(m.domain as string),
     inputs: (m.input as string[]).map((s) => (s === '' ? null : s)),
     outputs: (m.output as string[]).map((s) => (s === '' ? null : s)),
     attributes: (m.attribute as Msg[]).map((a) => attrFromMsg(a, where, ctx)),

@@ -160,7 +160,7 @@ export interface Node {
   readonly id: NodeId;
   readonly name: string;
   readonly opType: string;
-  /** '' (or 'ai.onnx') for the default domain. */
+  /** '' for the default domain (decoding turns its other spelling, 'ai.onnx', into ''; see domain.ts). */
   readonly domain: string;
   readonly overload?: string;
   /** Value names; null marks an omitted optional input ('' in the proto). */

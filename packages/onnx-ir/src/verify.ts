@@ -12,6 +12,7 @@
 import { subgraphsOf } from './graph-index.js';
 import { nodeLabel } from './topo.js';
 import type { Diagnostic } from './diagnostic.js';
+import { normalizeDomain } from './domain.js';
 import type { FunctionDef, Graph, Model, Node, OpsetImport } from './types.js';
 
 
@@ -38,11 +39,6 @@ export function minIrVersionForOpset(opset: number): number {
   if (opset === 23) return 11;
   if (opset === 24) return 12;
   return 13;
-}
-
-/** `'ai.onnx'` and `''` both name the default domain. */
-export function normalizeDomain(d: string): string {
-  return d === 'ai.onnx' ? '' : d;
 }
 
 /** All diagnostics for the model; an empty array means it is well-formed as far as these checks go. */

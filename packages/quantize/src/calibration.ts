@@ -11,11 +11,6 @@ import type { CalibrationData, CalibrationPlanTarget, Calibrator, Feeds, Observa
 import { QuantizeError } from './errors.js';
 import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
 
-export interface CalibratedRanges {
-  readonly ranges: Map<string, { min: number; max: number }>;
-  readonly states: Map<string, Uint8Array>;
-}
-
 /** Suffix of the key of the min-max state kept beside a non-min-max method's state (the clipping bound). */
 export const OBSERVED_SUFFIX = '#observed';
 
@@ -77,9 +72,9 @@ function targetFor(tensor: string, p: MethodPlan): CalibrationPlanTarget {
 }
 
 /**
- * The data as a function returning a fresh iterable per read (calibration reads it up to three times: the
- * histogram prepass, the method's pass, the observed min-max pass). A reader is rewound before every read after the
- * first; a reader without `rewind` can be read once only.
+ * The data as a function returning a fresh iterable per read (calibration reads it at most twice: the histogram
+ * methods' min-max prepass that fixes their bin edges, then the pass that collects every statistic). A reader is
+ * rewound before every read after the first; a reader without `rewind` can be read once only.
  */
 export function rereadable(data: CalibrationData): CalibrationData {
   if (typeof data === 'function') return data;
@@ -89,7 +84,7 @@ export function rereadable(data: CalibrationData): CalibrationData {
     return () => ({
       async *[Symbol.asyncIterator]() {
         if (reads++ > 0) {
-          if (typeof reader.rewind !== 'function') throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationData', expected: 'a reader with rewind() (calibration reads the data more than once)' }, 'cannot re-read the calibration data');
+          if (typeof reader.rewind !== 'function') throw new QuantizeError({ where: 'quantizeStatic', option: 'calibrationData', expected: 'a reader with rewind() (histogram methods read the data twice)' }, 'cannot re-read the calibration data');
           await reader.rewind();
         }
         for (;;) {
@@ -111,18 +106,21 @@ export interface CalibratedStates {
   readonly batches: number;
 }
 
-/** Runs calibration and returns the encoded states (no ranges: see `rangesFromStates`). */
+/**
+ * Runs calibration and returns the encoded states (no ranges: see `rangesFromStates`). One pass over the data
+ * collects every statistic: the method's state and, beside it, the `#observed` min-max state (a second key on the
+ * same tensor); only the histogram methods read the data once more before it, for their bin edges.
+ */
 export async function calibrateStates(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal, where = 'quantizeStatic'): Promise<CalibratedStates> {
-  const data = rereadable(input);
   const plan = methodPlan(method, o, where);
-  const r = await calibrate({ data, targets: tensors.map((t) => targetFor(t, plan)), model, signal });
-  if (r.batches === 0) throw new QuantizeError({ where, option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
-  const states = new Map(r.states);
+  const targets = tensors.map((t) => targetFor(t, plan));
   if (method !== 'minmax') {
-    const observed = await calibrate({ data, targets: tensors.map((t) => targetFor(t, methodPlan('minmax', o, where))), model, signal });
-    for (const [k, v] of observed.states) states.set(`${k}${OBSERVED_SUFFIX}`, v);
+    const observed = methodPlan('minmax', o, where);
+    targets.push(...tensors.map((t) => ({ ...targetFor(t, observed), key: `${t}${OBSERVED_SUFFIX}` })));
   }
-  return { states, batches: r.batches };
+  const r = await calibrate({ data: rereadable(input), targets, model, signal });
+  if (r.batches === 0) throw new QuantizeError({ where, option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
+  return { states: new Map(r.states), batches: r.batches };
 }
 
 /** Decodes a state with the built-in calibrator its header names; `expectedKind` must match. */
@@ -165,10 +163,4 @@ export function rangesFromStates(states: ReadonlyMap<string, Uint8Array>, tensor
     ranges.set(t, { min: Math.max(r.min, obs.min), max: Math.min(r.max, obs.max) });
   }
   return ranges;
-}
-
-/** Calibrates and derives the ranges (what quantizeStatic does without saved statistics). */
-export async function calibrateRanges(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal): Promise<CalibratedRanges> {
-  const { states } = await calibrateStates(model, input, tensors, method, o, signal);
-  return { ranges: rangesFromStates(states, tensors, method, o), states };
 }

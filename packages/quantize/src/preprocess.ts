@@ -3,7 +3,7 @@
  * default-domain opset is raised to what the chosen form needs, constants are folded (with the runtime-backed
  * evaluator when given), BatchNormalization and Conv+Add biases are folded.
  */
-import { PassManager, createPassContext } from '@lowbit/onnx-ir';
+import { createPassContext, importedOpset, PassManager } from '@lowbit/onnx-ir';
 import type { Model, Pass } from '@lowbit/onnx-ir';
 import { constantFolding, foldBatchNorm, fuseConvBias, initializersNotInputs, opsetUpgrade } from '@lowbit/rewriters';
 import type { ConstantEvaluator } from '@lowbit/rewriters';
@@ -17,7 +17,7 @@ export interface PreprocessOptions {
 }
 
 export function currentOpset(m: Model): number {
-  return m.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
+  return importedOpset(m.opsetImports) ?? 1;
 }
 
 export async function preprocess(m: Model, o: PreprocessOptions): Promise<Model> {

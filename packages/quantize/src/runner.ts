@@ -2,7 +2,7 @@
  * The model runner used for calibration (static ranges, GPTQ activations) and the constant-folding evaluator, both
  * backed by @lowbit/runtime by default. An injected `options.runner` replaces the calibration runner.
  */
-import { dataTypeFromName, minIrVersionForOpset, tensorFromValues } from '@lowbit/onnx-ir';
+import { dataTypeFromName, isDefaultDomain, minIrVersionForOpset, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import type { ObservableModel } from '@lowbit/calibrators';
 import type { ConstantEvaluationContext, ConstantEvaluator } from '@lowbit/rewriters';
@@ -40,7 +40,7 @@ export const runtimeEvaluator: ConstantEvaluator = async (node: Node, inputs: re
 async function evaluate(node: Node, inputs: readonly (TensorRef | null)[], opset: number): Promise<TensorRef[]> {
   const inits = inputs.filter((t): t is TensorRef => t !== null);
   const m: Model = {
-    irVersion: node.domain === '' || node.domain === 'ai.onnx' ? minIrVersionForOpset(opset) : 10,
+    irVersion: isDefaultDomain(node.domain) ? minIrVersionForOpset(opset) : 10,
     opsetImports: [{ domain: node.domain, version: opset }],
     graph: {
       name: 'fold', inputs: [], outputs: node.outputs.filter((o): o is string => !!o).map((name) => ({ name, type: undefined })),

@@ -11,7 +11,7 @@
  *   larger than `maxElements` (default 2^24).
  * Identity rule: nothing foldable -> the same model back.
  */
-import { DataType, editGraph, graphIndex } from '@lowbit/onnx-ir';
+import { DataType, editGraph, graphIndex, isDefaultDomain } from '@lowbit/onnx-ir';
 import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import { readInt, readInts } from './attrs.js';
 import { RewriteError } from './errors.js';
@@ -61,7 +61,7 @@ export function constantFolding(options: ConstantFoldingOptions = {}): RewritePa
       const made = new Map<string, TensorRef>();
       const constant = (name: string): TensorRef | undefined => made.get(name) ?? consts.get(name);
       for (const n of g.nodes) {
-        if (n.domain !== '' && n.domain !== 'ai.onnx') continue;
+        if (!isDefaultDomain(n.domain)) continue;
         if (NEVER.has(n.opType) || n.attributes.some((a) => a.type === 'graph' || a.type === 'graphs')) continue;
         const outs = n.outputs;
         if (outs.some((o) => o && idx.isGraphOutput(o)) || outs.length === 0) continue;

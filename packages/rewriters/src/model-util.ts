@@ -1,10 +1,10 @@
 /** Model-level helpers: opset lookup, replacing the graph, setting the default-domain opset. */
+import { importedOpset, isDefaultDomain } from '@lowbit/onnx-ir';
 import type { Graph, Model } from '@lowbit/onnx-ir';
 
-/** The default-domain ('' or 'ai.onnx') opset version, or 1 when absent. */
+/** The default-domain opset version, or 1 when absent. */
 export function onnxOpset(m: Model): number {
-  const o = m.opsetImports.find((x) => x.domain === '' || x.domain === 'ai.onnx');
-  return o ? o.version : 1;
+  return importedOpset(m.opsetImports) ?? 1;
 }
 
 /** Model with `graph` (same object back when the graph did not change). */
@@ -14,8 +14,8 @@ export function withGraph(m: Model, graph: Graph): Model {
 
 /** Model with the default-domain opset set to `version` and extra domain imports added. */
 export function withOpset(m: Model, version: number, extraDomains: readonly { domain: string; version: number }[] = []): Model {
-  let imports = m.opsetImports.map((o) => (o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version } : o));
-  if (!imports.some((o) => o.domain === '' || o.domain === 'ai.onnx')) imports = [{ domain: '', version }, ...imports];
+  let imports = m.opsetImports.map((o) => (isDefaultDomain(o.domain) ? { ...o, version } : o));
+  if (!imports.some((o) => isDefaultDomain(o.domain))) imports = [{ domain: '', version }, ...imports];
   for (const d of extraDomains) if (!imports.some((o) => o.domain === d.domain)) imports = [...imports, d];
   // IR version floor for the opset (onnx/helper VERSION_TABLE: opset 13 -> IR 7, 19 -> 9, 21 -> 10).
   const irFloor = version >= 21 ? 10 : version >= 19 ? 9 : version >= 15 ? 8 : version >= 13 ? 7 : version >= 11 ? 6 : 4;

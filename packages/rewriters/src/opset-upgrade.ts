@@ -21,7 +21,7 @@
  * Nodes inside subgraphs (If/Loop/Scan bodies) are converted too. Models below opset 7 are rejected (their broadcasting rules differ per node). Other ops are assumed compatible.
  * Identity rule: a model already at or above the target opset comes back as the same object.
  */
-import { DataType, editGraph, graphIndex, mapSubgraphs } from '@lowbit/onnx-ir';
+import { DataType, editGraph, graphIndex, isDefaultDomain, mapSubgraphs } from '@lowbit/onnx-ir';
 import type { Graph, GraphEditor, Node } from '@lowbit/onnx-ir';
 import { findAttr, intAttr, readFloat, readFloats, readInt, readInts, readString, stringAttr, withoutAttrs } from './attrs.js';
 import { RewriteError } from './errors.js';
@@ -62,7 +62,7 @@ const crosses = (from: number, to: number, at: number): boolean => from < at && 
 function upgradeGraph(graph: Graph, from: number, to: number): Graph {
   const edited = editGraph(graph, (e) => {
     for (const node of graph.nodes) {
-      if (node.domain !== '' && node.domain !== 'ai.onnx') continue;
+      if (!isDefaultDomain(node.domain)) continue;
       convertNode(e, graph, node, from, to);
     }
     for (const node of e.nodes()) {

@@ -11,7 +11,7 @@
  * which onnxruntime's QLinearConv/QLinearMatMul do not implement. Groups whose activation parameters are not per-tensor
  * or whose values are read elsewhere are left alone. Identity rule: nothing converted -> the same model back.
  */
-import { editGraph, eliminateDeadCode, graphIndex } from '@lowbit/onnx-ir';
+import { editGraph, eliminateDeadCode, graphIndex, isDefaultDomain } from '@lowbit/onnx-ir';
 import type { GraphEditor, Model, Node } from '@lowbit/onnx-ir';
 import { Constants, tidyGraph } from './edit-support.js';
 import { withGraph } from './model-util.js';
@@ -39,7 +39,7 @@ export function qdqToQOperator(options: QOperatorOptions = {}): RewritePass {
       const consts = new Constants(m.graph);
       const edited = editGraph(m.graph, (e) => {
         for (const n of m.graph.nodes) {
-          if (!ops.includes(n.opType) || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
+          if (!ops.includes(n.opType) || !isDefaultDomain(n.domain)) continue;
           convert(e, consts, n, options);
         }
       });

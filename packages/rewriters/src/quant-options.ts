@@ -1,4 +1,5 @@
 /** Options shared by the quantizing passes: which nodes, which tensors, which types. */
+import { isDefaultDomain } from '@lowbit/onnx-ir';
 import type { Node } from '@lowbit/onnx-ir';
 import type { QScheme, QType } from './qp.js';
 
@@ -46,7 +47,7 @@ export function matches(sel: readonly string[] | ((n: Node) => boolean), n: Node
 export function isSelected(sel: NodeSelection, n: Node, defaultOps: readonly string[]): boolean {
   const ops = sel.opTypes ?? defaultOps;
   if (!ops.includes(n.opType)) return false;
-  if (n.domain !== '' && n.domain !== 'ai.onnx') return false;
+  if (!isDefaultDomain(n.domain)) return false;
   if (sel.includeNodes !== undefined && !matches(sel.includeNodes, n)) return false;
   if (sel.excludeNodes !== undefined && matches(sel.excludeNodes, n)) return false;
   return true;

@@ -2,7 +2,7 @@
  * Static shape and element-type rules for the common ops (ONNX's inference rules, for the cases where they can be
  * decided from input shapes, attributes and constant inputs). A dim is a number, a symbol (string) or unknown (null).
  */
-import { DataType } from '@lowbit/onnx-ir';
+import { DataType, isDefaultDomain } from '@lowbit/onnx-ir';
 import type { Dim, Node, TensorRef } from '@lowbit/onnx-ir';
 import { readInt, readInts } from './attrs.js';
 import { tensorNumbers } from './tensor-data.js';
@@ -71,7 +71,7 @@ export function inferNode(r: RuleInput): (ValueType | undefined)[] {
   const x = ins[0];
   const op = n.opType;
   const one = (t: ValueType | undefined): (ValueType | undefined)[] => [t];
-  if (n.domain !== '' && n.domain !== 'ai.onnx') return [];
+  if (!isDefaultDomain(n.domain)) return [];
   if (UNARY.has(op)) return x ? one({ elemType: x.elemType, shape: x.shape }) : [];
   if (op === 'Cast') { const to = readInt(n, 'to', 0) as DataType; return one({ elemType: to, shape: x?.shape }); }
   if (BINARY.has(op) || COMPARE.has(op)) {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createReferenceRegistry, type Tensor as T } from '@lowbit/kernels';
 import { testdataPath } from '@lowbit/testing';
 import { loadBackends } from './backend.js';
-import { listCases, runCase, type ConformanceTarget } from './conformance/runner.js';
+import { listCases, runCase, type ConformanceTarget } from './test-support/conformance/runner.js';
 import { counter, countingNeg, fakeBackend } from './test-support/fake-backend.js';
 
 const root = testdataPath('onnx-node');

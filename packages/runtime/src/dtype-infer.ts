@@ -3,6 +3,7 @@
  * at session creation. Unknown (undefined) means "decide at run time from the actual inputs"; declared value types
  * (graph outputs, value_info) take precedence over these rules.
  */
+import { isDefaultDomain } from '@lowbit/onnx-ir';
 import type { AttrValue, DType } from '@lowbit/kernels';
 import { dtypeOf } from './ir-compat.js';
 
@@ -27,7 +28,7 @@ export function inferOutputTypes(opType: string, domain: string, inputs: readonl
   const first = (inputs.find((t) => t !== null && t !== undefined) ?? undefined) as T;
   const at = (i: number): T => inputs[i] ?? undefined;
   const all = (t: T): T[] => Array.from({ length: outputCount }, () => t);
-  if (domain !== '' && domain !== 'ai.onnx') {
+  if (!isDefaultDomain(domain)) {
     if (['DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'MatMulNBits', 'DynamicQuantizeLSTM'].includes(opType)) return all('float32');
     return all(undefined);
   }

@@ -7,7 +7,7 @@
  * scalar reference Conv, over the package's test-time budget.
  */
 import { describe, expect, it } from 'vitest';
-import { checkLightModel } from './conformance/light.js';
+import { checkLightModel } from './test-support/conformance/light.js';
 import { testdataPath } from '@lowbit/testing';
 
 const IN_TESTS = ['squeezenet', 'shufflenet', 'bvlc_alexnet', 'inception_v1', 'inception_v2', 'densenet121', 'zfnet512'];

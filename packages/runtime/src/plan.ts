@@ -7,7 +7,7 @@
  * domain and opset and the node; never halfway through a run.
  */
 import { keyFor, NoKernelError, type AttrValue, type DType, type KernelInstance, type KernelNode, type KernelRegistry, type KernelVariant, type ResolvePolicy, type Tensor } from '@lowbit/kernels';
-import { subgraphsOf, topologicalOrder, type Dim, type Graph, type Node, type ValueInfo } from '@lowbit/onnx-ir';
+import { normalizeDomain, subgraphsOf, topologicalOrder, type Dim, type Graph, type Node, type ValueInfo } from '@lowbit/onnx-ir';
 import { inferShapes, ShapeConflict } from './shape-infer.js';
 import { convertAttrs } from './attributes.js';
 import type { BuiltinInstance, KernelBinding, OuterScope, Plan, PlanContext, Step } from './plan-contract.js';
@@ -24,10 +24,6 @@ export const MAX_ONNX_OPSET = 28;
 
 function declaredType(v: ValueInfo | undefined): DType | undefined {
   return v?.type?.kind === 'tensor' ? dtypeOf(v.type.elemType) : undefined;
-}
-
-export function normalizeDomain(domain: string): string {
-  return domain === 'ai.onnx' ? '' : domain;
 }
 
 /** The opset of `domain` a node runs under. */

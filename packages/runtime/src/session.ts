@@ -3,7 +3,7 @@
  * `InferenceSession` (`create`, `run`, `inputNames`, `outputNames`, `inputMetadata`, `outputMetadata`).
  */
 import { DTYPE_SHORT, ISAS, isIsa, KernelRegistry, Tensor, type DType, type Isa, type KernelBackend, type Arena } from '@lowbit/kernels';
-import { loadModel, type Model, type ValueInfo } from '@lowbit/onnx-ir';
+import { loadModel, normalizeDomain, type Model, type ValueInfo } from '@lowbit/onnx-ir';
 import { loadBackends, selectBackend, type BackendName, type BackendRequest } from './backend.js';
 import { BufferPool } from './buffer-pool.js';
 import { defaultBuiltins } from './builtins.js';
@@ -12,7 +12,7 @@ import { SessionOptionError } from './errors.js';
 import { Executor, selectionFor, type Selection, type ValueHooks } from './executor.js';
 import { checkFeeds } from './feeds.js';
 import { decodeModelBytes } from './load.js';
-import { compilePlan, disposePlan, normalizeDomain } from './plan.js';
+import { compilePlan, disposePlan } from './plan.js';
 import type { Plan, PlanContext } from './plan-contract.js';
 import { dtypeOf } from './ir-compat.js';
 import { isTensor, kindOf, OptionalNone, TensorSequence, type Value } from './values.js';

@@ -11,6 +11,7 @@
  * a Reshape that changes the element count, Conv channels) are reported at session creation as `ShapeConflict`,
  * turned into a NodeError by the plan. Ops without a rule leave their outputs unknown; nothing is guessed.
  */
+import { isDefaultDomain } from '@lowbit/onnx-ir';
 import type { AttrValue, Tensor } from '@lowbit/kernels';
 import type { Graph, Node } from '@lowbit/onnx-ir';
 import { MAX_CONST, ruleFor, ShapeConflict, type Ctx, type Out, type Shape } from './shape-rules.js';
@@ -57,7 +58,7 @@ export function inferShapes(graph: Graph, order: readonly Node[], constants: Rea
     if (ints) consts.set(name, ints);
   }
   for (const node of order) {
-    if (node.domain !== '' && node.domain !== 'ai.onnx') continue;
+    if (!isDefaultDomain(node.domain)) continue;
     if (node.opType === 'Constant') {
       const k = constantInfo(attrsOf(node));
       if (k && node.outputs[0]) {

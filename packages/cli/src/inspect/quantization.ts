@@ -1,4 +1,4 @@
-import { tensorValuesSync, dataTypeName, type Graph, type Model, type Node, type TensorRef } from '@lowbit/onnx-ir';
+import { dataTypeName, normalizeDomain, tensorValuesSync, type Graph, type Model, type Node, type TensorRef } from '@lowbit/onnx-ir';
 
 export type QuantFormat = 'qdq' | 'qoperator' | 'dynamic' | 'weight-only';
 
@@ -39,7 +39,7 @@ export function summarizeQuantization(model: Model): QuantizationSummary {
   const activationTypes = new Set<string>();
   walk(model.graph, (node, init) => {
     const at = (i: number) => (node.inputs[i] ? init.get(node.inputs[i]!) : undefined);
-    const domain = node.domain === '' || node.domain === 'ai.onnx' ? '' : node.domain;
+    const domain = normalizeDomain(node.domain);
     if (domain === '' && node.opType === 'DequantizeLinear') {
       const w = at(0);
       const blocked = node.attributes.some((a) => a.name === 'block_size' && a.type === 'int' && a.value > 0n);

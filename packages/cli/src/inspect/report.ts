@@ -1,4 +1,4 @@
-import { dataTypeName, type Dim, type Graph, type Model, type TypeInfo } from '@lowbit/onnx-ir';
+import { dataTypeName, isDefaultDomain, type Dim, type Graph, type Model, type TypeInfo } from '@lowbit/onnx-ir';
 import { summarizeQuantization, type QuantizationSummary } from './quantization.js';
 
 export interface ValueSummary {
@@ -38,7 +38,7 @@ export function inspectModel(model: Model): InspectReport {
   const count = (g: Graph): void => {
     for (const n of g.nodes) {
       nodes++;
-      const key = n.domain === '' || n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`;
+      const key = isDefaultDomain(n.domain) ? n.opType : `${n.domain}.${n.opType}`;
       ops[key] = (ops[key] ?? 0) + 1;
       for (const a of n.attributes) {
         if (a.type === 'graph') count(a.value);

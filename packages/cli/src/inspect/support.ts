@@ -1,4 +1,5 @@
 import type { Graph, Model } from '@lowbit/onnx-ir';
+import { isDefaultDomain } from '@lowbit/onnx-ir';
 import { createReferenceRegistry } from '@lowbit/kernels';
 import { RUNTIME_OPS } from '@lowbit/runtime';
 
@@ -17,7 +18,7 @@ export async function runtimeSupport(model: Model, path: string): Promise<Suppor
   const unsupported = new Set<string>();
   const visit = (g: Graph): void => {
     for (const n of g.nodes) {
-      const op = n.domain === '' || n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`;
+      const op = isDefaultDomain(n.domain) ? n.opType : `${n.domain}.${n.opType}`;
       if (!known.has(op)) unsupported.add(op);
       for (const a of n.attributes) {
         if (a.type === 'graph') visit(a.value);

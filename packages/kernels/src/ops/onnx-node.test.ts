@@ -12,7 +12,7 @@ import { createReferenceRegistry } from '../reference.js';
 import { readModelFile } from '../test-support/onnx-case.js';
 import { runCase } from '../test-support/run-case.js';
 import { OPS_KERNELS } from './index.js';
-import { EXCLUDED } from './onnx-node-exclusions.js';
+import { EXCLUDED } from '../test-support/onnx-node-exclusions.js';
 
 // The full reference registry, so multi-node cases (the "_expanded" function bodies) that mix these ops with
 // MatMul/Conv from nn/ run too; a case is selected when at least one of its ops is from OPS_KERNELS.

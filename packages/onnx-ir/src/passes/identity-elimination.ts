@@ -12,7 +12,7 @@ import { graphIndex } from '../graph-index.js';
 import type { Pass } from '../pass.js';
 import { unchanged } from '../pass.js';
 import type { Graph, Node } from '../types.js';
-import { normalizeDomain } from '../verify.js';
+import { normalizeDomain } from '../domain.js';
 import { mapSubgraphs } from './map-subgraphs.js';
 
 function isPlainIdentity(n: Node): boolean {

@@ -4,11 +4,11 @@
  * node's attribute of that name, or the function's default (`attributeProtos`). Omitted trailing inputs/outputs of
  * the call stay empty inside the body.
  */
-import { subgraphsOf, type Attr, type FunctionDef, type Graph, type Node } from '@lowbit/onnx-ir';
+import { normalizeDomain, subgraphsOf, type Attr, type FunctionDef, type Graph, type Node } from '@lowbit/onnx-ir';
 import type { BuiltinOp } from '../plan-contract.js';
 
 export function functionKey(domain: string, name: string): string {
-  return `${domain === 'ai.onnx' ? '' : domain}::${name}`;
+  return `${normalizeDomain(domain)}::${name}`;
 }
 
 function bindAttrs(attrs: readonly Attr[], caller: ReadonlyMap<string, Attr>, defaults: ReadonlyMap<string, Attr>): Attr[] {

@@ -12,7 +12,7 @@
  */
 import { resolve } from 'node:path';
 import { createReferenceRegistry, isIsa } from '@lowbit/kernels';
-import { loadBackends, type BackendRequest } from '../backend.js';
+import { loadBackends, type BackendRequest } from '../../backend.js';
 import { formatTally, listCases, runCase, tally, type ConformanceTarget } from './runner.js';
 
 async function main(argv: string[]): Promise<number> {
