@@ -11,7 +11,8 @@
  *   y[i, j]   = fround(fround(acc[i, j]) * fround(x_s * w_s[j]))        (Cast, then Mul(x_s, w_s), then Mul)
  *   y[i, j]   = fround(y[i, j] + bias[j])                                 (when bias is given: the Add)
  * NaN/infinite x is a KernelError (as DynamicQuantizeLinear). Example: x = [[1, 2]], w = [[1], [-1]] int8, w_s 1/127,
- * zp 0 -> x_s = 2/255, x_q = [128, 255], acc = -127, y = fround(-127 * fround(2/255 / 127)) = -0.0078431...
+ * zp 0 -> x_s = fround(2/255), 1 / x_s = 127.4999.. so x_q = [127, 255], acc = -128,
+ * y = fround(-128 * fround(x_s * fround(1/127))) = -0.0079049...
  */
 import { dynamicQuantize } from '@lowbit/qparams';
 import type { KernelInstance, KernelNode, KernelVariant } from '../contract.js';
