@@ -30,6 +30,7 @@ export function inferOutputTypes(opType: string, domain: string, inputs: readonl
   if (domain !== '' && domain !== 'ai.onnx') {
     if (opType === 'DynamicQuantizeMatMul' || opType === 'MatMulIntegerToFloat') return all('float32');
     if (domain === 'lowbit' && opType === 'DynamicQMatMul') return all('float32');
+    if (domain === 'lowbit' && opType === 'QGemm') return all(at(7));
     return all(undefined);
   }
   if (BOOL_OUT.has(opType)) return all('bool');

@@ -3,6 +3,7 @@ import { CONV_INTEGER_KERNELS } from './conv-integer.js';
 import { DEQUANTIZE_LINEAR_KERNELS } from './dequantize-linear.js';
 import { DYNAMIC_QUANTIZE_LINEAR_KERNELS } from './dynamic-quantize-linear.js';
 import { DYNAMIC_QMATMUL_KERNELS } from './dynamic-qmatmul.js';
+import { QGEMM_KERNELS } from './qgemm.js';
 import { MATMUL_INTEGER_KERNELS } from './matmul-integer.js';
 import { QLINEAR_CONV_KERNELS } from './qlinear-conv.js';
 import { QLINEAR_MATMUL_KERNELS } from './qlinear-matmul.js';
@@ -18,4 +19,5 @@ export const QUANT_KERNELS: KernelVariant[] = [
   ...DEQUANTIZE_LINEAR_KERNELS,
   ...DYNAMIC_QUANTIZE_LINEAR_KERNELS,
   ...DYNAMIC_QMATMUL_KERNELS,
+  ...QGEMM_KERNELS,
 ];

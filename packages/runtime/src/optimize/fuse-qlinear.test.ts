@@ -4,7 +4,7 @@ import { createPassContext, PassManager, verifyErrors } from '@lowbit/onnx-ir';
 import type { Model, PassResult } from '@lowbit/onnx-ir';
 import { Tensor } from '@lowbit/kernels';
 import { fuseQdqQLinear } from './fuse-qlinear.js';
-import { f32, maxIntDiff, qdqConvModel, runLevels, type QdqConvSpec } from './test-support/qdq-graphs.js';
+import { f32, maxIntDiff, qdqConvModel, qdqGemmModel, runLevels, type QdqConvSpec } from './test-support/qdq-graphs.js';
 import { OPTIMIZE_OPTIONS_KEY } from './support.js';
 
 const run = (m: Model, options = {}) => fuseQdqQLinear.run(m, createPassContext({ options })) as PassResult;
@@ -89,5 +89,30 @@ describe('fuse-qdq-qlinear', () => {
       const [lit, fused] = runLevels(m, { x: input(s, a.seed) }, ['none', 'all'], ['yq']);
       expect(maxIntDiff(lit.yq, fused.yq)).toBeLessThanOrEqual(1);
     }), { numRuns: 60 });
+  });
+
+  it('Gemm: the QDQ group becomes lowbit.QGemm (transB, per-column, bias, Relu), within 1 LSB; property over shapes', () => {
+    const arb = fc.record({
+      M: fc.integer({ min: 1, max: 3 }), K: fc.integer({ min: 1, max: 6 }), N: fc.integer({ min: 1, max: 4 }), transB: fc.boolean(),
+      perColumn: fc.boolean(), bias: fc.boolean(), relu: fc.boolean(), seed: fc.integer({ min: 0, max: 1e5 }), yZp: fc.integer({ min: 0, max: 255 }),
+    });
+    fc.assert(fc.property(arb, (a) => {
+      const w = Int8Array.from({ length: a.K * a.N }, (_, i) => ((a.seed + i * 7919) % 255) - 127);
+      const wScale = a.perColumn ? Float32Array.from({ length: a.N }, (_, j) => 0.002 * (j + 1)) : Float32Array.of(0.003);
+      const m = qdqGemmModel({ M: a.M, K: a.K, N: a.N, transB: a.transB, xScale: 0.02, xZp: 100, w, wScale, ...(a.bias ? { bias: Int32Array.from({ length: a.N }, (_, j) => (j - 1) * 555) } : {}), yScale: 0.03, yZp: a.relu ? 0 : a.yZp, relu: a.relu });
+      const r = run(m);
+      const q = r.model.graph.nodes.find((n) => n.opType === 'QGemm');
+      expect(q?.domain).toBe('lowbit');
+      expect(verifyErrors(r.model)).toEqual([]);
+      const x = new Tensor('float32', Float32Array.from({ length: a.M * a.K }, (_, i) => Math.sin(i + a.seed) * 2), [a.M, a.K]);
+      const [lit, fused] = runLevels(m, { x }, ['none', 'all'], ['yq']);
+      expect(maxIntDiff(lit.yq, fused.yq)).toBeLessThanOrEqual(1);
+    }), { numRuns: 60 });
+  });
+
+  it('Gemm with alpha != 1 or transA is left alone', () => {
+    const m = qdqGemmModel({ M: 2, K: 3, N: 2, transB: false, xScale: 0.02, xZp: 100, w: Int8Array.of(1, 2, 3, 4, 5, 6), wScale: Float32Array.of(0.01), yScale: 0.03, yZp: 128 });
+    const alpha: Model = { ...m, graph: { ...m.graph, nodes: m.graph.nodes.map((n) => (n.opType === 'Gemm' ? { ...n, attributes: [...n.attributes, { name: 'alpha', type: 'float', value: 2 }] } : n)) } };
+    expect(run(alpha).model).toBe(alpha);
   });
 });

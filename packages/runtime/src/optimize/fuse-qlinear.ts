@@ -3,7 +3,10 @@
  *
  * - `DQ(x), DQ(w) [, DQ(b int32)] -> Conv [-> Relu|Clip] -> Q(y)` becomes
  *   `QLinearConv(x_q, x_s, x_zp, w_q, w_s, w_zp, y_s, y_zp [, b'])`;
- * - `DQ(a), DQ(b) -> MatMul [-> Relu|Clip] -> Q(y)` becomes `QLinearMatMul(...)`.
+ * - `DQ(a), DQ(b) -> MatMul [-> Relu|Clip] -> Q(y)` becomes `QLinearMatMul(...)`;
+ * - `DQ(a), DQ(b) [, DQ(c int32)] -> Gemm (transA 0, alpha 1, beta 1) [-> Relu|Clip] -> Q(y)` becomes the internal
+ *   `lowbit.QGemm(a_q, a_s, a_zp, b_q, b_s, b_zp, y_s, y_zp [, c'], transB)` (kernel in @lowbit/kernels; the model gains
+ *   the `lowbit` opset import).
  *
  * The bias keeps its int32 values when its scale is `fround(x_s * w_s[m])` (how Lowbit and onnxruntime quantize
  * biases); otherwise `b'[m] = roundHalfEven(fround((b_q - b_zp) * b_s) / fround(x_s * w_s[m]))` (skipped past int32).
@@ -23,7 +26,7 @@
 import { roundHalfEven } from '@lowbit/qparams';
 import { attrFloat, attrInt, DataType, editGraph, graphIndex, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Graph, GraphEditor, Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
-import { Constants, fusionPays, isOp, onnxOpset, passOptions, removable, resultOfGraph, type OptimizePassOptions } from './support.js';
+import { Constants, fusionPays, isOp, LOWBIT_DOMAIN, onnxOpset, passOptions, removable, type OptimizePassOptions } from './support.js';
 
 const SHORT: Record<string, string> = { uint8: 'u8', int8: 'i8' };
 const QMIN: Record<string, number> = { uint8: 0, int8: -128 };
@@ -38,12 +41,14 @@ export const fuseQdqQLinear: Pass = {
     const consts = new Constants(m.graph);
     const opset = onnxOpset(m);
     if (opset < 10) return { model: m, modified: false };
+    let internal = false;
     const g = editGraph(m.graph, (e) => {
       for (const n of m.graph.nodes) {
-        if (isOp(n, 'Conv') || isOp(n, 'MatMul')) fuse(e, m.graph, consts, opts, n, opset);
+        if (isOp(n, 'Conv') || isOp(n, 'MatMul') || isOp(n, 'Gemm')) internal = fuse(e, m.graph, consts, opts, n, opset) === 'internal' || internal;
       }
     });
-    return resultOfGraph(m, g);
+    if (g === m.graph) return { model: m, modified: false };
+    return { model: { ...m, graph: g, opsetImports: internal ? withLowbitOpset(m.opsetImports) : m.opsetImports }, modified: true };
   },
 };
 
@@ -66,16 +71,20 @@ function qparamsOf(c: Constants, q: string, s: string, zp: string): QParams | un
   return { q, s, zp, scale: st.data as Float32Array, zero: Array.from(zt.data as ArrayLike<number>), dtype: zt.dtype };
 }
 
-function fuse(e: GraphEditor, g: Graph, c: Constants, opts: OptimizePassOptions, n: Node, opset: number): void {
+/** Fuses the group around `n` when it can; says whether it did, and into a standard or an internal op. */
+function fuse(e: GraphEditor, g: Graph, c: Constants, opts: OptimizePassOptions, n: Node, opset: number): 'standard' | 'internal' | undefined {
   const conv = n.opType === 'Conv';
+  const gemm = n.opType === 'Gemm';
+  const transB = gemm ? attrInt(n, 'transB', 0) : 0;
+  if (gemm && (attrInt(n, 'transA', 0) !== 0 || attrFloat(n, 'alpha', 1) !== 1 || attrFloat(n, 'beta', 1) !== 1)) return;
   const y = n.outputs[0];
   if (!y || !removable(g, opts, y)) return;
   const wRef = c.tensor(graphIndex(g).producer(n.inputs[1] ?? '')?.node.inputs[0]);
   const x = dqParams(g, c, n.inputs[0]);
-  const w = dqParams(g, c, n.inputs[1], conv ? 0 : 1);
+  const w = dqParams(g, c, n.inputs[1], conv || transB ? 0 : 1);
   if (!x || !w || x.scale.length !== 1) return;
   if (conv && !wRef) return;
-  const channels = conv ? wRef!.dims[0] : wRef?.dims[wRef.dims.length - 1];
+  const channels = conv || transB ? wRef?.dims[0] : wRef?.dims[wRef.dims.length - 1];
   if (w.scale.length !== 1 && (channels === undefined || w.scale.length !== channels || (!conv && wRef!.dims.length !== 2))) return;
   // the group's tail: [Relu|Clip ->] Q
   const idx = graphIndex(g);
@@ -94,11 +103,14 @@ function fuse(e: GraphEditor, g: Graph, c: Constants, opts: OptimizePassOptions,
   const yq = qparamsOf(c, q.outputs[0], q.inputs[1], q.inputs[2]);
   if (!yq || yq.scale.length !== 1 || ![0, DataType.UINT8, DataType.INT8].includes(attrInt(q, 'output_dtype', 0))) return;
   if (act && !activationImplied(c, act, yq, opset)) return;
-  const op = conv ? 'QLinearConv' : 'QLinearMatMul';
-  if (!fusionPays(opts, `${op}:${SHORT[x.dtype]}x${SHORT[w.dtype]}->${SHORT[yq.dtype]}`, `${n.opType}:f32`)) return;
+  const op = conv ? 'QLinearConv' : gemm ? 'QGemm' : 'QLinearMatMul';
+  const key = gemm ? `${LOWBIT_DOMAIN}.QGemm:${SHORT[x.dtype]}` : `${op}:${SHORT[x.dtype]}x${SHORT[w.dtype]}->${SHORT[yq.dtype]}`;
+  if (!fusionPays(opts, key, `${n.opType}:f32`)) return;
   let bias: string | undefined;
-  if (conv && n.inputs[2]) {
-    bias = biasFor(e, g, c, n.inputs[2], x.scale[0], w.scale, wRef!.dims[0]);
+  if ((conv || gemm) && n.inputs[2]) {
+    const outChannels = conv ? wRef?.dims[0] : transB ? wRef?.dims[0] : wRef?.dims[1];
+    if (outChannels === undefined) return;
+    bias = biasFor(e, g, c, n.inputs[2], x.scale[0], w.scale, outChannels);
     if (!bias) return;
   }
   const inputs = [x.q, x.s, x.zp, w.q, w.s, w.zp, yq.s, yq.zp, ...(bias ? [bias] : [])];
@@ -106,7 +118,13 @@ function fuse(e: GraphEditor, g: Graph, c: Constants, opts: OptimizePassOptions,
   if (act) e.removeNode(act);
   e.removeValueInfo(y);
   if (act) e.removeValueInfo(tail);
-  e.replaceNode(q, { opType: op, inputs, outputs: [q.outputs[0]], attributes: conv ? n.attributes : [], name: e.freshName(`${n.name || op}_qlinear`) });
+  const attributes = conv ? n.attributes : gemm ? [{ name: 'transB', type: 'int' as const, value: BigInt(transB) }] : [];
+  e.replaceNode(q, { opType: op, ...(gemm ? { domain: LOWBIT_DOMAIN } : {}), inputs, outputs: [q.outputs[0]], attributes, name: e.freshName(`${n.name || op}_qlinear`) });
+  return gemm ? 'internal' : 'standard';
+}
+
+function withLowbitOpset(imports: Model['opsetImports']): Model['opsetImports'] {
+  return imports.some((o) => o.domain === LOWBIT_DOMAIN) ? imports : [...imports, { domain: LOWBIT_DOMAIN, version: 1 }];
 }
 
 /** The int32 bias at scale `x_s * w_s[m]` for the DQ'd bias `value`, as an initializer name; undefined if impossible. */
@@ -116,7 +134,7 @@ function biasFor(e: GraphEditor, g: Graph, c: Constants, value: string, xs: numb
   const bq = c.tensor(dq.inputs[0]);
   const bs = c.tensor(dq.inputs[1]);
   const bz = dq.inputs[2] ? c.numbers(dq.inputs[2]) : [0];
-  if (!bq || !bs || !bz || bq.dtype !== 'int32' || bs.dtype !== 'float32' || bq.data.length !== M) return undefined;
+  if (!bq || !bs || !bz || bq.dtype !== 'int32' || bs.dtype !== 'float32' || bq.data.length !== M || bq.dims.length !== 1) return undefined;
   if (bs.data.length !== 1 && (bs.data.length !== M || attrInt(dq, 'axis', 1) !== 0)) return undefined;
   const at = (a: ArrayLike<number>, i: number): number => (a.length === 1 ? a[0] : a[i]);
   const target = Float32Array.from({ length: M }, (_, m) => Math.fround(xs * at(ws, m)));

@@ -77,3 +77,39 @@ export function maxIntDiff(a: Tensor, b: Tensor): number {
   for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
   return d;
 }
+
+export interface QdqGemmSpec {
+  readonly M: number; readonly K: number; readonly N: number; readonly transB: boolean;
+  readonly xScale: number; readonly xZp: number;
+  readonly w: Int8Array; readonly wScale: Float32Array; // 1 or N values
+  readonly bias?: Int32Array; // N values at scale fround(xScale * wScale[j])
+  readonly yScale: number; readonly yZp: number; readonly relu?: boolean;
+}
+
+/** `Q(x) -> DQ -> Gemm(DQ(w), DQ(c)) [-> Relu] -> Q(y) -> DQ`, uint8 activations, int8 weights. */
+export function qdqGemmModel(s: QdqGemmSpec): Model {
+  const per = s.wScale.length > 1;
+  const inits: TensorRef[] = [
+    f32('xs', [], [s.xScale]), u8('xz', [], [s.xZp]),
+    i8('wq', s.transB ? [s.N, s.K] : [s.K, s.N], s.w), f32('ws', per ? [s.N] : [], s.wScale), i8('wz', per ? [s.N] : [], new Int8Array(s.wScale.length)),
+    f32('ys', [], [s.yScale]), u8('yz', [], [s.yZp]),
+  ];
+  const nodes: NodeDraft[] = [
+    mkNode('QuantizeLinear', ['x', 'xs', 'xz'], ['xq'], { name: 'qx' }),
+    mkNode('DequantizeLinear', ['xq', 'xs', 'xz'], ['xd'], { name: 'dqx' }),
+    mkNode('DequantizeLinear', ['wq', 'ws', 'wz'], ['wd'], { name: 'dqw', attributes: [intAttr('axis', s.transB ? 0 : 1)] }),
+  ];
+  const gin = ['xd', 'wd'];
+  if (s.bias) {
+    const bs = Float32Array.from({ length: s.N }, (_, j) => Math.fround(s.xScale * s.wScale[per ? j : 0]));
+    inits.push(i32('bq', [s.N], s.bias), f32('bs', [s.N], bs));
+    nodes.push(mkNode('DequantizeLinear', ['bq', 'bs'], ['bd'], { name: 'dqb', attributes: [intAttr('axis', 0)] }));
+    gin.push('bd');
+  }
+  nodes.push(mkNode('Gemm', gin, ['g'], { name: 'gemm', attributes: [intAttr('transB', s.transB ? 1 : 0)] }));
+  let last = 'g';
+  if (s.relu) { nodes.push(mkNode('Relu', ['g'], ['r'], { name: 'relu' })); last = 'r'; }
+  nodes.push(mkNode('QuantizeLinear', [last, 'ys', 'yz'], ['yq'], { name: 'qy' }));
+  nodes.push(mkNode('DequantizeLinear', ['yq', 'ys', 'yz'], ['y'], { name: 'dqy' }));
+  return mkModel(mkGraph({ inputs: [tensorVi('x', DataType.FLOAT, [s.M, s.K])], outputs: [tensorVi('y', DataType.FLOAT, [s.M, s.N])], initializers: inits, nodes }), { opset: 13 });
+}
