@@ -116,10 +116,12 @@ describe('fused vs literal execution of quantized models', () => {
     }, 120_000);
   }
 
-  it('mnist-8 dynamic (MatMul chain fused into lowbit.DynamicQMatMul): bit-identical outputs', async () => {
+  it('mnist-8 dynamic (MatMul and ConvInteger chains fused into lowbit.DynamicQMatMul / DynamicQConv): bit-identical outputs', async () => {
     const m = await quantizeDynamic(MNIST, join(dir, 'mnist-dynamic.onnx'), { weightType: 'int8' });
     const fused = Session.fromModel(m);
     expect(fused.optimization.opsAfter['lowbit.DynamicQMatMul']).toBeGreaterThanOrEqual(1);
+    expect(fused.optimization.opsAfter['lowbit.DynamicQConv']).toBe(2);
+    expect(fused.optimization.opsAfter.ConvInteger ?? 0).toBe(0);
     const literal = Session.fromModel(m, { graphOptimization: 'none' });
     for (let i = 0; i < 5; i++) {
       const a = literal.runSync(digit(i)).Plus214_Output_0.data as Float32Array;

@@ -29,7 +29,7 @@ export function inferOutputTypes(opType: string, domain: string, inputs: readonl
   const all = (t: T): T[] => Array.from({ length: outputCount }, () => t);
   if (domain !== '' && domain !== 'ai.onnx') {
     if (opType === 'DynamicQuantizeMatMul' || opType === 'MatMulIntegerToFloat') return all('float32');
-    if (domain === 'lowbit' && opType === 'DynamicQMatMul') return all('float32');
+    if (domain === 'lowbit' && (opType === 'DynamicQMatMul' || opType === 'DynamicQConv')) return all('float32');
     if (domain === 'lowbit' && opType === 'QGemm') return all(at(7));
     return all(undefined);
   }

@@ -4,6 +4,7 @@ import { DEQUANTIZE_LINEAR_KERNELS } from './dequantize-linear.js';
 import { DYNAMIC_QUANTIZE_LINEAR_KERNELS } from './dynamic-quantize-linear.js';
 import { DYNAMIC_QMATMUL_KERNELS } from './dynamic-qmatmul.js';
 import { QGEMM_KERNELS } from './qgemm.js';
+import { DYNAMIC_QCONV_KERNELS } from './dynamic-qconv.js';
 import { MATMUL_INTEGER_KERNELS } from './matmul-integer.js';
 import { QLINEAR_CONV_KERNELS } from './qlinear-conv.js';
 import { QLINEAR_MATMUL_KERNELS } from './qlinear-matmul.js';
@@ -20,4 +21,5 @@ export const QUANT_KERNELS: KernelVariant[] = [
   ...DYNAMIC_QUANTIZE_LINEAR_KERNELS,
   ...DYNAMIC_QMATMUL_KERNELS,
   ...QGEMM_KERNELS,
+  ...DYNAMIC_QCONV_KERNELS,
 ];

@@ -89,4 +89,39 @@ describe('fuse-dynamic-matmul', () => {
       expect(bits(b.y)).toEqual(bits(a.y));
     }), { numRuns: 100 });
   });
+
+  it('Conv form: DQL -> ConvInteger -> Cast -> Mul -> Add([1, M, 1, 1]) becomes lowbit.DynamicQConv; property: bit-identical', () => {
+    const arb = fc.record({
+      C: fc.integer({ min: 1, max: 3 }), M: fc.integer({ min: 1, max: 3 }), k: fc.constantFrom(1, 3), seed: fc.integer({ min: 0, max: 1e5 }),
+      withBias: fc.boolean(), unsigned: fc.boolean(), perChannelZp: fc.boolean(),
+    });
+    fc.assert(fc.property(arb, ({ C, M, k, seed, withBias, unsigned, perChannelZp }) => {
+      const wt = (name: string, dims: number[], v: number[]): TensorRef => (unsigned ? u8(name, dims, v) : i8(name, dims, v));
+      const w = Array.from({ length: M * C * k * k }, (_, i) => ((seed + i * 7919) % 256) - (unsigned ? 0 : 128));
+      const zps = Array.from({ length: perChannelZp ? M : 1 }, (_, j) => ((seed + j) % 256) - (unsigned ? 0 : 128));
+      const inits = [wt('wq', [M, C, k, k], w), f32('ws', [], [0.002 * (1 + (seed % 5))]), wt('wz', perChannelZp ? [M] : [], zps)];
+      const pad = (k - 1) >> 1;
+      const nodes = [
+        mkNode('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz'], { name: 'dql' }),
+        mkNode('ConvInteger', ['xq', 'wq', 'xz', 'wz'], ['acc'], { name: 'ci', attributes: [{ name: 'pads', type: 'ints', value: [pad, pad, pad, pad].map(BigInt) }] }),
+        mkNode('Cast', ['acc'], ['accf'], { name: 'cast', attributes: [intAttr('to', DataType.FLOAT)] }),
+        mkNode('Mul', ['xs', 'ws'], ['sc'], { name: 'scale' }),
+        mkNode('Mul', ['accf', 'sc'], [withBias ? 'ys' : 'y'], { name: 'rescale' }),
+      ];
+      if (withBias) {
+        inits.push(f32('b', [1, M, 1, 1], Array.from({ length: M }, (_, j) => Math.sin(seed + j))));
+        nodes.push(mkNode('Add', ['ys', 'b'], ['y'], { name: 'bias' }));
+      }
+      const m = mkModel(mkGraph({ inputs: [tensorVi('x', DataType.FLOAT, [1, C, 4, 5])], outputs: ['y'], initializers: inits, nodes }), { opset: 13 });
+      const r = run(m);
+      const ops = r.model.graph.nodes.map((n) => n.opType);
+      expect(ops).toContain('DynamicQConv');
+      expect(ops).not.toContain('ConvInteger');
+      expect(ops).not.toContain('Add');
+      expect(verifyErrors(r.model)).toEqual([]);
+      const input = new Tensor('float32', Float32Array.from({ length: C * 20 }, (_, i) => Math.cos(i * 0.3 + seed) * 4), [1, C, 4, 5]);
+      const [a, b] = runLevels(m, { x: input }, ['none', 'all']);
+      expect(bits(b.y)).toEqual(bits(a.y));
+    }), { numRuns: 60 });
+  });
 });

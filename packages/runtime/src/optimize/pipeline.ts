@@ -8,7 +8,7 @@
  *   DequantizeLinear on constants into float initializers, dead-code elimination.
  * - `all` (default): `basic` plus BatchNormalization folding (float32 rounding moves: within a few ulps), static QDQ
  *   fusion into QLinearConv/QLinearMatMul (within 1 output quantization step of the literal graph) and the dynamic
- *   chain into `lowbit.DynamicQMatMul` (bit-identical).
+ *   chains into `lowbit.DynamicQMatMul` / `lowbit.DynamicQConv` (bit-identical); QDQ Gemm into `lowbit.QGemm`.
  *
  * Names: passes never remove a graph output or a kept name. Kept names are made graph outputs for the length of the
  * pipeline (so no pass and no dead-code elimination can remove them) and taken out again afterwards. Values fused away
