@@ -39,7 +39,7 @@ const sample = () => {
 };
 const timer = setInterval(sample, 20);
 
-const session = await rt.Session.create(modelPath);
+const session = await rt.Session.create(modelPath, { graphOptimization: 'none' }); // calibration observes the model's own values
 const meta = session.inputMetadata[0];
 const inputName = session.inputNames[0];
 const dims = meta.shape.map((d) => (typeof d === 'number' ? d : 1));

@@ -10,10 +10,14 @@ import { Session, Tensor } from '@lowbit/runtime';
 import type { DType } from '@lowbit/runtime';
 import type { ModelRunnerFactory } from './types.js';
 
-/** The calibration runner: the injected factory, else a runtime Session (value hooks via `run(feeds, { observe, onValue })`). */
+/**
+ * The calibration runner: the injected factory, else a runtime Session (value hooks via `run(feeds, { observe, onValue })`).
+ * The session is created with `graphOptimization: 'none'`: calibration observes intermediate float values (a Conv's
+ * output before its BatchNormalization, ...) that optimisation would fold away, and must see the model's own arithmetic.
+ */
 export async function runnerFor(model: Model, injected: ModelRunnerFactory | undefined): Promise<ObservableModel> {
   if (injected) return injected(model);
-  const session = await Session.create(model);
+  const session = await Session.create(model, { graphOptimization: 'none' });
   return {
     inputNames: session.inputNames,
     async run(feeds, observer) {
@@ -48,7 +52,7 @@ async function evaluate(node: Node, inputs: readonly (TensorRef | null)[], opset
     },
     functions: [], metadataProps: [],
   };
-  const s = Session.fromModel(m);
+  const s = Session.fromModel(m, { graphOptimization: 'none' });
   const r = await s.run({});
   return node.outputs.map((o) => {
     const t = r[o!];

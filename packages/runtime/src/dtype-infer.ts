@@ -30,6 +30,8 @@ export function inferOutputTypes(opType: string, domain: string, inputs: readonl
   const all = (t: T): T[] => Array.from({ length: outputCount }, () => t);
   if (!isDefaultDomain(domain)) {
     if (['DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'MatMulNBits', 'DynamicQuantizeLSTM'].includes(opType)) return all('float32');
+    if (domain === 'lowbit' && (opType === 'DynamicQMatMul' || opType === 'DynamicQConv')) return all('float32');
+    if (domain === 'lowbit' && opType === 'QGemm') return all(at(7));
     return all(undefined);
   }
   if (BOOL_OUT.has(opType)) return all('bool');

@@ -12,3 +12,8 @@ export { MAX_ONNX_OPSET } from './plan.js';
 export { RUNTIME_OPS } from './builtins.js';
 export { OptionalNone } from './values.js';
 export type { Value } from './values.js';
+export {
+  GRAPH_OPTIMIZATION_LEVELS, LOWBIT_DOMAIN, cancelDequantizeQuantize, foldBatchNorm, foldConstantDequantize, fuseDynamicMatMul,
+  fuseQdqQLinear, optimizationPasses, optimizeModel,
+} from './optimize/index.js';
+export type { GraphOptimizationLevel, OptimizationReport, OptimizeOptions, OptimizePassOptions } from './optimize/index.js';

@@ -15,6 +15,8 @@ import { decodeModelBytes } from './load.js';
 import { compilePlan, disposePlan } from './plan.js';
 import type { Plan, PlanContext } from './plan-contract.js';
 import { dtypeOf } from './ir-compat.js';
+import { optimizeForSession, type GraphOptimizationLevel, type OptimizationReport } from './optimize/index.js';
+import { sessionOptimizeOptions } from './optimize/session-options.js';
 import { isTensor, kindOf, OptionalNone, TensorSequence, type Value } from './values.js';
 
 export interface SessionOptions {
@@ -45,6 +47,15 @@ export interface SessionOptions {
   readonly observe?: readonly string[];
   /** Folder for external data when the model is given as bytes. */
   readonly baseDir?: string;
+  /**
+   * Graph optimisation before planning (default 'all'; see runtime/src/optimize/pipeline.ts). 'basic' does only
+   * exact rewrites; 'all' also fuses (static QDQ within 1 output quantization step). Intermediate values fused away
+   * cannot be fetched or observed unless named in `keep` (or in `observe` with `onValue`); a session with `onValue`
+   * and no `observe` list observes everything and is not optimised.
+   */
+  readonly graphOptimization?: GraphOptimizationLevel;
+  /** Value names the optimised plan must keep (to fetch or observe them per run). */
+  readonly keep?: readonly string[];
 }
 
 export interface RunOptions {
@@ -108,6 +119,7 @@ export class Session {
   /** Backends this session loaded itself (disposed by `release`). */
   readonly #owned: readonly KernelBackend[];
   #released = false;
+  #optimization: OptimizationReport | undefined;
 
   private constructor(model: Model, plan: Plan, executor: Executor, pool: BufferPool, backend: BackendName, isas: readonly Isa[], threads: number, diagnostics: string[], hooks: ValueHooks | undefined, owned: readonly KernelBackend[]) {
     this.model = model;
@@ -163,8 +175,9 @@ export class Session {
     if (isa !== undefined && isa !== 'scalar' && !chosen.available.includes(isa)) {
       chosen.diagnostics.push(`isa ${isa} was requested but this machine's loaded backends run ${chosen.available.join(', ')}; kernels use the best of those below ${isa}`);
     }
+    const optimized = optimizeForSession(model, sessionOptimizeOptions(options, chosen.registry, { available: chosen.available, ...(isa ? { force: isa } : {}) }));
     const opsets = new Map<string, number>();
-    for (const o of model.opsetImports) opsets.set(normalizeDomain(o.domain), o.version);
+    for (const o of optimized.model.opsetImports) opsets.set(normalizeDomain(o.domain), o.version);
     const ctx: PlanContext = {
       registry: chosen.registry,
       policy: { available: chosen.available, ...(isa ? { force: isa } : {}) },
@@ -172,13 +185,20 @@ export class Session {
       builtins: defaultBuiltins(),
       functions: new Map(model.functions.map((f) => [functionKey(f.domain, f.name), functionCallOp(f)])),
     };
-    const plan = compilePlan(model.graph, ctx);
+    const plan = compilePlan(optimized.model.graph, ctx);
     if (options.observe) checkObserved(plan, options.observe, 'observe');
     const best = chosen.backends.find((b) => b.name === chosen.name);
     const arena = options.arena ?? best?.arena;
     const pool = new BufferPool(arena);
     const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
-    return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, best ? Math.max(1, best.threads) : 1, chosen.diagnostics, hooks, owned);
+    const session = new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, best ? Math.max(1, best.threads) : 1, chosen.diagnostics, hooks, owned);
+    session.#optimization = optimized.report;
+    return session;
+  }
+
+  /** What graph optimisation did at creation: level, node counts before/after, op counts, per-pass timings. */
+  get optimization(): OptimizationReport {
+    return this.#optimization!;
   }
 
   /** Runs the model. Feeds and results are keyed by graph input/output name. */

@@ -72,8 +72,9 @@ export async function compareModels(floatModel: Model, quantModel: Model, sample
   const plan = planLayers(floatModel, quantModel);
   const layers: LayerState[] = plan.layers.map((p) => ({ plan: p, acc: new ErrorAccumulator() }));
   const byQuantName = new Map(layers.map((l) => [l.plan.quantName, l]));
-  const floatSession = await Session.create(floatModel);
-  const quantSession = await Session.create(quantModel);
+  // Layer values are observed per run: both models run as written (no fusion), so every layer name stays observable.
+  const floatSession = await Session.create(floatModel, { graphOptimization: 'none' });
+  const quantSession = await Session.create(quantModel, { graphOptimization: 'none' });
   const outputs: OutputState[] = floatSession.outputNames.map((name, i) => ({
     name, quantizedName: quantSession.outputNames[i], acc: new ErrorAccumulator(), top1: new Top1Accumulator(),
   }));

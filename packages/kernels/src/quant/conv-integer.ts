@@ -19,22 +19,31 @@ import { outSpatial, parseWindowAttrs, type WindowAttrs } from '../nn/window.js'
 import { DTYPE_SHORT, type Tensor } from '../tensor.js';
 import { Q8, at, perTensorOr, q8Input, zeroPointInput } from './qinputs.js';
 
-/** Centered copies `x - zx` and `w - zw[m]` as Int32Arrays, and the int32 convolution of them. */
-export function convIntegerCore(node: KernelNode, a: WindowAttrs, group: number, x: Tensor, w: Tensor, zx: Float64Array, zw: Float64Array, wIndex: number): { acc: Int32Array; dims: number[]; M: number } {
+/**
+ * Centered copies `x - zx` and `w - zw[m]`, and the int32 convolution of them. When no sum can leave the int32 range
+ * (`taps * 255 * 255 < 2^31`, i.e. fewer than 33026 taps per output: 8-bit operands minus in-range zero points differ
+ * by at most 255) the loop runs on float64 storage, where every partial sum is an exact integer (faster in JavaScript
+ * engines than Int32Array arithmetic, same values); otherwise on Int32Array storage, which wraps like an int32
+ * register.
+ */
+export function convIntegerCore(node: KernelNode, a: WindowAttrs, group: number, x: Tensor, w: Tensor, zx: Float64Array, zw: Float64Array, wIndex: number): { acc: Int32Array | Float64Array; dims: number[]; M: number } {
   const { win, N, C, M } = convGeometry(node, a, group, x, w, wIndex);
   const xd = x.data as ArrayLike<number>;
   const wd = w.data as ArrayLike<number>;
-  const xc = new Int32Array(xd.length);
-  const z0 = zx[0];
-  for (let i = 0; i < xd.length; i++) xc[i] = xd[i] - z0;
-  const wc = new Int32Array(wd.length);
   const per = wd.length / (M || 1);
+  const z0 = zx[0];
+  const inRange = (z: number) => z >= -128 && z <= 255;
+  const exactInDouble = per * 255 * 255 < 2 ** 31 && inRange(z0) && Array.from(zw).every(inRange);
+  const xc = exactInDouble ? new Float32Array(xd.length) : new Int32Array(xd.length);
+  for (let i = 0; i < xd.length; i++) xc[i] = xd[i] - z0;
+  const wc = exactInDouble ? new Float32Array(wd.length) : new Int32Array(wd.length);
   for (let m = 0; m < M; m++) {
     const z = at(zw, m);
     for (let i = m * per; i < (m + 1) * per; i++) wc[i] = wd[i] - z;
   }
   const dims = [N, M, ...outSpatial(win)];
-  const acc = new Int32Array(dims.reduce((p, d) => p * d, 1));
+  const size = dims.reduce((p, d) => p * d, 1);
+  const acc = exactInDouble ? new Float64Array(size) : new Int32Array(size);
   convAccumulate(xc, wc, acc, { batch: N, inChannels: C, outChannels: M, group, win });
   return { acc, dims, M };
 }

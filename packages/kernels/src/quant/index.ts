@@ -2,6 +2,9 @@ import type { KernelVariant } from '../contract.js';
 import { CONV_INTEGER_KERNELS } from './conv-integer.js';
 import { DEQUANTIZE_LINEAR_KERNELS } from './dequantize-linear.js';
 import { DYNAMIC_QUANTIZE_LINEAR_KERNELS } from './dynamic-quantize-linear.js';
+import { DYNAMIC_QMATMUL_KERNELS } from './dynamic-qmatmul.js';
+import { QGEMM_KERNELS } from './qgemm.js';
+import { DYNAMIC_QCONV_KERNELS } from './dynamic-qconv.js';
 import { MATMUL_INTEGER_KERNELS } from './matmul-integer.js';
 import { QLINEAR_CONV_KERNELS } from './qlinear-conv.js';
 import { QLINEAR_MATMUL_KERNELS } from './qlinear-matmul.js';
@@ -16,4 +19,7 @@ export const QUANT_KERNELS: KernelVariant[] = [
   ...QUANTIZE_LINEAR_KERNELS,
   ...DEQUANTIZE_LINEAR_KERNELS,
   ...DYNAMIC_QUANTIZE_LINEAR_KERNELS,
+  ...DYNAMIC_QMATMUL_KERNELS,
+  ...QGEMM_KERNELS,
+  ...DYNAMIC_QCONV_KERNELS,
 ];

@@ -42,12 +42,14 @@ function create(node: KernelNode): KernelInstance {
       const y = ctx.alloc(yzpT.dtype, dims);
       const { qmin, qmax } = QRANGE[yzpT.dtype];
       const plane = acc.length / ((dims[0] * M) || 1);
+      const out = y.data;
+      const z = zy[0];
       for (let n = 0; n < dims[0]; n++) {
         for (let m = 0; m < M; m++) {
           const mult = requantMultiplier(xScale[0], at(wScale, m), yScale[0]);
           const b = bias ? bias.data[m] : 0;
           const base = (n * M + m) * plane;
-          for (let i = base; i < base + plane; i++) y.data[i] = requantize((acc[i] + b) | 0, mult, zy[0], qmin, qmax);
+          for (let i = base; i < base + plane; i++) out[i] = requantize((acc[i] + b) | 0, mult, z, qmin, qmax);
         }
       }
       return [y];

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createPassContext, DataType, verifyErrors } from '@lowbit/onnx-ir';
+import type { Model, PassResult, TensorRef } from '@lowbit/onnx-ir';
+import { mkGraph, mkModel, mkNode } from '@lowbit/testing';
+import { Tensor } from '@lowbit/kernels';
+import { fuseDynamicMatMul } from './fuse-dynamic.js';
+import { OPTIMIZE_OPTIONS_KEY } from './support.js';
+import { f32, i8, intAttr, runLevels, tensorVi, u8 } from './test-support/qdq-graphs.js';
+
+const run = (m: Model, options = {}) => fuseDynamicMatMul.run(m, createPassContext({ options })) as PassResult;
+
+interface Spec { K: number; N: number; w: number[]; ws: number[]; wz: number[]; bias?: number[]; unsigned?: boolean; swap?: boolean }
+
+/** The chain `dynamic-quantize` writes: DQL(x) -> MatMulInteger -> Cast -> Mul(., Mul(x_s, w_s)) [-> Add(bias)]. */
+function model(s: Spec): Model {
+  const wt = (name: string, dims: number[], v: number[]): TensorRef => (s.unsigned ? u8(name, dims, v) : i8(name, dims, v));
+  const per = s.ws.length > 1;
+  const inits = [wt('wq', [s.K, s.N], s.w), f32('ws', per ? [s.N] : [], s.ws), wt('wz', per ? [s.N] : [], s.wz)];
+  const nodes = [
+    mkNode('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz'], { name: 'dql' }),
+    mkNode('MatMulInteger', ['xq', 'wq', 'xz', 'wz'], ['acc'], { name: 'mmi' }),
+    mkNode('Cast', ['acc'], ['accf'], { name: 'cast', attributes: [intAttr('to', DataType.FLOAT)] }),
+    mkNode('Mul', s.swap ? ['ws', 'xs'] : ['xs', 'ws'], ['sc'], { name: 'scale' }),
+    mkNode('Mul', s.swap ? ['sc', 'accf'] : ['accf', 'sc'], [s.bias ? 'ys' : 'y'], { name: 'rescale' }),
+  ];
+  if (s.bias) {
+    inits.push(f32('b', [s.N], s.bias));
+    nodes.push(mkNode('Add', s.swap ? ['b', 'ys'] : ['ys', 'b'], ['y'], { name: 'bias' }));
+  }
+  return mkModel(mkGraph({ inputs: [tensorVi('x', DataType.FLOAT, [2, s.K])], outputs: ['y'], initializers: inits, nodes }), { opset: 13 });
+}
+
+const base: Spec = { K: 3, N: 2, w: [1, -2, 127, -127, 5, 0], ws: [0.01, 0.02], wz: [0, 0], bias: [0.5, -0.25] };
+const x = new Tensor('float32', [0.3, -1.7, 2.2, 0.01, 0, -0.6], [2, 3]);
+const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data as Float32Array).buffer));
+
+describe('fuse-dynamic-matmul', () => {
+  it('applies: the chain with bias becomes one lowbit.DynamicQMatMul; verifies; bit-identical', () => {
+    const m = model(base);
+    const r = run(m);
+    expect(r.modified).toBe(true);
+    expect(verifyErrors(r.model)).toEqual([]);
+    const fused = r.model.graph.nodes.find((n) => n.opType === 'DynamicQMatMul')!;
+    expect(fused.domain).toBe('lowbit');
+    expect(fused.inputs).toEqual(['x', 'wq', 'ws', 'wz', 'b']);
+    expect(r.model.opsetImports).toContainEqual({ domain: 'lowbit', version: 1 });
+    const [a, b] = runLevels(m, { x }, ['none', 'all']);
+    expect(bits(b.y)).toEqual(bits(a.y));
+  });
+
+  it('applies without a bias, with uint8 weights, with operands in the other order', () => {
+    for (const s of [{ ...base, bias: undefined }, { ...base, unsigned: true, w: [1, 2, 255, 0, 128, 7], wz: [128, 3] }, { ...base, swap: true }]) {
+      const m = model(s);
+      expect(run(m).model.graph.nodes.map((n) => n.opType)).toContain('DynamicQMatMul');
+      const [a, b] = runLevels(m, { x }, ['none', 'all']);
+      expect(bits(b.y)).toEqual(bits(a.y));
+    }
+  });
+
+  it('does not apply (same object back): a kept intermediate, non-constant weights, a rank guard that prefers MatMulInteger', () => {
+    const m = model(base);
+    expect(run(m, { [OPTIMIZE_OPTIONS_KEY]: { keep: (n: string) => n === 'accf' } }).model).toBe(m);
+    const dyn: Model = { ...m, graph: { ...m.graph, inputs: [...m.graph.inputs, tensorVi('wq', DataType.INT8, [3, 2])] } };
+    expect(run(dyn).model).toBe(dyn);
+    expect(run(m, { [OPTIMIZE_OPTIONS_KEY]: { rank: (k: string) => (k.startsWith('MatMulInteger') ? 9 : 0) } }).model).toBe(m);
+  });
+
+  it('running twice changes nothing', () => {
+    const once = run(model(base)).model;
+    expect(run(once).model).toBe(once);
+  });
+
+  it('property: fused and unfused dynamic MatMul are bit-identical', () => {
+    const arb = fc.record({
+      K: fc.integer({ min: 1, max: 6 }), N: fc.integer({ min: 1, max: 4 }), seed: fc.integer({ min: 0, max: 1e6 }),
+      perColumn: fc.boolean(), withBias: fc.boolean(), unsigned: fc.boolean(),
+      xs: fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: 12, maxLength: 12 }),
+    });
+    fc.assert(fc.property(arb, ({ K, N, seed, perColumn, withBias, unsigned, xs }) => {
+      const w = Array.from({ length: K * N }, (_, i) => ((seed + i * 7919) % 256) - (unsigned ? 0 : 128));
+      const ws = Array.from({ length: perColumn ? N : 1 }, (_, j) => 0.001 * (1 + ((seed + j) % 17)));
+      const wz = Array.from({ length: perColumn ? N : 1 }, (_, j) => (unsigned ? (seed + j) % 256 : ((seed + j) % 256) - 128));
+      const bias = withBias ? Array.from({ length: N }, (_, j) => Math.sin(seed + j) * 3) : undefined;
+      const m = model({ K, N, w, ws, wz, ...(bias ? { bias } : {}), unsigned });
+      const input = new Tensor('float32', xs.slice(0, 2 * K), [2, K]);
+      const [a, b] = runLevels(m, { x: input }, ['none', 'all']);
+      expect(run(m).modified).toBe(true);
+      expect(bits(b.y)).toEqual(bits(a.y));
+    }), { numRuns: 100 });
+  });
+
+  it('Conv form: DQL -> ConvInteger -> Cast -> Mul -> Add([1, M, 1, 1]) becomes lowbit.DynamicQConv; property: bit-identical', () => {
+    const arb = fc.record({
+      C: fc.integer({ min: 1, max: 3 }), M: fc.integer({ min: 1, max: 3 }), k: fc.constantFrom(1, 3), seed: fc.integer({ min: 0, max: 1e5 }),
+      withBias: fc.boolean(), unsigned: fc.boolean(), perChannelZp: fc.boolean(),
+    });
+    fc.assert(fc.property(arb, ({ C, M, k, seed, withBias, unsigned, perChannelZp }) => {
+      const wt = (name: string, dims: number[], v: number[]): TensorRef => (unsigned ? u8(name, dims, v) : i8(name, dims, v));
+      const w = Array.from({ length: M * C * k * k }, (_, i) => ((seed + i * 7919) % 256) - (unsigned ? 0 : 128));
+      const zps = Array.from({ length: perChannelZp ? M : 1 }, (_, j) => ((seed + j) % 256) - (unsigned ? 0 : 128));
+      const inits = [wt('wq', [M, C, k, k], w), f32('ws', [], [0.002 * (1 + (seed % 5))]), wt('wz', perChannelZp ? [M] : [], zps)];
+      const pad = (k - 1) >> 1;
+      const nodes = [
+        mkNode('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz'], { name: 'dql' }),
+        mkNode('ConvInteger', ['xq', 'wq', 'xz', 'wz'], ['acc'], { name: 'ci', attributes: [{ name: 'pads', type: 'ints', value: [pad, pad, pad, pad].map(BigInt) }] }),
+        mkNode('Cast', ['acc'], ['accf'], { name: 'cast', attributes: [intAttr('to', DataType.FLOAT)] }),
+        mkNode('Mul', ['xs', 'ws'], ['sc'], { name: 'scale' }),
+        mkNode('Mul', ['accf', 'sc'], [withBias ? 'ys' : 'y'], { name: 'rescale' }),
+      ];
+      if (withBias) {
+        inits.push(f32('b', [1, M, 1, 1], Array.from({ length: M }, (_, j) => Math.sin(seed + j))));
+        nodes.push(mkNode('Add', ['ys', 'b'], ['y'], { name: 'bias' }));
+      }
+      const m = mkModel(mkGraph({ inputs: [tensorVi('x', DataType.FLOAT, [1, C, 4, 5])], outputs: ['y'], initializers: inits, nodes }), { opset: 13 });
+      const r = run(m);
+      const ops = r.model.graph.nodes.map((n) => n.opType);
+      expect(ops).toContain('DynamicQConv');
+      expect(ops).not.toContain('ConvInteger');
+      expect(ops).not.toContain('Add');
+      expect(verifyErrors(r.model)).toEqual([]);
+      const input = new Tensor('float32', Float32Array.from({ length: C * 20 }, (_, i) => Math.cos(i * 0.3 + seed) * 4), [1, C, 4, 5]);
+      const [a, b] = runLevels(m, { x: input }, ['none', 'all']);
+      expect(bits(b.y)).toEqual(bits(a.y));
+    }), { numRuns: 60 });
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Pass `fuse-dynamic-matmul`: the dynamic-quantization chain that `dynamic-quantize` (and onnxruntime's quantizer)
+ * emits for a MatMul/Gemm with constant weights,
+ *
+ *   DynamicQuantizeLinear(x) -> (x_q, x_s, x_zp)
+ *   MatMulInteger(x_q, w_q, x_zp, w_zp) -> Cast(to float) -> Mul(., Mul(x_s, w_s)) [-> Add(., bias)]
+ *
+ * becomes one `lowbit.DynamicQMatMul(x, w_q, w_s, w_zp [, bias])`, and the Conv form
+ *
+ *   ConvInteger(x_q, w_q, x_zp, w_zp) -> Cast(to float) -> Mul(., Mul(x_s, w_s)) [-> Add(., bias [1, M, 1, ...])]
+ *
+ * becomes `lowbit.DynamicQConv(x, w_q, w_s, w_zp [, bias [M]])` with ConvInteger's attributes. Exact: the fused
+ * kernels perform the same float32 operations in the same order (packages/kernels/src/quant/dynamic-qmatmul.ts,
+ * dynamic-qconv.ts), so results are bit-identical.
+ *
+ * Preconditions: w_q an 8-bit constant (2-D [K, N] for MatMul), w_s float32 and w_zp constants with 1 or N values
+ * (Conv: w_s one value, w_zp 1 or M), bias (when fused) a float32 constant with 1 or N values (Conv: M values laid
+ * along the channel axis), every removed intermediate read only inside the chain and neither a graph
+ * output nor kept, and a `lowbit.DynamicQMatMul` kernel ranking no lower than MatMulInteger's. The model gains the
+ * `lowbit` opset import (version 1). Identity rule: nothing fused -> the same model back.
+ */
+import { DataType, editGraph, graphIndex, tensorFromValues } from '@lowbit/onnx-ir';
+import type { Graph, Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
+import { attrInt } from '@lowbit/onnx-ir';
+import { Constants, fusionPays, isOp, LOWBIT_DOMAIN, passOptions, removable, type OptimizePassOptions } from './support.js';
+
+const SHORT: Record<string, string> = { uint8: 'u8', int8: 'i8' };
+
+export const fuseDynamicMatMul: Pass = {
+  name: 'fuse-dynamic-matmul',
+  run(m: Model, ctx: PassContext) {
+    const opts = passOptions(ctx);
+    const consts = new Constants(m.graph);
+    const g = editGraph(m.graph, (e) => {
+      for (const n of m.graph.nodes) {
+        if (!isOp(n, 'MatMulInteger') && !isOp(n, 'ConvInteger')) continue;
+        const chain = matchChain(m.graph, consts, opts, n);
+        if (!chain) continue;
+        for (const r of chain.remove) e.removeNode(r);
+        for (const r of chain.remove) for (const o of r.outputs) if (o && o !== chain.output) e.removeValueInfo(o);
+        const inputs = [...chain.inputs];
+        if (chain.channelBias) {
+          const name = e.freshName(`${n.name || n.opType}_bias`);
+          e.addInitializer(tensorFromValues(name, DataType.FLOAT, [chain.channelBias.length], chain.channelBias));
+          inputs.push(name);
+        }
+        const conv = n.opType === 'ConvInteger';
+        e.replaceNode(chain.last, {
+          opType: conv ? 'DynamicQConv' : 'DynamicQMatMul', domain: LOWBIT_DOMAIN, inputs, outputs: [chain.output],
+          attributes: conv ? n.attributes : [], name: e.freshName(`${n.name || n.opType}_dynamic`),
+        });
+      }
+    });
+    if (g === m.graph) return { model: m, modified: false };
+    const opsetImports = m.opsetImports.some((o) => o.domain === LOWBIT_DOMAIN) ? m.opsetImports : [...m.opsetImports, { domain: LOWBIT_DOMAIN, version: 1 }];
+    return { model: { ...m, graph: g, opsetImports }, modified: true };
+  },
+};
+
+interface Chain {
+  readonly remove: Node[];
+  readonly last: Node;
+  readonly output: string;
+  readonly inputs: string[];
+  /** Conv: the bias as M values (a new initializer), when fused. */
+  readonly channelBias?: Float32Array;
+}
+
+/** The only consumer node of `value` (one use, no subgraph capture), when `value` may disappear. */
+function soleConsumer(g: Graph, opts: OptimizePassOptions, value: string | null | undefined): Node | undefined {
+  if (!value || !removable(g, opts, value)) return undefined;
+  const idx = graphIndex(g);
+  const uses = idx.consumers(value);
+  return uses.length === 1 && idx.captures(value).length === 0 ? uses[0].node : undefined;
+}
+
+function per(c: Constants, name: string | null | undefined, n: number, dtype?: string): boolean {
+  const t = c.tensor(name);
+  return !!t && (dtype === undefined || t.dtype === dtype) && (t.data.length === 1 || (t.data.length === n && t.dims.length === 1)) && t.dims.length <= 1;
+}
+
+function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node): Chain | undefined {
+  const idx = graphIndex(g);
+  const [xq, wq, xzp, wzp] = mi.inputs;
+  const dql = idx.producer(xq ?? '')?.node;
+  if (!isOp(dql, 'DynamicQuantizeLinear') || dql.outputs[0] !== xq || !xzp || dql.outputs[2] !== xzp || !dql.inputs[0]) return undefined;
+  const conv = mi.opType === 'ConvInteger';
+  const w = c.tensor(wq);
+  if (!w || (conv ? w.dims.length < 3 : w.dims.length !== 2) || !(w.dtype in SHORT) || !wzp) return undefined;
+  const N = conv ? w.dims[0] : w.dims[1];
+  if (!per(c, wzp, N, w.dtype)) return undefined;
+  const cast = soleConsumer(g, opts, mi.outputs[0]);
+  if (!isOp(cast, 'Cast') || attrInt(cast, 'to', 0) !== DataType.FLOAT) return undefined;
+  const mul = soleConsumer(g, opts, cast.outputs[0]);
+  if (!isOp(mul, 'Mul') || !mul.outputs[0]) return undefined;
+  const sc = mul.inputs[0] === cast.outputs[0] ? mul.inputs[1] : mul.inputs[0];
+  const scaleMul = idx.producer(sc ?? '')?.node;
+  if (!isOp(scaleMul, 'Mul')) return undefined;
+  const xs = dql.outputs[1];
+  const ws = scaleMul.inputs[0] === xs ? scaleMul.inputs[1] : scaleMul.inputs[1] === xs ? scaleMul.inputs[0] : undefined;
+  if (!xs || !ws || !per(c, ws, conv ? 1 : N, 'float32')) return undefined;
+  const remove: Node[] = [mi, cast];
+  let last = mul;
+  const inputs = [dql.inputs[0], wq!, ws, wzp];
+  let channelBias: Float32Array | undefined;
+  const add = soleConsumer(g, opts, mul.outputs[0]);
+  if (isOp(add, 'Add') && add.outputs[0]) {
+    const bias = add.inputs[0] === mul.outputs[0] ? add.inputs[1] : add.inputs[0];
+    const bt = bias && bias !== mul.outputs[0] ? c.tensor(bias) : undefined;
+    if (bias && bt && (conv ? alongChannels(bt.dims, N, w.dims.length) && bt.dtype === 'float32' : per(c, bias, N, 'float32'))) {
+      remove.push(mul);
+      last = add;
+      if (conv) channelBias = Float32Array.from(bt.data as Float32Array);
+      else inputs.push(bias);
+    }
+  }
+  const op = conv ? 'DynamicQConv' : 'DynamicQMatMul';
+  if (!fusionPays(opts, `${LOWBIT_DOMAIN}.${op}:f32`, `${mi.opType}:u8x${SHORT[w.dtype]}->i32`)) return undefined;
+  return { remove, last, output: last.outputs[0]!, inputs, ...(channelBias ? { channelBias } : {}) };
+}
+
+/** True when a constant of `dims` broadcasts onto `[N, M, spatial...]` (rank `rank`) along the channel axis only. */
+function alongChannels(dims: readonly number[], M: number, rank: number): boolean {
+  if (dims.reduce((a, b) => a * b, 1) !== M || dims.length > rank) return false;
+  const padded = [...new Array<number>(rank - dims.length).fill(1), ...dims];
+  return padded.every((d, i) => d === (i === 1 ? M : 1));
+}

@@ -1,0 +1,119 @@
+/**
+ * The runtime's graph optimisation: which passes run at which level, and the entry points a session (synchronous)
+ * and a caller (`optimizeModel`, through the PassManager) use.
+ *
+ * Levels (`SessionOptions.graphOptimization`):
+ * - `none`: the graph is planned as given.
+ * - `basic`: exact rewrites only (results bit-identical to the literal graph): DQ -> Q cancellation, folding of
+ *   DequantizeLinear on constants into float initializers, dead-code elimination.
+ * - `all` (default): `basic` plus BatchNormalization folding (float32 rounding moves: within a few ulps), static QDQ
+ *   fusion into QLinearConv/QLinearMatMul (within 1 output quantization step of the literal graph) and the dynamic
+ *   chains into `lowbit.DynamicQMatMul` / `lowbit.DynamicQConv` (bit-identical); QDQ Gemm into `lowbit.QGemm`.
+ *
+ * Names: passes never remove a graph output or a kept name. Kept names are made graph outputs for the length of the
+ * pipeline (so no pass and no dead-code elimination can remove them) and taken out again afterwards. Values fused away
+ * at `all` (a Conv's float output inside a QDQ group, a DQ'd weight, ...) are not observable unless kept.
+ */
+import { createPassContext, deadCodeElimination, PassManager } from '@lowbit/onnx-ir';
+import type { Model, Pass, PassContext, PassResult, ValueInfo } from '@lowbit/onnx-ir';
+import { cancelDequantizeQuantize } from './cancel-dq-q.js';
+import { foldBatchNorm } from './fold-batchnorm.js';
+import { foldConstantDequantize } from './fold-dequantize.js';
+import { fuseDynamicMatMul } from './fuse-dynamic.js';
+import { fuseQdqQLinear } from './fuse-qlinear.js';
+import { OPTIMIZE_OPTIONS_KEY, type OptimizePassOptions } from './support.js';
+
+export type GraphOptimizationLevel = 'none' | 'basic' | 'all';
+export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['none', 'basic', 'all'];
+
+/** The passes of a level, in order. */
+export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
+  if (level === 'none') return [];
+  if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseDynamicMatMul, foldConstantDequantize, deadCodeElimination];
+}
+
+export interface OptimizeOptions extends OptimizePassOptions {
+  readonly level?: GraphOptimizationLevel;
+  /** Names that must stay observable (graph inputs/outputs always do). */
+  readonly keepNames?: readonly string[];
+}
+
+/** What optimisation did to a session's graph (`session.optimization`). */
+export interface OptimizationReport {
+  readonly level: GraphOptimizationLevel;
+  readonly nodesBefore: number;
+  readonly nodesAfter: number;
+  /** Node count per op type after optimisation (`domain.Op` for non-default domains). */
+  readonly opsAfter: Readonly<Record<string, number>>;
+  /** Passes that ran, in order, whether each changed the graph, and its time. */
+  readonly passes: readonly { readonly pass: string; readonly modified: boolean; readonly ms: number }[];
+}
+
+/** Kept names become graph outputs for the pipeline; returns the widened model and the names added. */
+function pinKept(m: Model, keep: readonly string[] | undefined): { model: Model; added: Set<string> } {
+  const added = new Set<string>();
+  if (!keep?.length) return { model: m, added };
+  const g = m.graph;
+  const taken = new Set([...g.outputs.map((o) => o.name), ...g.inputs.map((i) => i.name)]);
+  const defined = new Set([...g.initializers.map((t) => t.name), ...g.nodes.flatMap((n) => n.outputs.filter((o): o is string => !!o))]);
+  const extra: ValueInfo[] = [];
+  for (const k of keep) {
+    if (taken.has(k) || added.has(k) || !defined.has(k)) continue;
+    added.add(k);
+    extra.push({ name: k, type: undefined });
+  }
+  return extra.length ? { model: { ...m, graph: { ...g, outputs: [...g.outputs, ...extra] } }, added } : { model: m, added };
+}
+
+function unpin(m: Model, added: Set<string>): Model {
+  return added.size ? { ...m, graph: { ...m.graph, outputs: m.graph.outputs.filter((o) => !added.has(o.name)) } } : m;
+}
+
+function contextFor(options: OptimizeOptions, ctx?: PassContext): PassContext {
+  const passOpts: OptimizePassOptions = { ...(options.keep ? { keep: options.keep } : {}), ...(options.rank ? { rank: options.rank } : {}) };
+  const base = ctx ?? createPassContext();
+  return { ...base, options: { ...base.options, [OPTIMIZE_OPTIONS_KEY]: passOpts } };
+}
+
+function opCounts(m: Model): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const n of m.graph.nodes) {
+    const k = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+/**
+ * Optimises `model` synchronously (what a session does at creation). Every pass of the pipeline is synchronous; the
+ * identity rule is checked as the PassManager checks it.
+ */
+export function optimizeForSession(model: Model, options: OptimizeOptions = {}): { model: Model; report: OptimizationReport } {
+  const level = options.level ?? 'all';
+  const { model: pinned, added } = pinKept(model, options.keepNames);
+  const ctx = contextFor(options);
+  const passes: { pass: string; modified: boolean; ms: number }[] = [];
+  let current = pinned;
+  for (const pass of optimizationPasses(level)) {
+    const t0 = performance.now();
+    const r = pass.run(current, ctx) as PassResult;
+    if (typeof (r as unknown as Promise<unknown>).then === 'function') throw new TypeError(`optimisation pass "${pass.name}" is asynchronous`);
+    if (r.modified !== (r.model !== current)) throw new TypeError(`optimisation pass "${pass.name}" broke the identity rule`);
+    passes.push({ pass: pass.name, modified: r.modified, ms: performance.now() - t0 });
+    current = r.model;
+  }
+  const out = current === pinned ? model : unpin(current, added);
+  return { model: out, report: { level, nodesBefore: model.graph.nodes.length, nodesAfter: out.graph.nodes.length, opsAfter: opCounts(out), passes } };
+}
+
+/**
+ * Optimises `model` through the PassManager (verification, timings, AbortSignal from `ctx`). Same result as the
+ * session's synchronous path.
+ */
+export async function optimizeModel(model: Model, options: OptimizeOptions = {}, ctx?: PassContext): Promise<Model> {
+  const { model: pinned, added } = pinKept(model, options.keepNames);
+  const pm = new PassManager(optimizationPasses(options.level ?? 'all'), { name: 'runtime-optimize' });
+  const r = await pm.run(pinned, contextFor(options, ctx));
+  return r.modified ? unpin(r.model, added) : model;
+}
