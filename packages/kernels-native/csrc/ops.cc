@@ -1,0 +1,74 @@
+#include "ops.h"
+
+namespace lowbit {
+
+Workspace::Workspace(size_t scratch_bytes, int threads) {
+  for (int t = 0; t < threads; t++) scratch_.push_back(aligned_alloc64(scratch_bytes));
+}
+Workspace::~Workspace() {
+  for (void* p : scratch_) aligned_free(p);
+}
+
+int task_count(int M, int panels, int threads) {
+  if (threads <= 1) return 1;
+  const long work = static_cast<long>(M) * panels;
+  if (work < 8) return 1;
+  return threads;
+}
+
+Part partition(int M, int panels, int tasks, int t, int row_align) {
+  if (M == 1 || panels >= 2 * tasks || M < 2 * row_align) {
+    const int p0 = static_cast<int>(static_cast<long>(panels) * t / tasks);
+    const int p1 = static_cast<int>(static_cast<long>(panels) * (t + 1) / tasks);
+    return {0, M, p0, p1};
+  }
+  const int blocks = (M + row_align - 1) / row_align;
+  const int b0 = static_cast<int>(static_cast<long>(blocks) * t / tasks);
+  const int b1 = static_cast<int>(static_cast<long>(blocks) * (t + 1) / tasks);
+  const int m0 = b0 * row_align, m1 = b1 * row_align < M ? b1 * row_align : M;
+  return {m0 < M ? m0 : M, m1, 0, panels};
+}
+
+void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+           int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C) {
+  const int K = B.K, N = B.N;
+  if (M == 0 || N == 0) return;
+  if (static_cast<int>(ws.rowsum.size()) < M) ws.rowsum.resize(M);
+  if (static_cast<int>(ws.zae.size()) < za_n) ws.zae.resize(za_n);
+  if (static_cast<int>(ws.zbe.size()) < zb_n) ws.zbe.resize(zb_n);
+  const int32_t aoff = a_signed ? 128 : 0;
+  for (int i = 0; i < za_n; i++) ws.zae[i] = za[i] + aoff;
+  for (int j = 0; j < zb_n; j++) ws.zbe[j] = zb[j] - B.boff;
+  qrowsums(A, K, a_signed, K, 0, M, ws.rowsum.data());
+  QGemmArgs a{M, N, K, A, K, a_signed, &B, C, N, ws.rowsum.data(), ws.zae.data(), za_n, ws.zbe.data(), zb_n};
+  const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
+  const int tasks = task_count(M, B.panels, threads);
+  auto body = [&](int t) {
+    const Part p = partition(M, B.panels, tasks, t, 32);
+    k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(t));
+  };
+  if (tasks == 1 || !pool) {
+    for (int t = 0; t < tasks; t++) body(t);
+  } else {
+    pool->run(tasks, body);
+  }
+}
+
+void fgemm(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* A, int M,
+           const float* bias, float* C) {
+  if (M == 0 || B.N == 0) return;
+  FGemmArgs a{M, B.N, B.K, A, B.K, &B, C, B.N, bias};
+  const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
+  const int tasks = task_count(M, B.panels, threads);
+  auto body = [&](int t) {
+    const Part p = partition(M, B.panels, tasks, t, 24);
+    k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(t));
+  };
+  if (tasks == 1 || !pool) {
+    for (int t = 0; t < tasks; t++) body(t);
+  } else {
+    pool->run(tasks, body);
+  }
+}
+
+}  // namespace lowbit

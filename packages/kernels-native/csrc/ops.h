@@ -1,0 +1,44 @@
+// The calls the addon and the standalone test share: a GEMM over a thread pool with per-instance workspace.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common.h"
+#include "threadpool.h"
+
+namespace lowbit {
+
+/** Per-kernel-instance buffers: one scratch per thread and the per-call vectors. Grows, never shrinks. */
+class Workspace {
+ public:
+  Workspace(size_t scratch_bytes, int threads);
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  void* scratch(int t) { return scratch_[t]; }
+  int threads() const { return static_cast<int>(scratch_.size()); }
+  std::vector<int32_t> rowsum, zae, zbe;
+
+ private:
+  std::vector<void*> scratch_;
+};
+
+/**
+ * C[M, N] = sum_k (A - za)(B - zb) in int32 (wrap-around), A raw uint8/int8 bytes [M, K] row-major.
+ * za: za_n = 1 or M values; zb: zb_n = 1 or N values (the zero points as integers in A's / B's own type).
+ */
+void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+           int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C);
+
+/** C[M, N] = A[M, K] B (+ bias[N]). */
+void fgemm(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* A, int M,
+           const float* bias, float* C);
+
+/** Splits [0, M) x [0, panels) into `tasks` rectangles (contiguous panel ranges, or row ranges when panels are few). */
+struct Part {
+  int m0, m1, p0, p1;
+};
+Part partition(int M, int panels, int tasks, int t, int row_align);
+int task_count(int M, int panels, int threads);
+
+}  // namespace lowbit
