@@ -1,0 +1,79 @@
+/**
+ * Loading the compiled addon (build/Release/lowbit_native.node, built by `scripts/build-addon.mjs` at install time)
+ * and its typed surface. Loading never throws: a missing or broken addon is a reason string.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** One C++ kernel this CPU runs, as the addon reports it. */
+export interface NativeKernelInfo {
+  readonly name: string;
+  /** The @lowbit/kernels Isa it belongs to. */
+  readonly isa: string;
+  readonly needs7bit?: boolean;
+}
+
+export interface NativeInfo {
+  readonly cpu: string;
+  readonly isaBits: number;
+  readonly amxPermission: boolean;
+  readonly physicalCores: number;
+  readonly arch: string;
+  /** int8 GEMM kernels this CPU runs (CPUID + OS state; AMX only after the XTILEDATA permission was granted). */
+  readonly qgemm: readonly NativeKernelInfo[];
+  readonly fgemm: readonly NativeKernelInfo[];
+}
+
+export interface NativePool {
+  readonly threads: number;
+  close(): void;
+}
+
+/** Packed int8 B (K x N) for one kernel. */
+export interface NativeQGemm {
+  /** Whether the packed weights fit the 7-bit fast path (max - min <= 127). */
+  readonly sevenBit: boolean;
+  run(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, c: Int32Array): void;
+  dispose(): void;
+}
+
+/** Packed float B for one kernel. */
+export interface NativeFGemm {
+  run(pool: NativePool | null, a: Float32Array, m: number, bias: Float32Array | null, c: Float32Array): void;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  Pool: new (threads: number) => NativePool;
+  QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
+  FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;
+}
+
+export type AddonLoad = { readonly addon: NativeAddon; readonly path: string } | { readonly error: string };
+
+const ADDON = new URL('../build/Release/lowbit_native.node', import.meta.url);
+const LOG = new URL('../build-addon.log', import.meta.url);
+
+/** Loads the addon (Node's module cache makes repeated loads cheap). */
+export function loadAddon(): AddonLoad {
+  const path = fileURLToPath(ADDON);
+  if (!existsSync(path)) {
+    let why = 'the install step did not build it';
+    try {
+      const log = readFileSync(fileURLToPath(LOG), 'utf8');
+      const line = log.split('\n').find((l) => /error|skipped|not found|not installed/i.test(l));
+      if (line) why = `the install build failed: ${line.trim().slice(0, 200)}`;
+    } catch {
+      // no log: the install script never ran
+    }
+    return { error: `native addon not found at ${path} (${why}; run \`npm run build:addon -w @lowbit/kernels-native\`)` };
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    return { addon, path };
+  } catch (e) {
+    return { error: `native addon at ${path} failed to load: ${(e as Error).message}` };
+  }
+}
