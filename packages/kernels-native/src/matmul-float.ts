@@ -113,7 +113,7 @@ function createGemm(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): 
 /** y = fround(fround(alpha * y) + fround(beta * c)) with C broadcast unidirectionally to [M, N]. */
 function applyAlphaBeta(y: Float32Array, M: number, N: number, alpha: number, beta: number, c: Tensor<'float32'> | null): void {
   const cd = c ? (c.dims.length === 2 ? c.dims : c.dims.length === 1 ? [1, c.dims[0]] : [1, 1]) : [1, 1];
-  const rs = cd[0] === 1 ? 0 : N;
+  const rs = cd[0] === 1 ? 0 : cd[1];
   const cs = cd[1] === 1 ? 0 : 1;
   for (let i = 0; i < M; i++)
     for (let j = 0; j < N; j++) {

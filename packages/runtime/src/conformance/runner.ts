@@ -12,7 +12,7 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelRegistry } from '@lowbit/kernels';
-import { Session } from '../session.js';
+import { Session, type SessionOptions } from '../session.js';
 import { CaseDataError, loadCase } from './case.js';
 import { compareValues, DEFAULT_TOLERANCE, type Tolerance } from './compare.js';
 
@@ -43,7 +43,8 @@ export function listCases(root: string): string[] {
 }
 
 /** Runs one case folder. Never throws for a case problem (that is its status). */
-export function runCase(root: string, name: string, registry: KernelRegistry | undefined, tol: Tolerance = DEFAULT_TOLERANCE): CaseResult {
+/** `session` overrides the session options (e.g. `{ backend: 'native', backends }` to run on a preloaded backend). */
+export function runCase(root: string, name: string, registry: KernelRegistry | undefined, tol: Tolerance = DEFAULT_TOLERANCE, session: SessionOptions = { backend: 'js' }): CaseResult {
   const t0 = performance.now();
   const done = (status: CaseStatus, nodeOps: readonly string[], message?: string): CaseResult => ({ name, nodeOps, status, message, ms: performance.now() - t0 });
   let loaded;
@@ -54,15 +55,15 @@ export function runCase(root: string, name: string, registry: KernelRegistry | u
     return done('unreadable', [], `cannot read case: ${(e as Error).message}`);
   }
   const nodeOps = [...new Set(loaded.model.graph.nodes.map((n) => n.opType))];
-  let session: Session;
+  let sess: Session;
   try {
-    session = Session.fromModel(loaded.model, { backend: 'js', registry });
+    sess = Session.fromModel(loaded.model, { ...session, ...(registry ? { registry } : {}) });
   } catch (e) {
     return done('rejected', nodeOps, (e as Error).message);
   }
   let results;
   try {
-    results = session.runValues(loaded.feeds);
+    results = sess.runValues(loaded.feeds);
   } catch (e) {
     return done('fail', nodeOps, `run threw: ${(e as Error).message}`);
   }
