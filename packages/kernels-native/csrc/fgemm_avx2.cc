@@ -11,8 +11,9 @@ namespace {
 
 struct Avx2FUK {
   static constexpr int MR = 6, NR = 16;
-  static void tile(int kc, const float* a, const float* b, float* c, int ldc, bool acc) {
+  __attribute__((noinline)) static void tile(int kc, const float* a, const float* b, float* c, int ldc, bool acc) {
     __m256 c0[MR], c1[MR];
+    #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       const float* d = c + static_cast<size_t>(r) * ldc;
       c0[r] = acc ? _mm256_loadu_ps(d) : _mm256_setzero_ps();
@@ -27,14 +28,16 @@ struct Avx2FUK {
         c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
       }
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       float* d = c + static_cast<size_t>(r) * ldc;
       _mm256_storeu_ps(d, c0[r]);
       _mm256_storeu_ps(d + 8, c1[r]);
     }
   }
-  static void gemv(int K, const float* a, const float* b, float* c, bool) {
+  __attribute__((noinline)) static void gemv(int K, const float* a, const float* b, float* c, bool) {
     __m256 s[4][2];
+    #pragma GCC unroll 16
     for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = _mm256_setzero_ps();
     int k = 0;
     for (; k + 4 <= K; k += 4, b += 4 * NR) {

@@ -21,21 +21,24 @@ inline __m512i bcast4(const uint8_t* p) {
 // Few rows (and the GEMV) use vpdpbusd on the same 16-column panels.
 struct Vnni16UK {
   static constexpr int MR = 8, NR = 16, PLANES = 1;
-  static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
     __m512i s[MR];
+    #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) s[r] = _mm512_setzero_si512();
     for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
       const __m512i bv = _mm512_load_si512(b);
 #pragma GCC unroll 8
       for (int r = 0; r < MR; r++) s[r] = _mm512_dpbusd_epi32(s[r], bcast4(a + 4 * r), bv);
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       int32_t* d = c + static_cast<size_t>(r) * ldc;
       _mm512_storeu_si512(d, acc ? _mm512_add_epi32(s[r], _mm512_loadu_si512(d)) : s[r]);
     }
   }
-  static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
     __m512i s[4];
+    #pragma GCC unroll 16
     for (int u = 0; u < 4; u++) s[u] = _mm512_setzero_si512();
     int g = 0;
     for (; g + 4 <= kg; g += 4, a += 16, b += 256) {

@@ -21,35 +21,39 @@ inline __m256i bcast4(const uint8_t* p) {
   return _mm256_set1_epi32(w);
 }
 
-template <int MR_>
+// 4 x 16 tile with named accumulators (arrays of vectors get spilled by GCC here): 8 accumulators, 2 B vectors,
+// 1 broadcast, the constant and a temporary fit the 16 ymm registers.
+#define LB_F7_STEP(r)                                                                            \
+  {                                                                                              \
+    const __m256i av = bcast4(a + 4 * (r));                                                      \
+    c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones)); \
+    c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones)); \
+  }
+#define LB_LOAD2(r)                                                                        \
+  __m256i c##r##0 = _mm256_setzero_si256(), c##r##1 = _mm256_setzero_si256();              \
+  if (acc) {                                                                               \
+    c##r##0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + static_cast<size_t>(r) * ldc));     \
+    c##r##1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + static_cast<size_t>(r) * ldc) + 1); \
+  }
+#define LB_STORE2(r)                                                                       \
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc), c##r##0);     \
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc) + 1, c##r##1);
+
 struct Fast7UK {
-  static constexpr int MR = MR_, NR = 16, PLANES = 1;
-  static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
-    __m256i c0[MR], c1[MR];
-    for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm256_setzero_si256();
+  static constexpr int MR = 4, NR = 16, PLANES = 1;
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+    LB_LOAD2(0) LB_LOAD2(1) LB_LOAD2(2) LB_LOAD2(3)
     const __m256i ones = _mm256_set1_epi16(1);
     for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
       const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
       const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
-#pragma GCC unroll 8
-      for (int r = 0; r < MR; r++) {
-        const __m256i av = bcast4(a + 4 * r);
-        c0[r] = _mm256_add_epi32(c0[r], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
-        c1[r] = _mm256_add_epi32(c1[r], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
-      }
+      LB_F7_STEP(0) LB_F7_STEP(1) LB_F7_STEP(2) LB_F7_STEP(3)
     }
-    for (int r = 0; r < MR; r++) {
-      __m256i* d = reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc);
-      if (acc) {
-        c0[r] = _mm256_add_epi32(c0[r], _mm256_loadu_si256(d));
-        c1[r] = _mm256_add_epi32(c1[r], _mm256_loadu_si256(d + 1));
-      }
-      _mm256_storeu_si256(d, c0[r]);
-      _mm256_storeu_si256(d + 1, c1[r]);
-    }
+    LB_STORE2(0) LB_STORE2(1) LB_STORE2(2) LB_STORE2(3)
   }
-  static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
     __m256i s[4][2];
+    #pragma GCC unroll 16
     for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi16(1);
     int g = 0;
@@ -82,9 +86,14 @@ struct Fast7UK {
 
 struct ExactUK {
   static constexpr int MR = 4, NR = 16, PLANES = 2;
-  static void tile(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, int ldc, bool acc) {
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, int ldc, bool acc) {
     __m256i c0[MR], c1[MR];
-    for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm256_setzero_si256();
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const int32_t* d = c + static_cast<size_t>(r) * ldc;
+      c0[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d)) : _mm256_setzero_si256();
+      c1[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d) + 1) : _mm256_setzero_si256();
+    }
     const __m256i ones = _mm256_set1_epi16(1), k128 = _mm256_set1_epi16(128);
     for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
       const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
@@ -96,18 +105,16 @@ struct ExactUK {
         c1[r] = _mm256_add_epi32(c1[r], _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, b1), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b1), k128)));
       }
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       __m256i* d = reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc);
-      if (acc) {
-        c0[r] = _mm256_add_epi32(c0[r], _mm256_loadu_si256(d));
-        c1[r] = _mm256_add_epi32(c1[r], _mm256_loadu_si256(d + 1));
-      }
       _mm256_storeu_si256(d, c0[r]);
       _mm256_storeu_si256(d + 1, c1[r]);
     }
   }
-  static void gemv(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, bool acc) {
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, bool acc) {
     __m256i s[2][2];
+    #pragma GCC unroll 16
     for (int u = 0; u < 2; u++) s[u][0] = s[u][1] = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi16(1), k128 = _mm256_set1_epi16(128);
     for (int g = 0; g < kg; g++, a += 4, b += 64) {
@@ -130,7 +137,7 @@ struct ExactUK {
   }
 };
 
-using DF = QDriver<Fast7UK<6>>;
+using DF = QDriver<Fast7UK>;
 using DE = QDriver<ExactUK>;
 }  // namespace
 

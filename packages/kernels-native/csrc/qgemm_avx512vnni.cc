@@ -17,9 +17,14 @@ inline __m512i bcast4(const uint8_t* p) {
 
 struct Vnni512UK {
   static constexpr int MR = 8, NR = 32, PLANES = 1;
-  static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
     __m512i c0[MR], c1[MR];
-    for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm512_setzero_si512();
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const int32_t* d = c + static_cast<size_t>(r) * ldc;
+      c0[r] = acc ? _mm512_loadu_si512(d) : _mm512_setzero_si512();
+      c1[r] = acc ? _mm512_loadu_si512(d + 16) : _mm512_setzero_si512();
+    }
     for (int g = 0; g < kg; g++, a += MR * 4, b += 128) {
       const __m512i b0 = _mm512_load_si512(b);
       const __m512i b1 = _mm512_load_si512(b + 64);
@@ -30,18 +35,16 @@ struct Vnni512UK {
         c1[r] = _mm512_dpbusd_epi32(c1[r], av, b1);
       }
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       int32_t* d = c + static_cast<size_t>(r) * ldc;
-      if (acc) {
-        c0[r] = _mm512_add_epi32(c0[r], _mm512_loadu_si512(d));
-        c1[r] = _mm512_add_epi32(c1[r], _mm512_loadu_si512(d + 16));
-      }
       _mm512_storeu_si512(d, c0[r]);
       _mm512_storeu_si512(d + 16, c1[r]);
     }
   }
-  static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
     __m512i s[4][2];
+    #pragma GCC unroll 16
     for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = _mm512_setzero_si512();
     int g = 0;
     for (; g + 4 <= kg; g += 4, a += 16, b += 512) {

@@ -19,9 +19,14 @@ inline __m256i bcast4(const uint8_t* p) {
 
 struct VnniUK {
   static constexpr int MR = 6, NR = 16, PLANES = 1;
-  static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
     __m256i c0[MR], c1[MR];
-    for (int r = 0; r < MR; r++) c0[r] = c1[r] = _mm256_setzero_si256();
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const int32_t* d = c + static_cast<size_t>(r) * ldc;
+      c0[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d)) : _mm256_setzero_si256();
+      c1[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d) + 1) : _mm256_setzero_si256();
+    }
     for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
       const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
       const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
@@ -32,18 +37,16 @@ struct VnniUK {
         c1[r] = _mm256_dpbusd_avx_epi32(c1[r], av, b1);
       }
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       __m256i* d = reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc);
-      if (acc) {
-        c0[r] = _mm256_add_epi32(c0[r], _mm256_loadu_si256(d));
-        c1[r] = _mm256_add_epi32(c1[r], _mm256_loadu_si256(d + 1));
-      }
       _mm256_storeu_si256(d, c0[r]);
       _mm256_storeu_si256(d + 1, c1[r]);
     }
   }
-  static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
     __m256i s[4][2];
+    #pragma GCC unroll 16
     for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = _mm256_setzero_si256();
     int g = 0;
     for (; g + 4 <= kg; g += 4, a += 16, b += 256) {

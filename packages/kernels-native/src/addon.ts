@@ -46,6 +46,8 @@ export interface NativeFGemm {
 
 export interface NativeAddon {
   info(): NativeInfo;
+  /** The core clock in GHz, measured with dependent 1-cycle adds (benchmarks use it for peak figures). */
+  clockGhz(): number;
   Pool: new (threads: number) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;
