@@ -34,6 +34,9 @@ void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB
 void fgemm(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* A, int M,
            const float* bias, float* C);
 
+/** Populates the pages of a large, possibly never touched output buffer in one system call (Linux). */
+void prefault_output(void* p, size_t bytes);
+
 /** Splits [0, M) x [0, panels) into `tasks` rectangles (contiguous panel ranges, or row ranges when panels are few). */
 struct Part {
   int m0, m1, p0, p1;
