@@ -15,7 +15,7 @@
       "dependencies": [],
       "conditions": [
         ["target_arch=='x64'", {"dependencies": ["lowbit_avx2", "lowbit_avxvnni", "lowbit_avx512", "lowbit_avx512vnni", "lowbit_amx"]}],
-        ["target_arch=='arm64'", {"dependencies": ["lowbit_neon"]}],
+        ["target_arch=='arm64'", {"dependencies": ["lowbit_neon", "lowbit_neondot"]}],
       ],
     },
     {
@@ -50,7 +50,8 @@
     }],
     ["target_arch=='arm64'", {
       "targets": [
-        {"target_name": "lowbit_neon", "type": "static_library", "sources": ["csrc/qgemm_neon.cc", "csrc/qgemm_neondot.cc", "csrc/fgemm_neon.cc"],
+        {"target_name": "lowbit_neon", "type": "static_library", "sources": ["csrc/qgemm_neon.cc", "csrc/fgemm_neon.cc"]},
+        {"target_name": "lowbit_neondot", "type": "static_library", "sources": ["csrc/qgemm_neondot.cc"],
          "cflags_cc": ["-march=armv8.2-a+dotprod"]},
       ],
     }],

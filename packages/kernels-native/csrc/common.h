@@ -67,8 +67,10 @@ struct QGemmKernel {
   int nr, kalign;
   bool needs_7bit;    // valid only for 7-bit packed weights
   size_t scratch_bytes;  // per thread
-  /** C rows [m0, m1), panels [p0, p1) (without the zero-point correction). */
+  /** C rows [m0, m1), panels [p0, p1), with the zero-point correction. */
   void (*gemm)(const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch);
+  /** B stored as unsigned bytes (b_u = b + 128 for int8 B): for u8 x u8 dot products (arm64 udot). */
+  bool b_unsigned = false;
 };
 
 // ---- float GEMM ----------------------------------------------------------------------------------------------

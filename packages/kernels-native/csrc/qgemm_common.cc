@@ -22,7 +22,10 @@ bool qpack(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, int N, 
   if (p->Kp == 0) p->Kp = k.kalign;
   p->panels = (N + k.nr - 1) / k.nr;
   p->sevenbit = seven;
-  p->boff = seven ? (K * N == 0 ? 0 : lo + 64) : (b_signed ? 0 : 128);
+  if (k.b_unsigned)
+    p->boff = b_signed ? -128 : 0;  // b_u = b - boff in [0, 255], stored in the int8 bytes
+  else
+    p->boff = seven ? (K * N == 0 ? 0 : lo + 64) : (b_signed ? 0 : 128);
   const size_t bytes = static_cast<size_t>(p->panels) * p->Kp * k.nr;
   p->data = static_cast<int8_t*>(aligned_alloc64(bytes));
   p->colsum = static_cast<int32_t*>(aligned_alloc64(sizeof(int32_t) * p->panels * k.nr));
@@ -34,7 +37,7 @@ bool qpack(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, int N, 
     for (int j = 0; j < N; j++) {
       const int v = (b_signed ? static_cast<int8_t>(row[j]) : row[j]) - p->boff;
       const int pnl = j / nr, jj = j % nr;
-      p->data[static_cast<size_t>(pnl) * p->Kp * nr + static_cast<size_t>(kk / 4) * nr * 4 + jj * 4 + (kk & 3)] = static_cast<int8_t>(v);
+      p->data[static_cast<size_t>(pnl) * p->Kp * nr + static_cast<size_t>(kk / 4) * nr * 4 + jj * 4 + (kk & 3)] = static_cast<int8_t>(static_cast<uint8_t>(v));
       p->colsum[j] += v;
     }
   }
