@@ -140,7 +140,7 @@ ThreadPool* pool_arg(const Napi::CallbackInfo& info, size_t i) {
 class QGemm : public Napi::ObjectWrap<QGemm> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("dispose", &QGemm::Dispose),
+    return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant), InstanceMethod("dispose", &QGemm::Dispose),
                                       InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
   }
   // new QGemm(kernel, B (Uint8Array | Int8Array, K*N), K, N, threads)
@@ -175,6 +175,31 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
     zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
     qgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, C);
+    return env.Undefined();
+  }
+  // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
+  Napi::Value RunRequant(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
+    if (!info[5].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
+    const size_t mn = info[5].As<Napi::TypedArray>().ElementLength();
+    if (mn != 1 && mn != static_cast<size_t>(N)) throw Napi::RangeError::New(env, "mult: expected 1 or N values");
+    const float* mult = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, mn, "mult");
+    if (!info[6].IsNumber()) throw Napi::TypeError::New(env, "yZeroPoint: expected a number");
+    const int32_t yzp = info[6].As<Napi::Number>().Int32Value();
+    const bool ys = info[7].IsTypedArray() && info[7].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* Y = array_data<uint8_t>(env, info[7], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * N, "Y");
+    int32_t za[1] = {0}, zb[1] = {0};
+    const int32_t* zap = za;
+    const int32_t* zbp = zb;
+    int zan = 1, zbn = 1;
+    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
+    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    const Requant r{mult, static_cast<int>(mn), yzp, ys, Y};
+    qgemm_requant(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, r);
     return env.Undefined();
   }
   /** A zero point: null -> 0; a typed array of 1 or n int8/uint8 values -> int32 (buffer kept by the instance). */

@@ -17,7 +17,7 @@ class Workspace {
   Workspace& operator=(const Workspace&) = delete;
   void* scratch(int t) { return scratch_[t]; }
   int threads() const { return static_cast<int>(scratch_.size()); }
-  std::vector<int32_t> rowsum, zae, zbe;
+  std::vector<int32_t> rowsum, zae, zbe, acc;
 
  private:
   std::vector<void*> scratch_;
@@ -29,6 +29,23 @@ class Workspace {
  */
 void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
            int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C);
+
+/**
+ * The requantize output stage of QLinearMatMul / QLinearConv, as the reference `requantize`:
+ *   q = clamp(roundHalfEven(float(acc) * mult[j]) + zp, qmin, qmax)   (float32 product; NaN -> zp; +-inf saturate)
+ */
+struct Requant {
+  const float* mult;  // 1 or N multipliers (fround(fround(sa * sb) / sy))
+  int mult_n;
+  int32_t zp;
+  bool out_signed;    // int8 output (else uint8)
+  uint8_t* out;       // [M, N] bytes
+};
+void requantize_block(const int32_t* acc, int ldacc, int m0, int m1, int j0, int j1, const Requant& r, int ldo);
+
+/** The int8 GEMM into `ws.acc` followed by `requantize` into r.out (per partition, while the block is in cache). */
+void qgemm_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                   int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const Requant& r);
 
 /** C[M, N] = A[M, K] B (+ bias[N]). */
 void fgemm(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* A, int M,

@@ -35,6 +35,8 @@ export interface NativeQGemm {
   /** Whether the packed weights fit the 7-bit fast path (max - min <= 127). */
   readonly sevenBit: boolean;
   run(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, c: Int32Array): void;
+  /** The GEMM followed by `requantize` (multiplier 1 or N float32 values) into 8-bit `y` (its type sets the range). */
+  runRequant(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array): void;
   dispose(): void;
 }
 

@@ -8,6 +8,7 @@ import { loadAddon, type NativeAddon, type NativeInfo, type NativePool } from '.
 import type { NativeContext } from './context.js';
 import { floatVariants } from './matmul-float.js';
 import { matmulIntegerVariants } from './matmul-integer.js';
+import { qlinearMatMulVariants } from './qlinear-matmul.js';
 
 /** The native backend, with what the addon reported (for tests and benchmarks). */
 export interface NativeBackend extends KernelBackend {
@@ -57,7 +58,7 @@ class NativeBackendImpl implements NativeBackend {
         return v;
       },
     };
-    this.#variants = [...matmulIntegerVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm)];
+    this.#variants = [...matmulIntegerVariants(ctx, info.qgemm), ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm)];
     this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];
     this.ready = true;
     this.diagnostics.push(`native addon on ${info.cpu.trim()} (${info.arch}): ISAs ${this.isas.join(', ')}; ${threads} thread(s)`);

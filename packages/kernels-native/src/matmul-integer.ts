@@ -51,7 +51,7 @@ export function matmulIntegerVariants(ctx: NativeContext, kernels: readonly Nati
   return out;
 }
 
-function pack(ctx: NativeContext, b: Tensor<Q8>, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): { g: NativeQGemm; path: string } {
+export function pack(ctx: NativeContext, b: Tensor<Q8>, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): { g: NativeQGemm; path: string } {
   const [K, N] = b.dims;
   if (fast) {
     const g = new ctx.addon.QGemm('avx2', b.data, K, N, ctx.threads);
