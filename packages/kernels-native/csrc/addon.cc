@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common.h"
+#include "conv.h"
 #include "ops.h"
 #include "threadpool.h"
 
@@ -106,6 +107,19 @@ int int_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return static_cast<int>(d);
 }
 
+/** A ConvGeom from an Int32Array of 13 values, checked against the packed K and the input length. */
+ConvGeom geom_arg(const Napi::Env& env, const Napi::Value& v, int K, int batch, size_t xlen) {
+  const int32_t* p = array_data<int32_t>(env, v, napi_int32_array, napi_int32_array, 13, "geometry");
+  ConvGeom g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]};
+  const bool pos = g.C > 0 && g.H > 0 && g.W > 0 && g.KH > 0 && g.KW > 0 && g.stride_h > 0 && g.stride_w > 0 && g.dil_h > 0 && g.dil_w > 0 &&
+                   g.pad_t >= 0 && g.pad_l >= 0 && g.OH > 0 && g.OW > 0;
+  if (!pos || g.C * g.KH * g.KW != K) throw Napi::RangeError::New(env, "conv geometry: bad values or C*KH*KW != packed K");
+  // Every tap must land inside the padded input: (OH-1)*stride + (KH-1)*dil < pad_t + H + pad_bottom is the caller's
+  // rule; here only reads are checked: taps outside [0, H) x [0, W) read the pad value, never memory.
+  if (xlen < static_cast<size_t>(batch) * g.C * g.H * g.W) throw Napi::RangeError::New(env, "X: too short for the geometry");
+  return g;
+}
+
 // ---- Pool -------------------------------------------------------------------------------------------------------
 
 class Pool : public Napi::ObjectWrap<Pool> {
@@ -140,7 +154,8 @@ ThreadPool* pool_arg(const Napi::CallbackInfo& info, size_t i) {
 class QGemm : public Napi::ObjectWrap<QGemm> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant), InstanceMethod("dispose", &QGemm::Dispose),
+    return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant),
+                                      InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("dispose", &QGemm::Dispose),
                                       InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
   }
   // new QGemm(kernel, B (Uint8Array | Int8Array, K*N), K, N, threads)
@@ -175,6 +190,53 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
     zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
     qgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, C);
+    return env.Undefined();
+  }
+  // runConv(pool, X, batch, geometry Int32Array(13), xZeroPoint, zw | null, Y Int32Array)   (ConvInteger)
+  Napi::Value RunConv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    const bool xs = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw[1] = {0};
+    const int32_t* zwp = zw;
+    int zwn = 1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    int32_t* Y = array_data<int32_t>(env, info[6], napi_int32_array, napi_int32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    qconv(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, Y);
+    return env.Undefined();
+  }
+  // runConvRequant(pool, X, batch, geometry, xZeroPoint, zw | null, mult, yZeroPoint, Y Uint8Array | Int8Array,
+  //                bias Int32Array (M) | null)   (QLinearConv)
+  Napi::Value RunConvRequant(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    const bool xs = info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw[1] = {0};
+    const int32_t* zwp = zw;
+    int zwn = 1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    if (!info[6].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
+    const size_t mn = info[6].As<Napi::TypedArray>().ElementLength();
+    if (mn != 1 && mn != static_cast<size_t>(packed_.N)) throw Napi::RangeError::New(env, "mult: expected 1 or M values");
+    const float* mult = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, mn, "mult");
+    const int32_t yzp = info[7].As<Napi::Number>().Int32Value();
+    const bool ys = info[8].IsTypedArray() && info[8].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* Y = array_data<uint8_t>(env, info[8], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    const int32_t* bias = info[9].IsNull() || info[9].IsUndefined() ? nullptr : array_data<int32_t>(env, info[9], napi_int32_array, napi_int32_array, packed_.N, "bias");
+    const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
+    qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, r, Y);
     return env.Undefined();
   }
   // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
@@ -237,7 +299,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
 class FGemm : public Napi::ObjectWrap<FGemm> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "FGemm", {InstanceMethod("run", &FGemm::Run), InstanceMethod("dispose", &FGemm::Dispose)});
+    return DefineClass(env, "FGemm", {InstanceMethod("run", &FGemm::Run), InstanceMethod("runConv", &FGemm::RunConv), InstanceMethod("dispose", &FGemm::Dispose)});
   }
   // new FGemm(kernel, B Float32Array, K, N, transB, threads)
   explicit FGemm(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FGemm>(info) {
@@ -262,6 +324,20 @@ class FGemm : public Napi::ObjectWrap<FGemm> {
     const float* bias = info[3].IsNull() || info[3].IsUndefined() ? nullptr : array_data<float>(env, info[3], napi_float32_array, napi_float32_array, N, "bias");
     float* C = array_data<float>(env, info[4], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "C");
     fgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, M, bias, C);
+    return env.Undefined();
+  }
+  // runConv(pool, X Float32Array, batch, geometry Int32Array(13), bias Float32Array (M) | null, Y Float32Array)
+  Napi::Value RunConv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "FGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a Float32Array");
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const float* bias = info[4].IsNull() || info[4].IsUndefined() ? nullptr : array_data<float>(env, info[4], napi_float32_array, napi_float32_array, packed_.N, "bias");
+    float* Y = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    fconv(pool_arg(info, 0), *ws_, *k_, packed_, X, batch, g, bias, Y);
     return env.Undefined();
   }
   Napi::Value Dispose(const Napi::CallbackInfo& info) {

@@ -59,7 +59,8 @@ void requantize_block(const int32_t* acc, int ldacc, int m0, int m1, int j0, int
     const int32_t* a = acc + static_cast<size_t>(i) * ldacc;
     uint8_t* o = r.out + static_cast<size_t>(i) * ldo;
     for (int j = j0; j < j1; j++) {
-      const float v = static_cast<float>(a[j]) * r.mult[r.mult_n == 1 ? 0 : j];
+      const int32_t acc_j = r.bias ? static_cast<int32_t>(static_cast<uint32_t>(a[j]) + static_cast<uint32_t>(r.bias[j])) : a[j];
+      const float v = static_cast<float>(acc_j) * r.mult[r.mult_n == 1 ? 0 : j];
       int q;
       if (v != v) {
         q = r.zp;

@@ -17,7 +17,9 @@ class Workspace {
   Workspace& operator=(const Workspace&) = delete;
   void* scratch(int t) { return scratch_[t]; }
   int threads() const { return static_cast<int>(scratch_.size()); }
-  std::vector<int32_t> rowsum, zae, zbe, acc;
+  std::vector<int32_t> rowsum, zae, zbe, acc, conv32;
+  std::vector<uint8_t> col8, out8;
+  std::vector<float> colf, convf;
 
  private:
   std::vector<void*> scratch_;
@@ -40,6 +42,7 @@ struct Requant {
   int32_t zp;
   bool out_signed;    // int8 output (else uint8)
   uint8_t* out;       // [M, N] bytes
+  const int32_t* bias = nullptr;  // QLinearConv's int32 B: N values added (wrapping) before the product
 };
 void requantize_block(const int32_t* acc, int ldacc, int m0, int m1, int j0, int j1, const Requant& r, int ldo);
 

@@ -37,12 +37,18 @@ export interface NativeQGemm {
   run(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, c: Int32Array): void;
   /** The GEMM followed by `requantize` (multiplier 1 or N float32 values) into 8-bit `y` (its type sets the range). */
   runRequant(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array): void;
+  /** ConvInteger over NCHW `x` with B = the weights transposed ([C*KH*KW, M]); `geometry` as `convGeometry2d`. */
+  runConv(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, y: Int32Array): void;
+  /** QLinearConv: runConv followed by `requantize` (multiplier 1 or M values). */
+  runConvRequant(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array, bias: Int32Array | null): void;
   dispose(): void;
 }
 
 /** Packed float B for one kernel. */
 export interface NativeFGemm {
   run(pool: NativePool | null, a: Float32Array, m: number, bias: Float32Array | null, c: Float32Array): void;
+  /** Conv over NCHW `x` (B packed from the [M, C*KH*KW] weights with transB). */
+  runConv(pool: NativePool | null, x: Float32Array, batch: number, geometry: Int32Array, bias: Float32Array | null, y: Float32Array): void;
   dispose(): void;
 }
 

@@ -6,6 +6,7 @@
 import { referenceKernels, type BackendInitOptions, type Isa, type KernelBackend, type KernelVariant } from '@lowbit/kernels';
 import { loadAddon, type NativeAddon, type NativeInfo, type NativePool } from './addon.js';
 import type { NativeContext } from './context.js';
+import { convVariants } from './conv.js';
 import { floatVariants } from './matmul-float.js';
 import { matmulIntegerVariants } from './matmul-integer.js';
 import { qlinearMatMulVariants } from './qlinear-matmul.js';
@@ -58,7 +59,7 @@ class NativeBackendImpl implements NativeBackend {
         return v;
       },
     };
-    this.#variants = [...matmulIntegerVariants(ctx, info.qgemm), ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm)];
+    this.#variants = [...matmulIntegerVariants(ctx, info.qgemm), ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...convVariants(ctx, info.qgemm, info.fgemm)];
     this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];
     this.ready = true;
     this.diagnostics.push(`native addon on ${info.cpu.trim()} (${info.arch}): ISAs ${this.isas.join(', ')}; ${threads} thread(s)`);

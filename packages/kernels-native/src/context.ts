@@ -14,10 +14,26 @@ export interface NativeContext {
   reference(key: string): KernelVariant;
 }
 
-/** A reference instance created on first use (most calls never need it). */
-export function lazyReference(ctx: NativeContext, key: string, node: KernelNode): () => KernelInstance {
+/** The reference kernel a native instance hands the inputs it does not take, created on first use. */
+export interface Fallback {
+  (): KernelInstance;
+  /** How many runs went to the reference (tests check the native path really ran). */
+  readonly calls: number;
+}
+
+export function lazyReference(ctx: NativeContext, key: string, node: KernelNode): Fallback {
   let inst: KernelInstance | undefined;
-  return () => (inst ??= ctx.reference(key).create(node));
+  let calls = 0;
+  const f = () => {
+    calls++;
+    return (inst ??= ctx.reference(key).create(node));
+  };
+  return Object.defineProperty(f, 'calls', { get: () => calls }) as Fallback;
+}
+
+/** A native kernel instance: `referenceRuns` counts the runs it handed to the reference kernel. */
+export interface NativeInstance extends KernelInstance {
+  readonly referenceRuns: number;
 }
 
 /** The leading dims of a matmul operand A with its last two as [M, K] (a 1-D A is [1, K]). */

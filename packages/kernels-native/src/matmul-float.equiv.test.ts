@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Tensor, freshRunContext, type KernelVariant } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
-import { node, readyBackend, registryWith } from './test-support.js';
+import { node, readyBackend, registryWith, tracked } from './test-support.js';
 
 const backend = await readyBackend(1);
 const backend3 = await readyBackend(3);
@@ -72,8 +72,10 @@ describe('native float GEMM equivalence', () => {
       const variants = backend.variants().filter((v) => v.key === key);
       expect(variants.map((v) => v.name)).toContain('native-scalar-c');
       for (const v of variants) {
-        const r = assertEquivalent({ registry: registryWith(v), key, build, sizes: SIZES, numRuns: 10 });
+        const t = tracked(v);
+        const r = assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: SIZES, numRuns: 10 });
         expect(r.variants).toEqual([v.name]);
+        expect(t.referenceRuns()).toBe(0);
       }
     });
   }

@@ -10,7 +10,7 @@
  */
 import { type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
 import type { NativeFGemm, NativeKernelInfo } from './addon.js';
-import { lazyReference, splitA, type NativeContext } from './context.js';
+import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
 
 export const FLOAT_TOLERANCE: Tolerance = { rtol: 1e-4, atol: 1e-5 };
 
@@ -49,11 +49,14 @@ export function floatVariants(ctx: NativeContext, kernels: readonly NativeKernel
   ]);
 }
 
-function createMatMul(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): KernelInstance {
+function createMatMul(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): NativeInstance {
   const ref = lazyReference(ctx, 'MatMul:f32', node);
   const b0 = constantB(node);
   let g: NativeFGemm | undefined = b0 ? new ctx.addon.FGemm(k.name, b0.data, b0.dims[0], b0.dims[1], false, ctx.threads) : undefined;
   return {
+    get referenceRuns() {
+      return ref.calls;
+    },
     run(inputs, rctx) {
       const a = inputs[0];
       const b = inputs[1];
@@ -72,7 +75,7 @@ function createMatMul(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo)
   };
 }
 
-function createGemm(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): KernelInstance {
+function createGemm(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): NativeInstance {
   const ref = lazyReference(ctx, 'Gemm:f32', node);
   const alpha = num(node, 'alpha', 1);
   const beta = num(node, 'beta', 1);
@@ -90,6 +93,9 @@ function createGemm(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): 
     for (let j = 0; j < N; j++) bias[j] = Math.fround(beta * c0.data[c0.data.length === 1 ? 0 : j]);
   }
   return {
+    get referenceRuns() {
+      return ref.calls;
+    },
     run(inputs, rctx) {
       const a = inputs[0];
       const b = inputs[1];

@@ -9,7 +9,7 @@ import { Tensor, freshRunContext, type DType } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
 import type { NativeQInstance } from './matmul-integer.js';
-import { node, readyBackend, registryWith } from './test-support.js';
+import { node, readyBackend, registryWith, tracked } from './test-support.js';
 
 const backend = await readyBackend(2);
 const loaded = loadAddon();
@@ -62,8 +62,10 @@ describe('native MatMulInteger equivalence', () => {
       expect(variants.length).toBeGreaterThan(0);
       for (const v of variants) {
         for (const seven of [false, true]) {
-          const r = assertEquivalent({ registry: registryWith(v), key, build: build(ta, tb, seven), sizes: SIZES, numRuns: 15 });
+          const t = tracked(v);
+          const r = assertEquivalent({ registry: registryWith(t.variant), key, build: build(ta, tb, seven), sizes: SIZES, numRuns: 15 });
           expect(r.variants).toEqual([v.name]);
+          expect(t.referenceRuns()).toBe(0);
         }
       }
     });

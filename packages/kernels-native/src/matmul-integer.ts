@@ -12,14 +12,14 @@
  */
 import { DTYPE_SHORT, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { NativeKernelInfo, NativeQGemm } from './addon.js';
-import { lazyReference, splitA, type NativeContext } from './context.js';
+import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
 
 const Q8 = ['uint8', 'int8'] as const;
 type Q8 = (typeof Q8)[number];
 const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
 
 /** A native MatMulInteger instance; `path` names the C++ kernel that runs (e.g. `avx2-7bit` or `avx2`). */
-export interface NativeQInstance extends KernelInstance {
+export interface NativeQInstance extends NativeInstance {
   readonly path: string;
 }
 
@@ -67,6 +67,9 @@ function createQ(ctx: NativeContext, key: string, node: KernelNode, k: NativeKer
   const b0 = constantB(node);
   let packed = b0 ? pack(ctx, b0, k, fast) : undefined;
   return {
+    get referenceRuns() {
+      return ref.calls;
+    },
     get path() {
       return packed?.path ?? k.name;
     },

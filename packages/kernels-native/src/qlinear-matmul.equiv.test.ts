@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Tensor, type DType } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
-import { node, readyBackend, registryWith } from './test-support.js';
+import { node, readyBackend, registryWith, tracked } from './test-support.js';
 
 const backend = await readyBackend(2);
 const loaded = loadAddon();
@@ -50,7 +50,14 @@ describe('native QLinearMatMul equivalence', () => {
         it(`${key}: every variant is bit-exact`, () => {
           const variants = backend.variants().filter((v) => v.key === key);
           expect(variants.length).toBeGreaterThan(0);
-          for (const v of variants) assertEquivalent({ registry: registryWith(v), key, build: build(ta, tb, ty), sizes: [0, 1, 2, 5, 16, 33], numRuns: 8 });
+          for (const v of variants) {
+            const t = tracked(v);
+            assertEquivalent({ registry: registryWith(t.variant), key, build: build(ta, tb, ty), sizes: [0, 1, 2, 16, 33], numRuns: 8 });
+            expect(t.referenceRuns()).toBe(0);
+            const p = tracked(v);
+            assertEquivalent({ registry: registryWith(p.variant), key, build: build(ta, tb, ty), sizes: [5], numRuns: 1 });
+            expect(p.referenceRuns()).toBe(p.instances()); // per-row a_scale: handed to the reference
+          }
         });
       }
 });

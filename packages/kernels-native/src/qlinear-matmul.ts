@@ -11,7 +11,7 @@
  */
 import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { NativeKernelInfo, NativeQGemm } from './addon.js';
-import { lazyReference, splitA, type NativeContext } from './context.js';
+import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
 import { pack } from './matmul-integer.js';
 
 const Q8 = ['uint8', 'int8'] as const;
@@ -40,12 +40,15 @@ export function qlinearMatMulVariants(ctx: NativeContext, kernels: readonly Nati
   return out;
 }
 
-function createQLinear(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): KernelInstance {
+function createQLinear(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): NativeInstance {
   const ref = lazyReference(ctx, key, node);
   const b0 = constantB(node);
   let packed = b0 ? pack(ctx, b0, k, fast) : undefined;
   const mult = new Float32Array(b0 ? b0.dims[1] : 1);
   return {
+    get referenceRuns() {
+      return ref.calls;
+    },
     run(inputs, rctx) {
       const [a, sa, za, b, sb, zb, sy, zy] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => inputs[i] ?? null);
       if (!packed || !b0 || !isQ8(a) || !isQ8(b) || !isQ8(zy) || b.dims.join() !== b0.dims.join() || b.dtype !== b0.dtype || a.dims.length < 1) return ref().run(inputs, rctx);

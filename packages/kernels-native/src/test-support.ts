@@ -17,6 +17,19 @@ export function registryWith(variant: KernelVariant): KernelRegistry {
   return new KernelRegistry().registerAll(referenceKernels().filter((v) => v.key === variant.key)).register(variant);
 }
 
+/**
+ * `variant` with every instance it creates recorded, so a test can check afterwards how many runs went to the
+ * reference fallback instead of the native kernel (`referenceRuns`).
+ */
+export function tracked(variant: KernelVariant): { variant: KernelVariant; referenceRuns: () => number; instances: () => number } {
+  const made: { referenceRuns?: number }[] = [];
+  return {
+    variant: { ...variant, create: (n) => { const i = variant.create(n); made.push(i as { referenceRuns?: number }); return i; } },
+    referenceRuns: () => made.reduce((s, i) => s + (i.referenceRuns ?? 0), 0),
+    instances: () => made.length,
+  };
+}
+
 export function node(opType: string, inputTypes: readonly (DType | null)[], constants?: ReadonlyMap<number, Tensor>, attrs: ReadonlyMap<string, number> = new Map()): KernelNode {
   return { name: `${opType.toLowerCase()}0`, opType, domain: '', opset: 13, attrs, inputTypes, outputCount: 1, ...(constants ? { constants } : {}) };
 }
