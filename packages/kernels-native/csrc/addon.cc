@@ -10,6 +10,7 @@
 #include "common.h"
 #include "conv.h"
 #include "ops.h"
+#include "qdq.h"
 #include "threadpool.h"
 
 namespace lowbit {
@@ -350,6 +351,37 @@ class FGemm : public Napi::ObjectWrap<FGemm> {
   std::unique_ptr<Workspace> ws_;
 };
 
+// quantizeLinear(x Float32Array, scale Float32Array, zp Uint8Array | Int8Array | null, outer, C, inner, y Uint8Array | Int8Array)
+// (scale / zp of length 1: per tensor; of length C: per axis)
+Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner"), n = outer * C * inner;
+  const size_t sn = info[1].IsTypedArray() ? info[1].As<Napi::TypedArray>().ElementLength() : 0;
+  if (sn != 1 && sn != C) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  const float* s = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
+  const bool ys = info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, n, "y");
+  quantize_linear(x, s, z, ys, outer, C, inner, sn != 1, y);
+  return env.Undefined();
+}
+
+// dequantizeLinear(x Uint8Array | Int8Array, scale, zp | null, outer, C, inner, y Float32Array)
+Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner"), n = outer * C * inner;
+  const size_t sn = info[1].IsTypedArray() ? info[1].As<Napi::TypedArray>().ElementLength() : 0;
+  if (sn != 1 && sn != C) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const bool xs = info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_int8_array, n, "x");
+  const float* s = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
+  dequantize_linear(x, xs, s, z, outer, C, inner, sn != 1, y);
+  return env.Undefined();
+}
+
 /** Core clock in GHz, measured with a chain of dependent 1-cycle integer adds (for the benchmark's peak figures). */
 Napi::Value ClockGhz(const Napi::CallbackInfo& info) {
   double best = 0;
@@ -382,6 +414,8 @@ Napi::Value ClockGhz(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clockGhz", Napi::Function::New(env, ClockGhz));
+  exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
+  exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("Pool", Pool::Define(env));
   exports.Set("QGemm", QGemm::Define(env));

@@ -56,6 +56,10 @@ export interface NativeAddon {
   info(): NativeInfo;
   /** The core clock in GHz, measured with dependent 1-cycle adds (benchmarks use it for peak figures). */
   clockGhz(): number;
+  /** QuantizeLinear to 8 bits over an [outer, C, inner] view (scale / zero point: 1 value, or C values per axis). */
+  quantizeLinear(x: Float32Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Uint8Array | Int8Array): void;
+  /** DequantizeLinear from 8 bits over an [outer, C, inner] view. */
+  dequantizeLinear(x: Uint8Array | Int8Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
   Pool: new (threads: number) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;

@@ -9,6 +9,7 @@ import type { NativeContext } from './context.js';
 import { convVariants } from './conv.js';
 import { floatVariants } from './matmul-float.js';
 import { matmulIntegerVariants } from './matmul-integer.js';
+import { qdqVariants } from './qdq.js';
 import { qlinearMatMulVariants } from './qlinear-matmul.js';
 
 /** The native backend, with what the addon reported (for tests and benchmarks). */
@@ -59,7 +60,7 @@ class NativeBackendImpl implements NativeBackend {
         return v;
       },
     };
-    this.#variants = [...matmulIntegerVariants(ctx, info.qgemm), ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...convVariants(ctx, info.qgemm, info.fgemm)];
+    this.#variants = [...matmulIntegerVariants(ctx, info.qgemm), ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...convVariants(ctx, info.qgemm, info.fgemm), ...qdqVariants(ctx)];
     this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];
     this.ready = true;
     this.diagnostics.push(`native addon on ${info.cpu.trim()} (${info.arch}): ISAs ${this.isas.join(', ')}; ${threads} thread(s)`);
