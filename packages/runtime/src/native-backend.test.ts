@@ -39,8 +39,8 @@ describe('runtime on the native backend', () => {
     return;
   }
 
-  it('passes the ONNX node tests of MatMul, MatMulInteger and Gemm with backend "native"', () => {
-    const ops = /^test_(matmul|matmulinteger|gemm)/;
+  it('passes the ONNX node tests of the ops it has kernels for (MatMul, Gemm, Conv, the integer and Q/DQ ops) with backend "native"', () => {
+    const ops = /^test_(matmul|matmulinteger|gemm|conv|convinteger|qlinearconv|qlinearmatmul|quantizelinear|dequantizelinear)/;
     let n = 0;
     for (const folder of ['onnx-node', 'onnx-node-v1.13-quant']) {
       const root = testdataPath(folder);
