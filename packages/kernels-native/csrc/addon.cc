@@ -382,6 +382,19 @@ Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// dynamicQuantizeLinear(x Float32Array, y Uint8Array, scale Float32Array(1), zp Uint8Array(1)) -> false when the
+// input is empty or not finite (nothing written)
+Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  uint8_t* y = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_uint8_array, n, "y");
+  float* s = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 1, "scale");
+  uint8_t* z = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_uint8_array, 1, "zero_point");
+  return Napi::Boolean::New(env, dynamic_quantize_linear(x, n, y, s, z));
+}
+
 /** Core clock in GHz, measured with a chain of dependent 1-cycle integer adds (for the benchmark's peak figures). */
 Napi::Value ClockGhz(const Napi::CallbackInfo& info) {
   double best = 0;
@@ -416,6 +429,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clockGhz", Napi::Function::New(env, ClockGhz));
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
+  exports.Set("dynamicQuantizeLinear", Napi::Function::New(env, DynamicQuantizeLinear));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("Pool", Pool::Define(env));
   exports.Set("QGemm", QGemm::Define(env));

@@ -44,4 +44,30 @@ void dequantize_linear(const uint8_t* x, bool q_signed, const float* scale, cons
     }
 }
 
+bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_out, uint8_t* zp_out) {
+  if (n == 0) return false;
+  float lo = 0.0f, hi = 0.0f;
+  bool finite = true;
+  for (size_t i = 0; i < n; i++) {
+    const float v = x[i];
+    finite &= std::isfinite(v);
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  if (!finite) return false;
+  const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  const float initial = 0.0f - lo / scale;
+  const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
+  const int zp = static_cast<int>(std::nearbyint(zc));
+  for (size_t i = 0; i < n; i++) {
+    const float v = x[i] / scale;
+    const float c = v < -1e9f ? -1e9f : (v > 1e9f ? 1e9f : v);
+    const int q = static_cast<int>(std::nearbyint(c)) + zp;
+    y[i] = static_cast<uint8_t>(q < 0 ? 0 : (q > 255 ? 255 : q));
+  }
+  *scale_out = scale;
+  *zp_out = static_cast<uint8_t>(zp);
+  return true;
+}
+
 }  // namespace lowbit

@@ -60,6 +60,8 @@ export interface NativeAddon {
   quantizeLinear(x: Float32Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Uint8Array | Int8Array): void;
   /** DequantizeLinear from 8 bits over an [outer, C, inner] view. */
   dequantizeLinear(x: Uint8Array | Int8Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
+  /** DynamicQuantizeLinear; false (nothing written) for an empty or non-finite input. */
+  dynamicQuantizeLinear(x: Float32Array, y: Uint8Array, scale: Float32Array, zp: Uint8Array): boolean;
   Pool: new (threads: number) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;

@@ -28,7 +28,7 @@ function build(op: 'QuantizeLinear' | 'DequantizeLinear', q: DType) {
   };
 }
 
-describe('native QuantizeLinear / DequantizeLinear equivalence', () => {
+describe('native QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear equivalence', () => {
   if ('error' in loaded) {
     it('reports ready=false when the addon is absent', () => {
       console.log(`kernels-native: addon absent, Q/DQ not tested: ${loaded.error}`);
@@ -48,4 +48,14 @@ describe('native QuantizeLinear / DequantizeLinear equivalence', () => {
         expect(t.referenceRuns()).toBe(0);
       });
     }
+  it('DynamicQuantizeLinear:f32->u8 is bit-exact on finite inputs; non-finite ones get the reference error', () => {
+    const key = 'DynamicQuantizeLinear:f32->u8';
+    const v = backend.variants().find((x) => x.key === key)!;
+    const t = tracked(v);
+    const build = (size: number, values: ValueSource) => ({ node: node('DynamicQuantizeLinear', ['float32']), inputs: [values.tensor('float32', [size + 1, 3], { finite: true })] });
+    assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: [0, 1, 2, 7, 16], numRuns: 60 });
+    expect(t.referenceRuns()).toBe(0);
+    const inst = v.create(node('DynamicQuantizeLinear', ['float32']));
+    expect(() => inst.run([new Tensor('float32', Float32Array.of(1, NaN), [2])], { alloc: (d, dims) => new Tensor(d, new (d === 'float32' ? Float32Array : Uint8Array)(dims.reduce((p, q) => p * q, 1)) as never, dims) })).toThrow();
+  });
 });

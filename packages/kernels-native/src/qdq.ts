@@ -1,5 +1,6 @@
 /**
- * Native QuantizeLinear (`f32->u8`, `f32->i8`) and DequantizeLinear (`u8->f32`, `i8->f32`), isa `scalar-c` (plain
+ * Native QuantizeLinear (`f32->u8`, `f32->i8`), DequantizeLinear (`u8->f32`, `i8->f32`) and DynamicQuantizeLinear
+ * (`f32->u8`, the reference's float32 steps for scale and zero point), isa `scalar-c` (plain
  * C++, vectorised by the compiler), per tensor or per axis, bit-identical to the reference:
  *
  *   quantize:   y = clamp(roundHalfEven(fround(x / scale)) + zero_point, qmin, qmax); NaN -> qmin, +-Inf saturate
@@ -75,5 +76,24 @@ export function qdqVariants(ctx: NativeContext): KernelVariant[] {
       };
     } });
   }
+  const dKey = 'DynamicQuantizeLinear:f32->u8';
+  out.push({ key: dKey, name: 'native-scalar-c', isa: 'scalar-c', tolerance: 'exact', create: (node): NativeInstance => {
+    const ref = lazyReference(ctx, dKey, node);
+    return {
+      get referenceRuns() {
+        return ref.calls;
+      },
+      run(inputs, rctx) {
+        const x = inputs[0];
+        if (!isF32(x) || x.data.length === 0) return ref().run(inputs, rctx);
+        const y = rctx.alloc('uint8', x.dims);
+        const scale = rctx.alloc('float32', []);
+        const zp = rctx.alloc('uint8', []);
+        // Not finite: the reference reports the error (nothing was written).
+        if (!ctx.addon.dynamicQuantizeLinear(x.data, y.data, scale.data, zp.data)) return ref().run(inputs, rctx);
+        return [y, scale, zp];
+      },
+    };
+  } });
   return out;
 }
