@@ -425,7 +425,34 @@ Napi::Value ClockGhz(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), best);
 }
 
+/**
+ * clockUnderLoadGhz(width): the clock while running dependent FMAs of `width` bits (256 or 512), assuming the
+ * 4-cycle FMA latency of recent Intel and AMD cores: wide SIMD can lower the clock below the scalar one.
+ */
+Napi::Value ClockUnderLoadGhz(const Napi::CallbackInfo& info) {
+  const int width = info[0].As<Napi::Number>().Int32Value();
+  const uint32_t isas = detect_isas();
+  if ((width == 512 && !(isas & ISA_AVX512)) || (width == 256 && !(isas & ISA_AVX2)) || (width != 256 && width != 512))
+    return info.Env().Null();
+#if defined(__x86_64__)
+  double best = 0;
+  constexpr long n = 2000000;
+  volatile float sink = 0;
+  for (int rep = 0; rep < 15; rep++) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink = sink + (width == 512 ? fma_chain_avx512(n) : fma_chain_avx2(n));
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double ghz = 4.0 * n / s / 1e9;
+    best = ghz > best ? ghz : best;
+  }
+  return Napi::Number::New(info.Env(), best);
+#else
+  return info.Env().Null();
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("clockUnderLoadGhz", Napi::Function::New(env, ClockUnderLoadGhz));
   exports.Set("clockGhz", Napi::Function::New(env, ClockGhz));
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));

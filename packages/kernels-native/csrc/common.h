@@ -124,6 +124,10 @@ void qrowsums(const uint8_t* A, int lda, bool a_signed, int K, int m0, int m1, i
 void fpack(const FGemmKernel& k, const float* b, int K, int N, bool trans, FPackedB* p);
 void ffree(FPackedB* p);
 
+/** n dependent 256-bit / 512-bit FMAs (4-cycle latency each): the benchmark measures the clock under SIMD load. */
+float fma_chain_avx2(long n);
+float fma_chain_avx512(long n);
+
 void* aligned_alloc64(size_t bytes);
 void aligned_free(void* p);
 

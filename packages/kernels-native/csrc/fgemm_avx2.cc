@@ -62,4 +62,17 @@ using D = FDriver<Avx2FUK>;
 
 const FGemmKernel kFGemmAvx2 = {"avx2", "avx2", ISA_AVX2, Avx2FUK::NR, D::scratch_bytes(), &D::run};
 
+/** Runs n dependent FMAs of this unit's width (4-cycle latency each); returns a value so the chain is kept. */
+float fma_chain_avx2(long n) {
+  __m256 x = _mm256_set1_ps(1.0f);
+  const __m256 m = _mm256_set1_ps(1.0f), c = _mm256_set1_ps(0.0f);
+  for (long i = 0; i < n; i++) {
+    x = _mm256_fmadd_ps(x, m, c);
+    __asm__ volatile("" : "+v"(x));
+  }
+  float out[sizeof(__m256) / 4];
+  std::memcpy(out, &x, sizeof(out));
+  return out[0];
+}
+
 }  // namespace lowbit

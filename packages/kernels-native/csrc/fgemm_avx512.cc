@@ -66,4 +66,17 @@ using D = FDriver<Avx512FUK>;
 
 const FGemmKernel kFGemmAvx512 = {"avx512", "avx512", ISA_AVX2 | ISA_AVX512, Avx512FUK::NR, D::scratch_bytes(), &D::run};
 
+/** Runs n dependent FMAs of this unit's width (4-cycle latency each); returns a value so the chain is kept. */
+float fma_chain_avx512(long n) {
+  __m512 x = _mm512_set1_ps(1.0f);
+  const __m512 m = _mm512_set1_ps(1.0f), c = _mm512_set1_ps(0.0f);
+  for (long i = 0; i < n; i++) {
+    x = _mm512_fmadd_ps(x, m, c);
+    __asm__ volatile("" : "+v"(x));
+  }
+  float out[sizeof(__m512) / 4];
+  std::memcpy(out, &x, sizeof(out));
+  return out[0];
+}
+
 }  // namespace lowbit

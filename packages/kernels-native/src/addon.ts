@@ -56,6 +56,8 @@ export interface NativeAddon {
   info(): NativeInfo;
   /** The core clock in GHz, measured with dependent 1-cycle adds (benchmarks use it for peak figures). */
   clockGhz(): number;
+  /** The clock while running dependent 256- or 512-bit FMAs (null when the CPU lacks them or on arm64). */
+  clockUnderLoadGhz(width: 256 | 512): number | null;
   /** QuantizeLinear to 8 bits over an [outer, C, inner] view (scale / zero point: 1 value, or C values per axis). */
   quantizeLinear(x: Float32Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Uint8Array | Int8Array): void;
   /** DequantizeLinear from 8 bits over an [outer, C, inner] view. */
