@@ -52,7 +52,7 @@ struct FDriver {
       bias(a, m0, m1, p0 * NR, p1 * NR < a.N ? p1 * NR : a.N);
       return;
     }
-    if (m1 - m0 == 1) {
+    if (a.M == 1) {  // the whole problem, not this thread's share: the summation order must not depend on the partition
       float* c = a.C + static_cast<size_t>(m0) * a.ldc;
       const float* arow = a.A + static_cast<size_t>(m0) * a.lda;
       for (int p = p0; p < p1; p++) {

@@ -110,7 +110,7 @@ struct QDriver {
   static void run(const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch_v) {
     uint8_t* scratch = static_cast<uint8_t*>(scratch_v);
     if (m1 <= m0 || p1 <= p0) return;
-    if (m1 - m0 == 1) {
+    if (a.M == 1) {  // the whole problem, not this thread's share: the summation order must not depend on the partition
       gemv(a, m0, p0, p1, scratch);
       return;
     }
