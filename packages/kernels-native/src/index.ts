@@ -1,6 +1,6 @@
-import type { KernelBackend } from '@lowbit/kernels';
-
-/** The native kernel backend (being built: no variants yet). */
-export function createNativeBackend(): KernelBackend {
-  return { name: 'native', ready: false, isas: [], threads: 1, diagnostics: ['the native addon is not built yet'], init: async () => {}, variants: () => [] };
-}
+export { createNativeBackend } from './backend.js';
+export { loadAddon } from './addon.js';
+export type { NativeBackend } from './backend.js';
+export type { AddonLoad, NativeAddon, NativeFGemm, NativeInfo, NativeKernelInfo, NativePool, NativeQGemm } from './addon.js';
+export type { NativeQInstance } from './matmul-integer.js';
+export { FLOAT_TOLERANCE } from './matmul-float.js';

@@ -1,0 +1,472 @@
+// N-API binding (node-addon-api). Zero-copy: typed arrays are read and written in place; every length is checked
+// here, once, before a kernel runs. Objects: Pool (a backend's thread pool), QGemm (packed int8 B + workspace),
+// FGemm (packed float B + workspace). Kernels are looked up by name and refused when this CPU lacks their ISA.
+#include <napi.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common.h"
+#include "conv.h"
+#include "ops.h"
+#include "qdq.h"
+#include "threadpool.h"
+
+namespace lowbit {
+namespace {
+
+struct Machine {
+  uint32_t isas = 0;
+  bool amx = false;
+};
+
+Machine machine() {
+  Machine m;
+  m.isas = detect_isas();
+  if (m.isas & ISA_AMXINT8) m.amx = request_amx_permission();
+  if (!m.amx) m.isas &= ~ISA_AMXINT8;
+  return m;
+}
+
+bool runs(uint32_t isas, uint32_t needs) { return (needs & isas) == needs; }
+
+const QGemmKernel* find_q(const std::string& name) {
+  const QGemmKernel* const* list;
+  const int n = qgemm_kernels(&list);
+  for (int i = 0; i < n; i++)
+    if (name == list[i]->name) return list[i];
+  return nullptr;
+}
+const FGemmKernel* find_f(const std::string& name) {
+  const FGemmKernel* const* list;
+  const int n = fgemm_kernels(&list);
+  for (int i = 0; i < n; i++)
+    if (name == list[i]->name) return list[i];
+  return nullptr;
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Machine m = machine();
+  Napi::Object o = Napi::Object::New(env);
+  char brand[64];
+  cpu_brand(brand);
+  o.Set("cpu", brand);
+  o.Set("isaBits", m.isas);
+  o.Set("amxPermission", m.amx);
+  o.Set("physicalCores", physical_cores());
+#if defined(__x86_64__)
+  o.Set("arch", "x64");
+#elif defined(__aarch64__)
+  o.Set("arch", "arm64");
+#else
+  o.Set("arch", "other");
+#endif
+  Napi::Array q = Napi::Array::New(env), f = Napi::Array::New(env);
+  const QGemmKernel* const* ql;
+  const int nq = qgemm_kernels(&ql);
+  for (int i = 0, o2 = 0; i < nq; i++) {
+    if (!runs(m.isas, ql[i]->needs)) continue;
+    Napi::Object k = Napi::Object::New(env);
+    k.Set("name", ql[i]->name);
+    k.Set("isa", ql[i]->isa);
+    k.Set("needs7bit", ql[i]->needs_7bit);
+    q.Set(o2++, k);
+  }
+  const FGemmKernel* const* fl;
+  const int nf = fgemm_kernels(&fl);
+  for (int i = 0, o2 = 0; i < nf; i++) {
+    if (!runs(m.isas, fl[i]->needs)) continue;
+    Napi::Object k = Napi::Object::New(env);
+    k.Set("name", fl[i]->name);
+    k.Set("isa", fl[i]->isa);
+    f.Set(o2++, k);
+  }
+  o.Set("qgemm", q);
+  o.Set("fgemm", f);
+  return o;
+}
+
+// ---- typed-array access -----------------------------------------------------------------------------------------
+
+template <class T>
+T* array_data(const Napi::Env& env, const Napi::Value& v, napi_typedarray_type want1, napi_typedarray_type want2, size_t need, const char* what) {
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(what) + ": expected a typed array");
+  Napi::TypedArray t = v.As<Napi::TypedArray>();
+  if (t.TypedArrayType() != want1 && t.TypedArrayType() != want2) throw Napi::TypeError::New(env, std::string(what) + ": wrong typed array type");
+  if (t.ElementLength() < need)
+    throw Napi::RangeError::New(env, std::string(what) + ": has " + std::to_string(t.ElementLength()) + " elements, needs " + std::to_string(need));
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
+}
+
+int int_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + ": expected a number");
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 2147483647.0) || d != static_cast<double>(static_cast<int>(d)))
+    throw Napi::RangeError::New(info.Env(), std::string(what) + ": expected an integer in [0, 2^31)");
+  return static_cast<int>(d);
+}
+
+/** A ConvGeom from an Int32Array of 13 values, checked against the packed K and the input length. */
+ConvGeom geom_arg(const Napi::Env& env, const Napi::Value& v, int K, int batch, size_t xlen) {
+  const int32_t* p = array_data<int32_t>(env, v, napi_int32_array, napi_int32_array, 13, "geometry");
+  ConvGeom g{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]};
+  const bool pos = g.C > 0 && g.H > 0 && g.W > 0 && g.KH > 0 && g.KW > 0 && g.stride_h > 0 && g.stride_w > 0 && g.dil_h > 0 && g.dil_w > 0 &&
+                   g.pad_t >= 0 && g.pad_l >= 0 && g.OH > 0 && g.OW > 0;
+  if (!pos || g.C * g.KH * g.KW != K) throw Napi::RangeError::New(env, "conv geometry: bad values or C*KH*KW != packed K");
+  // Every tap must land inside the padded input: (OH-1)*stride + (KH-1)*dil < pad_t + H + pad_bottom is the caller's
+  // rule; here only reads are checked: taps outside [0, H) x [0, W) read the pad value, never memory.
+  if (xlen < static_cast<size_t>(batch) * g.C * g.H * g.W) throw Napi::RangeError::New(env, "X: too short for the geometry");
+  return g;
+}
+
+// ---- Pool -------------------------------------------------------------------------------------------------------
+
+class Pool : public Napi::ObjectWrap<Pool> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Pool", {InstanceMethod("close", &Pool::Close), InstanceAccessor("threads", &Pool::Threads, nullptr)});
+  }
+  explicit Pool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pool>(info) {
+    const int t = int_arg(info, 0, "threads");
+    pool_ = std::make_unique<ThreadPool>(t < 1 ? 1 : (t > 256 ? 256 : t));
+  }
+  ThreadPool* get() const { return pool_.get(); }
+
+ private:
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    pool_.reset();
+    return info.Env().Undefined();
+  }
+  Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), pool_ ? pool_->size() : 0); }
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+ThreadPool* pool_arg(const Napi::CallbackInfo& info, size_t i) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  if (!info[i].IsObject()) throw Napi::TypeError::New(info.Env(), "pool: expected a Pool");
+  Pool* p = Pool::Unwrap(info[i].As<Napi::Object>());
+  return p ? p->get() : nullptr;
+}
+
+// ---- QGemm ------------------------------------------------------------------------------------------------------
+
+class QGemm : public Napi::ObjectWrap<QGemm> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant),
+                                      InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("dispose", &QGemm::Dispose),
+                                      InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
+  }
+  // new QGemm(kernel, B (Uint8Array | Int8Array, K*N), K, N, threads)
+  explicit QGemm(const Napi::CallbackInfo& info) : Napi::ObjectWrap<QGemm>(info) {
+    Napi::Env env = info.Env();
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    k_ = find_q(name);
+    const Machine m = machine();
+    if (!k_ || !runs(m.isas, k_->needs)) throw Napi::Error::New(env, "QGemm: kernel \"" + name + "\" is not available on this CPU");
+    const int K = int_arg(info, 2, "K"), N = int_arg(info, 3, "N"), threads = int_arg(info, 4, "threads");
+    Napi::TypedArray b = info[1].As<Napi::TypedArray>();
+    const bool bs = b.TypedArrayType() == napi_int8_array;
+    const uint8_t* bp = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(K) * N, "B");
+    if (!qpack(*k_, bp, bs, K, N, &packed_)) throw Napi::Error::New(env, "QGemm: kernel \"" + name + "\" needs 7-bit weights (max - min <= 127)");
+    ws_ = std::make_unique<Workspace>(k_->scratch_bytes, threads < 1 ? 1 : threads);
+  }
+  ~QGemm() override { qfree(&packed_); }
+
+ private:
+  // run(pool, A (Uint8Array | Int8Array), M, za (same types, 1 or M) | null, zb (1 or N) | null, C Int32Array)
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
+    int32_t* C = array_data<int32_t>(env, info[5], napi_int32_array, napi_int32_array, static_cast<size_t>(M) * N, "C");
+    int32_t za[1] = {0}, zb[1] = {0};
+    const int32_t* zap = za;
+    const int32_t* zbp = zb;
+    int zan = 1, zbn = 1;
+    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
+    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    qgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, C);
+    return env.Undefined();
+  }
+  // runConv(pool, X, batch, geometry Int32Array(13), xZeroPoint, zw | null, Y Int32Array)   (ConvInteger)
+  Napi::Value RunConv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    const bool xs = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw[1] = {0};
+    const int32_t* zwp = zw;
+    int zwn = 1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    int32_t* Y = array_data<int32_t>(env, info[6], napi_int32_array, napi_int32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    qconv(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, Y);
+    return env.Undefined();
+  }
+  // runConvRequant(pool, X, batch, geometry, xZeroPoint, zw | null, mult, yZeroPoint, Y Uint8Array | Int8Array,
+  //                bias Int32Array (M) | null)   (QLinearConv)
+  Napi::Value RunConvRequant(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    const bool xs = info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw[1] = {0};
+    const int32_t* zwp = zw;
+    int zwn = 1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    if (!info[6].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
+    const size_t mn = info[6].As<Napi::TypedArray>().ElementLength();
+    if (mn != 1 && mn != static_cast<size_t>(packed_.N)) throw Napi::RangeError::New(env, "mult: expected 1 or M values");
+    const float* mult = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, mn, "mult");
+    const int32_t yzp = info[7].As<Napi::Number>().Int32Value();
+    const bool ys = info[8].IsTypedArray() && info[8].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* Y = array_data<uint8_t>(env, info[8], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    const int32_t* bias = info[9].IsNull() || info[9].IsUndefined() ? nullptr : array_data<int32_t>(env, info[9], napi_int32_array, napi_int32_array, packed_.N, "bias");
+    const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
+    qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, r, Y);
+    return env.Undefined();
+  }
+  // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
+  Napi::Value RunRequant(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
+    if (!info[5].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
+    const size_t mn = info[5].As<Napi::TypedArray>().ElementLength();
+    if (mn != 1 && mn != static_cast<size_t>(N)) throw Napi::RangeError::New(env, "mult: expected 1 or N values");
+    const float* mult = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, mn, "mult");
+    if (!info[6].IsNumber()) throw Napi::TypeError::New(env, "yZeroPoint: expected a number");
+    const int32_t yzp = info[6].As<Napi::Number>().Int32Value();
+    const bool ys = info[7].IsTypedArray() && info[7].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* Y = array_data<uint8_t>(env, info[7], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * N, "Y");
+    int32_t za[1] = {0}, zb[1] = {0};
+    const int32_t* zap = za;
+    const int32_t* zbp = zb;
+    int zan = 1, zbn = 1;
+    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
+    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    const Requant r{mult, static_cast<int>(mn), yzp, ys, Y};
+    qgemm_requant(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, r);
+    return env.Undefined();
+  }
+  /** A zero point: null -> 0; a typed array of 1 or n int8/uint8 values -> int32 (buffer kept by the instance). */
+  static void zpoint(Napi::Env env, const Napi::Value& v, int n, const char* what, int32_t* one, const int32_t*& out, int& count, std::vector<int32_t>& buf) {
+    if (v.IsNull() || v.IsUndefined()) return;
+    Napi::TypedArray t = v.As<Napi::TypedArray>();
+    const size_t len = t.ElementLength();
+    if (len != 1 && len != static_cast<size_t>(n)) throw Napi::RangeError::New(env, std::string(what) + ": expected 1 or " + std::to_string(n) + " values");
+    const bool s = t.TypedArrayType() == napi_int8_array;
+    const uint8_t* p = array_data<uint8_t>(env, v, napi_uint8_array, napi_int8_array, len, what);
+    int32_t* dst = one;
+    if (len > 1) {
+      if (buf.size() < len) buf.resize(len);
+      dst = buf.data();
+    }
+    for (size_t i = 0; i < len; i++) dst[i] = s ? static_cast<int8_t>(p[i]) : p[i];
+    out = dst;
+    count = static_cast<int>(len);
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    qfree(&packed_);
+    ws_.reset();
+    return info.Env().Undefined();
+  }
+  Napi::Value SevenBit(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), packed_.sevenbit); }
+
+  const QGemmKernel* k_ = nullptr;
+  QPackedB packed_;
+  std::unique_ptr<Workspace> ws_;
+  std::vector<int32_t> zabuf_, zbbuf_;
+};
+
+// ---- FGemm ------------------------------------------------------------------------------------------------------
+
+class FGemm : public Napi::ObjectWrap<FGemm> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "FGemm", {InstanceMethod("run", &FGemm::Run), InstanceMethod("runConv", &FGemm::RunConv), InstanceMethod("dispose", &FGemm::Dispose)});
+  }
+  // new FGemm(kernel, B Float32Array, K, N, transB, threads)
+  explicit FGemm(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FGemm>(info) {
+    Napi::Env env = info.Env();
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    k_ = find_f(name);
+    if (!k_ || !runs(machine().isas, k_->needs)) throw Napi::Error::New(env, "FGemm: kernel \"" + name + "\" is not available on this CPU");
+    const int K = int_arg(info, 2, "K"), N = int_arg(info, 3, "N"), threads = int_arg(info, 5, "threads");
+    const float* b = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, static_cast<size_t>(K) * N, "B");
+    fpack(*k_, b, K, N, info[4].ToBoolean().Value(), &packed_);
+    ws_ = std::make_unique<Workspace>(k_->scratch_bytes, threads < 1 ? 1 : threads);
+  }
+  ~FGemm() override { ffree(&packed_); }
+
+ private:
+  // run(pool, A Float32Array, M, bias Float32Array (N) | null, C Float32Array)
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "FGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const float* A = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * K, "A");
+    const float* bias = info[3].IsNull() || info[3].IsUndefined() ? nullptr : array_data<float>(env, info[3], napi_float32_array, napi_float32_array, N, "bias");
+    float* C = array_data<float>(env, info[4], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "C");
+    fgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, M, bias, C);
+    return env.Undefined();
+  }
+  // runConv(pool, X Float32Array, batch, geometry Int32Array(13), bias Float32Array (M) | null, Y Float32Array)
+  Napi::Value RunConv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "FGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a Float32Array");
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const float* bias = info[4].IsNull() || info[4].IsUndefined() ? nullptr : array_data<float>(env, info[4], napi_float32_array, napi_float32_array, packed_.N, "bias");
+    float* Y = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    fconv(pool_arg(info, 0), *ws_, *k_, packed_, X, batch, g, bias, Y);
+    return env.Undefined();
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    ffree(&packed_);
+    ws_.reset();
+    return info.Env().Undefined();
+  }
+  const FGemmKernel* k_ = nullptr;
+  FPackedB packed_;
+  std::unique_ptr<Workspace> ws_;
+};
+
+// quantizeLinear(x Float32Array, scale Float32Array, zp Uint8Array | Int8Array | null, outer, C, inner, y Uint8Array | Int8Array)
+// (scale / zp of length 1: per tensor; of length C: per axis)
+Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner"), n = outer * C * inner;
+  const size_t sn = info[1].IsTypedArray() ? info[1].As<Napi::TypedArray>().ElementLength() : 0;
+  if (sn != 1 && sn != C) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  const float* s = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
+  const bool ys = info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, n, "y");
+  quantize_linear(x, s, z, ys, outer, C, inner, sn != 1, y);
+  return env.Undefined();
+}
+
+// dequantizeLinear(x Uint8Array | Int8Array, scale, zp | null, outer, C, inner, y Float32Array)
+Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner"), n = outer * C * inner;
+  const size_t sn = info[1].IsTypedArray() ? info[1].As<Napi::TypedArray>().ElementLength() : 0;
+  if (sn != 1 && sn != C) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const bool xs = info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_int8_array, n, "x");
+  const float* s = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
+  dequantize_linear(x, xs, s, z, outer, C, inner, sn != 1, y);
+  return env.Undefined();
+}
+
+// dynamicQuantizeLinear(x Float32Array, y Uint8Array, scale Float32Array(1), zp Uint8Array(1)) -> false when the
+// input is empty or not finite (nothing written)
+Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  uint8_t* y = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_uint8_array, n, "y");
+  float* s = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 1, "scale");
+  uint8_t* z = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_uint8_array, 1, "zero_point");
+  return Napi::Boolean::New(env, dynamic_quantize_linear(x, n, y, s, z));
+}
+
+/** Core clock in GHz, measured with a chain of dependent 1-cycle integer adds (for the benchmark's peak figures). */
+Napi::Value ClockGhz(const Napi::CallbackInfo& info) {
+  double best = 0;
+  for (int rep = 0; rep < 40; rep++) {  // the fastest repetition: the least disturbed by other processes
+    const auto t0 = std::chrono::steady_clock::now();
+    uint64_t x = 0, one = 1;
+    constexpr int iters = 300000;
+    for (int i = 0; i < iters; i++) {
+#if defined(__x86_64__)
+      // Register-register adds: renamers fold dependent add-immediate chains, not these.
+      __asm__ volatile(
+          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
+          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0"
+          : "+r"(x) : "r"(one));
+#elif defined(__aarch64__)
+      __asm__ volatile(
+          "add %0, %0, %1\n\tadd %0, %0, %1\n\tadd %0, %0, %1\n\tadd %0, %0, %1\n\tadd %0, %0, %1\n\t"
+          "add %0, %0, %1\n\tadd %0, %0, %1\n\tadd %0, %0, %1\n\tadd %0, %0, %1\n\tadd %0, %0, %1"
+          : "+r"(x) : "r"(one));
+#else
+      x += 10;
+#endif
+    }
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double ghz = 10.0 * iters / s / 1e9 + static_cast<double>(x & 0) ;
+    best = ghz > best ? ghz : best;
+  }
+  return Napi::Number::New(info.Env(), best);
+}
+
+/**
+ * clockUnderLoadGhz(width): the clock while running dependent FMAs of `width` bits (256 or 512), assuming the
+ * 4-cycle FMA latency of recent Intel and AMD cores: wide SIMD can lower the clock below the scalar one.
+ */
+Napi::Value ClockUnderLoadGhz(const Napi::CallbackInfo& info) {
+  const int width = info[0].As<Napi::Number>().Int32Value();
+  const uint32_t isas = detect_isas();
+  if ((width == 512 && !(isas & ISA_AVX512)) || (width == 256 && !(isas & ISA_AVX2)) || (width != 256 && width != 512))
+    return info.Env().Null();
+#if defined(__x86_64__)
+  double best = 0;
+  constexpr long n = 2000000;
+  volatile float sink = 0;
+  for (int rep = 0; rep < 15; rep++) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink = sink + (width == 512 ? fma_chain_avx512(n) : fma_chain_avx2(n));
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double ghz = 4.0 * n / s / 1e9;
+    best = ghz > best ? ghz : best;
+  }
+  return Napi::Number::New(info.Env(), best);
+#else
+  return info.Env().Null();
+#endif
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("clockUnderLoadGhz", Napi::Function::New(env, ClockUnderLoadGhz));
+  exports.Set("clockGhz", Napi::Function::New(env, ClockGhz));
+  exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
+  exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
+  exports.Set("dynamicQuantizeLinear", Napi::Function::New(env, DynamicQuantizeLinear));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("Pool", Pool::Define(env));
+  exports.Set("QGemm", QGemm::Define(env));
+  exports.Set("FGemm", FGemm::Define(env));
+  return exports;
+}
+
+}  // namespace
+}  // namespace lowbit
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return lowbit::Init(env, exports); }
+
+NODE_API_MODULE(lowbit_native, InitAddon)

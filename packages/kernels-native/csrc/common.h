@@ -1,0 +1,134 @@
+// Shared declarations of the Lowbit native kernels (no Node dependency: the standalone equivalence executable links
+// the same objects). Every ISA translation unit only includes <immintrin.h>/<arm_neon.h>, <cstdint>, <cstddef>,
+// <cstring> and this header, and keeps its helpers in an anonymous namespace, so no inline function compiled with
+// wider target flags can be picked by the linker for a narrower caller.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace lowbit {
+
+/** ISA bits detected at run time (CPUID + XGETBV on x86-64, HWCAP on arm64). */
+enum IsaBit : uint32_t {
+  ISA_AVX2 = 1u << 0,        // AVX2 + FMA, OS saves YMM
+  ISA_AVX512 = 1u << 1,      // AVX-512 F/BW/VL/DQ, OS saves ZMM
+  ISA_AVXVNNI = 1u << 2,     // AVX-VNNI (VEX vpdpbusd, 256-bit)
+  ISA_AVX512VNNI = 1u << 3,  // AVX512-VNNI
+  ISA_AMXINT8 = 1u << 4,     // AMX-TILE + AMX-INT8, OS supports XTILEDATA
+  ISA_NEON = 1u << 5,        // AArch64 Advanced SIMD
+  ISA_NEONDOT = 1u << 6,     // AArch64 dot product (sdot/udot)
+};
+
+uint32_t detect_isas();
+/** A description of the CPU (brand string) for diagnostics. */
+void cpu_brand(char out[64]);
+/** Linux: arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA). True when tile data may be used by this process. */
+bool request_amx_permission();
+
+// ---- packed int8 GEMM ------------------------------------------------------------------------------------------
+//
+// Every int8 product is computed as u8 x s8: A is shifted to unsigned (a_u = a + 128 for int8 A), B to signed
+// (b_s = b - boff, chosen at pack time), and the zero points move by the same offsets:
+//   sum_k (a - za)(b - zb) = sum_k (a_u - zae)(b_s - zbe),   zae = za + aoff, zbe = zb - boff
+//                          = acc - zbe*rowsum(a_u) - zae*(colsum(b_s) - K*zbe)        (all mod 2^32)
+// which is exactly the int32 wrap-around result of the reference.
+//
+// Packed B: panels of NR columns; inside a panel, for each group of 4 k (K padded to kalign with zeros) NR x 4 bytes,
+// the 4 k of one column contiguous (the vpdpbusd / AMX B-tile layout).
+
+struct QPackedB {
+  int K = 0, N = 0, Kp = 0, nr = 0, panels = 0;
+  int32_t boff = 0;        // b_s = b - boff
+  bool sevenbit = false;   // every b_s in [-64, 63]
+  int8_t* data = nullptr;  // panels * Kp * nr bytes
+  int32_t* colsum = nullptr;  // panels * nr: sum_k b_s
+};
+
+/** Arguments of one int8 GEMM call (row-major A [M, K] and C [M, N]; B packed). */
+struct QGemmArgs {
+  int M, N, K;
+  const uint8_t* A;  // raw bytes of A (uint8 or int8)
+  int lda;
+  bool a_signed;
+  const QPackedB* B;
+  int32_t* C;
+  int ldc;
+  const int32_t* rowsum;  // M values: sum_k a_u
+  const int32_t* zae;     // za + aoff: one value (zae_n = 1) or M values
+  int zae_n;
+  const int32_t* zbe;     // zb - boff: one value or N values
+  int zbe_n;
+};
+
+struct QGemmKernel {
+  const char* name;   // "scalar-c", "avx2", "avx2-7bit", "avx-vnni", "avx512-vnni", "amx-int8", "neon", "neon-dot"
+  const char* isa;    // the @lowbit/kernels Isa it belongs to
+  uint32_t needs;     // IsaBit mask
+  int nr, kalign;
+  bool needs_7bit;    // valid only for 7-bit packed weights
+  size_t scratch_bytes;  // per thread
+  /** C rows [m0, m1), panels [p0, p1), with the zero-point correction. */
+  void (*gemm)(const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch);
+  /** B stored as unsigned bytes (b_u = b + 128 for int8 B): for u8 x u8 dot products (arm64 udot). */
+  bool b_unsigned = false;
+};
+
+// ---- float GEMM ----------------------------------------------------------------------------------------------
+struct FPackedB {
+  int K = 0, N = 0, nr = 0, panels = 0;
+  float* data = nullptr;  // panels * K * nr: panel-major, then k, then the nr columns
+};
+
+struct FGemmArgs {
+  int M, N, K;
+  const float* A;
+  int lda;
+  const FPackedB* B;
+  float* C;
+  int ldc;
+  const float* bias;  // optional: N values added (Gemm's C broadcast handled by the caller otherwise)
+};
+
+struct FGemmKernel {
+  const char* name;
+  const char* isa;
+  uint32_t needs;
+  int nr;
+  size_t scratch_bytes;
+  void (*gemm)(const FGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch);
+};
+
+// Kernel tables (one per translation unit; null entries on architectures that lack them).
+extern const QGemmKernel kQGemmScalar;
+extern const QGemmKernel kQGemmAvx2, kQGemmAvx2Fast7, kQGemmAvxVnni, kQGemmAvx512Vnni, kQGemmAmx;
+extern const QGemmKernel kQGemmNeon, kQGemmNeonDot;
+extern const FGemmKernel kFGemmScalar, kFGemmAvx2, kFGemmAvx512, kFGemmNeon;
+
+/** Every kernel compiled into this binary for this architecture (whether or not the CPU runs it). */
+int qgemm_kernels(const QGemmKernel* const** out);
+int fgemm_kernels(const FGemmKernel* const** out);
+
+/**
+ * Packs B (K x N row-major, uint8 or int8 bytes) for kernel `k`: picks boff (7-bit when max - min <= 127, so every
+ * b_s lies in [-64, 63]; otherwise 128 for uint8 and 0 for int8), allocates and fills p. `sevenbit_only` makes the
+ * function return false (packing nothing) when the weights are not 7-bit.
+ */
+bool qpack(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, int N, QPackedB* p);
+void qfree(QPackedB* p);
+/** Runs one GEMM over [0, M) x all panels and applies the zero-point correction (single thread helper). */
+void qgemm_run(const QGemmKernel& k, const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch);
+/** rowsum[i] = sum_k a_u[i][k] for rows [m0, m1). */
+void qrowsums(const uint8_t* A, int lda, bool a_signed, int K, int m0, int m1, int32_t* rowsum);
+
+/** Packs B (K x N, or N x K when trans) into panels of k.nr columns; zero columns pad the last panel. */
+void fpack(const FGemmKernel& k, const float* b, int K, int N, bool trans, FPackedB* p);
+void ffree(FPackedB* p);
+
+/** n dependent 256-bit / 512-bit FMAs (4-cycle latency each): the benchmark measures the clock under SIMD load. */
+float fma_chain_avx2(long n);
+float fma_chain_avx512(long n);
+
+void* aligned_alloc64(size_t bytes);
+void aligned_free(void* p);
+
+}  // namespace lowbit

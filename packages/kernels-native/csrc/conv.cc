@@ -1,0 +1,93 @@
+#include "conv.h"
+
+#include <cstring>
+#include <vector>
+
+namespace lowbit {
+
+namespace {
+
+template <class T>
+void im2col(const T* x, const ConvGeom& g, T pad, T* col) {
+  const int K = g.C * g.KH * g.KW;
+  for (int oh = 0; oh < g.OH; oh++)
+    for (int ow = 0; ow < g.OW; ow++) {
+      T* row = col + (static_cast<size_t>(oh) * g.OW + ow) * K;
+      for (int c = 0; c < g.C; c++) {
+        const T* plane = x + static_cast<size_t>(c) * g.H * g.W;
+        for (int kh = 0; kh < g.KH; kh++) {
+          const int ih = oh * g.stride_h - g.pad_t + kh * g.dil_h;
+          T* r = row + (c * g.KH + kh) * g.KW;
+          if (ih < 0 || ih >= g.H) {
+            for (int kw = 0; kw < g.KW; kw++) r[kw] = pad;
+            continue;
+          }
+          const T* src = plane + static_cast<size_t>(ih) * g.W;
+          for (int kw = 0; kw < g.KW; kw++) {
+            const int iw = ow * g.stride_w - g.pad_l + kw * g.dil_w;
+            r[kw] = iw < 0 || iw >= g.W ? pad : src[iw];
+          }
+        }
+      }
+    }
+}
+
+/** dst[m, p] = src[p, m] for an [P, M] block. */
+template <class T>
+void transpose(const T* src, int P, int M, T* dst) {
+  constexpr int B = 32;
+  for (int p0 = 0; p0 < P; p0 += B)
+    for (int m0 = 0; m0 < M; m0 += B)
+      for (int m = m0; m < m0 + B && m < M; m++)
+        for (int p = p0; p < p0 + B && p < P; p++) dst[static_cast<size_t>(m) * P + p] = src[static_cast<size_t>(p) * M + m];
+}
+
+template <class T>
+T* grow(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+
+}  // namespace
+
+void qconv(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+           const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y) {
+  const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
+  uint8_t* col = grow(ws.col8, static_cast<size_t>(P) * K);
+  int32_t* acc = grow(ws.conv32, static_cast<size_t>(P) * M);
+  const uint8_t pad = static_cast<uint8_t>(xzp);
+  for (int n = 0; n < batch; n++) {
+    im2col<uint8_t>(X + static_cast<size_t>(n) * g.C * g.H * g.W, g, pad, col);
+    qgemm(pool, ws, k, B, col, x_signed, P, &xzp, 1, zw, zw_n, acc);
+    transpose<int32_t>(acc, P, M, Y + static_cast<size_t>(n) * M * P);
+  }
+}
+
+void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y) {
+  const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
+  uint8_t* col = grow(ws.col8, static_cast<size_t>(P) * K);
+  uint8_t* out = grow(ws.out8, static_cast<size_t>(P) * M);
+  const uint8_t pad = static_cast<uint8_t>(xzp);
+  for (int n = 0; n < batch; n++) {
+    im2col<uint8_t>(X + static_cast<size_t>(n) * g.C * g.H * g.W, g, pad, col);
+    Requant rr = r;
+    rr.out = out;
+    qgemm_requant(pool, ws, k, B, col, x_signed, P, &xzp, 1, zw, zw_n, rr);
+    transpose<uint8_t>(out, P, M, Y + static_cast<size_t>(n) * M * P);
+  }
+}
+
+void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* X, int batch, const ConvGeom& g,
+           const float* bias, float* Y) {
+  const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
+  float* col = grow(ws.colf, static_cast<size_t>(P) * K);
+  float* acc = grow(ws.convf, static_cast<size_t>(P) * M);
+  for (int n = 0; n < batch; n++) {
+    im2col<float>(X + static_cast<size_t>(n) * g.C * g.H * g.W, g, 0.0f, col);
+    fgemm(pool, ws, k, B, col, P, bias, acc);
+    transpose<float>(acc, P, M, Y + static_cast<size_t>(n) * M * P);
+  }
+}
+
+}  // namespace lowbit

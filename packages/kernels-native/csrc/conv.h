@@ -1,0 +1,26 @@
+// 2-D convolution (group 1) as im2col + the packed GEMMs: the GEMM's A is the im2col matrix [OH*OW, C*KH*KW]
+// (one row per output pixel, k in Conv's tap order c, kh, kw), its B the weights transposed [C*KH*KW, M], and the
+// [OH*OW, M] result is transposed into NCHW.
+#pragma once
+#include <cstdint>
+
+#include "common.h"
+#include "ops.h"
+
+namespace lowbit {
+
+struct ConvGeom {
+  int C, H, W, KH, KW, pad_t, pad_l, stride_h, stride_w, dil_h, dil_w, OH, OW;
+};
+
+/** ConvInteger: Y[n, m, p] int32; padding holds x_zero_point (so padded taps contribute 0). */
+void qconv(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+           const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y);
+/** QLinearConv: the same accumulator, requantized (r.out is ignored; Y receives the result). */
+void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y);
+/** Conv (float32): Y[n, m, p] (+ bias[m]). */
+void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* X, int batch, const ConvGeom& g,
+           const float* bias, float* Y);
+
+}  // namespace lowbit

@@ -1,0 +1,78 @@
+// AVX2 + FMA float32 GEMM: 6 x 16 register tile (12 accumulators, 2 B vectors, 1 broadcast).
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "common.h"
+
+namespace lowbit {
+namespace {
+#include "fgemm_driver.h"
+
+struct Avx2FUK {
+  static constexpr int MR = 6, NR = 16;
+  __attribute__((noinline)) static void tile(int kc, const float* a, const float* b, float* c, int ldc, bool acc) {
+    __m256 c0[MR], c1[MR];
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const float* d = c + static_cast<size_t>(r) * ldc;
+      c0[r] = acc ? _mm256_loadu_ps(d) : _mm256_setzero_ps();
+      c1[r] = acc ? _mm256_loadu_ps(d + 8) : _mm256_setzero_ps();
+    }
+    for (int k = 0; k < kc; k++, a += MR, b += NR) {
+      const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; r++) {
+        const __m256 av = _mm256_broadcast_ss(a + r);
+        c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+        c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+      }
+    }
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      float* d = c + static_cast<size_t>(r) * ldc;
+      _mm256_storeu_ps(d, c0[r]);
+      _mm256_storeu_ps(d + 8, c1[r]);
+    }
+  }
+  __attribute__((noinline)) static void gemv(int K, const float* a, const float* b, float* c, bool) {
+    __m256 s[4][2];
+    #pragma GCC unroll 16
+    for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + 4 <= K; k += 4, b += 4 * NR) {
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) {
+        const __m256 av = _mm256_broadcast_ss(a + k + u);
+        s[u][0] = _mm256_fmadd_ps(av, _mm256_load_ps(b + u * NR), s[u][0]);
+        s[u][1] = _mm256_fmadd_ps(av, _mm256_load_ps(b + u * NR + 8), s[u][1]);
+      }
+    }
+    for (; k < K; k++, b += NR) {
+      const __m256 av = _mm256_broadcast_ss(a + k);
+      s[0][0] = _mm256_fmadd_ps(av, _mm256_load_ps(b), s[0][0]);
+      s[0][1] = _mm256_fmadd_ps(av, _mm256_load_ps(b + 8), s[0][1]);
+    }
+    _mm256_storeu_ps(c, _mm256_add_ps(_mm256_add_ps(s[0][0], s[1][0]), _mm256_add_ps(s[2][0], s[3][0])));
+    _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_add_ps(s[0][1], s[1][1]), _mm256_add_ps(s[2][1], s[3][1])));
+  }
+};
+using D = FDriver<Avx2FUK>;
+}  // namespace
+
+const FGemmKernel kFGemmAvx2 = {"avx2", "avx2", ISA_AVX2, Avx2FUK::NR, D::scratch_bytes(), &D::run};
+
+/** Runs n dependent FMAs of this unit's width (4-cycle latency each); returns a value so the chain is kept. */
+float fma_chain_avx2(long n) {
+  __m256 x = _mm256_set1_ps(1.0f);
+  const __m256 m = _mm256_set1_ps(1.0f), c = _mm256_set1_ps(0.0f);
+  for (long i = 0; i < n; i++) {
+    x = _mm256_fmadd_ps(x, m, c);
+    __asm__ volatile("" : "+v"(x));
+  }
+  float out[sizeof(__m256) / 4];
+  std::memcpy(out, &x, sizeof(out));
+  return out[0];
+}
+
+}  // namespace lowbit

@@ -1,0 +1,82 @@
+// AVX-512 float32 GEMM: 12 x 32 register tile (24 zmm accumulators, 2 B vectors, broadcasts from memory).
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "common.h"
+
+namespace lowbit {
+namespace {
+#include "fgemm_driver.h"
+
+constexpr int PF = 1024;  // floats ahead (4 KiB) the GEMV prefetches
+
+struct Avx512FUK {
+  static constexpr int MR = 12, NR = 32;
+  __attribute__((noinline)) static void tile(int kc, const float* a, const float* b, float* c, int ldc, bool acc) {
+    __m512 c0[MR], c1[MR];
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const float* d = c + static_cast<size_t>(r) * ldc;
+      c0[r] = acc ? _mm512_loadu_ps(d) : _mm512_setzero_ps();
+      c1[r] = acc ? _mm512_loadu_ps(d + 16) : _mm512_setzero_ps();
+    }
+    for (int k = 0; k < kc; k++, a += MR, b += NR) {
+      const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 12
+      for (int r = 0; r < MR; r++) {
+        const __m512 av = _mm512_set1_ps(a[r]);
+        c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+        c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+      }
+    }
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      float* d = c + static_cast<size_t>(r) * ldc;
+      _mm512_storeu_ps(d, c0[r]);
+      _mm512_storeu_ps(d + 16, c1[r]);
+    }
+  }
+  __attribute__((noinline)) static void gemv(int K, const float* a, const float* b, float* c, bool) {
+    __m512 s[4][2];
+    #pragma GCC unroll 16
+    for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = _mm512_setzero_ps();
+    int k = 0;
+    for (; k + 4 <= K; k += 4, b += 4 * NR) {
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) {
+        _mm_prefetch(reinterpret_cast<const char*>(b + PF + u * NR), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(b + PF + u * NR + 16), _MM_HINT_T0);
+        const __m512 av = _mm512_set1_ps(a[k + u]);
+        s[u][0] = _mm512_fmadd_ps(av, _mm512_load_ps(b + u * NR), s[u][0]);
+        s[u][1] = _mm512_fmadd_ps(av, _mm512_load_ps(b + u * NR + 16), s[u][1]);
+      }
+    }
+    for (; k < K; k++, b += NR) {
+      const __m512 av = _mm512_set1_ps(a[k]);
+      s[0][0] = _mm512_fmadd_ps(av, _mm512_load_ps(b), s[0][0]);
+      s[0][1] = _mm512_fmadd_ps(av, _mm512_load_ps(b + 16), s[0][1]);
+    }
+    _mm512_storeu_ps(c, _mm512_add_ps(_mm512_add_ps(s[0][0], s[1][0]), _mm512_add_ps(s[2][0], s[3][0])));
+    _mm512_storeu_ps(c + 16, _mm512_add_ps(_mm512_add_ps(s[0][1], s[1][1]), _mm512_add_ps(s[2][1], s[3][1])));
+  }
+};
+using D = FDriver<Avx512FUK>;
+}  // namespace
+
+const FGemmKernel kFGemmAvx512 = {"avx512", "avx512", ISA_AVX2 | ISA_AVX512, Avx512FUK::NR, D::scratch_bytes(), &D::run};
+
+/** Runs n dependent FMAs of this unit's width (4-cycle latency each); returns a value so the chain is kept. */
+float fma_chain_avx512(long n) {
+  __m512 x = _mm512_set1_ps(1.0f);
+  const __m512 m = _mm512_set1_ps(1.0f), c = _mm512_set1_ps(0.0f);
+  for (long i = 0; i < n; i++) {
+    x = _mm512_fmadd_ps(x, m, c);
+    __asm__ volatile("" : "+v"(x));
+  }
+  float out[sizeof(__m512) / 4];
+  std::memcpy(out, &x, sizeof(out));
+  return out[0];
+}
+
+}  // namespace lowbit

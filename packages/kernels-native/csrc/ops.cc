@@ -1,0 +1,135 @@
+#include "ops.h"
+
+#include <cmath>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+namespace lowbit {
+
+static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                       int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq);
+
+Workspace::Workspace(size_t scratch_bytes, int threads) {
+  for (int t = 0; t < threads; t++) scratch_.push_back(aligned_alloc64(scratch_bytes));
+}
+Workspace::~Workspace() {
+  for (void* p : scratch_) aligned_free(p);
+}
+
+void prefault_output(void* p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+  // A freshly allocated output (a new ArrayBuffer) is untouched virtual memory: populating its pages in one call
+  // costs far less than one page fault per 4 KiB inside the kernel. Failure (older kernels) changes nothing.
+  if (bytes < (size_t(256) << 10)) return;
+  const uintptr_t page = 4096, lo = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
+  const uintptr_t hi = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(page - 1);
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+int task_count(int M, int panels, int threads) {
+  if (threads <= 1) return 1;
+  const long work = static_cast<long>(M) * panels;
+  if (work < 8) return 1;
+  return threads;
+}
+
+Part partition(int M, int panels, int tasks, int t, int row_align) {
+  if (M == 1 || panels >= 2 * tasks || M < 2 * row_align) {
+    const int p0 = static_cast<int>(static_cast<long>(panels) * t / tasks);
+    const int p1 = static_cast<int>(static_cast<long>(panels) * (t + 1) / tasks);
+    return {0, M, p0, p1};
+  }
+  const int blocks = (M + row_align - 1) / row_align;
+  const int b0 = static_cast<int>(static_cast<long>(blocks) * t / tasks);
+  const int b1 = static_cast<int>(static_cast<long>(blocks) * (t + 1) / tasks);
+  const int m0 = b0 * row_align, m1 = b1 * row_align < M ? b1 * row_align : M;
+  return {m0 < M ? m0 : M, m1, 0, panels};
+}
+
+void requantize_block(const int32_t* acc, int ldacc, int m0, int m1, int j0, int j1, const Requant& r, int ldo) {
+  const int qmin = r.out_signed ? -128 : 0, qmax = r.out_signed ? 127 : 255;
+  for (int i = m0; i < m1; i++) {
+    const int32_t* a = acc + static_cast<size_t>(i) * ldacc;
+    uint8_t* o = r.out + static_cast<size_t>(i) * ldo;
+    for (int j = j0; j < j1; j++) {
+      const int32_t acc_j = r.bias ? static_cast<int32_t>(static_cast<uint32_t>(a[j]) + static_cast<uint32_t>(r.bias[j])) : a[j];
+      const float v = static_cast<float>(acc_j) * r.mult[r.mult_n == 1 ? 0 : j];
+      int q;
+      if (v != v) {
+        q = r.zp;
+      } else {
+        // Clamp before converting (the result saturates anyway); nearbyint rounds half to even in the default mode.
+        const float c = v < -1e9f ? -1e9f : (v > 1e9f ? 1e9f : v);
+        q = static_cast<int>(std::nearbyint(c)) + r.zp;
+      }
+      q = q < qmin ? qmin : (q > qmax ? qmax : q);
+      o[j] = static_cast<uint8_t>(q);
+    }
+  }
+}
+
+void qgemm_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                   int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const Requant& r) {
+  const size_t need = static_cast<size_t>(M) * B.N;
+  if (ws.acc.size() < need) ws.acc.resize(need);
+  qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, ws.acc.data(), &r);
+}
+
+void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+           int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C) {
+  qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, C, nullptr);
+}
+
+static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq) {
+  const int K = B.K, N = B.N;
+  if (M == 0 || N == 0) return;
+  if (static_cast<int>(ws.rowsum.size()) < M) ws.rowsum.resize(M);
+  if (static_cast<int>(ws.zae.size()) < za_n) ws.zae.resize(za_n);
+  if (static_cast<int>(ws.zbe.size()) < zb_n) ws.zbe.resize(zb_n);
+  const int32_t aoff = a_signed ? 128 : 0;
+  for (int i = 0; i < za_n; i++) ws.zae[i] = za[i] + aoff;
+  for (int j = 0; j < zb_n; j++) ws.zbe[j] = zb[j] - B.boff;
+  qrowsums(A, K, a_signed, K, 0, M, ws.rowsum.data());
+  if (!rq) prefault_output(C, sizeof(int32_t) * static_cast<size_t>(M) * N);
+  QGemmArgs a{M, N, K, A, K, a_signed, &B, C, N, ws.rowsum.data(), ws.zae.data(), za_n, ws.zbe.data(), zb_n};
+  const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
+  const int tasks = task_count(M, B.panels, threads);
+  auto body = [&](int t) {
+    const Part p = partition(M, B.panels, tasks, t, 32);
+    k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(t));
+    if (rq) requantize_block(C, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N, *rq, N);
+  };
+  if (tasks == 1 || !pool) {
+    for (int t = 0; t < tasks; t++) body(t);
+  } else {
+    pool->run(tasks, body);
+  }
+}
+
+void fgemm(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* A, int M,
+           const float* bias, float* C) {
+  if (M == 0 || B.N == 0) return;
+  FGemmArgs a{M, B.N, B.K, A, B.K, &B, C, B.N, bias};
+  prefault_output(C, sizeof(float) * static_cast<size_t>(M) * B.N);
+  const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
+  const int tasks = task_count(M, B.panels, threads);
+  auto body = [&](int t) {
+    const Part p = partition(M, B.panels, tasks, t, 24);
+    k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(t));
+  };
+  if (tasks == 1 || !pool) {
+    for (int t = 0; t < tasks; t++) body(t);
+  } else {
+    pool->run(tasks, body);
+  }
+}
+
+}  // namespace lowbit

@@ -1,0 +1,67 @@
+// The calls the addon and the standalone test share: a GEMM over a thread pool with per-instance workspace.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common.h"
+#include "threadpool.h"
+
+namespace lowbit {
+
+/** Per-kernel-instance buffers: one scratch per thread and the per-call vectors. Grows, never shrinks. */
+class Workspace {
+ public:
+  Workspace(size_t scratch_bytes, int threads);
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+  void* scratch(int t) { return scratch_[t]; }
+  int threads() const { return static_cast<int>(scratch_.size()); }
+  std::vector<int32_t> rowsum, zae, zbe, acc, conv32;
+  std::vector<uint8_t> col8, out8;
+  std::vector<float> colf, convf;
+
+ private:
+  std::vector<void*> scratch_;
+};
+
+/**
+ * C[M, N] = sum_k (A - za)(B - zb) in int32 (wrap-around), A raw uint8/int8 bytes [M, K] row-major.
+ * za: za_n = 1 or M values; zb: zb_n = 1 or N values (the zero points as integers in A's / B's own type).
+ */
+void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+           int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C);
+
+/**
+ * The requantize output stage of QLinearMatMul / QLinearConv, as the reference `requantize`:
+ *   q = clamp(roundHalfEven(float(acc) * mult[j]) + zp, qmin, qmax)   (float32 product; NaN -> zp; +-inf saturate)
+ */
+struct Requant {
+  const float* mult;  // 1 or N multipliers (fround(fround(sa * sb) / sy))
+  int mult_n;
+  int32_t zp;
+  bool out_signed;    // int8 output (else uint8)
+  uint8_t* out;       // [M, N] bytes
+  const int32_t* bias = nullptr;  // QLinearConv's int32 B: N values added (wrapping) before the product
+};
+void requantize_block(const int32_t* acc, int ldacc, int m0, int m1, int j0, int j1, const Requant& r, int ldo);
+
+/** The int8 GEMM into `ws.acc` followed by `requantize` into r.out (per partition, while the block is in cache). */
+void qgemm_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                   int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const Requant& r);
+
+/** C[M, N] = A[M, K] B (+ bias[N]). */
+void fgemm(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* A, int M,
+           const float* bias, float* C);
+
+/** Populates the pages of a large, possibly never touched output buffer in one system call (Linux). */
+void prefault_output(void* p, size_t bytes);
+
+/** Splits [0, M) x [0, panels) into `tasks` rectangles (contiguous panel ranges, or row ranges when panels are few). */
+struct Part {
+  int m0, m1, p0, p1;
+};
+Part partition(int M, int panels, int tasks, int t, int row_align);
+int task_count(int M, int panels, int threads);
+
+}  // namespace lowbit

@@ -1,0 +1,147 @@
+// AVX2 int8 GEMM (compiled with -mavx2 -mfma). Two kernels:
+// - "avx2-7bit": vpmaddubsw (u8 x s8 pairs into int16) + vpmaddwd(ones) into int32. The int16 pair sum saturates in
+//   general; it is exact when every packed weight lies in [-64, 63] (|255*64*2| < 32768), so this kernel is only
+//   used for 7-bit packed weights (qpack refuses it otherwise).
+// - "avx2": exact for any weights. A is split at pack time into a_lo = a_u & 0x7f and a_hi = a_u >> 7 (0 or 1);
+//   vpmaddubsw of a_lo never saturates (127*128*2 < 32768), nor of a_hi, and
+//   a_u*b = a_lo*b + 128*a_hi*b is rebuilt in int32 by vpmaddwd with 1 and with 128.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "common.h"
+
+namespace lowbit {
+namespace {
+#include "qgemm_driver.h"
+
+inline __m256i bcast4(const uint8_t* p) {
+  int32_t w;
+  std::memcpy(&w, p, 4);
+  return _mm256_set1_epi32(w);
+}
+
+// 4 x 16 tile with named accumulators (arrays of vectors get spilled by GCC here): 8 accumulators, 2 B vectors,
+// 1 broadcast, the constant and a temporary fit the 16 ymm registers.
+#define LB_F7_STEP(r)                                                                            \
+  {                                                                                              \
+    const __m256i av = bcast4(a + 4 * (r));                                                      \
+    c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones)); \
+    c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones)); \
+  }
+#define LB_LOAD2(r)                                                                        \
+  __m256i c##r##0 = _mm256_setzero_si256(), c##r##1 = _mm256_setzero_si256();              \
+  if (acc) {                                                                               \
+    c##r##0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + static_cast<size_t>(r) * ldc));     \
+    c##r##1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + static_cast<size_t>(r) * ldc) + 1); \
+  }
+#define LB_STORE2(r)                                                                       \
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc), c##r##0);     \
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc) + 1, c##r##1);
+
+struct Fast7UK {
+  static constexpr int MR = 4, NR = 16, PLANES = 1;
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+    LB_LOAD2(0) LB_LOAD2(1) LB_LOAD2(2) LB_LOAD2(3)
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
+      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+      const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+      LB_F7_STEP(0) LB_F7_STEP(1) LB_F7_STEP(2) LB_F7_STEP(3)
+    }
+    LB_STORE2(0) LB_STORE2(1) LB_STORE2(2) LB_STORE2(3)
+  }
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
+    __m256i s[4][2];
+    #pragma GCC unroll 16
+    for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = _mm256_setzero_si256();
+    const __m256i ones = _mm256_set1_epi16(1);
+    int g = 0;
+    for (; g + 4 <= kg; g += 4, a += 16, b += 256) {
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) {
+        const __m256i av = bcast4(a + 4 * u);
+        const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 * u));
+        const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 * u + 32));
+        s[u][0] = _mm256_add_epi32(s[u][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
+        s[u][1] = _mm256_add_epi32(s[u][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
+      }
+    }
+    for (; g < kg; g++, a += 4, b += 64) {
+      const __m256i av = bcast4(a);
+      s[0][0] = _mm256_add_epi32(s[0][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_load_si256(reinterpret_cast<const __m256i*>(b))), ones));
+      s[0][1] = _mm256_add_epi32(s[0][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32))), ones));
+    }
+    __m256i r0 = _mm256_add_epi32(_mm256_add_epi32(s[0][0], s[1][0]), _mm256_add_epi32(s[2][0], s[3][0]));
+    __m256i r1 = _mm256_add_epi32(_mm256_add_epi32(s[0][1], s[1][1]), _mm256_add_epi32(s[2][1], s[3][1]));
+    __m256i* d = reinterpret_cast<__m256i*>(c);
+    if (acc) {
+      r0 = _mm256_add_epi32(r0, _mm256_loadu_si256(d));
+      r1 = _mm256_add_epi32(r1, _mm256_loadu_si256(d + 1));
+    }
+    _mm256_storeu_si256(d, r0);
+    _mm256_storeu_si256(d + 1, r1);
+  }
+};
+
+struct ExactUK {
+  static constexpr int MR = 4, NR = 16, PLANES = 2;
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, int ldc, bool acc) {
+    __m256i c0[MR], c1[MR];
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const int32_t* d = c + static_cast<size_t>(r) * ldc;
+      c0[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d)) : _mm256_setzero_si256();
+      c1[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d) + 1) : _mm256_setzero_si256();
+    }
+    const __m256i ones = _mm256_set1_epi16(1), k128 = _mm256_set1_epi16(128);
+    for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
+      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+      const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; r++) {
+        const __m256i lo = bcast4(a + 4 * r), hi = bcast4(a + ps + 4 * r);
+        c0[r] = _mm256_add_epi32(c0[r], _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, b0), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b0), k128)));
+        c1[r] = _mm256_add_epi32(c1[r], _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, b1), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b1), k128)));
+      }
+    }
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      __m256i* d = reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc);
+      _mm256_storeu_si256(d, c0[r]);
+      _mm256_storeu_si256(d + 1, c1[r]);
+    }
+  }
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, bool acc) {
+    __m256i s[2][2];
+    #pragma GCC unroll 16
+    for (int u = 0; u < 2; u++) s[u][0] = s[u][1] = _mm256_setzero_si256();
+    const __m256i ones = _mm256_set1_epi16(1), k128 = _mm256_set1_epi16(128);
+    for (int g = 0; g < kg; g++, a += 4, b += 64) {
+      const __m256i lo = bcast4(a), hi = bcast4(a + ps);
+      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+      const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+      s[0][0] = _mm256_add_epi32(s[0][0], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b0), ones));
+      s[1][0] = _mm256_add_epi32(s[1][0], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b0), k128));
+      s[0][1] = _mm256_add_epi32(s[0][1], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b1), ones));
+      s[1][1] = _mm256_add_epi32(s[1][1], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b1), k128));
+    }
+    __m256i r0 = _mm256_add_epi32(s[0][0], s[1][0]), r1 = _mm256_add_epi32(s[0][1], s[1][1]);
+    __m256i* d = reinterpret_cast<__m256i*>(c);
+    if (acc) {
+      r0 = _mm256_add_epi32(r0, _mm256_loadu_si256(d));
+      r1 = _mm256_add_epi32(r1, _mm256_loadu_si256(d + 1));
+    }
+    _mm256_storeu_si256(d, r0);
+    _mm256_storeu_si256(d + 1, r1);
+  }
+};
+
+using DF = QDriver<Fast7UK>;
+using DE = QDriver<ExactUK>;
+}  // namespace
+
+const QGemmKernel kQGemmAvx2Fast7 = {"avx2-7bit", "avx2", ISA_AVX2, 16, 4, true, DF::scratch_bytes(), &DF::run};
+const QGemmKernel kQGemmAvx2 = {"avx2", "avx2", ISA_AVX2, 16, 4, false, DE::scratch_bytes(), &DE::run};
+
+}  // namespace lowbit

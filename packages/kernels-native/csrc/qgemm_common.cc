@@ -1,0 +1,82 @@
+// Packing of B and the kernel list for the int8 GEMM (ISA-independent code, baseline flags).
+#include <cstdlib>
+#include <cstring>
+
+#include "common.h"
+
+namespace lowbit {
+
+bool qpack(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, int N, QPackedB* p) {
+  int lo = 255, hi = -128;
+  for (size_t i = 0, n = static_cast<size_t>(K) * N; i < n; i++) {
+    const int v = b_signed ? static_cast<int8_t>(b[i]) : b[i];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  const bool seven = K * N == 0 || hi - lo <= 127;
+  if (k.needs_7bit && !seven) return false;
+  p->K = K;
+  p->N = N;
+  p->nr = k.nr;
+  p->Kp = (K + k.kalign - 1) / k.kalign * k.kalign;
+  if (p->Kp == 0) p->Kp = k.kalign;
+  p->panels = (N + k.nr - 1) / k.nr;
+  p->sevenbit = seven;
+  if (k.b_unsigned)
+    p->boff = b_signed ? -128 : 0;  // b_u = b - boff in [0, 255], stored in the int8 bytes
+  else
+    p->boff = seven ? (K * N == 0 ? 0 : lo + 64) : (b_signed ? 0 : 128);
+  const size_t bytes = static_cast<size_t>(p->panels) * p->Kp * k.nr;
+  p->data = static_cast<int8_t*>(aligned_alloc64(bytes));
+  p->colsum = static_cast<int32_t*>(aligned_alloc64(sizeof(int32_t) * p->panels * k.nr));
+  std::memset(p->data, 0, bytes);
+  std::memset(p->colsum, 0, sizeof(int32_t) * p->panels * k.nr);
+  const int nr = k.nr;
+  for (int kk = 0; kk < K; kk++) {
+    const uint8_t* row = b + static_cast<size_t>(kk) * N;
+    for (int j = 0; j < N; j++) {
+      const int v = (b_signed ? static_cast<int8_t>(row[j]) : row[j]) - p->boff;
+      const int pnl = j / nr, jj = j % nr;
+      p->data[static_cast<size_t>(pnl) * p->Kp * nr + static_cast<size_t>(kk / 4) * nr * 4 + jj * 4 + (kk & 3)] = static_cast<int8_t>(static_cast<uint8_t>(v));
+      p->colsum[j] += v;
+    }
+  }
+  return true;
+}
+
+void qfree(QPackedB* p) {
+  aligned_free(p->data);
+  aligned_free(p->colsum);
+  p->data = nullptr;
+  p->colsum = nullptr;
+}
+
+void qrowsums(const uint8_t* A, int lda, bool a_signed, int K, int m0, int m1, int32_t* rowsum) {
+  for (int i = m0; i < m1; i++) {
+    const uint8_t* r = A + static_cast<size_t>(i) * lda;
+    uint32_t s = 0;
+    if (a_signed)
+      for (int k = 0; k < K; k++) s += static_cast<uint8_t>(r[k] ^ 0x80);
+    else
+      for (int k = 0; k < K; k++) s += r[k];
+    rowsum[i] = static_cast<int32_t>(s);
+  }
+}
+
+void qgemm_run(const QGemmKernel& k, const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch) {
+  k.gemm(a, m0, m1, p0, p1, scratch);
+}
+
+int qgemm_kernels(const QGemmKernel* const** out) {
+#if defined(__x86_64__)
+  static const QGemmKernel* const list[] = {&kQGemmScalar, &kQGemmAvx2, &kQGemmAvx2Fast7, &kQGemmAvxVnni, &kQGemmAvx512Vnni, &kQGemmAmx};
+#elif defined(__aarch64__)
+  static const QGemmKernel* const list[] = {&kQGemmScalar, &kQGemmNeon, &kQGemmNeonDot};
+#else
+  static const QGemmKernel* const list[] = {&kQGemmScalar};
+#endif
+  *out = list;
+  return static_cast<int>(sizeof(list) / sizeof(list[0]));
+}
+
+}  // namespace lowbit

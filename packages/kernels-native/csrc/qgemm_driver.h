@@ -1,0 +1,152 @@
+// The blocked int8 GEMM driver, instantiated once per ISA translation unit with that unit's micro-kernel (include it
+// inside an anonymous namespace only). Loops (GotoBLAS order): column blocks of NCP panels, K blocks of KC, row blocks
+// of MC; A's block is packed into MR-row strips (u8, K groups of 4, zero padded), then every (panel, strip) pair runs
+// the MR x NR register-tile micro-kernel. M = 1 takes the GEMV kernel, which streams whole panels.
+//
+// UK must provide: MR, NR, PLANES (1, or 2 when A is split into a_u & 0x7f and a_u >> 7 for the exact AVX2 path),
+//   static void tile(int kg, const uint8_t* a, int plane_stride, const int8_t* b, int32_t* c, int ldc, bool acc)
+//   static void gemv(int kg, const uint8_t* a, int plane_stride, const int8_t* b, int32_t* c, bool acc)  // NR values
+// The correction (zero points, offsets) is applied here after the last K block, in this unit's vector width.
+
+constexpr int KC = 512;  // k per block (multiple of 64)
+
+template <class UK>
+struct QDriver {
+  static constexpr int MR = UK::MR, NR = UK::NR, PL = UK::PLANES;
+  static constexpr int MC = MR * (96 / MR > 0 ? 96 / MR : 1);
+  static constexpr int NCP = (1024 + NR - 1) / NR;  // panels per column block
+  static constexpr size_t scratch_bytes() { return static_cast<size_t>(MC) * KC * PL + 64; }
+
+  static inline uint32_t load4(const uint8_t* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  }
+  static inline void store_planes(uint8_t* lo, int plane_stride, uint32_t w) {
+    if (PL == 1) {
+      std::memcpy(lo, &w, 4);
+    } else {
+      const uint32_t l = w & 0x7f7f7f7fu, h = (w >> 7) & 0x01010101u;
+      std::memcpy(lo, &l, 4);
+      std::memcpy(lo + plane_stride, &h, 4);
+    }
+  }
+  /** 4 bytes of row `row` at k (zero beyond K), shifted to unsigned. */
+  static inline uint32_t group(const QGemmArgs& a, int row, int k, uint32_t x) {
+    const uint8_t* src = a.A + static_cast<size_t>(row) * a.lda + k;
+    if (k + 4 <= a.K) return load4(src) ^ x;
+    uint32_t w = 0;
+    for (int t = 0; t < 4 && k + t < a.K; t++) w |= static_cast<uint32_t>(static_cast<uint8_t>(src[t] ^ 0x80 * (x != 0))) << (8 * t);
+    return w;
+  }
+
+  static void packA(const QGemmArgs& a, int i0, int mc, int pc, int kc, uint8_t* dst) {
+    const uint32_t x = a.a_signed ? 0x80808080u : 0u;
+    const int strips = (mc + MR - 1) / MR, kg = kc / 4;
+    for (int s = 0; s < strips; s++) {
+      uint8_t* d = dst + static_cast<size_t>(s) * MR * kc * PL;
+      const int ps = MR * kc;
+      for (int r = 0; r < MR; r++) {
+        const int i = s * MR + r;
+        uint8_t* dr = d + r * 4;
+        if (i >= mc) {
+          for (int g = 0; g < kg; g++) store_planes(dr + g * MR * 4, ps, 0);
+          continue;
+        }
+        const int row = i0 + i;
+        int g = 0;
+        const int full = (a.K - pc) >= kc ? kg : (a.K - pc > 0 ? (a.K - pc) / 4 : 0);
+        const uint8_t* src = a.A + static_cast<size_t>(row) * a.lda + pc;
+        for (; g < full; g++) store_planes(dr + g * MR * 4, ps, load4(src + 4 * g) ^ x);
+        for (; g < kg; g++) store_planes(dr + g * MR * 4, ps, pc + 4 * g < a.K ? group(a, row, pc + 4 * g, x) : 0);
+      }
+    }
+  }
+
+  static void fixup(const QGemmArgs& a, int m0, int m1, int j0, int j1) {
+    const uint32_t K = static_cast<uint32_t>(a.K);
+    const int32_t* cs = a.B->colsum;
+    for (int i = m0; i < m1; i++) {
+      const uint32_t ra = static_cast<uint32_t>(a.rowsum[i]);
+      const uint32_t za = static_cast<uint32_t>(a.zae[a.zae_n == 1 ? 0 : i]);
+      uint32_t* c = reinterpret_cast<uint32_t*>(a.C + static_cast<size_t>(i) * a.ldc);
+      if (a.zbe_n == 1) {
+        const uint32_t zb = static_cast<uint32_t>(a.zbe[0]);
+        const uint32_t base = zb * ra - za * K * zb;
+        for (int j = j0; j < j1; j++) c[j] -= base + za * static_cast<uint32_t>(cs[j]);
+      } else {
+        const uint32_t* zb = reinterpret_cast<const uint32_t*>(a.zbe);
+        for (int j = j0; j < j1; j++) c[j] -= zb[j] * ra + za * (static_cast<uint32_t>(cs[j]) - K * zb[j]);
+      }
+    }
+  }
+
+  static void gemv(const QGemmArgs& a, int row, int p0, int p1, uint8_t* scratch) {
+    const QPackedB& B = *a.B;
+    const int Kp = B.Kp;
+    constexpr int CH = (MC * KC) / 64 * 64;  // k per chunk: the row chunk fits the scratch
+    const uint32_t x = a.a_signed ? 0x80808080u : 0u;
+    int32_t* c = a.C + static_cast<size_t>(row) * a.ldc;
+    alignas(64) int32_t tmp[NR];
+    for (int pc = 0; pc < Kp; pc += CH) {
+      const int kc = Kp - pc < CH ? Kp - pc : CH, kg = kc / 4;
+      // The row chunk as 4-byte groups (plane 0, then plane 1 at +kc when split).
+      for (int g = 0; g < kg; g++) store_planes(scratch + 4 * g, kc, pc + 4 * g < a.K ? group(a, row, pc + 4 * g, x) : 0);
+      for (int p = p0; p < p1; p++) {
+        const int8_t* bp = B.data + static_cast<size_t>(p) * Kp * NR + static_cast<size_t>(pc) * NR;
+        const int n0 = p * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;
+        if (nv == NR) {
+          UK::gemv(kg, scratch, kc, bp, c + n0, pc > 0);
+        } else {
+          for (int j = 0; j < nv; j++) tmp[j] = c[n0 + j];
+          UK::gemv(kg, scratch, kc, bp, tmp, pc > 0);
+          for (int j = 0; j < nv; j++) c[n0 + j] = tmp[j];
+        }
+      }
+    }
+    fixup(a, row, row + 1, p0 * NR, p1 * NR < a.N ? p1 * NR : a.N);
+  }
+
+  static void run(const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch_v) {
+    uint8_t* scratch = static_cast<uint8_t*>(scratch_v);
+    if (m1 <= m0 || p1 <= p0) return;
+    if (a.M == 1) {  // the whole problem, not this thread's share: the summation order must not depend on the partition
+      gemv(a, m0, p0, p1, scratch);
+      return;
+    }
+    const QPackedB& B = *a.B;
+    const int Kp = B.Kp;
+    alignas(64) int32_t tmp[MR * NR];
+    for (int jc = p0; jc < p1; jc += NCP) {
+      const int jcEnd = jc + NCP < p1 ? jc + NCP : p1;
+      for (int pc = 0; pc < Kp; pc += KC) {
+        const int kc = Kp - pc < KC ? Kp - pc : KC;
+        const bool acc = pc > 0;
+        for (int ic = m0; ic < m1; ic += MC) {
+          const int mc = m1 - ic < MC ? m1 - ic : MC;
+          packA(a, ic, mc, pc, kc, scratch);
+          for (int jp = jc; jp < jcEnd; jp++) {
+            const int8_t* bp = B.data + static_cast<size_t>(jp) * Kp * NR + static_cast<size_t>(pc) * NR;
+            const int n0 = jp * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;
+            for (int ir = 0; ir < mc; ir += MR) {
+              const int mv = mc - ir < MR ? mc - ir : MR;
+              const uint8_t* ap = scratch + static_cast<size_t>(ir) * kc * PL;
+              int32_t* c = a.C + static_cast<size_t>(ic + ir) * a.ldc + n0;
+              if (mv == MR && nv == NR) {
+                UK::tile(kc / 4, ap, MR * kc, bp, c, a.ldc, acc);
+              } else {
+                if (acc)
+                  for (int r = 0; r < mv; r++)
+                    for (int j = 0; j < nv; j++) tmp[r * NR + j] = c[static_cast<size_t>(r) * a.ldc + j];
+                UK::tile(kc / 4, ap, MR * kc, bp, tmp, NR, acc);
+                for (int r = 0; r < mv; r++)
+                  for (int j = 0; j < nv; j++) c[static_cast<size_t>(r) * a.ldc + j] = tmp[r * NR + j];
+              }
+            }
+          }
+        }
+      }
+      fixup(a, m0, m1, jc * NR, jcEnd * NR < a.N ? jcEnd * NR : a.N);
+    }
+  }
+};

@@ -1,0 +1,81 @@
+// AVX-VNNI int8 GEMM (VEX vpdpbusd, 256-bit; compiled with -mavx2 -mfma -mavxvnni). vpdpbusd multiplies u8 x s8
+// in groups of 4 and adds to int32 without saturation, so it is exact for any weights (u8 x s8 is its native form;
+// other signednesses come in through the offsets of qpack and the driver).
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "common.h"
+
+namespace lowbit {
+namespace {
+#include "qgemm_driver.h"
+
+inline __m256i bcast4(const uint8_t* p) {
+  int32_t w;
+  std::memcpy(&w, p, 4);
+  return _mm256_set1_epi32(w);
+}
+
+struct VnniUK {
+  static constexpr int MR = 6, NR = 16, PLANES = 1;
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+    __m256i c0[MR], c1[MR];
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      const int32_t* d = c + static_cast<size_t>(r) * ldc;
+      c0[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d)) : _mm256_setzero_si256();
+      c1[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d) + 1) : _mm256_setzero_si256();
+    }
+    for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
+      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+      const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; r++) {
+        const __m256i av = bcast4(a + 4 * r);
+        c0[r] = _mm256_dpbusd_avx_epi32(c0[r], av, b0);
+        c1[r] = _mm256_dpbusd_avx_epi32(c1[r], av, b1);
+      }
+    }
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++) {
+      __m256i* d = reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc);
+      _mm256_storeu_si256(d, c0[r]);
+      _mm256_storeu_si256(d + 1, c1[r]);
+    }
+  }
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
+    __m256i s[4][2];
+    #pragma GCC unroll 16
+    for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = _mm256_setzero_si256();
+    int g = 0;
+    for (; g + 4 <= kg; g += 4, a += 16, b += 256) {
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) {
+        const __m256i av = bcast4(a + 4 * u);
+        s[u][0] = _mm256_dpbusd_avx_epi32(s[u][0], av, _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 * u)));
+        s[u][1] = _mm256_dpbusd_avx_epi32(s[u][1], av, _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 * u + 32)));
+      }
+    }
+    for (; g < kg; g++, a += 4, b += 64) {
+      const __m256i av = bcast4(a);
+      s[0][0] = _mm256_dpbusd_avx_epi32(s[0][0], av, _mm256_load_si256(reinterpret_cast<const __m256i*>(b)));
+      s[0][1] = _mm256_dpbusd_avx_epi32(s[0][1], av, _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32)));
+    }
+    __m256i r0 = _mm256_add_epi32(_mm256_add_epi32(s[0][0], s[1][0]), _mm256_add_epi32(s[2][0], s[3][0]));
+    __m256i r1 = _mm256_add_epi32(_mm256_add_epi32(s[0][1], s[1][1]), _mm256_add_epi32(s[2][1], s[3][1]));
+    __m256i* d = reinterpret_cast<__m256i*>(c);
+    if (acc) {
+      r0 = _mm256_add_epi32(r0, _mm256_loadu_si256(d));
+      r1 = _mm256_add_epi32(r1, _mm256_loadu_si256(d + 1));
+    }
+    _mm256_storeu_si256(d, r0);
+    _mm256_storeu_si256(d + 1, r1);
+  }
+};
+using D = QDriver<VnniUK>;
+}  // namespace
+
+const QGemmKernel kQGemmAvxVnni = {"avx-vnni", "avx-vnni", ISA_AVX2 | ISA_AVXVNNI, 16, 4, false, D::scratch_bytes(), &D::run};
+
+}  // namespace lowbit

@@ -1,0 +1,97 @@
+/**
+ * Loading the compiled addon (build/Release/lowbit_native.node, built by `scripts/build-addon.mjs` at install time)
+ * and its typed surface. Loading never throws: a missing or broken addon is a reason string.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** One C++ kernel this CPU runs, as the addon reports it. */
+export interface NativeKernelInfo {
+  readonly name: string;
+  /** The @lowbit/kernels Isa it belongs to. */
+  readonly isa: string;
+  readonly needs7bit?: boolean;
+}
+
+export interface NativeInfo {
+  readonly cpu: string;
+  readonly isaBits: number;
+  readonly amxPermission: boolean;
+  readonly physicalCores: number;
+  readonly arch: string;
+  /** int8 GEMM kernels this CPU runs (CPUID + OS state; AMX only after the XTILEDATA permission was granted). */
+  readonly qgemm: readonly NativeKernelInfo[];
+  readonly fgemm: readonly NativeKernelInfo[];
+}
+
+export interface NativePool {
+  readonly threads: number;
+  close(): void;
+}
+
+/** Packed int8 B (K x N) for one kernel. */
+export interface NativeQGemm {
+  /** Whether the packed weights fit the 7-bit fast path (max - min <= 127). */
+  readonly sevenBit: boolean;
+  run(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, c: Int32Array): void;
+  /** The GEMM followed by `requantize` (multiplier 1 or N float32 values) into 8-bit `y` (its type sets the range). */
+  runRequant(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array): void;
+  /** ConvInteger over NCHW `x` with B = the weights transposed ([C*KH*KW, M]); `geometry` as `convGeometry2d`. */
+  runConv(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, y: Int32Array): void;
+  /** QLinearConv: runConv followed by `requantize` (multiplier 1 or M values). */
+  runConvRequant(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array, bias: Int32Array | null): void;
+  dispose(): void;
+}
+
+/** Packed float B for one kernel. */
+export interface NativeFGemm {
+  run(pool: NativePool | null, a: Float32Array, m: number, bias: Float32Array | null, c: Float32Array): void;
+  /** Conv over NCHW `x` (B packed from the [M, C*KH*KW] weights with transB). */
+  runConv(pool: NativePool | null, x: Float32Array, batch: number, geometry: Int32Array, bias: Float32Array | null, y: Float32Array): void;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  /** The core clock in GHz, measured with dependent 1-cycle adds (benchmarks use it for peak figures). */
+  clockGhz(): number;
+  /** The clock while running dependent 256- or 512-bit FMAs (null when the CPU lacks them or on arm64). */
+  clockUnderLoadGhz(width: 256 | 512): number | null;
+  /** QuantizeLinear to 8 bits over an [outer, C, inner] view (scale / zero point: 1 value, or C values per axis). */
+  quantizeLinear(x: Float32Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Uint8Array | Int8Array): void;
+  /** DequantizeLinear from 8 bits over an [outer, C, inner] view. */
+  dequantizeLinear(x: Uint8Array | Int8Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
+  /** DynamicQuantizeLinear; false (nothing written) for an empty or non-finite input. */
+  dynamicQuantizeLinear(x: Float32Array, y: Uint8Array, scale: Float32Array, zp: Uint8Array): boolean;
+  Pool: new (threads: number) => NativePool;
+  QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
+  FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;
+}
+
+export type AddonLoad = { readonly addon: NativeAddon; readonly path: string } | { readonly error: string };
+
+const ADDON = new URL('../build/Release/lowbit_native.node', import.meta.url);
+const LOG = new URL('../build-addon.log', import.meta.url);
+
+/** Loads the addon (Node's module cache makes repeated loads cheap). */
+export function loadAddon(): AddonLoad {
+  const path = fileURLToPath(ADDON);
+  if (!existsSync(path)) {
+    let why = 'the install step did not build it';
+    try {
+      const log = readFileSync(fileURLToPath(LOG), 'utf8');
+      const line = log.split('\n').find((l) => /error|skipped|not found|not installed/i.test(l));
+      if (line) why = `the install build failed: ${line.trim().slice(0, 200)}`;
+    } catch {
+      // no log: the install script never ran
+    }
+    return { error: `native addon not found at ${path} (${why}; run \`npm run build:addon -w @lowbit/kernels-native\`)` };
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    return { addon, path };
+  } catch (e) {
+    return { error: `native addon at ${path} failed to load: ${(e as Error).message}` };
+  }
+}

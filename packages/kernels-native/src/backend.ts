@@ -1,0 +1,88 @@
+/**
+ * The native kernel backend: loads the addon, detects the CPU's ISAs (in C++, from CPUID), owns a thread pool and
+ * hands the runtime one variant per (key, C++ kernel this CPU runs). When the addon is missing or cannot load,
+ * `init` leaves `ready = false` with the reason in `diagnostics` and the runtime uses the other backends.
+ */
+import { referenceKernels, type BackendInitOptions, type Isa, type KernelBackend, type KernelVariant } from '@lowbit/kernels';
+import { loadAddon, type NativeAddon, type NativeInfo, type NativePool } from './addon.js';
+import type { NativeContext } from './context.js';
+import { convVariants } from './conv.js';
+import { floatVariants } from './matmul-float.js';
+import { matmulIntegerVariants } from './matmul-integer.js';
+import { qdqVariants } from './qdq.js';
+import { qlinearMatMulVariants } from './qlinear-matmul.js';
+
+/** The native backend, with what the addon reported (for tests and benchmarks). */
+export interface NativeBackend extends KernelBackend {
+  /** The addon's CPU report after `init` (undefined when not ready). */
+  readonly info: NativeInfo | undefined;
+}
+
+class NativeBackendImpl implements NativeBackend {
+  readonly name = 'native';
+  ready = false;
+  isas: Isa[] = [];
+  threads = 0;
+  diagnostics: string[] = [];
+  info: NativeInfo | undefined;
+  #addon: NativeAddon | undefined;
+  #pool: NativePool | null = null;
+  #variants: KernelVariant[] = [];
+  #init: Promise<void> | undefined;
+
+  init(options: BackendInitOptions = {}): Promise<void> {
+    this.#init ??= Promise.resolve().then(() => this.#load(options));
+    return this.#init;
+  }
+
+  #load(options: BackendInitOptions): void {
+    const loaded = loadAddon();
+    if ('error' in loaded) {
+      this.diagnostics.push(loaded.error);
+      return;
+    }
+    const addon = loaded.addon;
+    const info = addon.info();
+    const threads = Math.max(1, Math.floor(options.threads ?? info.physicalCores));
+    this.#addon = addon;
+    this.info = info;
+    this.threads = threads;
+    this.#pool = threads > 1 ? new addon.Pool(threads) : null;
+    const refs = new Map<string, KernelVariant>();
+    for (const v of referenceKernels()) if (!refs.has(v.key)) refs.set(v.key, v);
+    const ctx: NativeContext = {
+      addon,
+      threads,
+      pool: () => this.#pool,
+      reference: (key) => {
+        const v = refs.get(key) ?? refs.get(`${key.slice(0, key.indexOf(':'))}:*`);
+        if (!v) throw new Error(`kernels-native: no reference kernel for "${key}"`);
+        return v;
+      },
+    };
+    this.#variants = [...matmulIntegerVariants(ctx, info.qgemm), ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...convVariants(ctx, info.qgemm, info.fgemm), ...qdqVariants(ctx)];
+    this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];
+    this.ready = true;
+    this.diagnostics.push(`native addon on ${info.cpu.trim()} (${info.arch}): ISAs ${this.isas.join(', ')}; ${threads} thread(s)`);
+    if (info.arch === 'x64' && !info.amxPermission && info.qgemm.every((k) => k.isa !== 'amx-int8')) {
+      this.diagnostics.push('amx-int8 not used: the CPU lacks AMX-INT8 or the OS refused the XTILEDATA permission');
+    }
+  }
+
+  variants(): readonly KernelVariant[] {
+    return this.ready ? this.#variants : [];
+  }
+
+  dispose(): void {
+    this.#pool?.close();
+    this.#pool = null;
+    this.#variants = [];
+    this.ready = false;
+    this.#addon = undefined;
+  }
+}
+
+/** A native backend instance (call `init` before use; never throws for an unsupported machine). */
+export function createNativeBackend(): NativeBackend {
+  return new NativeBackendImpl();
+}

@@ -1,0 +1,46 @@
+/**
+ * What every native variant of one backend instance shares: the addon, the backend's thread pool and the reference
+ * kernels that handle (and report errors for) the inputs a native kernel does not take.
+ */
+import type { KernelInstance, KernelNode, KernelVariant } from '@lowbit/kernels';
+import type { NativeAddon, NativePool } from './addon.js';
+
+export interface NativeContext {
+  readonly addon: NativeAddon;
+  /** The backend's pool (null with one thread). Read at run time: the backend owns it. */
+  pool(): NativePool | null;
+  readonly threads: number;
+  /** The scalar reference variant of `key` (its `Op:*` kernel). */
+  reference(key: string): KernelVariant;
+}
+
+/** The reference kernel a native instance hands the inputs it does not take, created on first use. */
+export interface Fallback {
+  (): KernelInstance;
+  /** How many runs went to the reference (tests check the native path really ran). */
+  readonly calls: number;
+}
+
+export function lazyReference(ctx: NativeContext, key: string, node: KernelNode): Fallback {
+  let inst: KernelInstance | undefined;
+  let calls = 0;
+  const f = () => {
+    calls++;
+    return (inst ??= ctx.reference(key).create(node));
+  };
+  return Object.defineProperty(f, 'calls', { get: () => calls }) as Fallback;
+}
+
+/** A native kernel instance: `referenceRuns` counts the runs it handed to the reference kernel. */
+export interface NativeInstance extends KernelInstance {
+  readonly referenceRuns: number;
+}
+
+/** The leading dims of a matmul operand A with its last two as [M, K] (a 1-D A is [1, K]). */
+export function splitA(dims: readonly number[]): { batch: number; lead: readonly number[]; M: number; K: number } {
+  if (dims.length === 1) return { batch: 1, lead: [], M: 1, K: dims[0] };
+  const lead = dims.slice(0, -2);
+  let batch = 1;
+  for (const d of lead) batch *= d;
+  return { batch, lead, M: dims[dims.length - 2], K: dims[dims.length - 1] };
+}

@@ -1,0 +1,97 @@
+/**
+ * Every native Conv:f32 / ConvInteger / QLinearConv variant, each on its own, against the scalar reference through
+ * the equivalence harness. Geometry varies with the size class: kernel 1x1 / 3x3 / 2x3, strides, dilations, explicit
+ * pads and the auto_pad modes, batch 1-2. Integer results bit-exact (padding at x_zero_point, per-channel weight zero
+ * points and scales, int32 bias); float on dyadic values (exact in any order).
+ */
+import { describe, expect, it } from 'vitest';
+import { Tensor, type DType } from '@lowbit/kernels';
+import { assertEquivalent, type ValueSource } from '@lowbit/testing';
+import { loadAddon } from './addon.js';
+import { node, readyBackend, registryWith, tracked } from './test-support.js';
+
+const backend = await readyBackend(2);
+const loaded = loadAddon();
+const SIZES = [1, 2, 3, 5, 8, 11];
+
+function geometry(size: number) {
+  const C = (size % 3) + 1;
+  const M = size + 2;
+  const H = size + 3;
+  const W = size + 4;
+  const k = size % 3 === 0 ? [1, 1] : size % 3 === 1 ? [3, 3] : [2, 3];
+  const attrs = new Map<string, number | number[] | string>([['strides', [1 + (size % 2), 1]], ['dilations', [1, 1 + (size % 4 === 1 ? 1 : 0)]]]);
+  if (size % 4 === 2) attrs.set('auto_pad', size % 8 === 2 ? 'SAME_UPPER' : 'SAME_LOWER');
+  else if (size % 4 === 3) attrs.set('auto_pad', 'VALID');
+  else attrs.set('pads', [size % 2, 1, 0, size % 3]);
+  return { N: 1 + (size % 2), C, M, H, W, k, attrs };
+}
+
+const convNode = (op: string, types: (DType | null)[], constants: Map<number, Tensor>, attrs: Map<string, unknown>) => ({ ...node(op, types, constants), attrs: attrs as never });
+
+function buildFloat(size: number, values: ValueSource) {
+  const g = geometry(size);
+  const dy = (dims: number[]) => new Tensor('float32', Float32Array.from(values.tensor('int8', dims).data as Int8Array, (v) => v / 8), dims);
+  const x = dy([g.N, g.C, g.H, g.W]);
+  const w = dy([g.M, g.C, g.k[0], g.k[1]]);
+  const b = dy([g.M]);
+  return { node: convNode('Conv', ['float32', 'float32', 'float32'], new Map([[1, w]]), g.attrs), inputs: [x, w, b] };
+}
+
+function buildInt(tx: DType, tw: DType) {
+  return (size: number, values: ValueSource) => {
+    const g = geometry(size);
+    const x = values.tensor(tx, [g.N, g.C, g.H, g.W]);
+    const w = values.tensor(tw, [g.M, g.C, g.k[0], g.k[1]]);
+    const inputs = [x, w, values.tensor(tx, []), size % 2 ? values.tensor(tw, [g.M]) : values.tensor(tw, [])];
+    return { node: convNode('ConvInteger', [tx, tw, tx, tw], new Map([[1, w]]), g.attrs), inputs };
+  };
+}
+
+function buildQLinear(tx: DType, tw: DType, ty: DType) {
+  return (size: number, values: ValueSource) => {
+    const g = geometry(size);
+    const x = values.tensor(tx, [g.N, g.C, g.H, g.W]);
+    const w = values.tensor(tw, [g.M, g.C, g.k[0], g.k[1]]);
+    const f = (...v: number[]) => new Tensor('float32', Float32Array.from(v), v.length === 1 ? [] : [v.length]);
+    const sw = size % 2 ? f(...Array.from({ length: g.M }, (_, m) => 0.5 / (m + 1))) : f(0.25);
+    const bias = new Tensor('int32', Int32Array.from({ length: g.M }, (_, m) => (m * 997) % 2001 - 1000), [g.M]);
+    const inputs = [x, f(0.5), values.tensor(tx, []), w, sw, size % 2 ? values.tensor(tw, [g.M]) : values.tensor(tw, []), f(size % 3 ? 4 : 0.5), values.tensor(ty, []), size === 3 ? null : bias];
+    return { node: convNode('QLinearConv', [tx, 'float32', tx, tw, 'float32', tw, 'float32', ty, 'int32'], new Map([[3, w]]), g.attrs), inputs };
+  };
+}
+
+describe('native convolution equivalence', () => {
+  if ('error' in loaded) {
+    it('reports ready=false when the addon is absent', () => {
+      console.log(`kernels-native: addon absent, convolutions not tested: ${loaded.error}`);
+      expect(backend.ready).toBe(false);
+    });
+    return;
+  }
+  const check = (key: string, build: (size: number, values: ValueSource) => { node: never; inputs: (Tensor | null)[] }) => {
+    const variants = backend.variants().filter((v) => v.key === key);
+    expect(variants.length).toBeGreaterThan(0);
+    for (const v of variants) {
+      const t = tracked(v);
+      assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: SIZES, numRuns: 6 });
+      expect(t.instances()).toBeGreaterThan(0);
+      expect(t.referenceRuns()).toBe(0); // every case ran natively
+    }
+  };
+  it('Conv:f32: every variant matches the reference exactly on dyadic inputs', () => check('Conv:f32', buildFloat as never));
+  for (const [tx, tw] of [['uint8', 'int8'], ['int8', 'int8'], ['uint8', 'uint8'], ['int8', 'uint8']] as const) {
+    const s = (t: DType) => (t === 'uint8' ? 'u8' : 'i8');
+    it(`ConvInteger:${s(tx)}x${s(tw)}->i32 and QLinearConv:${s(tx)}x${s(tw)}->{u8,i8}: every variant is bit-exact`, () => {
+      check(`ConvInteger:${s(tx)}x${s(tw)}->i32`, buildInt(tx, tw) as never);
+      for (const ty of ['uint8', 'int8'] as const) check(`QLinearConv:${s(tx)}x${s(tw)}->${s(ty)}`, buildQLinear(tx, tw, ty) as never);
+    });
+  }
+  it('declines grouped convolutions and non-constant weights', () => {
+    const v = backend.variants().find((x) => x.key === 'Conv:f32')!;
+    const w = new Tensor('float32', new Float32Array(8), [2, 1, 2, 2]);
+    expect(v.supports!(node('Conv', ['float32', 'float32'], new Map([[1, w]])))).toBe(true);
+    expect(v.supports!({ ...node('Conv', ['float32', 'float32'], new Map([[1, w]])), attrs: new Map([['group', 2]]) })).toBe(false);
+    expect(v.supports!(node('Conv', ['float32', 'float32']))).toBe(false);
+  });
+});

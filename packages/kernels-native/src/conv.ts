@@ -1,0 +1,179 @@
+/**
+ * Native 2-D convolutions as im2col + the packed GEMMs (group 1, 4-D NCHW input, constant weights packed at create):
+ * `Conv:f32`, `ConvInteger:{u8,i8}x{u8,i8}->i32` and `QLinearConv:{u8,i8}x{u8,i8}->{u8,i8}`, one variant per GEMM
+ * kernel this CPU runs.
+ *
+ * - ConvInteger / QLinearConv: exact int32 sums (padding holds x_zero_point, so padded taps contribute 0), then for
+ *   QLinearConv `(acc + B[m]) | 0` and the reference `requantize` with `fround(fround(x_scale * w_scale[m]) / y_scale)`:
+ *   bit-identical to the reference.
+ * - Conv:f32: each output is a chain of fused multiply-adds over (c, kh, kw) in order, the reference's own order and
+ *   rounding, then `+ bias` rounded once; a single output pixel per image takes the GEMV path (4 interleaved partial
+ *   sums), so the declared tolerance is the float one.
+ * Geometry: kernel_shape, strides, dilations, pads, auto_pad (NOTSET, VALID, SAME_UPPER, SAME_LOWER) as the reference's
+ * window rules. Other nodes (group > 1, 1-D/3-D, float16/float64) are declined; bad inputs run the reference.
+ */
+import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import type { NativeFGemm, NativeKernelInfo, NativeQGemm } from './addon.js';
+import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+import { FLOAT_TOLERANCE } from './matmul-float.js';
+
+const Q8 = ['uint8', 'int8'] as const;
+type Q8 = (typeof Q8)[number];
+const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
+const isF32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => !!t && t.dtype === 'float32';
+
+function ints(node: KernelNode, name: string): number[] | undefined {
+  const v = node.attrs.get(name);
+  return Array.isArray(v) ? (v as readonly (number | bigint)[]).map(Number) : undefined;
+}
+function intAttr(node: KernelNode, name: string, dflt: number): number {
+  const v = node.attrs.get(name);
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : dflt;
+}
+
+/** Conv attributes the native path takes (2-D, group 1), or undefined. */
+export function conv2dAttrs(node: KernelNode, wDims: readonly number[]): { k: [number, number]; s: [number, number]; d: [number, number]; pads?: [number, number, number, number]; auto: string } | undefined {
+  if (wDims.length !== 4 || intAttr(node, 'group', 1) !== 1) return undefined;
+  const k = ints(node, 'kernel_shape') ?? [wDims[2], wDims[3]];
+  const s = ints(node, 'strides') ?? [1, 1];
+  const d = ints(node, 'dilations') ?? [1, 1];
+  const p = ints(node, 'pads');
+  const autoV = node.attrs.get('auto_pad');
+  const auto = typeof autoV === 'string' ? autoV : 'NOTSET';
+  if (k.length !== 2 || k[0] !== wDims[2] || k[1] !== wDims[3] || s.length !== 2 || d.length !== 2 || (p && p.length !== 4)) return undefined;
+  if (![...s, ...d].every((x) => Number.isInteger(x) && x > 0) || (p && !p.every((x) => Number.isInteger(x) && x >= 0))) return undefined;
+  if (!['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'].includes(auto)) return undefined;
+  return { k: [k[0], k[1]], s: [s[0], s[1]], d: [d[0], d[1]], ...(p ? { pads: [p[0], p[1], p[2], p[3]] as [number, number, number, number] } : {}), auto };
+}
+
+/** [C, H, W, KH, KW, padTop, padLeft, strideH, strideW, dilH, dilW, OH, OW] for an NCHW input, or undefined. */
+export function convGeometry2d(a: NonNullable<ReturnType<typeof conv2dAttrs>>, xDims: readonly number[], wDims: readonly number[]): Int32Array | undefined {
+  if (xDims.length !== 4 || xDims[1] !== wDims[1]) return undefined;
+  const [, C, H, W] = xDims;
+  const out: number[] = [];
+  const begin: number[] = [];
+  for (const [ax, size] of [[0, H], [1, W]] as const) {
+    const ext = (a.k[ax] - 1) * a.d[ax] + 1;
+    let pb = a.pads ? a.pads[ax] : 0;
+    let pe = a.pads ? a.pads[ax + 2] : 0;
+    if (a.auto === 'VALID') pb = pe = 0;
+    if (a.auto === 'SAME_UPPER' || a.auto === 'SAME_LOWER') {
+      const o = Math.ceil(size / a.s[ax]);
+      const total = Math.max(0, (o - 1) * a.s[ax] + ext - size);
+      const small = Math.floor(total / 2);
+      pb = a.auto === 'SAME_UPPER' ? small : total - small;
+      pe = total - pb;
+    }
+    const o = Math.floor((size + pb + pe - ext) / a.s[ax]) + 1;
+    if (!(o > 0)) return undefined;
+    out.push(o);
+    begin.push(pb);
+  }
+  return Int32Array.of(C, H, W, a.k[0], a.k[1], begin[0], begin[1], a.s[0], a.s[1], a.d[0], a.d[1], out[0], out[1]);
+}
+
+/** Weights [M, C, KH, KW] as B = W^T [C*KH*KW, M] (the packed GEMM's layout for integer kernels). */
+function transposeW<T extends Uint8Array | Int8Array>(w: T, M: number, K: number): T {
+  const t = new (w.constructor as new (n: number) => T)(w.length);
+  for (let m = 0; m < M; m++) for (let k = 0; k < K; k++) t[k * M + m] = w[m * K + k];
+  return t;
+}
+
+export function convVariants(ctx: NativeContext, q: readonly NativeKernelInfo[], f: readonly NativeKernelInfo[]): KernelVariant[] {
+  const out: KernelVariant[] = [];
+  const wConst = (node: KernelNode, i: number) => {
+    const w = node.constants?.get(i);
+    return w && w.dims.length === 4 && conv2dAttrs(node, w.dims) ? w : undefined;
+  };
+  for (const k of f) {
+    out.push({ key: 'Conv:f32', name: `native-${k.name}`, isa: k.isa as Isa, tolerance: FLOAT_TOLERANCE, tile: 32, supports: (n) => isF32(wConst(n, 1)), create: (n) => createFConv(ctx, n, k) });
+  }
+  for (const k of q) {
+    if (k.needs7bit) continue; // conv weights go through the exact kernels
+    for (const tx of Q8)
+      for (const tw of Q8) {
+        const ci = `ConvInteger:${DTYPE_SHORT[tx]}x${DTYPE_SHORT[tw]}->i32`;
+        out.push({ key: ci, name: `native-${k.name}`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (n) => isQ8(wConst(n, 1)), create: (n) => createQConv(ctx, ci, n, k, false) });
+        for (const ty of Q8) {
+          const ql = `QLinearConv:${DTYPE_SHORT[tx]}x${DTYPE_SHORT[tw]}->${DTYPE_SHORT[ty]}`;
+          out.push({ key: ql, name: `native-${k.name}`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (n) => isQ8(wConst(n, 3)), create: (n) => createQConv(ctx, ql, n, k, true) });
+        }
+      }
+  }
+  return out;
+}
+
+function createFConv(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): NativeInstance {
+  const ref = lazyReference(ctx, 'Conv:f32', node);
+  const w0 = node.constants?.get(1);
+  const attrs = w0 ? conv2dAttrs(node, w0.dims) : undefined;
+  let g: NativeFGemm | undefined;
+  if (isF32(w0) && attrs) g = new ctx.addon.FGemm(k.name, w0.data, w0.dims[1] * w0.dims[2] * w0.dims[3], w0.dims[0], true, ctx.threads);
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      const [x, w, b] = [inputs[0], inputs[1], inputs[2] ?? null];
+      const geo = g && attrs && isF32(x) && isF32(w) && w.dims.join() === w0!.dims.join() ? convGeometry2d(attrs, x.dims, w.dims) : undefined;
+      const M = w0 ? w0.dims[0] : 0;
+      if (!g || !geo || !isF32(x) || (b && (!isF32(b) || b.data.length !== M || b.dims.length !== 1))) return ref().run(inputs, rctx);
+      const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
+      g.runConv(ctx.pool(), x.data, x.dims[0], geo, b ? (b as Tensor<'float32'>).data : null, y.data);
+      return [y];
+    },
+    dispose() {
+      g?.dispose();
+      g = undefined;
+    },
+  };
+}
+
+function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, qlinear: boolean): NativeInstance {
+  const ref = lazyReference(ctx, key, node);
+  const wi = qlinear ? 3 : 1;
+  const w0 = node.constants?.get(wi);
+  const attrs = w0 ? conv2dAttrs(node, w0.dims) : undefined;
+  const M = w0 ? w0.dims[0] : 0;
+  const K = w0 ? w0.dims[1] * w0.dims[2] * w0.dims[3] : 0;
+  let g: NativeQGemm | undefined;
+  if (isQ8(w0) && attrs) g = new ctx.addon.QGemm(k.name, transposeW(w0.data, M, K), K, M, ctx.threads);
+  const mult = new Float32Array(Math.max(1, M));
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      const x = inputs[0];
+      const w = inputs[wi];
+      const geo = g && attrs && isQ8(x) && isQ8(w) && w.dtype === w0!.dtype && w.dims.join() === w0!.dims.join() ? convGeometry2d(attrs, x.dims, w.dims) : undefined;
+      if (!g || !geo || !isQ8(x)) return ref().run(inputs, rctx);
+      const one = (t: Tensor | null | undefined) => !!t && t.data.length === 1;
+      const perM = (t: Tensor | null | undefined) => !!t && (t.data.length === 1 || (t.data.length === M && t.dims.length <= 1));
+      const xzp = inputs[qlinear ? 2 : 2] ?? null;
+      const wzp = inputs[qlinear ? 5 : 3] ?? null;
+      if ((xzp && (xzp.dtype !== x.dtype || !one(xzp))) || (wzp && (wzp.dtype !== w!.dtype || !perM(wzp)))) return ref().run(inputs, rctx);
+      const xz = xzp ? Number((xzp.data as Uint8Array | Int8Array)[0]) : 0;
+      const zw = wzp ? (wzp.data as Uint8Array | Int8Array) : null;
+      const dims = [x.dims[0], M, geo[11], geo[12]];
+      if (!qlinear) {
+        const y = rctx.alloc('int32', dims);
+        g.runConv(ctx.pool(), x.data, x.dims[0], geo, xz, zw, y.data);
+        return [y];
+      }
+      const [sx, sw, sy, zy, bias] = [inputs[1], inputs[4], inputs[6], inputs[7], inputs[8] ?? null];
+      const okScales = isF32(sx) && isF32(sw) && isF32(sy) && one(sx) && one(sy) && perM(sw);
+      if (!okScales || !isQ8(zy) || !one(zy) || (bias && (bias.dtype !== 'int32' || bias.data.length !== M))) return ref().run(inputs, rctx);
+      const swd = (sw as Tensor<'float32'>).data;
+      const m = swd.length === 1 ? mult.subarray(0, 1) : mult;
+      for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier((sx as Tensor<'float32'>).data[0], swd[j], (sy as Tensor<'float32'>).data[0]);
+      const y = rctx.alloc(zy.dtype, dims);
+      g.runConvRequant(ctx.pool(), x.data, x.dims[0], geo, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
+      return [y];
+    },
+    dispose() {
+      g?.dispose();
+      g = undefined;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Native QuantizeLinear / DequantizeLinear against the reference through the equivalence harness: bit-exact with NaN,
+ * infinities, exact .5 ties and saturation edges, per tensor and per axis (positive and negative axis).
+ */
+import { describe, expect, it } from 'vitest';
+import { Tensor, type DType } from '@lowbit/kernels';
+import { assertEquivalent, type ValueSource } from '@lowbit/testing';
+import { loadAddon } from './addon.js';
+import { node, readyBackend, registryWith, tracked } from './test-support.js';
+
+const backend = await readyBackend(1);
+const loaded = loadAddon();
+
+const scales = (n: number) => Float32Array.from({ length: n }, (_, i) => [0.5, 2, 0.1, 1, 0.0078125, 3][i % 6]);
+
+function build(op: 'QuantizeLinear' | 'DequantizeLinear', q: DType) {
+  return (size: number, values: ValueSource) => {
+    const dims = [2, size + 1, 3];
+    const x = op === 'QuantizeLinear' ? values.tensor('float32', dims) : values.tensor(q, dims);
+    const perAxis = size % 2 === 1;
+    const n = perAxis ? size + 1 : 1;
+    const scale = new Tensor('float32', scales(n), perAxis ? [n] : []);
+    const zp = size % 3 === 2 ? null : values.tensor(q, perAxis ? [n] : []);
+    const attrs = new Map<string, number>(perAxis ? [['axis', size % 4 === 1 ? 1 : -2]] : []);
+    const types: DType[] = op === 'QuantizeLinear' ? ['float32', 'float32', q] : [q, 'float32', q];
+    const withAttr = { ...node(op, zp ? types : types.slice(0, 2)), attrs: (q === 'int8' && !zp && op === 'QuantizeLinear' ? new Map([...attrs, ['output_dtype', 3]]) : attrs) as never };
+    return { node: withAttr, inputs: zp ? [x, scale, zp] : [x, scale] };
+  };
+}
+
+describe('native QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear equivalence', () => {
+  if ('error' in loaded) {
+    it('reports ready=false when the addon is absent', () => {
+      console.log(`kernels-native: addon absent, Q/DQ not tested: ${loaded.error}`);
+      expect(backend.ready).toBe(false);
+    });
+    return;
+  }
+  for (const q of ['uint8', 'int8'] as const)
+    for (const op of ['QuantizeLinear', 'DequantizeLinear'] as const) {
+      const s = q === 'uint8' ? 'u8' : 'i8';
+      const key = op === 'QuantizeLinear' ? `QuantizeLinear:f32->${s}` : `DequantizeLinear:${s}->f32`;
+      it(`${key} is bit-exact`, () => {
+        const v = backend.variants().find((x) => x.key === key)!;
+        expect(v.isa).toBe('scalar-c');
+        const t = tracked(v);
+        assertEquivalent({ registry: registryWith(t.variant), key, build: build(op, q), sizes: [0, 1, 2, 3, 4, 5, 9, 16], numRuns: 40 });
+        expect(t.referenceRuns()).toBe(0);
+      });
+    }
+  it('DynamicQuantizeLinear:f32->u8 is bit-exact on finite inputs; non-finite ones get the reference error', () => {
+    const key = 'DynamicQuantizeLinear:f32->u8';
+    const v = backend.variants().find((x) => x.key === key)!;
+    const t = tracked(v);
+    const build = (size: number, values: ValueSource) => ({ node: node('DynamicQuantizeLinear', ['float32']), inputs: [values.tensor('float32', [size + 1, 3], { finite: true })] });
+    assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: [0, 1, 2, 7, 16], numRuns: 60 });
+    expect(t.referenceRuns()).toBe(0);
+    const inst = v.create(node('DynamicQuantizeLinear', ['float32']));
+    expect(() => inst.run([new Tensor('float32', Float32Array.of(1, NaN), [2])], { alloc: (d, dims) => new Tensor(d, new (d === 'float32' ? Float32Array : Uint8Array)(dims.reduce((p, q) => p * q, 1)) as never, dims) })).toThrow();
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * Every native QLinearMatMul variant, each on its own, against the scalar reference through the equivalence harness:
+ * bit-exact over all 8 signedness keys, per-tensor and per-column b parameters, scales that produce exact .5 ties and
+ * saturation, batch dims; inputs outside the native fast path (per-row a scale) go to the reference and still match.
+ */
+import { describe, expect, it } from 'vitest';
+import { Tensor, type DType } from '@lowbit/kernels';
+import { assertEquivalent, type ValueSource } from '@lowbit/testing';
+import { loadAddon } from './addon.js';
+import { node, readyBackend, registryWith, tracked } from './test-support.js';
+
+const backend = await readyBackend(2);
+const loaded = loadAddon();
+const Q8 = ['uint8', 'int8'] as const;
+const short = (t: DType) => (t === 'uint8' ? 'u8' : 'i8');
+const f32 = (...v: number[]) => new Tensor('float32', Float32Array.from(v), v.length === 1 ? [] : [v.length]);
+
+function build(ta: DType, tb: DType, ty: DType) {
+  return (size: number, values: ValueSource) => {
+    const M = size;
+    const K = (size * 3 + 2) % 40 + 1;
+    const N = size + 9;
+    const a = values.tensor(ta, size % 2 ? [2, M, K] : [M, K]);
+    const b = values.tensor(tb, [K, N]);
+    const sa = f32(size % 3 === 0 || size === 16 ? 0.5 : 0.0125);
+    const sb = size % 2 ? f32(...Array.from({ length: N }, (_, j) => 0.25 + j / 64)) : f32(size === 16 ? 1 : 0.02); // size 16: multiplier 0.25, exact .5 ties
+    const sy = f32(size % 4 === 0 ? 2 : 0.75);
+    const za = values.tensor(ta, []);
+    const zb = size % 2 ? values.tensor(tb, [N]) : values.tensor(tb, []);
+    const zy = values.tensor(ty, []);
+    const perRow = size === 5; // a per-row a_scale: the reference path
+    const saT = perRow ? new Tensor('float32', Float32Array.from({ length: M }, (_, i) => 0.01 * (i + 1)), [M]) : sa;
+    const inputs = [a, saT, za, b, sb, zb, sy, zy];
+    return { node: node('QLinearMatMul', [ta, 'float32', ta, tb, 'float32', tb, 'float32', ty], new Map([[3, b]])), inputs };
+  };
+}
+
+describe('native QLinearMatMul equivalence', () => {
+  if ('error' in loaded) {
+    it('reports ready=false when the addon is absent', () => {
+      console.log(`kernels-native: addon absent, QLinearMatMul not tested: ${loaded.error}`);
+      expect(backend.ready).toBe(false);
+    });
+    return;
+  }
+  for (const ta of Q8)
+    for (const tb of Q8)
+      for (const ty of Q8) {
+        const key = `QLinearMatMul:${short(ta)}x${short(tb)}->${short(ty)}`;
+        it(`${key}: every variant is bit-exact`, () => {
+          const variants = backend.variants().filter((v) => v.key === key);
+          expect(variants.length).toBeGreaterThan(0);
+          for (const v of variants) {
+            const t = tracked(v);
+            assertEquivalent({ registry: registryWith(t.variant), key, build: build(ta, tb, ty), sizes: [0, 1, 2, 16, 33], numRuns: 8 });
+            expect(t.referenceRuns()).toBe(0);
+            const p = tracked(v);
+            assertEquivalent({ registry: registryWith(p.variant), key, build: build(ta, tb, ty), sizes: [5], numRuns: 1 });
+            expect(p.referenceRuns()).toBe(p.instances()); // per-row a_scale: handed to the reference
+          }
+        });
+      }
+});

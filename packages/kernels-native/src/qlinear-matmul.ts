@@ -1,0 +1,75 @@
+/**
+ * Native QLinearMatMul variants (`QLinearMatMul:{u8,i8}x{u8,i8}->{u8,i8}`), one per int8 GEMM kernel this CPU runs:
+ * the exact int32 GEMM of `MatMulInteger` followed, per thread block, by the reference output stage
+ *
+ *   y = clamp(roundHalfEven(fround(fround(acc) * m[j])) + y_zero_point, qmin, qmax),
+ *   m[j] = fround(fround(a_scale * b_scale[j]) / y_scale)              (`requantMultiplier`, float32)
+ *
+ * so results are bit-identical to the reference. B (input 3) must be a constant 2-D initializer. Handled natively:
+ * float32 scales, a / y scale and zero point per tensor, b's per tensor or per column; anything else (per-row a or
+ * y parameters, float16 scales of opset 21, errors) runs the reference.
+ */
+import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import type { NativeKernelInfo, NativeQGemm } from './addon.js';
+import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
+import { pack } from './matmul-integer.js';
+
+const Q8 = ['uint8', 'int8'] as const;
+type Q8 = (typeof Q8)[number];
+const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
+const isF32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => !!t && t.dtype === 'float32';
+
+function constantB(node: KernelNode): Tensor<Q8> | undefined {
+  const b = node.constants?.get(3);
+  return isQ8(b) && b.dims.length === 2 ? b : undefined;
+}
+
+export function qlinearMatMulVariants(ctx: NativeContext, kernels: readonly NativeKernelInfo[]): KernelVariant[] {
+  const fast7 = kernels.find((k) => k.name === 'avx2-7bit');
+  const out: KernelVariant[] = [];
+  for (const k of kernels) {
+    if (k.needs7bit) continue;
+    const fast = k.name === 'avx2' ? fast7 : undefined;
+    for (const ta of Q8)
+      for (const tb of Q8)
+        for (const ty of Q8) {
+          const key = `QLinearMatMul:${DTYPE_SHORT[ta]}x${DTYPE_SHORT[tb]}->${DTYPE_SHORT[ty]}`;
+          out.push({ key, name: `native-${k.name}`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (node) => constantB(node) !== undefined, create: (node) => createQLinear(ctx, key, node, k, fast) });
+        }
+  }
+  return out;
+}
+
+function createQLinear(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): NativeInstance {
+  const ref = lazyReference(ctx, key, node);
+  const b0 = constantB(node);
+  let packed = b0 ? pack(ctx, b0, k, fast) : undefined;
+  const mult = new Float32Array(b0 ? b0.dims[1] : 1);
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      const [a, sa, za, b, sb, zb, sy, zy] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => inputs[i] ?? null);
+      if (!packed || !b0 || !isQ8(a) || !isQ8(b) || !isQ8(zy) || b.dims.join() !== b0.dims.join() || b.dtype !== b0.dtype || a.dims.length < 1) return ref().run(inputs, rctx);
+      const [K, N] = b0.dims;
+      const s = splitA(a.dims);
+      const one = (t: Tensor | null) => !!t && t.data.length === 1;
+      const okScales = isF32(sa) && isF32(sb) && isF32(sy) && one(sa) && one(sy) && (sb.data.length === 1 || sb.data.length === N);
+      const okZps = (!za || (za.dtype === a.dtype && one(za))) && (!zb || (zb.dtype === b.dtype && (zb.data.length === 1 || zb.data.length === N))) && one(zy);
+      if (s.K !== K || !okScales || !okZps || N === 0) return ref().run(inputs, rctx);
+      const sbData = (sb as Tensor<'float32'>).data;
+      const n = sbData.length;
+      const m = n === 1 ? mult.subarray(0, 1) : mult;
+      for (let j = 0; j < n; j++) m[j] = requantMultiplier((sa as Tensor<'float32'>).data[0], sbData[j], (sy as Tensor<'float32'>).data[0]);
+      const y = rctx.alloc(zy.dtype, a.dims.length === 1 ? [N] : [...s.lead, s.M, N]);
+      const g: NativeQGemm = packed.g;
+      g.runRequant(ctx.pool(), a.data, s.batch * s.M, za ? (za.data as Uint8Array | Int8Array) : null, zb ? (zb.data as Uint8Array | Int8Array) : null, m, zy.data[0], y.data as Uint8Array | Int8Array);
+      return [y];
+    },
+    dispose() {
+      packed?.g.dispose();
+      packed = undefined;
+    },
+  };
+}
