@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createReferenceRegistry, Tensor } from '@lowbit/kernels';
 import { defaultBuiltins } from './builtins.js';
-import { compareTensors } from './conformance/compare.js';
-import { AWAITING_KERNELS, CONFORMANCE_EXCLUSIONS, REQUIRED_OPS } from './conformance/exclusions.js';
-import { caseOp, formatTally, listCases, runCase, tally, type CaseResult } from './conformance/runner.js';
+import { compareTensors } from './test-support/conformance/compare.js';
+import { AWAITING_KERNELS, CONFORMANCE_EXCLUSIONS, REQUIRED_OPS } from './test-support/conformance/exclusions.js';
+import { caseOp, formatTally, listCases, runCase, tally, type CaseResult } from './test-support/conformance/runner.js';
 import { testdataPath } from '@lowbit/testing';
 
 const registry = createReferenceRegistry();

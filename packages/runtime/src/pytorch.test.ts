@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createReferenceRegistry } from '@lowbit/kernels';
-import { listCases, runCase } from './conformance/runner.js';
+import { listCases, runCase } from './test-support/conformance/runner.js';
 import { testdataPath } from '@lowbit/testing';
 
 /**

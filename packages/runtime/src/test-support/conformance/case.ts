@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel, decodeTensor, type Model, type ValueInfo } from '@lowbit/onnx-ir';
-import { tensorFromRef, type Value } from '../values.js';
+import { tensorFromRef, type Value } from '../../values.js';
 import { decodeValueProto } from './value-proto.js';
 
 export interface LoadedCase {

@@ -6,7 +6,7 @@
  * dtype and dims must match exactly.
  */
 import { Tensor } from '@lowbit/kernels';
-import { OptionalNone, TensorSequence, type Value } from '../values.js';
+import { OptionalNone, TensorSequence, type Value } from '../../values.js';
 
 export interface Tolerance {
   readonly rtol: number;

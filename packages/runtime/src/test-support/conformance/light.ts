@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeTensor } from '@lowbit/onnx-ir';
-import { Session } from '../session.js';
-import { tensorFromRef } from '../values.js';
+import { Session } from '../../session.js';
+import { tensorFromRef } from '../../values.js';
 import { compareTensors } from './compare.js';
 
 export const LIGHT_MODELS: readonly string[] = ['squeezenet', 'shufflenet', 'bvlc_alexnet', 'inception_v1', 'inception_v2', 'densenet121', 'resnet50', 'zfnet512', 'vgg19'];

@@ -12,7 +12,7 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelRegistry } from '@lowbit/kernels';
-import { Session } from '../session.js';
+import { Session } from '../../session.js';
 import { CaseDataError, loadCase } from './case.js';
 import { compareValues, DEFAULT_TOLERANCE, type Tolerance } from './compare.js';
 

@@ -7,8 +7,8 @@
  * OptionalProto: 1 name, 2 elem_type (0 undefined, 1 tensor, 3 sequence), 3 tensor_value, 5 sequence_value.
  */
 import { decodeTensor, type TypeInfo } from '@lowbit/onnx-ir';
-import { dtypeOf } from '../ir-compat.js';
-import { OptionalNone, TensorSequence, tensorFromRef, type Value } from '../values.js';
+import { dtypeOf } from '../../ir-compat.js';
+import { OptionalNone, TensorSequence, tensorFromRef, type Value } from '../../values.js';
 
 interface Field {
   readonly no: number;
