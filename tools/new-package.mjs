@@ -24,7 +24,7 @@ const pkg = {
   main: './dist/index.js',
   types: './dist/index.d.ts',
   exports: {
-    '.': { '@lowbit/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' },
+    '.': { types: './dist/index.d.ts', default: './dist/index.js' },
     './package.json': './package.json',
   },
   files: ['dist'],
