@@ -37,7 +37,7 @@ const tsconfig = {
   extends: '../../tsconfig.base.json',
   compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo' },
   include: ['src/**/*.ts'],
-  exclude: ['src/**/*.test.ts', 'src/**/*.bench.ts'],
+  exclude: ['src/**/*.test.ts', 'src/**/*.bench.ts', 'src/**/test-support/**'],
   references: deps.map((d) => ({ path: `../${d}` })),
 };
 writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n');
