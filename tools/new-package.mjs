@@ -24,7 +24,7 @@ const pkg = {
   main: './dist/index.js',
   types: './dist/index.d.ts',
   exports: {
-    '.': { '@lowbit/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' },
+    '.': { types: './dist/index.d.ts', default: './dist/index.js' },
     './package.json': './package.json',
   },
   files: ['dist'],
@@ -37,7 +37,7 @@ const tsconfig = {
   extends: '../../tsconfig.base.json',
   compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo' },
   include: ['src/**/*.ts'],
-  exclude: ['src/**/*.test.ts', 'src/**/*.bench.ts'],
+  exclude: ['src/**/*.test.ts', 'src/**/*.bench.ts', 'src/**/test-support/**'],
   references: deps.map((d) => ({ path: `../${d}` })),
 };
 writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n');

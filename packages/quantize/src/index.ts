@@ -4,7 +4,8 @@ export { STATISTICS_FORMAT_VERSION, STATISTICS_MAGIC, readStatisticsInfo } from 
 export type { StatisticsInfo } from './statistics-file.js';
 export { quantizeDynamic } from './quantize-dynamic.js';
 export { quantizeWeightOnly } from './quantize-weight-only.js';
-export { quantizeWithRecipe } from './quantize-recipe.js';
+export { quantizeWithRecipe, runRecipe } from './quantize-recipe.js';
+export type { RecipeInputs } from './quantize-recipe.js';
 export { parseRecipe } from './recipe.js';
 export type { Recipe } from './recipe.js';
 export { QuantizeError } from './errors.js';

@@ -1,8 +1,9 @@
 /**
- * Reading and writing initializer values in the raw_data layout of the IR (little-endian, int4/uint4 packed two per
- * byte, low nibble first). Only the dtypes the rewriters touch are handled; anything else is a RewriteError.
+ * Reading and writing initializer values for the rewriters. Reading goes through onnx-ir (`readTensorBytesSync`,
+ * `valuesFromBytes`: the raw_data layout has one owner); writing encodes the few dtypes the rewriters create
+ * (little-endian, int4/uint4 packed two per byte, low nibble first), saturating int64 at its range.
  */
-import { DataType, readTensorBytesSync } from '@lowbit/onnx-ir';
+import { DataType, readTensorBytesSync, valuesFromBytes } from '@lowbit/onnx-ir';
 import type { InlineTensor, TensorRef } from '@lowbit/onnx-ir';
 import { RewriteError } from './errors.js';
 
@@ -23,31 +24,27 @@ export function numel(dims: readonly number[]): number {
   return n;
 }
 
-function view(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+/** dtypes whose stored values are the numbers themselves (not bit patterns of a small float, not strings). */
+const NUMERIC: ReadonlySet<DataType> = new Set([
+  DataType.FLOAT, DataType.DOUBLE, DataType.INT8, DataType.UINT8, DataType.INT16, DataType.UINT16, DataType.INT32,
+  DataType.UINT32, DataType.INT64, DataType.UINT64, DataType.INT4, DataType.UINT4, DataType.INT2, DataType.UINT2, DataType.BOOL,
+]);
 
-/** Values of a float32/float64/int32/int64/int8/uint8 tensor as float64 numbers (int64 converted with Number()). */
+/**
+ * Values of a numeric tensor as float64 numbers (int64/uint64 converted with Number()), decoded by onnx-ir's
+ * `valuesFromBytes` (the one owner of the raw_data layout). float16/bfloat16/float8/float4 and strings are a
+ * RewriteError: their stored values are bit patterns, not numbers.
+ */
 export function tensorNumbers(t: TensorRef, pass = 'tensor-data'): Float64Array {
-  const b = tensorBytes(t, pass);
-  const n = numel(t.dims);
-  const out = new Float64Array(n);
-  const dv = view(b);
-  switch (t.dtype) {
-    case DataType.FLOAT: for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, true); break;
-    case DataType.DOUBLE: for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, true); break;
-    case DataType.INT32: for (let i = 0; i < n; i++) out[i] = dv.getInt32(4 * i, true); break;
-    case DataType.INT64: for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(8 * i, true)); break;
-    case DataType.INT8: for (let i = 0; i < n; i++) out[i] = dv.getInt8(i); break;
-    case DataType.UINT8: for (let i = 0; i < n; i++) out[i] = dv.getUint8(i); break;
-    case DataType.INT16: for (let i = 0; i < n; i++) out[i] = dv.getInt16(2 * i, true); break;
-    case DataType.UINT16: for (let i = 0; i < n; i++) out[i] = dv.getUint16(2 * i, true); break;
-    case DataType.INT4: for (let i = 0; i < n; i++) { const v = (b[i >> 1] >> ((i & 1) * 4)) & 15; out[i] = v >= 8 ? v - 16 : v; } break;
-    case DataType.UINT4: for (let i = 0; i < n; i++) out[i] = (b[i >> 1] >> ((i & 1) * 4)) & 15; break;
-    default:
-      throw new RewriteError({ pass, tensor: t.name, actual: String(t.dtype) }, 'unsupported initializer dtype', undefined);
+  if (!NUMERIC.has(t.dtype)) throw new RewriteError({ pass, tensor: t.name, actual: String(t.dtype) }, 'unsupported initializer dtype', undefined);
+  let data: ArrayLike<number | bigint>;
+  try {
+    data = valuesFromBytes(t, tensorBytes(t, pass)).data as ArrayLike<number | bigint>;
+  } catch (e) {
+    if (e instanceof RewriteError) throw e;
+    throw new RewriteError({ pass, tensor: t.name }, 'cannot decode the values of this tensor', e);
   }
-  return out;
+  return Float64Array.from(data, Number);
 }
 
 /** float32 values of a tensor (float32 exact; other numeric dtypes converted). */

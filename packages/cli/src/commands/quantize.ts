@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { loadModel, type Model } from '@lowbit/onnx-ir';
-import { quantizeDynamic, quantizeStatic, quantizeWeightOnly, readStatisticsInfo } from '@lowbit/quantize';
+import { readStatisticsInfo, runRecipe } from '@lowbit/quantize';
 import type { Io } from '../io.js';
 import { UsageError } from '../exit-codes.js';
 import { inspectModel, formatBytes } from '../inspect/report.js';
@@ -20,21 +20,15 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
   if (wantsData && !data && !(recipe.mode === 'static' && f.stats)) {
     throw new UsageError(`--mode ${recipe.mode}${recipe.mode === 'weight-only' ? ' --algorithm gptq' : ''} needs calibration data: pass --calib DATA${recipe.mode === 'static' ? ' or --stats FILE' : ''}`, { option: '--calib' });
   }
-  let out: Model;
-  if (recipe.mode === 'dynamic') out = await quantizeDynamic(model, f.output, recipe.options);
-  else if (recipe.mode === 'weight-only') {
-    out = await quantizeWeightOnly(model, f.output, { ...recipe.options, ...(data ? { calibrationData: data } : {}) });
-  } else {
-    const statistics = f.stats ? await readStats(f.stats) : undefined;
-    let options = recipe.options;
-    if (statistics && !explicit('method') && !options.calibrationMethod) {
-      // The file says which method made it; repeat it so the result equals quantizing with that calibration directly.
-      const info = readStatisticsInfo(statistics);
-      options = { ...options, calibrationMethod: info.method, calibration: info.calibration };
-    }
-    if (statistics && data) throw new UsageError('pass either --calib or --stats, not both', { option: '--stats' });
-    out = await quantizeStatic(model, f.output, statistics ? null : data, { ...options, ...(statistics ? { statistics } : {}) });
+  let recipeToRun = recipe;
+  const statistics = recipe.mode === 'static' && f.stats ? await readStats(f.stats) : undefined;
+  if (statistics && data) throw new UsageError('pass either --calib or --stats, not both', { option: '--stats' });
+  if (recipe.mode === 'static' && statistics && !explicit('method') && !recipe.options.calibrationMethod) {
+    // The file says which method made it; repeat it so the result equals quantizing with that calibration directly.
+    const info = readStatisticsInfo(statistics);
+    recipeToRun = { mode: 'static', options: { ...recipe.options, calibrationMethod: info.method, calibration: info.calibration } };
   }
+  const out = await runRecipe(recipeToRun, model, f.output, { ...(data ? { calibrationData: data } : {}), ...(statistics ? { statistics } : {}) });
   const before = inspectModel(model);
   const after = inspectModel(out);
   const summary = {
