@@ -1,0 +1,11 @@
+// Lowbit WebAssembly kernels. Raw pointers into this module's memory; the JavaScript side owns allocation
+// (packages/kernels-wasm/src/heap.ts) from heapBase() upwards.
+export { qpackBSize, qpackB, qprepA, qgemm } from './qgemm';
+export { spackBSize, spackB, sgemm, sepilogue } from './sgemm';
+export { im2colPacked, depthwise, padPlane } from './conv';
+export { relu, clip, binary } from './elementwise';
+
+/** First byte the JavaScript heap may use (after static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,146 @@
+// The 7-bit integer GEMM on relaxed SIMD: i32x4.relaxed_dot_i8x16_i7x16_add_s multiplies 16 signed bytes by 16 bytes
+// in [0, 127] and adds groups of four products into i32 lanes; with the second operand in [0, 127] every engine
+// computes the same exact result (x86: pmaddubsw cannot saturate, 2 * 127 * 128 < 32768).
+//
+// Operands are shifted into those ranges: a' = a - offA (offA 128 for uint8 A, 0 for int8) and b' = b + offB (offB 64
+// for int8 B, 0 for uint8 B); the caller checks once, at create, that every b' is in [0, 127] (7-bit weights).
+// With u[i] = offA - za[i] and v[j] = offB + zb[j]:
+//   sum_k (a - za)(b - zb) = D[i,j] + u[i] * cs[j] - v[j] * (rs[i] + K * u[i]),
+// D = sum a'b', rs[i] = sum_k a'[i,k], cs[j] = sum_k b'[k,j]; all in wrapping i32 arithmetic (exact modulo 2^32,
+// like the reference).
+//
+// Packed B: panels of 8 columns, k in groups of 4; per group 32 bytes: columns 0-3 (4 bytes each: k..k+3) then 4-7.
+
+/** Bytes of a packed 7-bit B of K x N. */
+export function q7packBSize(K: i32, N: i32): i32 {
+  return ((N + 7) >> 3) * ((K + 3) >> 2) * 32;
+}
+
+/** Packs b' = b + offB (b 8-bit, row stride ldb) and writes cs[j] = sum_k b' (i32, padded to 8 columns with 0). */
+export function q7packB(src: usize, K: i32, N: i32, ldb: i32, signedB: bool, dst: usize, cs: usize): void {
+  const K4 = (K + 3) >> 2;
+  const panels = (N + 7) >> 3;
+  const off: i32 = signedB ? 64 : 0;
+  for (let j = 0; j < panels * 8; j++) store<i32>(cs + <usize>(j * 4), 0);
+  for (let p = 0; p < panels; p++) {
+    const base = dst + <usize>(p * K4 * 32);
+    for (let g = 0; g < K4; g++) {
+      for (let j = 0; j < 8; j++) {
+        const col = p * 8 + j;
+        for (let t = 0; t < 4; t++) {
+          const k = g * 4 + t;
+          let v: i32 = 0;
+          if (col < N && k < K) {
+            v = (signedB ? <i32>load<i8>(src + <usize>(k * ldb + col)) : <i32>load<u8>(src + <usize>(k * ldb + col))) + off;
+            store<i32>(cs + <usize>(col * 4), load<i32>(cs + <usize>(col * 4)) + v);
+          }
+          store<u8>(base + <usize>(g * 32 + j * 4 + t), <u8>v);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * a' = a - offA as int8 rows of K4*4 bytes (padding 0); r[i] = rs[i] + K * u[i] and u[i] = offA - za[i] (i32 each).
+ */
+export function q7prepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za: usize, zaPerRow: bool, dst: usize, u: usize, r: usize): void {
+  const Kp = ((K + 3) >> 2) * 4;
+  const off: i32 = signedA ? 0 : 128;
+  for (let i = 0; i < M; i++) {
+    const s = src + <usize>(i * lda);
+    const d = dst + <usize>(i * Kp);
+    let sum: i32 = 0;
+    for (let k = 0; k < K; k++) {
+      const a: i32 = signedA ? <i32>load<i8>(s + <usize>k) : <i32>load<u8>(s + <usize>k) - 128;
+      store<i8>(d + <usize>k, <i8>a);
+      sum += a;
+    }
+    for (let k = K; k < Kp; k++) store<i8>(d + <usize>k, 0);
+    const ui = off - load<i32>(za + (zaPerRow ? <usize>(i * 4) : 0));
+    store<i32>(u + <usize>(i * 4), ui);
+    store<i32>(r + <usize>(i * 4), sum + K * ui);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeRow7(dst: usize, j0: i32, N: i32, d0: v128, d1: v128, cs0: v128, cs1: v128, v0: v128, v1: v128, ui: i32, ri: i32): void {
+  const uu = i32x4.splat(ui);
+  const rr = i32x4.splat(ri);
+  const o0 = i32x4.sub(i32x4.add(d0, i32x4.mul(uu, cs0)), i32x4.mul(v0, rr));
+  const o1 = i32x4.sub(i32x4.add(d1, i32x4.mul(uu, cs1)), i32x4.mul(v1, rr));
+  if (j0 + 8 <= N) {
+    v128.store(dst, o0);
+    v128.store(dst, o1, 16);
+  } else {
+    const n = N - j0;
+    if (n > 0) store<i32>(dst, i32x4.extract_lane(o0, 0));
+    if (n > 1) store<i32>(dst, i32x4.extract_lane(o0, 1), 4);
+    if (n > 2) store<i32>(dst, i32x4.extract_lane(o0, 2), 8);
+    if (n > 3) store<i32>(dst, i32x4.extract_lane(o0, 3), 12);
+    if (n > 4) store<i32>(dst, i32x4.extract_lane(o1, 0), 16);
+    if (n > 5) store<i32>(dst, i32x4.extract_lane(o1, 1), 20);
+    if (n > 6) store<i32>(dst, i32x4.extract_lane(o1, 2), 24);
+  }
+}
+
+/** C[M,N] (i32, row stride ldc) from q7prepA's a', u, r and q7packB's panels and cs; v: i32 per column (padded to 8). */
+export function q7gemm(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, cs: usize, v: usize, u: usize, r: usize): void {
+  const K4 = (K + 3) >> 2;
+  const lda = <usize>(K4 * 4);
+  const ldcb = <usize>(ldc * 4);
+  const panels = (N + 7) >> 3;
+  for (let p = 0; p < panels; p++) {
+    const bpanel = bp + <usize>(p * K4 * 32);
+    const j0 = p * 8;
+    const cs0 = v128.load(cs + <usize>(j0 * 4));
+    const cs1 = v128.load(cs + <usize>(j0 * 4), 16);
+    const v0 = v128.load(v + <usize>(j0 * 4));
+    const v1 = v128.load(v + <usize>(j0 * 4), 16);
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      let a0 = a8 + <usize>i * lda;
+      let b = bpanel;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+      let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
+      let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      for (let g = 0; g < K4; g++) {
+        const b0 = v128.load(b);
+        const b1 = v128.load(b, 16);
+        let av = v128.load32_splat(a0);
+        c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b0, c00);
+        c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b1, c01);
+        av = v128.load32_splat(a0 + lda);
+        c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b0, c10);
+        c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b1, c11);
+        av = v128.load32_splat(a0 + 2 * lda);
+        c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b0, c20);
+        c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b1, c21);
+        av = v128.load32_splat(a0 + 3 * lda);
+        c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b0, c30);
+        c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b1, c31);
+        b += 32;
+        a0 += 4;
+      }
+      const crow = c + <usize>i * ldcb + <usize>(j0 * 4);
+      storeRow7(crow, j0, N, c00, c01, cs0, cs1, v0, v1, load<i32>(u + <usize>(i * 4)), load<i32>(r + <usize>(i * 4)));
+      storeRow7(crow + ldcb, j0, N, c10, c11, cs0, cs1, v0, v1, load<i32>(u + <usize>(i * 4 + 4)), load<i32>(r + <usize>(i * 4 + 4)));
+      storeRow7(crow + 2 * ldcb, j0, N, c20, c21, cs0, cs1, v0, v1, load<i32>(u + <usize>(i * 4 + 8)), load<i32>(r + <usize>(i * 4 + 8)));
+      storeRow7(crow + 3 * ldcb, j0, N, c30, c31, cs0, cs1, v0, v1, load<i32>(u + <usize>(i * 4 + 12)), load<i32>(r + <usize>(i * 4 + 12)));
+    }
+    for (; i < M; i++) {
+      let a0 = a8 + <usize>i * lda;
+      let b = bpanel;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+      for (let g = 0; g < K4; g++) {
+        const av = v128.load32_splat(a0);
+        c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, v128.load(b), c00);
+        c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, v128.load(b, 16), c01);
+        b += 32;
+        a0 += 4;
+      }
+      storeRow7(c + <usize>i * ldcb + <usize>(j0 * 4), j0, N, c00, c01, cs0, cs1, v0, v1, load<i32>(u + <usize>(i * 4)), load<i32>(r + <usize>(i * 4)));
+    }
+  }
+}
