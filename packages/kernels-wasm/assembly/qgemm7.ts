@@ -9,6 +9,12 @@
 // D = sum a'b', rs[i] = sum_k a'[i,k], cs[j] = sum_k b'[k,j]; all in wrapping i32 arithmetic (exact modulo 2^32,
 // like the reference).
 //
+// Node 20's V8 (11.3, relaxed SIMD behind a flag) miscomputes i32x4.relaxed_dot_i8x16_i7x16_add_s (it ignores the
+// accumulator and returns twice the dot product), so the module also has a form built on
+// i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.extadd_pairwise_i16x8_s + i32x4.add (the same three x86 instructions the
+// fused op lowers to without VNNI), and `relaxedDotAddWorks()` lets the loader pick the fused form only where it is
+// right. Exactness of the split form: each i16 lane is a'*b' + a'*b' with |a'| <= 128, b' <= 127: |sum| <= 32512.
+//
 // Packed B: panels of 8 columns, k in groups of 4; per group 32 bytes: columns 0-3 (4 bytes each: k..k+3) then 4-7.
 
 /** Bytes of a packed 7-bit B of K x N. */
@@ -84,8 +90,32 @@ export function q7prepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za:
   }
 }
 
+// @ts-ignore: decorator
+@inline function dot4<T>(a: v128, b: v128, c: v128): v128 {
+  if (sizeof<T>() == 4) return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
+  return i32x4.add(c, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(a, b)));
+}
+
+/**
+ * True when the engine's i32x4.relaxed_dot_i8x16_i7x16_add_s gives the specified result on a probe. The operands go
+ * through memory at `scratch` (48 bytes) so the optimizer cannot fold the probe at compile time.
+ */
+export function relaxedDotAddWorks(scratch: usize): bool {
+  v128.store(scratch, i8x16(1, 2, 3, 4, 5, 6, 7, 8, -9, -10, -11, -12, -13, -14, -15, -128));
+  v128.store(scratch, i8x16(1, 2, 3, 4, 127, 1, 2, 3, 4, 5, 6, 7, 100, 110, 120, 127), 16);
+  v128.store(scratch, i32x4(1000, -1000, 7, 0), 32);
+  const r = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(scratch), v128.load(scratch, 16), v128.load(scratch, 32));
+  return i32x4.extract_lane(r, 0) == 1030 && i32x4.extract_lane(r, 1) == -1000 + 635 + 6 + 14 + 24
+    && i32x4.extract_lane(r, 2) == 7 - 36 - 50 - 66 - 84 && i32x4.extract_lane(r, 3) == -1300 - 1540 - 1800 - 16256;
+}
+
 /** C[M,N] (i32, row stride ldc) from q7prepA's a', u, r and q7packB's panels and cs; v: i32 per column (padded to 8). */
-export function q7gemm(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, cs: usize, v: usize, u: usize, r: usize): void {
+export function q7gemm(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, cs: usize, v: usize, u: usize, r: usize, fused: bool): void {
+  if (fused) q7gemmT<i32>(a8, M, K, bp, N, c, ldc, cs, v, u, r);
+  else q7gemmT<i16>(a8, M, K, bp, N, c, ldc, cs, v, u, r);
+}
+
+function q7gemmT<T>(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, cs: usize, v: usize, u: usize, r: usize): void {
   const K4 = (K + 3) >> 2;
   const lda = <usize>(K4 * 4);
   const ldcb = <usize>(ldc * 4);
@@ -109,17 +139,17 @@ export function q7gemm(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, l
         const b0 = v128.load(b);
         const b1 = v128.load(b, 16);
         let av = v128.load32_splat(a0);
-        c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b0, c00);
-        c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b1, c01);
+        c00 = dot4<T>(av, b0, c00);
+        c01 = dot4<T>(av, b1, c01);
         av = v128.load32_splat(a0 + lda);
-        c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b0, c10);
-        c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b1, c11);
+        c10 = dot4<T>(av, b0, c10);
+        c11 = dot4<T>(av, b1, c11);
         av = v128.load32_splat(a0 + 2 * lda);
-        c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b0, c20);
-        c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b1, c21);
+        c20 = dot4<T>(av, b0, c20);
+        c21 = dot4<T>(av, b1, c21);
         av = v128.load32_splat(a0 + 3 * lda);
-        c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b0, c30);
-        c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, b1, c31);
+        c30 = dot4<T>(av, b0, c30);
+        c31 = dot4<T>(av, b1, c31);
         b += 32;
         a0 += 4;
       }
@@ -135,8 +165,8 @@ export function q7gemm(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, l
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
       for (let g = 0; g < K4; g++) {
         const av = v128.load32_splat(a0);
-        c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, v128.load(b), c00);
-        c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(av, v128.load(b, 16), c01);
+        c00 = dot4<T>(av, v128.load(b), c00);
+        c01 = dot4<T>(av, v128.load(b, 16), c01);
         b += 32;
         a0 += 4;
       }

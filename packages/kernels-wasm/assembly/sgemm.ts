@@ -54,9 +54,10 @@ export function spackB(src: usize, K: i32, N: i32, rs: i32, cs: i32, dst: usize)
 
 /**
  * C[M,N] (row stride ldc elements) = A x packed B. A element (i, k) is at a + (i*lda + k)*4. Exact k-ascending
- * float32 sums (see the file note).
+ * float32 sums (see the file note). With bias != 0, bias[i] (float32 per row) is added to every sum of row i with one
+ * more float32 rounding (the reference Conv's bias step).
  */
-export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32): void {
+export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, bias: usize): void {
   const panels = (N + 7) >> 3;
   const ldab = <usize>(lda * 4);
   const ldcb = <usize>(ldc * 4);
@@ -89,6 +90,20 @@ export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: 
         b += 32;
         a0 += 4;
       }
+      if (bias) {
+        let bv = v128.load32_splat(bias + <usize>(i * 4));
+        c00 = f32x4.add(c00, bv);
+        c01 = f32x4.add(c01, bv);
+        bv = v128.load32_splat(bias + <usize>(i * 4 + 4));
+        c10 = f32x4.add(c10, bv);
+        c11 = f32x4.add(c11, bv);
+        bv = v128.load32_splat(bias + <usize>(i * 4 + 8));
+        c20 = f32x4.add(c20, bv);
+        c21 = f32x4.add(c21, bv);
+        bv = v128.load32_splat(bias + <usize>(i * 4 + 12));
+        c30 = f32x4.add(c30, bv);
+        c31 = f32x4.add(c31, bv);
+      }
       const crow = c + <usize>i * ldcb + <usize>(j0 * 4);
       storeF(crow, j0, N, c00, c01);
       storeF(crow + ldcb, j0, N, c10, c11);
@@ -105,6 +120,11 @@ export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: 
         c01 = f32x4.add(c01, f32x4.mul(av, v128.load(b, 16)));
         b += 32;
         a0 += 4;
+      }
+      if (bias) {
+        const bv = v128.load32_splat(bias + <usize>(i * 4));
+        c00 = f32x4.add(c00, bv);
+        c01 = f32x4.add(c01, bv);
       }
       storeF(c + <usize>i * ldcb + <usize>(j0 * 4), j0, N, c00, c01);
     }

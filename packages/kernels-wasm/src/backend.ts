@@ -62,7 +62,15 @@ export function createWasmBackend(options: WasmBackendOptions = {}): KernelBacke
       }
     }
     const ex = instance.exports as unknown as KernelExports;
-    rt = { ex, relaxed: relaxed ? (ex as RelaxedExports) : undefined, heap: new WasmHeap(ex.memory, ex.heapBase()), reference: createReferenceRegistry() };
+    const heap = new WasmHeap(ex.memory, ex.heapBase());
+    let fusedDotAdd = false;
+    if (relaxed) {
+      const probe = heap.alloc(48);
+      fusedDotAdd = (ex as RelaxedExports).relaxedDotAddWorks(probe) !== 0;
+      heap.free(probe);
+    }
+    if (relaxed && !fusedDotAdd) diagnostics.push('this engine miscomputes i32x4.relaxed_dot_i8x16_i7x16_add_s (V8 11.3 / Node 20): the 7-bit GEMM uses i16x8.relaxed_dot_i8x16_i7x16_s + extadd_pairwise instead');
+    rt = { ex, relaxed: relaxed ? (ex as RelaxedExports) : undefined, fusedDotAdd, heap, reference: createReferenceRegistry() };
     isas = relaxed ? ['wasm-simd128', 'wasm-relaxed'] : ['wasm-simd128'];
     variants = wasmVariants(rt);
     diagnostics.push(`loaded ${relaxed ? 'kernels-relaxed.wasm' : 'kernels-simd.wasm'}: ${isas.join(', ')}, ${variants.length} variants`);

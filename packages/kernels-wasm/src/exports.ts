@@ -10,7 +10,7 @@ export interface KernelExports {
   qgemm(a16: number, M: number, K: number, bp: number, N: number, signedB: number, c: number, ldc: number, zb: number, rowsum: number): void;
   spackBSize(K: number, N: number): number;
   spackB(src: number, K: number, N: number, rs: number, cs: number, dst: number): void;
-  sgemm(a: number, lda: number, M: number, K: number, bp: number, N: number, c: number, ldc: number): void;
+  sgemm(a: number, lda: number, M: number, K: number, bp: number, N: number, c: number, ldc: number, bias: number): void;
   sepilogue(c: number, M: number, N: number, ldc: number, alpha: number, hasBias: number, beta: number, bias: number, brs: number, bcs: number): void;
   im2colPacked(x: number, Cg: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, OH: number, OW: number, dst: number): void;
   depthwise(xpad: number, Hp: number, Wp: number, w: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, bias: number, y: number): void;
@@ -25,5 +25,7 @@ export interface RelaxedExports extends KernelExports {
   q7packBSize(K: number, N: number): number;
   q7packB(src: number, K: number, N: number, ldb: number, signedB: number, dst: number, cs: number): void;
   q7prepA(src: number, M: number, K: number, lda: number, signedA: number, za: number, zaPerRow: number, dst: number, u: number, r: number): void;
-  q7gemm(a8: number, M: number, K: number, bp: number, N: number, c: number, ldc: number, cs: number, v: number, u: number, r: number): void;
+  q7gemm(a8: number, M: number, K: number, bp: number, N: number, c: number, ldc: number, cs: number, v: number, u: number, r: number, fused: number): void;
+  /** 1 when the engine's fused i32x4.relaxed_dot_i8x16_i7x16_add_s computes the specified result (probe). */
+  relaxedDotAddWorks(scratch: number): number;
 }

@@ -8,6 +8,8 @@ export interface WasmRuntime {
   readonly ex: KernelExports;
   /** The relaxed-SIMD exports when the relaxed module was validated and loaded (the same instance as `ex`). */
   readonly relaxed: RelaxedExports | undefined;
+  /** Whether the relaxed GEMM may use the fused dot-add (false where the engine miscomputes it, e.g. Node 20). */
+  readonly fusedDotAdd: boolean;
   readonly heap: WasmHeap;
   /** Scalar reference kernels, for the cases a variant does not handle (and for their error messages). */
   readonly reference: KernelRegistry;

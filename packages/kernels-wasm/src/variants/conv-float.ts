@@ -102,8 +102,7 @@ function create(rt: WasmRuntime, node: KernelNode): KernelInstance {
               if (direct) ex.spackB(xg, K, plane, plane, 1, packed);
               else ex.im2colPacked(xg, Cg, H, W, KH, KW, sh, sw, dh, dw, pads[0], pads[1], OH, OW, packed);
               const out = yp + (n * M + g * Mg) * plane * 4;
-              ex.sgemm(wp + g * Mg * K * 4, K, Mg, K, packed, plane, out, plane);
-              if (bias) ex.sepilogue(out, Mg, plane, plane, 1, 1, 1, bp + g * Mg * 4, 1, 0);
+              ex.sgemm(wp + g * Mg * K * 4, K, Mg, K, packed, plane, out, plane, bias ? bp + g * Mg * 4 : 0);
             }
           }
         }

@@ -57,7 +57,7 @@ function createMatMul(rt: WasmRuntime, node: KernelNode): KernelInstance {
         withScratch(rt, (alloc, place) => {
           const ap = place(a.data as Float32Array);
           const c = alloc(M * N * 4);
-          rt.ex.sgemm(ap, K, M, K, bp.ptr, N, c, N);
+          rt.ex.sgemm(ap, K, M, K, bp.ptr, N, c, N, 0);
           y.data.set(rt.heap.f32().subarray(c >> 2, (c >> 2) + M * N));
         });
       } finally {
@@ -115,7 +115,7 @@ function createGemm(rt: WasmRuntime, node: KernelNode): KernelInstance {
           } else ap = place(a.data as Float32Array);
           const cp = c ? place(c.data as Float32Array) : 0;
           const out = alloc(M * N * 4);
-          rt.ex.sgemm(ap, K, M, K, bp.ptr, N, out, N);
+          rt.ex.sgemm(ap, K, M, K, bp.ptr, N, out, N, 0);
           if (alpha !== 1 || c) rt.ex.sepilogue(out, M, N, N, alpha, c ? 1 : 0, beta, cp, strides?.[0] ?? 0, strides?.[1] ?? 0);
           y.data.set(rt.heap.f32().subarray(out >> 2, (out >> 2) + M * N));
         });

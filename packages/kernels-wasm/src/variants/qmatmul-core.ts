@@ -76,7 +76,7 @@ export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array, aSigned: b
       i32 = rt.heap.i32();
       for (let j = 0; j < Np; j++) i32[(zbPtr >> 2) + j] = j < N ? off + (zb.length === 1 ? zb[0] : zb[j]) : 0;
       ex.q7prepA(aPtr, M, K, K, aSigned ? 1 : 0, zaPtr, za.length === 1 ? 0 : 1, a8, u, r);
-      ex.q7gemm(a8, M, K, bp.ptr, N, c, N, bp.cs, zbPtr, u, r);
+      ex.q7gemm(a8, M, K, bp.ptr, N, c, N, bp.cs, zbPtr, u, r, rt.fusedDotAdd ? 1 : 0);
     } else {
       const a16 = alloc(M * Math.ceil(K / 2) * 4);
       const rowsum = alloc(M * 4);

@@ -1,7 +1,7 @@
 /** Shared by this package's tests: one backend per test file, relaxed SIMD switched on in Node 20 first. */
 import { setFlagsFromString } from 'node:v8';
 import { createReferenceRegistry, type AttrValue, type DType, type KernelNode, type KernelRegistry, type Tensor } from '@lowbit/kernels';
-import { createWasmBackend } from './backend.js';
+import { createWasmBackend } from '../backend.js';
 
 /** A wasm backend (relaxed SIMD enabled where V8 needs the flag) and a registry of reference + wasm variants. */
 export async function wasmRegistry(opts: { relaxed?: boolean } = {}): Promise<{ registry: KernelRegistry; backend: ReturnType<typeof createWasmBackend> }> {
