@@ -11,7 +11,7 @@ export function relu(x: usize, n: i32, y: usize): void {
   }
 }
 
-/** y = v < lo ? lo : v > hi ? hi : v (NaN kept, -0 kept). */
+/** y = min(max(v, lo), hi) as r = v < lo ? lo : v; r > hi ? hi : r (NaN kept, -0 kept; hi wins when lo > hi). */
 export function clip(x: usize, n: i32, lo: f32, hi: f32, y: usize): void {
   const l = f32x4.splat(lo);
   const h = f32x4.splat(hi);
@@ -19,7 +19,8 @@ export function clip(x: usize, n: i32, lo: f32, hi: f32, y: usize): void {
   for (; i + 4 <= n; i += 4) v128.store(y + <usize>(i * 4), f32x4.pmin(f32x4.pmax(v128.load(x + <usize>(i * 4)), l), h));
   for (; i < n; i++) {
     let v = load<f32>(x + <usize>(i * 4));
-    v = v < lo ? lo : v > hi ? hi : v;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
     store<f32>(y + <usize>(i * 4), v);
   }
 }

@@ -19,6 +19,9 @@ describe('element-wise float32 on wasm', () => {
       numRuns: 50,
     });
     assertEquivalent({ registry, key: 'Clip:f32', build: (n, v) => ({ node: mkNode('Clip', ['float32'], { min: -1.5, max: 2.5 }, 6), inputs: [v.tensor('float32', [n])] }), numRuns: 20 });
+    // min > max: opset 11+ gives max everywhere (min(max(x, lo), hi)); opset 6 keeps its own order (reference fallback).
+    assertEquivalent({ registry, key: 'Clip:f32', build: (n, v) => ({ node: mkNode('Clip', ['float32', 'float32', 'float32'], {}, 13), inputs: [v.tensor('float32', [n, 3]), new Tensor('float32', [2], []), new Tensor('float32', [1], [])] }), numRuns: 20 });
+    assertEquivalent({ registry, key: 'Clip:f32', build: (n, v) => ({ node: mkNode('Clip', ['float32'], { min: 2, max: 1 }, 6), inputs: [v.tensor('float32', [n])] }), numRuns: 20 });
     assertEquivalent({ registry, key: 'Clip:f32', build: (n, v) => ({ node: mkNode('Clip', ['float32', null, 'float32'], {}, 13), inputs: [v.tensor('float32', [n]), null, v.tensor('float32', [])] }), numRuns: 20 });
   });
 

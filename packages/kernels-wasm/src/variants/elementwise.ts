@@ -32,7 +32,10 @@ function clipBounds(node: KernelNode, inputs: readonly (Tensor | null)[]): [numb
   if (node.opset < 11) {
     const lo = node.attrs.get('min');
     const hi = node.attrs.get('max');
-    return [typeof lo === 'number' ? lo : -Infinity, typeof hi === 'number' ? hi : Infinity];
+    const l = typeof lo === 'number' ? lo : -Infinity;
+    const h = typeof hi === 'number' ? hi : Infinity;
+    // Before opset 11 the reference is `v < min ? min : v > max ? max : v`, which differs when min > max.
+    return l > h ? undefined : [l, h];
   }
   const [, lo, hi] = inputs;
   if ((lo && (lo.dtype !== 'float32' || lo.data.length !== 1)) || (hi && (hi.dtype !== 'float32' || hi.data.length !== 1))) return undefined;
