@@ -4,6 +4,7 @@ export { qpackBSize, qpackB, qprepA, qgemm } from './qgemm';
 export { spackBSize, spackB, sgemm, sepilogue } from './sgemm';
 export { im2colPacked, depthwise, padPlane } from './conv';
 export { relu, clip, binary } from './elementwise';
+export { batchNorm, globalAvgPool } from './norm';
 
 /** First byte the JavaScript heap may use (after static data). */
 export function heapBase(): usize {

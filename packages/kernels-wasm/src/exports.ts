@@ -17,6 +17,8 @@ export interface KernelExports {
   padPlane(x: number, H: number, W: number, dst: number, Hp: number, Wp: number, pt: number, pl: number): void;
   relu(x: number, n: number, y: number): void;
   clip(x: number, n: number, lo: number, hi: number, y: number): void;
+  batchNorm(x: number, N: number, C: number, plane: number, params: number, y: number): void;
+  globalAvgPool(x: number, rows: number, plane: number, y: number): void;
   binary(op: number, a: number, aOuter: number, aInner: number, b: number, bOuter: number, bInner: number, outer: number, inner: number, y: number): void;
 }
 

@@ -10,13 +10,16 @@ interface BenchOptions {
   threads?: number;
   iterations: number;
   warmup: number;
+  /** Dims for inputs with dynamic dims, by input name. */
+  shape?: Record<string, number[]>;
   json?: boolean;
 }
 
 /** `lowbit bench`: runs the model on seeded synthetic inputs and reports latency percentiles and throughput. */
 export async function benchCommand(io: Io, modelPath: string, o: BenchOptions): Promise<void> {
   const model = await loadModel(modelPath);
-  const feeds: Record<string, Tensor> = syntheticFeeds(modelInputSpecs(model), 1);
+  const specs = modelInputSpecs(model).map((sp) => (o.shape?.[sp.name] ? { ...sp, dims: o.shape[sp.name] } : sp));
+  const feeds: Record<string, Tensor> = syntheticFeeds(specs, 1);
   const session = await Session.create(model, { backend: o.backend, threads: o.threads });
   for (let i = 0; i < o.warmup; i++) await session.run(feeds);
   const times: number[] = [];
