@@ -5,6 +5,7 @@ export { spackBSize, spackB, sgemm, sepilogue } from './sgemm';
 export { im2colPacked, depthwise, padPlane } from './conv';
 export { relu, clip, binary } from './elementwise';
 export { batchNorm, globalAvgPool } from './norm';
+export { quantize, dequantize, minMax, requantize } from './quant';
 
 /** First byte the JavaScript heap may use (after static data). */
 export function heapBase(): usize {

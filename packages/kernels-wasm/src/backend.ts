@@ -13,6 +13,7 @@ import { elementwiseVariants } from './variants/elementwise.js';
 import { matmulFloatVariants } from './variants/matmul-float.js';
 import { matmulIntegerVariants } from './variants/matmul-integer.js';
 import { normVariants } from './variants/norm.js';
+import { quantVariants } from './variants/quant.js';
 
 export interface WasmBackendOptions {
   /** Module bytes to use instead of reading/fetching the packaged files (e.g. bundlers that inline assets). */
@@ -23,7 +24,7 @@ export interface WasmBackendOptions {
 
 /** Every variant the backend offers on `rt` (relaxed ones only when the relaxed module is loaded). */
 export function wasmVariants(rt: WasmRuntime): KernelVariant[] {
-  return [...matmulIntegerVariants(rt), ...matmulFloatVariants(rt), ...convFloatVariants(rt), ...elementwiseVariants(rt), ...normVariants(rt)];
+  return [...matmulIntegerVariants(rt), ...matmulFloatVariants(rt), ...convFloatVariants(rt), ...elementwiseVariants(rt), ...normVariants(rt), ...quantVariants(rt)];
 }
 
 /**

@@ -17,6 +17,10 @@ export interface KernelExports {
   padPlane(x: number, H: number, W: number, dst: number, Hp: number, Wp: number, pt: number, pl: number): void;
   relu(x: number, n: number, y: number): void;
   clip(x: number, n: number, lo: number, hi: number, y: number): void;
+  quantize(x: number, n: number, scale: number, zp: number, qmin: number, qmax: number, signedOut: number, y: number): void;
+  dequantize(x: number, n: number, signedIn: number, zp: number, scale: number, y: number): void;
+  minMax(x: number, n: number, out: number): void;
+  requantize(acc: number, M: number, N: number, mult: number, zp: number, qmin: number, qmax: number, signedOut: number, y: number): void;
   batchNorm(x: number, N: number, C: number, plane: number, params: number, y: number): void;
   globalAvgPool(x: number, rows: number, plane: number, y: number): void;
   binary(op: number, a: number, aOuter: number, aInner: number, b: number, bOuter: number, bInner: number, outer: number, inner: number, y: number): void;

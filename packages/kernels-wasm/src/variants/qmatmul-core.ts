@@ -54,9 +54,10 @@ export function isSevenBit(b: Tensor): boolean {
 
 /**
  * out[r*N + j] for r < M: A is M rows of K (8-bit, dtype `aSigned`), za has 1 or M entries, zb 1 or N entries.
- * Writes into `out` (an Int32Array of M*N).
+ * Writes into `out` (an Int32Array of M*N), or, with `sink`, hands the int32 result's address in wasm memory to
+ * `sink` (with the call's scratch allocator) instead of copying it out.
  */
-export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array, aSigned: boolean, M: number, za: Int32Array, bp: PackedQB, zb: Int32Array, out: Int32Array): void {
+export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array, aSigned: boolean, M: number, za: Int32Array, bp: PackedQB, zb: Int32Array, out: Int32Array | ((c: number, alloc: (bytes: number) => number) => void)): void {
   const { K, N } = bp;
   if (M === 0 || N === 0) return;
   const Np = Math.ceil(N / 8) * 8;
@@ -85,6 +86,7 @@ export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array, aSigned: b
       rt.ex.qprepA(aPtr, M, K, K, aSigned ? 1 : 0, zaPtr, za.length === 1 ? 0 : 1, a16, rowsum);
       rt.ex.qgemm(a16, M, K, bp.ptr, N, bp.signed ? 1 : 0, c, N, zbPtr, rowsum);
     }
-    out.set(rt.heap.i32().subarray(c >> 2, (c >> 2) + M * N));
+    if (typeof out === 'function') out(c, alloc);
+    else out.set(rt.heap.i32().subarray(c >> 2, (c >> 2) + M * N));
   });
 }
