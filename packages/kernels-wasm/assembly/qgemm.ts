@@ -107,9 +107,6 @@ function qgemmT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
     let i = 0;
     for (; i + 4 <= M; i += 4) {
       let a0 = a16 + <usize>i * lda;
-      let a1 = a0 + lda;
-      let a2 = a1 + lda;
-      let a3 = a2 + lda;
       let b = bpanel;
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
       let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
@@ -122,20 +119,17 @@ function qgemmT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
         let av = v128.load32_splat(a0);
         c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, blo));
         c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, bhi));
-        av = v128.load32_splat(a1);
+        av = v128.load32_splat(a0 + lda);
         c10 = i32x4.add(c10, i32x4.dot_i16x8_s(av, blo));
         c11 = i32x4.add(c11, i32x4.dot_i16x8_s(av, bhi));
-        av = v128.load32_splat(a2);
+        av = v128.load32_splat(a0 + 2 * lda);
         c20 = i32x4.add(c20, i32x4.dot_i16x8_s(av, blo));
         c21 = i32x4.add(c21, i32x4.dot_i16x8_s(av, bhi));
-        av = v128.load32_splat(a3);
+        av = v128.load32_splat(a0 + 3 * lda);
         c30 = i32x4.add(c30, i32x4.dot_i16x8_s(av, blo));
         c31 = i32x4.add(c31, i32x4.dot_i16x8_s(av, bhi));
         b += 16;
         a0 += 4;
-        a1 += 4;
-        a2 += 4;
-        a3 += 4;
       }
       const crow = c + <usize>(i * ldc * 4);
       const ldcb = <usize>(ldc * 4);
