@@ -149,3 +149,27 @@ function depthwise3x3(xpad: usize, Wp: i32, w: usize, sh: i32, sw: i32, OH: i32,
     }
   }
 }
+
+/**
+ * im2row of one group for the integer convolution: row n = (oh, ow) holds K = Cg*KH*KW bytes in (c, kh, kw) order;
+ * taps in the padding hold `pad` (the input zero point, so they contribute 0 after its subtraction).
+ */
+export function im2row8(x: usize, Cg: i32, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, OH: i32, OW: i32, pad: u8, dst: usize): void {
+  let d = dst;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let c = 0; c < Cg; c++) {
+        const plane = x + <usize>(c * H * W);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh - ph + kh * dh;
+          const rowOk = ih >= 0 && ih < H;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw - pw + kw * dw;
+            store<u8>(d, rowOk && iw >= 0 && iw < W ? load<u8>(plane + <usize>(ih * W + iw)) : pad);
+            d++;
+          }
+        }
+      }
+    }
+  }
+}

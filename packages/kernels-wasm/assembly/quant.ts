@@ -74,10 +74,11 @@ export function minMax(x: usize, n: i32, out: usize): void {
 }
 
 /**
- * Requantization of an int32 [M, N] accumulator to 8 bits: y = saturate(roundHalfEven(fround(fround(acc) * mult[j]))
- * + zp), mult per column (N float32, padded to a multiple of 4), finite multipliers (the caller checks).
+ * Requantization of an int32 [M, N] accumulator to 8 bits: y = saturate(roundHalfEven(fround(fround(acc + bias[j]) *
+ * mult[j])) + zp), mult per column (N float32, padded to a multiple of 4), finite multipliers (the caller checks);
+ * bias: int32 per column (padded likewise) added with int32 wrap-around, or 0 for none.
  */
-export function requantize(acc: usize, M: i32, N: i32, mult: usize, zp: f32, qmin: f32, qmax: f32, signedOut: bool, y: usize): void {
+export function requantize(acc: usize, M: i32, N: i32, mult: usize, bias: usize, zp: f32, qmin: f32, qmax: f32, signedOut: bool, y: usize): void {
   const z = f32x4.splat(zp);
   const lo = f32x4.splat(qmin);
   const hi = f32x4.splat(qmax);
@@ -86,9 +87,14 @@ export function requantize(acc: usize, M: i32, N: i32, mult: usize, zp: f32, qmi
     const o = y + <usize>(i * N);
     let j = 0;
     for (; j + 4 <= N; j += 4) {
-      const v = f32x4.mul(f32x4.convert_i32x4_s(v128.load(a + <usize>(j * 4))), v128.load(mult + <usize>(j * 4)));
+      let q = v128.load(a + <usize>(j * 4));
+      if (bias) q = i32x4.add(q, v128.load(bias + <usize>(j * 4)));
+      const v = f32x4.mul(f32x4.convert_i32x4_s(q), v128.load(mult + <usize>(j * 4)));
       storeBytes(o + <usize>j, finishQ(v, z, lo, hi), signedOut);
     }
-    for (; j < N; j++) store<i8>(o + <usize>j, <i8>finish1(<f32>load<i32>(a + <usize>(j * 4)) * load<f32>(mult + <usize>(j * 4)), zp, qmin, qmax));
+    for (; j < N; j++) {
+      const q = load<i32>(a + <usize>(j * 4)) + (bias ? load<i32>(bias + <usize>(j * 4)) : 0);
+      store<i8>(o + <usize>j, <i8>finish1(<f32>q * load<f32>(mult + <usize>(j * 4)), zp, qmin, qmax));
+    }
   }
 }

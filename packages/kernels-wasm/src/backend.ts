@@ -9,6 +9,7 @@ import { instantiateIfValid, loadModuleBytes, type ModuleName } from './loader.j
 import type { WasmRuntime } from './runtime.js';
 import type { WasmInstance } from './wasm-api.js';
 import { convFloatVariants } from './variants/conv-float.js';
+import { convIntegerVariants } from './variants/conv-integer.js';
 import { elementwiseVariants } from './variants/elementwise.js';
 import { matmulFloatVariants } from './variants/matmul-float.js';
 import { matmulIntegerVariants } from './variants/matmul-integer.js';
@@ -24,7 +25,7 @@ export interface WasmBackendOptions {
 
 /** Every variant the backend offers on `rt` (relaxed ones only when the relaxed module is loaded). */
 export function wasmVariants(rt: WasmRuntime): KernelVariant[] {
-  return [...matmulIntegerVariants(rt), ...matmulFloatVariants(rt), ...convFloatVariants(rt), ...elementwiseVariants(rt), ...normVariants(rt), ...quantVariants(rt)];
+  return [...matmulIntegerVariants(rt), ...matmulFloatVariants(rt), ...convFloatVariants(rt), ...convIntegerVariants(rt), ...elementwiseVariants(rt), ...normVariants(rt), ...quantVariants(rt)];
 }
 
 /**

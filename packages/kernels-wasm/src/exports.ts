@@ -14,13 +14,14 @@ export interface KernelExports {
   sepilogue(c: number, M: number, N: number, ldc: number, alpha: number, hasBias: number, beta: number, bias: number, brs: number, bcs: number): void;
   im2colPacked(x: number, Cg: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, OH: number, OW: number, dst: number): void;
   depthwise(xpad: number, Hp: number, Wp: number, w: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, bias: number, y: number): void;
+  im2row8(x: number, Cg: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, OH: number, OW: number, pad: number, dst: number): void;
   padPlane(x: number, H: number, W: number, dst: number, Hp: number, Wp: number, pt: number, pl: number): void;
   relu(x: number, n: number, y: number): void;
   clip(x: number, n: number, lo: number, hi: number, y: number): void;
   quantize(x: number, n: number, scale: number, zp: number, qmin: number, qmax: number, signedOut: number, y: number): void;
   dequantize(x: number, n: number, signedIn: number, zp: number, scale: number, y: number): void;
   minMax(x: number, n: number, out: number): void;
-  requantize(acc: number, M: number, N: number, mult: number, zp: number, qmin: number, qmax: number, signedOut: number, y: number): void;
+  requantize(acc: number, M: number, N: number, mult: number, bias: number, zp: number, qmin: number, qmax: number, signedOut: number, y: number): void;
   batchNorm(x: number, N: number, C: number, plane: number, params: number, y: number): void;
   globalAvgPool(x: number, rows: number, plane: number, y: number): void;
   binary(op: number, a: number, aOuter: number, aInner: number, b: number, bOuter: number, bInner: number, outer: number, inner: number, y: number): void;

@@ -53,16 +53,16 @@ export function isSevenBit(b: Tensor): boolean {
 }
 
 /**
- * out[r*N + j] for r < M: A is M rows of K (8-bit, dtype `aSigned`), za has 1 or M entries, zb 1 or N entries.
+ * out[r*N + j] for r < M: A is M rows of K (8-bit, dtype `aSigned`; a typed array, or an address in wasm memory), za has 1 or M entries, zb 1 or N entries.
  * Writes into `out` (an Int32Array of M*N), or, with `sink`, hands the int32 result's address in wasm memory to
  * `sink` (with the call's scratch allocator) instead of copying it out.
  */
-export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array, aSigned: boolean, M: number, za: Int32Array, bp: PackedQB, zb: Int32Array, out: Int32Array | ((c: number, alloc: (bytes: number) => number) => void)): void {
+export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array | number, aSigned: boolean, M: number, za: Int32Array, bp: PackedQB, zb: Int32Array, out: Int32Array | ((c: number, alloc: (bytes: number) => number) => void)): void {
   const { K, N } = bp;
   if (M === 0 || N === 0) return;
   const Np = Math.ceil(N / 8) * 8;
   withScratch(rt, (alloc, place) => {
-    const aPtr = place(a);
+    const aPtr = typeof a === 'number' ? a : place(a);
     const zaPtr = alloc(za.length * 4);
     const zbPtr = alloc(Np * 4);
     const c = alloc(M * N * 4);

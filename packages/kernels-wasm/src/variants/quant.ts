@@ -136,7 +136,7 @@ function qlinearMatMul(rt: WasmRuntime, node: KernelNode, ta: Q8, tb: Q8, ty: Q8
           const mp = alloc(Np * 4);
           rt.heap.f32().set(mult, mp >> 2);
           const yp = alloc(M * N);
-          rt.ex.requantize(c, M, N, mp, zyV, lo, hi, ty === 'int8' ? 1 : 0, yp);
+          rt.ex.requantize(c, M, N, mp, 0, zyV, lo, hi, ty === 'int8' ? 1 : 0, yp);
           (y.data as Uint8Array).set(new Uint8Array(rt.heap.memory.buffer, yp, M * N));
         });
       } finally {
