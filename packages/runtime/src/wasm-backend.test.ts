@@ -55,7 +55,7 @@ describe('backend: wasm', () => {
     expect(wasm.backend).toBe('wasm');
     for (let k = 0; k < 10; k++) {
       const x = new Tensor('float32', mnist.images[k]!.map((v, i) => v * 3 - (i % 7)), [1, K]);
-      expect(Array.from(wasm.runSync({ x }).y.data)).toEqual(Array.from(js.runSync({ x }).y.data));
+      expect(Array.from(wasm.runSync({ x }).y.data as Int32Array)).toEqual(Array.from(js.runSync({ x }).y.data as Int32Array));
     }
     for (const b of backends) b.dispose?.();
   });

@@ -95,7 +95,7 @@ describe('Conv:f32 on wasm (reordered-sum bound)', () => {
       }
       // Per-call packing of a non-constant W gives the same bits as the packed-at-create path.
       const again = wasm.create(mkNode('Conv', node.inputTypes as never, c.attrs, 11)).run(inputs, freshRunContext)[0]!;
-      expect(Array.from(again.data)).toEqual(Array.from(wasm.create(node).run(inputs, freshRunContext)[0]!.data));
+      expect(Array.from(again.data as Float32Array)).toEqual(Array.from(wasm.create(node).run(inputs, freshRunContext)[0]!.data as Float32Array));
     });
   }
 });

@@ -76,7 +76,7 @@ describe('MatMulInteger on wasm', () => {
     for (const v of registry.variants('MatMulInteger:u8xi8->i32')) {
       const y = v.create(node).run([a, b, za, zb], freshRunContext)[0]!;
       expect(y.dims).toEqual([2, 3, 19]);
-      expect(Array.from(y.data)).toEqual(Array.from(expected.data));
+      expect(Array.from(y.data as Int32Array)).toEqual(Array.from(expected.data as Int32Array));
     }
     ref.dispose?.();
   });
