@@ -11,7 +11,7 @@
 //
 // Node 20's V8 (11.3, relaxed SIMD behind a flag) miscomputes i32x4.relaxed_dot_i8x16_i7x16_add_s (it ignores the
 // accumulator and returns twice the dot product), so the module also has a form built on
-// i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.extadd_pairwise_i16x8_s + i32x4.add (the same three x86 instructions the
+// i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.dot_i16x8_s with ones + i32x4.add (the same three x86 instructions the
 // fused op lowers to without VNNI), and `relaxedDotAddWorks()` lets the loader pick the fused form only where it is
 // right. Exactness of the split form: each i16 lane is a'*b' + a'*b' with |a'| <= 128, b' <= 127: |sum| <= 32512.
 //
@@ -91,9 +91,10 @@ export function q7prepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za:
 }
 
 // @ts-ignore: decorator
-@inline function dot4<T>(a: v128, b: v128, c: v128): v128 {
+@inline function dot4<T>(a: v128, b: v128, c: v128, ones: v128): v128 {
   if (sizeof<T>() == 4) return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
-  return i32x4.add(c, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(a, b)));
+  // Pairwise widening add of the i16 dot as i32x4.dot_i16x8_s with ones (one pmaddwd, ones kept in a register).
+  return i32x4.add(c, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(a, b), ones));
 }
 
 /**
@@ -120,6 +121,7 @@ function q7gemmT<T>(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
   const lda = <usize>(K4 * 4);
   const ldcb = <usize>(ldc * 4);
   const panels = (N + 7) >> 3;
+  const ones = i16x8.splat(1);
   for (let p = 0; p < panels; p++) {
     const bpanel = bp + <usize>(p * K4 * 32);
     const j0 = p * 8;
@@ -139,17 +141,17 @@ function q7gemmT<T>(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
         const b0 = v128.load(b);
         const b1 = v128.load(b, 16);
         let av = v128.load32_splat(a0);
-        c00 = dot4<T>(av, b0, c00);
-        c01 = dot4<T>(av, b1, c01);
+        c00 = dot4<T>(av, b0, c00, ones);
+        c01 = dot4<T>(av, b1, c01, ones);
         av = v128.load32_splat(a0 + lda);
-        c10 = dot4<T>(av, b0, c10);
-        c11 = dot4<T>(av, b1, c11);
+        c10 = dot4<T>(av, b0, c10, ones);
+        c11 = dot4<T>(av, b1, c11, ones);
         av = v128.load32_splat(a0 + 2 * lda);
-        c20 = dot4<T>(av, b0, c20);
-        c21 = dot4<T>(av, b1, c21);
+        c20 = dot4<T>(av, b0, c20, ones);
+        c21 = dot4<T>(av, b1, c21, ones);
         av = v128.load32_splat(a0 + 3 * lda);
-        c30 = dot4<T>(av, b0, c30);
-        c31 = dot4<T>(av, b1, c31);
+        c30 = dot4<T>(av, b0, c30, ones);
+        c31 = dot4<T>(av, b1, c31, ones);
         b += 32;
         a0 += 4;
       }
@@ -165,8 +167,8 @@ function q7gemmT<T>(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
       for (let g = 0; g < K4; g++) {
         const av = v128.load32_splat(a0);
-        c00 = dot4<T>(av, v128.load(b), c00);
-        c01 = dot4<T>(av, v128.load(b, 16), c01);
+        c00 = dot4<T>(av, v128.load(b), c00, ones);
+        c01 = dot4<T>(av, v128.load(b, 16), c01, ones);
         b += 32;
         a0 += 4;
       }

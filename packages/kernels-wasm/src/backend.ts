@@ -72,7 +72,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): KernelBacke
       fusedDotAdd = (ex as RelaxedExports).relaxedDotAddWorks(probe) !== 0;
       heap.free(probe);
     }
-    if (relaxed && !fusedDotAdd) diagnostics.push('this engine miscomputes i32x4.relaxed_dot_i8x16_i7x16_add_s (V8 11.3 / Node 20): the 7-bit GEMM uses i16x8.relaxed_dot_i8x16_i7x16_s + extadd_pairwise instead');
+    if (relaxed && !fusedDotAdd) diagnostics.push('this engine miscomputes i32x4.relaxed_dot_i8x16_i7x16_add_s (V8 11.3 / Node 20): the 7-bit GEMM uses i16x8.relaxed_dot_i8x16_i7x16_s + i32x4.dot_i16x8_s with ones instead');
     rt = { ex, relaxed: relaxed ? (ex as RelaxedExports) : undefined, fusedDotAdd, heap, reference: createReferenceRegistry() };
     isas = relaxed ? ['wasm-simd128', 'wasm-relaxed'] : ['wasm-simd128'];
     variants = wasmVariants(rt);
