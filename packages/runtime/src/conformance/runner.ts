@@ -11,8 +11,7 @@
  */
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KernelBackend, KernelRegistry } from '@lowbit/kernels';
-import type { BackendRequest } from '../backend.js';
+import type { KernelRegistry } from '@lowbit/kernels';
 import { Session } from '../session.js';
 import { CaseDataError, loadCase } from './case.js';
 import { compareValues, DEFAULT_TOLERANCE, type Tolerance } from './compare.js';
@@ -38,22 +37,13 @@ export interface OpTally {
   readonly cases: string[];
 }
 
-/**
- * How a case's session is made: the js backend by default; `backend` + preloaded `backends` run the cases on an
- * optimized backend (with `registry` holding the reference kernels plus that backend's variants).
- */
-export interface CaseSessionOptions {
-  readonly backend?: BackendRequest;
-  readonly backends?: readonly KernelBackend[];
-}
-
 /** Case folder names under `root` that hold a model. */
 export function listCases(root: string): string[] {
   return readdirSync(root).filter((n) => existsSync(join(root, n, 'model.onnx'))).sort();
 }
 
 /** Runs one case folder. Never throws for a case problem (that is its status). */
-export function runCase(root: string, name: string, registry: KernelRegistry | undefined, tol: Tolerance = DEFAULT_TOLERANCE, options: CaseSessionOptions = {}): CaseResult {
+export function runCase(root: string, name: string, registry: KernelRegistry | undefined, tol: Tolerance = DEFAULT_TOLERANCE): CaseResult {
   const t0 = performance.now();
   const done = (status: CaseStatus, nodeOps: readonly string[], message?: string): CaseResult => ({ name, nodeOps, status, message, ms: performance.now() - t0 });
   let loaded;
@@ -66,7 +56,7 @@ export function runCase(root: string, name: string, registry: KernelRegistry | u
   const nodeOps = [...new Set(loaded.model.graph.nodes.map((n) => n.opType))];
   let session: Session;
   try {
-    session = Session.fromModel(loaded.model, { backend: options.backend ?? 'js', registry, ...(options.backends ? { backends: options.backends } : {}) });
+    session = Session.fromModel(loaded.model, { backend: 'js', registry });
   } catch (e) {
     return done('rejected', nodeOps, (e as Error).message);
   }
