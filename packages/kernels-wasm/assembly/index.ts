@@ -6,6 +6,7 @@ export { im2colPacked, depthwise, padPlane, im2row8 } from './conv';
 export { relu, clip, binary } from './elementwise';
 export { batchNorm, globalAvgPool } from './norm';
 export { quantize, dequantize, minMax, requantize } from './quant';
+export { sigmoid } from './transcendental';
 
 /** First byte the JavaScript heap may use (after static data). */
 export function heapBase(): usize {

@@ -17,6 +17,7 @@ export interface KernelExports {
   im2row8(x: number, Cg: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, OH: number, OW: number, pad: number, dst: number): void;
   padPlane(x: number, H: number, W: number, dst: number, Hp: number, Wp: number, pt: number, pl: number): void;
   relu(x: number, n: number, y: number): void;
+  sigmoid(x: number, n: number, y: number): void;
   clip(x: number, n: number, lo: number, hi: number, y: number): void;
   quantize(x: number, n: number, scale: number, zp: number, qmin: number, qmax: number, signedOut: number, y: number): void;
   dequantize(x: number, n: number, signedIn: number, zp: number, scale: number, y: number): void;

@@ -1,8 +1,9 @@
 /** Element-wise float32 wasm variants against the reference, bit-exact, with every covered broadcast pattern. */
-import { describe, it } from 'vitest';
-import { Tensor } from '@lowbit/kernels';
+import { describe, expect, it } from 'vitest';
+import { Tensor, freshRunContext } from '@lowbit/kernels';
 import { assertEquivalent } from '@lowbit/testing';
 import { mkNode, wasmRegistry } from '../test-support/index.js';
+import { SIGMOID_TOLERANCE } from './elementwise.js';
 
 const { registry } = await wasmRegistry({ relaxed: false });
 
@@ -50,4 +51,37 @@ describe('element-wise float32 on wasm', () => {
       }
     });
   }
+});
+
+describe('Sigmoid on wasm (approximation)', () => {
+  it('harness: within the declared ulps, edge values included', () => {
+    assertEquivalent({ registry, key: 'Sigmoid:f32', build: (n, v) => ({ node: mkNode('Sigmoid', ['float32']), inputs: [v.tensor('float32', [n, 3])] }), numRuns: 100 });
+  });
+
+  it('dense sweep over [-110, 110] and random bit patterns: worst case within SIGMOID_TOLERANCE', () => {
+    const n = 1 << 18;
+    const x = new Float32Array(n);
+    for (let i = 0; i < n / 2; i++) x[i] = -110 + (220 * i) / (n / 2);
+    const bits = new Uint32Array(x.buffer, (n / 2) * 4);
+    let s = 12345;
+    for (let i = 0; i < bits.length; i++) bits[i] = s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const node = mkNode('Sigmoid', ['float32']);
+    const input = new Tensor('float32', x, [n]);
+    const ref = registry.variants('Sigmoid:f32').find((v) => v.name === 'scalar')!.create(node).run([input], freshRunContext)[0]!.data as Float32Array;
+    const got = registry.variants('Sigmoid:f32').find((v) => v.name === 'wasm-simd128')!.create(node).run([input], freshRunContext)[0]!.data as Float32Array;
+    const ord = (v: number) => {
+      const b = new Int32Array(Float32Array.of(v).buffer)[0];
+      return b < 0 ? -(b & 0x7fffffff) : b;
+    };
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(ref[i])) {
+        expect(Number.isNaN(got[i])).toBe(true);
+        continue;
+      }
+      worst = Math.max(worst, Math.abs(ord(got[i]) - ord(ref[i])));
+    }
+    console.log(`Sigmoid worst error: ${worst} ulp`);
+    expect(worst).toBeLessThanOrEqual(SIGMOID_TOLERANCE.ulp);
+  });
 });

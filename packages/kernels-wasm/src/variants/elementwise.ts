@@ -1,5 +1,6 @@
 /**
- * Element-wise float32 ops on the wasm kernels, bit-exact with the reference (one IEEE float32 operation each):
+ * Element-wise float32 ops on the wasm kernels, bit-exact with the reference (one IEEE float32 operation each) except
+ * Sigmoid (an approximation within SIGMOID_TOLERANCE):
  * Relu (NaN kept, -0 -> +0), Clip (NaN and -0 kept), Add/Sub/Mul/Div with the broadcasts that dominate CNNs (same
  * shape, a scalar side, a side that is constant over the trailing dims such as a per-channel [C, 1, 1], or over the
  * leading dims such as a bias [C]). Other broadcasts run on the reference kernel.
@@ -72,6 +73,13 @@ export function broadcastPlan(ad: readonly number[], bd: readonly number[]): { d
 
 const OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
 
+/**
+ * Sigmoid is an approximation (assembly/transcendental.ts: Cody-Waite exp with a degree-7 polynomial, two-step 2^n
+ * scaling, 1/(1+e) or e/(1+e)): within 4 ulps of the reference's correctly rounded `1 / (1 + Math.exp(-x))` over all
+ * float32 inputs including subnormal results (a dense sweep in elementwise.equiv.test.ts measures the worst case).
+ */
+export const SIGMOID_TOLERANCE = { ulp: 4 } as const;
+
 function binaryOp(rt: WasmRuntime, node: KernelNode, op: number): KernelInstance {
   const reference = lazyReference(rt, node);
   return {
@@ -100,6 +108,7 @@ export function elementwiseVariants(rt: WasmRuntime): KernelVariant[] {
   const v = (key: string, create: (node: KernelNode) => KernelInstance): KernelVariant => ({ key, name: 'wasm-simd128', isa: 'wasm-simd128', tolerance: 'exact', tile: 4, create });
   return [
     v('Relu:f32', (node) => unary(rt, node, (_i, x, n, y) => (rt.ex.relu(x, n, y), true))),
+    { ...v('Sigmoid:f32', (node) => unary(rt, node, (_i, x, n, y) => (rt.ex.sigmoid(x, n, y), true))), tolerance: SIGMOID_TOLERANCE },
     v('Clip:f32', (node) =>
       unary(rt, node, (inputs, x, n, y) => {
         const b = clipBounds(node, inputs);
