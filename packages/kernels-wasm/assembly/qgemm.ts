@@ -95,7 +95,71 @@ export function qprepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za: 
   }
 }
 
+/**
+ * Few rows (GEMV-like, M < 4): each row walks four 8-column panels at once, so four B streams are in flight (one
+ * panel at a time leaves the loads latency-bound) and the A pair is loaded once per four panels.
+ */
+function qgemvT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, zb: usize, rowsum: usize): void {
+  const Kp2 = (K + 1) >> 1;
+  const lda = <usize>(Kp2 * 4);
+  const panels = (N + 7) >> 3;
+  const stride = <usize>(Kp2 * 16);
+  for (let i = 0; i < M; i++) {
+    const arow = a16 + <usize>i * lda;
+    const crow = c + <usize>(i * ldc * 4);
+    const rs = load<i32>(rowsum + <usize>(i * 4));
+    let p = 0;
+    for (; p + 4 <= panels; p += 4) {
+      let b = bp + <usize>p * stride;
+      let a0 = arow;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      for (let kk = 0; kk < Kp2; kk++) {
+        const av = v128.load32_splat(a0);
+        let bv = v128.load(b);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        bv = v128.load(b + stride);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c11 = i32x4.add(c11, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        bv = v128.load(b + 2 * stride);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c21 = i32x4.add(c21, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        bv = v128.load(b + 3 * stride);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c31 = i32x4.add(c31, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        b += 16;
+        a0 += 4;
+      }
+      const j0 = p * 8;
+      storeRow(crow, j0, N, c00, c01, v128.load(zb + <usize>(j0 * 4)), v128.load(zb + <usize>(j0 * 4), 16), rs);
+      storeRow(crow, j0 + 8, N, c10, c11, v128.load(zb + <usize>(j0 * 4), 32), v128.load(zb + <usize>(j0 * 4), 48), rs);
+      storeRow(crow, j0 + 16, N, c20, c21, v128.load(zb + <usize>(j0 * 4), 64), v128.load(zb + <usize>(j0 * 4), 80), rs);
+      storeRow(crow, j0 + 24, N, c30, c31, v128.load(zb + <usize>(j0 * 4), 96), v128.load(zb + <usize>(j0 * 4), 112), rs);
+    }
+    for (; p < panels; p++) {
+      let b = bp + <usize>p * stride;
+      let a0 = arow;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+      for (let kk = 0; kk < Kp2; kk++) {
+        const bv = v128.load(b);
+        const av = v128.load32_splat(a0);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        b += 16;
+        a0 += 4;
+      }
+      const j0 = p * 8;
+      storeRow(crow, j0, N, c00, c01, v128.load(zb + <usize>(j0 * 4)), v128.load(zb + <usize>(j0 * 4), 16), rs);
+    }
+  }
+}
+
 function qgemmT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, zb: usize, rowsum: usize): void {
+  if (M < 4) {
+    qgemvT<T>(a16, M, K, bp, N, c, ldc, zb, rowsum);
+    return;
+  }
   const Kp2 = (K + 1) >> 1;
   const lda = <usize>(Kp2 * 4);
   const panels = (N + 7) >> 3;

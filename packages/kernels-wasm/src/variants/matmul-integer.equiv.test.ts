@@ -81,6 +81,24 @@ describe('MatMulInteger on wasm', () => {
     ref.dispose?.();
   });
 
+  it('few rows (the GEMV path, four panels at a time) with N around multiples of 32 equal the reference', () => {
+    const rand = seeded(5);
+    for (const M of [1, 2, 3]) for (const N of [31, 32, 33, 70]) for (const K of [1, 6, 129]) {
+      for (const [ta, tb] of PAIRS) {
+        const gen = (t: 'uint8' | 'int8', n: number) => (t === 'uint8' ? Uint8Array.from({ length: n }, () => Math.floor(rand() * 256)) : Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128));
+        const a = new Tensor(ta, gen(ta, M * K), [M, K]);
+        const b = new Tensor(tb, gen(tb, K * N), [K, N]);
+        const zb = new Tensor(tb, gen(tb, N), [N]);
+        const za = new Tensor(ta, gen(ta, 1), []);
+        const key = `MatMulInteger:${SHORT[ta]}x${SHORT[tb]}->i32`;
+        const node = mkNode('MatMulInteger', [ta, tb, ta, tb], {}, 10, new Map([[1, b]]));
+        const expected = Array.from(registry.variants(key).find((v) => v.name === 'scalar')!.create(node).run([a, b, za, zb], freshRunContext)[0]!.data as Int32Array);
+        const simd = registry.variants(key).find((v) => v.name === 'wasm-simd128-4x8')!;
+        expect(Array.from(simd.create(node).run([a, b, za, zb], freshRunContext)[0]!.data as Int32Array), `${key} ${M}x${K}x${N}`).toEqual(expected);
+      }
+    }
+  });
+
   it('dispose returns the packed weights to the heap', () => {
     const heap = backend.runtime!.heap;
     const before = heap.used;
