@@ -58,6 +58,10 @@ export function spackB(src: usize, K: i32, N: i32, rs: i32, cs: i32, dst: usize)
  * more float32 rounding (the reference Conv's bias step).
  */
 export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, bias: usize): void {
+  if (M < 4) {
+    sgemv(a, lda, M, K, bp, N, c, ldc, bias);
+    return;
+  }
   const panels = (N + 7) >> 3;
   const ldab = <usize>(lda * 4);
   const ldcb = <usize>(ldc * 4);
@@ -127,6 +131,64 @@ export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: 
         c01 = f32x4.add(c01, bv);
       }
       storeF(c + <usize>i * ldcb + <usize>(j0 * 4), j0, N, c00, c01);
+    }
+  }
+}
+
+/** Few rows (M < 4): each row walks four panels at once (four B streams in flight, A loaded once per four). */
+function sgemv(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, bias: usize): void {
+  const panels = (N + 7) >> 3;
+  const stride = <usize>(K * 32);
+  for (let i = 0; i < M; i++) {
+    const arow = a + <usize>(i * lda * 4);
+    const crow = c + <usize>(i * ldc * 4);
+    const bv = bias ? v128.load32_splat(bias + <usize>(i * 4)) : f32x4.splat(0);
+    let p = 0;
+    for (; p + 4 <= panels; p += 4) {
+      let b = bp + <usize>p * stride;
+      let a0 = arow;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const av = v128.load32_splat(a0);
+        c00 = f32x4.add(c00, f32x4.mul(av, v128.load(b)));
+        c01 = f32x4.add(c01, f32x4.mul(av, v128.load(b, 16)));
+        c10 = f32x4.add(c10, f32x4.mul(av, v128.load(b + stride)));
+        c11 = f32x4.add(c11, f32x4.mul(av, v128.load(b + stride, 16)));
+        c20 = f32x4.add(c20, f32x4.mul(av, v128.load(b + 2 * stride)));
+        c21 = f32x4.add(c21, f32x4.mul(av, v128.load(b + 2 * stride, 16)));
+        c30 = f32x4.add(c30, f32x4.mul(av, v128.load(b + 3 * stride)));
+        c31 = f32x4.add(c31, f32x4.mul(av, v128.load(b + 3 * stride, 16)));
+        b += 32;
+        a0 += 4;
+      }
+      if (bias) {
+        c00 = f32x4.add(c00, bv); c01 = f32x4.add(c01, bv); c10 = f32x4.add(c10, bv); c11 = f32x4.add(c11, bv);
+        c20 = f32x4.add(c20, bv); c21 = f32x4.add(c21, bv); c30 = f32x4.add(c30, bv); c31 = f32x4.add(c31, bv);
+      }
+      const j0 = p * 8;
+      storeF(crow + <usize>(j0 * 4), j0, N, c00, c01);
+      storeF(crow + <usize>(j0 * 4 + 32), j0 + 8, N, c10, c11);
+      storeF(crow + <usize>(j0 * 4 + 64), j0 + 16, N, c20, c21);
+      storeF(crow + <usize>(j0 * 4 + 96), j0 + 24, N, c30, c31);
+    }
+    for (; p < panels; p++) {
+      let b = bp + <usize>p * stride;
+      let a0 = arow;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const av = v128.load32_splat(a0);
+        c00 = f32x4.add(c00, f32x4.mul(av, v128.load(b)));
+        c01 = f32x4.add(c01, f32x4.mul(av, v128.load(b, 16)));
+        b += 32;
+        a0 += 4;
+      }
+      if (bias) {
+        c00 = f32x4.add(c00, bv);
+        c01 = f32x4.add(c01, bv);
+      }
+      const j0 = p * 8;
+      storeF(crow + <usize>(j0 * 4), j0, N, c00, c01);
     }
   }
 }

@@ -24,6 +24,21 @@ describe('MatMul:f32 and Gemm:f32 on wasm', () => {
     expect(r.variants).toEqual(['wasm-simd128-4x8']);
   });
 
+  it('MatMul with few rows (the GEMV path, four panels at a time), N around multiples of 32: bit-exact', () => {
+    for (const M of [1, 2, 3]) for (const N of [31, 32, 33, 70]) {
+      assertEquivalent({
+        registry,
+        key: 'MatMul:f32',
+        sizes: [1, 7, 40],
+        build: (K: number, v: ValueSource) => {
+          const b = v.tensor('float32', [K, N]);
+          return { node: mkNode('MatMul', ['float32', 'float32'], {}, 13, new Map([[1, b]])), inputs: [v.tensor('float32', [M, K]), b] };
+        },
+        numRuns: 3,
+      });
+    }
+  });
+
   it('MatMul: 1-D A and a batched B (reference fallback) stay exact', () => {
     assertEquivalent({
       registry,
