@@ -116,7 +116,65 @@ export function q7gemm(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, l
   else q7gemmT<i16>(a8, M, K, bp, N, c, ldc, cs, v, u, r);
 }
 
+/** Few rows (M < 4): four panels at a time per row (four B streams in flight), as qgemm's GEMV path. */
+function q7gemvT<T>(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, cs: usize, v: usize, u: usize, r: usize): void {
+  const K4 = (K + 3) >> 2;
+  const lda = <usize>(K4 * 4);
+  const panels = (N + 7) >> 3;
+  const stride = <usize>(K4 * 32);
+  const ones = i16x8.splat(1);
+  for (let i = 0; i < M; i++) {
+    const crow = c + <usize>(i * ldc * 4);
+    const ui = load<i32>(u + <usize>(i * 4));
+    const ri = load<i32>(r + <usize>(i * 4));
+    let p = 0;
+    for (; p + 4 <= panels; p += 4) {
+      let b = bp + <usize>p * stride;
+      let a0 = a8 + <usize>i * lda;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      for (let g = 0; g < K4; g++) {
+        const av = v128.load32_splat(a0);
+        c00 = dot4<T>(av, v128.load(b), c00, ones);
+        c01 = dot4<T>(av, v128.load(b, 16), c01, ones);
+        c10 = dot4<T>(av, v128.load(b + stride), c10, ones);
+        c11 = dot4<T>(av, v128.load(b + stride, 16), c11, ones);
+        c20 = dot4<T>(av, v128.load(b + 2 * stride), c20, ones);
+        c21 = dot4<T>(av, v128.load(b + 2 * stride, 16), c21, ones);
+        c30 = dot4<T>(av, v128.load(b + 3 * stride), c30, ones);
+        c31 = dot4<T>(av, v128.load(b + 3 * stride, 16), c31, ones);
+        b += 32;
+        a0 += 4;
+      }
+      for (let q = 0; q < 4; q++) {
+        const j0 = (p + q) * 8;
+        const lo = q == 0 ? c00 : q == 1 ? c10 : q == 2 ? c20 : c30;
+        const hi = q == 0 ? c01 : q == 1 ? c11 : q == 2 ? c21 : c31;
+        storeRow7(crow + <usize>(j0 * 4), j0, N, lo, hi, v128.load(cs + <usize>(j0 * 4)), v128.load(cs + <usize>(j0 * 4), 16), v128.load(v + <usize>(j0 * 4)), v128.load(v + <usize>(j0 * 4), 16), ui, ri);
+      }
+    }
+    for (; p < panels; p++) {
+      let b = bp + <usize>p * stride;
+      let a0 = a8 + <usize>i * lda;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+      for (let g = 0; g < K4; g++) {
+        const av = v128.load32_splat(a0);
+        c00 = dot4<T>(av, v128.load(b), c00, ones);
+        c01 = dot4<T>(av, v128.load(b, 16), c01, ones);
+        b += 32;
+        a0 += 4;
+      }
+      const j0 = p * 8;
+      storeRow7(crow + <usize>(j0 * 4), j0, N, c00, c01, v128.load(cs + <usize>(j0 * 4)), v128.load(cs + <usize>(j0 * 4), 16), v128.load(v + <usize>(j0 * 4)), v128.load(v + <usize>(j0 * 4), 16), ui, ri);
+    }
+  }
+}
+
 function q7gemmT<T>(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, cs: usize, v: usize, u: usize, r: usize): void {
+  if (M < 4) {
+    q7gemvT<T>(a8, M, K, bp, N, c, ldc, cs, v, u, r);
+    return;
+  }
   const K4 = (K + 3) >> 2;
   const lda = <usize>(K4 * 4);
   const ldcb = <usize>(ldc * 4);

@@ -95,6 +95,14 @@ describe('MatMulInteger on wasm', () => {
         const expected = Array.from(registry.variants(key).find((v) => v.name === 'scalar')!.create(node).run([a, b, za, zb], freshRunContext)[0]!.data as Int32Array);
         const simd = registry.variants(key).find((v) => v.name === 'wasm-simd128-4x8')!;
         expect(Array.from(simd.create(node).run([a, b, za, zb], freshRunContext)[0]!.data as Int32Array), `${key} ${M}x${K}x${N}`).toEqual(expected);
+        const relaxed = registry.variants(key).find((v) => v.name === 'wasm-relaxed-4x8');
+        if (relaxed) {
+          const b7 = new Tensor(tb, (b.data as Int8Array | Uint8Array).map((x) => x >> 1) as never, [K, N]);
+          const n7 = mkNode('MatMulInteger', [ta, tb, ta, tb], {}, 10, new Map([[1, b7]]));
+          expect(relaxed.supports!(n7)).toBe(true);
+          const want = Array.from(registry.variants(key).find((v) => v.name === 'scalar')!.create(n7).run([a, b7, za, zb], freshRunContext)[0]!.data as Int32Array);
+          expect(Array.from(relaxed.create(n7).run([a, b7, za, zb], freshRunContext)[0]!.data as Int32Array), `relaxed ${key} ${M}x${K}x${N}`).toEqual(want);
+        }
       }
     }
   });
