@@ -6,6 +6,7 @@ const expected = {
   '@lowbit/qparams': ['qparamsFromRange', 'chooseQParams', 'quantize', 'dequantize', 'dynamicQuantize'],
   '@lowbit/kernels': ['createReferenceRegistry', 'KernelRegistry', 'Tensor', 'keyFor'],
   '@lowbit/runtime': ['Session', 'Tensor'],
+  '@lowbit/kernels-wasm': ['createWasmBackend'],
   '@lowbit/calibrators': ['minMax', 'entropy', 'percentile', 'mse', 'CalibrationSession', 'calibrate'],
   '@lowbit/rewriters': ['insertQdq', 'qdqToQOperator', 'dynamicQuantize', 'weightOnlyQuantize', 'opsetUpgrade'],
   '@lowbit/quantize': ['quantizeDynamic', 'quantizeStatic', 'quantizeWeightOnly', 'calibrateStatic'],

@@ -2,6 +2,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ExitCode, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
 
+/** `--shape name=d0,d1,...`, collected into a record. */
+const shapeArg = (v: string, prev: Record<string, number[]>): Record<string, number[]> => {
+  const m = /^([^=]+)=(\d+(?:,\d+)*)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`--shape: expected name=d0,d1,... (non-negative integers), got "${v}"`);
+  return { ...prev, [m[1]]: m[2].split(',').map(Number) };
+};
+
 const intArg = (name: string) => (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
@@ -113,6 +120,7 @@ export function buildProgram(io: Io): Command {
     .option('--threads <n>', 'intra-op threads for backends that use them', intArg('--threads'))
     .option('--iterations <n>', 'timed runs', intArg('--iterations'), 20)
     .option('--warmup <n>', 'untimed runs first', intArg('--warmup'), 3)
+    .option('--shape <name=dims>', 'fix the dims of an input with dynamic dims, e.g. x=1,3,48,192 (repeatable; others become 1)', shapeArg, {})
     .option('--json', 'print one JSON object instead of text')
     .action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/bench.js')).benchCommand(io, model, opts as never));
 

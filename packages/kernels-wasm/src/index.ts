@@ -1,6 +1,7 @@
-import type { KernelBackend } from '@lowbit/kernels';
-
-/** The WebAssembly kernel backend (being built: no variants yet). */
-export function createWasmBackend(): KernelBackend {
-  return { name: 'wasm', ready: false, isas: [], threads: 1, diagnostics: ['no WebAssembly kernels are built yet'], init: async () => {}, variants: () => [] };
-}
+export { createWasmBackend, wasmVariants } from './backend.js';
+export type { WasmBackendOptions } from './backend.js';
+export type { WasmRuntime } from './runtime.js';
+export { WasmHeap } from './heap.js';
+export { loadModuleBytes } from './loader.js';
+export type { ModuleName } from './loader.js';
+export type { KernelExports, RelaxedExports } from './exports.js';

@@ -101,12 +101,14 @@ describe('Session basics', () => {
 });
 
 describe('backends and options', () => {
-  it('explicit wasm/native backends are a typed error; auto falls back to js with a diagnostic', async () => {
-    await expect(Session.create(addRelu(), { backend: 'wasm' })).rejects.toBeInstanceOf(BackendUnavailableError);
+  it('an explicit backend that cannot load is a typed error; auto takes the best one that loads, with diagnostics', async () => {
     await expect(Session.create(addRelu(), { backend: 'native' })).rejects.toThrow(/backend "native" is not available/);
+    expect((await Session.create(addRelu(), { backend: 'wasm' })).backend).toBe('wasm');
     const s = await Session.create(addRelu(), { backend: 'auto' });
-    expect(s.backend).toBe('js');
-    expect(s.diagnostics.join('\n')).toMatch(/using the js/);
+    expect(s.backend).toBe('wasm');
+    expect(s.diagnostics.join('\n')).toMatch(/backend native is not available/);
+    // fromModel does not load backends: an explicit wasm without preloaded backends is a typed error.
+    expect(() => Session.fromModel(addRelu(), { backend: 'wasm' })).toThrow(BackendUnavailableError);
   });
 
   it('rejects an unknown isa and bad threads', async () => {

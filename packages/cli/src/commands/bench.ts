@@ -11,13 +11,16 @@ interface BenchOptions {
   threads?: number;
   iterations: number;
   warmup: number;
+  /** Dims for inputs with dynamic dims, by input name. */
+  shape?: Record<string, number[]>;
   json?: boolean;
 }
 
 /** `lowbit bench`: runs the model on seeded synthetic inputs and reports latency percentiles and throughput. */
 export async function benchCommand(io: Io, modelPath: string, o: BenchOptions): Promise<void> {
   const model = await loadModel(modelPath);
-  const feeds: Record<string, Tensor> = syntheticFeeds(modelInputSpecs(model), 1);
+  const specs = modelInputSpecs(model).map((sp) => (o.shape?.[sp.name] ? { ...sp, dims: o.shape[sp.name] } : sp));
+  const feeds: Record<string, Tensor> = syntheticFeeds(specs, 1);
   const session = await Session.create(model, { backend: o.backend, ...(o.threads === undefined ? {} : { threads: o.threads }) });
   const backend = backendInfo(session, o.backend);
   // Timed on the backend the session really uses (`backend.backend`), which 'auto' may resolve to js.

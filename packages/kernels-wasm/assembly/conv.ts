@@ -1,0 +1,175 @@
+// Convolution helpers: im2col straight into the packed-B panel layout of sgemm.ts, and a direct depthwise kernel.
+
+/**
+ * im2col of one group into sgemm's packed panels: B[k, n] with k = (c, kh, kw) in that order (the reference's tap
+ * order) and n = (oh, ow); taps in the padding are 0. x points at the group's first channel plane [Cg, H, W].
+ * Panel by panel (8 output positions, written as 32 contiguous bytes per k); when the 8 positions lie in one output
+ * row and their taps inside the input, stride 1 and 2 read them with vector loads.
+ */
+export function im2colPacked(x: usize, Cg: i32, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, OH: i32, OW: i32, dst: usize): void {
+  const N = OH * OW;
+  let d = dst;
+  for (let n0 = 0; n0 < N; n0 += 8) {
+    const oh0 = n0 / OW;
+    const ow0 = n0 - oh0 * OW;
+    const oneRow = ow0 + 8 <= OW;
+    for (let c = 0; c < Cg; c++) {
+      const plane = x + <usize>(c * H * W * 4);
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          if (oneRow) {
+            const ih = oh0 * sh - ph + kh * dh;
+            const iw0 = ow0 * sw - pw + kw * dw;
+            const iw7 = iw0 + 7 * sw;
+            if (ih >= 0 && ih < H && iw0 >= 0 && iw7 < W && sw <= 2) {
+              const s = plane + <usize>((ih * W + iw0) * 4);
+              if (sw == 1) {
+                v128.store(d, v128.load(s));
+                v128.store(d, v128.load(s, 16), 16);
+              } else {
+                v128.store(d, i32x4.shuffle(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+                // The last tap (iw0 + 14) is the last element read: load 3 + 1 elements ending there.
+                v128.store(d, i32x4.shuffle(v128.load(s, 32), v128.load(s, 44), 0, 2, 5, 7), 16);
+              }
+              d += 32;
+              continue;
+            }
+          }
+          for (let t = 0; t < 8; t++) {
+            const n = n0 + t;
+            let v: f32 = 0;
+            if (n < N) {
+              const oh = n / OW;
+              const ow = n - oh * OW;
+              const ih = oh * sh - ph + kh * dh;
+              const iw = ow * sw - pw + kw * dw;
+              if (ih >= 0 && ih < H && iw >= 0 && iw < W) v = load<f32>(plane + <usize>((ih * W + iw) * 4));
+            }
+            store<f32>(d + <usize>(t * 4), v);
+          }
+          d += 32;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Depthwise 2-D convolution of one channel: y[oh, ow] = sum_{kh, kw} fround(xpad * w) accumulated in float32 in
+ * (kh, kw) order, plus bias. xpad is the zero-padded plane [Hp, Wp] (padding already applied, Wp >= (OW+3)*sw + (KW-1)*dw + 1).
+ */
+export function depthwise(xpad: usize, Hp: i32, Wp: i32, w: usize, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32, bias: f32, y: usize): void {
+  if (KH == 3 && KW == 3 && dh == 1 && dw == 1 && (sw == 1 || sw == 2)) {
+    depthwise3x3(xpad, Wp, w, sh, sw, OH, OW, bias, y);
+    return;
+  }
+  const bv = f32x4.splat(bias);
+  for (let oh = 0; oh < OH; oh++) {
+    const yrow = y + <usize>(oh * OW * 4);
+    for (let ow = 0; ow < OW; ow += 4) {
+      let acc = f32x4.splat(0);
+      for (let kh = 0; kh < KH; kh++) {
+        const xrow = xpad + <usize>(((oh * sh + kh * dh) * Wp) * 4);
+        for (let kw = 0; kw < KW; kw++) {
+          const wv = v128.load32_splat(w + <usize>((kh * KW + kw) * 4));
+          const base = xrow + <usize>((ow * sw + kw * dw) * 4);
+          let xv: v128;
+          if (sw == 1) xv = v128.load(base);
+          else if (sw == 2) xv = i32x4.shuffle(v128.load(base), v128.load(base, 16), 0, 2, 4, 6);
+          else {
+            xv = f32x4.splat(load<f32>(base));
+            xv = f32x4.replace_lane(xv, 1, load<f32>(base + <usize>(sw * 4)));
+            xv = f32x4.replace_lane(xv, 2, load<f32>(base + <usize>(sw * 8)));
+            xv = f32x4.replace_lane(xv, 3, load<f32>(base + <usize>(sw * 12)));
+          }
+          acc = f32x4.add(acc, f32x4.mul(xv, wv));
+        }
+      }
+      acc = f32x4.add(acc, bv);
+      const dst = yrow + <usize>(ow * 4);
+      if (ow + 4 <= OW) v128.store(dst, acc);
+      else {
+        const n = OW - ow;
+        store<f32>(dst, f32x4.extract_lane(acc, 0));
+        if (n > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
+        if (n > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
+      }
+    }
+  }
+}
+
+/** Copies plane [H, W] into a zeroed [Hp, Wp] buffer at (pt, pl). */
+export function padPlane(x: usize, H: i32, W: i32, dst: usize, Hp: i32, Wp: i32, pt: i32, pl: i32): void {
+  memory.fill(dst, 0, <usize>(Hp * Wp * 4));
+  for (let h = 0; h < H; h++) {
+    memory.copy(dst + <usize>(((h + pt) * Wp + pl) * 4), x + <usize>(h * W * 4), <usize>(W * 4));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tap(base: usize, sw: i32, off: i32): v128 {
+  const p = base + <usize>(off * 4);
+  if (sw == 1) return v128.load(p);
+  return i32x4.shuffle(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+}
+
+/** depthwise for 3x3 kernels, dilation 1, stride 1 or 2 across: the nine weights stay in registers. */
+function depthwise3x3(xpad: usize, Wp: i32, w: usize, sh: i32, sw: i32, OH: i32, OW: i32, bias: f32, y: usize): void {
+  const bv = f32x4.splat(bias);
+  const w0 = v128.load32_splat(w), w1 = v128.load32_splat(w, 4), w2 = v128.load32_splat(w, 8);
+  const w3 = v128.load32_splat(w, 12), w4 = v128.load32_splat(w, 16), w5 = v128.load32_splat(w, 20);
+  const w6 = v128.load32_splat(w, 24), w7 = v128.load32_splat(w, 28), w8 = v128.load32_splat(w, 32);
+  const rowB = <usize>(Wp * 4);
+  for (let oh = 0; oh < OH; oh++) {
+    const yrow = y + <usize>(oh * OW * 4);
+    const r0 = xpad + <usize>(oh * sh) * rowB;
+    const r1 = r0 + rowB;
+    const r2 = r1 + rowB;
+    for (let ow = 0; ow < OW; ow += 4) {
+      const o = ow * sw;
+      let acc = f32x4.mul(tap(r0, sw, o), w0);
+      acc = f32x4.add(f32x4.splat(0), acc);
+      acc = f32x4.add(acc, f32x4.mul(tap(r0, sw, o + 1), w1));
+      acc = f32x4.add(acc, f32x4.mul(tap(r0, sw, o + 2), w2));
+      acc = f32x4.add(acc, f32x4.mul(tap(r1, sw, o), w3));
+      acc = f32x4.add(acc, f32x4.mul(tap(r1, sw, o + 1), w4));
+      acc = f32x4.add(acc, f32x4.mul(tap(r1, sw, o + 2), w5));
+      acc = f32x4.add(acc, f32x4.mul(tap(r2, sw, o), w6));
+      acc = f32x4.add(acc, f32x4.mul(tap(r2, sw, o + 1), w7));
+      acc = f32x4.add(acc, f32x4.mul(tap(r2, sw, o + 2), w8));
+      acc = f32x4.add(acc, bv);
+      const dst = yrow + <usize>(ow * 4);
+      if (ow + 4 <= OW) v128.store(dst, acc);
+      else {
+        const n = OW - ow;
+        store<f32>(dst, f32x4.extract_lane(acc, 0));
+        if (n > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
+        if (n > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
+      }
+    }
+  }
+}
+
+/**
+ * im2row of one group for the integer convolution: row n = (oh, ow) holds K = Cg*KH*KW bytes in (c, kh, kw) order;
+ * taps in the padding hold `pad` (the input zero point, so they contribute 0 after its subtraction).
+ */
+export function im2row8(x: usize, Cg: i32, H: i32, W: i32, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32, OH: i32, OW: i32, pad: u8, dst: usize): void {
+  let d = dst;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let c = 0; c < Cg; c++) {
+        const plane = x + <usize>(c * H * W);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh - ph + kh * dh;
+          const rowOk = ih >= 0 && ih < H;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw - pw + kw * dw;
+            store<u8>(d, rowOk && iw >= 0 && iw < W ? load<u8>(plane + <usize>(ih * W + iw)) : pad);
+            d++;
+          }
+        }
+      }
+    }
+  }
+}

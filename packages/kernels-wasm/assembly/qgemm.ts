@@ -1,0 +1,229 @@
+// Integer GEMM: C[M,N] (i32) = sum_k (A[i,k] - za[i]) * (B[k,j] - zb[j]), exact modulo 2^32.
+//
+// B (8-bit, constant weights) is packed once into panels of 8 columns with k in pairs:
+//   panel p, pair kk: 16 bytes [b(2kk,8p), b(2kk+1,8p), b(2kk,8p+1), b(2kk+1,8p+1), ... b(2kk+1,8p+7)]
+// so that one i16x8 widening of the low/high half gives four columns' (k, k+1) pairs for i32x4.dot_i16x8_s.
+// A is widened per call to i16 with its zero point subtracted (|a - za| <= 255), k padded to even, and its row sums
+// are kept: the B zero point is applied as C[i,j] -= zb[j] * rowsum[i] (all in wrapping i32 arithmetic, which is
+// exactly the reference's (acc + p) | 0). Products are <= 255 * 255 and a dot pair <= 130050: no i32 overflow inside
+// a lane step, so the kernel is exact for full-range operands.
+//
+// With relaxed SIMD (RELAXED build), the 7-bit path packs groups of 4 k as bytes and uses
+// i32x4.relaxed_dot_i8x16_i7x16_add_s; see qgemm7.ts.
+
+/** Bytes of a packed 8-bit B of K x N. */
+export function qpackBSize(K: i32, N: i32): i32 {
+  return ((N + 7) >> 3) * ((K + 1) >> 1) * 16;
+}
+
+/** Packs B [K,N] (8-bit, row stride ldb bytes) into 8-column panels with k in pairs; padding is 0. */
+export function qpackB(src: usize, K: i32, N: i32, ldb: i32, dst: usize): void {
+  const Kp2 = (K + 1) >> 1;
+  const panels = (N + 7) >> 3;
+  for (let p = 0; p < panels; p++) {
+    const base = dst + <usize>(p * Kp2 * 16);
+    for (let kk = 0; kk < Kp2; kk++) {
+      const row = base + <usize>(kk * 16);
+      for (let j = 0; j < 8; j++) {
+        const col = p * 8 + j;
+        const k0 = 2 * kk;
+        let v0: u8 = 0;
+        let v1: u8 = 0;
+        if (col < N) {
+          v0 = load<u8>(src + <usize>(k0 * ldb + col));
+          if (k0 + 1 < K) v1 = load<u8>(src + <usize>((k0 + 1) * ldb + col));
+        }
+        store<u8>(row + <usize>(j * 2), v0);
+        store<u8>(row + <usize>(j * 2 + 1), v1);
+      }
+    }
+  }
+}
+
+/**
+ * Widens A [M,K] (8-bit, row stride lda bytes) to i16 rows of Kp = 2*ceil(K/2) with the zero point subtracted
+ * (za: i32 per row when zaPerRow, else one i32), and writes rowsum[i] = sum_k (A[i,k] - za[i]).
+ */
+export function qprepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za: usize, zaPerRow: bool, dst: usize, rowsum: usize): void {
+  const Kp = ((K + 1) >> 1) * 2;
+  for (let i = 0; i < M; i++) {
+    const z = load<i32>(za + (zaPerRow ? <usize>(i * 4) : 0));
+    const s = src + <usize>(i * lda);
+    const d = dst + <usize>(i * Kp * 2);
+    let sum: i32 = 0;
+    for (let k = 0; k < K; k++) {
+      const a: i32 = signedA ? <i32>load<i8>(s + <usize>k) : <i32>load<u8>(s + <usize>k);
+      const v = a - z;
+      store<i16>(d + <usize>(k * 2), <i16>v);
+      sum += v;
+    }
+    if (Kp > K) store<i16>(d + <usize>(K * 2), 0);
+    store<i32>(rowsum + <usize>(i * 4), sum);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function widenLo<T>(v: v128): v128 {
+  if (isSigned<T>()) return i16x8.extend_low_i8x16_s(v);
+  return i16x8.extend_low_i8x16_u(v);
+}
+
+// @ts-ignore: decorator
+@inline function widenHi<T>(v: v128): v128 {
+  if (isSigned<T>()) return i16x8.extend_high_i8x16_s(v);
+  return i16x8.extend_high_i8x16_u(v);
+}
+
+// @ts-ignore: decorator
+@inline function storeRow(c: usize, j0: i32, N: i32, lo: v128, hi: v128, zb0: v128, zb1: v128, rs: i32): void {
+  const r = i32x4.splat(rs);
+  const o0 = i32x4.sub(lo, i32x4.mul(zb0, r));
+  const o1 = i32x4.sub(hi, i32x4.mul(zb1, r));
+  const dst = c + <usize>(j0 * 4);
+  if (j0 + 8 <= N) {
+    v128.store(dst, o0);
+    v128.store(dst, o1, 16);
+  } else {
+    const n = N - j0;
+    if (n > 0) store<i32>(dst, i32x4.extract_lane(o0, 0));
+    if (n > 1) store<i32>(dst, i32x4.extract_lane(o0, 1), 4);
+    if (n > 2) store<i32>(dst, i32x4.extract_lane(o0, 2), 8);
+    if (n > 3) store<i32>(dst, i32x4.extract_lane(o0, 3), 12);
+    if (n > 4) store<i32>(dst, i32x4.extract_lane(o1, 0), 16);
+    if (n > 5) store<i32>(dst, i32x4.extract_lane(o1, 1), 20);
+    if (n > 6) store<i32>(dst, i32x4.extract_lane(o1, 2), 24);
+  }
+}
+
+/**
+ * Few rows (GEMV-like, M < 4): each row walks four 8-column panels at once, so four B streams are in flight (one
+ * panel at a time leaves the loads latency-bound) and the A pair is loaded once per four panels.
+ */
+function qgemvT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, zb: usize, rowsum: usize): void {
+  const Kp2 = (K + 1) >> 1;
+  const lda = <usize>(Kp2 * 4);
+  const panels = (N + 7) >> 3;
+  const stride = <usize>(Kp2 * 16);
+  for (let i = 0; i < M; i++) {
+    const arow = a16 + <usize>i * lda;
+    const crow = c + <usize>(i * ldc * 4);
+    const rs = load<i32>(rowsum + <usize>(i * 4));
+    let p = 0;
+    for (; p + 4 <= panels; p += 4) {
+      let b = bp + <usize>p * stride;
+      let a0 = arow;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      for (let kk = 0; kk < Kp2; kk++) {
+        const av = v128.load32_splat(a0);
+        let bv = v128.load(b);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        bv = v128.load(b + stride);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c11 = i32x4.add(c11, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        bv = v128.load(b + 2 * stride);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c21 = i32x4.add(c21, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        bv = v128.load(b + 3 * stride);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c31 = i32x4.add(c31, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        b += 16;
+        a0 += 4;
+      }
+      const j0 = p * 8;
+      storeRow(crow, j0, N, c00, c01, v128.load(zb + <usize>(j0 * 4)), v128.load(zb + <usize>(j0 * 4), 16), rs);
+      storeRow(crow, j0 + 8, N, c10, c11, v128.load(zb + <usize>(j0 * 4), 32), v128.load(zb + <usize>(j0 * 4), 48), rs);
+      storeRow(crow, j0 + 16, N, c20, c21, v128.load(zb + <usize>(j0 * 4), 64), v128.load(zb + <usize>(j0 * 4), 80), rs);
+      storeRow(crow, j0 + 24, N, c30, c31, v128.load(zb + <usize>(j0 * 4), 96), v128.load(zb + <usize>(j0 * 4), 112), rs);
+    }
+    for (; p < panels; p++) {
+      let b = bp + <usize>p * stride;
+      let a0 = arow;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+      for (let kk = 0; kk < Kp2; kk++) {
+        const bv = v128.load(b);
+        const av = v128.load32_splat(a0);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        b += 16;
+        a0 += 4;
+      }
+      const j0 = p * 8;
+      storeRow(crow, j0, N, c00, c01, v128.load(zb + <usize>(j0 * 4)), v128.load(zb + <usize>(j0 * 4), 16), rs);
+    }
+  }
+}
+
+function qgemmT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, zb: usize, rowsum: usize): void {
+  if (M < 4) {
+    qgemvT<T>(a16, M, K, bp, N, c, ldc, zb, rowsum);
+    return;
+  }
+  const Kp2 = (K + 1) >> 1;
+  const lda = <usize>(Kp2 * 4);
+  const panels = (N + 7) >> 3;
+  for (let p = 0; p < panels; p++) {
+    const bpanel = bp + <usize>(p * Kp2 * 16);
+    const j0 = p * 8;
+    const zb0 = v128.load(zb + <usize>(j0 * 4));
+    const zb1 = v128.load(zb + <usize>(j0 * 4), 16);
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      let a0 = a16 + <usize>i * lda;
+      let b = bpanel;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+      let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
+      let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      for (let kk = 0; kk < Kp2; kk++) {
+        const bv = v128.load(b);
+        const blo = widenLo<T>(bv);
+        const bhi = widenHi<T>(bv);
+        let av = v128.load32_splat(a0);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, blo));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, bhi));
+        av = v128.load32_splat(a0 + lda);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(av, blo));
+        c11 = i32x4.add(c11, i32x4.dot_i16x8_s(av, bhi));
+        av = v128.load32_splat(a0 + 2 * lda);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(av, blo));
+        c21 = i32x4.add(c21, i32x4.dot_i16x8_s(av, bhi));
+        av = v128.load32_splat(a0 + 3 * lda);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(av, blo));
+        c31 = i32x4.add(c31, i32x4.dot_i16x8_s(av, bhi));
+        b += 16;
+        a0 += 4;
+      }
+      const crow = c + <usize>(i * ldc * 4);
+      const ldcb = <usize>(ldc * 4);
+      storeRow(crow, j0, N, c00, c01, zb0, zb1, load<i32>(rowsum + <usize>(i * 4)));
+      storeRow(crow + ldcb, j0, N, c10, c11, zb0, zb1, load<i32>(rowsum + <usize>(i * 4 + 4)));
+      storeRow(crow + 2 * ldcb, j0, N, c20, c21, zb0, zb1, load<i32>(rowsum + <usize>(i * 4 + 8)));
+      storeRow(crow + 3 * ldcb, j0, N, c30, c31, zb0, zb1, load<i32>(rowsum + <usize>(i * 4 + 12)));
+    }
+    for (; i < M; i++) {
+      let a0 = a16 + <usize>i * lda;
+      let b = bpanel;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+      for (let kk = 0; kk < Kp2; kk++) {
+        const bv = v128.load(b);
+        const av = v128.load32_splat(a0);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+        b += 16;
+        a0 += 4;
+      }
+      storeRow(c + <usize>(i * ldc * 4), j0, N, c00, c01, zb0, zb1, load<i32>(rowsum + <usize>(i * 4)));
+    }
+  }
+}
+
+/**
+ * C[M,N] (i32, row stride ldc elements) from the widened A (qprepA) and packed B (qpackB). zb: i32 per column,
+ * padded to a multiple of 8 columns (zeros when B has no zero point); rowsum from qprepA.
+ */
+export function qgemm(a16: usize, M: i32, K: i32, bp: usize, N: i32, signedB: bool, c: usize, ldc: i32, zb: usize, rowsum: usize): void {
+  if (signedB) qgemmT<i8>(a16, M, K, bp, N, c, ldc, zb, rowsum);
+  else qgemmT<u8>(a16, M, K, bp, N, c, ldc, zb, rowsum);
+}

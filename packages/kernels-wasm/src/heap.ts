@@ -1,0 +1,115 @@
+/**
+ * The JavaScript side of the wasm memory: a first-fit allocator over the module's linear memory (from the module's
+ * `heapBase()` upwards), growing the memory when full.
+ *
+ * Strategy: weights are packed into blocks that live as long as their kernel instance (freed by `dispose`); a call
+ * copies inputs that are not already in wasm memory into scratch blocks, runs, copies the result out and frees the
+ * scratch. Blocks are 64-byte aligned. A non-shared `memory.grow` detaches every typed-array view of the old buffer,
+ * so views are always taken through `u8()`/`i32()`/`f32()` after the last allocation of a call, never kept.
+ */
+import type { WasmMemory } from './wasm-api.js';
+
+const PAGE = 65536;
+const ALIGN = 64;
+
+interface Block {
+  readonly ptr: number;
+  readonly size: number;
+}
+
+export class WasmHeap {
+  readonly memory: WasmMemory;
+  #top: number;
+  /** Free blocks below `#top`, sorted by address, coalesced. */
+  #free: Block[] = [];
+  readonly #sizes = new Map<number, number>();
+
+  constructor(memory: WasmMemory, base: number) {
+    this.memory = memory;
+    this.#top = align(base);
+  }
+
+  /** Bytes currently handed out (for tests and diagnostics). */
+  get used(): number {
+    let n = 0;
+    for (const s of this.#sizes.values()) n += s;
+    return n;
+  }
+
+  /** A 64-byte aligned block of at least `bytes` bytes (contents unspecified). */
+  alloc(bytes: number): number {
+    const size = align(Math.max(bytes, 1));
+    for (let i = 0; i < this.#free.length; i++) {
+      const b = this.#free[i];
+      if (b.size < size) continue;
+      if (b.size === size) this.#free.splice(i, 1);
+      else this.#free[i] = { ptr: b.ptr + size, size: b.size - size };
+      this.#sizes.set(b.ptr, size);
+      return b.ptr;
+    }
+    const ptr = this.#top;
+    const end = ptr + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    this.#top = end;
+    this.#sizes.set(ptr, size);
+    return ptr;
+  }
+
+  /** Returns a block from `alloc` (0 is ignored). */
+  free(ptr: number): void {
+    if (ptr === 0) return;
+    const size = this.#sizes.get(ptr);
+    if (size === undefined) throw new Error(`WasmHeap.free: ${ptr} is not an allocated block`);
+    this.#sizes.delete(ptr);
+    if (ptr + size === this.#top) {
+      this.#top = ptr;
+      // Fold free blocks that now end at the top.
+      for (let last = this.#free.at(-1); last && last.ptr + last.size === this.#top; last = this.#free.at(-1)) {
+        this.#top = last.ptr;
+        this.#free.pop();
+      }
+      return;
+    }
+    let i = 0;
+    while (i < this.#free.length && this.#free[i].ptr < ptr) i++;
+    this.#free.splice(i, 0, { ptr, size });
+    const next = this.#free[i + 1];
+    if (next && ptr + size === next.ptr) this.#free.splice(i, 2, { ptr, size: size + next.size });
+    const prev = this.#free[i - 1];
+    const cur = this.#free[i];
+    if (prev && prev.ptr + prev.size === cur.ptr) this.#free.splice(i - 1, 2, { ptr: prev.ptr, size: prev.size + cur.size });
+  }
+
+  /** Copies `src` into a new block; returns its address. */
+  copyIn(src: ArrayBufferView): number {
+    const ptr = this.alloc(src.byteLength);
+    this.u8().set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), ptr);
+    return ptr;
+  }
+
+  /**
+   * Where `src` lives in wasm memory: its own address when it is a view of this memory (no copy, `owned` false), else
+   * a scratch copy (`owned` true: free it after the call).
+   */
+  place(src: ArrayBufferView): { readonly ptr: number; readonly owned: boolean } {
+    if (src.buffer === this.memory.buffer && src.byteOffset % 4 === 0) return { ptr: src.byteOffset, owned: false };
+    return { ptr: this.copyIn(src), owned: true };
+  }
+
+  u8(): Uint8Array {
+    return new Uint8Array(this.memory.buffer);
+  }
+
+  i32(): Int32Array {
+    return new Int32Array(this.memory.buffer);
+  }
+
+  f32(): Float32Array {
+    return new Float32Array(this.memory.buffer);
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / ALIGN) * ALIGN;
+}

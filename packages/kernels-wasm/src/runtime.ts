@@ -1,0 +1,55 @@
+import type { KernelInstance, KernelNode, KernelRegistry, RunContext, Tensor } from '@lowbit/kernels';
+import { keyFor } from '@lowbit/kernels';
+import type { KernelExports, RelaxedExports } from './exports.js';
+import type { WasmHeap } from './heap.js';
+
+/** One instantiated kernel module with its heap; every variant of a backend shares it. */
+export interface WasmRuntime {
+  readonly ex: KernelExports;
+  /** The relaxed-SIMD exports when the relaxed module was validated and loaded (the same instance as `ex`). */
+  readonly relaxed: RelaxedExports | undefined;
+  /** Whether the relaxed GEMM may use the fused dot-add (false where the engine miscomputes it, e.g. Node 20). */
+  readonly fusedDotAdd: boolean;
+  readonly heap: WasmHeap;
+  /** Scalar reference kernels, for the cases a variant does not handle (and for their error messages). */
+  readonly reference: KernelRegistry;
+}
+
+/**
+ * The reference kernel for `node`, created on first use: variants hand it the calls whose shapes or parameters they
+ * do not cover (batched B, unusual zero-point shapes, bad inputs), so results and errors stay the reference's.
+ */
+export function lazyReference(rt: WasmRuntime, node: KernelNode): (inputs: readonly (Tensor | null)[], ctx: RunContext) => (Tensor | null)[] {
+  let inst: KernelInstance | undefined;
+  return (inputs, ctx) => {
+    inst ??= rt.reference.resolve(keyFor(node), {}, node).create(node);
+    return inst.run(inputs, ctx);
+  };
+}
+
+/** Runs `body` with a scratch allocator whose blocks are all freed afterwards. */
+export function withScratch<T>(rt: WasmRuntime, body: (alloc: (bytes: number) => number, place: (src: ArrayBufferView) => number) => T): T {
+  const owned: number[] = [];
+  const alloc = (bytes: number): number => {
+    const p = rt.heap.alloc(bytes);
+    owned.push(p);
+    return p;
+  };
+  const place = (src: ArrayBufferView): number => {
+    const r = rt.heap.place(src);
+    if (r.owned) owned.push(r.ptr);
+    return r.ptr;
+  };
+  try {
+    return body(alloc, place);
+  } finally {
+    for (let i = owned.length - 1; i >= 0; i--) rt.heap.free(owned[i]);
+  }
+}
+
+/** Product of dims. */
+export function prod(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}

@@ -1,0 +1,62 @@
+/**
+ * The runtime on the wasm backend (@lowbit/kernels-wasm): `backend: 'wasm'` loads it and resolves its variants; an
+ * integer model (DynamicQuantizeLinear -> MatMulInteger with constant int8 weights) gives exactly the js backend's
+ * results; mnist-8 (float) agrees with the js backend to float32 rounding and picks the same classes.
+ */
+import { describe, expect, it } from 'vitest';
+import { Tensor } from '@lowbit/kernels';
+import { DataType, mkGraph, mkModel, mkNode, readMnist, testdataPath, vi } from '@lowbit/testing';
+import { Session } from './session.js';
+import { loadBackends } from './backend.js';
+
+const mnist = readMnist('test', 40);
+
+describe('backend: wasm', () => {
+  it('Session.create with backend wasm selects it, reports wasm-simd128 and resolves wasm variants', async () => {
+    const s = await Session.create(testdataPath('models', 'mnist-8.onnx'), { backend: 'wasm' });
+    expect(s.backend).toBe('wasm');
+    expect(s.isas).toContain('wasm-simd128');
+    expect(s.diagnostics.some((d) => d.startsWith('wasm: loaded'))).toBe(true);
+  });
+
+  it('mnist-8: wasm agrees with js to float32 rounding and picks the same class on 40 images', async () => {
+    const js = await Session.create(testdataPath('models', 'mnist-8.onnx'), { backend: 'js' });
+    const wasm = await Session.create(testdataPath('models', 'mnist-8.onnx'), { backend: 'wasm' });
+    const argmax = (y: Float32Array) => y.reduce((b, v, i) => (v > y[b] ? i : b), 0);
+    for (let k = 0; k < mnist.count; k++) {
+      const feed = { Input3: new Tensor('float32', mnist.images[k]!, [1, 1, 28, 28]) };
+      const a = js.runSync(feed).Plus214_Output_0.data as Float32Array;
+      const b = wasm.runSync(feed).Plus214_Output_0.data as Float32Array;
+      for (let j = 0; j < 10; j++) expect(Math.abs(a[j] - b[j])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(a[j])));
+      expect(argmax(b)).toBe(argmax(a));
+    }
+  });
+
+  it('an integer model (DynamicQuantizeLinear + MatMulInteger, int8 weights) gives exactly the js results', async () => {
+    const K = 784;
+    const N = 24;
+    let s = 7;
+    const w = new Int8Array(K * N).map(() => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24) - 128);
+    const model = mkModel(mkGraph({
+      inputs: [vi('x', DataType.FLOAT, [1, K])],
+      outputs: [vi('y', DataType.INT32, [1, N])],
+      initializers: [
+        { kind: 'inline', name: 'w', dtype: DataType.INT8, dims: [K, N], data: new Uint8Array(w.buffer), encoding: 'raw' },
+        { kind: 'inline', name: 'wz', dtype: DataType.INT8, dims: [N], data: Uint8Array.from({ length: N }, (_, j) => (j * 5) & 0xff), encoding: 'raw' },
+      ],
+      nodes: [
+        mkNode('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz']),
+        mkNode('MatMulInteger', ['xq', 'w', 'xz', 'wz'], ['y']),
+      ],
+    }), { opset: 13 });
+    const backends = await loadBackends('wasm');
+    const wasm = Session.fromModel(model, { backend: 'wasm', backends });
+    const js = Session.fromModel(model, { backend: 'js' });
+    expect(wasm.backend).toBe('wasm');
+    for (let k = 0; k < 10; k++) {
+      const x = new Tensor('float32', mnist.images[k]!.map((v, i) => v * 3 - (i % 7)), [1, K]);
+      expect(Array.from(wasm.runSync({ x }).y.data as Int32Array)).toEqual(Array.from(js.runSync({ x }).y.data as Int32Array));
+    }
+    for (const b of backends) b.dispose?.();
+  });
+});
