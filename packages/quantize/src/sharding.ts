@@ -64,8 +64,8 @@ export async function rangeStates(model: ObservableModel, data: CalibrationData,
 }
 
 /**
- * The method pass with bin edges from a complete range file (plus the `#observed` min/max pass), i.e. what
- * `calibrateStates` does with its own first pass replaced by the merged one.
+ * The statistics pass with bin edges from a complete range file, collecting the method's state and the `#observed`
+ * min/max state in one pass: what `calibrateStates` does, with its own first pass replaced by the merged one.
  */
 export async function statesWithRanges(model: ObservableModel, data: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], ranges: StatisticsFile, where: string, signal?: AbortSignal): Promise<{ states: Map<string, Uint8Array>; batches: number }> {
   const p = methodPlan(method, o, where);
@@ -78,14 +78,13 @@ export async function statesWithRanges(model: ObservableModel, data: Calibration
     const r = minMax.computeRange(st);
     return { tensor, calibrator: p.calibrator, spec: { ...p.spec, range: { min: r.min, max: r.max } } };
   });
-  const r = await calibrate({ data, model, signal, targets });
-  const states = new Map(r.states);
   if (method !== 'minmax') {
+    // One pass collects both: the `#observed` min-max state is a second key on the same tensor.
     const m = methodPlan('minmax', o, where);
-    const observed = await calibrate({ data, model, signal, targets: tensors.map((tensor) => ({ tensor, calibrator: m.calibrator, spec: m.spec })) });
-    for (const [k, v] of observed.states) states.set(`${k}${OBSERVED_SUFFIX}`, v);
+    targets.push(...tensors.map((tensor) => ({ tensor, key: `${tensor}${OBSERVED_SUFFIX}`, calibrator: m.calibrator, spec: m.spec })));
   }
-  return { states, batches: r.batches };
+  const r = await calibrate({ data, model, signal, targets });
+  return { states: new Map(r.states), batches: r.batches };
 }
 
 /** Header fields that must agree between files that are merged or used together, in the order they are checked. */
