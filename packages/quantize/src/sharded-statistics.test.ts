@@ -74,10 +74,21 @@ describe('sharded calibration (API) on mnist-8', () => {
     // Another model: mnist-8 preprocessed at opset 21 (16-bit activations need it) has another fingerprint.
     const wide = await calibrateStatic(MNIST, data, { calibrationMethod: 'minmax', activationType: 'uint16', shard: { index: 2, count: 4 } });
     expectMismatch(() => mergeStatistics([four, wide]), 'modelSha256');
-    // Histogram shards made with another range file: same header, different bin edges.
-    const otherEdges = await calibrateStatic(MNIST, data, { calibrationMethod: 'percentile', calibration: { percentile: 99.9 }, shard: shards[1], ranges: mergeStatistics([await calibrateStatic(MNIST, data, { calibrationMethod: 'percentile', calibration: { percentile: 99.9 }, shard: shards[0], rangePass: true })]) as Uint8Array }).catch((e: unknown) => e);
-    expect(otherEdges).toBeInstanceOf(StatisticsMismatchError); // a partial range file is refused
-    expect((otherEdges as StatisticsMismatchError).field).toBe('shard.indices');
+    // Histogram shards binned with another (complete) range file, here from fewer samples: same header, other edges.
+    const p999 = { calibrationMethod: 'percentile' as const, calibration: { percentile: 99.9 } };
+    const fewer = await calibrateStatic(MNIST, calibrationFeeds(5), { ...p999, rangePass: true });
+    const otherEdges = await calibrateStatic(MNIST, data, { ...p999, shard: shards[1], ranges: fewer });
+    try {
+      mergeStatistics([parts[0], otherEdges]);
+      throw new Error('expected a refusal');
+    } catch (e) {
+      expect(e).toBeInstanceOf(StatisticsMismatchError);
+      expect((e as StatisticsMismatchError).field).toMatch(/^states\[".+"\]\.spec$/);
+    }
+    // A range file that does not cover every shard cannot fix the edges.
+    const partialRanges = await calibrateStatic(MNIST, data, { ...p999, shard: shards[0], rangePass: true });
+    await expect(calibrateStatic(MNIST, data, { ...p999, shard: shards[1], ranges: partialRanges })).rejects.toMatchObject({ field: 'shard.indices' });
+    await expect(calibrateStatic(MNIST, data, { ...p999, shard: shards[1], ranges: parts[0] })).rejects.toMatchObject({ field: 'stage' });
   }, 180_000);
 
   it('a sharded histogram run without the merged range file, and a partial file used to quantize, are refused', async () => {

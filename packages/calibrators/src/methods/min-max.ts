@@ -36,10 +36,9 @@ export const minMax: Calibrator<MinMaxState, MinMaxSpec | undefined> = {
     checkChannels(KIND, s.channels, l.channels);
     const min = s.channels === 0 ? new Float64Array(l.channels).fill(Infinity) : s.min.slice();
     const max = s.channels === 0 ? new Float64Array(l.channels).fill(-Infinity) : s.max.slice();
-    // -0 orders below +0 (as in Math.min/max, which merge uses), so the result never depends on observation order.
     forEachFinite(batch.data, l, (c, v) => {
-      if (v < min[c] || (v === 0 && min[c] === 0 && Object.is(v, -0))) min[c] = v;
-      if (v > max[c] || (v === 0 && max[c] === 0 && Object.is(max[c], -0))) max[c] = v;
+      if (v < min[c]) min[c] = v;
+      if (v > max[c]) max[c] = v;
     });
     return { spec: s.spec, channels: l.channels, min, max };
   },
