@@ -14,9 +14,8 @@
  * Methods without a first pass (minmax, meanstd, distribution) skip steps 1-2 (a range pass for them writes an empty
  * file, so scripts can run the same steps for every method).
  */
-import { minMax, peekKind } from '@lowbit/calibrators';
+import { calibrate, minMax, peekKind } from '@lowbit/calibrators';
 import type { CalibrationData, CalibrationPlanTarget, ObservableModel } from '@lowbit/calibrators';
-import { calibrate } from '@lowbit/calibrators';
 import { OBSERVED_SUFFIX, methodPlan, rereadable, type MethodPlan } from './calibration.js';
 import { canonicalJson } from './canonical-json.js';
 import { QuantizeError } from './errors.js';
