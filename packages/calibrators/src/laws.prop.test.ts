@@ -179,3 +179,23 @@ describe.each(cases)('$kind laws', (k) => {
     );
   });
 });
+
+/**
+ * Order independence (what round-robin sharding across machines relies on: shard k gets samples i % N === k, so the
+ * merged shards see the batches in another order than one process): for every method except the moving average
+ * (whose state is order-dependent by definition), folding the batches in any order and merging in either order give
+ * the same bytes.
+ */
+describe.each(cases.filter((c) => c.kind !== 'moving-average-min-max'))('$kind is order-independent', (k) => {
+  const cal = builtinCalibrators[k.kind] as Any;
+  it('observe(a ++ b) == observe(b ++ a) and merge(A, B) == merge(B, A)', () => {
+    fc.assert(
+      fc.property(scenario(k), ({ spec, a, b }) => {
+        expect(bytes(cal, fold(cal, spec, [...b, ...a]))).toEqual(bytes(cal, fold(cal, spec, [...a, ...b])));
+        const [A, B] = [fold(cal, spec, a), fold(cal, spec, b)];
+        expect(bytes(cal, cal.merge(B, A))).toEqual(bytes(cal, cal.merge(A, B)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

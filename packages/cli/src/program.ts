@@ -134,8 +134,20 @@ export function buildProgram(io: Io): Command {
       .option('--calib-count <n>', 'use at most N samples', intArg('--calib-count'))
       .addOption(new Option('--method <method>', 'calibration method').choices(['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd']).default('minmax'))
       .option('--per-channel', 'per-channel statistics')
+      .option('--shard <K/N>', 'calibrate only shard K (from 0) of N: samples i with i % N == K (merge with merge-stats)')
+      .option('--shard-from-env <VAR/N>', 'shard K from an array-job index variable, e.g. JOB_COMPLETION_INDEX/4, SLURM_ARRAY_TASK_ID/4')
+      .option('--range-pass', 'write the first-pass min/max range file (sharded percentile/entropy/mse need it merged)')
+      .option('--ranges <file>', 'merged range file: fixes histogram bin edges across shards')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/calibrate.js')).calibrateCommand(io, model, opts as never));
+
+  program
+    .command('merge-stats')
+    .description('merge statistics or range files from `lowbit calibrate --shard` (any order gives the same bytes)')
+    .argument('<files...>', 'statistics files to merge')
+    .requiredOption('-o, --output <file>', 'merged file to write')
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (files: string[], opts: Record<string, unknown>) => (await import('./commands/merge-stats.js')).mergeStatsCommand(io, files, opts as never));
 
   return program;
 }

@@ -44,7 +44,7 @@ export type { ExternalDataContext, ModelFormatContext, TensorDataContext } from 
 export { tensorFromValues, valuesFromBytes } from './tensor-values.js';
 export type { TensorValues, TensorValuesData } from './tensor-values.js';
 export {
-  createTensorStore, readTensorBytes, readTensorBytesSync, tensorValues, tensorValuesSync, unsafeLocationReason,
+  createTensorStore, readTensorBytes, readTensorBytesSync, readTensorRangeSync, tensorValues, tensorValuesSync, unsafeLocationReason,
 } from './tensor-store.js';
 export type { ExternalRange, TensorStore, TensorStoreOptions } from './tensor-store.js';
 export { collectModelTensors, mapModelTensors } from './model-tensors.js';

@@ -24,6 +24,12 @@ export interface TensorStore {
   resolve(t: ExternalTensor): ExternalRange;
   read(t: ExternalTensor): Promise<Uint8Array>;
   readSync(t: ExternalTensor): Uint8Array;
+  /**
+   * Bytes `[start, start + length)` of the tensor's data (relative to the tensor, not the file), so a large tensor
+   * can be processed in pieces without holding all of it. Optional: without it, {@link readTensorRangeSync} reads
+   * the whole tensor and slices.
+   */
+  readRangeSync?(t: ExternalTensor, start: number, length: number): Uint8Array;
 }
 
 export interface TensorStoreOptions {
@@ -102,22 +108,47 @@ export function createTensorStore(options: TensorStoreOptions = {}): TensorStore
     },
     readSync(t) {
       const r = resolve(t);
-      const { openSync, readSync, closeSync } = nodeFs();
-      const out = new Uint8Array(r.length);
-      const fd = openSync(r.path, 'r');
-      try {
-        let done = 0;
-        while (done < r.length) {
-          const n = readSync(fd, out, done, Math.min(r.length - done, 1 << 30), r.offset + done);
-          if (n === 0) fail(t, t.baseDir, 'the file ended early', undefined, { offset: r.offset, length: r.length });
-          done += n;
-        }
-      } finally {
-        closeSync(fd);
+      return readFileRangeSync(t, r.path, r.offset, r.length);
+    },
+    readRangeSync(t, start, length) {
+      const r = resolve(t);
+      if (!(Number.isSafeInteger(start) && Number.isSafeInteger(length) && start >= 0 && length >= 0 && start + length <= r.length)) {
+        fail(t, t.baseDir, `bytes [${start}, ${start + length}) are outside the tensor's ${r.length} bytes`, undefined, { offset: r.offset + start, length });
       }
-      return out;
+      return readFileRangeSync(t, r.path, r.offset + start, length);
     },
   };
+}
+
+function readFileRangeSync(t: ExternalTensor, path: string, offset: number, length: number): Uint8Array {
+  const { openSync, readSync, closeSync } = nodeFs();
+  const out = new Uint8Array(length);
+  const fd = openSync(path, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, out, done, Math.min(length - done, 1 << 30), offset + done);
+      if (n === 0) fail(t, t.baseDir, 'the file ended early', undefined, { offset, length });
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/**
+ * Bytes `[start, start + length)` of the tensor's raw_data-layout bytes: a view of inline data, a slice of a lazy
+ * tensor's bytes, or, for an external tensor, only that range read through `store` (`readRangeSync` when the store
+ * has it, else the whole tensor sliced).
+ */
+export function readTensorRangeSync(t: TensorRef, start: number, length: number, store: TensorStore = createTensorStore()): Uint8Array {
+  if (t.kind === 'external' && store.readRangeSync) return store.readRangeSync(t, start, length);
+  const all = readTensorBytesSync(t, store);
+  if (start < 0 || length < 0 || start + length > all.byteLength) {
+    throw new ExternalDataError(`tensor "${t.name}": bytes [${start}, ${start + length}) are outside its ${all.byteLength} bytes`, { tensorName: t.name, location: t.kind === 'external' ? t.location : '' });
+  }
+  return all.subarray(start, start + length);
 }
 
 /**

@@ -1,7 +1,12 @@
 export { quantizeStatic } from './quantize-static.js';
 export { calibrateStatic } from './calibrate-static.js';
+export type { CalibrateStaticOptions } from './calibrate-static.js';
+export { mergeStatistics } from './merge-statistics.js';
+export type { ShardSelector } from './sharding.js';
+export { StatisticsMismatchError } from './statistics-mismatch.js';
+export type { StatisticsMismatchDetail } from './statistics-mismatch.js';
 export { STATISTICS_FORMAT_VERSION, STATISTICS_MAGIC, readStatisticsInfo } from './statistics-file.js';
-export type { StatisticsInfo } from './statistics-file.js';
+export type { ShardCoverage, StatisticsInfo } from './statistics-file.js';
 export { quantizeDynamic } from './quantize-dynamic.js';
 export { quantizeWeightOnly } from './quantize-weight-only.js';
 export { quantizeWithRecipe, runRecipe } from './quantize-recipe.js';

@@ -2,8 +2,13 @@
  * `quantizeWeightOnly(input, output, options?)`: blockwise int4/uint4/int8 MatMul (and Gather) weights as blocked
  * DequantizeLinear at opset 21, or com.microsoft MatMulNBits; round-to-nearest, or GPTQ with calibration data (the
  * inputs of every selected MatMul are collected by running the float model).
+ *
+ * Models with external data stream (rtn): each external weight is read in chunks, quantized and written to the output's
+ * external-data file while saving, one weight at a time, so memory is bounded by about one weight's packed output plus
+ * a constant, not by the model (see @lowbit/rewriters weight-only-stream.ts). Such a model is written with external data
+ * too: tensors of at least `STREAMED_EXTERNAL_THRESHOLD` bytes go to `<output>.data` unless `save` says otherwise.
  */
-import { createPassContext } from '@lowbit/onnx-ir';
+import { collectModelTensors, createPassContext } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
 import { readFeeds } from './feeds.js';
 import { weightOnlyQuantize } from '@lowbit/rewriters';
@@ -19,6 +24,9 @@ import { isSelected } from '@lowbit/rewriters';
 import { createHash } from 'node:crypto';
 
 const WHERE = 'quantizeWeightOnly';
+
+/** Output external-data threshold (bytes) for a model that came with external data and no `save` threshold. */
+export const STREAMED_EXTERNAL_THRESHOLD = 1024;
 
 export async function quantizeWeightOnly(input: ModelInput, output: string, options: WeightOnlyQuantizeOptions = {}): Promise<Model> {
   const dtype = options.weightType ?? 'int4';
@@ -70,6 +78,9 @@ export async function quantizeWeightOnly(input: ModelInput, output: string, opti
     blockSize: options.blockSize ?? 32,
     algorithm: options.algorithm ?? 'rtn',
     activations, damp: options.damp ?? 0.01, actOrder: options.actOrder ?? false, format,
+    ...(options.tensorStore ? { store: options.tensorStore } : {}),
   }).run(m, createPassContext())).model;
-  return finish(q, output, 'weight-only', options, options.save, WHERE, hash);
+  const external = collectModelTensors(m).some((t) => t.kind === 'external');
+  const save = external && options.save?.externalDataThreshold === undefined ? { ...options.save, externalDataThreshold: STREAMED_EXTERNAL_THRESHOLD } : options.save;
+  return finish(q, output, 'weight-only', options, save, WHERE, hash);
 }

@@ -11,13 +11,17 @@ import { canonicalJson } from './canonical-json.js';
 import { OBSERVED_SUFFIX, methodPlan } from './calibration.js';
 import { QuantizeError } from './errors.js';
 import { modelFingerprint } from './fingerprint.js';
+import { requireComplete } from './sharding.js';
 import { decodeStatistics } from './statistics-file.js';
+import { StatisticsMismatchError } from './statistics-mismatch.js';
 import type { StaticPlan } from './static-plan.js';
 import type { StaticQuantizeOptions } from './types.js';
 
 export async function statesFromSaved(bytes: Uint8Array, plan: StaticPlan, options: StaticQuantizeOptions, where: string): Promise<Map<string, Uint8Array>> {
   const f = decodeStatistics(bytes, where);
   const h = f.header;
+  if (h.stage === 'ranges') throw new StatisticsMismatchError({ where, field: 'stage', expected: 'statistics (from the statistics pass)', actual: 'a range file (first-pass min/max only)' }, 'a range file cannot quantize');
+  requireComplete(f, where, 'saved statistics cover only some shards: merge them all first');
   if (h.method !== plan.method) {
     throw new QuantizeError({ where, option: 'calibrationMethod', expected: `"${h.method}" (the method the statistics were calibrated with)`, actual: `"${plan.method}"` }, 'saved statistics are for another calibration method');
   }

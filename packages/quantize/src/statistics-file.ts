@@ -6,7 +6,10 @@
  * magic      4 bytes  "LBQS"
  * version    u16      STATISTICS_FORMAT_VERSION (1)
  * headerLen  u32      then headerLen bytes of UTF-8 JSON (canonical: sorted keys):
- *                     { tool, method, calibration, settings, modelSha256, batches }
+ *                     { tool, method, calibration, settings, modelSha256, batches }, plus, only when they
+ *                     apply (so a complete statistics file never has them): `stage: "ranges"` (a first-pass
+ *                     min/max file from `calibrateStatic({ rangePass: true })`) and `shard: { count, indices }`
+ *                     (the shards of `count` a partial file covers; see sharding.ts and merge-statistics.ts)
  * count      u32      then `count` entries in ascending key order (UTF-16 code unit order):
  *   keyLen   u16      keyLen bytes of UTF-8 key (a tensor name, or `<tensor>#observed`)
  *   stateLen u32      stateLen bytes: an encoded @lowbit/calibrators state ("LBCS" ...)
@@ -43,6 +46,17 @@ export interface StatisticsInfo {
   readonly batches: number;
   /** The calibrated tensors (without the `#observed` companions), sorted. */
   readonly tensors: readonly string[];
+  /** `'ranges'` for a first-pass min/max file (input of sharded histogram calibration); absent for statistics. */
+  readonly stage?: 'ranges';
+  /** Present on a partial file: which shards (sample `i` is in shard `i % count`) it covers, ascending. */
+  readonly shard?: ShardCoverage;
+}
+
+/** The shards of a sharded calibration that one partial statistics file covers. */
+export interface ShardCoverage {
+  readonly count: number;
+  /** Ascending, distinct, each in `[0, count)`; never all of them (a complete file has no `shard`). */
+  readonly indices: readonly number[];
 }
 
 export interface StatisticsFile {
@@ -131,6 +145,9 @@ export function decodeStatistics(bytes: Uint8Array, where = 'quantizeStatic'): S
     || typeof h.batches !== 'number' || typeof h.settings !== 'object' || h.settings === null || typeof h.calibration !== 'object' || h.calibration === null) {
     bad('a header { tool, method, calibration, settings, modelSha256, batches }', headerText.slice(0, 120));
   }
+  if (h.stage !== undefined && h.stage !== 'ranges') bad('header stage "ranges" or none', JSON.stringify(h.stage));
+  const shard = h.shard as ShardCoverage | undefined;
+  if (shard !== undefined && !validCoverage(shard)) bad('header shard { count, indices } with ascending distinct indices in [0, count), not all of them', JSON.stringify(shard));
   const count = u32('entry count');
   const states = new Map<string, Uint8Array>();
   for (let i = 0; i < count; i++) {
@@ -142,9 +159,17 @@ export function decodeStatistics(bytes: Uint8Array, where = 'quantizeStatic'): S
   }
   if (o !== body.length) bad(`end of data after ${count} entries`, `${body.length - o} trailing bytes`);
   return {
-    header: { tool: h.tool as string, method: h.method as CalibrationMethod, calibration: h.calibration as Record<string, number>, settings: h.settings as Record<string, unknown>, modelSha256: h.modelSha256 as string, batches: h.batches as number },
+    header: { tool: h.tool as string, method: h.method as CalibrationMethod, calibration: h.calibration as Record<string, number>, settings: h.settings as Record<string, unknown>, modelSha256: h.modelSha256 as string, batches: h.batches as number,
+      ...(h.stage === 'ranges' ? { stage: 'ranges' as const } : {}), ...(shard !== undefined ? { shard: { count: shard.count, indices: [...shard.indices] } } : {}) },
     states,
   };
+}
+
+function validCoverage(s: ShardCoverage): boolean {
+  if (typeof s !== 'object' || s === null || !Number.isInteger(s.count) || s.count < 2 || !Array.isArray(s.indices)) return false;
+  const ix = s.indices;
+  if (ix.length === 0 || ix.length >= s.count) return false;
+  return ix.every((k, i) => Number.isInteger(k) && k >= 0 && k < s.count && (i === 0 || k > ix[i - 1]));
 }
 
 /** What a statistics file holds (method, settings, model fingerprint, tensors); QuantizeError when malformed. */

@@ -2,7 +2,7 @@
  * Public option types, named as onnxruntime's quantization tool names them (QuantFormat, QuantType,
  * CalibrationMethod, CalibrationDataReader), as plain string constants so a JSON recipe can say the same thing.
  */
-import type { Model, Node } from '@lowbit/onnx-ir';
+import type { Model, Node, TensorStore } from '@lowbit/onnx-ir';
 import type { CalibrationData, ObservableModel } from '@lowbit/calibrators';
 import type { NodeOverride as RwNodeOverride, TensorOverride as RwTensorOverride } from '@lowbit/rewriters';
 
@@ -102,4 +102,6 @@ export interface WeightOnlyQuantizeOptions extends CommonOptions {
   readonly format?: 'qdq' | 'matmulnbits';
   /** GPTQ only: calibration data (not part of a JSON recipe). */
   readonly calibrationData?: CalibrationData;
+  /** Where external weights are read from (default: the file system, confined to the model's folder); not recorded. */
+  readonly tensorStore?: TensorStore;
 }

@@ -6,10 +6,12 @@
  *   which needs opset 21 (run `opset-upgrade` first).
  * - `format: 'matmulnbits'`: com.microsoft `MatMulNBits` (bits 4, uint4 storage; int4 is stored offset by +8).
  * - `algorithm: 'rtn'` rounds to nearest; `'gptq'` uses calibration activations per MatMul input (see gptq.ts).
+ * - External float weights with `rtn` stream (weight-only-stream.ts): their quantized parts are lazy tensors computed
+ *   one weight at a time, in chunks, when the model is saved; same bytes as the eager path.
  * Identity rule: nothing to quantize -> the same model back.
  */
 import { DataType, editGraph } from '@lowbit/onnx-ir';
-import type { GraphEditor, Model, Node } from '@lowbit/onnx-ir';
+import type { GraphEditor, Model, Node, TensorRef, TensorStore } from '@lowbit/onnx-ir';
 import { intAttr } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { gptqQuantize, rtnQuantize, type BlockQuantized } from './gptq.js';
@@ -19,6 +21,7 @@ import { result, type RewritePass } from './pass-contract.js';
 import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qp.js';
 import { isSelected, type NodeSelection } from './quant-options.js';
 import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
+import { streamGather, streamMatMulNBits, streamMatMulQdq, type StreamIo, type StreamNames } from './weight-only-stream.js';
 
 const PASS = 'weight-only';
 
@@ -39,6 +42,12 @@ export interface WeightOnlyOptions extends NodeSelection {
   readonly damp?: number;
   readonly actOrder?: boolean;
   readonly format?: 'qdq' | 'matmulnbits';
+  /** Where external weights are read from (default: the file system, confined to the model's folder). */
+  readonly store?: TensorStore;
+  /** Stream external weights (rtn only; default true). false quantizes them while the pass runs, like inline ones. */
+  readonly streamExternal?: boolean;
+  /** Float bytes read per chunk when streaming (default 16 MiB). */
+  readonly streamChunkBytes?: number;
 }
 
 export function weightOnlyQuantize(options: WeightOnlyOptions = {}): RewritePass {
@@ -56,14 +65,32 @@ export function weightOnlyQuantize(options: WeightOnlyOptions = {}): RewritePass
     run(m: Model, ctx) {
       this.requires!(m, ctx);
       const consts = new Constants(m.graph);
+      const io: StreamIo = { store: options.store, chunkBytes: options.streamChunkBytes };
+      const streams = (w: TensorRef) => w.kind === 'external' && (options.algorithm ?? 'rtn') === 'rtn' && options.streamExternal !== false;
       let usedContrib = false;
       const edited = editGraph(m.graph, (e) => {
         for (const n of m.graph.nodes) {
           if (!isSelected(options, n, ['MatMul', 'Gather'])) continue;
-          if (n.opType === 'Gather') { if (format === 'qdq') gather(e, consts, n, spec, bs); continue; }
+          if (n.opType === 'Gather') { if (format === 'qdq') gather(e, consts, n, spec, bs, streams, io); continue; }
           const w = consts.get(n.inputs[1]);
           if (!w || w.dtype !== DataType.FLOAT || w.dims.length !== 2) continue;
           const [k, nn] = w.dims;
+          if (streams(w)) {
+            const base = n.inputs[1]!;
+            if (format === 'qdq') {
+              const names = { q: e.freshName(`${base}_quantized`), scale: e.freshName(`${base}_scale`), zeroPoint: e.freshName(`${base}_zero_point`) };
+              const [wq, ws, wz] = streamMatMulQdq(w, names, spec, bs, io, PASS).map((t) => consts.add(e, t));
+              const out = e.freshName(`${base}_dequantized`);
+              e.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: [intAttr('axis', 0), intAttr('block_size', bs)], name: e.freshName(`${base}_DequantizeLinear`) });
+              e.setInput(n, 1, out);
+            } else {
+              const names = { q: e.freshName(`${base}_nbits`), scale: e.freshName(`${base}_scale`), zeroPoint: e.freshName(`${base}_zero_point`) };
+              const [bName, sName, zName] = streamMatMulNBits(w, names, spec, bs, dtype === 'int4' ? 8 : 0, io, PASS).map((t) => consts.add(e, t));
+              nbitsNode(e, n, [bName, sName, zName], k, nn, bs);
+              usedContrib = true;
+            }
+            continue;
+          }
           const wv = tensorFloats(w, PASS);
           let bq: BlockQuantized;
           if ((options.algorithm ?? 'rtn') === 'gptq') {
@@ -94,15 +121,21 @@ export function weightOnlyQuantize(options: WeightOnlyOptions = {}): RewritePass
   };
 }
 
-function gather(e: GraphEditor, consts: Constants, n: Node, spec: QSpec, bs: number): void {
+function gather(e: GraphEditor, consts: Constants, n: Node, spec: QSpec, bs: number, streams: (w: TensorRef) => boolean, io: StreamIo): void {
   const w = consts.get(n.inputs[0]);
   if (!w || w.dtype !== DataType.FLOAT || w.dims.length !== 2) return;
-  const wv = tensorFloats(w, PASS);
-  const set = weightQParams(wv, w.dims, spec, 1, bs);
   const base = n.inputs[0]!;
-  const wq = consts.add(e, makeTensor(e.freshName(`${base}_quantized`), Q_DATATYPE[spec.dtype], w.dims, quantizeWith(wv, w.dims, set, spec.dtype, 1, bs)));
-  const ws = consts.add(e, floatTensor(e.freshName(`${base}_scale`), set.dims, set.scales));
-  const wz = consts.add(e, makeTensor(e.freshName(`${base}_zero_point`), Q_DATATYPE[spec.dtype], set.dims, set.zeroPoints));
+  let wq: string, ws: string, wz: string;
+  if (streams(w)) {
+    const names: StreamNames = { q: e.freshName(`${base}_quantized`), scale: e.freshName(`${base}_scale`), zeroPoint: e.freshName(`${base}_zero_point`) };
+    [wq, ws, wz] = streamGather(w, names, spec, bs, io, PASS).map((t) => consts.add(e, t));
+  } else {
+    const wv = tensorFloats(w, PASS);
+    const set = weightQParams(wv, w.dims, spec, 1, bs);
+    wq = consts.add(e, makeTensor(e.freshName(`${base}_quantized`), Q_DATATYPE[spec.dtype], w.dims, quantizeWith(wv, w.dims, set, spec.dtype, 1, bs)));
+    ws = consts.add(e, floatTensor(e.freshName(`${base}_scale`), set.dims, set.scales));
+    wz = consts.add(e, makeTensor(e.freshName(`${base}_zero_point`), Q_DATATYPE[spec.dtype], set.dims, set.zeroPoints));
+  }
   const out = e.freshName(`${base}_dequantized`);
   e.addNode({ opType: 'DequantizeLinear', inputs: [wq, ws, wz], outputs: [out], attributes: [intAttr('axis', 1), intAttr('block_size', bs)], name: e.freshName(`${base}_DequantizeLinear`) });
   e.setInput(n, 0, out);
@@ -133,6 +166,10 @@ function matMulNBits(e: GraphEditor, consts: Constants, n: Node, bq: BlockQuanti
   const bName = consts.add(e, makeTensor(e.freshName(`${base}_nbits`), DataType.UINT8, [nn, nb, blob], B));
   const sName = consts.add(e, floatTensor(e.freshName(`${base}_scale`), [nn * nb], S));
   const zName = consts.add(e, makeTensor(e.freshName(`${base}_zero_point`), DataType.UINT8, [nn * zpBytes], Z));
+  nbitsNode(e, n, [bName, sName, zName], k, nn, bs);
+}
+
+function nbitsNode(e: GraphEditor, n: Node, [bName, sName, zName]: readonly string[], k: number, nn: number, bs: number): void {
   e.replaceNode(n, {
     opType: 'MatMulNBits', domain: 'com.microsoft', inputs: [n.inputs[0], bName, sName, zName], outputs: [n.outputs[0]!],
     attributes: [intAttr('K', k), intAttr('N', nn), intAttr('bits', 4), intAttr('block_size', bs)], name: e.freshName(`${n.name}_nbits`),

@@ -5,6 +5,18 @@ import { minMax } from './min-max.js';
 const t = (dims: number[], values: number[]) => ({ dims, data: Float32Array.from(values) });
 
 describe('min-max', () => {
+  it('the state does not depend on observation order, signed zeros included (observed values are +0-normalised)', () => {
+    // Batches [0] and [-0] in either order, and their merge, give the same bytes.
+    const a = t([1], [0]);
+    const b = t([1], [-0]);
+    const ab = minMax.observe(minMax.observe(minMax.init({ includeZero: false }), a), b);
+    const ba = minMax.observe(minMax.observe(minMax.init({ includeZero: false }), b), a);
+    expect(minMax.encode(ba)).toEqual(minMax.encode(ab));
+    const merged = minMax.merge(minMax.observe(minMax.init({ includeZero: false }), b), minMax.observe(minMax.init({ includeZero: false }), a));
+    expect(minMax.encode(merged)).toEqual(minMax.encode(ab));
+    expect(minMax.encode(minMax.observe(minMax.init({}), t([2], [0, -0])))).toEqual(minMax.encode(minMax.observe(minMax.init({}), t([2], [-0, 0]))));
+  });
+
   it('per tensor: extrema over all batches, NaN and Infinity ignored', () => {
     // Batches [-1, 3] and [2, 5, NaN, Inf]: min = -1, max = 5 (the non-finite values carry no range).
     let s = minMax.init({});

@@ -1,12 +1,13 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { loadModel } from '@lowbit/onnx-ir';
-import { calibrateStatic } from '@lowbit/quantize';
+import { calibrateStatic, readStatisticsInfo } from '@lowbit/quantize';
 import type { Io } from '../io.js';
 import { openCalibrationData } from '../data/source.js';
 import { progress } from '../progress.js';
 import { modelInputSpecs } from './model-inputs.js';
+import { shardOptions, type ShardFlags } from './shard-options.js';
 
-interface CalibrateFlags {
+interface CalibrateFlags extends ShardFlags {
   calib: string;
   output: string;
   calibCount?: number;
@@ -22,6 +23,7 @@ interface CalibrateFlags {
 /** `lowbit calibrate`: runs the calibration `quantize --mode static` would run and saves the statistics. */
 export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags): Promise<void> {
   const started = performance.now();
+  const sharding = await shardOptions(f);
   const model = await loadModel(input);
   const specs = modelInputSpecs(model);
   const opts = { count: f.calibCount, resize: f.resize, mean: f.mean, std: f.std, layout: f.layout };
@@ -44,6 +46,7 @@ export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags)
   const bytes = await calibrateStatic(model, data, {
     calibrationMethod: f.method as never,
     ...(f.perChannel ? { perChannel: true } : {}),
+    ...sharding,
   });
   const tmp = `${f.output}.tmp-${process.pid}`;
   try {
@@ -53,7 +56,11 @@ export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags)
     await rm(tmp, { force: true });
     throw err;
   }
-  const result = { model: input, output: f.output, method: f.method, samples, bytes: bytes.length, seconds: (performance.now() - started) / 1000 };
+  // With a shard, the data source reads every sample and the shard keeps its own: report what went in the file.
+  if (sharding.shard || sharding.rangePass) samples = readStatisticsInfo(bytes).batches;
+  const what = sharding.rangePass ? 'ranges' : 'statistics';
+  const shard = sharding.shard ? `${sharding.shard.index}/${sharding.shard.count}` : null;
+  const result = { model: input, output: f.output, method: f.method, stage: what, shard, samples, bytes: bytes.length, seconds: (performance.now() - started) / 1000 };
   if (f.json) io.stdout(JSON.stringify(result) + '\n');
-  else io.stdout(`${input}: ${f.method} statistics over ${samples} samples -> ${f.output} (${bytes.length} bytes, ${result.seconds.toFixed(1)} s)\n`);
+  else io.stdout(`${input}: ${f.method} ${what}${shard ? ` (shard ${shard})` : ''} over ${samples} samples -> ${f.output} (${bytes.length} bytes, ${result.seconds.toFixed(1)} s)\n`);
 }
