@@ -33,7 +33,7 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
   }
   const plan = await planStatic(input, options, WHERE);
   const settings = methodPlan(plan.method, options.calibration, WHERE).spec;
-  const { states, batches } = await calibrateStates(await runnerFor(plan.model, options.runner), calibrationData, plan.tensors, plan.method, options.calibration, undefined, WHERE);
+  const { states, batches } = await calibrateStates(await runnerFor(plan.model, options.runner), calibrationData, plan.tensors, plan.method, options.calibration, undefined, WHERE, plan.optional);
   return encodeStatistics({
     header: { tool: `${TOOL_NAME}/quantize ${QUANTIZE_VERSION}`, method: plan.method, calibration: settingsRead(plan.method, options.calibration), settings, modelSha256: await modelFingerprint(plan.model), batches },
     states,

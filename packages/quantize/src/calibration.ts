@@ -67,8 +67,8 @@ function need(kind: string, where: string): Calibrator<unknown, unknown> {
   return cal;
 }
 
-function targetFor(tensor: string, p: MethodPlan): CalibrationPlanTarget {
-  return { tensor, calibrator: p.calibrator, spec: p.spec, prepass: p.prepass };
+function targetFor(tensor: string, p: MethodPlan, optional: ReadonlySet<string> | undefined): CalibrationPlanTarget {
+  return { tensor, calibrator: p.calibrator, spec: p.spec, prepass: p.prepass, ...(optional?.has(tensor) ? { optional: true } : {}) };
 }
 
 /**
@@ -111,12 +111,12 @@ export interface CalibratedStates {
  * collects every statistic: the method's state and, beside it, the `#observed` min-max state (a second key on the
  * same tensor); only the histogram methods read the data once more before it, for their bin edges.
  */
-export async function calibrateStates(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal, where = 'quantizeStatic'): Promise<CalibratedStates> {
+export async function calibrateStates(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal, where = 'quantizeStatic', optional?: ReadonlySet<string>): Promise<CalibratedStates> {
   const plan = methodPlan(method, o, where);
-  const targets = tensors.map((t) => targetFor(t, plan));
+  const targets = tensors.map((t) => targetFor(t, plan, optional));
   if (method !== 'minmax') {
     const observed = methodPlan('minmax', o, where);
-    targets.push(...tensors.map((t) => ({ ...targetFor(t, observed), key: `${t}${OBSERVED_SUFFIX}` })));
+    targets.push(...tensors.map((t) => ({ ...targetFor(t, observed, optional), key: `${t}${OBSERVED_SUFFIX}` })));
   }
   const r = await calibrate({ data: rereadable(input), targets, model, signal });
   if (r.batches === 0) throw new QuantizeError({ where, option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
@@ -148,10 +148,20 @@ function decodeRange(bytes: Uint8Array, expectedKind: string, key: string, where
  * Ranges for `tensors` from encoded states. Histogram methods return windows symmetric around 0 (|x| histograms); a
  * window never needs to extend past what was observed, so it is clipped to the observed min/max (the `#observed`
  * min-max state): `[max(lo, obsMin), min(hi, obsMax)]` (a Relu output keeps [0, t] instead of [-t, t]). For minmax
- * the state is its own observed range. A missing state is a QuantizeError naming the tensors.
+ * the state is its own observed range. A missing state is a QuantizeError naming the tensors, except for `optional`
+ * tensors (inside control-flow bodies): one with a missing state, or whose min-max state never observed a value (a
+ * branch no batch took), gets no range (insert-qdq then leaves its consumers float).
  */
-export function rangesFromStates(states: ReadonlyMap<string, Uint8Array>, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], where = 'quantizeStatic'): Map<string, { min: number; max: number }> {
+export function rangesFromStates(states: ReadonlyMap<string, Uint8Array>, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], where = 'quantizeStatic', optional?: ReadonlySet<string>): Map<string, { min: number; max: number }> {
   const kind = methodPlan(method, o, where).calibrator.kind;
+  const minmaxKey = (t: string): string => (method === 'minmax' ? t : `${t}${OBSERVED_SUFFIX}`);
+  const unobserved = (t: string): boolean => {
+    const b = states.get(minmaxKey(t));
+    if (b === undefined || (method !== 'minmax' && !states.has(t))) return true;
+    return (minMax.decode(b) as { channels: number }).channels === 0;
+  };
+  const skip = new Set((optional ? tensors.filter((t) => optional.has(t) && unobserved(t)) : []));
+  tensors = tensors.filter((t) => !skip.has(t));
   const missing = tensors.flatMap((t) => [t, ...(method === 'minmax' ? [] : [`${t}${OBSERVED_SUFFIX}`])]).filter((k) => !states.has(k));
   if (missing.length > 0) {
     throw new QuantizeError({ where, option: 'statistics', expected: `states for all ${tensors.length} tensors to quantize`, actual: `${missing.length} missing (${missing.slice(0, 5).map((k) => `"${k}"`).join(', ')}${missing.length > 5 ? ', ...' : ''})` }, 'statistics do not cover the model');

@@ -16,3 +16,5 @@ export type {
 } from './types.js';
 export { METADATA_KEYS, statisticsHash } from './metadata.js';
 export { QUANTIZE_VERSION } from './version.js';
+export { coverageOf, measureCoverage, COVERAGE_KEY } from './coverage.js';
+export type { Coverage, KeptFloat } from './coverage.js';

@@ -11,7 +11,7 @@
  */
 import { createPassContext } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
-import { insertQdq, qdqToQOperator } from '@lowbit/rewriters';
+import { insertQdqDeep, qdqToQOperator } from '@lowbit/rewriters';
 import { calibrateStates, rangesFromStates } from './calibration.js';
 import { QuantizeError } from './errors.js';
 import { finish } from './finish.js';
@@ -36,10 +36,10 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
   const { model: m, selection, outputs, tensors, method, activationType, weightType } = plan;
   const states = options.statistics !== undefined
     ? await statesFromSaved(options.statistics, plan, options, WHERE)
-    : (await calibrateStates(await runnerFor(m, options.runner), calibrationData!, tensors, method, options.calibration, undefined, WHERE)).states;
-  const ranges = rangesFromStates(states, tensors, method, options.calibration, WHERE);
+    : (await calibrateStates(await runnerFor(m, options.runner), calibrationData!, tensors, method, options.calibration, undefined, WHERE, plan.optional)).states;
+  const ranges = rangesFromStates(states, tensors, method, options.calibration, WHERE, plan.optional);
   const ctx = createPassContext();
-  let q = (await insertQdq({
+  let q = (await insertQdqDeep({
     ...selection,
     ranges,
     activationType, weightType,
@@ -52,5 +52,5 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
     outputs,
   }).run(m, ctx)).model;
   if (plan.format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
-  return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(states));
+  return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(states), plan.keptFloat);
 }

@@ -4,8 +4,10 @@
  * cover exactly the tensors quantizeStatic needs with the same options.
  */
 import type { Model } from '@lowbit/onnx-ir';
-import { staticQuantTargets } from '@lowbit/rewriters';
+import { staticQuantTargetsDeep } from '@lowbit/rewriters';
 import type { NodeSelection } from '@lowbit/rewriters';
+import type { KeptFloat } from './coverage.js';
+import { sensitiveNodes } from './sensitive-ops.js';
 import { QuantizeError } from './errors.js';
 import { loadInput } from './io.js';
 import { preprocess } from './preprocess.js';
@@ -20,8 +22,12 @@ export interface StaticPlan {
   readonly weightType: QuantType;
   readonly selection: NodeSelection;
   readonly outputs: 'all' | 'consumed';
-  /** Activation tensors to calibrate, in staticQuantTargets order. */
+  /** Activation tensors to calibrate: the main graph's in staticQuantTargets order, then those inside control-flow bodies. */
   readonly tensors: readonly string[];
+  /** The tensors inside control-flow bodies (an If branch a batch does not take does not produce them). */
+  readonly optional: ReadonlySet<string>;
+  /** Compute nodes kept float because they feed numerically sensitive ops (see sensitive-ops.ts). */
+  readonly keptFloat: readonly KeptFloat[];
   readonly method: CalibrationMethod;
 }
 
@@ -39,11 +45,24 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
   const targetOpset = Math.max(options.opset ?? 0, wide ? 21 : 13);
   const loaded = await loadInput(input, where);
   const model = await preprocess(loaded, { targetOpset });
-  const selection = selectionOf(options);
+  const base = selectionOf(options);
+  const keptFloat = options.keepSensitiveFloat === false ? [] : sensitiveNodes(model).filter((k) => k.node !== '' && !excludedBy(base, k.node));
+  const kept = new Set(keptFloat.map((k) => k.node));
+  const selection: NodeSelection = kept.size === 0 ? base : { ...base, excludeNodes: (n) => kept.has(n.name) || (base.excludeNodes !== undefined && matches(base.excludeNodes, n)) };
   if (format === 'QOperator' && options.quantizeOutputs === 'consumed') {
     throw new QuantizeError({ where, option: 'quantizeOutputs', expected: "'all' with QOperator", actual: 'consumed' }, 'QLinear operators need quantized outputs');
   }
   const outputs = options.quantizeOutputs ?? 'all';
-  const tensors = staticQuantTargets(model, selection, outputs);
-  return { model, format, activationType, weightType, selection, outputs, tensors, method: options.calibrationMethod ?? 'minmax' };
+  const deep = staticQuantTargetsDeep(model, selection, outputs);
+  const tensors = [...deep.main, ...deep.bodies];
+  return { model, format, activationType, weightType, selection, outputs, tensors, optional: new Set(deep.bodies), keptFloat, method: options.calibrationMethod ?? 'minmax' };
+}
+
+function matches(sel: NonNullable<NodeSelection['excludeNodes']>, n: { readonly name: string }): boolean {
+  return typeof sel === 'function' ? sel(n as never) : sel.includes(n.name);
+}
+
+/** True when the user's own exclusion list names `node` (then it is not reported as kept float by the rule). */
+function excludedBy(sel: NodeSelection, node: string): boolean {
+  return Array.isArray(sel.excludeNodes) && sel.excludeNodes.includes(node);
 }

@@ -72,6 +72,11 @@ export interface StaticQuantizeOptions extends CommonOptions {
    * shape op reads (`consumed`: fewer rounding points, more accuracy, float ops in between).
    */
   readonly quantizeOutputs?: 'all' | 'consumed';
+  /**
+   * Keep float the Conv/MatMul/Gemm nodes that feed numerically sensitive ops (Log, Exp, Pow, Div, Sqrt, Softmax, ...;
+   * see sensitive-ops.ts). Default true; the kept nodes and why are recorded in the model's `lowbit.coverage`.
+   */
+  readonly keepSensitiveFloat?: boolean;
   /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */
   readonly calibration?: { readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number };
   /**
