@@ -6,7 +6,7 @@
  * quantizing from saved statistics (see statistics-file.ts) and quantizing after calibrating in the same call take
  * the very same path from states to ranges.
  */
-import { builtinCalibrators, calibrate, distiller, entropy, entropyPresets, minMax, peekKind, percentile } from '@lowbit/calibrators';
+import { builtinCalibrators, calibrate, distiller, entropy, minMax, peekKind, percentile } from '@lowbit/calibrators';
 import type { CalibrationData, CalibrationPlanTarget, Calibrator, Feeds, ObservableModel } from '@lowbit/calibrators';
 import { QuantizeError } from './errors.js';
 import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
@@ -34,9 +34,10 @@ export function methodPlan(method: CalibrationMethod, o: StaticQuantizeOptions['
   switch (method) {
     case 'minmax': return { calibrator: minMax, spec: { axis: null }, prepass: false };
     case 'percentile': return { calibrator: percentile, spec: { axis: null, percentile: c.percentile ?? 99.999, ...bins }, prepass: true };
-    // onnxruntime's EntropyCalibrater defaults (128 bins, 128 levels, signed histogram); TensorRT's 2048-bin |x|
-    // preset clips mnist-8's Relu outputs to an eighth of their range and costs 2 points of accuracy there.
-    case 'entropy': return { calibrator: entropy, spec: { axis: null, ...entropyPresets.onnxruntime, ...bins, ...(c.levels !== undefined ? { levels: c.levels } : {}) }, prepass: true };
+    // A real threshold search by default: 2048 bins and 256 levels (an 8-bit type's), windows centred on zero over a
+    // signed histogram (search over ~900 candidates). onnxruntime's EntropyCalibrater preset (128 bins, 128 levels)
+    // has a single candidate, the full range, i.e. it equals minmax; pass { bins: 128, levels: 128 } to get it.
+    case 'entropy': return { calibrator: entropy, spec: { axis: null, ...ENTROPY_DEFAULTS, ...bins, ...(c.levels !== undefined ? { levels: c.levels } : {}), ...(c.histogram !== undefined ? { histogram: c.histogram } : {}), ...(c.smoothing !== undefined ? { smoothing: c.smoothing } : {}) }, prepass: true };
     case 'meanstd': {
       const n = c.numStd ?? 3;
       if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new QuantizeError({ where, option: 'calibration.numStd', expected: 'a finite number >= 0', actual: String(n) }, 'bad meanstd setting');
@@ -49,16 +50,19 @@ export function methodPlan(method: CalibrationMethod, o: StaticQuantizeOptions['
   }
 }
 
+/** Default entropy search: 2048 bins, 256 levels, signed histogram, windows centred on zero. */
+export const ENTROPY_DEFAULTS = { bins: 2048, levels: 256, histogram: 'signed' } as const;
+
 /** The `calibration` settings each method reads (the rest are ignored by it). */
-const SETTINGS_READ: Readonly<Record<CalibrationMethod, readonly ('percentile' | 'bins' | 'levels' | 'numStd')[]>> = {
-  minmax: [], percentile: ['percentile', 'bins'], entropy: ['bins', 'levels'], mse: ['bins'], distribution: [], meanstd: ['numStd'],
+const SETTINGS_READ: Readonly<Record<CalibrationMethod, readonly ('percentile' | 'bins' | 'levels' | 'numStd' | 'histogram' | 'smoothing')[]>> = {
+  minmax: [], percentile: ['percentile', 'bins'], entropy: ['bins', 'levels', 'histogram', 'smoothing'], mse: ['bins'], distribution: [], meanstd: ['numStd'],
 };
 
 /** The part of the user's `calibration` settings that `method` reads (as given, defaults not filled in). */
 export function settingsRead(method: CalibrationMethod, o: StaticQuantizeOptions['calibration']): NonNullable<StaticQuantizeOptions['calibration']> {
-  const out: Record<string, number> = {};
-  for (const k of SETTINGS_READ[method] ?? []) if (o?.[k] !== undefined) out[k] = o[k];
-  return out;
+  const out: Record<string, number | string> = {};
+  for (const k of SETTINGS_READ[method] ?? []) if (o?.[k] !== undefined) out[k] = o[k]!;
+  return out as NonNullable<StaticQuantizeOptions['calibration']>;
 }
 
 function need(kind: string, where: string): Calibrator<unknown, unknown> {

@@ -78,7 +78,13 @@ export interface StaticQuantizeOptions extends CommonOptions {
    */
   readonly keepSensitiveFloat?: boolean;
   /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */
-  readonly calibration?: { readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number };
+  readonly calibration?: {
+    readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number;
+    /** entropy: `signed` (default; windows centred on zero) or `abs` (TensorRT: |x| histogram, windows [0, t)). */
+    readonly histogram?: 'signed' | 'abs';
+    /** entropy: KL smoothing eps (default 0.0001; 0 disables). */
+    readonly smoothing?: number;
+  };
   /**
    * Saved statistics from `calibrateStatic` (same model, same options): used instead of running calibration, and
    * `calibrationData` may then be null/undefined. Not part of a JSON recipe nor of the recorded options. A file made
