@@ -10,8 +10,9 @@
  *   (Add/Sub/Mul/Div with a constant, Relu, Abs, Neg, Clip, Cast, Reshape, Transpose, Squeeze, Unsqueeze, Slice,
  *   Gather, Identity, Flatten), and through squares (`Mul(x, x)`, `Pow(x, 2)`) and the sum of two squares
  *   (`Add(a², b²)`, a magnitude).
- * - The first Conv/MatMul/Gemm reached is kept float (its input and output stay float). When the path passed a
- *   square, the walk goes on past it to the next one (a square doubles the dynamic range of what feeds it).
+ * - The first Conv/MatMul/Gemm reached is kept float (its input and output stay float). The walk goes on past it,
+ *   and the next compute node up is kept float too when a square lies between the two (a square doubles the
+ *   dynamic range, in dB, of what feeds it: `MatMul (DFT) -> Mul(y, y) -> MatMul (mel) -> Log`).
  *
  * Each kept node is recorded with its reason (`KeptFloat`), in the model's `lowbit.coverage` metadata.
  */
@@ -45,24 +46,26 @@ function scanGraph(g: Graph, out: Map<string, string>): void {
     // Pow/Div: the base / numerator (and Div's denominator) are the sensitive inputs; Softmax etc.: input 0
     const starts = s.opType === 'Div' ? [s.inputs[0], s.inputs[1]] : [s.inputs[0]];
     const seen = new Set<string>();
-    const stack: { v: string; squared: boolean; hops: number }[] = starts.filter((v): v is string => !!v && !isConst(v)).map((v) => ({ v, squared: false, hops: 0 }));
+    // depth: compute nodes passed so far; past the first, only a square on the way makes the next one sensitive
+    const stack: { v: string; squared: boolean; hops: number; depth: number }[] = starts.filter((v): v is string => !!v && !isConst(v)).map((v) => ({ v, squared: false, hops: 0, depth: 0 }));
     while (stack.length > 0) {
-      const { v, squared, hops } = stack.pop()!;
-      const key = `${v}|${squared}`;
+      const { v, squared, hops, depth } = stack.pop()!;
+      const key = `${v}|${squared}|${depth}`;
       if (seen.has(key) || hops > 8) continue;
       seen.add(key);
       const p = idx.producer(v)?.node;
       if (!p) continue;
       if ((COMPUTE_OPS as readonly string[]).includes(p.opType)) {
+        if (depth > 0 && !squared) continue;
         if (!out.has(p.name)) out.set(p.name, `feeds ${s.opType} "${s.name}"${squared ? ' through a square' : ''}`);
-        if (squared && p.inputs[0] && !isConst(p.inputs[0])) stack.push({ v: p.inputs[0], squared: false, hops: hops + 1 });
+        if ((depth === 0 || squared) && depth < 2 && p.inputs[0] && !isConst(p.inputs[0])) stack.push({ v: p.inputs[0], squared: false, hops: hops + 1, depth: depth + 1 });
         continue;
       }
       if (!PASS_THROUGH.has(p.opType)) continue;
       const acts = p.inputs.filter((i): i is string => !!i && !isConst(i));
       const sq = isSquare(p);
       const magnitude = p.opType === 'Add' && acts.length === 2 && acts.every((a) => { const q = idx.producer(a)?.node; return q !== undefined && isSquare(q); });
-      if (acts.length === 1 || sq || magnitude) for (const a of new Set(acts)) stack.push({ v: a, squared: squared || sq, hops: hops + 1 });
+      if (acts.length === 1 || sq || magnitude) for (const a of new Set(acts)) stack.push({ v: a, squared: squared || sq, hops: hops + 1, depth });
     }
   }
 }
