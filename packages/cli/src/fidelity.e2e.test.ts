@@ -1,6 +1,6 @@
 /** The quantize summary says when nothing or little was quantized (warning line, `coverage` in --json); method flags. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,4 +44,20 @@ describe('lowbit quantize coverage and method flags', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--bins applies to --mode static only/);
   });
+
+  it('compare --sensitivity: one row per compute layer, most sensitive first, and an SVG with one point per layer', () => {
+    const q = join(tmp, 'q.onnx');
+    expect(lowbit('quantize', mnist, '-o', q, '--calib', images, '--calib-count', '4', '--per-channel').code).toBe(0);
+    const svg = join(tmp, 'sens.svg');
+    const r = lowbit('compare', mnist, q, '--calib', images, '--calib-count', '4', '--sensitivity', '--svg', svg);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => /^\s{2}\S+\s+(Conv|MatMul|Gemm)\s+(-?[\d.]+|inf|-inf)$/.test(l));
+    expect(rows.length).toBe(3);
+    const dbs = rows.map((l) => Number(l.trim().split(/\s+/).pop()));
+    expect([...dbs].sort((a, b) => a - b)).toEqual(dbs);
+    expect(readFileSync(svg, 'utf8').match(/<circle class="point/g)?.length).toBe(3);
+    const j = JSON.parse(lowbit('compare', mnist, q, '--calib', images, '--calib-count', '4', '--sensitivity', '--json').stdout);
+    expect(j.layers).toHaveLength(3);
+  }, 120_000);
 });

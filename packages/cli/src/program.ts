@@ -109,6 +109,7 @@ export function buildProgram(io: Io): Command {
       .requiredOption('--calib <data>', 'data to run both models on')
       .option('--calib-count <n>', 'use at most N samples', intArg('--calib-count'), 100)
       .option('--svg <file>', 'write a per-layer SQNR plot')
+      .option('--sensitivity', 'quantize one layer at a time (the quantized model\'s recipe) and report the output SQNR of each')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (f: string, q: string, opts: Record<string, unknown>) => (await import('./commands/compare.js')).compareCommand(io, f, q, opts));
 

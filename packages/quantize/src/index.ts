@@ -18,3 +18,5 @@ export { METADATA_KEYS, statisticsHash } from './metadata.js';
 export { QUANTIZE_VERSION } from './version.js';
 export { coverageOf, measureCoverage, COVERAGE_KEY } from './coverage.js';
 export type { Coverage, KeptFloat } from './coverage.js';
+export { layerSensitivity } from './sensitivity.js';
+export type { LayerSensitivity, SensitivityOptions } from './sensitivity.js';
