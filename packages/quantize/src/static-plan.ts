@@ -4,7 +4,8 @@
  * cover exactly the tensors quantizeStatic needs with the same options.
  */
 import type { Model } from '@lowbit/onnx-ir';
-import { staticQuantTargetsDeep } from '@lowbit/rewriters';
+import { createPassContext } from '@lowbit/onnx-ir';
+import { crossLayerEqualization, staticQuantTargetsDeep } from '@lowbit/rewriters';
 import type { NodeSelection } from '@lowbit/rewriters';
 import type { KeptFloat } from './coverage.js';
 import { sensitiveNodes } from './sensitive-ops.js';
@@ -44,7 +45,8 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
   const wide = [activationType, weightType].some((t) => t.endsWith('16') || t.endsWith('4'));
   const targetOpset = Math.max(options.opset ?? 0, wide ? 21 : 13);
   const loaded = await loadInput(input, where);
-  const model = await preprocess(loaded, { targetOpset });
+  const pre = await preprocess(loaded, { targetOpset });
+  const model = options.crossLayerEqualization ? (await crossLayerEqualization().run(pre, createPassContext())).model : pre;
   const base = selectionOf(options);
   const keptFloat = options.keepSensitiveFloat === false ? [] : sensitiveNodes(model).filter((k) => k.node !== '' && !excludedBy(base, k.node));
   const kept = new Set(keptFloat.map((k) => k.node));

@@ -77,6 +77,8 @@ export interface StaticQuantizeOptions extends CommonOptions {
    * see sensitive-ops.ts). Default true; the kept nodes and why are recorded in the model's `lowbit.coverage`.
    */
   readonly keepSensitiveFloat?: boolean;
+  /** Cross-layer equalisation of Conv-Relu-Conv chains before calibration (rewriters' cross-layer-equalization). */
+  readonly crossLayerEqualization?: boolean;
   /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */
   readonly calibration?: {
     readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number;

@@ -25,3 +25,5 @@ export type { BlockQuantized, GptqOptions } from './gptq.js';
 export type { QParam, QParamSet, QScheme, QSpec, QType } from './qp.js';
 export { isSelected } from './quant-options.js';
 export type { NodeOverride, NodeSelection, TensorOverride, TensorRange } from './quant-options.js';
+export { crossLayerEqualization } from './cross-layer-equalization.js';
+export type { CrossLayerEqualizationOptions } from './cross-layer-equalization.js';
