@@ -40,6 +40,8 @@ describe('lowbit quantize coverage and method flags', () => {
     const s = JSON.parse(r.stdout);
     expect(s.coverage.warnings).toEqual([]);
     expect(s.options.calibration).toEqual({ bins: 1024, levels: 128, histogram: 'abs' });
+    const rec = JSON.parse(lowbit('quantize', mnist, '-o', join(tmp, 'c.onnx'), '--calib', images, '--calib-count', '4', '--cle', '--smooth-quant', '0.6', '--no-keep-sensitive', '--json').stdout);
+    expect(rec.options).toMatchObject({ crossLayerEqualization: true, smoothQuant: 0.6, keepSensitiveFloat: false });
     const bad = lowbit('quantize', mnist, '-o', join(tmp, 'd.onnx'), '--mode', 'dynamic', '--bins', '1024');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--bins applies to --mode static only/);

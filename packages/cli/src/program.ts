@@ -62,6 +62,7 @@ export function buildProgram(io: Io): Command {
       .option('--smoothing <eps>', 'entropy: KL smoothing eps (default 0.0001)', floatArg('--smoothing'))
       .option('--percentile <p>', 'percentile: the percentile kept (default 99.999)', floatArg('--percentile'))
       .option('--num-std <n>', 'meanstd: clip at mean +- n std (default 3)', floatArg('--num-std'))
+      .option('--smooth-quant [alpha]', 'static: SmoothQuant for MatMul before calibration (alpha in [0, 1], default 0.5)', floatArg('--smooth-quant'))
       .option('--cle', 'static: cross-layer equalisation of Conv-Relu-Conv chains before calibration')
       .option('--no-keep-sensitive', 'static: also quantize the layers feeding Log/Exp/Pow/Div/Sqrt/Softmax (kept float by default)')
       .option('--per-channel', 'per-channel weight scales')

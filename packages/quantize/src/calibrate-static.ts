@@ -31,7 +31,7 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
   if (options.statistics !== undefined) {
     throw new QuantizeError({ where: WHERE, option: 'statistics', expected: 'no saved statistics (calibrateStatic makes them)', actual: `${options.statistics.length} bytes` }, 'nothing to calibrate');
   }
-  const plan = await planStatic(input, options, WHERE);
+  const plan = await planStatic(input, options, WHERE, calibrationData);
   const settings = methodPlan(plan.method, options.calibration, WHERE).spec;
   const { states, batches } = await calibrateStates(await runnerFor(plan.model, options.runner), calibrationData, plan.tensors, plan.method, options.calibration, undefined, WHERE, plan.optional);
   return encodeStatistics({

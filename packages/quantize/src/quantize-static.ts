@@ -32,7 +32,7 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
   if (options.statistics === undefined && !haveData) {
     throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'calibration data (or options.statistics from calibrateStatic)', actual: String(calibrationData) }, 'missing calibration data');
   }
-  const plan = await planStatic(input, options, WHERE);
+  const plan = await planStatic(input, options, WHERE, calibrationData);
   const { model: m, selection, outputs, tensors, method, activationType, weightType } = plan;
   const states = options.statistics !== undefined
     ? await statesFromSaved(options.statistics, plan, options, WHERE)

@@ -9,11 +9,13 @@ import { crossLayerEqualization, staticQuantTargetsDeep } from '@lowbit/rewriter
 import type { NodeSelection } from '@lowbit/rewriters';
 import type { KeptFloat } from './coverage.js';
 import { sensitiveNodes } from './sensitive-ops.js';
+import { runnerFor } from './runner.js';
+import { smoothQuant } from './smooth-quant.js';
 import { QuantizeError } from './errors.js';
 import { loadInput } from './io.js';
 import { preprocess } from './preprocess.js';
 import { selectionOf } from './selection.js';
-import type { CalibrationMethod, ModelInput, QuantFormat, QuantType, StaticQuantizeOptions } from './types.js';
+import type { CalibrationData, CalibrationMethod, ModelInput, QuantFormat, QuantType, StaticQuantizeOptions } from './types.js';
 
 export interface StaticPlan {
   /** The preprocessed model. */
@@ -32,7 +34,7 @@ export interface StaticPlan {
   readonly method: CalibrationMethod;
 }
 
-export async function planStatic(input: ModelInput, options: StaticQuantizeOptions, where: string): Promise<StaticPlan> {
+export async function planStatic(input: ModelInput, options: StaticQuantizeOptions, where: string, data?: CalibrationData | null): Promise<StaticPlan> {
   const format = options.quantFormat ?? 'QDQ';
   const activationType = options.activationType ?? 'uint8';
   const weightType = options.weightType ?? 'int8';
@@ -46,7 +48,14 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
   const targetOpset = Math.max(options.opset ?? 0, wide ? 21 : 13);
   const loaded = await loadInput(input, where);
   const pre = await preprocess(loaded, { targetOpset });
-  const model = options.crossLayerEqualization ? (await crossLayerEqualization().run(pre, createPassContext())).model : pre;
+  const equalized = options.crossLayerEqualization ? (await crossLayerEqualization().run(pre, createPassContext())).model : pre;
+  let model = equalized;
+  if (options.smoothQuant !== undefined && options.smoothQuant !== false) {
+    if (data === null || data === undefined) throw new QuantizeError({ where, option: 'smoothQuant', expected: 'calibration data (SmoothQuant measures activation channels)', actual: 'saved statistics only' }, 'smoothQuant needs calibration data');
+    const alpha = options.smoothQuant === true ? 0.5 : options.smoothQuant;
+    if (!(alpha >= 0 && alpha <= 1)) throw new QuantizeError({ where, option: 'smoothQuant', expected: 'true or an alpha in [0, 1]', actual: String(alpha) }, 'bad smoothQuant alpha');
+    model = await smoothQuant(equalized, await runnerFor(equalized, options.runner), data, alpha);
+  }
   const base = selectionOf(options);
   const keptFloat = options.keepSensitiveFloat === false ? [] : sensitiveNodes(model).filter((k) => k.node !== '' && !excludedBy(base, k.node));
   const kept = new Set(keptFloat.map((k) => k.node));

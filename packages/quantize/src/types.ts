@@ -79,6 +79,8 @@ export interface StaticQuantizeOptions extends CommonOptions {
   readonly keepSensitiveFloat?: boolean;
   /** Cross-layer equalisation of Conv-Relu-Conv chains before calibration (rewriters' cross-layer-equalization). */
   readonly crossLayerEqualization?: boolean;
+  /** SmoothQuant for MatMul before calibration (smooth-quant.ts): true (alpha 0.5) or alpha in [0, 1]. Needs calibration data. */
+  readonly smoothQuant?: boolean | number;
   /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */
   readonly calibration?: {
     readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number;
