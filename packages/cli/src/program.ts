@@ -74,7 +74,7 @@ export function buildProgram(io: Io): Command {
       .option('--op-types <list>', 'only quantize these op types (comma-separated)', listArg)
       .option('--exclude-nodes <list>', 'leave these nodes in float (comma-separated names)', listArg)
       .option('--block-size <n>', 'weight-only block size (16..256)', intArg('--block-size'))
-      .addOption(new Option('--algorithm <alg>', 'weight-only algorithm').choices(['rtn', 'gptq']).default('rtn'))
+      .addOption(new Option('--algorithm <alg>', 'weight-only algorithm').choices(['rtn', 'gptq', 'awq']).default('rtn'))
       .option('--recipe <file>', 'JSON recipe with quantization options (flags override it)')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (input: string, opts: Record<string, unknown>, cmd: Command) =>

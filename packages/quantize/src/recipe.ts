@@ -74,7 +74,7 @@ const SHAPES = {
   }),
   dynamic: object({ ...COMMON, mode: oneOf(['dynamic']), conv: oneOf(['conv-integer', 'float']), activationMatMul: bool }),
   'weight-only': object({
-    ...COMMON, mode: oneOf(['weight-only']), blockSize: int(16, 256), algorithm: oneOf(['rtn', 'gptq']), actOrder: bool, damp: num,
+    ...COMMON, mode: oneOf(['weight-only']), blockSize: int(16, 256), algorithm: oneOf(['rtn', 'gptq', 'awq']), actOrder: bool, damp: num,
     format: oneOf(['qdq', 'matmulnbits']),
   }),
 } as const;

@@ -109,7 +109,8 @@ export interface WeightOnlyQuantizeOptions extends CommonOptions {
   readonly weightType?: QuantType;
   /** 16..256, power of two; default 32. */
   readonly blockSize?: number;
-  readonly algorithm?: 'rtn' | 'gptq';
+  /** `awq`: activation-aware scaling searched per MatMul (rewriters' awq.ts); needs calibrationData like `gptq`. */
+  readonly algorithm?: 'rtn' | 'gptq' | 'awq';
   readonly actOrder?: boolean;
   /** GPTQ damping (fraction of the mean Hessian diagonal); default 0.01. */
   readonly damp?: number;

@@ -27,3 +27,5 @@ export { isSelected } from './quant-options.js';
 export type { NodeOverride, NodeSelection, TensorOverride, TensorRange } from './quant-options.js';
 export { crossLayerEqualization } from './cross-layer-equalization.js';
 export type { CrossLayerEqualizationOptions } from './cross-layer-equalization.js';
+export { awqQuantize } from './awq.js';
+export type { AwqResult } from './awq.js';

@@ -23,7 +23,7 @@ export interface QuantizeFlags {
   opTypes?: string[];
   excludeNodes?: string[];
   blockSize?: number;
-  algorithm: 'rtn' | 'gptq';
+  algorithm: 'rtn' | 'gptq' | 'awq';
   recipe?: string;
   json?: boolean;
   resize?: [number, number];

@@ -16,9 +16,9 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
   const recipe = await resolveRecipe(f, explicit);
   const model = await loadModel(input);
   const data = calibrationData(io, model, f);
-  const wantsData = recipe.mode === 'static' || (recipe.mode === 'weight-only' && recipe.options.algorithm === 'gptq');
+  const wantsData = recipe.mode === 'static' || (recipe.mode === 'weight-only' && (recipe.options.algorithm === 'gptq' || recipe.options.algorithm === 'awq'));
   if (wantsData && !data && !(recipe.mode === 'static' && f.stats)) {
-    throw new UsageError(`--mode ${recipe.mode}${recipe.mode === 'weight-only' ? ' --algorithm gptq' : ''} needs calibration data: pass --calib DATA${recipe.mode === 'static' ? ' or --stats FILE' : ''}`, { option: '--calib' });
+    throw new UsageError(`--mode ${recipe.mode}${recipe.mode === 'weight-only' ? ` --algorithm ${recipe.options.algorithm}` : ''} needs calibration data: pass --calib DATA${recipe.mode === 'static' ? ' or --stats FILE' : ''}`, { option: '--calib' });
   }
   let out: Model;
   if (recipe.mode === 'dynamic') out = await quantizeDynamic(model, f.output, recipe.options);
