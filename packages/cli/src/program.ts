@@ -63,6 +63,7 @@ export function buildProgram(io: Io): Command {
       .option('--percentile <p>', 'percentile: the percentile kept (default 99.999)', floatArg('--percentile'))
       .option('--num-std <n>', 'meanstd: clip at mean +- n std (default 3)', floatArg('--num-std'))
       .option('--smooth-quant [alpha]', 'static: SmoothQuant for MatMul before calibration (alpha in [0, 1], default 0.5)', floatArg('--smooth-quant'))
+      .option('--bias-correction', 'static: correct each layer\'s bias for the mean shift its quantized weights cause (measured on --calib)')
       .option('--cle', 'static: cross-layer equalisation of Conv-Relu-Conv chains before calibration')
       .option('--no-keep-sensitive', 'static: also quantize the layers feeding Log/Exp/Pow/Div/Sqrt/Softmax (kept float by default)')
       .option('--per-channel', 'per-channel weight scales')

@@ -12,6 +12,7 @@
 import { createPassContext } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
 import { insertQdqDeep, qdqToQOperator } from '@lowbit/rewriters';
+import { correctBiases } from './bias-correction.js';
 import { calibrateStates, rangesFromStates } from './calibration.js';
 import { QuantizeError } from './errors.js';
 import { finish } from './finish.js';
@@ -51,6 +52,10 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
     nodeOverrides: options.nodeOverrides,
     outputs,
   }).run(m, ctx)).model;
+  if (options.biasCorrection) {
+    if (!haveData) throw new QuantizeError({ where: WHERE, option: 'biasCorrection', expected: 'calibration data (bias correction runs both models)', actual: 'saved statistics only' }, 'biasCorrection needs calibration data');
+    q = await correctBiases(m, q, (x) => runnerFor(x, options.runner), calibrationData!);
+  }
   if (plan.format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
   return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(states), plan.keptFloat);
 }

@@ -81,6 +81,8 @@ export interface StaticQuantizeOptions extends CommonOptions {
   readonly crossLayerEqualization?: boolean;
   /** SmoothQuant for MatMul before calibration (smooth-quant.ts): true (alpha 0.5) or alpha in [0, 1]. Needs calibration data. */
   readonly smoothQuant?: boolean | number;
+  /** Empirical bias correction after quantization (bias-correction.ts). Needs calibration data. */
+  readonly biasCorrection?: boolean;
   /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */
   readonly calibration?: {
     readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number;

@@ -38,6 +38,7 @@ export interface QuantizeFlags {
   numStd?: number;
   keepSensitive?: boolean;
   cle?: boolean;
+  biasCorrection?: boolean;
   smoothQuant?: boolean | number;
 }
 
@@ -81,12 +82,13 @@ export async function resolveRecipe(f: QuantizeFlags, explicit: Explicit): Promi
     set('symmetricActivations', 'activationSymmetric', true);
     set('keepSensitive', 'keepSensitiveFloat', f.keepSensitive);
     set('cle', 'crossLayerEqualization', true);
+    set('biasCorrection', 'biasCorrection', true);
     set('smoothQuant', 'smoothQuant', f.smoothQuant);
     const cal: Record<string, unknown> = { ...(base.calibration as Record<string, unknown> | undefined) };
     for (const k of ['bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd'] as const) if (explicit(k)) cal[k] = f[k];
     if (Object.keys(cal).length > 0) o.calibration = cal;
   } else {
-    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats', 'bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd', 'keepSensitive', 'cle', 'smoothQuant'] as const) {
+    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats', 'bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd', 'keepSensitive', 'cle', 'smoothQuant', 'biasCorrection'] as const) {
       if (explicit(flag)) throw new UsageError(`--${kebab(flag)} applies to --mode static only`, { option: `--${kebab(flag)}`, expected: 'static', actual: mode });
     }
   }
