@@ -63,6 +63,16 @@ export function buildProgram(io: Io): Command {
       .option('--calib-count <n>', 'use at most N calibration samples', intArg('--calib-count'))
       .addOption(new Option('--method <method>', 'calibration method').choices(['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd']).default('minmax'))
       .option('--stats <file>', 'reuse calibration statistics saved by `lowbit calibrate`')
+      .option('--bins <n>', 'histogram methods (entropy, percentile, mse): histogram bins (entropy default 2048)', intArg('--bins'))
+      .option('--levels <n>', 'entropy: quantized levels the candidates are merged into (default 256)', intArg('--levels'))
+      .addOption(new Option('--histogram <kind>', 'entropy: signed (windows centred on 0) or abs (TensorRT |x|)').choices(['signed', 'abs']))
+      .option('--smoothing <eps>', 'entropy: KL smoothing eps (default 0.0001)', floatArg('--smoothing'))
+      .option('--percentile <p>', 'percentile: the percentile kept (default 99.999)', floatArg('--percentile'))
+      .option('--num-std <n>', 'meanstd: clip at mean +- n std (default 3)', floatArg('--num-std'))
+      .option('--smooth-quant [alpha]', 'static: SmoothQuant for MatMul before calibration (alpha in [0, 1], default 0.5)', floatArg('--smooth-quant'))
+      .option('--bias-correction', 'static: correct each layer\'s bias for the mean shift its quantized weights cause (measured on --calib)')
+      .option('--cle', 'static: cross-layer equalisation of Conv-Relu-Conv chains before calibration')
+      .option('--no-keep-sensitive', 'static: also quantize the layers feeding Log/Exp/Pow/Div/Sqrt/Softmax (kept float by default)')
       .option('--per-channel', 'per-channel weight scales')
       .option('--reduce-range', '7-bit weights (exact and fast on AVX2 without VNNI)')
       .addOption(new Option('--activation-type <type>', 'activation type').choices(QTYPES))
@@ -72,7 +82,7 @@ export function buildProgram(io: Io): Command {
       .option('--op-types <list>', 'only quantize these op types (comma-separated)', listArg)
       .option('--exclude-nodes <list>', 'leave these nodes in float (comma-separated names)', listArg)
       .option('--block-size <n>', 'weight-only block size (16..256)', intArg('--block-size'))
-      .addOption(new Option('--algorithm <alg>', 'weight-only algorithm').choices(['rtn', 'gptq']).default('rtn'))
+      .addOption(new Option('--algorithm <alg>', 'weight-only algorithm').choices(['rtn', 'gptq', 'awq']).default('rtn'))
       .option('--recipe <file>', 'JSON recipe with quantization options (flags override it)')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (input: string, opts: Record<string, unknown>, cmd: Command) =>
@@ -109,6 +119,7 @@ export function buildProgram(io: Io): Command {
       .requiredOption('--calib <data>', 'data to run both models on')
       .option('--calib-count <n>', 'use at most N samples', intArg('--calib-count'), 100)
       .option('--svg <file>', 'write a per-layer SQNR plot')
+      .option('--sensitivity', 'quantize one layer at a time (the quantized model\'s recipe) and report the output SQNR of each')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (f: string, q: string, opts: Record<string, unknown>) => (await import('./commands/compare.js')).compareCommand(io, f, q, opts));
 

@@ -51,7 +51,7 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
   if (options.rangePass && options.ranges !== undefined) {
     throw new QuantizeError({ where: WHERE, option: 'ranges', expected: 'no range file with rangePass (the range pass makes it)', actual: `${options.ranges.length} bytes` }, 'conflicting options');
   }
-  const plan = await planStatic(input, options, WHERE);
+  const plan = await planStatic(input, options, WHERE, calibrationData);
   const mp = methodPlan(plan.method, options.calibration, WHERE);
   const header: StatisticsFile['header'] = {
     tool: `${TOOL_NAME}/quantize ${QUANTIZE_VERSION}`, method: plan.method, calibration: settingsRead(plan.method, options.calibration), settings: mp.spec,
@@ -72,7 +72,7 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
   const ranges = options.ranges !== undefined ? checkRangeFile(options.ranges, header, WHERE) : undefined;
   const { states, batches } = ranges
     ? await statesWithRanges(runner, data, plan.tensors, plan.method, options.calibration, ranges, WHERE)
-    : await calibrateStates(runner, data, plan.tensors, plan.method, options.calibration, undefined, where);
+    : await calibrateStates(runner, data, plan.tensors, plan.method, options.calibration, undefined, where, plan.optional);
   if (batches === 0) noData(where);
   return encodeStatistics({ header: { ...header, batches, ...shardField }, states }, WHERE);
 }

@@ -6,7 +6,7 @@
  * quantizing from saved statistics (see statistics-file.ts) and quantizing after calibrating in the same call take
  * the very same path from states to ranges.
  */
-import { builtinCalibrators, calibrate, distiller, entropy, entropyPresets, minMax, peekKind, percentile } from '@lowbit/calibrators';
+import { builtinCalibrators, calibrate, distiller, entropy, minMax, peekKind, percentile } from '@lowbit/calibrators';
 import type { CalibrationData, CalibrationPlanTarget, Calibrator, Feeds, ObservableModel } from '@lowbit/calibrators';
 import { QuantizeError } from './errors.js';
 import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
@@ -34,9 +34,10 @@ export function methodPlan(method: CalibrationMethod, o: StaticQuantizeOptions['
   switch (method) {
     case 'minmax': return { calibrator: minMax, spec: { axis: null }, prepass: false };
     case 'percentile': return { calibrator: percentile, spec: { axis: null, percentile: c.percentile ?? 99.999, ...bins }, prepass: true };
-    // onnxruntime's EntropyCalibrater defaults (128 bins, 128 levels, signed histogram); TensorRT's 2048-bin |x|
-    // preset clips mnist-8's Relu outputs to an eighth of their range and costs 2 points of accuracy there.
-    case 'entropy': return { calibrator: entropy, spec: { axis: null, ...entropyPresets.onnxruntime, ...bins, ...(c.levels !== undefined ? { levels: c.levels } : {}) }, prepass: true };
+    // A real threshold search by default: 2048 bins and 256 levels (an 8-bit type's), windows centred on zero over a
+    // signed histogram (search over ~900 candidates). onnxruntime's EntropyCalibrater preset (128 bins, 128 levels)
+    // has a single candidate, the full range, i.e. it equals minmax; pass { bins: 128, levels: 128 } to get it.
+    case 'entropy': return { calibrator: entropy, spec: { axis: null, ...ENTROPY_DEFAULTS, ...bins, ...(c.levels !== undefined ? { levels: c.levels } : {}), ...(c.histogram !== undefined ? { histogram: c.histogram } : {}), ...(c.smoothing !== undefined ? { smoothing: c.smoothing } : {}) }, prepass: true };
     case 'meanstd': {
       const n = c.numStd ?? 3;
       if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new QuantizeError({ where, option: 'calibration.numStd', expected: 'a finite number >= 0', actual: String(n) }, 'bad meanstd setting');
@@ -49,16 +50,19 @@ export function methodPlan(method: CalibrationMethod, o: StaticQuantizeOptions['
   }
 }
 
+/** Default entropy search: 2048 bins, 256 levels, signed histogram, windows centred on zero. */
+export const ENTROPY_DEFAULTS = { bins: 2048, levels: 256, histogram: 'signed' } as const;
+
 /** The `calibration` settings each method reads (the rest are ignored by it). */
-const SETTINGS_READ: Readonly<Record<CalibrationMethod, readonly ('percentile' | 'bins' | 'levels' | 'numStd')[]>> = {
-  minmax: [], percentile: ['percentile', 'bins'], entropy: ['bins', 'levels'], mse: ['bins'], distribution: [], meanstd: ['numStd'],
+const SETTINGS_READ: Readonly<Record<CalibrationMethod, readonly ('percentile' | 'bins' | 'levels' | 'numStd' | 'histogram' | 'smoothing')[]>> = {
+  minmax: [], percentile: ['percentile', 'bins'], entropy: ['bins', 'levels', 'histogram', 'smoothing'], mse: ['bins'], distribution: [], meanstd: ['numStd'],
 };
 
 /** The part of the user's `calibration` settings that `method` reads (as given, defaults not filled in). */
 export function settingsRead(method: CalibrationMethod, o: StaticQuantizeOptions['calibration']): NonNullable<StaticQuantizeOptions['calibration']> {
-  const out: Record<string, number> = {};
-  for (const k of SETTINGS_READ[method] ?? []) if (o?.[k] !== undefined) out[k] = o[k];
-  return out;
+  const out: Record<string, number | string> = {};
+  for (const k of SETTINGS_READ[method] ?? []) if (o?.[k] !== undefined) out[k] = o[k]!;
+  return out as NonNullable<StaticQuantizeOptions['calibration']>;
 }
 
 function need(kind: string, where: string): Calibrator<unknown, unknown> {
@@ -67,8 +71,8 @@ function need(kind: string, where: string): Calibrator<unknown, unknown> {
   return cal;
 }
 
-function targetFor(tensor: string, p: MethodPlan): CalibrationPlanTarget {
-  return { tensor, calibrator: p.calibrator, spec: p.spec, prepass: p.prepass };
+function targetFor(tensor: string, p: MethodPlan, optional: ReadonlySet<string> | undefined): CalibrationPlanTarget {
+  return { tensor, calibrator: p.calibrator, spec: p.spec, prepass: p.prepass, ...(optional?.has(tensor) ? { optional: true } : {}) };
 }
 
 /**
@@ -111,12 +115,12 @@ export interface CalibratedStates {
  * collects every statistic: the method's state and, beside it, the `#observed` min-max state (a second key on the
  * same tensor); only the histogram methods read the data once more before it, for their bin edges.
  */
-export async function calibrateStates(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal, where = 'quantizeStatic'): Promise<CalibratedStates> {
+export async function calibrateStates(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal, where = 'quantizeStatic', optional?: ReadonlySet<string>): Promise<CalibratedStates> {
   const plan = methodPlan(method, o, where);
-  const targets = tensors.map((t) => targetFor(t, plan));
+  const targets = tensors.map((t) => targetFor(t, plan, optional));
   if (method !== 'minmax') {
     const observed = methodPlan('minmax', o, where);
-    targets.push(...tensors.map((t) => ({ ...targetFor(t, observed), key: `${t}${OBSERVED_SUFFIX}` })));
+    targets.push(...tensors.map((t) => ({ ...targetFor(t, observed, optional), key: `${t}${OBSERVED_SUFFIX}` })));
   }
   const r = await calibrate({ data: rereadable(input), targets, model, signal });
   if (r.batches === 0) throw new QuantizeError({ where, option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
@@ -148,10 +152,20 @@ function decodeRange(bytes: Uint8Array, expectedKind: string, key: string, where
  * Ranges for `tensors` from encoded states. Histogram methods return windows symmetric around 0 (|x| histograms); a
  * window never needs to extend past what was observed, so it is clipped to the observed min/max (the `#observed`
  * min-max state): `[max(lo, obsMin), min(hi, obsMax)]` (a Relu output keeps [0, t] instead of [-t, t]). For minmax
- * the state is its own observed range. A missing state is a QuantizeError naming the tensors.
+ * the state is its own observed range. A missing state is a QuantizeError naming the tensors, except for `optional`
+ * tensors (inside control-flow bodies): one with a missing state, or whose min-max state never observed a value (a
+ * branch no batch took), gets no range (insert-qdq then leaves its consumers float).
  */
-export function rangesFromStates(states: ReadonlyMap<string, Uint8Array>, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], where = 'quantizeStatic'): Map<string, { min: number; max: number }> {
+export function rangesFromStates(states: ReadonlyMap<string, Uint8Array>, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], where = 'quantizeStatic', optional?: ReadonlySet<string>): Map<string, { min: number; max: number }> {
   const kind = methodPlan(method, o, where).calibrator.kind;
+  const minmaxKey = (t: string): string => (method === 'minmax' ? t : `${t}${OBSERVED_SUFFIX}`);
+  const unobserved = (t: string): boolean => {
+    const b = states.get(minmaxKey(t));
+    if (b === undefined || (method !== 'minmax' && !states.has(t))) return true;
+    return (minMax.decode(b) as { channels: number }).channels === 0;
+  };
+  const skip = new Set((optional ? tensors.filter((t) => optional.has(t) && unobserved(t)) : []));
+  tensors = tensors.filter((t) => !skip.has(t));
   const missing = tensors.flatMap((t) => [t, ...(method === 'minmax' ? [] : [`${t}${OBSERVED_SUFFIX}`])]).filter((k) => !states.has(k));
   if (missing.length > 0) {
     throw new QuantizeError({ where, option: 'statistics', expected: `states for all ${tensors.length} tensors to quantize`, actual: `${missing.length} missing (${missing.slice(0, 5).map((k) => `"${k}"`).join(', ')}${missing.length > 5 ? ', ...' : ''})` }, 'statistics do not cover the model');

@@ -22,3 +22,7 @@ export type {
 } from './types.js';
 export { METADATA_KEYS, statisticsHash } from './metadata.js';
 export { QUANTIZE_VERSION } from './version.js';
+export { coverageOf, measureCoverage, COVERAGE_KEY } from './coverage.js';
+export type { Coverage, KeptFloat } from './coverage.js';
+export { layerSensitivity } from './sensitivity.js';
+export type { LayerSensitivity, SensitivityOptions } from './sensitivity.js';

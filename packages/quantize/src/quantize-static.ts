@@ -11,7 +11,8 @@
  */
 import { createPassContext } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
-import { insertQdq, qdqToQOperator } from '@lowbit/rewriters';
+import { insertQdqDeep, qdqToQOperator } from '@lowbit/rewriters';
+import { correctBiases } from './bias-correction.js';
 import { calibrateStates, rangesFromStates } from './calibration.js';
 import { QuantizeError } from './errors.js';
 import { finish } from './finish.js';
@@ -32,14 +33,14 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
   if (options.statistics === undefined && !haveData) {
     throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'calibration data (or options.statistics from calibrateStatic)', actual: String(calibrationData) }, 'missing calibration data');
   }
-  const plan = await planStatic(input, options, WHERE);
+  const plan = await planStatic(input, options, WHERE, calibrationData);
   const { model: m, selection, outputs, tensors, method, activationType, weightType } = plan;
   const states = options.statistics !== undefined
     ? await statesFromSaved(options.statistics, plan, options, WHERE)
-    : (await calibrateStates(await runnerFor(m, options.runner), calibrationData!, tensors, method, options.calibration, undefined, WHERE)).states;
-  const ranges = rangesFromStates(states, tensors, method, options.calibration, WHERE);
+    : (await calibrateStates(await runnerFor(m, options.runner), calibrationData!, tensors, method, options.calibration, undefined, WHERE, plan.optional)).states;
+  const ranges = rangesFromStates(states, tensors, method, options.calibration, WHERE, plan.optional);
   const ctx = createPassContext();
-  let q = (await insertQdq({
+  let q = (await insertQdqDeep({
     ...selection,
     ranges,
     activationType, weightType,
@@ -51,6 +52,10 @@ export async function quantizeStatic(input: ModelInput, output: string, calibrat
     nodeOverrides: options.nodeOverrides,
     outputs,
   }).run(m, ctx)).model;
+  if (options.biasCorrection) {
+    if (!haveData) throw new QuantizeError({ where: WHERE, option: 'biasCorrection', expected: 'calibration data (bias correction runs both models)', actual: 'saved statistics only' }, 'biasCorrection needs calibration data');
+    q = await correctBiases(m, q, (x) => runnerFor(x, options.runner), calibrationData!);
+  }
   if (plan.format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
-  return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(states));
+  return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(states), plan.keptFloat);
 }

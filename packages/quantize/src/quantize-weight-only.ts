@@ -41,8 +41,8 @@ export async function quantizeWeightOnly(input: ModelInput, output: string, opti
   const selection = selectionOf(options);
   let activations: Map<string, ActivationSamples> | undefined;
   let hash: string | undefined;
-  if ((options.algorithm ?? 'rtn') === 'gptq') {
-    if (!options.calibrationData) throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'calibration data for GPTQ' }, 'missing data');
+  if ((options.algorithm ?? 'rtn') !== 'rtn') {
+    if (!options.calibrationData) throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: `calibration data for ${options.algorithm === 'awq' ? 'AWQ' : 'GPTQ'}` }, 'missing data');
     const names = [...new Set(m.graph.nodes.filter((n) => isSelected(selection, n, ['MatMul']) && n.opType === 'MatMul').map((n) => n.inputs[0]!))];
     const runner = await runnerFor(m, options.runner);
     const rows = new Map<string, Float32Array[]>();

@@ -35,9 +35,10 @@ export async function statesFromSaved(bytes: Uint8Array, plan: StaticPlan, optio
     throw new QuantizeError({ where, option: 'statistics', expected: `model fingerprint ${h.modelSha256}`, actual: `${fp} (another model, or options that change preprocessing: opset, 16/4-bit types)` }, 'saved statistics are for another model');
   }
   const keys = plan.tensors.flatMap((t) => [t, ...(plan.method === 'minmax' ? [] : [`${t}${OBSERVED_SUFFIX}`])]);
-  const missing = keys.filter((k) => !f.states.has(k));
+  // tensors inside control-flow bodies may have no state (no calibration batch took their branch)
+  const missing = keys.filter((k) => !f.states.has(k) && !plan.optional.has(k.endsWith(OBSERVED_SUFFIX) ? k.slice(0, -OBSERVED_SUFFIX.length) : k));
   if (missing.length > 0) {
     throw new QuantizeError({ where, option: 'statistics', expected: `states for all ${plan.tensors.length} tensors to quantize`, actual: `${missing.length} missing (${missing.slice(0, 5).map((k) => `"${k}"`).join(', ')}${missing.length > 5 ? ', ...' : ''})` }, 'saved statistics do not cover the tensors to quantize');
   }
-  return new Map(keys.map((k) => [k, f.states.get(k)!]));
+  return new Map(keys.filter((k) => f.states.has(k)).map((k) => [k, f.states.get(k)!]));
 }

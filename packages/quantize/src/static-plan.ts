@@ -4,13 +4,18 @@
  * cover exactly the tensors quantizeStatic needs with the same options.
  */
 import type { Model } from '@lowbit/onnx-ir';
-import { staticQuantTargets } from '@lowbit/rewriters';
+import { createPassContext } from '@lowbit/onnx-ir';
+import { crossLayerEqualization, staticQuantTargetsDeep } from '@lowbit/rewriters';
 import type { NodeSelection } from '@lowbit/rewriters';
+import type { KeptFloat } from './coverage.js';
+import { sensitiveNodes } from './sensitive-ops.js';
+import { runnerFor } from './runner.js';
+import { smoothQuant } from './smooth-quant.js';
 import { QuantizeError } from './errors.js';
 import { loadInput } from './io.js';
 import { preprocess } from './preprocess.js';
 import { selectionOf } from './selection.js';
-import type { CalibrationMethod, ModelInput, QuantFormat, QuantType, StaticQuantizeOptions } from './types.js';
+import type { CalibrationData, CalibrationMethod, ModelInput, QuantFormat, QuantType, StaticQuantizeOptions } from './types.js';
 
 export interface StaticPlan {
   /** The preprocessed model. */
@@ -20,12 +25,16 @@ export interface StaticPlan {
   readonly weightType: QuantType;
   readonly selection: NodeSelection;
   readonly outputs: 'all' | 'consumed';
-  /** Activation tensors to calibrate, in staticQuantTargets order. */
+  /** Activation tensors to calibrate: the main graph's in staticQuantTargets order, then those inside control-flow bodies. */
   readonly tensors: readonly string[];
+  /** The tensors inside control-flow bodies (an If branch a batch does not take does not produce them). */
+  readonly optional: ReadonlySet<string>;
+  /** Compute nodes kept float because they feed numerically sensitive ops (see sensitive-ops.ts). */
+  readonly keptFloat: readonly KeptFloat[];
   readonly method: CalibrationMethod;
 }
 
-export async function planStatic(input: ModelInput, options: StaticQuantizeOptions, where: string): Promise<StaticPlan> {
+export async function planStatic(input: ModelInput, options: StaticQuantizeOptions, where: string, data?: CalibrationData | null): Promise<StaticPlan> {
   const format = options.quantFormat ?? 'QDQ';
   const activationType = options.activationType ?? 'uint8';
   const weightType = options.weightType ?? 'int8';
@@ -38,12 +47,33 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
   const wide = [activationType, weightType].some((t) => t.endsWith('16') || t.endsWith('4'));
   const targetOpset = Math.max(options.opset ?? 0, wide ? 21 : 13);
   const loaded = await loadInput(input, where);
-  const model = await preprocess(loaded, { targetOpset });
-  const selection = selectionOf(options);
+  const pre = await preprocess(loaded, { targetOpset });
+  const equalized = options.crossLayerEqualization ? (await crossLayerEqualization().run(pre, createPassContext())).model : pre;
+  let model = equalized;
+  if (options.smoothQuant !== undefined && options.smoothQuant !== false) {
+    if (data === null || data === undefined) throw new QuantizeError({ where, option: 'smoothQuant', expected: 'calibration data (SmoothQuant measures activation channels)', actual: 'saved statistics only' }, 'smoothQuant needs calibration data');
+    const alpha = options.smoothQuant === true ? 0.5 : options.smoothQuant;
+    if (!(alpha >= 0 && alpha <= 1)) throw new QuantizeError({ where, option: 'smoothQuant', expected: 'true or an alpha in [0, 1]', actual: String(alpha) }, 'bad smoothQuant alpha');
+    model = await smoothQuant(equalized, await runnerFor(equalized, options.runner), data, alpha);
+  }
+  const base = selectionOf(options);
+  const keptFloat = options.keepSensitiveFloat === false ? [] : sensitiveNodes(model).filter((k) => k.node !== '' && !excludedBy(base, k.node));
+  const kept = new Set(keptFloat.map((k) => k.node));
+  const selection: NodeSelection = kept.size === 0 ? base : { ...base, excludeNodes: (n) => kept.has(n.name) || (base.excludeNodes !== undefined && matches(base.excludeNodes, n)) };
   if (format === 'QOperator' && options.quantizeOutputs === 'consumed') {
     throw new QuantizeError({ where, option: 'quantizeOutputs', expected: "'all' with QOperator", actual: 'consumed' }, 'QLinear operators need quantized outputs');
   }
   const outputs = options.quantizeOutputs ?? 'all';
-  const tensors = staticQuantTargets(model, selection, outputs);
-  return { model, format, activationType, weightType, selection, outputs, tensors, method: options.calibrationMethod ?? 'minmax' };
+  const deep = staticQuantTargetsDeep(model, selection, outputs);
+  const tensors = [...deep.main, ...deep.bodies];
+  return { model, format, activationType, weightType, selection, outputs, tensors, optional: new Set(deep.bodies), keptFloat, method: options.calibrationMethod ?? 'minmax' };
+}
+
+function matches(sel: NonNullable<NodeSelection['excludeNodes']>, n: { readonly name: string }): boolean {
+  return typeof sel === 'function' ? sel(n as never) : sel.includes(n.name);
+}
+
+/** True when the user's own exclusion list names `node` (then it is not reported as kept float by the rule). */
+function excludedBy(sel: NodeSelection, node: string): boolean {
+  return Array.isArray(sel.excludeNodes) && sel.excludeNodes.includes(node);
 }

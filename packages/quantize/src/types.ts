@@ -72,8 +72,25 @@ export interface StaticQuantizeOptions extends CommonOptions {
    * shape op reads (`consumed`: fewer rounding points, more accuracy, float ops in between).
    */
   readonly quantizeOutputs?: 'all' | 'consumed';
+  /**
+   * Keep float the Conv/MatMul/Gemm nodes that feed numerically sensitive ops (Log, Exp, Pow, Div, Sqrt, Softmax, ...;
+   * see sensitive-ops.ts). Default true; the kept nodes and why are recorded in the model's `lowbit.coverage`.
+   */
+  readonly keepSensitiveFloat?: boolean;
+  /** Cross-layer equalisation of Conv-Relu-Conv chains before calibration (rewriters' cross-layer-equalization). */
+  readonly crossLayerEqualization?: boolean;
+  /** SmoothQuant for MatMul before calibration (smooth-quant.ts): true (alpha 0.5) or alpha in [0, 1]. Needs calibration data. */
+  readonly smoothQuant?: boolean | number;
+  /** Empirical bias correction after quantization (bias-correction.ts). Needs calibration data. */
+  readonly biasCorrection?: boolean;
   /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */
-  readonly calibration?: { readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number };
+  readonly calibration?: {
+    readonly percentile?: number; readonly bins?: number; readonly levels?: number; readonly numStd?: number;
+    /** entropy: `signed` (default; windows centred on zero) or `abs` (TensorRT: |x| histogram, windows [0, t)). */
+    readonly histogram?: 'signed' | 'abs';
+    /** entropy: KL smoothing eps (default 0.0001; 0 disables). */
+    readonly smoothing?: number;
+  };
   /**
    * Saved statistics from `calibrateStatic` (same model, same options): used instead of running calibration, and
    * `calibrationData` may then be null/undefined. Not part of a JSON recipe nor of the recorded options. A file made
@@ -94,7 +111,8 @@ export interface WeightOnlyQuantizeOptions extends CommonOptions {
   readonly weightType?: QuantType;
   /** 16..256, power of two; default 32. */
   readonly blockSize?: number;
-  readonly algorithm?: 'rtn' | 'gptq';
+  /** `awq`: activation-aware scaling searched per MatMul (rewriters' awq.ts); needs calibrationData like `gptq`. */
+  readonly algorithm?: 'rtn' | 'gptq' | 'awq';
   readonly actOrder?: boolean;
   /** GPTQ damping (fraction of the mean Hessian diagonal); default 0.01. */
   readonly damp?: number;

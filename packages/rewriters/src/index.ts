@@ -12,6 +12,8 @@ export type { ConstantEvaluationContext, ConstantEvaluator, ConstantFoldingOptio
 export { foldBatchNorm, fuseConvBias } from './fold-batchnorm.js';
 export { insertQdq, staticQuantTargets, weightAxis, COMPUTE_OPS, SHARED_PARAM_OPS, DEFAULT_STATIC_OPS } from './insert-qdq.js';
 export type { InsertQdqOptions, OutputPolicy } from './insert-qdq.js';
+export { insertQdqDeep, staticQuantTargetsDeep } from './subgraph-qdq.js';
+export type { DeepTargets } from './subgraph-qdq.js';
 export { qdqToQOperator } from './qoperator.js';
 export type { QOperatorOptions } from './qoperator.js';
 export { dynamicQuantize, DEFAULT_DYNAMIC_OPS } from './dynamic.js';
@@ -23,3 +25,7 @@ export type { BlockQuantized, GptqOptions } from './gptq.js';
 export type { QParam, QParamSet, QScheme, QSpec, QType } from './qp.js';
 export { isSelected } from './quant-options.js';
 export type { NodeOverride, NodeSelection, TensorOverride, TensorRange } from './quant-options.js';
+export { crossLayerEqualization } from './cross-layer-equalization.js';
+export type { CrossLayerEqualizationOptions } from './cross-layer-equalization.js';
+export { awqQuantize } from './awq.js';
+export type { AwqResult } from './awq.js';

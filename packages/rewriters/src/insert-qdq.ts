@@ -47,6 +47,8 @@ export interface InsertQdqOptions extends NodeSelection {
   readonly nodeOverrides?: Readonly<Record<string, NodeOverride>>;
   /** Which compute-op outputs are quantized (default `all`). */
   readonly outputs?: OutputPolicy;
+  /** Names new values/nodes must avoid besides the graph's own (the enclosing scopes', when run on a subgraph). */
+  readonly reservedNames?: readonly string[];
 }
 
 interface ActQ {
@@ -301,7 +303,7 @@ export function insertQdq(options: InsertQdqOptions): RewritePass {
             e.setInput(n, 2, out);
           }
         }
-      });
+      }, { reservedNames: options.reservedNames ?? [] });
       return result(m, withGraph(m, tidyGraph(g, eliminateDeadCode(edited), { pruneInitializers: true })));
     },
   };

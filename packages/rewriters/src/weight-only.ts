@@ -14,6 +14,7 @@ import { DataType, editGraph } from '@lowbit/onnx-ir';
 import type { GraphEditor, Model, Node, TensorRef, TensorStore } from '@lowbit/onnx-ir';
 import { intAttr } from './attrs.js';
 import { RewriteError } from './errors.js';
+import { awqQuantize } from './awq.js';
 import { gptqQuantize, rtnQuantize, type BlockQuantized } from './gptq.js';
 import { Constants, tidyGraph } from './edit-support.js';
 import { onnxOpset, withGraph, withOpset } from './model-util.js';
@@ -36,8 +37,8 @@ export interface WeightOnlyOptions extends NodeSelection {
   readonly scheme?: QScheme;
   /** 16..256; default 32. */
   readonly blockSize?: number;
-  readonly algorithm?: 'rtn' | 'gptq';
-  /** GPTQ: activations keyed by the MatMul's input value name. */
+  readonly algorithm?: 'rtn' | 'gptq' | 'awq';
+  /** GPTQ and AWQ: activations keyed by the MatMul's input value name. */
   readonly activations?: ReadonlyMap<string, ActivationSamples>;
   readonly damp?: number;
   readonly actOrder?: boolean;
@@ -93,7 +94,19 @@ export function weightOnlyQuantize(options: WeightOnlyOptions = {}): RewritePass
           }
           const wv = tensorFloats(w, PASS);
           let bq: BlockQuantized;
-          if ((options.algorithm ?? 'rtn') === 'gptq') {
+          if (options.algorithm === 'awq') {
+            const act = options.activations?.get(n.inputs[0]!);
+            if (!act) throw new RewriteError({ pass: PASS, nodeName: n.name, opType: n.opType, inputIndex: 0, tensor: n.inputs[0]! }, 'AWQ needs calibration activations for this input');
+            const r = awqQuantize(wv, k, nn, act.data, act.samples, spec, bs);
+            bq = r.quantized;
+            if (r.alpha > 0) {
+              // the activation is scaled by 1/s before the MatMul (see awq.ts)
+              const inv = consts.add(e, floatTensor(e.freshName(`${n.inputs[0]}_awq_scale`), [k], r.scales.map((v) => Math.fround(1 / v))));
+              const xs = e.freshName(`${n.inputs[0]}_awq`);
+              e.addNode({ opType: 'Mul', inputs: [n.inputs[0]!, inv], outputs: [xs], name: e.freshName(`${n.name || 'MatMul'}_awq`) });
+              e.setInput(n, 0, xs);
+            }
+          } else if ((options.algorithm ?? 'rtn') === 'gptq') {
             const act = options.activations?.get(n.inputs[0]!);
             if (!act) throw new RewriteError({ pass: PASS, nodeName: n.name, opType: n.opType, inputIndex: 0, tensor: n.inputs[0]! }, 'GPTQ needs calibration activations for this input');
             bq = gptqQuantize(wv, k, nn, act.data, act.samples, spec, { blockSize: bs, damp: options.damp, actOrder: options.actOrder });

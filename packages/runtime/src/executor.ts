@@ -10,7 +10,12 @@ import { createInstance, kernelNodeFor } from './plan.js';
 import type { BuiltinRunContext, Plan, PlanContext, Step } from './plan-contract.js';
 import { isTensor, kindOf, releaseValue, retainValue, TensorSequence, type Value } from './values.js';
 
-/** Observes values as they are produced (main graph only). */
+/**
+ * Observes values as they are produced: the main graph's, and those produced inside the bodies of control-flow ops
+ * (If branches, Loop/Scan bodies, SequenceMap), reported under their own value names (ONNX keeps them distinct
+ * from the enclosing scopes'). A body that runs several times (Loop, Scan) reports its values once per iteration.
+ * Function bodies are not observed (their names are local to each call).
+ */
 export interface ValueHooks {
   readonly onValue?: (name: string, tensor: Tensor) => void;
   /** Only these names (all when undefined). */
@@ -61,6 +66,9 @@ class Frame {
   }
 }
 
+
+/** Ops whose bodies' values the value hooks observe. */
+const CONTROL_FLOW: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', 'SequenceMap']);
 
 export class Executor {
   constructor(readonly ctx: PlanContext, readonly pool: BufferPool) {}
@@ -113,7 +121,7 @@ export class Executor {
     if (step.builtin) {
       const rc: BuiltinRunContext = {
         pool: this.pool,
-        runSubgraph: (plan, ins) => this.runPlan(plan, ins, frame),
+        runSubgraph: (plan, ins) => this.runPlan(plan, ins, frame, CONTROL_FLOW.has(node.opType) ? hooks : undefined),
       };
       try {
         outs = step.builtin.run(inputs, rc);

@@ -41,7 +41,7 @@ export interface SessionOptions {
   readonly registry?: KernelRegistry;
   /** Force one ISA (the `LOWBIT_ISA` environment variable does the same; this option wins). */
   readonly isa?: Isa;
-  /** Called with every value the main graph produces (or those in `observe`), and with the feeds. */
+  /** Called with every value the main graph and its control-flow bodies produce (or those in `observe`), and with the feeds. */
   readonly onValue?: (name: string, tensor: Tensor) => void;
   /** Names `onValue` is called for (default: all). */
   readonly observe?: readonly string[];
@@ -340,13 +340,27 @@ function copyTensor(t: Tensor): Tensor {
   return new Tensor(t.dtype, data as never, t.dims);
 }
 
-/** Names a value hook can observe: graph inputs, initializers and main-graph node outputs. Anything else is a typo. */
+/**
+ * Names a value hook can observe: graph inputs, initializers, main-graph node outputs and the node outputs inside
+ * control-flow bodies (If/Loop/Scan/SequenceMap, at any depth). Anything else is a typo.
+ */
 function checkObserved(plan: Plan, names: readonly string[], option: string): void {
   const observable = new Set<string>([...plan.graph.inputs.map((v) => v.name), ...plan.graph.initializers.map((t) => t.name)]);
-  for (const n of plan.graph.nodes) for (const o of n.outputs) if (o) observable.add(o);
+  const addOutputs = (g: Plan['graph']): void => {
+    for (const n of g.nodes) {
+      for (const o of n.outputs) if (o) observable.add(o);
+      if (n.opType === 'If' || n.opType === 'Loop' || n.opType === 'Scan' || n.opType === 'SequenceMap') {
+        for (const a of n.attributes) {
+          if (a.type === 'graph') addOutputs(a.value);
+          else if (a.type === 'graphs') for (const sg of a.value) addOutputs(sg);
+        }
+      }
+    }
+  };
+  addOutputs(plan.graph);
   const unknown = names.filter((n) => !observable.has(n));
   if (unknown.length) {
-    throw new SessionOptionError({ option, expected: 'names of graph inputs or node outputs of the main graph', actual: unknown.map((n) => `"${n}"`).join(', ') });
+    throw new SessionOptionError({ option, expected: 'names of graph inputs or node outputs of the main graph or a control-flow body', actual: unknown.map((n) => `"${n}"`).join(', ') });
   }
 }
 

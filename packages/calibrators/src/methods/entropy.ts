@@ -2,7 +2,7 @@ import { CalibrationError } from '../core/errors.js';
 import { finalizeRange } from '../core/finalize.js';
 import { baseSpec, finiteNumber, positiveInt, prepassRange } from '../core/spec.js';
 import type { Calibrator, PrepassRange, RangeSpec } from '../core/types.js';
-import { edge, histogramCalibrator, type HistogramSpecBase, type HistogramState } from './histogram.js';
+import { edge, histogramCalibrator, type BinLayout, type HistogramSpecBase, type HistogramState } from './histogram.js';
 import { windowKL } from './kl-threshold.js';
 
 export type EntropyHistogram = 'abs' | 'signed';
@@ -67,49 +67,72 @@ export const entropy: Calibrator<EntropyState, EntropySpec> = histogramCalibrato
     if (bins < minBins) throw new CalibrationError(`${KIND}: bins (${bins}) must be at least ${minBins} for ${levels} levels`, { kind: KIND, actual: String(bins) });
     return { ...baseSpec(KIND, spec), bins, range: prepassRange(KIND, spec?.range), levels, histogram, smoothing: finiteNumber(KIND, 'smoothing', spec?.smoothing, 0.0001, 0, 1), flattenZeroBin: spec?.flattenZeroBin ?? false };
   },
-  layout(sp, c) {
-    const a = Math.max(Math.abs(sp.range.min[c]), Math.abs(sp.range.max[c]));
-    return sp.histogram === 'abs' ? { lo: 0, hi: a, abs: true } : { lo: -a, hi: a, abs: false };
-  },
+  layout: (sp, c) => entropyLayout(sp, c),
   channelRange(sp, observed, g) {
-    const B = sp.bins;
-    const L = sp.levels;
-    let counts = observed;
-    let any = false;
-    for (let k = 0; k < B && !any; k++) any = counts[k] > 0;
-    if (!any) return [Infinity, -Infinity];
-    let best = Infinity;
-    const scratch = new Float64Array(2 * B);
-    if (sp.histogram === 'abs') {
-      if (sp.flattenZeroBin && B > 1) {
-        counts = counts.slice();
-        counts[0] = counts[1];
-      }
-      let bestI = B;
-      for (let i = L; i <= B; i++) {
-        const kl = windowKL(counts, 0, i, L, sp.smoothing, scratch);
-        if (kl < best) {
-          best = kl;
-          bestI = i;
-        }
-      }
-      const t = edge(g, B, bestI);
-      return [-t, t];
-    }
-    const z = Math.floor(B / 2);
-    let bestS = 0;
-    let bestE = B;
-    for (let i = Math.floor(L / 2); i <= z; i++) {
-      const s = z - i;
-      const e = Math.min(z + i + 1, B);
-      const kl = windowKL(counts, s, e, L, sp.smoothing, scratch);
-      if (kl < best) {
-        best = kl;
-        bestS = s;
-        bestE = e;
-      }
-    }
-    return [edge(g, B, bestS), edge(g, B, bestE)];
+    const cands = klCandidates(sp, observed, g);
+    if (cands.length === 0) return [Infinity, -Infinity];
+    let best = cands[0];
+    for (const c of cands) if (c.kl < best.kl) best = c;
+    // every candidate infinite: the full histogram range
+    if (!(best.kl < Infinity)) return sp.histogram === 'abs' ? [-edge(g, sp.bins, sp.bins), edge(g, sp.bins, sp.bins)] : [edge(g, sp.bins, 0), edge(g, sp.bins, sp.bins)];
+    return [best.lo, best.hi];
   },
   finish: (sp, lo, hi) => finalizeRange(sp, lo, hi),
 });
+
+/** One candidate clipping window of the entropy search and its divergence. */
+export interface KlCandidate {
+  readonly lo: number;
+  readonly hi: number;
+  /** `windowKL` of the window (+Infinity when rejected). */
+  readonly kl: number;
+}
+
+/**
+ * Every candidate window of the entropy search over one channel's histogram `counts` (see `EntropySpec.histogram`),
+ * narrowest first, with its KL divergence; `[]` for an empty histogram. The calibrator picks the first candidate of
+ * least KL (ties: the narrowest). With `bins === levels` there is exactly one candidate (onnxruntime's 128/128 preset),
+ * which is why that preset always returns the full observed range.
+ */
+export function klCandidates(sp: EntropyResolvedSpec, observed: Float64Array, g: BinLayout): KlCandidate[] {
+  const B = sp.bins;
+  const L = sp.levels;
+  let counts = observed;
+  let any = false;
+  for (let k = 0; k < B && !any; k++) any = counts[k] > 0;
+  if (!any) return [];
+  const scratch = new Float64Array(2 * B);
+  const out: KlCandidate[] = [];
+  if (sp.histogram === 'abs') {
+    if (sp.flattenZeroBin && B > 1) {
+      counts = counts.slice();
+      counts[0] = counts[1];
+    }
+    for (let i = L; i <= B; i++) {
+      const t = edge(g, B, i);
+      out.push({ lo: -t, hi: t, kl: windowKL(counts, 0, i, L, sp.smoothing, scratch) });
+    }
+    return out;
+  }
+  const z = Math.floor(B / 2);
+  for (let i = Math.floor(L / 2); i <= z; i++) {
+    const s = z - i;
+    const e = Math.min(z + i + 1, B);
+    out.push({ lo: edge(g, B, s), hi: edge(g, B, e), kl: windowKL(counts, s, e, L, sp.smoothing, scratch) });
+  }
+  return out;
+}
+
+/**
+ * The candidates of channel `c` of an entropy state (`klCandidates` over its histogram), for inspection and tests:
+ * `entropy.computeRange(state)` returns the window of the least KL among them (before `symmetric`/`includeZero`).
+ */
+export function entropyCandidates(state: EntropyState, c = 0): KlCandidate[] {
+  const sp = state.spec;
+  return klCandidates(sp, state.counts.subarray(c * sp.bins, (c + 1) * sp.bins), entropyLayout(sp, c));
+}
+
+function entropyLayout(sp: EntropyResolvedSpec, c: number): BinLayout {
+  const a = Math.max(Math.abs(sp.range.min[c]), Math.abs(sp.range.max[c]));
+  return sp.histogram === 'abs' ? { lo: 0, hi: a, abs: true } : { lo: -a, hi: a, abs: false };
+}

@@ -21,6 +21,8 @@ export interface CalibrationPlanTarget<S = any, Spec = any> {
    * the bin edges and the second pass fills the histograms. Requires re-readable data (see `CalibrationData`).
    */
   readonly prepass?: boolean;
+  /** See `CalibrationTarget.optional`. A prepass target that the first pass never saw is left out of the result. */
+  readonly optional?: boolean;
 }
 
 export interface CalibrateOptions {
@@ -62,21 +64,28 @@ export async function calibrate(o: CalibrateOptions): Promise<CalibrationResult>
     const needPrepass = o.targets.filter((t) => t.prepass);
     let pass = 0;
     const ranges = new Map<string, Range>();
+    const prepassUnseen = new Set<string>();
     if (needPrepass.length > 0) {
       const pre = needPrepass.map((t) => ({
         tensor: t.tensor,
         key: targetKey(t),
         calibrator: minMax,
+        optional: t.optional,
         spec: { axis: (t.spec as RangeSpec | undefined)?.axis ?? null, includeZero: false, symmetric: false },
       }));
       const r = await runPass(pre, pass++);
-      pre.forEach((t, i) => ranges.set(t.key, minMax.computeRange(r.states[i] as ReturnType<typeof minMax.init>)));
+      pre.forEach((t, i) => {
+        const st = r.states[i] as ReturnType<typeof minMax.init>;
+        if (t.optional && st.channels === 0) prepassUnseen.add(t.key);
+        ranges.set(t.key, minMax.computeRange(st));
+      });
     }
-    const targets: CalibrationTarget[] = o.targets.map((t) => {
-      if (!t.prepass) return { tensor: t.tensor, key: t.key, calibrator: t.calibrator, spec: t.spec };
+    const unseen = (t: CalibrationPlanTarget): boolean => t.prepass === true && t.optional === true && prepassUnseen.has(targetKey(t));
+    const targets: CalibrationTarget[] = o.targets.filter((t) => !unseen(t)).map((t) => {
+      if (!t.prepass) return { tensor: t.tensor, key: t.key, calibrator: t.calibrator, spec: t.spec, optional: t.optional };
       const r = ranges.get(targetKey(t));
       invariant(r !== undefined, `calibrate: no first-pass range for "${t.tensor}"`);
-      return { tensor: t.tensor, key: t.key, calibrator: t.calibrator, spec: { ...(t.spec as object), range: { min: r.min, max: r.max } } };
+      return { tensor: t.tensor, key: t.key, calibrator: t.calibrator, spec: { ...(t.spec as object), range: { min: r.min, max: r.max } }, optional: t.optional };
     });
     const result = await runPass(targets, pass);
     const cal = (i: number) => targets[i].calibrator as CalibrationTarget<unknown, unknown>['calibrator'];

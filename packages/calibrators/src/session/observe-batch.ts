@@ -9,6 +9,11 @@ export interface CalibrationTarget<S = unknown, Spec = unknown> {
   readonly key?: string;
   readonly calibrator: Calibrator<S, Spec>;
   readonly spec: Spec;
+  /**
+   * A value the run may not produce (one inside an If branch that was not taken, a Loop body that ran zero times):
+   * a batch that does not report it leaves its state as it was instead of failing. Default false.
+   */
+  readonly optional?: boolean;
 }
 
 /** The result name of a target: its `key`, or its tensor. */
@@ -17,7 +22,7 @@ export const targetKey = (t: { readonly tensor: string; readonly key?: string })
 /**
  * Runs the model on one batch and folds every observed value into `states` (replacing entries in place; the
  * states themselves are never mutated). The value is reduced to statistics inside the hook and not retained.
- * A target tensor the run never reports, a value that is not float32, or a calibrator failure is a
+ * A target tensor the run never reports (unless the target is `optional`), a value that is not float32, or a calibrator failure is a
  * `CalibrationError` naming the tensor and batch.
  */
 export async function observeBatch(
@@ -63,8 +68,8 @@ export async function observeBatch(
     throw e;
   }
   if (failure !== undefined) throw failure;
-  for (const name of index.keys()) {
-    if (!seen.has(name)) {
+  for (const [name, hit] of index) {
+    if (!seen.has(name) && !hit.every((i) => targets[i].optional)) {
       throw new CalibrationError(`calibration batch ${batch}: tensor "${name}" was not produced by the model run (is it a value in the graph?)`, { tensor: name, batch });
     }
   }

@@ -43,7 +43,7 @@ async function runChunk(model: ObservableModel, table: CalibratorTable, m: ToWor
       if (calibrator === undefined) {
         throw new CalibrationError(`calibration worker: no calibrator of kind "${t.kind}" (export it from the worker module's \`calibrators\`)`, { kind: t.kind, tensor: t.tensor });
       }
-      return { tensor: t.tensor, calibrator, spec: t.spec };
+      return { tensor: t.tensor, calibrator, spec: t.spec, optional: t.optional };
     });
     const states = targets.map((t) => (t.calibrator as CalibrationTarget<unknown, unknown>['calibrator']).init(t.spec));
     for (let k = 0; k < m.feeds.length; k++) await observeBatch(model, m.feeds[k], targets, states, m.firstBatch + k);

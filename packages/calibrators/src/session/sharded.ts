@@ -132,7 +132,7 @@ export class WorkerPool {
       }
     }
     const cal = (i: number) => targets[i].calibrator as CalibrationTarget<unknown, unknown>['calibrator'];
-    const descriptors = targets.map((t) => ({ tensor: t.tensor, kind: t.calibrator.kind, spec: t.spec }));
+    const descriptors = targets.map((t) => ({ tensor: t.tensor, kind: t.calibrator.kind, spec: t.spec, ...(t.optional ? { optional: true } : {}) }));
     let merged: unknown[] = targets.map((t, i) => cal(i).init(t.spec));
     const iter = readFeeds(data, pass)[Symbol.asyncIterator]();
     const idle = [...this.#slots];

@@ -12,6 +12,7 @@ export interface TargetDescriptor {
   readonly tensor: string;
   readonly kind: string;
   readonly spec: unknown;
+  readonly optional?: boolean;
 }
 
 export type ToWorker = {

@@ -23,13 +23,23 @@ export interface QuantizeFlags {
   opTypes?: string[];
   excludeNodes?: string[];
   blockSize?: number;
-  algorithm: 'rtn' | 'gptq';
+  algorithm: 'rtn' | 'gptq' | 'awq';
   recipe?: string;
   json?: boolean;
   resize?: [number, number];
   mean?: number[];
   std?: number[];
   layout: 'nchw' | 'nhwc';
+  bins?: number;
+  levels?: number;
+  histogram?: 'signed' | 'abs';
+  smoothing?: number;
+  percentile?: number;
+  numStd?: number;
+  keepSensitive?: boolean;
+  cle?: boolean;
+  biasCorrection?: boolean;
+  smoothQuant?: boolean | number;
 }
 
 /** Which flags the user typed (commander fills defaults, and a recipe must not be overridden by a default). */
@@ -70,8 +80,15 @@ export async function resolveRecipe(f: QuantizeFlags, explicit: Explicit): Promi
     set('method', 'calibrationMethod', METHOD[f.method]);
     set('activationType', 'activationType', f.activationType && (SHORT[f.activationType] ?? f.activationType));
     set('symmetricActivations', 'activationSymmetric', true);
+    set('keepSensitive', 'keepSensitiveFloat', f.keepSensitive);
+    set('cle', 'crossLayerEqualization', true);
+    set('biasCorrection', 'biasCorrection', true);
+    set('smoothQuant', 'smoothQuant', f.smoothQuant);
+    const cal: Record<string, unknown> = { ...(base.calibration as Record<string, unknown> | undefined) };
+    for (const k of ['bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd'] as const) if (explicit(k)) cal[k] = f[k];
+    if (Object.keys(cal).length > 0) o.calibration = cal;
   } else {
-    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats'] as const) {
+    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats', 'bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd', 'keepSensitive', 'cle', 'smoothQuant', 'biasCorrection'] as const) {
       if (explicit(flag)) throw new UsageError(`--${kebab(flag)} applies to --mode static only`, { option: `--${kebab(flag)}`, expected: 'static', actual: mode });
     }
   }

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { loadModel, type Model } from '@lowbit/onnx-ir';
-import { readStatisticsInfo, runRecipe } from '@lowbit/quantize';
+import { coverageOf, readStatisticsInfo, runRecipe } from '@lowbit/quantize';
 import type { Io } from '../io.js';
 import { UsageError } from '../exit-codes.js';
 import { inspectModel, formatBytes } from '../inspect/report.js';
@@ -16,9 +16,9 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
   const recipe = await resolveRecipe(f, explicit);
   const model = await loadModel(input);
   const data = calibrationData(io, model, f);
-  const wantsData = recipe.mode === 'static' || (recipe.mode === 'weight-only' && recipe.options.algorithm === 'gptq');
+  const wantsData = recipe.mode === 'static' || (recipe.mode === 'weight-only' && (recipe.options.algorithm === 'gptq' || recipe.options.algorithm === 'awq'));
   if (wantsData && !data && !(recipe.mode === 'static' && f.stats)) {
-    throw new UsageError(`--mode ${recipe.mode}${recipe.mode === 'weight-only' ? ' --algorithm gptq' : ''} needs calibration data: pass --calib DATA${recipe.mode === 'static' ? ' or --stats FILE' : ''}`, { option: '--calib' });
+    throw new UsageError(`--mode ${recipe.mode}${recipe.mode === 'weight-only' ? ` --algorithm ${recipe.options.algorithm}` : ''} needs calibration data: pass --calib DATA${recipe.mode === 'static' ? ' or --stats FILE' : ''}`, { option: '--calib' });
   }
   let recipeToRun = recipe;
   const statistics = recipe.mode === 'static' && f.stats ? await readStats(f.stats) : undefined;
@@ -36,7 +36,8 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
     output: f.output,
     mode: recipe.mode,
     options: recipe.options,
-    nodesQuantized: quantizedOps(out),
+    nodesQuantized: quantizedOps(out.graph),
+    coverage: coverageOf(out),
     opsBefore: before.ops,
     opsAfter: after.ops,
     bytesBefore: await modelBytes(input, model),
@@ -52,20 +53,25 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
     `${basename(input)} -> ${f.output} (${recipe.mode})\n` +
       `  quantized: ${q}\n` +
       `  size: ${formatBytes(summary.bytesBefore)} -> ${formatBytes(summary.bytesAfter)} (${((100 * summary.bytesAfter) / summary.bytesBefore).toFixed(1)}%)\n` +
-      `  time: ${summary.seconds.toFixed(1)} s\n`,
+      `  time: ${summary.seconds.toFixed(1)} s\n` +
+      (summary.coverage?.keptFloat.length ? `  kept float: ${summary.coverage.keptFloat.map((k) => `${k.node} (${k.reason})`).join(', ')}\n` : '') +
+      (summary.coverage?.warnings ?? []).map((w) => `  warning: ${w}\n`).join(''),
   );
 }
 
 const INTEGER_OPS = new Set(['QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger', 'MatMulNBits', 'DynamicQuantizeLSTM', 'QGemm', 'QLinearAdd', 'QLinearMul']);
 
 /**
- * Nodes that now compute on quantized data, by op type: integer operators (QLinearConv, MatMulInteger, ...) and, in
- * QDQ form, every other node that reads a DequantizeLinear output.
+ * Nodes that now compute on quantized data, by op type, in the graph and every control-flow body: integer operators
+ * (QLinearConv, MatMulInteger, ...) and, in QDQ form, every other node that reads a DequantizeLinear output.
  */
-function quantizedOps(m: Model): Record<string, number> {
-  const dq = new Set(m.graph.nodes.filter((n) => n.opType === 'DequantizeLinear').flatMap((n) => n.outputs.filter((o): o is string => !!o)));
-  const out: Record<string, number> = {};
-  for (const n of m.graph.nodes) {
+function quantizedOps(g: Model['graph'], out: Record<string, number> = {}): Record<string, number> {
+  const dq = new Set(g.nodes.filter((n) => n.opType === 'DequantizeLinear').flatMap((n) => n.outputs.filter((o): o is string => !!o)));
+  for (const n of g.nodes) {
+    for (const a of n.attributes) {
+      if (a.type === 'graph') quantizedOps(a.value, out);
+      else if (a.type === 'graphs') for (const sg of a.value) quantizedOps(sg, out);
+    }
     if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear' || n.opType === 'DynamicQuantizeLinear') continue;
     if (INTEGER_OPS.has(n.opType) || n.inputs.some((i) => i !== null && dq.has(i))) out[n.opType] = (out[n.opType] ?? 0) + 1;
   }
