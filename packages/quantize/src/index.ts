@@ -22,3 +22,4 @@ export type {
 } from './types.js';
 export { METADATA_KEYS, statisticsHash } from './metadata.js';
 export { QUANTIZE_VERSION } from './version.js';
+export { quantizeDynamicBytes, quantizeStaticBytes, quantizeWeightOnlyBytes } from './bytes.js';
