@@ -55,7 +55,7 @@ describe('the quantization page in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server.url);
-    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated)).toBe(true);
 
     // The size cap: a model over it is refused with a message, before anything is read.
     await page.fill('#cap', '0.01');
