@@ -5,7 +5,7 @@ import type { ModelSummary } from './inspect.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const MB = 1024 * 1024;
-const fmtBytes = (n: number): string => (n >= MB ? `${(n / MB).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} KB`);
+const fmtBytes = (n: number): string => (n >= MB ? `${(n / MB).toFixed(2)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KB` : `${n} B`);
 const fmtDb = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)} dB` : Number.isNaN(v) ? 'n/a' : 'exact (∞)');
 
 let modelFile: File | undefined;
