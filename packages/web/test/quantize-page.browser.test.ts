@@ -95,4 +95,26 @@ describe('the quantization page in Chromium', () => {
     expect(floatAcc).toBeCloseTo(98.9, 1);
     expect(Math.abs(quantAcc - floatAcc)).toBeLessThanOrEqual(0.2);
   });
+
+  it.each([
+    ['dynamic', 'DynamicQuantizeLinear'],
+    ['weight-only', 'DequantizeLinear'],
+  ])('runs %s with a generated calibration set and reports the model it made', async (mode, op) => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.setInputFiles('#model', modelPath);
+    await page.check(`input[name=mode][value=${mode}]`);
+    await page.fill('#runs', '5');
+    await page.click('#go');
+    await page.waitForSelector('body[data-state=done], #error:not([hidden])', { timeout: 300_000 });
+    expect(await page.isHidden('#error'), await page.textContent('#error') ?? '').toBe(true);
+    expect(await page.textContent('#log')).toContain('generated samples');
+    expect(await page.textContent('#summary')).toContain(op);
+    expect(await page.getAttribute('#download', 'href')).toMatch(/^blob:/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
+
