@@ -13,12 +13,13 @@ export type ModuleName = 'kernels-simd.wasm' | 'kernels-relaxed.wasm';
 
 /** The module's bytes (Node: fs; elsewhere: fetch). */
 export async function loadModuleBytes(name: ModuleName): Promise<Uint8Array> {
-  const url = new URL(`./${name}`, import.meta.url);
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    return new Uint8Array(await readFile(url));
-  }
+  // Literal URLs, so that bundlers (Vite, webpack, esbuild) see and emit both modules as assets.
+  const url = name === 'kernels-simd.wasm' ? new URL('./kernels-simd.wasm', import.meta.url) : new URL('./kernels-relaxed.wasm', import.meta.url);
+  // Node's fs is fetched at run time (never imported), so browser bundles carry no `node:` import.
+  const fsp = url.protocol === 'file:'
+    ? (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process?.getBuiltinModule?.('node:fs/promises') as typeof import('node:fs/promises') | undefined
+    : undefined;
+  if (fsp) return new Uint8Array(await fsp.readFile(url));
   const res = await fetch(url);
   if (!res.ok) throw new Error(`fetching ${url.href}: HTTP ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());

@@ -7,12 +7,12 @@
  * Two models with the same graph, opsets and weights have the same fingerprint; any change to a node, attribute,
  * value name, shape or weight byte changes it.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 import { collectModelTensors, encodeModel, mapModelTensors, readTensorBytes } from '@lowbit/onnx-ir';
 import type { InlineTensor, Model, TensorRef } from '@lowbit/onnx-ir';
 
 export async function modelFingerprint(m: Model): Promise<string> {
-  const h = createHash('sha256');
+  const h = sha256();
   const placeholder = (t: TensorRef): TensorRef => {
     if (t.kind === 'inline' && t.strings) return t;
     const p: InlineTensor = { kind: 'inline', name: t.name, dtype: t.dtype, dims: t.dims, data: new Uint8Array(0), encoding: 'raw' };

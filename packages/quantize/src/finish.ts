@@ -8,12 +8,12 @@ import { withProvenance } from './metadata.js';
 import { recipeOf, type Recipe } from './recipe.js';
 import type { SaveOptions } from './types.js';
 
-export async function finish(m: Model, output: string, mode: Recipe['mode'], options: object, save: SaveOptions | undefined, where: string, calibrationHash?: string, keptFloat: readonly KeptFloat[] = []): Promise<Model> {
+export async function finish(m: Model, output: string | null, mode: Recipe['mode'], options: object, save: SaveOptions | undefined, where: string, calibrationHash?: string, keptFloat: readonly KeptFloat[] = []): Promise<Model> {
   const out = withCoverage(withProvenance(m, mode, recipeOf(mode, options), calibrationHash), measureCoverage(m, keptFloat, mode));
   const errors = verifyErrors(out);
   if (errors.length > 0) {
     throw new QuantizeError({ where, expected: 'a model that passes verifyModel', actual: `${errors.length} error(s)` }, `internal: the quantized model is invalid: ${errors.slice(0, 3).map((d) => d.message).join('; ')}`);
   }
-  await saveOutput(out, output, save);
+  if (output !== null) await saveOutput(out, output, save);
   return out;
 }

@@ -26,3 +26,4 @@ export { coverageOf, measureCoverage, COVERAGE_KEY } from './coverage.js';
 export type { Coverage, KeptFloat } from './coverage.js';
 export { layerSensitivity } from './sensitivity.js';
 export type { LayerSensitivity, SensitivityOptions } from './sensitivity.js';
+export { quantizeDynamicBytes, quantizeStaticBytes, quantizeWeightOnlyBytes } from './bytes.js';

@@ -5,7 +5,7 @@
  * - `lowbit.options`: the options as canonical JSON (sorted keys, no functions)
  * - `lowbit.calibration_sha256`: SHA-256 over the encoded calibration states in tensor-name order (static, GPTQ)
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 import type { Model, StringEntry } from '@lowbit/onnx-ir';
 import { canonicalJson } from './canonical-json.js';
 import { QUANTIZE_VERSION, TOOL_NAME } from './version.js';
@@ -16,7 +16,7 @@ export const METADATA_KEYS = {
 
 /** SHA-256 (hex) of `states` taken in sorted-name order: name, length, bytes for each. */
 export function statisticsHash(states: ReadonlyMap<string, Uint8Array>): string {
-  const h = createHash('sha256');
+  const h = sha256();
   for (const name of [...states.keys()].sort()) {
     const b = states.get(name)!;
     h.update(name);

@@ -14,7 +14,7 @@ import type { DynamicQuantizeOptions, ModelInput } from './types.js';
 
 const WHERE = 'quantizeDynamic';
 
-export async function quantizeDynamic(input: ModelInput, output: string, options: DynamicQuantizeOptions = {}): Promise<Model> {
+export async function quantizeDynamic(input: ModelInput, output: string | null, options: DynamicQuantizeOptions = {}): Promise<Model> {
   const weightType = options.weightType ?? 'int8';
   if (weightType !== 'int8' && weightType !== 'uint8') {
     throw new QuantizeError({ where: WHERE, option: 'weightType', expected: 'int8 or uint8 (MatMulInteger)', actual: weightType }, 'unsupported weight type');

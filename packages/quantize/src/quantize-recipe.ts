@@ -18,7 +18,7 @@ export interface RecipeInputs {
   readonly statistics?: Uint8Array;
 }
 
-export async function runRecipe(recipe: Recipe, input: ModelInput, output: string, extra: RecipeInputs = {}): Promise<Model> {
+export async function runRecipe(recipe: Recipe, input: ModelInput, output: string | null, extra: RecipeInputs = {}): Promise<Model> {
   const runner = extra.runner ? { runner: extra.runner } : {};
   switch (recipe.mode) {
     case 'static':
@@ -32,6 +32,6 @@ export async function runRecipe(recipe: Recipe, input: ModelInput, output: strin
   }
 }
 
-export async function quantizeWithRecipe(input: ModelInput, output: string, recipe: string | object, extra: RecipeInputs = {}): Promise<Model> {
+export async function quantizeWithRecipe(input: ModelInput, output: string | null, recipe: string | object, extra: RecipeInputs = {}): Promise<Model> {
   return runRecipe(parseRecipe(recipe), input, output, extra);
 }

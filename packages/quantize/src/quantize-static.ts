@@ -1,5 +1,5 @@
 /**
- * `quantizeStatic(input, output, calibrationData, options?)`: calibrated 8/16/4-bit quantization in QDQ (default) or
+ * `quantizeStatic(input, output, calibrationData, options?)` (`output` null: nothing is written; see `quantizeStaticBytes`): calibrated 8/16/4-bit quantization in QDQ (default) or
  * QOperator form. Steps: load -> preprocess (opset >= 13; 21 for 16/4-bit) -> calibrate the activations insert-qdq
  * needs with the chosen method, or take their states from `options.statistics` (saved by `calibrateStatic`) ->
  * insert-qdq (scales/zero points from @lowbit/qparams) -> qdq-to-qoperator (QOperator only) -> provenance metadata
@@ -25,7 +25,7 @@ import type { CalibrationData, ModelInput, StaticQuantizeOptions } from './types
 
 const WHERE = 'quantizeStatic';
 
-export async function quantizeStatic(input: ModelInput, output: string, calibrationData: CalibrationData | null | undefined, options: StaticQuantizeOptions = {}): Promise<Model> {
+export async function quantizeStatic(input: ModelInput, output: string | null, calibrationData: CalibrationData | null | undefined, options: StaticQuantizeOptions = {}): Promise<Model> {
   const haveData = calibrationData !== null && calibrationData !== undefined;
   if (options.statistics !== undefined && haveData) {
     throw new QuantizeError({ where: WHERE, option: 'statistics', expected: 'either calibration data or saved statistics', actual: 'both' }, 'ambiguous calibration source');

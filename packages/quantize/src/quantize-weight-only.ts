@@ -21,14 +21,14 @@ import { runnerFor } from './runner.js';
 import { schemeOf, selectionOf } from './selection.js';
 import type { ModelInput, WeightOnlyQuantizeOptions } from './types.js';
 import { isSelected } from '@lowbit/rewriters';
-import { createHash } from 'node:crypto';
+import { sha256 } from './sha256.js';
 
 const WHERE = 'quantizeWeightOnly';
 
 /** Output external-data threshold (bytes) for a model that came with external data and no `save` threshold. */
 export const STREAMED_EXTERNAL_THRESHOLD = 1024;
 
-export async function quantizeWeightOnly(input: ModelInput, output: string, options: WeightOnlyQuantizeOptions = {}): Promise<Model> {
+export async function quantizeWeightOnly(input: ModelInput, output: string | null, options: WeightOnlyQuantizeOptions = {}): Promise<Model> {
   const dtype = options.weightType ?? 'int4';
   if (dtype !== 'int4' && dtype !== 'uint4' && dtype !== 'int8' && dtype !== 'uint8') {
     throw new QuantizeError({ where: WHERE, option: 'weightType', expected: 'int4, uint4, int8 or uint8', actual: dtype }, 'unsupported weight type');
@@ -58,7 +58,7 @@ export async function quantizeWeightOnly(input: ModelInput, output: string, opti
       });
     }
     activations = new Map();
-    const h = createHash('sha256');
+    const h = sha256();
     for (const name of [...rows.keys()].sort()) {
       const parts = rows.get(name)!;
       const total = parts.reduce((a, p) => a + p.length, 0);

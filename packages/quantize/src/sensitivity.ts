@@ -6,9 +6,6 @@
  * one-layer model is made from those statistics (`nodesToQuantize: [node]`), with `keepSensitiveFloat: false` so a
  * sensitive layer shows its own cost. Both models run in @lowbit/runtime.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { subgraphsOf } from '@lowbit/onnx-ir';
 import type { Graph } from '@lowbit/onnx-ir';
 import type { Feeds } from '@lowbit/calibrators';
@@ -49,11 +46,11 @@ export async function layerSensitivity(input: ModelInput, data: CalibrationData,
   const batches: Feeds[] = [];
   for await (const f of (rereadable(data) as () => Iterable<Feeds> | AsyncIterable<Feeds>)()) batches.push(f);
   const reference = await outputsOf(Session.fromModel(model, { graphOptimization: 'none' }), batches);
-  const dir = await mkdtemp(join(tmpdir(), 'lowbit-sensitivity-'));
   const out: LayerSensitivity[] = [];
-  try {
+  {
     for (const n of nodes) {
-      const q = await quantizeStatic(model, join(dir, 'one.onnx'), null, { ...base, statistics, nodesToQuantize: [n.name] });
+      // output null: the one-layer model is only run, never written.
+      const q = await quantizeStatic(model, null, null, { ...base, statistics, nodesToQuantize: [n.name] });
       const got = await outputsOf(Session.fromModel(q, { graphOptimization: 'none' }), batches);
       let sig = 0, noise = 0;
       reference.forEach((r, i) => {
@@ -66,8 +63,6 @@ export async function layerSensitivity(input: ModelInput, data: CalibrationData,
       out.push(layer);
       onLayer?.(out.length, nodes.length, layer);
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
   return out;
 }

@@ -18,7 +18,7 @@
  * Decoding checks magic, version, lengths, the checksum and the header's field types; anything else is a
  * QuantizeError (option `statistics`) saying what was expected and what was found.
  */
-import { createHash } from 'node:crypto';
+import { sha256, toHex } from './sha256.js';
 import { OBSERVED_SUFFIX } from './calibration.js';
 import { canonicalJson } from './canonical-json.js';
 import { QuantizeError } from './errors.js';
@@ -92,7 +92,7 @@ export function encodeStatistics(f: StatisticsFile, where = 'calibrateStatic'): 
     parts.push(s);
   }
   const body = concat(parts);
-  return concat([body, createHash('sha256').update(body).digest()]);
+  return concat([body, sha256().update(body).digest()]);
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -118,9 +118,9 @@ export function decodeStatistics(bytes: Uint8Array, where = 'quantizeStatic'): S
   if (version !== STATISTICS_FORMAT_VERSION) bad(`format version ${STATISTICS_FORMAT_VERSION}`, `version ${version}`, 'unsupported statistics format');
   if (bytes.length < 32 + 14) bad('at least 46 bytes', `${bytes.length}`);
   const body = bytes.subarray(0, bytes.length - 32);
-  const sum = createHash('sha256').update(body).digest();
+  const sum = sha256().update(body).digest();
   const stored = bytes.subarray(bytes.length - 32);
-  if (!sum.equals(stored)) bad(`SHA-256 ${Buffer.from(stored).toString('hex').slice(0, 16)}...`, `${sum.toString('hex').slice(0, 16)}... (truncated or corrupted)`, 'statistics checksum mismatch');
+  if (!sameBytes(sum, stored)) bad(`SHA-256 ${toHex(stored).slice(0, 16)}...`, `${toHex(sum).slice(0, 16)}... (truncated or corrupted)`, 'statistics checksum mismatch');
   let o = 6;
   const need = (n: number, what: string) => { if (o + n > body.length) bad(`${n} bytes of ${what} at offset ${o}`, `${body.length - o}`); };
   const u16 = (what: string) => { need(2, what); const v = dv.getUint16(o, true); o += 2; return v; };
@@ -180,4 +180,10 @@ export function readStatisticsInfo(bytes: Uint8Array): StatisticsInfo {
     ...f.header,
     tensors: [...f.states.keys()].filter((k) => !k.endsWith(OBSERVED_SUFFIX)).sort(),
   };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

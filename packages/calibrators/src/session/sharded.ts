@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CalibrationError } from '../core/errors.js';
+import { nodeBuiltins } from './node-builtins.js';
 import { readFeeds } from './data-source.js';
 import { validateFeeds } from './feeds.js';
 import type { CalibrationData, Feeds, InputMetadata } from './model.js';
@@ -37,6 +35,7 @@ export interface ShardOptions {
 
 /** The built worker entry: next to this module in `dist`, or the `dist` twin of this file when run from sources. */
 export function defaultWorkerEntry(): URL {
+  const { existsSync, fileURLToPath } = nodeBuiltins();
   const here = import.meta.url;
   const entry = here.endsWith('.ts') ? new URL('../../dist/session/shard-worker.js', here) : new URL('./shard-worker.js', here);
   if (!existsSync(fileURLToPath(entry))) {
@@ -48,6 +47,7 @@ export function defaultWorkerEntry(): URL {
 function moduleHref(m: string | URL): string {
   if (m instanceof URL) return m.href;
   if (m.startsWith('file:')) return m;
+  const { isAbsolute, resolve, pathToFileURL } = nodeBuiltins();
   return pathToFileURL(isAbsolute(m) ? m : resolve(process.cwd(), m)).href;
 }
 
@@ -83,7 +83,7 @@ export class WorkerPool {
     const slots: Slot[] = [];
     const readies: Promise<FromWorker>[] = [];
     for (let id = 0; id < o.workers; id++) {
-      const worker = new Worker(entry, { workerData: wd });
+      const worker = new (nodeBuiltins().Worker)(entry, { workerData: wd });
       const slot: Slot = { worker, id };
       slots.push(slot);
       readies.push(
