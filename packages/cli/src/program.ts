@@ -67,6 +67,7 @@ export function buildProgram(io: Io): Command {
       .option('--block-size <n>', 'weight-only block size (16..256)', intArg('--block-size'))
       .addOption(new Option('--algorithm <alg>', 'weight-only algorithm').choices(['rtn', 'gptq']).default('rtn'))
       .option('--recipe <file>', 'JSON recipe with quantization options (flags override it)')
+      .option('--overwrite', 'allow -o to name the input model (it is replaced atomically)')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (input: string, opts: Record<string, unknown>, cmd: Command) =>
     (await import('./commands/quantize.js')).quantizeCommand(io, input, opts as never, (flag) => cmd.getOptionValueSource(flag) === 'cli'),
@@ -86,6 +87,7 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--inputs <dir>', 'folder with input_N.pb or .npy files (or a test_data_set folder)')
     .option('--expect <dir>', 'compare with output_N.pb files; exit 1 on mismatch')
     .option('-o, --output <dir>', 'write outputs as output_N.pb into this folder')
+    .option('--overwrite', 'allow -o to name a folder that already holds files (output_N.pb files are replaced)')
     .option('--atol <a>', 'absolute tolerance', floatArg('--atol'), 1e-5)
     .option('--rtol <r>', 'relative tolerance', floatArg('--rtol'), 1e-3)
     .addOption(new Option('--backend <backend>', 'kernel backend: auto (best that loads), js, wasm, native').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
@@ -126,6 +128,7 @@ export function buildProgram(io: Io): Command {
       .option('--calib-count <n>', 'use at most N samples', intArg('--calib-count'))
       .addOption(new Option('--method <method>', 'calibration method').choices(['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd']).default('minmax'))
       .option('--per-channel', 'per-channel statistics')
+      .option('--overwrite', 'allow -o to name an input file')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/calibrate.js')).calibrateCommand(io, model, opts as never));
 

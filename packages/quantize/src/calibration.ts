@@ -9,6 +9,7 @@
 import { builtinCalibrators, calibrate, distiller, entropy, entropyPresets, minMax, peekKind, percentile } from '@lowbit/calibrators';
 import type { CalibrationData, CalibrationPlanTarget, Calibrator, Feeds, ObservableModel } from '@lowbit/calibrators';
 import { QuantizeError } from './errors.js';
+import { watchFinite } from './finite-data.js';
 import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
 
 export interface CalibratedRanges {
@@ -113,10 +114,12 @@ export interface CalibratedStates {
 
 /** Runs calibration and returns the encoded states (no ranges: see `rangesFromStates`). */
 export async function calibrateStates(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal, where = 'quantizeStatic'): Promise<CalibratedStates> {
-  const data = rereadable(input);
+  const watch = watchFinite(rereadable(input) as () => AsyncIterable<Feeds>);
+  const data = watch.data;
   const plan = methodPlan(method, o, where);
   const r = await calibrate({ data, targets: tensors.map((t) => targetFor(t, plan)), model, signal });
   if (r.batches === 0) throw new QuantizeError({ where, option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
+  watch.check();
   const states = new Map(r.states);
   if (method !== 'minmax') {
     const observed = await calibrate({ data, targets: tensors.map((t) => targetFor(t, methodPlan('minmax', o, where))), model, signal });

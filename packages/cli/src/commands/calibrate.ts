@@ -1,9 +1,10 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { loadModel } from '@lowbit/onnx-ir';
 import { calibrateStatic } from '@lowbit/quantize';
 import type { Io } from '../io.js';
 import { openCalibrationData } from '../data/source.js';
 import { progress } from '../progress.js';
+import { checkOutputFile } from '../output-guard.js';
+import { writeFileAtomic } from '../compare/write-atomic.js';
 import { modelInputSpecs } from './model-inputs.js';
 
 interface CalibrateFlags {
@@ -12,6 +13,7 @@ interface CalibrateFlags {
   calibCount?: number;
   method: string;
   perChannel?: boolean;
+  overwrite?: boolean;
   json?: boolean;
   resize?: [number, number];
   mean?: number[];
@@ -22,6 +24,7 @@ interface CalibrateFlags {
 /** `lowbit calibrate`: runs the calibration `quantize --mode static` would run and saves the statistics. */
 export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags): Promise<void> {
   const started = performance.now();
+  await checkOutputFile(f.output, [input, f.calib], f.overwrite === true);
   const model = await loadModel(input);
   const specs = modelInputSpecs(model);
   const opts = { count: f.calibCount, resize: f.resize, mean: f.mean, std: f.std, layout: f.layout };
@@ -45,14 +48,7 @@ export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags)
     calibrationMethod: f.method as never,
     ...(f.perChannel ? { perChannel: true } : {}),
   });
-  const tmp = `${f.output}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, f.output);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(f.output, bytes);
   const result = { model: input, output: f.output, method: f.method, samples, bytes: bytes.length, seconds: (performance.now() - started) / 1000 };
   if (f.json) io.stdout(JSON.stringify(result) + '\n');
   else io.stdout(`${input}: ${f.method} statistics over ${samples} samples -> ${f.output} (${bytes.length} bytes, ${result.seconds.toFixed(1)} s)\n`);

@@ -1,12 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { loadModel, type Model } from '@lowbit/onnx-ir';
+import { loadModel, readRegularFile, type Model } from '@lowbit/onnx-ir';
 import { quantizeDynamic, quantizeStatic, quantizeWeightOnly, readStatisticsInfo } from '@lowbit/quantize';
 import type { Io } from '../io.js';
 import { UsageError } from '../exit-codes.js';
 import { inspectModel, formatBytes } from '../inspect/report.js';
 import { openCalibrationData } from '../data/source.js';
 import { progress } from '../progress.js';
+import { checkOutputFile } from '../output-guard.js';
 import { modelInputSpecs } from './model-inputs.js';
 import { resolveRecipe, type Explicit, type QuantizeFlags } from './quantize-options.js';
 
@@ -14,6 +15,7 @@ import { resolveRecipe, type Explicit, type QuantizeFlags } from './quantize-opt
 export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, explicit: Explicit): Promise<void> {
   const started = performance.now();
   const recipe = await resolveRecipe(f, explicit);
+  await checkOutputFile(f.output, [input, ...(f.calib ? [f.calib] : []), ...(f.stats ? [f.stats] : []), ...(f.recipe ? [f.recipe] : [])], f.overwrite === true);
   const model = await loadModel(input);
   const data = calibrationData(io, model, f);
   const wantsData = recipe.mode === 'static' || (recipe.mode === 'weight-only' && recipe.options.algorithm === 'gptq');
@@ -35,20 +37,11 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
     if (statistics && data) throw new UsageError('pass either --calib or --stats, not both', { option: '--stats' });
     out = await quantizeStatic(model, f.output, statistics ? null : data, { ...options, ...(statistics ? { statistics } : {}) });
   }
-  const before = inspectModel(model);
-  const after = inspectModel(out);
-  const summary = {
-    input,
-    output: f.output,
-    mode: recipe.mode,
-    options: recipe.options,
-    nodesQuantized: quantizedOps(out),
-    opsBefore: before.ops,
-    opsAfter: after.ops,
-    bytesBefore: await modelBytes(input, model),
-    bytesAfter: await modelBytes(f.output, out),
-    seconds: (performance.now() - started) / 1000,
-  };
+  // The output is in place; if describing it fails, take it away again so a failed command leaves no output.
+  const summary = await describe(input, f, recipe, model, out, started).catch(async (err: unknown) => {
+    await removeOutput(f.output, out);
+    throw err;
+  });
   if (f.json) {
     io.stdout(JSON.stringify(summary) + '\n');
     return;
@@ -60,6 +53,31 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
       `  size: ${formatBytes(summary.bytesBefore)} -> ${formatBytes(summary.bytesAfter)} (${((100 * summary.bytesAfter) / summary.bytesBefore).toFixed(1)}%)\n` +
       `  time: ${summary.seconds.toFixed(1)} s\n`,
   );
+}
+
+async function describe(input: string, f: QuantizeFlags, recipe: Awaited<ReturnType<typeof resolveRecipe>>, model: Model, out: Model, started: number) {
+  const before = inspectModel(model);
+  const after = inspectModel(out);
+  return {
+    input,
+    output: f.output,
+    mode: recipe.mode,
+    options: recipe.options,
+    nodesQuantized: quantizedOps(out),
+    opsBefore: before.ops,
+    opsAfter: after.ops,
+    bytesBefore: await modelBytes(input, model),
+    bytesAfter: await modelBytes(f.output, out),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Removes a written output and its external-data files (after a failure that came later). */
+async function removeOutput(path: string, m: Model): Promise<void> {
+  const files = new Set<string>();
+  for (const t of m.graph.initializers) if (t.kind === 'external') files.add(t.location);
+  for (const loc of files) await rm(join(dirname(path), loc), { force: true }).catch(() => undefined);
+  await rm(path, { force: true }).catch(() => undefined);
 }
 
 const INTEGER_OPS = new Set(['QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger', 'MatMulNBits', 'DynamicQuantizeLSTM', 'QGemm', 'QLinearAdd', 'QLinearMul']);
@@ -110,8 +128,8 @@ function calibrationData(io: Io, model: Model, f: QuantizeFlags) {
 
 async function readStats(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
-  } catch {
-    throw new UsageError(`--stats ${path}: cannot read the file`, { option: '--stats' });
+    return await readRegularFile(path, 2 ** 30, '--stats file');
+  } catch (err) {
+    throw new UsageError(`--stats ${path}: cannot read the file (${(err as Error).message})`, { option: '--stats' });
   }
 }
