@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createGzip, gzipSync } from 'node:zlib';
 import { createWriteStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataType, encodeModel, type Model, type TensorRef } from '@lowbit/onnx-ir';
+import { DataType, encodeModel, type Model, type Node, type TensorRef } from '@lowbit/onnx-ir';
 import { repoRoot, testdataPath } from '@lowbit/testing';
 
 // Each case is a defect reproduced by attacking the built CLI as a hostile user would (issue 15); each was seen
@@ -31,7 +31,7 @@ function refused(r: Result, code: number, message: RegExp): void {
 
 const vi = (name: string, shape: number[]) => ({ name, type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape } });
 const f32 = (name: string, dims: number[], n: number): TensorRef => ({ kind: 'inline', name, dtype: DataType.FLOAT, dims, data: new Uint8Array(n * 4), encoding: 'raw' });
-function matmulModel(w: TensorRef, nodes = [{ id: 'mm', name: 'mm', opType: 'MatMul', domain: '', inputs: ['x', 'w'], outputs: ['y'], attributes: [] }]): Model {
+function matmulModel(w: TensorRef, nodes: Node[] = [{ id: 'mm', name: 'mm', opType: 'MatMul', domain: '', inputs: ['x', 'w'], outputs: ['y'], attributes: [] }]): Model {
   return {
     irVersion: 8, opsetImports: [{ domain: '', version: 17 }], functions: [], metadataProps: [],
     graph: { name: 'g', inputs: [vi('x', [1, 4])], outputs: [vi('y', [1, 4])], initializers: [w], sparseInitializers: [], nodes, valueInfo: [] },
@@ -123,7 +123,7 @@ describe('lowbit calibration data is bounded and checked', () => {
     const chunk = Buffer.alloc(784 * 1000);
     for (let i = 0; i < 1000; i++) gz.write(chunk);
     gz.end();
-    await new Promise((r) => out.on('close', r));
+    await new Promise<void>((r) => out.on('close', () => r()));
     const r = lowbit('quantize', mnist, '-o', join(tmp, 'bomb-q.onnx'), '--calib', bomb, '--calib-count', '5', '--json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

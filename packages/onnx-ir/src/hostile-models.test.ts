@@ -90,7 +90,7 @@ describe('loadModel refuses invalid graphs as the input\'s defect', () => {
       const a: Attr = { name: 'then_branch', type: 'graph', value: body };
       body = graph({ inputs: [], outputs: [vi(`y${d}`)], nodes: [node(`if${d}`, 'If', ['c'], [`y${d}`], [a])] });
     }
-    const p = write(model(graph({ inputs: [vi('x'), vi('c', DataType.BOOL)], outputs: [vi('y6')], nodes: body.nodes })));
+    const p = write(model(graph({ inputs: [vi('x'), vi('c', DataType.BOOL)], outputs: [vi('y6')], nodes: [...body.nodes] })));
     await expect(loadModel(p, { limits: { maxNestingDepth: 4 } })).rejects.toThrow(/subgraphs nest 5 deep, more than the limit of 4/);
     await expect(loadModel(p, { limits: { maxNestingDepth: 6 } })).resolves.toBeDefined();
   });
