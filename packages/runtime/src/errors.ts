@@ -62,3 +62,23 @@ export class MissingValueError extends LowbitError<OutputErrorContext> {
     super(MissingValueError.CODE, `value "${output}": ${detail}`, { context: { output } });
   }
 }
+
+export interface ResourceLimitErrorContext {
+  /** The limit's option name (`memoryLimit`). */
+  readonly limit: string;
+  /** The limit in bytes. */
+  readonly max: number;
+  /** Bytes the refused request would have brought the total to. */
+  readonly requested: number;
+}
+
+/**
+ * A run would go past a configured resource limit (SessionOptions `memoryLimit`): refused with this error before the
+ * allocation, instead of the process aborting out of memory. Inside a node it arrives as the cause of a NodeError.
+ */
+export class ResourceLimitError extends LowbitError<ResourceLimitErrorContext> {
+  static readonly CODE = 'RESOURCE_LIMIT';
+  constructor(context: ResourceLimitErrorContext, what: string) {
+    super(ResourceLimitError.CODE, `${what}: ${context.requested} bytes, more than the ${context.limit} of ${context.max} bytes`, { context });
+  }
+}

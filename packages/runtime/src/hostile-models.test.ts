@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LowbitError, NodeError } from '@lowbit/onnx-ir';
-import { Session } from './index.js';
-import { attr, f32Tensor, graph, model, node, vi } from './test-support/graph-builder.js';
+import { ResourceLimitError, Session, SessionOptionError, Tensor } from './index.js';
+import { attr, f32Tensor, graph, i64Tensor, model, node, vi } from './test-support/graph-builder.js';
 
 // Malformed nodes that crashed shape inference with a bare TypeError are now NodeErrors naming the node.
 describe('Session.create on malformed nodes', () => {
@@ -24,5 +24,31 @@ describe('Session.create on malformed nodes', () => {
     const m = model(graph({ inputs: [vi('x', 1, [2, 3])], outputs: [vi('y')], nodes: [node('Transpose', ['x'], ['y'], [attr.ints('perm', [5, 7])], 't')] }));
     const err = await Session.create(m, { backend: 'js' }).then(async (s) => s.run({}), (e: unknown) => e).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LowbitError);
+  });
+});
+
+describe('SessionOptions.memoryLimit', () => {
+  const relu = model(graph({ inputs: [vi('x', 1, [1, 1000])], outputs: [vi('y')], nodes: [node('Relu', ['x'], ['y'], [], 'relu')] }));
+  const feeds = { x: new Tensor('float32', new Float32Array(1000), [1, 1000]) };
+
+  it('an allocation beyond the limit is a ResourceLimitError inside a NodeError naming the node', async () => {
+    const s = await Session.create(relu, { backend: 'js', memoryLimit: 3999 });
+    const err = await s.run(feeds).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NodeError);
+    expect((err as Error).message).toMatch(/node "relu" \(Relu\).*allocating float32\[1, 1000\]: 4000 bytes, more than the memoryLimit of 3999 bytes/);
+    expect((err as Error).cause).toBeInstanceOf(ResourceLimitError);
+    const ok = await Session.create(relu, { backend: 'js', memoryLimit: 4000 });
+    for (let i = 0; i < 3; i++) expect((await ok.run(feeds)).y!.dims).toEqual([1, 1000]);
+  });
+
+  it('the default limit refuses a ConstantOfShape of 2^40 elements instead of aborting', async () => {
+    const m = model(graph({ outputs: [vi('y')], initializers: [i64Tensor('shape', [2], [2 ** 20, 2 ** 20])], nodes: [node('ConstantOfShape', ['shape'], ['y'], [], 'big')] }));
+    const err = await Session.create(m, { backend: 'js' }).then((s) => s.run({}), (e: unknown) => e).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LowbitError);
+    expect((err as Error).message).toMatch(/"big"/);
+  });
+
+  it('rejects a non-positive limit', async () => {
+    await expect(Session.create(relu, { backend: 'js', memoryLimit: 0 })).rejects.toBeInstanceOf(SessionOptionError);
   });
 });

@@ -45,6 +45,11 @@ export interface SessionOptions {
   readonly observe?: readonly string[];
   /** Folder for external data when the model is given as bytes. */
   readonly baseDir?: string;
+  /**
+   * Most bytes of intermediate tensor memory (JS memory) one session holds at once; an allocation beyond it is a
+   * ResourceLimitError (inside a NodeError naming the node), not an out-of-memory abort. Default 4 GiB.
+   */
+  readonly memoryLimit?: number;
 }
 
 export interface RunOptions {
@@ -176,7 +181,7 @@ export class Session {
     if (options.observe) checkObserved(plan, options.observe, 'observe');
     const best = chosen.backends.find((b) => b.name === chosen.name);
     const arena = options.arena ?? best?.arena;
-    const pool = new BufferPool(arena);
+    const pool = new BufferPool(arena, checkMemoryLimit(options.memoryLimit));
     const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
     return new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, best ? Math.max(1, best.threads) : 1, chosen.diagnostics, hooks, owned);
   }
@@ -286,6 +291,13 @@ export class Session {
     this.#pool.clear();
     for (const b of this.#owned) b.dispose?.();
   }
+}
+
+function checkMemoryLimit(limit: number | undefined): number | undefined {
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
+    throw new SessionOptionError({ option: 'memoryLimit', expected: 'a positive integer (bytes)', actual: String(limit) });
+  }
+  return limit;
 }
 
 function checkThreads(threads: number | undefined): void {
