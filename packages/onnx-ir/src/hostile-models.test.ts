@@ -83,6 +83,11 @@ describe('loadModel refuses invalid graphs as the input\'s defect', () => {
     const cyc = model(graph({ initializers: [f32('w', [4, 4], 16)], nodes: [node('a', 'MatMul', ['x', 'z'], ['y']), node('b', 'Add', ['y', 'x'], ['z'])] }));
     await refused(cyc, /the graph has a cycle: 2 node\(s\) cannot be ordered \("a", "b"\)/);
   });
+  it('duplicate value names: an initializer twice, a graph input twice', async () => {
+    await refused(model(graph({ initializers: [f32('w', [4, 4], 16), f32('w', [4, 4], 16)], nodes: [node('mm', 'MatMul', ['x', 'w'], ['y'])] })), /initializer "w" is defined twice/);
+    await refused(model(graph({ inputs: [vi('x'), vi('x')], initializers: [f32('w', [4, 4], 16)], nodes: [node('mm', 'MatMul', ['x', 'w'], ['y'])] })), /graph input "x" is listed twice/);
+  });
+
   it('subgraphs nested deeper than the limit', async () => {
     let body: Graph = graph({ inputs: [], outputs: [vi('y')], nodes: [node('i0', 'Identity', ['x'], ['y'])] });
     for (let d = 1; d <= 6; d++) {
