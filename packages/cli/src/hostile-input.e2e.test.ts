@@ -151,3 +151,42 @@ describe('lowbit calibration data is bounded and checked', () => {
     expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('lowbit messages and exit codes agree', () => {
+  it('no arguments is a usage error (exit 2) with the help on stderr', () => {
+    const r = lowbit();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('quantize');
+  });
+
+  it('--json prints one JSON object on failure too', () => {
+    const r = lowbit('quantize', '/dev/zero', '-o', join(tmp, 'j.onnx'), '--mode', 'dynamic', '--json');
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'MODEL_FORMAT', exitCode: 3, message: expect.stringMatching(/not a regular file/) } });
+  });
+
+  it('model names with terminal escapes and NUL are printed escaped by inspect and in errors', () => {
+    const evil = '\u001b[2J\u001b]0;owned\u0007x\u0000';
+    const m = matmulModel(f32(evil, [4, 4], 3), [{ id: 'mm', name: 'mm', opType: 'MatMul', domain: '', inputs: ['x', evil], outputs: ['y'], attributes: [] }]);
+    const p = save('evil.onnx', m);
+    const err = lowbit('quantize', p, '-o', join(tmp, 'e.onnx'), '--mode', 'dynamic');
+    expect(err.code).toBe(3);
+    expect(err.stderr).toContain('\\x1b[2J\\x1b]0;owned\\x07x\\x00');
+    expect(err.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    const ok = save('evil-ok.onnx', matmulModel(f32(evil, [4, 4], 16), [{ id: 'mm', name: evil, opType: 'MatMul', domain: '', inputs: ['x', evil], outputs: ['y'], attributes: [] }]));
+    const r = lowbit('inspect', ok);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+
+  it('a bad input_N.pb names the file (exit 2); a closed pipe ends output quietly', () => {
+    const dir = join(tmp, 'bad-set');
+    execFileSync('mkdir', ['-p', dir]);
+    // A TensorProto that decodes but whose data is short for its dims.
+    writeFileSync(join(dir, 'input_0.pb'), Buffer.from([0x08, 0x01, 0x08, 0x04, 0x10, 0x01, 0x4a, 0x04, 0, 0, 0, 0]));
+    const ok = save('ok-run.onnx', matmulModel(f32('w', [4, 4], 16)));
+    refused(lowbit('run', ok, '--inputs', dir, '--backend', 'js'), 2, /bad-set\/input_0\.pb: .*4 bytes of data, dims \[1, 4\] of float32 need 16/);
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" --help | head -c 10`], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/EPIPE|at /);
+  });
+});

@@ -139,6 +139,10 @@ export function buildProgram(io: Io): Command {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = buildProgram(io);
   const verbose = argv.includes('--verbose');
+  if (argv.length === 0) {
+    io.stderr(program.helpInformation());
+    return ExitCode.usage;
+  }
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return io.exitCode ?? ExitCode.ok;
@@ -149,6 +153,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const code = exitCodeFor(err);
     io.stderr(`lowbit: ${describeError(err)}\n`);
+    // A --json caller parses stdout: it gets one JSON object for the failure too.
+    if (argv.includes('--json')) io.stdout(JSON.stringify({ error: { code: (err as { code?: unknown }).code ?? 'ERROR', exitCode: code, message: describeError(err) } }) + '\n');
     if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return code;
   }

@@ -22,7 +22,12 @@ export async function readPbTensors(dir: string, prefix: 'input' | 'output'): Pr
     } catch (cause) {
       throw new DataFormatError(`${path}: not a TensorProto`, { path }, cause);
     }
-    const v = await tensorValues(ref);
+    let v;
+    try {
+      v = await tensorValues(ref);
+    } catch (cause) {
+      throw new DataFormatError(`${path}: ${(cause as Error).message}`, { path }, cause);
+    }
     out.push({ name: ref.name, tensor: new Tensor(dataTypeName(v.dtype) as DType, v.data as never, v.dims) });
   }
   return out;
