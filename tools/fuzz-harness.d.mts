@@ -8,5 +8,5 @@ export interface FuzzCase { readonly seed: number; readonly form: 'bytes' | 'ir'
 export const fuzzCase: fc.Arbitrary<FuzzCase>;
 export function materialize(c: FuzzCase, seeds: readonly Seed[]): Uint8Array | Model;
 export interface CaseResult { readonly stage: 'decode' | 'check' | 'create' | 'run' | 'ran'; readonly code: string; readonly ms: number; readonly cpuMs: number }
-/** Default memoryLimit 16 MiB: hostile shapes (a Gather of x by x) are refused, not computed for seconds. */
-export function runCase(input: Uint8Array | Model, options?: { memoryLimit?: number }): Promise<CaseResult>;
+/** Default memoryLimit 16 MiB and run timeoutMs 500: hostile shapes (a Gather of x by x) and trip counts are refused. */
+export function runCase(input: Uint8Array | Model, options?: { memoryLimit?: number; timeoutMs?: number }): Promise<CaseResult>;

@@ -11,7 +11,7 @@ import { LowbitError, checkModel, dataTypeName, decodeModel, verifyModel } from 
 import { allocData } from '@lowbit/kernels';
 import { Session, Tensor } from '@lowbit/runtime';
 
-/** Seed models: small real models and node cases from ../shared/testdata (no Loop/Scan: their trip counts are data). */
+/** Seed models: small real models and node cases from ../shared/testdata (Loop and Scan too: runs have a time limit). */
 export const SEED_FILES = [
   'models/mnist-8.onnx',
   'models/opt-mnist.onnx',
@@ -28,6 +28,8 @@ export const SEED_FILES = [
   'onnx-node/test_slice/model.onnx',
   'onnx-node/test_softmax_axis_0/model.onnx',
   'onnx-node/test_transpose_default/model.onnx',
+  'onnx-node/test_loop11/model.onnx',
+  'onnx-node/test_scan9_sum/model.onnx',
 ];
 
 /** Reads the seed models' bytes from the test-data folder. */
@@ -192,7 +194,7 @@ export async function runCase(input, options = {}) {
     const session = await Session.create(model, { backend: 'js', memoryLimit: options.memoryLimit ?? 16 << 20 });
     stage = 'run';
     const feeds = smallFeeds(model);
-    if (feeds) await session.run(feeds);
+    if (feeds) await session.run(feeds, { timeoutMs: options.timeoutMs ?? 500 });
     session.release();
     return { stage: 'ran', code: '', ms: performance.now() - t0, cpuMs: cpuMs() };
   } catch (err) {

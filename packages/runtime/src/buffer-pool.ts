@@ -76,7 +76,7 @@ export class BufferPool implements RunContext {
       // Free-list buffers of other sizes are the first to go before refusing.
       if (Number.isSafeInteger(n) && this.#free.size > 0 && !this.#free.has(`${dtype}:${n}`)) this.#dropFree();
       if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
-        throw new ResourceLimitError({ limit: 'memoryLimit', max: this.#memoryLimit, requested: this.#bytes + bytes }, `allocating ${dtype}[${dims.join(', ')}]`);
+        throw new ResourceLimitError({ limit: 'memoryLimit', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}]`);
       }
     }
     const key = `${dtype}:${n}`;
@@ -98,7 +98,7 @@ export class BufferPool implements RunContext {
     } catch (e) {
       // The engine could not allocate (ArrayBuffer allocation failed): a typed error, not a crash.
       if (!(e instanceof RangeError)) throw e;
-      throw new ResourceLimitError({ limit: 'available memory', max: this.#memoryLimit, requested: this.#bytes + bytes }, `allocating ${dtype}[${dims.join(', ')}] failed (${e.message})`);
+      throw new ResourceLimitError({ limit: 'available memory', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}] failed (${e.message})`);
     }
     if (!fromArena) this.#bytes += bytes;
     this.stats.allocated++;

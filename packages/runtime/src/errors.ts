@@ -64,21 +64,23 @@ export class MissingValueError extends LowbitError<OutputErrorContext> {
 }
 
 export interface ResourceLimitErrorContext {
-  /** The limit's option name (`memoryLimit`). */
+  /** The limit's option name (`memoryLimit`, `timeoutMs`). */
   readonly limit: string;
-  /** The limit in bytes. */
+  /** The limit, in `unit`. */
   readonly max: number;
-  /** Bytes the refused request would have brought the total to. */
+  /** What the refused request would have brought the total to (bytes), or the time spent (ms). */
   readonly requested: number;
+  readonly unit: 'bytes' | 'ms';
 }
 
 /**
- * A run would go past a configured resource limit (SessionOptions `memoryLimit`): refused with this error before the
- * allocation, instead of the process aborting out of memory. Inside a node it arrives as the cause of a NodeError.
+ * A run would go past a configured resource limit (SessionOptions `memoryLimit`, RunOptions `timeoutMs`): refused
+ * with this error before the allocation or between steps, instead of the process aborting out of memory or never
+ * returning. Inside a node it arrives as the cause of a NodeError.
  */
 export class ResourceLimitError extends LowbitError<ResourceLimitErrorContext> {
   static readonly CODE = 'RESOURCE_LIMIT';
   constructor(context: ResourceLimitErrorContext, what: string) {
-    super(ResourceLimitError.CODE, `${what}: ${context.requested} bytes, more than the ${context.limit} of ${context.max} bytes`, { context });
+    super(ResourceLimitError.CODE, `${what}: ${Math.round(context.requested)} ${context.unit}, more than the ${context.limit} of ${context.max} ${context.unit}`, { context });
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LowbitError, NodeError } from '@lowbit/onnx-ir';
 import { ResourceLimitError, Session, SessionOptionError, Tensor } from './index.js';
-import { attr, f32Tensor, graph, i64Tensor, model, node, vi } from './test-support/graph-builder.js';
+import { BOOL, I64, attr, f32Tensor, graph, i64Tensor, model, node, vi } from './test-support/graph-builder.js';
 
 // Malformed nodes that crashed shape inference with a bare TypeError are now NodeErrors naming the node.
 describe('Session.create on malformed nodes', () => {
@@ -50,5 +50,43 @@ describe('SessionOptions.memoryLimit', () => {
 
   it('rejects a non-positive limit', async () => {
     await expect(Session.create(relu, { backend: 'js', memoryLimit: 0 })).rejects.toBeInstanceOf(SessionOptionError);
+  });
+});
+
+describe('runaway Loops are bounded', () => {
+  /** Loop(M = 2^62, cond = true) whose body carries x through Identity and optionally scans it out. */
+  function endless(scan: boolean) {
+    const body = graph({
+      name: 'body',
+      inputs: [vi('i', I64, []), vi('c_in', BOOL, []), vi('v_in', 1, [1, 256])],
+      outputs: [vi('c_out', BOOL, []), vi('v_out', 1, [1, 256]), ...(scan ? [vi('s_out', 1, [1, 256])] : [])],
+      nodes: [node('Identity', ['c_in'], ['c_out'], [], 'keep'), node('Identity', ['v_in'], ['v_out'], [], 'carry'), ...(scan ? [node('Relu', ['v_in'], ['s_out'], [], 'scan')] : [])],
+    });
+    const cond = { kind: 'inline' as const, name: 'cond', dtype: BOOL, dims: [], data: new Uint8Array([1]), encoding: 'raw' as const };
+    return model(graph({
+      inputs: [vi('x', 1, [1, 256])],
+      outputs: [vi('y', 1, [1, 256]), ...(scan ? [vi('ys')] : [])],
+      initializers: [{ ...i64Tensor('M', [], [0]), data: new Uint8Array(new BigInt64Array([2n ** 62n]).buffer) }, cond],
+      nodes: [node('Loop', ['M', 'cond', 'x'], ['y', ...(scan ? ['ys'] : [])], [attr.graph('body', body)], 'loop')],
+    }));
+  }
+  const feeds = { x: new Tensor('float32', new Float32Array(256), [1, 256]) };
+
+  it('a trip count of 2^62 stops at RunOptions.timeoutMs with a ResourceLimitError', async () => {
+    const s = await Session.create(endless(false), { backend: 'js' });
+    const t0 = performance.now();
+    const err = await s.run(feeds, { timeoutMs: 200 }).then(() => undefined, (e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(err).toBeInstanceOf(NodeError);
+    expect((err as Error).message).toMatch(/node "loop" \(Loop\).*run time: \d+ ms, more than the timeoutMs of 200 ms/);
+    expect(((err as Error).cause as Error)).toBeInstanceOf(ResourceLimitError);
+    await expect(s.run(feeds, { timeoutMs: 0 })).rejects.toBeInstanceOf(SessionOptionError);
+  });
+
+  it('a scan output that grows without bound stops at memoryLimit', async () => {
+    const s = await Session.create(endless(true), { backend: 'js', memoryLimit: 1 << 20 });
+    const err = await s.run(feeds).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(LowbitError);
+    expect((err as Error).message).toMatch(/more than the memoryLimit of 1048576 bytes/);
   });
 });

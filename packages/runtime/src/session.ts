@@ -62,6 +62,11 @@ export interface RunOptions {
   readonly onValue?: (name: string, tensor: Tensor) => void;
   /** Names this run's `onValue` observes (default: all). */
   readonly observe?: readonly string[];
+  /**
+   * Wall-clock budget of this run in milliseconds, checked before every step and every subgraph run (Loop
+   * iterations): past it the run stops with a ResourceLimitError. Default: none.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** onnxruntime-node style metadata of a graph input or output. */
@@ -229,6 +234,9 @@ export class Session {
     }
     const selection = options.fetches ? this.#selection(options.fetches) : undefined;
     const outNames = options.fetches ?? plan.graph.outputs.map((o) => o.name);
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new SessionOptionError({ option: 'timeoutMs', expected: 'a positive number', actual: String(options.timeoutMs) });
+    const start = performance.now();
+    this.#executor.deadline = options.timeoutMs === undefined ? undefined : { at: start + options.timeoutMs, timeoutMs: options.timeoutMs, start };
     try {
       const outs = this.#executor.runPlan(plan, inputs, undefined, hooks, selection);
       const results: Record<string, Value> = {};
@@ -245,6 +253,7 @@ export class Session {
       });
       return results;
     } finally {
+      this.#executor.deadline = undefined;
       this.#pool.endRun();
     }
   }
