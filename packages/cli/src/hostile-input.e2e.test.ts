@@ -159,6 +159,13 @@ describe('lowbit messages and exit codes agree', () => {
     expect(r.stderr).toContain('quantize');
   });
 
+  it('--op-types and --exclude-nodes naming nothing in the model are warned about, not silently ignored', () => {
+    const r = lowbit('quantize', mnist, '-o', join(tmp, 'w.onnx'), '--mode', 'dynamic', '--op-types', 'MatMul,Conv,Bogus', '--exclude-nodes', 'nope');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: --op-types Bogus: no node of this type in the model \(it has .*Conv.*\)/);
+    expect(r.stderr).toMatch(/warning: --exclude-nodes nope: no node of this name in the model/);
+  });
+
   it('--json prints one JSON object on failure too', () => {
     const r = lowbit('quantize', '/dev/zero', '-o', join(tmp, 'j.onnx'), '--mode', 'dynamic', '--json');
     expect(r.code).toBe(3);

@@ -17,6 +17,7 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
   const recipe = await resolveRecipe(f, explicit);
   await checkOutputFile(f.output, [input, ...(f.calib ? [f.calib] : []), ...(f.stats ? [f.stats] : []), ...(f.recipe ? [f.recipe] : [])], f.overwrite === true);
   const model = await loadModel(input);
+  warnUnknownNames(io, model, f);
   const data = calibrationData(io, model, f);
   const wantsData = recipe.mode === 'static' || (recipe.mode === 'weight-only' && recipe.options.algorithm === 'gptq');
   if (wantsData && !data && !(recipe.mode === 'static' && f.stats)) {
@@ -78,6 +79,24 @@ async function removeOutput(path: string, m: Model): Promise<void> {
   for (const t of m.graph.initializers) if (t.kind === 'external') files.add(t.location);
   for (const loc of files) await rm(join(dirname(path), loc), { force: true }).catch(() => undefined);
   await rm(path, { force: true }).catch(() => undefined);
+}
+
+/** --op-types / --exclude-nodes naming nothing in the model are most likely typos: say so instead of ignoring them. */
+function warnUnknownNames(io: Io, m: Model, f: QuantizeFlags): void {
+  const ops = new Set<string>();
+  const names = new Set<string>();
+  const walk = (g: Model['graph']): void => {
+    for (const n of g.nodes) {
+      ops.add(n.opType);
+      names.add(n.name);
+      for (const a of n.attributes) for (const sg of a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : []) walk(sg);
+    }
+  };
+  walk(m.graph);
+  const missingOps = (f.opTypes ?? []).filter((o) => !ops.has(o));
+  if (missingOps.length > 0) io.stderr(`lowbit: warning: --op-types ${missingOps.join(',')}: no node of ${missingOps.length > 1 ? 'these types' : 'this type'} in the model (it has ${[...ops].sort().join(', ')})\n`);
+  const missingNodes = (f.excludeNodes ?? []).filter((n) => !names.has(n));
+  if (missingNodes.length > 0) io.stderr(`lowbit: warning: --exclude-nodes ${missingNodes.join(',')}: no node of ${missingNodes.length > 1 ? 'these names' : 'this name'} in the model\n`);
 }
 
 const INTEGER_OPS = new Set(['QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger', 'MatMulNBits', 'DynamicQuantizeLSTM', 'QGemm', 'QLinearAdd', 'QLinearMul']);
