@@ -10,4 +10,11 @@ const io = {
   interactive: Boolean(process.stderr.isTTY) && !process.env.CI && !process.argv.includes('--json'),
   exitCode: undefined as number | undefined,
 };
+// A closed pipe (`lowbit compare ... | head`) ends the output quietly instead of crashing with EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 process.exitCode = await main(process.argv.slice(2), io);

@@ -40,7 +40,7 @@ export function exitCodeFor(err: unknown): ExitCode {
 function fileMissing(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const sys = (e as NodeJS.ErrnoException).code;
-    if (sys === 'ENOENT' || sys === 'EISDIR' || sys === 'EACCES' || sys === 'ENOTDIR') return true;
+    if (sys === 'ENOENT' || sys === 'EISDIR' || sys === 'EACCES' || sys === 'ENOTDIR' || sys === 'EPERM' || sys === 'EROFS') return true;
   }
   return false;
 }
@@ -54,5 +54,13 @@ export function describeError(err: unknown): string {
     if (!msg.includes(c.message)) msg += `: ${c.message}`;
     c = c.cause;
   }
-  return msg.replace(/\s*\n\s*/g, ' ');
+  return printable(msg.replace(/\s*\n\s*/g, ' '));
+}
+
+/**
+ * `s` with control characters (terminal escapes, NUL, ...) shown as `\xNN` escapes: names and strings in messages come
+ * from untrusted model files and must not drive the user's terminal.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

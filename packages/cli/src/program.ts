@@ -84,6 +84,7 @@ export function buildProgram(io: Io): Command {
       .option('--block-size <n>', 'weight-only block size (16..256)', intArg('--block-size'))
       .addOption(new Option('--algorithm <alg>', 'weight-only algorithm').choices(['rtn', 'gptq', 'awq']).default('rtn'))
       .option('--recipe <file>', 'JSON recipe with quantization options (flags override it)')
+      .option('--overwrite', 'allow -o to name the input model (it is replaced atomically)')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (input: string, opts: Record<string, unknown>, cmd: Command) =>
     (await import('./commands/quantize.js')).quantizeCommand(io, input, opts as never, (flag) => cmd.getOptionValueSource(flag) === 'cli'),
@@ -103,6 +104,7 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--inputs <dir>', 'folder with input_N.pb or .npy files (or a test_data_set folder)')
     .option('--expect <dir>', 'compare with output_N.pb files; exit 1 on mismatch')
     .option('-o, --output <dir>', 'write outputs as output_N.pb into this folder')
+    .option('--overwrite', 'allow -o to name a folder that already holds files (output_N.pb files are replaced)')
     .option('--atol <a>', 'absolute tolerance', floatArg('--atol'), 1e-5)
     .option('--rtol <r>', 'relative tolerance', floatArg('--rtol'), 1e-3)
     .addOption(new Option('--backend <backend>', 'kernel backend: auto (best that loads), js, wasm, native').choices(['auto', 'js', 'wasm', 'native']).default('auto'))
@@ -149,6 +151,7 @@ export function buildProgram(io: Io): Command {
       .option('--shard-from-env <VAR/N>', 'shard K from an array-job index variable, e.g. JOB_COMPLETION_INDEX/4, SLURM_ARRAY_TASK_ID/4')
       .option('--range-pass', 'write the first-pass min/max range file (sharded percentile/entropy/mse need it merged)')
       .option('--ranges <file>', 'merged range file: fixes histogram bin edges across shards')
+      .option('--overwrite', 'allow -o to name an input file')
       .option('--json', 'print one JSON object instead of text'),
   ).action(async (model: string, opts: Record<string, unknown>) => (await import('./commands/calibrate.js')).calibrateCommand(io, model, opts as never));
 
@@ -157,6 +160,7 @@ export function buildProgram(io: Io): Command {
     .description('merge statistics or range files from `lowbit calibrate --shard` (any order gives the same bytes)')
     .argument('<files...>', 'statistics files to merge')
     .requiredOption('-o, --output <file>', 'merged file to write')
+    .option('--overwrite', 'allow -o to name one of the input files')
     .option('--json', 'print one JSON object instead of text')
     .action(async (files: string[], opts: Record<string, unknown>) => (await import('./commands/merge-stats.js')).mergeStatsCommand(io, files, opts as never));
 
@@ -167,6 +171,10 @@ export function buildProgram(io: Io): Command {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = buildProgram(io);
   const verbose = argv.includes('--verbose');
+  if (argv.length === 0) {
+    io.stderr(program.helpInformation());
+    return ExitCode.usage;
+  }
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return io.exitCode ?? ExitCode.ok;
@@ -177,6 +185,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const code = exitCodeFor(err);
     io.stderr(`lowbit: ${describeError(err)}\n`);
+    // A --json caller parses stdout: it gets one JSON object for the failure too.
+    if (argv.includes('--json')) io.stdout(JSON.stringify({ error: { code: (err as { code?: unknown }).code ?? 'ERROR', exitCode: code, message: describeError(err) } }) + '\n');
     if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return code;
   }

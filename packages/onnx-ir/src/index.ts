@@ -49,4 +49,7 @@ export {
 export type { ExternalRange, TensorStore, TensorStoreOptions } from './tensor-store.js';
 export { collectModelTensors, mapModelTensors } from './model-tensors.js';
 export { loadModel, saveModel } from './model-file.js';
+export { DEFAULT_MODEL_LIMITS, checkModel, checkTensor } from './model-check.js';
+export type { ModelLimits } from './model-check.js';
+export { DEFAULT_MAX_MODEL_BYTES, openRegularFile, readRegularFile } from './file-guard.js';
 export type { LoadOptions, SaveOptions } from './model-file.js';

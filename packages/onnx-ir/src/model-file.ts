@@ -10,6 +10,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { decodeModel, encodeModel } from './codec.js';
 import { elementCount, rawByteLength } from './dtype.js';
 import { ExternalDataError, ModelFormatError } from './errors.js';
+import { DEFAULT_MAX_MODEL_BYTES, readRegularFile } from './file-guard.js';
+import { checkModel, type ModelLimits } from './model-check.js';
 import { collectModelTensors, mapModelTensors } from './model-tensors.js';
 import { nodeFsPromises, nodePath } from './node-builtins.js';
 import { createTensorStore, readTensorBytes, unsafeLocationReason, type TensorStore } from './tensor-store.js';
@@ -18,24 +20,27 @@ import { DataType, type ExternalTensor, type InlineTensor, type Model, type Stri
 export interface LoadOptions {
   /** Folder external data resolves against; defaults to the model file's folder. */
   readonly baseDir?: string;
+  /** Limits the model is held to (see checkModel); `false` skips the checks (for tools that inspect broken files). */
+  readonly limits?: ModelLimits | false;
+  /** Largest model file read, in bytes. Default 2 GiB (the protobuf limit). */
+  readonly maxFileBytes?: number;
 }
 
 /**
- * Reads and decodes a model file. External tensors get `baseDir` (the model's absolute folder); their data is not
- * read until asked for.
- * @throws ModelFormatError when the file cannot be read or is not a valid model.
+ * Reads and decodes a model file, then checks it (checkModel: tensor sizes against their bytes, dims, limits,
+ * structure). External tensors get `baseDir` (the model's absolute folder); their files are not touched until their
+ * data is asked for, and then the range is checked against the dims before any byte is read. Only a regular file
+ * is read.
+ * @throws ModelFormatError when the file cannot be read, is not a regular file, or is not a valid model.
  */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<Model> {
   const { resolve, dirname } = nodePath();
-  const { readFile } = nodeFsPromises();
   const abs = resolve(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(abs));
-  } catch (err) {
-    throw new ModelFormatError(`cannot read model file "${abs}": ${(err as Error).message}`, { what: abs }, err);
-  }
-  return decodeModel(bytes, { baseDir: resolve(options.baseDir ?? dirname(abs)) });
+  const bytes = await readRegularFile(abs, options.maxFileBytes ?? DEFAULT_MAX_MODEL_BYTES, 'model file');
+  const model = decodeModel(bytes, { baseDir: resolve(options.baseDir ?? dirname(abs)) });
+  if (options.limits === false) return model;
+  checkModel(model, options.limits);
+  return model;
 }
 
 export interface SaveOptions {
@@ -48,6 +53,8 @@ export interface SaveOptions {
   readonly externalDataFile?: string;
   /** Where external source tensors are read from (default: the file system, confined to each tensor's baseDir). */
   readonly store?: TensorStore;
+  /** Temporary files of a killed earlier save older than this are removed first. Default 10 minutes. */
+  readonly staleTempMs?: number;
 }
 
 const CHUNK = 4 << 20;
@@ -86,10 +93,44 @@ async function copyRange(store: TensorStore, t: ExternalTensor, out: FileHandle,
   }
 }
 
+/** Temporary files are `.<name>.lowbit-<12 hex>.tmp` beside the target, so stale ones are recognisably ours. */
 function tempName(final: string): string {
   const { basename, dirname, join } = nodePath();
   const rnd = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
-  return join(dirname(final), `.${basename(final)}.${rnd}.tmp`);
+  return join(dirname(final), `.${basename(final)}.lowbit-${rnd}.tmp`);
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Removes temporary files of our own pattern for `finals` left by a save that was killed (SIGKILL, power loss), when
+ * they are older than `olderThanMs`; a younger one may belong to a save still running. Errors are ignored.
+ */
+async function removeStaleTemps(dir: string, finals: readonly string[], olderThanMs: number): Promise<void> {
+  const { readdir, lstat, unlink } = nodeFsPromises();
+  const { join } = nodePath();
+  const patterns = finals.map((f) => new RegExp(`^\\.${escapeRe(f)}\\.lowbit-[0-9a-f]{12}\\.tmp$`));
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    if (!patterns.some((p) => p.test(name))) continue;
+    const path = join(dir, name);
+    const st = await lstat(path).catch(() => undefined);
+    if (st?.isFile() && now - st.mtimeMs > olderThanMs) await unlink(path).catch(() => undefined);
+  }
+}
+
+/** Refuses to replace anything but a regular file (a device, pipe, folder or link at the output path). */
+async function checkOutputPath(path: string): Promise<void> {
+  const st = await nodeFsPromises().lstat(path).catch(() => undefined);
+  if (st !== undefined && !st.isFile()) {
+    throw new ModelFormatError(`output "${path}" exists and is not a regular file; refusing to replace it`, { what: path });
+  }
 }
 
 /**
@@ -98,7 +139,9 @@ function tempName(final: string): string {
  * Saving over the file a model was loaded from works (sources are read before the rename), but the in-memory model
  * loaded earlier then points at replaced bytes: use the returned model afterwards.
  * @throws ExternalDataError for a bad externalDataFile name or unreadable source data; ModelFormatError when the model
- * cannot be encoded. On any error no output file is changed.
+ * cannot be encoded, or when the output path is a device, pipe, folder or link. On any error no output file is changed
+ * and the temporary files are removed; temporary files of a killed earlier save (`.<name>.lowbit-<hex>.tmp`, older
+ * than `staleTempMs`) are removed first.
  */
 export async function saveModel(model: Model, path: string, options: SaveOptions = {}): Promise<Model> {
   const { basename, dirname, join, resolve } = nodePath();
@@ -118,9 +161,11 @@ export async function saveModel(model: Model, path: string, options: SaveOptions
     return (byteSize(t, store) ?? 0) >= threshold;
   };
 
+  const dataPath = join(dir, dataName);
+  await checkOutputPath(abs);
+  await removeStaleTemps(dir, [basename(abs), basename(dataPath)], options.staleTempMs ?? 10 * 60_000);
   const replaced = new Map<TensorRef, TensorRef>();
   const temps: string[] = [];
-  const dataPath = join(dir, dataName);
   let dataFh: FileHandle | undefined;
   let dataTemp: string | undefined;
   try {

@@ -3,9 +3,11 @@
  *
  * A location is refused (ExternalDataError naming the tensor and the path) when it is empty, absolute (POSIX or
  * Windows), contains a `..` segment or a NUL, or resolves (after following symbolic links) to a file outside the
- * model's folder. A missing file, a non-regular file, or a range past the end of the file is also an
+ * model's folder. A missing file, a non-regular file, a range past the end of the file, or a range whose length is
+ * not what the tensor's dims and dtype need (checked with one stat, before any read) is also an
  * ExternalDataError. Checksums are kept for re-encoding but not verified.
  */
+import { elementCount, rawByteLength } from './dtype.js';
 import { ExternalDataError } from './errors.js';
 import { nodeFs, nodeFsPromises, nodePath } from './node-builtins.js';
 import { valuesFromBytes, type TensorValues } from './tensor-values.js';
@@ -56,6 +58,13 @@ export function unsafeLocationReason(location: string): string | undefined {
   return undefined;
 }
 
+/** Bytes the tensor's dims and dtype need; undefined for STRING, unknown dtypes and invalid dims. */
+function expectedBytes(t: ExternalTensor): number | undefined {
+  if (!t.dims.every((d) => Number.isSafeInteger(d) && d >= 0)) return undefined;
+  const n = elementCount(t.dims);
+  return Number.isSafeInteger(n) ? rawByteLength(t.dtype, n) : undefined;
+}
+
 /** A store reading through the file system. Stateless: each call opens, reads and closes. */
 export function createTensorStore(options: TensorStoreOptions = {}): TensorStore {
   const resolve = (t: ExternalTensor): ExternalRange => {
@@ -83,8 +92,14 @@ export function createTensorStore(options: TensorStoreOptions = {}): TensorStore
     if (!st.isFile()) fail(t, baseDir, 'it is not a regular file');
     const offset = t.offset;
     const length = t.length ?? st.size - offset;
-    if (offset < 0 || length < 0 || offset + length > st.size) {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > st.size) {
       fail(t, baseDir, `bytes [${offset}, ${offset + length}) are past the end of the ${st.size}-byte file`, undefined, { offset, length });
+    }
+    // The range must hold exactly what the dims need: checked before any byte is read, so a huge file behind a
+    // small tensor costs one stat, not a read.
+    const expected = expectedBytes(t);
+    if (expected !== undefined && length !== expected) {
+      fail(t, baseDir, `${length} bytes at offset ${offset}, but dims [${t.dims.join(', ')}] need ${expected} bytes`, undefined, { offset, length });
     }
     return { path: real, offset, length };
   };

@@ -9,6 +9,7 @@
 import { builtinCalibrators, calibrate, distiller, entropy, minMax, peekKind, percentile } from '@lowbit/calibrators';
 import type { CalibrationData, CalibrationPlanTarget, Calibrator, Feeds, ObservableModel } from '@lowbit/calibrators';
 import { QuantizeError } from './errors.js';
+import { watchFinite } from './finite-data.js';
 import type { CalibrationMethod, StaticQuantizeOptions } from './types.js';
 
 /** Suffix of the key of the min-max state kept beside a non-min-max method's state (the clipping bound). */
@@ -116,14 +117,16 @@ export interface CalibratedStates {
  * same tensor); only the histogram methods read the data once more before it, for their bin edges.
  */
 export async function calibrateStates(model: ObservableModel, input: CalibrationData, tensors: readonly string[], method: CalibrationMethod, o: StaticQuantizeOptions['calibration'], signal?: AbortSignal, where = 'quantizeStatic', optional?: ReadonlySet<string>): Promise<CalibratedStates> {
+  const watch = watchFinite(rereadable(input) as () => AsyncIterable<Feeds>);
   const plan = methodPlan(method, o, where);
   const targets = tensors.map((t) => targetFor(t, plan, optional));
   if (method !== 'minmax') {
     const observed = methodPlan('minmax', o, where);
     targets.push(...tensors.map((t) => ({ ...targetFor(t, observed, optional), key: `${t}${OBSERVED_SUFFIX}` })));
   }
-  const r = await calibrate({ data: rereadable(input), targets, model, signal });
+  const r = await calibrate({ data: watch.data, targets, model, signal });
   if (r.batches === 0) throw new QuantizeError({ where, option: 'calibrationData', expected: 'at least one batch', actual: '0' }, 'no calibration data');
+  watch.check();
   return { states: new Map(r.states), batches: r.batches };
 }
 

@@ -18,7 +18,18 @@
  * they are never reused. Feeds and initializers are never owned. String tensors are not pooled.
  */
 import { Tensor, allocData, isDataOf, sizeOf, type Arena, type DType, type RunContext } from '@lowbit/kernels';
-import { SessionOptionError } from './errors.js';
+import { ResourceLimitError, SessionOptionError } from './errors.js';
+
+/** Default `memoryLimit`: 4 GiB of tensor memory held by one session's pool. */
+export const DEFAULT_MEMORY_LIMIT = 2 ** 32;
+
+/** Bytes per element of a pooled dtype (sub-byte types take a whole byte each in kernel storage). */
+function elementBytes(dtype: DType): number {
+  if (dtype === 'float64' || dtype === 'int64' || dtype === 'uint64') return 8;
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'uint32') return 4;
+  if (dtype === 'float16' || dtype === 'bfloat16' || dtype === 'int16' || dtype === 'uint16') return 2;
+  return 1;
+}
 
 type Storage = Exclude<Tensor['data'], string[]>;
 
@@ -47,14 +58,27 @@ export class BufferPool implements RunContext {
   readonly #byBuffer = new Map<ArrayBufferLike, Owned[]>();
   readonly #free = new Map<string, Owned[]>();
   readonly stats: PoolStats = { allocated: 0, reused: 0, arena: 0 };
+  readonly #memoryLimit: number;
+  /** Bytes of JS-memory allocations the pool created and still holds (live or on the free list). */
+  #bytes = 0;
 
-  constructor(arena?: Arena) {
+  /** `memoryLimit`: most bytes of tensor memory the pool holds at once (default DEFAULT_MEMORY_LIMIT). */
+  constructor(arena?: Arena, memoryLimit: number = DEFAULT_MEMORY_LIMIT) {
     this.#arena = arena;
+    this.#memoryLimit = memoryLimit;
   }
 
   alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
     const n = sizeOf(dims);
     if (dtype === 'string' || n === 0) return new Tensor(dtype, allocData(dtype, n), dims);
+    const bytes = n * elementBytes(dtype);
+    if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
+      // Free-list buffers of other sizes are the first to go before refusing.
+      if (Number.isSafeInteger(n) && this.#free.size > 0 && !this.#free.has(`${dtype}:${n}`)) this.#dropFree();
+      if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
+        throw new ResourceLimitError({ limit: 'memoryLimit', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}]`);
+      }
+    }
     const key = `${dtype}:${n}`;
     const reused = this.#free.get(key)?.pop();
     if (reused) {
@@ -68,7 +92,15 @@ export class BufferPool implements RunContext {
     if (fromArena !== undefined && (!isDataOf(dtype, fromArena) || fromArena.length !== n)) {
       throw new SessionOptionError({ option: 'arena', expected: `alloc(${dtype}, ${n}) to return a ${dtype} view of ${n} elements or undefined`, actual: `${fromArena.constructor.name} of ${fromArena.length}` });
     }
-    const data = (fromArena ?? allocData(dtype, n)) as Storage;
+    let data: Storage;
+    try {
+      data = (fromArena ?? allocData(dtype, n)) as Storage;
+    } catch (e) {
+      // The engine could not allocate (ArrayBuffer allocation failed): a typed error, not a crash.
+      if (!(e instanceof RangeError)) throw e;
+      throw new ResourceLimitError({ limit: 'available memory', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}] failed (${e.message})`);
+    }
+    if (!fromArena) this.#bytes += bytes;
     this.stats.allocated++;
     if (fromArena) this.stats.arena++;
     this.#track({ key, data, arena: fromArena !== undefined, refs: 0 });
@@ -99,6 +131,7 @@ export class BufferPool implements RunContext {
     if (!o) return t;
     if (o.arena) return new Tensor(t.dtype, (t.data as Storage).slice() as never, t.dims);
     this.#untrack(o);
+    this.#bytes -= o.data.byteLength;
     return t;
   }
 
@@ -120,13 +153,25 @@ export class BufferPool implements RunContext {
   endRun(): void {
     for (const o of [...this.#byView.values()]) {
       if (o.arena) this.#recycle(o);
-      else this.#untrack(o);
+      else {
+        this.#untrack(o);
+        this.#bytes -= o.data.byteLength;
+      }
     }
   }
 
   /** Drops every free buffer (e.g. after an unusually large run); arena views go back to the arena. */
   clear(): void {
-    for (const list of this.#free.values()) for (const o of list) if (o.arena) this.#arena!.free(o.data);
+    this.#dropFree();
+  }
+
+  #dropFree(): void {
+    for (const list of this.#free.values()) {
+      for (const o of list) {
+        if (o.arena) this.#arena!.free(o.data);
+        else this.#bytes -= o.data.byteLength;
+      }
+    }
     this.#free.clear();
   }
 

@@ -62,3 +62,25 @@ export class MissingValueError extends LowbitError<OutputErrorContext> {
     super(MissingValueError.CODE, `value "${output}": ${detail}`, { context: { output } });
   }
 }
+
+export interface ResourceLimitErrorContext {
+  /** The limit's option name (`memoryLimit`, `timeoutMs`). */
+  readonly limit: string;
+  /** The limit, in `unit`. */
+  readonly max: number;
+  /** What the refused request would have brought the total to (bytes), or the time spent (ms). */
+  readonly requested: number;
+  readonly unit: 'bytes' | 'ms';
+}
+
+/**
+ * A run would go past a configured resource limit (SessionOptions `memoryLimit`, RunOptions `timeoutMs`): refused
+ * with this error before the allocation or between steps, instead of the process aborting out of memory or never
+ * returning. Inside a node it arrives as the cause of a NodeError.
+ */
+export class ResourceLimitError extends LowbitError<ResourceLimitErrorContext> {
+  static readonly CODE = 'RESOURCE_LIMIT';
+  constructor(context: ResourceLimitErrorContext, what: string) {
+    super(ResourceLimitError.CODE, `${what}: ${Math.round(context.requested)} ${context.unit}, more than the ${context.limit} of ${context.max} ${context.unit}`, { context });
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { keyFor, type DType, type Tensor } from '@lowbit/kernels';
 import type { BufferPool } from './buffer-pool.js';
+import { ResourceLimitError } from './errors.js';
 import { NodeError, nodeRef } from './ir-compat.js';
 import { createInstance, kernelNodeFor } from './plan.js';
 import type { BuiltinRunContext, Plan, PlanContext, Step } from './plan-contract.js';
@@ -71,13 +72,24 @@ class Frame {
 const CONTROL_FLOW: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', 'SequenceMap']);
 
 export class Executor {
+  /** `performance.now()` value after which the current run stops with a ResourceLimitError (RunOptions timeoutMs). */
+  deadline: { readonly at: number; readonly timeoutMs: number; readonly start: number } | undefined;
+
   constructor(readonly ctx: PlanContext, readonly pool: BufferPool) {}
+
+  #checkDeadline(): void {
+    const d = this.deadline;
+    if (d !== undefined && performance.now() > d.at) {
+      throw new ResourceLimitError({ limit: 'timeoutMs', max: d.timeoutMs, requested: performance.now() - d.start, unit: 'ms' }, 'run time');
+    }
+  }
 
   /**
    * Runs `plan` with one value per `plan.inputSlots` entry (null/undefined: not provided; a default initializer, if
    * any, stays). Returns the outputs, each holding one transit reference in the pool (see `releaseTransit`).
    */
   runPlan(plan: Plan, inputs: readonly (Value | null | undefined)[], parent: Frame | undefined, hooks?: ValueHooks, selection?: Selection): Value[] {
+    this.#checkDeadline();
     const frame = new Frame(plan, parent, this.pool);
     try {
       for (const [s, t] of plan.constants) frame.set(s, t);
@@ -109,6 +121,7 @@ export class Executor {
 
   #runStep(step: Step, frame: Frame, hooks: ValueHooks | undefined, keep?: ReadonlySet<number>): void {
     const node = step.node;
+    this.#checkDeadline();
     const inputs: (Value | null)[] = step.inputs.map((s, i) => {
       if (s < 0) return null;
       const v = frame.values[s];

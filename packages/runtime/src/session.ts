@@ -56,6 +56,11 @@ export interface SessionOptions {
   readonly graphOptimization?: GraphOptimizationLevel;
   /** Value names the optimised plan must keep (to fetch or observe them per run). */
   readonly keep?: readonly string[];
+  /**
+   * Most bytes of intermediate tensor memory (JS memory) one session holds at once; an allocation beyond it is a
+   * ResourceLimitError (inside a NodeError naming the node), not an out-of-memory abort. Default 4 GiB.
+   */
+  readonly memoryLimit?: number;
 }
 
 export interface RunOptions {
@@ -68,6 +73,11 @@ export interface RunOptions {
   readonly onValue?: (name: string, tensor: Tensor) => void;
   /** Names this run's `onValue` observes (default: all). */
   readonly observe?: readonly string[];
+  /**
+   * Wall-clock budget of this run in milliseconds, checked before every step and every subgraph run (Loop
+   * iterations): past it the run stops with a ResourceLimitError. Default: none.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** onnxruntime-node style metadata of a graph input or output. */
@@ -189,7 +199,7 @@ export class Session {
     if (options.observe) checkObserved(plan, options.observe, 'observe');
     const best = chosen.backends.find((b) => b.name === chosen.name);
     const arena = options.arena ?? best?.arena;
-    const pool = new BufferPool(arena);
+    const pool = new BufferPool(arena, checkMemoryLimit(options.memoryLimit));
     const hooks = options.onValue ? { onValue: options.onValue, observe: options.observe ? new Set(options.observe) : undefined } : undefined;
     const session = new Session(model, plan, new Executor(ctx, pool), pool, chosen.name, chosen.available, best ? Math.max(1, best.threads) : 1, chosen.diagnostics, hooks, owned);
     session.#optimization = optimized.report;
@@ -244,6 +254,9 @@ export class Session {
     }
     const selection = options.fetches ? this.#selection(options.fetches) : undefined;
     const outNames = options.fetches ?? plan.graph.outputs.map((o) => o.name);
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new SessionOptionError({ option: 'timeoutMs', expected: 'a positive number', actual: String(options.timeoutMs) });
+    const start = performance.now();
+    this.#executor.deadline = options.timeoutMs === undefined ? undefined : { at: start + options.timeoutMs, timeoutMs: options.timeoutMs, start };
     try {
       const outs = this.#executor.runPlan(plan, inputs, undefined, hooks, selection);
       const results: Record<string, Value> = {};
@@ -260,6 +273,7 @@ export class Session {
       });
       return results;
     } finally {
+      this.#executor.deadline = undefined;
       this.#pool.endRun();
     }
   }
@@ -306,6 +320,13 @@ export class Session {
     this.#pool.clear();
     for (const b of this.#owned) b.dispose?.();
   }
+}
+
+function checkMemoryLimit(limit: number | undefined): number | undefined {
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
+    throw new SessionOptionError({ option: 'memoryLimit', expected: 'a positive integer (bytes)', actual: String(limit) });
+  }
+  return limit;
 }
 
 function checkThreads(threads: number | undefined): void {

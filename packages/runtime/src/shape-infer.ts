@@ -77,7 +77,9 @@ export function inferShapes(graph: Graph, order: readonly Node[], constants: Rea
       out = ruleFor(c);
     } catch (e) {
       if (e instanceof ShapeConflict) throw Object.assign(e, { node });
-      throw e;
+      // A rule that trips over a malformed node (missing inputs, odd attributes) is that node's defect, reported
+      // with the node like any other shape conflict, never as a bare TypeError.
+      throw Object.assign(new ShapeConflict(`malformed node: ${e instanceof Error ? e.message : String(e)}`), { node });
     }
     if (!out) continue;
     node.outputs.forEach((o, i) => {

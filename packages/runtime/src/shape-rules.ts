@@ -122,6 +122,7 @@ type Rule = (c: Ctx) => Out;
 const RULES: Readonly<Record<string, Rule>> = {
   Conv: (c) => {
     const w = c.shapes[1];
+    if (w && w.length < 3) throw new ShapeConflict(`weight has shape [${w.join(', ')}], expected rank >= 3 (M x C/group x kernel...)`, 1);
     const kernel = intsAttr(c, 'kernel_shape') ?? (allKnown(w) ? w.slice(2) : undefined);
     const x = c.shapes[0];
     const group = intAttr(c, 'group', 1);
@@ -183,6 +184,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   },
   Concat: (c) => {
     const ss = c.shapes;
+    if (ss.length === 0) throw new ShapeConflict('Concat needs at least one input, got none');
     if (ss.some((s) => !s)) return { shapes: [undefined] };
     const rank = ss[0]!.length;
     const axis = normAxis(intAttr(c, 'axis', 0), rank);

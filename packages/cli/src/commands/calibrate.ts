@@ -1,9 +1,10 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { loadModel } from '@lowbit/onnx-ir';
 import { calibrateStatic, readStatisticsInfo } from '@lowbit/quantize';
 import type { Io } from '../io.js';
 import { openCalibrationData } from '../data/source.js';
 import { progress } from '../progress.js';
+import { checkOutputFile } from '../output-guard.js';
+import { writeFileAtomic } from '../compare/write-atomic.js';
 import { modelInputSpecs } from './model-inputs.js';
 import { shardOptions, type ShardFlags } from './shard-options.js';
 
@@ -13,6 +14,7 @@ interface CalibrateFlags extends ShardFlags {
   calibCount?: number;
   method: string;
   perChannel?: boolean;
+  overwrite?: boolean;
   json?: boolean;
   resize?: [number, number];
   mean?: number[];
@@ -23,6 +25,7 @@ interface CalibrateFlags extends ShardFlags {
 /** `lowbit calibrate`: runs the calibration `quantize --mode static` would run and saves the statistics. */
 export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags): Promise<void> {
   const started = performance.now();
+  await checkOutputFile(f.output, [input, f.calib], f.overwrite === true);
   const sharding = await shardOptions(f);
   const model = await loadModel(input);
   const specs = modelInputSpecs(model);
@@ -48,14 +51,7 @@ export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags)
     ...(f.perChannel ? { perChannel: true } : {}),
     ...sharding,
   });
-  const tmp = `${f.output}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, f.output);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(f.output, bytes);
   // With a shard, the data source reads every sample and the shard keeps its own: report what went in the file.
   if (sharding.shard || sharding.rangePass) samples = readStatisticsInfo(bytes).batches;
   const what = sharding.rangePass ? 'ranges' : 'statistics';

@@ -1,5 +1,6 @@
 import { loadModel } from '@lowbit/onnx-ir';
 import type { Io } from '../io.js';
+import { printable } from '../exit-codes.js';
 import { formatInspectReport, inspectModel } from '../inspect/report.js';
 import { runtimeSupport } from '../inspect/support.js';
 
@@ -11,8 +12,9 @@ export async function inspectCommand(io: Io, path: string, opts: { json?: boolea
     io.stdout(JSON.stringify({ path, ...report, support }) + '\n');
     return;
   }
-  io.stdout(formatInspectReport(path, report) + '\n');
+  // Names come from the (untrusted) model: control characters are shown escaped, never sent to the terminal.
+  io.stdout(formatInspectReport(path, report).split('\n').map(printable).join('\n') + '\n');
   const lowbit = support.lowbit.unsupported.length === 0 ? 'all ops supported' : `unsupported: ${support.lowbit.unsupported.join(', ')}`;
   const ort = support.onnxruntime.available ? (support.onnxruntime.loads ? 'loads' : `refuses it: ${support.onnxruntime.error}`) : 'not installed';
-  io.stdout(`  Lowbit runtime: ${lowbit}\n  onnxruntime: ${ort}\n`);
+  io.stdout(`  Lowbit runtime: ${printable(lowbit)}\n  onnxruntime: ${printable(ort)}\n`);
 }

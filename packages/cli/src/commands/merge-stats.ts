@@ -1,9 +1,12 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { mergeStatistics, readStatisticsInfo } from '@lowbit/quantize';
+import { readRegularFile } from '@lowbit/onnx-ir';
 import type { Io } from '../io.js';
+import { writeFileAtomic } from '../compare/write-atomic.js';
+import { checkOutputFile } from '../output-guard.js';
 
 interface MergeFlags {
   output: string;
+  overwrite?: boolean;
   json?: boolean;
 }
 
@@ -13,16 +16,10 @@ interface MergeFlags {
  * Files from another model, method, option set or shard count are refused (a usage error naming the field).
  */
 export async function mergeStatsCommand(io: Io, files: string[], f: MergeFlags): Promise<void> {
-  const inputs = await Promise.all(files.map(async (p) => new Uint8Array(await readFile(p))));
+  await checkOutputFile(f.output, files, f.overwrite === true);
+  const inputs = await Promise.all(files.map((p) => readRegularFile(p, 2 ** 30, 'statistics file')));
   const bytes = mergeStatistics(inputs);
-  const tmp = `${f.output}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, f.output);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(f.output, bytes);
   const info = readStatisticsInfo(bytes);
   const shards = info.shard ? `shards ${info.shard.indices.join(',')} of ${info.shard.count}` : 'complete';
   const result = { output: f.output, inputs: files.length, method: info.method, stage: info.stage ?? 'statistics', batches: info.batches, shard: info.shard ?? null, bytes: bytes.length };

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '@lowbit/onnx-ir';
 import { parseRecipe, type Recipe } from '@lowbit/quantize';
 import { UsageError } from '../exit-codes.js';
 
@@ -25,6 +25,7 @@ export interface QuantizeFlags {
   blockSize?: number;
   algorithm: 'rtn' | 'gptq' | 'awq';
   recipe?: string;
+  overwrite?: boolean;
   json?: boolean;
   resize?: [number, number];
   mean?: number[];
@@ -54,15 +55,21 @@ export async function resolveRecipe(f: QuantizeFlags, explicit: Explicit): Promi
   if (f.recipe) {
     let text: string;
     try {
-      text = await readFile(f.recipe, 'utf8');
-    } catch {
-      throw new UsageError(`--recipe ${f.recipe}: cannot read the file`, { option: '--recipe' });
+      text = new TextDecoder().decode(await readRegularFile(f.recipe, 1 << 20, '--recipe file'));
+    } catch (err) {
+      throw new UsageError(`--recipe ${f.recipe}: cannot read the file (${(err as Error).message})`, { option: '--recipe' });
     }
+    let parsed: unknown;
     try {
-      base = JSON.parse(text) as Record<string, unknown>;
+      parsed = JSON.parse(text);
     } catch (err) {
       throw new UsageError(`--recipe ${f.recipe}: not valid JSON (${(err as Error).message})`, { option: '--recipe' });
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      const actual = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
+      throw new UsageError(`--recipe ${f.recipe}: expected a JSON object, got ${actual}`, { option: '--recipe', expected: 'a JSON object', actual });
+    }
+    base = parsed as Record<string, unknown>;
   }
   const mode = explicit('mode') || !base.mode ? f.mode : (base.mode as string);
   const o: Record<string, unknown> = { ...base, mode };

@@ -1,12 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { loadModel, type Model } from '@lowbit/onnx-ir';
+import { loadModel, readRegularFile, type Model } from '@lowbit/onnx-ir';
 import { coverageOf, readStatisticsInfo, runRecipe } from '@lowbit/quantize';
 import type { Io } from '../io.js';
 import { UsageError } from '../exit-codes.js';
 import { inspectModel, formatBytes } from '../inspect/report.js';
 import { openCalibrationData } from '../data/source.js';
 import { progress } from '../progress.js';
+import { checkOutputFile } from '../output-guard.js';
 import { modelInputSpecs } from './model-inputs.js';
 import { resolveRecipe, type Explicit, type QuantizeFlags } from './quantize-options.js';
 
@@ -14,7 +15,9 @@ import { resolveRecipe, type Explicit, type QuantizeFlags } from './quantize-opt
 export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, explicit: Explicit): Promise<void> {
   const started = performance.now();
   const recipe = await resolveRecipe(f, explicit);
+  await checkOutputFile(f.output, [input, ...(f.calib ? [f.calib] : []), ...(f.stats ? [f.stats] : []), ...(f.recipe ? [f.recipe] : [])], f.overwrite === true);
   const model = await loadModel(input);
+  warnUnknownNames(io, model, f);
   const data = calibrationData(io, model, f);
   const wantsData = recipe.mode === 'static' || (recipe.mode === 'weight-only' && (recipe.options.algorithm === 'gptq' || recipe.options.algorithm === 'awq'));
   if (wantsData && !data && !(recipe.mode === 'static' && f.stats)) {
@@ -29,21 +32,11 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
     recipeToRun = { mode: 'static', options: { ...recipe.options, calibrationMethod: info.method, calibration: info.calibration } };
   }
   const out = await runRecipe(recipeToRun, model, f.output, { ...(data ? { calibrationData: data } : {}), ...(statistics ? { statistics } : {}) });
-  const before = inspectModel(model);
-  const after = inspectModel(out);
-  const summary = {
-    input,
-    output: f.output,
-    mode: recipe.mode,
-    options: recipe.options,
-    nodesQuantized: quantizedOps(out.graph),
-    coverage: coverageOf(out),
-    opsBefore: before.ops,
-    opsAfter: after.ops,
-    bytesBefore: await modelBytes(input, model),
-    bytesAfter: await modelBytes(f.output, out),
-    seconds: (performance.now() - started) / 1000,
-  };
+  // The output is in place; if describing it fails, take it away again so a failed command leaves no output.
+  const summary = await describe(input, f, recipe, model, out, started).catch(async (err: unknown) => {
+    await removeOutput(f.output, out);
+    throw err;
+  });
   if (f.json) {
     io.stdout(JSON.stringify(summary) + '\n');
     return;
@@ -57,6 +50,50 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
       (summary.coverage?.keptFloat.length ? `  kept float: ${summary.coverage.keptFloat.map((k) => `${k.node} (${k.reason})`).join(', ')}\n` : '') +
       (summary.coverage?.warnings ?? []).map((w) => `  warning: ${w}\n`).join(''),
   );
+}
+
+async function describe(input: string, f: QuantizeFlags, recipe: Awaited<ReturnType<typeof resolveRecipe>>, model: Model, out: Model, started: number) {
+  const before = inspectModel(model);
+  const after = inspectModel(out);
+  return {
+    input,
+    output: f.output,
+    mode: recipe.mode,
+    options: recipe.options,
+    nodesQuantized: quantizedOps(out.graph),
+    coverage: coverageOf(out),
+    opsBefore: before.ops,
+    opsAfter: after.ops,
+    bytesBefore: await modelBytes(input, model),
+    bytesAfter: await modelBytes(f.output, out),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Removes a written output and its external-data files (after a failure that came later). */
+async function removeOutput(path: string, m: Model): Promise<void> {
+  const files = new Set<string>();
+  for (const t of m.graph.initializers) if (t.kind === 'external') files.add(t.location);
+  for (const loc of files) await rm(join(dirname(path), loc), { force: true }).catch(() => undefined);
+  await rm(path, { force: true }).catch(() => undefined);
+}
+
+/** --op-types / --exclude-nodes naming nothing in the model are most likely typos: say so instead of ignoring them. */
+function warnUnknownNames(io: Io, m: Model, f: QuantizeFlags): void {
+  const ops = new Set<string>();
+  const names = new Set<string>();
+  const walk = (g: Model['graph']): void => {
+    for (const n of g.nodes) {
+      ops.add(n.opType);
+      names.add(n.name);
+      for (const a of n.attributes) for (const sg of a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : []) walk(sg);
+    }
+  };
+  walk(m.graph);
+  const missingOps = (f.opTypes ?? []).filter((o) => !ops.has(o));
+  if (missingOps.length > 0) io.stderr(`lowbit: warning: --op-types ${missingOps.join(',')}: no node of ${missingOps.length > 1 ? 'these types' : 'this type'} in the model (it has ${[...ops].sort().join(', ')})\n`);
+  const missingNodes = (f.excludeNodes ?? []).filter((n) => !names.has(n));
+  if (missingNodes.length > 0) io.stderr(`lowbit: warning: --exclude-nodes ${missingNodes.join(',')}: no node of ${missingNodes.length > 1 ? 'these names' : 'this name'} in the model\n`);
 }
 
 const INTEGER_OPS = new Set(['QLinearConv', 'QLinearMatMul', 'MatMulInteger', 'ConvInteger', 'MatMulNBits', 'DynamicQuantizeLSTM', 'QGemm', 'QLinearAdd', 'QLinearMul']);
@@ -110,8 +147,8 @@ function calibrationData(io: Io, model: Model, f: QuantizeFlags) {
 
 async function readStats(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
-  } catch {
-    throw new UsageError(`--stats ${path}: cannot read the file`, { option: '--stats' });
+    return await readRegularFile(path, 2 ** 30, '--stats file');
+  } catch (err) {
+    throw new UsageError(`--stats ${path}: cannot read the file (${(err as Error).message})`, { option: '--stats' });
   }
 }

@@ -1,4 +1,5 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadModel, dataTypeFromName, encodeTensor, tensorFromValues } from '@lowbit/onnx-ir';
 import { Session, type Tensor } from '@lowbit/runtime';
@@ -9,6 +10,8 @@ import { readPbTensors } from '../data/test-sets.js';
 import { modelInputSpecs } from './model-inputs.js';
 import { compareTensors, type Mismatch } from '../compare/tolerance.js';
 import { backendInfo, describeBackend } from './backend-info.js';
+import { kindOf } from '../output-guard.js';
+import { writeFileAtomic } from '../compare/write-atomic.js';
 
 interface RunOptions {
   inputs: string;
@@ -18,6 +21,7 @@ interface RunOptions {
   rtol: number;
   backend: 'auto' | 'js' | 'wasm' | 'native';
   threads?: number;
+  overwrite?: boolean;
   json?: boolean;
 }
 
@@ -35,7 +39,7 @@ export async function runCommand(io: Io, modelPath: string, o: RunOptions): Prom
   const ms = performance.now() - started;
   const outputs = session.outputNames.map((name) => ({ name, tensor: results[name] }));
 
-  if (o.output) await writeOutputs(o.output, outputs);
+  if (o.output) await writeOutputs(o.output, outputs, o.overwrite === true);
 
   let mismatches: Mismatch[] = [];
   if (o.expect) {
@@ -65,19 +69,24 @@ export async function runCommand(io: Io, modelPath: string, o: RunOptions): Prom
   }
 }
 
-/** Writes output_N.pb files into `dir` atomically: a temporary folder renamed into place. */
-async function writeOutputs(dir: string, outputs: { name: string; tensor: Tensor }[]): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
+/**
+ * Writes output_N.pb files into `dir`. A new folder appears atomically (a temporary folder renamed into place). An
+ * existing empty folder is filled; one that holds files needs `overwrite` (each output_N.pb is then replaced
+ * atomically, other files are left alone). Anything at `dir` that is not a folder is never touched.
+ */
+async function writeOutputs(dir: string, outputs: { name: string; tensor: Tensor }[], overwrite: boolean): Promise<void> {
+  const encoded = outputs.map(({ name, tensor }) => encodeTensor(tensorFromValues(name, dataTypeFromName(tensor.dtype), tensor.dims, tensor.data as never)));
+  const st = await lstat(dir).catch(() => undefined);
+  if (st !== undefined) {
+    if (!st.isDirectory()) throw new UsageError(`--output ${dir}: exists and is ${kindOf(st)}, not a folder; refusing to replace it`, { option: '--output', expected: 'a folder', actual: kindOf(st) });
+    if ((await readdir(dir)).length > 0 && !overwrite) throw new UsageError(`--output ${dir}: exists and is not empty; refusing to overwrite (pass --overwrite to replace its output_N.pb files)`, { option: '--output' });
+    for (const [i, bytes] of encoded.entries()) await writeFileAtomic(join(dir, `output_${i}.pb`), bytes);
+    return;
+  }
+  const tmp = `${dir}.lowbit-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  await mkdir(tmp);
   try {
-    for (const [i, { name, tensor }] of outputs.entries()) {
-      const ref = tensorFromValues(name, dataTypeFromName(tensor.dtype), tensor.dims, tensor.data as never);
-      await writeFile(join(tmp, `output_${i}.pb`), encodeTensor(ref));
-    }
-    const existing = await readdir(dir).catch(() => null);
-    if (existing && existing.length > 0) throw new UsageError(`${dir} exists and is not empty; refusing to overwrite`, { option: '--output' });
-    await rm(dir, { recursive: true, force: true });
+    for (const [i, bytes] of encoded.entries()) await writeFile(join(tmp, `output_${i}.pb`), bytes);
     await rename(tmp, dir);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

@@ -1,6 +1,10 @@
 import sharp from 'sharp';
 import { Tensor } from '@lowbit/kernels';
 import { DataFormatError } from './errors.js';
+import { openDataFile } from './files.js';
+
+/** Largest image file decoded (256 MiB). */
+const MAX_IMAGE_BYTES = 2 ** 28;
 
 export interface ImageOptions {
   /** Target width and height in pixels. */
@@ -25,6 +29,8 @@ export async function readImage(path: string, o: ImageOptions): Promise<Tensor<'
   const mean = perChannel(o.mean ?? [0], o.channels, 'mean', path);
   const std = perChannel(o.std ?? [1], o.channels, 'std', path);
   if (std.some((s) => s === 0)) throw new DataFormatError(`--std must not contain 0`, { path, actual: std.join(',') });
+  // Only a regular file goes to the decoder (a pipe would block it, a device would feed it forever).
+  await (await openDataFile(path, MAX_IMAGE_BYTES)).fh.close();
   let pixels: Buffer;
   try {
     let img = sharp(path).resize(o.width, o.height, { fit: 'fill' }).removeAlpha();

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { Tensor, type DType } from '@lowbit/kernels';
 import { DataFormatError } from './errors.js';
+import { readDataFile } from './files.js';
 
 /** numpy dtype descr (without byte order) -> tensor dtype and element width. */
 const DESCR: Readonly<Record<string, readonly [DType, number]>> = {
@@ -32,9 +32,13 @@ export function parseNpy(bytes: Uint8Array, path = '<bytes>'): Tensor {
   const kind = DESCR[descr[2]];
   if (!kind) throw new DataFormatError(`${path}: unsupported numpy dtype '${descr[1]}${descr[2]}'`, { path, expected: Object.keys(DESCR).join(', '), actual: descr[2] });
   if (fortran[1] === 'True') throw new DataFormatError(`${path}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`, { path });
-  const dims = shapeMatch[1].split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const parts = shapeMatch[1].split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const dims = parts.map((s) => (/^\d+L?$/.test(s) ? Number(s.replace('L', '')) : Number.NaN));
   const [dtype, width] = kind;
   const count = dims.reduce((a, b) => a * b, 1);
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0) || !Number.isSafeInteger(count * width)) {
+    throw new DataFormatError(`${path}: .npy shape (${parts.join(', ')}) is invalid, expected non-negative integers`, { path, expected: 'non-negative integer dims', actual: `(${parts.join(', ')})` });
+  }
   const start = headerStart + headerLen;
   if (bytes.length - start < count * width) {
     throw new DataFormatError(`${path}: .npy data truncated`, { path, expected: `${count * width} bytes`, actual: `${bytes.length - start} bytes` });
@@ -61,12 +65,28 @@ function viewAs(dtype: DType, buf: ArrayBuffer): unknown {
   }
 }
 
-/** Reads a `.npz` archive (zip of .npy files, stored or deflated): array name (file name without `.npy`) -> tensor. */
-export function parseNpz(bytes: Uint8Array, path = '<bytes>'): Map<string, Tensor> {
+/** Most bytes all arrays of one .npz may inflate to (1 GiB). */
+export const MAX_NPZ_BYTES = 2 ** 30;
+
+/**
+ * Reads a `.npz` archive (zip of .npy files, stored or deflated): array name (file name without `.npy`) -> tensor.
+ * The sizes the archive declares are checked against `maxBytes` before anything is inflated, and each entry inflates
+ * into a buffer of its declared size, so a zip bomb costs at most `maxBytes`.
+ */
+export function parseNpz(bytes: Uint8Array, path = '<bytes>', maxBytes = MAX_NPZ_BYTES): Map<string, Tensor> {
   let files: Record<string, Uint8Array>;
+  let declared = 0;
   try {
-    files = unzipSync(bytes);
+    files = unzipSync(bytes, {
+      filter: (f) => {
+        if (!f.name.endsWith('.npy')) return false;
+        declared += f.originalSize;
+        if (declared > maxBytes) throw new DataFormatError(`${path}: the arrays inflate to more than ${maxBytes} bytes`, { path, expected: `<= ${maxBytes} bytes`, actual: `>= ${declared} bytes` });
+        return true;
+      },
+    });
   } catch (cause) {
+    if (cause instanceof DataFormatError) throw cause;
     throw new DataFormatError(`${path}: not a readable .npz (zip) archive`, { path }, cause);
   }
   const out = new Map<string, Tensor>();
@@ -78,9 +98,9 @@ export function parseNpz(bytes: Uint8Array, path = '<bytes>'): Map<string, Tenso
 }
 
 export async function readNpy(path: string): Promise<Tensor> {
-  return parseNpy(new Uint8Array(await readFile(path)), path);
+  return parseNpy(await readDataFile(path), path);
 }
 
 export async function readNpz(path: string): Promise<Map<string, Tensor>> {
-  return parseNpz(new Uint8Array(await readFile(path)), path);
+  return parseNpz(await readDataFile(path), path);
 }

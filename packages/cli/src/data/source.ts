@@ -1,9 +1,10 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Tensor } from '@lowbit/kernels';
 import { DataFormatError } from './errors.js';
 import { fitToInput, samplesOf, type InputSpec } from './fit.js';
-import { parseIdx } from './idx.js';
+import { openDataFile } from './files.js';
+import { readIdx } from './idx.js';
 import { IMAGE_EXTENSIONS, readImage } from './images.js';
 import { readNpy, readNpz } from './npy.js';
 import { readTestSet } from './test-sets.js';
@@ -94,9 +95,11 @@ async function* rawFeeds(path: string, inputs: readonly InputSpec[], o: SourceOp
     }
     return;
   }
-  const bytes = new Uint8Array(await readFile(path));
-  if (bytes.length >= 4 && ((bytes[0] === 0 && bytes[1] === 0) || (bytes[0] === 0x1f && bytes[1] === 0x8b))) {
-    const idx = parseIdx(bytes, path);
+  if (!info.isFile()) throw new DataFormatError(`${path}: not a regular file or folder (a device, pipe or socket cannot be read as data)`, { path });
+  const head = await readHead(path);
+  if (head.length >= 2 && ((head[0] === 0 && head[1] === 0) || (head[0] === 0x1f && head[1] === 0x8b))) {
+    // Stream and stop at the samples asked for: a large gzip is never inflated in full.
+    const idx = await readIdx(path, o.count === undefined ? {} : { maxSamples: o.count });
     const input = only(inputs, path);
     const floats = Float32Array.from(idx.data as ArrayLike<number>, (v) => (idx.type === 'uint8' ? Math.fround(v / 255) : v));
     const all = new Tensor('float32', floats, idx.dims);
@@ -106,10 +109,22 @@ async function* rawFeeds(path: string, inputs: readonly InputSpec[], o: SourceOp
   throw new DataFormatError(`${path}: unrecognized data file (expected .npy, .npz, an IDX file, or a folder)`, { path });
 }
 
+async function readHead(path: string): Promise<Uint8Array> {
+  const { fh } = await openDataFile(path);
+  try {
+    const b = new Uint8Array(4);
+    const { bytesRead } = await fh.read(b, 0, 4, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
 function normalize(t: Tensor, o: SourceOptions): Tensor {
   if (!o.mean && !o.std) return t;
   const m = Math.fround(o.mean?.[0] ?? 0);
   const s = Math.fround(o.std?.[0] ?? 1);
+  if (s === 0) throw new DataFormatError('--std must not contain 0 (every value would become NaN or ±Infinity)', { path: '--std', actual: '0' });
   return new Tensor('float32', (t.data as Float32Array).map((v) => Math.fround(Math.fround(v - m) / s)), t.dims);
 }
 

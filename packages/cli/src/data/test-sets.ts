@@ -1,8 +1,9 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataTypeName, decodeTensor, tensorValues } from '@lowbit/onnx-ir';
 import { Tensor, type DType } from '@lowbit/kernels';
 import { DataFormatError } from './errors.js';
+import { readDataFile } from './files.js';
 import { fitToInput, type InputSpec } from './fit.js';
 
 /** Reads the `input_N.pb` TensorProtos of one ONNX test-set folder into tensors, in N order. */
@@ -14,13 +15,19 @@ export async function readPbTensors(dir: string, prefix: 'input' | 'output'): Pr
   const out: { name: string; tensor: Tensor }[] = [];
   for (const m of files) {
     const path = join(dir, m[0]);
+    const bytes = await readDataFile(path);
     let ref;
     try {
-      ref = decodeTensor(new Uint8Array(await readFile(path)), { baseDir: dir });
+      ref = decodeTensor(bytes, { baseDir: dir });
     } catch (cause) {
       throw new DataFormatError(`${path}: not a TensorProto`, { path }, cause);
     }
-    const v = await tensorValues(ref);
+    let v;
+    try {
+      v = await tensorValues(ref);
+    } catch (cause) {
+      throw new DataFormatError(`${path}: ${(cause as Error).message}`, { path }, cause);
+    }
     out.push({ name: ref.name, tensor: new Tensor(dataTypeName(v.dtype) as DType, v.data as never, v.dims) });
   }
   return out;
