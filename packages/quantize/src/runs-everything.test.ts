@@ -31,7 +31,6 @@ import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeStatic } from './quantize-static.js';
 import { quantizeWeightOnly } from './quantize-weight-only.js';
 import type { DynamicQuantizeOptions, ModelInput, StaticQuantizeOptions, WeightOnlyQuantizeOptions } from './types.js';
-import { ortRunner } from './test-support/ort-runner.js';
 // The transformer-shaped test model is shared with the rewriters' tests (test-only import).
 import { SEQ, tokens, transformerBlock } from '../../rewriters/src/test-support/transformer.js';
 
@@ -118,7 +117,7 @@ async function quantize(m: ModelCase, mode: Mode, out: string): Promise<Model> {
   switch (mode.kind) {
     case 'static': {
       const data = (): Iterable<Feeds> => [0, 1, 2, 3].map(m.feeds);
-      return quantizeStatic(m.source, out, data, { ...mode.options, runner: ortRunner });
+      return quantizeStatic(m.source, out, data, mode.options);
     }
     case 'dynamic': return quantizeDynamic(m.source, out, mode.options);
     case 'weight-only': return quantizeWeightOnly(m.source, out, mode.options);
@@ -149,9 +148,6 @@ function quantizedOps(m: Model): string {
  * silently); every other pair must contain quantized ops.
  */
 const KNOWN_UNQUANTIZED: Readonly<Record<string, string>> = {
-  // Quantizer gap (reported): quantizeStatic does not reach into If branches, where all of silero's Convs and
-  // LSTMs live, so every static mode writes the float model back. quantizeDynamic does reach them.
-  ...Object.fromEntries(MODES.filter((m) => m.kind === 'static').map((m) => [`silero-vad-legacy/${m.id}`, 'static does not quantize inside If branches'])),
   // Weight-only quantizes MatMul and Gather weights; silero has neither (Conv and LSTM only).
   ...Object.fromEntries(MODES.filter((m) => m.kind === 'weight-only').map((m) => [`silero-vad-legacy/${m.id}`, 'no MatMul or Gather'])),
 };
@@ -159,33 +155,39 @@ const KNOWN_UNQUANTIZED: Readonly<Record<string, string>> = {
 type Outputs = Record<string, { readonly dims: readonly number[]; readonly data: unknown }>;
 type Runner = (feeds: Feeds) => Promise<Outputs>;
 
-/** SQNR (dB) of Lowbit's outputs against onnxruntime-node's and onnxruntime-web's over evaluation feeds 100..102. */
-async function agreement(m: ModelCase, bytes: Uint8Array): Promise<{ node: number; web: number }> {
+/**
+ * SQNR (dB) of Lowbit's outputs against onnxruntime-node's and onnxruntime-web's over evaluation feeds 100..102, and of
+ * the two onnxruntimes against each other (`nodeVsWeb`: how far apart the references themselves are).
+ */
+async function agreement(m: ModelCase, bytes: Uint8Array): Promise<{ node: number; web: number; nodeVsWeb: number }> {
   const ours = await Session.create(bytes);
   const node = await ort.InferenceSession.create(bytes, ORT_OPTIONS);
   const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
   const lowbit: Runner = (f) => ours.run(Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.dims])])));
   const viaNode: Runner = (f) => node.run(Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.dims])])));
   const viaWeb: Runner = (f) => web.run(Object.fromEntries(Object.entries(f).map(([k, v]) => [k, new ortWeb.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.dims])])));
-  const acc = { node: [0, 0], web: [0, 0] };
+  const acc = { node: [0, 0], web: [0, 0], nodeVsWeb: [0, 0] };
+  const add = (key: keyof typeof acc, x: Float32Array, y: Float32Array): void => {
+    for (let j = 0; j < y.length; j++) { acc[key][0] += y[j] * y[j]; acc[key][1] += (x[j] - y[j]) ** 2; }
+  };
   for (let i = 100; i < 103; i++) {
     const f = m.feeds(i);
     const a = await lowbit(f);
-    for (const [which, run] of [['node', viaNode], ['web', viaWeb]] as const) {
-      const b = await run(f);
-      for (const name of node.outputNames) {
-        expect(a[name].dims, `${name} dims vs onnxruntime-${which}`).toEqual(b[name].dims);
-        const x = a[name].data as Float32Array;
-        const y = b[name].data as Float32Array;
-        for (let j = 0; j < y.length; j++) { acc[which][0] += y[j] * y[j]; acc[which][1] += (x[j] - y[j]) ** 2; }
-      }
+    const byNode = await viaNode(f);
+    const byWeb = await viaWeb(f);
+    for (const name of node.outputNames) {
+      expect(a[name].dims, `${name} dims vs onnxruntime-node`).toEqual(byNode[name].dims);
+      expect(a[name].dims, `${name} dims vs onnxruntime-web`).toEqual(byWeb[name].dims);
+      add('node', a[name].data as Float32Array, byNode[name].data as Float32Array);
+      add('web', a[name].data as Float32Array, byWeb[name].data as Float32Array);
+      add('nodeVsWeb', byNode[name].data as Float32Array, byWeb[name].data as Float32Array);
     }
   }
   await ours.release();
   await node.release();
   await web.release();
   const db = ([sig, noise]: number[]): number => (noise === 0 ? Infinity : 10 * Math.log10(sig / noise));
-  return { node: db(acc.node), web: db(acc.web) };
+  return { node: db(acc.node), web: db(acc.web), nodeVsWeb: db(acc.nodeVsWeb) };
 }
 
 /**
@@ -212,7 +214,7 @@ describe('Lowbit runs every model lowbit quantize writes, and agrees with onnxru
       const rows: string[] = [];
       const failures: string[] = [];
       // Modes that write the same graph (only the provenance metadata differs) are measured once.
-      const measured = new Map<string, { node: number; web: number }>();
+      const measured = new Map<string, { node: number; web: number; nodeVsWeb: number }>();
       for (const mode of MODES) {
         const out = join(dir, `${m.name}-${mode.id.replace(/[^a-z0-9]+/gi, '-')}.onnx`);
         const q = await quantize(m, mode, out);
@@ -226,16 +228,20 @@ describe('Lowbit runs every model lowbit quantize writes, and agrees with onnxru
           const db = measured.get(graphKey) ?? await agreement(m, bytes);
           measured.set(graphKey, db);
           const show = (v: number): string => (v === Infinity ? 'identical' : `${v.toFixed(1)} dB`).padEnd(10);
-          rows.push(`  ${mode.id.padEnd(30)} ${show(db.node)} ${show(db.web)} ${quantized || `(unquantized: ${known})`}`);
+          rows.push(`  ${mode.id.padEnd(30)} ${show(db.node)} ${show(db.web)} ${show(db.nodeVsWeb)} ${quantized || `(unquantized: ${known})`}`);
           const min = MIN_SQNR_DB[mode.kind];
-          if (!(db.web >= min)) failures.push(`${mode.id}: SQNR vs onnxruntime-web ${db.web.toFixed(1)} dB < ${min}`);
+          // onnxruntime-web's float kernels (LSTM, exp/tanh) differ from onnxruntime-node's; quantization after them
+          // can move an element by one step. Where the two references are themselves apart by more than the floor,
+          // Lowbit must be no further from web than node is (within 3 dB): a wrong kernel would be far further.
+          const webFloor = db.nodeVsWeb >= min ? min : Math.min(min, db.nodeVsWeb - 3);
+          if (!(db.web >= webFloor)) failures.push(`${mode.id}: SQNR vs onnxruntime-web ${db.web.toFixed(1)} dB < ${webFloor.toFixed(1)} (node vs web: ${db.nodeVsWeb.toFixed(1)} dB)`);
           const nodeJudges = mode.kind === 'weight-only' || integerExact;
           if (nodeJudges && !(db.node >= min)) failures.push(`${mode.id}: SQNR vs onnxruntime-node ${db.node.toFixed(1)} dB < ${min}`);
         } catch (e) {
           failures.push(`${mode.id}: ${(e as Error).message.split('\n')[0]}`);
         }
       }
-      const head = `  ${'mode'.padEnd(30)} ${'vs node'.padEnd(10)} ${'vs web'.padEnd(10)} quantized ops`;
+      const head = `  ${'mode'.padEnd(30)} ${'vs node'.padEnd(10)} ${'vs web'.padEnd(10)} ${'node/web'.padEnd(10)} quantized ops`;
       console.log(`${m.name}: SQNR of Lowbit against onnxruntime-node (cpu${integerExact ? '' : ', not judging integer modes on this CPU'}) and onnxruntime-web (wasm) on the same quantized model\n${head}\n${rows.join('\n')}`);
       expect(failures).toEqual([]);
     }, 120_000);

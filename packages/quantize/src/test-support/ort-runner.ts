@@ -1,6 +1,7 @@
 /**
- * TEST-ONLY model runner backed by onnxruntime-node (observed values are added as graph outputs). Used while
- * @lowbit/runtime has no Session; the package's default path is the runtime (see runner.ts).
+ * TEST-ONLY model runner backed by onnxruntime-node (observed values are added as graph outputs), for tests that
+ * calibrate with onnxruntime instead of the package's default runner (@lowbit/runtime, see runner.ts). Only values
+ * of the main graph can become outputs: names inside If/Loop/Scan bodies are not observed by this runner.
  */
 import * as ort from 'onnxruntime-node';
 import { DataType, encodeModel } from '@lowbit/onnx-ir';
@@ -13,7 +14,8 @@ export async function ortRunner(model: Model): Promise<ObservableModel> {
     const key = [...names].sort().join('\u0000');
     let s = sessions.get(key);
     if (!s) {
-      const extra = names.filter((n) => !model.graph.outputs.some((o) => o.name === n) && !model.graph.inputs.some((i) => i.name === n));
+      const produced = new Set(model.graph.nodes.flatMap((n) => n.outputs));
+      const extra = names.filter((n) => produced.has(n) && !model.graph.outputs.some((o) => o.name === n) && !model.graph.inputs.some((i) => i.name === n));
       const probe: Model = { ...model, graph: { ...model.graph, outputs: [...model.graph.outputs, ...extra.map((name) => ({ name, type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape: undefined } }))] } };
       s = await ort.InferenceSession.create(encodeModel(probe), { executionProviders: ['cpu'] });
       sessions.set(key, s);
