@@ -2,7 +2,7 @@
 // Profiling helper for end-to-end runs: quantizes one model (as end-to-end.bench.mjs does) and runs one variant
 // repeatedly, so `node --cpu-prof benchmarks/profile-e2e.mjs <model> <float|static|dynamic> [runs] [threads]` shows
 // where the time goes. Summarise the profile with `node benchmarks/cpuprofile-top.mjs <file>.cpuprofile`.
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { encodeModel } from '@lowbit/onnx-ir';
@@ -23,8 +23,12 @@ const n = spec.dims.reduce((a, b) => a * b, 1);
 const sample = (i) => (spec.generated ? bertInput(i) : Float32Array.from({ length: n }, (_, j) => Math.sin(i * 7919 + j)));
 const floatBytes = spec.generated ? encodeModel(bertShapedModel()) : readFileSync(join(testdata, 'models', `${name}.onnx`));
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-prof-'));
+// LOWBIT_PROF_CACHE=DIR keeps the quantized model there, so a profiled rerun does not include the quantization.
+const cache = process.env.LOWBIT_PROF_CACHE ? join(process.env.LOWBIT_PROF_CACHE, `${name}.${kind}.onnx`) : undefined;
 let bytes = floatBytes;
-if (kind === 'static') {
+if (cache && existsSync(cache)) {
+  bytes = readFileSync(cache);
+} else if (kind === 'static') {
   const calib = Array.from({ length: 8 }, (_, i) => ({ [spec.input]: { dtype: 'float32', data: sample(i), dims: spec.dims } }));
   await quantizeStatic(floatBytes, join(dir, 'm.onnx'), calib, { perChannel: true });
   bytes = readFileSync(join(dir, 'm.onnx'));
@@ -33,6 +37,7 @@ if (kind === 'static') {
   bytes = readFileSync(join(dir, 'm.onnx'));
 }
 rmSync(dir, { recursive: true, force: true });
+if (cache && !existsSync(cache)) writeFileSync(cache, bytes);
 const s = await Session.create(bytes, { backend: process.env.LOWBIT_BACKEND ?? 'auto', threads: Number(threadsArg) });
 const x = new Tensor('float32', sample(99), spec.dims);
 await s.run({ [spec.input]: x });

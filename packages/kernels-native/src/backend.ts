@@ -8,6 +8,7 @@ import { loadAddon, type NativeAddon, type NativeInfo, type NativePool } from '.
 import type { NativeContext } from './context.js';
 import { convVariants } from './conv.js';
 import { dynamicQVariants } from './dynamic-q.js';
+import { dwConvVariants } from './dwconv.js';
 import { floatVariants } from './matmul-float.js';
 import { matmulIntegerVariants } from './matmul-integer.js';
 import { qdqVariants } from './qdq.js';
@@ -61,7 +62,7 @@ class NativeBackendImpl implements NativeBackend {
         return v;
       },
     };
-    const integer = [...matmulIntegerVariants(ctx, info.qgemm), ...convVariants(ctx, info.qgemm, info.fgemm)];
+    const integer = [...matmulIntegerVariants(ctx, info.qgemm), ...convVariants(ctx, info.qgemm, info.fgemm), ...dwConvVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2'))];
     this.#variants = [...integer, ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...qdqVariants(ctx), ...dynamicQVariants(ctx, info.qgemm, integer)];
     this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];
     this.ready = true;

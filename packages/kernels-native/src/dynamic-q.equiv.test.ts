@@ -78,17 +78,18 @@ describe('native fused dynamic-int8 equivalence', () => {
     }
   }
 
-  it('hands grouped convolutions and non-finite x to the reference (same results, same error)', () => {
-    const v = backend.variants().find((x) => x.key === DYNAMIC_QCONV_KEY)!;
-    const w = new Tensor('int8', Int8Array.from({ length: 2 * 1 * 3 * 3 }, (_, i) => (i * 29) % 255 - 127), [2, 1, 3, 3]);
+  it('runs depthwise convolutions on the direct kernel, other grouped ones on the reference (same results), and non-finite x gets the reference error', () => {
+    const v = backend.variants().find((x) => x.key === DYNAMIC_QCONV_KEY && x.name === 'native-scalar-c')!;
     const ws = new Tensor('float32', Float32Array.of(0.02), []);
-    const n = lowbitNode('DynamicQConv', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w], [2, ws]]), new Map([['group', 2]]));
-    const x = new Tensor('float32', Float32Array.from({ length: 2 * 5 * 5 }, (_, i) => Math.sin(i)), [1, 2, 5, 5]);
-    const inst = v.create(n);
-    const refInst = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!.create(n);
-    expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
-    expect(Array.from(inst.run([x, w, ws], freshRunContext)[0]!.data as Float32Array)).toEqual(Array.from(refInst.run([x, w, ws], freshRunContext)[0]!.data as Float32Array));
-    expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(1);
+    for (const [cg, runs] of [[1, 0], [2, 1]] as const) {
+      const w = new Tensor('int8', Int8Array.from({ length: 4 * cg * 9 }, (_, i) => (i * 29) % 255 - 127), [4, cg, 3, 3]);
+      const n = lowbitNode('DynamicQConv', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w], [2, ws]]), new Map([['group', 4 / (cg === 1 ? 1 : 2)], ['pads', [1, 1, 1, 1]]]));
+      const x = new Tensor('float32', Float32Array.from({ length: 4 * 5 * 5 }, (_, i) => Math.fround(Math.sin(i))), [1, 4, 5, 5]);
+      const inst = v.create(n);
+      const refInst = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!.create(n);
+      expect(Array.from(inst.run([x, w, ws], freshRunContext)[0]!.data as Float32Array)).toEqual(Array.from(refInst.run([x, w, ws], freshRunContext)[0]!.data as Float32Array));
+      expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(runs);
+    }
     const m = backend.variants().find((x) => x.key === DYNAMIC_QMATMUL_KEY)!;
     const w2 = new Tensor('int8', Int8Array.of(1, -1), [2, 1]);
     const mi = m.create(lowbitNode('DynamicQMatMul', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w2]])));

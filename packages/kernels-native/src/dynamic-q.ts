@@ -26,7 +26,7 @@ export const DYNAMIC_QCONV_KEY = 'lowbit.DynamicQConv:f32';
 
 /**
  * A RunContext for the inner integer kernel's int32 sums: the i-th allocation of a run reuses the i-th buffer of the
- * previous run when dtype and size match (the sums never leave the outer `run`).
+ * previous run, zero-filled, when dtype and size match (the sums never leave the outer `run`).
  */
 class Scratch implements RunContext {
   #bufs: Tensor[] = [];
@@ -39,7 +39,10 @@ class Scratch implements RunContext {
     const n = dims.reduce((a, b) => a * b, 1);
     const i = this.#next++;
     const old = this.#bufs[i];
-    if (old && old.dtype === dtype && old.data.length === n) return new Tensor(dtype, old.data as never, dims);
+    if (old && old.dtype === dtype && old.data.length === n) {
+      (old.data as Int32Array).fill(0); // a reference fallback of the inner kernel may accumulate into it
+      return new Tensor(dtype, old.data as never, dims);
+    }
     const t = new Tensor(dtype, new (dtype === 'int32' ? Int32Array : dtype === 'uint8' ? Uint8Array : dtype === 'int8' ? Int8Array : Float32Array)(n) as never, dims);
     this.#bufs[i] = t as Tensor;
     return t;
@@ -54,7 +57,14 @@ export function dynamicQVariants(ctx: NativeContext, kernels: readonly NativeKer
   for (const k of kernels) {
     if (k.needs7bit) continue;
     const name = `native-${k.name}`;
-    const innerOf = (op: string, wType: Q8) => inner.find((v) => v.name === name && v.key === `${op}:u8x${DTYPE_SHORT[wType]}->i32`);
+    // This kernel's own variant of the inner op; for convolutions its GEMM variant declines depthwise nodes, which take
+    // the direct depthwise variants (csrc/dwconv.cc) when they accept the node.
+    const innerOf = (op: string, wType: Q8, n?: KernelNode) => {
+      const same = inner.filter((v) => v.key === `${op}:u8x${DTYPE_SHORT[wType]}->i32`);
+      const own = same.find((v) => v.name === name);
+      if (!n || !own || own.supports?.(innerNode(n, op)) !== false) return own;
+      return same.filter((v) => v.name.startsWith('native-dw-') && v.supports?.(innerNode(n, op)) !== false).at(-1) ?? own;
+    };
     const wConst = (n: KernelNode) => {
       const w = n.constants?.get(1);
       return isQ8(w) ? w : undefined;
@@ -62,30 +72,32 @@ export function dynamicQVariants(ctx: NativeContext, kernels: readonly NativeKer
     out.push({
       key: DYNAMIC_QMATMUL_KEY, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
       supports: (n) => wConst(n)?.dims.length === 2 && !!innerOf('MatMulInteger', wConst(n)!.dtype),
-      create: (n) => createDynamic(ctx, n, false, innerOf('MatMulInteger', wConst(n)?.dtype ?? 'int8')),
+      create: (n) => createDynamic(ctx, n, false, innerOf('MatMulInteger', wConst(n)?.dtype ?? 'int8', n)),
     });
     out.push({
       key: DYNAMIC_QCONV_KEY, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
       supports: (n) => wConst(n)?.dims.length === 4 && !!innerOf('ConvInteger', wConst(n)!.dtype),
-      create: (n) => createDynamic(ctx, n, true, innerOf('ConvInteger', wConst(n)?.dtype ?? 'int8')),
+      create: (n) => createDynamic(ctx, n, true, innerOf('ConvInteger', wConst(n)?.dtype ?? 'int8', n)),
     });
   }
   return out;
+}
+
+/** The MatMulInteger / ConvInteger node the integer part runs as: (x_q, w, x_zp, w_zp), w and w_zp constant. */
+function innerNode(node: KernelNode, opType: string): KernelNode {
+  const w0 = node.constants?.get(1);
+  const constants = new Map<number, Tensor>();
+  if (w0) constants.set(1, w0);
+  const zw0 = node.constants?.get(3);
+  if (zw0) constants.set(3, zw0);
+  return { ...node, opType, domain: '', inputTypes: ['uint8', w0?.dtype ?? null, 'uint8', node.inputTypes[3] ?? null], constants, inputShapes: undefined };
 }
 
 function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined): NativeInstance {
   const ref = lazyReference(ctx, conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
   const w0 = node.constants?.get(1);
   let inner: (KernelInstance & { referenceRuns?: number }) | undefined;
-  if (innerVariant && isQ8(w0)) {
-    const constants = new Map<number, Tensor>([[1, w0]]);
-    const zw0 = node.constants?.get(3);
-    if (zw0) constants.set(3, zw0);
-    inner = innerVariant.create({
-      ...node, opType: conv ? 'ConvInteger' : 'MatMulInteger', domain: '', inputTypes: ['uint8', w0.dtype, 'uint8', node.inputTypes[3] ?? null],
-      constants, inputShapes: undefined,
-    });
-  }
+  if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
   const scratch = new Scratch();
   let scale = new Float64Array(0);
   let xqBuf = new Uint8Array(0);
