@@ -436,6 +436,30 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// scaleAccumulators(acc Int32Array, scale Float32Array (1 or C), bias Float32Array (1 or C) | null, outer, C, inner,
+//                   y Float32Array)   (the dynamic-int8 epilogue, see qdq.h)
+Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner");
+  const size_t n = static_cast<size_t>(outer) * C * inner;
+  const int32_t* acc = array_data<int32_t>(env, info[0], napi_int32_array, napi_int32_array, n, "acc");
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "scale: expected a Float32Array");
+  const size_t sn = info[1].As<Napi::TypedArray>().ElementLength();
+  if (sn != 1 && sn != static_cast<size_t>(C)) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const float* scale = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const float* bias = nullptr;
+  size_t bn = 0;
+  if (!info[2].IsNull() && !info[2].IsUndefined()) {
+    if (!info[2].IsTypedArray()) throw Napi::TypeError::New(env, "bias: expected a Float32Array");
+    bn = info[2].As<Napi::TypedArray>().ElementLength();
+    if (bn != 1 && bn != static_cast<size_t>(C)) throw Napi::RangeError::New(env, "bias: expected 1 or C values");
+    bias = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, bn, "bias");
+  }
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
+  scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y);
+  return env.Undefined();
+}
+
 // dynamicQuantizeLinear(x Float32Array, y Uint8Array, scale Float32Array(1), zp Uint8Array(1)) -> false when the
 // input is empty or not finite (nothing written)
 Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
@@ -511,6 +535,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
+  exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
   exports.Set("dynamicQuantizeLinear", Napi::Function::New(env, DynamicQuantizeLinear));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("Pool", Pool::Define(env));

@@ -6,7 +6,8 @@
  *   (x_q, x_s, x_zp) = DynamicQuantizeLinear(x)             (the native kernel, bit-exact with `@lowbit/qparams`)
  *   acc = MatMulInteger(x_q, w, x_zp, w_zp) | ConvInteger(...) (the native exact int32 GEMM of this variant's kernel)
  *   y   = fround(fround(acc) * fround(x_s * w_s[j]))        (per output column j / per tensor for Conv)
- *   y   = fround(y + bias[j])                                 (when a bias is given)
+ *   y   = fround(y + bias[j])                                 (when a bias is given; both steps in C++ float32,
+ *                                                             `scaleAccumulators`, which rounds exactly so)
  *
  * The integer part runs the backend's own `MatMulInteger:u8x{w}->i32` / `ConvInteger:u8x{w}->i32` variant of the same
  * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order.
@@ -99,7 +100,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
   let inner: (KernelInstance & { referenceRuns?: number }) | undefined;
   if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
   const scratch = new Scratch();
-  let scale = new Float64Array(0);
+  const scale = new Float32Array(Math.max(1, conv ? 1 : (w0?.dims[1] ?? 1)));
   let xqBuf = new Uint8Array(0);
   const qScale = new Float32Array(1);
   const qZp = new Uint8Array(1);
@@ -123,31 +124,16 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       const xq = new Tensor('uint8', xqBuf, x.dims);
       const [acc] = inner.run([xq, w, new Tensor('uint8', Uint8Array.of(r.zeroPoint), []), zw], scratch.begin()) as [Tensor<'int32'>];
       const y = rctx.alloc('float32', acc.dims);
-      const a = acc.data;
-      const out = y.data;
       const wsd = ws.data;
+      const bd = bias ? (bias.data as Float32Array) : null;
       if (conv) {
-        const s = Math.fround(r.scale * wsd[0]);
-        const plane = a.length / ((acc.dims[0] * N) || 1);
-        for (let b = 0, base = 0; b < acc.dims[0]; b++) {
-          for (let m = 0; m < N; m++, base += plane) {
-            const end = base + plane;
-            if (bias) {
-              const bv = (bias.data as Float32Array)[m];
-              for (let i = base; i < end; i++) out[i] = Math.fround(Math.fround(Math.fround(a[i]) * s) + bv);
-            } else {
-              for (let i = base; i < end; i++) out[i] = Math.fround(a[i]) * s;
-            }
-          }
-        }
-        return [y];
-      }
-      if (scale.length !== N) scale = new Float64Array(N);
-      for (let j = 0; j < N; j++) scale[j] = Math.fround(r.scale * wsd[wsd.length === 1 ? 0 : j]);
-      const bd = bias ? (bias.data as Float32Array) : undefined;
-      for (let o = 0; o < a.length; o += N) {
-        if (bd) for (let j = 0; j < N; j++) out[o + j] = Math.fround(Math.fround(Math.fround(a[o + j]) * scale[j]) + bd[bd.length === 1 ? 0 : j]);
-        else for (let j = 0; j < N; j++) out[o + j] = Math.fround(a[o + j]) * scale[j];
+        scale[0] = Math.fround(r.scale * wsd[0]);
+        const plane = acc.data.length / ((acc.dims[0] * N) || 1);
+        ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, 1), bd, acc.dims[0], N, plane, y.data);
+      } else {
+        const sn = wsd.length === 1 ? 1 : N;
+        for (let j = 0; j < sn; j++) scale[j] = Math.fround(r.scale * wsd[j]);
+        ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, sn), bd, acc.data.length / (N || 1), N, 1, y.data);
       }
       return [y];
     },
