@@ -10,6 +10,7 @@
 #include "common.h"
 #include "conv.h"
 #include "dwconv.h"
+#include "elementwise.h"
 #include "ops.h"
 #include "qdq.h"
 #include "threadpool.h"
@@ -460,6 +461,17 @@ Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// erf(x Float32Array, y Float32Array of the same length)
+Napi::Value Erf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
+  erf_f32(x, n, y);
+  return env.Undefined();
+}
+
 // dynamicQuantizeLinear(x Float32Array, y Uint8Array, scale Float32Array(1), zp Uint8Array(1)) -> false when the
 // input is empty or not finite (nothing written)
 Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
@@ -536,6 +548,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
+  exports.Set("erf", Napi::Function::New(env, Erf));
   exports.Set("dynamicQuantizeLinear", Napi::Function::New(env, DynamicQuantizeLinear));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("Pool", Pool::Define(env));

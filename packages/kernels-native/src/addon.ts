@@ -72,6 +72,8 @@ export interface NativeAddon {
     xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array | null, yZeroPoint: number, y: Int32Array | Uint8Array | Int8Array, bias: Int32Array | null): void;
   /** The dynamic-int8 epilogue over an [outer, C, inner] view: y = float(float(acc) * scale[c]) (+ bias[c], rounded once). */
   scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
+  /** y = float(erf(double(x))) element-wise (C library erf), y as long as x. */
+  erf(x: Float32Array, y: Float32Array): void;
   Pool: new (threads: number) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;
