@@ -83,7 +83,7 @@ describe('native fused dynamic-int8 equivalence', () => {
     const ws = new Tensor('float32', Float32Array.of(0.02), []);
     for (const [cg, runs] of [[1, 0], [2, 1]] as const) {
       const w = new Tensor('int8', Int8Array.from({ length: 4 * cg * 9 }, (_, i) => (i * 29) % 255 - 127), [4, cg, 3, 3]);
-      const n = lowbitNode('DynamicQConv', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w], [2, ws]]), new Map([['group', 4 / (cg === 1 ? 1 : 2)], ['pads', [1, 1, 1, 1]]]));
+      const n = lowbitNode('DynamicQConv', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w], [2, ws]]), new Map<string, unknown>([['group', 4 / (cg === 1 ? 1 : 2)], ['pads', [1, 1, 1, 1]]]));
       const x = new Tensor('float32', Float32Array.from({ length: 4 * 5 * 5 }, (_, i) => Math.fround(Math.sin(i))), [1, 4, 5, 5]);
       const inst = v.create(n);
       const refInst = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!.create(n);
