@@ -9,6 +9,8 @@
 
 #include "common.h"
 #include "conv.h"
+#include "dwconv.h"
+#include "elementwise.h"
 #include "ops.h"
 #include "qdq.h"
 #include "threadpool.h"
@@ -120,6 +122,25 @@ ConvGeom geom_arg(const Napi::Env& env, const Napi::Value& v, int K, int batch, 
   if (xlen < static_cast<size_t>(batch) * g.C * g.H * g.W) throw Napi::RangeError::New(env, "X: too short for the geometry");
   return g;
 }
+
+/** A zero-point argument (null: keep `one`, which holds 0): 1 or n values of a uint8 / int8 array, as int32. */
+void zpoint(Napi::Env env, const Napi::Value& v, int n, const char* what, int32_t* one, const int32_t*& out, int& count, std::vector<int32_t>& buf) {
+  if (v.IsNull() || v.IsUndefined()) return;
+  Napi::TypedArray t = v.As<Napi::TypedArray>();
+  const size_t len = t.ElementLength();
+  if (len != 1 && len != static_cast<size_t>(n)) throw Napi::RangeError::New(env, std::string(what) + ": expected 1 or " + std::to_string(n) + " values");
+  const bool s = t.TypedArrayType() == napi_int8_array;
+  const uint8_t* p = array_data<uint8_t>(env, v, napi_uint8_array, napi_int8_array, len, what);
+  int32_t* dst = one;
+  if (len > 1) {
+    if (buf.size() < len) buf.resize(len);
+    dst = buf.data();
+  }
+  for (size_t i = 0; i < len; i++) dst[i] = s ? static_cast<int8_t>(p[i]) : p[i];
+  out = dst;
+  count = static_cast<int>(len);
+}
+
 
 // ---- Pool -------------------------------------------------------------------------------------------------------
 
@@ -266,22 +287,6 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return env.Undefined();
   }
   /** A zero point: null -> 0; a typed array of 1 or n int8/uint8 values -> int32 (buffer kept by the instance). */
-  static void zpoint(Napi::Env env, const Napi::Value& v, int n, const char* what, int32_t* one, const int32_t*& out, int& count, std::vector<int32_t>& buf) {
-    if (v.IsNull() || v.IsUndefined()) return;
-    Napi::TypedArray t = v.As<Napi::TypedArray>();
-    const size_t len = t.ElementLength();
-    if (len != 1 && len != static_cast<size_t>(n)) throw Napi::RangeError::New(env, std::string(what) + ": expected 1 or " + std::to_string(n) + " values");
-    const bool s = t.TypedArrayType() == napi_int8_array;
-    const uint8_t* p = array_data<uint8_t>(env, v, napi_uint8_array, napi_int8_array, len, what);
-    int32_t* dst = one;
-    if (len > 1) {
-      if (buf.size() < len) buf.resize(len);
-      dst = buf.data();
-    }
-    for (size_t i = 0; i < len; i++) dst[i] = s ? static_cast<int8_t>(p[i]) : p[i];
-    out = dst;
-    count = static_cast<int>(len);
-  }
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     qfree(&packed_);
     ws_.reset();
@@ -382,6 +387,91 @@ Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// dwConv(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13) (C = X's channels), W (Uint8Array | Int8Array,
+//        M*KH*KW), M, xZeroPoint, zw (1 or M) | null, mult Float32Array (1 or M) | null, yZeroPoint,
+//        Y (Int32Array when mult is null, else Uint8Array | Int8Array), bias Int32Array (M) | null)
+// Depthwise-style convolution (one input channel per group, M a multiple of C), see dwconv.h.
+Napi::Value DwConv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string kernel = info[0].As<Napi::String>().Utf8Value();
+  auto* fn = &dwconv;
+#if defined(__x86_64__)
+  if (kernel == "avx2") {
+    if (!(detect_isas() & ISA_AVX2)) throw Napi::Error::New(env, "dwConv: avx2 is not available on this CPU");
+    fn = &dwconv_avx2;
+  } else
+#endif
+  if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConv: unknown kernel \"" + kernel + "\"");
+  const int batch = int_arg(info, 3, "batch"), M = int_arg(info, 6, "M");
+  if (!info[2].IsTypedArray() || !info[5].IsTypedArray()) throw Napi::TypeError::New(env, "X, W: expected typed arrays");
+  const bool xs = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const bool ws = info[5].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const size_t xlen = info[2].As<Napi::TypedArray>().ElementLength();
+  const int32_t* gp = array_data<int32_t>(env, info[4], napi_int32_array, napi_int32_array, 13, "geometry");
+  const int taps = gp[3] * gp[4];
+  const ConvGeom g = geom_arg(env, info[4], gp[0] * taps, batch, xlen);
+  if (M < 1 || M % g.C != 0) throw Napi::RangeError::New(env, "dwConv: M must be a positive multiple of C");
+  const uint8_t* X = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, 0, "X");
+  const uint8_t* W = array_data<uint8_t>(env, info[5], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * taps, "W");
+  const int32_t xzp = info[7].As<Napi::Number>().Int32Value();
+  int32_t zw[1] = {0};
+  const int32_t* zwp = zw;
+  int zwn = 1;
+  std::vector<int32_t> zbuf;
+  zpoint(env, info[8], M, "w_zero_point", zw, zwp, zwn, zbuf);
+  const size_t ylen = static_cast<size_t>(batch) * M * g.OH * g.OW;
+  if (info[9].IsNull() || info[9].IsUndefined()) {
+    int32_t* Y = array_data<int32_t>(env, info[11], napi_int32_array, napi_int32_array, ylen, "Y");
+    fn(pool_arg(info, 1), X, xs, W, ws, batch, M, g, xzp, zwp, zwn, Y, nullptr, nullptr);
+    return env.Undefined();
+  }
+  const size_t mn = info[9].As<Napi::TypedArray>().ElementLength();
+  if (mn != 1 && mn != static_cast<size_t>(M)) throw Napi::RangeError::New(env, "mult: expected 1 or M values");
+  const float* mult = array_data<float>(env, info[9], napi_float32_array, napi_float32_array, mn, "mult");
+  const int32_t yzp = info[10].As<Napi::Number>().Int32Value();
+  const bool ys = info[11].IsTypedArray() && info[11].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  uint8_t* Y = array_data<uint8_t>(env, info[11], napi_uint8_array, napi_int8_array, ylen, "Y");
+  const int32_t* bias = info[12].IsNull() || info[12].IsUndefined() ? nullptr : array_data<int32_t>(env, info[12], napi_int32_array, napi_int32_array, M, "bias");
+  const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
+  fn(pool_arg(info, 1), X, xs, W, ws, batch, M, g, xzp, zwp, zwn, nullptr, &r, Y);
+  return env.Undefined();
+}
+
+// scaleAccumulators(acc Int32Array, scale Float32Array (1 or C), bias Float32Array (1 or C) | null, outer, C, inner,
+//                   y Float32Array)   (the dynamic-int8 epilogue, see qdq.h)
+Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner");
+  const size_t n = static_cast<size_t>(outer) * C * inner;
+  const int32_t* acc = array_data<int32_t>(env, info[0], napi_int32_array, napi_int32_array, n, "acc");
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "scale: expected a Float32Array");
+  const size_t sn = info[1].As<Napi::TypedArray>().ElementLength();
+  if (sn != 1 && sn != static_cast<size_t>(C)) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const float* scale = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const float* bias = nullptr;
+  size_t bn = 0;
+  if (!info[2].IsNull() && !info[2].IsUndefined()) {
+    if (!info[2].IsTypedArray()) throw Napi::TypeError::New(env, "bias: expected a Float32Array");
+    bn = info[2].As<Napi::TypedArray>().ElementLength();
+    if (bn != 1 && bn != static_cast<size_t>(C)) throw Napi::RangeError::New(env, "bias: expected 1 or C values");
+    bias = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, bn, "bias");
+  }
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
+  scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y);
+  return env.Undefined();
+}
+
+// erf(x Float32Array, y Float32Array of the same length)
+Napi::Value Erf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
+  erf_f32(x, n, y);
+  return env.Undefined();
+}
+
 // dynamicQuantizeLinear(x Float32Array, y Uint8Array, scale Float32Array(1), zp Uint8Array(1)) -> false when the
 // input is empty or not finite (nothing written)
 Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
@@ -456,6 +546,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clockGhz", Napi::Function::New(env, ClockGhz));
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
+  exports.Set("dwConv", Napi::Function::New(env, DwConv));
+  exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
+  exports.Set("erf", Napi::Function::New(env, Erf));
   exports.Set("dynamicQuantizeLinear", Napi::Function::New(env, DynamicQuantizeLinear));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("Pool", Pool::Define(env));

@@ -20,4 +20,12 @@ void dequantize_linear(const uint8_t* x, bool q_signed, const float* scale, cons
  */
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp);
 
+/**
+ * The float epilogue of the dynamic-int8 ops over an [outer, C, inner] view: y = float(float(acc) * scale[c]), then
+ * y = float(y + bias[c]) when bias is given (scale / bias: 1 or C values). float32 products and sums of float32
+ * operands are the reference's `fround` steps exactly.
+ */
+void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c, const float* bias, bool bias_per_c, size_t outer,
+                        size_t C, size_t inner, float* y);
+
 }  // namespace lowbit

@@ -64,6 +64,16 @@ export interface NativeAddon {
   dequantizeLinear(x: Uint8Array | Int8Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
   /** DynamicQuantizeLinear; false (nothing written) for an empty or non-finite input. */
   dynamicQuantizeLinear(x: Float32Array, y: Uint8Array, scale: Float32Array, zp: Uint8Array): boolean;
+  /**
+   * Depthwise-style integer convolution (group = C, one input channel per group, M a multiple of C), direct: int32
+   * sums into an Int32Array Y when `mult` is null (ConvInteger), else requantized into Y (QLinearConv).
+   */
+  dwConv(kernel: 'scalar-c' | 'avx2', pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, w: Uint8Array | Int8Array, m: number,
+    xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array | null, yZeroPoint: number, y: Int32Array | Uint8Array | Int8Array, bias: Int32Array | null): void;
+  /** The dynamic-int8 epilogue over an [outer, C, inner] view: y = float(float(acc) * scale[c]) (+ bias[c], rounded once). */
+  scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
+  /** y = float(erf(double(x))) element-wise (C library erf), y as long as x. */
+  erf(x: Float32Array, y: Float32Array): void;
   Pool: new (threads: number) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;

@@ -7,6 +7,9 @@ import { referenceKernels, type BackendInitOptions, type Isa, type KernelBackend
 import { loadAddon, type NativeAddon, type NativeInfo, type NativePool } from './addon.js';
 import type { NativeContext } from './context.js';
 import { convVariants } from './conv.js';
+import { dynamicQVariants } from './dynamic-q.js';
+import { dwConvVariants } from './dwconv.js';
+import { elementwiseVariants } from './elementwise.js';
 import { floatVariants } from './matmul-float.js';
 import { matmulIntegerVariants } from './matmul-integer.js';
 import { qdqVariants } from './qdq.js';
@@ -60,7 +63,8 @@ class NativeBackendImpl implements NativeBackend {
         return v;
       },
     };
-    this.#variants = [...matmulIntegerVariants(ctx, info.qgemm), ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...convVariants(ctx, info.qgemm, info.fgemm), ...qdqVariants(ctx)];
+    const integer = [...matmulIntegerVariants(ctx, info.qgemm), ...convVariants(ctx, info.qgemm, info.fgemm), ...dwConvVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2'))];
+    this.#variants = [...integer, ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...qdqVariants(ctx), ...dynamicQVariants(ctx, info.qgemm, integer), ...elementwiseVariants(ctx)];
     this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];
     this.ready = true;
     this.diagnostics.push(`native addon on ${info.cpu.trim()} (${info.arch}): ISAs ${this.isas.join(', ')}; ${threads} thread(s)`);

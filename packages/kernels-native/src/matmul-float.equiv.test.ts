@@ -32,6 +32,14 @@ function buildMatMul(size: number, values: ValueSource) {
   return { node: node('MatMul', ['float32', 'float32'], new Map([[1, b]])), inputs: [a, b] };
 }
 
+/** Activations x activations: B is an input, batched (and broadcast when size % 3 === 0). */
+function buildMatMulDynamicB(size: number, values: ValueSource) {
+  const { M, K, N } = dims(size);
+  const a = dyadic(values, size % 3 === 0 ? [2, 3, M, K] : [3, M, K]);
+  const b = dyadic(values, size % 3 === 0 ? [1, 3, K, N] : size % 2 ? [K, N] : [3, K, N]);
+  return { node: node('MatMul', ['float32', 'float32']), inputs: [a, b] };
+}
+
 function buildGemm(size: number, values: ValueSource) {
   const { M, K, N } = dims(size);
   const transB = size % 2;
@@ -67,10 +75,10 @@ describe('native float GEMM equivalence', () => {
     return;
   }
 
-  for (const [key, build] of [['MatMul:f32', buildMatMul], ['Gemm:f32', buildGemm]] as const) {
-    it(`${key}: every variant matches the reference exactly on dyadic inputs`, () => {
-      const variants = backend.variants().filter((v) => v.key === key);
-      expect(variants.map((v) => v.name)).toContain('native-scalar-c');
+  for (const [key, build, dyn] of [['MatMul:f32', buildMatMul, false], ['Gemm:f32', buildGemm, false], ['MatMul:f32', buildMatMulDynamicB, true]] as const) {
+    it(`${key}${dyn ? ' (B not constant)' : ''}: every variant matches the reference exactly on dyadic inputs`, () => {
+      const variants = backend.variants().filter((v) => v.key === key && v.name.endsWith('-dynamic-b') === dyn);
+      expect(variants.map((v) => v.name)).toContain(dyn ? 'native-scalar-c-dynamic-b' : 'native-scalar-c');
       for (const v of variants) {
         const t = tracked(v);
         const r = assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: SIZES, numRuns: 10 });

@@ -8,7 +8,7 @@
  * the bound K * 2^-23 * sum|a*b| against an exact sum. Gemm: `y = fround(fround(alpha * acc) + fround(beta * c))` as
  * the reference, with beta * C fused as a per-column bias when alpha = 1 and C broadcasts along rows.
  */
-import { type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
+import { planMatMul, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
 import type { NativeFGemm, NativeKernelInfo } from './addon.js';
 import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
 
@@ -36,6 +36,16 @@ export function floatVariants(ctx: NativeContext, kernels: readonly NativeKernel
       tile: 32,
       supports: (node) => constantB(node) !== undefined,
       create: (node) => createMatMul(ctx, node, k),
+    },
+    {
+      // Activations x activations (attention's Q K^T and P V): B is packed per call, per batch matrix.
+      key: 'MatMul:f32',
+      name: `native-${k.name}-dynamic-b`,
+      isa: k.isa as Isa,
+      tolerance: FLOAT_TOLERANCE,
+      tile: 32,
+      supports: (node) => constantB(node) === undefined,
+      create: (node) => createDynamicBMatMul(ctx, node, k),
     },
     {
       key: 'Gemm:f32',
@@ -71,6 +81,45 @@ function createMatMul(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo)
     dispose() {
       g?.dispose();
       g = undefined;
+    },
+  };
+}
+
+function createDynamicBMatMul(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): NativeInstance {
+  const ref = lazyReference(ctx, 'MatMul:f32', node);
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      const a = inputs[0];
+      const b = inputs[1];
+      if (!isF32(a) || !isF32(b) || a.dims.length < 2 || b.dims.length < 2 || a.dims[a.dims.length - 1] !== b.dims[b.dims.length - 2]) return ref().run(inputs, rctx);
+      const p = planMatMul(node, a.dims, b.dims);
+      const { M, K, N } = p;
+      const y = rctx.alloc('float32', p.outDims);
+      if (M * N === 0) return [y];
+      if (K === 0) {
+        y.data.fill(0);
+        return [y];
+      }
+      let g: NativeFGemm | undefined;
+      let packedFor = -1;
+      try {
+        for (let t = 0; t < p.batch; t++) {
+          const bi = p.bIndex[t];
+          if (bi !== packedFor) {
+            g?.dispose();
+            g = new ctx.addon.FGemm(k.name, b.data.subarray(bi * K * N, (bi + 1) * K * N), K, N, false, ctx.threads);
+            packedFor = bi;
+          }
+          const ai = p.aIndex[t];
+          g!.run(ctx.pool(), a.data.subarray(ai * M * K, (ai + 1) * M * K), M, null, y.data.subarray(t * M * N, (t + 1) * M * N));
+        }
+      } finally {
+        g?.dispose();
+      }
+      return [y];
     },
   };
 }

@@ -34,6 +34,18 @@ function build(ta: DType, tb: DType, sevenBit: boolean) {
   };
 }
 
+/** Activations x activations (attention): B an input, batched or broadcast, zero points per tensor. */
+function buildDynamicB(ta: DType, tb: DType) {
+  return (size: number, values: ValueSource) => {
+    const M = size;
+    const K = (size * 5 + 3) % 71 + 1;
+    const N = size + 15;
+    const a = values.tensor(ta, size % 3 === 0 ? [2, 3, M, K] : [3, M, K]);
+    const b = values.tensor(tb, size % 3 === 0 ? [1, 3, K, N] : size % 2 ? [K, N] : [3, K, N]);
+    return { node: node('MatMulInteger', [ta, tb, ta, tb]), inputs: [a, b, values.tensor(ta, []), values.tensor(tb, [])] };
+  };
+}
+
 describe('native MatMulInteger equivalence', () => {
   if ('error' in loaded) {
     it('reports ready=false with a diagnostic when the addon is absent', () => {
@@ -47,7 +59,7 @@ describe('native MatMulInteger equivalence', () => {
 
   it('registers one variant per key and per kernel this CPU runs, ISAs from CPUID', () => {
     expect(backend.ready).toBe(true);
-    const names = [...new Set(backend.variants().filter((v) => v.key.startsWith('MatMulInteger')).map((v) => v.name))];
+    const names = [...new Set(backend.variants().filter((v) => v.key.startsWith('MatMulInteger') && !v.name.endsWith('-dynamic-b')).map((v) => v.name))];
     const kernels = backend.info!.qgemm.filter((k) => !k.needs7bit).map((k) => `native-${k.name}`);
     expect(names.sort()).toEqual(kernels.sort());
     expect(names).toContain('native-scalar-c');
@@ -58,8 +70,14 @@ describe('native MatMulInteger equivalence', () => {
   for (const [ta, tb] of KEYS) {
     const key = `MatMulInteger:${ta === 'uint8' ? 'u8' : 'i8'}x${tb === 'uint8' ? 'u8' : 'i8'}->i32`;
     it(`${key}: every variant is bit-exact (full-range and 7-bit weights)`, () => {
-      const variants = backend.variants().filter((v) => v.key === key);
+      const variants = backend.variants().filter((v) => v.key === key && !v.name.endsWith('-dynamic-b'));
       expect(variants.length).toBeGreaterThan(0);
+      for (const v of backend.variants().filter((x) => x.key === key && x.name.endsWith('-dynamic-b'))) {
+        const t = tracked(v);
+        const r = assertEquivalent({ registry: registryWith(t.variant), key, build: buildDynamicB(ta, tb), sizes: [1, 2, 3, 16, 33], numRuns: 6 });
+        expect(r.variants).toEqual([v.name]);
+        expect(t.referenceRuns()).toBe(0);
+      }
       for (const v of variants) {
         for (const seven of [false, true]) {
           const t = tracked(v);

@@ -35,6 +35,19 @@ function build(ta: DType, tb: DType, ty: DType) {
   };
 }
 
+/** Activations x activations (attention): B an input, batched or broadcast, parameters per tensor. */
+function buildDynamicB(ta: DType, tb: DType, ty: DType) {
+  return (size: number, values: ValueSource) => {
+    const M = size;
+    const K = (size * 3 + 2) % 40 + 1;
+    const N = size + 9;
+    const a = values.tensor(ta, size % 3 === 0 ? [2, 3, M, K] : [3, M, K]);
+    const b = values.tensor(tb, size % 3 === 0 ? [1, 3, K, N] : size % 2 ? [K, N] : [3, K, N]);
+    const inputs = [a, f32(size === 16 ? 0.5 : 0.0125), values.tensor(ta, []), b, f32(size === 16 ? 1 : 0.02), values.tensor(tb, []), f32(size % 4 === 0 ? 2 : 0.75), values.tensor(ty, [])];
+    return { node: node('QLinearMatMul', [ta, 'float32', ta, tb, 'float32', tb, 'float32', ty]), inputs };
+  };
+}
+
 describe('native QLinearMatMul equivalence', () => {
   if ('error' in loaded) {
     it('reports ready=false when the addon is absent', () => {
@@ -48,8 +61,14 @@ describe('native QLinearMatMul equivalence', () => {
       for (const ty of Q8) {
         const key = `QLinearMatMul:${short(ta)}x${short(tb)}->${short(ty)}`;
         it(`${key}: every variant is bit-exact`, () => {
-          const variants = backend.variants().filter((v) => v.key === key);
+          const variants = backend.variants().filter((v) => v.key === key && !v.name.endsWith('-dynamic-b'));
           expect(variants.length).toBeGreaterThan(0);
+          for (const v of backend.variants().filter((x) => x.key === key && x.name.endsWith('-dynamic-b'))) {
+            const t = tracked(v);
+            const r = assertEquivalent({ registry: registryWith(t.variant), key, build: buildDynamicB(ta, tb, ty), sizes: [1, 2, 3, 16, 33], numRuns: 6 });
+            expect(r.variants).toEqual([v.name]);
+            expect(t.referenceRuns()).toBe(0);
+          }
           for (const v of variants) {
             const t = tracked(v);
             assertEquivalent({ registry: registryWith(t.variant), key, build: build(ta, tb, ty), sizes: [0, 1, 2, 16, 33], numRuns: 8 });

@@ -16,19 +16,26 @@ import { planMatMul, type MatMulPlan } from './matmul-shape.js';
 const F = ['float32', 'float64'] as const;
 const id = (v: number): number => v;
 
-/** out[b, i, j] = sum_k a[b, i, k] * b[b, k, j] with rounding `fr` after every product and sum. */
+/**
+ * out[b, i, j] = sum_k a[b, i, k] * b[b, k, j] with rounding `fr` after every product and sum. Walks i, k, j (rows of B
+ * in memory order) into a row of partial sums; each output still takes its terms in k order from 0, so the result is
+ * the same as the k-inner dot product, bit for bit.
+ */
 export function matmulFloat(a: FloatArray, b: FloatArray, out: FloatArray, p: MatMulPlan, fr: (v: number) => number): void {
   const { M, K, N } = p;
+  const row = new Float64Array(N);
   for (let t = 0; t < p.batch; t++) {
     const aBase = p.aIndex[t] * M * K;
     const bBase = p.bIndex[t] * K * N;
     const oBase = t * M * N;
     for (let i = 0; i < M; i++) {
-      for (let j = 0; j < N; j++) {
-        let acc = 0;
-        for (let k = 0; k < K; k++) acc = fr(acc + fr(a[aBase + i * K + k] * b[bBase + k * N + j]));
-        out[oBase + i * N + j] = acc;
+      row.fill(0);
+      for (let k = 0; k < K; k++) {
+        const av = a[aBase + i * K + k];
+        const r = bBase + k * N;
+        for (let j = 0; j < N; j++) row[j] = fr(row[j] + fr(av * b[r + j]));
       }
+      for (let j = 0; j < N; j++) out[oBase + i * N + j] = row[j];
     }
   }
 }

@@ -1,0 +1,24 @@
+// Depthwise-style 2-D integer convolution (every group has one input channel: group == C, M a multiple of C), direct
+// (no im2col, no GEMM): output channel m reads input channel m / (M / C). Exact int32 sums like ConvInteger (padded
+// taps contribute 0), optionally requantized like QLinearConv (the reference `requantize`, see ops.h `Requant`).
+#pragma once
+#include <cstdint>
+
+#include "conv.h"
+#include "ops.h"
+#include "threadpool.h"
+
+namespace lowbit {
+
+/**
+ * X [batch, C, H, W] (uint8 or int8 bytes), W [M, 1, KH, KW] (uint8 or int8 bytes), zw 1 or M values.
+ * With r == nullptr writes int32 sums into Y32 [batch, M, OH, OW]; otherwise requantizes (r->mult / r->bias per M)
+ * into Y8. Each output channel is computed by one task, so results do not depend on the thread count.
+ */
+void dwconv(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+            int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
+/** The same, compiled for AVX2 (x86-64 builds only; call only when the CPU has AVX2). */
+void dwconv_avx2(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                 int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
+
+}  // namespace lowbit

@@ -1,0 +1,92 @@
+/**
+ * Native depthwise integer convolutions: `ConvInteger:{u8,i8}x{u8,i8}->i32` and `QLinearConv:{u8,i8}x{u8,i8}->{u8,i8}`
+ * for 2-D nodes whose every group has one input channel (group = C > 1, W [M, 1, KH, KW], M a multiple of C), the
+ * depthwise convolutions of MobileNet-style models that the im2col + GEMM variants decline. Direct loops in C++
+ * (csrc/dwconv.cc; `native-dw-avx2` compiled for AVX2, `native-dw-scalar-c` portable), one output channel per task.
+ *
+ * Numerics, bit-identical to the reference: int32 sums modulo 2^32 of (x - x_zero_point) * (w - w_zero_point[m]) over
+ * the taps inside the input (padded taps contribute 0); QLinearConv adds the int32 bias (wrapping) and applies the
+ * reference `requantize` with `requantMultiplier(x_scale, w_scale[m], y_scale)` (float32 product, ties to even,
+ * saturating). Other shapes, non-constant weights and parameters of other sizes run the reference.
+ */
+import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+import { conv2dAttrs, convGeometry2d } from './conv.js';
+
+const Q8 = ['uint8', 'int8'] as const;
+type Q8 = (typeof Q8)[number];
+const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
+const isF32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => !!t && t.dtype === 'float32';
+
+function groupOf(node: KernelNode): number {
+  const v = node.attrs.get('group');
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 1;
+}
+
+/** The node's window attributes (group set aside) when it is a depthwise-style 2-D convolution of constant weights. */
+function depthwise(node: KernelNode, wi: number) {
+  const w = node.constants?.get(wi);
+  const group = groupOf(node);
+  if (!isQ8(w) || w.dims.length !== 4 || group <= 1 || w.dims[1] !== 1 || w.dims[0] % group !== 0) return undefined;
+  const attrs = conv2dAttrs({ ...node, attrs: new Map([...node.attrs].filter(([k]) => k !== 'group')) }, w.dims);
+  return attrs ? { w, group, attrs } : undefined;
+}
+
+export function dwConvVariants(ctx: NativeContext, hasAvx2: boolean): KernelVariant[] {
+  const kernels: { name: 'avx2' | 'scalar-c'; isa: Isa }[] = [{ name: 'scalar-c', isa: 'scalar-c' }];
+  if (hasAvx2) kernels.push({ name: 'avx2', isa: 'avx2' });
+  const out: KernelVariant[] = [];
+  for (const k of kernels)
+    for (const tx of Q8)
+      for (const tw of Q8) {
+        const ci = `ConvInteger:${DTYPE_SHORT[tx]}x${DTYPE_SHORT[tw]}->i32`;
+        out.push({ key: ci, name: `native-dw-${k.name}`, isa: k.isa, tolerance: 'exact', supports: (n) => !!depthwise(n, 1), create: (n) => createDw(ctx, ci, n, k.name, false) });
+        for (const ty of Q8) {
+          const ql = `QLinearConv:${DTYPE_SHORT[tx]}x${DTYPE_SHORT[tw]}->${DTYPE_SHORT[ty]}`;
+          out.push({ key: ql, name: `native-dw-${k.name}`, isa: k.isa, tolerance: 'exact', supports: (n) => !!depthwise(n, 3), create: (n) => createDw(ctx, ql, n, k.name, true) });
+        }
+      }
+  return out;
+}
+
+function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'avx2' | 'scalar-c', qlinear: boolean): NativeInstance {
+  const ref = lazyReference(ctx, key, node);
+  const wi = qlinear ? 3 : 1;
+  const dw = depthwise(node, wi);
+  const M = dw ? dw.w.dims[0] : 0;
+  const mult = new Float32Array(Math.max(1, M));
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      const x = inputs[0];
+      const w = inputs[wi];
+      const ok = dw && isQ8(x) && isQ8(w) && w.dtype === dw.w.dtype && w.dims.join() === dw.w.dims.join() && x.dims.length === 4 && x.dims[1] === dw.group;
+      const geo = ok ? convGeometry2d(dw.attrs, x.dims, [M, x.dims[1], w.dims[2], w.dims[3]]) : undefined;
+      if (!dw || !geo || !isQ8(x) || !isQ8(w)) return ref().run(inputs, rctx);
+      const one = (t: Tensor | null | undefined) => !!t && t.data.length === 1;
+      const perM = (t: Tensor | null | undefined) => !!t && (t.data.length === 1 || (t.data.length === M && t.dims.length <= 1));
+      const xzp = inputs[2] ?? null;
+      const wzp = inputs[qlinear ? 5 : 3] ?? null;
+      if ((xzp && (xzp.dtype !== x.dtype || !one(xzp))) || (wzp && (wzp.dtype !== w.dtype || !perM(wzp)))) return ref().run(inputs, rctx);
+      const xz = xzp ? Number((xzp.data as Uint8Array | Int8Array)[0]) : 0;
+      const zw = wzp ? (wzp.data as Uint8Array | Int8Array) : null;
+      const dims = [x.dims[0], M, geo[11], geo[12]];
+      if (!qlinear) {
+        const y = rctx.alloc('int32', dims);
+        ctx.addon.dwConv(kernel, ctx.pool(), x.data, x.dims[0], geo, w.data, M, xz, zw, null, 0, y.data, null);
+        return [y];
+      }
+      const [sx, sw, sy, zy, bias] = [inputs[1], inputs[4], inputs[6], inputs[7], inputs[8] ?? null];
+      const okScales = isF32(sx) && isF32(sw) && isF32(sy) && one(sx) && one(sy) && perM(sw);
+      if (!okScales || !isQ8(zy) || !one(zy) || (bias && (bias.dtype !== 'int32' || bias.data.length !== M))) return ref().run(inputs, rctx);
+      const swd = sw.data;
+      const m = swd.length === 1 ? mult.subarray(0, 1) : mult;
+      for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier(sx.data[0], swd[j], sy.data[0]);
+      const y = rctx.alloc(zy.dtype, dims);
+      ctx.addon.dwConv(kernel, ctx.pool(), x.data, x.dims[0], geo, w.data, M, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
+      return [y];
+    },
+  };
+}

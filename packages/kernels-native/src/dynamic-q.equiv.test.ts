@@ -1,0 +1,98 @@
+/**
+ * Every native `lowbit.DynamicQMatMul:f32` / `lowbit.DynamicQConv:f32` variant, each on its own, against the scalar
+ * reference through the equivalence harness: bit-exact (the dynamic fusion must stay exact). Covers int8 and uint8
+ * weights, per-tensor and per-column scales / zero points, bias or none, batch dims, conv geometries, and the
+ * reference fallback for a grouped convolution and for non-finite x (same error as the reference).
+ */
+import { describe, expect, it } from 'vitest';
+import { Tensor, freshRunContext, referenceKernels, type DType } from '@lowbit/kernels';
+import { assertEquivalent, type ValueSource } from '@lowbit/testing';
+import { loadAddon } from './addon.js';
+import { DYNAMIC_QCONV_KEY, DYNAMIC_QMATMUL_KEY } from './dynamic-q.js';
+import { node, readyBackend, registryWith, tracked } from './test-support.js';
+
+const backend = await readyBackend(2);
+const loaded = loadAddon();
+const SIZES = [1, 2, 3, 5, 16, 17, 33];
+
+/** Finite float32 values with a size-dependent spread (int8 draws scaled), so the dynamic range varies. */
+const floats = (values: ValueSource, dims: number[], scale: number) =>
+  new Tensor('float32', Float32Array.from(values.tensor('int8', dims).data as Int8Array, (v) => Math.fround(v * scale)), dims);
+
+const lowbitNode = (op: string, types: (DType | null)[], constants: Map<number, Tensor>, attrs = new Map<string, unknown>()) =>
+  ({ ...node(op, types, constants), domain: 'lowbit', opset: 1, attrs: attrs as never });
+
+function buildMatMul(wType: 'int8' | 'uint8') {
+  return (size: number, values: ValueSource) => {
+    const M = size;
+    const K = (size * 5 + 3) % 71 + (size > 16 ? 64 : 1);
+    const N = size + 15;
+    const lead = size % 2 === 1 ? [2] : [];
+    const x = floats(values, [...lead, M, K], 0.37 / (size + 1));
+    const w = values.tensor(wType, [K, N]);
+    const perCol = size % 3 !== 0;
+    const ws = new Tensor('float32', Float32Array.from({ length: perCol ? N : 1 }, (_, j) => Math.fround(0.01 + j / 997)), [perCol ? N : 1]);
+    const zw = values.tensor(wType, perCol ? [N] : []);
+    const bias = size % 2 === 0 ? floats(values, [size % 4 === 0 ? 1 : N], 0.1) : null;
+    const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw]]);
+    if (bias) consts.set(4, bias);
+    return { node: lowbitNode('DynamicQMatMul', ['float32', wType, 'float32', wType, bias ? 'float32' : null], consts), inputs: [x, w, ws, zw, bias] };
+  };
+}
+
+function buildConv(wType: 'int8' | 'uint8') {
+  return (size: number, values: ValueSource) => {
+    const C = (size % 3) + 1;
+    const M = size + 2;
+    const k = size % 3 === 0 ? [1, 1] : [3, 3];
+    const attrs = new Map<string, unknown>([['strides', [1 + (size % 2), 1]], ['pads', [size % 2, 1, 0, size % 3]]]);
+    const x = floats(values, [1 + (size % 2), C, size + 3, size + 4], 0.5 / (size + 1));
+    const w = values.tensor(wType, [M, C, k[0], k[1]]);
+    const ws = new Tensor('float32', Float32Array.of(Math.fround(0.013 * size)), []);
+    const zw = values.tensor(wType, size % 2 ? [M] : []);
+    const bias = size % 2 === 0 ? floats(values, [M], 0.1) : null;
+    const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw]]);
+    if (bias) consts.set(4, bias);
+    return { node: lowbitNode('DynamicQConv', ['float32', wType, 'float32', wType, bias ? 'float32' : null], consts, attrs), inputs: [x, w, ws, zw, bias] };
+  };
+}
+
+describe('native fused dynamic-int8 equivalence', () => {
+  if ('error' in loaded) {
+    it('registers nothing without the addon', () => expect(backend.variants()).toEqual([]));
+    return;
+  }
+
+  for (const [key, build] of [[DYNAMIC_QMATMUL_KEY, buildMatMul], [DYNAMIC_QCONV_KEY, buildConv]] as const) {
+    for (const wType of ['int8', 'uint8'] as const) {
+      it(`${key} (${wType} weights): every variant is bit-exact and runs natively`, () => {
+        const variants = backend.variants().filter((v) => v.key === key);
+        expect(variants.map((v) => v.name)).toContain('native-scalar-c');
+        for (const v of variants) {
+          const t = tracked(v);
+          const r = assertEquivalent({ registry: registryWith(t.variant), key, build: build(wType), sizes: SIZES, numRuns: 10 });
+          expect(r.variants).toEqual([v.name]);
+          expect(t.referenceRuns()).toBe(0);
+        }
+      });
+    }
+  }
+
+  it('runs depthwise convolutions on the direct kernel, other grouped ones on the reference (same results), and non-finite x gets the reference error', () => {
+    const v = backend.variants().find((x) => x.key === DYNAMIC_QCONV_KEY && x.name === 'native-scalar-c')!;
+    const ws = new Tensor('float32', Float32Array.of(0.02), []);
+    for (const [cg, runs] of [[1, 0], [2, 1]] as const) {
+      const w = new Tensor('int8', Int8Array.from({ length: 4 * cg * 9 }, (_, i) => (i * 29) % 255 - 127), [4, cg, 3, 3]);
+      const n = lowbitNode('DynamicQConv', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w], [2, ws]]), new Map<string, unknown>([['group', 4 / (cg === 1 ? 1 : 2)], ['pads', [1, 1, 1, 1]]]));
+      const x = new Tensor('float32', Float32Array.from({ length: 4 * 5 * 5 }, (_, i) => Math.fround(Math.sin(i))), [1, 4, 5, 5]);
+      const inst = v.create(n);
+      const refInst = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!.create(n);
+      expect(Array.from(inst.run([x, w, ws], freshRunContext)[0]!.data as Float32Array)).toEqual(Array.from(refInst.run([x, w, ws], freshRunContext)[0]!.data as Float32Array));
+      expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(runs);
+    }
+    const m = backend.variants().find((x) => x.key === DYNAMIC_QMATMUL_KEY)!;
+    const w2 = new Tensor('int8', Int8Array.of(1, -1), [2, 1]);
+    const mi = m.create(lowbitNode('DynamicQMatMul', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w2]])));
+    expect(() => mi.run([new Tensor('float32', Float32Array.of(1, Number.NaN), [1, 2]), w2, ws], freshRunContext)).toThrow(/finite/);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Native variants of the runtime's fused dynamic-int8 ops, `lowbit.DynamicQMatMul:f32` and `lowbit.DynamicQConv:f32`,
+ * one per int8 GEMM kernel this CPU runs. Bit-identical to their reference kernels (packages/kernels/src/quant/
+ * dynamic-qmatmul.ts, dynamic-qconv.ts), which are bit-identical to the unfused chain:
+ *
+ *   (x_q, x_s, x_zp) = DynamicQuantizeLinear(x)             (the native kernel, bit-exact with `@lowbit/qparams`)
+ *   acc = MatMulInteger(x_q, w, x_zp, w_zp) | ConvInteger(...) (the native exact int32 GEMM of this variant's kernel)
+ *   y   = fround(fround(acc) * fround(x_s * w_s[j]))        (per output column j / per tensor for Conv)
+ *   y   = fround(y + bias[j])                                 (when a bias is given; both steps in C++ float32,
+ *                                                             `scaleAccumulators`, which rounds exactly so)
+ *
+ * The integer part runs the backend's own `MatMulInteger:u8x{w}->i32` / `ConvInteger:u8x{w}->i32` variant of the same
+ * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order.
+ * Anything those variants decline (non-constant or non-2-D weights, grouped convolutions, parameters of other shapes,
+ * non-finite x) goes to the reference kernel, which also reports errors.
+ */
+import { DTYPE_SHORT, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
+import type { NativeKernelInfo } from './addon.js';
+import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+
+type Q8 = 'uint8' | 'int8';
+const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
+const isF32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => !!t && t.dtype === 'float32';
+
+export const DYNAMIC_QMATMUL_KEY = 'lowbit.DynamicQMatMul:f32';
+export const DYNAMIC_QCONV_KEY = 'lowbit.DynamicQConv:f32';
+
+/**
+ * A RunContext for the inner integer kernel's int32 sums: the i-th allocation of a run reuses the i-th buffer of the
+ * previous run, zero-filled, when dtype and size match (the sums never leave the outer `run`).
+ */
+class Scratch implements RunContext {
+  #bufs: Tensor[] = [];
+  #next = 0;
+  begin(): this {
+    this.#next = 0;
+    return this;
+  }
+  alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const i = this.#next++;
+    const old = this.#bufs[i];
+    if (old && old.dtype === dtype && old.data.length === n) {
+      (old.data as Int32Array).fill(0); // a reference fallback of the inner kernel may accumulate into it
+      return new Tensor(dtype, old.data as never, dims);
+    }
+    const t = new Tensor(dtype, new (dtype === 'int32' ? Int32Array : dtype === 'uint8' ? Uint8Array : dtype === 'int8' ? Int8Array : Float32Array)(n) as never, dims);
+    this.#bufs[i] = t as Tensor;
+    return t;
+  }
+}
+
+/** `p` has 1 value or `n` values laid along one axis. */
+const perOr = (t: Tensor | null | undefined, n: number): boolean => !!t && (t.data.length === 1 || (t.data.length === n && t.dims.length <= 1));
+
+export function dynamicQVariants(ctx: NativeContext, kernels: readonly NativeKernelInfo[], inner: readonly KernelVariant[]): KernelVariant[] {
+  const out: KernelVariant[] = [];
+  for (const k of kernels) {
+    if (k.needs7bit) continue;
+    const name = `native-${k.name}`;
+    // This kernel's own variant of the inner op; for convolutions its GEMM variant declines depthwise nodes, which take
+    // the direct depthwise variants (csrc/dwconv.cc) when they accept the node.
+    const innerOf = (op: string, wType: Q8, n?: KernelNode) => {
+      const same = inner.filter((v) => v.key === `${op}:u8x${DTYPE_SHORT[wType]}->i32`);
+      const own = same.find((v) => v.name === name);
+      if (!n || !own || own.supports?.(innerNode(n, op)) !== false) return own;
+      return same.filter((v) => v.name.startsWith('native-dw-') && v.supports?.(innerNode(n, op)) !== false).at(-1) ?? own;
+    };
+    const wConst = (n: KernelNode) => {
+      const w = n.constants?.get(1);
+      return isQ8(w) ? w : undefined;
+    };
+    out.push({
+      key: DYNAMIC_QMATMUL_KEY, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
+      supports: (n) => wConst(n)?.dims.length === 2 && !!innerOf('MatMulInteger', wConst(n)!.dtype),
+      create: (n) => createDynamic(ctx, n, false, innerOf('MatMulInteger', wConst(n)?.dtype ?? 'int8', n)),
+    });
+    out.push({
+      key: DYNAMIC_QCONV_KEY, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
+      supports: (n) => wConst(n)?.dims.length === 4 && !!innerOf('ConvInteger', wConst(n)!.dtype),
+      create: (n) => createDynamic(ctx, n, true, innerOf('ConvInteger', wConst(n)?.dtype ?? 'int8', n)),
+    });
+  }
+  return out;
+}
+
+/** The MatMulInteger / ConvInteger node the integer part runs as: (x_q, w, x_zp, w_zp), w and w_zp constant. */
+function innerNode(node: KernelNode, opType: string): KernelNode {
+  const w0 = node.constants?.get(1);
+  const constants = new Map<number, Tensor>();
+  if (w0) constants.set(1, w0);
+  const zw0 = node.constants?.get(3);
+  if (zw0) constants.set(3, zw0);
+  return { ...node, opType, domain: '', inputTypes: ['uint8', w0?.dtype ?? null, 'uint8', node.inputTypes[3] ?? null], constants, inputShapes: undefined };
+}
+
+function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined): NativeInstance {
+  const ref = lazyReference(ctx, conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
+  const w0 = node.constants?.get(1);
+  let inner: (KernelInstance & { referenceRuns?: number }) | undefined;
+  if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
+  const scratch = new Scratch();
+  const scale = new Float32Array(Math.max(1, conv ? 1 : (w0?.dims[1] ?? 1)));
+  let xqBuf = new Uint8Array(0);
+  const qScale = new Float32Array(1);
+  const qZp = new Uint8Array(1);
+  return {
+    get referenceRuns() {
+      return ref.calls + (inner?.referenceRuns ?? 0);
+    },
+    run(inputs, rctx) {
+      const [x, w, ws, zw] = [inputs[0], inputs[1], inputs[2], inputs[3] ?? null];
+      const bias = inputs[4] ?? null;
+      if (!inner || !isF32(x) || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || w.dims.join() !== w0!.dims.join())) || !isF32(ws)) return ref().run(inputs, rctx);
+      const N = conv ? w.dims[0] : w.dims[1];
+      if (x.dims.length < (conv ? 3 : 1) || (!conv && x.dims[x.dims.length - 1] !== w.dims[0])) return ref().run(inputs, rctx);
+      if (zw && (zw.dtype !== w.dtype || !perOr(zw, N))) return ref().run(inputs, rctx);
+      if (conv ? ws.data.length !== 1 || (bias && (!isF32(bias) || bias.data.length !== N)) : !perOr(ws, N) || (bias && (!isF32(bias) || !perOr(bias, N)))) {
+        return ref().run(inputs, rctx);
+      }
+      if (xqBuf.length !== x.data.length) xqBuf = new Uint8Array(x.data.length);
+      if (!ctx.addon.dynamicQuantizeLinear(x.data, xqBuf, qScale, qZp)) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
+      const r = { scale: qScale[0], zeroPoint: qZp[0] };
+      const xq = new Tensor('uint8', xqBuf, x.dims);
+      const [acc] = inner.run([xq, w, new Tensor('uint8', Uint8Array.of(r.zeroPoint), []), zw], scratch.begin()) as [Tensor<'int32'>];
+      const y = rctx.alloc('float32', acc.dims);
+      const wsd = ws.data;
+      const bd = bias ? (bias.data as Float32Array) : null;
+      if (conv) {
+        scale[0] = Math.fround(r.scale * wsd[0]);
+        const plane = acc.data.length / ((acc.dims[0] * N) || 1);
+        ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, 1), bd, acc.dims[0], N, plane, y.data);
+      } else {
+        const sn = wsd.length === 1 ? 1 : N;
+        for (let j = 0; j < sn; j++) scale[j] = Math.fround(r.scale * wsd[j]);
+        ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, sn), bd, acc.data.length / (N || 1), N, 1, y.data);
+      }
+      return [y];
+    },
+    dispose() {
+      inner?.dispose?.();
+      inner = undefined;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Native `Erf:f32` against the scalar reference: the equivalence harness (edge values, poisoned outputs) at the
+ * declared 1 ulp, and a dense sweep over [-7, 7] plus tiny, huge and special values that also counts how many results
+ * differ at all (must be a small fraction).
+ */
+import { describe, expect, it } from 'vitest';
+import { KernelRegistry, Tensor, freshRunContext, keyFor, referenceKernels } from '@lowbit/kernels';
+import { assertEquivalent, type ValueSource } from '@lowbit/testing';
+import { loadAddon } from './addon.js';
+import { node, readyBackend, tracked } from './test-support.js';
+
+const backend = await readyBackend(1);
+const loaded = loadAddon();
+
+const ulpDiff = (a: number, b: number) => {
+  const f = new Float32Array([a, b]);
+  const i = new Int32Array(f.buffer);
+  const ord = (v: number) => (v < 0 ? -2147483648 - v : v); // sign-magnitude bits to a monotonic integer line
+  return Math.abs(ord(i[0]) - ord(i[1]));
+};
+
+describe('native Erf:f32', () => {
+  if ('error' in loaded) {
+    it('registers nothing without the addon', () => expect(backend.variants()).toEqual([]));
+    return;
+  }
+  it('has the key the runtime asks for', () => {
+    expect(keyFor(node('Erf', ['float32']))).toBe('Erf:f32');
+  });
+  it('matches the reference within 1 ulp (equivalence harness)', () => {
+    const v = backend.variants().find((x) => x.key === 'Erf:f32')!;
+    const t = tracked(v);
+    const build = (size: number, values: ValueSource) => ({ node: node('Erf', ['float32']) as never, inputs: [values.tensor('float32', [size, 3])] });
+    const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key.startsWith('Erf:'))).register(t.variant);
+    const r = assertEquivalent({ registry, key: 'Erf:f32', build, sizes: [0, 1, 7, 64], numRuns: 20 });
+    expect(r.variants).toEqual(['native-scalar-c']);
+    expect(t.referenceRuns()).toBe(0);
+  });
+  it('dense sweep: every result within 1 ulp, specials exact', () => {
+    const xs: number[] = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 1e-30, 3.4e38, -3.4e38, 5.999999, 6, -6];
+    for (let i = -70000; i <= 70000; i++) xs.push(i / 10000);
+    const x = new Tensor('float32', Float32Array.from(xs), [xs.length]);
+    const n = node('Erf', ['float32']);
+    const want = referenceKernels().find((k) => k.key === 'Erf:*' || k.key === 'Erf:f32')!.create(n).run([x], freshRunContext)[0]!.data as Float32Array;
+    const got = backend.variants().find((k) => k.key === 'Erf:f32')!.create(n).run([x], freshRunContext)[0]!.data as Float32Array;
+    let differ = 0;
+    for (let i = 0; i < xs.length; i++) {
+      if (Number.isNaN(want[i])) {
+        expect(got[i]).toBeNaN();
+        continue;
+      }
+      expect(Object.is(got[i], want[i]) || ulpDiff(got[i], want[i]) <= 1).toBe(true);
+      if (!Object.is(got[i], want[i])) differ++;
+    }
+    for (let i = 0; i < 13; i++) if (!Number.isNaN(want[i])) expect(Object.is(got[i], want[i])).toBe(true);
+    expect(differ).toBeLessThan(xs.length / 20);
+  });
+});
