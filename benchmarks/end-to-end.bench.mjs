@@ -19,6 +19,7 @@ import { encodeModel } from '@lowbit/onnx-ir';
 import { quantizeDynamic, quantizeStatic } from '@lowbit/quantize';
 import { Session, Tensor } from '@lowbit/runtime';
 import { bertInput, bertShapedModel } from './bert-shaped.mjs';
+import { seeded, median } from './support.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -31,19 +32,6 @@ const testdata = process.env.LOWBIT_TESTDATA ?? resolve(import.meta.dirname, '..
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const allThreads = availableParallelism();
 
-function seeded(seed, n, lo, hi) {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
-
 const MODELS = [
   { name: 'ultraface-rfb-320', input: 'input', dims: [1, 3, 240, 320], lo: -1, hi: 1 },
   { name: 'ppocr-mobile-v2-cls', input: 'x', dims: [1, 3, 48, 192], lo: -1, hi: 1 },
@@ -52,7 +40,6 @@ const MODELS = [
 ];
 const only = flag('models', undefined)?.split(',');
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const n = (dims) => dims.reduce((a, b) => a * b, 1);
 
 async function prepare(spec, dir) {

@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { DataType, encodeModel } from '@lowbit/onnx-ir';
 import { createNativeBackend, loadAddon } from '@lowbit/kernels-native';
 import { Session, Tensor } from '@lowbit/runtime';
+import { rng } from './support.mjs';
 
 const rounds = Number(process.argv[2] ?? 15);
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
@@ -31,17 +32,6 @@ const clockOf = (isa) => (isa === 'avx512' || isa === 'avx512-vnni' || isa === '
 /** int8 MACs per cycle per core of each ISA's inner instruction sequence (float: FMAs x lanes). */
 const INT8_PEAK = { avx2: 32, 'avx-vnni': 64, 'avx512-vnni': 128, 'amx-int8': 1024, neon: 16, 'neon-dot': 64 };
 const F32_PEAK = { avx2: 16, avx512: 32, neon: 8 };
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const vi = (name, elemType, dims) => ({ name, type: { kind: 'tensor', elemType, shape: dims.map((d) => ({ kind: 'value', value: d })) } });
 const inline = (name, dtype, dims, data) => ({ kind: 'inline', name, dtype, dims, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), encoding: 'raw' });

@@ -7,24 +7,10 @@
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Session, Tensor } from '@lowbit/runtime';
+import { seeded, median } from './support.mjs';
 
 const rounds = Number(process.argv[2] ?? 20);
 const testdata = process.env.LOWBIT_TESTDATA ?? resolve(import.meta.dirname, '..', '..', 'shared', 'testdata');
-
-function seeded(seed, n, lo, hi) {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function bench(model, input, dims, lo, hi) {
   const path = resolve(testdata, 'models', `${model}.onnx`);

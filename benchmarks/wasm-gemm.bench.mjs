@@ -17,6 +17,7 @@
 // Not part of `npm test`.
 import { setFlagsFromString } from 'node:v8';
 import { readFileSync } from 'node:fs';
+import { rng, median } from './support.mjs';
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 const ort = await import('onnxruntime-web');
 const { createWasmBackend } = await import('@lowbit/kernels-wasm');
@@ -27,18 +28,6 @@ const rounds = Number(process.argv[2] ?? 10);
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? 'unknown CPU';
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function modelBytes(kind, M, K, N, b, zb) {
   const tensor = (name, dtype, dims, arr) => ({ kind: 'inline', name, dtype, dims, data: new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), encoding: 'raw' });

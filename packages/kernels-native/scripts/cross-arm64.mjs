@@ -4,23 +4,15 @@
 // both run-time dispatch paths are exercised. Needs g++-aarch64-linux-gnu and qemu-user (Debian packages); without
 // them it prints why and exits 0 (`--require` makes that exit 1).
 //   node scripts/cross-arm64.mjs [--quick] [--require]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compile } from './compile.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const which = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim();
-
-function compile(cxx, args) {
-  return new Promise((res) => {
-    const p = spawn(cxx, args);
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (status) => res({ status, err }));
-  });
-}
 
 /** Returns { skipped: reason } or { runs: [{ cpu, status, stdout }] }. Objects newer than their sources are reused. */
 export async function crossArm64({ quick = true } = {}) {

@@ -6,11 +6,12 @@
 // links the sanitizer runtimes it prints why and exits 0 (`--require` makes that exit 1).
 //   node scripts/sanitize.mjs [--quick] [--require]
 // Each ISA translation unit gets its own target flags from its file-name suffix, as binding.gyp gives them.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compile } from './compile.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const csrc = join(root, 'csrc');
@@ -27,15 +28,6 @@ const FLAGS = {
   amx: [...AVX512, '-mavx512vnni', '-mamx-tile', '-mamx-int8'],
 };
 const SKIP = /(^addon\.cc$)|_neon|_neondot/;
-
-function compile(cxx, args) {
-  return new Promise((res) => {
-    const p = spawn(cxx, args);
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (status) => res({ status, err }));
-  });
-}
 
 /** Returns { skipped: reason } or { status, stdout }. Objects newer than every source and header are reused. */
 export async function sanitizedEquivalence({ quick = true } = {}) {
