@@ -81,6 +81,6 @@ export interface ResourceLimitErrorContext {
 export class ResourceLimitError extends LowbitError<ResourceLimitErrorContext> {
   static readonly CODE = 'RESOURCE_LIMIT';
   constructor(context: ResourceLimitErrorContext, what: string) {
-    super(ResourceLimitError.CODE, `${what}: ${Math.round(context.requested)} ${context.unit}, more than the ${context.limit} of ${context.max} ${context.unit}`, { context });
+    super(ResourceLimitError.CODE, `${what}: ${context.requested.toFixed(0)} ${context.unit}, more than the ${context.limit} of ${context.max} ${context.unit}`, { context });
   }
 }

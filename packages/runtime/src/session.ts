@@ -18,6 +18,7 @@ import { dtypeOf } from './ir-compat.js';
 import { optimizeForSession, type GraphOptimizationLevel, type OptimizationReport } from './optimize/index.js';
 import { sessionOptimizeOptions } from './optimize/session-options.js';
 import { isTensor, kindOf, OptionalNone, TensorSequence, type Value } from './values.js';
+import { checkObserved, combineHooks, copyTensor } from './run-support.js';
 
 export interface SessionOptions {
   /**
@@ -335,54 +336,11 @@ function checkThreads(threads: number | undefined): void {
   }
 }
 
-function combineHooks(session: ValueHooks | undefined, run: RunOptions): ValueHooks | undefined {
-  if (!run.onValue) return session;
-  const runObserve = run.observe ? new Set(run.observe) : undefined;
-  if (!session?.onValue) return { onValue: run.onValue, observe: runObserve };
-  const s = session;
-  return {
-    onValue: (name, t) => {
-      if (!s.observe || s.observe.has(name)) s.onValue!(name, t);
-      if (!runObserve || runObserve.has(name)) run.onValue!(name, t);
-    },
-    observe: s.observe && runObserve ? new Set([...s.observe, ...runObserve]) : undefined,
-  };
-}
-
 async function loadSource(source: string | Uint8Array | ArrayBuffer | Model, baseDir: string | undefined): Promise<Model> {
   if (source instanceof ArrayBuffer) return decodeModelBytes(new Uint8Array(source), baseDir);
   if (typeof source === 'string') return loadModel(source, baseDir === undefined ? {} : { baseDir });
   if (source instanceof Uint8Array) return decodeModelBytes(source, baseDir);
   return source;
-}
-
-function copyTensor(t: Tensor): Tensor {
-  const data = Array.isArray(t.data) ? [...t.data] : (t.data as Exclude<Tensor['data'], string[]>).slice();
-  return new Tensor(t.dtype, data as never, t.dims);
-}
-
-/**
- * Names a value hook can observe: graph inputs, initializers, main-graph node outputs and the node outputs inside
- * control-flow bodies (If/Loop/Scan/SequenceMap, at any depth). Anything else is a typo.
- */
-function checkObserved(plan: Plan, names: readonly string[], option: string): void {
-  const observable = new Set<string>([...plan.graph.inputs.map((v) => v.name), ...plan.graph.initializers.map((t) => t.name)]);
-  const addOutputs = (g: Plan['graph']): void => {
-    for (const n of g.nodes) {
-      for (const o of n.outputs) if (o) observable.add(o);
-      if (n.opType === 'If' || n.opType === 'Loop' || n.opType === 'Scan' || n.opType === 'SequenceMap') {
-        for (const a of n.attributes) {
-          if (a.type === 'graph') addOutputs(a.value);
-          else if (a.type === 'graphs') for (const sg of a.value) addOutputs(sg);
-        }
-      }
-    }
-  };
-  addOutputs(plan.graph);
-  const unknown = names.filter((n) => !observable.has(n));
-  if (unknown.length) {
-    throw new SessionOptionError({ option, expected: 'names of graph inputs or node outputs of the main graph or a control-flow body', actual: unknown.map((n) => `"${n}"`).join(', ') });
-  }
 }
 
 /**
