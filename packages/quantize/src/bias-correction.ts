@@ -12,6 +12,7 @@ import type { Model } from '@lowbit/onnx-ir';
 import type { CalibrationData, Feeds, ObservableModel } from '@lowbit/calibrators';
 import { roundHalfEven } from '@lowbit/qparams';
 import { rereadable } from './calibration.js';
+import { closeAfter } from './runner.js';
 
 interface Site {
   readonly output: string;
@@ -58,8 +59,8 @@ export async function correctBiases(floatModel: Model, q: Model, runners: (m: Mo
     sites.push({ output: n.outputs[0], channelAxis: n.opType === 'Conv' ? 'second' : 'last', bias: dq.inputs[0], scale: dq.inputs[1] });
   }
   if (sites.length === 0) return q;
-  const mf = await channelMeans(await runners(floatModel), data, sites);
-  const mq = await channelMeans(await runners(q), data, sites);
+  const mf = await closeAfter(await runners(floatModel), (r) => channelMeans(r, data, sites));
+  const mq = await closeAfter(await runners(q), (r) => channelMeans(r, data, sites));
   const edited = editGraph(g, (e) => {
     for (const s of sites) {
       const a = mf.get(s.output);
@@ -79,3 +80,4 @@ export async function correctBiases(floatModel: Model, q: Model, runners: (m: Mo
   });
   return edited === g ? q : { ...q, graph: edited };
 }
+

@@ -22,7 +22,7 @@ import { checkRangeFile, checkShard, rangeStates, shardData, statesWithRanges, t
 import type { StatisticsFile } from './statistics-file.js';
 import { QuantizeError } from './errors.js';
 import { modelFingerprint } from './fingerprint.js';
-import { runnerFor } from './runner.js';
+import { withRunner } from './runner.js';
 import { encodeStatistics } from './statistics-file.js';
 import { planStatic } from './static-plan.js';
 import type { CalibrationData, ModelInput, StaticQuantizeOptions } from './types.js';
@@ -58,23 +58,24 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
     modelSha256: await modelFingerprint(plan.model), batches: 0,
   };
   const data = shard ? shardData(calibrationData, shard) : calibrationData;
-  const runner = await runnerFor(plan.model, options.runner);
   const shardField = shard ? { shard: { count: shard.count, indices: [shard.index] } } : {};
   const where = shard ? `${WHERE} (shard ${shard.index}/${shard.count})` : WHERE;
-  if (options.rangePass) {
-    const r = await rangeStates(runner, data, plan.tensors, mp);
-    if (mp.prepass && r.batches === 0) noData(where);
-    return encodeStatistics({ header: { ...header, batches: r.batches, stage: 'ranges', ...shardField }, states: r.states }, WHERE);
-  }
-  if (mp.prepass && shard && options.ranges === undefined) {
-    throw new QuantizeError({ where, option: 'ranges', expected: `the merged range file (run the range pass on every shard and merge them first): "${plan.method}" fixes its histogram bin edges from the min/max of all samples`, actual: 'none' }, 'sharded histogram calibration needs common bin edges');
-  }
-  const ranges = options.ranges !== undefined ? checkRangeFile(options.ranges, header, WHERE) : undefined;
-  const { states, batches } = ranges
-    ? await statesWithRanges(runner, data, plan.tensors, plan.method, options.calibration, ranges, WHERE)
-    : await calibrateStates(runner, data, plan.tensors, plan.method, options.calibration, undefined, where, plan.optional);
-  if (batches === 0) noData(where);
-  return encodeStatistics({ header: { ...header, batches, ...shardField }, states }, WHERE);
+  return withRunner(plan.model, options.runner, async (runner) => {
+    if (options.rangePass) {
+      const r = await rangeStates(runner, data, plan.tensors, mp);
+      if (mp.prepass && r.batches === 0) noData(where);
+      return encodeStatistics({ header: { ...header, batches: r.batches, stage: 'ranges', ...shardField }, states: r.states }, WHERE);
+    }
+    if (mp.prepass && shard && options.ranges === undefined) {
+      throw new QuantizeError({ where, option: 'ranges', expected: `the merged range file (run the range pass on every shard and merge them first): "${plan.method}" fixes its histogram bin edges from the min/max of all samples`, actual: 'none' }, 'sharded histogram calibration needs common bin edges');
+    }
+    const ranges = options.ranges !== undefined ? checkRangeFile(options.ranges, header, WHERE) : undefined;
+    const { states, batches } = ranges
+      ? await statesWithRanges(runner, data, plan.tensors, plan.method, options.calibration, ranges, WHERE)
+      : await calibrateStates(runner, data, plan.tensors, plan.method, options.calibration, undefined, where, plan.optional);
+    if (batches === 0) noData(where);
+    return encodeStatistics({ header: { ...header, batches, ...shardField }, states }, WHERE);
+  });
 }
 
 function noData(where: string): never {

@@ -17,7 +17,7 @@ import { calibrateStates, rangesFromStates } from './calibration.js';
 import { QuantizeError } from './errors.js';
 import { finish } from './finish.js';
 import { statisticsHash } from './metadata.js';
-import { runnerFor } from './runner.js';
+import { runnerFor, withRunner } from './runner.js';
 import { statesFromSaved } from './saved-statistics.js';
 import { schemeOf } from './selection.js';
 import { planStatic } from './static-plan.js';
@@ -37,7 +37,7 @@ export async function quantizeStatic(input: ModelInput, output: string | null, c
   const { model: m, selection, outputs, tensors, method, activationType, weightType } = plan;
   const states = options.statistics !== undefined
     ? await statesFromSaved(options.statistics, plan, options, WHERE)
-    : (await calibrateStates(await runnerFor(m, options.runner), calibrationData!, tensors, method, options.calibration, undefined, WHERE, plan.optional)).states;
+    : (await withRunner(m, options.runner, (r) => calibrateStates(r, calibrationData!, tensors, method, options.calibration, undefined, WHERE, plan.optional))).states;
   const ranges = rangesFromStates(states, tensors, method, options.calibration, WHERE, plan.optional);
   const ctx = createPassContext();
   let q = (await insertQdqDeep({

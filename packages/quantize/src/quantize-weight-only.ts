@@ -17,7 +17,7 @@ import { QuantizeError } from './errors.js';
 import { finish } from './finish.js';
 import { loadInput } from './io.js';
 import { preprocess } from './preprocess.js';
-import { runnerFor } from './runner.js';
+import { withRunner } from './runner.js';
 import { schemeOf, selectionOf } from './selection.js';
 import type { ModelInput, WeightOnlyQuantizeOptions } from './types.js';
 import { isSelected } from '@lowbit/rewriters';
@@ -44,19 +44,20 @@ export async function quantizeWeightOnly(input: ModelInput, output: string | nul
   if ((options.algorithm ?? 'rtn') !== 'rtn') {
     if (!options.calibrationData) throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: `calibration data for ${options.algorithm === 'awq' ? 'AWQ' : 'GPTQ'}` }, 'missing data');
     const names = [...new Set(m.graph.nodes.filter((n) => isSelected(selection, n, ['MatMul']) && n.opType === 'MatMul').map((n) => n.inputs[0]!))];
-    const runner = await runnerFor(m, options.runner);
     const rows = new Map<string, Float32Array[]>();
     const widths = new Map<string, number>();
-    for await (const feeds of readFeeds(options.calibrationData)) {
-      await runner.run(feeds, {
-        observe: names,
-        onValue(name, t) {
-          if (!(t.data instanceof Float32Array)) throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'float32 MatMul inputs', actual: t.dtype ?? typeof t.data }, `activation "${name}"`);
-          widths.set(name, t.dims[t.dims.length - 1]);
-          rows.set(name, [...(rows.get(name) ?? []), Float32Array.from(t.data)]);
-        },
-      });
-    }
+    await withRunner(m, options.runner, async (runner) => {
+      for await (const feeds of readFeeds(options.calibrationData!)) {
+        await runner.run(feeds, {
+          observe: names,
+          onValue(name, t) {
+            if (!(t.data instanceof Float32Array)) throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'float32 MatMul inputs', actual: t.dtype ?? typeof t.data }, `activation "${name}"`);
+            widths.set(name, t.dims[t.dims.length - 1]);
+            rows.set(name, [...(rows.get(name) ?? []), Float32Array.from(t.data)]);
+          },
+        });
+      }
+    });
     activations = new Map();
     const h = sha256();
     for (const name of [...rows.keys()].sort()) {

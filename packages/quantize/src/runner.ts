@@ -25,7 +25,22 @@ export async function runnerFor(model: Model, injected: ModelRunnerFactory | und
       for (const [k, v] of Object.entries(feeds)) f[k] = v instanceof Tensor ? v : new Tensor(v.dtype as DType, v.data as never, v.dims);
       await session.run(f, { observe: observer.observe, onValue: (name, t) => observer.onValue(name, { dtype: t.dtype, dims: t.dims, data: t.data }) });
     },
+    close: () => session.release(),
   };
+}
+
+/** Runs `use` with a calibration runner for `model` and closes the runner afterwards, also when `use` throws. */
+export async function withRunner<T>(model: Model, injected: ModelRunnerFactory | undefined, use: (runner: ObservableModel) => Promise<T>): Promise<T> {
+  return closeAfter(await runnerFor(model, injected), use);
+}
+
+/** Runs `use` on `runner`, then closes the runner (its session's threads and packed weights), also when `use` throws. */
+export async function closeAfter<T>(runner: ObservableModel, use: (runner: ObservableModel) => Promise<T>): Promise<T> {
+  try {
+    return await use(runner);
+  } finally {
+    await runner.close?.();
+  }
 }
 
 /**

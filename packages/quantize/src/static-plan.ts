@@ -9,7 +9,7 @@ import { crossLayerEqualization, staticQuantTargetsDeep } from '@lowbit/rewriter
 import type { NodeSelection } from '@lowbit/rewriters';
 import type { KeptFloat } from './coverage.js';
 import { sensitiveNodes } from './sensitive-ops.js';
-import { runnerFor } from './runner.js';
+import { withRunner } from './runner.js';
 import { smoothQuant } from './smooth-quant.js';
 import { QuantizeError } from './errors.js';
 import { loadInput } from './io.js';
@@ -54,7 +54,7 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
     if (data === null || data === undefined) throw new QuantizeError({ where, option: 'smoothQuant', expected: 'calibration data (SmoothQuant measures activation channels)', actual: 'saved statistics only' }, 'smoothQuant needs calibration data');
     const alpha = options.smoothQuant === true ? 0.5 : options.smoothQuant;
     if (!(alpha >= 0 && alpha <= 1)) throw new QuantizeError({ where, option: 'smoothQuant', expected: 'true or an alpha in [0, 1]', actual: String(alpha) }, 'bad smoothQuant alpha');
-    model = await smoothQuant(equalized, await runnerFor(equalized, options.runner), data, alpha);
+    model = await withRunner(equalized, options.runner, (r) => smoothQuant(equalized, r, data, alpha));
   }
   const base = selectionOf(options);
   const keptFloat = options.keepSensitiveFloat === false ? [] : sensitiveNodes(model).filter((k) => k.node !== '' && !excludedBy(base, k.node));

@@ -49,6 +49,11 @@ export interface ObservableModel {
   readonly inputNames: readonly string[];
   readonly inputMetadata?: readonly InputMetadata[];
   run(feeds: Feeds, observer: ValueObserver): Promise<unknown> | void;
+  /**
+   * Frees what the model holds (a runtime session's packed weights and its backend's threads). Whoever made the
+   * model calls it once when calibration is done; `calibrate` itself never closes a model it was given.
+   */
+  close?(): Promise<void> | void;
 }
 
 /**

@@ -75,6 +75,18 @@ export async function compareModels(floatModel: Model, quantModel: Model, sample
   // Layer values are observed per run: both models run as written (no fusion), so every layer name stays observable.
   const floatSession = await Session.create(floatModel, { graphOptimization: 'none' });
   const quantSession = await Session.create(quantModel, { graphOptimization: 'none' });
+  try {
+    return await compareWith(floatSession, quantSession, layers, byQuantName, samples, plan.notInQuantized);
+  } finally {
+    // Each session holds its backend's thread pool and packed weights: free them when the comparison ends.
+    await Promise.all([floatSession.release(), quantSession.release()]);
+  }
+}
+
+async function compareWith(
+  floatSession: Session, quantSession: Session, layers: LayerState[], byQuantName: ReadonlyMap<string, LayerState>,
+  samples: AsyncIterable<Feeds>, notInQuantized: CompareResult['notInQuantized'],
+): Promise<CompareResult> {
   const outputs: OutputState[] = floatSession.outputNames.map((name, i) => ({
     name, quantizedName: quantSession.outputNames[i], acc: new ErrorAccumulator(), top1: new Top1Accumulator(),
   }));
@@ -112,7 +124,7 @@ export async function compareModels(floatModel: Model, quantModel: Model, sample
     skipped: layers
       .filter((l) => !l.notFloat && (l.skip || (n > 0 && l.quantizedDtype === undefined)))
       .map((l) => ({ name: l.plan.name, reason: l.skip ?? 'the quantized model did not report it' })),
-    notInQuantized: plan.notInQuantized,
+    notInQuantized,
   };
 }
 
