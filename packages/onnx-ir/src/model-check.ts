@@ -16,6 +16,7 @@
  *   dtype, or a string constant read by an arithmetic operator.
  */
 import { dataTypeName, isKnownDataType, rawByteLength } from './dtype.js';
+import { isDefaultDomain } from './domain.js';
 import { ModelFormatError } from './errors.js';
 import { subgraphsOf } from './graph-index.js';
 import { nodeLabel } from './topo.js';
@@ -119,7 +120,7 @@ function checkGraphTensors(g: Graph, where: string, depth: number, lim: Required
       const v = n.attributes.find((a) => a.name === 'value' && a.type === 'tensor');
       if (v?.type === 'tensor' && v.value.dtype === DataType.STRING && n.outputs[0]) strings.add(n.outputs[0]);
     }
-    if ((n.domain === '' || n.domain === 'ai.onnx') && NUMERIC_OPS.has(n.opType)) {
+    if (isDefaultDomain(n.domain) && NUMERIC_OPS.has(n.opType)) {
       n.inputs.forEach((v, i) => {
         if (v && strings.has(v)) fail(w, `(${n.opType}) input[${i}] "${v}" is a string tensor, expected a numeric one`);
       });

@@ -2,7 +2,7 @@
  * What the quantizer assumes of a node before rewriting it, checked up front on the input model so a malformed node
  * is a NodeError naming it (exit 3 in the CLI), never a crash deep inside a rewrite or a silently broken output.
  */
-import { NodeError, subgraphsOf, type Graph, type Model, type Node } from '@lowbit/onnx-ir';
+import { isDefaultDomain, NodeError, subgraphsOf, type Graph, type Model, type Node } from '@lowbit/onnx-ir';
 
 /** Least number of (non-empty) inputs an operator needs. */
 const MIN_INPUTS: Readonly<Record<string, number>> = {
@@ -20,7 +20,7 @@ export function checkQuantizable(m: Model): void {
 function checkGraph(g: Graph, path: readonly string[]): void {
   const dims = new Map(g.initializers.map((t) => [t.name, t.dims]));
   for (const n of g.nodes) {
-    if (n.domain !== '' && n.domain !== 'ai.onnx') continue;
+    if (!isDefaultDomain(n.domain)) continue;
     const nodePath = [...path, n.name];
     const present = n.inputs.filter((i) => i !== null && i !== '').length;
     const need = MIN_INPUTS[n.opType];

@@ -1,5 +1,5 @@
 /** The inspect summary shown for the input and the quantized model: node and op counts, weight bytes, file size. */
-import { dataTypeBits, dataTypeName, type Model, type TensorRef } from '@lowbit/onnx-ir';
+import { dataTypeBits, dataTypeName, isDefaultDomain, type Model, type TensorRef } from '@lowbit/onnx-ir';
 
 export interface ModelSummary {
   readonly fileBytes: number;
@@ -30,7 +30,7 @@ export function summarize(m: Model, fileBytes: number): ModelSummary {
     byType.set(k, (byType.get(k) ?? 0) + b);
   }
   const inits = new Set(m.graph.initializers.map((t) => t.name));
-  const opset = m.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  const opset = m.opsetImports.find((o) => isDefaultDomain(o.domain))?.version ?? 0;
   return {
     fileBytes, nodes: m.graph.nodes.length, ops: [...ops].sort((a, b) => b[1] - a[1]), initializers: m.graph.initializers.length,
     weightBytes, byType: [...byType].sort((a, b) => b[1] - a[1]), inputs: m.graph.inputs.filter((i) => !inits.has(i.name)).map((i) => i.name), opset: Number(opset),

@@ -14,7 +14,7 @@
  * pipeline (so no pass and no dead-code elimination can remove them) and taken out again afterwards. Values fused away
  * at `all` (a Conv's float output inside a QDQ group, a DQ'd weight, ...) are not observable unless kept.
  */
-import { createPassContext, deadCodeElimination, PassManager } from '@lowbit/onnx-ir';
+import { createPassContext, deadCodeElimination, isDefaultDomain, PassManager } from '@lowbit/onnx-ir';
 import type { Model, Pass, PassContext, PassResult, ValueInfo } from '@lowbit/onnx-ir';
 import { cancelDequantizeQuantize } from './cancel-dq-q.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
@@ -79,7 +79,7 @@ function contextFor(options: OptimizeOptions, ctx?: PassContext): PassContext {
 function opCounts(m: Model): Record<string, number> {
   const out: Record<string, number> = {};
   for (const n of m.graph.nodes) {
-    const k = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
+    const k = isDefaultDomain(n.domain) ? n.opType : `${n.domain}.${n.opType}`;
     out[k] = (out[k] ?? 0) + 1;
   }
   return out;
