@@ -10,7 +10,7 @@
  * The model then computes `(X · diag(1/s)) Ŵq` where `Ŵq` are the integers of `RTN(diag(s) W)`.
  */
 import { rtnQuantize, type BlockQuantized } from './gptq.js';
-import type { QSpec } from './qp.js';
+import type { QSpec } from './qparams-bridge.js';
 
 export interface AwqResult {
   readonly quantized: BlockQuantized;

@@ -16,7 +16,7 @@ import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import { readInt, readInts } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { Constants, tidyGraph } from './edit-support.js';
-import { onnxOpset, withGraph } from './model-util.js';
+import { onnxOpset, withGraph } from './model-opset.js';
 import { passOptions, result, type RewriteContext, type RewritePass } from './pass-contract.js';
 import { makeTensor, numel, renameTensor, tensorBytes, tensorNumbers } from './tensor-data.js';
 

@@ -15,7 +15,7 @@ import { editGraph, graphIndex } from '@lowbit/onnx-ir';
 import type { Graph, Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import { readInt } from './attrs.js';
 import { Constants, readersOf, tidyGraph } from './edit-support.js';
-import { withGraph } from './model-util.js';
+import { withGraph } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { floatTensor, tensorFloats } from './tensor-data.js';
 

@@ -9,7 +9,7 @@ import { DataType } from '@lowbit/onnx-ir';
 import type { GraphEditor, Node } from '@lowbit/onnx-ir';
 import { readInt, withoutAttrs } from './attrs.js';
 import type { Constants } from './edit-support.js';
-import { quantizeWith, weightQParams, type QSpec } from './qp.js';
+import { quantizeWith, weightQParams, type QSpec } from './qparams-bridge.js';
 import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
 
 const PASS = 'dynamic-quantize';

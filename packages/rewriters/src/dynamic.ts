@@ -24,10 +24,10 @@ import type { Graph, GraphEditor, Model, Node, NodeSpec } from '@lowbit/onnx-ir'
 import { intAttr, readFloat, readInt } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { Constants, tidyGraph } from './edit-support.js';
-import { onnxOpset, withGraph, withOpset } from './model-util.js';
+import { onnxOpset, withGraph, withOpset } from './model-opset.js';
 import { quantizeLstm } from './dynamic-lstm.js';
 import { result, type RewritePass } from './pass-contract.js';
-import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qp.js';
+import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qparams-bridge.js';
 import { isSelected, type NodeSelection } from './quant-options.js';
 import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
 

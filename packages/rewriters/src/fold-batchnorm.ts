@@ -13,7 +13,7 @@ import { editGraph, graphIndex } from '@lowbit/onnx-ir';
 import type { Model, Node } from '@lowbit/onnx-ir';
 import { floatAttr, readFloat, readInt, withoutAttrs } from './attrs.js';
 import { Constants, tidyGraph } from './edit-support.js';
-import { withGraph } from './model-util.js';
+import { withGraph } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { floatTensor, numel, tensorFloats } from './tensor-data.js';
 import { DataType } from '@lowbit/onnx-ir';

@@ -9,7 +9,7 @@
  * weights), in act-order ("static groups") from the original weights up front.
  * All arithmetic in float64; dequantization `(q - zp) * scale` as DequantizeLinear computes it.
  */
-import { quantizeRow, quantizeWith, weightQParams, type QParamSet, type QSpec } from './qp.js';
+import { quantizeRow, quantizeWith, weightQParams, type QParamSet, type QSpec } from './qparams-bridge.js';
 import { RewriteError } from './errors.js';
 
 export interface GptqOptions {

@@ -15,16 +15,16 @@
  *
  * Worked example (uint8 activations, int8 symmetric weights): x range [0, 2.55] -> scale_x = 0.01, zp 0; a weight
  * channel with max |w| 1.27 -> scale_w = 0.01; bias 0.5 -> scale_b = fround(0.01 * 0.01) = 1e-4, b_q = 5000.
- * Every scale/zero point comes from `qp.ts` (i.e. @lowbit/qparams). Per-channel needs opset 13+ (run `opset-upgrade`).
+ * Every scale/zero point comes from `qparams-bridge.ts` (i.e. @lowbit/qparams). Per-channel needs opset 13+ (run `opset-upgrade`).
  */
 import { DataType, editGraph, eliminateDeadCode, graphIndex } from '@lowbit/onnx-ir';
 import type { Graph, Model, Node } from '@lowbit/onnx-ir';
 import { intAttr, readInt } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { Constants, readersOf, tidyGraph } from './edit-support.js';
-import { onnxOpset, withGraph } from './model-util.js';
+import { onnxOpset, withGraph } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
-import { Q_DATATYPE, quantizeWith, rangeQParams, weightQParams, type QParamSet, type QScheme, type QSpec, type QType } from './qp.js';
+import { Q_DATATYPE, quantizeWith, rangeQParams, weightQParams, type QParamSet, type QScheme, type QSpec, type QType } from './qparams-bridge.js';
 import { isSelected, lookupRange, type NodeOverride, type NodeSelection, type TensorOverride, type TensorRange } from './quant-options.js';
 import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
 

@@ -26,7 +26,7 @@ import type { Graph, GraphEditor, Node } from '@lowbit/onnx-ir';
 import { findAttr, intAttr, readFloat, readFloats, readInt, readInts, readString, stringAttr, withoutAttrs } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { tidyGraph } from './edit-support.js';
-import { onnxOpset, withGraph, withOpset } from './model-util.js';
+import { onnxOpset, withGraph, withOpset } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { floatTensor, makeTensor } from './tensor-data.js';
 

@@ -14,9 +14,9 @@
 import { editGraph, eliminateDeadCode, graphIndex, isDefaultDomain } from '@lowbit/onnx-ir';
 import type { GraphEditor, Model, Node } from '@lowbit/onnx-ir';
 import { Constants, tidyGraph } from './edit-support.js';
-import { withGraph } from './model-util.js';
+import { withGraph } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
-import { qRange, type QType } from './qp.js';
+import { qRange, type QType } from './qparams-bridge.js';
 import { tensorNumbers } from './tensor-data.js';
 import { DataType } from '@lowbit/onnx-ir';
 

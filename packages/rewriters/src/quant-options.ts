@@ -1,7 +1,7 @@
 /** Options shared by the quantizing passes: which nodes, which tensors, which types. */
 import { isDefaultDomain } from '@lowbit/onnx-ir';
 import type { Node } from '@lowbit/onnx-ir';
-import type { QScheme, QType } from './qp.js';
+import type { QScheme, QType } from './qparams-bridge.js';
 
 /** A calibrated float range of one tensor. */
 export interface TensorRange {

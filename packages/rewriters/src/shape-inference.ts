@@ -6,7 +6,7 @@
  */
 import type { Model, TensorRef, ValueInfo } from '@lowbit/onnx-ir';
 import { Constants } from './edit-support.js';
-import { onnxOpset } from './model-util.js';
+import { onnxOpset } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
 import { inferNode, type ValueType } from './shape-rules.js';
 

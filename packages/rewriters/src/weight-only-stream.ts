@@ -16,7 +16,7 @@
 import { DataType, readTensorRangeSync } from '@lowbit/onnx-ir';
 import type { LazyTensor, TensorRef, TensorStore } from '@lowbit/onnx-ir';
 import { RewriteError } from './errors.js';
-import { Q_DATATYPE, quantizeWith, weightQParams, type QSpec } from './qp.js';
+import { Q_DATATYPE, quantizeWith, weightQParams, type QSpec } from './qparams-bridge.js';
 import { encodeValues } from './tensor-data.js';
 
 /** Float bytes read per chunk (rounded to whole rows / blocks). */

@@ -1,4 +1,4 @@
-/** Model-level helpers: opset lookup, replacing the graph, setting the default-domain opset. */
+/** Model-level opset helpers: the default-domain opset, setting it (with the IR version floor), and swapping in a new graph. */
 import { importedOpset, isDefaultDomain } from '@lowbit/onnx-ir';
 import type { Graph, Model } from '@lowbit/onnx-ir';
 
