@@ -13,7 +13,7 @@ const alias = readdirSync(packages)
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'tools/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/examples/**/*.test.ts', 'tools/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '**/*.bench.ts'],
     testTimeout: 60_000,
     hookTimeout: 300_000,

@@ -18,7 +18,7 @@ import {
   type Calibrator,
   type Expansion,
   type RangeSpec,
-} from '../index.js';
+} from '@lowbit/calibrators';
 
 /** ACIQ's optimal clipping for a Laplace(0, b) distribution: threshold = ALPHA[bits] * b (Banner et al., 2019). */
 const ALPHA: Readonly<Record<number, number>> = { 2: 2.83, 3: 3.89, 4: 5.03, 5: 6.2, 6: 7.41, 7: 8.64, 8: 9.89 };

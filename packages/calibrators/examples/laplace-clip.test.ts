@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CalibrationError } from '../core/errors.js';
-import type { TensorLike } from '../core/types.js';
-import { CalibrationSession } from '../session/calibration-session.js';
-import { batchesArb } from '../test-support/arbitraries.js';
-import { createModel, makeFeeds } from '../test-support/mlp-model.mjs';
+import { CalibrationError } from '../src/core/errors.js';
+import type { TensorLike } from '../src/core/types.js';
+import { CalibrationSession } from '../src/session/calibration-session.js';
+import { batchesArb } from '../src/test-support/arbitraries.js';
+import { createModel, makeFeeds } from '../src/test-support/mlp-model.mjs';
 import { laplaceClip } from './laplace-clip.js';
 
 const t = (values: number[]) => ({ dims: [values.length], data: Float32Array.from(values) });
 
 describe('docs/writing-a-calibrator.md worked example: laplace-clip', () => {
   it('the document shows this very file', () => {
-    const doc = readFileSync(new URL('../../../../docs/writing-a-calibrator.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../../docs/writing-a-calibrator.md', import.meta.url), 'utf8');
     const code = readFileSync(new URL('./laplace-clip.ts', import.meta.url), 'utf8');
     expect(doc).toContain(code.trim());
   });
