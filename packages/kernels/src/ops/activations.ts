@@ -9,6 +9,8 @@
  * - Softsign x/(1+|x|); Mish x*tanh(softplus(x)); Gelu 0.5x(1+erf(x/sqrt2)), or with approximate="tanh"
  *   0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))).
  * - Clip min(max(x, lo), hi); lo/hi are attributes before opset 11 and optional inputs from 11 on. NaN stays NaN.
+ * - Shrink x < -lambd ? x + bias : x > lambd ? x - bias : 0 (lambd 0.5, bias 0); Swish x*sigmoid(alpha*x) (alpha 1);
+ *   SwiGLU(a, b) = a*sigmoid(alpha*a)*b (alpha 1, a and b broadcast).
  * Example: Elu(-1, alpha=2) = 2*(e^-1 - 1) = -1.2642411 (float32).
  */
 import type { KernelNode, KernelVariant } from '../contract.js';
@@ -109,6 +111,22 @@ export const ACTIVATION_KERNELS: KernelVariant[] = [
         if (r > h) r = h;
         return r;
       })];
+    };
+  }),
+  scalarKernel('Shrink', (node) => {
+    const lambd = attrFloat(node, 'lambd', 0.5);
+    const bias = attrFloat(node, 'bias', 0);
+    return (inputs, ctx) => [unaryMap(need(node, inputs, 0), ctx, (x) => (x < -lambd ? x + bias : x > lambd ? x - bias : 0))];
+  }),
+  scalarKernel('Swish', (node) => {
+    const alpha = attrFloat(node, 'alpha', 1);
+    return (inputs, ctx) => [unaryMap(need(node, inputs, 0), ctx, (x) => x / (1 + Math.exp(-alpha * x)))];
+  }),
+  scalarKernel('SwiGLU', (node) => {
+    const alpha = attrFloat(node, 'alpha', 1);
+    return (inputs, ctx) => {
+      const a = need(node, inputs, 0);
+      return [binaryMap(node, a, need(node, inputs, 1), a.dtype, ctx, (x, y) => (x / (1 + Math.exp(-alpha * x))) * y)];
     };
   }),
 ];

@@ -44,3 +44,5 @@ export function cumulativeKernel(op: keyof typeof OPS): KernelVariant {
     };
   });
 }
+
+export const CUMULATIVE_KERNELS: KernelVariant[] = [cumulativeKernel('CumSum'), cumulativeKernel('CumProd')];

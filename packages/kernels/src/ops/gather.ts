@@ -3,6 +3,8 @@
  * data.dims[:axis] + indices.dims + data.dims[axis+1:].
  * GatherElements(axis): out has indices' shape, out[i] = data[i with i[axis] replaced by indices[i]].
  * Negative indices count from the end; an index outside [-d, d-1] is a KernelError naming the bad value.
+ * GatherND(batch_dims b): indices [..., k] pick slices data[batch.., i_0..i_{k-1}, ...]; out.dims =
+ * indices.dims[:-1] + data.dims[b+k:].
  * Tile(repeats): out.dims[k] = d[k] * repeats[k], out[i] = x[i mod d].
  */
 import type { KernelNode, KernelVariant } from '../contract.js';
@@ -93,5 +95,37 @@ export const GATHER_KERNELS: KernelVariant[] = [
       O[k] = X[off];
     }
     return [out];
+  }),
+  scalarKernel('GatherND', (node) => {
+    const b = attrInt(node, 'batch_dims', 0);
+    return (inputs, ctx) => {
+      const x = need(node, inputs, 0);
+      const ind = need(node, inputs, 1);
+      const k = ind.dims[ind.dims.length - 1];
+      if (b + k > x.dims.length) throw kernelError(node, 'indices last dim', { inputIndex: 1, expected: `<= ${x.dims.length - b}`, actual: String(k) });
+      const batch = x.dims.slice(0, b).reduce((p, d) => p * d, 1);
+      const slice = x.dims.slice(b + k).reduce((p, d) => p * d, 1);
+      const perBatchData = x.dims.slice(b).reduce((p, d) => p * d, 1);
+      const st = stridesOf(x.dims.slice(b));
+      const I = toNumbers(ind);
+      const tuples = I.length / Math.max(k, 1);
+      const perBatchTuples = tuples / batch;
+      const out = ctx.alloc(x.dtype, [...ind.dims.slice(0, -1), ...x.dims.slice(b + k)]);
+      const X = elems(x);
+      const O = elems(out);
+      for (let t = 0; t < tuples; t++) {
+        const bi = Math.floor(t / perBatchTuples);
+        let off = bi * perBatchData;
+        for (let j = 0; j < k; j++) {
+          const d = x.dims[b + j];
+          let v = I[t * k + j];
+          if (v < 0) v += d;
+          if (v < 0 || v >= d) throw kernelError(node, 'index out of range', { inputIndex: 1, expected: `in [${-d}, ${d - 1}]`, actual: String(I[t * k + j]) });
+          off += v * st[j];
+        }
+        for (let s = 0; s < slice; s++) O[t * slice + s] = X[off + s];
+      }
+      return [out];
+    };
   }),
 ];

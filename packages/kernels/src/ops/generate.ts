@@ -4,13 +4,15 @@
  * computed in double (float32 output rounded per element) or exactly in BigInt for int64;
  * OneHot(indices, depth, values=[off, on], axis=-1) inserts a one-hot axis of length depth (negative indices count
  * from the end, out-of-range indices give an all-off row); NonZero(x) = int64 [rank, nnz] coordinates of non-zero
- * elements in row-major order. Example: Range(3, 1, -1) = [3, 2].
+ * elements in row-major order; EyeLike(k, dtype) = a 2-D tensor of x's shape with ones on the k-th diagonal.
+ * Example: Range(3, 1, -1) = [3, 2].
  */
 import type { KernelVariant } from '../contract.js';
 import { Tensor } from '../tensor.js';
 import { attrInt, attrTensor } from './util/attrs.js';
 import { normAxis, stridesOf } from './util/broadcast.js';
 import { kernelError, need } from './util/fail.js';
+import { DTYPE_OF_ONNX } from './util/onnx-dtype.js';
 import { elems } from './util/index-data.js';
 import { isBig, toInts, toNumbers, writeNumbers } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
@@ -102,5 +104,21 @@ export const GENERATE_KERNELS: KernelVariant[] = [
       }
     });
     return [out];
+  }),
+  scalarKernel('EyeLike', (node) => {
+    const k = attrInt(node, 'k', 0);
+    const code = attrInt(node, 'dtype', 0);
+    return (inputs, ctx) => {
+      const x = need(node, inputs, 0);
+      if (x.dims.length !== 2) throw kernelError(node, 'rank', { inputIndex: 0, expected: '2', actual: String(x.dims.length) });
+      const dtype = code ? DTYPE_OF_ONNX[code] : x.dtype;
+      if (!dtype) throw kernelError(node, 'attribute "dtype"', { expected: 'a supported ONNX data type code', actual: String(code) });
+      const [r, c] = x.dims;
+      const vals = new Float64Array(r * c);
+      for (let i = 0; i < r; i++) if (i + k >= 0 && i + k < c) vals[i * c + i + k] = 1;
+      const out = ctx.alloc(dtype, [r, c]);
+      writeNumbers(dtype, out.data, vals);
+      return [out];
+    };
   }),
 ];

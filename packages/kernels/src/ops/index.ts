@@ -4,24 +4,27 @@ import { AFFINE_GRID_KERNELS } from './affine-grid.js';
 import { ARGMINMAX_KERNELS } from './argminmax.js';
 import { ARITHMETIC_KERNELS } from './arithmetic.js';
 import { ATTENTION_KERNELS } from './attention.js';
+import { BITCAST_KERNELS } from './bitcast.js';
+import { BITWISE_KERNELS } from './bitwise.js';
 import { CAST_KERNELS } from './cast.js';
 import { CAUSAL_CONV_KERNELS } from './causal-conv.js';
 import { CENTER_CROP_PAD_KERNELS } from './center-crop-pad.js';
 import { COL2IM_KERNELS } from './col2im.js';
 import { COMPARE_LOGIC_KERNELS } from './compare-logic.js';
+import { COMPRESS_KERNELS } from './compress.js';
 import { CONCAT_SPLIT_KERNELS } from './concat-split.js';
+import { CUMULATIVE_KERNELS } from './cumulative.js';
 import { DEPTH_SPACE_KERNELS } from './depth-space.js';
+import { DETERMINANT_KERNELS } from './determinant.js';
 import { DFT_KERNELS } from './dft.js';
+import { DROPOUT_KERNELS } from './dropout.js';
 import { EINSUM_KERNELS } from './einsum.js';
 import { GATHER_KERNELS } from './gather.js';
 import { GENERATE_KERNELS } from './generate.js';
 import { GRID_SAMPLE_KERNELS } from './grid-sample.js';
-import { INDEXING_EXTRA_KERNELS } from './indexing-extra.js';
 import { LINEAR_ATTENTION_KERNELS } from './linear-attention.js';
 import { LOSS_KERNELS } from './losses.js';
 import { ML_KERNELS } from './ml.js';
-import { MISC_ELEMENTWISE_KERNELS } from './misc-elementwise.js';
-import { MISC_GENERATE_KERNELS } from './misc-generate.js';
 import { NMS_KERNELS } from './nms.js';
 import { NORMALIZATION_KERNELS } from './normalizations.js';
 import { OPTIMIZER_KERNELS } from './optimizers.js';
@@ -29,10 +32,12 @@ import { PAD_KERNELS } from './pad.js';
 import { RECURRENT_KERNELS } from './recurrent.js';
 import { REDUCE_KERNELS } from './reduce.js';
 import { RESIZE_KERNELS } from './resize.js';
+import { REVERSE_SEQUENCE_KERNELS } from './reverse-sequence.js';
 import { ROI_ALIGN_KERNELS } from './roi-align.js';
 import { ROTARY_KERNELS } from './rotary-embedding.js';
 import { SCATTER_KERNELS } from './scatter.js';
 import { SHAPE_KERNELS } from './shape-ops.js';
+import { SIGNAL_WINDOW_KERNELS } from './signal-windows.js';
 import { SLICE_KERNELS } from './slice.js';
 import { STRING_KERNELS } from './strings.js';
 import { SOFTMAX_KERNELS } from './softmax.js';
@@ -40,7 +45,7 @@ import { TFIDF_KERNELS } from './tfidf.js';
 import { TOPK_KERNELS } from './topk.js';
 import { TREE_ENSEMBLE_KERNELS } from './tree-ensemble.js';
 import { TRANSPOSE_KERNELS } from './transpose.js';
-import { TRILU_CUMSUM_KERNELS } from './trilu-cumsum.js';
+import { TRILU_KERNELS } from './trilu.js';
 import { UNARY_MATH_KERNELS } from './unary-math.js';
 import { UNIQUE_KERNELS } from './unique.js';
 import { VARIADIC_KERNELS } from './variadic.js';
@@ -71,18 +76,23 @@ export const OPS_KERNELS: KernelVariant[] = [
   ...REDUCE_KERNELS,
   ...SOFTMAX_KERNELS,
   ...TOPK_KERNELS,
-  ...TRILU_CUMSUM_KERNELS,
+  ...TRILU_KERNELS,
+  ...CUMULATIVE_KERNELS,
   ...SCATTER_KERNELS,
   ...RESIZE_KERNELS,
   ...RECURRENT_KERNELS,
   ...EINSUM_KERNELS,
-  ...MISC_ELEMENTWISE_KERNELS,
-  ...INDEXING_EXTRA_KERNELS,
+  ...DROPOUT_KERNELS,
+  ...BITWISE_KERNELS,
+  ...COMPRESS_KERNELS,
+  ...REVERSE_SEQUENCE_KERNELS,
   ...UNIQUE_KERNELS,
   ...NMS_KERNELS,
   ...CENTER_CROP_PAD_KERNELS,
   ...GRID_SAMPLE_KERNELS,
-  ...MISC_GENERATE_KERNELS,
+  ...SIGNAL_WINDOW_KERNELS,
+  ...BITCAST_KERNELS,
+  ...DETERMINANT_KERNELS,
   ...LOSS_KERNELS,
   ...ROTARY_KERNELS,
   ...ATTENTION_KERNELS,

@@ -4,6 +4,9 @@
  * update ("add", "mul", "max", "min"), applied in update order. ScatterND: indices [..., k] address slices
  * data[i_0..i_{k-1}, :...]; ScatterElements: out[i with i[axis] = indices[i]] = updates[i]. Negative indices count
  * from the end. Combination is in double, rounded once per store into data's dtype (exact BigInt for int64).
+ * Scatter (deprecated, opset < 11) is ScatterElements without reduction.
+ * TensorScatter(past_cache, update, write_indices, mode linear|circular, axis=-2): writes update's sequence into a
+ * copy of the cache at write_indices[batch] (+ s, modulo the cache length when circular).
  * Example: ScatterElements([1,2,3], [0,0], [5,6], reduction=add) = [12, 2, 3].
  */
 import type { KernelNode, KernelVariant, RunContext } from '../contract.js';
@@ -117,5 +120,44 @@ export const SCATTER_KERNELS: KernelVariant[] = [
       }
       return [scatterFlat(data, targets, upd, reduction, ctx)];
     };
+  }),
+  scalarKernel('TensorScatter', (node) => {
+    const axisAttr = attrInt(node, 'axis', -2);
+    const mode = attrString(node, 'mode', 'linear');
+    if (mode !== 'linear' && mode !== 'circular') throw kernelError(node, 'attribute "mode"', { expected: 'linear or circular', actual: mode });
+    return (inputs, ctx) => {
+      const cache = need(node, inputs, 0);
+      const upd = need(node, inputs, 1);
+      const rank = cache.dims.length;
+      const axis = normAxis(node, axisAttr, rank);
+      if (upd.dims.length !== rank || upd.dims.some((d, i) => (i === axis ? d > cache.dims[i] : d !== cache.dims[i]))) {
+        throw kernelError(node, 'update shape', { inputIndex: 1, expected: `[${cache.dims}] with at most ${cache.dims[axis]} on axis ${axis}`, actual: `[${upd.dims}]` });
+      }
+      const wi = inputs[2] ? toNumbers(inputs[2]) : undefined;
+      const out = ctx.alloc(cache.dtype, cache.dims);
+      const O = elems(out);
+      const C = elems(cache);
+      for (let i = 0; i < O.length; i++) O[i] = C[i];
+      const U = elems(upd);
+      const max = cache.dims[axis];
+      const seq = upd.dims[axis];
+      const inner = cache.dims.slice(axis + 1).reduce((p, d) => p * d, 1);
+      const outer = cache.dims.slice(0, axis).reduce((p, d) => p * d, 1);
+      const perBatch = outer / Math.max(cache.dims[0] ?? 1, 1);
+      for (let o = 0; o < outer; o++) {
+        const b = axis === 0 ? 0 : Math.floor(o / perBatch);
+        for (let s = 0; s < seq; s++) {
+          let t = (wi ? wi[b] : 0) + s;
+          if (mode === 'circular') t %= max;
+          if (t < 0 || t >= max) throw kernelError(node, 'write index out of range', { inputIndex: 2, expected: `< ${max}`, actual: String(t) });
+          for (let j = 0; j < inner; j++) O[(o * max + t) * inner + j] = U[(o * seq + s) * inner + j];
+        }
+      }
+      return [out];
+    };
+  }),
+  scalarKernel('Scatter', (node) => {
+    const inner = SCATTER_KERNELS.find((k) => k.key === 'ScatterElements:*')!.create(node);
+    return (inputs, ctx) => inner.run(inputs, ctx);
   }),
 ];

@@ -8,9 +8,11 @@
  * - StringNormalizer(case_change_action NONE|LOWER|UPPER, is_case_sensitive, stopwords): strips accents of
  *   non-ASCII strings (NFKD without combining marks), removes stopwords (before case change when case-sensitive,
  *   after it otherwise) and changes case; empty results are dropped, an all-empty result is [""] (or [[""]]).
+ * - StringConcat: element-wise concatenation of two broadcast string tensors.
  */
 import type { KernelVariant } from '../contract.js';
 import { attrInt, attrString, attrStrings } from './util/attrs.js';
+import { broadcastIndex, broadcastShapes } from './util/broadcast.js';
 import { kernelError, need } from './util/fail.js';
 import { scalarKernel } from './util/variant.js';
 
@@ -97,5 +99,20 @@ export const STRING_KERNELS: KernelVariant[] = [
       vals.forEach((s, i) => { out.data[i] = s; });
       return [out];
     };
+  }),
+  scalarKernel('StringConcat', (node) => (inputs, ctx) => {
+    const a = need(node, inputs, 0);
+    const b = need(node, inputs, 1);
+    for (const [i, t] of [a, b].entries()) {
+      if (t.dtype !== 'string') throw kernelError(node, 'dtype', { inputIndex: i, expected: 'string', actual: t.dtype });
+    }
+    const dims = broadcastShapes(node, [a.dims, b.dims]);
+    const out = ctx.alloc('string', dims);
+    const ia = broadcastIndex(dims, a.dims);
+    const ib = broadcastIndex(dims, b.dims);
+    const A = a.data as string[];
+    const B = b.data as string[];
+    for (let i = 0; i < out.data.length; i++) out.data[i] = A[ia ? ia[i] : i] + B[ib ? ib[i] : i];
+    return [out];
   }),
 ];

@@ -1,6 +1,6 @@
 /**
  * Trilu(upper=1, k=0): keeps the upper (j - i >= k) or lower (j - i <= k) triangle of the last two dims, zeroes the
- * rest. CumSum is registered here; its numerics live in cumulative.ts (shared with CumProd).
+ * rest. Example: Trilu([[1, 2], [3, 4]], upper=0) = [[1, 0], [3, 4]].
  */
 import type { KernelVariant } from '../contract.js';
 import { allocData } from '../tensor.js';
@@ -9,9 +9,8 @@ import { kernelError, need } from './util/fail.js';
 import { elems } from './util/index-data.js';
 import { toInts, writeNumbers } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
-import { cumulativeKernel } from './cumulative.js';
 
-export const TRILU_CUMSUM_KERNELS: KernelVariant[] = [
+export const TRILU_KERNELS: KernelVariant[] = [
   scalarKernel('Trilu', (node) => {
     const upper = attrInt(node, 'upper', 1) !== 0;
     return (inputs, ctx) => {
@@ -34,5 +33,4 @@ export const TRILU_CUMSUM_KERNELS: KernelVariant[] = [
       return [out];
     };
   }),
-  cumulativeKernel('CumSum'),
 ];
