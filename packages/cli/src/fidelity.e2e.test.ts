@@ -42,6 +42,14 @@ describe('lowbit quantize coverage and method flags', () => {
     expect(s.options.calibration).toEqual({ bins: 1024, levels: 128, histogram: 'abs' });
     const rec = JSON.parse(lowbit('quantize', mnist, '-o', join(tmp, 'c.onnx'), '--calib', images, '--calib-count', '4', '--cle', '--smooth-quant', '0.6', '--no-keep-sensitive', '--json').stdout);
     expect(rec.options).toMatchObject({ crossLayerEqualization: true, smoothQuant: 0.6, keepSensitiveFloat: false });
+    // --smooth-quant without an alpha (or with "search") searches alpha per MatMul
+    for (const flag of [['--smooth-quant'], ['--smooth-quant', 'search']]) {
+      const sq = JSON.parse(lowbit('quantize', mnist, '-o', join(tmp, `s${flag.length}.onnx`), '--calib', images, '--calib-count', '4', ...flag, '--json').stdout);
+      expect(sq.options.smoothQuant).toBe(flag.length === 1 ? true : 'search');
+    }
+    const badAlpha = lowbit('quantize', mnist, '-o', join(tmp, 'b.onnx'), '--calib', images, '--smooth-quant', '1.5');
+    expect(badAlpha.code).not.toBe(0);
+    expect(badAlpha.stderr).toMatch(/alpha in \[0, 1\] or "search", got "1.5"/);
     const bad = lowbit('quantize', mnist, '-o', join(tmp, 'd.onnx'), '--mode', 'dynamic', '--bins', '1024');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--bins applies to --mode static only/);

@@ -19,6 +19,12 @@ const floatArg = (name: string) => (v: string): number => {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number, got "${v}"`);
   return n;
 };
+const smoothQuantArg = (v: string): number | 'search' => {
+  if (v === 'search') return 'search';
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`--smooth-quant takes an alpha in [0, 1] or "search", got "${v}"`);
+  return n;
+};
 const listArg = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 const numListArg = (name: string) => (v: string): number[] => {
   const parts = listArg(v).map(Number);
@@ -69,7 +75,7 @@ export function buildProgram(io: Io): Command {
       .option('--smoothing <eps>', 'entropy: KL smoothing eps (default 0.0001)', floatArg('--smoothing'))
       .option('--percentile <p>', 'percentile: the percentile kept (default 99.999)', floatArg('--percentile'))
       .option('--num-std <n>', 'meanstd: clip at mean +- n std (default 3)', floatArg('--num-std'))
-      .option('--smooth-quant [alpha]', 'static: SmoothQuant for MatMul before calibration (alpha in [0, 1], default 0.5)', floatArg('--smooth-quant'))
+      .option('--smooth-quant [alpha]', 'static: SmoothQuant for MatMul before calibration: a fixed alpha in [0, 1], or "search" (the default when no alpha is given) for a per-layer alpha search on --calib', smoothQuantArg)
       .option('--bias-correction', 'static: correct each layer\'s bias for the mean shift its quantized weights cause (measured on --calib)')
       .option('--cle', 'static: cross-layer equalisation of Conv-Relu-Conv chains before calibration')
       .option('--no-keep-sensitive', 'static: also quantize the layers feeding Log/Exp/Pow/Div/Sqrt/Softmax (kept float by default)')

@@ -4,6 +4,7 @@
  * - `lowbit.mode`: static | dynamic | weight-only
  * - `lowbit.options`: the options as canonical JSON (sorted keys, no functions)
  * - `lowbit.calibration_sha256`: SHA-256 over the encoded calibration states in tensor-name order (static, GPTQ)
+ * - `lowbit.smooth_quant`: static with SmoothQuant: the alpha applied per MatMul (node name -> alpha), canonical JSON
  */
 import { sha256 } from './sha256.js';
 import type { Model, StringEntry } from '@lowbit/onnx-ir';
@@ -13,6 +14,15 @@ import { QUANTIZE_VERSION, TOOL_NAME } from './version.js';
 export const METADATA_KEYS = {
   tool: 'lowbit.tool', mode: 'lowbit.mode', options: 'lowbit.options', calibration: 'lowbit.calibration_sha256',
 } as const;
+
+/** Metadata key of the SmoothQuant alphas (static with `smoothQuant`). */
+export const SMOOTH_QUANT_KEY = 'lowbit.smooth_quant';
+
+/** `m` with the SmoothQuant alphas recorded under `lowbit.smooth_quant` (replacing an older entry). */
+export function withSmoothQuantAlphas(m: Model, alphas: Readonly<Record<string, number>>): Model {
+  const key = SMOOTH_QUANT_KEY;
+  return { ...m, metadataProps: [...m.metadataProps.filter((e) => e.key !== key), { key, value: canonicalJson(alphas) }] };
+}
 
 /** SHA-256 (hex) of `states` taken in sorted-name order: name, length, bytes for each. */
 export function statisticsHash(states: ReadonlyMap<string, Uint8Array>): string {

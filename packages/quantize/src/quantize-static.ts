@@ -16,7 +16,7 @@ import { correctBiases } from './bias-correction.js';
 import { calibrateStates, rangesFromStates } from './calibration.js';
 import { QuantizeError } from './errors.js';
 import { finish } from './finish.js';
-import { statisticsHash } from './metadata.js';
+import { statisticsHash, withSmoothQuantAlphas } from './metadata.js';
 import { runnerFor, withRunner } from './runner.js';
 import { statesFromSaved } from './saved-statistics.js';
 import { schemeOf } from './selection.js';
@@ -57,5 +57,6 @@ export async function quantizeStatic(input: ModelInput, output: string | null, c
     q = await correctBiases(m, q, (x) => runnerFor(x, options.runner), calibrationData!);
   }
   if (plan.format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
+  if (plan.smoothQuantAlphas) q = withSmoothQuantAlphas(q, plan.smoothQuantAlphas);
   return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(states), plan.keptFloat);
 }

@@ -10,11 +10,11 @@ import type { NodeSelection } from '@lowbit/rewriters';
 import type { KeptFloat } from './coverage.js';
 import { sensitiveNodes } from './sensitive-ops.js';
 import { withRunner } from './runner.js';
-import { smoothQuant } from './smooth-quant.js';
+import { smoothQuant, type SmoothQuantSim } from './smooth-quant.js';
 import { QuantizeError } from './errors.js';
 import { loadInput } from './io.js';
 import { preprocess } from './preprocess.js';
-import { selectionOf } from './selection.js';
+import { schemeOf, selectionOf } from './selection.js';
 import type { CalibrationData, CalibrationMethod, ModelInput, QuantFormat, QuantType, StaticQuantizeOptions } from './types.js';
 
 export interface StaticPlan {
@@ -32,6 +32,8 @@ export interface StaticPlan {
   /** Compute nodes kept float because they feed numerically sensitive ops (see sensitive-ops.ts). */
   readonly keptFloat: readonly KeptFloat[];
   readonly method: CalibrationMethod;
+  /** SmoothQuant only: the alpha applied per MatMul (node name), fixed or searched. */
+  readonly smoothQuantAlphas?: Readonly<Record<string, number>>;
 }
 
 export async function planStatic(input: ModelInput, options: StaticQuantizeOptions, where: string, data?: CalibrationData | null): Promise<StaticPlan> {
@@ -50,11 +52,20 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
   const pre = await preprocess(loaded, { targetOpset });
   const equalized = options.crossLayerEqualization ? (await crossLayerEqualization().run(pre, createPassContext())).model : pre;
   let model = equalized;
+  let smoothQuantAlphas: Readonly<Record<string, number>> | undefined;
   if (options.smoothQuant !== undefined && options.smoothQuant !== false) {
     if (data === null || data === undefined) throw new QuantizeError({ where, option: 'smoothQuant', expected: 'calibration data (SmoothQuant measures activation channels)', actual: 'saved statistics only' }, 'smoothQuant needs calibration data');
-    const alpha = options.smoothQuant === true ? 0.5 : options.smoothQuant;
-    if (!(alpha >= 0 && alpha <= 1)) throw new QuantizeError({ where, option: 'smoothQuant', expected: 'true or an alpha in [0, 1]', actual: String(alpha) }, 'bad smoothQuant alpha');
-    model = await withRunner(equalized, options.runner, (r) => smoothQuant(equalized, r, data, alpha));
+    const alpha = options.smoothQuant === true ? 'search' : options.smoothQuant;
+    if (alpha !== 'search' && !(typeof alpha === 'number' && alpha >= 0 && alpha <= 1)) {
+      throw new QuantizeError({ where, option: 'smoothQuant', expected: "true, 'search' or an alpha in [0, 1]", actual: String(alpha) }, 'bad smoothQuant alpha');
+    }
+    const sim: SmoothQuantSim = {
+      activationType, weightType, activationScheme: schemeOf(options.activationSymmetric, 'asymmetric'), weightScheme: schemeOf(options.weightSymmetric, 'symmetric'),
+      perChannel: options.perChannel ?? false, reduceRange: options.reduceRange ?? false,
+    };
+    const sq = await withRunner(equalized, options.runner, (r) => smoothQuant(equalized, r, data, alpha, sim));
+    model = sq.model;
+    smoothQuantAlphas = Object.fromEntries(sq.alphas);
   }
   const base = selectionOf(options);
   const keptFloat = options.keepSensitiveFloat === false ? [] : sensitiveNodes(model).filter((k) => k.node !== '' && !excludedBy(base, k.node));
@@ -66,7 +77,7 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
   const outputs = options.quantizeOutputs ?? 'all';
   const deep = staticQuantTargetsDeep(model, selection, outputs);
   const tensors = [...deep.main, ...deep.bodies];
-  return { model, format, activationType, weightType, selection, outputs, tensors, optional: new Set(deep.bodies), keptFloat, method: options.calibrationMethod ?? 'minmax' };
+  return { model, format, activationType, weightType, selection, outputs, tensors, optional: new Set(deep.bodies), keptFloat, method: options.calibrationMethod ?? 'minmax', ...(smoothQuantAlphas ? { smoothQuantAlphas } : {}) };
 }
 
 function matches(sel: NonNullable<NodeSelection['excludeNodes']>, n: { readonly name: string }): boolean {

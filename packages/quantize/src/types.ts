@@ -79,8 +79,12 @@ export interface StaticQuantizeOptions extends CommonOptions {
   readonly keepSensitiveFloat?: boolean;
   /** Cross-layer equalisation of Conv-Relu-Conv chains before calibration (rewriters' cross-layer-equalization). */
   readonly crossLayerEqualization?: boolean;
-  /** SmoothQuant for MatMul before calibration (smooth-quant.ts): true (alpha 0.5) or alpha in [0, 1]. Needs calibration data. */
-  readonly smoothQuant?: boolean | number;
+  /**
+   * SmoothQuant for MatMul before calibration (smooth-quant.ts): a fixed alpha in [0, 1], or `true` / `'search'`: alpha
+   * searched per MatMul (grid 0..1 step 0.05, least simulated output error on the calibration data). The alphas used
+   * are recorded in the model's `lowbit.smooth_quant` metadata. Needs calibration data.
+   */
+  readonly smoothQuant?: boolean | number | 'search';
   /** Empirical bias correction after quantization (bias-correction.ts). Needs calibration data. */
   readonly biasCorrection?: boolean;
   /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */

@@ -40,7 +40,7 @@ export interface QuantizeFlags {
   keepSensitive?: boolean;
   cle?: boolean;
   biasCorrection?: boolean;
-  smoothQuant?: boolean | number;
+  smoothQuant?: boolean | number | 'search';
 }
 
 /** Which flags the user typed (commander fills defaults, and a recipe must not be overridden by a default). */
