@@ -47,6 +47,7 @@ export function isFloatQuantDType(d: QuantDType): d is FloatQuantDType {
 
 /** Range and signedness of an integer dtype; throws QParamsError for an unknown name. */
 export function intInfo(dtype: IntQuantDType): IntInfo {
+  if (!Object.hasOwn(INT, dtype)) throw new QParamsError({ param: 'dtype', value: dtype, expected: `one of ${Object.keys(INT).join(', ')}` });
   return INT[dtype];
 }
 

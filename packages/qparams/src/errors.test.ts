@@ -6,7 +6,7 @@ import { LowbitError } from './lowbit-error.js';
 import { QParamsError } from './qparams-error.js';
 import { qparamsFromRange } from './qparams-from-range.js';
 import { quantize } from './quantize.js';
-import type { QuantDType } from './dtypes.js';
+import { intInfo, type IntQuantDType, type QuantDType } from './dtypes.js';
 
 function expectQParamsError(f: () => unknown, param: string, value: unknown, fragment?: string): void {
   let err: unknown;
@@ -23,6 +23,11 @@ function expectQParamsError(f: () => unknown, param: string, value: unknown, fra
 }
 
 describe('QParamsError names the offending value', () => {
+  it('intInfo of a name that is not an integer quantized type', () => {
+    expect(intInfo('int4')).toEqual({ kind: 'int', bits: 4, signed: true, qmin: -8, qmax: 7 });
+    expectQParamsError(() => intInfo('float8e4m3fn' as IntQuantDType), 'dtype', 'float8e4m3fn', 'one of uint8, int8');
+    expectQParamsError(() => intInfo('toString' as IntQuantDType), 'dtype', 'toString');
+  });
   it('NaN or infinite range', () => {
     expectQParamsError(() => qparamsFromRange({ min: NaN, max: 1 }, { dtype: 'uint8' }), 'range.min', NaN, 'NaN');
     expectQParamsError(() => qparamsFromRange({ min: 0, max: Infinity }, { dtype: 'int8' }), 'range.max', Infinity, 'Infinity');

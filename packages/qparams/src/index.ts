@@ -3,7 +3,7 @@ export type { LowbitErrorOptions } from './lowbit-error.js';
 export { QParamsError } from './qparams-error.js';
 export type { QParamsErrorContext } from './qparams-error.js';
 export { roundHalfEven } from './round.js';
-export { QUANT_DTYPES, isQuantDType, isFloatQuantDType, allocQuant } from './dtypes.js';
+export { QUANT_DTYPES, isQuantDType, isFloatQuantDType, allocQuant, intInfo } from './dtypes.js';
 export type { QuantDType, IntQuantDType, FloatQuantDType, QuantStorage } from './dtypes.js';
 export {
   float16ToFloat32, float32ToFloat16, bfloat16ToFloat32, float32ToBfloat16, float8ToFloat32, float32ToFloat8,

@@ -16,6 +16,7 @@ export type { Recipe } from './recipe.js';
 export { QuantizeError } from './errors.js';
 export type { QuantizeErrorContext } from './errors.js';
 export { CalibrationMethod, QuantFormat, QuantType } from './types.js';
+export type { IntQuantDType } from '@lowbit/qparams';
 export type {
   CalibrationData, CalibrationDataReader, CommonOptions, DynamicQuantizeOptions, Feeds, FeedTensor, ModelInput,
   ModelRunnerFactory, NodeOverride, SaveOptions, StaticQuantizeOptions, TensorOverride, WeightOnlyQuantizeOptions,

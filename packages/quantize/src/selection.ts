@@ -1,5 +1,6 @@
 /** Translating the public options into rewriter options. */
-import type { NodeSelection, QScheme } from '@lowbit/rewriters';
+import type { NodeSelection } from '@lowbit/rewriters';
+import type { Scheme } from '@lowbit/qparams';
 import type { CommonOptions } from './types.js';
 
 export function selectionOf(o: CommonOptions): NodeSelection {
@@ -10,6 +11,6 @@ export function selectionOf(o: CommonOptions): NodeSelection {
   };
 }
 
-export function schemeOf(symmetric: boolean | undefined, dflt: QScheme): QScheme {
+export function schemeOf(symmetric: boolean | undefined, dflt: Scheme): Scheme {
   return symmetric === undefined ? dflt : symmetric ? 'symmetric' : 'asymmetric';
 }

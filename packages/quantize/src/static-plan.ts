@@ -5,6 +5,7 @@
  */
 import type { Model } from '@lowbit/onnx-ir';
 import { createPassContext } from '@lowbit/onnx-ir';
+import type { IntQuantDType } from '@lowbit/qparams';
 import { crossLayerEqualization, staticQuantTargetsDeep } from '@lowbit/rewriters';
 import type { NodeSelection } from '@lowbit/rewriters';
 import type { KeptFloat } from './coverage.js';
@@ -15,14 +16,14 @@ import { QuantizeError } from './errors.js';
 import { loadInput } from './io.js';
 import { preprocess } from './preprocess.js';
 import { schemeOf, selectionOf } from './selection.js';
-import type { CalibrationData, CalibrationMethod, ModelInput, QuantFormat, QuantType, StaticQuantizeOptions } from './types.js';
+import type { CalibrationData, CalibrationMethod, ModelInput, QuantFormat, StaticQuantizeOptions } from './types.js';
 
 export interface StaticPlan {
   /** The preprocessed model. */
   readonly model: Model;
   readonly format: QuantFormat;
-  readonly activationType: QuantType;
-  readonly weightType: QuantType;
+  readonly activationType: IntQuantDType;
+  readonly weightType: IntQuantDType;
   readonly selection: NodeSelection;
   readonly outputs: 'all' | 'consumed';
   /** Activation tensors to calibrate: the main graph's in staticQuantTargets order, then those inside control-flow bodies. */

@@ -3,6 +3,7 @@
  * CalibrationMethod, CalibrationDataReader), as plain string constants so a JSON recipe can say the same thing.
  */
 import type { Model, Node, TensorStore } from '@lowbit/onnx-ir';
+import type { IntQuantDType } from '@lowbit/qparams';
 import type { CalibrationData, ObservableModel } from '@lowbit/calibrators';
 import type { NodeOverride as RwNodeOverride, TensorOverride as RwTensorOverride } from '@lowbit/rewriters';
 
@@ -11,11 +12,13 @@ export type { CalibrationData, CalibrationDataReader, Feeds, FeedTensor } from '
 export const QuantFormat = { QDQ: 'QDQ', QOperator: 'QOperator' } as const;
 export type QuantFormat = (typeof QuantFormat)[keyof typeof QuantFormat];
 
-/** Values are the qparams dtype names; onnxruntime's names (`QUInt8`, ...) are accepted in recipes too. */
+/**
+ * onnxruntime's quantized-type names mapped to the qparams storage type names (`IntQuantDType`, the one type of
+ * every `weightType`/`activationType` option); recipes accept either spelling.
+ */
 export const QuantType = {
   QUInt8: 'uint8', QInt8: 'int8', QUInt16: 'uint16', QInt16: 'int16', QUInt4: 'uint4', QInt4: 'int4',
-} as const;
-export type QuantType = (typeof QuantType)[keyof typeof QuantType];
+} as const satisfies Readonly<Record<string, IntQuantDType>>;
 
 export const CalibrationMethod = {
   MinMax: 'minmax', Entropy: 'entropy', Percentile: 'percentile', MSE: 'mse', Distribution: 'distribution',
@@ -49,7 +52,7 @@ export interface CommonOptions {
   readonly perChannel?: boolean;
   /** 7-bit weights (for x86 kernels without VNNI). */
   readonly reduceRange?: boolean;
-  readonly weightType?: QuantType;
+  readonly weightType?: IntQuantDType;
   readonly weightSymmetric?: boolean;
   /** Per-tensor overrides (onnxruntime TensorQuantOverrides). */
   readonly tensorOverrides?: Readonly<Record<string, TensorOverride>>;
@@ -64,7 +67,7 @@ export interface CommonOptions {
 
 export interface StaticQuantizeOptions extends CommonOptions {
   readonly quantFormat?: QuantFormat;
-  readonly activationType?: QuantType;
+  readonly activationType?: IntQuantDType;
   readonly activationSymmetric?: boolean;
   readonly calibrationMethod?: CalibrationMethod;
   /**
@@ -112,7 +115,7 @@ export interface DynamicQuantizeOptions extends CommonOptions {
 
 export interface WeightOnlyQuantizeOptions extends CommonOptions {
   /** int4 (default), uint4, int8, uint8. */
-  readonly weightType?: QuantType;
+  readonly weightType?: IntQuantDType;
   /** 16..256, power of two; default 32. */
   readonly blockSize?: number;
   /** `awq`: activation-aware scaling searched per MatMul (rewriters' awq.ts); needs calibrationData like `gptq`. */

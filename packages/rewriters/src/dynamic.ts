@@ -27,7 +27,8 @@ import { Constants, tidyGraph } from './edit-support.js';
 import { onnxOpset, withGraph, withOpset } from './model-opset.js';
 import { quantizeLstm } from './dynamic-lstm.js';
 import { result, type RewritePass } from './pass-contract.js';
-import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qparams-bridge.js';
+import { Q_DATATYPE, quantizeWith, weightQParams, type QSpec } from './qparams-bridge.js';
+import type { IntQuantDType, Scheme } from '@lowbit/qparams';
 import { isSelected, type NodeSelection } from './quant-options.js';
 import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
 
@@ -36,8 +37,8 @@ export const DEFAULT_DYNAMIC_OPS: readonly string[] = ['MatMul', 'Gemm', 'Conv',
 
 export interface DynamicQuantizeOptions extends NodeSelection {
   /** MatMul/Gemm/Gather weight type (default int8). */
-  readonly weightType?: 'int8' | 'uint8';
-  readonly weightScheme?: QScheme;
+  readonly weightType?: Extract<IntQuantDType, 'int8' | 'uint8'>;
+  readonly weightScheme?: Scheme;
   readonly perChannel?: boolean;
   readonly reduceRange?: boolean;
   /** MatMul of two activations (attention scores/context): both DynamicQuantizeLinear, u8 x u8 (default true). */

@@ -22,7 +22,7 @@ export { weightOnlyQuantize } from './weight-only.js';
 export type { ActivationSamples, WeightOnlyOptions } from './weight-only.js';
 export { gptqQuantize, rtnQuantize } from './gptq.js';
 export type { BlockQuantized, GptqOptions } from './gptq.js';
-export type { QParam, QParamSet, QScheme, QSpec, QType } from './qparams-bridge.js';
+export type { QParam, QParamSet, QSpec } from './qparams-bridge.js';
 export { isSelected } from './quant-options.js';
 export type { NodeOverride, NodeSelection, TensorOverride, TensorRange } from './quant-options.js';
 export { crossLayerEqualization } from './cross-layer-equalization.js';

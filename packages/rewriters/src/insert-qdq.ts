@@ -24,7 +24,8 @@ import { RewriteError } from './errors.js';
 import { Constants, readersOf, tidyGraph } from './edit-support.js';
 import { onnxOpset, withGraph } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
-import { Q_DATATYPE, quantizeWith, rangeQParams, weightQParams, type QParamSet, type QScheme, type QSpec, type QType } from './qparams-bridge.js';
+import { Q_DATATYPE, quantizeWith, rangeQParams, weightQParams, type QParamSet, type QSpec } from './qparams-bridge.js';
+import type { IntQuantDType, Scheme } from '@lowbit/qparams';
 import { isSelected, lookupRange, type NodeOverride, type NodeSelection, type TensorOverride, type TensorRange } from './quant-options.js';
 import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
 
@@ -36,10 +37,10 @@ export const DEFAULT_STATIC_OPS: readonly string[] = [...COMPUTE_OPS, ...SHARED_
 export interface InsertQdqOptions extends NodeSelection {
   /** Calibrated ranges of the activation tensors (see `staticQuantTargets`). */
   readonly ranges: ReadonlyMap<string, TensorRange> | Readonly<Record<string, TensorRange>>;
-  readonly activationType?: QType;
-  readonly weightType?: QType;
-  readonly activationScheme?: QScheme;
-  readonly weightScheme?: QScheme;
+  readonly activationType?: IntQuantDType;
+  readonly weightType?: IntQuantDType;
+  readonly activationScheme?: Scheme;
+  readonly weightScheme?: Scheme;
   readonly perChannel?: boolean;
   readonly reduceRange?: boolean;
   readonly quantizeBias?: boolean;
@@ -52,7 +53,7 @@ export interface InsertQdqOptions extends NodeSelection {
 }
 
 interface ActQ {
-  readonly dtype: QType;
+  readonly dtype: IntQuantDType;
   readonly scale: number;
   readonly zeroPoint: number;
   /** Set for values that share the parameters of their passthrough op's input. */

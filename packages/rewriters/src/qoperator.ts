@@ -16,7 +16,7 @@ import type { GraphEditor, Model, Node } from '@lowbit/onnx-ir';
 import { Constants, tidyGraph } from './edit-support.js';
 import { withGraph } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
-import { qRange, type QType } from './qparams-bridge.js';
+import { intInfo, type IntQuantDType } from '@lowbit/qparams';
 import { tensorNumbers } from './tensor-data.js';
 import { DataType } from '@lowbit/onnx-ir';
 
@@ -29,7 +29,7 @@ export interface QOperatorOptions {
   readonly perColumnMatMul?: boolean;
 }
 
-const QTYPE: Partial<Record<number, QType>> = { [DataType.UINT8]: 'uint8', [DataType.INT8]: 'int8' };
+const QTYPE: Partial<Record<number, IntQuantDType>> = { [DataType.UINT8]: 'uint8', [DataType.INT8]: 'int8' };
 
 export function qdqToQOperator(options: QOperatorOptions = {}): RewritePass {
   const ops = options.opTypes ?? ['Conv', 'MatMul'];
@@ -61,7 +61,7 @@ function isScalar(c: Constants, name: string | null | undefined): boolean {
 }
 
 /** The quantized 8-bit type of a zero-point tensor. */
-function zpType(c: Constants, name: string | null | undefined): QType | undefined {
+function zpType(c: Constants, name: string | null | undefined): IntQuantDType | undefined {
   const t = c.get(name);
   return t ? QTYPE[t.dtype] : undefined;
 }
@@ -114,10 +114,10 @@ function convert(e: GraphEditor, c: Constants, n: Node, options: QOperatorOption
 }
 
 /** True when Q's saturation makes the Relu/Clip before it a no-op. */
-function activationImplied(c: Constants, act: Node, q: Node, t: QType): boolean {
+function activationImplied(c: Constants, act: Node, q: Node, t: IntQuantDType): boolean {
   const s = tensorNumbers(c.get(q.inputs[1])!)[0];
   const zp = tensorNumbers(c.get(q.inputs[2])!)[0];
-  const { qmin, qmax } = qRange(t);
+  const { qmin, qmax } = intInfo(t);
   const lo = (qmin - zp) * s;
   const hi = (qmax - zp) * s;
   if (act.opType === 'Relu') return zp === qmin;

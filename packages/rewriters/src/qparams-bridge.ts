@@ -3,15 +3,12 @@
  * here, and here only calls qparams (no formula is recomputed locally).
  */
 import { DataType } from '@lowbit/onnx-ir';
-import { chooseQParams, qparamsFromRange, quantize, roundHalfEven } from '@lowbit/qparams';
+import { chooseQParams, qparamsFromRange, quantize, roundHalfEven, type IntQuantDType, type Scheme } from '@lowbit/qparams';
 
-/** Quantized element types the rewriters emit. */
-export type QType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint4' | 'int4';
-export type QScheme = 'asymmetric' | 'symmetric' | 'symmetric-restricted';
 
 export interface QSpec {
-  readonly dtype: QType;
-  readonly scheme: QScheme;
+  readonly dtype: IntQuantDType;
+  readonly scheme: Scheme;
   /** 7-bit (or n-1 bit) range, for x86 kernels without VNNI. */
   readonly reduceRange?: boolean;
 }
@@ -29,21 +26,12 @@ export interface QParamSet {
   readonly dims: readonly number[];
 }
 
-export const Q_DATATYPE: Readonly<Record<QType, DataType>> = {
+/** The ONNX element type of each quantized storage type. */
+export const Q_DATATYPE: Readonly<Record<IntQuantDType, DataType>> = {
   uint8: DataType.UINT8, int8: DataType.INT8, uint16: DataType.UINT16, int16: DataType.INT16,
   uint4: DataType.UINT4, int4: DataType.INT4,
+  uint2: DataType.UINT2, int2: DataType.INT2,
 };
-
-export function qRange(dtype: QType): { qmin: number; qmax: number } {
-  switch (dtype) {
-    case 'uint8': return { qmin: 0, qmax: 255 };
-    case 'int8': return { qmin: -128, qmax: 127 };
-    case 'uint16': return { qmin: 0, qmax: 65535 };
-    case 'int16': return { qmin: -32768, qmax: 32767 };
-    case 'uint4': return { qmin: 0, qmax: 15 };
-    case 'int4': return { qmin: -8, qmax: 7 };
-  }
-}
 
 /** Scale and zero point for a calibrated range (qparams `qparamsFromRange`). */
 export function rangeQParams(range: { readonly min: number; readonly max: number }, spec: QSpec): QParam {
@@ -100,7 +88,7 @@ export function weightQParams(values: Float32Array, dims: readonly number[], spe
  * qparams `quantize` (ONNX QuantizeLinear: `saturate(roundHalfEven(fround(x / scale)) + zp)`). For the int32 bias
  * (not a QuantizeLinear type) the same formula with zero point 0 and int32 saturation, using qparams `roundHalfEven`.
  */
-export function quantizeWith(values: Float32Array, dims: readonly number[], p: QParamSet, dtype: QType | 'int32', axis?: number, blockSize?: number): Int32Array {
+export function quantizeWith(values: Float32Array, dims: readonly number[], p: QParamSet, dtype: IntQuantDType | 'int32', axis?: number, blockSize?: number): Int32Array {
   const perTensor = axis === undefined || p.dims.length === 0;
   if (dtype === 'int32') {
     const out = new Int32Array(values.length);
@@ -122,7 +110,7 @@ export function quantizeWith(values: Float32Array, dims: readonly number[], p: Q
 }
 
 /** Quantize one row `[1, n]` with per-column parameters (qparams `quantize`, per-axis on axis 1). */
-export function quantizeRow(values: ArrayLike<number>, scales: Float32Array, zeroPoints: Int32Array, dtype: QType): Int32Array {
+export function quantizeRow(values: ArrayLike<number>, scales: Float32Array, zeroPoints: Int32Array, dtype: IntQuantDType): Int32Array {
   const n = values.length;
   return Int32Array.from(quantize(Float32Array.from(values), [1, n], { dtype, scale: scales, zeroPoint: zeroPoints, axis: 1, paramDims: [n] }));
 }

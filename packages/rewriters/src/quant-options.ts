@@ -1,7 +1,7 @@
 /** Options shared by the quantizing passes: which nodes, which tensors, which types. */
 import { isDefaultDomain } from '@lowbit/onnx-ir';
 import type { Node } from '@lowbit/onnx-ir';
-import type { QScheme, QType } from './qparams-bridge.js';
+import type { IntQuantDType, Scheme } from '@lowbit/qparams';
 
 /** A calibrated float range of one tensor. */
 export interface TensorRange {
@@ -11,8 +11,8 @@ export interface TensorRange {
 
 /** Per-tensor override (like onnxruntime's TensorQuantOverrides). */
 export interface TensorOverride {
-  readonly dtype?: QType;
-  readonly scheme?: QScheme;
+  readonly dtype?: IntQuantDType;
+  readonly scheme?: Scheme;
   /** Weights: 'per-tensor' or 'per-channel'. */
   readonly granularity?: 'per-tensor' | 'per-channel';
   readonly axis?: number;
@@ -25,11 +25,11 @@ export interface TensorOverride {
 
 /** Per-node override (like Neural Compressor's set_local). */
 export interface NodeOverride {
-  readonly activationType?: QType;
-  readonly weightType?: QType;
+  readonly activationType?: IntQuantDType;
+  readonly weightType?: IntQuantDType;
   readonly perChannel?: boolean;
-  readonly activationScheme?: QScheme;
-  readonly weightScheme?: QScheme;
+  readonly activationScheme?: Scheme;
+  readonly weightScheme?: Scheme;
 }
 
 /** Node selection: op types, then include (when given) and exclude by name or predicate. */

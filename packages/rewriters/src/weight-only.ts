@@ -19,7 +19,8 @@ import { gptqQuantize, rtnQuantize, type BlockQuantized } from './gptq.js';
 import { Constants, tidyGraph } from './edit-support.js';
 import { onnxOpset, withGraph, withOpset } from './model-opset.js';
 import { result, type RewritePass } from './pass-contract.js';
-import { Q_DATATYPE, quantizeWith, weightQParams, type QScheme, type QSpec } from './qparams-bridge.js';
+import { Q_DATATYPE, quantizeWith, weightQParams, type QSpec } from './qparams-bridge.js';
+import type { IntQuantDType, Scheme } from '@lowbit/qparams';
 import { isSelected, type NodeSelection } from './quant-options.js';
 import { floatTensor, makeTensor, tensorFloats } from './tensor-data.js';
 import { streamGather, streamMatMulNBits, streamMatMulQdq, type StreamIo, type StreamNames } from './weight-only-stream.js';
@@ -33,8 +34,8 @@ export interface ActivationSamples {
 }
 
 export interface WeightOnlyOptions extends NodeSelection {
-  readonly dtype?: 'int8' | 'uint8' | 'int4' | 'uint4';
-  readonly scheme?: QScheme;
+  readonly dtype?: Extract<IntQuantDType, 'int8' | 'uint8' | 'int4' | 'uint4'>;
+  readonly scheme?: Scheme;
   /** 16..256; default 32. */
   readonly blockSize?: number;
   readonly algorithm?: 'rtn' | 'gptq' | 'awq';
