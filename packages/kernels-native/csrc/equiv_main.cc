@@ -122,7 +122,8 @@ int main(int argc, char** argv) {
   std::mt19937 rng(12345);
   const int shapes[][3] = {{1, 1, 1}, {1, 7, 5}, {2, 3, 17}, {5, 64, 33}, {6, 65, 16}, {7, 130, 31}, {1, 300, 70},
                            {13, 129, 65}, {33, 200, 48}, {48, 520, 40}, {97, 77, 129}, {1, 1100, 33}, {64, 1030, 64},
-                           {49, 4, 1}};  // 49 x 1 panel on 3 threads: one thread gets a single row
+                           {49, 4, 1},  // 49 x 1 panel on 3 threads: one thread gets a single row
+                           {203, 1601, 70}};  // several row and k blocks of unequal split, a partial 64-column panel
   const QGemmKernel* const* qk;
   const int nq = qgemm_kernels(&qk);
   for (int v = 0; v < nq; v++) {

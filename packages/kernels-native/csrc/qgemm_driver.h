@@ -8,12 +8,15 @@
 //   static void gemv(int kg, const uint8_t* a, int plane_stride, const int8_t* b, int32_t* c, bool acc)  // NR values
 // The correction (zero points, offsets) is applied here after the last K block, in this unit's vector width.
 
-constexpr int KC = 512;  // k per block (multiple of 64)
+// K is split into equal blocks of at most KC (multiple of 64), rows into equal blocks of at most MC: BERT-sized
+// K = 768 is one block (C is written once, no reload), M = 128 one row block (B is read once from L3).
+constexpr int KC = 768;
+constexpr int MCROWS = 128;
 
 template <class UK>
 struct QDriver {
   static constexpr int MR = UK::MR, NR = UK::NR, PL = UK::PLANES;
-  static constexpr int MC = MR * (96 / MR > 0 ? 96 / MR : 1);
+  static constexpr int MC = MR * (MCROWS / MR > 0 ? MCROWS / MR : 1);
   static constexpr int NCP = (1024 + NR - 1) / NR;  // panels per column block
   static constexpr size_t scratch_bytes() { return static_cast<size_t>(MC) * KC * PL + 64; }
 
@@ -117,13 +120,17 @@ struct QDriver {
     const QPackedB& B = *a.B;
     const int Kp = B.Kp;
     alignas(64) int32_t tmp[MR * NR];
+    // Equal blocks (K 768 = 2 x 384, not 512 + 256; M 128 = 2 x 64, not 96 + 32): no short, inefficient block.
+    const int kblocks = (Kp + KC - 1) / KC, mblocks = (m1 - m0 + MC - 1) / MC;
+    const int KB = ((Kp + kblocks - 1) / kblocks + 3) / 4 * 4;
+    const int MB = ((m1 - m0 + mblocks - 1) / mblocks + MR - 1) / MR * MR;
     for (int jc = p0; jc < p1; jc += NCP) {
       const int jcEnd = jc + NCP < p1 ? jc + NCP : p1;
-      for (int pc = 0; pc < Kp; pc += KC) {
-        const int kc = Kp - pc < KC ? Kp - pc : KC;
+      for (int pc = 0; pc < Kp; pc += KB) {
+        const int kc = Kp - pc < KB ? Kp - pc : KB;
         const bool acc = pc > 0;
-        for (int ic = m0; ic < m1; ic += MC) {
-          const int mc = m1 - ic < MC ? m1 - ic : MC;
+        for (int ic = m0; ic < m1; ic += MB) {
+          const int mc = m1 - ic < MB ? m1 - ic : MB;
           packA(a, ic, mc, pc, kc, scratch);
           for (int jp = jc; jp < jcEnd; jp++) {
             const int8_t* bp = B.data + static_cast<size_t>(jp) * Kp * NR + static_cast<size_t>(pc) * NR;
