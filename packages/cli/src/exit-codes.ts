@@ -15,7 +15,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** Error codes that mean "the user's arguments or data are wrong". */
 const USAGE = new Set(['USAGE', 'DATA_FORMAT', 'QPARAMS', 'CALIBRATION', 'QUANTIZE', 'FEED', 'SESSION_OPTION', 'BACKEND_UNAVAILABLE']);
 /** Error codes that mean "the model is invalid or unsupported". */
-const MODEL = new Set(['MODEL_FORMAT', 'EXTERNAL_DATA', 'TENSOR_DATA', 'NODE', 'NO_KERNEL', 'PRECONDITION', 'REWRITE']);
+const MODEL = new Set(['MODEL_FORMAT', 'EXTERNAL_DATA', 'TENSOR_DATA', 'NODE', 'NO_KERNEL', 'PRECONDITION', 'REWRITE', 'ALREADY_QUANTIZED']);
 
 /** A user-facing usage error raised by the CLI itself (bad flag values, missing files). */
 export class UsageError extends LowbitError<{ readonly option?: string; readonly expected?: string; readonly actual?: string }> {

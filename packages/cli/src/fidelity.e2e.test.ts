@@ -70,4 +70,16 @@ describe('lowbit quantize coverage and method flags', () => {
     const j = JSON.parse(lowbit('compare', mnist, q, '--calib', images, '--calib-count', '4', '--sensitivity', '--json').stdout);
     expect(j.layers).toHaveLength(3);
   }, 120_000);
+
+  it('an already quantized input: exit 3 with one line saying what was found (no stack); --allow-quantized-input lets it through', () => {
+    const q = join(tmp, 'dyn.onnx');
+    expect(lowbit('quantize', mnist, '-o', q, '--mode', 'dynamic').code).toBe(0);
+    const r = lowbit('quantize', q, '-o', join(tmp, 'dyn2.onnx'), '--mode', 'dynamic');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/already quantized \(2 ConvInteger, 3 DynamicQuantizeLinear, 1 MatMulInteger; first: node .*--allow-quantized-input/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const ok = lowbit('quantize', q, '-o', join(tmp, 'dyn3.onnx'), '--mode', 'dynamic', '--allow-quantized-input', '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).options.allowQuantizedInput).toBe(true);
+  });
 });

@@ -80,6 +80,7 @@ export function buildProgram(io: Io): Command {
       .option('--cle', 'static: cross-layer equalisation of Conv-Relu-Conv chains before calibration')
       .option('--no-keep-sensitive', 'static: also quantize the layers feeding Log/Exp/Pow/Div/Sqrt/Softmax (kept float by default)')
       .option('--per-channel', 'per-channel weight scales')
+      .option('--allow-quantized-input', 'quantize a model that is already quantized (only what is still float); refused by default')
       .option('--reduce-range', '7-bit weights (exact and fast on AVX2 without VNNI)')
       .addOption(new Option('--activation-type <type>', 'activation type').choices(QTYPES))
       .addOption(new Option('--weight-type <type>', 'weight type').choices(QTYPES))

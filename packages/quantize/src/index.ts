@@ -14,6 +14,8 @@ export type { RecipeInputs } from './quantize-recipe.js';
 export { parseRecipe } from './recipe.js';
 export type { Recipe } from './recipe.js';
 export { QuantizeError } from './errors.js';
+export { AlreadyQuantizedError, quantizedOperators } from './quantized-input.js';
+export type { AlreadyQuantizedContext } from './quantized-input.js';
 export type { QuantizeErrorContext } from './errors.js';
 export { CalibrationMethod, QuantFormat, QuantType } from './types.js';
 export type { IntQuantDType } from '@lowbit/qparams';

@@ -19,7 +19,7 @@ export async function quantizeDynamic(input: ModelInput, output: string | null, 
   if (weightType !== 'int8' && weightType !== 'uint8') {
     throw new QuantizeError({ where: WHERE, option: 'weightType', expected: 'int8 or uint8 (MatMulInteger)', actual: weightType }, 'unsupported weight type');
   }
-  const m = await preprocess(await loadInput(input, WHERE), { targetOpset: Math.max(options.opset ?? 0, options.perChannel ? 13 : 11) });
+  const m = await preprocess(await loadInput(input, WHERE, { allowQuantized: options.allowQuantizedInput }), { targetOpset: Math.max(options.opset ?? 0, options.perChannel ? 13 : 11) });
   const q = (await dynamicQuantize({
     ...selectionOf(options),
     weightType,

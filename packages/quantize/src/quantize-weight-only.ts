@@ -37,7 +37,7 @@ export async function quantizeWeightOnly(input: ModelInput, output: string | nul
   if (format === 'matmulnbits' && dtype !== 'int4' && dtype !== 'uint4') {
     throw new QuantizeError({ where: WHERE, option: 'weightType', expected: "int4 or uint4 with format 'matmulnbits'", actual: dtype }, 'MatMulNBits is written 4-bit');
   }
-  const m = await preprocess(await loadInput(input, WHERE), { targetOpset: Math.max(options.opset ?? 0, format === 'qdq' ? 21 : 13) });
+  const m = await preprocess(await loadInput(input, WHERE, { allowQuantized: options.allowQuantizedInput }), { targetOpset: Math.max(options.opset ?? 0, format === 'qdq' ? 21 : 13) });
   const selection = selectionOf(options);
   let activations: Map<string, ActivationSamples> | undefined;
   let hash: string | undefined;

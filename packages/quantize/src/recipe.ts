@@ -61,7 +61,7 @@ const tensorOverride = object({
 const nodeOverride = object({ activationType: qtype, weightType: qtype, perChannel: bool, activationScheme: scheme, weightScheme: scheme });
 
 const COMMON: Record<string, Check> = {
-  opTypesToQuantize: strings, nodesToQuantize: strings, nodesToExclude: strings, perChannel: bool, reduceRange: bool,
+  opTypesToQuantize: strings, nodesToQuantize: strings, nodesToExclude: strings, perChannel: bool, reduceRange: bool, allowQuantizedInput: bool,
   weightType: qtype, weightSymmetric: bool, tensorOverrides: record(tensorOverride), nodeOverrides: record(nodeOverride),
   opset: int(7, 23), save: object({ externalDataThreshold: int(0, 2 ** 40), externalDataFile: (v, p) => (typeof v === 'string' ? v : fail(p, 'a string', v)) }),
 };

@@ -31,7 +31,7 @@ export interface SensitivityOptions extends StaticQuantizeOptions {
 
 /** One entry per named compute node, in graph order (bodies after their enclosing node's graph). */
 export async function layerSensitivity(input: ModelInput, data: CalibrationData, options: SensitivityOptions = {}): Promise<LayerSensitivity[]> {
-  const model = await loadInput(input, 'layerSensitivity');
+  const model = await loadInput(input, 'layerSensitivity', { allowQuantized: true });
   const { onLayer, ...qo } = options;
   const base: StaticQuantizeOptions = { ...qo, keepSensitiveFloat: false, nodesToQuantize: undefined };
   const statistics = await calibrateStatic(model, data, base);

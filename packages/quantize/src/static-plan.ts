@@ -49,7 +49,7 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
   }
   const wide = [activationType, weightType].some((t) => t.endsWith('16') || t.endsWith('4'));
   const targetOpset = Math.max(options.opset ?? 0, wide ? 21 : 13);
-  const loaded = await loadInput(input, where);
+  const loaded = await loadInput(input, where, { allowQuantized: options.allowQuantizedInput });
   const pre = await preprocess(loaded, { targetOpset });
   const equalized = options.crossLayerEqualization ? (await crossLayerEqualization().run(pre, createPassContext())).model : pre;
   let model = equalized;

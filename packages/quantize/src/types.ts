@@ -60,6 +60,11 @@ export interface CommonOptions {
   readonly nodeOverrides?: Readonly<Record<string, NodeOverride>>;
   /** Minimum default-domain opset of the output (the model is upgraded when below). */
   readonly opset?: number;
+  /**
+   * Quantize an input that is already quantized (QDQ, QOperator, MatMulNBits, ...): only what is still float is
+   * quantized. Default false: such an input is an AlreadyQuantizedError (see quantized-input.ts).
+   */
+  readonly allowQuantizedInput?: boolean;
   readonly save?: SaveOptions;
   /** Not part of a JSON recipe: the calibration runner (default @lowbit/runtime). */
   readonly runner?: ModelRunnerFactory;

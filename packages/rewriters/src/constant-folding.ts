@@ -7,8 +7,9 @@
  * - Every other op is folded only when an evaluator is injected (`options.evaluator`, or
  *   `ctx.options['constant-folding'].evaluator`), which is told the node's own opset (the model's default-domain
  *   import); @lowbit/quantize injects one backed by @lowbit/runtime. Without one, such nodes stay.
- * - Never folded: nodes with subgraphs, non-default domains, random ops, values that are graph outputs, and results
- *   larger than `maxElements` (default 2^24).
+ * - Never folded: nodes with subgraphs, non-default domains, random ops, DequantizeLinear (a quantized constant stays
+ *   quantized: folding it would turn an integer weight back into a 4x larger float one), values that are graph
+ *   outputs, and results larger than `maxElements` (default 2^24).
  * Identity rule: nothing foldable -> the same model back.
  */
 import { DataType, editGraph, graphIndex, isDefaultDomain } from '@lowbit/onnx-ir';
@@ -21,7 +22,7 @@ import { passOptions, result, type RewriteContext, type RewritePass } from './pa
 import { makeTensor, numel, renameTensor, tensorBytes, tensorNumbers } from './tensor-data.js';
 
 const PASS = 'constant-folding';
-const NEVER = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli', 'If', 'Loop', 'Scan', 'Dropout']);
+const NEVER = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli', 'If', 'Loop', 'Scan', 'Dropout', 'DequantizeLinear']);
 
 /** What an evaluator must know besides the node and its inputs. */
 export interface ConstantEvaluationContext {

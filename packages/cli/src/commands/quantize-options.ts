@@ -15,6 +15,7 @@ export interface QuantizeFlags {
   method: string;
   stats?: string;
   perChannel?: boolean;
+  allowQuantizedInput?: boolean;
   reduceRange?: boolean;
   activationType?: string;
   weightType?: string;
@@ -77,6 +78,7 @@ export async function resolveRecipe(f: QuantizeFlags, explicit: Explicit): Promi
     if (explicit(flag)) o[key] = value;
   };
   set('perChannel', 'perChannel', true);
+  set('allowQuantizedInput', 'allowQuantizedInput', true);
   set('reduceRange', 'reduceRange', true);
   set('symmetricWeights', 'weightSymmetric', true);
   set('opTypes', 'opTypesToQuantize', f.opTypes);
