@@ -9,7 +9,7 @@ const expected = {
   '@lowbit/kernels-wasm': ['createWasmBackend'],
   '@lowbit/calibrators': ['minMax', 'entropy', 'percentile', 'mse', 'CalibrationSession', 'calibrate'],
   '@lowbit/rewriters': ['insertQdq', 'qdqToQOperator', 'dynamicQuantize', 'weightOnlyQuantize', 'opsetUpgrade'],
-  '@lowbit/quantize': ['quantizeDynamic', 'quantizeStatic', 'quantizeWeightOnly', 'calibrateStatic'],
+  '@lowbit/quantize': ['quantizeDynamic', 'quantizeStatic', 'quantizeWeightOnly', 'calibrateStatic', 'quantizeWithAccuracy', 'outputSqnr', 'top1Agreement'],
   '@lowbit/cli': ['main', 'buildProgram', 'ExitCode'],
 };
 let missing = 0;

@@ -12,6 +12,7 @@
 import { createPassContext } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
 import { insertQdqDeep, qdqToQOperator } from '@lowbit/rewriters';
+import type { InsertQdqOptions, NodeSelection } from '@lowbit/rewriters';
 import { correctBiases } from './bias-correction.js';
 import { calibrateStates, rangesFromStates } from './calibration.js';
 import { QuantizeError } from './errors.js';
@@ -20,7 +21,7 @@ import { statisticsHash, withSmoothQuantAlphas } from './metadata.js';
 import { runnerFor, withRunner } from './runner.js';
 import { statesFromSaved } from './saved-statistics.js';
 import { schemeOf } from './selection.js';
-import { planStatic } from './static-plan.js';
+import { planStatic, type StaticPlan } from './static-plan.js';
 import type { CalibrationData, ModelInput, StaticQuantizeOptions } from './types.js';
 
 const WHERE = 'quantizeStatic';
@@ -34,24 +35,13 @@ export async function quantizeStatic(input: ModelInput, output: string | null, c
     throw new QuantizeError({ where: WHERE, option: 'calibrationData', expected: 'calibration data (or options.statistics from calibrateStatic)', actual: String(calibrationData) }, 'missing calibration data');
   }
   const plan = await planStatic(input, options, WHERE, calibrationData);
-  const { model: m, selection, outputs, tensors, method, activationType, weightType } = plan;
+  const { model: m, tensors, method } = plan;
   const states = options.statistics !== undefined
     ? await statesFromSaved(options.statistics, plan, options, WHERE)
     : (await withRunner(m, options.runner, (r) => calibrateStates(r, calibrationData!, tensors, method, options.calibration, undefined, WHERE, plan.optional))).states;
   const ranges = rangesFromStates(states, tensors, method, options.calibration, WHERE, plan.optional);
   const ctx = createPassContext();
-  let q = (await insertQdqDeep({
-    ...selection,
-    ranges,
-    activationType, weightType,
-    activationScheme: schemeOf(options.activationSymmetric, 'asymmetric'),
-    weightScheme: schemeOf(options.weightSymmetric, 'symmetric'),
-    perChannel: options.perChannel ?? false,
-    reduceRange: options.reduceRange ?? false,
-    tensorOverrides: options.tensorOverrides,
-    nodeOverrides: options.nodeOverrides,
-    outputs,
-  }).run(m, ctx)).model;
+  let q = (await insertQdqDeep(qdqOptions(plan, options, ranges)).run(m, ctx)).model;
   if (options.biasCorrection) {
     if (!haveData) throw new QuantizeError({ where: WHERE, option: 'biasCorrection', expected: 'calibration data (bias correction runs both models)', actual: 'saved statistics only' }, 'biasCorrection needs calibration data');
     q = await correctBiases(m, q, (x) => runnerFor(x, options.runner), calibrationData!);
@@ -59,4 +49,23 @@ export async function quantizeStatic(input: ModelInput, output: string | null, c
   if (plan.format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
   if (plan.smoothQuantAlphas) q = withSmoothQuantAlphas(q, plan.smoothQuantAlphas);
   return finish(q, output, 'static', options, options.save, WHERE, statisticsHash(states), plan.keptFloat);
+}
+
+/**
+ * The insert-qdq options quantizeStatic uses for `plan` and `options` with calibrated `ranges`; `selection` replaces
+ * the plan's node selection (layerSensitivity quantizes one node at a time with the same settings).
+ */
+export function qdqOptions(plan: StaticPlan, options: StaticQuantizeOptions, ranges: ReadonlyMap<string, { min: number; max: number }>, selection: NodeSelection = plan.selection): InsertQdqOptions {
+  return {
+    ...selection,
+    ranges,
+    activationType: plan.activationType, weightType: plan.weightType,
+    activationScheme: schemeOf(options.activationSymmetric, 'asymmetric'),
+    weightScheme: schemeOf(options.weightSymmetric, 'symmetric'),
+    perChannel: options.perChannel ?? false,
+    reduceRange: options.reduceRange ?? false,
+    tensorOverrides: options.tensorOverrides,
+    nodeOverrides: options.nodeOverrides,
+    outputs: plan.outputs,
+  };
 }
