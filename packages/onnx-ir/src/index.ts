@@ -29,6 +29,11 @@ export {
   attrBigInt, attrFloat, attrFloats, attrGraph, attrInt, attrInts, attrString, attrStrings, attrTensor, floatAttr,
   floatsAttr, getAttr, graphAttr, hasAttr, intAttr, intsAttr, stringAttr, stringsAttr, tensorAttr,
 } from './attrs.js';
+export { broadcastShapes, ShapeConflict } from './broadcast.js';
+export type { Shape } from './broadcast.js';
+export { inferShapes } from './shape-infer.js';
+export type { InferShapesOptions, InferredShapes, KnownTensor, NodeShapeConflict } from './shape-infer.js';
+export { outputElemTypes } from './elem-type-rules.js';
 export { NodeError, PassAbortedError, PassError, PostconditionError, PreconditionError } from './errors-pass.js';
 export type { NodeErrorContext, PassErrorContext, PostconditionContext, PreconditionContext } from './errors-pass.js';
 

@@ -2,8 +2,6 @@ export { RewriteError } from './errors.js';
 export type { RewriteErrorContext } from './errors.js';
 export type { RewriteContext, RewritePass, RewriteResult } from './pass-contract.js';
 export { shapeInference } from './shape-inference.js';
-export { broadcast, inferNode } from './shape-rules.js';
-export type { RuleInput, ValueType } from './shape-rules.js';
 export { opsetUpgrade } from './opset-upgrade.js';
 export type { OpsetUpgradeOptions } from './opset-upgrade.js';
 export { initializersNotInputs } from './initializer-inputs.js';

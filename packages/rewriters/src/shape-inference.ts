@@ -1,45 +1,38 @@
 /**
- * Pass `shape-inference`: derives static element types and shapes for intermediate values (rules in
- * shape-rules.ts) and records them in the graph's value_info. Existing value_info entries and graph outputs are never
- * overwritten, values whose type cannot be derived get no entry, and nodes in subgraphs are not visited.
- * Identity rule: nothing new to record -> the same model back.
+ * Pass `shape-inference`: records in the graph's value_info the element types and shapes of intermediate values that
+ * onnx-ir's static inference (`inferShapes`, the engine the runtime uses too) derives. Existing value_info entries,
+ * graph inputs and graph outputs are never overwritten; a value gets an entry only when both its element type and its
+ * rank are known. Nodes in subgraphs are not visited. Known dims that contradict each other are a NodeError naming the
+ * node. Identity rule: nothing new to record -> the same model back.
  */
-import type { Model, TensorRef, ValueInfo } from '@lowbit/onnx-ir';
-import { Constants } from './edit-support.js';
-import { onnxOpset } from './model-opset.js';
+import { importedOpset, inferShapes, NodeError, ShapeConflict, type Model, type NodeShapeConflict, type ValueInfo } from '@lowbit/onnx-ir';
 import { result, type RewritePass } from './pass-contract.js';
-import { inferNode, type ValueType } from './shape-rules.js';
 
 export function shapeInference(): RewritePass {
   return {
     name: 'shape-inference',
     run(m: Model) {
       const g = m.graph;
-      const consts = new Constants(g);
-      const opset = onnxOpset(m);
-      const types = new Map<string, ValueType>();
-      const fromVi = (v: ValueInfo): void => {
-        if (v.type?.kind === 'tensor') types.set(v.name, { elemType: v.type.elemType, shape: v.type.shape });
-      };
-      g.inputs.forEach(fromVi);
-      g.valueInfo.forEach(fromVi);
-      for (const t of g.initializers) types.set(t.name, { elemType: t.dtype, shape: t.dims });
-      const known = new Set([...g.valueInfo.map((v) => v.name), ...g.outputs.map((v) => v.name), ...g.inputs.map((v) => v.name)]);
+      let inferred;
+      try {
+        inferred = inferShapes(g, { opsetOf: (n) => importedOpset(m.opsetImports, n.domain) ?? 1 });
+      } catch (e) {
+        if (!(e instanceof ShapeConflict)) throw e;
+        const n = (e as NodeShapeConflict).node;
+        throw new NodeError(n, `static shapes conflict: ${e.message}`, { inputIndex: e.inputIndex, cause: e });
+      }
+      const known = new Set([...g.valueInfo, ...g.outputs, ...g.inputs].map((v) => v.name));
       const added: ValueInfo[] = [];
       for (const n of g.nodes) {
-        const ins = n.inputs.map((i) => (i ? types.get(i) : undefined));
-        const cs = n.inputs.map((i): TensorRef | undefined => consts.get(i));
-        const outs = inferNode({ node: n, inputs: ins, constants: cs, opset });
-        n.outputs.forEach((o, k) => {
-          const t = outs[k];
-          if (!o || !t) return;
-          if (!types.has(o)) types.set(o, t);
-          if (known.has(o)) return;
+        for (const o of n.outputs) {
+          if (!o || known.has(o)) continue;
+          const elemType = inferred.elemTypes.get(o);
+          const shape = inferred.shapes.get(o);
+          if (elemType === undefined || !shape) continue;
           known.add(o);
-          added.push({ name: o, type: { kind: 'tensor', elemType: t.elemType, shape: t.shape } });
-        });
+          added.push({ name: o, type: { kind: 'tensor', elemType, shape } });
+        }
       }
-      g.outputs.forEach(fromVi);
       if (added.length === 0) return result(m, m);
       return result(m, { ...m, graph: { ...g, valueInfo: [...g.valueInfo, ...added] } });
     },

@@ -62,7 +62,7 @@ export interface Plan {
   readonly unusedAtStart: readonly number[];
   /** Best-known dtype per value name. */
   readonly types: ReadonlyMap<string, DType | undefined>;
-  /** Statically inferred dims per value (main graph only; see shape-infer.ts). */
+  /** Statically inferred dims per value (main graph only; onnx-ir's inferShapes). */
   readonly shapes: ReadonlyMap<string, readonly Dim[]>;
 }
 

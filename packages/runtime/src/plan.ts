@@ -7,13 +7,11 @@
  * domain and opset and the node; never halfway through a run.
  */
 import { keyFor, NoKernelError, type AttrValue, type DType, type KernelInstance, type KernelNode, type KernelRegistry, type KernelVariant, type ResolvePolicy, type Tensor } from '@lowbit/kernels';
-import { normalizeDomain, subgraphsOf, topologicalOrder, type Dim, type Graph, type Node, type ValueInfo } from '@lowbit/onnx-ir';
-import { inferShapes, ShapeConflict } from './shape-infer.js';
+import { inferShapes, normalizeDomain, outputElemTypes, ShapeConflict, subgraphsOf, topologicalOrder, type Dim, type Graph, type NodeShapeConflict, type Node, type ValueInfo } from '@lowbit/onnx-ir';
 import { convertAttrs } from './attributes.js';
 import type { BuiltinInstance, KernelBinding, OuterScope, Plan, PlanContext, Step } from './plan-contract.js';
 import { functionKey } from './control/function-call.js';
-import { inferOutputTypes } from './dtype-infer.js';
-import { dtypeOf, NodeError, nodeRef } from './ir-compat.js';
+import { dataTypeOfName, dtypeOf, NodeError, nodeRef } from './ir-compat.js';
 import { tensorFromRef } from './values.js';
 
 /**
@@ -102,10 +100,14 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
   let shapes: ReadonlyMap<string, readonly Dim[]> = new Map();
   if (outer === undefined) {
     try {
-      shapes = inferShapes(graph, order, new Map(constants.map(([sl, t]) => [names[sl], t])), (n) => attrsByNode.get(n) ?? new Map(), (n) => ctx.opsets.get(normalizeDomain(n.domain)) ?? 1).shapes;
+      shapes = inferShapes(graph, {
+        order,
+        constants: new Map(constants.map(([sl, t]) => [names[sl], { dims: t.dims, dtype: dataTypeOfName(t.dtype), data: t.data as ArrayLike<number | bigint> }])),
+        opsetOf: (n) => ctx.opsets.get(normalizeDomain(n.domain)) ?? 1,
+      }).shapes;
     } catch (e) {
       if (!(e instanceof ShapeConflict)) throw e;
-      const n = (e as ShapeConflict & { node: Node }).node;
+      const n = (e as NodeShapeConflict).node;
       throw new NodeError(nodeRef(n), `static shapes conflict: ${e.message}`, { nodePath: [...nodePath, nodeRef(n).name], inputIndex: e.inputIndex, cause: e });
     }
   }
@@ -170,7 +172,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
       });
       const inputShapes = node.inputs.map((name) => (name ? staticShape(name) : undefined));
       kernel = bindKernel(ctx, node, path, { name: node.name, opType: node.opType, domain, opset, attrs, inputTypes: inputTypes.map((t) => t ?? null), outputCount, constants: nodeConstants, inputShapes }, inputTypes.some((t) => t === undefined));
-      outTypes = inferOutputTypes(node.opType, domain, inputTypes, attrs, node.outputs.length);
+      outTypes = outputElemTypes(node, inputTypes.map((t) => (t ? dataTypeOfName(t) : undefined))).map((t) => (t === undefined ? undefined : dtypeOf(t)));
     }
     const outputSlotsOfNode = node.outputs.map((name, i) => {
       if (!name) return -1;

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { decodeTensor } from '@lowbit/onnx-ir';
 import { createReferenceRegistry, Tensor } from '@lowbit/kernels';
 import { Session } from './session.js';
-import { broadcastShapes, ShapeConflict } from './shape-infer.js';
 import { loadCase } from './test-support/conformance/case.js';
 import { listCases } from './test-support/conformance/runner.js';
 import { seededUniform } from './test-support/seeded.js';
@@ -105,14 +104,6 @@ describe('static shape inference agrees with run-time shapes', () => {
 });
 
 describe('shape conflicts', () => {
-  it('broadcasting follows numpy: 1 stretches, symbols pass through, known mismatches conflict', () => {
-    expect(broadcastShapes([[2, 1, 4], [3, 1]])).toEqual([2, 3, 4]);
-    expect(broadcastShapes([['N', 3], [1, 3]])).toEqual(['N', 3]);
-    expect(broadcastShapes([[2, null, 4], []])).toEqual([2, null, 4]);
-    expect(broadcastShapes([[null], [5]])).toEqual([5]);
-    expect(() => broadcastShapes([[2, 3], [4, 3]])).toThrow(ShapeConflict);
-  });
-
   it('a static MatMul inner-dimension mismatch is a NodeError at create, not at run', async () => {
     const m = model(graph({ inputs: [vi('a', 1, [2, 3]), vi('b', 1, [4, 5])], outputs: [vi('y')], nodes: [node('MatMul', ['a', 'b'], ['y'], [], 'mm')] }));
     await expect(Session.create(m)).rejects.toThrow(/node "mm" \(MatMul\): static shapes conflict: inner dimensions differ: 3 \(input\[0\]\) vs 4 \(input\[1\]\)/);

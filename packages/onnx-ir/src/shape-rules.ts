@@ -1,24 +1,17 @@
 /**
  * Per-op static shape rules (see shape-infer.ts for the contract): each rule maps input shapes and folded small
  * integer constants to output shapes (and folded constants), or throws ShapeConflict when known dims contradict.
+ * Attributes are read from the node itself.
  */
-import type { AttrValue } from '@lowbit/kernels';
-import type { Dim, Node } from '@lowbit/onnx-ir';
+import { getAttr } from './attrs.js';
+import { broadcastShapes, ShapeConflict, type Shape } from './broadcast.js';
+import type { Dim, Node } from './types.js';
 
-export type Shape = readonly Dim[];
-
-/** Two known dims (or ranks) contradict each other. */
-export class ShapeConflict extends Error {
-  constructor(message: string, readonly inputIndex?: number) {
-    super(message);
-  }
-}
-
+/** Integer tensors up to this many elements (shapes, axes, indices) are folded along the way. */
 export const MAX_CONST = 64;
 
 export interface Ctx {
   readonly node: Node;
-  readonly attrs: ReadonlyMap<string, AttrValue>;
   readonly opset: number;
   readonly shapes: readonly (Shape | undefined)[];
   readonly consts: readonly (number[] | undefined)[];
@@ -35,33 +28,18 @@ const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const normAxis = (a: number, rank: number): number => (a < 0 ? a + rank : a);
 
 function intAttr(c: Ctx, name: string, dflt: number): number {
-  const v = c.attrs.get(name);
-  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : dflt;
+  const a = getAttr(c.node, name);
+  return a?.type === 'int' ? Number(a.value) : dflt;
 }
 
 function intsAttr(c: Ctx, name: string): number[] | undefined {
-  const v = c.attrs.get(name);
-  return Array.isArray(v) ? (v as (number | bigint)[]).map(Number) : undefined;
+  const a = getAttr(c.node, name);
+  return a?.type === 'ints' ? a.value.map(Number) : undefined;
 }
 
-/** Numpy broadcasting of known/symbolic dims. */
-export function broadcastShapes(shapes: readonly Shape[]): Shape {
-  const rank = Math.max(...shapes.map((s) => s.length));
-  const out: Dim[] = [];
-  for (let i = 0; i < rank; i++) {
-    let d: Dim = 1;
-    for (const [k, s] of shapes.entries()) {
-      const j = s.length - rank + i;
-      const e: Dim = j < 0 ? 1 : s[j];
-      if (e === 1) continue;
-      if (d === 1) d = e;
-      else if (known(d) && known(e)) {
-        if (d !== e) throw new ShapeConflict(`cannot broadcast dimension ${e} (input[${k}]) against ${d}`, k);
-      } else if (d !== e) d = known(e) ? e : known(d) ? d : null;
-    }
-    out.push(d);
-  }
-  return out;
+function stringAttr(c: Ctx, name: string, dflt: string): string {
+  const a = getAttr(c.node, name);
+  return a?.type === 'string' ? a.value : dflt;
 }
 
 function windowOut(inD: Dim, k: number, s: number, d: number, pb: number, pe: number, autoPad: string, ceil: boolean): Dim {
@@ -83,7 +61,7 @@ function convLike(c: Ctx, kernel: readonly number[] | undefined, outChannels: Di
   const strides = intsAttr(c, 'strides') ?? kernel.map(() => 1);
   const dil = intsAttr(c, 'dilations') ?? kernel.map(() => 1);
   const pads = intsAttr(c, 'pads') ?? kernel.map(() => 0).concat(kernel.map(() => 0));
-  const autoPad = (c.attrs.get('auto_pad') as string | undefined) ?? 'NOTSET';
+  const autoPad = stringAttr(c, 'auto_pad', 'NOTSET');
   const spatial = kernel.map((k, i) => windowOut(x[2 + i], k, strides[i], dil[i], pads[i], pads[i + n], autoPad, ceil));
   return { shapes: [[x[0], outChannels, ...spatial]] };
 }
