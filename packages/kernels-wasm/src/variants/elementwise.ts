@@ -5,7 +5,7 @@
  * shape, a scalar side, a side that is constant over the trailing dims such as a per-channel [C, 1, 1], or over the
  * leading dims such as a bias [C]). Other broadcasts run on the reference kernel.
  */
-import type { KernelInstance, KernelNode, KernelVariant, Tensor } from '@lowbit/kernels';
+import { broadcastShapes, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { WasmRuntime } from '../runtime.js';
 import { lazyReference, prod, withScratch } from '../runtime.js';
 
@@ -44,15 +44,16 @@ function clipBounds(node: KernelNode, inputs: readonly (Tensor | null)[]): [numb
 }
 
 /** (outer, inner, aOuter, aInner, bOuter, bInner) for `binary`, or undefined for broadcasts not covered. */
-export function broadcastPlan(ad: readonly number[], bd: readonly number[]): { dims: number[]; plan: [number, number, number, number, number, number] } | undefined {
-  const r = Math.max(ad.length, bd.length);
+export function broadcastPlan(node: Pick<KernelNode, 'name' | 'opType'>, ad: readonly number[], bd: readonly number[]): { dims: number[]; plan: [number, number, number, number, number, number] } | undefined {
+  let dims: number[];
+  try {
+    dims = broadcastShapes(node, [ad, bd]);
+  } catch {
+    return undefined; // shapes that do not broadcast: the reference kernel reports them
+  }
+  const r = dims.length;
   const a = [...Array(r - ad.length).fill(1), ...ad];
   const b = [...Array(r - bd.length).fill(1), ...bd];
-  const dims: number[] = [];
-  for (let i = 0; i < r; i++) {
-    if (a[i] !== b[i] && a[i] !== 1 && b[i] !== 1) return undefined;
-    dims.push(a[i] === 1 ? b[i] : a[i]);
-  }
   const total = prod(dims);
   const same = (x: number[]) => x.every((d, i) => d === dims[i]);
   if (same(a) && same(b)) return { dims, plan: [1, total, 0, 1, 0, 1] };
@@ -86,7 +87,7 @@ function binaryOp(rt: WasmRuntime, node: KernelNode, op: number): KernelInstance
     run(inputs, ctx) {
       const [a, b] = inputs;
       if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return reference(inputs, ctx);
-      const bp = broadcastPlan(a.dims, b.dims);
+      const bp = broadcastPlan(node, a.dims, b.dims);
       if (!bp) return reference(inputs, ctx);
       const y = ctx.alloc('float32', bp.dims);
       const n = y.data.length;
