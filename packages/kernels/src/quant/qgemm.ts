@@ -19,7 +19,8 @@ import { attrInt } from '../ops/util/attrs.js';
 import { DTYPE_SHORT } from '../tensor.js';
 import { LOWBIT_OP_DOMAIN } from './dynamic-qmatmul.js';
 import { matmulInteger } from './matmul-integer.js';
-import { QRANGE, requantMultiplier, requantize } from './requantize.js';
+import { intInfo } from '@lowbit/qparams';
+import { requantMultiplier, requantize } from './requantize.js';
 import { Q8, at, perTensorOr, q8Input, zeroPointInput } from './qinputs.js';
 
 function create(node: KernelNode): KernelInstance {
@@ -51,7 +52,7 @@ function create(node: KernelNode): KernelInstance {
       matmulInteger(a.data, bk, za, zb, acc, p);
       const mult = Float64Array.from({ length: N }, (_, j) => requantMultiplier(sa[0], at(sb, j), sy[0]));
       const y = ctx.alloc(yzpT.dtype, p.outDims);
-      const { qmin, qmax } = QRANGE[yzpT.dtype];
+      const { qmin, qmax } = intInfo(yzpT.dtype);
       for (let o = 0; o < acc.length; o++) {
         const j = o % N;
         y.data[o] = requantize(bias ? (acc[o] + at(bias, j)) | 0 : acc[o], mult[j], zy[0], qmin, qmax);

@@ -18,7 +18,8 @@ import { parseGroup } from '../nn/conv.js';
 import { parseWindowAttrs } from '../nn/window.js';
 import { DTYPE_SHORT } from '../tensor.js';
 import { convIntegerCore } from './conv-integer.js';
-import { QRANGE, requantMultiplier, requantize } from './requantize.js';
+import { intInfo } from '@lowbit/qparams';
+import { requantMultiplier, requantize } from './requantize.js';
 import { Q8, at, perTensorOr, q8Input, scaleInput, zeroPointInput } from './qinputs.js';
 
 function create(node: KernelNode): KernelInstance {
@@ -40,7 +41,7 @@ function create(node: KernelNode): KernelInstance {
       if (bias) expectSize(node, bias, 8, M, 'bias length');
       const { acc, dims } = convIntegerCore(node, a, group, x, w, zx, zw, 3);
       const y = ctx.alloc(yzpT.dtype, dims);
-      const { qmin, qmax } = QRANGE[yzpT.dtype];
+      const { qmin, qmax } = intInfo(yzpT.dtype);
       const plane = acc.length / ((dims[0] * M) || 1);
       const out = y.data;
       const z = zy[0];

@@ -15,10 +15,10 @@
  */
 import type { KernelInstance, KernelNode, KernelVariant } from '../contract.js';
 import { planMatMul } from '../nn/matmul-shape.js';
-import { float16ToFloat32, float32ToFloat16 } from '@lowbit/qparams';
+import { float16ToFloat32, float32ToFloat16, intInfo } from '@lowbit/qparams';
 import { DTYPE_SHORT } from '../tensor.js';
 import { matmulInteger } from './matmul-integer.js';
-import { QRANGE, requantMultiplier, requantize } from './requantize.js';
+import { requantMultiplier, requantize } from './requantize.js';
 import { Q8, at, perTensorOr, q8Input, scaleInput, zeroPointInput } from './qinputs.js';
 
 /** Rounds a double to the nearest float16 value (ties to even). */
@@ -44,7 +44,7 @@ function create(node: KernelNode): KernelInstance {
       const acc = new Int32Array(p.batch * p.M * p.N);
       matmulInteger(a.data, b.data, za, zb, acc, p);
       const y = ctx.alloc(yzpT.dtype, p.outDims);
-      const { qmin, qmax } = QRANGE[yzpT.dtype];
+      const { qmin, qmax } = intInfo(yzpT.dtype);
       const { M, N } = p;
       const mult = new Float64Array(M * N);
       for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) mult[i * N + j] = requantMultiplier(at(aScale, i), at(bScale, j), at(yScale, i), half);

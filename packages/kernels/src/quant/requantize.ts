@@ -32,9 +32,3 @@ export function requantMultiplier(scaleA: number, scaleB: number, outScale: numb
   if (round16) return round16(round16(scaleA * scaleB) / outScale);
   return Math.fround(Math.fround(scaleA * scaleB) / outScale);
 }
-
-/** Integer range of the 8/16-bit output types of the QLinear kernels. */
-export const QRANGE: Readonly<Record<'uint8' | 'int8', { readonly qmin: number; readonly qmax: number }>> = {
-  uint8: { qmin: 0, qmax: 255 },
-  int8: { qmin: -128, qmax: 127 },
-};
