@@ -20,8 +20,7 @@ import { finish } from './finish.js';
 import { statisticsHash, withSmoothQuantAlphas } from './metadata.js';
 import { runnerFor, withRunner } from './runner.js';
 import { statesFromSaved } from './saved-statistics.js';
-import { schemeOf } from './selection.js';
-import { planStatic, type StaticPlan } from './static-plan.js';
+import { insertOptions, planStatic, type StaticPlan } from './static-plan.js';
 import type { CalibrationData, ModelInput, StaticQuantizeOptions } from './types.js';
 
 const WHERE = 'quantizeStatic';
@@ -56,16 +55,5 @@ export async function quantizeStatic(input: ModelInput, output: string | null, c
  * the plan's node selection (layerSensitivity quantizes one node at a time with the same settings).
  */
 export function qdqOptions(plan: StaticPlan, options: StaticQuantizeOptions, ranges: ReadonlyMap<string, { min: number; max: number }>, selection: NodeSelection = plan.selection): InsertQdqOptions {
-  return {
-    ...selection,
-    ranges,
-    activationType: plan.activationType, weightType: plan.weightType,
-    activationScheme: schemeOf(options.activationSymmetric, 'asymmetric'),
-    weightScheme: schemeOf(options.weightSymmetric, 'symmetric'),
-    perChannel: options.perChannel ?? false,
-    reduceRange: options.reduceRange ?? false,
-    tensorOverrides: options.tensorOverrides,
-    nodeOverrides: options.nodeOverrides,
-    outputs: plan.outputs,
-  };
+  return insertOptions({ ...plan, selection }, options, ranges);
 }

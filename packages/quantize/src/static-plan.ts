@@ -7,7 +7,7 @@ import type { Model } from '@lowbit/onnx-ir';
 import { createPassContext } from '@lowbit/onnx-ir';
 import type { IntQuantDType } from '@lowbit/qparams';
 import { crossLayerEqualization, staticQuantTargetsDeep } from '@lowbit/rewriters';
-import type { NodeSelection } from '@lowbit/rewriters';
+import type { InsertQdqOptions, NodeSelection, QuantPlanOptions } from '@lowbit/rewriters';
 import type { KeptFloat } from './coverage.js';
 import { sensitiveNodes } from './sensitive-ops.js';
 import { withRunner } from './runner.js';
@@ -76,9 +76,32 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
     throw new QuantizeError({ where, option: 'quantizeOutputs', expected: "'all' with QOperator", actual: 'consumed' }, 'QLinear operators need quantized outputs');
   }
   const outputs = options.quantizeOutputs ?? 'all';
-  const deep = staticQuantTargetsDeep(model, selection, outputs);
+  const deep = staticQuantTargetsDeep(model, planOptions({ selection, outputs, activationType, weightType }, options));
   const tensors = [...deep.main, ...deep.bodies];
   return { model, format, activationType, weightType, selection, outputs, tensors, optional: new Set(deep.bodies), keptFloat, method: options.calibrationMethod ?? 'minmax', ...(smoothQuantAlphas ? { smoothQuantAlphas } : {}) };
+}
+
+/**
+ * The insert-qdq options of a plan: the same selection and output policy the calibration targets were chosen with,
+ * plus the types, schemes and overrides. `ranges` are the calibrated ranges of `plan.tensors`.
+ */
+export function insertOptions(plan: StaticPlan, options: StaticQuantizeOptions, ranges: InsertQdqOptions['ranges']): InsertQdqOptions {
+  return { ...planOptions(plan, options), ranges };
+}
+
+/** The options `planQuantization` reads, for the calibration targets and (with ranges) the emission alike. */
+function planOptions(plan: Pick<StaticPlan, 'selection' | 'outputs' | 'activationType' | 'weightType'>, options: StaticQuantizeOptions): QuantPlanOptions {
+  return {
+    ...plan.selection,
+    activationType: plan.activationType, weightType: plan.weightType,
+    activationScheme: schemeOf(options.activationSymmetric, 'asymmetric'),
+    weightScheme: schemeOf(options.weightSymmetric, 'symmetric'),
+    perChannel: options.perChannel ?? false,
+    reduceRange: options.reduceRange ?? false,
+    tensorOverrides: options.tensorOverrides,
+    nodeOverrides: options.nodeOverrides,
+    outputs: plan.outputs,
+  };
 }
 
 function matches(sel: NonNullable<NodeSelection['excludeNodes']>, n: { readonly name: string }): boolean {

@@ -11,6 +11,8 @@ export { foldBatchNorm, fuseConvBias } from './fold-batchnorm.js';
 export { insertQdq, staticQuantTargets, weightAxis, COMPUTE_OPS, SHARED_PARAM_OPS, DEFAULT_STATIC_OPS } from './insert-qdq.js';
 export type { InsertQdqOptions, OutputPolicy } from './insert-qdq.js';
 export { insertQdqDeep, staticQuantTargetsDeep } from './subgraph-qdq.js';
+export { planQuantization } from './quant-plan.js';
+export type { ComputeStep, ExcludedNode, PlannedActivation, PlannedWeight, QuantPlan, QuantPlanOptions, QuantStep, ShareStep } from './quant-plan.js';
 export type { DeepTargets } from './subgraph-qdq.js';
 export { qdqToQOperator } from './qoperator.js';
 export type { QOperatorOptions } from './qoperator.js';

@@ -18,9 +18,10 @@
 import { collectNames, editGraph, graphIndex, subgraphsOf } from '@lowbit/onnx-ir';
 import type { Attr, Graph, Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import { tidyGraph } from './edit-support.js';
-import { COMPUTE_OPS, insertQdq, staticQuantTargets, type InsertQdqOptions, type OutputPolicy } from './insert-qdq.js';
+import { insertQdq, type InsertQdqOptions } from './insert-qdq.js';
+import { COMPUTE_OPS, planQuantization, type OutputPolicy, type QuantPlanOptions } from './quant-plan.js';
 import { result, type RewritePass } from './pass-contract.js';
-import { lookupRange, type NodeSelection } from './quant-options.js';
+import { lookupRange } from './quant-options.js';
 
 const PASS = 'insert-qdq-deep';
 
@@ -31,13 +32,17 @@ export interface DeepTargets {
   readonly bodies: readonly string[];
 }
 
-/** The activation tensors `insertQdqDeep` needs ranges for, split into main-graph and body tensors. */
-export function staticQuantTargetsDeep(m: Model, sel: NodeSelection = {}, outputs: OutputPolicy = 'all'): DeepTargets {
-  const main = staticQuantTargets(m, sel, outputs);
+/**
+ * The activation tensors `insertQdqDeep` needs ranges for, split into main-graph and body tensors: the targets of
+ * `planQuantization` on each graph. `outputs`, when given, replaces `options.outputs`.
+ */
+export function staticQuantTargetsDeep(m: Model, options: QuantPlanOptions = {}, outputs?: OutputPolicy): DeepTargets {
+  const o: QuantPlanOptions = outputs === undefined ? options : { ...options, outputs };
+  const main = planQuantization(m, o).targets;
   const seen = new Set(main);
   const bodies: string[] = [];
   visitBodies(m.graph, new Map(), (body) => {
-    for (const t of staticQuantTargets({ ...m, graph: body }, sel, outputs)) {
+    for (const t of planQuantization({ ...m, graph: body }, o).targets) {
       if (!seen.has(t)) {
         seen.add(t);
         bodies.push(t);
