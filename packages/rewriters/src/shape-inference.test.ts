@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { testdataPath } from '@lowbit/testing';
-import { DataType, createPassContext, decodeModel, encodeModel } from '@lowbit/onnx-ir';
+import { DataType, NodeError, createPassContext, decodeModel, encodeModel } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
 import { intsAttr } from './attrs.js';
 import { constantFolding } from './constant-folding.js';
@@ -48,6 +48,14 @@ describe('shape-inference', () => {
     expect(shape('c')).toEqual(['N', 8, 24, 24]);
     expect(shape('p')).toEqual(['N', 8, 12, 12]);
     expect(out.graph.valueInfo.some((v) => v.name === 'y')).toBe(false); // graph outputs are never overwritten
+  });
+
+  it('known dims that contradict are a NodeError naming the node and input', async () => {
+    const m = model({ nodes: [node('MatMul', ['a', 'b'], ['y'], [], 'mm')], inputs: [vi('a', [2, 3]), vi('b', [4, 5])], outputs: [vi('y', undefined)] });
+    const run = (async () => shapeInference().run(m, createPassContext()))();
+    await expect(run).rejects.toBeInstanceOf(NodeError);
+    await expect(run).rejects.toThrow('node "mm" (MatMul): static shapes conflict: inner dimensions differ: 3 (input[0]) vs 4 (input[1])');
+    await expect(run).rejects.toMatchObject({ inputIndex: 1 });
   });
 
   it('does nothing when no type is derivable', async () => {

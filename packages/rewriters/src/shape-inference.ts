@@ -5,7 +5,7 @@
  * rank are known. Nodes in subgraphs are not visited. Known dims that contradict each other are a NodeError naming the
  * node. Identity rule: nothing new to record -> the same model back.
  */
-import { importedOpset, inferShapes, NodeError, ShapeConflict, type Model, type NodeShapeConflict, type ValueInfo } from '@lowbit/onnx-ir';
+import { importedOpset, inferShapes, NodeError, nodeLabel, ShapeConflict, type Model, type NodeShapeConflict, type ValueInfo } from '@lowbit/onnx-ir';
 import { result, type RewritePass } from './pass-contract.js';
 
 export function shapeInference(): RewritePass {
@@ -19,7 +19,7 @@ export function shapeInference(): RewritePass {
       } catch (e) {
         if (!(e instanceof ShapeConflict)) throw e;
         const n = (e as NodeShapeConflict).node;
-        throw new NodeError(n, `static shapes conflict: ${e.message}`, { inputIndex: e.inputIndex, cause: e });
+        throw new NodeError({ name: nodeLabel(n), opType: n.opType }, `static shapes conflict: ${e.message}`, { inputIndex: e.inputIndex, cause: e });
       }
       const known = new Set([...g.valueInfo, ...g.outputs, ...g.inputs].map((v) => v.name));
       const added: ValueInfo[] = [];
