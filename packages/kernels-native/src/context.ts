@@ -2,7 +2,7 @@
  * What every native variant of one backend instance shares: the addon, the backend's thread pool and the reference
  * kernels that handle (and report errors for) the inputs a native kernel does not take.
  */
-import type { KernelInstance, KernelNode, KernelVariant } from '@lowbit/kernels';
+import { zeroingContext, type KernelInstance, type KernelNode, type KernelVariant } from '@lowbit/kernels';
 import type { NativeAddon, NativePool } from './addon.js';
 
 export interface NativeContext {
@@ -24,9 +24,14 @@ export interface Fallback {
 export function lazyReference(ctx: NativeContext, key: string, node: KernelNode): Fallback {
   let inst: KernelInstance | undefined;
   let calls = 0;
+  // Native variants declare writesAllOutputs (reused buffers come unzeroed); the reference expects zeroed ones.
   const f = () => {
     calls++;
-    return (inst ??= ctx.reference(key).create(node));
+    if (!inst) {
+      const r = ctx.reference(key).create(node);
+      inst = { run: (inputs, rctx) => r.run(inputs, zeroingContext(rctx)), dispose: r.dispose?.bind(r) };
+    }
+    return inst;
   };
   return Object.defineProperty(f, 'calls', { get: () => calls }) as Fallback;
 }

@@ -25,7 +25,10 @@ export interface WasmBackendOptions {
 
 /** Every variant the backend offers on `rt` (relaxed ones only when the relaxed module is loaded). */
 export function wasmVariants(rt: WasmRuntime): KernelVariant[] {
-  return [...matmulIntegerVariants(rt), ...matmulFloatVariants(rt), ...convFloatVariants(rt), ...convIntegerVariants(rt), ...elementwiseVariants(rt), ...normVariants(rt), ...quantVariants(rt)];
+  // Every wasm kernel writes each element it allocates (the equivalence tests run them on poisoned buffers), and hands
+  // the rest to the reference through zeroed buffers (lazyReference): reused buffers need no zero fill.
+  return [...matmulIntegerVariants(rt), ...matmulFloatVariants(rt), ...convFloatVariants(rt), ...convIntegerVariants(rt), ...elementwiseVariants(rt), ...normVariants(rt), ...quantVariants(rt)]
+    .map((v) => ({ ...v, writesAllOutputs: true }));
 }
 
 /**

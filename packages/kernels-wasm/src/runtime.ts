@@ -1,5 +1,5 @@
 import type { KernelInstance, KernelNode, KernelRegistry, RunContext, Tensor } from '@lowbit/kernels';
-import { keyFor } from '@lowbit/kernels';
+import { keyFor, zeroingContext } from '@lowbit/kernels';
 import type { KernelExports, RelaxedExports } from './exports.js';
 import type { WasmHeap } from './heap.js';
 
@@ -23,7 +23,8 @@ export function lazyReference(rt: WasmRuntime, node: KernelNode): (inputs: reado
   let inst: KernelInstance | undefined;
   return (inputs, ctx) => {
     inst ??= rt.reference.resolve(keyFor(node), {}, node).create(node);
-    return inst.run(inputs, ctx);
+    // wasm variants declare writesAllOutputs (reused buffers come unzeroed); the reference expects zeroed ones.
+    return inst.run(inputs, zeroingContext(ctx));
   };
 }
 

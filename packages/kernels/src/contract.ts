@@ -96,6 +96,15 @@ export interface KernelVariant {
   /** The blocking the variant is tuned for (drives the equivalence harness's size classes, per dimension if given so). */
   readonly tile?: Tile;
   /**
+   * True when `run` writes every element of every tensor it takes from `ctx.alloc` (outputs and scratch) before
+   * reading it or returning it, as the RunContext contract asks. The runtime then hands this variant reused buffers as
+   * they are, without zero-filling them first; variants without the flag (the scalar reference kernels, some of which
+   * accumulate into fresh buffers) get zeroed ones. The equivalence harness of @lowbit/testing runs every variant on
+   * poisoned output buffers, so a variant that leaves an element unwritten fails there. A variant that hands some
+   * inputs to a reference kernel must give that kernel zeroed buffers (see `zeroingContext`).
+   */
+  readonly writesAllOutputs?: boolean;
+  /**
    * Whether this variant runs `node` (attributes, constants, static shapes). A variant that declines (e.g. a relaxed-
    * SIMD GEMM whose constant weights are not 7-bit, or a Conv variant without a kernel for its group count) is passed
    * over and the registry tries the next best variant, then the reference. Absent: supports every node of its key.

@@ -10,7 +10,7 @@ export type { KernelErrorContext } from './errors.js';
 export type { RunContext } from './contract.js';
 export { keyFor, SIGNATURES } from './keys.js';
 export type { SignatureFn } from './keys.js';
-export { freshRunContext } from './run-context.js';
+export { freshRunContext, zeroingContext } from './run-context.js';
 export { createReferenceRegistry, referenceKernels } from './reference.js';
 export { requantize, requantMultiplier } from './quant/requantize.js';
 export { OPS_KERNELS } from './ops/index.js';

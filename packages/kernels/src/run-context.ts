@@ -7,3 +7,17 @@ export const freshRunContext: RunContext = {
     return new Tensor(dtype, allocData(dtype, sizeOf(dims)), dims);
   },
 };
+
+/**
+ * A RunContext over `ctx` whose buffers are zero-filled: for a variant that declares `writesAllOutputs` (and so gets
+ * reused buffers as they are) but hands some calls to a kernel that expects zeroed ones (a reference fallback).
+ */
+export function zeroingContext(ctx: RunContext): RunContext {
+  return {
+    alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
+      const t = ctx.alloc(dtype, dims);
+      if (!Array.isArray(t.data)) (t.data as { fill(v: never): unknown }).fill((dtype === 'int64' || dtype === 'uint64' ? 0n : 0) as never);
+      return t;
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createReferenceRegistry, freshRunContext, keyFor, Tensor, type KernelNode } from '@lowbit/kernels';
+import { createReferenceRegistry, freshRunContext, keyFor, Tensor, type KernelNode, type KernelVariant } from '@lowbit/kernels';
 import type { Node } from '@lowbit/onnx-ir';
 import { BufferPool } from './buffer-pool.js';
 import { Session } from './session.js';
@@ -78,12 +78,12 @@ describe('buffer pool', () => {
     }), { numRuns: 100 });
   });
 
-  it('property: ownership is per allocation: allocations never overlap a live one, sharing a buffer never frees a neighbour, reuse is zeroed, escape copies arena memory out', () => {
+  it('property: ownership is per allocation: allocations never overlap a live one, sharing a buffer never frees a neighbour, reuse is zeroed unless zeroReused is off (then it is the buffer as it was), scratch nobody holds is reused after endRun, escape copies arena memory out', () => {
     type Op =
-      | { k: 'alloc'; dt: number; n: number } | { k: 'retain'; i: number } | { k: 'release'; i: number }
+      | { k: 'alloc'; dt: number; n: number; dirty: boolean } | { k: 'retain'; i: number } | { k: 'release'; i: number }
       | { k: 'escape'; i: number } | { k: 'sub'; i: number } | { k: 'endRun' };
     const arbOp: fc.Arbitrary<Op> = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ k: fc.constant('alloc' as const), dt: fc.nat(2), n: fc.integer({ min: 1, max: 6 }) }) },
+      { weight: 4, arbitrary: fc.record({ k: fc.constant('alloc' as const), dt: fc.nat(2), n: fc.integer({ min: 1, max: 6 }), dirty: fc.boolean() }) },
       { weight: 3, arbitrary: fc.record({ k: fc.constant('retain' as const), i: fc.nat() }) },
       { weight: 4, arbitrary: fc.record({ k: fc.constant('release' as const), i: fc.nat() }) },
       { weight: 1, arbitrary: fc.record({ k: fc.constant('escape' as const), i: fc.nat() }) },
@@ -107,10 +107,18 @@ describe('buffer pool', () => {
       };
       for (const op of ops) {
         if (op.k === 'alloc') {
+          pool.zeroReused = !op.dirty;
+          const before = pool.stats;
           const t = pool.alloc(DTYPES[op.dt], [op.n]);
-          expect(Array.from(t.data as ArrayLike<number | bigint>).every((v) => v === 0 || v === 0n)).toBe(true);
-          for (const r of recs) if (r.state !== 'free') expect(overlaps(t, r.t)).toBe(false);
+          pool.zeroReused = true;
           const again = recs.find((r) => r.state === 'free' && r.t.data === t.data);
+          const after = pool.stats;
+          // fresh buffers are zeroed; reused ones too unless zeroReused was off, then they hold what was written (7)
+          const fill = again && op.dirty ? 7 : 0;
+          expect(Array.from(t.data as ArrayLike<number | bigint>).every((v) => v === fill || v === BigInt(fill))).toBe(true);
+          expect(after.reusedDirty - before.reusedDirty).toBe(again && op.dirty ? 1 : 0);
+          expect(after.reused - before.reused).toBe(again ? 1 : 0);
+          for (const r of recs) if (r.state !== 'free') expect(overlaps(t, r.t)).toBe(false);
           const rec: Rec = again ?? { t, refs: 0, state: 'live', arena: arena !== undefined && bytes(t).buffer === arena.buffer };
           rec.state = 'live';
           rec.refs = 0;
@@ -121,7 +129,7 @@ describe('buffer pool', () => {
         }
         if (op.k === 'endRun') {
           pool.endRun();
-          for (const r of recs) if (r.state === 'live') r.state = r.arena ? 'free' : 'gone';
+          for (const r of recs) if (r.state === 'live') r.state = r.arena || r.refs === 0 ? 'free' : 'gone';
           continue;
         }
         const live = views.filter((v) => v.rec.state === 'live');
@@ -180,7 +188,7 @@ describe('buffer pool', () => {
     expect(pool.owns(b)).toBe(true); // arena memory never leaves: escape copied it
     const big = pool.alloc('int64', [2]);
     expect(big.data.buffer).not.toBe(arena.buffer);
-    expect(pool.stats).toEqual({ allocated: 3, reused: 0, arena: 2 });
+    expect(pool.stats).toEqual({ allocated: 3, reused: 0, arena: 2, reusedDirty: 0, bytes: 16, arenaBytes: 32 });
   });
 
   it('an arena that returns the wrong view is a typed error', () => {
@@ -208,6 +216,32 @@ describe('buffer pool', () => {
     // each value dies right after its consumer allocates: two buffers alternate.
     expect(s.poolStats.allocated).toBeLessThanOrEqual(3);
     expect(s.poolStats.reused).toBeGreaterThanOrEqual(17);
+  });
+
+  it('a variant declaring writesAllOutputs gets reused buffers unzeroed, the reference kernels zeroed ones; results stay right', () => {
+    // Neg (declares writesAllOutputs, records what its buffers held) alternating with the reference Abs, over runs.
+    const seen: number[][] = [];
+    const neg: KernelVariant = {
+      key: 'Neg:f32', name: 'neg-dirty', isa: 'avx2', tolerance: 'exact', writesAllOutputs: true,
+      create: () => ({
+        run([x], ctx) {
+          const y = ctx.alloc('float32', x!.dims);
+          seen.push(Array.from(y.data));
+          for (let i = 0; i < y.data.length; i++) y.data[i] = -(x!.data as Float32Array)[i];
+          return [y];
+        },
+      }),
+    };
+    const nodes = Array.from({ length: 8 }, (_, i) => node(i % 2 ? 'Abs' : 'Neg', [i === 0 ? 'x' : `v${i - 1}`], [`v${i}`]));
+    const s = Session.fromModel(model(graph({ inputs: [vi('x', 1, [4])], outputs: [vi('v7')], nodes })), { backends: [fakeBackend({ variants: [neg] })] });
+    for (let r = 0; r < 3; r++) {
+      const out = s.runSync({ x: new Tensor('float32', [1, -2, 3, -4]) });
+      expect(Array.from(out.v7.data as Float32Array)).toEqual([1, 2, 3, 4]);
+    }
+    expect(s.poolStats.reusedDirty).toBeGreaterThan(0);
+    expect(s.poolStats.reused).toBeGreaterThan(s.poolStats.reusedDirty); // the reference Abs got zeroed reuses
+    expect(seen.some((v) => v.some((e) => e !== 0))).toBe(true); // Neg really saw a dirty buffer
+    expect(s.poolStats.bytes).toBeGreaterThan(0);
   });
 
   it('recycles only when the last reference goes, and hands reused buffers back zeroed', () => {

@@ -6,8 +6,10 @@
  * kernels, inputs passed through by Identity-like kernels, and subarray views of part of it all count on it). Ownership
  * is per allocation (the view `alloc` returned), never per ArrayBuffer: many allocations may share one buffer (an
  * arena), and releasing one never frees its neighbours. When the count drops to zero the allocation goes on a free
- * list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back, zero-filled
- * (kernels are written against zeroed fresh buffers, so a reused buffer looks exactly like a new one).
+ * list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back. A reused buffer
+ * is zero-filled (so it looks exactly like a new one to the reference kernels, which are written against zeroed fresh
+ * buffers) unless `zeroReused` is false: the executor clears it while a variant that declares `writesAllOutputs` runs,
+ * which then gets the buffer as it is (no fill pass over memory it is about to overwrite).
  *
  * With an `Arena` (a backend's own memory, e.g. WebAssembly linear memory) new allocations come from the arena, and
  * from JS memory when it declines. Arena views never leave the run: `escape` returns a JS copy of an arena tensor and
@@ -48,6 +50,12 @@ export interface PoolStats {
   reused: number;
   /** Of `allocated`, those taken from the arena. */
   arena: number;
+  /** Of `reused`, those handed out without zero-filling (to variants that write every element). */
+  reusedDirty: number;
+  /** Bytes of JS memory the pool holds now (live buffers and free lists). */
+  bytes: number;
+  /** Bytes of arena memory the pool holds now (live views and free lists). */
+  arenaBytes: number;
 }
 
 export class BufferPool implements RunContext {
@@ -57,10 +65,22 @@ export class BufferPool implements RunContext {
   /** Allocations by ArrayBuffer, for views that cover part of an allocation. */
   readonly #byBuffer = new Map<ArrayBufferLike, Owned[]>();
   readonly #free = new Map<string, Owned[]>();
-  readonly stats: PoolStats = { allocated: 0, reused: 0, arena: 0 };
+  readonly #stats = { allocated: 0, reused: 0, arena: 0, reusedDirty: 0 };
+  /**
+   * Whether `alloc` zero-fills a reused buffer (default true). Set to false only around a kernel that writes every
+   * element it allocates (`KernelVariant.writesAllOutputs`); fresh buffers are zeroed either way.
+   */
+  zeroReused = true;
   readonly #memoryLimit: number;
   /** Bytes of JS-memory allocations the pool created and still holds (live or on the free list). */
   #bytes = 0;
+  /** Bytes of arena allocations the pool created and still holds. */
+  #arenaBytes = 0;
+
+  /** Counters since the pool was created, and the memory it holds now. */
+  get stats(): PoolStats {
+    return { ...this.#stats, bytes: this.#bytes, arenaBytes: this.#arenaBytes };
+  }
 
   /** `memoryLimit`: most bytes of tensor memory the pool holds at once (default DEFAULT_MEMORY_LIMIT). */
   constructor(arena?: Arena, memoryLimit: number = DEFAULT_MEMORY_LIMIT) {
@@ -82,8 +102,9 @@ export class BufferPool implements RunContext {
     const key = `${dtype}:${n}`;
     const reused = this.#free.get(key)?.pop();
     if (reused) {
-      (reused.data as { fill(v: never): unknown }).fill((dtype === 'int64' || dtype === 'uint64' ? 0n : 0) as never);
-      this.stats.reused++;
+      if (this.zeroReused) (reused.data as { fill(v: never): unknown }).fill((dtype === 'int64' || dtype === 'uint64' ? 0n : 0) as never);
+      else this.#stats.reusedDirty++;
+      this.#stats.reused++;
       reused.refs = 0;
       this.#track(reused);
       return new Tensor(dtype, reused.data as never, dims);
@@ -101,8 +122,9 @@ export class BufferPool implements RunContext {
       throw new ResourceLimitError({ limit: 'available memory', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}] failed (${e.message})`);
     }
     if (!fromArena) this.#bytes += bytes;
-    this.stats.allocated++;
-    if (fromArena) this.stats.arena++;
+    else this.#arenaBytes += bytes;
+    this.#stats.allocated++;
+    if (fromArena) this.#stats.arena++;
     this.#track({ key, data, arena: fromArena !== undefined, refs: 0 });
     return new Tensor(dtype, data as never, dims);
   }
@@ -146,13 +168,14 @@ export class BufferPool implements RunContext {
   }
 
   /**
-   * End of a top-level run: forget every JS buffer still owned (results escaped already; the rest are kernel scratch
-   * buffers nobody retained), and put arena views back on the free list, so the pool only keeps its free lists
-   * between runs.
+   * End of a top-level run: put every allocation nobody holds back on the free list (results escaped already; these
+   * are kernel scratch buffers nothing retained, which the next run's kernels take back instead of allocating anew),
+   * and arena views too; forget JS buffers still counted as held (none after a normal run), so the pool only keeps
+   * its free lists between runs.
    */
   endRun(): void {
     for (const o of [...this.#byView.values()]) {
-      if (o.arena) this.#recycle(o);
+      if (o.arena || o.refs <= 0) this.#recycle(o);
       else {
         this.#untrack(o);
         this.#bytes -= o.data.byteLength;
@@ -168,8 +191,10 @@ export class BufferPool implements RunContext {
   #dropFree(): void {
     for (const list of this.#free.values()) {
       for (const o of list) {
-        if (o.arena) this.#arena!.free(o.data);
-        else this.#bytes -= o.data.byteLength;
+        if (o.arena) {
+          this.#arena!.free(o.data);
+          this.#arenaBytes -= o.data.byteLength;
+        } else this.#bytes -= o.data.byteLength;
       }
     }
     this.#free.clear();

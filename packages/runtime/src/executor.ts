@@ -174,10 +174,15 @@ export class Executor {
       bound = createInstance(this.ctx, node, step.nodePath, kernelNodeFor(binding, types), key);
       binding.instances.set(key, bound);
     }
+    // A variant that writes every element it allocates gets reused buffers as they are (no zero fill).
+    const dirtyOk = bound.variant.writesAllOutputs === true;
+    if (dirtyOk) this.pool.zeroReused = false;
     try {
       return bound.instance.run(tensors, this.pool);
     } catch (e) {
       throw wrap(e, step, `kernel ${bound.variant.key} (${bound.variant.name}, ${bound.variant.isa})`);
+    } finally {
+      if (dirtyOk) this.pool.zeroReused = true;
     }
   }
 }

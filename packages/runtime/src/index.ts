@@ -12,6 +12,7 @@ export { MAX_ONNX_OPSET } from './plan.js';
 export { RUNTIME_OPS } from './builtins.js';
 export { OptionalNone } from './values.js';
 export type { Value } from './values.js';
+export type { PoolStats } from './buffer-pool.js';
 export {
   GRAPH_OPTIMIZATION_LEVELS, LOWBIT_DOMAIN, cancelDequantizeQuantize, foldBatchNorm, foldConstantDequantize, fuseDynamicMatMul,
   fuseQdqQLinear, optimizationPasses, optimizeModel,

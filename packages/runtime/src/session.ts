@@ -5,7 +5,7 @@
 import { DTYPE_SHORT, ISAS, isIsa, KernelRegistry, Tensor, type DType, type Isa, type KernelBackend, type Arena } from '@lowbit/kernels';
 import { loadModel, normalizeDomain, type Model, type ValueInfo } from '@lowbit/onnx-ir';
 import { loadBackends, selectBackend, type BackendName, type BackendRequest } from './backend.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { defaultBuiltins } from './builtins.js';
 import { functionCallOp, functionKey } from './control/function-call.js';
 import { SessionOptionError } from './errors.js';
@@ -304,9 +304,12 @@ export class Session {
     return sel;
   }
 
-  /** Buffer-pool counters (allocations vs reuses), for tests and tuning. */
-  get poolStats(): { readonly allocated: number; readonly reused: number; readonly arena: number } {
-    return { ...this.#pool.stats };
+  /**
+   * Buffer-pool counters (allocations vs reuses, reuses handed out without zero-filling) and the memory the pool holds
+   * now (`bytes` of JS memory, `arenaBytes` of the backend's arena), for tests and tuning.
+   */
+  get poolStats(): Readonly<PoolStats> {
+    return this.#pool.stats;
   }
 
   /**
