@@ -472,6 +472,120 @@ Napi::Value Erf(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The AVX2 builds of elementwise.h's kernels when this CPU has AVX2 (identical results, wider loops).
+bool use_avx2() {
+#if defined(__x86_64__)
+  static const bool yes = (detect_isas() & ISA_AVX2) != 0;
+  return yes;
+#else
+  return false;
+#endif
+}
+#if defined(__x86_64__)
+#define LOWBIT_EW(fn, ...) (use_avx2() ? avx2::fn(__VA_ARGS__) : fn(__VA_ARGS__))
+#else
+#define LOWBIT_EW(fn, ...) fn(__VA_ARGS__)
+#endif
+
+// softmax(x Float32Array, rows, n, y Float32Array): softmax over the last axis of a [rows, n] view
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int rows = int_arg(info, 1, "rows"), n = int_arg(info, 2, "n");
+  const size_t total = static_cast<size_t>(rows) * n;
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, total, "x");
+  float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, total, "y");
+  LOWBIT_EW(softmax_f32, x, rows, n, y);
+  return env.Undefined();
+}
+
+const float* optional_f32(const Napi::Env& env, const Napi::Value& v, size_t need, const char* what) {
+  if (v.IsNull() || v.IsUndefined()) return nullptr;
+  return array_data<float>(env, v, napi_float32_array, napi_float32_array, need, what);
+}
+
+// layerNorm(x, outer, inner, scale (inner), bias (inner) | null, eps, y, mean (outer) | null, inv (outer) | null)
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int outer = int_arg(info, 1, "outer"), inner = int_arg(info, 2, "inner");
+  const size_t total = static_cast<size_t>(outer) * inner;
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, total, "x");
+  const float* scale = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, inner, "scale");
+  const float* bias = optional_f32(env, info[4], inner, "bias");
+  if (!info[5].IsNumber()) throw Napi::TypeError::New(env, "epsilon: expected a number");
+  const double eps = info[5].As<Napi::Number>().DoubleValue();
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, total, "y");
+  float* mean = const_cast<float*>(optional_f32(env, info[7], outer, "mean"));
+  float* inv = const_cast<float*>(optional_f32(env, info[8], outer, "invStdDev"));
+  LOWBIT_EW(layer_norm_f32, x, outer, inner, scale, bias, eps, y, mean, inv);
+  return env.Undefined();
+}
+
+// Output dims (Int32Array, rank <= 8), per-axis element strides of one or two inputs (Int32Array each); checks that
+// every input element read lies inside its array.
+struct Walk {
+  int rank = 0;
+  int32_t dims[8];
+  size_t total = 1;
+};
+Walk walk_of(const Napi::Env& env, const Napi::Value& v) {
+  Walk w;
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "dims: expected an Int32Array");
+  w.rank = static_cast<int>(v.As<Napi::TypedArray>().ElementLength());
+  if (w.rank > 8) throw Napi::RangeError::New(env, "dims: rank above 8");
+  const int32_t* d = array_data<int32_t>(env, v, napi_int32_array, napi_int32_array, w.rank, "dims");
+  for (int k = 0; k < w.rank; k++) {
+    if (d[k] < 0) throw Napi::RangeError::New(env, "dims: negative");
+    w.dims[k] = d[k];
+    w.total *= static_cast<size_t>(d[k]);
+  }
+  return w;
+}
+void strides_of(const Napi::Env& env, const Napi::Value& v, const Walk& w, size_t len, int64_t* out, const char* what) {
+  const int32_t* s = array_data<int32_t>(env, v, napi_int32_array, napi_int32_array, w.rank, what);
+  int64_t hi = 0;
+  for (int k = 0; k < w.rank; k++) {
+    if (s[k] < 0) throw Napi::RangeError::New(env, std::string(what) + ": negative");
+    out[k] = s[k];
+    if (w.dims[k] > 0) hi += static_cast<int64_t>(s[k]) * (w.dims[k] - 1);
+  }
+  if (w.total > 0 && static_cast<size_t>(hi) >= len) throw Napi::RangeError::New(env, std::string(what) + ": reads past the input");
+}
+
+// transpose(x TypedArray, dims Int32Array, strides Int32Array, y TypedArray of x's type and dims' product elements)
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || !info[3].IsTypedArray()) throw Napi::TypeError::New(env, "x, y: expected typed arrays");
+  Napi::TypedArray xt = info[0].As<Napi::TypedArray>(), yt = info[3].As<Napi::TypedArray>();
+  if (xt.TypedArrayType() != yt.TypedArrayType()) throw Napi::TypeError::New(env, "y: not of x's type");
+  const int esize = static_cast<int>(xt.ElementSize());
+  if (esize != 1 && esize != 2 && esize != 4 && esize != 8) throw Napi::TypeError::New(env, "x: unsupported element size");
+  const Walk w = walk_of(env, info[1]);
+  int64_t st[8];
+  strides_of(env, info[2], w, xt.ElementLength(), st, "strides");
+  if (yt.ElementLength() < w.total) throw Napi::RangeError::New(env, "y: too short");
+  const uint8_t* x = static_cast<const uint8_t*>(xt.ArrayBuffer().Data()) + xt.ByteOffset();
+  uint8_t* y = static_cast<uint8_t*>(yt.ArrayBuffer().Data()) + yt.ByteOffset();
+  LOWBIT_EW(transpose, x, esize, w.rank, w.dims, st, y);
+  return env.Undefined();
+}
+
+// binary(op 0..3, a Float32Array, b Float32Array, y Float32Array, dims Int32Array, sa Int32Array, sb Int32Array)
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int op = int_arg(info, 0, "op");
+  if (op < 0 || op > 3) throw Napi::RangeError::New(env, "op: expected 0..3");
+  const Walk w = walk_of(env, info[4]);
+  if (!info[1].IsTypedArray() || !info[2].IsTypedArray()) throw Napi::TypeError::New(env, "a, b: expected Float32Arrays");
+  int64_t sa[8], sb[8];
+  strides_of(env, info[5], w, info[1].As<Napi::TypedArray>().ElementLength(), sa, "sa");
+  strides_of(env, info[6], w, info[2].As<Napi::TypedArray>().ElementLength(), sb, "sb");
+  const float* a = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, 0, "a");
+  const float* b = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 0, "b");
+  float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, w.total, "y");
+  LOWBIT_EW(binary_f32, op, a, b, y, w.rank, w.dims, sa, sb);
+  return env.Undefined();
+}
+
 // dynamicQuantizeLinear(x Float32Array, y Uint8Array, scale Float32Array(1), zp Uint8Array(1)) -> false when the
 // input is empty or not finite (nothing written)
 Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
@@ -549,6 +663,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
   exports.Set("erf", Napi::Function::New(env, Erf));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
+  exports.Set("transpose", Napi::Function::New(env, Transpose));
+  exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("dynamicQuantizeLinear", Napi::Function::New(env, DynamicQuantizeLinear));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("Pool", Pool::Define(env));

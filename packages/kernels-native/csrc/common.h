@@ -5,6 +5,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace lowbit {
 
@@ -130,5 +133,47 @@ float fma_chain_avx512(long n);
 
 void* aligned_alloc64(size_t bytes);
 void aligned_free(void* p);
+
+
+/**
+ * The integer output stage of every 8-bit quantizer here: round half to even (nearbyint in the default mode) of `v`,
+ * plus `zp`, clamped to [qmin, qmax], returned as a float holding that integer; NaN gives `nan_value`. `v` is clamped
+ * to [-2^22, 2^22] first (the result saturates anyway for |zp| <= 255): there adding and subtracting 1.5 * 2^23 leaves
+ * the rounded integer, in plain float operations the compiler vectorizes (nearbyint is a library call per element
+ * without SSE4.1).
+ */
+inline float quant_round(float v, float zp, float qmin, float qmax, float nan_value) {
+  const float c = v < -4194304.0f ? -4194304.0f : (v > 4194304.0f ? 4194304.0f : v);
+  float t = ((c + 12582912.0f) - 12582912.0f) + zp;
+  t = t < qmin ? qmin : t;
+  t = t > qmax ? qmax : t;
+  return v != v ? nan_value : t;
+}
+
+
+/** quant_round over n values into bytes (the integers as uint8 or two's complement int8): SSE2 on x86-64. */
+inline void quant_store(const float* v, int n, float zp, float qmin, float qmax, float nan_value, uint8_t* out) {
+  int i = 0;
+#if defined(__SSE2__)
+  const __m128 lo = _mm_set1_ps(-4194304.0f), hi = _mm_set1_ps(4194304.0f), magic = _mm_set1_ps(12582912.0f);
+  const __m128 z = _mm_set1_ps(zp), mn = _mm_set1_ps(qmin), mx = _mm_set1_ps(qmax), nq = _mm_set1_ps(nan_value);
+  const bool is_signed = qmin < 0.0f;
+  for (; i + 8 <= n; i += 8) {
+    __m128i q[2];
+    for (int h = 0; h < 2; h++) {
+      const __m128 x = _mm_loadu_ps(v + i + 4 * h);
+      const __m128 nan = _mm_cmpunord_ps(x, x);
+      const __m128 c = _mm_min_ps(_mm_max_ps(x, lo), hi);
+      __m128 t = _mm_add_ps(_mm_sub_ps(_mm_add_ps(c, magic), magic), z);
+      t = _mm_min_ps(_mm_max_ps(t, mn), mx);
+      t = _mm_or_ps(_mm_and_ps(nan, nq), _mm_andnot_ps(nan, t));
+      q[h] = _mm_cvttps_epi32(t);
+    }
+    const __m128i w = _mm_packs_epi32(q[0], q[1]);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + i), is_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
+  }
+#endif
+  for (; i < n; i++) out[i] = static_cast<uint8_t>(static_cast<int32_t>(quant_round(v[i], zp, qmin, qmax, nan_value)));
+}
 
 }  // namespace lowbit

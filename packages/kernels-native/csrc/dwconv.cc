@@ -73,18 +73,13 @@ void run_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M, const
   const float mult = r->mult[r->mult_n == 1 ? 0 : m];
   const uint32_t bias = r->bias ? static_cast<uint32_t>(r->bias[m]) : 0u;
   uint8_t* out = Y8 + o;
-  for (int p = 0; p < P; p++) {
-    const int32_t a = static_cast<int32_t>(acc[p] + bias);
-    const float v = static_cast<float>(a) * mult;
-    int q;
-    if (v != v) {
-      q = r->zp;
-    } else {
-      const float cl = v < -1e9f ? -1e9f : (v > 1e9f ? 1e9f : v);
-      q = static_cast<int>(std::nearbyint(cl)) + r->zp;
-    }
-    q = q < qmin ? qmin : (q > qmax ? qmax : q);
-    out[p] = static_cast<uint8_t>(q);
+  const float fz = static_cast<float>(r->zp), fmin = static_cast<float>(qmin), fmax = static_cast<float>(qmax);
+  const float nanq = fz < fmin ? fmin : (fz > fmax ? fmax : fz);  // NaN -> the zero point, as the reference
+  float v[256];
+  for (int p0 = 0; p0 < P; p0 += 256) {
+    const int n = P - p0 < 256 ? P - p0 : 256;
+    for (int t = 0; t < n; t++) v[t] = static_cast<float>(static_cast<int32_t>(acc[p0 + t] + bias)) * mult;
+    quant_store(v, n, fz, fmin, fmax, nanq, out + p0);
   }
 }
 

@@ -1,11 +1,40 @@
-// Float element-wise ops the JS reference computes slowly.
+// Float element-wise, normalisation and data-movement ops the JS reference computes slowly.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace lowbit {
 
 /** y = float(erf(double(x))) with the C library's double erf (< 1 ulp in double): within 1 float32 ulp of the reference;
     x = -0 gives +0 like the reference. */
 void erf_f32(const float* x, size_t n, float* y);
+
+/** Softmax over the last axis of a [rows, n] view, in double like the reference: y = float(exp(x - max) / sum). */
+void softmax_f32(const float* x, size_t rows, size_t n, float* y);
+
+/**
+ * LayerNormalization over the trailing `inner` elements of each of `outer` rows, bit-exact with the reference
+ * (stash_type 1): sums in double, every other step one float32 operation; `eps` added in double then rounded.
+ * scale has `inner` values; bias `inner` values or null. mean / inv (one value per row) may be null.
+ */
+void layer_norm_f32(const float* x, size_t outer, size_t inner, const float* scale, const float* bias, double eps, float* y, float* mean, float* inv);
+
+/**
+ * Transpose of elements of `esize` bytes (1, 2, 4 or 8): out dims `dims[k]` (rank <= 8), `in_strides[k]` the input
+ * stride (in elements) of the input axis that becomes output axis k. Writes every output element in order.
+ */
+void transpose(const void* x, int esize, int rank, const int32_t* dims, const int64_t* in_strides, void* y);
+
+/** Binary float op (0 Add, 1 Sub, 2 Mul, 3 Div) over an output of `rank` dims (<= 8) with per-input element strides
+    (0 on broadcast axes): y[i] = a[.] op b[.], one float32 operation each. */
+void binary_f32(int op, const float* a, const float* b, float* y, int rank, const int32_t* dims, const int64_t* sa, const int64_t* sb);
+
+/** The same kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
+namespace avx2 {
+void softmax_f32(const float* x, size_t rows, size_t n, float* y);
+void layer_norm_f32(const float* x, size_t outer, size_t inner, const float* scale, const float* bias, double eps, float* y, float* mean, float* inv);
+void transpose(const void* x, int esize, int rank, const int32_t* dims, const int64_t* in_strides, void* y);
+void binary_f32(int op, const float* a, const float* b, float* y, int rank, const int32_t* dims, const int64_t* sa, const int64_t* sb);
+}  // namespace avx2
 
 }  // namespace lowbit

@@ -53,24 +53,39 @@ Part partition(int M, int panels, int tasks, int t, int row_align) {
   return {m0 < M ? m0 : M, m1, 0, panels};
 }
 
+namespace {
+
+template <bool PerColumn, bool Bias>
+void requant_row(const int32_t* a, const int32_t* bias, const float* mult, int j0, int j1, float zp, float qmin, float qmax, float nanq, uint8_t* o) {
+  const float m0 = mult[0];
+  float v[256];
+  for (int jb = j0; jb < j1; jb += 256) {
+    const int n = j1 - jb < 256 ? j1 - jb : 256;
+    for (int t = 0; t < n; t++) {
+      const int j = jb + t;
+      const int32_t acc_j = Bias ? static_cast<int32_t>(static_cast<uint32_t>(a[j]) + static_cast<uint32_t>(bias[j])) : a[j];
+      v[t] = static_cast<float>(acc_j) * (PerColumn ? mult[j] : m0);
+    }
+    quant_store(v, n, zp, qmin, qmax, nanq, o + jb);
+  }
+}
+
+}  // namespace
+
 void requantize_block(const int32_t* acc, int ldacc, int m0, int m1, int j0, int j1, const Requant& r, int ldo) {
-  const int qmin = r.out_signed ? -128 : 0, qmax = r.out_signed ? 127 : 255;
+  const float qmin = r.out_signed ? -128.0f : 0.0f, qmax = r.out_signed ? 127.0f : 255.0f;
+  const float zp = static_cast<float>(r.zp);
+  const float nanq = zp < qmin ? qmin : (zp > qmax ? qmax : zp);  // NaN -> the zero point, as the reference
+  const bool per_col = r.mult_n != 1;
   for (int i = m0; i < m1; i++) {
     const int32_t* a = acc + static_cast<size_t>(i) * ldacc;
     uint8_t* o = r.out + static_cast<size_t>(i) * ldo;
-    for (int j = j0; j < j1; j++) {
-      const int32_t acc_j = r.bias ? static_cast<int32_t>(static_cast<uint32_t>(a[j]) + static_cast<uint32_t>(r.bias[j])) : a[j];
-      const float v = static_cast<float>(acc_j) * r.mult[r.mult_n == 1 ? 0 : j];
-      int q;
-      if (v != v) {
-        q = r.zp;
-      } else {
-        // Clamp before converting (the result saturates anyway); nearbyint rounds half to even in the default mode.
-        const float c = v < -1e9f ? -1e9f : (v > 1e9f ? 1e9f : v);
-        q = static_cast<int>(std::nearbyint(c)) + r.zp;
-      }
-      q = q < qmin ? qmin : (q > qmax ? qmax : q);
-      o[j] = static_cast<uint8_t>(q);
+    if (per_col) {
+      if (r.bias) requant_row<true, true>(a, r.bias, r.mult, j0, j1, zp, qmin, qmax, nanq, o);
+      else requant_row<true, false>(a, nullptr, r.mult, j0, j1, zp, qmin, qmax, nanq, o);
+    } else {
+      if (r.bias) requant_row<false, true>(a, r.bias, r.mult, j0, j1, zp, qmin, qmax, nanq, o);
+      else requant_row<false, false>(a, nullptr, r.mult, j0, j1, zp, qmin, qmax, nanq, o);
     }
   }
 }

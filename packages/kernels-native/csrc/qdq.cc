@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "common.h"
+
 namespace lowbit {
 
 void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool q_signed, size_t outer, size_t C, size_t inner,
@@ -13,16 +15,12 @@ void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool
       const float s = scale[p];
       const int z = zp ? (q_signed ? static_cast<int8_t>(zp[p]) : zp[p]) : 0;
       const size_t base = (o * C + c) * inner;
-      for (size_t i = 0; i < inner; i++) {
-        const float v = x[base + i] / s;  // one float32 division, as the reference
-        int q;
-        if (v != v) {
-          q = qmin;
-        } else {
-          const float cl = v < -1e9f ? -1e9f : (v > 1e9f ? 1e9f : v);
-          q = static_cast<int>(std::nearbyint(cl)) + z;  // default rounding mode: half to even
-        }
-        y[base + i] = static_cast<uint8_t>(q < qmin ? qmin : (q > qmax ? qmax : q));
+      const float fz = static_cast<float>(z), fmin = static_cast<float>(qmin), fmax = static_cast<float>(qmax);
+      float v[256];
+      for (size_t i0 = 0; i0 < inner; i0 += 256) {
+        const int n = inner - i0 < 256 ? static_cast<int>(inner - i0) : 256;
+        for (int t = 0; t < n; t++) v[t] = x[base + i0 + t] / s;  // one float32 division, as the reference
+        quant_store(v, n, fz, fmin, fmax, fmin, y + base + i0);   // NaN -> qmin
       }
     }
 }
@@ -59,11 +57,12 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_
   const float initial = 0.0f - lo / scale;
   const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
   const int zp = static_cast<int>(std::nearbyint(zc));
-  for (size_t i = 0; i < n; i++) {
-    const float v = x[i] / scale;
-    const float c = v < -1e9f ? -1e9f : (v > 1e9f ? 1e9f : v);
-    const int q = static_cast<int>(std::nearbyint(c)) + zp;
-    y[i] = static_cast<uint8_t>(q < 0 ? 0 : (q > 255 ? 255 : q));
+  const float fz = static_cast<float>(zp);
+  float v[256];
+  for (size_t i0 = 0; i0 < n; i0 += 256) {
+    const int m = n - i0 < 256 ? static_cast<int>(n - i0) : 256;
+    for (int t = 0; t < m; t++) v[t] = x[i0 + t] / scale;
+    quant_store(v, m, fz, 0.0f, 255.0f, 0.0f, y + i0);
   }
   *scale_out = scale;
   *zp_out = static_cast<uint8_t>(zp);

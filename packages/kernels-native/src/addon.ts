@@ -74,6 +74,14 @@ export interface NativeAddon {
   scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
   /** y = float(erf(double(x))) element-wise (C library erf), y as long as x. */
   erf(x: Float32Array, y: Float32Array): void;
+  /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
+  softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;
+  /** LayerNormalization (stash_type 1) of `outer` rows of `inner`, bit-exact with the reference; scale/bias `inner` long. */
+  layerNorm(x: Float32Array, outer: number, inner: number, scale: Float32Array, bias: Float32Array | null, eps: number, y: Float32Array, mean: Float32Array | null, inv: Float32Array | null): void;
+  /** y (output dims `dims`, rank <= 8) = x read with element `strides` per output axis; x and y of one typed-array type. */
+  transpose(x: ArrayBufferView, dims: Int32Array, strides: Int32Array, y: ArrayBufferView): void;
+  /** y = a op b (0 Add, 1 Sub, 2 Mul, 3 Div) over output dims `dims` (rank <= 8), per-input element strides (0: broadcast). */
+  binary(op: number, a: Float32Array, b: Float32Array, y: Float32Array, dims: Int32Array, sa: Int32Array, sb: Int32Array): void;
   Pool: new (threads: number) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;

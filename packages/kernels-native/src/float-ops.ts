@@ -1,0 +1,202 @@
+/**
+ * Native variants for the float ops around the GEMMs of transformer and CNN models, whose JS reference kernels walk
+ * index arrays element by element (csrc/elementwise_kernels.inc; AVX2 build where the CPU has it):
+ *
+ * - `Add|Sub|Mul|Div:f32`: numpy broadcasting of any shapes (rank <= 8): one float32 operation per element, bit-exact.
+ * - `Transpose:f32|i32|u8|i8|i64`: any perm (rank <= 8), contiguous runs copied whole; exact.
+ * - `LayerNormalization:f32` (stash_type 1, scale/B covering the normalized dims): bit-exact with the reference (sums
+ *   in double, every other step one float32 operation, in the reference's order).
+ * - `Softmax:f32` over the last axis (opset >= 13; any axis before 13, whose 2-D view is contiguous): exp, sum and
+ *   division in double as the reference, rounded once; the C library's exp may differ from V8's in the last double
+ *   bit, so a result may round to the neighbouring float32: declared `{ ulp: 1 }`.
+ *
+ * Everything else (other dtypes, ranks above 8, shapes that do not broadcast, bad attributes) runs on the reference,
+ * which also reports the errors.
+ */
+import { DTYPE_SHORT, type DType, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
+import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+
+/** Numpy broadcast of two shapes, or undefined when they do not broadcast. */
+export function broadcastDims(a: readonly number[], b: readonly number[]): number[] | undefined {
+  const r = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let k = 0; k < r; k++) {
+    const x = a[a.length - r + k] ?? 1;
+    const y = b[b.length - r + k] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return undefined;
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+/** Element strides of `dims` read as broadcast to `out` (0 on broadcast axes). */
+function broadcastStrides(dims: readonly number[], out: readonly number[]): number[] {
+  const st = new Array<number>(out.length).fill(0);
+  let s = 1;
+  for (let k = dims.length - 1; k >= 0; k--) {
+    const o = out.length - dims.length + k;
+    st[o] = dims[k] === 1 ? 0 : s;
+    s *= dims[k];
+  }
+  return st;
+}
+
+/**
+ * Merges neighbouring axes that every input walks the same way (contiguously, or both broadcast) and drops axes of
+ * size 1, so the innermost loop runs as long as possible. Returns dims and one stride list per input.
+ */
+export function collapse(dims: readonly number[], strides: readonly (readonly number[])[]): { dims: number[]; strides: number[][] } {
+  const d: number[] = [];
+  const s: number[][] = strides.map(() => []);
+  for (let k = 0; k < dims.length; k++) {
+    if (dims[k] === 1) continue;
+    const last = d.length - 1;
+    if (last >= 0 && strides.every((st, i) => s[i][last] === st[k] * dims[k])) {
+      d[last] *= dims[k];
+      strides.forEach((st, i) => { s[i][last] = st[k]; });
+      continue;
+    }
+    d.push(dims[k]);
+    strides.forEach((st, i) => s[i].push(st[k]));
+  }
+  return { dims: d, strides: s };
+}
+
+function instance(ctx: NativeContext, key: string, node: KernelNode, run: (inputs: readonly (Tensor | null)[], rctx: Parameters<NativeInstance['run']>[1]) => (Tensor | null)[] | undefined): NativeInstance {
+  const ref = lazyReference(ctx, key, node);
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      return run(inputs, rctx) ?? ref().run(inputs, rctx);
+    },
+  };
+}
+
+const BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
+
+function binaryVariant(ctx: NativeContext, op: keyof typeof BINARY, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = `${op}:f32`;
+  return {
+    key, name: `native-${isa}`, isa, tolerance: 'exact',
+    create: (node) => instance(ctx, key, node, (inputs, rctx) => {
+      const [a, b] = inputs;
+      if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+      const out = broadcastDims(a.dims, b.dims);
+      if (!out || out.length > 8) return undefined;
+      const y = rctx.alloc('float32', out);
+      if (y.data.length === 0) return [y];
+      const c = collapse(out, [broadcastStrides(a.dims, out), broadcastStrides(b.dims, out)]);
+      ctx.addon.binary(BINARY[op], a.data as Float32Array, b.data as Float32Array, y.data, Int32Array.from(c.dims), Int32Array.from(c.strides[0]), Int32Array.from(c.strides[1]));
+      return [y];
+    }),
+  };
+}
+
+const TRANSPOSE_TYPES: readonly DType[] = ['float32', 'int32', 'uint8', 'int8', 'int64'];
+
+function transposeVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = `Transpose:${DTYPE_SHORT[dtype]}`;
+  return {
+    key, name: `native-${isa}`, isa, tolerance: 'exact',
+    create(node) {
+      const permAttr = node.attrs.get('perm');
+      return instance(ctx, key, node, (inputs, rctx) => {
+        const x = inputs[0];
+        if (!x || x.dtype !== dtype) return undefined;
+        const rank = x.dims.length;
+        const perm = permAttr === undefined ? Array.from({ length: rank }, (_, i) => rank - 1 - i) : Array.isArray(permAttr) ? permAttr.map(Number) : undefined;
+        if (!perm || rank > 8 || perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) return undefined;
+        const out = perm.map((p) => x.dims[p]);
+        const y = rctx.alloc(dtype, out);
+        if (y.data.length === 0) return [y];
+        const inStr = new Array<number>(rank);
+        for (let k = rank - 1, s = 1; k >= 0; k--) {
+          inStr[k] = s;
+          s *= x.dims[k];
+        }
+        const c = collapse(out, [perm.map((p) => inStr[p])]);
+        ctx.addon.transpose(x.data as Float32Array, Int32Array.from(c.dims), Int32Array.from(c.strides[0]), y.data as Float32Array);
+        return [y];
+      });
+    },
+  };
+}
+
+const num = (node: KernelNode, name: string, dflt: number): number => {
+  const v = node.attrs.get(name);
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : dflt;
+};
+const prod = (d: readonly number[]) => d.reduce((p, x) => p * x, 1);
+
+/** Whether `t` covers `inner` exactly (each of its dims equals the aligned normalized dim: no broadcasting). */
+const covers = (t: Tensor, innerDims: readonly number[]) =>
+  t.dtype === 'float32' && t.dims.length <= innerDims.length && t.dims.every((d, k) => d === innerDims[innerDims.length - t.dims.length + k]);
+
+function layerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = 'LayerNormalization:f32';
+  return {
+    key, name: `native-${isa}`, isa, tolerance: 'exact',
+    create(node) {
+      const axisAttr = num(node, 'axis', -1);
+      const eps = num(node, 'epsilon', 1e-5);
+      const stash = num(node, 'stash_type', 1);
+      return instance(ctx, key, node, (inputs, rctx) => {
+        const [x, scale, bias] = inputs;
+        if (stash !== 1 || !x || !scale || x.dtype !== 'float32') return undefined;
+        const rank = x.dims.length;
+        const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
+        if (!Number.isInteger(axis) || axis < 0 || axis >= rank) return undefined;
+        const innerDims = x.dims.slice(axis);
+        if (!covers(scale, innerDims) || (bias && !covers(bias, innerDims))) return undefined;
+        const inner = prod(innerDims);
+        const outer = prod(x.dims.slice(0, axis));
+        if (inner === 0) return undefined;
+        const y = rctx.alloc('float32', x.dims);
+        const statDims = x.dims.map((d, k) => (k < axis ? d : 1));
+        const mean = node.outputCount > 1 ? rctx.alloc('float32', statDims) : null;
+        const inv = node.outputCount > 2 ? rctx.alloc('float32', statDims) : null;
+        if (outer > 0) ctx.addon.layerNorm(x.data as Float32Array, outer, inner, scale.data as Float32Array, (bias?.data as Float32Array | undefined) ?? null, eps, y.data, mean?.data ?? null, inv?.data ?? null);
+        return [y, mean, inv].slice(0, Math.max(1, node.outputCount));
+      });
+    },
+  };
+}
+
+/** Softmax:f32's declared tolerance (see the file comment). */
+export const SOFTMAX_TOLERANCE: Tolerance = { ulp: 1 };
+
+function softmaxVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = 'Softmax:f32';
+  return {
+    key, name: `native-${isa}`, isa, tolerance: SOFTMAX_TOLERANCE,
+    create(node) {
+      const modern = node.opset >= 13;
+      const axisAttr = num(node, 'axis', modern ? -1 : 1);
+      return instance(ctx, key, node, (inputs, rctx) => {
+        const x = inputs[0];
+        if (!x || x.dtype !== 'float32') return undefined;
+        const rank = x.dims.length;
+        const axis = axisAttr < 0 ? axisAttr + Math.max(rank, 1) : axisAttr;
+        if (rank === 0 || !Number.isInteger(axis) || axis < 0 || axis >= rank || (modern && axis !== rank - 1)) return undefined;
+        const n = prod(x.dims.slice(axis));
+        const rows = prod(x.dims.slice(0, axis));
+        if (n === 0 || rows === 0) return undefined;
+        const y = rctx.alloc('float32', x.dims);
+        ctx.addon.softmax(x.data as Float32Array, rows, n, y.data);
+        return [y];
+      });
+    },
+  };
+}
+
+export function floatOpVariants(ctx: NativeContext, avx2: boolean): KernelVariant[] {
+  const isa = avx2 ? 'avx2' : 'scalar-c';
+  return [
+    ...(Object.keys(BINARY) as (keyof typeof BINARY)[]).map((op) => binaryVariant(ctx, op, isa)),
+    ...TRANSPOSE_TYPES.map((t) => transposeVariant(ctx, t, isa)),
+    layerNormVariant(ctx, isa),
+    softmaxVariant(ctx, isa),
+  ];
+}
