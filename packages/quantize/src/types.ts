@@ -111,6 +111,11 @@ export interface StaticQuantizeOptions extends CommonOptions {
   readonly statistics?: Uint8Array;
 }
 
+/**
+ * `perChannel` (CommonOptions) in dynamic mode: MatMul/Gemm weights get one scale per output column, Conv weights one
+ * per output channel (uint8 symmetric, zero point 128, so ConvInteger keeps a scalar zero point); Gather tables stay
+ * per-tensor (the scale would have to follow the gathered rows) and LSTM weights per direction (DynamicQuantizeLSTM).
+ */
 export interface DynamicQuantizeOptions extends CommonOptions {
   /** Conv as u8 x u8 ConvInteger (default) or left in float. */
   readonly conv?: 'conv-integer' | 'float';

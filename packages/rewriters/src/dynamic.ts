@@ -6,6 +6,8 @@
  *   `Add(beta * C)` for Gemm. B is int8 symmetric (u8 x s8, default) or uint8; per-tensor or per-column (`[N]`).
  * - Conv: onnxruntime has no u8 x s8 ConvInteger, so Conv uses u8 x u8: W is uint8 asymmetric per-tensor,
  *   `ConvInteger -> Cast -> Mul(x_s * W_s) -> Add(B reshaped [1,M,1,...])`. (`conv: 'float'` leaves Conv alone.)
+ *   `perChannel`: W is uint8 symmetric per output channel, zero point 128 in every channel (onnxruntime's ConvInteger
+ *   takes only a scalar w_zero_point), and W_s is `[1, M, 1, ...]` so the rescale Mul is per channel.
  * - MatMul of two activations (attention): both through DynamicQuantizeLinear, `MatMulInteger` u8 x u8, rescaled by
  *   `a_s * b_s` (`activationMatMul: false` leaves them float).
  * - LSTM with constant weights: com.microsoft `DynamicQuantizeLSTM` (see dynamic-lstm.ts).
@@ -95,11 +97,15 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
           if (n.opType === 'Conv') {
             if ((options.conv ?? 'conv-integer') === 'float') continue;
             const wv = tensorFloats(w, PASS);
-            const spec: QSpec = { dtype: 'uint8', scheme: 'asymmetric', reduceRange: options.reduceRange ?? false };
-            const set = weightQParams(wv, w.dims, spec);
-            const wq = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_quantized`), DataType.UINT8, w.dims, quantizeWith(wv, w.dims, set, 'uint8')));
-            const ws = consts.add(e, floatTensor(e.freshName(`${n.inputs[1]}_scale`), [], set.scales));
-            const wz = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_zero_point`), DataType.UINT8, [], set.zeroPoints));
+            // Per-channel: symmetric uint8 (every channel's zero point is 128), so ConvInteger keeps the scalar
+            // w_zero_point onnxruntime requires; the per-channel scales go into the rescale Mul, shaped [1, M, 1, ...].
+            const perChannel = options.perChannel ?? false;
+            const spec: QSpec = { dtype: 'uint8', scheme: perChannel ? 'symmetric' : 'asymmetric', reduceRange: options.reduceRange ?? false };
+            const set = weightQParams(wv, w.dims, spec, perChannel ? 0 : undefined);
+            const wq = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_quantized`), DataType.UINT8, w.dims, quantizeWith(wv, w.dims, set, 'uint8', perChannel ? 0 : undefined)));
+            const scaleDims = perChannel ? [1, w.dims[0], ...new Array<number>(w.dims.length - 2).fill(1)] : [];
+            const ws = consts.add(e, floatTensor(e.freshName(`${n.inputs[1]}_scale`), scaleDims, set.scales));
+            const wz = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_zero_point`), DataType.UINT8, [], set.zeroPoints.subarray(0, 1)));
             const a = dynamicInput(x);
             const yi = e.freshName(`${y}_int32`), yf = e.freshName(`${y}_float`), sc = e.freshName(`${y}_rescale`);
             e.removeNode(n);
