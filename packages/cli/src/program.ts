@@ -78,7 +78,7 @@ export function buildProgram(io: Io): Command {
       .option('--smooth-quant [alpha]', 'static: SmoothQuant for MatMul before calibration: a fixed alpha in [0, 1], or "search" (the default when no alpha is given) for a per-layer alpha search on --calib', smoothQuantArg)
       .option('--bias-correction', 'static: correct each layer\'s bias for the mean shift its quantized weights cause (measured on --calib)')
       .option('--cle', 'static: cross-layer equalisation of Conv-Relu-Conv chains before calibration')
-      .option('--no-keep-sensitive', 'static: also quantize the layers feeding Log/Exp/Pow/Div/Sqrt/Softmax (kept float by default)')
+      .option('--no-keep-sensitive', 'static and dynamic: also quantize the layers feeding Log/Exp/Pow/Div/Sqrt/Softmax (kept float by default)')
       .option('--per-channel', 'per-channel weight scales')
       .option('--allow-quantized-input', 'quantize a model that is already quantized (only what is still float); refused by default')
       .option('--reduce-range', '7-bit weights (exact and fast on AVX2 without VNNI)')

@@ -1,6 +1,7 @@
 /**
  * `quantizeDynamic(input, output, options?)`: weights quantized offline, activations by DynamicQuantizeLinear
- * (MatMul/Gemm via MatMulInteger u8 x s8, Conv via u8 x u8 ConvInteger, Gather tables int8). Needs no data.
+ * (MatMul/Gemm via MatMulInteger u8 x s8, Conv via u8 x u8 ConvInteger, Gather tables int8). Needs no data. The layers
+ * feeding numerically sensitive ops stay float unless `keepSensitiveFloat: false` (sensitive-ops.ts), as in static mode.
  */
 import { createPassContext } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
@@ -10,6 +11,7 @@ import { finish } from './finish.js';
 import { loadInput } from './io.js';
 import { preprocess } from './preprocess.js';
 import { schemeOf, selectionOf } from './selection.js';
+import { keepSensitive } from './sensitive-ops.js';
 import type { DynamicQuantizeOptions, ModelInput } from './types.js';
 
 const WHERE = 'quantizeDynamic';
@@ -20,8 +22,9 @@ export async function quantizeDynamic(input: ModelInput, output: string | null, 
     throw new QuantizeError({ where: WHERE, option: 'weightType', expected: 'int8 or uint8 (MatMulInteger)', actual: weightType }, 'unsupported weight type');
   }
   const m = await preprocess(await loadInput(input, WHERE, { allowQuantized: options.allowQuantizedInput }), { targetOpset: Math.max(options.opset ?? 0, options.perChannel ? 13 : 11) });
+  const { selection, keptFloat } = keepSensitive(m, selectionOf(options), options.keepSensitiveFloat ?? true);
   const q = (await dynamicQuantize({
-    ...selectionOf(options),
+    ...selection,
     weightType,
     weightScheme: schemeOf(options.weightSymmetric, weightType === 'int8' ? 'symmetric' : 'asymmetric'),
     perChannel: options.perChannel ?? false,
@@ -29,5 +32,5 @@ export async function quantizeDynamic(input: ModelInput, output: string | null, 
     conv: options.conv ?? 'conv-integer',
     activationMatMul: options.activationMatMul ?? true,
   }).run(m, createPassContext())).model;
-  return finish(q, output, 'dynamic', options, options.save, WHERE);
+  return finish(q, output, 'dynamic', options, options.save, WHERE, undefined, keptFloat);
 }

@@ -72,7 +72,7 @@ const SHAPES = {
     calibrationMethod: oneOf(Object.values(CalibrationMethod)), quantizeOutputs: oneOf(['all', 'consumed']), keepSensitiveFloat: bool, crossLayerEqualization: bool, biasCorrection: bool, smoothQuant: (v, p) => (typeof v === 'boolean' || typeof v === 'number' || v === 'search' ? v : fail(p, "true, 'search' or an alpha in [0, 1]", v)),
     calibration: object({ percentile: num, bins: int(8, 1 << 16), levels: int(2, 1 << 16), numStd: num, histogram: oneOf(['signed', 'abs']), smoothing: num }),
   }),
-  dynamic: object({ ...COMMON, mode: oneOf(['dynamic']), conv: oneOf(['conv-integer', 'float']), activationMatMul: bool }),
+  dynamic: object({ ...COMMON, mode: oneOf(['dynamic']), conv: oneOf(['conv-integer', 'float']), activationMatMul: bool, keepSensitiveFloat: bool }),
   'weight-only': object({
     ...COMMON, mode: oneOf(['weight-only']), blockSize: int(16, 256), algorithm: oneOf(['rtn', 'gptq', 'awq']), actOrder: bool, damp: num,
     format: oneOf(['qdq', 'matmulnbits']),

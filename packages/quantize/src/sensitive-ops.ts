@@ -1,6 +1,6 @@
 /**
- * Numerically sensitive ops and the layers feeding them, kept float in static mode by default
- * (`StaticQuantizeOptions.keepSensitiveFloat`, default true).
+ * Numerically sensitive ops and the layers feeding them, kept float in static and dynamic mode by default
+ * (`keepSensitiveFloat`, default true).
  *
  * Log, Exp, Pow, Div, Sqrt, Reciprocal and Softmax amplify the error of a uniformly quantized input where its values
  * are small (log x, 1/x, x^p near 0) or large (exp x): a power spectrum quantized to 256 levels puts most bins at 0,
@@ -19,6 +19,7 @@
 import { graphIndex, subgraphsOf } from '@lowbit/onnx-ir';
 import type { Graph, Model, Node } from '@lowbit/onnx-ir';
 import { COMPUTE_OPS } from '@lowbit/rewriters';
+import type { NodeSelection } from '@lowbit/rewriters';
 import type { KeptFloat } from './coverage.js';
 
 export const SENSITIVE_OPS: readonly string[] = ['Log', 'Exp', 'Pow', 'Div', 'Sqrt', 'Reciprocal', 'Softmax', 'LogSoftmax'];
@@ -68,4 +69,24 @@ function scanGraph(g: Graph, out: Map<string, string>): void {
       if (acts.length === 1 || sq || magnitude) for (const a of new Set(acts)) stack.push({ v: a, squared: squared || sq, hops: hops + 1, depth });
     }
   }
+}
+
+/**
+ * `base` with the sensitive compute nodes of `m` excluded too (when `keep`), and those nodes with their reasons; a
+ * node the user already excluded by name is not reported.
+ */
+export function keepSensitive(m: Model, base: NodeSelection, keep: boolean): { selection: NodeSelection; keptFloat: KeptFloat[] } {
+  const keptFloat = keep ? sensitiveNodes(m).filter((k) => k.node !== '' && !excludedBy(base, k.node)) : [];
+  const kept = new Set(keptFloat.map((k) => k.node));
+  const selection: NodeSelection = kept.size === 0 ? base : { ...base, excludeNodes: (n) => kept.has(n.name) || (base.excludeNodes !== undefined && matches(base.excludeNodes, n)) };
+  return { selection, keptFloat };
+}
+
+function matches(sel: NonNullable<NodeSelection['excludeNodes']>, n: { readonly name: string }): boolean {
+  return typeof sel === 'function' ? sel(n as never) : sel.includes(n.name);
+}
+
+/** True when the user's own exclusion list names `node` (then it is not reported as kept float by the rule). */
+function excludedBy(sel: NodeSelection, node: string): boolean {
+  return Array.isArray(sel.excludeNodes) && sel.excludeNodes.includes(node);
 }

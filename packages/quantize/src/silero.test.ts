@@ -1,6 +1,8 @@
 /**
- * silero-vad (LSTMs inside nested If branches): quantizeDynamic reaches into subgraphs; the result loads in
- * onnxruntime-node and its outputs stay within 25 dB SQNR of the float model on generated audio frames.
+ * silero-vad (every layer inside nested If branches, the Conv weights read from the main graph): quantizeDynamic
+ * reaches into the bodies: LSTMs become DynamicQuantizeLSTM and Convs ConvInteger there (counted inside bodies only),
+ * the STFT Conv feeding Pow stays float with its reason recorded; the result loads in onnxruntime-node and its outputs
+ * stay within 25 dB SQNR of the float model on generated audio frames.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,13 +12,16 @@ import { describe, expect, it } from 'vitest';
 import { testdataPath } from '@lowbit/testing';
 import type { Graph } from '@lowbit/onnx-ir';
 import { quantizeDynamic } from './quantize-dynamic.js';
+import { coverageOf } from './coverage.js';
 
-function ops(g: Graph, out: Record<string, number> = {}): Record<string, number> {
+/** Op counts at every depth, and inside control-flow bodies only. */
+function ops(g: Graph, out: Record<string, number> = {}, bodies: Record<string, number> = {}, depth = 0): { all: Record<string, number>; bodies: Record<string, number> } {
   for (const n of g.nodes) {
     out[n.opType] = (out[n.opType] ?? 0) + 1;
-    for (const a of n.attributes) if (a.type === 'graph') ops(a.value, out);
+    if (depth > 0) bodies[n.opType] = (bodies[n.opType] ?? 0) + 1;
+    for (const a of n.attributes) if (a.type === 'graph') ops(a.value, out, bodies, depth + 1);
   }
-  return out;
+  return { all: out, bodies };
 }
 
 describe('silero-vad dynamic', () => {
@@ -24,8 +29,15 @@ describe('silero-vad dynamic', () => {
     const src = testdataPath('models', 'silero-vad-legacy.onnx');
     const out = join(mkdtempSync(join(tmpdir(), 'lowbit-silero-')), 'q.onnx');
     const m = await quantizeDynamic(src, out);
-    expect(ops(m.graph).LSTM ?? 0).toBe(0);
-    expect(ops(m.graph).DynamicQuantizeLSTM).toBeGreaterThan(0);
+    const o = ops(m.graph);
+    const cov = coverageOf(m)!;
+    console.log(`silero-vad dynamic, inside If bodies: ${JSON.stringify(o.bodies)}; coverage ${JSON.stringify(cov)}`);
+    expect(o.all.LSTM ?? 0).toBe(0);
+    expect(o.bodies.DynamicQuantizeLSTM).toBe(8);
+    expect(o.bodies.ConvInteger).toBe(2 * 17);
+    expect(o.all.Conv).toBe(2);
+    expect(cov.keptFloat.map((k) => k.reason)).toEqual([expect.stringMatching(/^feeds Pow/), expect.stringMatching(/^feeds Pow/)]);
+    expect(cov.quantizedInBodies).toBe(cov.inBodies - 2);
     const f = await ort.InferenceSession.create(src, { executionProviders: ['cpu'] });
     const q = await ort.InferenceSession.create(out, { executionProviders: ['cpu'] });
     let sig = 0, noise = 0;

@@ -9,7 +9,7 @@ import type { IntQuantDType } from '@lowbit/qparams';
 import { crossLayerEqualization, staticQuantTargetsDeep } from '@lowbit/rewriters';
 import type { InsertQdqOptions, NodeSelection, QuantPlanOptions } from '@lowbit/rewriters';
 import type { KeptFloat } from './coverage.js';
-import { sensitiveNodes } from './sensitive-ops.js';
+import { keepSensitive } from './sensitive-ops.js';
 import { withRunner } from './runner.js';
 import { smoothQuant, type SmoothQuantSim } from './smooth-quant.js';
 import { QuantizeError } from './errors.js';
@@ -68,10 +68,7 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
     model = sq.model;
     smoothQuantAlphas = Object.fromEntries(sq.alphas);
   }
-  const base = selectionOf(options);
-  const keptFloat = options.keepSensitiveFloat === false ? [] : sensitiveNodes(model).filter((k) => k.node !== '' && !excludedBy(base, k.node));
-  const kept = new Set(keptFloat.map((k) => k.node));
-  const selection: NodeSelection = kept.size === 0 ? base : { ...base, excludeNodes: (n) => kept.has(n.name) || (base.excludeNodes !== undefined && matches(base.excludeNodes, n)) };
+  const { selection, keptFloat } = keepSensitive(model, selectionOf(options), options.keepSensitiveFloat ?? true);
   if (format === 'QOperator' && options.quantizeOutputs === 'consumed') {
     throw new QuantizeError({ where, option: 'quantizeOutputs', expected: "'all' with QOperator", actual: 'consumed' }, 'QLinear operators need quantized outputs');
   }
@@ -102,13 +99,4 @@ function planOptions(plan: Pick<StaticPlan, 'selection' | 'outputs' | 'activatio
     nodeOverrides: options.nodeOverrides,
     outputs: plan.outputs,
   };
-}
-
-function matches(sel: NonNullable<NodeSelection['excludeNodes']>, n: { readonly name: string }): boolean {
-  return typeof sel === 'function' ? sel(n as never) : sel.includes(n.name);
-}
-
-/** True when the user's own exclusion list names `node` (then it is not reported as kept float by the rule). */
-function excludedBy(sel: NodeSelection, node: string): boolean {
-  return Array.isArray(sel.excludeNodes) && sel.excludeNodes.includes(node);
 }

@@ -121,6 +121,8 @@ export interface DynamicQuantizeOptions extends CommonOptions {
   readonly conv?: 'conv-integer' | 'float';
   /** MatMuls of two activations (attention) quantized u8 x u8 at run time (default true). */
   readonly activationMatMul?: boolean;
+  /** As in static mode: keep float the Conv/MatMul/Gemm feeding Log/Exp/Pow/Div/Sqrt/Softmax (default true; recorded in `lowbit.coverage`). */
+  readonly keepSensitiveFloat?: boolean;
 }
 
 export interface WeightOnlyQuantizeOptions extends CommonOptions {

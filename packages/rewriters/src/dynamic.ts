@@ -18,11 +18,12 @@
  * -> B_s = 1/127, B_q = [[127], [-127]]; int32 = 128*127 - 255*127 = -16129; y = -16129 * (2/255)(1/127) = -0.99608
  * (float: -1).
  * One DynamicQuantizeLinear per activation, shared by its consumers; subgraphs (If/Loop/Scan bodies) are quantized
- * the same way, with names never reused across scopes. Needs opset >= 11.
+ * the same way, with names never reused across scopes; a weight a body reads from an enclosing scope is quantized
+ * into the body (the float original is dropped once nothing reads it). Needs opset >= 11.
  * Identity rule: nothing to quantize (or already quantized) -> the same model back.
  */
 import { DataType, collectNames, editGraph, mapSubgraphs } from '@lowbit/onnx-ir';
-import type { Graph, GraphEditor, Model, Node, NodeSpec } from '@lowbit/onnx-ir';
+import type { Graph, GraphEditor, Model, Node, NodeSpec, TensorRef } from '@lowbit/onnx-ir';
 import { intAttr, readFloat, readInt } from './attrs.js';
 import { RewriteError } from './errors.js';
 import { Constants, tidyGraph } from './edit-support.js';
@@ -55,8 +56,8 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
     run(m: Model) {
       const opset = onnxOpset(m);
       let usedContrib = false;
-      const transform = (graph: Graph, reserved: Iterable<string>): Graph => {
-      const consts = new Constants(graph);
+      const transform = (graph: Graph, reserved: Iterable<string>, outer: ReadonlyMap<string, TensorRef>): Graph => {
+      const consts = new Constants(graph, outer);
       const edited = editGraph(graph, (e) => {
         /** `e.addNode` with a fresh name from `name`, else the first output (the editor takes a given name verbatim). */
         const add = (spec: NodeSpec & { readonly outputs: readonly string[] }): Node => e.addNode({ ...spec, name: e.freshName(spec.name ?? spec.outputs[0]) });
@@ -178,14 +179,16 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
         }
         // Subgraphs last, with every name of this scope so far reserved (they may read outer values by name).
         const scope = collectNames(e.snapshot(), new Set(reserved));
+        // a body reads enclosing initializers by name: their weights are quantized into the body (a copy there)
+        const visible = new Constants(e.snapshot(), outer).visibleToBodies();
         for (const n of e.nodes()) {
-          const next = mapSubgraphs(n, (sg) => transform(sg, scope));
+          const next = mapSubgraphs(n, (sg) => transform(sg, scope, visible));
           if (next !== n) e.updateNode(n, { attributes: next.attributes });
         }
       }, { reservedNames: reserved });
       return tidyGraph(graph, edited, { pruneInitializers: true });
       };
-      const g = transform(m.graph, []);
+      const g = transform(m.graph, [], new Map());
       if (g === m.graph) return result(m, m);
       const out = withGraph(m, g);
       return result(m, usedContrib ? withOpset(out, opset, [{ domain: 'com.microsoft', version: 1 }]) : out);

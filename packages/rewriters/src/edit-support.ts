@@ -17,15 +17,29 @@ import type { Graph, GraphEditor, Node, TensorRef } from '@lowbit/onnx-ir';
 export class Constants {
   readonly #added = new Map<string, TensorRef>();
 
-  constructor(readonly graph: Graph) {}
+  /** `outer`: initializers of enclosing scopes a control-flow body may read by name (default none). */
+  constructor(readonly graph: Graph, readonly outer: ReadonlyMap<string, TensorRef> = new Map()) {}
 
-  /** The constant value named `name`, or undefined (not an initializer, or overridable by a graph input). */
+  /**
+   * The constant value named `name`, or undefined (not an initializer, or overridable by a graph input). A name the
+   * graph neither defines nor takes as input is looked up in `outer`.
+   */
   get(name: string | null | undefined): TensorRef | undefined {
     if (!name) return undefined;
     const idx = graphIndex(this.graph);
+    if (idx.input(name)) return undefined;
     const t = this.#added.get(name) ?? idx.initializer(name);
-    if (!t || idx.input(name)) return undefined;
-    return t;
+    if (t) return t;
+    return idx.producer(name) ? undefined : this.outer.get(name);
+  }
+
+  /** The initializers visible inside a body of this graph: `outer`, then this graph's own (its inputs shadow). */
+  visibleToBodies(): ReadonlyMap<string, TensorRef> {
+    const v = new Map(this.outer);
+    for (const t of this.graph.initializers) v.set(t.name, t);
+    for (const i of this.graph.inputs) v.delete(i.name);
+    for (const n of this.graph.nodes) for (const o of n.outputs) if (o) v.delete(o);
+    return v;
   }
 
   /** Adds `t` as an initializer through the editor and remembers it; returns its name. */

@@ -97,7 +97,9 @@ export async function resolveRecipe(f: QuantizeFlags, explicit: Explicit): Promi
     for (const k of ['bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd'] as const) if (explicit(k)) cal[k] = f[k];
     if (Object.keys(cal).length > 0) o.calibration = cal;
   } else {
-    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats', 'bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd', 'keepSensitive', 'cle', 'smoothQuant', 'biasCorrection'] as const) {
+    if (mode === 'dynamic') set('keepSensitive', 'keepSensitiveFloat', f.keepSensitive);
+    else if (explicit('keepSensitive')) throw new UsageError('--no-keep-sensitive applies to --mode static and dynamic only', { option: '--no-keep-sensitive', expected: 'static or dynamic', actual: mode });
+    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats', 'bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd', 'cle', 'smoothQuant', 'biasCorrection'] as const) {
       if (explicit(flag)) throw new UsageError(`--${kebab(flag)} applies to --mode static only`, { option: `--${kebab(flag)}`, expected: 'static', actual: mode });
     }
   }
