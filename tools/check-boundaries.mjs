@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Enforces the package arrows of DESIGN.md: every dependency edge in nx's project graph (from package.json
 // dependencies and from import statements in source) must be allowed by tools/module-boundaries.json, by nx tag.
+// Test files may import the private testing package whatever their own tags; so testing's shipped sources must not
+// re-export another @lowbit package's names (kernels' tests would reach onnx-ir through it): it offers its own API.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lowbitReexports } from './reexports.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-graph-'));
 const file = join(dir, 'graph.json');
@@ -28,6 +31,15 @@ try {
       // they never ship (files: ["dist"], and tests are excluded from the build).
       if (target && isTestFile(file) && tagsOf(target).includes('scope:testing')) continue;
       if (target && target !== id) (graph.dependencies[id] ??= []).push({ target, type: `import in ${file}` });
+    }
+  }
+  for (const [id, node] of Object.entries(graph.nodes)) {
+    if (node.type === 'npm' || !tagsOf(id).includes('scope:testing')) continue;
+    for (const file of sourceFiles(join(node.data.root, 'src'))) {
+      if (isTestFile(file)) continue;
+      for (const { spec, names } of lowbitReexports(readFileSync(file, 'utf8'), file)) {
+        problems.push(`${id}: ${file} re-exports ${names.join(', ')} from ${spec}; tests that may import only ${id} would reach ${spec} through it (give ${id} its own fixture API instead)`);
+      }
     }
   }
   for (const [source, deps] of Object.entries(graph.dependencies)) {
@@ -62,7 +74,8 @@ function readPackageName(root) {
   }
 }
 
-function* importsUnder(dir) {
+/** Source files under `dir`: TypeScript and JavaScript alike (worker modules and fixtures are often plain .mjs). */
+function* sourceFiles(dir) {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -71,12 +84,15 @@ function* importsUnder(dir) {
   }
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) yield* importsUnder(path);
-    // TypeScript and JavaScript alike: worker modules and fixtures are often plain .mjs.
-    else if (/\.(m|c)?[jt]sx?$/.test(e.name)) {
-      const text = readFileSync(path, 'utf8');
-      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+)['"](@lowbit\/[^'"]+)['"]/g)) yield { spec: m[1], file: path };
-    }
+    if (e.isDirectory()) yield* sourceFiles(path);
+    else if (/\.(m|c)?[jt]sx?$/.test(e.name)) yield path;
+  }
+}
+
+function* importsUnder(dir) {
+  for (const path of sourceFiles(dir)) {
+    const text = readFileSync(path, 'utf8');
+    for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+)['"](@lowbit\/[^'"]+)['"]/g)) yield { spec: m[1], file: path };
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '@lowbit/kernels';
-import { DataType, mkGraph, mkModel, mkNode, readMnist, testdataPath, vi } from '@lowbit/testing';
+import { DataType } from '@lowbit/onnx-ir';
+import { mkGraph, mkModel, mkNode, readMnist, testdataPath, vi } from '@lowbit/testing';
 import { Session } from './session.js';
 import { loadBackends } from './backend.js';
 

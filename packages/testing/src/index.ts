@@ -12,8 +12,8 @@ export { listLightCases, listNodeTestCases, readLightCase, readTestCase } from '
 export type { TestCase, TestDataSet } from './test-case.js';
 export { EPS_F32, EquivalenceError, assertEquivalent, compareOutput, productSumAbs, shapeClasses, sizeClasses } from './equivalence.js';
 export type { EquivalenceCase, EquivalenceOptions, EquivalenceReport, TileShape, ValueSource } from './equivalence.js';
-// The ONNX codec of @lowbit/onnx-ir, re-exported for the tests of packages whose module boundary excludes onnx-ir
-// (kernels, qparams): test files may import @lowbit/testing only (tools/check-boundaries.mjs), and testing -> onnx-ir
-// is an allowed arrow. Test-only; never a runtime path.
-export { DataType, dataTypeName, decodeModel, decodeTensor, encodeModel, encodeTensor, tensorFromValues, tensorValuesSync } from '@lowbit/onnx-ir';
-export type { Attr, Model, Node, TensorRef, ValueInfo } from '@lowbit/onnx-ir';
+export { decodeFixtureModel, encodeFixtureModel, readFixtureCase, readFixtureModel } from './onnx-fixtures.js';
+export type {
+  FixtureAttr, FixtureAttrSpec, FixtureCase, FixtureData, FixtureModel, FixtureModelSpec, FixtureNode, FixtureNodeSpec, FixtureTensor,
+  FixtureTensorSpec, FixtureValue, FixtureValueSpec,
+} from './onnx-fixtures.js';

@@ -1,10 +1,8 @@
 /**
- * Decodes ONNX ModelProto / TensorProto files for the single-node conformance tests with the onnx-ir codec
- * (re-exported by @lowbit/testing, the only package kernels' tests may import) and converts them into kernel-side
- * structures (Tensor, KernelNode attribute values). Test support only.
+ * Converts ONNX models and test cases, read into plain data by @lowbit/testing's fixture reader (the only package
+ * kernels' tests may import), into kernel-side structures (Tensor, KernelNode attribute values). Test support only.
  */
-import { readFileSync } from 'node:fs';
-import { decodeModel, tensorValuesSync, type Attr, type Model, type TensorRef, type ValueInfo } from '@lowbit/testing';
+import { readFixtureModel, type FixtureAttr, type FixtureModel, type FixtureTensor, type FixtureValue } from '@lowbit/testing';
 import type { AttrValue } from '../contract.js';
 import { Tensor } from '../tensor.js';
 import { DTYPE_OF_ONNX } from '../ops/util/onnx-dtype.js';
@@ -14,11 +12,10 @@ export const DTYPE_OF_CODE = DTYPE_OF_ONNX;
 export class UnsupportedCaseError extends Error {}
 
 /** A decoded tensor as a kernels Tensor (dtype names from DTYPE_OF_ONNX; complex types are unsupported). */
-export function kernelTensor(t: TensorRef): Tensor {
-  const dtype = DTYPE_OF_CODE[t.dtype];
-  if (!dtype) throw new UnsupportedCaseError(`tensor data type ${t.dtype} is not supported`);
-  const v = tensorValuesSync(t);
-  return new Tensor(dtype, v.data as never, v.dims);
+export function kernelTensor(t: FixtureTensor): Tensor {
+  const dtype = DTYPE_OF_CODE[t.dataType];
+  if (!dtype) throw new UnsupportedCaseError(`tensor data type ${t.dataType} is not supported`);
+  return new Tensor(dtype, t.values() as never, t.dims);
 }
 
 export interface CaseNode {
@@ -41,48 +38,46 @@ export interface CaseModel {
 const safe = (v: bigint): boolean => v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER);
 
 /** INT/INTS become numbers when every value is a safe integer, bigints otherwise. */
-function attrValue(a: Attr): AttrValue {
+function attrValue(a: FixtureAttr): AttrValue {
   switch (a.type) {
     case 'float': return a.value;
     case 'int': return safe(a.value) ? Number(a.value) : a.value;
     case 'string': return a.value;
     case 'tensor': return kernelTensor(a.value);
-    case 'graph': throw new UnsupportedCaseError('graph attributes (control flow) are not run by the kernel test driver');
     case 'floats': return [...a.value];
     case 'ints': return a.value.every(safe) ? a.value.map(Number) : [...a.value];
     case 'strings': return [...a.value];
     case 'tensors': return a.value.map(kernelTensor);
-    default: throw new UnsupportedCaseError(`attribute type ${a.type} is not supported`);
+    case 'other':
+      if (a.kind === 'graph') throw new UnsupportedCaseError('graph attributes (control flow) are not run by the kernel test driver');
+      throw new UnsupportedCaseError(`attribute type ${a.kind} is not supported`);
   }
 }
 
-function valueName(v: ValueInfo): string {
-  if (v.type !== undefined && v.type.kind !== 'tensor') {
-    throw new UnsupportedCaseError('sequence/optional/map values are not run by the kernel test driver');
-  }
+function valueName(v: FixtureValue): string {
+  if (v.kind !== 'tensor') throw new UnsupportedCaseError('sequence/optional/map values are not run by the kernel test driver');
   return v.name;
 }
 
 /** The driver's view of a decoded model; throws UnsupportedCaseError for what the driver does not run. */
-export function caseModel(model: Model): CaseModel {
-  const g = model.graph;
-  const initializers = new Map<string, Tensor>(g.initializers.map((t) => [t.name, kernelTensor(t)]));
+export function caseModel(model: FixtureModel): CaseModel {
+  const initializers = new Map<string, Tensor>(model.initializers.map((t) => [t.name, kernelTensor(t)]));
   return {
-    opsets: new Map(model.opsetImports.map((o) => [o.domain, o.version])),
-    nodes: g.nodes.map((n) => ({
+    opsets: new Map(model.opsets.map((o) => [o.domain, o.version])),
+    nodes: model.nodes.map((n) => ({
       inputs: n.inputs.map((x) => x ?? ''),
       outputs: n.outputs.map((x) => x ?? ''),
       name: n.name,
       opType: n.opType,
       domain: n.domain,
-      attrs: new Map(n.attributes.map((a) => [a.name, attrValue(a)])),
+      attrs: new Map(n.attrs.map((a) => [a.name, attrValue(a)])),
     })),
     initializers,
-    inputs: g.inputs.map(valueName).filter((n) => !initializers.has(n)),
-    outputs: g.outputs.map(valueName),
+    inputs: model.inputs.map(valueName).filter((n) => !initializers.has(n)),
+    outputs: model.outputs.map(valueName),
   };
 }
 
 export function readModelFile(path: string): CaseModel {
-  return caseModel(decodeModel(new Uint8Array(readFileSync(path))));
+  return caseModel(readFixtureModel(path));
 }

@@ -3,7 +3,7 @@
  * test_data_set_0, runs every node through a KernelRegistry in file order, and compares the outputs.
  * Control flow, sequences and ops with no registered kernel make the case "unsupported" (reported, not failed).
  */
-import { readTestCase } from '@lowbit/testing';
+import { readFixtureCase } from '@lowbit/testing';
 import type { AttrValue, KernelNode } from '../contract.js';
 import { keyFor } from '../keys.js';
 import type { KernelRegistry } from '../registry.js';
@@ -24,9 +24,9 @@ export function caseOpTypes(model: CaseModel): string[] {
   return [...new Set(model.nodes.map((n) => n.opType))];
 }
 
-/** The case's model and its first data set (read by `readTestCase` from @lowbit/testing). */
+/** The case's model and its first data set (read by `readFixtureCase` from @lowbit/testing). */
 export function loadCase(dir: string): { model: CaseModel; inputs: Tensor[]; outputs: Tensor[] } {
-  const c = readTestCase(dir);
+  const c = readFixtureCase(dir);
   const model = caseModel(c.model); // before the data: sequence/optional/map cases have no tensor data sets
   const set = c.sets[0];
   return { model, inputs: set?.inputs.map(kernelTensor) ?? [], outputs: set?.outputs.map(kernelTensor) ?? [] };

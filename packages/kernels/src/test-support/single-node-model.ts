@@ -1,9 +1,9 @@
 /**
- * Builds a single-node ONNX model (ModelProto bytes) for comparing a kernel with another runtime in tests: onnx-ir
- * objects encoded by its codec (both re-exported by @lowbit/testing). Inputs and outputs are declared with their
- * element type only (no shapes).
+ * Builds a single-node ONNX model (ModelProto bytes) for comparing a kernel with another runtime in tests, with
+ * @lowbit/testing's fixture writer. Inputs and outputs are declared with their element type (and, for inputs, the
+ * dims when given).
  */
-import { encodeModel, tensorFromValues, type Attr, type DataType, type ValueInfo } from '@lowbit/testing';
+import { encodeFixtureModel, type FixtureAttrSpec, type FixtureValueSpec } from '@lowbit/testing';
 import type { AttrValue } from '../contract.js';
 import { Tensor, type DType } from '../tensor.js';
 import { DTYPE_OF_ONNX } from '../ops/util/onnx-dtype.js';
@@ -34,7 +34,7 @@ export function onnxCode(dtype: DType): number {
 }
 
 /** Integral numbers become INT/INTS unless `asFloat`; any non-integral number makes FLOAT/FLOATS. */
-function attr(name: string, v: AttrValue, asFloat: boolean): Attr {
+function attr(name: string, v: AttrValue, asFloat: boolean): FixtureAttrSpec {
   if (typeof v === 'number' || typeof v === 'bigint') {
     if (asFloat || (typeof v === 'number' && !Number.isInteger(v))) return { name, type: 'float', value: Math.fround(Number(v)) };
     return { name, type: 'int', value: BigInt(v) };
@@ -51,29 +51,23 @@ function attr(name: string, v: AttrValue, asFloat: boolean): Attr {
   throw new TypeError(`attribute ${name}: unsupported value`);
 }
 
-function valueInfo(name: string, dtype: DType, dims?: readonly number[]): ValueInfo {
-  return { name, type: { kind: 'tensor', elemType: onnxCode(dtype) as DataType, shape: dims ? [...dims] : undefined } };
+function valueInfo(name: string, dtype: DType, dims?: readonly number[]): FixtureValueSpec {
+  return { name, elemType: onnxCode(dtype), ...(dims ? { dims } : {}) };
 }
 
 export function singleNodeModel(spec: SingleNodeSpec): Uint8Array {
-  return encodeModel({
+  return encodeFixtureModel({
     irVersion: 8,
-    opsetImports: [{ domain: '', version: spec.opset }, ...(spec.domain ? [{ domain: spec.domain, version: spec.domainOpset ?? 1 }] : [])],
-    functions: [],
-    metadataProps: [],
-    graph: {
-      name: 'g',
-      nodes: [{
-        id: 'n0', name: 'node', opType: spec.opType, domain: spec.domain ?? '',
-        inputs: spec.inputs.map((i) => i?.name ?? null),
-        outputs: spec.outputs.map((o) => o.name),
-        attributes: Object.entries(spec.attrs ?? {}).map(([k, v]) => attr(k, v, spec.floatAttrs?.includes(k) ?? false)),
-      }],
-      inputs: spec.inputs.filter((i) => i !== null && !i.value).map((i) => valueInfo(i!.name, i!.dtype, i!.dims)),
-      outputs: spec.outputs.map((o) => valueInfo(o.name, o.dtype)),
-      initializers: spec.inputs.filter((i) => i?.value).map((i) => tensorFromValues(i!.name, onnxCode(i!.dtype) as DataType, i!.value!.dims, i!.value!.data as Float32Array)),
-      sparseInitializers: [],
-      valueInfo: [],
-    },
+    opset: spec.opset,
+    ...(spec.domain ? { domains: { [spec.domain]: spec.domainOpset ?? 1 } } : {}),
+    nodes: [{
+      name: 'node', opType: spec.opType, domain: spec.domain ?? '',
+      inputs: spec.inputs.map((i) => i?.name ?? null),
+      outputs: spec.outputs.map((o) => o.name),
+      attrs: Object.entries(spec.attrs ?? {}).map(([k, v]) => attr(k, v, spec.floatAttrs?.includes(k) ?? false)),
+    }],
+    inputs: spec.inputs.filter((i) => i !== null && !i.value).map((i) => valueInfo(i!.name, i!.dtype, i!.dims)),
+    outputs: spec.outputs.map((o) => valueInfo(o.name, o.dtype)),
+    initializers: spec.inputs.filter((i) => i?.value).map((i) => ({ name: i!.name, dataType: onnxCode(i!.dtype), dims: i!.value!.dims, values: i!.value!.data as Float32Array })),
   });
 }

@@ -1,9 +1,9 @@
 /**
- * ONNX node test cases for the qparams tests, read with `readTestCase` from @lowbit/testing (the onnx-ir codec) and
+ * ONNX node test cases for the qparams tests, read with `readFixtureCase` from @lowbit/testing (plain data) and
  * flattened to plain numbers. qparams itself has no internal dependencies; only its tests use @lowbit/testing.
  */
 import { basename } from 'node:path';
-import { listNodeTestCases, readTestCase, tensorValuesSync, type TensorRef } from '@lowbit/testing';
+import { listNodeTestCases, readFixtureCase, type FixtureTensor } from '@lowbit/testing';
 
 /**
  * A test tensor: `values` as plain numbers in the kernels' storage convention, i.e. integers for integer types
@@ -37,20 +37,20 @@ export interface OnnxCase {
   readonly outputs: TestTensor[];
 }
 
-function testTensor(t: TensorRef): TestTensor {
-  const v = tensorValuesSync(t);
-  if (Array.isArray(v.data)) throw new Error(`tensor ${t.name}: string tensors are not used by the qparams tests`);
-  return { name: t.name, dataType: v.dtype, dims: [...v.dims], values: Array.from(v.data as ArrayLike<number | bigint>, Number) };
+function testTensor(t: FixtureTensor): TestTensor {
+  const data = t.values();
+  if (Array.isArray(data)) throw new Error(`tensor ${t.name}: string tensors are not used by the qparams tests`);
+  return { name: t.name, dataType: t.dataType, dims: [...t.dims], values: Array.from(data as ArrayLike<number | bigint>, Number) };
 }
 
 /** Reads `dir` (model.onnx + test_data_set_0). `wantOps` picks the node whose INT attributes are returned. */
 export function readOnnxCase(dir: string, wantOps: readonly string[]): OnnxCase {
-  const c = readTestCase(dir);
-  const opset = c.model.opsetImports.filter((o) => o.domain === '' || o.domain === 'ai.onnx').at(-1)?.version ?? 0;
-  const node = c.model.graph.nodes.find((n) => wantOps.includes(n.opType));
+  const c = readFixtureCase(dir);
+  const opset = c.model.opsets.filter((o) => o.domain === '' || o.domain === 'ai.onnx').at(-1)?.version ?? 0;
+  const node = c.model.nodes.find((n) => wantOps.includes(n.opType));
   const ints: Record<string, number> = {};
   const strings: Record<string, string> = {};
-  for (const a of node?.attributes ?? []) {
+  for (const a of node?.attrs ?? []) {
     if (a.type === 'int') ints[a.name] = Number(a.value);
     else if (a.type === 'string') strings[a.name] = a.value;
   }
