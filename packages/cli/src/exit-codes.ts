@@ -9,6 +9,8 @@ export const ExitCode = {
   usage: 2,
   /** The model is invalid or uses something Lowbit does not support. */
   model: 3,
+  /** `lowbit tune`: the accuracy target was not reached; the best model found and the report are written all the same. */
+  targetNotReached: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

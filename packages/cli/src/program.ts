@@ -25,6 +25,11 @@ const smoothQuantArg = (v: string): number | 'search' => {
   if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`--smooth-quant takes an alpha in [0, 1] or "search", got "${v}"`);
   return n;
 };
+const signedFloatArg = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
+  return n;
+};
 const listArg = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 const numListArg = (name: string) => (v: string): number[] => {
   const parts = listArg(v).map(Number);
@@ -96,6 +101,29 @@ export function buildProgram(io: Io): Command {
   ).action(async (input: string, opts: Record<string, unknown>, cmd: Command) =>
     (await import('./commands/quantize.js')).quantizeCommand(io, input, opts as never, (flag) => cmd.getOptionValueSource(flag) === 'cli'),
   );
+
+  dataOptions(
+    program
+      .command('tune')
+      .description('accuracy-aware quantization: try recipes, keep the most sensitive layers float until the target is met')
+      .argument('<input>', 'float ONNX model')
+      .requiredOption('-o, --output <path>', 'where to write the best model found (written also when the target is not reached)')
+      .option('--data <data>', 'calibration and evaluation data (as quantize --calib), or "random" (default): seeded uniform [0, 1) inputs')
+      .option('--data-count <n>', 'use at most N samples (random: N samples, default 8)', intArg('--data-count'))
+      .option('--eval-data <data>', 'score on this data instead of --data')
+      .option('--shape <name=dims>', 'random data: dims of an input with dynamic dims, e.g. x=1,3,48,192 (repeatable)', shapeArg, {})
+      .option('--target-sqnr <dB>', 'reached when the output SQNR vs the float model is at least this many dB', signedFloatArg('--target-sqnr'))
+      .option('--target-top1 <fraction>', 'reached when top-1 agreement with the float model is at least this (0..1)', floatArg('--target-top1'))
+      .option('--evaluator <module>', 'ES module exporting (outputs, reference) => score (default or "evaluate" export); higher is better')
+      .option('--target <n>', '--evaluator: reached when the score is at least N', signedFloatArg('--target'))
+      .option('--tolerable-loss <n>', '--evaluator: reached when the score is at least the float model\'s minus N', floatArg('--tolerable-loss'))
+      .option('--max-trials <n>', 'most trials (quantize + evaluate), default 12', intArg('--max-trials'))
+      .option('--methods <list>', 'calibration methods of the static recipes tried, in order (default minmax,percentile)', listArg)
+      .addOption(new Option('--ranking <how>', 'which layers to keep float first: all-but-one (SQNR gain of keeping each float) or one-layer (each quantized alone)').choices(['all-but-one', 'one-layer']))
+      .option('--report <file>', 'trial report (JSON); default: OUT with .tune.json')
+      .option('--overwrite', 'allow -o / --report to name an input file')
+      .option('--json', 'print the report as one JSON object instead of text'),
+  ).action(async (input: string, opts: Record<string, unknown>) => (await import('./commands/tune.js')).tuneCommand(io, input, opts as never));
 
   program
     .command('inspect')

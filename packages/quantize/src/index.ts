@@ -33,6 +33,7 @@ export { quantizeDynamicBytes, quantizeStaticBytes, quantizeWeightOnlyBytes } fr
 export { quantizeWithAccuracy } from './accuracy/quantize-with-accuracy.js';
 export type { AccuracyOptions, AccuracyResult } from './accuracy/quantize-with-accuracy.js';
 export type { TuningTrial } from './accuracy/trial.js';
+export type { RankedLayer, Ranking, RankingMethod } from './accuracy/ranking.js';
 export { outputSqnr, top1Agreement } from './accuracy/evaluators.js';
 export type { EvaluateFn, Evaluator, ModelOutputs } from './accuracy/evaluators.js';
 export { countWeights } from './accuracy/weights.js';

@@ -1,7 +1,7 @@
 /**
  * quantizeWithAccuracy on mnist-8 (2 Conv + 1 MatMul), calibrated on 16 training images: a reachable target stops at
  * the first rung with every weight quantized (its score checked against onnxruntime-node); an impossible target
- * stops at maxTrials (or when only one layer is left quantized) and still returns the best model and every trial;
+ * stops at maxTrials (or when the ranking is used up) and still returns the best model and every trial;
  * a user evaluator scoring against labels with tolerableLoss; abort; option errors.
  */
 import * as ort from 'onnxruntime-node';
@@ -48,27 +48,45 @@ describe('quantizeWithAccuracy', () => {
     expect(r.trials[2].recipe.mode).toBe('dynamic');
     const scores = r.trials.map((t) => t.score!);
     expect(r.best.score).toBe(Math.max(...scores));
-    expect(r.sensitivity?.map((l) => l.node).sort()).toEqual(['Convolution110', 'Convolution28', 'Times212']);
+    // all-but-one ranking: each compute node kept float in turn; the node whose exclusion raises the SQNR most goes first
+    expect(r.ranking?.method).toBe('all-but-one');
+    expect(r.ranking?.layers.map((l) => l.node).sort()).toEqual(['Convolution110', 'Convolution28', 'Times212']);
+    const gains = r.ranking!.layers.filter((l) => l.sqnrDb > r.ranking!.baseSqnrDb!).sort((a, b) => b.sqnrDb - a.sqnrDb);
+    expect(r.ranking!.order).toEqual(gains.map((l) => l.node));
     const ex = r.trials[3];
-    const worst = [...r.sensitivity!].sort((a, b) => a.sqnrDb - b.sqnrDb)[0].node;
-    expect(ex.excluded).toEqual([worst]);
+    expect(ex.excluded).toEqual([r.ranking!.order[0]]);
+    expect(ex.score!).toBeGreaterThan(r.trials[0].score!);
     expect(ex.weightsQuantized).toBeGreaterThan(0);
     expect(ex.weightsQuantized).toBeLessThan(1);
-    expect(ex.recipe.nodesToExclude).toEqual([worst]);
+    expect(ex.recipe.nodesToExclude).toEqual(ex.excluded);
     expect(verifyErrors(r.model)).toEqual([]);
   }, 60_000);
 
-  it('impossible target, large budget: stops when one layer is left quantized (exhausted), doubling 1, 2', async () => {
-    const r = await quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, maxTrials: 20 });
-    expect(r.stopReason).toBe('exhausted');
-    const ex = r.trials.filter((t) => t.stage === 'exclusion');
-    expect(ex.map((t) => t.excluded.length)).toEqual([1, 2]);
-    expect(ex[1].weightsQuantized).toBeGreaterThan(0);
-    const one = await quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, maxTrials: 20, schedule: 'one-at-a-time', recipes: [{ mode: 'static', options: { perChannel: true } }] });
-    expect(one.trials.map((t) => t.excluded.length)).toEqual([0, 1, 2]);
+  it('impossible target, large budget: stops when the ranking is used up, never keeping every layer float (exhausted)', async () => {
+    for (const schedule of ['one-at-a-time', 'doubling'] as const) {
+      const r = await quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, maxTrials: 20, schedule });
+      expect(r.stopReason).toBe('exhausted');
+      expect(r.trials.length).toBeLessThan(20);
+      const ex = r.trials.filter((t) => t.stage === 'exclusion');
+      expect(ex.length).toBeGreaterThan(0);
+      expect(ex[0].excluded).toHaveLength(1);
+      for (const t of ex) {
+        expect(t.excluded.length).toBeLessThanOrEqual(2);
+        expect(t.weightsQuantized).toBeGreaterThan(0);
+      }
+      // a layer stays float only when it raised the score: every later set extends the best set so far
+      let kept: readonly string[] = [], bestScore = r.trials[0].score!;
+      for (const t of ex) {
+        expect(t.excluded.slice(0, kept.length)).toEqual(kept);
+        if (t.score! > bestScore) {
+          kept = t.excluded;
+          bestScore = t.score!;
+        }
+      }
+    }
   }, 60_000);
 
-  it('a target reached only by keeping a layer float: the most sensitive one is kept float, the score is deterministic', async () => {
+  it('a target reached only by keeping a layer float: the first-ranked one is kept float, the score is deterministic', async () => {
     // per-tensor u8 minmax on the first rung only; the target sits between its score and the one-layer-float score
     const recipes = [{ mode: 'static' as const, options: { calibrationMethod: 'minmax' as const } }];
     const probe = await quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, maxTrials: 3, recipes });
@@ -79,6 +97,14 @@ describe('quantizeWithAccuracy', () => {
     expect(r.reached).toBe(true);
     expect(r.best.excluded).toHaveLength(1);
     expect(r.best.score).toBeCloseTo(one, 6);
+  }, 60_000);
+
+  it('ranking one-layer: layerSensitivity order (lowest SQNR with the layer quantized alone first)', async () => {
+    const r = await quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, maxTrials: 4, ranking: 'one-layer' });
+    expect(r.ranking?.method).toBe('one-layer');
+    const sorted = [...r.ranking!.layers].sort((a, b) => a.sqnrDb - b.sqnrDb).map((l) => l.node);
+    expect(r.ranking!.order).toEqual(sorted);
+    expect(r.trials[3].excluded).toEqual([sorted[0]]);
   }, 60_000);
 
   it('user evaluator against labels with tolerableLoss; top1Agreement with a target', async () => {
@@ -119,5 +145,6 @@ describe('quantizeWithAccuracy', () => {
     await expect(quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 1, maxTrials: 0 })).rejects.toThrow(/maxTrials/);
     await expect(quantizeWithAccuracy(MNIST, data, outputSqnr(), { tolerableLoss: 1 })).rejects.toThrow(/tolerableLoss.*float score Infinity/);
     await expect(quantizeWithAccuracy(MNIST, [], outputSqnr(), { target: 1 })).rejects.toThrow(/option "data": no data/);
+    await expect(quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 1, ranking: 'best' as never })).rejects.toThrow(/option "ranking"/);
   }, 60_000);
 });

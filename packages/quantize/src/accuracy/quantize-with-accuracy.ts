@@ -12,16 +12,18 @@
  *    Log/Exp/Softmax/... kept float (only when the model has such layers, see sensitive-ops.ts); dynamic per-channel.
  *    Entropy is not in the default methods: on ultraface-rfb-320 and ppocr-mobile-v2-cls a trial with it took about
  *    6 times a minmax trial and scored lowest of the three; add it with `methods: ['minmax', 'percentile', 'entropy']`.
- * 3. Exclusion: from the best-scoring ladder trial, the layers ranked by `layerSensitivity` (each layer quantized
- *    alone, lowest output SQNR first; measured on the first `sensitivityBatches` evaluation batches) are kept float,
- *    the k most sensitive for k = 1, 2, 4, 8, ... (`schedule: 'doubling'`, default) or k = 1, 2, 3, ...
- *    (`'one-at-a-time'`). Once a k meets the threshold, doubling bisects between it and the last k that did not,
- *    with the trials left, for the fewest layers kept float. At least one ranked layer stays quantized.
+ * 3. Exclusion: from the best-scoring ladder trial, layers are ranked (ranking.ts: `all-but-one`, default, the
+ *    output SQNR gain of keeping each one float in the base model; or `one-layer`, `layerSensitivity`; measured on the
+ *    first `rankingBatches` evaluation batches) and kept float in ranking order, one at a time (`schedule:
+ *    'one-at-a-time'`, default) or in groups of 1, 2, 4, ... (`'doubling'`: the group doubles after a kept group and
+ *    is 1 again after a dropped one). A layer (group) stays float only when the trial scores higher than the best
+ *    exclusion set so far: quantization errors interact, and keeping a layer float can lower the score.
+ *    At least one ranked layer stays quantized.
  *
  * Best model: among the trials that meet the threshold the one with the largest fraction of weights quantized
  * (ties: higher score, then earlier); when none does, the highest score (ties: more weights quantized, then
  * earlier). A failed trial (the recipe does not apply, a run fails) is reported with its error and tuning goes on.
- * `signal` stops tuning between trials (and between sensitivity layers): the best model so far is returned with
+ * `signal` stops tuning between trials (and between ranked layers): the best model so far is returned with
  * `stopReason: 'aborted'`; aborted before any trial finished, the signal's reason is thrown.
  */
 import type { Model } from '@lowbit/onnx-ir';
@@ -32,8 +34,8 @@ import { QuantizeError } from '../errors.js';
 import { loadInput } from '../io.js';
 import type { Recipe } from '../recipe.js';
 import { sensitiveNodes } from '../sensitive-ops.js';
-import { layerSensitivity, type LayerSensitivity } from '../sensitivity.js';
-import type { CalibrationData, CalibrationMethod, ModelInput, StaticQuantizeOptions } from '../types.js';
+import type { CalibrationData, CalibrationMethod, ModelInput } from '../types.js';
+import { rankLayers, type Ranking, type RankingMethod } from './ranking.js';
 import { toEvaluator, type EvaluateFn, type Evaluator } from './evaluators.js';
 import { modelOutputs, runTrial, StatisticsCache, type TrialContext, type TuningTrial } from './trial.js';
 
@@ -52,15 +54,17 @@ export interface AccuracyOptions {
   readonly evaluationData?: CalibrationData;
   /** Calibration methods of the default ladder's static rungs, in order (default minmax, percentile). */
   readonly methods?: readonly CalibrationMethod[];
-  /** Evaluation batches the per-layer sensitivity ranking runs on (default 2). */
-  readonly sensitivityBatches?: number;
-  /** How the number of layers kept float grows; default `doubling`. */
+  /** How layers are ranked for keeping float (ranking.ts); default `all-but-one`. */
+  readonly ranking?: RankingMethod;
+  /** Evaluation batches the ranking runs on (default 2). */
+  readonly rankingBatches?: number;
+  /** How layers are added to the float set: one at a time (default) or in doubling groups (see the file comment). */
   readonly schedule?: 'doubling' | 'one-at-a-time';
   readonly signal?: AbortSignal;
   /** Called after every trial (`maxTrials` is the budget). */
   readonly onTrial?: (trial: TuningTrial, maxTrials: number) => void;
-  /** Called after every layer of the sensitivity ranking. */
-  readonly onSensitivity?: (done: number, total: number) => void;
+  /** Called after every layer of the ranking. */
+  readonly onRanking?: (done: number, total: number) => void;
 }
 
 export interface AccuracyResult {
@@ -78,7 +82,7 @@ export interface AccuracyResult {
   readonly threshold: number;
   readonly trials: readonly TuningTrial[];
   /** The per-layer ranking, when the exclusion stage ran. */
-  readonly sensitivity?: readonly LayerSensitivity[];
+  readonly ranking?: Ranking;
 }
 
 /** Quantizes `input`, keeping layers float as needed to meet the accuracy threshold (see the file comment). */
@@ -134,24 +138,22 @@ async function tune(ctx: TrialContext, options: AccuracyOptions, maxTrials: numb
   }
 
   // 3. exclusion from the best-scoring ladder trial
-  let sensitivity: LayerSensitivity[] | undefined;
+  let ranking: Ranking | undefined;
   let exhausted = !reached && trials.length < maxTrials && !aborted;
   const base = bestScoring(tried);
   if (!reached && !aborted && trials.length < maxTrials && base) {
-    const staticOptions: StaticQuantizeOptions = base.recipe.mode === 'static' ? base.recipe.options : { perChannel: true };
+    const float = new Set([...base.trial.keptFloat, ...(Array.isArray(base.recipe.options.nodesToExclude) ? base.recipe.options.nodesToExclude : [])]);
     try {
-      sensitivity = await layerSensitivity(ctx.model, () => ctx.batches.slice(0, options.sensitivityBatches ?? 2), {
-        ...staticOptions, signal: options.signal, onLayer: (d, t) => options.onSensitivity?.(d, t),
-      });
+      ranking = await rankLayers(ctx, options.ranking ?? 'all-but-one', base.recipe, float, options.rankingBatches ?? 2, (d, t) => options.onRanking?.(d, t), options.signal);
     } catch (e) {
       if (!options.signal?.aborted) throw e;
       aborted = true;
     }
-    if (sensitivity) {
-      const float = new Set([...base.trial.keptFloat, ...(Array.isArray(base.recipe.options.nodesToExclude) ? base.recipe.options.nodesToExclude : [])]);
-      const ranking = sensitivity.filter((l) => Number.isFinite(l.sqnrDb) && !float.has(l.node)).sort((a, b) => a.sqnrDb - b.sqnrDb).map((l) => l.node);
+    if (ranking) {
+      const order = ranking.order;
       // at least one layer stays quantized: a model with every layer float is the float model, not a result
-      const r = await exclude(ranking.length - 1, options.schedule ?? 'doubling', maxTrials - trials.length, (k) => attempt('exclusion', base.recipe, ranking.slice(0, k)));
+      const most = Math.min(order.length, ranking.layers.filter((l) => !float.has(l.node)).length - 1);
+      const r = await exclude(order, most, options.schedule ?? 'one-at-a-time', base.trial.score!, maxTrials - trials.length, (nodes) => attempt('exclusion', base.recipe, nodes));
       reached = r.reached;
       exhausted = r.exhausted;
       aborted ||= r.aborted;
@@ -168,34 +170,34 @@ async function tune(ctx: TrialContext, options: AccuracyOptions, maxTrials: numb
   return {
     model: b.model, best: b.trial, reached: b.trial.reached, stopReason,
     evaluator: { name: ctx.evaluator.name, ...(ctx.evaluator.unit ? { unit: ctx.evaluator.unit } : {}) },
-    floatScore, threshold: ctx.threshold, trials, ...(sensitivity ? { sensitivity } : {}),
+    floatScore, threshold: ctx.threshold, trials, ...(ranking ? { ranking } : {}),
   };
 }
 
 /**
- * Keeps the k most sensitive layers float for growing k <= `most` (see the file comment) with at most `budget`
- * trials. `exhausted`: `most` layers float and still not reached.
+ * Keeps ranked layers float, a group at a time (see the file comment), with at most `budget` trials and at most
+ * `most` layers float. `exhausted`: every ranked layer tried (or `most` reached) without meeting the threshold.
  */
-async function exclude(most: number, schedule: 'doubling' | 'one-at-a-time', budget: number, run: (k: number) => Promise<TuningTrial | undefined>): Promise<{ reached: boolean; exhausted: boolean; aborted: boolean }> {
-  let lo = 0; // the largest k known not to reach
-  let hi: number | undefined; // the smallest k known to reach
-  let k = 1;
-  for (let used = 0; used < budget && most > 0;) {
-    let next: number;
-    if (hi === undefined) next = Math.min(k, most);
-    else if (schedule === 'doubling' && hi - lo > 1) next = lo + Math.floor((hi - lo) / 2);
-    else break;
-    const t = await run(next);
-    used++;
-    if (!t) return { reached: hi !== undefined, exhausted: false, aborted: true };
-    if (t.reached) hi = next;
-    else {
-      lo = next;
-      if (hi === undefined && next === most) return { reached: false, exhausted: true, aborted: false };
-      k = schedule === 'doubling' ? next * 2 : next + 1;
-    }
+async function exclude(order: readonly string[], most: number, schedule: 'doubling' | 'one-at-a-time', baseScore: number, budget: number, run: (nodes: readonly string[]) => Promise<TuningTrial | undefined>): Promise<{ reached: boolean; exhausted: boolean; aborted: boolean }> {
+  const accepted: string[] = [];
+  let current = baseScore;
+  let size = 1;
+  let next = 0;
+  for (let used = 0; used < budget; used++) {
+    const room = most - accepted.length;
+    if (next >= order.length || room <= 0) return { reached: false, exhausted: true, aborted: false };
+    const group = order.slice(next, next + Math.min(size, room));
+    next += group.length;
+    const t = await run([...accepted, ...group]);
+    if (!t) return { reached: false, exhausted: false, aborted: true };
+    if (t.reached) return { reached: true, exhausted: false, aborted: false };
+    if (t.score !== null && t.score > current) {
+      accepted.push(...group);
+      current = t.score;
+      if (schedule === 'doubling') size *= 2;
+    } else size = 1;
   }
-  return { reached: hi !== undefined, exhausted: most <= 0, aborted: false };
+  return { reached: false, exhausted: next >= order.length, aborted: false };
 }
 
 /** a is better than b (see the file comment; earlier wins ties, so `a` must be strictly better). */
@@ -236,7 +238,8 @@ function checkOptions(o: AccuracyOptions): number {
   if (o.tolerableLoss !== undefined && !(o.tolerableLoss >= 0 && Number.isFinite(o.tolerableLoss))) throw new QuantizeError({ where: WHERE, option: 'tolerableLoss', expected: 'a finite number >= 0', actual: String(o.tolerableLoss) }, 'bad tolerableLoss');
   const maxTrials = o.maxTrials ?? 12;
   if (!Number.isInteger(maxTrials) || maxTrials < 1) throw new QuantizeError({ where: WHERE, option: 'maxTrials', expected: 'an integer >= 1', actual: String(maxTrials) }, 'bad maxTrials');
-  if (o.sensitivityBatches !== undefined && !(Number.isInteger(o.sensitivityBatches) && o.sensitivityBatches >= 1)) throw new QuantizeError({ where: WHERE, option: 'sensitivityBatches', expected: 'an integer >= 1', actual: String(o.sensitivityBatches) }, 'bad sensitivityBatches');
+  if (o.rankingBatches !== undefined && !(Number.isInteger(o.rankingBatches) && o.rankingBatches >= 1)) throw new QuantizeError({ where: WHERE, option: 'rankingBatches', expected: 'an integer >= 1', actual: String(o.rankingBatches) }, 'bad rankingBatches');
+  if (o.ranking !== undefined && o.ranking !== 'all-but-one' && o.ranking !== 'one-layer') throw new QuantizeError({ where: WHERE, option: 'ranking', expected: 'all-but-one or one-layer', actual: String(o.ranking) }, 'bad ranking');
   if (o.methods !== undefined && o.recipes !== undefined) throw new QuantizeError({ where: WHERE, option: 'methods', expected: 'methods or recipes, not both (methods shape the default ladder)', actual: 'both' }, 'conflicting options');
   if (o.recipes !== undefined && o.recipes.length === 0) throw new QuantizeError({ where: WHERE, option: 'recipes', expected: 'at least one recipe', actual: '[]' }, 'nothing to try');
   return maxTrials;

@@ -115,7 +115,8 @@ export async function runTrial(ctx: TrialContext, index: number, stage: TuningTr
   }
 }
 
-async function quantizeWith(ctx: TrialContext, r: Recipe): Promise<Model> {
+/** `r`'s model (nothing written); static recipes use the statistics cache. */
+export async function quantizeWith(ctx: TrialContext, r: Recipe): Promise<Model> {
   const data = () => ctx.calibration;
   switch (r.mode) {
     case 'static': {
