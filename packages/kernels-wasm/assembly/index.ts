@@ -1,7 +1,7 @@
 // Lowbit WebAssembly kernels. Raw pointers into this module's memory; the JavaScript side owns allocation
 // (packages/kernels-wasm/src/heap.ts) from heapBase() upwards.
-export { qpackBSize, qpackB, qprepA, qgemm } from './qgemm';
-export { spackBSize, spackB, sgemm, sepilogue } from './sgemm';
+export { qpackBSize, qpackB, qpackB16Size, qwidenB, qprepA, qgemm } from './qgemm';
+export { spackBSize, spackB, sscratchASize, sgemm, sepilogue } from './sgemm';
 export { im2colPacked, depthwise, padPlane, im2row8 } from './conv';
 export { relu, clip, binary } from './elementwise';
 export { batchNorm, globalAvgPool } from './norm';

@@ -3,7 +3,12 @@
 // B (8-bit, constant weights) is packed once into panels of 8 columns with k in pairs:
 //   panel p, pair kk: 16 bytes [b(2kk,8p), b(2kk+1,8p), b(2kk,8p+1), b(2kk+1,8p+1), ... b(2kk+1,8p+7)]
 // so that one i16x8 widening of the low/high half gives four columns' (k, k+1) pairs for i32x4.dot_i16x8_s.
-// A is widened per call to i16 with its zero point subtracted (|a - za| <= 255), k padded to even, and its row sums
+// For GEMM calls (M >= 4) the caller may also widen the packed B once to i16 (qwidenB: the same layout, 32 bytes per
+// pair, each half already the i16x8 the dot consumes; twice the memory), which leaves the inner loop loads, dots and
+// adds. GEMV calls keep reading the 8-bit panels (half the bytes to stream; widening in registers is free there).
+// A is widened per call to i16 with its zero point subtracted (|a - za| <= 255), k padded to even, rows in blocks of
+// four interleaved per pair (block b, pair kk: 16 bytes [row 4b, 4b+1, 4b+2, 4b+3], so the 4-row kernel walks A and
+// B with one pointer each and constant offsets), the rows after the last full block plain; and its row sums
 // are kept: the B zero point is applied as C[i,j] -= zb[j] * rowsum[i] (all in wrapping i32 arithmetic, which is
 // exactly the reference's (acc + p) | 0). Products are <= 255 * 255 and a dot pair <= 130050: no i32 overflow inside
 // a lane step, so the kernel is exact for full-range operands.
@@ -40,24 +45,50 @@ export function qpackB(src: usize, K: i32, N: i32, ldb: i32, dst: usize): void {
   }
 }
 
+/** Bytes of the i16 widened form of a packed 8-bit B of K x N (qwidenB). */
+export function qpackB16Size(K: i32, N: i32): i32 {
+  return ((N + 7) >> 3) * ((K + 1) >> 1) * 32;
+}
+
+/** Widens qpackB's panels (bp, 8-bit, signedness signedB) to i16 at dst: each 16 bytes become their low and high i16x8. */
+export function qwidenB(bp: usize, K: i32, N: i32, signedB: bool, dst: usize): void {
+  const n = ((N + 7) >> 3) * ((K + 1) >> 1);
+  for (let t = 0; t < n; t++) {
+    const v = v128.load(bp + <usize>(t * 16));
+    const d = dst + <usize>(t * 32);
+    if (signedB) {
+      v128.store(d, i16x8.extend_low_i8x16_s(v));
+      v128.store(d, i16x8.extend_high_i8x16_s(v), 16);
+    } else {
+      v128.store(d, i16x8.extend_low_i8x16_u(v));
+      v128.store(d, i16x8.extend_high_i8x16_u(v), 16);
+    }
+  }
+}
+
 /**
- * Widens A [M,K] (8-bit, row stride lda bytes) to i16 rows of Kp = 2*ceil(K/2) with the zero point subtracted
- * (za: i32 per row when zaPerRow, else one i32), and writes rowsum[i] = sum_k (A[i,k] - za[i]).
+ * Widens A [M,K] (8-bit, row stride lda bytes) to i16 with the zero point subtracted (za: i32 per row when zaPerRow,
+ * else one i32), k padded to even (Kp2 = ceil(K/2) pairs, 4 bytes each), and writes rowsum[i] = sum_k (A[i,k] - za[i]).
+ * Layout (see the file note): rows 4b..4b+3 of each full block of four interleaved per pair (pair kk of row 4b+r at
+ * block + kk*16 + r*4), rows after the last full block plain (row i at i*Kp2*4). With M < 4 that is plain rows.
  */
 export function qprepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za: usize, zaPerRow: bool, dst: usize, rowsum: usize): void {
   const Kp = ((K + 1) >> 1) * 2;
+  const M4 = M & ~3;
   for (let i = 0; i < M; i++) {
     const z = load<i32>(za + (zaPerRow ? <usize>(i * 4) : 0));
     const s = src + <usize>(i * lda);
-    const d = dst + <usize>(i * Kp * 2);
+    // Element k of row i: interleaved rows step 16 bytes per pair, plain rows 4.
+    const d = i < M4 ? dst + <usize>((i & ~3) * Kp * 2 + (i & 3) * 4) : dst + <usize>(i * Kp * 2);
+    const step: i32 = i < M4 ? 16 : 4;
     let sum: i32 = 0;
     for (let k = 0; k < K; k++) {
       const a: i32 = signedA ? <i32>load<i8>(s + <usize>k) : <i32>load<u8>(s + <usize>k);
       const v = a - z;
-      store<i16>(d + <usize>(k * 2), <i16>v);
+      store<i16>(d + <usize>((k >> 1) * step + (k & 1) * 2), <i16>v);
       sum += v;
     }
-    if (Kp > K) store<i16>(d + <usize>(K * 2), 0);
+    if (Kp > K) store<i16>(d + <usize>((K >> 1) * step + 2), 0);
     store<i32>(rowsum + <usize>(i * 4), sum);
   }
 }
@@ -155,45 +186,50 @@ function qgemvT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
   }
 }
 
+/** M >= 4. T: i8/u8 (qpackB panels, widened in registers) or i16 (qwidenB panels). A from qprepA (interleaved). */
 function qgemmT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, zb: usize, rowsum: usize): void {
-  if (M < 4) {
-    qgemvT<T>(a16, M, K, bp, N, c, ldc, zb, rowsum);
-    return;
-  }
   const Kp2 = (K + 1) >> 1;
   const lda = <usize>(Kp2 * 4);
   const panels = (N + 7) >> 3;
+  const pstride = <usize>(Kp2 * (sizeof<T>() == 2 ? 32 : 16));
   for (let p = 0; p < panels; p++) {
-    const bpanel = bp + <usize>(p * Kp2 * 16);
+    const bpanel = bp + <usize>p * pstride;
     const j0 = p * 8;
     const zb0 = v128.load(zb + <usize>(j0 * 4));
     const zb1 = v128.load(zb + <usize>(j0 * 4), 16);
     let i = 0;
     for (; i + 4 <= M; i += 4) {
       let a0 = a16 + <usize>i * lda;
+      const aend = a0 + <usize>(Kp2 * 16);
       let b = bpanel;
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
       let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
       let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
       let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-      for (let kk = 0; kk < Kp2; kk++) {
-        const bv = v128.load(b);
-        const blo = widenLo<T>(bv);
-        const bhi = widenHi<T>(bv);
+      for (; a0 < aend; a0 += 16) {
+        let blo: v128, bhi: v128;
+        if (sizeof<T>() == 2) {
+          blo = v128.load(b);
+          bhi = v128.load(b, 16);
+          b += 32;
+        } else {
+          const bv = v128.load(b);
+          blo = widenLo<T>(bv);
+          bhi = widenHi<T>(bv);
+          b += 16;
+        }
         let av = v128.load32_splat(a0);
         c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, blo));
         c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, bhi));
-        av = v128.load32_splat(a0 + lda);
+        av = v128.load32_splat(a0, 4);
         c10 = i32x4.add(c10, i32x4.dot_i16x8_s(av, blo));
         c11 = i32x4.add(c11, i32x4.dot_i16x8_s(av, bhi));
-        av = v128.load32_splat(a0 + 2 * lda);
+        av = v128.load32_splat(a0, 8);
         c20 = i32x4.add(c20, i32x4.dot_i16x8_s(av, blo));
         c21 = i32x4.add(c21, i32x4.dot_i16x8_s(av, bhi));
-        av = v128.load32_splat(a0 + 3 * lda);
+        av = v128.load32_splat(a0, 12);
         c30 = i32x4.add(c30, i32x4.dot_i16x8_s(av, blo));
         c31 = i32x4.add(c31, i32x4.dot_i16x8_s(av, bhi));
-        b += 16;
-        a0 += 4;
       }
       const crow = c + <usize>(i * ldc * 4);
       const ldcb = <usize>(ldc * 4);
@@ -207,11 +243,17 @@ function qgemmT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
       let b = bpanel;
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
       for (let kk = 0; kk < Kp2; kk++) {
-        const bv = v128.load(b);
         const av = v128.load32_splat(a0);
-        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
-        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
-        b += 16;
+        if (sizeof<T>() == 2) {
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, v128.load(b)));
+          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, v128.load(b, 16)));
+          b += 32;
+        } else {
+          const bv = v128.load(b);
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(av, widenLo<T>(bv)));
+          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(av, widenHi<T>(bv)));
+          b += 16;
+        }
         a0 += 4;
       }
       storeRow(c + <usize>(i * ldc * 4), j0, N, c00, c01, zb0, zb1, load<i32>(rowsum + <usize>(i * 4)));
@@ -221,9 +263,14 @@ function qgemmT<T>(a16: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
 
 /**
  * C[M,N] (i32, row stride ldc elements) from the widened A (qprepA) and packed B (qpackB). zb: i32 per column,
- * padded to a multiple of 8 columns (zeros when B has no zero point); rowsum from qprepA.
+ * padded to a multiple of 8 columns (zeros when B has no zero point); rowsum from qprepA. bp16: B widened by
+ * qwidenB, or 0; used when M >= 4 (GEMV calls read bp).
  */
-export function qgemm(a16: usize, M: i32, K: i32, bp: usize, N: i32, signedB: bool, c: usize, ldc: i32, zb: usize, rowsum: usize): void {
-  if (signedB) qgemmT<i8>(a16, M, K, bp, N, c, ldc, zb, rowsum);
+export function qgemm(a16: usize, M: i32, K: i32, bp: usize, N: i32, signedB: bool, c: usize, ldc: i32, zb: usize, rowsum: usize, bp16: usize): void {
+  if (M < 4) {
+    if (signedB) qgemvT<i8>(a16, M, K, bp, N, c, ldc, zb, rowsum);
+    else qgemvT<u8>(a16, M, K, bp, N, c, ldc, zb, rowsum);
+  } else if (bp16) qgemmT<i16>(a16, M, K, bp16, N, c, ldc, zb, rowsum);
+  else if (signedB) qgemmT<i8>(a16, M, K, bp, N, c, ldc, zb, rowsum);
   else qgemmT<u8>(a16, M, K, bp, N, c, ldc, zb, rowsum);
 }

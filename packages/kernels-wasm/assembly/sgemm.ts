@@ -3,6 +3,10 @@
 // Every output element has its own accumulator lane and k runs 0..K-1 in order, each product rounded to float32
 // (f32x4.mul) and then added (f32x4.add): exactly the reference MatMul's `acc = fround(acc + fround(a * b))`, so the
 // result is bit-identical to the scalar reference (no FMA, no reassociation, no K splitting).
+//
+// For M >= 4 the full 4-row blocks of A are first copied into a caller-given scratch interleaved per k (block b, k:
+// 16 bytes [A(4b,k), A(4b+1,k), A(4b+2,k), A(4b+3,k)]): the 4 x 8 kernel then walks A with one pointer and constant
+// offsets (V8 keeps fewer live addresses in the loop); the copy is O(M*K) against the O(M*N*K) product.
 
 /** Bytes of a packed float B of K x N. */
 export function spackBSize(K: i32, N: i32): i32 {
@@ -52,12 +56,17 @@ export function spackB(src: usize, K: i32, N: i32, rs: i32, cs: i32, dst: usize)
   }
 }
 
+/** Bytes of the A scratch sgemm needs: the full 4-row blocks of an M x K A. */
+export function sscratchASize(M: i32, K: i32): i32 {
+  return (M & ~3) * K * 4;
+}
+
 /**
  * C[M,N] (row stride ldc elements) = A x packed B. A element (i, k) is at a + (i*lda + k)*4. Exact k-ascending
  * float32 sums (see the file note). With bias != 0, bias[i] (float32 per row) is added to every sum of row i with one
- * more float32 rounding (the reference Conv's bias step).
+ * more float32 rounding (the reference Conv's bias step). scratch: sscratchASize(M, K) bytes (unused when M < 4).
  */
-export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, bias: usize): void {
+export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc: i32, bias: usize, scratch: usize): void {
   if (M < 4) {
     sgemv(a, lda, M, K, bp, N, c, ldc, bias);
     return;
@@ -65,34 +74,47 @@ export function sgemm(a: usize, lda: i32, M: i32, K: i32, bp: usize, N: i32, c: 
   const panels = (N + 7) >> 3;
   const ldab = <usize>(lda * 4);
   const ldcb = <usize>(ldc * 4);
+  const M4 = M & ~3;
+  for (let i = 0; i < M4; i += 4) {
+    const s = a + <usize>i * ldab;
+    const d = scratch + <usize>(i * K * 4);
+    for (let k = 0; k < K; k++) {
+      const o = <usize>(k * 4);
+      store<f32>(d + <usize>(k * 16), load<f32>(s + o));
+      store<f32>(d + <usize>(k * 16), load<f32>(s + ldab + o), 4);
+      store<f32>(d + <usize>(k * 16), load<f32>(s + 2 * ldab + o), 8);
+      store<f32>(d + <usize>(k * 16), load<f32>(s + 3 * ldab + o), 12);
+    }
+  }
+  const kb = <usize>(K * 16);
   for (let p = 0; p < panels; p++) {
     const bpanel = bp + <usize>(p * K * 32);
     const j0 = p * 8;
     let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      let a0 = a + <usize>i * ldab;
+    for (; i < M4; i += 4) {
+      let a0 = scratch + <usize>(i * K * 4);
+      const aend = a0 + kb;
       let b = bpanel;
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
       let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
       let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
       let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-      for (let k = 0; k < K; k++) {
+      for (; a0 < aend; a0 += 16) {
         const b0 = v128.load(b);
         const b1 = v128.load(b, 16);
         let av = v128.load32_splat(a0);
         c00 = f32x4.add(c00, f32x4.mul(av, b0));
         c01 = f32x4.add(c01, f32x4.mul(av, b1));
-        av = v128.load32_splat(a0 + ldab);
+        av = v128.load32_splat(a0, 4);
         c10 = f32x4.add(c10, f32x4.mul(av, b0));
         c11 = f32x4.add(c11, f32x4.mul(av, b1));
-        av = v128.load32_splat(a0 + 2 * ldab);
+        av = v128.load32_splat(a0, 8);
         c20 = f32x4.add(c20, f32x4.mul(av, b0));
         c21 = f32x4.add(c21, f32x4.mul(av, b1));
-        av = v128.load32_splat(a0 + 3 * ldab);
+        av = v128.load32_splat(a0, 12);
         c30 = f32x4.add(c30, f32x4.mul(av, b0));
         c31 = f32x4.add(c31, f32x4.mul(av, b1));
         b += 32;
-        a0 += 4;
       }
       if (bias) {
         let bv = v128.load32_splat(bias + <usize>(i * 4));

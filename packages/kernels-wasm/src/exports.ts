@@ -6,11 +6,14 @@ export interface KernelExports {
   heapBase(): number;
   qpackBSize(K: number, N: number): number;
   qpackB(src: number, K: number, N: number, ldb: number, dst: number): void;
+  qpackB16Size(K: number, N: number): number;
+  qwidenB(bp: number, K: number, N: number, signedB: number, dst: number): void;
   qprepA(src: number, M: number, K: number, lda: number, signedA: number, za: number, zaPerRow: number, dst: number, rowsum: number): void;
-  qgemm(a16: number, M: number, K: number, bp: number, N: number, signedB: number, c: number, ldc: number, zb: number, rowsum: number): void;
+  qgemm(a16: number, M: number, K: number, bp: number, N: number, signedB: number, c: number, ldc: number, zb: number, rowsum: number, bp16: number): void;
   spackBSize(K: number, N: number): number;
   spackB(src: number, K: number, N: number, rs: number, cs: number, dst: number): void;
-  sgemm(a: number, lda: number, M: number, K: number, bp: number, N: number, c: number, ldc: number, bias: number): void;
+  sscratchASize(M: number, K: number): number;
+  sgemm(a: number, lda: number, M: number, K: number, bp: number, N: number, c: number, ldc: number, bias: number, scratch: number): void;
   sepilogue(c: number, M: number, N: number, ldc: number, alpha: number, hasBias: number, beta: number, bias: number, brs: number, bcs: number): void;
   im2colPacked(x: number, Cg: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, OH: number, OW: number, dst: number): void;
   depthwise(xpad: number, Hp: number, Wp: number, w: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, bias: number, y: number): void;

@@ -96,13 +96,14 @@ function create(rt: WasmRuntime, node: KernelNode): KernelInstance {
         } else {
           const direct = KH === 1 && KW === 1 && sh === 1 && sw === 1 && pads.every((p) => p === 0);
           const packed = alloc(ex.spackBSize(K, plane));
+          const aScratch = alloc(ex.sscratchASize(Mg, K));
           for (let n = 0; n < N; n++) {
             for (let g = 0; g < group; g++) {
               const xg = xp + (n * C + g * Cg) * H * W * 4;
               if (direct) ex.spackB(xg, K, plane, plane, 1, packed);
               else ex.im2colPacked(xg, Cg, H, W, KH, KW, sh, sw, dh, dw, pads[0], pads[1], OH, OW, packed);
               const out = yp + (n * M + g * Mg) * plane * 4;
-              ex.sgemm(wp + g * Mg * K * 4, K, Mg, K, packed, plane, out, plane, bias ? bp + g * Mg * 4 : 0);
+              ex.sgemm(wp + g * Mg * K * 4, K, Mg, K, packed, plane, out, plane, bias ? bp + g * Mg * 4 : 0, aScratch);
             }
           }
         }

@@ -1,6 +1,6 @@
 /**
- * MatMul:f32 and Gemm:f32 on the packed SGEMM kernel (assembly/sgemm.ts): 4 x 8 register blocks, B packed into
- * 8-column panels once at create when it is a constant (else per call).
+ * MatMul:f32 and Gemm:f32 on the packed SGEMM kernel (assembly/sgemm.ts): 4 x 8 register blocks (A's 4-row blocks
+ * interleaved per call), B packed into 8-column panels once at create when it is a constant (else per call).
  *
  * Bit-exact with the scalar reference: each output keeps its own float32 accumulator and k runs in order with the
  * product rounded before the add, which is the reference's `acc = fround(acc + fround(a * b))`. Gemm's epilogue is
@@ -57,7 +57,7 @@ function createMatMul(rt: WasmRuntime, node: KernelNode): KernelInstance {
         withScratch(rt, (alloc, place) => {
           const ap = place(a.data as Float32Array);
           const c = alloc(M * N * 4);
-          rt.ex.sgemm(ap, K, M, K, bp.ptr, N, c, N, 0);
+          rt.ex.sgemm(ap, K, M, K, bp.ptr, N, c, N, 0, alloc(rt.ex.sscratchASize(M, K)));
           y.data.set(rt.heap.f32().subarray(c >> 2, (c >> 2) + M * N));
         });
       } finally {
@@ -115,7 +115,7 @@ function createGemm(rt: WasmRuntime, node: KernelNode): KernelInstance {
           } else ap = place(a.data as Float32Array);
           const cp = c ? place(c.data as Float32Array) : 0;
           const out = alloc(M * N * 4);
-          rt.ex.sgemm(ap, K, M, K, bp.ptr, N, out, N, 0);
+          rt.ex.sgemm(ap, K, M, K, bp.ptr, N, out, N, 0, alloc(rt.ex.sscratchASize(M, K)));
           if (alpha !== 1 || c) rt.ex.sepilogue(out, M, N, N, alpha, c ? 1 : 0, beta, cp, strides?.[0] ?? 0, strides?.[1] ?? 0);
           y.data.set(rt.heap.f32().subarray(out >> 2, (out >> 2) + M * N));
         });

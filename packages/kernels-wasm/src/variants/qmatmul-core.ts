@@ -15,6 +15,11 @@ export interface PackedQB {
   /** Relaxed layout only: column sums of b' = b + offB (i32, padded to 8 columns). */
   readonly cs: number;
   readonly relaxed: boolean;
+  /**
+   * SIMD128 layout only: B widened to i16 (qwidenB), made at the first call with M >= 4 and kept (0 until then):
+   * twice B's bytes again, paid only by weights that see GEMM calls; GEMV calls read the 8-bit panels.
+   */
+  wide: number;
 }
 
 /** Packs an 8-bit [K, N] B for the SIMD128 kernel, or for the relaxed kernel when `relaxed` (b' must be 7-bit). */
@@ -28,17 +33,19 @@ export function packQB(rt: WasmRuntime, b: Tensor, relaxed: boolean): PackedQB {
       const ptr = rt.heap.alloc(ex.q7packBSize(K, N));
       const cs = rt.heap.alloc(Math.ceil(N / 8) * 32);
       ex.q7packB(src, K, N, N, signed ? 1 : 0, ptr, cs);
-      return { K, N, signed, ptr, cs, relaxed };
+      return { K, N, signed, ptr, cs, relaxed, wide: 0 };
     }
     const ptr = rt.heap.alloc(rt.ex.qpackBSize(K, N));
     rt.ex.qpackB(src, K, N, N, ptr);
-    return { K, N, signed, ptr, cs: 0, relaxed };
+    return { K, N, signed, ptr, cs: 0, relaxed, wide: 0 };
   });
 }
 
 export function freeQB(rt: WasmRuntime, p: PackedQB): void {
   rt.heap.free(p.ptr);
   rt.heap.free(p.cs);
+  rt.heap.free(p.wide);
+  p.wide = 0;
 }
 
 /** True when every b + offB (offB 64 for int8, 0 for uint8) is in [0, 127]: the relaxed dot's exact range. */
@@ -84,7 +91,11 @@ export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array | number, a
       i32 = rt.heap.i32();
       for (let j = 0; j < Np; j++) i32[(zbPtr >> 2) + j] = j < N ? (zb.length === 1 ? zb[0] : zb[j]) : 0;
       rt.ex.qprepA(aPtr, M, K, K, aSigned ? 1 : 0, zaPtr, za.length === 1 ? 0 : 1, a16, rowsum);
-      rt.ex.qgemm(a16, M, K, bp.ptr, N, bp.signed ? 1 : 0, c, N, zbPtr, rowsum);
+      if (M >= 4 && bp.wide === 0) {
+        bp.wide = rt.heap.alloc(rt.ex.qpackB16Size(K, N));
+        rt.ex.qwidenB(bp.ptr, K, N, bp.signed ? 1 : 0, bp.wide);
+      }
+      rt.ex.qgemm(a16, M, K, bp.ptr, N, bp.signed ? 1 : 0, c, N, zbPtr, rowsum, bp.wide);
     }
     if (typeof out === 'function') out(c, alloc);
     else out.set(rt.heap.i32().subarray(c >> 2, (c >> 2) + M * N));
