@@ -1,9 +1,10 @@
 /**
  * How much of a model was quantized, recorded in the written model's metadata (`lowbit.coverage`, JSON) and read back
- * with `coverageOf(model)`: compute nodes (Conv, ConvTranspose, MatMul, Gemm, LSTM, GRU, RNN (not in static mode) and their integer forms)
+ * with `coverageOf(model)`: compute nodes (Conv, ConvTranspose, MatMul, Gemm, LSTM, GRU, RNN (GRU/RNN not in static mode) and their integer forms)
  * counted at every depth (If/Loop/Scan bodies included), how many of them compute on quantized data, how many sit in
  * control-flow bodies, the nodes kept float on purpose (with the reason), and warnings when nothing or little
- * (under half of the compute nodes) was quantized, saying why as far as it can be told.
+ * (under half of the compute nodes) was quantized, saying why as far as it can be told, or (static) when a body's
+ * nodes stay float because no calibration batch took that branch.
  */
 import type { Graph, Model, StringEntry } from '@lowbit/onnx-ir';
 import { canonicalJson } from './canonical-json.js';
@@ -34,8 +35,8 @@ export interface Coverage {
 
 /** Counts the coverage of a quantized model (see the file comment). */
 export function measureCoverage(m: Model, keptFloat: readonly KeptFloat[] = [], mode = 'static'): Coverage {
-  // static mode has no recurrent-layer quantization: LSTM/GRU/RNN are not counted as quantizable there
-  const floatCompute = mode === 'static' ? new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']) : FLOAT_COMPUTE;
+  // static mode quantizes LSTMs as in dynamic mode (or leaves them, `lstm: 'float'`), GRU/RNN not at all: not counted
+  const floatCompute = mode === 'static' ? new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm', 'LSTM']) : FLOAT_COMPUTE;
   const kept = new Set(keptFloat.map((k) => k.node));
   let keptInBodies = 0;
   let computeNodes = 0, quantizedCompute = 0, inBodies = 0, quantizedInBodies = 0;
@@ -67,6 +68,9 @@ export function measureCoverage(m: Model, keptFloat: readonly KeptFloat[] = [], 
   if (computeNodes === 0) warnings.push('nothing to quantize: the model has no Conv/MatMul/Gemm/LSTM/GRU/RNN nodes');
   else if (quantizedCompute === 0) warnings.push(`nothing was quantized: none of the ${computeNodes} compute nodes${why.length ? `; ${why.join('; ')}` : ` (excluded by the node/op selection, or not supported in ${mode} mode)`}`);
   else if (2 * quantizedCompute < computeNodes) warnings.push(`little was quantized: ${quantizedCompute} of ${computeNodes} compute nodes${why.length ? `; ${why.join('; ')}` : ''}`);
+  else if (mode === 'static' && inBodies > quantizedInBodies + keptInBodies) {
+    warnings.push(`${inBodies - quantizedInBodies - keptInBodies} of the ${inBodies} compute nodes inside If/Loop/Scan bodies stay float: a branch no calibration batch took (calibrate with inputs that take it)`);
+  }
   return { computeNodes, quantizedCompute, inBodies, quantizedInBodies, keptFloat, warnings };
 }
 

@@ -11,7 +11,7 @@
  */
 import { createPassContext } from '@lowbit/onnx-ir';
 import type { Model } from '@lowbit/onnx-ir';
-import { insertQdqDeep, qdqToQOperator } from '@lowbit/rewriters';
+import { dynamicQuantize, insertQdqDeep, qdqToQOperator } from '@lowbit/rewriters';
 import type { InsertQdqOptions, NodeSelection } from '@lowbit/rewriters';
 import { correctBiases } from './bias-correction.js';
 import { calibrateStates, rangesFromStates } from './calibration.js';
@@ -44,6 +44,11 @@ export async function quantizeStatic(input: ModelInput, output: string | null, c
   if (options.biasCorrection) {
     if (!haveData) throw new QuantizeError({ where: WHERE, option: 'biasCorrection', expected: 'calibration data (bias correction runs both models)', actual: 'saved statistics only' }, 'biasCorrection needs calibration data');
     q = await correctBiases(m, q, (x) => runnerFor(x, options.runner), calibrationData!);
+  }
+  if ((options.lstm ?? 'dynamic') === 'dynamic') {
+    // ONNX has no calibrated LSTM form: LSTM weights go int8 offline, the gates quantize at run time (com.microsoft)
+    const ops = plan.selection.opTypes ? plan.selection.opTypes.filter((o) => o === 'LSTM') : ['LSTM'];
+    if (ops.length > 0) q = (await dynamicQuantize({ ...plan.selection, opTypes: ops, reduceRange: options.reduceRange ?? false }).run(q, ctx)).model;
   }
   if (plan.format === 'QOperator') q = (await qdqToQOperator().run(q, ctx)).model;
   if (plan.smoothQuantAlphas) q = withSmoothQuantAlphas(q, plan.smoothQuantAlphas);

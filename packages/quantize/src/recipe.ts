@@ -69,7 +69,7 @@ const COMMON: Record<string, Check> = {
 const SHAPES = {
   static: object({
     ...COMMON, mode: oneOf(['static']), quantFormat: oneOf(Object.values(QuantFormat)), activationType: qtype, activationSymmetric: bool,
-    calibrationMethod: oneOf(Object.values(CalibrationMethod)), quantizeOutputs: oneOf(['all', 'consumed']), keepSensitiveFloat: bool, crossLayerEqualization: bool, biasCorrection: bool, smoothQuant: (v, p) => (typeof v === 'boolean' || typeof v === 'number' || v === 'search' ? v : fail(p, "true, 'search' or an alpha in [0, 1]", v)),
+    calibrationMethod: oneOf(Object.values(CalibrationMethod)), quantizeOutputs: oneOf(['all', 'consumed']), keepSensitiveFloat: bool, lstm: oneOf(['dynamic', 'float']), crossLayerEqualization: bool, biasCorrection: bool, smoothQuant: (v, p) => (typeof v === 'boolean' || typeof v === 'number' || v === 'search' ? v : fail(p, "true, 'search' or an alpha in [0, 1]", v)),
     calibration: object({ percentile: num, bins: int(8, 1 << 16), levels: int(2, 1 << 16), numStd: num, histogram: oneOf(['signed', 'abs']), smoothing: num }),
   }),
   dynamic: object({ ...COMMON, mode: oneOf(['dynamic']), conv: oneOf(['conv-integer', 'float']), activationMatMul: bool, keepSensitiveFloat: bool }),

@@ -93,6 +93,11 @@ export interface StaticQuantizeOptions extends CommonOptions {
    * are recorded in the model's `lowbit.smooth_quant` metadata. Needs calibration data.
    */
   readonly smoothQuant?: boolean | number | 'search';
+  /**
+   * LSTMs (which have no calibrated QDQ form): `dynamic` (default) makes them com.microsoft DynamicQuantizeLSTM (int8
+   * weights offline, gates quantized at run time, as in dynamic mode), inside If/Loop/Scan bodies too; `float` leaves them.
+   */
+  readonly lstm?: 'dynamic' | 'float';
   /** Empirical bias correction after quantization (bias-correction.ts). Needs calibration data. */
   readonly biasCorrection?: boolean;
   /** Method settings: percentile (99.999), bins (percentile, entropy, mse), levels (entropy), numStd (meanstd, 3). */
