@@ -124,6 +124,9 @@ struct QDriver {
     const int kblocks = (Kp + KC - 1) / KC, mblocks = (m1 - m0 + MC - 1) / MC;
     const int KB = ((Kp + kblocks - 1) / kblocks + 3) / 4 * 4;
     const int MB = ((m1 - m0 + mblocks - 1) / mblocks + MR - 1) / MR * MR;
+    // One A block (the common case): packed once for every column block, not once per column block.
+    const bool one_block = kblocks == 1 && mblocks == 1;
+    if (one_block) packA(a, m0, m1 - m0, 0, Kp, scratch);
     for (int jc = p0; jc < p1; jc += NCP) {
       const int jcEnd = jc + NCP < p1 ? jc + NCP : p1;
       for (int pc = 0; pc < Kp; pc += KB) {
@@ -131,7 +134,7 @@ struct QDriver {
         const bool acc = pc > 0;
         for (int ic = m0; ic < m1; ic += MB) {
           const int mc = m1 - ic < MB ? m1 - ic : MB;
-          packA(a, ic, mc, pc, kc, scratch);
+          if (!one_block) packA(a, ic, mc, pc, kc, scratch);
           for (int jp = jc; jp < jcEnd; jp++) {
             const int8_t* bp = B.data + static_cast<size_t>(jp) * Kp * NR + static_cast<size_t>(pc) * NR;
             const int n0 = jp * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;
