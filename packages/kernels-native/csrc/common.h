@@ -61,6 +61,8 @@ struct QGemmArgs {
   int zae_n;
   const int32_t* zbe;     // zb - boff: one value or N values
   int zbe_n;
+  /** A already packed by the kernel's `apack` (all M rows, all K), shared by the threads; null: each packs its own. */
+  const uint8_t* apacked = nullptr;
 };
 
 struct QGemmKernel {
@@ -74,6 +76,9 @@ struct QGemmKernel {
   void (*gemm)(const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch);
   /** B stored as unsigned bytes (b_u = b + 128 for int8 B): for u8 x u8 dot products (arm64 udot). */
   bool b_unsigned = false;
+  /** Bytes of A packed whole for `gemm` over all rows (QGemmArgs::apacked), 0 when this shape packs per block. */
+  size_t (*apack_bytes)(int M, int Kp) = nullptr;
+  void (*apack)(const QGemmArgs& a, uint8_t* dst) = nullptr;
 };
 
 // ---- float GEMM ----------------------------------------------------------------------------------------------

@@ -116,10 +116,29 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
   if (!rq) prefault_output(C, sizeof(int32_t) * static_cast<size_t>(M) * N);
   QGemmArgs a{M, N, K, A, K, a_signed, &B, C, N, ws.rowsum.data(), ws.zae.data(), za_n, ws.zbe.data(), zb_n};
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
-  const int tasks = task_count(M, B.panels, threads);
+  int tasks = task_count(M, B.panels, threads);
+  // Several threads on column panels, A one block: the caller packs A once for all, and the columns go out in pieces
+  // whose B slice fits half an L2 (a multiple of the thread count, claimed in turn, so a thread the OS runs late
+  // holds back one small piece, not half the work).
+  const bool slots = pool && pool->size() <= ws.threads();  // scratch by thread slot, not by piece
+  const size_t apack = slots && tasks > 1 && M > 1 && B.panels >= 2 * tasks && k.apack_bytes ? k.apack_bytes(M, B.Kp) : 0;
+  int pieces = 0;
+  if (apack > 0) {
+    if (ws.apacked.size() < apack) ws.apacked.resize(apack);
+    k.apack(a, ws.apacked.data());
+    a.apacked = ws.apacked.data();
+    constexpr size_t kPieceBytes = size_t(512) << 10;
+    const size_t panel_bytes = static_cast<size_t>(B.Kp) * B.nr;
+    const int per = static_cast<int>(kPieceBytes / panel_bytes > 0 ? kPieceBytes / panel_bytes : 1);
+    pieces = (B.panels + per - 1) / per;
+    pieces = (pieces + tasks - 1) / tasks * tasks;
+    if (pieces > B.panels) pieces = B.panels;
+    tasks = pieces;
+  }
   auto body = [&](int t) {
-    const Part p = partition(M, B.panels, tasks, t, 32);
-    k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(t));
+    const Part p = pieces ? Part{0, M, static_cast<int>(static_cast<long>(B.panels) * t / pieces), static_cast<int>(static_cast<long>(B.panels) * (t + 1) / pieces)}
+                          : partition(M, B.panels, tasks, t, 32);
+    k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(pieces ? ThreadPool::current_slot() : t));
     if (rq) requantize_block(C, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N, *rq, N);
   };
   if (tasks == 1 || !pool) {

@@ -18,7 +18,7 @@ class Workspace {
   void* scratch(int t) { return scratch_[t]; }
   int threads() const { return static_cast<int>(scratch_.size()); }
   std::vector<int32_t> rowsum, zae, zbe, acc, conv32;
-  std::vector<uint8_t> col8, out8;
+  std::vector<uint8_t> col8, out8, apacked;
   std::vector<float> colf, convf;
 
  private:

@@ -141,7 +141,7 @@ using DF = QDriver<Fast7UK>;
 using DE = QDriver<ExactUK>;
 }  // namespace
 
-const QGemmKernel kQGemmAvx2Fast7 = {"avx2-7bit", "avx2", ISA_AVX2, 16, 4, true, DF::scratch_bytes(), &DF::run};
-const QGemmKernel kQGemmAvx2 = {"avx2", "avx2", ISA_AVX2, 16, 4, false, DE::scratch_bytes(), &DE::run};
+const QGemmKernel kQGemmAvx2Fast7 = {"avx2-7bit", "avx2", ISA_AVX2, 16, 4, true, DF::scratch_bytes(), &DF::run, false, &DF::apack_bytes, &DF::apack};
+const QGemmKernel kQGemmAvx2 = {"avx2", "avx2", ISA_AVX2, 16, 4, false, DE::scratch_bytes(), &DE::run, false, &DE::apack_bytes, &DE::apack};
 
 }  // namespace lowbit

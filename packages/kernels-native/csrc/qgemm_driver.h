@@ -66,6 +66,13 @@ struct QDriver {
     }
   }
 
+  /** A as one block (every row, all of K) when it fits one, in the layout `run` reads; else 0 (pack per block). */
+  static size_t apack_bytes(int M, int Kp) {
+    if (M > MC || Kp > KC) return 0;
+    return static_cast<size_t>((M + MR - 1) / MR) * MR * Kp * PL;
+  }
+  static void apack(const QGemmArgs& a, uint8_t* dst) { packA(a, 0, a.M, 0, a.B->Kp, dst); }
+
   static void fixup(const QGemmArgs& a, int m0, int m1, int j0, int j1) {
     const uint32_t K = static_cast<uint32_t>(a.K);
     const int32_t* cs = a.B->colsum;
@@ -124,9 +131,14 @@ struct QDriver {
     const int kblocks = (Kp + KC - 1) / KC, mblocks = (m1 - m0 + MC - 1) / MC;
     const int KB = ((Kp + kblocks - 1) / kblocks + 3) / 4 * 4;
     const int MB = ((m1 - m0 + mblocks - 1) / mblocks + MR - 1) / MR * MR;
-    // One A block (the common case): packed once for every column block, not once per column block.
+    // One A block (the common case): packed once for every column block, not once per column block; or once for
+    // all threads by the caller (apacked, all rows).
     const bool one_block = kblocks == 1 && mblocks == 1;
-    if (one_block) packA(a, m0, m1 - m0, 0, Kp, scratch);
+    const uint8_t* apk = scratch;
+    if (one_block && a.apacked && m0 == 0 && m1 == a.M)
+      apk = a.apacked;
+    else if (one_block)
+      packA(a, m0, m1 - m0, 0, Kp, scratch);
     for (int jc = p0; jc < p1; jc += NCP) {
       const int jcEnd = jc + NCP < p1 ? jc + NCP : p1;
       for (int pc = 0; pc < Kp; pc += KB) {
@@ -140,7 +152,7 @@ struct QDriver {
             const int n0 = jp * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;
             for (int ir = 0; ir < mc; ir += MR) {
               const int mv = mc - ir < MR ? mc - ir : MR;
-              const uint8_t* ap = scratch + static_cast<size_t>(ir) * kc * PL;
+              const uint8_t* ap = apk + static_cast<size_t>(ir) * kc * PL;
               int32_t* c = a.C + static_cast<size_t>(ic + ir) * a.ldc + n0;
               if (mv == MR && nv == NR) {
                 UK::tile(kc / 4, ap, MR * kc, bp, c, a.ldc, acc);

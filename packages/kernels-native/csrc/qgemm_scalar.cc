@@ -36,6 +36,6 @@ struct ScalarUK {
 using D = QDriver<ScalarUK>;
 }  // namespace
 
-const QGemmKernel kQGemmScalar = {"scalar-c", "scalar-c", 0, ScalarUK::NR, 4, false, D::scratch_bytes(), &D::run};
+const QGemmKernel kQGemmScalar = {"scalar-c", "scalar-c", 0, ScalarUK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack};
 
 }  // namespace lowbit

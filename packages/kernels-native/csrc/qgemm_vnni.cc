@@ -76,6 +76,6 @@ struct VnniUK {
 using D = QDriver<VnniUK>;
 }  // namespace
 
-const QGemmKernel kQGemmAvxVnni = {"avx-vnni", "avx-vnni", ISA_AVX2 | ISA_AVXVNNI, 16, 4, false, D::scratch_bytes(), &D::run};
+const QGemmKernel kQGemmAvxVnni = {"avx-vnni", "avx-vnni", ISA_AVX2 | ISA_AVXVNNI, 16, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack};
 
 }  // namespace lowbit

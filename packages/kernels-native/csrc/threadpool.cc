@@ -1,5 +1,6 @@
 #include "threadpool.h"
 
+#include <chrono>
 #include <fstream>
 #include <set>
 #include <string>
@@ -7,17 +8,78 @@
 
 namespace lowbit {
 
-ThreadPool::ThreadPool(int threads) {
-  for (int i = 1; i < threads; i++) workers_.emplace_back([this] { worker(); });
+namespace {
+
+// A waiting thread spins with pause for kSpinNs, then yields its core (to whichever thread the OS has waiting, maybe
+// the one it waits for) until kYieldNs, then sleeps.
+constexpr int64_t kSpinNs = 20000, kYieldNs = 200000;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
 }
+
+inline int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+constexpr uint64_t kIndexMask = 0xffff;
+inline uint32_t tasks_of(uint64_t t) { return static_cast<uint32_t>((t >> 16) & 0xffff); }
+inline uint32_t index_of(uint64_t t) { return static_cast<uint32_t>(t & kIndexMask); }
+
+/** Spins, then yields, until pred() holds or kYieldNs pass. True when pred() held. */
+template <class P>
+bool spin_until(P pred) {
+  const int64_t start = now_ns();
+  for (int i = 1;; i++) {
+    if (pred()) return true;
+    cpu_relax();
+    if ((i & 63) == 0 && now_ns() - start > kSpinNs) break;
+  }
+  while (now_ns() - start < kYieldNs) {
+    if (pred()) return true;
+    std::this_thread::yield();
+  }
+  return pred();
+}
+
+}  // namespace
+
+thread_local int tls_slot = 0;
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { worker(i); });
+}
+
+int ThreadPool::current_slot() { return tls_slot; }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> g(mu_);
     stop_ = true;
+    stopping_.store(true);
   }
   cv_.notify_all();
   for (auto& t : workers_) t.join();
+}
+
+uint64_t ThreadPool::drain() {
+  uint64_t t = ticket_.load(std::memory_order_acquire);
+  while (index_of(t) < tasks_of(t)) {
+    if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    // The piece is claimed: its run cannot finish before done_ counts it, so fn_ is still this run's function.
+    const int tasks = static_cast<int>(tasks_of(t));
+    (*fn_.load(std::memory_order_acquire))(static_cast<int>(index_of(t)));
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks) {
+      std::lock_guard<std::mutex> g(mu_);
+      if (caller_waiting_) done_cv_.notify_one();
+    }
+    t = ticket_.load(std::memory_order_acquire);
+  }
+  return t;  // exhausted
 }
 
 void ThreadPool::run(int tasks, const std::function<void(int)>& fn) {
@@ -27,39 +89,41 @@ void ThreadPool::run(int tasks, const std::function<void(int)>& fn) {
     return;
   }
   std::lock_guard<std::mutex> serial(run_mu_);
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    fn_ = &fn;
-    tasks_ = tasks;
-    next_.store(0);
-    pending_ = static_cast<int>(workers_.size());
-    generation_++;
-  }
-  cv_.notify_all();
-  for (int t; (t = next_.fetch_add(1)) < tasks;) fn(t);
-  std::unique_lock<std::mutex> lk(mu_);
-  done_cv_.wait(lk, [this] { return pending_ == 0; });
-  fn_ = nullptr;
-}
-
-void ThreadPool::worker() {
-  unsigned seen = 0;
-  for (;;) {
-    const std::function<void(int)>* fn;
-    int tasks;
-    {
-      std::unique_lock<std::mutex> lk(mu_);
-      cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      fn = fn_;
-      tasks = tasks_;
-    }
-    for (int t; (t = next_.fetch_add(1)) < tasks;) (*fn)(t);
+  for (int base = 0; base < tasks; base += static_cast<int>(kIndexMask)) {  // more than 65535 pieces: in rounds
+    const int n = tasks - base < static_cast<int>(kIndexMask) ? tasks - base : static_cast<int>(kIndexMask);
+    const std::function<void(int)> shifted = [&](int t) { fn(base + t); };
+    fn_.store(base == 0 ? &fn : &shifted, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> g(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
+      generation_++;
+      ticket_.store((static_cast<uint64_t>(generation_) << 32) | (static_cast<uint64_t>(n) << 16), std::memory_order_release);
+      if (sleepers_ > 0) cv_.notify_all();
     }
+    drain();
+    if (!spin_until([&] { return done_.load(std::memory_order_acquire) == n; })) {
+      std::unique_lock<std::mutex> lk(mu_);
+      caller_waiting_ = true;
+      done_cv_.wait(lk, [&] { return done_.load(std::memory_order_acquire) == n; });
+      caller_waiting_ = false;
+    }
+  }
+  fn_.store(nullptr, std::memory_order_relaxed);
+}
+
+void ThreadPool::worker(int slot) {
+  tls_slot = slot;
+  uint64_t seen = 0;  // the ticket this worker last found exhausted
+  for (;;) {
+    const auto changed = [&] { return ticket_.load(std::memory_order_acquire) != seen || stopping_.load(std::memory_order_relaxed); };
+    if (!spin_until(changed)) {
+      std::unique_lock<std::mutex> lk(mu_);
+      sleepers_++;
+      cv_.wait(lk, [&] { return stop_ || ticket_.load(std::memory_order_acquire) != seen; });
+      sleepers_--;
+    }
+    if (stopping_.load()) return;
+    seen = drain();  // a ticket published after this load differs from it: the next round runs it
   }
 }
 
