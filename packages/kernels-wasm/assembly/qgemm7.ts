@@ -49,20 +49,24 @@ export function q7packB(src: usize, K: i32, N: i32, ldb: i32, signedB: bool, dst
 
 /**
  * a' = a - offA as int8 rows of K4*4 bytes (padding 0); r[i] = rs[i] + K * u[i] and u[i] = offA - za[i] (i32 each).
+ * Rows of each full block of four are interleaved per group of 4 k (group g of row 4b+r at block + g*16 + r*4), as
+ * qprepA's, so the 4-row kernel walks A with one pointer; rows after the last full block are plain.
  */
 export function q7prepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za: usize, zaPerRow: bool, dst: usize, u: usize, r: usize): void {
   const Kp = ((K + 3) >> 2) * 4;
   const off: i32 = signedA ? 0 : 128;
+  const M4 = M & ~3;
   for (let i = 0; i < M; i++) {
     const s = src + <usize>(i * lda);
-    const d = dst + <usize>(i * Kp);
+    const d = i < M4 ? dst + <usize>((i & ~3) * Kp + (i & 3) * 4) : dst + <usize>(i * Kp);
+    const step: i32 = i < M4 ? 16 : 4;
     let sum: i32 = 0;
     for (let k = 0; k < K; k++) {
       const a: i32 = signedA ? <i32>load<i8>(s + <usize>k) : <i32>load<u8>(s + <usize>k) - 128;
-      store<i8>(d + <usize>k, <i8>a);
+      store<i8>(d + <usize>((k >> 2) * step + (k & 3)), <i8>a);
       sum += a;
     }
-    for (let k = K; k < Kp; k++) store<i8>(d + <usize>k, 0);
+    for (let k = K; k < Kp; k++) store<i8>(d + <usize>((k >> 2) * step + (k & 3)), 0);
     const ui = off - load<i32>(za + (zaPerRow ? <usize>(i * 4) : 0));
     store<i32>(u + <usize>(i * 4), ui);
     store<i32>(r + <usize>(i * 4), sum + K * ui);
@@ -190,28 +194,28 @@ function q7gemmT<T>(a8: usize, M: i32, K: i32, bp: usize, N: i32, c: usize, ldc:
     let i = 0;
     for (; i + 4 <= M; i += 4) {
       let a0 = a8 + <usize>i * lda;
+      const aend = a0 + <usize>(K4 * 16);
       let b = bpanel;
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
       let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
       let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
       let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-      for (let g = 0; g < K4; g++) {
+      for (; a0 < aend; a0 += 16) {
         const b0 = v128.load(b);
         const b1 = v128.load(b, 16);
         let av = v128.load32_splat(a0);
         c00 = dot4<T>(av, b0, c00, ones);
         c01 = dot4<T>(av, b1, c01, ones);
-        av = v128.load32_splat(a0 + lda);
+        av = v128.load32_splat(a0, 4);
         c10 = dot4<T>(av, b0, c10, ones);
         c11 = dot4<T>(av, b1, c11, ones);
-        av = v128.load32_splat(a0 + 2 * lda);
+        av = v128.load32_splat(a0, 8);
         c20 = dot4<T>(av, b0, c20, ones);
         c21 = dot4<T>(av, b1, c21, ones);
-        av = v128.load32_splat(a0 + 3 * lda);
+        av = v128.load32_splat(a0, 12);
         c30 = dot4<T>(av, b0, c30, ones);
         c31 = dot4<T>(av, b1, c31, ones);
         b += 32;
-        a0 += 4;
       }
       const crow = c + <usize>i * ldcb + <usize>(j0 * 4);
       storeRow7(crow, j0, N, c00, c01, cs0, cs1, v0, v1, load<i32>(u + <usize>(i * 4)), load<i32>(r + <usize>(i * 4)));
