@@ -6,7 +6,9 @@
 // on M=128 K=768 N=3072 (GEMM) and M=1 K=4096 N=4096 (GEMV). Every result is checked against an exact reference
 // (int32 by definition; float32 by the k-ascending float32 sum that Lowbit's kernels reproduce bit for bit;
 // onnxruntime-web's float results are checked within a reordered-sum bound instead). Prints GOPS (2*M*N*K per run)
-// and the ratio Lowbit / onnxruntime-web, and the CPU model.
+// and the ratio Lowbit / onnxruntime-web, and the CPU model. Each run's process CPU time (process.cpuUsage, user +
+// system) is recorded too and its ratio printed as `cpu x...`: on a machine shared with other work the wall clock also
+// counts time spent waiting for a core, the CPU time does not (both sides run on this one thread).
 //
 //   npm run build && node benchmarks/wasm-gemm.bench.mjs [rounds]
 //
@@ -86,6 +88,7 @@ const simd = createWasmBackend({ disableRelaxed: true });
 const relaxed = createWasmBackend();
 await simd.init();
 await relaxed.init();
+console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 console.log(`CPU: ${cpu}; Node ${process.versions.node} (V8 ${process.versions.v8}); onnxruntime-web ${ort.env.versions?.web ?? ''} wasm, 1 thread`);
 console.log(`lowbit simd backend: ${simd.diagnostics.join(' | ')}`);
 console.log(`lowbit relaxed backend: ${relaxed.diagnostics.join(' | ')}`);
@@ -149,22 +152,33 @@ async function bench(kind, M, K, N, weights) {
   }
   const tOrt = [];
   const tOurs = ours.map(() => []);
+  const cOrt = [];
+  const cOurs = ours.map(() => []);
+  const cpuMs = (c) => {
+    const d = process.cpuUsage(c);
+    return (d.user + d.system) / 1000;
+  };
   for (let k = 0; k < rounds; k++) {
+    let c = process.cpuUsage();
     let t = performance.now();
     await runOrt();
     tOrt.push(performance.now() - t);
+    cOrt.push(cpuMs(c));
     ours.forEach(([, inst], j) => {
+      c = process.cpuUsage();
       t = performance.now();
       inst.run(inputs, freshRunContext);
       tOurs[j].push(performance.now() - t);
+      cOurs[j].push(cpuMs(c));
     });
   }
   const gops = (ms) => ops / (ms * 1e6);
   const mo = median(tOrt);
+  const co = median(cOrt);
   const label = `${kind === 'int8' ? 'MatMulInteger u8xs8' : 'MatMul f32'} M=${M} K=${K} N=${N}${int ? ` ${weights}` : ''}`;
   const parts = ours.map(([name], j) => {
     const m = median(tOurs[j]);
-    return `lowbit ${name} ${m.toFixed(2)} ms ${gops(m).toFixed(1)} GOPS (x${(mo / m).toFixed(2)})`;
+    return `lowbit ${name} ${m.toFixed(2)} ms ${gops(m).toFixed(1)} GOPS (x${(mo / m).toFixed(2)}, cpu x${(co / median(cOurs[j])).toFixed(2)})`;
   });
   console.log(`${label.padEnd(44)} ort-web ${mo.toFixed(2)} ms ${gops(mo).toFixed(1)} GOPS | ${parts.join(' | ')}  [exact]`);
   for (const [, inst] of ours) inst.dispose?.();
