@@ -40,8 +40,8 @@ describe('lowbit quantize coverage and method flags', () => {
     const s = JSON.parse(r.stdout);
     expect(s.coverage.warnings).toEqual([]);
     expect(s.options.calibration).toEqual({ bins: 1024, levels: 128, histogram: 'abs' });
-    const rec = JSON.parse(lowbit('quantize', mnist, '-o', join(tmp, 'c.onnx'), '--calib', images, '--calib-count', '4', '--cle', '--smooth-quant', '0.6', '--no-keep-sensitive', '--json').stdout);
-    expect(rec.options).toMatchObject({ crossLayerEqualization: true, smoothQuant: 0.6, keepSensitiveFloat: false });
+    const rec = JSON.parse(lowbit('quantize', mnist, '-o', join(tmp, 'c.onnx'), '--calib', images, '--calib-count', '4', '--cle', '--smooth-quant', '0.6', '--no-keep-sensitive', '--lstm', 'float', '--json').stdout);
+    expect(rec.options).toMatchObject({ crossLayerEqualization: true, smoothQuant: 0.6, keepSensitiveFloat: false, lstm: 'float' });
     // --smooth-quant without an alpha (or with "search") searches alpha per MatMul
     for (const flag of [['--smooth-quant'], ['--smooth-quant', 'search']]) {
       const sq = JSON.parse(lowbit('quantize', mnist, '-o', join(tmp, `s${flag.length}.onnx`), '--calib', images, '--calib-count', '4', ...flag, '--json').stdout);

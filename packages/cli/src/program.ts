@@ -82,6 +82,7 @@ export function buildProgram(io: Io): Command {
       .option('--num-std <n>', 'meanstd: clip at mean +- n std (default 3)', floatArg('--num-std'))
       .option('--smooth-quant [alpha]', 'static: SmoothQuant for MatMul before calibration: a fixed alpha in [0, 1], or "search" (the default when no alpha is given) for a per-layer alpha search on --calib', smoothQuantArg)
       .option('--bias-correction', 'static: correct each layer\'s bias for the mean shift its quantized weights cause (measured on --calib)')
+      .addOption(new Option('--lstm <how>', 'static: LSTMs as DynamicQuantizeLSTM (default) or left float').choices(['dynamic', 'float']))
       .option('--cle', 'static: cross-layer equalisation of Conv-Relu-Conv chains before calibration')
       .option('--no-keep-sensitive', 'static and dynamic: also quantize the layers feeding Log/Exp/Pow/Div/Sqrt/Softmax (kept float by default)')
       .option('--per-channel', 'per-channel weight scales')

@@ -39,6 +39,7 @@ export interface QuantizeFlags {
   percentile?: number;
   numStd?: number;
   keepSensitive?: boolean;
+  lstm?: 'dynamic' | 'float';
   cle?: boolean;
   biasCorrection?: boolean;
   smoothQuant?: boolean | number | 'search';
@@ -91,6 +92,7 @@ export async function resolveRecipe(f: QuantizeFlags, explicit: Explicit): Promi
     set('symmetricActivations', 'activationSymmetric', true);
     set('keepSensitive', 'keepSensitiveFloat', f.keepSensitive);
     set('cle', 'crossLayerEqualization', true);
+    set('lstm', 'lstm', f.lstm);
     set('biasCorrection', 'biasCorrection', true);
     set('smoothQuant', 'smoothQuant', f.smoothQuant);
     const cal: Record<string, unknown> = { ...(base.calibration as Record<string, unknown> | undefined) };
@@ -99,7 +101,7 @@ export async function resolveRecipe(f: QuantizeFlags, explicit: Explicit): Promi
   } else {
     if (mode === 'dynamic') set('keepSensitive', 'keepSensitiveFloat', f.keepSensitive);
     else if (explicit('keepSensitive')) throw new UsageError('--no-keep-sensitive applies to --mode static and dynamic only', { option: '--no-keep-sensitive', expected: 'static or dynamic', actual: mode });
-    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats', 'bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd', 'cle', 'smoothQuant', 'biasCorrection'] as const) {
+    for (const flag of ['format', 'method', 'activationType', 'symmetricActivations', 'stats', 'bins', 'levels', 'histogram', 'smoothing', 'percentile', 'numStd', 'cle', 'lstm', 'smoothQuant', 'biasCorrection'] as const) {
       if (explicit(flag)) throw new UsageError(`--${kebab(flag)} applies to --mode static only`, { option: `--${kebab(flag)}`, expected: 'static', actual: mode });
     }
   }
