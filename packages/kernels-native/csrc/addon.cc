@@ -48,6 +48,21 @@ const FGemmKernel* find_f(const std::string& name) {
   return nullptr;
 }
 
+// The AVX2 builds of elementwise.h and qdq.h's kernels when this CPU has AVX2 (identical results, wider loops).
+bool use_avx2() {
+#if defined(__x86_64__)
+  static const bool yes = (detect_isas() & ISA_AVX2) != 0;
+  return yes;
+#else
+  return false;
+#endif
+}
+#if defined(__x86_64__)
+#define LOWBIT_EW(fn, ...) (use_avx2() ? avx2::fn(__VA_ARGS__) : fn(__VA_ARGS__))
+#else
+#define LOWBIT_EW(fn, ...) fn(__VA_ARGS__)
+#endif
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Machine m = machine();
@@ -368,7 +383,7 @@ Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
   const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
   const bool ys = info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
   uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, n, "y");
-  quantize_linear(x, s, z, ys, outer, C, inner, sn != 1, y);
+  LOWBIT_EW(quantize_linear, x, s, z, ys, outer, C, inner, sn != 1, y);
   return env.Undefined();
 }
 
@@ -383,7 +398,7 @@ Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   const float* s = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
   const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
   float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
-  dequantize_linear(x, xs, s, z, outer, C, inner, sn != 1, y);
+  LOWBIT_EW(dequantize_linear, x, xs, s, z, outer, C, inner, sn != 1, y);
   return env.Undefined();
 }
 
@@ -468,24 +483,9 @@ Napi::Value Erf(const Napi::CallbackInfo& info) {
   const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
   const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
   float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
-  erf_f32(x, n, y);
+  LOWBIT_EW(erf_f32, x, n, y);
   return env.Undefined();
 }
-
-// The AVX2 builds of elementwise.h's kernels when this CPU has AVX2 (identical results, wider loops).
-bool use_avx2() {
-#if defined(__x86_64__)
-  static const bool yes = (detect_isas() & ISA_AVX2) != 0;
-  return yes;
-#else
-  return false;
-#endif
-}
-#if defined(__x86_64__)
-#define LOWBIT_EW(fn, ...) (use_avx2() ? avx2::fn(__VA_ARGS__) : fn(__VA_ARGS__))
-#else
-#define LOWBIT_EW(fn, ...) fn(__VA_ARGS__)
-#endif
 
 // softmax(x Float32Array, rows, n, y Float32Array): softmax over the last axis of a [rows, n] view
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
@@ -596,7 +596,7 @@ Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
   uint8_t* y = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_uint8_array, n, "y");
   float* s = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 1, "scale");
   uint8_t* z = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_uint8_array, 1, "zero_point");
-  return Napi::Boolean::New(env, dynamic_quantize_linear(x, n, y, s, z));
+  return Napi::Boolean::New(env, LOWBIT_EW(dynamic_quantize_linear, x, n, y, s, z));
 }
 
 /** Core clock in GHz, measured with a chain of dependent 1-cycle integer adds (for the benchmark's peak figures). */

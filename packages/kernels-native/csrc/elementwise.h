@@ -5,8 +5,9 @@
 
 namespace lowbit {
 
-/** y = float(erf(double(x))) with the C library's double erf (< 1 ulp in double): within 1 float32 ulp of the reference;
-    x = -0 gives +0 like the reference. */
+/** y = erf(x): piecewise polynomials evaluated in double (relative error below 1e-14, erf_table.inc), rounded once to
+    float32: within 1 float32 ulp of the reference (equal unless the exact value lies within 1e-14 of a rounding
+    boundary); x = -0 gives +0 like the reference, |x| >= 4 gives +-1, NaN gives NaN. */
 void erf_f32(const float* x, size_t n, float* y);
 
 /** Softmax over the last axis of a [rows, n] view, in double like the reference: y = float(exp(x - max) / sum). */
@@ -31,6 +32,7 @@ void binary_f32(int op, const float* a, const float* b, float* y, int rank, cons
 
 /** The same kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
 namespace avx2 {
+void erf_f32(const float* x, size_t n, float* y);
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);
 void layer_norm_f32(const float* x, size_t outer, size_t inner, const float* scale, const float* bias, double eps, float* y, float* mean, float* inv);
 void transpose(const void* x, int esize, int rank, const int32_t* dims, const int64_t* in_strides, void* y);

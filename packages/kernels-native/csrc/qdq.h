@@ -28,4 +28,13 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale,
 void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c, const float* bias, bool bias_per_c, size_t outer,
                         size_t C, size_t inner, float* y);
 
+/** The same three kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
+namespace avx2 {
+void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool q_signed, size_t outer, size_t C, size_t inner,
+                     bool per_axis, uint8_t* y);
+void dequantize_linear(const uint8_t* x, bool q_signed, const float* scale, const uint8_t* zp, size_t outer, size_t C, size_t inner,
+                       bool per_axis, float* y);
+bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp);
+}  // namespace avx2
+
 }  // namespace lowbit

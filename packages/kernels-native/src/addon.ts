@@ -72,7 +72,7 @@ export interface NativeAddon {
     xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array | null, yZeroPoint: number, y: Int32Array | Uint8Array | Int8Array, bias: Int32Array | null): void;
   /** The dynamic-int8 epilogue over an [outer, C, inner] view: y = float(float(acc) * scale[c]) (+ bias[c], rounded once). */
   scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
-  /** y = float(erf(double(x))) element-wise (C library erf), y as long as x. */
+  /** y = erf(x) element-wise (double-precision piecewise polynomials, rounded once), y as long as x. */
   erf(x: Float32Array, y: Float32Array): void;
   /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
   softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;

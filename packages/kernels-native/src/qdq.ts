@@ -1,7 +1,8 @@
 /**
  * Native QuantizeLinear (`f32->u8`, `f32->i8`), DequantizeLinear (`u8->f32`, `i8->f32`) and DynamicQuantizeLinear
- * (`f32->u8`, the reference's float32 steps for scale and zero point), isa `scalar-c` (plain
- * C++, vectorised by the compiler), per tensor or per axis, bit-identical to the reference:
+ * (`f32->u8`, the reference's float32 steps for scale and zero point), isa `avx2` where the CPU has it (the AVX2 build
+ * of csrc/qdq_kernels.inc) and `scalar-c` elsewhere (plain C++, vectorised by the compiler), per tensor or per axis,
+ * bit-identical to the reference (the two builds give identical results):
  *
  *   quantize:   y = clamp(roundHalfEven(fround(x / scale)) + zero_point, qmin, qmax); NaN -> qmin, +-Inf saturate
  *   dequantize: y = fround((x - zero_point) * scale)
@@ -35,11 +36,13 @@ function layout(node: KernelNode, dims: readonly number[], scale: Tensor): [numb
 
 const plain = (node: KernelNode) => !intAttr(node, 'block_size') && node.attrs.get('precision') === undefined;
 
-export function qdqVariants(ctx: NativeContext): KernelVariant[] {
+export function qdqVariants(ctx: NativeContext, avx2 = false): KernelVariant[] {
   const out: KernelVariant[] = [];
+  const isa = avx2 ? 'avx2' : 'scalar-c';
+  const name = `native-${isa}`;
   for (const [ty, s] of [['uint8', 'u8'], ['int8', 'i8']] as const) {
     const qKey = `QuantizeLinear:f32->${s}`;
-    out.push({ key: qKey, name: 'native-scalar-c', isa: 'scalar-c', tolerance: 'exact', supports: plain, create: (node): NativeInstance => {
+    out.push({ key: qKey, name, isa, tolerance: 'exact', supports: plain, create: (node): NativeInstance => {
       const ref = lazyReference(ctx, qKey, node);
       return {
         get referenceRuns() {
@@ -58,7 +61,7 @@ export function qdqVariants(ctx: NativeContext): KernelVariant[] {
       };
     } });
     const dKey = `DequantizeLinear:${s}->f32`;
-    out.push({ key: dKey, name: 'native-scalar-c', isa: 'scalar-c', tolerance: 'exact', supports: plain, create: (node): NativeInstance => {
+    out.push({ key: dKey, name, isa, tolerance: 'exact', supports: plain, create: (node): NativeInstance => {
       const ref = lazyReference(ctx, dKey, node);
       return {
         get referenceRuns() {
@@ -77,7 +80,7 @@ export function qdqVariants(ctx: NativeContext): KernelVariant[] {
     } });
   }
   const dKey = 'DynamicQuantizeLinear:f32->u8';
-  out.push({ key: dKey, name: 'native-scalar-c', isa: 'scalar-c', tolerance: 'exact', create: (node): NativeInstance => {
+  out.push({ key: dKey, name, isa, tolerance: 'exact', create: (node): NativeInstance => {
     const ref = lazyReference(ctx, dKey, node);
     return {
       get referenceRuns() {

@@ -1,0 +1,13 @@
+// qdq.h's QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear built with AVX2 (see qdq_kernels.inc).
+#include <cmath>
+
+#include "common.h"
+#include "qdq.h"
+
+namespace lowbit {
+namespace avx2 {
+
+#include "qdq_kernels.inc"
+
+}  // namespace avx2
+}  // namespace lowbit
