@@ -23,6 +23,7 @@ import type { StatisticsFile } from './statistics-file.js';
 import { QuantizeError } from './errors.js';
 import { modelFingerprint } from './fingerprint.js';
 import { withRunner } from './runner.js';
+import { abortable, type Stage } from './abort.js';
 import { encodeStatistics } from './statistics-file.js';
 import { planStatic } from './static-plan.js';
 import type { CalibrationData, ModelInput, StaticQuantizeOptions } from './types.js';
@@ -51,7 +52,11 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
   if (options.rangePass && options.ranges !== undefined) {
     throw new QuantizeError({ where: WHERE, option: 'ranges', expected: 'no range file with rangePass (the range pass makes it)', actual: `${options.ranges.length} bytes` }, 'conflicting options');
   }
-  const plan = await planStatic(input, options, WHERE, calibrationData);
+  return abortable(WHERE, options.signal, (stage) => calibrate(input, calibrationData, options, shard, stage));
+}
+
+async function calibrate(input: ModelInput, calibrationData: CalibrationData, options: CalibrateStaticOptions, shard: ShardSelector | undefined, stage: Stage): Promise<Uint8Array> {
+  const plan = await planStatic(input, options, WHERE, calibrationData, stage);
   const mp = methodPlan(plan.method, options.calibration, WHERE);
   const header: StatisticsFile['header'] = {
     tool: `${TOOL_NAME}/quantize ${QUANTIZE_VERSION}`, method: plan.method, calibration: settingsRead(plan.method, options.calibration), settings: mp.spec,
@@ -60,9 +65,10 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
   const data = shard ? shardData(calibrationData, shard) : calibrationData;
   const shardField = shard ? { shard: { count: shard.count, indices: [shard.index] } } : {};
   const where = shard ? `${WHERE} (shard ${shard.index}/${shard.count})` : WHERE;
+  stage('calibration');
   return withRunner(plan.model, options.runner, async (runner) => {
     if (options.rangePass) {
-      const r = await rangeStates(runner, data, plan.tensors, mp);
+      const r = await rangeStates(runner, data, plan.tensors, mp, options.signal);
       if (mp.prepass && r.batches === 0) noData(where);
       return encodeStatistics({ header: { ...header, batches: r.batches, stage: 'ranges', ...shardField }, states: r.states }, WHERE);
     }
@@ -71,8 +77,8 @@ export async function calibrateStatic(input: ModelInput, calibrationData: Calibr
     }
     const ranges = options.ranges !== undefined ? checkRangeFile(options.ranges, header, WHERE) : undefined;
     const { states, batches } = ranges
-      ? await statesWithRanges(runner, data, plan.tensors, plan.method, options.calibration, ranges, WHERE)
-      : await calibrateStates(runner, data, plan.tensors, plan.method, options.calibration, undefined, where, plan.optional);
+      ? await statesWithRanges(runner, data, plan.tensors, plan.method, options.calibration, ranges, WHERE, options.signal)
+      : await calibrateStates(runner, data, plan.tensors, plan.method, options.calibration, options.signal, where, plan.optional);
     if (batches === 0) noData(where);
     return encodeStatistics({ header: { ...header, batches, ...shardField }, states }, WHERE);
   });

@@ -22,3 +22,22 @@ export class QuantizeError extends LowbitError<QuantizeErrorContext> {
     super(QuantizeError.CODE, `${context.where}${opt}: ${what}${exp}${act}`, { context, cause });
   }
 }
+
+export interface QuantizeAbortedContext {
+  /** `quantizeStatic`, `quantizeDynamic`, `quantizeWeightOnly`, `calibrateStatic`. */
+  readonly where: string;
+  /** What was running when the signal was seen: `load`, `preprocess`, `calibration`, a pass name, `save`, ... */
+  readonly stage: string;
+}
+
+/**
+ * The run's `signal` fired (code `ABORTED`): the quantizer stopped at the next check (between passes, between
+ * calibration batches, before saving) and wrote nothing. `cause` is the signal's reason.
+ */
+export class QuantizeAbortedError extends LowbitError<QuantizeAbortedContext> {
+  static readonly CODE = 'ABORTED';
+  constructor(context: QuantizeAbortedContext, reason: unknown) {
+    const why = reason instanceof Error ? `: ${reason.message}` : reason !== undefined ? `: ${String(reason)}` : '';
+    super(QuantizeAbortedError.CODE, `${context.where}: aborted during ${context.stage}${why}`, { context, cause: reason });
+  }
+}

@@ -13,10 +13,10 @@ export { quantizeWithRecipe, runRecipe } from './quantize-recipe.js';
 export type { RecipeInputs } from './quantize-recipe.js';
 export { parseRecipe } from './recipe.js';
 export type { Recipe } from './recipe.js';
-export { QuantizeError } from './errors.js';
+export { QuantizeAbortedError, QuantizeError } from './errors.js';
 export { AlreadyQuantizedError, quantizedOperators } from './quantized-input.js';
 export type { AlreadyQuantizedContext } from './quantized-input.js';
-export type { QuantizeErrorContext } from './errors.js';
+export type { QuantizeAbortedContext, QuantizeErrorContext } from './errors.js';
 export { CalibrationMethod, QuantFormat, QuantType } from './types.js';
 export type { IntQuantDType } from '@lowbit/qparams';
 export type {

@@ -14,6 +14,8 @@ export interface PreprocessOptions {
   /** Default: @lowbit/runtime (see runner.ts). */
   readonly evaluator?: ConstantEvaluator;
   readonly signal?: AbortSignal;
+  /** Passes to run after the standard ones, in the same PassManager (cross-layer equalization). */
+  readonly extra?: readonly Pass[];
 }
 
 export function currentOpset(m: Model): number {
@@ -27,6 +29,7 @@ export async function preprocess(m: Model, o: PreprocessOptions): Promise<Model>
     constantFolding({ evaluator: o.evaluator ?? runtimeEvaluator }),
     foldBatchNorm(),
     fuseConvBias(),
+    ...(o.extra ?? []),
   ];
   const pm = new PassManager(passes, { name: 'quantize-preprocess', verify: true });
   const r = await pm.run(m, createPassContext({ signal: o.signal }));

@@ -3,7 +3,8 @@
  * (MatMul/Gemm via MatMulInteger u8 x s8, Conv via u8 x u8 ConvInteger, Gather tables int8). Needs no data. The layers
  * feeding numerically sensitive ops stay float unless `keepSensitiveFloat: false` (sensitive-ops.ts), as in static mode.
  */
-import { createPassContext } from '@lowbit/onnx-ir';
+import { abortable } from './abort.js';
+import { runPasses } from './pipeline.js';
 import type { Model } from '@lowbit/onnx-ir';
 import { dynamicQuantize } from '@lowbit/rewriters';
 import { QuantizeError } from './errors.js';
@@ -21,16 +22,23 @@ export async function quantizeDynamic(input: ModelInput, output: string | null, 
   if (weightType !== 'int8' && weightType !== 'uint8') {
     throw new QuantizeError({ where: WHERE, option: 'weightType', expected: 'int8 or uint8 (MatMulInteger)', actual: weightType }, 'unsupported weight type');
   }
-  const m = await preprocess(await loadInput(input, WHERE, { allowQuantized: options.allowQuantizedInput }), { targetOpset: Math.max(options.opset ?? 0, options.perChannel ? 13 : 11) });
-  const { selection, keptFloat } = keepSensitive(m, selectionOf(options), options.keepSensitiveFloat ?? true);
-  const q = (await dynamicQuantize({
-    ...selection,
-    weightType,
-    weightScheme: schemeOf(options.weightSymmetric, weightType === 'int8' ? 'symmetric' : 'asymmetric'),
-    perChannel: options.perChannel ?? false,
-    reduceRange: options.reduceRange ?? false,
-    conv: options.conv ?? 'conv-integer',
-    activationMatMul: options.activationMatMul ?? true,
-  }).run(m, createPassContext())).model;
-  return finish(q, output, 'dynamic', options, options.save, WHERE, undefined, keptFloat);
+  return abortable(WHERE, options.signal, async (stage) => {
+    stage('load');
+    const loaded = await loadInput(input, WHERE, { allowQuantized: options.allowQuantizedInput });
+    stage('preprocess');
+    const m = await preprocess(loaded, { targetOpset: Math.max(options.opset ?? 0, options.perChannel ? 13 : 11), signal: options.signal });
+    const { selection, keptFloat } = keepSensitive(m, selectionOf(options), options.keepSensitiveFloat ?? true);
+    stage('quantize');
+    const q = await runPasses('quantize-dynamic', [dynamicQuantize({
+      ...selection,
+      weightType,
+      weightScheme: schemeOf(options.weightSymmetric, weightType === 'int8' ? 'symmetric' : 'asymmetric'),
+      perChannel: options.perChannel ?? false,
+      reduceRange: options.reduceRange ?? false,
+      conv: options.conv ?? 'conv-integer',
+      activationMatMul: options.activationMatMul ?? true,
+    })], m, options.signal);
+    stage('save');
+    return finish(q, output, 'dynamic', options, options.save, WHERE, undefined, keptFloat);
+  });
 }

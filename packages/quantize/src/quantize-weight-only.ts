@@ -8,7 +8,9 @@
  * a constant, not by the model (see @lowbit/rewriters weight-only-stream.ts). Such a model is written with external data
  * too: tensors of at least `STREAMED_EXTERNAL_THRESHOLD` bytes go to `<output>.data` unless `save` says otherwise.
  */
-import { collectModelTensors, createPassContext } from '@lowbit/onnx-ir';
+import { collectModelTensors } from '@lowbit/onnx-ir';
+import { abortable, type Stage } from './abort.js';
+import { runPasses } from './pipeline.js';
 import type { Model } from '@lowbit/onnx-ir';
 import { readFeeds } from './feeds.js';
 import { weightOnlyQuantize } from '@lowbit/rewriters';
@@ -37,7 +39,14 @@ export async function quantizeWeightOnly(input: ModelInput, output: string | nul
   if (format === 'matmulnbits' && dtype !== 'int4' && dtype !== 'uint4') {
     throw new QuantizeError({ where: WHERE, option: 'weightType', expected: "int4 or uint4 with format 'matmulnbits'", actual: dtype }, 'MatMulNBits is written 4-bit');
   }
-  const m = await preprocess(await loadInput(input, WHERE, { allowQuantized: options.allowQuantizedInput }), { targetOpset: Math.max(options.opset ?? 0, format === 'qdq' ? 21 : 13) });
+  return abortable(WHERE, options.signal, (stage) => weightOnly(input, output, options, dtype, format, stage));
+}
+
+async function weightOnly(input: ModelInput, output: string | null, options: WeightOnlyQuantizeOptions, dtype: 'int4' | 'uint4' | 'int8' | 'uint8', format: NonNullable<WeightOnlyQuantizeOptions['format']>, stage: Stage): Promise<Model> {
+  stage('load');
+  const loaded = await loadInput(input, WHERE, { allowQuantized: options.allowQuantizedInput });
+  stage('preprocess');
+  const m = await preprocess(loaded, { targetOpset: Math.max(options.opset ?? 0, format === 'qdq' ? 21 : 13), signal: options.signal });
   const selection = selectionOf(options);
   let activations: Map<string, ActivationSamples> | undefined;
   let hash: string | undefined;
@@ -48,6 +57,7 @@ export async function quantizeWeightOnly(input: ModelInput, output: string | nul
     const widths = new Map<string, number>();
     await withRunner(m, options.runner, async (runner) => {
       for await (const feeds of readFeeds(options.calibrationData!)) {
+        stage('calibration');
         await runner.run(feeds, {
           observe: names,
           onValue(name, t) {
@@ -72,7 +82,8 @@ export async function quantizeWeightOnly(input: ModelInput, output: string | nul
     }
     hash = h.digest('hex');
   }
-  const q = (await weightOnlyQuantize({
+  stage('quantize');
+  const q = await runPasses('quantize-weight-only', [weightOnlyQuantize({
     ...selection,
     ...(options.opTypesToQuantize ? {} : { opTypes: ['MatMul', 'Gather'] }),
     dtype, scheme: schemeOf(options.weightSymmetric, dtype.startsWith('u') ? 'asymmetric' : 'symmetric'),
@@ -80,8 +91,9 @@ export async function quantizeWeightOnly(input: ModelInput, output: string | nul
     algorithm: options.algorithm ?? 'rtn',
     activations, damp: options.damp ?? 0.01, actOrder: options.actOrder ?? false, format,
     ...(options.tensorStore ? { store: options.tensorStore } : {}),
-  }).run(m, createPassContext())).model;
+  })], m, options.signal);
   const external = collectModelTensors(m).some((t) => t.kind === 'external');
   const save = external && options.save?.externalDataThreshold === undefined ? { ...options.save, externalDataThreshold: STREAMED_EXTERNAL_THRESHOLD } : options.save;
+  stage('save');
   return finish(q, output, 'weight-only', options, save, WHERE, hash);
 }

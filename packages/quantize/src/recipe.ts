@@ -101,7 +101,7 @@ export function parseRecipe(input: string | unknown): Recipe {
 export function recipeOf(mode: Recipe['mode'], options: object): Record<string, unknown> {
   const out: Record<string, unknown> = { mode };
   for (const [k, v] of Object.entries(options)) {
-    if (v === undefined || typeof v === 'function' || k === 'runner' || k === 'calibrationData' || k === 'statistics' || k === 'tensorStore') continue;
+    if (v === undefined || typeof v === 'function' || k === 'runner' || k === 'signal' || k === 'calibrationData' || k === 'statistics' || k === 'tensorStore') continue;
     out[k] = v;
   }
   return out;

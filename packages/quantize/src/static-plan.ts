@@ -4,7 +4,6 @@
  * cover exactly the tensors quantizeStatic needs with the same options.
  */
 import type { Model } from '@lowbit/onnx-ir';
-import { createPassContext } from '@lowbit/onnx-ir';
 import type { IntQuantDType } from '@lowbit/qparams';
 import { crossLayerEqualization, staticQuantTargetsDeep } from '@lowbit/rewriters';
 import type { InsertQdqOptions, NodeSelection, QuantPlanOptions } from '@lowbit/rewriters';
@@ -16,6 +15,7 @@ import { QuantizeError } from './errors.js';
 import { loadInput } from './io.js';
 import { preprocess } from './preprocess.js';
 import { schemeOf, selectionOf } from './selection.js';
+import type { Stage } from './abort.js';
 import type { CalibrationData, CalibrationMethod, ModelInput, QuantFormat, StaticQuantizeOptions } from './types.js';
 
 export interface StaticPlan {
@@ -37,7 +37,7 @@ export interface StaticPlan {
   readonly smoothQuantAlphas?: Readonly<Record<string, number>>;
 }
 
-export async function planStatic(input: ModelInput, options: StaticQuantizeOptions, where: string, data?: CalibrationData | null): Promise<StaticPlan> {
+export async function planStatic(input: ModelInput, options: StaticQuantizeOptions, where: string, data?: CalibrationData | null, stage: Stage = () => {}): Promise<StaticPlan> {
   const format = options.quantFormat ?? 'QDQ';
   const activationType = options.activationType ?? 'uint8';
   const weightType = options.weightType ?? 'int8';
@@ -49,9 +49,10 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
   }
   const wide = [activationType, weightType].some((t) => t.endsWith('16') || t.endsWith('4'));
   const targetOpset = Math.max(options.opset ?? 0, wide ? 21 : 13);
+  stage('load');
   const loaded = await loadInput(input, where, { allowQuantized: options.allowQuantizedInput });
-  const pre = await preprocess(loaded, { targetOpset });
-  const equalized = options.crossLayerEqualization ? (await crossLayerEqualization().run(pre, createPassContext())).model : pre;
+  stage('preprocess');
+  const equalized = await preprocess(loaded, { targetOpset, signal: options.signal, extra: options.crossLayerEqualization ? [crossLayerEqualization()] : [] });
   let model = equalized;
   let smoothQuantAlphas: Readonly<Record<string, number>> | undefined;
   if (options.smoothQuant !== undefined && options.smoothQuant !== false) {
@@ -64,6 +65,7 @@ export async function planStatic(input: ModelInput, options: StaticQuantizeOptio
       activationType, weightType, activationScheme: schemeOf(options.activationSymmetric, 'asymmetric'), weightScheme: schemeOf(options.weightSymmetric, 'symmetric'),
       perChannel: options.perChannel ?? false, reduceRange: options.reduceRange ?? false,
     };
+    stage('smooth-quant');
     const sq = await withRunner(equalized, options.runner, (r) => smoothQuant(equalized, r, data, alpha, sim));
     model = sq.model;
     smoothQuantAlphas = Object.fromEntries(sq.alphas);

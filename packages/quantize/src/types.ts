@@ -68,6 +68,12 @@ export interface CommonOptions {
   readonly save?: SaveOptions;
   /** Not part of a JSON recipe: the calibration runner (default @lowbit/runtime). */
   readonly runner?: ModelRunnerFactory;
+  /**
+   * Not part of a JSON recipe: cancels the run. Checked before every pass, between calibration batches and before
+   * saving; an aborted run rejects with QuantizeAbortedError (code `ABORTED`, `cause` the signal's reason) and writes
+   * nothing.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface StaticQuantizeOptions extends CommonOptions {
