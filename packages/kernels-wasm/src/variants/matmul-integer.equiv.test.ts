@@ -107,6 +107,36 @@ describe('MatMulInteger on wasm', () => {
     }
   });
 
+  it('one instance alternating GEMV and GEMM calls (the i16 copy of B made at the first M >= 4 call) equals the reference, and dispose frees both copies', () => {
+    const rand = seeded(9);
+    const heap = backend.runtime!.heap;
+    const before = heap.used;
+    for (const [ta, tb] of PAIRS) {
+      const gen = (t: 'uint8' | 'int8', n: number) => (t === 'uint8' ? Uint8Array.from({ length: n }, () => Math.floor(rand() * 256)) : Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128));
+      const K = 37;
+      const N = 45;
+      const b = new Tensor(tb, gen(tb, K * N), [K, N]);
+      const zb = new Tensor(tb, gen(tb, N), [N]);
+      const key = `MatMulInteger:${SHORT[ta]}x${SHORT[tb]}->i32`;
+      const node = mkNode('MatMulInteger', [ta, tb, ta, tb], {}, 10, new Map([[1, b]]));
+      const scalar = registry.variants(key).find((v) => v.name === 'scalar')!.create(node);
+      const inst = registry.variants(key).find((v) => v.name === 'wasm-simd128-4x8')!.create(node);
+      let grew = 0;
+      for (const M of [1, 9, 2, 4, 1, 7]) {
+        const a = new Tensor(ta, gen(ta, M * K), [M, K]);
+        const za = new Tensor(ta, gen(ta, M), [M]);
+        const usedBefore = heap.used;
+        const got = Array.from(inst.run([a, b, za, zb], freshRunContext)[0]!.data as Int32Array);
+        if (heap.used > usedBefore) grew++;
+        expect(got, `${key} M=${M}`).toEqual(Array.from(scalar.run([a, b, za, zb], freshRunContext)[0]!.data as Int32Array));
+      }
+      expect(grew, `${key}: the widened B is made once`).toBe(1);
+      inst.dispose!();
+      scalar.dispose?.();
+      expect(heap.used).toBe(before);
+    }
+  });
+
   it('dispose returns the packed weights to the heap', () => {
     const heap = backend.runtime!.heap;
     const before = heap.used;
