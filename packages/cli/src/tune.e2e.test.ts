@@ -2,7 +2,7 @@
  * `lowbit tune` on real models with seeded random inputs (8 samples, the default): ultraface-rfb-320 and
  * ppocr-mobile-v2-cls reach --target-sqnr 30 with most weights quantized (the SQNR is checked again here, in
  * onnxruntime-node, on the written model); an impossible target stops at --max-trials, exits 4 and still writes its
- * best model and the report; an --evaluator module; flag errors.
+ * best model and the report; in process (`main`): an --evaluator module, --target-top1, flag errors.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, testdataPath } from '@lowbit/testing';
 import { syntheticFeeds } from './data/synthetic.js';
+import type { Io } from './io.js';
+import { main } from './program.js';
 
 const root = repoRoot();
 const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
@@ -98,21 +100,32 @@ describe('lowbit tune', () => {
     expect(s).toMatchObject({ reached: false, stopReason: 'max-trials', floatScore: 'Infinity', report: join(tmp, 'mnist2.tune.json') });
   }, 120_000);
 
-  it('--evaluator module with --tolerable-loss; flag errors exit 2', () => {
+  it('in process: --evaluator module with --tolerable-loss, --target-top1 with --data; flag errors exit 2', async () => {
     const mnist = testdataPath('models', 'mnist-8.onnx');
+    const images = testdataPath('mnist', 'train-10k-images-idx3-ubyte.gz');
     const mod = join(tmp, 'margin.mjs');
     // the score: mean of the top logit over the batches (the float model's is the reference)
     writeFileSync(mod, 'export const name = "top-logit";\nexport default (outputs) => outputs.reduce((s, o) => s + Math.max(...o.Plus214_Output_0.data), 0) / outputs.length;\n');
-    const r = lowbit('tune', mnist, '-o', join(tmp, 'm.onnx'), '--evaluator', mod, '--tolerable-loss', '1000', '--data', testdataPath('mnist', 'train-10k-images-idx3-ubyte.gz'), '--data-count', '4');
+    const run = async (...argv: string[]) => {
+      const io: Io & { out: string; err: string } = { version: 'test', interactive: false, out: '', err: '', stdout(s) { io.out += s; }, stderr(s) { io.err += s; } };
+      const code = await main(argv, io);
+      return { code, stdout: io.out, stderr: io.err };
+    };
+    const r = await run('tune', mnist, '-o', join(tmp, 'm.onnx'), '--evaluator', mod, '--tolerable-loss', '1000', '--data', images, '--data-count', '4');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/target reached: [-\d.]+ \(top-logit >= /);
-    expect(lowbit('tune', mnist, '-o', join(tmp, 'x.onnx')).stderr).toMatch(/exactly one of --target-sqnr DB, --target-top1 FRACTION, --evaluator/);
-    expect(lowbit('tune', mnist, '-o', join(tmp, 'x.onnx'), '--target-sqnr', '30', '--target-top1', '0.9').code).toBe(2);
-    expect(lowbit('tune', mnist, '-o', join(tmp, 'x.onnx'), '--evaluator', mod).stderr).toMatch(/--evaluator needs exactly one of --target N/);
-    const ppocr = lowbit('tune', testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), '-o', join(tmp, 'x.onnx'), '--target-sqnr', '30');
+    const t = await run('tune', mnist, '-o', join(tmp, 't.onnx'), '--target-top1', '0.75', '--data', images, '--data-count', '8', '--max-trials', '1', '--json');
+    expect(t.code, t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout)).toMatchObject({ evaluator: { name: 'top1-agreement' }, floatScore: 1, threshold: 0.75, reached: true });
+    expect((await run('tune', mnist, '-o', join(tmp, 'x.onnx'))).stderr).toMatch(/exactly one of --target-sqnr DB, --target-top1 FRACTION, --evaluator/);
+    expect((await run('tune', mnist, '-o', join(tmp, 'x.onnx'), '--target-sqnr', '30', '--target-top1', '0.9')).code).toBe(2);
+    expect((await run('tune', mnist, '-o', join(tmp, 'x.onnx'), '--target-top1', '1.5')).code).toBe(2);
+    expect((await run('tune', mnist, '-o', join(tmp, 'x.onnx'), '--evaluator', mod)).stderr).toMatch(/--evaluator needs exactly one of --target N/);
+    expect((await run('tune', mnist, '-o', join(tmp, 'x.onnx'), '--target-sqnr', '30', '--methods', 'best')).stderr).toMatch(/--methods: unknown calibration method "best"/);
+    const ppocr = await run('tune', testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), '-o', join(tmp, 'x.onnx'), '--target-sqnr', '30');
     expect(ppocr.code).toBe(2);
     expect(ppocr.stderr).toMatch(/input "x" has dynamic dims.*--shape x=/);
-    const bad = lowbit('tune', mnist, '-o', mnist, '--target-sqnr', '30');
+    const bad = await run('tune', mnist, '-o', mnist, '--target-sqnr', '30');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/refusing to replace it/);
   }, 120_000);
