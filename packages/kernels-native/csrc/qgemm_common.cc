@@ -34,11 +34,16 @@ bool qpack(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, int N, 
   const int nr = k.nr;
   for (int kk = 0; kk < K; kk++) {
     const uint8_t* row = b + static_cast<size_t>(kk) * N;
-    for (int j = 0; j < N; j++) {
-      const int v = (b_signed ? static_cast<int8_t>(row[j]) : row[j]) - p->boff;
-      const int pnl = j / nr, jj = j % nr;
-      p->data[static_cast<size_t>(pnl) * p->Kp * nr + static_cast<size_t>(kk / 4) * nr * 4 + jj * 4 + (kk & 3)] = static_cast<int8_t>(static_cast<uint8_t>(v));
-      p->colsum[j] += v;
+    // Panel by panel (no division per element): element j of panel pnl goes to data[pnl][kk / 4][jj][kk & 3].
+    int8_t* dk = p->data + static_cast<size_t>(kk / 4) * nr * 4 + (kk & 3);
+    for (int j0 = 0, pnl = 0; j0 < N; j0 += nr, pnl++) {
+      int8_t* d = dk + static_cast<size_t>(pnl) * p->Kp * nr;
+      const int jn = N - j0 < nr ? N - j0 : nr;
+      for (int jj = 0; jj < jn; jj++) {
+        const int v = (b_signed ? static_cast<int8_t>(row[j0 + jj]) : row[j0 + jj]) - p->boff;
+        d[jj * 4] = static_cast<int8_t>(static_cast<uint8_t>(v));
+        p->colsum[j0 + jj] += v;
+      }
     }
   }
   return true;
