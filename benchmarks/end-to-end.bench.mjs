@@ -79,19 +79,28 @@ async function benchModel(spec, threads, prepared) {
   for (const s of sides) for (let i = 0; i < 2; i++) await s.run(); // warm-up
   for (let r = 0; r < rounds; r++) {
     for (const s of sides) {
+      const c = process.cpuUsage();
       const t = performance.now();
       await s.run();
       s.times.push(performance.now() - t);
+      const d = process.cpuUsage(c);
+      (s.cpu ??= []).push((d.user + d.system) / 1000);
     }
   }
-  const med = Object.fromEntries(sides.map((s) => [s.label.replace(/ \[.*\]$/, ''), median(s.times)]));
-  console.log(`${spec.name}, ${threads} thread(s):`);
-  for (const s of sides) console.log(`  ${s.label.padEnd(36)} ${median(s.times).toFixed(2).padStart(10)} ms`);
+  // Wall time, and the process's CPU time per run (user + system, all threads). On a loaded machine wall time
+  // penalises long runs more than short ones (each is preempted more often); at 1 thread CPU time is the fairer
+  // latency figure there. With several threads CPU time sums them (not a latency).
+  const wall = Object.fromEntries(sides.map((s) => [s.label.replace(/ \[.*\]$/, ''), median(s.times)]));
+  const cpuMed = Object.fromEntries(sides.map((s) => [s.label.replace(/ \[.*\]$/, ''), median(s.cpu)]));
+  console.log(`${spec.name}, ${threads} thread(s):${' '.repeat(20)}wall ms    cpu ms`);
+  for (const s of sides) console.log(`  ${s.label.padEnd(36)} ${median(s.times).toFixed(2).padStart(10)} ${median(s.cpu).toFixed(2).padStart(9)}`);
+  for (const [what, med] of [['wall', wall], ['cpu', cpuMed]]) {
   const ratio = (a, b) => (med[a] !== undefined && med[b] !== undefined ? `${(med[b] / med[a]).toFixed(2)}x` : 'n/a');
-  console.log(`  speed-ups (higher is better for Lowbit): int8 static vs ort float ${ratio('lowbit int8 static', 'ort float')}, ` +
+  console.log(`  speed-ups by ${what} time (higher is better for Lowbit): int8 static vs ort float ${ratio('lowbit int8 static', 'ort float')}, ` +
     `int8 dynamic vs ort float ${ratio('lowbit int8 dynamic', 'ort float')}, int8 static vs Lowbit float ${ratio('lowbit int8 static', 'lowbit float')}, ` +
     `int8 dynamic vs Lowbit float ${ratio('lowbit int8 dynamic', 'lowbit float')}, static vs ort same model ${ratio('lowbit int8 static', 'ort int8 static (same model)')}, ` +
     `dynamic vs ort same model ${ratio('lowbit int8 dynamic', 'ort int8 dynamic (same model)')}`);
+  }
 }
 
 console.log(`CPU: ${cpu} (${allThreads} hardware threads); Node ${process.version}; onnxruntime-node ${ort.env.versions?.node ?? ''}; Lowbit backend request: ${backend}; median of ${rounds} alternating rounds`);
