@@ -11,6 +11,8 @@ export const ExitCode = {
   model: 3,
   /** `lowbit tune`: the accuracy target was not reached; the best model found and the report are written all the same. */
   targetNotReached: 4,
+  /** Interrupted (Ctrl-C): 128 + SIGINT, as shells report it; the command wrote nothing. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -34,6 +36,7 @@ export function exitCodeFor(err: unknown): ExitCode {
     if (USAGE.has(code)) return ExitCode.usage;
     if (MODEL.has(code)) return ExitCode.model;
     if (code === 'PASS') return exitCodeFor((err as Error).cause);
+    if (code === 'ABORTED') return ExitCode.interrupted;
     return ExitCode.runtime;
   }
   return ExitCode.runtime;

@@ -7,4 +7,6 @@ export interface Io {
   readonly interactive: boolean;
   /** A command sets this for a non-zero exit without an error (e.g. `run --expect` mismatch). */
   exitCode?: number;
+  /** Fires on the first Ctrl-C (SIGINT): long commands stop at their next check and write nothing. */
+  readonly signal?: AbortSignal;
 }

@@ -16,10 +16,12 @@ export interface RecipeInputs {
   readonly runner?: ModelRunnerFactory;
   /** Saved statistics (static mode) instead of calibration data. */
   readonly statistics?: Uint8Array;
+  /** Cancels the run (see the quantizers' `signal` option). */
+  readonly signal?: AbortSignal;
 }
 
 export async function runRecipe(recipe: Recipe, input: ModelInput, output: string | null, extra: RecipeInputs = {}): Promise<Model> {
-  const runner = extra.runner ? { runner: extra.runner } : {};
+  const runner = { ...(extra.runner ? { runner: extra.runner } : {}), ...(extra.signal ? { signal: extra.signal } : {}) };
   switch (recipe.mode) {
     case 'static':
       if (extra.statistics) return quantizeStatic(input, output, extra.calibrationData, { ...recipe.options, ...runner, statistics: extra.statistics });

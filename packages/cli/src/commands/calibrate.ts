@@ -50,6 +50,7 @@ export async function calibrateCommand(io: Io, input: string, f: CalibrateFlags)
     calibrationMethod: f.method as never,
     ...(f.perChannel ? { perChannel: true } : {}),
     ...sharding,
+    ...(io.signal ? { signal: io.signal } : {}),
   });
   await writeFileAtomic(f.output, bytes);
   // With a shard, the data source reads every sample and the shard keeps its own: report what went in the file.

@@ -31,7 +31,7 @@ export async function quantizeCommand(io: Io, input: string, f: QuantizeFlags, e
     const info = readStatisticsInfo(statistics);
     recipeToRun = { mode: 'static', options: { ...recipe.options, calibrationMethod: info.method, calibration: info.calibration } };
   }
-  const out = await runRecipe(recipeToRun, model, f.output, { ...(data ? { calibrationData: data } : {}), ...(statistics ? { statistics } : {}) });
+  const out = await runRecipe(recipeToRun, model, f.output, { ...(data ? { calibrationData: data } : {}), ...(statistics ? { statistics } : {}), ...(io.signal ? { signal: io.signal } : {}) });
   // The output is in place; if describing it fails, take it away again so a failed command leaves no output.
   const summary = await describe(input, f, recipe, model, out, started).catch(async (err: unknown) => {
     await removeOutput(f.output, out);
