@@ -7,8 +7,10 @@
 // the double-precision sum). onnxruntime-node's u8 x s8 kernel saturates on CPUs without VNNI for full-range weights:
 // its mismatches are reported, not treated as errors. Prints GOPS (2*M*K*N / time), ratios lowbit / ort and the
 // fraction of each ISA's peak (MACs per cycle x the clock the addon measures under that ISA's FMA width). GOPS use each side's best round
-// (the least disturbed by other processes); the ratio of medians is printed too.
-//   npx tsc -b packages/runtime packages/kernels-native && node benchmarks/native-gemm.bench.mjs [rounds]
+// (the least disturbed by other processes); the ratio of medians is printed too, and for 1 thread the median per-round
+// ratio of process CPU time (steadier on a loaded machine). "kernel" is the addon's GEMM alone (same packed weights,
+// reused output): the gap to the session is the runtime's share (fresh output allocation, dispatch).
+//   npx tsc -b packages/runtime packages/kernels-native && node benchmarks/native-gemm.bench.mjs [rounds] [label filter]
 // Not part of `npm test`.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -18,6 +20,7 @@ import { Session, Tensor } from '@lowbit/runtime';
 import { rng } from './support.mjs';
 
 const rounds = Number(process.argv[2] ?? 15);
+const only = process.argv[3]; // optional: run only the cases whose label contains this text
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
 const loaded = loadAddon();
 if ('error' in loaded) {
@@ -86,24 +89,45 @@ function floatMismatches(y, ref) {
 const median = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 const best = (xs) => Math.min(...xs);
 
-async function alternate(runA, runB) {
+const cpuMs = (u) => (u.user + u.system) / 1000;
+/**
+ * Alternates A (Lowbit session), B (onnxruntime) and K (the Lowbit kernel alone on a reused output), timing each call
+ * by the wall clock and by the process CPU time (which a descheduled process does not accumulate: on a loaded
+ * machine the 1-thread CPU-time ratio is the steadier figure).
+ */
+async function alternate(runA, runB, runK) {
   for (let i = 0; i < 3; i++) {
     runA();
     await runB();
+    runK();
   }
   const ta = [];
   const tb = [];
+  const tk = [];
+  const ca = [];
+  const cb = [];
+  const ck = [];
   let ya;
   let yb;
   for (let r = 0; r < rounds; r++) {
+    let c = process.cpuUsage();
     let t = performance.now();
     ya = runA();
     ta.push(performance.now() - t);
+    ca.push(cpuMs(process.cpuUsage(c)));
+    c = process.cpuUsage();
     t = performance.now();
     yb = await runB();
     tb.push(performance.now() - t);
+    cb.push(cpuMs(process.cpuUsage(c)));
+    c = process.cpuUsage();
+    t = performance.now();
+    runK();
+    tk.push(performance.now() - t);
+    ck.push(cpuMs(process.cpuUsage(c)));
   }
-  return { a: best(ta), b: best(tb), am: median(ta), bm: median(tb), ya, yb };
+  const cpuRatio = median(cb.map((b, i) => b / ca[i]));
+  return { a: best(ta), b: best(tb), k: best(tk), am: median(ta), bm: median(tb), km: median(tk), cpuRatio, ca: best(ca), ck: best(ck), ya, yb };
 }
 
 const gops = (M, K, N, ms) => (2 * M * K * N) / (ms * 1e6);
@@ -117,6 +141,7 @@ const out = (s) => {
 out(`CPU: ${cpuModel}; measured clock ${ghz.toFixed(2)} GHz scalar, ${ghz256.toFixed(2)} GHz under 256-bit FMAs, ${ghz512.toFixed(2)} GHz under 512-bit FMAs; ${rounds} alternating rounds; GOPS from the best round of each side (ratio of medians in brackets); onnxruntime-node ${ort.env.versions?.common ?? ''}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 
 async function caseOf(label, op, M, K, N, weights) {
+  if (only && !label.includes(only)) return;
   const r = rng(M * 31 + K * 7 + N + (weights === 'full' ? 1 : 0));
   const int = op === 'MatMulInteger';
   const a = int ? Uint8Array.from({ length: M * K }, () => Math.floor(r() * 256)) : Float32Array.from({ length: M * K }, () => Math.fround(r() * 2 - 1));
@@ -139,14 +164,27 @@ async function caseOf(label, op, M, K, N, weights) {
     const forced = threads === 1 ? isas : isas.slice(-1);
     for (const isa of forced) {
       const ours = Session.fromModel(model, { backend: 'native', backends: [backend], isa });
-      const { a: ta, b: tb, am, bm, ya, yb } = await alternate(() => ours.runSync(feedsL).y.data, runB);
+      // The kernel alone: the addon's GEMM on the same packed weights (the session's own kernel) into a reused output.
+      const kname = int ? (isa === 'avx2' ? 'avx2-7bit' : isa) : isa;
+      const kern = int ? new loaded.addon.QGemm(weights === 'full' && isa === 'avx2' ? 'avx2' : kname, b, K, N, threads) : new loaded.addon.FGemm(kname, b, K, N, false, threads);
+      const pool = threads > 1 ? new loaded.addon.Pool(threads) : null;
+      const cOut = int ? new Int32Array(M * N) : new Float32Array(M * N);
+      const zaArr = Uint8Array.of(za);
+      const runK = int ? () => kern.run(pool, a, M, zaArr, null, cOut) : () => kern.run(pool, a, M, null, cOut);
+      const { a: ta, b: tb, k: tk, am, bm, km, cpuRatio, ca, ck, ya, yb } = await alternate(() => ours.runSync(feedsL).y.data, runB, runK);
+      kern.dispose();
+      pool?.close();
       const mine = bad(ya);
       if (mine !== 0) throw new Error(`${label} ${isa}: ${mine} elements differ from the exact reference`);
       const theirsBad = bad(yb);
       const g = gops(M, K, N, ta);
       const peak = (int ? INT8_PEAK : F32_PEAK)[isa];
       const pk = peak ? `${((100 * g) / (2 * peak * clockOf(isa))).toFixed(0).padStart(3)}% of ${isa} peak` : '';
-      out(`${label.padEnd(34)} ${threads}t lowbit[${isa.padEnd(11)}] ${fmt(g)} GOPS exact | ort ${fmt(gops(M, K, N, tb))} GOPS ${theirsBad ? `(${theirsBad} elements differ from exact)` : 'exact'} | ratio ${(tb / ta).toFixed(2)}x (medians ${(bm / am).toFixed(2)}x) | ${pk}`);
+      const gk = gops(M, K, N, tk);
+      const pkk = peak ? ` (kernel ${((100 * gk) / (2 * peak * clockOf(isa))).toFixed(0)}%)` : '';
+      const pct = (ms) => (peak ? ` ${((100 * gops(M, K, N, ms)) / (2 * peak * clockOf(isa))).toFixed(0)}%` : '');
+      const cpu = threads === 1 ? ` | cpu-time ratio ${cpuRatio.toFixed(2)}x, best cpu-time GOPS session ${fmt(gops(M, K, N, ca), 0)}${pct(ca)} kernel ${fmt(gops(M, K, N, ck), 0)}${pct(ck)}` : '';
+      out(`${label.padEnd(34)} ${threads}t lowbit[${isa.padEnd(11)}] ${fmt(g)} GOPS exact | ort ${fmt(gops(M, K, N, tb))} GOPS ${theirsBad ? `(${theirsBad} elements differ from exact)` : 'exact'} | ratio ${(tb / ta).toFixed(2)}x (medians ${(bm / am).toFixed(2)}x)${cpu} | kernel ${fmt(gk)} GOPS (${(tb / tk).toFixed(2)}x ort, medians ${(bm / km).toFixed(2)}x) | ${pk}${pkk}`);
       ours.release?.();
     }
     await theirs.release?.();
