@@ -69,7 +69,10 @@ export function convGeometry2d(a: NonNullable<ReturnType<typeof conv2dAttrs>>, x
     out.push(o);
     begin.push(pb);
   }
-  return Int32Array.of(C, H, W, a.k[0], a.k[1], begin[0], begin[1], a.s[0], a.s[1], a.d[0], a.d[1], out[0], out[1]);
+  // Its own ArrayBuffer (an on-heap 13-element typed array would be moved off the heap by the addon on every call).
+  const g = new Int32Array(new ArrayBuffer(13 * 4));
+  g.set([C, H, W, a.k[0], a.k[1], begin[0], begin[1], a.s[0], a.s[1], a.d[0], a.d[1], out[0], out[1]]);
+  return g;
 }
 
 /** Weights [M, C, KH, KW] as B = W^T [C*KH*KW, M] (the packed GEMM's layout for integer kernels). */

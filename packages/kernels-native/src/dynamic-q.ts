@@ -104,6 +104,8 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
   let xqBuf = new Uint8Array(0);
   const qScale = new Float32Array(1);
   const qZp = new Uint8Array(1);
+  // The quantized input's zero point as a tensor, reused every run (its own ArrayBuffer: see float-ops.ts WALK).
+  const zpTensor = new Tensor('uint8', new Uint8Array(new ArrayBuffer(8), 0, 1), []);
   return {
     get referenceRuns() {
       return ref.calls + (inner?.referenceRuns ?? 0);
@@ -122,7 +124,8 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       if (!ctx.addon.dynamicQuantizeLinear(x.data, xqBuf, qScale, qZp)) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
       const r = { scale: qScale[0], zeroPoint: qZp[0] };
       const xq = new Tensor('uint8', xqBuf, x.dims);
-      const [acc] = inner.run([xq, w, new Tensor('uint8', Uint8Array.of(r.zeroPoint), []), zw], scratch.begin()) as [Tensor<'int32'>];
+      zpTensor.data[0] = r.zeroPoint;
+      const [acc] = inner.run([xq, w, zpTensor, zw], scratch.begin()) as [Tensor<'int32'>];
       const y = rctx.alloc('float32', acc.dims);
       const wsd = ws.data;
       const bd = bias ? (bias.data as Float32Array) : null;

@@ -42,25 +42,42 @@ function broadcastStrides(dims: readonly number[], out: readonly number[]): numb
 }
 
 /**
- * Merges neighbouring axes that every input walks the same way (contiguously, or both broadcast) and drops axes of
- * size 1, so the innermost loop runs as long as possible. Returns dims and one stride list per input.
+ * Scratch for the walks handed to the addon: dims at [0, 8), the strides of input 0 at [8, 16), of input 1 at [16, 24).
+ * Its own ArrayBuffer (never an on-heap typed array, which the addon would make V8 move off the heap on every call).
  */
-export function collapse(dims: readonly number[], strides: readonly (readonly number[])[]): { dims: number[]; strides: number[][] } {
-  const d: number[] = [];
-  const s: number[][] = strides.map(() => []);
+const WALK = new Int32Array(new ArrayBuffer(4 * 32));
+
+/**
+ * Merges neighbouring axes that every input walks the same way (contiguously, or both broadcast) and drops axes of
+ * size 1, so the innermost loop runs as long as possible; writes dims and strides into WALK and returns the rank.
+ */
+function collapseInto(dims: readonly number[], s0: readonly number[], s1: readonly number[] | undefined): number {
+  let r = 0;
   for (let k = 0; k < dims.length; k++) {
-    if (dims[k] === 1) continue;
-    const last = d.length - 1;
-    if (last >= 0 && strides.every((st, i) => s[i][last] === st[k] * dims[k])) {
-      d[last] *= dims[k];
-      strides.forEach((st, i) => { s[i][last] = st[k]; });
+    const d = dims[k];
+    if (d === 1) continue;
+    if (r > 0 && WALK[7 + r] === s0[k] * d && (!s1 || WALK[15 + r] === s1[k] * d)) {
+      WALK[r - 1] *= d;
+      WALK[7 + r] = s0[k];
+      if (s1) WALK[15 + r] = s1[k];
       continue;
     }
-    d.push(dims[k]);
-    strides.forEach((st, i) => s[i].push(st[k]));
+    WALK[r] = d;
+    WALK[8 + r] = s0[k];
+    if (s1) WALK[16 + r] = s1[k];
+    r++;
   }
-  return { dims: d, strides: s };
+  return r;
 }
+
+/** collapseInto as plain arrays (for one or two inputs). */
+export function collapse(dims: readonly number[], strides: readonly (readonly number[])[]): { dims: number[]; strides: number[][] } {
+  const r = collapseInto(dims, strides[0], strides[1]);
+  return { dims: Array.from(WALK.subarray(0, r)), strides: strides.map((_, i) => Array.from(WALK.subarray(8 * (i + 1), 8 * (i + 1) + r))) };
+}
+
+/** Walks beyond int32 element offsets run on the reference. */
+const MAX_ELEMENTS = 2 ** 31 - 1;
 
 function instance(ctx: NativeContext, key: string, node: KernelNode, run: (inputs: readonly (Tensor | null)[], rctx: Parameters<NativeInstance['run']>[1]) => (Tensor | null)[] | undefined): NativeInstance {
   const ref = lazyReference(ctx, key, node);
@@ -85,10 +102,11 @@ function binaryVariant(ctx: NativeContext, op: keyof typeof BINARY, isa: 'avx2' 
       if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
       const out = broadcastDims(a.dims, b.dims);
       if (!out || out.length > 8) return undefined;
+      if (a.data.length > MAX_ELEMENTS || b.data.length > MAX_ELEMENTS) return undefined;
       const y = rctx.alloc('float32', out);
       if (y.data.length === 0) return [y];
-      const c = collapse(out, [broadcastStrides(a.dims, out), broadcastStrides(b.dims, out)]);
-      ctx.addon.binary(BINARY[op], a.data as Float32Array, b.data as Float32Array, y.data, Int32Array.from(c.dims), Int32Array.from(c.strides[0]), Int32Array.from(c.strides[1]));
+      const r = collapseInto(out, broadcastStrides(a.dims, out), broadcastStrides(b.dims, out));
+      ctx.addon.binary(BINARY[op], a.data as Float32Array, b.data as Float32Array, y.data, WALK.subarray(0, r), WALK.subarray(8, 8 + r), WALK.subarray(16, 16 + r));
       return [y];
     }),
   };
@@ -108,6 +126,7 @@ function transposeVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scala
         const rank = x.dims.length;
         const perm = permAttr === undefined ? Array.from({ length: rank }, (_, i) => rank - 1 - i) : Array.isArray(permAttr) ? permAttr.map(Number) : undefined;
         if (!perm || rank > 8 || perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) return undefined;
+        if (x.data.length > MAX_ELEMENTS) return undefined;
         const out = perm.map((p) => x.dims[p]);
         const y = rctx.alloc(dtype, out);
         if (y.data.length === 0) return [y];
@@ -116,8 +135,8 @@ function transposeVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scala
           inStr[k] = s;
           s *= x.dims[k];
         }
-        const c = collapse(out, [perm.map((p) => inStr[p])]);
-        ctx.addon.transpose(x.data as Float32Array, Int32Array.from(c.dims), Int32Array.from(c.strides[0]), y.data as Float32Array);
+        const r = collapseInto(out, perm.map((p) => inStr[p]), undefined);
+        ctx.addon.transpose(x.data as Float32Array, WALK.subarray(0, r), WALK.subarray(8, 8 + r), y.data as Float32Array);
         return [y];
       });
     },

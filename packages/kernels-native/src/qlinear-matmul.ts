@@ -92,7 +92,8 @@ function createDynamicB(ctx: NativeContext, key: string, node: KernelNode, k: Na
       const p = planMatMul(node, a.dims, b.dims);
       const { M, K, N } = p;
       if (M * N * K === 0) return ref().run(inputs, rctx);
-      const m = Float32Array.of(requantMultiplier(sa.data[0], sb.data[0], sy.data[0]));
+      const m = new Float32Array(new ArrayBuffer(4)); // its own ArrayBuffer: the addon reads it without moving it
+      m[0] = requantMultiplier(sa.data[0], sb.data[0], sy.data[0]);
       const y = rctx.alloc(zy.dtype, p.outDims);
       const zaData = za ? (za.data as Uint8Array | Int8Array) : null;
       const zbData = zb ? (zb.data as Uint8Array | Int8Array) : null;
