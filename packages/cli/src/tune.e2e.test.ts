@@ -4,7 +4,7 @@
  * onnxruntime-node, on the written model); an impossible target stops at --max-trials, exits 4 and still writes its
  * best model and the report; in process (`main`): an --evaluator module, --target-top1, flag errors.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,25 @@ describe('lowbit tune', () => {
     expect(j.stderr).toBe('');
     const s = JSON.parse(j.stdout);
     expect(s).toMatchObject({ reached: false, stopReason: 'max-trials', floatScore: 'Infinity', report: join(tmp, 'mnist2.tune.json') });
+  }, 120_000);
+
+  it('SIGINT after the first trial: the best model so far and the report are written, exit 4', async () => {
+    const out = join(tmp, 'interrupted.onnx');
+    const child = spawn(process.execPath, [bin, 'tune', testdataPath('models', 'mnist-8.onnx'), '-o', out, '--target-sqnr', '200'], { env: { ...process.env, CI: 'true' } });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (/^trial 1\//m.test(err) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(code, err).toBe(4);
+    expect(err).toMatch(/interrupted: finishing with the best model so far/);
+    const report = JSON.parse(readFileSync(join(tmp, 'interrupted.tune.json'), 'utf8'));
+    expect(report.stopReason).toBe('aborted');
+    expect(report.trials.length).toBeGreaterThanOrEqual(1);
+    expect(report.trials.length).toBeLessThan(12);
+    const s = await ort.InferenceSession.create(out);
+    await s.release();
   }, 120_000);
 
   it('in process: --evaluator module with --tolerable-loss, --target-top1 with --data; flag errors exit 2', async () => {

@@ -4,7 +4,8 @@
  * @lowbit/quantize `quantizeWithAccuracy`. One line per trial on stderr; the best model found is always written
  * (atomically, onnx-ir `saveModel`) and so is the trial report (JSON, atomically; default `OUT` with `.tune.json` for
  * `.onnx`); stdout gets a short table and whether the target was reached. Exit code 0 when reached,
- * `ExitCode.targetNotReached` (4) when not, with the model and report written all the same.
+ * `ExitCode.targetNotReached` (4) when not, with the model and report written all the same. SIGINT (Ctrl-C) stops
+ * tuning after the current step and writes the best model so far and the report (stopReason `aborted`).
  *
  * Data: `--data` as for `quantize --calib` (test sets, .npy/.npz, IDX, images), at most `--data-count` samples; or
  * `random` (the default): `--data-count` (default 8) seeded uniform [0, 1) inputs (`--shape name=d0,...` for inputs
@@ -80,10 +81,18 @@ export async function tuneCommand(io: Io, input: string, f: TuneFlags): Promise<
       bar?.tick();
     },
   };
+  // Ctrl-C (SIGINT) stops tuning: the best model so far and the report are still written (exit 4 unless reached)
+  const interrupt = new AbortController();
+  const onInterrupt = (): void => {
+    if (!f.json) io.stderr('interrupted: finishing with the best model so far\n');
+    interrupt.abort(new Error('interrupted (SIGINT)'));
+  };
+  process.once('SIGINT', onInterrupt);
   let result;
   try {
-    result = await quantizeWithAccuracy(model, data, criterion.evaluator, options);
+    result = await quantizeWithAccuracy(model, data, criterion.evaluator, { ...options, signal: interrupt.signal });
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     bar?.stop();
   }
   await saveModel(result.model, f.output);

@@ -7,9 +7,10 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { readMnist, testdataPath } from '@lowbit/testing';
-import { encodeModel, verifyErrors } from '@lowbit/onnx-ir';
+import { encodeModel, verifyErrors, type Model } from '@lowbit/onnx-ir';
 import type { Feeds } from '@lowbit/calibrators';
 import { QuantizeError } from '../errors.js';
+import { runnerFor } from '../runner.js';
 import { calibrationFeeds } from '../test-support/mnist.js';
 import { sqnrDb } from '../test-support/sqnr.js';
 import { outputSqnr, top1Agreement, type ModelOutputs } from './evaluators.js';
@@ -131,12 +132,23 @@ describe('quantizeWithAccuracy', () => {
     expect(a.reached).toBe(true);
   }, 60_000);
 
-  it('signal: aborting after the first trial returns it; aborted before any trial throws the reason', async () => {
+  it('signal: aborting after the first trial returns it; aborted before any trial throws the reason; aborted inside a trial drops that trial', async () => {
     const ac = new AbortController();
     const r = await quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, maxTrials: 5, signal: ac.signal, onTrial: () => ac.abort(new Error('enough')) });
     expect(r.stopReason).toBe('aborted');
     expect(r.trials).toHaveLength(1);
     await expect(quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, signal: AbortSignal.abort(new Error('stop')) })).rejects.toThrow('stop');
+    // aborted inside the second trial's calibration (its runner aborts): that trial is not reported
+    const inside = new AbortController();
+    const aborting = async (m: Model) => {
+      inside.abort(new Error('stop now'));
+      return runnerFor(m, undefined);
+    };
+    const recipes = [{ mode: 'static' as const, options: {} }, { mode: 'static' as const, options: { calibrationMethod: 'percentile' as const, runner: aborting } }];
+    const r2 = await quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, maxTrials: 5, recipes, signal: inside.signal });
+    expect(r2.stopReason).toBe('aborted');
+    expect(r2.trials).toHaveLength(1);
+    expect(r2.best.index).toBe(1);
   }, 60_000);
 
   it('option errors name the option', async () => {

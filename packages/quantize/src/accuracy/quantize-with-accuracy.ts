@@ -23,7 +23,8 @@
  * Best model: among the trials that meet the threshold the one with the largest fraction of weights quantized
  * (ties: higher score, then earlier); when none does, the highest score (ties: more weights quantized, then
  * earlier). A failed trial (the recipe does not apply, a run fails) is reported with its error and tuning goes on.
- * `signal` stops tuning between trials (and between ranked layers): the best model so far is returned with
+ * `signal` stops tuning (between trials and ranked layers, and inside a trial's quantizer call, whose trial is then
+ * not reported): the best model so far is returned with
  * `stopReason: 'aborted'`; aborted before any trial finished, the signal's reason is thrown.
  */
 import type { Model } from '@lowbit/onnx-ir';
@@ -100,7 +101,7 @@ export async function quantizeWithAccuracy(input: ModelInput, data: CalibrationD
     if (!Number.isFinite(threshold) && options.target === undefined) {
       throw new QuantizeError({ where: WHERE, option: 'tolerableLoss', expected: `an evaluator whose float score is finite (or use target)`, actual: `float score ${floatScore} with "${ev.name}"` }, 'no threshold');
     }
-    const ctx: TrialContext = { model, batches: evalBatches, calibration: batches, reference, evaluator: ev, threshold, backends, statistics: new StatisticsCache(model, () => batches) };
+    const ctx: TrialContext = { model, batches: evalBatches, calibration: batches, reference, evaluator: ev, threshold, backends, statistics: new StatisticsCache(model, () => batches), ...(options.signal ? { signal: options.signal } : {}) };
     return await tune(ctx, options, maxTrials, floatScore);
   } finally {
     for (const b of backends) b.dispose?.();
@@ -116,7 +117,15 @@ async function tune(ctx: TrialContext, options: AccuracyOptions, maxTrials: numb
       aborted = true;
       return undefined;
     }
-    const { trial, model } = await runTrial(ctx, trials.length + 1, stage, recipe, excluded);
+    let done;
+    try {
+      done = await runTrial(ctx, trials.length + 1, stage, recipe, excluded);
+    } catch (e) {
+      if (!options.signal?.aborted) throw e;
+      aborted = true;
+      return undefined;
+    }
+    const { trial, model } = done;
     trials.push(trial);
     if (model && (!best || better(trial, best.trial))) best = { trial, model };
     options.onTrial?.(trial, maxTrials);

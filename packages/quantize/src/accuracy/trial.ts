@@ -52,12 +52,12 @@ export class StatisticsCache {
   constructor(private readonly model: Model, private readonly data: () => Iterable<Feeds>) {}
 
   async for(options: StaticQuantizeOptions): Promise<Uint8Array> {
-    const { nodesToExclude: _e, nodesToQuantize: _q, keepSensitiveFloat: _k, perChannel: _p, weightType: _w, weightSymmetric: _s, tensorOverrides: _t, nodeOverrides: _n, biasCorrection: _b, quantFormat: _f, save: _v, runner: _r, ...shaping } = options;
+    const { signal, nodesToExclude: _e, nodesToQuantize: _q, keepSensitiveFloat: _k, perChannel: _p, weightType: _w, weightSymmetric: _s, tensorOverrides: _t, nodeOverrides: _n, biasCorrection: _b, quantFormat: _f, save: _v, runner: _r, ...shaping } = options;
     const key = canonicalJson(shaping);
     let s = this.#made.get(key);
     if (s === undefined) {
       // every compute node selected, so the statistics cover any trial's exclusions; weight types shape preprocessing
-      s = await calibrateStatic(this.model, this.data, { ...shaping, ...(options.weightType ? { weightType: options.weightType } : {}), ...(options.runner ? { runner: options.runner } : {}), keepSensitiveFloat: false });
+      s = await calibrateStatic(this.model, this.data, { ...shaping, ...(options.weightType ? { weightType: options.weightType } : {}), ...(options.runner ? { runner: options.runner } : {}), ...(signal ? { signal } : {}), keepSensitiveFloat: false });
       this.#made.set(key, s);
     }
     return s;
@@ -75,6 +75,8 @@ export interface TrialContext {
   readonly threshold: number;
   readonly backends: readonly KernelBackend[];
   readonly statistics: StatisticsCache;
+  /** Passed to every quantizer call (a trial aborted part way is not reported: its QuantizeAbortedError is thrown). */
+  readonly signal?: AbortSignal;
 }
 
 /** The recipe with `excluded` added to its `nodesToExclude` (names or predicate). */
@@ -106,6 +108,7 @@ export async function runTrial(ctx: TrialContext, index: number, stage: TuningTr
     };
     return { trial, model: q };
   } catch (e) {
+    if (ctx.signal?.aborted) throw e;
     return {
       trial: {
         index, stage, recipe: json, excluded: [...excluded], keptFloat: [], score: null, reached: false, weightBytes: 0,
@@ -116,8 +119,9 @@ export async function runTrial(ctx: TrialContext, index: number, stage: TuningTr
 }
 
 /** `r`'s model (nothing written); static recipes use the statistics cache. */
-export async function quantizeWith(ctx: TrialContext, r: Recipe): Promise<Model> {
+export async function quantizeWith(ctx: TrialContext, recipe: Recipe): Promise<Model> {
   const data = () => ctx.calibration;
+  const r = (ctx.signal ? { mode: recipe.mode, options: { ...recipe.options, signal: ctx.signal } } : recipe) as Recipe;
   switch (r.mode) {
     case 'static': {
       if (r.options.biasCorrection || r.options.smoothQuant) return quantizeStatic(ctx.model, null, data, r.options);
