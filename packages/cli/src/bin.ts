@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { main } from './program.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-// quantize and calibrate honour a signal: there the first Ctrl-C asks the run to stop (at its next pass or calibration
-// batch; it writes nothing, exit 130) and a second one ends the process at once. Other commands keep Node's default.
+// quantize, calibrate and tune honour a signal: there the first Ctrl-C asks the run to stop (at its next pass or
+// calibration batch; quantize and calibrate write nothing, exit 130; tune writes the best model so far and its report)
+// and a second one ends the process at once. Other commands keep Node's default.
 const interrupt = new AbortController();
-if (process.argv[2] === 'quantize' || process.argv[2] === 'calibrate') {
+if (process.argv[2] === 'quantize' || process.argv[2] === 'calibrate' || process.argv[2] === 'tune') {
   process.once('SIGINT', () => {
     process.stderr.write('lowbit: interrupted, stopping (Ctrl-C again to quit now)\n');
     interrupt.abort(new Error('interrupted (SIGINT)'));

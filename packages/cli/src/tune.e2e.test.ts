@@ -110,7 +110,7 @@ describe('lowbit tune', () => {
     });
     const code = await new Promise<number | null>((done) => child.on('close', done));
     expect(code, err).toBe(4);
-    expect(err).toMatch(/interrupted: finishing with the best model so far/);
+    expect(err).toMatch(/interrupted: writing the best model so far and the report/);
     const report = JSON.parse(readFileSync(join(tmp, 'interrupted.tune.json'), 'utf8'));
     expect(report.stopReason).toBe('aborted');
     expect(report.trials.length).toBeGreaterThanOrEqual(1);

@@ -4,8 +4,9 @@
  * @lowbit/quantize `quantizeWithAccuracy`. One line per trial on stderr; the best model found is always written
  * (atomically, onnx-ir `saveModel`) and so is the trial report (JSON, atomically; default `OUT` with `.tune.json` for
  * `.onnx`); stdout gets a short table and whether the target was reached. Exit code 0 when reached,
- * `ExitCode.targetNotReached` (4) when not, with the model and report written all the same. SIGINT (Ctrl-C) stops
- * tuning after the current step and writes the best model so far and the report (stopReason `aborted`).
+ * `ExitCode.targetNotReached` (4) when not, with the model and report written all the same. Ctrl-C (`io.signal`) stops
+ * tuning and writes the best model so far and the report (stopReason `aborted`, exit 4 unless reached); before the
+ * first trial finished it writes nothing (exit 130).
  *
  * Data: `--data` as for `quantize --calib` (test sets, .npy/.npz, IDX, images), at most `--data-count` samples; or
  * `random` (the default): `--data-count` (default 8) seeded uniform [0, 1) inputs (`--shape name=d0,...` for inputs
@@ -81,20 +82,14 @@ export async function tuneCommand(io: Io, input: string, f: TuneFlags): Promise<
       bar?.tick();
     },
   };
-  // Ctrl-C (SIGINT) stops tuning: the best model so far and the report are still written (exit 4 unless reached)
-  const interrupt = new AbortController();
-  const onInterrupt = (): void => {
-    if (!f.json) io.stderr('interrupted: finishing with the best model so far\n');
-    interrupt.abort(new Error('interrupted (SIGINT)'));
-  };
-  process.once('SIGINT', onInterrupt);
   let result;
   try {
-    result = await quantizeWithAccuracy(model, data, criterion.evaluator, { ...options, signal: interrupt.signal });
+    // Ctrl-C (io.signal, see bin.ts) stops tuning: the best model so far and the report are still written
+    result = await quantizeWithAccuracy(model, data, criterion.evaluator, { ...options, ...(io.signal ? { signal: io.signal } : {}) });
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
     bar?.stop();
   }
+  if (result.stopReason === 'aborted' && !f.json) io.stderr('interrupted: writing the best model so far and the report\n');
   await saveModel(result.model, f.output);
   const json = reportJson(input, f.output, result);
   await writeFileAtomic(report, JSON.stringify(json, null, 2) + '\n');

@@ -132,12 +132,12 @@ describe('quantizeWithAccuracy', () => {
     expect(a.reached).toBe(true);
   }, 60_000);
 
-  it('signal: aborting after the first trial returns it; aborted before any trial throws the reason; aborted inside a trial drops that trial', async () => {
+  it('signal: aborting after the first trial returns it; aborted before any trial is a QuantizeAbortedError; aborted inside a trial drops that trial', async () => {
     const ac = new AbortController();
     const r = await quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, maxTrials: 5, signal: ac.signal, onTrial: () => ac.abort(new Error('enough')) });
     expect(r.stopReason).toBe('aborted');
     expect(r.trials).toHaveLength(1);
-    await expect(quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, signal: AbortSignal.abort(new Error('stop')) })).rejects.toThrow('stop');
+    await expect(quantizeWithAccuracy(MNIST, data, outputSqnr(), { target: 200, signal: AbortSignal.abort(new Error('stop')) })).rejects.toThrow(/quantizeWithAccuracy: aborted during the first trial: stop/);
     // aborted inside the second trial's calibration (its runner aborts): that trial is not reported
     const inside = new AbortController();
     const aborting = async (m: Model) => {

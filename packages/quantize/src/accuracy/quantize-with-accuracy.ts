@@ -25,13 +25,13 @@
  * earlier). A failed trial (the recipe does not apply, a run fails) is reported with its error and tuning goes on.
  * `signal` stops tuning (between trials and ranked layers, and inside a trial's quantizer call, whose trial is then
  * not reported): the best model so far is returned with
- * `stopReason: 'aborted'`; aborted before any trial finished, the signal's reason is thrown.
+ * `stopReason: 'aborted'`; aborted before any trial finished, a QuantizeAbortedError (cause: the signal's reason).
  */
 import type { Model } from '@lowbit/onnx-ir';
 import type { Feeds } from '@lowbit/calibrators';
 import { loadBackends } from '@lowbit/runtime';
 import { rereadable } from '../calibration.js';
-import { QuantizeError } from '../errors.js';
+import { QuantizeAbortedError, QuantizeError } from '../errors.js';
 import { loadInput } from '../io.js';
 import type { Recipe } from '../recipe.js';
 import { sensitiveNodes } from '../sensitive-ops.js';
@@ -170,7 +170,7 @@ async function tune(ctx: TrialContext, options: AccuracyOptions, maxTrials: numb
   }
 
   if (!best) {
-    if (aborted) options.signal!.throwIfAborted();
+    if (aborted) throw new QuantizeAbortedError({ where: WHERE, stage: trials.length === 0 ? 'the first trial' : 'tuning' }, options.signal!.reason);
     const first = trials.find((t) => t.error);
     throw new QuantizeError({ where: WHERE, expected: 'at least one trial that quantizes and runs', actual: `${trials.length} failed${first ? ` (first: ${first.error})` : ''}` }, 'no quantized model');
   }
