@@ -158,7 +158,11 @@ async function caseOf(label, op, M, K, N, weights) {
   for (const threads of [1, 2]) {
     const backend = createNativeBackend();
     await backend.init({ threads });
-    const theirs = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 });
+    // onnxruntime's intra-op threads spin after each run by default; alternating A B A B on 2 cores, that spin takes the
+    // second core during Lowbit's turn (measured: Lowbit 2-thread int8 GEMM 421 GOPS with ort spinning, 561 without).
+    // Spinning is off for the multi-thread rows unless ORT_SPIN=1 (which also shows ort's own best case).
+    const spin = process.env.ORT_SPIN ?? (threads > 1 ? '0' : '1');
+    const theirs = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: spin } } } });
     const runB = async () => (await theirs.run(feedsO)).y.data;
     const isas = [...new Set(backend.variants().filter((v) => v.key === (int ? 'MatMulInteger:u8xi8->i32' : 'MatMul:f32')).map((v) => v.isa))].filter((x) => x !== 'scalar-c');
     const forced = threads === 1 ? isas : isas.slice(-1);
