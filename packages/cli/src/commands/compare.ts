@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { loadModel } from '@lowbit/onnx-ir';
 import type { Io } from '../io.js';
-import { openCalibrationData } from '../data/source.js';
+import { openCalibrationData, type ImagePreprocessing } from '../data/source.js';
 import { modelInputSpecs } from './model-inputs.js';
 import { checkModelsMatch } from '../compare/models-match.js';
 import { compareModels } from '../compare/compare-models.js';
@@ -10,15 +10,11 @@ import { sqnrSvg } from '../compare/svg.js';
 import { writeFileAtomic } from '../compare/write-atomic.js';
 import { sensitivityCommand } from '../compare/sensitivity.js';
 
-interface CompareOptions {
+interface CompareOptions extends ImagePreprocessing {
   readonly calib: string;
   readonly calibCount?: number;
   readonly svg?: string;
   readonly json?: boolean;
-  readonly resize?: [number, number];
-  readonly mean?: number[];
-  readonly std?: number[];
-  readonly layout?: 'nchw' | 'nhwc';
   readonly sensitivity?: boolean;
 }
 

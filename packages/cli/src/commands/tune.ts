@@ -18,7 +18,7 @@ import { loadModel, saveModel, type Model } from '@lowbit/onnx-ir';
 import { outputSqnr, quantizeWithAccuracy, top1Agreement, type AccuracyOptions, type CalibrationData, type CalibrationMethod, type Evaluator } from '@lowbit/quantize';
 import type { Io } from '../io.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
-import { openCalibrationData } from '../data/source.js';
+import { openCalibrationData, type ImagePreprocessing } from '../data/source.js';
 import { syntheticFeeds } from '../data/synthetic.js';
 import { writeFileAtomic } from '../compare/write-atomic.js';
 import { checkOutputFile } from '../output-guard.js';
@@ -26,7 +26,7 @@ import { progress } from '../progress.js';
 import { modelInputSpecs } from './model-inputs.js';
 import { reportJson, tuneTable, trialLine } from './tune-report.js';
 
-export interface TuneFlags {
+export interface TuneFlags extends ImagePreprocessing {
   readonly output: string;
   readonly data?: string;
   readonly dataCount?: number;
@@ -43,10 +43,6 @@ export interface TuneFlags {
   readonly report?: string;
   readonly overwrite?: boolean;
   readonly json?: boolean;
-  readonly resize?: [number, number];
-  readonly mean?: number[];
-  readonly std?: number[];
-  readonly layout?: 'nchw' | 'nhwc';
 }
 
 const METHODS = ['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd'];

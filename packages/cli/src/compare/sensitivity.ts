@@ -8,22 +8,18 @@ import { basename } from 'node:path';
 import type { Model } from '@lowbit/onnx-ir';
 import { layerSensitivity, METADATA_KEYS, parseRecipe, type StaticQuantizeOptions } from '@lowbit/quantize';
 import type { Io } from '../io.js';
-import { openCalibrationData } from '../data/source.js';
+import { openCalibrationData, type ImagePreprocessing } from '../data/source.js';
 import { modelInputSpecs } from '../commands/model-inputs.js';
 import { progress } from '../progress.js';
 import { formatDb, sqnrJson } from './metrics.js';
 import { sqnrSvg } from './svg.js';
 import { writeFileAtomic } from './write-atomic.js';
 
-interface Options {
+interface Options extends ImagePreprocessing {
   readonly calib: string;
   readonly calibCount?: number;
   readonly svg?: string;
   readonly json?: boolean;
-  readonly resize?: [number, number];
-  readonly mean?: number[];
-  readonly std?: number[];
-  readonly layout?: 'nchw' | 'nhwc';
 }
 
 /** The static options recorded in the quantized model, or {} (defaults) when it has none or another mode. */

@@ -11,14 +11,18 @@ import { readTestSet } from './test-sets.js';
 
 export type Feeds = Record<string, Tensor>;
 
-export interface SourceOptions {
-  /** At most this many samples (feeds). */
-  readonly count?: number;
+/** How image folders become tensors (the `--resize --mean --std --layout` flags of every data-reading command). */
+export interface ImagePreprocessing {
   /** For image folders: resize target; defaults to the model input's static H and W. */
   readonly resize?: readonly [number, number];
   readonly mean?: readonly number[];
   readonly std?: readonly number[];
   readonly layout?: 'nchw' | 'nhwc';
+}
+
+export interface SourceOptions extends ImagePreprocessing {
+  /** At most this many samples (feeds). */
+  readonly count?: number;
 }
 
 /**
