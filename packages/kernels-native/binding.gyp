@@ -2,7 +2,7 @@
 # the standalone equivalence executable link the same libraries and choose kernels at run time from CPUID.
 {
   "target_defaults": {
-    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fexceptions"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fPIC", "-fexceptions", "-ffp-contract=off"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20", "-O2", "-O0"],
     "cflags!": ["-O2", "-O0"],
     "include_dirs": ["csrc"],

@@ -147,7 +147,9 @@ void aligned_free(void* p);
  * the rounded integer, in plain float operations the compiler vectorizes (nearbyint is a library call per element
  * without SSE4.1).
  */
-inline float quant_round(float v, float zp, float qmin, float qmax, float nan_value) {
+// static: ISA translation units (built with -mavx2 ...) include this header too; an external inline copy could be
+// the one the linker keeps for baseline callers.
+static inline float quant_round(float v, float zp, float qmin, float qmax, float nan_value) {
   const float c = v < -4194304.0f ? -4194304.0f : (v > 4194304.0f ? 4194304.0f : v);
   float t = ((c + 12582912.0f) - 12582912.0f) + zp;
   t = t < qmin ? qmin : t;
@@ -157,7 +159,7 @@ inline float quant_round(float v, float zp, float qmin, float qmax, float nan_va
 
 
 /** quant_round over n values into bytes (the integers as uint8 or two's complement int8): SSE2 on x86-64. */
-inline void quant_store(const float* v, int n, float zp, float qmin, float qmax, float nan_value, uint8_t* out) {
+static inline void quant_store(const float* v, int n, float zp, float qmin, float qmax, float nan_value, uint8_t* out) {
   int i = 0;
 #if defined(__SSE2__)
   const __m128 lo = _mm_set1_ps(-4194304.0f), hi = _mm_set1_ps(4194304.0f), magic = _mm_set1_ps(12582912.0f);

@@ -1,6 +1,7 @@
 // elementwise.h's float kernels built with AVX2 (see elementwise_kernels.inc).
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "elementwise.h"

@@ -23,7 +23,7 @@ export async function crossArm64({ quick = true } = {}) {
   }
   const out = join(root, 'build', 'arm64');
   mkdirSync(out, { recursive: true });
-  const common = ['-std=c++17', '-O2', '-I', join(root, 'csrc')];
+  const common = ['-std=c++17', '-O2', '-ffp-contract=off', '-I', join(root, 'csrc')];
   const units = [
     ['cpu', []], ['threadpool', []], ['ops', []], ['qgemm_common', []], ['qgemm_scalar', []], ['fgemm_scalar', []],
     ['qgemm_neon', []], ['fgemm_neon', []], ['qgemm_neondot', ['-march=armv8.2-a+dotprod']], ['equiv_main', []],
