@@ -13,21 +13,8 @@
  * Everything else (other dtypes, ranks above 8, shapes that do not broadcast, bad attributes) runs on the reference,
  * which also reports the errors.
  */
-import { DTYPE_SHORT, type DType, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
+import { broadcastShapes, DTYPE_SHORT, sizeOf, type DType, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
-
-/** Numpy broadcast of two shapes, or undefined when they do not broadcast. */
-export function broadcastDims(a: readonly number[], b: readonly number[]): number[] | undefined {
-  const r = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let k = 0; k < r; k++) {
-    const x = a[a.length - r + k] ?? 1;
-    const y = b[b.length - r + k] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return undefined;
-    out.push(x === 1 ? y : x);
-  }
-  return out;
-}
 
 /** Element strides of `dims` read as broadcast to `out` (0 on broadcast axes). */
 function broadcastStrides(dims: readonly number[], out: readonly number[]): number[] {
@@ -100,8 +87,13 @@ function binaryVariant(ctx: NativeContext, op: keyof typeof BINARY, isa: 'avx2' 
     create: (node) => instance(ctx, key, node, (inputs, rctx) => {
       const [a, b] = inputs;
       if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
-      const out = broadcastDims(a.dims, b.dims);
-      if (!out || out.length > 8) return undefined;
+      let out: number[];
+      try {
+        out = broadcastShapes(node, [a.dims, b.dims]);
+      } catch {
+        return undefined; // shapes that do not broadcast: the reference kernel reports them
+      }
+      if (out.length > 8) return undefined;
       if (a.data.length > MAX_ELEMENTS || b.data.length > MAX_ELEMENTS) return undefined;
       const y = rctx.alloc('float32', out);
       if (y.data.length === 0) return [y];
@@ -147,7 +139,6 @@ const num = (node: KernelNode, name: string, dflt: number): number => {
   const v = node.attrs.get(name);
   return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : dflt;
 };
-const prod = (d: readonly number[]) => d.reduce((p, x) => p * x, 1);
 
 /** Whether `t` covers `inner` exactly (each of its dims equals the aligned normalized dim: no broadcasting). */
 const covers = (t: Tensor, innerDims: readonly number[]) =>
@@ -169,8 +160,8 @@ function layerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelV
         if (!Number.isInteger(axis) || axis < 0 || axis >= rank) return undefined;
         const innerDims = x.dims.slice(axis);
         if (!covers(scale, innerDims) || (bias && !covers(bias, innerDims))) return undefined;
-        const inner = prod(innerDims);
-        const outer = prod(x.dims.slice(0, axis));
+        const inner = sizeOf(innerDims);
+        const outer = sizeOf(x.dims.slice(0, axis));
         if (inner === 0) return undefined;
         const y = rctx.alloc('float32', x.dims);
         const statDims = x.dims.map((d, k) => (k < axis ? d : 1));
@@ -199,8 +190,8 @@ function softmaxVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVar
         const rank = x.dims.length;
         const axis = axisAttr < 0 ? axisAttr + Math.max(rank, 1) : axisAttr;
         if (rank === 0 || !Number.isInteger(axis) || axis < 0 || axis >= rank || (modern && axis !== rank - 1)) return undefined;
-        const n = prod(x.dims.slice(axis));
-        const rows = prod(x.dims.slice(0, axis));
+        const n = sizeOf(x.dims.slice(axis));
+        const rows = sizeOf(x.dims.slice(0, axis));
         if (n === 0 || rows === 0) return undefined;
         const y = rctx.alloc('float32', x.dims);
         ctx.addon.softmax(x.data as Float32Array, rows, n, y.data);
