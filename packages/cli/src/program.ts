@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CALIBRATION_METHODS } from './calibration-methods.js';
 import { ExitCode, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -72,7 +73,7 @@ export function buildProgram(io: Io): Command {
       .addOption(new Option('--format <format>', 'static output form').choices(['qdq', 'qoperator']).default('qdq'))
       .option('--calib <data>', 'calibration data: test-set folder, .npy/.npz, IDX file or image folder')
       .option('--calib-count <n>', 'use at most N calibration samples', intArg('--calib-count'))
-      .addOption(new Option('--method <method>', 'calibration method').choices(['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd']).default('minmax'))
+      .addOption(new Option('--method <method>', 'calibration method').choices(CALIBRATION_METHODS).default('minmax'))
       .option('--stats <file>', 'reuse calibration statistics saved by `lowbit calibrate`')
       .option('--bins <n>', 'histogram methods (entropy, percentile, mse): histogram bins (entropy default 2048)', intArg('--bins'))
       .option('--levels <n>', 'entropy: quantized levels the candidates are merged into (default 256)', intArg('--levels'))
@@ -181,7 +182,7 @@ export function buildProgram(io: Io): Command {
       .requiredOption('--calib <data>', 'calibration data')
       .requiredOption('-o, --output <file>', 'statistics file to write')
       .option('--calib-count <n>', 'use at most N samples', intArg('--calib-count'))
-      .addOption(new Option('--method <method>', 'calibration method').choices(['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd']).default('minmax'))
+      .addOption(new Option('--method <method>', 'calibration method').choices(CALIBRATION_METHODS).default('minmax'))
       .option('--per-channel', 'per-channel statistics')
       .option('--shard <K/N>', 'calibrate only shard K (from 0) of N: samples i with i % N == K (merge with merge-stats)')
       .option('--shard-from-env <VAR/N>', 'shard K from an array-job index variable, e.g. JOB_COMPLETION_INDEX/4, SLURM_ARRAY_TASK_ID/4')

@@ -12,6 +12,7 @@
  * `random` (the default): `--data-count` (default 8) seeded uniform [0, 1) inputs (`--shape name=d0,...` for inputs
  * with dynamic dims). `--eval-data` scores on other data than the calibration data.
  */
+import { CALIBRATION_METHODS } from '../calibration-methods.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadModel, saveModel, type Model } from '@lowbit/onnx-ir';
@@ -45,12 +46,11 @@ export interface TuneFlags extends ImagePreprocessing {
   readonly json?: boolean;
 }
 
-const METHODS = ['minmax', 'entropy', 'percentile', 'mse', 'distribution', 'meanstd'];
 
 export async function tuneCommand(io: Io, input: string, f: TuneFlags): Promise<void> {
   const criterion = await criterionOf(f);
   const methods = f.methods?.map((m) => {
-    if (!METHODS.includes(m)) throw new UsageError(`--methods: unknown calibration method "${m}" (expected ${METHODS.join(', ')})`, { option: '--methods', expected: METHODS.join(', '), actual: m });
+    if (!CALIBRATION_METHODS.includes(m)) throw new UsageError(`--methods: unknown calibration method "${m}" (expected ${CALIBRATION_METHODS.join(', ')})`, { option: '--methods', expected: CALIBRATION_METHODS.join(', '), actual: m });
     return m as CalibrationMethod;
   });
   const report = f.report ?? defaultReportPath(f.output);
