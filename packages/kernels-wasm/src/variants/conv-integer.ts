@@ -21,7 +21,7 @@ const RANGE = { uint8: [0, 255], int8: [-128, 127] } as const;
 const ints = (v: AttrValue | undefined): number[] | undefined => (Array.isArray(v) ? (v as readonly (number | bigint)[]).map(Number) : undefined);
 
 /** Per group: W_g^T [K, Mg] packed for the integer GEMM. */
-function packGroups(rt: WasmRuntime, w: Tensor, group: number): PackedQB[] {
+function packGroups(rt: WasmRuntime, w: Tensor, group: number, kept: boolean): PackedQB[] {
   const [M, Cg, KH, KW] = w.dims;
   const K = Cg * KH * KW;
   const Mg = M / group;
@@ -30,7 +30,7 @@ function packGroups(rt: WasmRuntime, w: Tensor, group: number): PackedQB[] {
   for (let g = 0; g < group; g++) {
     const t = w.dtype === 'int8' ? new Int8Array(K * Mg) : new Uint8Array(K * Mg);
     for (let m = 0; m < Mg; m++) for (let k = 0; k < K; k++) t[k * Mg + m] = src[(g * Mg + m) * K + k];
-    out.push(packQB(rt, new Tensor(w.dtype, t, [K, Mg]), false));
+    out.push(packQB(rt, new Tensor(w.dtype, t, [K, Mg]), false, kept));
   }
   return out;
 }
@@ -48,7 +48,7 @@ function create(rt: WasmRuntime, node: KernelNode, tx: Q8, tw: Q8, qlinear: bool
   const [dh, dw] = ints(node.attrs.get('dilations')) ?? [1, 1];
   const wc = node.constants?.get(wIndex);
   const usable = (w: Tensor | null | undefined): w is Tensor => !!w && w.dtype === tw && w.dims.length === 4 && Number.isInteger(group) && group >= 1 && w.dims[0] % group === 0;
-  let packed = usable(wc) ? packGroups(rt, wc, group) : undefined;
+  let packed = usable(wc) ? packGroups(rt, wc, group, true) : undefined;
   return {
     run(inputs, ctx) {
       const x = inputs[0];
@@ -84,7 +84,7 @@ function create(rt: WasmRuntime, node: KernelNode, tx: Q8, tw: Q8, qlinear: bool
       const rq = out.requant;
       const y = rq ? ctx.alloc(rq.ty, [N, M, OH, OW]) : ctx.alloc('int32', [N, M, OH, OW]);
       if (y.data.length === 0) return [y];
-      const groups = packed && w.data === wc?.data ? packed : packGroups(rt, w, group);
+      const groups = packed && w.data === wc?.data ? packed : packGroups(rt, w, group, false);
       const Mg = M / group;
       const K = Cg * KH * KW;
       const Mgp = Math.ceil(Mg / 4) * 4;

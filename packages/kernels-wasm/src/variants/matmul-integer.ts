@@ -38,7 +38,7 @@ export function zeroPoints(t: Tensor | null | undefined, n: number, rowsOf?: num
 function create(rt: WasmRuntime, node: KernelNode, relaxed: boolean): KernelInstance {
   const reference = lazyReference(rt, node);
   const bc = constB(node);
-  let packed: PackedQB | undefined = bc && (!relaxed || isSevenBit(bc)) ? packQB(rt, bc, relaxed) : undefined;
+  let packed: PackedQB | undefined = bc && (!relaxed || isSevenBit(bc)) ? packQB(rt, bc, relaxed, true) : undefined;
   return {
     run(inputs, ctx) {
       const [a, b] = inputs;
@@ -55,7 +55,7 @@ function create(rt: WasmRuntime, node: KernelNode, relaxed: boolean): KernelInst
       const fresh = !bp || b.data !== bc?.data;
       if (fresh) {
         if (relaxed && !isSevenBit(b)) return reference(inputs, ctx);
-        bp = packQB(rt, b, relaxed);
+        bp = packQB(rt, b, relaxed, false);
       }
       const outDims = a.dims.length === 1 ? [N] : [...a.dims.slice(0, -1), N];
       const y = ctx.alloc('int32', outDims);

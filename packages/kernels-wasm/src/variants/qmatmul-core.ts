@@ -15,15 +15,21 @@ export interface PackedQB {
   /** Relaxed layout only: column sums of b' = b + offB (i32, padded to 8 columns). */
   readonly cs: number;
   readonly relaxed: boolean;
+  /** Whether B lives for the session (a constant packed at create): only then is the i16 copy below worth making. */
+  readonly kept: boolean;
   /**
-   * SIMD128 layout only: B widened to i16 (qwidenB), made at the first call with M >= 4 and kept (0 until then):
-   * twice B's bytes again, paid only by weights that see GEMM calls; GEMV calls read the 8-bit panels.
+   * SIMD128 layout only, kept B only: B widened to i16 (qwidenB), made at the first call with M >= 4 and kept (0
+   * until then): twice B's bytes again, paid only by weights that see GEMM calls; GEMV calls read the 8-bit panels.
    */
   wide: number;
 }
 
-/** Packs an 8-bit [K, N] B for the SIMD128 kernel, or for the relaxed kernel when `relaxed` (b' must be 7-bit). */
-export function packQB(rt: WasmRuntime, b: Tensor, relaxed: boolean): PackedQB {
+/**
+ * Packs an 8-bit [K, N] B for the SIMD128 kernel, or for the relaxed kernel when `relaxed` (b' must be 7-bit).
+ * `kept`: B is a constant packed once at create (a B packed per call is not widened: the copy would cost a pass over
+ * K x N and twice B's bytes on every run).
+ */
+export function packQB(rt: WasmRuntime, b: Tensor, relaxed: boolean, kept: boolean): PackedQB {
   const [K, N] = b.dims;
   const signed = b.dtype === 'int8';
   return withScratch(rt, (_alloc, place) => {
@@ -33,11 +39,11 @@ export function packQB(rt: WasmRuntime, b: Tensor, relaxed: boolean): PackedQB {
       const ptr = rt.heap.alloc(ex.q7packBSize(K, N));
       const cs = rt.heap.alloc(Math.ceil(N / 8) * 32);
       ex.q7packB(src, K, N, N, signed ? 1 : 0, ptr, cs);
-      return { K, N, signed, ptr, cs, relaxed, wide: 0 };
+      return { K, N, signed, ptr, cs, relaxed, kept, wide: 0 };
     }
     const ptr = rt.heap.alloc(rt.ex.qpackBSize(K, N));
     rt.ex.qpackB(src, K, N, N, ptr);
-    return { K, N, signed, ptr, cs: 0, relaxed, wide: 0 };
+    return { K, N, signed, ptr, cs: 0, relaxed, kept, wide: 0 };
   });
 }
 
@@ -91,7 +97,7 @@ export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array | number, a
       i32 = rt.heap.i32();
       for (let j = 0; j < Np; j++) i32[(zbPtr >> 2) + j] = j < N ? (zb.length === 1 ? zb[0] : zb[j]) : 0;
       rt.ex.qprepA(aPtr, M, K, K, aSigned ? 1 : 0, zaPtr, za.length === 1 ? 0 : 1, a16, rowsum);
-      if (M >= 4 && bp.wide === 0) {
+      if (M >= 4 && bp.kept && bp.wide === 0) {
         bp.wide = rt.heap.alloc(rt.ex.qpackB16Size(K, N));
         rt.ex.qwidenB(bp.ptr, K, N, bp.signed ? 1 : 0, bp.wide);
       }

@@ -107,7 +107,7 @@ function dynamicQuantizeLinear(rt: WasmRuntime, node: KernelNode): KernelInstanc
 function qlinearMatMul(rt: WasmRuntime, node: KernelNode, ta: Q8, tb: Q8, ty: Q8): KernelInstance {
   const reference = lazyReference(rt, node);
   const bc = node.constants?.get(3);
-  let packed: PackedQB | undefined = bc && bc.dims.length === 2 && bc.dtype === tb ? packQB(rt, bc, false) : undefined;
+  let packed: PackedQB | undefined = bc && bc.dims.length === 2 && bc.dtype === tb ? packQB(rt, bc, false, true) : undefined;
   return {
     run(inputs, ctx) {
       const [a, sa, za, b, sb, zb, sy, zy] = inputs;
@@ -129,7 +129,7 @@ function qlinearMatMul(rt: WasmRuntime, node: KernelNode, ta: Q8, tb: Q8, ty: Q8
       const y = ctx.alloc(ty, a.dims.length === 1 ? [N] : [...a.dims.slice(0, -1), N]);
       if (M * N === 0) return [y];
       const fresh = !packed || b.data !== bc?.data;
-      const bp = fresh ? packQB(rt, b, false) : packed!;
+      const bp = fresh ? packQB(rt, b, false, false) : packed!;
       const [lo, hi] = RANGE[ty];
       try {
         qgemmInto(rt, a.data as Int8Array | Uint8Array, ta === 'int8', M, Int32Array.of(zaV), bp, zbV, (c, alloc) => {
