@@ -4,10 +4,11 @@
 // Test files may import the private testing package whatever their own tags; so testing's shipped sources must not
 // re-export another @lowbit package's names (kernels' tests would reach onnx-ir through it): it offers its own API.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lowbitReexports } from './reexports.mjs';
+import { isTestFile, sourceFiles } from './source-files.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-graph-'));
 const file = join(dir, 'graph.json');
@@ -74,21 +75,6 @@ function readPackageName(root) {
   }
 }
 
-/** Source files under `dir`: TypeScript and JavaScript alike (worker modules and fixtures are often plain .mjs). */
-function* sourceFiles(dir) {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) yield* sourceFiles(path);
-    else if (/\.(m|c)?[jt]sx?$/.test(e.name)) yield path;
-  }
-}
-
 function* importsUnder(dir) {
   for (const path of sourceFiles(dir)) {
     const text = readFileSync(path, 'utf8');
@@ -96,6 +82,3 @@ function* importsUnder(dir) {
   }
 }
 
-function isTestFile(path) {
-  return /\.(test|prop\.test|equiv\.test|bench)\.(m|c)?[jt]sx?$/.test(path) || /(^|\/)test-support\//.test(path);
-}

@@ -9,20 +9,14 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isTestFile, sourceFiles } from './source-files.mjs';
 
-const SOURCE = /\.(m|c)?[jt]sx?$/;
-const isTest = (p) => /\.(test|prop\.test|equiv\.test|bench)\.(m|c)?[jt]sx?$/.test(p) || /(^|\/)test-support\//.test(p);
 const SPEC = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire(?:\.resolve)?\s*\(\s*|\bcreateRequire\([^)]*\)\.resolve\s*\(\s*)['"]([^'"$`]+)['"]/g;
 const builtins = new Set(builtinModules);
 
+/** Shipped source files under `dir` (no tests, no test-support). */
 function* files(dir) {
-  if (!existsSync(dir)) return;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'node_modules' && e.name !== 'dist') yield* files(p);
-    } else if (SOURCE.test(e.name) && !isTest(p) && !e.name.endsWith('.d.ts')) yield p;
-  }
+  for (const p of sourceFiles(dir)) if (!isTestFile(p)) yield p;
 }
 
 /** The package a bare specifier names (`@scope/name/sub` -> `@scope/name`), or undefined for relative and builtins. */

@@ -7,17 +7,12 @@
 // late edge, e.g. optional backends).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { isTestFile, sourceFiles } from './source-files.mjs';
 
 const root = resolve(import.meta.dirname, '..');
-const SOURCE = /\.(m|c)?[jt]sx?$/;
-const isTest = (p) => /\.(test|prop\.test|equiv\.test|bench)\.(m|c)?[jt]sx?$/.test(p) || /(^|\/)test-support\//.test(p) || p.endsWith('.d.ts');
 
 function* files(dir) {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) yield* files(p);
-    else if (SOURCE.test(e.name) && !isTest(p)) yield p;
-  }
+  for (const p of sourceFiles(dir)) if (!isTestFile(p)) yield p;
 }
 
 /** Relative specifiers of a file's static imports and re-exports (type-only and side-effect imports included). */
@@ -45,7 +40,7 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
     const deps = new Set();
     for (const spec of staticImports(readFileSync(f, 'utf8'))) {
       const target = resolveSpec(f, spec);
-      if (target && !isTest(target)) deps.add(target);
+      if (target && !isTestFile(target) && !target.endsWith('.d.ts')) deps.add(target);
     }
     graph.set(f, [...deps]);
   }
