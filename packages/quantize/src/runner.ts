@@ -4,7 +4,7 @@
  */
 import { dataTypeFromName, isDefaultDomain, minIrVersionForOpset, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
-import type { ObservableModel } from '@lowbit/calibrators';
+import type { Feeds, ObservableModel } from '@lowbit/calibrators';
 import type { ConstantEvaluationContext, ConstantEvaluator } from '@lowbit/rewriters';
 import { Session, Tensor } from '@lowbit/runtime';
 import type { DType } from '@lowbit/runtime';
@@ -21,12 +21,17 @@ export async function runnerFor(model: Model, injected: ModelRunnerFactory | und
   return {
     inputNames: session.inputNames,
     async run(feeds, observer) {
-      const f: Record<string, Tensor> = {};
-      for (const [k, v] of Object.entries(feeds)) f[k] = v instanceof Tensor ? v : new Tensor(v.dtype as DType, v.data as never, v.dims);
-      await session.run(f, { observe: observer.observe, onValue: (name, t) => observer.onValue(name, { dtype: t.dtype, dims: t.dims, data: t.data }) });
+      await session.run(runtimeFeeds(feeds), { observe: observer.observe, onValue: (name, t) => observer.onValue(name, { dtype: t.dtype, dims: t.dims, data: t.data }) });
     },
     close: () => session.release(),
   };
+}
+
+/** Calibration feeds (plain `{ dtype, dims, data }` values or runtime tensors) as the runtime's tensors, data shared. */
+export function runtimeFeeds(feeds: Feeds): Record<string, Tensor> {
+  const f: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(feeds)) f[k] = v instanceof Tensor ? v : new Tensor(v.dtype as DType, v.data as never, v.dims);
+  return f;
 }
 
 /** Runs `use` with a calibration runner for `model` and closes the runner afterwards, also when `use` throws. */

@@ -11,13 +11,12 @@ import { createPassContext, subgraphsOf } from '@lowbit/onnx-ir';
 import type { Graph, Model } from '@lowbit/onnx-ir';
 import { insertQdqDeep } from '@lowbit/rewriters';
 import type { Feeds } from '@lowbit/calibrators';
-import { loadBackends, Session, Tensor } from '@lowbit/runtime';
-import type { DType } from '@lowbit/runtime';
+import { loadBackends, Session } from '@lowbit/runtime';
 import { calibrateStatic } from './calibrate-static.js';
 import { calibrateStates, rangesFromStates, rereadable } from './calibration.js';
 import { loadInput } from './io.js';
 import { qdqOptions, quantizeStatic } from './quantize-static.js';
-import { withRunner } from './runner.js';
+import { runtimeFeeds, withRunner } from './runner.js';
 import { planStatic } from './static-plan.js';
 import type { CalibrationData, ModelInput, StaticQuantizeOptions } from './types.js';
 
@@ -110,8 +109,7 @@ async function outputsOf(s: Session, batches: readonly Feeds[]): Promise<Float64
 async function outputsOfRun(s: Session, batches: readonly Feeds[]): Promise<Float64Array[]> {
   const res: Float64Array[] = [];
   for (const f of batches) {
-    const feeds: Record<string, Tensor> = {};
-    for (const [k, v] of Object.entries(f)) feeds[k] = v instanceof Tensor ? v : new Tensor(v.dtype as DType, v.data as never, v.dims);
+    const feeds = runtimeFeeds(f);
     const r = await s.run(feeds);
     for (const name of s.outputNames) {
       const t = r[name];

@@ -6,8 +6,9 @@
  */
 import type { Model, Node } from '@lowbit/onnx-ir';
 import type { Feeds } from '@lowbit/calibrators';
-import { Session, Tensor, type DType, type KernelBackend } from '@lowbit/runtime';
+import { Session, type Tensor, type KernelBackend } from '@lowbit/runtime';
 import { calibrateStatic } from '../calibrate-static.js';
+import { runtimeFeeds } from '../runner.js';
 import { canonicalJson } from '../canonical-json.js';
 import { coverageOf } from '../coverage.js';
 import { QuantizeError } from '../errors.js';
@@ -147,8 +148,7 @@ export async function modelOutputs(model: Model, batches: readonly Feeds[], back
   try {
     const out: ModelOutputs[number][] = [];
     for (const f of batches) {
-      const feeds: Record<string, Tensor> = {};
-      for (const [k, v] of Object.entries(f)) feeds[k] = v instanceof Tensor ? v : new Tensor(v.dtype as DType, v.data as never, v.dims);
+      const feeds = runtimeFeeds(f);
       const r = await s.run(feeds);
       out.push(Object.fromEntries(s.outputNames.map((n) => [n, r[n] as Tensor])));
     }
