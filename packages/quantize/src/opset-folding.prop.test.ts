@@ -71,7 +71,10 @@ const splitCase: fc.Arbitrary<Case> = fc.record({ x: arbX, opset: fc.constantFro
     const x = f32('x', dims, v);
     const attrs = [int('axis', axis)];
     if (opset >= 18 && byCount) {
-      const n = Math.min(split.length, len);
+      // n with every chunk non-empty: ONNX leaves an empty last chunk (len 4, n 3 -> 2, 2, 0) unspecified and
+      // onnxruntime, the judge here, refuses it
+      let n = Math.min(split.length, len);
+      while (n > 1 && (n - 1) * Math.ceil(len / n) >= len) n--;
       return { op: 'Split', opset, attrs: [...attrs, int('num_outputs', n)], inputs: [x], outputs: n };
     }
     if (opset < 13) return { op: 'Split', opset, attrs: [...attrs, ints('split', split)], inputs: [x], outputs: split.length };
