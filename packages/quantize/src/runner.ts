@@ -7,7 +7,8 @@ import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
 import type { Feeds, ObservableModel } from '@lowbit/calibrators';
 import type { ConstantEvaluationContext, ConstantEvaluator } from '@lowbit/rewriters';
 import { Session, Tensor } from '@lowbit/runtime';
-import type { DType } from '@lowbit/runtime';
+import type { DType, GraphOptimizationLevel, KernelBackend } from '@lowbit/runtime';
+import type { ModelOutputs } from './accuracy/evaluators.js';
 import type { ModelRunnerFactory } from './types.js';
 
 /**
@@ -32,6 +33,24 @@ export function runtimeFeeds(feeds: Feeds): Record<string, Tensor> {
   const f: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) f[k] = v instanceof Tensor ? v : new Tensor(v.dtype as DType, v.data as never, v.dims);
   return f;
+}
+
+/**
+ * `model`'s outputs over `batches` (one record per batch, keyed by graph output name), run by @lowbit/runtime with the
+ * given (already loaded) backends and graph optimisation level (default: the session's default).
+ */
+export async function modelOutputs(model: Model, batches: readonly Feeds[], backends: readonly KernelBackend[], graphOptimization?: GraphOptimizationLevel): Promise<ModelOutputs> {
+  const s = Session.fromModel(model, { backends, ...(graphOptimization ? { graphOptimization } : {}) });
+  try {
+    const out: ModelOutputs[number][] = [];
+    for (const f of batches) {
+      const r = await s.run(runtimeFeeds(f));
+      out.push(Object.fromEntries(s.outputNames.map((n) => [n, r[n] as Tensor])));
+    }
+    return out;
+  } finally {
+    await s.release();
+  }
 }
 
 /** Runs `use` with a calibration runner for `model` and closes the runner afterwards, also when `use` throws. */

@@ -1,7 +1,8 @@
 /**
- * Per-layer sensitivity: each compute node (Conv/MatMul/Gemm, main graph and control-flow bodies) quantized alone,
+ * Per-layer sensitivity: each compute node (Conv/ConvTranspose/MatMul/Gemm, main graph and control-flow bodies) quantized alone,
  * everything else float, and the model's output SQNR against the float model on the given data:
- * `SQNR = 10 log10(Σ f² / Σ (f - q)²)` over every output element of every batch (dB; +Infinity when identical).
+ * `SQNR = 10 log10(Σ f² / Σ (f - q)²)` over every float output element of every batch (dB; +Infinity when identical,
+ * -Infinity for a NaN or noise without signal: the accuracy tuner's `outputSqnr`).
  * The lowest SQNRs are the layers that cost the most accuracy. The data is read once into memory; calibration runs once
  * and every one-layer model is made from its statistics (`nodesToQuantize: [node]`), with `keepSensitiveFloat: false`
  * so a sensitive layer shows its own cost. Both models run in @lowbit/runtime. In QDQ form preprocessing also runs
@@ -11,12 +12,15 @@ import { createPassContext, subgraphsOf } from '@lowbit/onnx-ir';
 import type { Graph, Model } from '@lowbit/onnx-ir';
 import { insertQdqDeep } from '@lowbit/rewriters';
 import type { Feeds } from '@lowbit/calibrators';
-import { loadBackends, Session } from '@lowbit/runtime';
+import { loadBackends } from '@lowbit/runtime';
+import type { GraphOptimizationLevel, KernelBackend } from '@lowbit/runtime';
 import { calibrateStatic } from './calibrate-static.js';
 import { calibrateStates, rangesFromStates, rereadable } from './calibration.js';
 import { loadInput } from './io.js';
 import { qdqOptions, quantizeStatic } from './quantize-static.js';
-import { runtimeFeeds, withRunner } from './runner.js';
+import { modelOutputs, withRunner } from './runner.js';
+import { outputSqnr, type ModelOutputs } from './accuracy/evaluators.js';
+import { statesFromSaved } from './saved-statistics.js';
 import { planStatic } from './static-plan.js';
 import type { CalibrationData, ModelInput, StaticQuantizeOptions } from './types.js';
 
@@ -36,85 +40,93 @@ export interface SensitivityOptions extends StaticQuantizeOptions {
   readonly signal?: AbortSignal;
 }
 
-/** One entry per named compute node, in graph order (bodies after their enclosing node's graph). */
+/** One entry per compute node (Conv, ConvTranspose, MatMul, Gemm with a name), in graph order (bodies after their enclosing node's graph). */
 export async function layerSensitivity(input: ModelInput, data: CalibrationData, options: SensitivityOptions = {}): Promise<LayerSensitivity[]> {
   const model = await loadInput(input, 'layerSensitivity', { allowQuantized: true });
-  const { onLayer, signal: _signal, ...qo } = options;
-  const base: StaticQuantizeOptions = { ...qo, keepSensitiveFloat: false, nodesToQuantize: undefined };
-  const nodes: { name: string; opType: string }[] = [];
-  const walk = (g: Graph): void => {
-    for (const n of g.nodes) {
-      if (n.name && ['Conv', 'MatMul', 'Gemm'].includes(n.opType)) nodes.push({ name: n.name, opType: n.opType });
-      for (const sg of subgraphsOf(n)) walk(sg);
-    }
-  };
-  walk(model.graph);
+  const { onLayer, signal, ...qo } = options;
   const batches: Feeds[] = [];
   for await (const f of (rereadable(data) as () => Iterable<Feeds> | AsyncIterable<Feeds>)()) batches.push(f);
   // the optimized kernel backends (native, wasm) when they load, shared by every session; the sessions keep the graph
   // as it is (no fusion), so a one-layer model computes exactly its QDQ form
   const backends = await loadBackends('auto');
   try {
-    const session = (m: Model): Session => Session.fromModel(m, { graphOptimization: 'none', backends });
-    const reference = await outputsOf(session(model), batches);
-    const oneLayer = await oneLayerQuantizer(model, () => batches, base);
-    const out: LayerSensitivity[] = [];
-    for (const n of nodes) {
-      options.signal?.throwIfAborted();
-      const q = await oneLayer(n.name);
-      const got = await outputsOf(session(q), batches);
-      let sig = 0, noise = 0;
-      reference.forEach((r, i) => {
-        for (let k = 0; k < r.length; k++) {
-          sig += r[k] * r[k];
-          noise += (r[k] - got[i][k]) ** 2;
-        }
-      });
-      const layer = { node: n.name, opType: n.opType, sqnrDb: noise === 0 ? Infinity : 10 * Math.log10(sig / noise) };
-      out.push(layer);
-      onLayer?.(out.length, nodes.length, layer);
-    }
-    return out;
+    const reference = await modelOutputs(model, batches, backends, 'none');
+    return await scoreLayers({ model, batches, reference, backends, graphOptimization: 'none', options: qo, signal, onLayer });
   } finally {
     for (const b of backends) b.dispose?.();
   }
 }
 
+/** What `scoreLayers` needs: the float model, its reference outputs on `batches`, loaded backends. */
+export interface LayerScoring {
+  readonly model: Model;
+  readonly batches: readonly Feeds[];
+  /** The float model's outputs on `batches` (as `modelOutputs` gives them). */
+  readonly reference: ModelOutputs;
+  readonly backends: readonly KernelBackend[];
+  /** The sessions' graph optimisation (default: the runtime's default, as the tuner's trials run). */
+  readonly graphOptimization?: GraphOptimizationLevel;
+  /** The static options every one-layer model is made with (node selection and keepSensitiveFloat are overridden). */
+  readonly options: StaticQuantizeOptions;
+  /** Saved statistics covering every compute node (as `calibrateStatic` makes with keepSensitiveFloat false); calibrates on `batches` when absent. */
+  readonly statistics?: Uint8Array;
+  /** Nodes not to measure. */
+  readonly skip?: ReadonlySet<string>;
+  readonly signal?: AbortSignal;
+  readonly onLayer?: (done: number, total: number, layer: LayerSensitivity) => void;
+}
+
+/**
+ * The sensitivity of each compute node (see the file comment), shared by `layerSensitivity` and the accuracy tuner's
+ * one-layer ranking: calibration (or the given statistics) once, then one model per node, scored by `outputSqnr`.
+ */
+export async function scoreLayers(s: LayerScoring): Promise<LayerSensitivity[]> {
+  const base: StaticQuantizeOptions = { ...s.options, keepSensitiveFloat: false, nodesToQuantize: undefined };
+  const nodes = computeNodes(s.model, s.skip ?? new Set());
+  const oneLayer = await oneLayerQuantizer(s.model, () => s.batches, base, s.statistics);
+  const sqnr = outputSqnr();
+  const out: LayerSensitivity[] = [];
+  for (const n of nodes) {
+    s.signal?.throwIfAborted();
+    const got = await modelOutputs(await oneLayer(n.name), s.batches, s.backends, s.graphOptimization);
+    const layer = { node: n.name, opType: n.opType, sqnrDb: (await sqnr.evaluate(got, s.reference)) as number };
+    out.push(layer);
+    s.onLayer?.(out.length, nodes.length, layer);
+  }
+  return out;
+}
+
+/** Named compute nodes of `m` (every depth, bodies after their enclosing node's graph) not in `skip`. */
+export function computeNodes(m: Model, skip: ReadonlySet<string>): { name: string; opType: string }[] {
+  const out: { name: string; opType: string }[] = [];
+  const walk = (g: Graph): void => {
+    for (const n of g.nodes) {
+      if (n.name && COMPUTE_OPS.has(n.opType) && !skip.has(n.name)) out.push({ name: n.name, opType: n.opType });
+      for (const sg of subgraphsOf(n)) walk(sg);
+    }
+  };
+  walk(m.graph);
+  return out;
+}
+
+const COMPUTE_OPS = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm']);
+
 /**
  * Makes the one-layer models. QDQ without bias correction (the usual case): preprocessing and calibration run once
  * and each one-layer model is insert-qdq on the preprocessed model with `includeNodes: [node]` and the options
  * quantizeStatic would use (`qdqOptions`), so a layer costs one rewrite. Otherwise (QOperator, bias correction) each
- * one-layer model is a full `quantizeStatic` from saved statistics, output null (only run, never written).
+ * one-layer model is a full `quantizeStatic` from saved statistics, output null (only run, never written). Given
+ * `statistics` replace the calibration run.
  */
-async function oneLayerQuantizer(model: Model, data: CalibrationData, base: StaticQuantizeOptions): Promise<(node: string) => Promise<Model>> {
+async function oneLayerQuantizer(model: Model, data: CalibrationData, base: StaticQuantizeOptions, saved: Uint8Array | undefined): Promise<(node: string) => Promise<Model>> {
   if (base.biasCorrection || (base.quantFormat ?? 'QDQ') !== 'QDQ') {
-    const statistics = await calibrateStatic(model, data, base);
+    const statistics = saved ?? (await calibrateStatic(model, data, base));
     return (node) => quantizeStatic(model, null, null, { ...base, statistics, nodesToQuantize: [node] });
   }
   const plan = await planStatic(model, base, WHERE, data);
-  const { states } = await withRunner(plan.model, base.runner, (r) => calibrateStates(r, data, plan.tensors, plan.method, base.calibration, undefined, WHERE, plan.optional));
+  const states = saved
+    ? await statesFromSaved(saved, plan, base, WHERE)
+    : (await withRunner(plan.model, base.runner, (r) => calibrateStates(r, data, plan.tensors, plan.method, base.calibration, undefined, WHERE, plan.optional))).states;
   const ranges = rangesFromStates(states, plan.tensors, plan.method, base.calibration, WHERE, plan.optional);
   return async (node) => (await insertQdqDeep(qdqOptions(plan, base, ranges, { ...plan.selection, includeNodes: [node] })).run(plan.model, createPassContext())).model;
-}
-
-/** Every float output of every batch, flattened in output order. */
-async function outputsOf(s: Session, batches: readonly Feeds[]): Promise<Float64Array[]> {
-  try {
-    return await outputsOfRun(s, batches);
-  } finally {
-    await s.release();
-  }
-}
-
-async function outputsOfRun(s: Session, batches: readonly Feeds[]): Promise<Float64Array[]> {
-  const res: Float64Array[] = [];
-  for (const f of batches) {
-    const feeds = runtimeFeeds(f);
-    const r = await s.run(feeds);
-    for (const name of s.outputNames) {
-      const t = r[name];
-      if (t.dtype === 'float32' || t.dtype === 'float64') res.push(Float64Array.from(t.data as Float32Array));
-    }
-  }
-  return res;
 }

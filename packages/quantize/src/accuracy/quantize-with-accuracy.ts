@@ -38,7 +38,8 @@ import { sensitiveNodes } from '../sensitive-ops.js';
 import type { CalibrationData, CalibrationMethod, ModelInput } from '../types.js';
 import { rankLayers, type Ranking, type RankingMethod } from './ranking.js';
 import { toEvaluator, type EvaluateFn, type Evaluator } from './evaluators.js';
-import { modelOutputs, runTrial, StatisticsCache, type TrialContext, type TuningTrial } from './trial.js';
+import { modelOutputs } from '../runner.js';
+import { runTrial, StatisticsCache, type TrialContext, type TuningTrial } from './trial.js';
 
 const WHERE = 'quantizeWithAccuracy';
 

@@ -6,25 +6,27 @@
  *   largest gain first. It measures what the tuner then does (keep a layer float inside the quantized model). Static
  *   QDQ recipes without bias correction or SmoothQuant plan and calibrate once and cost one insert-qdq rewrite per
  *   node (as `layerSensitivity` does); other recipes are quantized in full per node.
- * - `one-layer`: `layerSensitivity` (each node quantized alone), lowest SQNR first. Cheaper to reason about, but
+ * - `one-layer`: `layerSensitivity`'s measure (each node quantized alone, from the tuner's cached statistics, against the
+ *   reference outputs already made), lowest SQNR first. Cheaper to reason about, but
  *   errors of quantized layers interact: on ppocr-mobile-v2-cls (random inputs, per-channel minmax) keeping float the
  *   layer it ranks worst lowered the whole model's output SQNR from 30.5 to 27.4 dB.
  *
  * Both run the models in @lowbit/runtime with the tuner's backends and default graph optimisation (as the trials run).
  */
-import { createPassContext, subgraphsOf } from '@lowbit/onnx-ir';
-import type { Graph, Model } from '@lowbit/onnx-ir';
+import { createPassContext } from '@lowbit/onnx-ir';
+import type { Model } from '@lowbit/onnx-ir';
 import { insertQdqDeep } from '@lowbit/rewriters';
 import type { Feeds } from '@lowbit/calibrators';
 import { rangesFromStates } from '../calibration.js';
 import { qdqOptions } from '../quantize-static.js';
 import type { Recipe } from '../recipe.js';
 import { statesFromSaved } from '../saved-statistics.js';
-import { layerSensitivity } from '../sensitivity.js';
+import { computeNodes, scoreLayers } from '../sensitivity.js';
 import { planStatic } from '../static-plan.js';
 import type { StaticQuantizeOptions } from '../types.js';
 import { outputSqnr } from './evaluators.js';
-import { modelOutputs, quantizeWith, withExclusions, type TrialContext } from './trial.js';
+import { modelOutputs } from '../runner.js';
+import { quantizeWith, withExclusions, type TrialContext } from './trial.js';
 
 export type RankingMethod = 'all-but-one' | 'one-layer';
 
@@ -45,24 +47,14 @@ export interface Ranking {
   readonly order: readonly string[];
 }
 
-/** Named compute nodes of `m` (every depth) not in `skip`. */
-function computeNodes(m: Model, skip: ReadonlySet<string>): { name: string; opType: string }[] {
-  const out: { name: string; opType: string }[] = [];
-  const walk = (g: Graph): void => {
-    for (const n of g.nodes) {
-      if (n.name && ['Conv', 'ConvTranspose', 'MatMul', 'Gemm'].includes(n.opType) && !skip.has(n.name)) out.push({ name: n.name, opType: n.opType });
-      for (const sg of subgraphsOf(n)) walk(sg);
-    }
-  };
-  walk(m.graph);
-  return out;
-}
-
 export async function rankLayers(ctx: TrialContext, method: RankingMethod, base: Recipe, alreadyFloat: ReadonlySet<string>, batchCount: number, onLayer: (done: number, total: number) => void, signal?: AbortSignal): Promise<Ranking> {
   const batches = ctx.batches.slice(0, batchCount);
   if (method === 'one-layer') {
     const options: StaticQuantizeOptions = base.mode === 'static' ? base.options : { perChannel: true };
-    const layers = await layerSensitivity(ctx.model, () => batches, { ...options, signal, onLayer: (d, t) => onLayer(d, t) });
+    const layers = await scoreLayers({
+      model: ctx.model, batches, reference: ctx.reference.slice(0, batchCount), backends: ctx.backends, options,
+      statistics: await ctx.statistics.for(options), signal, onLayer: (d, t) => onLayer(d, t),
+    });
     return { method, layers, order: layers.filter((l) => Number.isFinite(l.sqnrDb) && !alreadyFloat.has(l.node)).sort((a, b) => a.sqnrDb - b.sqnrDb).map((l) => l.node) };
   }
   const reference = ctx.reference.slice(0, batchCount);

@@ -6,9 +6,9 @@
  */
 import type { Model, Node } from '@lowbit/onnx-ir';
 import type { Feeds } from '@lowbit/calibrators';
-import { Session, type Tensor, type KernelBackend } from '@lowbit/runtime';
+import type { KernelBackend } from '@lowbit/runtime';
 import { calibrateStatic } from '../calibrate-static.js';
-import { runtimeFeeds } from '../runner.js';
+import { modelOutputs } from '../runner.js';
 import { canonicalJson } from '../canonical-json.js';
 import { coverageOf } from '../coverage.js';
 import { QuantizeError } from '../errors.js';
@@ -139,21 +139,5 @@ export async function quantizeWith(ctx: TrialContext, recipe: Recipe): Promise<M
       return quantizeDynamic(ctx.model, null, r.options);
     case 'weight-only':
       return quantizeWeightOnly(ctx.model, null, { ...r.options, calibrationData: data });
-  }
-}
-
-/** `model`'s outputs over `batches`, run by @lowbit/runtime with the given (already loaded) backends. */
-export async function modelOutputs(model: Model, batches: readonly Feeds[], backends: readonly KernelBackend[]): Promise<ModelOutputs> {
-  const s = Session.fromModel(model, { backends });
-  try {
-    const out: ModelOutputs[number][] = [];
-    for (const f of batches) {
-      const feeds = runtimeFeeds(f);
-      const r = await s.run(feeds);
-      out.push(Object.fromEntries(s.outputNames.map((n) => [n, r[n] as Tensor])));
-    }
-    return out;
-  } finally {
-    await s.release();
   }
 }
