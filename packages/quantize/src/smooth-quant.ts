@@ -11,12 +11,12 @@
  * quantized on (up to a budget of) the calibration rows, `Q(X / s) x Q(diag(s) W)` with the activation range the
  * rows' min/max and the weight quantized as insert-qdq will (see {@link SmoothQuantSim}), and the alpha with the least
  * squared output error against the float `X x W` wins (ties: the smaller alpha). Simulation in float32 with
- * round-half-even (qparams' `qparamsFromRange`), accumulation in float64.
+ * round-half-even through qparams (`chooseQParams`, `quantize`, `dequantize`), accumulation in float64.
  * Main graph only; a weight shared by several nodes is left alone.
  */
 import { editGraph, graphIndex, tensorFromValues, tensorValuesSync, DataType } from '@lowbit/onnx-ir';
 import type { Model, Node, TensorRef } from '@lowbit/onnx-ir';
-import { qparamsFromRange, roundHalfEven, type QParams, type QuantDType, type Scheme } from '@lowbit/qparams';
+import { chooseQParams, dequantize, quantize, type QuantDType, type Scheme } from '@lowbit/qparams';
 import type { CalibrationData, Feeds, ObservableModel } from '@lowbit/calibrators';
 import { rereadable } from './calibration.js';
 
@@ -152,8 +152,8 @@ export function alphaErrors(x: Float32Array, amax: Float64Array, w: Float32Array
     for (let i = 0; i < x.length; i++) xs[i] = Math.fround(x[i] * Math.fround(1 / s[i % K]));
     const ws = new Float32Array(K * N);
     for (let j = 0; j < K; j++) for (let c = 0; c < N; c++) ws[j * N + c] = Math.fround(w[j * N + c] * s[j]);
-    const xq = fakeQuant(xs, 1, { dtype: sim.activationType ?? 'uint8', scheme: sim.activationScheme ?? 'asymmetric' });
-    const wq = fakeQuant(ws, sim.perChannel ? N : 1, { dtype: sim.weightType ?? 'int8', scheme: sim.weightScheme ?? 'symmetric', reduceRange: sim.reduceRange ?? false });
+    const xq = fakeQuant(xs, [rows, K], false, { dtype: sim.activationType ?? 'uint8', scheme: sim.activationScheme ?? 'asymmetric' });
+    const wq = fakeQuant(ws, [K, N], sim.perChannel ?? false, { dtype: sim.weightType ?? 'int8', scheme: sim.weightScheme ?? 'symmetric', reduceRange: sim.reduceRange ?? false });
     y.fill(0);
     matmul(xq, wq, rows, K, N, y);
     let err = 0;
@@ -173,24 +173,10 @@ function matmul(a: Float32Array, b: Float32Array, rows: number, K: number, N: nu
 }
 
 /**
- * Quantize-dequantize `v` (float32), one group per index modulo `groups` (1: per-tensor; N: per column of a
- * row-major [K, N] matrix), ranges from the values' min/max.
+ * Quantize-dequantize `v` (float32, row-major `dims` [rows, cols]) as the quantizer would: qparams' `chooseQParams`
+ * (min/max per tensor, or per column when `perColumn`), `quantize`, `dequantize`.
  */
-function fakeQuant(v: Float32Array, groups: number, opts: { dtype: QuantDType; scheme: Scheme; reduceRange?: boolean }): Float32Array {
-  const n = v.length;
-  const lo = new Float64Array(groups).fill(Infinity), hi = new Float64Array(groups).fill(-Infinity);
-  for (let i = 0; i < n; i++) {
-    const gi = i % groups;
-    if (v[i] < lo[gi]) lo[gi] = v[i];
-    if (v[i] > hi[gi]) hi[gi] = v[i];
-  }
-  const qp: QParams[] = [];
-  for (let gi = 0; gi < groups; gi++) qp.push(qparamsFromRange({ min: Number.isFinite(lo[gi]) ? lo[gi] : 0, max: Number.isFinite(hi[gi]) ? hi[gi] : 0 }, opts));
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = qp[i % groups];
-    const q = Math.min(p.qmax, Math.max(p.qmin, roundHalfEven(Math.fround(v[i] / p.scale)) + p.zeroPoint));
-    out[i] = Math.fround((q - p.zeroPoint) * p.scale);
-  }
-  return out;
+function fakeQuant(v: Float32Array, dims: readonly [number, number], perColumn: boolean, opts: { dtype: QuantDType; scheme: Scheme; reduceRange?: boolean }): Float32Array {
+  const p = chooseQParams({ data: v, dims }, { ...opts, ...(perColumn ? { granularity: 'per-axis', axis: 1 } : {}) });
+  return dequantize(quantize(v, dims, p), dims, p) as Float32Array;
 }
