@@ -17,7 +17,7 @@
  */
 import { collectNames, editGraph, graphIndex, subgraphsOf } from '@lowbit/onnx-ir';
 import type { Attr, Graph, Model, Node, TensorRef } from '@lowbit/onnx-ir';
-import { tidyGraph } from './edit-support.js';
+import { Constants, tidyGraph } from './edit-support.js';
 import { insertQdq, type InsertQdqOptions } from './insert-qdq.js';
 import { COMPUTE_OPS, planQuantization, type OutputPolicy, type QuantPlanOptions } from './quant-plan.js';
 import { result, type RewritePass } from './pass-contract.js';
@@ -88,10 +88,7 @@ function runSync(p: RewritePass, m: Model): Graph {
  * initializers visible from enclosing scopes. Returns `g` itself when nothing changed.
  */
 function visitBodies(g: Graph, outer: ReadonlyMap<string, TensorRef>, fn: (body: Graph) => Graph): Graph {
-  const visible = new Map(outer);
-  const shadowed = new Set(g.inputs.map((v) => v.name));
-  for (const t of g.initializers) if (!shadowed.has(t.name)) visible.set(t.name, t);
-  for (const v of shadowed) visible.delete(v);
+  const visible = new Constants(g, outer).visibleToBodies();
   const patches = new Map<string, Attr[]>();
   for (const n of g.nodes) {
     if (subgraphsOf(n).length === 0) continue;
