@@ -42,6 +42,11 @@ const s = await Session.create(bytes, { backend: process.env.LOWBIT_BACKEND ?? '
 const x = new Tensor('float32', sample(99), spec.dims);
 await s.run({ [spec.input]: x });
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < Number(runsArg); i++) await s.run({ [spec.input]: x });
-console.log(`${name} ${kind} [${s.backend}]: ${((performance.now() - t) / Number(runsArg)).toFixed(2)} ms/run`);
+// CPU time of the process too: on a loaded machine it moves far less than the wall clock (with 1 thread it is the
+// run's own time; with more it sums the threads).
+const cpu = process.cpuUsage(cpu0);
+const per = (v) => (v / Number(runsArg)).toFixed(2);
+console.log(`${name} ${kind} [${s.backend}]: ${per(performance.now() - t)} ms/run (cpu ${per((cpu.user + cpu.system) / 1000)} ms/run)`);
 console.log(JSON.stringify(s.optimization?.ops ?? s.optimization ?? {}).slice(0, 1500));

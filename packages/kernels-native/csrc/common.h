@@ -42,6 +42,7 @@ bool request_amx_permission();
 struct QPackedB {
   int K = 0, N = 0, Kp = 0, nr = 0, panels = 0;
   int32_t boff = 0;        // b_s = b - boff
+  bool b_signed = false;   // the packed B was int8 (else uint8)
   bool sevenbit = false;   // every b_s in [-64, 63]
   int8_t* data = nullptr;  // panels * Kp * nr bytes
   int32_t* colsum = nullptr;  // panels * nr: sum_k b_s
@@ -65,6 +66,73 @@ struct QGemmArgs {
   const uint8_t* apacked = nullptr;
 };
 
+// ---- direct NCHW convolution ------------------------------------------------------------------------------------
+//
+// Y[M, P] = W[M, K] x col[K, P] per image (P = OH * OW, k in Conv's tap order c, kh, kw): the weights are packed once
+// into row strips (the micro-kernel's broadcast operand), the activation is packed per call into column panels of NR
+// (or, for a 1x1 / stride 1 / unpadded float convolution, read straight from X), and each tile is written into NCHW.
+
+/** Window geometry of a 2-D convolution (one image). */
+struct ConvGeom {
+  int C, H, W, KH, KW, pad_t, pad_l, stride_h, stride_w, dil_h, dil_w, OH, OW;
+};
+
+/** Float weights in row strips: strip s holds rows [row0[s], row0[s + 1]) as [K][rows] at data + row0[s] * K. */
+struct FConvW {
+  int M = 0, K = 0, strips = 0;
+  int* row0 = nullptr;   // strips + 1 values
+  float* data = nullptr;
+};
+
+struct FConvArgs {
+  const FConvW* W;
+  const float* X;     // one image [C, H, W]
+  ConvGeom g;
+  const float* bias;  // M values or null
+  float* Y;           // one image [M, OH * OW]
+};
+
+/**
+ * int8 weights in row strips of 4-k groups (b_s = w - boff, K padded to Kp with zeros): strip s holds rows
+ * [row0[s], row0[s + 1]) as [Kp / 4][rows][4] bytes at data + row0[s] * Kp * planes (a second plane, when planes = 2,
+ * follows at + rows * Kp: the AVX2 exact split b_s = 64 * (b_s >> 6) + (b_s & 63), low part first). The last strip,
+ * strips_ones, is one row of ones over k < K: its accumulator is the column sum of the activation panel, needed
+ * only when some weight zero point (after the offset) is not 0.
+ */
+struct QConvW {
+  int M = 0, K = 0, Kp = 0, strips = 0, planes = 1;
+  int32_t boff = 0;
+  int* row0 = nullptr;      // strips + 2 values (the ones row is strip `strips`)
+  int8_t* data = nullptr;
+  int32_t* wsum = nullptr;  // M values: sum_k b_s
+};
+
+struct QConvArgs {
+  const QConvW* W;
+  const uint8_t* X;   // one image [C, H, W], raw uint8 / int8 bytes
+  bool x_signed;
+  ConvGeom g;
+  uint8_t xpad;       // the raw byte of x_zero_point (padded taps)
+  int32_t zxe;        // x_zero_point + (x_signed ? 128 : 0)
+  const int32_t* zwe; // w_zero_point - boff: 1 or M values
+  int zwe_n;
+  bool colsum;        // some zwe != 0: run the ones row
+  int32_t* Y32;       // ConvInteger: one image [M, P]; else null
+  const float* mult;  // QLinearConv: 1 or M multipliers
+  int mult_n;
+  const int32_t* bias;  // M values or null (QLinearConv)
+  int32_t yzp;
+  bool y_signed;
+  uint8_t* Y8;        // QLinearConv: one image [M, P]
+};
+
+/** Bytes of the per-thread buffer of a direct int8 convolution: the panel (Kp * nr), the accumulators ((M + 1) * nr
+ *  int32) and 4 staging rows (4 * nr), each 64-aligned. */
+static inline size_t qconv_buf_bytes(const QConvW& w, int nr) {
+  const auto al = [](size_t n) { return (n + 63) / 64 * 64; };
+  return al(static_cast<size_t>(w.Kp) * nr) + al(sizeof(int32_t) * (w.M + 1) * nr) + al(4 * static_cast<size_t>(nr)) + 64;
+}
+
 struct QGemmKernel {
   const char* name;   // "scalar-c", "avx2", "avx2-7bit", "avx-vnni", "avx512-vnni", "amx-int8", "neon", "neon-dot"
   const char* isa;    // the @lowbit/kernels Isa it belongs to
@@ -79,6 +147,12 @@ struct QGemmKernel {
   /** Bytes of A packed whole for `gemm` over all rows (QGemmArgs::apacked), 0 when this shape packs per block. */
   size_t (*apack_bytes)(int M, int Kp) = nullptr;
   void (*apack)(const QGemmArgs& a, uint8_t* dst) = nullptr;
+  /** Direct convolution (null: im2col + gemm): rows per strip at most, columns per panel, weight planes (2 for
+   *  the AVX2 exact split of non-7-bit weights, 1 otherwise) and whether 7-bit weights take a 1-plane fast path. */
+  int conv_mr = 0, conv_nr = 0;
+  bool conv_split = false;
+  /** Columns [j0, j1) of one image; `buf` holds conv_buf_bytes(a.W) bytes (64-aligned). */
+  void (*conv)(const QConvArgs& a, int j0, int j1, void* buf) = nullptr;
 };
 
 // ---- float GEMM ----------------------------------------------------------------------------------------------
@@ -104,6 +178,10 @@ struct FGemmKernel {
   int nr;
   size_t scratch_bytes;
   void (*gemm)(const FGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch);
+  /** Direct convolution (null: im2col + gemm): rows per strip at most, columns per panel; columns [j0, j1) of one
+   *  image, `panel` holding K * conv_nr floats (64-aligned). */
+  int conv_mr = 0, conv_nr = 0;
+  void (*conv)(const FConvArgs& a, int j0, int j1, float* panel) = nullptr;
 };
 
 // Kernel tables (one per translation unit; null entries on architectures that lack them).

@@ -78,9 +78,72 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
   }
 }
 
+namespace {
+
+/** Row strips of near-equal height (<= mr): M = 16 with mr 12 is 8 + 8, not 12 + 4. */
+int* strip_rows(int M, int mr, int extra, int* strips) {
+  const int n = M > 0 ? (M + mr - 1) / mr : 0;
+  int* row0 = static_cast<int*>(aligned_alloc64(sizeof(int) * (n + 2)));
+  for (int s = 0; s <= n; s++) row0[s] = static_cast<int>(static_cast<long>(M) * s / (n > 0 ? n : 1));
+  row0[n + 1] = M + extra;
+  *strips = n;
+  return row0;
+}
+
+/** The direct convolution's weights from the GEMM's packed B (= W^T in panels of nr columns). */
+void fconv_pack(const FGemmKernel& k, const FPackedB& B, FConvW* w) {
+  const int M = B.N, K = B.K;
+  w->M = M;
+  w->K = K;
+  w->row0 = strip_rows(M, k.conv_mr, 0, &w->strips);
+  w->data = static_cast<float*>(aligned_alloc64(sizeof(float) * (static_cast<size_t>(M) * K + 16)));
+  for (int s = 0; s < w->strips; s++) {
+    const int r0 = w->row0[s], rows = w->row0[s + 1] - r0;
+    float* d = w->data + static_cast<size_t>(r0) * K;
+    for (int kk = 0; kk < K; kk++)
+      for (int r = 0; r < rows; r++) {
+        const int m = r0 + r;
+        d[static_cast<size_t>(kk) * rows + r] = B.data[(static_cast<size_t>(m / B.nr) * K + kk) * B.nr + m % B.nr];
+      }
+  }
+}
+
+/** Splits the columns of `batch` images into `tasks` contiguous runs of whole panels; calls fn(n, j0, j1, t). */
+template <class F>
+void conv_columns(ThreadPool* pool, int threads, int batch, int P, int nr, F&& fn) {
+  const int panels = (P + nr - 1) / nr, units = batch * panels;
+  int tasks = threads < units ? threads : units;
+  if (tasks < 1) tasks = 1;
+  auto body = [&](int t) {
+    const int u0 = static_cast<int>(static_cast<long>(units) * t / tasks), u1 = static_cast<int>(static_cast<long>(units) * (t + 1) / tasks);
+    for (int u = u0; u < u1;) {
+      const int n = u / panels, p0 = u - n * panels;
+      const int p1 = u1 - n * panels < panels ? u1 - n * panels : panels;
+      fn(n, p0 * nr, p1 * nr < P ? p1 * nr : P, t);
+      u = n * panels + p1;
+    }
+  };
+  if (pool && tasks > 1) pool->run(tasks, body);
+  else body(0);
+}
+
+}  // namespace
+
 void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* X, int batch, const ConvGeom& g,
            const float* bias, float* Y) {
   const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
+  if (k.conv && M > 0) {
+    if (!ws.fconvw.data) fconv_pack(k, B, &ws.fconvw);
+    const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
+    const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
+    prefault_output(Y, sizeof(float) * out * batch);
+    conv_columns(pool, threads, batch, P, k.conv_nr, [&](int n, int j0, int j1, int t) {
+      float* panel = static_cast<float*>(ws.thread_buf(t, sizeof(float) * (static_cast<size_t>(K) * k.conv_nr + 16)));
+      const FConvArgs a{&ws.fconvw, X + n * in, g, bias, Y + n * out};
+      k.conv(a, j0, j1, panel);
+    });
+    return;
+  }
   float* col = grow(ws.colf, static_cast<size_t>(P) * K);
   float* acc = grow(ws.convf, static_cast<size_t>(P) * M);
   for (int n = 0; n < batch; n++) {

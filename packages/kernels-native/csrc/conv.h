@@ -9,9 +9,6 @@
 
 namespace lowbit {
 
-struct ConvGeom {
-  int C, H, W, KH, KW, pad_t, pad_l, stride_h, stride_w, dil_h, dil_w, OH, OW;
-};
 
 /** ConvInteger: Y[n, m, p] int32; padding holds x_zero_point (so padded taps contribute 0). */
 void qconv(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,

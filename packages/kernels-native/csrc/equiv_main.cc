@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common.h"
+#include "conv.h"
 #include "ops.h"
 #include "threadpool.h"
 
@@ -112,6 +113,144 @@ void check_f(const FGemmKernel& k, const FGemmKernel& ref, ThreadPool* pool, std
     }
 }
 
+// ---- convolution --------------------------------------------------------------------------------------------------
+
+struct ConvCase {
+  int batch, C, H, W, M, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr;
+};
+
+ConvGeom geom_of(const ConvCase& c) {
+  const int OH = (c.H + c.pt + c.pb - ((c.KH - 1) * c.dh + 1)) / c.sh + 1, OW = (c.W + c.pl + c.pr - ((c.KW - 1) * c.dw + 1)) / c.sw + 1;
+  return ConvGeom{c.C, c.H, c.W, c.KH, c.KW, c.pt, c.pl, c.sh, c.sw, c.dh, c.dw, OH, OW};
+}
+
+// 1x1 (direct from X), strided, padded, dilated, odd sizes, several batches; M across the strip splits.
+const ConvCase kConvCases[] = {
+    {1, 16, 12, 20, 16, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},   {2, 5, 7, 9, 13, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+    {1, 3, 17, 23, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},     {2, 8, 10, 11, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 7, 9, 70, 5, 2, 3, 1, 2, 2, 1, 0, 2, 1, 0},      {1, 4, 6, 6, 64, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0},
+    {1, 2, 5, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},       {3, 6, 4, 3, 25, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2},
+    {1, 32, 15, 15, 24, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1},   {1, 9, 1, 1, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+    {1, 1, 40, 41, 3, 5, 5, 3, 2, 1, 2, 2, 3, 1, 2},     {1, 130, 6, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+};
+
+void conv_ref_q(const ConvCase& c, const ConvGeom& g, const std::vector<uint8_t>& X, bool xs, const std::vector<uint8_t>& Wt, bool ws,
+                int32_t xz, const std::vector<int32_t>& zw, std::vector<int32_t>& Y) {
+  const int P = g.OH * g.OW, K = c.C * c.KH * c.KW;
+  for (int n = 0; n < c.batch; n++)
+    for (int m = 0; m < c.M; m++)
+      for (int oh = 0; oh < g.OH; oh++)
+        for (int ow = 0; ow < g.OW; ow++) {
+          uint32_t acc = 0;
+          const int32_t z = zw[zw.size() == 1 ? 0 : m];
+          for (int ci = 0; ci < c.C; ci++)
+            for (int kh = 0; kh < c.KH; kh++)
+              for (int kw = 0; kw < c.KW; kw++) {
+                const int ih = oh * c.sh - c.pt + kh * c.dh, iw = ow * c.sw - c.pl + kw * c.dw;
+                if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) continue;
+                const uint8_t xb = X[((static_cast<size_t>(n) * c.C + ci) * c.H + ih) * c.W + iw];
+                const uint8_t wb = Wt[static_cast<size_t>(m) * K + (ci * c.KH + kh) * c.KW + kw];
+                const int32_t xv = xs ? static_cast<int8_t>(xb) : xb, wv = ws ? static_cast<int8_t>(wb) : wb;
+                acc += static_cast<uint32_t>((xv - xz) * (wv - z));
+              }
+          Y[(static_cast<size_t>(n) * c.M + m) * P + oh * g.OW + ow] = static_cast<int32_t>(acc);
+        }
+}
+
+/** ConvInteger and QLinearConv of kernel k (threads 1, 2, 3: identical) against the naive int32 reference. */
+void check_qconv(const QGemmKernel& k, ThreadPool* pools[3], std::mt19937& rng, const ConvCase& c, bool xs, bool ws, int zmode, bool seven) {
+  const ConvGeom g = geom_of(c);
+  const int P = g.OH * g.OW, K = c.C * c.KH * c.KW;
+  std::vector<uint8_t> X(static_cast<size_t>(c.batch) * c.C * c.H * c.W), Wt(static_cast<size_t>(c.M) * K), Bt(Wt.size());
+  for (auto& v : X) v = static_cast<uint8_t>(rng());
+  for (auto& v : Wt) {
+    v = static_cast<uint8_t>(rng());
+    if (seven) v = ws ? static_cast<uint8_t>(static_cast<int8_t>((v & 0x7f) - 64)) : static_cast<uint8_t>(v & 0x7f);
+  }
+  if (!seven) Wt[0] = ws ? 0x80 : 0xff;
+  for (int m = 0; m < c.M; m++)
+    for (int kk = 0; kk < K; kk++) Bt[static_cast<size_t>(kk) * c.M + m] = Wt[static_cast<size_t>(m) * K + kk];
+  const int32_t xz = zmode == 0 ? 0 : (xs ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng()));
+  std::vector<int32_t> zw(zmode == 2 ? c.M : 1);
+  for (auto& v : zw) v = zmode == 0 ? 0 : (ws ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng()));
+  std::vector<int32_t> want(static_cast<size_t>(c.batch) * c.M * P);
+  conv_ref_q(c, g, X, xs, Wt, ws, xz, zw, want);
+  QPackedB pb;
+  if (!qpack(k, Bt.data(), ws, K, c.M, &pb)) return;
+  // QLinearConv: per-channel multipliers, a bias, and the reference requantize on the reference sums.
+  std::vector<float> mult(c.M);
+  std::vector<int32_t> bias(c.M);
+  for (int m = 0; m < c.M; m++) {
+    mult[m] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -static_cast<int>(8 + rng() % 8));
+    bias[m] = static_cast<int32_t>(rng() % 20001) - 10000;
+  }
+  const int32_t yz = static_cast<int32_t>(rng() % 256) - (xs ? 128 : 0);
+  std::vector<uint8_t> want8(want.size());
+  std::vector<int32_t> acc(want);
+  for (int n = 0; n < c.batch; n++)
+    for (int m = 0; m < c.M; m++) {
+      const size_t o = (static_cast<size_t>(n) * c.M + m) * P;
+      for (int p = 0; p < P; p++) acc[o + p] = static_cast<int32_t>(static_cast<uint32_t>(want[o + p]) + static_cast<uint32_t>(bias[m]));
+      const Requant r{mult.data() + m, 1, yz, xs, want8.data() + o};
+      requantize_block(acc.data() + o, P, 0, 1, 0, P, r, P);
+    }
+  std::vector<int32_t> got32[3];
+  std::vector<uint8_t> got8[3];
+  for (int t = 0; t < 3; t++) {
+    Workspace wsp(k.scratch_bytes, t + 1);
+    got32[t].assign(want.size(), 0x5a5a5a5a);
+    got8[t].assign(want.size(), 0x5a);
+    qconv(pools[t], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), got32[t].data());
+    const Requant r{mult.data(), c.M, yz, xs, nullptr, bias.data()};
+    qconv_requant(pools[t], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), r, got8[t].data());
+  }
+  qfree(&pb);
+  checks++;
+  for (int t = 0; t < 3; t++)
+    for (size_t i = 0; i < want.size(); i++)
+      if (got32[t][i] != want[i] || got8[t][i] != want8[i]) {
+        std::printf("FAIL conv %s C=%d H=%d W=%d M=%d k=%dx%d s=%d,%d x%s w%s 7bit=%d zmode=%d threads=%d: Y[%zu] = %d / %d, expected %d / %d\n", k.name, c.C,
+                    c.H, c.W, c.M, c.KH, c.KW, c.sh, c.sw, xs ? "s8" : "u8", ws ? "s8" : "u8", seven, zmode, t + 1, i, got32[t][i], got8[t][i], want[i], want8[i]);
+        failures++;
+        return;
+      }
+}
+
+/** Conv:f32 of kernel k (threads 1, 2, 3) against scalar-c's im2col GEMM bit for bit (same FMA chain, then the bias). */
+void check_fconv(const FGemmKernel& k, const FGemmKernel& ref, ThreadPool* pools[3], std::mt19937& rng, const ConvCase& c, bool with_bias) {
+  const ConvGeom g = geom_of(c);
+  const int P = g.OH * g.OW, K = c.C * c.KH * c.KW;
+  if (P == 1) return;  // one pixel: scalar-c takes its GEMV (another summation order)
+  std::uniform_real_distribution<float> u(-4.f, 4.f);
+  std::vector<float> X(static_cast<size_t>(c.batch) * c.C * c.H * c.W), Wt(static_cast<size_t>(c.M) * K), bv(c.M);
+  for (auto& v : X) v = u(rng);
+  for (auto& v : Wt) v = u(rng);
+  for (auto& v : bv) v = u(rng);
+  FPackedB pr;
+  fpack(ref, Wt.data(), K, c.M, true, &pr);
+  Workspace wr(ref.scratch_bytes, 1);
+  std::vector<float> want(static_cast<size_t>(c.batch) * c.M * P);
+  fconv(nullptr, wr, ref, pr, X.data(), c.batch, g, with_bias ? bv.data() : nullptr, want.data());
+  ffree(&pr);
+  FPackedB pb;
+  fpack(k, Wt.data(), K, c.M, true, &pb);
+  checks++;
+  for (int t = 0; t < 3; t++) {
+    Workspace wsp(k.scratch_bytes, t + 1);
+    std::vector<float> got(want.size(), NAN);
+    fconv(pools[t], wsp, k, pb, X.data(), c.batch, g, with_bias ? bv.data() : nullptr, got.data());
+    if (std::memcmp(got.data(), want.data(), sizeof(float) * want.size()) != 0) {
+      size_t i = 0;
+      while (std::memcmp(&got[i], &want[i], 4) == 0) i++;
+      std::printf("FAIL fconv %s C=%d H=%d W=%d M=%d k=%dx%d s=%d,%d threads=%d: Y[%zu] = %.9g, scalar-c %.9g\n", k.name, c.C, c.H, c.W, c.M, c.KH, c.KW, c.sh,
+                  c.sw, t + 1, i, got[i], want[i]);
+      failures++;
+      break;
+    }
+  }
+  ffree(&pb);
+}
+
 }  // namespace
 
 /** The pool runs every piece exactly once, back to back runs included (workers spinning, sleeping, or late). */
@@ -187,6 +326,29 @@ int main(int argc, char** argv) {
     for (const auto& s : shapes)
       for (int t = 0; t < 2; t++) check_f(k, *fk[0], t ? &pool3 : nullptr, rng, s[0], s[1] + (quick ? 0 : 300 * t), s[2], t, t);
     std::printf("%s float %s: %d cases\n", failures == before ? "ok  " : "FAIL", k.name, checks - c0);
+  }
+  ThreadPool pool2(2);
+  ThreadPool* pools[3] = {nullptr, &pool2, &pool3};
+  for (int v = 0; v < nq; v++) {
+    const QGemmKernel& k = *qk[v];
+    if ((k.needs & isas) != k.needs || (k.needs & ISA_AMXINT8 && !amx) || k.needs_7bit) continue;
+    const int before = failures, c0 = checks;
+    for (const auto& c : kConvCases)
+      for (int sg = 0; sg < 4; sg++)
+        for (int zm = 0; zm < 3; zm++) {
+          if (quick && (sg + zm) % 3 != 0) continue;
+          check_qconv(k, pools, rng, c, sg & 1, sg & 2, zm, false);
+          if (zm == 1) check_qconv(k, pools, rng, c, sg & 1, sg & 2, zm, true);
+        }
+    std::printf("%s conv %s%s: %d int8 convolution cases (threads 1, 2, 3)\n", failures == before ? "ok  " : "FAIL", k.name, k.conv ? " (direct)" : "", checks - c0);
+  }
+  for (int v = 0; v < nf; v++) {
+    const FGemmKernel& k = *fk[v];
+    if ((k.needs & isas) != k.needs) continue;
+    const int before = failures, c0 = checks;
+    for (const auto& c : kConvCases)
+      for (int b = 0; b < 2; b++) check_fconv(k, *fk[0], pools, rng, c, b);
+    std::printf("%s conv float %s%s: %d cases (threads 1, 2, 3)\n", failures == before ? "ok  " : "FAIL", k.name, k.conv ? " (direct)" : "", checks - c0);
   }
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -58,9 +58,49 @@ struct Avx2FUK {
   }
 };
 using D = FDriver<Avx2FUK>;
+
+#include "conv_driver.h"
+
+// Direct convolution: R output channels (broadcast weights) x 16 output pixels (2 vectors), R <= 6.
+template <int R>
+__attribute__((noinline)) void fconv_tile(int K, const float* a, const float* b, int ldb, float* c, int ldc, const float* bias) {
+  __m256 c0[R], c1[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm256_setzero_ps();
+  for (int k = 0; k < K; k++, a += R, b += ldb) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      const __m256 av = _mm256_broadcast_ss(a + r);
+      c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+      c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) {
+    float* d = c + static_cast<size_t>(r) * ldc;
+    if (bias) {
+      const __m256 bv = _mm256_set1_ps(bias[r]);
+      c0[r] = _mm256_add_ps(c0[r], bv);
+      c1[r] = _mm256_add_ps(c1[r], bv);
+    }
+    _mm256_storeu_ps(d, c0[r]);
+    _mm256_storeu_ps(d + 8, c1[r]);
+  }
+}
+
+struct Avx2FConv {
+  static constexpr int MR = 6, NR = 16;
+  static void tile(int rows, int K, const float* a, const float* b, int ldb, float* c, int ldc, const float* bias) {
+    using Fn = void (*)(int, const float*, const float*, int, float*, int, const float*);
+    static constexpr Fn fns[MR + 1] = {nullptr, &fconv_tile<1>, &fconv_tile<2>, &fconv_tile<3>, &fconv_tile<4>, &fconv_tile<5>, &fconv_tile<6>};
+    fns[rows](K, a, b, ldb, c, ldc, bias);
+  }
+};
+using CD = FConvDriver<Avx2FConv>;
 }  // namespace
 
-const FGemmKernel kFGemmAvx2 = {"avx2", "avx2", ISA_AVX2, Avx2FUK::NR, D::scratch_bytes(), &D::run};
+const FGemmKernel kFGemmAvx2 = {"avx2", "avx2", ISA_AVX2, Avx2FUK::NR, D::scratch_bytes(), &D::run, Avx2FConv::MR, Avx2FConv::NR, &CD::run};
 
 /** Runs n dependent FMAs of this unit's width (4-cycle latency each); returns a value so the chain is kept. */
 float fma_chain_avx2(long n) {

@@ -62,9 +62,50 @@ struct Avx512FUK {
   }
 };
 using D = FDriver<Avx512FUK>;
+
+#include "conv_driver.h"
+
+// Direct convolution: R output channels (broadcast weights) x 32 output pixels (2 vectors), R <= 12.
+template <int R>
+__attribute__((noinline)) void fconv_tile(int K, const float* a, const float* b, int ldb, float* c, int ldc, const float* bias) {
+  __m512 c0[R], c1[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_ps();
+  for (int k = 0; k < K; k++, a += R, b += ldb) {
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+      const __m512 av = _mm512_set1_ps(a[r]);
+      c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+      c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) {
+    float* d = c + static_cast<size_t>(r) * ldc;
+    if (bias) {
+      const __m512 bv = _mm512_set1_ps(bias[r]);
+      c0[r] = _mm512_add_ps(c0[r], bv);
+      c1[r] = _mm512_add_ps(c1[r], bv);
+    }
+    _mm512_storeu_ps(d, c0[r]);
+    _mm512_storeu_ps(d + 16, c1[r]);
+  }
+}
+
+struct Avx512FConv {
+  static constexpr int MR = 12, NR = 32;
+  static void tile(int rows, int K, const float* a, const float* b, int ldb, float* c, int ldc, const float* bias) {
+    using Fn = void (*)(int, const float*, const float*, int, float*, int, const float*);
+    static constexpr Fn fns[MR + 1] = {nullptr, &fconv_tile<1>, &fconv_tile<2>, &fconv_tile<3>, &fconv_tile<4>, &fconv_tile<5>, &fconv_tile<6>,
+                                       &fconv_tile<7>, &fconv_tile<8>, &fconv_tile<9>, &fconv_tile<10>, &fconv_tile<11>, &fconv_tile<12>};
+    fns[rows](K, a, b, ldb, c, ldc, bias);
+  }
+};
+using CD = FConvDriver<Avx512FConv>;
 }  // namespace
 
-const FGemmKernel kFGemmAvx512 = {"avx512", "avx512", ISA_AVX2 | ISA_AVX512, Avx512FUK::NR, D::scratch_bytes(), &D::run};
+const FGemmKernel kFGemmAvx512 = {"avx512", "avx512", ISA_AVX2 | ISA_AVX512, Avx512FUK::NR, D::scratch_bytes(), &D::run, Avx512FConv::MR, Avx512FConv::NR, &CD::run};
 
 /** Runs n dependent FMAs of this unit's width (4-cycle latency each); returns a value so the chain is kept. */
 float fma_chain_avx512(long n) {

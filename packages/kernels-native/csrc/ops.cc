@@ -12,11 +12,26 @@ namespace lowbit {
 static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
                        int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq);
 
-Workspace::Workspace(size_t scratch_bytes, int threads) {
+Workspace::Workspace(size_t scratch_bytes, int threads) : bufs_(threads, nullptr), buf_bytes_(threads, 0) {
   for (int t = 0; t < threads; t++) scratch_.push_back(aligned_alloc64(scratch_bytes));
 }
 Workspace::~Workspace() {
   for (void* p : scratch_) aligned_free(p);
+  for (void* p : bufs_) aligned_free(p);
+  aligned_free(fconvw.row0);
+  aligned_free(fconvw.data);
+  aligned_free(qconvw.row0);
+  aligned_free(qconvw.data);
+  aligned_free(qconvw.wsum);
+}
+
+void* Workspace::thread_buf(int t, size_t bytes) {
+  if (buf_bytes_[t] < bytes) {
+    aligned_free(bufs_[t]);
+    bufs_[t] = aligned_alloc64(bytes);
+    buf_bytes_[t] = bytes;
+  }
+  return bufs_[t];
 }
 
 void prefault_output(void* p, size_t bytes) {

@@ -20,9 +20,16 @@ class Workspace {
   std::vector<int32_t> rowsum, zae, zbe, acc, conv32;
   std::vector<uint8_t> col8, out8, apacked;
   std::vector<float> colf, convf;
+  /** The direct convolution's weights, packed on first use from the instance's packed B (freed with the workspace). */
+  FConvW fconvw;
+  QConvW qconvw;
+  /** A 64-aligned per-thread buffer of at least `bytes` (grown on demand; thread t touches only slot t). */
+  void* thread_buf(int t, size_t bytes);
 
  private:
   std::vector<void*> scratch_;
+  std::vector<void*> bufs_;
+  std::vector<size_t> buf_bytes_;
 };
 
 /**

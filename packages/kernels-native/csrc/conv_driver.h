@@ -1,0 +1,239 @@
+// The direct NCHW convolution drivers (see common.h: Y[M, P] = W[M, K] x col[K, P]), instantiated per ISA translation
+// unit with that unit's micro-kernels (include inside an anonymous namespace only, after <cstring> and common.h).
+// Columns go in panels of NR: the panel of the activation is packed (im2col of NR output pixels, written straight
+// into the micro-kernel's layout), or read from X itself for a float 1x1 / stride 1 / unpadded convolution; every
+// weight strip then runs over it and the tile lands in the NCHW output. An output never depends on the panel split
+// or the thread count.
+//
+// Float CK: NR, MR, static void tile(int rows, int K, const float* a, const float* b, int ldb, float* c, int ldc,
+//                                    const float* bias)   (c = sum_k a[k][r] * b[k][j] as an FMA chain, + bias[r])
+// int8 CK:  NR, MR, static void tile(int rows, int kg, const int8_t* a, int plane, const uint8_t* b, int32_t* c)
+//                                    (c[r][j] = sum_k a_s[k][r] * b_u[k][j], c of stride NR, planes as QConvW)
+
+/** Output pixels [j0, j0 + nv) of one image as runs that stay on one output row. */
+struct ConvSegs {
+  int n = 0;
+  int oh[64], ow[64], j[64], len[64];
+  void build(const ConvGeom& g, int j0, int nv) {
+    n = 0;
+    for (int j = 0; j < nv;) {
+      const int p = j0 + j, h = p / g.OW, w = p - h * g.OW;
+      const int l = g.OW - w < nv - j ? g.OW - w : nv - j;
+      oh[n] = h;
+      ow[n] = w;
+      this->j[n] = j;
+      len[n] = l;
+      n++;
+      j += l;
+    }
+  }
+};
+
+/** One row of the im2col panel: tap (c, kh, kw) of the panel's pixels into d[0, nv), `pad` outside the input. */
+template <class T>
+inline void im2col_row(const T* x, const ConvGeom& g, const ConvSegs& s, int c, int kh, int kw, T pad, T* d) {
+  const T* plane = x + static_cast<size_t>(c) * g.H * g.W;
+  for (int q = 0; q < s.n; q++) {
+    T* dd = d + s.j[q];
+    const int n = s.len[q];
+    const int ih = s.oh[q] * g.stride_h - g.pad_t + kh * g.dil_h;
+    if (ih < 0 || ih >= g.H) {
+      for (int t = 0; t < n; t++) dd[t] = pad;
+      continue;
+    }
+    const T* row = plane + static_cast<size_t>(ih) * g.W;
+    const int iw0 = s.ow[q] * g.stride_w - g.pad_l + kw * g.dil_w;
+    if (g.stride_w == 1) {
+      int lo = -iw0 > 0 ? -iw0 : 0, hi = g.W - iw0 < n ? g.W - iw0 : n;
+      if (lo > n) lo = n;
+      if (hi < lo) hi = lo;
+      for (int t = 0; t < lo; t++) dd[t] = pad;
+      std::memcpy(dd + lo, row + iw0 + lo, sizeof(T) * (hi - lo));
+      for (int t = hi; t < n; t++) dd[t] = pad;
+    } else {
+      for (int t = 0; t < n; t++) {
+        const int iw = iw0 + t * g.stride_w;
+        dd[t] = static_cast<unsigned>(iw) < static_cast<unsigned>(g.W) ? row[iw] : pad;
+      }
+    }
+  }
+}
+
+inline bool conv_is_pointwise(const ConvGeom& g) {
+  return g.KH == 1 && g.KW == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_t == 0 && g.pad_l == 0 && g.OH == g.H && g.OW == g.W;
+}
+
+template <class CK>
+struct FConvDriver {
+  static constexpr int NR = CK::NR, MR = CK::MR;
+  static_assert(NR <= 64, "ConvSegs holds at most 64 runs");
+
+  static void pack(const FConvArgs& a, int j0, int nv, float* dst) {
+    const ConvGeom& g = a.g;
+    if (conv_is_pointwise(g)) {
+      const size_t P = static_cast<size_t>(g.OH) * g.OW;
+      for (int k = 0; k < g.C; k++) {
+        float* d = dst + static_cast<size_t>(k) * NR;
+        std::memcpy(d, a.X + k * P + j0, sizeof(float) * nv);
+        for (int j = nv; j < NR; j++) d[j] = 0.0f;
+      }
+      return;
+    }
+    ConvSegs s;
+    s.build(g, j0, nv);
+    int k = 0;
+    for (int c = 0; c < g.C; c++)
+      for (int kh = 0; kh < g.KH; kh++)
+        for (int kw = 0; kw < g.KW; kw++, k++) {
+          float* d = dst + static_cast<size_t>(k) * NR;
+          im2col_row<float>(a.X, g, s, c, kh, kw, 0.0f, d);
+          for (int j = nv; j < NR; j++) d[j] = 0.0f;
+        }
+  }
+
+  static void run(const FConvArgs& a, int j0, int j1, float* panel) {
+    const ConvGeom& g = a.g;
+    const FConvW& W = *a.W;
+    const int P = g.OH * g.OW, K = W.K;
+    const bool direct = conv_is_pointwise(g);
+    alignas(64) float tmp[MR * NR];
+    for (int jb = j0; jb < j1; jb += NR) {
+      const int nv = j1 - jb < NR ? j1 - jb : NR;
+      const float* b = panel;
+      int ldb = NR;
+      if (direct && nv == NR) {
+        b = a.X + jb;
+        ldb = P;
+      } else {
+        pack(a, jb, nv, panel);
+      }
+      for (int s = 0; s < W.strips; s++) {
+        const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
+        const float* ap = W.data + static_cast<size_t>(r0) * K;
+        const float* bias = a.bias ? a.bias + r0 : nullptr;
+        float* y = a.Y + static_cast<size_t>(r0) * P + jb;
+        if (nv == NR) {
+          CK::tile(rows, K, ap, b, ldb, y, P, bias);
+        } else {
+          CK::tile(rows, K, ap, b, ldb, tmp, NR, bias);
+          for (int r = 0; r < rows; r++) std::memcpy(y + static_cast<size_t>(r) * P, tmp + r * NR, sizeof(float) * nv);
+        }
+      }
+    }
+  }
+};
+
+template <class CK>
+struct QConvDriver {
+  static constexpr int NR = CK::NR, MR = CK::MR;
+  static_assert(NR % 16 == 0 && NR <= 64, "panels of 16-column groups");
+
+  /** dst[g][j][t] = rows[t][j] ^ x for the 4 rows of one k group (SSE2 byte interleave, 16 columns at a time). */
+  static inline void interleave4(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, uint8_t x, uint8_t* dst) {
+    const __m128i xv = _mm_set1_epi8(static_cast<char>(x));
+    for (int j = 0; j < NR; j += 16) {
+      const __m128i a0 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + j)), xv);
+      const __m128i a1 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + j)), xv);
+      const __m128i a2 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2 + j)), xv);
+      const __m128i a3 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3 + j)), xv);
+      const __m128i lo01 = _mm_unpacklo_epi8(a0, a1), hi01 = _mm_unpackhi_epi8(a0, a1);
+      const __m128i lo23 = _mm_unpacklo_epi8(a2, a3), hi23 = _mm_unpackhi_epi8(a2, a3);
+      __m128i* d = reinterpret_cast<__m128i*>(dst + 4 * j);
+      _mm_storeu_si128(d, _mm_unpacklo_epi16(lo01, lo23));
+      _mm_storeu_si128(d + 1, _mm_unpackhi_epi16(lo01, lo23));
+      _mm_storeu_si128(d + 2, _mm_unpacklo_epi16(hi01, hi23));
+      _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(hi01, hi23));
+    }
+  }
+
+  /** The activation panel [Kp / 4][NR][4] of x_u bytes (x ^ 0x80 for int8; padded taps x_u = zxe; k >= K and
+   *  columns >= nv hold anything finite: their weights are 0 or their outputs are dropped). */
+  static void pack(const QConvArgs& a, int j0, int nv, uint8_t* dst, uint8_t* stage) {
+    const ConvGeom& g = a.g;
+    const QConvW& W = *a.W;
+    const uint8_t x = a.x_signed ? 0x80 : 0;
+    const int K = W.K, groups = W.Kp / 4;
+    const uint8_t* rows[4];
+    if (conv_is_pointwise(g) && nv == NR) {
+      const size_t P = static_cast<size_t>(g.OH) * g.OW;
+      for (int q = 0; q < groups; q++) {
+        for (int t = 0; t < 4; t++) {
+          const int k = 4 * q + t;
+          rows[t] = k < K ? a.X + k * P + j0 : stage;  // stage holds zeros only here
+        }
+        if (4 * q + 3 >= K) std::memset(stage, 0, NR);
+        interleave4(rows[0], rows[1], rows[2], rows[3], x, dst + static_cast<size_t>(q) * NR * 4);
+      }
+      return;
+    }
+    ConvSegs s;
+    if (!conv_is_pointwise(g)) s.build(g, j0, nv);
+    const size_t P = static_cast<size_t>(g.OH) * g.OW;
+    int c = 0, kh = 0, kw = 0;
+    for (int q = 0; q < groups; q++) {
+      for (int t = 0; t < 4; t++) {
+        uint8_t* d = stage + t * NR;
+        const int k = 4 * q + t;
+        if (k >= K) {
+          std::memset(d, 0, NR);
+        } else {
+          if (conv_is_pointwise(g)) std::memcpy(d, a.X + k * P + j0, nv);
+          else im2col_row<uint8_t>(a.X, g, s, c, kh, kw, a.xpad, d);
+          for (int j = nv; j < NR; j++) d[j] = 0;
+          if (++kw == g.KW) {
+            kw = 0;
+            if (++kh == g.KH) {
+              kh = 0;
+              c++;
+            }
+          }
+        }
+        rows[t] = d;
+      }
+      interleave4(rows[0], rows[1], rows[2], rows[3], x, dst + static_cast<size_t>(q) * NR * 4);
+    }
+  }
+
+  static void run(const QConvArgs& a, int j0, int j1, void* buf) {
+    const ConvGeom& g = a.g;
+    const QConvW& W = *a.W;
+    const int P = g.OH * g.OW, M = W.M, Kp = W.Kp, groups = Kp / 4;
+    const auto al = [](size_t n) { return (n + 63) / 64 * 64; };
+    uint8_t* panel = static_cast<uint8_t*>(buf);
+    int32_t* acc = reinterpret_cast<int32_t*>(panel + al(static_cast<size_t>(Kp) * NR));
+    uint8_t* stage = reinterpret_cast<uint8_t*>(acc) + al(sizeof(int32_t) * (M + 1) * NR);
+    const int strips = W.strips + (a.colsum ? 1 : 0);
+    const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
+    const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
+    const float nanq = fz < qmin ? qmin : (fz > qmax ? qmax : fz);
+    alignas(64) float v[NR];
+    for (int jb = j0; jb < j1; jb += NR) {
+      const int nv = j1 - jb < NR ? j1 - jb : NR;
+      pack(a, jb, nv, panel, stage);
+      for (int s = 0; s < strips; s++) {
+        const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
+        CK::tile(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, rows * Kp, panel, acc + static_cast<size_t>(r0) * NR);
+      }
+      const uint32_t* cs = reinterpret_cast<const uint32_t*>(acc + static_cast<size_t>(M) * NR);
+      for (int m = 0; m < M; m++) {
+        const uint32_t zw = static_cast<uint32_t>(a.zwe[a.zwe_n == 1 ? 0 : m]);
+        const uint32_t base = zx * static_cast<uint32_t>(W.wsum[m]) - K * zx * zw;
+        const uint32_t* c = reinterpret_cast<const uint32_t*>(acc + static_cast<size_t>(m) * NR);
+        alignas(64) uint32_t t[NR];
+        if (zw != 0)
+          for (int j = 0; j < NR; j++) t[j] = c[j] - zw * cs[j] - base;
+        else
+          for (int j = 0; j < NR; j++) t[j] = c[j] - base;
+        const size_t o = static_cast<size_t>(m) * P + jb;
+        if (a.Y32) {
+          std::memcpy(a.Y32 + o, t, sizeof(int32_t) * nv);
+          continue;
+        }
+        const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
+        const float mult = a.mult[a.mult_n == 1 ? 0 : m];
+        for (int j = 0; j < NR; j++) v[j] = static_cast<float>(static_cast<int32_t>(t[j] + bias)) * mult;
+        quant_store(v, nv, fz, qmin, qmax, nanq, a.Y8 + o);
+      }
+    }
+  }
+};
