@@ -5,6 +5,7 @@ export { spackBSize, spackB, sscratchASize, sgemm, sepilogue } from './sgemm';
 export { im2colPacked, depthwise, padPlane, im2row8 } from './conv';
 export { relu, clip, binary } from './elementwise';
 export { batchNorm, globalAvgPool } from './norm';
+export { pool2d } from './pool';
 export { quantize, dequantize, minMax, requantize } from './quant';
 export { sigmoid } from './transcendental';
 

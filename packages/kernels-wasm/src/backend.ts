@@ -14,6 +14,7 @@ import { elementwiseVariants } from './variants/elementwise.js';
 import { matmulFloatVariants } from './variants/matmul-float.js';
 import { matmulIntegerVariants } from './variants/matmul-integer.js';
 import { normVariants } from './variants/norm.js';
+import { poolVariants } from './variants/pool.js';
 import { quantVariants } from './variants/quant.js';
 
 export interface WasmBackendOptions {
@@ -27,7 +28,7 @@ export interface WasmBackendOptions {
 export function wasmVariants(rt: WasmRuntime): KernelVariant[] {
   // Every wasm kernel writes each element it allocates (the equivalence tests run them on poisoned buffers), and hands
   // the rest to the reference through zeroed buffers (lazyReference): reused buffers need no zero fill.
-  return [...matmulIntegerVariants(rt), ...matmulFloatVariants(rt), ...convFloatVariants(rt), ...convIntegerVariants(rt), ...elementwiseVariants(rt), ...normVariants(rt), ...quantVariants(rt)]
+  return [...matmulIntegerVariants(rt), ...matmulFloatVariants(rt), ...convFloatVariants(rt), ...convIntegerVariants(rt), ...elementwiseVariants(rt), ...normVariants(rt), ...poolVariants(rt), ...quantVariants(rt)]
     .map((v) => ({ ...v, writesAllOutputs: true }));
 }
 

@@ -28,6 +28,7 @@ export interface KernelExports {
   requantize(acc: number, M: number, N: number, mult: number, bias: number, zp: number, qmin: number, qmax: number, signedOut: number, y: number): void;
   batchNorm(x: number, N: number, C: number, plane: number, params: number, y: number): void;
   globalAvgPool(x: number, rows: number, plane: number, y: number): void;
+  pool2d(x: number, planes: number, H: number, W: number, pad: number, Hp: number, Wp: number, pt: number, pl: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, isMax: number, cnt: number, y: number): void;
   binary(op: number, a: number, aOuter: number, aInner: number, b: number, bOuter: number, bInner: number, outer: number, inner: number, y: number): void;
 }
 

@@ -19,3 +19,5 @@ export { transposeTensor } from './ops/transpose.js';
 export { broadcastShapes } from './ops/util/broadcast.js';
 export { planMatMul } from './nn/matmul-shape.js';
 export type { MatMulPlan } from './nn/matmul-shape.js';
+export { forwardWindow, parseWindowAttrs } from './nn/window.js';
+export type { Window3, WindowAttrs, WindowOptions, AutoPad } from './nn/window.js';
