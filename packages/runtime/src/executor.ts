@@ -93,6 +93,13 @@ export class Executor {
     const frame = new Frame(plan, parent, this.pool);
     try {
       for (const [s, t] of plan.constants) frame.set(s, t);
+      // Constant nodes were folded into the constants at creation: hooks still see their outputs as produced values.
+      if (hooks?.onValue) {
+        for (const s of plan.folded) {
+          const v = frame.values[s];
+          if (v !== undefined && isTensor(v) && (!selection || selection.keep.has(s)) && (!hooks.observe || hooks.observe.has(plan.names[s]))) hooks.onValue(plan.names[s], this.pool.escape(v));
+        }
+      }
       plan.inputSlots.forEach((s, i) => {
         const v = inputs[i];
         if (v) frame.set(s, v);

@@ -49,8 +49,13 @@ export interface Plan {
   readonly slotOf: ReadonlyMap<string, number>;
   /** Value name per slot. */
   readonly names: readonly string[];
-  /** Initializers, converted once. */
+  /** Initializers, converted once, and the outputs of Constant nodes (built once at creation; see `folded`). */
   readonly constants: readonly (readonly [number, Tensor])[];
+  /**
+   * Slots of `constants` that are Constant node outputs: no step runs for those nodes, and value hooks are told of
+   * these values when a run starts (as produced values, not as initializers).
+   */
+  readonly folded: ReadonlySet<number>;
   /** Graph inputs a caller must (or may, for inputs with an initializer default) provide, in graph order. */
   readonly inputs: readonly ValueInfo[];
   readonly inputSlots: readonly number[];

@@ -108,3 +108,33 @@ describe('external data and node order', () => {
     await expect(Session.create(cyclic)).rejects.toThrow(/has a cycle/);
   });
 });
+
+describe('Constant folding', () => {
+  const folding = () => model(graph({
+    inputs: [vi('x', 1, [2])], outputs: [vi('y', 1, [2])],
+    nodes: [node('Constant', [], ['k'], [attr.floats('value_floats', [10, 20])], 'kc'), node('Add', ['x', 'k'], ['y'], [], 'add')],
+  }));
+
+  it('a Constant node becomes a plan constant (no step runs it) at creation', async () => {
+    const { compilePlan } = await import('./plan.js');
+    const { defaultBuiltins } = await import('./builtins.js');
+    const plan = compilePlan(folding().graph, { registry: createReferenceRegistry(), policy: {}, opsets: new Map([['', 17]]), builtins: defaultBuiltins() });
+    expect(plan.steps.map((s) => s.node.opType)).toEqual(['Add']);
+    const k = plan.slotOf.get('k')!;
+    expect(plan.folded.has(k)).toBe(true);
+    expect(Array.from(plan.constants.find(([s]) => s === k)![1].data as Float32Array)).toEqual([10, 20]);
+  });
+
+  it('runs, fetches and value hooks still see the folded value under its name', async () => {
+    const seen: [string, number[]][] = [];
+    const s = await Session.create(folding(), { onValue: (n, t) => seen.push([n, Array.from(t.data as Float32Array)]) });
+    const out = await s.run({ x: new Tensor('float32', [1, 2]) });
+    expect(Array.from(out.y.data as Float32Array)).toEqual([11, 22]);
+    expect(seen).toEqual([['x', [1, 2]], ['k', [10, 20]], ['y', [11, 22]]]);
+    const observed: string[] = [];
+    const s2 = await Session.create(folding(), { onValue: (n) => observed.push(n), observe: ['k'] });
+    const fetched = await s2.run({ x: new Tensor('float32', [1, 2]) }, { fetches: ['k'] });
+    expect(Array.from(fetched.k.data as Float32Array)).toEqual([10, 20]);
+    expect(observed).toEqual(['k']);
+  });
+});

@@ -59,6 +59,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
 
   const initNames = new Set(graph.initializers.map((t) => t.name));
   const constants: [number, Tensor][] = [];
+  const folded = new Set<number>();
   for (const t of graph.initializers) {
     constants.push([slot(t.name), tensorFromRef(t)]);
     types.set(t.name, dtypeOf(t.dtype));
@@ -174,6 +175,8 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
       kernel = bindKernel(ctx, node, path, { name: node.name, opType: node.opType, domain, opset, attrs, inputTypes: inputTypes.map((t) => t ?? null), outputCount, constants: nodeConstants, inputShapes }, inputTypes.some((t) => t === undefined));
       outTypes = outputElemTypes(node, inputTypes.map((t) => (t ? dataTypeOfName(t) : undefined))).map((t) => (t === undefined ? undefined : dtypeOf(t)));
     }
+    // A Constant is folded into the plan's constants: its outputs are bound when a run starts, with no step to run.
+    const foldable = bi !== undefined && fnOp === undefined && node.opType === 'Constant' && reads.length === 0 && builtin!.subplans.length === 0 && node.outputs.every((name, i) => !name || builtin!.constantOutputs?.[i] !== undefined);
     const outputSlotsOfNode = node.outputs.map((name, i) => {
       if (!name) return -1;
       if (defined.has(name)) {
@@ -183,9 +186,14 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
       types.set(name, declared.get(name) ?? outTypes[i]);
       const c = builtin?.constantOutputs?.[i];
       if (c) fixed.set(name, c);
-      return slot(name);
+      const sl = slot(name);
+      if (foldable) {
+        constants.push([sl, c!]);
+        folded.add(sl);
+      }
+      return sl;
     });
-    steps.push({ node, nodePath: path, inputs: inputSlotsOfNode, outputs: outputSlotsOfNode, reads, kernel, builtin });
+    if (!foldable) steps.push({ node, nodePath: path, inputs: inputSlotsOfNode, outputs: outputSlotsOfNode, reads, kernel, builtin });
   }
 
   const outputSlots = graph.outputs.map((o) => {
@@ -216,7 +224,7 @@ export function compilePlan(graph: Graph, ctx: PlanContext, outer?: OuterScope, 
   }
 
   return {
-    graph, nodePath, slotCount: names.length, slotOf, names, constants, inputs, inputSlots, outputSlots, captures,
+    graph, nodePath, slotCount: names.length, slotOf, names, constants, folded, inputs, inputSlots, outputSlots, captures,
     steps: steps.map((s, i) => ({ node: s.node, nodePath: s.nodePath, inputs: s.inputs, outputs: s.outputs, release: release[i], kernel: s.kernel, builtin: s.builtin })),
     unusedAtStart, types, shapes,
   };

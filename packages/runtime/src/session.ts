@@ -249,7 +249,7 @@ export class Session {
       if (hooks.observe) {
         for (const [slot, t] of plan.constants) {
           const name = plan.names[slot];
-          if (hooks.observe.has(name) && feeds[name] === undefined) hooks.onValue(name, t);
+          if (hooks.observe.has(name) && feeds[name] === undefined && !plan.folded.has(slot)) hooks.onValue(name, t);
         }
       }
     }
