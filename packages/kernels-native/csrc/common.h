@@ -42,7 +42,6 @@ bool request_amx_permission();
 struct QPackedB {
   int K = 0, N = 0, Kp = 0, nr = 0, panels = 0;
   int32_t boff = 0;        // b_s = b - boff
-  bool b_signed = false;   // the packed B was int8 (else uint8)
   bool sevenbit = false;   // every b_s in [-64, 63]
   int8_t* data = nullptr;  // panels * Kp * nr bytes
   int32_t* colsum = nullptr;  // panels * nr: sum_k b_s
@@ -147,8 +146,8 @@ struct QGemmKernel {
   /** Bytes of A packed whole for `gemm` over all rows (QGemmArgs::apacked), 0 when this shape packs per block. */
   size_t (*apack_bytes)(int M, int Kp) = nullptr;
   void (*apack)(const QGemmArgs& a, uint8_t* dst) = nullptr;
-  /** Direct convolution (null: im2col + gemm): rows per strip at most, columns per panel, weight planes (2 for
-   *  the AVX2 exact split of non-7-bit weights, 1 otherwise) and whether 7-bit weights take a 1-plane fast path. */
+  /** Direct convolution (null: im2col + gemm): rows per strip at most, columns per panel, and whether weights that
+   *  are not 7-bit are split into two planes (the AVX2 exact path; 7-bit weights then take one plane). */
   int conv_mr = 0, conv_nr = 0;
   bool conv_split = false;
   /** Columns [j0, j1) of one image; `buf` holds conv_buf_bytes(a.W) bytes (64-aligned). */

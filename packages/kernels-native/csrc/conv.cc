@@ -50,34 +50,6 @@ T* grow(std::vector<T>& v, size_t n) {
 
 }  // namespace
 
-void qconv(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
-           const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y) {
-  const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
-  uint8_t* col = grow(ws.col8, static_cast<size_t>(P) * K);
-  int32_t* acc = grow(ws.conv32, static_cast<size_t>(P) * M);
-  const uint8_t pad = static_cast<uint8_t>(xzp);
-  for (int n = 0; n < batch; n++) {
-    im2col<uint8_t>(X + static_cast<size_t>(n) * g.C * g.H * g.W, g, pad, col);
-    qgemm(pool, ws, k, B, col, x_signed, P, &xzp, 1, zw, zw_n, acc);
-    transpose<int32_t>(acc, P, M, Y + static_cast<size_t>(n) * M * P);
-  }
-}
-
-void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
-                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y) {
-  const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
-  uint8_t* col = grow(ws.col8, static_cast<size_t>(P) * K);
-  uint8_t* out = grow(ws.out8, static_cast<size_t>(P) * M);
-  const uint8_t pad = static_cast<uint8_t>(xzp);
-  for (int n = 0; n < batch; n++) {
-    im2col<uint8_t>(X + static_cast<size_t>(n) * g.C * g.H * g.W, g, pad, col);
-    Requant rr = r;
-    rr.out = out;
-    qgemm_requant(pool, ws, k, B, col, x_signed, P, &xzp, 1, zw, zw_n, rr);
-    transpose<uint8_t>(out, P, M, Y + static_cast<size_t>(n) * M * P);
-  }
-}
-
 namespace {
 
 /** Row strips of near-equal height (<= mr): M = 16 with mr 12 is 8 + 8, not 12 + 4. */
@@ -127,6 +99,77 @@ void conv_columns(ThreadPool* pool, int threads, int batch, int P, int nr, F&& f
   else body(0);
 }
 
+/** The direct convolution's int8 weights from the GEMM's packed B (b_s = b - boff already, in 4-k groups per column). */
+void qconv_pack(const QGemmKernel& k, const QPackedB& B, QConvW* w) {
+  const int M = B.N, K = B.K, Kp = B.Kp;
+  w->M = M;
+  w->K = K;
+  w->Kp = Kp;
+  w->boff = B.boff;
+  w->planes = k.conv_split && !B.sevenbit ? 2 : 1;
+  w->row0 = strip_rows(M, k.conv_mr, 1, &w->strips);
+  const size_t bytes = static_cast<size_t>(M + 1) * Kp * w->planes;
+  w->data = static_cast<int8_t*>(aligned_alloc64(bytes + 64));
+  std::memset(w->data, 0, bytes + 64);
+  w->wsum = static_cast<int32_t*>(aligned_alloc64(sizeof(int32_t) * (M + 1)));
+  for (int m = 0; m < M; m++) w->wsum[m] = B.colsum[m];
+  for (int s = 0; s <= w->strips; s++) {
+    const int r0 = w->row0[s], rows = w->row0[s + 1] - r0;
+    int8_t* d = w->data + static_cast<size_t>(r0) * Kp * w->planes;
+    for (int kk = 0; kk < K; kk++)
+      for (int r = 0; r < rows; r++) {
+        const int m = r0 + r;
+        const int v = m < M ? B.data[static_cast<size_t>(m / B.nr) * Kp * B.nr + static_cast<size_t>(kk / 4) * B.nr * 4 + (m % B.nr) * 4 + (kk & 3)] : 1;
+        const size_t at = static_cast<size_t>(kk / 4) * rows * 4 + r * 4 + (kk & 3);
+        if (w->planes == 1) {
+          d[at] = static_cast<int8_t>(v);
+        } else {
+          d[at] = static_cast<int8_t>(v & 63);
+          d[static_cast<size_t>(rows) * Kp + at] = static_cast<int8_t>(v >> 6);
+        }
+      }
+  }
+}
+
+void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8) {
+  if (!ws.qconvw.data) qconv_pack(k, B, &ws.qconvw);
+  const QConvW& W = ws.qconvw;
+  const int P = g.OH * g.OW, M = W.M;
+  if (static_cast<int>(ws.zbe.size()) < zw_n) ws.zbe.resize(zw_n);
+  bool colsum = false;
+  for (int j = 0; j < zw_n; j++) {
+    ws.zbe[j] = zw[j] - W.boff;
+    colsum = colsum || ws.zbe[j] != 0;
+  }
+  const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
+  const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
+  if (Y32) prefault_output(Y32, sizeof(int32_t) * out * batch);
+  const size_t bytes = qconv_buf_bytes(W, k.conv_nr);
+  conv_columns(pool, threads, batch, P, k.conv_nr, [&](int n, int j0, int j1, int t) {
+    QConvArgs a{};
+    a.W = &W;
+    a.X = X + n * in;
+    a.x_signed = x_signed;
+    a.g = g;
+    a.xpad = static_cast<uint8_t>(xzp);
+    a.zxe = xzp + (x_signed ? 128 : 0);
+    a.zwe = ws.zbe.data();
+    a.zwe_n = zw_n;
+    a.colsum = colsum;
+    a.Y32 = Y32 ? Y32 + n * out : nullptr;
+    if (r) {
+      a.mult = r->mult;
+      a.mult_n = r->mult_n;
+      a.bias = r->bias;
+      a.yzp = r->zp;
+      a.y_signed = r->out_signed;
+      a.Y8 = Y8 + n * out;
+    }
+    k.conv(a, j0, j1, ws.thread_buf(t, bytes));
+  });
+}
+
 }  // namespace
 
 void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* X, int batch, const ConvGeom& g,
@@ -150,6 +193,42 @@ void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB
     im2col<float>(X + static_cast<size_t>(n) * g.C * g.H * g.W, g, 0.0f, col);
     fgemm(pool, ws, k, B, col, P, bias, acc);
     transpose<float>(acc, P, M, Y + static_cast<size_t>(n) * M * P);
+  }
+}
+
+void qconv(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+           const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y) {
+  const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
+  if (k.conv && M > 0) {
+    qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, Y, nullptr);
+    return;
+  }
+  uint8_t* col = grow(ws.col8, static_cast<size_t>(P) * K);
+  int32_t* acc = grow(ws.conv32, static_cast<size_t>(P) * M);
+  const uint8_t pad = static_cast<uint8_t>(xzp);
+  for (int n = 0; n < batch; n++) {
+    im2col<uint8_t>(X + static_cast<size_t>(n) * g.C * g.H * g.W, g, pad, col);
+    qgemm(pool, ws, k, B, col, x_signed, P, &xzp, 1, zw, zw_n, acc);
+    transpose<int32_t>(acc, P, M, Y + static_cast<size_t>(n) * M * P);
+  }
+}
+
+void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y) {
+  const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
+  if (k.conv && M > 0) {
+    qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, &r, nullptr, Y);
+    return;
+  }
+  uint8_t* col = grow(ws.col8, static_cast<size_t>(P) * K);
+  uint8_t* out = grow(ws.out8, static_cast<size_t>(P) * M);
+  const uint8_t pad = static_cast<uint8_t>(xzp);
+  for (int n = 0; n < batch; n++) {
+    im2col<uint8_t>(X + static_cast<size_t>(n) * g.C * g.H * g.W, g, pad, col);
+    Requant rr = r;
+    rr.out = out;
+    qgemm_requant(pool, ws, k, B, col, x_signed, P, &xzp, 1, zw, zw_n, rr);
+    transpose<uint8_t>(out, P, M, Y + static_cast<size_t>(n) * M * P);
   }
 }
 

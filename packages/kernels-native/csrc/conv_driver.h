@@ -8,7 +8,8 @@
 // Float CK: NR, MR, static void tile(int rows, int K, const float* a, const float* b, int ldb, float* c, int ldc,
 //                                    const float* bias)   (c = sum_k a[k][r] * b[k][j] as an FMA chain, + bias[r])
 // int8 CK:  NR, MR, static void tile(int rows, int kg, const int8_t* a, int plane, const uint8_t* b, int32_t* c)
-//                                    (c[r][j] = sum_k a_s[k][r] * b_u[k][j], c of stride NR, planes as QConvW)
+//                                    (c[r][j] = sum_k a_s[k][r] * b_u[k][j], c of stride NR; plane: the byte offset
+//                                    of the second weight plane, 0 when there is one)
 
 /** Output pixels [j0, j0 + nv) of one image as runs that stay on one output row. */
 struct ConvSegs {
@@ -212,7 +213,7 @@ struct QConvDriver {
       pack(a, jb, nv, panel, stage);
       for (int s = 0; s < strips; s++) {
         const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
-        CK::tile(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, rows * Kp, panel, acc + static_cast<size_t>(r0) * NR);
+        CK::tile(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, W.planes == 2 ? rows * Kp : 0, panel, acc + static_cast<size_t>(r0) * NR);
       }
       const uint32_t* cs = reinterpret_cast<const uint32_t*>(acc + static_cast<size_t>(M) * NR);
       for (int m = 0; m < M; m++) {

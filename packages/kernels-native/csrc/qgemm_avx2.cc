@@ -139,9 +139,70 @@ struct ExactUK {
 
 using DF = QDriver<Fast7UK>;
 using DE = QDriver<ExactUK>;
+
+#include "conv_driver.h"
+
+// Direct convolution, R output channels x 16 output pixels (2 vectors of 8 int32), R <= 4. One weight plane: 7-bit
+// weights (vpmaddubsw pair sums of 255 * 64 * 2 < 2^15, exact). Two planes (any weights): b_s = 64 * h + l with
+// l = b_s & 63 in [0, 63] and h = b_s >> 6 in [-2, 1]; both vpmaddubsw products are exact and are rebuilt in int32 by
+// vpmaddwd with 1 and 64.
+template <int R>
+__attribute__((noinline)) void qconv_tile7(int kg, const int8_t* a, int, const uint8_t* b, int32_t* c) {
+  __m256i c0[R], c1[R];
+  const __m256i ones = _mm256_set1_epi16(1);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm256_setzero_si256();
+  for (int g = 0; g < kg; g++, a += 4 * R, b += 64) {
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b)), b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+      const __m256i av = bcast4(reinterpret_cast<const uint8_t*>(a) + 4 * r);
+      c0[r] = _mm256_add_epi32(c0[r], _mm256_madd_epi16(_mm256_maddubs_epi16(b0, av), ones));
+      c1[r] = _mm256_add_epi32(c1[r], _mm256_madd_epi16(_mm256_maddubs_epi16(b1, av), ones));
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(c + 16 * r), c0[r]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(c + 16 * r) + 1, c1[r]);
+  }
+}
+
+template <int R>
+__attribute__((noinline)) void qconv_tile_exact(int kg, const int8_t* a, int ps, const uint8_t* b, int32_t* c) {
+  __m256i c0[R], c1[R];
+  const __m256i ones = _mm256_set1_epi16(1), k64 = _mm256_set1_epi16(64);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm256_setzero_si256();
+  for (int g = 0; g < kg; g++, a += 4 * R, b += 64) {
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b)), b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+      const __m256i lo = bcast4(reinterpret_cast<const uint8_t*>(a) + 4 * r), hi = bcast4(reinterpret_cast<const uint8_t*>(a) + ps + 4 * r);
+      c0[r] = _mm256_add_epi32(c0[r], _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(b0, lo), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(b0, hi), k64)));
+      c1[r] = _mm256_add_epi32(c1[r], _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(b1, lo), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(b1, hi), k64)));
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(c + 16 * r), c0[r]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(c + 16 * r) + 1, c1[r]);
+  }
+}
+
+struct Avx2Conv {
+  static constexpr int MR = 4, NR = 16;
+  static void tile(int rows, int kg, const int8_t* a, int ps, const uint8_t* b, int32_t* c) {
+    using Fn = void (*)(int, const int8_t*, int, const uint8_t*, int32_t*);
+    static constexpr Fn f7[MR + 1] = {nullptr, &qconv_tile7<1>, &qconv_tile7<2>, &qconv_tile7<3>, &qconv_tile7<4>};
+    static constexpr Fn fx[MR + 1] = {nullptr, &qconv_tile_exact<1>, &qconv_tile_exact<2>, &qconv_tile_exact<3>, &qconv_tile_exact<4>};
+    (ps ? fx : f7)[rows](kg, a, ps, b, c);
+  }
+};
+using CD = QConvDriver<Avx2Conv>;
 }  // namespace
 
 const QGemmKernel kQGemmAvx2Fast7 = {"avx2-7bit", "avx2", ISA_AVX2, 16, 4, true, DF::scratch_bytes(), &DF::run, false, &DF::apack_bytes, &DF::apack};
-const QGemmKernel kQGemmAvx2 = {"avx2", "avx2", ISA_AVX2, 16, 4, false, DE::scratch_bytes(), &DE::run, false, &DE::apack_bytes, &DE::apack};
+const QGemmKernel kQGemmAvx2 = {"avx2", "avx2", ISA_AVX2, 16, 4, false, DE::scratch_bytes(), &DE::run, false, &DE::apack_bytes, &DE::apack, Avx2Conv::MR, Avx2Conv::NR, true, &CD::run};
 
 }  // namespace lowbit

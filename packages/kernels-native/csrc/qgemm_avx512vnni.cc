@@ -73,8 +73,42 @@ struct Vnni512UK {
   }
 };
 using D = QDriver<Vnni512UK>;
+
+#include "conv_driver.h"
+
+// Direct convolution: R output channels (broadcast 4 weights) x 32 output pixels (2 vectors of 16 int32), R <= 12.
+template <int R>
+__attribute__((noinline)) void qconv_tile(int kg, const int8_t* a, const uint8_t* b, int32_t* c) {
+  __m512i c0[R], c1[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_si512();
+  for (int g = 0; g < kg; g++, a += 4 * R, b += 128) {
+    const __m512i b0 = _mm512_load_si512(b), b1 = _mm512_load_si512(b + 64);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+      const __m512i av = bcast4(reinterpret_cast<const uint8_t*>(a) + 4 * r);
+      c0[r] = _mm512_dpbusd_epi32(c0[r], b0, av);
+      c1[r] = _mm512_dpbusd_epi32(c1[r], b1, av);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) {
+    _mm512_store_si512(c + 32 * r, c0[r]);
+    _mm512_store_si512(c + 32 * r + 16, c1[r]);
+  }
+}
+
+struct Vnni512Conv {
+  static constexpr int MR = 12, NR = 32;
+  static void tile(int rows, int kg, const int8_t* a, int, const uint8_t* b, int32_t* c) {
+    using Fn = void (*)(int, const int8_t*, const uint8_t*, int32_t*);
+    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile<1>, &qconv_tile<2>, &qconv_tile<3>, &qconv_tile<4>, &qconv_tile<5>, &qconv_tile<6>, &qconv_tile<7>, &qconv_tile<8>, &qconv_tile<9>, &qconv_tile<10>, &qconv_tile<11>, &qconv_tile<12>};
+    fns[rows](kg, a, b, c);
+  }
+};
+using CD = QConvDriver<Vnni512Conv>;
 }  // namespace
 
-const QGemmKernel kQGemmAvx512Vnni = {"avx512-vnni", "avx512-vnni", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI, Vnni512UK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack};
+const QGemmKernel kQGemmAvx512Vnni = {"avx512-vnni", "avx512-vnni", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI, Vnni512UK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack, Vnni512Conv::MR, Vnni512Conv::NR, false, &CD::run};
 
 }  // namespace lowbit

@@ -74,8 +74,42 @@ struct VnniUK {
   }
 };
 using D = QDriver<VnniUK>;
+
+#include "conv_driver.h"
+
+// Direct convolution: R output channels (broadcast 4 weights) x 16 output pixels (2 vectors of 8 int32), R <= 6.
+template <int R>
+__attribute__((noinline)) void qconv_tile(int kg, const int8_t* a, const uint8_t* b, int32_t* c) {
+  __m256i c0[R], c1[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm256_setzero_si256();
+  for (int g = 0; g < kg; g++, a += 4 * R, b += 64) {
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b)), b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      const __m256i av = bcast4(reinterpret_cast<const uint8_t*>(a) + 4 * r);
+      c0[r] = _mm256_dpbusd_avx_epi32(c0[r], b0, av);
+      c1[r] = _mm256_dpbusd_avx_epi32(c1[r], b1, av);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(c + 16 * r), c0[r]);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(c + 16 * r) + 1, c1[r]);
+  }
+}
+
+struct VnniConv {
+  static constexpr int MR = 6, NR = 16;
+  static void tile(int rows, int kg, const int8_t* a, int, const uint8_t* b, int32_t* c) {
+    using Fn = void (*)(int, const int8_t*, const uint8_t*, int32_t*);
+    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile<1>, &qconv_tile<2>, &qconv_tile<3>, &qconv_tile<4>, &qconv_tile<5>, &qconv_tile<6>};
+    fns[rows](kg, a, b, c);
+  }
+};
+using CD = QConvDriver<VnniConv>;
 }  // namespace
 
-const QGemmKernel kQGemmAvxVnni = {"avx-vnni", "avx-vnni", ISA_AVX2 | ISA_AVXVNNI, 16, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack};
+const QGemmKernel kQGemmAvxVnni = {"avx-vnni", "avx-vnni", ISA_AVX2 | ISA_AVXVNNI, 16, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack, VnniConv::MR, VnniConv::NR, false, &CD::run};
 
 }  // namespace lowbit
