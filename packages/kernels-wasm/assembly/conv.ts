@@ -56,45 +56,98 @@ export function im2colPacked(x: usize, Cg: i32, H: i32, W: i32, KH: i32, KW: i32
 
 /**
  * Depthwise 2-D convolution of one channel: y[oh, ow] = sum_{kh, kw} fround(xpad * w) accumulated in float32 in
- * (kh, kw) order, plus bias. xpad is the zero-padded plane [Hp, Wp] (padding already applied, Wp >= (OW+3)*sw + (KW-1)*dw + 1).
+ * (kh, kw) order from +0, plus bias. xpad is the zero-padded plane [Hp, Wp] (padding already applied,
+ * Wp >= (OW+3)*sw + (KW-1)*dw + 8). `row` is scratch of ceil4(OW) floats.
+ *
+ * 3x3 (dilation 1, stride 1 or 2 across) keeps the nine weights in registers. Other kernels accumulate one output row
+ * at a time in `row`, one kernel row (kh) per pass, the kw taps of four outputs per step: each step is independent of
+ * the previous one (no long add chain), and the stride branch sits outside the loops.
  */
-export function depthwise(xpad: usize, Hp: i32, Wp: i32, w: usize, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32, bias: f32, y: usize): void {
+export function depthwise(xpad: usize, Hp: i32, Wp: i32, w: usize, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32, bias: f32, y: usize, row: usize): void {
   if (KH == 3 && KW == 3 && dh == 1 && dw == 1 && (sw == 1 || sw == 2)) {
     depthwise3x3(xpad, Wp, w, sh, sw, OH, OW, bias, y);
     return;
   }
   const bv = f32x4.splat(bias);
+  const zero = f32x4.splat(0);
+  const OW4 = (OW + 3) & ~3;
+  const rowB = <usize>(Wp * 4);
   for (let oh = 0; oh < OH; oh++) {
-    const yrow = y + <usize>(oh * OW * 4);
-    for (let ow = 0; ow < OW; ow += 4) {
-      let acc = f32x4.splat(0);
-      for (let kh = 0; kh < KH; kh++) {
-        const xrow = xpad + <usize>(((oh * sh + kh * dh) * Wp) * 4);
-        for (let kw = 0; kw < KW; kw++) {
-          const wv = v128.load32_splat(w + <usize>((kh * KW + kw) * 4));
-          const base = xrow + <usize>((ow * sw + kw * dw) * 4);
-          let xv: v128;
-          if (sw == 1) xv = v128.load(base);
-          else if (sw == 2) xv = i32x4.shuffle(v128.load(base), v128.load(base, 16), 0, 2, 4, 6);
-          else {
-            xv = f32x4.splat(load<f32>(base));
-            xv = f32x4.replace_lane(xv, 1, load<f32>(base + <usize>(sw * 4)));
-            xv = f32x4.replace_lane(xv, 2, load<f32>(base + <usize>(sw * 8)));
-            xv = f32x4.replace_lane(xv, 3, load<f32>(base + <usize>(sw * 12)));
+    for (let ow = 0; ow < OW4; ow += 4) v128.store(row + <usize>(ow * 4), zero);
+    for (let kh = 0; kh < KH; kh++) {
+      const xrow = xpad + <usize>(oh * sh + kh * dh) * rowB;
+      const wrow = w + <usize>(kh * KW * 4);
+      if (sw == 1 && KW == 5 && dw == 1) {
+        // The common 5x5: the row's five weights stay in registers.
+        const w0 = v128.load32_splat(wrow), w1 = v128.load32_splat(wrow, 4), w2 = v128.load32_splat(wrow, 8);
+        const w3 = v128.load32_splat(wrow, 12), w4 = v128.load32_splat(wrow, 16);
+        for (let ow = 0; ow < OW4; ow += 4) {
+          const dst = row + <usize>(ow * 4);
+          const xp = xrow + <usize>(ow * 4);
+          let acc = f32x4.add(v128.load(dst), f32x4.mul(v128.load(xp), w0));
+          acc = f32x4.add(acc, f32x4.mul(v128.load(xp, 4), w1));
+          acc = f32x4.add(acc, f32x4.mul(v128.load(xp, 8), w2));
+          acc = f32x4.add(acc, f32x4.mul(v128.load(xp, 12), w3));
+          acc = f32x4.add(acc, f32x4.mul(v128.load(xp, 16), w4));
+          v128.store(dst, acc);
+        }
+      } else if (sw == 1) {
+        for (let ow = 0; ow < OW4; ow += 4) {
+          const dst = row + <usize>(ow * 4);
+          let acc = v128.load(dst);
+          let xp = xrow + <usize>(ow * 4);
+          for (let kw = 0; kw < KW; kw++) {
+            acc = f32x4.add(acc, f32x4.mul(v128.load(xp), v128.load32_splat(wrow + <usize>(kw * 4))));
+            xp += <usize>(dw * 4);
           }
-          acc = f32x4.add(acc, f32x4.mul(xv, wv));
+          v128.store(dst, acc);
+        }
+      } else if (sw == 2) {
+        for (let ow = 0; ow < OW4; ow += 4) {
+          const dst = row + <usize>(ow * 4);
+          let acc = v128.load(dst);
+          let xp = xrow + <usize>(ow * 8);
+          for (let kw = 0; kw < KW; kw++) {
+            const xv = i32x4.shuffle(v128.load(xp), v128.load(xp, 16), 0, 2, 4, 6);
+            acc = f32x4.add(acc, f32x4.mul(xv, v128.load32_splat(wrow + <usize>(kw * 4))));
+            xp += <usize>(dw * 4);
+          }
+          v128.store(dst, acc);
+        }
+      } else {
+        const s4 = <usize>(sw * 4);
+        for (let ow = 0; ow < OW4; ow += 4) {
+          const dst = row + <usize>(ow * 4);
+          let acc = v128.load(dst);
+          let xp = xrow + <usize>(ow * sw * 4);
+          for (let kw = 0; kw < KW; kw++) {
+            let xv = f32x4.splat(load<f32>(xp));
+            xv = f32x4.replace_lane(xv, 1, load<f32>(xp + s4));
+            xv = f32x4.replace_lane(xv, 2, load<f32>(xp + 2 * s4));
+            xv = f32x4.replace_lane(xv, 3, load<f32>(xp + 3 * s4));
+            acc = f32x4.add(acc, f32x4.mul(xv, v128.load32_splat(wrow + <usize>(kw * 4))));
+            xp += <usize>(dw * 4);
+          }
+          v128.store(dst, acc);
         }
       }
-      acc = f32x4.add(acc, bv);
-      const dst = yrow + <usize>(ow * 4);
-      if (ow + 4 <= OW) v128.store(dst, acc);
-      else {
-        const n = OW - ow;
-        store<f32>(dst, f32x4.extract_lane(acc, 0));
-        if (n > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
-        if (n > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
-      }
     }
+    const yrow = y + <usize>(oh * OW * 4);
+    let ow = 0;
+    for (; ow + 4 <= OW; ow += 4) v128.store(yrow + <usize>(ow * 4), f32x4.add(v128.load(row + <usize>(ow * 4)), bv));
+    for (; ow < OW; ow++) store<f32>(yrow + <usize>(ow * 4), load<f32>(row + <usize>(ow * 4)) + bias);
+  }
+}
+
+/**
+ * Every channel of a depthwise convolution (group = C, one filter per channel) over `planes` = N*C planes: each plane
+ * padded into `pad` (see padPlane), then `depthwise` with its channel's weights and bias (bias 0: none).
+ */
+export function depthwisePlanes(x: usize, planes: i32, C: i32, H: i32, W: i32, pad: usize, Hp: i32, Wp: i32, pt: i32, pl: i32, w: usize, KH: i32, KW: i32, sh: i32, sw: i32, dh: i32, dw: i32, OH: i32, OW: i32, bias: usize, y: usize, row: usize): void {
+  for (let p = 0; p < planes; p++) {
+    const c = p % C;
+    padPlane(x + <usize>(p * H * W * 4), H, W, pad, Hp, Wp, pt, pl);
+    depthwise(pad, Hp, Wp, w + <usize>(c * KH * KW * 4), KH, KW, sh, sw, dh, dw, OH, OW, bias ? load<f32>(bias + <usize>(c * 4)) : 0, y + <usize>(p * OH * OW * 4), row);
   }
 }
 

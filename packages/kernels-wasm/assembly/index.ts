@@ -2,7 +2,7 @@
 // (packages/kernels-wasm/src/heap.ts) from heapBase() upwards.
 export { qpackBSize, qpackB, qpackB16Size, qwidenB, qprepA, qgemm } from './qgemm';
 export { spackBSize, spackB, sscratchASize, sgemm, sepilogue } from './sgemm';
-export { im2colPacked, depthwise, padPlane, im2row8 } from './conv';
+export { im2colPacked, depthwise, depthwisePlanes, padPlane, im2row8 } from './conv';
 export { relu, clip, binary } from './elementwise';
 export { batchNorm, globalAvgPool } from './norm';
 export { pool2d } from './pool';

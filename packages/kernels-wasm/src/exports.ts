@@ -16,7 +16,8 @@ export interface KernelExports {
   sgemm(a: number, lda: number, M: number, K: number, bp: number, N: number, c: number, ldc: number, bias: number, scratch: number): void;
   sepilogue(c: number, M: number, N: number, ldc: number, alpha: number, hasBias: number, beta: number, bias: number, brs: number, bcs: number): void;
   im2colPacked(x: number, Cg: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, OH: number, OW: number, dst: number): void;
-  depthwise(xpad: number, Hp: number, Wp: number, w: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, bias: number, y: number): void;
+  depthwise(xpad: number, Hp: number, Wp: number, w: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, bias: number, y: number, row: number): void;
+  depthwisePlanes(x: number, planes: number, C: number, H: number, W: number, pad: number, Hp: number, Wp: number, pt: number, pl: number, w: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, OH: number, OW: number, bias: number, y: number, row: number): void;
   im2row8(x: number, Cg: number, H: number, W: number, KH: number, KW: number, sh: number, sw: number, dh: number, dw: number, ph: number, pw: number, OH: number, OW: number, pad: number, dst: number): void;
   padPlane(x: number, H: number, W: number, dst: number, Hp: number, Wp: number, pt: number, pl: number): void;
   relu(x: number, n: number, y: number): void;

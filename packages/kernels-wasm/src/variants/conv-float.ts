@@ -86,13 +86,8 @@ function create(rt: WasmRuntime, node: KernelNode): KernelInstance {
           const Hp = Math.max(H + pads[0] + pads[2], (OH - 1) * sh + (KH - 1) * dh + 1);
           const Wp = Math.max(W + pads[1] + pads[3], (OW + 4) * sw + (KW - 1) * dw + 8);
           const pad = alloc(Hp * Wp * 4);
-          const biasF = bias ? (bias.data as Float32Array) : undefined;
-          for (let n = 0; n < N; n++) {
-            for (let c = 0; c < C; c++) {
-              ex.padPlane(xp + (n * C + c) * H * W * 4, H, W, pad, Hp, Wp, pads[0], pads[1]);
-              ex.depthwise(pad, Hp, Wp, wp + c * KH * KW * 4, KH, KW, sh, sw, dh, dw, OH, OW, biasF ? biasF[c] : 0, yp + (n * M + c) * plane * 4);
-            }
-          }
+          const row = alloc((OW + 3) * 4);
+          ex.depthwisePlanes(xp, N * C, C, H, W, pad, Hp, Wp, pads[0], pads[1], wp, KH, KW, sh, sw, dh, dw, OH, OW, bp, yp, row);
         } else {
           const direct = KH === 1 && KW === 1 && sh === 1 && sw === 1 && pads.every((p) => p === 0);
           const packed = alloc(ex.spackBSize(K, plane));
