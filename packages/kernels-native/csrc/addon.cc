@@ -57,6 +57,20 @@ bool use_avx2() {
   return false;
 #endif
 }
+// The AVX-512 builds of erf/gelu when this CPU has AVX-512 F/BW/VL/DQ (identical results, a register table lookup).
+bool use_avx512() {
+#if defined(__x86_64__)
+  static const bool yes = (detect_isas() & ISA_AVX512) != 0;
+  return yes;
+#else
+  return false;
+#endif
+}
+#if defined(__x86_64__)
+#define LOWBIT_EW512(fn, ...) (use_avx512() ? avx512::fn(__VA_ARGS__) : LOWBIT_EW(fn, __VA_ARGS__))
+#else
+#define LOWBIT_EW512(fn, ...) LOWBIT_EW(fn, __VA_ARGS__)
+#endif
 #if defined(__x86_64__)
 #define LOWBIT_EW(fn, ...) (use_avx2() ? avx2::fn(__VA_ARGS__) : fn(__VA_ARGS__))
 #else
@@ -483,7 +497,23 @@ Napi::Value Erf(const Napi::CallbackInfo& info) {
   const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
   const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
   float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
-  LOWBIT_EW(erf_f32, x, n, y);
+  LOWBIT_EW512(erf_f32, x, n, y);
+  return env.Undefined();
+}
+
+// gelu(x Float32Array, c1, div (bool), c2, c3, scaleFirst (bool), y Float32Array of the same length):
+// a = erf(x op c1) + c2, y = scaleFirst ? (x * c3) * a : (x * a) * c3
+Napi::Value Gelu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  const float c1 = info[1].As<Napi::Number>().FloatValue();
+  const bool div = info[2].ToBoolean().Value();
+  const float c2 = info[3].As<Napi::Number>().FloatValue(), c3 = info[4].As<Napi::Number>().FloatValue();
+  const bool scale_first = info[5].ToBoolean().Value();
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW512(gelu_f32, x, n, c1, div, c2, c3, scale_first, y);
   return env.Undefined();
 }
 
@@ -663,6 +693,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
   exports.Set("erf", Napi::Function::New(env, Erf));
+  exports.Set("gelu", Napi::Function::New(env, Gelu));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("transpose", Napi::Function::New(env, Transpose));

@@ -10,6 +10,10 @@ namespace lowbit {
     boundary); x = -0 gives +0 like the reference, |x| >= 4 gives +-1, NaN gives NaN. */
 void erf_f32(const float* x, size_t n, float* y);
 
+/** GELU in the erf form as a graph spells it, every step one float32 operation as the unfused ops compute it:
+    s = div ? x / c1 : x * c1; e = erf(s) (erf_f32 above); a = e + c2; y = scale_first ? (x * c3) * a : (x * a) * c3. */
+void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
+
 /** Softmax over the last axis of a [rows, n] view, in double like the reference: y = float(exp(x - max) / sum). */
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);
 
@@ -33,10 +37,18 @@ void binary_f32(int op, const float* a, const float* b, float* y, int rank, cons
 /** The same kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
 namespace avx2 {
 void erf_f32(const float* x, size_t n, float* y);
+void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);
 void layer_norm_f32(const float* x, size_t outer, size_t inner, const float* scale, const float* bias, double eps, float* y, float* mean, float* inv);
 void transpose(const void* x, int esize, int rank, const int32_t* dims, const int64_t* in_strides, void* y);
 void binary_f32(int op, const float* a, const float* b, float* y, int rank, const int32_t* dims, const int64_t* sa, const int64_t* sb);
 }  // namespace avx2
+
+/** erf_f32 and gelu_f32 with AVX-512 F/DQ (x64 only; call when the CPU has it): the same double-precision table and
+    operation order, eight lanes at a time (the 16-row table lookup is a register permute), so results are identical. */
+namespace avx512 {
+void erf_f32(const float* x, size_t n, float* y);
+void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
+}  // namespace avx512
 
 }  // namespace lowbit

@@ -74,6 +74,11 @@ export interface NativeAddon {
   scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
   /** y = erf(x) element-wise (double-precision piecewise polynomials, rounded once), y as long as x. */
   erf(x: Float32Array, y: Float32Array): void;
+  /**
+   * GELU in the erf form, one float32 operation per graph step: `s = div ? x / c1 : x * c1`, `a = erf(s) + c2` (erf as
+   * `erf` computes it), `y = scaleFirst ? (x * c3) * a : (x * a) * c3`; y as long as x.
+   */
+  gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
   /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
   softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;
   /** LayerNormalization (stash_type 1) of `outer` rows of `inner`, bit-exact with the reference; scale/bias `inner` long. */

@@ -1,5 +1,5 @@
 /**
- * Native `Erf:f32` against the scalar reference: the equivalence harness (edge values, poisoned outputs) at the
+ * Native `Erf:f32` (and the fused `lowbit.GeluErf:f32`) against the scalar reference: the equivalence harness (edge values, poisoned outputs) at the
  * declared 1 ulp, and a dense sweep over [-7, 7] plus tiny, huge and special values that also counts how many results
  * differ at all (must be a small fraction).
  */
@@ -54,5 +54,49 @@ describe('native Erf:f32', () => {
     }
     for (let i = 0; i < 13; i++) if (!Number.isNaN(want[i])) expect(Object.is(got[i], want[i])).toBe(true);
     expect(differ).toBeLessThan(xs.length / 20);
+  });
+});
+
+describe('native lowbit.GeluErf:f32', () => {
+  if ('error' in loaded) return;
+  const geluNode = (attrs: Record<string, number>) => ({ ...node('GeluErf', ['float32'], undefined, new Map(Object.entries(attrs))), domain: 'lowbit' });
+  const FORMS: Record<string, number>[] = [
+    { c1: Math.fround(Math.SQRT1_2), c2: 1, c3: 0.5 },
+    { c1: Math.fround(Math.SQRT2), divide: 1, c2: 1, c3: 0.5, scale_first: 1 },
+  ];
+  it('has the key the runtime asks for', () => {
+    expect(keyFor(geluNode({}))).toBe('lowbit.GeluErf:f32');
+  });
+  it('matches the reference within its declared tolerance (equivalence harness), both forms', () => {
+    for (const attrs of FORMS) {
+      const v = backend.variants().find((x) => x.key === 'lowbit.GeluErf:f32')!;
+      const t = tracked(v);
+      const build = (size: number, values: ValueSource) => ({ node: geluNode(attrs) as never, inputs: [values.tensor('float32', [size, 5])] });
+      const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key.startsWith('lowbit.GeluErf:'))).register(t.variant);
+      const r = assertEquivalent({ registry, key: 'lowbit.GeluErf:f32', build, sizes: [0, 1, 7, 64], numRuns: 20 });
+      expect(r.variants).toEqual(['native-scalar-c']);
+      expect(t.referenceRuns()).toBe(0);
+    }
+  });
+  it('is bit-identical to the unfused steps computed with the native Erf (both forms, odd lengths for the tails)', () => {
+    const xs: number[] = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 5.65, -5.66, 8, -8];
+    for (let i = -20001; i <= 20000; i++) xs.push(i / 2500);
+    const x = Float32Array.from(xs);
+    const f = Math.fround;
+    const erfNative = backend.variants().find((k) => k.key === 'Erf:f32')!.create(node('Erf', ['float32']));
+    for (const attrs of FORMS) {
+      const n = geluNode(attrs);
+      const c1 = f(attrs.c1), c2 = f(attrs.c2), c3 = f(attrs.c3);
+      const s = new Tensor('float32', x.map((v) => (attrs.divide ? f(v / c1) : f(v * c1))), [x.length]);
+      const e = erfNative.run([s], freshRunContext)[0]!.data as Float32Array;
+      const want = x.map((v, i) => {
+        const a = f(e[i] + c2);
+        return attrs.scale_first ? f(f(v * c3) * a) : f(f(v * a) * c3);
+      });
+      const got = backend.variants().find((k) => k.key === 'lowbit.GeluErf:f32')!.create(n).run([new Tensor('float32', x, [x.length])], freshRunContext)[0]!.data as Float32Array;
+      for (let i = 0; i < x.length; i++) if (!Object.is(got[i], want[i])) expect([i, x[i], got[i]]).toEqual([i, x[i], want[i]]);
+      const ref = referenceKernels().find((k) => k.key === 'lowbit.GeluErf:f32')!.create(n).run([new Tensor('float32', x, [x.length])], freshRunContext)[0]!.data as Float32Array;
+      expect(Array.from(ref.subarray(0, 13), (v) => Object.is(v, NaN) || v)).toEqual(Array.from(got.subarray(0, 13), (v) => Object.is(v, NaN) || v));
+    }
   });
 });

@@ -1,12 +1,19 @@
 /**
  * Native float element-wise variants for ops whose JS reference is slow: `Erf:f32` (BERT's GELU), computed as
  * `float(x * Q_j(t))` with erf(x)/x approximated in double by a degree-9 polynomial per interval of 1/4 on [0, 4)
- * (csrc/erf_table.inc: relative error below 1e-14; branch-free, AVX2 build where the CPU has it) and +-1 beyond. The
+ * (csrc/erf_table.inc: relative error below 1e-14; branch-free; AVX-512 build, eight lanes with the table row picked by
+ * a register permute, or AVX2 build where the CPU has it; all builds give identical results) and +-1 beyond. The
  * reference sums a series in double; both are far inside a float32 ulp of the true value, so after rounding to
  * float32 they differ by at most 1 ulp, and only when the exact value lies next to a rounding boundary: declared
  * tolerance `{ ulp: 1 }`. NaN -> NaN, erf(+-inf) = +-1, erf(-0) = +0 (as the reference).
+ *
+ * `lowbit.GeluErf:f32` (the fused GELU, see @lowbit/kernels nn/gelu-erf.ts): the same float32 steps as the unfused
+ * Mul/Div, Erf, Add, Mul, Mul run by the native kernels (bit-identical to them), in one pass over memory. Against the
+ * reference it inherits Erf's rare 1-ulp difference, which `erf(s) + c2` and the products can widen when the sum
+ * cancels (erf(s) near -c2): |difference| <= |x * c3| * 2^-24 + 2 ulp of y, declared as rtol 2.4e-7, atol 3e-7
+ * (|x| < 4 * sqrt 2 wherever erf is not exactly +-1, and c3 is 0.5 in GELU).
  */
-import type { KernelVariant, Tensor } from '@lowbit/kernels';
+import { geluErfParams, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 
 export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
@@ -15,6 +22,7 @@ export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
     name: 'native-scalar-c',
     isa: 'scalar-c',
     tolerance: { ulp: 1 },
+    writesAllOutputs: true,
     create(node): NativeInstance {
       const ref = lazyReference(ctx, 'Erf:f32', node);
       return {
@@ -26,6 +34,28 @@ export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
           if (!x || x.dtype !== 'float32') return ref().run(inputs, rctx);
           const y = rctx.alloc('float32', x.dims);
           ctx.addon.erf(x.data as Float32Array, y.data);
+          return [y];
+        },
+      };
+    },
+  }, {
+    key: 'lowbit.GeluErf:f32',
+    name: 'native-scalar-c',
+    isa: 'scalar-c',
+    tolerance: { rtol: 2.4e-7, atol: 3e-7 },
+    writesAllOutputs: true,
+    create(node): NativeInstance {
+      const ref = lazyReference(ctx, 'lowbit.GeluErf:f32', node);
+      const p = geluErfParams(node);
+      return {
+        get referenceRuns() {
+          return ref.calls;
+        },
+        run(inputs, rctx) {
+          const x = inputs[0] as Tensor | null | undefined;
+          if (!x || x.dtype !== 'float32') return ref().run(inputs, rctx);
+          const y = rctx.alloc('float32', x.dims);
+          ctx.addon.gelu(x.data as Float32Array, p.c1, p.divide, p.c2, p.c3, p.scaleFirst, y.data);
           return [y];
         },
       };

@@ -2,6 +2,7 @@ import type { KernelVariant } from '../contract.js';
 import { BATCH_NORM_KERNELS } from './batch-norm.js';
 import { CONV_TRANSPOSE_KERNELS } from './conv-transpose.js';
 import { CONV_KERNELS } from './conv.js';
+import { GELU_ERF_KERNELS } from './gelu-erf.js';
 import { GEMM_KERNELS } from './gemm.js';
 import { GLOBAL_POOL_KERNELS } from './global-pool.js';
 import { INSTANCE_NORM_KERNELS } from './instance-norm.js';
@@ -22,4 +23,5 @@ export const NN_KERNELS: KernelVariant[] = [
   ...INSTANCE_NORM_KERNELS,
   ...LAYER_NORM_KERNELS,
   ...LRN_KERNELS,
+  ...GELU_ERF_KERNELS,
 ];

@@ -22,7 +22,7 @@
 import { DataType, editGraph, graphIndex, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Graph, Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
 import { attrInt } from '@lowbit/onnx-ir';
-import { Constants, fusionPays, isOp, LOWBIT_DOMAIN, passOptions, removable, type OptimizePassOptions } from './support.js';
+import { Constants, fusionPays, isOp, LOWBIT_DOMAIN, passOptions, soleConsumer, type OptimizePassOptions } from './support.js';
 
 const SHORT: Record<string, string> = { uint8: 'u8', int8: 'i8' };
 
@@ -64,14 +64,6 @@ interface Chain {
   readonly inputs: string[];
   /** Conv: the bias as M values (a new initializer), when fused. */
   readonly channelBias?: Float32Array;
-}
-
-/** The only consumer node of `value` (one use, no subgraph capture), when `value` may disappear. */
-function soleConsumer(g: Graph, opts: OptimizePassOptions, value: string | null | undefined): Node | undefined {
-  if (!value || !removable(g, opts, value)) return undefined;
-  const idx = graphIndex(g);
-  const uses = idx.consumers(value);
-  return uses.length === 1 && idx.captures(value).length === 0 ? uses[0].node : undefined;
 }
 
 function per(c: Constants, name: string | null | undefined, n: number, dtype?: string): boolean {

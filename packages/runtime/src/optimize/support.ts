@@ -35,6 +35,14 @@ export function removable(g: Graph, opts: OptimizePassOptions, name: string): bo
   return !graphIndex(g).isGraphOutput(name) && !(opts.keep?.(name) ?? false);
 }
 
+/** The only consumer node of `value` (one use, no subgraph capture), when `value` may disappear. */
+export function soleConsumer(g: Graph, opts: OptimizePassOptions, value: string | null | undefined): Node | undefined {
+  if (!value || !removable(g, opts, value)) return undefined;
+  const idx = graphIndex(g);
+  const uses = idx.consumers(value);
+  return uses.length === 1 && idx.captures(value).length === 0 ? uses[0].node : undefined;
+}
+
 /** True when fusing into `fusedKey` does not lose against `unfusedKey` (see `OptimizePassOptions.rank`). */
 export function fusionPays(opts: OptimizePassOptions, fusedKey: string, unfusedKey: string): boolean {
   if (!opts.rank) return true;
