@@ -305,11 +305,15 @@ int main(int argc, char** argv) {
       for (int sg = 0; sg < 4; sg++)
         for (int seven = 0; seven < 2; seven++) {
           if (k.needs_7bit && !seven) continue;
-          for (int zm = 0; zm < 3; zm++) {
-            // --quick: one zero-point mode per shape, on 3 threads for the last shape only
-            if (quick && zm != (&s == &shapes[sizeof(shapes) / sizeof(shapes[0]) - 1] ? 1 : 0)) continue;
-            ThreadPool* p = (zm == 1) ? &pool3 : nullptr;
-            check_q(k, p, rng, s[0], s[1], s[2], sg & 1, sg & 2, seven, zm, (zm + 1) % 3);
+          // Zero points (A, B): 0 = one value, 1 = per row / per column, 2 = zero for A (B: one value).
+          static const int zmodes[][2] = {{0, 1}, {1, 2}, {2, 0}, {0, 0}, {1, 1}};
+          const int si = static_cast<int>(&s - &shapes[0]), last = static_cast<int>(sizeof(shapes) / sizeof(shapes[0])) - 1;
+          for (int zm = 0; zm < 5; zm++) {
+            // --quick: one zero-point mode per shape (one A and one B value, or A one value and B per column), on 3
+            // threads for the last shape only
+            if (quick && zm != (si == last ? 1 : (si % 2 ? 3 : 0))) continue;
+            ThreadPool* p = (zm == 1 || zm == 4) ? &pool3 : nullptr;
+            check_q(k, p, rng, s[0], s[1], s[2], sg & 1, sg & 2, seven, zmodes[zm][0], zmodes[zm][1]);
           }
         }
     std::printf("%s %s: %d int8 cases\n", failures == before ? "ok  " : "FAIL", k.name, checks - c0);

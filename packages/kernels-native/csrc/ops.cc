@@ -37,11 +37,30 @@ void* Workspace::thread_buf(int t, size_t bytes) {
 void prefault_output(void* p, size_t bytes) {
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
   // A freshly allocated output (a new ArrayBuffer) is untouched virtual memory: populating its pages in one call
-  // costs far less than one page fault per 4 KiB inside the kernel. Failure (older kernels) changes nothing.
+  // costs far less than one page fault per 4 KiB inside the kernel (measured on a KVM guest: 384 faults 3.7 ms, one
+  // populate 0.18 ms for 1.5 MiB). But populate walks every page even when all are present (a reused or calloc-zeroed
+  // buffer: 50 us for 1.5 MiB, 7% of an AVX-512 GEMM of that output), so mincore (4 us) asks first. Failure (older
+  // kernels) changes nothing.
   if (bytes < (size_t(256) << 10)) return;
   const uintptr_t page = 4096, lo = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
   const uintptr_t hi = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(page - 1);
-  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+  if (hi <= lo) return;
+  const size_t pages = (hi - lo) / page;
+  unsigned char vec[1024];
+  bool resident = true;
+  for (size_t q = 0; q < pages && resident; q += sizeof(vec)) {
+    const size_t n = pages - q < sizeof(vec) ? pages - q : sizeof(vec);
+    if (mincore(reinterpret_cast<void*>(lo + q * page), n * page, vec) != 0) {
+      resident = false;
+      break;
+    }
+    for (size_t i = 0; i < n; i++)
+      if (!(vec[i] & 1)) {
+        resident = false;
+        break;
+      }
+  }
+  if (!resident) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
 #else
   (void)p;
   (void)bytes;

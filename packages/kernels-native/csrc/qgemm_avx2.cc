@@ -35,19 +35,45 @@ inline __m256i bcast4(const uint8_t* p) {
     c##r##0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + static_cast<size_t>(r) * ldc));     \
     c##r##1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + static_cast<size_t>(r) * ldc) + 1); \
   }
+// c -= x[r] * (y ? y[j] : 1) + z[j] on the two vectors of row r (the fused zero-point correction).
+#define LB_EPI2(r)                                                                                         \
+  {                                                                                                        \
+    const __m256i xv = _mm256_set1_epi32(e->x[r]);                                                         \
+    const __m256i t0 = e->y ? _mm256_mullo_epi32(xv, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->y))) : xv;     \
+    const __m256i t1 = e->y ? _mm256_mullo_epi32(xv, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->y) + 1)) : xv; \
+    c##r##0 = _mm256_sub_epi32(c##r##0, _mm256_add_epi32(t0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->z))));     \
+    c##r##1 = _mm256_sub_epi32(c##r##1, _mm256_add_epi32(t1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->z) + 1))); \
+  }
+/** The fused zero-point correction on MR rows of two vectors (see QEpi). */
+template <int MR>
+inline void epi(const QEpi* e, __m256i* c0, __m256i* c1) {
+  const __m256i z0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->z)), z1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->z) + 1);
+  #pragma GCC unroll 16
+  for (int r = 0; r < MR; r++) {
+    const __m256i xv = _mm256_set1_epi32(e->x[r]);
+    const __m256i t0 = e->y ? _mm256_mullo_epi32(xv, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->y))) : xv;
+    const __m256i t1 = e->y ? _mm256_mullo_epi32(xv, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->y) + 1)) : xv;
+    c0[r] = _mm256_sub_epi32(c0[r], _mm256_add_epi32(t0, z0));
+    c1[r] = _mm256_sub_epi32(c1[r], _mm256_add_epi32(t1, z1));
+  }
+}
 #define LB_STORE2(r)                                                                       \
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc), c##r##0);     \
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc) + 1, c##r##1);
 
 struct Fast7UK {
   static constexpr int MR = 4, NR = 16, PLANES = 1;
-  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+  static constexpr bool EPI = true;
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc, const QEpi* e) {
     LB_LOAD2(0) LB_LOAD2(1) LB_LOAD2(2) LB_LOAD2(3)
     const __m256i ones = _mm256_set1_epi16(1);
     for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
       const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
       const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
       LB_F7_STEP(0) LB_F7_STEP(1) LB_F7_STEP(2) LB_F7_STEP(3)
+    }
+    if (e) {
+      LB_EPI2(0) LB_EPI2(1) LB_EPI2(2) LB_EPI2(3)
     }
     LB_STORE2(0) LB_STORE2(1) LB_STORE2(2) LB_STORE2(3)
   }
@@ -86,7 +112,8 @@ struct Fast7UK {
 
 struct ExactUK {
   static constexpr int MR = 4, NR = 16, PLANES = 2;
-  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, int ldc, bool acc) {
+  static constexpr bool EPI = true;
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, int ldc, bool acc, const QEpi* e) {
     __m256i c0[MR], c1[MR];
     #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
@@ -105,6 +132,7 @@ struct ExactUK {
         c1[r] = _mm256_add_epi32(c1[r], _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, b1), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b1), k128)));
       }
     }
+    if (e) epi<MR>(e, c0, c1);
     #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       __m256i* d = reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc);

@@ -19,7 +19,8 @@ inline __m512i bcast4(const uint8_t* p) {
 // against 10 for 8 x 32). The 64-column panel (kc x 64 bytes) streams from L2 at half the rate L2 delivers.
 struct Vnni512UK {
   static constexpr int MR = 4, NR = 64, PLANES = 1, NV = NR / 16;
-  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+  static constexpr bool EPI = true;
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc, const QEpi* e) {
     __m512i cc[MR][NV];
     #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
@@ -34,6 +35,17 @@ struct Vnni512UK {
         const __m512i av = bcast4(a + 4 * r);
         #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) cc[r][v] = _mm512_dpbusd_epi32(cc[r][v], av, bv[v]);
+      }
+    }
+    if (e) {  // the fused zero-point correction (see QEpi): c -= x[r] * (y ? y[j] : 1) + z[j]
+      #pragma GCC unroll 16
+      for (int r = 0; r < MR; r++) {
+        const __m512i xv = _mm512_set1_epi32(e->x[r]);
+        #pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+          const __m512i t = e->y ? _mm512_mullo_epi32(xv, _mm512_loadu_si512(e->y + 16 * v)) : xv;
+          cc[r][v] = _mm512_sub_epi32(cc[r][v], _mm512_add_epi32(t, _mm512_loadu_si512(e->z + 16 * v)));
+        }
       }
     }
     #pragma GCC unroll 16

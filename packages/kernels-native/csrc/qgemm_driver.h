@@ -6,12 +6,32 @@
 // UK must provide: MR, NR, PLANES (1, or 2 when A is split into a_u & 0x7f and a_u >> 7 for the exact AVX2 path),
 //   static void tile(int kg, const uint8_t* a, int plane_stride, const int8_t* b, int32_t* c, int ldc, bool acc)
 //   static void gemv(int kg, const uint8_t* a, int plane_stride, const int8_t* b, int32_t* c, bool acc)  // NR values
-// The correction (zero points, offsets) is applied here after the last K block, in this unit's vector width.
+// The correction (zero points, offsets) is applied here after the last K block, in this unit's vector width; or, when
+// UK declares `static constexpr bool EPI = true` and its tile takes a trailing `const QEpi* e`, by the tile itself in
+// registers before its one store (one pass over C instead of two), for one A zero point (the common case).
 
 // K is split into equal blocks of at most KC (multiple of 64), rows into equal blocks of at most MC: BERT-sized
 // K = 768 is one block (C is written once, no reload), M = 128 one row block (B is read once from L3).
 constexpr int KC = 768;
 constexpr int MCROWS = 128;
+
+/**
+ * The zero-point correction of one register tile, applied by the micro-kernel before its store (wrapping int32):
+ *   c[r][j] -= x[r] * (y ? y[j] : 1) + z[j]     (x: MR row values; y, z: NR column values)
+ */
+struct QEpi {
+  const int32_t* x;
+  const int32_t* y;
+  const int32_t* z;
+};
+template <class U, class = void>
+struct QHasEpi {
+  static constexpr bool value = false;
+};
+template <class U>
+struct QHasEpi<U, decltype(void(U::EPI))> {
+  static constexpr bool value = U::EPI;
+};
 
 template <class UK>
 struct QDriver {
@@ -91,6 +111,29 @@ struct QDriver {
     }
   }
 
+  // One A zero point (zae_n == 1): correction = zbe_j * ra_i + zae * (cs_j - K * zbe_j), i.e. x_i = zbe * ra_i and
+  // no y for one B zero point, x_i = ra_i and y_j = zbe_j for one per column.
+  static void epi_rows(const QGemmArgs& a, int i0, int mv, int32_t* x) {
+    const uint32_t zb = a.zbe_n == 1 ? static_cast<uint32_t>(a.zbe[0]) : 1u;
+    for (int r = 0; r < MR; r++) x[r] = r < mv ? static_cast<int32_t>(zb * static_cast<uint32_t>(a.rowsum[i0 + r])) : 0;
+  }
+  static void epi_cols(const QGemmArgs& a, int n0, int nv, int32_t* y, int32_t* z) {
+    const uint32_t K = static_cast<uint32_t>(a.K), za = static_cast<uint32_t>(a.zae[0]);
+    const int32_t* cs = a.B->colsum;
+    for (int j = 0; j < NR; j++) {
+      const uint32_t zb = j >= nv ? 0u : static_cast<uint32_t>(a.zbe[a.zbe_n == 1 ? 0 : n0 + j]);
+      y[j] = static_cast<int32_t>(zb);
+      z[j] = j < nv ? static_cast<int32_t>(za * (static_cast<uint32_t>(cs[n0 + j]) - K * zb)) : 0;
+    }
+  }
+
+  static inline void call_tile(int kg, const uint8_t* ap, int ps, const int8_t* bp, int32_t* c, int ldc, bool acc, const QEpi* e) {
+    if constexpr (QHasEpi<UK>::value)
+      UK::tile(kg, ap, ps, bp, c, ldc, acc, e);
+    else
+      UK::tile(kg, ap, ps, bp, c, ldc, acc);
+  }
+
   static void gemv(const QGemmArgs& a, int row, int p0, int p1, uint8_t* scratch) {
     const QPackedB& B = *a.B;
     const int Kp = B.Kp;
@@ -139,28 +182,35 @@ struct QDriver {
       apk = a.apacked;
     else if (one_block)
       packA(a, m0, m1 - m0, 0, Kp, scratch);
+    const bool fused = QHasEpi<UK>::value && a.zae_n == 1;
+    alignas(64) int32_t ex[MC + MR], ey[NR], ez[NR];
     for (int jc = p0; jc < p1; jc += NCP) {
       const int jcEnd = jc + NCP < p1 ? jc + NCP : p1;
       for (int pc = 0; pc < Kp; pc += KB) {
         const int kc = Kp - pc < KB ? Kp - pc : KB;
-        const bool acc = pc > 0;
+        const bool acc = pc > 0, last = fused && pc + kc >= Kp;
         for (int ic = m0; ic < m1; ic += MB) {
           const int mc = m1 - ic < MB ? m1 - ic : MB;
           if (!one_block) packA(a, ic, mc, pc, kc, scratch);
+          if (last)
+            for (int ir = 0; ir < mc; ir += MR) epi_rows(a, ic + ir, mc - ir < MR ? mc - ir : MR, ex + ir);
           for (int jp = jc; jp < jcEnd; jp++) {
             const int8_t* bp = B.data + static_cast<size_t>(jp) * Kp * NR + static_cast<size_t>(pc) * NR;
             const int n0 = jp * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;
+            if (last) epi_cols(a, n0, nv, ey, ez);
+            QEpi e{nullptr, a.zbe_n == 1 ? nullptr : ey, ez};
             for (int ir = 0; ir < mc; ir += MR) {
               const int mv = mc - ir < MR ? mc - ir : MR;
               const uint8_t* ap = apk + static_cast<size_t>(ir) * kc * PL;
               int32_t* c = a.C + static_cast<size_t>(ic + ir) * a.ldc + n0;
+              e.x = ex + ir;
               if (mv == MR && nv == NR) {
-                UK::tile(kc / 4, ap, MR * kc, bp, c, a.ldc, acc);
+                call_tile(kc / 4, ap, MR * kc, bp, c, a.ldc, acc, last ? &e : nullptr);
               } else {
                 if (acc)
                   for (int r = 0; r < mv; r++)
                     for (int j = 0; j < nv; j++) tmp[r * NR + j] = c[static_cast<size_t>(r) * a.ldc + j];
-                UK::tile(kc / 4, ap, MR * kc, bp, tmp, NR, acc);
+                call_tile(kc / 4, ap, MR * kc, bp, tmp, NR, acc, last ? &e : nullptr);
                 for (int r = 0; r < mv; r++)
                   for (int j = 0; j < nv; j++) c[static_cast<size_t>(r) * a.ldc + j] = tmp[r * NR + j];
               }
@@ -168,7 +218,7 @@ struct QDriver {
           }
         }
       }
-      fixup(a, m0, m1, jc * NR, jcEnd * NR < a.N ? jcEnd * NR : a.N);
+      if (!fused) fixup(a, m0, m1, jc * NR, jcEnd * NR < a.N ? jcEnd * NR : a.N);
     }
   }
 };

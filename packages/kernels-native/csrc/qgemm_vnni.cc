@@ -17,9 +17,24 @@ inline __m256i bcast4(const uint8_t* p) {
   return _mm256_set1_epi32(w);
 }
 
+/** The fused zero-point correction on MR rows of two vectors (see QEpi). */
+template <int MR>
+inline void epi(const QEpi* e, __m256i* c0, __m256i* c1) {
+  const __m256i z0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->z)), z1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->z) + 1);
+  #pragma GCC unroll 16
+  for (int r = 0; r < MR; r++) {
+    const __m256i xv = _mm256_set1_epi32(e->x[r]);
+    const __m256i t0 = e->y ? _mm256_mullo_epi32(xv, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->y))) : xv;
+    const __m256i t1 = e->y ? _mm256_mullo_epi32(xv, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(e->y) + 1)) : xv;
+    c0[r] = _mm256_sub_epi32(c0[r], _mm256_add_epi32(t0, z0));
+    c1[r] = _mm256_sub_epi32(c1[r], _mm256_add_epi32(t1, z1));
+  }
+}
+
 struct VnniUK {
   static constexpr int MR = 6, NR = 16, PLANES = 1;
-  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc) {
+  static constexpr bool EPI = true;
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc, const QEpi* e) {
     __m256i c0[MR], c1[MR];
     #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
@@ -37,6 +52,7 @@ struct VnniUK {
         c1[r] = _mm256_dpbusd_avx_epi32(c1[r], av, b1);
       }
     }
+    if (e) epi<MR>(e, c0, c1);
     #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
       __m256i* d = reinterpret_cast<__m256i*>(c + static_cast<size_t>(r) * ldc);
