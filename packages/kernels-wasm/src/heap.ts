@@ -23,6 +23,11 @@ export class WasmHeap {
   /** Free blocks below `#top`, sorted by address, coalesced. */
   #free: Block[] = [];
   readonly #sizes = new Map<number, number>();
+  /** Views of the current memory buffer, re-taken when the buffer changed (after a grow). */
+  #buffer: ArrayBuffer | undefined;
+  #u8 = new Uint8Array(0);
+  #i32 = new Int32Array(0);
+  #f32 = new Float32Array(0);
 
   constructor(memory: WasmMemory, base: number) {
     this.memory = memory;
@@ -84,7 +89,9 @@ export class WasmHeap {
   /** Copies `src` into a new block; returns its address. */
   copyIn(src: ArrayBufferView): number {
     const ptr = this.alloc(src.byteLength);
-    this.u8().set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), ptr);
+    // Float32 sources (most activations) copy element-wise through the float view when aligned: no byte view to make.
+    if (src instanceof Float32Array && ptr % 4 === 0) this.f32().set(src, ptr >> 2);
+    else this.u8().set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), ptr);
     return ptr;
   }
 
@@ -97,16 +104,28 @@ export class WasmHeap {
     return { ptr: this.copyIn(src), owned: true };
   }
 
+  /** A byte view of the whole memory (cached until the memory grows: take it after the call's last `alloc`). */
   u8(): Uint8Array {
-    return new Uint8Array(this.memory.buffer);
+    if (this.memory.buffer !== this.#buffer) this.#views();
+    return this.#u8;
   }
 
   i32(): Int32Array {
-    return new Int32Array(this.memory.buffer);
+    if (this.memory.buffer !== this.#buffer) this.#views();
+    return this.#i32;
   }
 
   f32(): Float32Array {
-    return new Float32Array(this.memory.buffer);
+    if (this.memory.buffer !== this.#buffer) this.#views();
+    return this.#f32;
+  }
+
+  #views(): void {
+    const b = this.memory.buffer;
+    this.#buffer = b;
+    this.#u8 = new Uint8Array(b);
+    this.#i32 = new Int32Array(b);
+    this.#f32 = new Float32Array(b);
   }
 }
 

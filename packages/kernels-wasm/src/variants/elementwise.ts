@@ -81,13 +81,22 @@ const OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
  */
 export const SIGMOID_TOLERANCE = { ulp: 4 } as const;
 
+function sameDims(x: readonly number[], y: readonly number[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 function binaryOp(rt: WasmRuntime, node: KernelNode, op: number): KernelInstance {
   const reference = lazyReference(rt, node);
+  // The plan of the last shapes seen (shapes rarely change between runs).
+  let last: { a: readonly number[]; b: readonly number[]; bp: ReturnType<typeof broadcastPlan> } | undefined;
   return {
     run(inputs, ctx) {
       const [a, b] = inputs;
       if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return reference(inputs, ctx);
-      const bp = broadcastPlan(node, a.dims, b.dims);
+      if (!last || !sameDims(a.dims, last.a) || !sameDims(b.dims, last.b)) last = { a: [...a.dims], b: [...b.dims], bp: broadcastPlan(node, a.dims, b.dims) };
+      const bp = last.bp;
       if (!bp) return reference(inputs, ctx);
       const y = ctx.alloc('float32', bp.dims);
       const n = y.data.length;
