@@ -10,6 +10,7 @@
 // int8 CK:  NR, MR, static void tile(int rows, int kg, const int8_t* a, int plane, const uint8_t* b, int32_t* c)
 //                                    (c[r][j] = sum_k a_s[k][r] * b_u[k][j], c of stride NR; plane: the byte offset
 //                                    of the second weight plane, 0 when there is one)
+// (the int8 driver needs quant_avx2.h included by the translation unit)
 
 /** Output pixels [j0, j0 + nv) of one image as runs that stay on one output row. */
 struct ConvSegs {
@@ -207,7 +208,7 @@ struct QConvDriver {
     const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
     const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
     const float nanq = fz < qmin ? qmin : (fz > qmax ? qmax : fz);
-    alignas(64) float v[NR];
+    const QuantAvx2 qv(fz, qmin, qmax, nanq);
     for (int jb = j0; jb < j1; jb += NR) {
       const int nv = j1 - jb < NR ? j1 - jb : NR;
       pack(a, jb, nv, panel, stage);
@@ -232,8 +233,7 @@ struct QConvDriver {
         }
         const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
         const float mult = a.mult[a.mult_n == 1 ? 0 : m];
-        for (int j = 0; j < NR; j++) v[j] = static_cast<float>(static_cast<int32_t>(t[j] + bias)) * mult;
-        quant_store(v, nv, fz, qmin, qmax, nanq, a.Y8 + o);
+        requant_int_acc(reinterpret_cast<const int32_t*>(t), nv, bias, mult, qv, fz, qmin, qmax, nanq, a.Y8 + o);
       }
     }
   }

@@ -7,7 +7,13 @@
 #endif
 
 #include <cmath>
+#include <cstring>
 #include <vector>
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+#include "quant_avx2.h"
+#endif
 
 namespace lowbit {
 
@@ -83,21 +89,186 @@ void run_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M, const
   }
 }
 
+
+// ---- the direct path: float planes, register accumulators ------------------------------------------------------------
+//
+// The input channel is converted once into float, zero point subtracted and padding materialised, and split by column
+// phase (stride_w planes: padded column i = q + stride_w * t lands in plane q at t), so every tap of an output row reads
+// a contiguous run. Each output is then one FMA chain over the taps in (kh, kw) order. For integers every product and
+// partial sum is an integer of magnitude <= taps * 255 * 255 < 2^24 (taps <= 256), exact in float32, so the int32
+// result is exact; for float32 it is the chain of Conv:f32's native kernels.
+
+constexpr int kDwMaxTaps = 256;
+
+struct DwPlan {
+  int Hp, Wp, Wq, s;  // padded rows / columns read, columns per phase plane, stride_w
+  size_t plane() const { return static_cast<size_t>(Hp) * Wq; }
+};
+
+inline DwPlan dw_plan(const ConvGeom& g) {
+  DwPlan p;
+  p.Hp = (g.OH - 1) * g.stride_h + (g.KH - 1) * g.dil_h + 1;
+  p.Wp = (g.OW - 1) * g.stride_w + (g.KW - 1) * g.dil_w + 1;
+  p.s = g.stride_w;
+  p.Wq = (p.Wp + p.s - 1) / p.s + 1;
+  return p;
+}
+
+/** The padded, phase-split float copy of one input plane x (values v(x) = x - zx; 0 outside the input). */
+template <class TX>
+void dw_prepare(const TX* x, const ConvGeom& g, const DwPlan& p, float zx, float* ph) {
+  const size_t plane = p.plane();
+  for (int r = 0; r < p.Hp; r++) {
+    const int ih = r - g.pad_t;
+    if (ih < 0 || ih >= g.H) {
+      for (int q = 0; q < p.s; q++) std::memset(ph + q * plane + static_cast<size_t>(r) * p.Wq, 0, sizeof(float) * p.Wq);
+      continue;
+    }
+    const TX* src = x + static_cast<size_t>(ih) * g.W;
+    if (p.s == 1) {
+      float* d = ph + static_cast<size_t>(r) * p.Wq;
+      int i = 0;
+      for (; i < p.Wq && i < g.pad_l; i++) d[i] = 0.0f;
+      const int end = g.pad_l + g.W < p.Wq ? g.pad_l + g.W : p.Wq;
+      for (; i < end; i++) d[i] = static_cast<float>(src[i - g.pad_l]) - zx;
+      for (; i < p.Wq; i++) d[i] = 0.0f;
+    } else {
+      for (int q = 0; q < p.s; q++) {
+        float* d = ph + q * plane + static_cast<size_t>(r) * p.Wq;
+        for (int t = 0; t < p.Wq; t++) {
+          const int iw = q + p.s * t - g.pad_l;
+          d[t] = static_cast<unsigned>(iw) < static_cast<unsigned>(g.W) ? static_cast<float>(src[iw]) - zx : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/** One output row: out[j] = fma chain over taps t of w[t] * src[t][j], j in [0, n). */
+inline void dw_row(const float* const* src, const float* w, int taps, int n, float* out) {
+  int j = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+  for (; j + 32 <= n; j += 32) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int t = 0; t < taps; t++) {
+      const __m256 wv = _mm256_broadcast_ss(w + t);
+      const float* x = src[t] + j;
+      a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x), a0);
+      a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + 8), a1);
+      a2 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + 16), a2);
+      a3 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + 24), a3);
+    }
+    _mm256_storeu_ps(out + j, a0);
+    _mm256_storeu_ps(out + j + 8, a1);
+    _mm256_storeu_ps(out + j + 16, a2);
+    _mm256_storeu_ps(out + j + 24, a3);
+  }
+  for (; j + 8 <= n; j += 8) {
+    __m256 a0 = _mm256_setzero_ps();
+    for (int t = 0; t < taps; t++) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + t), _mm256_loadu_ps(src[t] + j), a0);
+    _mm256_storeu_ps(out + j, a0);
+  }
+#endif
+  for (; j < n; j++) {
+    float a = 0.0f;
+    for (int t = 0; t < taps; t++) a = std::fma(w[t], src[t][j], a);
+    out[j] = a;
+  }
+}
+
+/** Output plane [OH, OW] from the prepared planes: row oh into `row`, then emit(oh, row). */
+template <class Emit>
+void dw_plane(const float* ph, const ConvGeom& g, const DwPlan& p, const float* w, float* row, Emit&& emit) {
+  const float* src[kDwMaxTaps];
+  const size_t plane = p.plane();
+  for (int oh = 0; oh < g.OH; oh++) {
+    int t = 0;
+    for (int kh = 0; kh < g.KH; kh++) {
+      const int r = oh * g.stride_h + kh * g.dil_h;
+      for (int kw = 0; kw < g.KW; kw++, t++) {
+        const int c = kw * g.dil_w;
+        src[t] = ph + (c % p.s) * plane + static_cast<size_t>(r) * p.Wq + c / p.s;
+      }
+    }
+    dw_row(src, w, t, g.OW, row);
+    emit(oh, row);
+  }
+}
+
+template <class TX>
+void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M, const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n,
+                       int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<float>& buf) {
+  const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
+  const DwPlan p = dw_plan(g);
+  const size_t need = p.plane() * p.s + g.OW + taps + 256;
+  if (buf.size() < need) buf.resize(need);
+  float* ph = buf.data();
+  float* row = ph + p.plane() * p.s;
+  float* wf = row + g.OW;
+  float v[256];
+  const TX* x = reinterpret_cast<const TX*>(X) + (static_cast<size_t>(n) * C + c) * g.H * g.W;
+  dw_prepare<TX>(x, g, p, static_cast<float>(xzp), ph);
+  const int qmin = r && r->out_signed ? -128 : 0, qmax = r && r->out_signed ? 127 : 255;
+  const float fz = r ? static_cast<float>(r->zp) : 0.0f, fmin = static_cast<float>(qmin), fmax = static_cast<float>(qmax);
+  const float nanq = fz < fmin ? fmin : (fz > fmax ? fmax : fz);
+  for (int m = c * per; m < (c + 1) * per; m++) {
+    const int32_t z = zw[zw_n == 1 ? 0 : m];
+    for (int t = 0; t < taps; t++) {
+      const uint8_t b = W[static_cast<size_t>(m) * taps + t];
+      wf[t] = static_cast<float>((w_signed ? static_cast<int32_t>(static_cast<int8_t>(b)) : static_cast<int32_t>(b)) - z);
+    }
+    const size_t o = (static_cast<size_t>(n) * M + m) * P;
+    if (!r) {
+      dw_plane(ph, g, p, wf, row, [&](int oh, const float* a) {
+        int32_t* y = Y32 + o + static_cast<size_t>(oh) * g.OW;
+        for (int j = 0; j < g.OW; j++) y[j] = static_cast<int32_t>(a[j]);
+      });
+      continue;
+    }
+    const float mult = r->mult[r->mult_n == 1 ? 0 : m];
+    const uint32_t bias = r->bias ? static_cast<uint32_t>(r->bias[m]) : 0u;
+#if defined(__AVX2__) && defined(__FMA__)
+    const QuantAvx2 qv(fz, fmin, fmax, nanq);
+    dw_plane(ph, g, p, wf, row, [&](int oh, const float* a) {
+      requant_float_acc(a, g.OW, bias, mult, qv, fz, fmin, fmax, nanq, Y8 + o + static_cast<size_t>(oh) * g.OW);
+    });
+    continue;
+#endif
+    dw_plane(ph, g, p, wf, row, [&](int oh, const float* a) {
+      uint8_t* y = Y8 + o + static_cast<size_t>(oh) * g.OW;
+      for (int j0 = 0; j0 < g.OW; j0 += 256) {
+        const int len = g.OW - j0 < 256 ? g.OW - j0 : 256;
+        for (int j = 0; j < len; j++) v[j] = static_cast<float>(static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(a[j0 + j])) + bias)) * mult;
+        quant_store(v, len, fz, fmin, fmax, nanq, y + j0);
+      }
+    });
+  }
+}
+
 }  // namespace DWCONV_NS
 
 using namespace DWCONV_NS;
 
 void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
             int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8) {
-  const int total = batch * M;
+  // Direct path (taps <= 256): one task per input channel and image, its M / C output channels together.
+  const bool direct = g.KH * g.KW <= kDwMaxTaps;
+  const int total = direct ? batch * g.C : batch * M;
   const int threads = pool ? pool->size() : 1;
   const int tasks = total < threads ? total : threads;
   auto body = [&](int t) {
     std::vector<uint32_t> acc;
+    std::vector<float> buf;
     const int c0 = static_cast<int>(static_cast<long>(total) * t / tasks), c1 = static_cast<int>(static_cast<long>(total) * (t + 1) / tasks);
     for (int i = c0; i < c1; i++) {
-      if (x_signed) run_channel<int8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, acc);
-      else run_channel<uint8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, acc);
+      if (direct) {
+        if (x_signed) run_input_channel<int8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, buf);
+        else run_input_channel<uint8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, buf);
+      } else if (x_signed) {
+        run_channel<int8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, acc);
+      } else {
+        run_channel<uint8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, acc);
+      }
     }
   };
   if (pool && tasks > 1) pool->run(tasks, body);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common.h"
+#include "quant_avx2.h"
 
 namespace lowbit {
 namespace {

@@ -1,6 +1,6 @@
 /**
  * The native depthwise ConvInteger / QLinearConv variants (`native-dw-*`), each on its own, against the scalar
- * reference through the equivalence harness: bit-exact. Geometry varies with the size class: 3x3 / 5x5 / 1x3 kernels,
+ * reference through the equivalence harness: bit-exact. Geometry varies with the size class: 3x3 / 5x5 / 1x3 / 17x17 kernels,
  * strides 1-2, dilations, explicit pads and auto_pad, channel multipliers 1-2, batch 1-2, per-channel or per-tensor
  * weight zero points and scales, bias or none; group-1 nodes are declined (the GEMM variants take them).
  */
@@ -12,12 +12,13 @@ import { node, readyBackend, registryWith, tracked } from './test-support.js';
 
 const backend = await readyBackend(2);
 const loaded = loadAddon();
-const SIZES = [1, 2, 3, 5, 8, 13];
+// 21: a 17x17 kernel (289 taps), beyond the float-accumulator path's 256, takes the int32 loop.
+const SIZES = [1, 2, 3, 5, 8, 13, 21];
 
 function geometry(size: number) {
   const C = (size % 4) + 2;
   const mult = size % 3 === 2 ? 2 : 1;
-  const k = size % 3 === 0 ? [3, 3] : size % 3 === 1 ? [5, 5] : [1, 3];
+  const k = size >= 20 ? [17, 17] : size % 3 === 0 ? [3, 3] : size % 3 === 1 ? [5, 5] : [1, 3];
   const attrs = new Map<string, number | number[] | string>([['group', C], ['strides', [1 + (size % 2), 1 + (size % 4 === 3 ? 1 : 0)]], ['dilations', [1, 1 + (size % 5 === 3 ? 1 : 0)]]]);
   if (size % 4 === 2) attrs.set('auto_pad', 'SAME_UPPER');
   else attrs.set('pads', [size % 3, 1, size % 2, 2]);
