@@ -426,7 +426,7 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   auto* fn = &dwconv;
 #if defined(__x86_64__)
   if (kernel == "avx2") {
-    if (!(detect_isas() & ISA_AVX2)) throw Napi::Error::New(env, "dwConv: avx2 is not available on this CPU");
+    if (!use_avx2()) throw Napi::Error::New(env, "dwConv: avx2 is not available on this CPU");  // CPUID once (a VM exit per call otherwise)
     fn = &dwconv_avx2;
   } else
 #endif

@@ -133,12 +133,34 @@ void dw_prepare(const TX* x, const ConvGeom& g, const DwPlan& p, float zx, float
       for (; i < end; i++) d[i] = static_cast<float>(src[i - g.pad_l]) - zx;
       for (; i < p.Wq; i++) d[i] = 0.0f;
     } else {
-      for (int q = 0; q < p.s; q++) {
-        float* d = ph + q * plane + static_cast<size_t>(r) * p.Wq;
-        for (int t = 0; t < p.Wq; t++) {
-          const int iw = q + p.s * t - g.pad_l;
-          d[t] = static_cast<unsigned>(iw) < static_cast<unsigned>(g.W) ? static_cast<float>(src[iw]) - zx : 0.0f;
+      // The padded row converted contiguously (vectorizable), then dealt out to the phase planes.
+      float* tmp = ph + plane * p.s;
+      const int n = p.Wq * p.s;
+      int i = 0;
+      for (; i < n && i < g.pad_l; i++) tmp[i] = 0.0f;
+      const int end = g.pad_l + g.W < n ? g.pad_l + g.W : n;
+      for (; i < end; i++) tmp[i] = static_cast<float>(src[i - g.pad_l]) - zx;
+      for (; i < n; i++) tmp[i] = 0.0f;
+      float* d0 = ph + static_cast<size_t>(r) * p.Wq;
+      if (p.s == 2) {
+        float* d1 = d0 + plane;
+        int t = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+        for (; t + 8 <= p.Wq; t += 8) {
+          const __m256 a = _mm256_loadu_ps(tmp + 2 * t), b = _mm256_loadu_ps(tmp + 2 * t + 8);
+          // shuffle picks (a0 a2 b0 b2 | a4 a6 b4 b6); the 64-bit lane permute restores the order
+          const __m256 ev = _mm256_shuffle_ps(a, b, 0x88), od = _mm256_shuffle_ps(a, b, 0xdd);
+          _mm256_storeu_ps(d0 + t, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), 0xd8)));
+          _mm256_storeu_ps(d1 + t, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), 0xd8)));
         }
+#endif
+        for (; t < p.Wq; t++) {
+          d0[t] = tmp[2 * t];
+          d1[t] = tmp[2 * t + 1];
+        }
+      } else {
+        for (int q = 0; q < p.s; q++)
+          for (int t = 0; t < p.Wq; t++) d0[q * plane + t] = tmp[q + p.s * t];
       }
     }
   }
@@ -200,10 +222,10 @@ void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M,
                        int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<float>& buf) {
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
   const DwPlan p = dw_plan(g);
-  const size_t need = p.plane() * p.s + g.OW + taps + 256;
+  const size_t need = p.plane() * p.s + static_cast<size_t>(p.Wq) * p.s + g.OW + taps + 256;
   if (buf.size() < need) buf.resize(need);
   float* ph = buf.data();
-  float* row = ph + p.plane() * p.s;
+  float* row = ph + p.plane() * p.s + static_cast<size_t>(p.Wq) * p.s;  // after the planes and dw_prepare's row
   float* wf = row + g.OW;
   float v[256];
   const TX* x = reinterpret_cast<const TX*>(X) + (static_cast<size_t>(n) * C + c) * g.H * g.W;
