@@ -73,15 +73,23 @@ export class Tensor<D extends DType = DType> {
   constructor(dtype: D, data: DataOf[D] | readonly number[] | readonly bigint[] | readonly boolean[] | readonly string[], dims?: readonly number[]) {
     const storage = toStorage(dtype, data);
     const shape = dims ?? [storage.length];
-    for (const d of shape) {
+    // Indexed loops: iterating a frozen dims array (another tensor's) with for-of or spread allocates an iterator
+    // result per element in V8, and tensors are made on every kernel call.
+    const rank = shape.length;
+    const copy: number[] = [];
+    let n = 1;
+    for (let i = 0; i < rank; i++) {
+      const d = shape[i];
       if (!Number.isInteger(d) || d < 0) throw new TypeError(`Tensor: dims must be non-negative integers, got [${shape.join(', ')}]`);
+      copy.push(d);
+      n *= d;
     }
-    if (sizeOf(shape) !== storage.length) {
-      throw new TypeError(`Tensor: ${dtype} data has ${storage.length} elements but dims [${shape.join(', ')}] need ${sizeOf(shape)}`);
+    if (n !== storage.length) {
+      throw new TypeError(`Tensor: ${dtype} data has ${storage.length} elements but dims [${shape.join(', ')}] need ${n}`);
     }
     this.dtype = dtype;
     this.data = storage;
-    this.dims = Object.freeze([...shape]);
+    this.dims = Object.freeze(copy);
   }
 
   get size(): number {

@@ -92,7 +92,8 @@ export class Executor {
     this.#checkDeadline();
     const frame = new Frame(plan, parent, this.pool);
     try {
-      for (const [s, t] of plan.constants) frame.set(s, t);
+      const constants = plan.constants;
+      for (let i = 0; i < constants.length; i++) frame.set(constants[i][0], constants[i][1]);
       // Constant nodes were folded into the constants at creation: hooks still see their outputs as produced values.
       if (hooks?.onValue) {
         for (const s of plan.folded) {

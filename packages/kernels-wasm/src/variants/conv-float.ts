@@ -60,15 +60,20 @@ function create(rt: WasmRuntime, node: KernelNode): KernelInstance {
   const [sh, sw] = ints(node.attrs.get('strides')) ?? [1, 1];
   const [dh, dw] = ints(node.attrs.get('dilations')) ?? [1, 1];
   let wPtr = wc && wc.dtype === 'float32' && wc.dims.length === 4 ? rt.heap.copyIn(wc.data as Float32Array) : 0;
+  const ks = ints(node.attrs.get('kernel_shape'));
+  // The geometry of the last input and kernel sizes seen (they rarely change between runs).
+  let last: { H: number; W: number; KH: number; KW: number; geo: Conv2dGeometry | undefined } | undefined;
   return {
     run(inputs, ctx) {
-      const [x, w, bias] = inputs;
+      const x = inputs[0], w = inputs[1], bias = inputs[2];
       if (!x || !w || x.dtype !== 'float32' || w.dtype !== 'float32' || x.dims.length !== 4 || w.dims.length !== 4 || (bias && (bias.dtype !== 'float32' || bias.data.length !== w.dims[0]))) return reference(inputs, ctx);
-      const [N, C, H, W] = x.dims;
-      const [M, Cg, KH, KW] = w.dims;
-      const ks = ints(node.attrs.get('kernel_shape'));
+      // Indexed reads (destructuring a frozen dims array allocates iterator results on every call).
+      const xd = x.dims, wd = w.dims;
+      const N = xd[0], C = xd[1], H = xd[2], W = xd[3];
+      const M = wd[0], Cg = wd[1], KH = wd[2], KW = wd[3];
       if (!Number.isInteger(group) || group < 1 || C !== Cg * group || M % group !== 0 || (ks && (ks[0] !== KH || ks[1] !== KW))) return reference(inputs, ctx);
-      const geo = convGeometry2d(node.attrs, H, W, KH, KW);
+      if (!last || last.H !== H || last.W !== W || last.KH !== KH || last.KW !== KW) last = { H, W, KH, KW, geo: convGeometry2d(node.attrs, H, W, KH, KW) };
+      const geo = last.geo;
       if (!geo) return reference(inputs, ctx);
       const { OH, OW, pads } = geo;
       const y = ctx.alloc('float32', [N, M, OH, OW]);

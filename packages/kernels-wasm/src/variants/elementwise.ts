@@ -93,7 +93,7 @@ function binaryOp(rt: WasmRuntime, node: KernelNode, op: number): KernelInstance
   let last: { a: readonly number[]; b: readonly number[]; bp: ReturnType<typeof broadcastPlan> } | undefined;
   return {
     run(inputs, ctx) {
-      const [a, b] = inputs;
+      const a = inputs[0], b = inputs[1];
       if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return reference(inputs, ctx);
       if (!last || !sameDims(a.dims, last.a) || !sameDims(b.dims, last.b)) last = { a: [...a.dims], b: [...b.dims], bp: broadcastPlan(node, a.dims, b.dims) };
       const bp = last.bp;
@@ -101,7 +101,8 @@ function binaryOp(rt: WasmRuntime, node: KernelNode, op: number): KernelInstance
       const y = ctx.alloc('float32', bp.dims);
       const n = y.data.length;
       if (n === 0) return [y];
-      const [outer, inner, ao, ai, bo, bi] = bp.plan;
+      const pl = bp.plan;
+      const outer = pl[0], inner = pl[1], ao = pl[2], ai = pl[3], bo = pl[4], bi = pl[5];
       withScratch(rt, (alloc, place) => {
         const ap = place(a.data as Float32Array);
         const bq = place(b.data as Float32Array);

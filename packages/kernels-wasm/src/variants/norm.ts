@@ -50,7 +50,7 @@ function globalAvgPool(rt: WasmRuntime, node: KernelNode): KernelInstance {
     run(inputs, ctx) {
       const x = inputs[0];
       if (!x || x.dtype !== 'float32' || x.dims.length < 3) return reference(inputs, ctx);
-      const [N, C] = x.dims;
+      const N = x.dims[0], C = x.dims[1];
       const plane = prod(x.dims.slice(2));
       const y = ctx.alloc('float32', [N, C, ...x.dims.slice(2).map(() => 1)]);
       if (N * C === 0 || plane === 0) return reference(inputs, ctx);
