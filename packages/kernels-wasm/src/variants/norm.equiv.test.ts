@@ -26,8 +26,9 @@ describe('normalisation and pooling on wasm', () => {
     });
   });
 
-  it('GlobalAveragePool over 2-D and 1-D planes', () => {
+  it('GlobalAveragePool over 2-D and 1-D planes (row counts around the 4-row blocks)', () => {
     assertEquivalent({ registry, key: 'GlobalAveragePool:f32', build: (n, v) => ({ node: mkNode('GlobalAveragePool', ['float32']), inputs: [v.tensor('float32', [2, 3, n + 1, 5])] }), numRuns: 40 });
     assertEquivalent({ registry, key: 'GlobalAveragePool:f32', build: (n, v) => ({ node: mkNode('GlobalAveragePool', ['float32']), inputs: [v.tensor('float32', [1, 4, n])] }), numRuns: 20 });
+    assertEquivalent({ registry, key: 'GlobalAveragePool:f32', build: (n, v) => ({ node: mkNode('GlobalAveragePool', ['float32']), inputs: [v.tensor('float32', [1, n + 1, 7, 3])] }), numRuns: 20 });
   });
 });
