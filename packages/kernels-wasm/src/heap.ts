@@ -23,8 +23,12 @@ export class WasmHeap {
   /** Free blocks below `#top`, sorted by address, coalesced. */
   #free: Block[] = [];
   readonly #sizes = new Map<number, number>();
-  /** Views of the current memory buffer, re-taken when the buffer changed (after a grow). */
-  #buffer: ArrayBuffer | undefined;
+  /** Bytes of memory when last looked at (it only grows). */
+  #capacity = 0;
+  /**
+   * Views of the memory buffer, re-taken when they are detached (a grow detaches them: their length drops to 0), so
+   * taking a view costs no API call.
+   */
   #u8 = new Uint8Array(0);
   #i32 = new Int32Array(0);
   #f32 = new Float32Array(0);
@@ -54,8 +58,12 @@ export class WasmHeap {
     }
     const ptr = this.#top;
     const end = ptr + size;
-    const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    // The memory's size is read (an API call) only when the block may not fit the size last seen.
+    if (end > this.#capacity) {
+      const have = this.memory.buffer.byteLength;
+      if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+      this.#capacity = this.memory.buffer.byteLength;
+    }
     this.#top = end;
     this.#sizes.set(ptr, size);
     return ptr;
@@ -100,29 +108,33 @@ export class WasmHeap {
    * a scratch copy (`owned` true: free it after the call).
    */
   place(src: ArrayBufferView): { readonly ptr: number; readonly owned: boolean } {
-    if (src.buffer === this.memory.buffer && src.byteOffset % 4 === 0) return { ptr: src.byteOffset, owned: false };
+    if (this.holds(src)) return { ptr: src.byteOffset, owned: false };
     return { ptr: this.copyIn(src), owned: true };
+  }
+
+  /** Whether `src` is a 4-byte aligned view of this memory (its byteOffset is then its address). */
+  holds(src: ArrayBufferView): boolean {
+    return src.buffer === this.u8().buffer && src.byteOffset % 4 === 0;
   }
 
   /** A byte view of the whole memory (cached until the memory grows: take it after the call's last `alloc`). */
   u8(): Uint8Array {
-    if (this.memory.buffer !== this.#buffer) this.#views();
+    if (this.#u8.length === 0) this.#views();
     return this.#u8;
   }
 
   i32(): Int32Array {
-    if (this.memory.buffer !== this.#buffer) this.#views();
+    if (this.#i32.length === 0) this.#views();
     return this.#i32;
   }
 
   f32(): Float32Array {
-    if (this.memory.buffer !== this.#buffer) this.#views();
+    if (this.#f32.length === 0) this.#views();
     return this.#f32;
   }
 
   #views(): void {
     const b = this.memory.buffer;
-    this.#buffer = b;
     this.#u8 = new Uint8Array(b);
     this.#i32 = new Int32Array(b);
     this.#f32 = new Float32Array(b);

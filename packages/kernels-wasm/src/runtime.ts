@@ -28,23 +28,45 @@ export function lazyReference(rt: WasmRuntime, node: KernelNode): (inputs: reado
   };
 }
 
-/** Runs `body` with a scratch allocator whose blocks are all freed afterwards. */
+/** The scratch blocks of the calls in progress on one heap, as a stack (inner calls release theirs first). */
+class ScratchStack {
+  readonly owned: number[] = [];
+  readonly alloc: (bytes: number) => number;
+  readonly place: (src: ArrayBufferView) => number;
+  constructor(heap: WasmHeap) {
+    this.alloc = (bytes) => {
+      const p = heap.alloc(bytes);
+      this.owned.push(p);
+      return p;
+    };
+    this.place = (src) => {
+      if (heap.holds(src)) return src.byteOffset;
+      const p = heap.copyIn(src);
+      this.owned.push(p);
+      return p;
+    };
+  }
+}
+
+const stacks = new WeakMap<WasmHeap, ScratchStack>();
+
+/**
+ * Runs `body` with a scratch allocator whose blocks are all freed afterwards. `place` gives the address of a view of
+ * wasm memory as is, or of a scratch copy. One allocator per heap, reused by every call (nothing allocated per call).
+ */
 export function withScratch<T>(rt: WasmRuntime, body: (alloc: (bytes: number) => number, place: (src: ArrayBufferView) => number) => T): T {
-  const owned: number[] = [];
-  const alloc = (bytes: number): number => {
-    const p = rt.heap.alloc(bytes);
-    owned.push(p);
-    return p;
-  };
-  const place = (src: ArrayBufferView): number => {
-    const r = rt.heap.place(src);
-    if (r.owned) owned.push(r.ptr);
-    return r.ptr;
-  };
+  let s = stacks.get(rt.heap);
+  if (!s) {
+    s = new ScratchStack(rt.heap);
+    stacks.set(rt.heap, s);
+  }
+  const owned = s.owned;
+  const mark = owned.length;
   try {
-    return body(alloc, place);
+    return body(s.alloc, s.place);
   } finally {
-    for (let i = owned.length - 1; i >= 0; i--) rt.heap.free(owned[i]);
+    for (let i = owned.length - 1; i >= mark; i--) rt.heap.free(owned[i]);
+    owned.length = mark;
   }
 }
 
