@@ -1,5 +1,5 @@
 import type { RunContext } from './contract.js';
-import { Tensor, allocData, sizeOf, type DType } from './tensor.js';
+import { Tensor, allocData, sizeOf, zeroFill, type DType } from './tensor.js';
 
 /** A RunContext that allocates a fresh zeroed tensor every time (tests, one-off calls). */
 export const freshRunContext: RunContext = {
@@ -16,7 +16,7 @@ export function zeroingContext(ctx: RunContext): RunContext {
   return {
     alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
       const t = ctx.alloc(dtype, dims);
-      if (!Array.isArray(t.data)) (t.data as { fill(v: never): unknown }).fill((dtype === 'int64' || dtype === 'uint64' ? 0n : 0) as never);
+      zeroFill(t.data);
       return t;
     },
   };

@@ -59,6 +59,35 @@ export function allocData<D extends DType>(dtype: D, n: number): DataOf[D] {
   return new C(n) as DataOf[D];
 }
 
+/** Byte length below which `allocDataUninitialized` gives an ordinary zeroed array (small arrays live on the JS heap). */
+const UNINITIALIZED_MIN_BYTES = 4096;
+
+type NodeBuffer = { allocUnsafeSlow?(size: number): { buffer: ArrayBuffer; byteOffset: number } };
+
+/**
+ * Storage for `n` elements of a non-string `dtype` whose contents are unspecified, for a writer that sets every
+ * element before anything reads it: in Node, arrays of 4 KiB or more sit on their own `Buffer.allocUnsafeSlow` memory
+ * (no zero fill); elsewhere, and for smaller arrays, it is `allocData` (zeroed).
+ */
+export function allocDataUninitialized<D extends Exclude<DType, 'string'>>(dtype: D, n: number): DataOf[D] {
+  const C = CTORS[dtype];
+  const bytes = n * C.BYTES_PER_ELEMENT;
+  const B = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+  if (bytes < UNINITIALIZED_MIN_BYTES || typeof B?.allocUnsafeSlow !== 'function') return new C(n) as DataOf[D];
+  const b = B.allocUnsafeSlow(bytes);
+  return new C(b.buffer, b.byteOffset, n) as DataOf[D];
+}
+
+/**
+ * Sets every element of a numeric storage array to zero (0n for the 64-bit integer arrays); string arrays are left
+ * as they are. The one place the zeroing contract of `RunContext` is carried out (zeroingContext, the runtime's pool).
+ */
+export function zeroFill(data: TensorData): void {
+  if (Array.isArray(data)) return;
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(0n);
+  else (data as Float32Array).fill(0);
+}
+
 /** True when `data` is the storage class `dtype` uses. */
 export function isDataOf(dtype: DType, data: unknown): boolean {
   if (dtype === 'string') return Array.isArray(data) && data.every((s) => typeof s === 'string');

@@ -6,10 +6,12 @@
  * kernels, inputs passed through by Identity-like kernels, and subarray views of part of it all count on it). Ownership
  * is per allocation (the view `alloc` returned), never per ArrayBuffer: many allocations may share one buffer (an
  * arena), and releasing one never frees its neighbours. When the count drops to zero the allocation goes on a free
- * list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back. A reused buffer
- * is zero-filled (so it looks exactly like a new one to the reference kernels, which are written against zeroed fresh
- * buffers) unless `zeroReused` is false: the executor clears it while a variant that declares `writesAllOutputs` runs,
- * which then gets the buffer as it is (no fill pass over memory it is about to overwrite).
+ * list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back. What `alloc`
+ * hands out is zero-filled (so a reused buffer looks exactly like a new one to the reference kernels, which are written
+ * against zeroed fresh buffers) unless `zeroReused` is false: the executor clears it while a variant that declares
+ * `writesAllOutputs` runs, which then gets a reused buffer as it is and a new one without zero fill (no fill pass over
+ * memory it is about to overwrite; in Node, 4 KiB and up, see `allocDataUninitialized`). A JS allocation has an
+ * ArrayBuffer of its own, so it is found by its buffer; arena allocations share one and are found by view and range.
  *
  * With an `Arena` (a backend's own memory, e.g. WebAssembly linear memory) new allocations come from the arena, and
  * from JS memory when it declines. Arena views never leave the run: `escape` returns a JS copy of an arena tensor and
@@ -19,7 +21,7 @@
  * Buffers that leave the run (session results, tensors passed to value hooks) "escape": the pool forgets them, so
  * they are never reused. Feeds and initializers are never owned. String tensors are not pooled.
  */
-import { Tensor, allocData, isDataOf, sizeOf, type Arena, type DType, type RunContext } from '@lowbit/kernels';
+import { Tensor, allocData, allocDataUninitialized, isDataOf, sizeOf, zeroFill, type Arena, type DType, type RunContext } from '@lowbit/kernels';
 import { ResourceLimitError, SessionOptionError } from './errors.js';
 
 /** Default `memoryLimit`: 4 GiB of tensor memory held by one session's pool. */
@@ -36,7 +38,8 @@ function elementBytes(dtype: DType): number {
 type Storage = Exclude<Tensor['data'], string[]>;
 
 interface Owned {
-  readonly key: string;
+  readonly dtype: DType;
+  readonly n: number;
   readonly data: Storage;
   /** The view came from the arena (must go back to it, never to the caller). */
   readonly arena: boolean;
@@ -46,6 +49,8 @@ interface Owned {
 export interface PoolStats {
   /** Buffers created by `alloc` (in JS memory or in the arena). */
   allocated: number;
+  /** Of `allocated`, JS buffers created without zero fill (for variants that write every element; 4 KiB and up, Node). */
+  allocatedDirty: number;
   /** `alloc` calls served from the free list. */
   reused: number;
   /** Of `allocated`, those taken from the arena. */
@@ -60,15 +65,23 @@ export interface PoolStats {
 
 export class BufferPool implements RunContext {
   readonly #arena: Arena | undefined;
-  /** Allocation by the exact view `alloc` returned. */
-  readonly #byView = new Map<Storage, Owned>();
-  /** Allocations by ArrayBuffer, for views that cover part of an allocation. */
-  readonly #byBuffer = new Map<ArrayBufferLike, Owned[]>();
-  readonly #free = new Map<string, Owned[]>();
-  readonly #stats = { allocated: 0, reused: 0, arena: 0, reusedDirty: 0 };
   /**
-   * Whether `alloc` zero-fills a reused buffer (default true). Set to false only around a kernel that writes every
-   * element it allocates (`KernelVariant.writesAllOutputs`); fresh buffers are zeroed either way.
+   * JS-memory allocations by their ArrayBuffer: each has a buffer of its own (`allocData`/`allocDataUninitialized`),
+   * so any view of that buffer lies inside it.
+   */
+  readonly #js = new Map<ArrayBufferLike, Owned>();
+  /** Arena allocations (many share one buffer) by the exact view `alloc` returned. */
+  readonly #byView = new Map<Storage, Owned>();
+  /** Arena allocations by ArrayBuffer, for views that cover part of an allocation. */
+  readonly #byBuffer = new Map<ArrayBufferLike, Owned[]>();
+  /** Free allocations by dtype, then element count. */
+  readonly #free = new Map<DType, Map<number, Owned[]>>();
+  #freeCount = 0;
+  readonly #stats = { allocated: 0, allocatedDirty: 0, reused: 0, arena: 0, reusedDirty: 0 };
+  /**
+   * Whether `alloc` zero-fills what it hands out (default true). Set to false only around a kernel that writes every
+   * element it allocates (`KernelVariant.writesAllOutputs`): it then gets reused buffers as they are, and new JS
+   * buffers without a zero fill.
    */
   zeroReused = true;
   readonly #memoryLimit: number;
@@ -94,15 +107,15 @@ export class BufferPool implements RunContext {
     const bytes = n * elementBytes(dtype);
     if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
       // Free-list buffers of other sizes are the first to go before refusing.
-      if (Number.isSafeInteger(n) && this.#free.size > 0 && !this.#free.has(`${dtype}:${n}`)) this.#dropFree();
+      if (Number.isSafeInteger(n) && this.#freeCount > 0 && !this.#free.get(dtype)?.get(n)?.length) this.#dropFree();
       if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
         throw new ResourceLimitError({ limit: 'memoryLimit', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}]`);
       }
     }
-    const key = `${dtype}:${n}`;
-    const reused = this.#free.get(key)?.pop();
+    const reused = this.#freeCount > 0 ? this.#free.get(dtype)?.get(n)?.pop() : undefined;
     if (reused) {
-      if (this.zeroReused) (reused.data as { fill(v: never): unknown }).fill((dtype === 'int64' || dtype === 'uint64' ? 0n : 0) as never);
+      this.#freeCount--;
+      if (this.zeroReused) zeroFill(reused.data);
       else this.#stats.reusedDirty++;
       this.#stats.reused++;
       reused.refs = 0;
@@ -115,7 +128,7 @@ export class BufferPool implements RunContext {
     }
     let data: Storage;
     try {
-      data = (fromArena ?? allocData(dtype, n)) as Storage;
+      data = (fromArena ?? (this.zeroReused ? allocData(dtype, n) : allocDataUninitialized(dtype as Exclude<DType, 'string'>, n))) as Storage;
     } catch (e) {
       // The engine could not allocate (ArrayBuffer allocation failed): a typed error, not a crash.
       if (!(e instanceof RangeError)) throw e;
@@ -125,7 +138,8 @@ export class BufferPool implements RunContext {
     else this.#arenaBytes += bytes;
     this.#stats.allocated++;
     if (fromArena) this.#stats.arena++;
-    this.#track({ key, data, arena: fromArena !== undefined, refs: 0 });
+    else if (!this.zeroReused && bytes >= 4096) this.#stats.allocatedDirty++;
+    this.#track({ dtype, n, data, arena: fromArena !== undefined, refs: 0 });
     return new Tensor(dtype, data as never, dims);
   }
 
@@ -174,7 +188,8 @@ export class BufferPool implements RunContext {
    * its free lists between runs.
    */
   endRun(): void {
-    for (const o of [...this.#byView.values()]) {
+    if (this.#js.size === 0 && this.#byView.size === 0) return;
+    for (const o of [...this.#js.values(), ...this.#byView.values()]) {
       if (o.arena || o.refs <= 0) this.#recycle(o);
       else {
         this.#untrack(o);
@@ -189,25 +204,35 @@ export class BufferPool implements RunContext {
   }
 
   #dropFree(): void {
-    for (const list of this.#free.values()) {
-      for (const o of list) {
-        if (o.arena) {
-          this.#arena!.free(o.data);
-          this.#arenaBytes -= o.data.byteLength;
-        } else this.#bytes -= o.data.byteLength;
+    for (const bySize of this.#free.values()) {
+      for (const list of bySize.values()) {
+        for (const o of list) {
+          if (o.arena) {
+            this.#arena!.free(o.data);
+            this.#arenaBytes -= o.data.byteLength;
+          } else this.#bytes -= o.data.byteLength;
+        }
       }
     }
     this.#free.clear();
+    this.#freeCount = 0;
   }
 
   #recycle(o: Owned): void {
     this.#untrack(o);
-    const list = this.#free.get(o.key) ?? [];
-    list.push(o);
-    this.#free.set(o.key, list);
+    let bySize = this.#free.get(o.dtype);
+    if (!bySize) this.#free.set(o.dtype, (bySize = new Map()));
+    const list = bySize.get(o.n);
+    if (list) list.push(o);
+    else bySize.set(o.n, [o]);
+    this.#freeCount++;
   }
 
   #track(o: Owned): void {
+    if (!o.arena) {
+      this.#js.set(o.data.buffer, o);
+      return;
+    }
     this.#byView.set(o.data, o);
     const list = this.#byBuffer.get(o.data.buffer);
     if (list) list.push(o);
@@ -215,6 +240,10 @@ export class BufferPool implements RunContext {
   }
 
   #untrack(o: Owned): void {
+    if (!o.arena) {
+      this.#js.delete(o.data.buffer);
+      return;
+    }
     this.#byView.delete(o.data);
     const list = this.#byBuffer.get(o.data.buffer);
     if (!list) return;
@@ -224,8 +253,12 @@ export class BufferPool implements RunContext {
   }
 
   #ownerOf(t: Tensor): Owned | undefined {
-    if (Array.isArray(t.data)) return undefined;
     const data = t.data as Storage;
+    if (Array.isArray(data)) return undefined;
+    const js = this.#js.get(data.buffer);
+    // A JS allocation spans its whole buffer (an empty view just past its end is not inside it).
+    if (js) return data.byteLength > 0 || data.byteOffset < js.data.byteLength ? js : undefined;
+    if (this.#byView.size === 0) return undefined;
     const exact = this.#byView.get(data);
     if (exact) return exact;
     const list = this.#byBuffer.get(data.buffer);

@@ -33,16 +33,20 @@ export interface Selection {
   readonly keep: ReadonlySet<number>;
 }
 
-/** A plan's slots during one run; `parent` is the frame of the enclosing graph (for captured names). */
+/**
+ * A plan's slots during one run; `parent` is the frame of the enclosing graph (for captured names). It starts as a
+ * copy of the plan's `constants` (slot -> tensor) template: constants are never pool-owned, so they take no reference
+ * and clearing one releases nothing.
+ */
 class Frame {
   readonly values: (Value | undefined)[];
-  constructor(readonly plan: Plan, readonly parent: Frame | undefined, readonly pool: BufferPool) {
-    this.values = new Array(plan.slotCount);
+  constructor(readonly plan: Plan, readonly parent: Frame | undefined, readonly pool: BufferPool, readonly constants: readonly (Value | undefined)[]) {
+    this.values = constants.slice();
   }
 
   set(slot: number, v: Value): void {
     const old = this.values[slot];
-    if (old !== undefined) releaseValue(this.pool, old);
+    if (old !== undefined && old !== this.constants[slot]) releaseValue(this.pool, old);
     this.values[slot] = v;
     retainValue(this.pool, v);
   }
@@ -51,11 +55,12 @@ class Frame {
     const v = this.values[slot];
     if (v === undefined) return;
     this.values[slot] = undefined;
-    releaseValue(this.pool, v);
+    if (v !== this.constants[slot]) releaseValue(this.pool, v);
   }
 
   clearAll(): void {
-    for (let s = 0; s < this.values.length; s++) this.clear(s);
+    const values = this.values;
+    for (let s = 0; s < values.length; s++) if (values[s] !== undefined) this.clear(s);
   }
 
   lookup(name: string): Value | undefined {
@@ -67,7 +72,6 @@ class Frame {
   }
 }
 
-
 /** Ops whose bodies' values the value hooks observe. */
 const CONTROL_FLOW: ReadonlySet<string> = new Set(['If', 'Loop', 'Scan', 'SequenceMap']);
 
@@ -75,7 +79,20 @@ export class Executor {
   /** `performance.now()` value after which the current run stops with a ResourceLimitError (RunOptions timeoutMs). */
   deadline: { readonly at: number; readonly timeoutMs: number; readonly start: number } | undefined;
 
+  /** Per plan: its constants laid out by slot (the start of every frame of it). */
+  readonly #templates = new WeakMap<Plan, (Value | undefined)[]>();
+
   constructor(readonly ctx: PlanContext, readonly pool: BufferPool) {}
+
+  #template(plan: Plan): (Value | undefined)[] {
+    let t = this.#templates.get(plan);
+    if (!t) {
+      t = new Array<Value | undefined>(plan.slotCount).fill(undefined);
+      for (const [s, c] of plan.constants) t[s] = c;
+      this.#templates.set(plan, t);
+    }
+    return t;
+  }
 
   #checkDeadline(): void {
     const d = this.deadline;
@@ -90,10 +107,8 @@ export class Executor {
    */
   runPlan(plan: Plan, inputs: readonly (Value | null | undefined)[], parent: Frame | undefined, hooks?: ValueHooks, selection?: Selection): Value[] {
     this.#checkDeadline();
-    const frame = new Frame(plan, parent, this.pool);
+    const frame = new Frame(plan, parent, this.pool, this.#template(plan));
     try {
-      const constants = plan.constants;
-      for (let i = 0; i < constants.length; i++) frame.set(constants[i][0], constants[i][1]);
       // Constant nodes were folded into the constants at creation: hooks still see their outputs as produced values.
       if (hooks?.onValue) {
         for (const s of plan.folded) {
@@ -101,25 +116,30 @@ export class Executor {
           if (v !== undefined && isTensor(v) && (!selection || selection.keep.has(s)) && (!hooks.observe || hooks.observe.has(plan.names[s]))) hooks.onValue(plan.names[s], this.pool.escape(v));
         }
       }
-      plan.inputSlots.forEach((s, i) => {
+      const inputSlots = plan.inputSlots;
+      for (let i = 0; i < inputSlots.length; i++) {
         const v = inputs[i];
-        if (v) frame.set(s, v);
-      });
+        if (v) frame.set(inputSlots[i], v);
+      }
       for (const [s, name] of plan.captures) {
         const v = parent?.lookup(name);
         if (v !== undefined) frame.set(s, v);
       }
-      for (const s of plan.unusedAtStart) if (!selection?.keep.has(s)) frame.clear(s);
-      plan.steps.forEach((step, i) => {
-        if (!selection || selection.steps[i]) this.#runStep(step, frame, hooks, selection?.keep);
-      });
-      const outs = (selection?.outputSlots ?? plan.outputSlots).map((s) => {
-        const v = frame.values[s];
+      const keep = selection?.keep;
+      for (const s of plan.unusedAtStart) if (!keep?.has(s)) frame.clear(s);
+      const steps = plan.steps;
+      for (let i = 0; i < steps.length; i++) {
+        if (!selection || selection.steps[i]) this.#runStep(steps[i], frame, hooks, keep);
+      }
+      const outSlots = selection?.outputSlots ?? plan.outputSlots;
+      const outs: Value[] = new Array(outSlots.length);
+      for (let i = 0; i < outSlots.length; i++) {
+        const v = frame.values[outSlots[i]];
         if (v === undefined) {
-          throw new NodeError({ name: plan.graph.name, opType: 'Graph' }, `output "${plan.names[s]}" has no value after the run (an optional input left empty?)`, { nodePath: [...plan.nodePath, plan.graph.name] });
+          throw new NodeError({ name: plan.graph.name, opType: 'Graph' }, `output "${plan.names[outSlots[i]]}" has no value after the run (an optional input left empty?)`, { nodePath: [...plan.nodePath, plan.graph.name] });
         }
-        return v;
-      });
+        outs[i] = v;
+      }
       for (const v of outs) retainValue(this.pool, v);
       return outs;
     } finally {
@@ -129,17 +149,13 @@ export class Executor {
 
   #runStep(step: Step, frame: Frame, hooks: ValueHooks | undefined, keep?: ReadonlySet<number>): void {
     const node = step.node;
-    this.#checkDeadline();
-    const inputs: (Value | null)[] = step.inputs.map((s, i) => {
-      if (s < 0) return null;
-      const v = frame.values[s];
-      if (v === undefined) {
-        throw new NodeError(nodeRef(node), `input[${i}] "${node.inputs[i]}" has no value at run time`, { nodePath: step.nodePath, inputIndex: i });
-      }
-      return v;
-    });
+    if (this.deadline !== undefined) this.#checkDeadline();
+    const slots = step.inputs;
+    const values = frame.values;
     let outs: (Value | null)[];
     if (step.builtin) {
+      const inputs: (Value | null)[] = new Array(slots.length);
+      for (let i = 0; i < slots.length; i++) inputs[i] = slots[i] < 0 ? null : (values[slots[i]] ?? missingInput(step, i));
       const rc: BuiltinRunContext = {
         pool: this.pool,
         runSubgraph: (plan, ins) => this.runPlan(plan, ins, frame, CONTROL_FLOW.has(node.opType) ? hooks : undefined),
@@ -150,10 +166,12 @@ export class Executor {
         throw wrap(e, step, 'builtin');
       }
     } else {
-      outs = this.#runKernel(step, inputs);
+      outs = this.#runKernel(step, values);
     }
-    step.outputs.forEach((s, i) => {
-      if (s < 0) return;
+    const outSlots = step.outputs;
+    for (let i = 0; i < outSlots.length; i++) {
+      const s = outSlots[i];
+      if (s < 0) continue;
       const v = outs[i];
       if (v === null || v === undefined) {
         throw new NodeError(nodeRef(node), `produced no value for output[${i}] "${node.outputs[i]}"`, { nodePath: step.nodePath });
@@ -162,27 +180,45 @@ export class Executor {
       if (hooks?.onValue && isTensor(v) && (!hooks.observe || hooks.observe.has(node.outputs[i]!))) {
         hooks.onValue(node.outputs[i]!, this.pool.escape(v));
       }
-    });
+    }
     if (step.builtin) for (const v of outs) releaseValue(this.pool, v);
-    for (const s of step.release) if (!keep?.has(s)) frame.clear(s);
+    const release = step.release;
+    for (let i = 0; i < release.length; i++) if (!keep?.has(release[i])) frame.clear(release[i]);
   }
 
-  #runKernel(step: Step, inputs: readonly (Value | null)[]): (Value | null)[] {
+  /** Runs a kernel step on the frame's values: one pass over the input slots builds the tensors and checks dtypes. */
+  #runKernel(step: Step, values: readonly (Value | undefined)[]): (Value | null)[] {
     const binding = step.kernel!;
     const node = step.node;
-    const tensors: (Tensor | null)[] = inputs.map((v, i) => {
-      if (v === null || isTensor(v)) return v;
-      throw new NodeError(nodeRef(node), `input[${i}] "${node.inputs[i]}" is ${kindOf(v)}; op ${node.opType} takes tensors`, { nodePath: step.nodePath, inputIndex: i });
-    });
-    const types: (DType | null)[] = tensors.map((t) => t?.dtype ?? null);
-    let key = binding.key;
-    if (key === undefined || !sameTypes(types, binding.node.inputTypes)) key = keyFor(kernelNodeFor(binding, types));
-    let bound = binding.instances.get(key);
-    if (!bound) {
-      bound = createInstance(this.ctx, node, step.nodePath, kernelNodeFor(binding, types), key);
-      binding.instances.set(key, bound);
+    const slots = step.inputs;
+    const planned = binding.node.inputTypes;
+    const tensors: (Tensor | null)[] = new Array(slots.length);
+    let same = binding.key !== undefined && planned.length === slots.length;
+    for (let i = 0; i < slots.length; i++) {
+      if (slots[i] < 0) {
+        tensors[i] = null;
+        if (same && planned[i] !== null) same = false;
+        continue;
+      }
+      const v = values[slots[i]] ?? missingInput(step, i);
+      if (!isTensor(v)) {
+        throw new NodeError(nodeRef(node), `input[${i}] "${node.inputs[i]}" is ${kindOf(v)}; op ${node.opType} takes tensors`, { nodePath: step.nodePath, inputIndex: i });
+      }
+      tensors[i] = v;
+      if (same && planned[i] !== v.dtype) same = false;
     }
-    // A variant that writes every element it allocates gets reused buffers as they are (no zero fill).
+    let key = binding.key;
+    let types: (DType | null)[] | undefined;
+    if (!same) {
+      types = tensors.map((t) => t?.dtype ?? null);
+      key = keyFor(kernelNodeFor(binding, types));
+    }
+    let bound = binding.instances.get(key!);
+    if (!bound) {
+      bound = createInstance(this.ctx, node, step.nodePath, kernelNodeFor(binding, types ?? tensors.map((t) => t?.dtype ?? null)), key!);
+      binding.instances.set(key!, bound);
+    }
+    // A variant that writes every element it allocates gets buffers without zero fill (reused ones as they are).
     const dirtyOk = bound.variant.writesAllOutputs === true;
     if (dirtyOk) this.pool.zeroReused = false;
     try {
@@ -195,10 +231,8 @@ export class Executor {
   }
 }
 
-function sameTypes(a: readonly (DType | null)[], b: readonly (DType | null)[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function missingInput(step: Step, i: number): never {
+  throw new NodeError(nodeRef(step.node), `input[${i}] "${step.node.inputs[i]}" has no value at run time`, { nodePath: step.nodePath, inputIndex: i });
 }
 
 function wrap(e: unknown, step: Step, what: string): NodeError {

@@ -10,10 +10,21 @@ import type { Plan } from './plan-contract.js';
 import { OptionalNone, TensorSequence } from './values.js';
 
 export function checkFeeds(plan: Plan, feeds: Readonly<Record<string, unknown>>): void {
+  feedChecker(plan)(feeds);
+}
+
+/** `checkFeeds` for one plan, with the lookups it needs built once (a session checks every run's feeds with it). */
+export function feedChecker(plan: Plan): (feeds: Readonly<Record<string, unknown>>) => void {
   const graphInputs = new Map(plan.graph.inputs.map((v) => [v.name, v]));
   const required = new Set(plan.inputs.map((v) => v.name));
-  const withDefault = new Set(plan.graph.initializers.map((t) => t.name));
-  for (const name of Object.keys(feeds)) {
+  const inputNames = new Set(plan.graph.inputs.map((v) => v.name));
+  const withDefault = new Set(plan.graph.initializers.map((t) => t.name).filter((n) => inputNames.has(n)));
+  return (feeds) => check(plan, graphInputs, required, withDefault, feeds);
+}
+
+function check(plan: Plan, graphInputs: ReadonlyMap<string, unknown>, required: ReadonlySet<string>, withDefault: ReadonlySet<string>, feeds: Readonly<Record<string, unknown>>): void {
+  for (const name in feeds) {
+    if (!Object.hasOwn(feeds, name)) continue;
     if (!graphInputs.has(name)) {
       throw new FeedError({ input: name, expected: `one of ${[...required].join(', ')}`, actual: name }, `is not an input of the model (inputs: ${[...required].map((n) => `"${n}"`).join(', ')})`);
     }
@@ -49,12 +60,13 @@ export function checkFeeds(plan: Plan, feeds: Readonly<Record<string, unknown>>)
       throw new FeedError({ input: v.name, expected: `rank ${shape.length} [${shape.map(showDim).join(', ')}]`, actual: `rank ${t.dims.length} [${t.dims.join(', ')}]` },
         `rank ${t.dims.length} (dims [${t.dims.join(', ')}]), expected rank ${shape.length} [${shape.map(showDim).join(', ')}]`);
     }
-    shape.forEach((d, axis) => {
+    for (let axis = 0; axis < shape.length; axis++) {
+      const d = shape[axis];
       if (typeof d === 'number' && d !== t.dims[axis]) {
         throw new FeedError({ input: v.name, expected: String(d), actual: String(t.dims[axis]), axis },
           `dims [${t.dims.join(', ')}], expected [${shape.map(showDim).join(', ')}] (axis ${axis} is ${t.dims[axis]}, expected ${d})`);
       }
-    });
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { defaultBuiltins } from './builtins.js';
 import { functionCallOp, functionKey } from './control/function-call.js';
 import { SessionOptionError } from './errors.js';
 import { Executor, selectionFor, type Selection, type ValueHooks } from './executor.js';
-import { checkFeeds } from './feeds.js';
+import { feedChecker } from './feeds.js';
 import { decodeModelBytes } from './load.js';
 import { compilePlan, disposePlan } from './plan.js';
 import type { Plan, PlanContext } from './plan-contract.js';
@@ -125,6 +125,9 @@ export class Session {
   readonly #executor: Executor;
   readonly #pool: BufferPool;
   readonly #hooks: ValueHooks | undefined;
+  readonly #checkFeeds: (feeds: Readonly<Record<string, unknown>>) => void;
+  /** The plan's graph outputs by name (what a run without `fetches` returns). */
+  readonly #outNames: readonly string[];
   /** Step selections per fetch list, built on first use. */
   readonly #selections = new Map<string, Selection>();
   /** Backends this session loaded itself (disposed by `release`). */
@@ -143,6 +146,8 @@ export class Session {
     this.backend = backend;
     this.diagnostics = diagnostics;
     this.#hooks = hooks;
+    this.#checkFeeds = feedChecker(plan);
+    this.#outNames = plan.graph.outputs.map((o) => o.name);
     this.inputNames = plan.inputs.map((v) => v.name);
     this.outputNames = model.graph.outputs.map((v) => v.name);
     this.inputMetadata = plan.inputs.map(metadataOf);
@@ -220,12 +225,11 @@ export class Session {
   /** `run`, synchronously (the js backend never waits). Every output must be a tensor. */
   runSync(feeds: SessionFeeds, options: RunOptions = {}): SessionResults {
     const values = this.runValues(feeds, options);
-    const results: SessionResults = {};
-    for (const [name, v] of Object.entries(values)) {
+    for (const name in values) {
+      const v = values[name];
       if (!isTensor(v)) throw new SessionOptionError({ option: 'outputs', expected: 'tensor outputs (use runValues for sequences and optionals)', actual: `${kindOf(v)} for "${name}"` });
-      results[name] = v;
     }
-    return results;
+    return values as SessionResults;
   }
 
   /**
@@ -236,10 +240,12 @@ export class Session {
     if (this.#released) throw new SessionOptionError({ option: 'session', expected: 'a session that has not been released', actual: 'a released session (release() freed its kernels)' });
     const plan = this.#plan;
     const feeds = adoptForeignTensors(given);
-    checkFeeds(plan, feeds);
+    this.#checkFeeds(feeds);
     if (options.observe) checkObserved(plan, options.observe, 'observe (run option)');
-    const hooks = combineHooks(this.#hooks, options);
-    const inputs = plan.graph.inputs.map((v) => feeds[v.name]);
+    const hooks = options.onValue ? combineHooks(this.#hooks, options) : this.#hooks;
+    const graphInputs = plan.graph.inputs;
+    const inputs: (Value | undefined)[] = new Array(graphInputs.length);
+    for (let i = 0; i < graphInputs.length; i++) inputs[i] = feeds[graphInputs[i].name];
     if (hooks?.onValue) {
       for (const v of plan.graph.inputs) {
         const t = feeds[v.name];
@@ -254,24 +260,25 @@ export class Session {
       }
     }
     const selection = options.fetches ? this.#selection(options.fetches) : undefined;
-    const outNames = options.fetches ?? plan.graph.outputs.map((o) => o.name);
+    const outNames = options.fetches ?? this.#outNames;
     if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new SessionOptionError({ option: 'timeoutMs', expected: 'a positive number', actual: String(options.timeoutMs) });
-    const start = performance.now();
-    this.#executor.deadline = options.timeoutMs === undefined ? undefined : { at: start + options.timeoutMs, timeoutMs: options.timeoutMs, start };
+    if (options.timeoutMs !== undefined) {
+      const start = performance.now();
+      this.#executor.deadline = { at: start + options.timeoutMs, timeoutMs: options.timeoutMs, start };
+    }
     try {
       const outs = this.#executor.runPlan(plan, inputs, undefined, hooks, selection);
       const results: Record<string, Value> = {};
-      const feedData = new Set(Object.values(feeds).filter(isTensor).map((t) => t.data));
       // A result that is not a fresh buffer of this run (an initializer, a Constant, a view of one) is copied, so
       // the caller can never change the session's constants through it. Feeds passed straight through stay as given.
       // Pool buffers escape (JS memory is handed over as is, arena memory is copied out).
-      const own = (t: Tensor): Tensor => (this.#pool.owns(t) ? this.#pool.escape(t) : feedData.has(t.data) ? t : copyTensor(t));
-      outNames.forEach((name, i) => {
+      const own = (t: Tensor): Tensor => (this.#pool.owns(t) ? this.#pool.escape(t) : isFeedData(feeds, t.data) ? t : copyTensor(t));
+      for (let i = 0; i < outNames.length; i++) {
         let v: Value = outs[i];
         if (isTensor(v)) v = own(v);
         else if (v instanceof TensorSequence) v = new TensorSequence(v.elemType, v.items.map(own));
-        results[name] = v;
-      });
+        results[outNames[i]] = v;
+      }
       return results;
     } finally {
       this.#executor.deadline = undefined;
@@ -326,6 +333,15 @@ export class Session {
   }
 }
 
+/** True when `data` is the storage of one of the feeds (a feed passed straight through to a result). */
+function isFeedData(feeds: Readonly<Record<string, Value>>, data: Tensor['data']): boolean {
+  for (const name in feeds) {
+    const f = feeds[name];
+    if (isTensor(f) && f.data === data) return true;
+  }
+  return false;
+}
+
 function checkMemoryLimit(limit: number | undefined): number | undefined {
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
     throw new SessionOptionError({ option: 'memoryLimit', expected: 'a positive integer (bytes)', actual: String(limit) });
@@ -352,7 +368,9 @@ async function loadSource(source: string | Uint8Array | ArrayBuffer | Model, bas
  */
 function adoptForeignTensors(feeds: Readonly<Record<string, Value | ForeignTensor>>): Readonly<Record<string, Value>> {
   let out: Record<string, Value | ForeignTensor> | undefined;
-  for (const [name, v] of Object.entries(feeds)) {
+  for (const name in feeds) {
+    if (!Object.hasOwn(feeds, name)) continue;
+    const v = feeds[name];
     if (v instanceof Tensor || v instanceof TensorSequence || v instanceof OptionalNone || typeof v !== 'object' || v === null) continue;
     const o = v as { type?: unknown; data?: unknown; dims?: unknown };
     if (typeof o.type !== 'string' || !Array.isArray(o.dims) || !(o.type in DTYPE_SHORT)) continue;
