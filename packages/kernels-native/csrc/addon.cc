@@ -466,6 +466,36 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// dwConvF(kernel 'scalar-c' | 'avx2', pool, X Float32Array, batch, geometry Int32Array(13) (C = X's channels),
+//         W Float32Array (M*KH*KW, at most 256 taps), M, bias Float32Array (M) | null, Y Float32Array)
+// Depthwise-style Conv:f32, see dwconv.h.
+Napi::Value DwConvF(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string kernel = info[0].As<Napi::String>().Utf8Value();
+  auto* fn = &dwconv_f32;
+#if defined(__x86_64__)
+  if (kernel == "avx2") {
+    if (!use_avx2()) throw Napi::Error::New(env, "dwConvF: avx2 is not available on this CPU");
+    fn = &dwconv_f32_avx2;
+  } else
+#endif
+  if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConvF: unknown kernel \"" + kernel + "\"");
+  const int batch = int_arg(info, 3, "batch"), M = int_arg(info, 6, "M");
+  if (!info[2].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a Float32Array");
+  const size_t xlen = info[2].As<Napi::TypedArray>().ElementLength();
+  const int32_t* gp = array_data<int32_t>(env, info[4], napi_int32_array, napi_int32_array, 13, "geometry");
+  const int taps = gp[3] * gp[4];
+  const ConvGeom g = geom_arg(env, info[4], gp[0] * taps, batch, xlen);
+  if (M < 1 || M % g.C != 0) throw Napi::RangeError::New(env, "dwConvF: M must be a positive multiple of C");
+  if (taps > 256) throw Napi::RangeError::New(env, "dwConvF: at most 256 taps");
+  const float* X = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 0, "X");
+  const float* W = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * taps, "W");
+  const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, M, "bias");
+  float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * M * g.OH * g.OW, "Y");
+  fn(pool_arg(info, 1), X, W, batch, M, g, bias, Y);
+  return env.Undefined();
+}
+
 // scaleAccumulators(acc Int32Array, scale Float32Array (1 or C), bias Float32Array (1 or C) | null, outer, C, inner,
 //                   y Float32Array)   (the dynamic-int8 epilogue, see qdq.h)
 Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
@@ -691,6 +721,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
+  exports.Set("dwConvF", Napi::Function::New(env, DwConvF));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
   exports.Set("erf", Napi::Function::New(env, Erf));
   exports.Set("gelu", Napi::Function::New(env, Gelu));

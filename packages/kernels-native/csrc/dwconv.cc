@@ -3,6 +3,7 @@
 // Compiled twice: as `dwconv` in the portable core, and as `dwconv_avx2` (dwconv_avx2.cc) with AVX2 code generation.
 #ifndef DWCONV_NAME
 #define DWCONV_NAME dwconv
+#define DWCONV_F32_NAME dwconv_f32
 #define DWCONV_NS dw_portable
 #endif
 
@@ -267,9 +268,44 @@ void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M,
   }
 }
 
+/** Conv:f32 depthwise: input channel `task` (image n, channel c) and its M / C output channels, + bias rounded once. */
+void run_input_channel_f32(const float* X, const float* W, int M, const ConvGeom& g, const float* bias, float* Y, int task, std::vector<float>& buf) {
+  const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
+  const DwPlan p = dw_plan(g);
+  const size_t need = p.plane() * p.s + static_cast<size_t>(p.Wq) * p.s + g.OW + 256;
+  if (buf.size() < need) buf.resize(need);
+  float* ph = buf.data();
+  float* row = ph + p.plane() * p.s + static_cast<size_t>(p.Wq) * p.s;
+  dw_prepare<float>(X + (static_cast<size_t>(n) * C + c) * g.H * g.W, g, p, 0.0f, ph);
+  for (int m = c * per; m < (c + 1) * per; m++) {
+    float* y = Y + (static_cast<size_t>(n) * M + m) * P;
+    const float b = bias ? bias[m] : 0.0f;
+    dw_plane(ph, g, p, W + static_cast<size_t>(m) * taps, row, [&](int oh, const float* a) {
+      float* yr = y + static_cast<size_t>(oh) * g.OW;
+      if (bias)
+        for (int j = 0; j < g.OW; j++) yr[j] = a[j] + b;
+      else
+        std::memcpy(yr, a, sizeof(float) * g.OW);
+    });
+  }
+}
+
 }  // namespace DWCONV_NS
 
 using namespace DWCONV_NS;
+
+void DWCONV_F32_NAME(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y) {
+  const int total = batch * g.C;
+  const int threads = pool ? pool->size() : 1;
+  const int tasks = total < threads ? total : threads;
+  auto body = [&](int t) {
+    std::vector<float> buf;
+    const int c0 = static_cast<int>(static_cast<long>(total) * t / tasks), c1 = static_cast<int>(static_cast<long>(total) * (t + 1) / tasks);
+    for (int i = c0; i < c1; i++) run_input_channel_f32(X, W, M, g, bias, Y, i, buf);
+  };
+  if (pool && tasks > 1) pool->run(tasks, body);
+  else if (tasks > 0) body(0);
+}
 
 void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
             int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8) {

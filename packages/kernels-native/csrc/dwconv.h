@@ -21,4 +21,11 @@ void dwconv(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
 void dwconv_avx2(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
                  int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
 
+/**
+ * Conv:f32 of the same shape (W [M, 1, KH, KW] float32, at most 256 taps): each output is one fused multiply-add chain
+ * over the taps in (kh, kw) order (padded taps add w * 0), then + bias[m] rounded once; one task per input channel.
+ */
+void dwconv_f32(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
+void dwconv_f32_avx2(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
+
 }  // namespace lowbit

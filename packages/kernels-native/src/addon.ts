@@ -70,6 +70,11 @@ export interface NativeAddon {
    */
   dwConv(kernel: 'scalar-c' | 'avx2', pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, w: Uint8Array | Int8Array, m: number,
     xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array | null, yZeroPoint: number, y: Int32Array | Uint8Array | Int8Array, bias: Int32Array | null): void;
+  /**
+   * Depthwise-style Conv:f32 (group = C, M a multiple of C, at most 256 taps): one FMA chain per output over the taps
+   * in (kh, kw) order, then + bias rounded once.
+   */
+  dwConvF(kernel: 'scalar-c' | 'avx2', pool: NativePool | null, x: Float32Array, batch: number, geometry: Int32Array, w: Float32Array, m: number, bias: Float32Array | null, y: Float32Array): void;
   /** The dynamic-int8 epilogue over an [outer, C, inner] view: y = float(float(acc) * scale[c]) (+ bias[c], rounded once). */
   scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
   /** y = erf(x) element-wise (double-precision piecewise polynomials, rounded once), y as long as x. */

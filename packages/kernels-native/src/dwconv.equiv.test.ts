@@ -1,5 +1,5 @@
 /**
- * The native depthwise ConvInteger / QLinearConv variants (`native-dw-*`), each on its own, against the scalar
+ * The native depthwise Conv:f32 / ConvInteger / QLinearConv variants (`native-dw-*`), each on its own, against the scalar
  * reference through the equivalence harness: bit-exact. Geometry varies with the size class: 3x3 / 5x5 / 1x3 / 17x17 kernels,
  * strides 1-2, dilations, explicit pads and auto_pad, channel multipliers 1-2, batch 1-2, per-channel or per-tensor
  * weight zero points and scales, bias or none; group-1 nodes are declined (the GEMM variants take them).
@@ -26,6 +26,15 @@ function geometry(size: number) {
 }
 
 const convNode = (op: string, types: (DType | null)[], constants: Map<number, Tensor>, attrs: Map<string, unknown>) => ({ ...node(op, types, constants), attrs: attrs as never });
+
+function buildFloat(size: number, values: ValueSource) {
+  const g = geometry(size);
+  // Dyadic values (k / 8): products and sums exact in float32, so any summation order gives the reference's bits.
+  const dy = (dims: number[]) => new Tensor('float32', Float32Array.from(values.tensor('int8', dims).data as Int8Array, (v) => v / 8), dims);
+  const w = dy([g.M, 1, g.k[0], g.k[1]]);
+  const inputs = [dy([g.N, g.C, g.H, g.W]), w, size % 2 ? dy([g.M]) : null];
+  return { node: convNode('Conv', ['float32', 'float32', 'float32'], new Map([[1, w]]), g.attrs), inputs };
+}
 
 function buildInt(tx: DType, tw: DType) {
   return (size: number, values: ValueSource) => {
@@ -67,6 +76,18 @@ describe('native depthwise convolution equivalence', () => {
       expect(t.referenceRuns()).toBe(0); // every case ran natively
     }
   };
+  it('Conv:f32: depthwise variants match the reference exactly on dyadic inputs (17x17: declined, 289 taps)', () => {
+    const variants = backend.variants().filter((v) => v.key === 'Conv:f32' && v.name.startsWith('native-dw-'));
+    expect(variants.map((v) => v.name)).toContain('native-dw-scalar-c');
+    for (const v of variants) {
+      const t = tracked(v);
+      const r = assertEquivalent({ registry: registryWith(t.variant), key: 'Conv:f32', build: buildFloat as never, sizes: SIZES.filter((s) => s < 20), numRuns: 6 });
+      expect(r.variants).toEqual([v.name]);
+      expect(t.referenceRuns()).toBe(0);
+      const big = buildFloat(21, { tensor: (dt: DType, dims: number[]) => new Tensor(dt, new Int8Array(dims.reduce((a, b) => a * b, 1)) as never, dims) } as never);
+      expect(v.supports!(big.node)).toBe(false);
+    }
+  });
   for (const [tx, tw] of [['uint8', 'int8'], ['int8', 'int8'], ['uint8', 'uint8'], ['int8', 'uint8']] as const) {
     const s = (t: DType) => (t === 'uint8' ? 'u8' : 'i8');
     it(`ConvInteger:${s(tx)}x${s(tw)}->i32 and QLinearConv:${s(tx)}x${s(tw)}->{u8,i8}: depthwise variants are bit-exact`, () => {

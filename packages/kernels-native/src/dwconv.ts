@@ -8,10 +8,15 @@
  * the taps inside the input (padded taps contribute 0); QLinearConv adds the int32 bias (wrapping) and applies the
  * reference `requantize` with `requantMultiplier(x_scale, w_scale[m], y_scale)` (float32 product, ties to even,
  * saturating). Other shapes, non-constant weights and parameters of other sizes run the reference.
+ *
+ * `Conv:f32` of the same shape (at most 256 taps, float32 weights constant): each output is one fused multiply-add
+ * chain over the taps in (kh, kw) order, padded taps adding w * 0, then + bias rounded once; the declared tolerance is
+ * the float one (the reference rounds each product and sum separately).
  */
 import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 import { conv2dAttrs, convGeometry2d } from './conv.js';
+import { FLOAT_TOLERANCE } from './matmul-float.js';
 
 const Q8 = ['uint8', 'int8'] as const;
 type Q8 = (typeof Q8)[number];
@@ -32,11 +37,23 @@ function depthwise(node: KernelNode, wi: number) {
   return attrs ? { w, group, attrs } : undefined;
 }
 
+const MAX_F32_TAPS = 256;
+
+/** The same for Conv:f32 (float32 weights, at most 256 taps). */
+function depthwiseF32(node: KernelNode) {
+  const w = node.constants?.get(1);
+  const group = groupOf(node);
+  if (!isF32(w) || w.dims.length !== 4 || group <= 1 || w.dims[1] !== 1 || w.dims[0] % group !== 0 || w.dims[2] * w.dims[3] > MAX_F32_TAPS) return undefined;
+  const attrs = conv2dAttrs({ ...node, attrs: new Map([...node.attrs].filter(([k]) => k !== 'group')) }, w.dims);
+  return attrs ? { w, group, attrs } : undefined;
+}
+
 export function dwConvVariants(ctx: NativeContext, hasAvx2: boolean): KernelVariant[] {
   const kernels: { name: 'avx2' | 'scalar-c'; isa: Isa }[] = [{ name: 'scalar-c', isa: 'scalar-c' }];
   if (hasAvx2) kernels.push({ name: 'avx2', isa: 'avx2' });
   const out: KernelVariant[] = [];
-  for (const k of kernels)
+  for (const k of kernels) {
+    out.push({ key: 'Conv:f32', name: `native-dw-${k.name}`, isa: k.isa, tolerance: FLOAT_TOLERANCE, supports: (n) => !!depthwiseF32(n), create: (n) => createDwF32(ctx, n, k.name) });
     for (const tx of Q8)
       for (const tw of Q8) {
         const ci = `ConvInteger:${DTYPE_SHORT[tx]}x${DTYPE_SHORT[tw]}->i32`;
@@ -46,7 +63,28 @@ export function dwConvVariants(ctx: NativeContext, hasAvx2: boolean): KernelVari
           out.push({ key: ql, name: `native-dw-${k.name}`, isa: k.isa, tolerance: 'exact', supports: (n) => !!depthwise(n, 3), create: (n) => createDw(ctx, ql, n, k.name, true) });
         }
       }
+  }
   return out;
+}
+
+function createDwF32(ctx: NativeContext, node: KernelNode, kernel: 'avx2' | 'scalar-c'): NativeInstance {
+  const ref = lazyReference(ctx, 'Conv:f32', node);
+  const dw = depthwiseF32(node);
+  const M = dw ? dw.w.dims[0] : 0;
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      const [x, w, b] = [inputs[0], inputs[1], inputs[2] ?? null];
+      const ok = dw && isF32(x) && isF32(w) && w.dims.join() === dw.w.dims.join() && x.dims.length === 4 && x.dims[1] === dw.group;
+      const geo = ok ? convGeometry2d(dw.attrs, x.dims, [M, x.dims[1], w.dims[2], w.dims[3]]) : undefined;
+      if (!dw || !geo || !isF32(x) || !isF32(w) || (b && (!isF32(b) || b.data.length !== M || b.dims.length !== 1))) return ref().run(inputs, rctx);
+      const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
+      ctx.addon.dwConvF(kernel, ctx.pool(), x.data, x.dims[0], geo, w.data, M, b ? (b as Tensor<'float32'>).data : null, y.data);
+      return [y];
+    },
+  };
 }
 
 function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'avx2' | 'scalar-c', qlinear: boolean): NativeInstance {
