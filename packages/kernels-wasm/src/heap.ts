@@ -22,6 +22,10 @@ export class WasmHeap {
   #top: number;
   /** Free blocks below `#top`, sorted by address, coalesced. */
   #free: Block[] = [];
+  /**
+   * Size of each block handed out, by address; 0 once freed. Entries are kept (not deleted) so that the same addresses,
+   * handed out again on every run, update an existing entry instead of growing and rehashing the map.
+   */
   readonly #sizes = new Map<number, number>();
   /** Bytes of memory when last looked at (it only grows). */
   #capacity = 0;
@@ -73,8 +77,8 @@ export class WasmHeap {
   free(ptr: number): void {
     if (ptr === 0) return;
     const size = this.#sizes.get(ptr);
-    if (size === undefined) throw new Error(`WasmHeap.free: ${ptr} is not an allocated block`);
-    this.#sizes.delete(ptr);
+    if (!size) throw new Error(`WasmHeap.free: ${ptr} is not an allocated block`);
+    this.#sizes.set(ptr, 0);
     if (ptr + size === this.#top) {
       this.#top = ptr;
       // Fold free blocks that now end at the top.
