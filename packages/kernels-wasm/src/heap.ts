@@ -60,6 +60,18 @@ export class WasmHeap {
       this.#sizes.set(b.ptr, size);
       return b.ptr;
     }
+    return this.#bump(size);
+  }
+
+  /**
+   * A block taken from the top of the heap, never from a hole below it: for scratch freed in reverse order at the end
+   * of a call, whose frees then just lower the top (no free-list bookkeeping).
+   */
+  allocTop(bytes: number): number {
+    return this.#bump(align(Math.max(bytes, 1)));
+  }
+
+  #bump(size: number): number {
     const ptr = this.#top;
     const end = ptr + size;
     // The memory's size is read (an API call) only when the block may not fit the size last seen.

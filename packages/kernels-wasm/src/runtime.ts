@@ -30,19 +30,24 @@ export function lazyReference(rt: WasmRuntime, node: KernelNode): (inputs: reado
 
 /** The scratch blocks of the calls in progress on one heap, as a stack (inner calls release theirs first). */
 class ScratchStack {
+  /** Addresses of the blocks owned by the calls in progress, `n` of them (the array never shrinks). */
   readonly owned: number[] = [];
+  n = 0;
   readonly alloc: (bytes: number) => number;
   readonly place: (src: ArrayBufferView) => number;
   constructor(heap: WasmHeap) {
+    // Scratch comes from the top of the heap and is freed in reverse order: each free just lowers the top.
     this.alloc = (bytes) => {
-      const p = heap.alloc(bytes);
-      this.owned.push(p);
+      const p = heap.allocTop(bytes);
+      this.owned[this.n++] = p;
       return p;
     };
     this.place = (src) => {
       if (heap.holds(src)) return src.byteOffset;
-      const p = heap.copyIn(src);
-      this.owned.push(p);
+      const p = heap.allocTop(src.byteLength);
+      if (src instanceof Float32Array) heap.f32().set(src, p >> 2);
+      else heap.u8().set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), p);
+      this.owned[this.n++] = p;
       return p;
     };
   }
@@ -61,12 +66,12 @@ export function withScratch<T>(rt: WasmRuntime, body: (alloc: (bytes: number) =>
     stacks.set(rt.heap, s);
   }
   const owned = s.owned;
-  const mark = owned.length;
+  const mark = s.n;
   try {
     return body(s.alloc, s.place);
   } finally {
-    for (let i = owned.length - 1; i >= mark; i--) rt.heap.free(owned[i]);
-    owned.length = mark;
+    for (let i = s.n - 1; i >= mark; i--) rt.heap.free(owned[i]);
+    s.n = mark;
   }
 }
 
