@@ -32,7 +32,15 @@ const ghz = loaded.addon.clockGhz();
 const ghz256 = loaded.addon.clockUnderLoadGhz(256) ?? ghz;
 const ghz512 = loaded.addon.clockUnderLoadGhz(512) ?? ghz256;
 const clockOf = (isa) => (isa === 'avx512' || isa === 'avx512-vnni' || isa === 'amx-int8' ? ghz512 : isa === 'avx2' || isa === 'avx-vnni' ? ghz256 : ghz);
-/** int8 MACs per cycle per core of each ISA's inner instruction sequence (float: FMAs x lanes). */
+/**
+ * int8 MACs per cycle per core of each ISA's inner instruction sequence (float: FMAs x lanes); peak GOPS = 2 x that x
+ * the clock measured under that vector width. AVX2 (exact u8 x s8 without VNNI): per 32 MACs one vpmaddubsw (32 byte
+ * products summed in pairs to int16) + one vpmaddwd with ones (pairs to int32) + one vpaddd. Both multiplies issue
+ * only on the vector-multiply pipes, 2 per cycle for 256 bits (measured on the Zen 5 EPYC here: vpmaddubsw 2.0/cycle,
+ * vpmaddwd 2.0/cycle, the three-instruction mix 1.0/cycle), so 2 pipes x 32 MACs / 2 multiplies = 32 MACs/cycle;
+ * vpaddd runs on the other ALUs. VNNI: one vpdpbusd = 32 MACs (ymm) or 64 (zmm), 2 per cycle (measured 2.0/cycle for
+ * both widths on Zen 5, which executes 512-bit operations at full width): 64 and 128 MACs/cycle.
+ */
 const INT8_PEAK = { avx2: 32, 'avx-vnni': 64, 'avx512-vnni': 128, 'amx-int8': 1024, neon: 16, 'neon-dot': 64 };
 const F32_PEAK = { avx2: 16, avx512: 32, neon: 8 };
 

@@ -6,12 +6,25 @@
 //
 // UK: MR, NR; static void tile(int kc, const float* a, const float* b, float* c, int ldc, bool acc);
 //              static void gemv(int kc, const float* a, const float* b, float* c, bool acc);
+// optionally  static constexpr bool GEMV2 = true;
+//              static void gemv2(int K, const float* a, const float* b, const float* b2, float* c, float* c2);
+//   two whole panels at once (two memory streams: one core reads the DRAM-bound GEMV's weights ~1.3x faster on Zen 5),
+//   each column summed in exactly the order of gemv.
 
 // k per block and rows per block at most: K = 768 and M = 128 (BERT-sized) are one block each, so C is stored once and
 // B streamed once (about 1.3x the former 256 / 96 on an AMD EPYC, Zen 5); fp32 C round-trips exactly, so the block
 // sizes never change a result.
 constexpr int FKC = 768;
 constexpr int FMCROWS = 132;
+
+template <class U, class = void>
+struct FHasGemv2 {
+  static constexpr bool value = false;
+};
+template <class U>
+struct FHasGemv2<U, decltype(void(U::GEMV2))> {
+  static constexpr bool value = U::GEMV2;
+};
 
 template <class UK>
 struct FDriver {
@@ -62,6 +75,13 @@ struct FDriver {
       for (int p = p0; p < p1; p++) {
         const int n0 = p * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;
         const float* bp = B.data + static_cast<size_t>(p) * K * NR;
+        if constexpr (FHasGemv2<UK>::value) {
+          if (p + 1 < p1 && a.N - n0 >= 2 * NR) {  // two whole panels
+            UK::gemv2(K, arow, bp, bp + static_cast<size_t>(K) * NR, c + n0, c + n0 + NR);
+            p++;
+            continue;
+          }
+        }
         if (nv == NR) {
           UK::gemv(K, arow, bp, c + n0, false);
         } else {
