@@ -125,11 +125,25 @@ struct QConvArgs {
   uint8_t* Y8;        // QLinearConv: one image [M, P]
 };
 
-/** Bytes of the per-thread buffer of a direct int8 convolution: the panel (Kp * nr), the accumulators ((M + 1) * nr
- *  int32) and 4 staging rows (4 * nr), each 64-aligned. */
+/** Column panels packed per step of a direct convolution: up to 8 (so that a small K does not pay the packing's fixed
+ *  costs per NR columns), as long as they stay within 32 KiB. `elem`: bytes per packed value. */
+static inline int conv_chunk_panels(int K, int nr, int elem) {
+  const long b = 32768L / (static_cast<long>(K > 0 ? K : 1) * nr * elem);
+  return b < 1 ? 1 : (b > 8 ? 8 : static_cast<int>(b));
+}
+
+/** Bytes of the per-thread buffer of a direct int8 convolution: the panels (chunk * Kp * nr), the accumulators
+ *  ((M + 1) * nr int32) and 4 staging rows (4 * chunk * nr), each 64-aligned. */
 static inline size_t qconv_buf_bytes(const QConvW& w, int nr) {
   const auto al = [](size_t n) { return (n + 63) / 64 * 64; };
-  return al(static_cast<size_t>(w.Kp) * nr) + al(sizeof(int32_t) * (w.M + 1) * nr) + al(4 * static_cast<size_t>(nr)) + 64;
+  const size_t cb = static_cast<size_t>(conv_chunk_panels(w.Kp, nr, 1)) * nr;
+  return al(static_cast<size_t>(w.Kp) * cb) + al(sizeof(int32_t) * (w.M + 1) * nr) + al(4 * cb) + 64;
+}
+
+/** Floats of the per-thread buffer of a direct float convolution: the panels and one staging row. */
+static inline size_t fconv_buf_floats(int K, int nr) {
+  const size_t cb = static_cast<size_t>(conv_chunk_panels(K, nr, 4)) * nr;
+  return static_cast<size_t>(K) * cb + cb + 16;
 }
 
 struct QGemmKernel {

@@ -181,7 +181,7 @@ void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB
     const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
     prefault_output(Y, sizeof(float) * out * batch);
     conv_columns(pool, threads, batch, P, k.conv_nr, [&](int n, int j0, int j1, int t) {
-      float* panel = static_cast<float*>(ws.thread_buf(t, sizeof(float) * (static_cast<size_t>(K) * k.conv_nr + 16)));
+      float* panel = static_cast<float*>(ws.thread_buf(t, sizeof(float) * fconv_buf_floats(K, k.conv_nr)));
       const FConvArgs a{&ws.fconvw, X + n * in, g, bias, Y + n * out};
       k.conv(a, j0, j1, panel);
     });

@@ -15,7 +15,7 @@
 /** Output pixels [j0, j0 + nv) of one image as runs that stay on one output row. */
 struct ConvSegs {
   int n = 0;
-  int oh[64], ow[64], j[64], len[64];
+  int oh[256], ow[256], j[256], len[256];
   void build(const ConvGeom& g, int j0, int nv) {
     n = 0;
     for (int j = 0; j < nv;) {
@@ -101,28 +101,25 @@ inline bool conv_is_pointwise(const ConvGeom& g) {
 template <class CK>
 struct FConvDriver {
   static constexpr int NR = CK::NR, MR = CK::MR;
-  static_assert(NR <= 64, "ConvSegs holds at most 64 runs");
+  static_assert(NR * 8 <= 256, "ConvSegs holds at most 256 runs");
 
-  static void pack(const FConvArgs& a, int j0, int nv, float* dst) {
+  /** Columns [j0, j0 + cols) as ceil(cols / NR) panels [K][NR] at dst (zero columns past cols); `stage` holds
+   *  one row of the chunk. */
+  static void pack(const FConvArgs& a, int j0, int cols, float* dst, float* stage) {
     const ConvGeom& g = a.g;
-    if (conv_is_pointwise(g)) {
-      const size_t P = static_cast<size_t>(g.OH) * g.OW;
-      for (int k = 0; k < g.C; k++) {
-        float* d = dst + static_cast<size_t>(k) * NR;
-        std::memcpy(d, a.X + k * P + j0, sizeof(float) * nv);
-        for (int j = nv; j < NR; j++) d[j] = 0.0f;
-      }
-      return;
-    }
+    const int K = a.W->K, nb = (cols + NR - 1) / NR;
+    const bool pw = conv_is_pointwise(g);
+    const size_t P = static_cast<size_t>(g.OH) * g.OW;
     ConvSegs s;
-    s.build(g, j0, nv);
+    if (!pw) s.build(g, j0, cols);
+    for (int j = cols; j < nb * NR; j++) stage[j] = 0.0f;
     int k = 0;
     for (int c = 0; c < g.C; c++)
       for (int kh = 0; kh < g.KH; kh++)
         for (int kw = 0; kw < g.KW; kw++, k++) {
-          float* d = dst + static_cast<size_t>(k) * NR;
-          im2col_row<float>(a.X, g, s, c, kh, kw, 0.0f, d);
-          for (int j = nv; j < NR; j++) d[j] = 0.0f;
+          if (pw) std::memcpy(stage, a.X + k * P + j0, sizeof(float) * cols);
+          else im2col_row<float>(a.X, g, s, c, kh, kw, 0.0f, stage);
+          for (int bi = 0; bi < nb; bi++) std::memcpy(dst + (static_cast<size_t>(bi) * K + k) * NR, stage + bi * NR, sizeof(float) * NR);
         }
   }
 
@@ -131,27 +128,36 @@ struct FConvDriver {
     const FConvW& W = *a.W;
     const int P = g.OH * g.OW, K = W.K;
     const bool direct = conv_is_pointwise(g);
+    const int chunk = conv_chunk_panels(K, NR, 4) * NR;
+    float* stage = panel + static_cast<size_t>(K) * chunk;
     alignas(64) float tmp[MR * NR];
-    for (int jb = j0; jb < j1; jb += NR) {
-      const int nv = j1 - jb < NR ? j1 - jb : NR;
-      const float* b = panel;
-      int ldb = NR;
-      if (direct && nv == NR) {
-        b = a.X + jb;
-        ldb = P;
-      } else {
-        pack(a, jb, nv, panel);
-      }
-      for (int s = 0; s < W.strips; s++) {
-        const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
-        const float* ap = W.data + static_cast<size_t>(r0) * K;
-        const float* bias = a.bias ? a.bias + r0 : nullptr;
-        float* y = a.Y + static_cast<size_t>(r0) * P + jb;
-        if (nv == NR) {
-          CK::tile(rows, K, ap, b, ldb, y, P, bias);
+    for (int jc = j0; jc < j1; jc += chunk) {
+      const int cols = j1 - jc < chunk ? j1 - jc : chunk;
+      // A 1x1 / stride 1 / unpadded convolution reads its full panels straight from X; the rest is packed.
+      const int full = direct ? cols / NR * NR : 0;
+      if (full < cols) pack(a, jc + full, cols - full, panel, stage);
+      for (int jb = jc; jb < jc + cols; jb += NR) {
+        const int nv = jc + cols - jb < NR ? jc + cols - jb : NR;
+        const float* b;
+        int ldb;
+        if (jb < jc + full) {
+          b = a.X + jb;
+          ldb = P;
         } else {
-          CK::tile(rows, K, ap, b, ldb, tmp, NR, bias);
-          for (int r = 0; r < rows; r++) std::memcpy(y + static_cast<size_t>(r) * P, tmp + r * NR, sizeof(float) * nv);
+          b = panel + static_cast<size_t>((jb - jc - full) / NR) * K * NR;
+          ldb = NR;
+        }
+        for (int s = 0; s < W.strips; s++) {
+          const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
+          const float* ap = W.data + static_cast<size_t>(r0) * K;
+          const float* bias = a.bias ? a.bias + r0 : nullptr;
+          float* y = a.Y + static_cast<size_t>(r0) * P + jb;
+          if (nv == NR) {
+            CK::tile(rows, K, ap, b, ldb, y, P, bias);
+          } else {
+            CK::tile(rows, K, ap, b, ldb, tmp, NR, bias);
+            for (int r = 0; r < rows; r++) std::memcpy(y + static_cast<size_t>(r) * P, tmp + r * NR, sizeof(float) * nv);
+          }
         }
       }
     }
@@ -161,7 +167,7 @@ struct FConvDriver {
 template <class CK>
 struct QConvDriver {
   static constexpr int NR = CK::NR, MR = CK::MR;
-  static_assert(NR % 16 == 0 && NR <= 64, "panels of 16-column groups");
+  static_assert(NR % 16 == 0 && NR * 8 <= 256, "panels of 16-column groups; ConvSegs holds at most 256 runs");
 
   /** dst[g][j][t] = rows[t][j] ^ x for the 4 rows of one k group (SSE2 byte interleave, 16 columns at a time). */
   static inline void interleave4(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, uint8_t x, uint8_t* dst) {
@@ -181,51 +187,47 @@ struct QConvDriver {
     }
   }
 
-  /** The activation panel [Kp / 4][NR][4] of x_u bytes (x ^ 0x80 for int8; padded taps x_u = zxe; k >= K and
-   *  columns >= nv hold anything finite: their weights are 0 or their outputs are dropped). */
-  static void pack(const QConvArgs& a, int j0, int nv, uint8_t* dst, uint8_t* stage) {
+  /** Columns [j0, j0 + cols) as ceil(cols / NR) activation panels [Kp / 4][NR][4] of x_u bytes (x ^ 0x80 for int8;
+   *  padded taps x_u = zxe; k >= K and columns past cols hold anything finite: their weights are 0 or their outputs are
+   *  dropped). `stage` holds 4 rows of the chunk. */
+  static void pack(const QConvArgs& a, int j0, int cols, uint8_t* dst, uint8_t* stage) {
     const ConvGeom& g = a.g;
     const QConvW& W = *a.W;
     const uint8_t x = a.x_signed ? 0x80 : 0;
-    const int K = W.K, groups = W.Kp / 4;
-    const uint8_t* rows[4];
-    if (conv_is_pointwise(g) && nv == NR) {
-      const size_t P = static_cast<size_t>(g.OH) * g.OW;
-      for (int q = 0; q < groups; q++) {
-        for (int t = 0; t < 4; t++) {
-          const int k = 4 * q + t;
-          rows[t] = k < K ? a.X + k * P + j0 : stage;  // stage holds zeros only here
-        }
-        if (4 * q + 3 >= K) std::memset(stage, 0, NR);
-        interleave4(rows[0], rows[1], rows[2], rows[3], x, dst + static_cast<size_t>(q) * NR * 4);
-      }
-      return;
-    }
-    ConvSegs s;
-    if (!conv_is_pointwise(g)) s.build(g, j0, nv);
+    const int K = W.K, Kp = W.Kp, groups = Kp / 4, nb = (cols + NR - 1) / NR, CB = nb * NR;
+    const bool pw = conv_is_pointwise(g);
     const size_t P = static_cast<size_t>(g.OH) * g.OW;
+    const uint8_t* rows[4];
+    ConvSegs s;
+    if (!pw) s.build(g, j0, cols);
     int c = 0, kh = 0, kw = 0;
     for (int q = 0; q < groups; q++) {
       for (int t = 0; t < 4; t++) {
-        uint8_t* d = stage + t * NR;
+        uint8_t* d = stage + t * CB;
         const int k = 4 * q + t;
         if (k >= K) {
-          std::memset(d, 0, NR);
-        } else {
-          if (conv_is_pointwise(g)) std::memcpy(d, a.X + k * P + j0, nv);
-          else im2col_row<uint8_t>(a.X, g, s, c, kh, kw, a.xpad, d);
-          for (int j = nv; j < NR; j++) d[j] = 0;
-          if (++kw == g.KW) {
-            kw = 0;
-            if (++kh == g.KH) {
-              kh = 0;
-              c++;
-            }
+          std::memset(d, 0, CB);
+          rows[t] = d;
+          continue;
+        }
+        if (pw && cols == CB) {
+          rows[t] = a.X + k * P + j0;  // full panels: straight from X
+          continue;
+        }
+        if (pw) std::memcpy(d, a.X + k * P + j0, cols);
+        else im2col_row<uint8_t>(a.X, g, s, c, kh, kw, a.xpad, d);
+        for (int j = cols; j < CB; j++) d[j] = 0;
+        rows[t] = d;
+        if (++kw == g.KW) {
+          kw = 0;
+          if (++kh == g.KH) {
+            kh = 0;
+            c++;
           }
         }
-        rows[t] = d;
       }
-      interleave4(rows[0], rows[1], rows[2], rows[3], x, dst + static_cast<size_t>(q) * NR * 4);
+      for (int bi = 0; bi < nb; bi++)
+        interleave4(rows[0] + bi * NR, rows[1] + bi * NR, rows[2] + bi * NR, rows[3] + bi * NR, x, dst + (static_cast<size_t>(bi) * groups + q) * NR * 4);
     }
   }
 
@@ -234,8 +236,9 @@ struct QConvDriver {
     const QConvW& W = *a.W;
     const int P = g.OH * g.OW, M = W.M, Kp = W.Kp, groups = Kp / 4;
     const auto al = [](size_t n) { return (n + 63) / 64 * 64; };
+    const int chunk = conv_chunk_panels(Kp, NR, 1) * NR;
     uint8_t* panel = static_cast<uint8_t*>(buf);
-    int32_t* acc = reinterpret_cast<int32_t*>(panel + al(static_cast<size_t>(Kp) * NR));
+    int32_t* acc = reinterpret_cast<int32_t*>(panel + al(static_cast<size_t>(Kp) * chunk));
     uint8_t* stage = reinterpret_cast<uint8_t*>(acc) + al(sizeof(int32_t) * (M + 1) * NR);
     const int strips = W.strips + (a.colsum ? 1 : 0);
     const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
@@ -244,10 +247,12 @@ struct QConvDriver {
     const QuantAvx2 qv(fz, qmin, qmax, nanq);
     for (int jb = j0; jb < j1; jb += NR) {
       const int nv = j1 - jb < NR ? j1 - jb : NR;
-      pack(a, jb, nv, panel, stage);
+      const int jc = j0 + (jb - j0) / chunk * chunk;  // the chunk holding jb: packed when jb starts it
+      if (jb == jc) pack(a, jc, j1 - jc < chunk ? j1 - jc : chunk, panel, stage);
+      const uint8_t* pb = panel + static_cast<size_t>((jb - jc) / NR) * Kp * NR;
       for (int s = 0; s < strips; s++) {
         const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
-        CK::tile(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, W.planes == 2 ? rows * Kp : 0, panel, acc + static_cast<size_t>(r0) * NR);
+        CK::tile(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, W.planes == 2 ? rows * Kp : 0, pb, acc + static_cast<size_t>(r0) * NR);
       }
       const uint32_t* cs = reinterpret_cast<const uint32_t*>(acc + static_cast<size_t>(M) * NR);
       for (int m = 0; m < M; m++) {
@@ -266,7 +271,25 @@ struct QConvDriver {
         }
         const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
         const float mult = a.mult[a.mult_n == 1 ? 0 : m];
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+        // 16 lanes: the operations of quant_round (clamp, add and subtract 1.5 * 2^23, + zp, clamp, NaN -> nanq).
+        const __m512i bv = _mm512_set1_epi32(static_cast<int32_t>(bias));
+        const __m512 mv = _mm512_set1_ps(mult);
+        for (int j = 0; j < nv; j += 16) {
+          const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_load_si512(t + j), bv)), mv);
+          const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+          const __m512 cl = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-4194304.0f)), _mm512_set1_ps(4194304.0f));
+          __m512 q = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(cl, _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(fz));
+          q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(qmin)), _mm512_set1_ps(qmax));
+          q = _mm512_mask_blend_ps(nan, q, _mm512_set1_ps(nanq));
+          const __m128i b = _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(q));  // in [-128, 255]: the low byte is the result
+          const int left = nv - j;
+          _mm_mask_storeu_epi8(a.Y8 + o + j, left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1), b);
+        }
+        (void)qv;
+#else
         requant_int_acc(reinterpret_cast<const int32_t*>(t), nv, bias, mult, qv, fz, qmin, qmax, nanq, a.Y8 + o);
+#endif
       }
     }
   }

@@ -93,57 +93,56 @@ void run_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M, const
 
 // ---- the direct path: float planes, register accumulators ------------------------------------------------------------
 //
-// The input channel is converted once into float, zero point subtracted and padding materialised, and split by column
-// phase (stride_w planes: padded column i = q + stride_w * t lands in plane q at t), so every tap of an output row reads
-// a contiguous run. Each output is then one FMA chain over the taps in (kh, kw) order. For integers every product and
-// partial sum is an integer of magnitude <= taps * 255 * 255 < 2^24 (taps <= 256), exact in float32, so the int32
-// result is exact; for float32 it is the chain of Conv:f32's native kernels.
+// The input channel is converted once into float, zero point subtracted and padding materialised, and split by row and
+// column phase (stride_h x stride_w planes: padded pixel (qr + stride_h u, qc + stride_w t) lands in plane (qr, qc) at
+// [u][t], rows of Wq floats). Every tap then reads its plane at a fixed offset from the output's flat index
+// oh * Wq + ow, so one plane is a single stride-1 loop over OH * Wq positions (the Wq - OW columns past each row's end
+// are computed and dropped): full vectors even for 5-pixel rows. Each output is one FMA chain over the taps in
+// (kh, kw) order. For integers every product and partial sum is an integer of magnitude <= taps * 255 * 255 < 2^24
+// (taps <= 256), exact in float32, so the int32 result is exact; for float32 it is Conv:f32's native chain.
 
 constexpr int kDwMaxTaps = 256;
 
 struct DwPlan {
-  int Hp, Wp, Wq, s;  // padded rows / columns read, columns per phase plane, stride_w
-  size_t plane() const { return static_cast<size_t>(Hp) * Wq; }
+  int sh, sw, Hq, Wq;  // strides; rows and columns per phase plane
+  size_t plane() const { return static_cast<size_t>(Hq) * Wq; }
+  size_t planes() const { return plane() * sh * sw; }
+  size_t flat() const { return plane(); }  // the flat output buffer: OH * Wq <= Hq * Wq
 };
 
 inline DwPlan dw_plan(const ConvGeom& g) {
   DwPlan p;
-  p.Hp = (g.OH - 1) * g.stride_h + (g.KH - 1) * g.dil_h + 1;
-  p.Wp = (g.OW - 1) * g.stride_w + (g.KW - 1) * g.dil_w + 1;
-  p.s = g.stride_w;
-  p.Wq = (p.Wp + p.s - 1) / p.s + 1;
+  p.sh = g.stride_h;
+  p.sw = g.stride_w;
+  // Rows / columns an output reaches in its plane: oh + (kh dh) / sh, ow + (kw dw) / sw; one spare row for the
+  // dropped columns' reads past the last row.
+  p.Hq = g.OH + ((g.KH - 1) * g.dil_h) / g.stride_h + 2;
+  p.Wq = g.OW + ((g.KW - 1) * g.dil_w) / g.stride_w;
   return p;
 }
 
-/** The padded, phase-split float copy of one input plane x (values v(x) = x - zx; 0 outside the input). */
+/** The padded, phase-split float planes of one input plane x (values x - zx; 0 outside the input). `tmp` holds
+ *  sw * Wq floats. */
 template <class TX>
-void dw_prepare(const TX* x, const ConvGeom& g, const DwPlan& p, float zx, float* ph) {
+void dw_prepare(const TX* x, const ConvGeom& g, const DwPlan& p, float zx, float* ph, float* tmp) {
   const size_t plane = p.plane();
-  for (int r = 0; r < p.Hp; r++) {
-    const int ih = r - g.pad_t;
-    if (ih < 0 || ih >= g.H) {
-      for (int q = 0; q < p.s; q++) std::memset(ph + q * plane + static_cast<size_t>(r) * p.Wq, 0, sizeof(float) * p.Wq);
-      continue;
-    }
-    const TX* src = x + static_cast<size_t>(ih) * g.W;
-    if (p.s == 1) {
-      float* d = ph + static_cast<size_t>(r) * p.Wq;
+  const int n = p.Wq * p.sw;
+  for (int qr = 0; qr < p.sh; qr++)
+    for (int u = 0; u < p.Hq; u++) {
+      const int ih = qr + p.sh * u - g.pad_t;
+      float* d0 = ph + static_cast<size_t>(qr) * p.sw * plane + static_cast<size_t>(u) * p.Wq;
+      if (ih < 0 || ih >= g.H) {
+        for (int qc = 0; qc < p.sw; qc++) std::memset(d0 + qc * plane, 0, sizeof(float) * p.Wq);
+        continue;
+      }
+      const TX* src = x + static_cast<size_t>(ih) * g.W;
+      float* row = p.sw == 1 ? d0 : tmp;  // stride 1: converted in place
       int i = 0;
-      for (; i < p.Wq && i < g.pad_l; i++) d[i] = 0.0f;
-      const int end = g.pad_l + g.W < p.Wq ? g.pad_l + g.W : p.Wq;
-      for (; i < end; i++) d[i] = static_cast<float>(src[i - g.pad_l]) - zx;
-      for (; i < p.Wq; i++) d[i] = 0.0f;
-    } else {
-      // The padded row converted contiguously (vectorizable), then dealt out to the phase planes.
-      float* tmp = ph + plane * p.s;
-      const int n = p.Wq * p.s;
-      int i = 0;
-      for (; i < n && i < g.pad_l; i++) tmp[i] = 0.0f;
+      for (; i < n && i < g.pad_l; i++) row[i] = 0.0f;
       const int end = g.pad_l + g.W < n ? g.pad_l + g.W : n;
-      for (; i < end; i++) tmp[i] = static_cast<float>(src[i - g.pad_l]) - zx;
-      for (; i < n; i++) tmp[i] = 0.0f;
-      float* d0 = ph + static_cast<size_t>(r) * p.Wq;
-      if (p.s == 2) {
+      for (; i < end; i++) row[i] = static_cast<float>(src[i - g.pad_l]) - zx;
+      for (; i < n; i++) row[i] = 0.0f;
+      if (p.sw == 2) {
         float* d1 = d0 + plane;
         int t = 0;
 #if defined(__AVX2__) && defined(__FMA__)
@@ -159,15 +158,14 @@ void dw_prepare(const TX* x, const ConvGeom& g, const DwPlan& p, float zx, float
           d0[t] = tmp[2 * t];
           d1[t] = tmp[2 * t + 1];
         }
-      } else {
-        for (int q = 0; q < p.s; q++)
-          for (int t = 0; t < p.Wq; t++) d0[q * plane + t] = tmp[q + p.s * t];
+      } else if (p.sw > 2) {
+        for (int qc = 0; qc < p.sw; qc++)
+          for (int t = 0; t < p.Wq; t++) d0[qc * plane + t] = tmp[qc + p.sw * t];
       }
     }
-  }
 }
 
-/** One output row: out[j] = fma chain over taps t of w[t] * src[t][j], j in [0, n). */
+/** out[j] = fma chain over taps t of w[t] * src[t][j], j in [0, n). */
 inline void dw_row(const float* const* src, const float* w, int taps, int n, float* out) {
   int j = 0;
 #if defined(__AVX2__) && defined(__FMA__)
@@ -199,23 +197,38 @@ inline void dw_row(const float* const* src, const float* w, int taps, int n, flo
   }
 }
 
-/** Output plane [OH, OW] from the prepared planes: row oh into `row`, then emit(oh, row). */
-template <class Emit>
-void dw_plane(const float* ph, const ConvGeom& g, const DwPlan& p, const float* w, float* row, Emit&& emit) {
+/** The flat output [OH][Wq] of one output channel (columns >= OW are junk) from the prepared planes. */
+inline void dw_plane(const float* ph, const ConvGeom& g, const DwPlan& p, const float* w, float* flat) {
   const float* src[kDwMaxTaps];
   const size_t plane = p.plane();
-  for (int oh = 0; oh < g.OH; oh++) {
-    int t = 0;
-    for (int kh = 0; kh < g.KH; kh++) {
-      const int r = oh * g.stride_h + kh * g.dil_h;
-      for (int kw = 0; kw < g.KW; kw++, t++) {
-        const int c = kw * g.dil_w;
-        src[t] = ph + (c % p.s) * plane + static_cast<size_t>(r) * p.Wq + c / p.s;
-      }
+  int t = 0;
+  for (int kh = 0; kh < g.KH; kh++) {
+    const int r = kh * g.dil_h;
+    for (int kw = 0; kw < g.KW; kw++, t++) {
+      const int c = kw * g.dil_w;
+      src[t] = ph + (static_cast<size_t>(r % p.sh) * p.sw + c % p.sw) * plane + static_cast<size_t>(r / p.sh) * p.Wq + c / p.sw;
     }
-    dw_row(src, w, t, g.OW, row);
-    emit(oh, row);
   }
+  dw_row(src, w, t, g.OH * p.Wq, flat);
+}
+
+/** Per-thread buffers of the direct path: planes, conversion row, flat output (float), bytes / int32 staging. */
+struct DwBufs {
+  float *ph, *tmp, *flat, *wf;
+  uint8_t* q8;
+};
+
+inline DwBufs dw_bufs(const DwPlan& p, int taps, std::vector<float>& buf) {
+  const size_t planes = p.planes(), tmp = static_cast<size_t>(p.Wq) * p.sw + 16, flat = p.flat() + 16;
+  const size_t need = planes + tmp + flat + taps + flat + 64;  // the last `flat` floats hold bytes / int32
+  if (buf.size() < need) buf.resize(need);
+  DwBufs b;
+  b.ph = buf.data();
+  b.tmp = b.ph + planes;
+  b.flat = b.tmp + tmp;
+  b.wf = b.flat + flat;
+  b.q8 = reinterpret_cast<uint8_t*>(b.wf + taps);
+  return b;
 }
 
 template <class TX>
@@ -223,48 +236,45 @@ void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M,
                        int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<float>& buf) {
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
   const DwPlan p = dw_plan(g);
-  const size_t need = p.plane() * p.s + static_cast<size_t>(p.Wq) * p.s + g.OW + taps + 256;
-  if (buf.size() < need) buf.resize(need);
-  float* ph = buf.data();
-  float* row = ph + p.plane() * p.s + static_cast<size_t>(p.Wq) * p.s;  // after the planes and dw_prepare's row
-  float* wf = row + g.OW;
-  float v[256];
+  const DwBufs b = dw_bufs(p, taps, buf);
+  const int F = g.OH * p.Wq;
   const TX* x = reinterpret_cast<const TX*>(X) + (static_cast<size_t>(n) * C + c) * g.H * g.W;
-  dw_prepare<TX>(x, g, p, static_cast<float>(xzp), ph);
+  dw_prepare<TX>(x, g, p, static_cast<float>(xzp), b.ph, b.tmp);
   const int qmin = r && r->out_signed ? -128 : 0, qmax = r && r->out_signed ? 127 : 255;
   const float fz = r ? static_cast<float>(r->zp) : 0.0f, fmin = static_cast<float>(qmin), fmax = static_cast<float>(qmax);
   const float nanq = fz < fmin ? fmin : (fz > fmax ? fmax : fz);
   for (int m = c * per; m < (c + 1) * per; m++) {
     const int32_t z = zw[zw_n == 1 ? 0 : m];
     for (int t = 0; t < taps; t++) {
-      const uint8_t b = W[static_cast<size_t>(m) * taps + t];
-      wf[t] = static_cast<float>((w_signed ? static_cast<int32_t>(static_cast<int8_t>(b)) : static_cast<int32_t>(b)) - z);
+      const uint8_t wb = W[static_cast<size_t>(m) * taps + t];
+      b.wf[t] = static_cast<float>((w_signed ? static_cast<int32_t>(static_cast<int8_t>(wb)) : static_cast<int32_t>(wb)) - z);
     }
+    dw_plane(b.ph, g, p, b.wf, b.flat);
     const size_t o = (static_cast<size_t>(n) * M + m) * P;
     if (!r) {
-      dw_plane(ph, g, p, wf, row, [&](int oh, const float* a) {
+      for (int oh = 0; oh < g.OH; oh++) {
         int32_t* y = Y32 + o + static_cast<size_t>(oh) * g.OW;
+        const float* a = b.flat + static_cast<size_t>(oh) * p.Wq;
         for (int j = 0; j < g.OW; j++) y[j] = static_cast<int32_t>(a[j]);
-      });
+      }
       continue;
     }
     const float mult = r->mult[r->mult_n == 1 ? 0 : m];
     const uint32_t bias = r->bias ? static_cast<uint32_t>(r->bias[m]) : 0u;
+    // The whole flat buffer at once (full vectors), then the OW valid bytes of each row.
 #if defined(__AVX2__) && defined(__FMA__)
-    const QuantAvx2 qv(fz, fmin, fmax, nanq);
-    dw_plane(ph, g, p, wf, row, [&](int oh, const float* a) {
-      requant_float_acc(a, g.OW, bias, mult, qv, fz, fmin, fmax, nanq, Y8 + o + static_cast<size_t>(oh) * g.OW);
-    });
-    continue;
+    requant_float_acc(b.flat, F, bias, mult, QuantAvx2(fz, fmin, fmax, nanq), fz, fmin, fmax, nanq, b.q8);
+#else
+    for (int j = 0; j < F; j++) {
+      const float v = static_cast<float>(static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(b.flat[j])) + bias)) * mult;
+      b.q8[j] = static_cast<uint8_t>(static_cast<int32_t>(quant_round(v, fz, fmin, fmax, nanq)));
+    }
 #endif
-    dw_plane(ph, g, p, wf, row, [&](int oh, const float* a) {
-      uint8_t* y = Y8 + o + static_cast<size_t>(oh) * g.OW;
-      for (int j0 = 0; j0 < g.OW; j0 += 256) {
-        const int len = g.OW - j0 < 256 ? g.OW - j0 : 256;
-        for (int j = 0; j < len; j++) v[j] = static_cast<float>(static_cast<int32_t>(static_cast<uint32_t>(static_cast<int32_t>(a[j0 + j])) + bias)) * mult;
-        quant_store(v, len, fz, fmin, fmax, nanq, y + j0);
-      }
-    });
+    if (p.Wq == g.OW) {
+      std::memcpy(Y8 + o, b.q8, P);
+    } else {
+      for (int oh = 0; oh < g.OH; oh++) std::memcpy(Y8 + o + static_cast<size_t>(oh) * g.OW, b.q8 + static_cast<size_t>(oh) * p.Wq, g.OW);
+    }
   }
 }
 
@@ -272,21 +282,20 @@ void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M,
 void run_input_channel_f32(const float* X, const float* W, int M, const ConvGeom& g, const float* bias, float* Y, int task, std::vector<float>& buf) {
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
   const DwPlan p = dw_plan(g);
-  const size_t need = p.plane() * p.s + static_cast<size_t>(p.Wq) * p.s + g.OW + 256;
-  if (buf.size() < need) buf.resize(need);
-  float* ph = buf.data();
-  float* row = ph + p.plane() * p.s + static_cast<size_t>(p.Wq) * p.s;
-  dw_prepare<float>(X + (static_cast<size_t>(n) * C + c) * g.H * g.W, g, p, 0.0f, ph);
+  const DwBufs b = dw_bufs(p, taps, buf);
+  dw_prepare<float>(X + (static_cast<size_t>(n) * C + c) * g.H * g.W, g, p, 0.0f, b.ph, b.tmp);
   for (int m = c * per; m < (c + 1) * per; m++) {
     float* y = Y + (static_cast<size_t>(n) * M + m) * P;
-    const float b = bias ? bias[m] : 0.0f;
-    dw_plane(ph, g, p, W + static_cast<size_t>(m) * taps, row, [&](int oh, const float* a) {
+    dw_plane(b.ph, g, p, W + static_cast<size_t>(m) * taps, b.flat);
+    const float bv = bias ? bias[m] : 0.0f;
+    for (int oh = 0; oh < g.OH; oh++) {
       float* yr = y + static_cast<size_t>(oh) * g.OW;
+      const float* a = b.flat + static_cast<size_t>(oh) * p.Wq;
       if (bias)
-        for (int j = 0; j < g.OW; j++) yr[j] = a[j] + b;
+        for (int j = 0; j < g.OW; j++) yr[j] = a[j] + bv;
       else
         std::memcpy(yr, a, sizeof(float) * g.OW);
-    });
+    }
   }
 }
 

@@ -132,6 +132,8 @@ const ConvCase kConvCases[] = {
     {1, 2, 5, 5, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},       {3, 6, 4, 3, 25, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2},
     {1, 32, 15, 15, 24, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1},   {1, 9, 1, 1, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
     {1, 1, 40, 41, 3, 5, 5, 3, 2, 1, 2, 2, 3, 1, 2},     {1, 130, 6, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    // several chunks of 8 panels, the last one partial: 3x3 stride 2 (the first layer's shape), 1x1 over 700 pixels
+    {1, 3, 41, 99, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},    {2, 6, 20, 35, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
 };
 
 void conv_ref_q(const ConvCase& c, const ConvGeom& g, const std::vector<uint8_t>& X, bool xs, const std::vector<uint8_t>& Wt, bool ws,
