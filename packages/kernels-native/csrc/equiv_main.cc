@@ -311,10 +311,10 @@ int main(int argc, char** argv) {
           static const int zmodes[][2] = {{0, 1}, {1, 2}, {2, 0}, {0, 0}, {1, 1}};
           const int si = static_cast<int>(&s - &shapes[0]), last = static_cast<int>(sizeof(shapes) / sizeof(shapes[0])) - 1;
           for (int zm = 0; zm < 5; zm++) {
-            // --quick: one zero-point mode per shape (one A and one B value, or A one value and B per column), on 3
-            // threads for the last shape only
+            // --quick: one zero-point mode per shape (A one value with B per column, or one value each: the latter on
+            // 3 threads), the last shape per-row A on 3 threads
             if (quick && zm != (si == last ? 1 : (si % 2 ? 3 : 0))) continue;
-            ThreadPool* p = (zm == 1 || zm == 4) ? &pool3 : nullptr;
+            ThreadPool* p = (zm == 1 || zm >= 3) ? &pool3 : nullptr;
             check_q(k, p, rng, s[0], s[1], s[2], sg & 1, sg & 2, seven, zmodes[zm][0], zmodes[zm][1]);
           }
         }
