@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Per-kernel time of one end-to-end variant (as profile-e2e.mjs builds it): wraps every resolved kernel variant with a
-// timer and prints time per kernel key (ms/run), plus the run time left over (executor, pool, builtins).
+// Per-kernel CPU time of one end-to-end variant (as profile-e2e.mjs builds it): wraps every resolved kernel variant
+// with a process CPU-time counter (so other load on the machine does not count; use threads=1) and prints CPU time per
+// kernel key (ms/run), plus the run's CPU time left over (executor, pool, builtins).
 // Usage: node benchmarks/op-times.mjs <model> <float|static|dynamic> [runs=50] [threads=1]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,8 +52,8 @@ KernelRegistry.prototype.candidates = function (...args) {
       const label = `${v.key} (${v.name})`;
       return { run: (ins, ctx) => {
         if (!counting.on) return inst.run(ins, ctx);
-        const t = performance.now();
-        try { return inst.run(ins, ctx); } finally { const e = times.get(label) ?? { ms: 0, calls: 0 }; e.ms += performance.now() - t; e.calls++; times.set(label, e); }
+        const t = process.cpuUsage();
+        try { return inst.run(ins, ctx); } finally { const c = process.cpuUsage(t); const e = times.get(label) ?? { ms: 0, calls: 0 }; e.ms += (c.user + c.system) / 1000; e.calls++; times.set(label, e); }
       }, dispose: inst.dispose?.bind(inst) };
     };
     return w;
@@ -63,10 +64,11 @@ const x = new Tensor('float32', sample(99), spec.dims);
 for (let i = 0; i < 10; i++) s.runSync({ [spec.input]: x });
 const runs = Number(runsArg);
 counting.on = true;
-const t = performance.now();
+const t = process.cpuUsage();
 for (let i = 0; i < runs; i++) s.runSync({ [spec.input]: x });
-const total = (performance.now() - t) / runs;
+const tc = process.cpuUsage(t);
+const total = (tc.user + tc.system) / 1000 / runs;
 let kernels = 0;
 for (const [, e] of times) kernels += e.ms / runs;
-console.log(`${name} ${kind} [${s.backend}]: ${total.toFixed(3)} ms/run, kernels ${kernels.toFixed(3)}, other ${(total - kernels).toFixed(3)}`);
+console.log(`${name} ${kind} [${s.backend}]: ${total.toFixed(3)} ms CPU/run, kernels ${kernels.toFixed(3)}, other ${(total - kernels).toFixed(3)}`);
 for (const [k, e] of [...times].sort((a, b) => b[1].ms - a[1].ms)) console.log(`${(e.ms / runs).toFixed(3).padStart(8)} ms ${String(e.calls / runs).padStart(4)}x  ${k}`);

@@ -416,6 +416,23 @@ Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// dequantizeBias(x (Uint8Array | Int8Array, rows * n), scale, zeroPoint, rows, n, bias Float32Array (n or 1), y Float32Array)
+// y = float(float((x - zeroPoint) * scale) + bias[j]): DequantizeLinear (per tensor) and the row-bias Add in one pass.
+Napi::Value DequantizeBias(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t rows = int_arg(info, 3, "rows"), n = int_arg(info, 4, "n"), total = rows * n;
+  const bool xs = info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_int8_array, total, "x");
+  const float scale = info[1].As<Napi::Number>().FloatValue();
+  const int zp = info[2].As<Napi::Number>().Int32Value();
+  const size_t bn = info[5].IsTypedArray() ? info[5].As<Napi::TypedArray>().ElementLength() : 0;
+  if (bn != 1 && bn != n) throw Napi::RangeError::New(env, "bias: expected 1 or n values");
+  const float* bias = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, bn, "bias");
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, total, "y");
+  LOWBIT_EW(dequantize_bias, x, xs, scale, zp, rows, n, bias, bn != 1, y);
+  return env.Undefined();
+}
+
 // dwConv(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13) (C = X's channels), W (Uint8Array | Int8Array,
 //        M*KH*KW), M, xZeroPoint, zw (1 or M) | null, mult Float32Array (1 or M) | null, yZeroPoint,
 //        Y (Int32Array when mult is null, else Uint8Array | Int8Array), bias Int32Array (M) | null)
@@ -720,6 +737,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clockGhz", Napi::Function::New(env, ClockGhz));
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
+  exports.Set("dequantizeBias", Napi::Function::New(env, DequantizeBias));
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
   exports.Set("dwConvF", Napi::Function::New(env, DwConvF));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));

@@ -28,13 +28,20 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale,
 void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c, const float* bias, bool bias_per_c, size_t outer,
                         size_t C, size_t inner, float* y);
 
-/** The same three kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
+/**
+ * DequantizeLinear per tensor followed by a row bias, one pass over [rows, n]: y = float((x - zp) * scale), then
+ * y = float(y + bias[j]) (bias: n values, or 1 when !bias_per_col), the reference's DequantizeLinear and Add exactly.
+ */
+void dequantize_bias(const uint8_t* x, bool q_signed, float scale, int zp, size_t rows, size_t n, const float* bias, bool bias_per_col, float* y);
+
+/** The same kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
 namespace avx2 {
 void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool q_signed, size_t outer, size_t C, size_t inner,
                      bool per_axis, uint8_t* y);
 void dequantize_linear(const uint8_t* x, bool q_signed, const float* scale, const uint8_t* zp, size_t outer, size_t C, size_t inner,
                        bool per_axis, float* y);
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp);
+void dequantize_bias(const uint8_t* x, bool q_signed, float scale, int zp, size_t rows, size_t n, const float* bias, bool bias_per_col, float* y);
 }  // namespace avx2
 
 }  // namespace lowbit

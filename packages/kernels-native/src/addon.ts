@@ -62,6 +62,11 @@ export interface NativeAddon {
   quantizeLinear(x: Float32Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Uint8Array | Int8Array): void;
   /** DequantizeLinear from 8 bits over an [outer, C, inner] view. */
   dequantizeLinear(x: Uint8Array | Int8Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
+  /**
+   * DequantizeLinear (per tensor) and a row-bias Add in one pass over [rows, n]: y = float(float((x - zeroPoint) * scale)
+   * + bias[j]) (bias: n values or 1).
+   */
+  dequantizeBias(x: Uint8Array | Int8Array, scale: number, zeroPoint: number, rows: number, n: number, bias: Float32Array, y: Float32Array): void;
   /** DynamicQuantizeLinear; false (nothing written) for an empty or non-finite input. */
   dynamicQuantizeLinear(x: Float32Array, y: Uint8Array, scale: Float32Array, zp: Uint8Array): boolean;
   /**

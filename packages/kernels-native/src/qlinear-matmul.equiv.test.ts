@@ -80,3 +80,35 @@ describe('native QLinearMatMul equivalence', () => {
         });
       }
 });
+
+/** lowbit.QLinearMatMulToFloat: QLinearMatMul's inputs (per-tensor y parameters) and a float bias of N or 1 values. */
+function buildToFloat(ta: DType, tb: DType, ty: DType) {
+  const q = build(ta, tb, ty);
+  return (size: number, values: ValueSource) => {
+    const { inputs } = q(size === 5 ? 6 : size, values);
+    const b = inputs[3]!;
+    const N = b.dims[1];
+    const bias = size % 3 === 1 ? undefined : size % 3 === 2 ? values.tensor('float32', [1]) : values.tensor('float32', [N]);
+    const all = bias ? [...inputs, bias] : inputs;
+    return { node: { ...node('QLinearMatMulToFloat', all.map((t) => t!.dtype), new Map([[3, b]])), domain: 'lowbit' }, inputs: all };
+  };
+}
+
+describe('native lowbit.QLinearMatMulToFloat equivalence', () => {
+  if ('error' in loaded) return;
+  for (const ta of Q8)
+    for (const tb of Q8)
+      for (const ty of Q8) {
+        const key = `lowbit.QLinearMatMulToFloat:${short(ta)}`;
+        it(`${key} (b ${tb}, y ${ty}): every variant is bit-exact, none handed to the reference`, () => {
+          const variants = backend.variants().filter((v) => v.key === key);
+          expect(variants.length).toBeGreaterThan(0);
+          for (const v of variants) {
+            const t = tracked(v);
+            const r = assertEquivalent({ registry: registryWith(t.variant), key, build: buildToFloat(ta, tb, ty), sizes: [0, 1, 2, 16, 33], numRuns: 6 });
+            expect(r.variants).toEqual([v.name]);
+            expect(t.referenceRuns()).toBe(0);
+          }
+        });
+      }
+});

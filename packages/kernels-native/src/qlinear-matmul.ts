@@ -9,7 +9,7 @@
  * float32 scales, a / y scale and zero point per tensor, b's per tensor or per column; anything else (per-row a or
  * y parameters, float16 scales of opset 21, errors) runs the reference.
  */
-import { DTYPE_SHORT, planMatMul, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { DTYPE_SHORT, keyFor, planMatMul, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { NativeKernelInfo, NativeQGemm } from './addon.js';
 import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
 import { pack } from './matmul-integer.js';
@@ -38,8 +38,46 @@ export function qlinearMatMulVariants(ctx: NativeContext, kernels: readonly Nati
           // Activations x activations (attention): B packed per call, per batch matrix.
           out.push({ key, name: `native-${k.name}-dynamic-b`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (node) => constantB(node) === undefined, create: (node) => createDynamicB(ctx, key, node, k) });
         }
+    // lowbit.QLinearMatMulToFloat (QLinearMatMul -> DequantizeLinear [-> Add(bias)], fused by the runtime): the
+    // QLinearMatMul above, then one pass of dequantization and bias.
+    for (const ta of Q8) {
+      const key = `lowbit.QLinearMatMulToFloat:${DTYPE_SHORT[ta]}`;
+      out.push({ key, name: `native-${k.name}`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (node) => constantB(node) !== undefined, create: (node) => createToFloat(ctx, key, node, k, fast) });
+    }
   }
   return out;
+}
+
+function createToFloat(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): NativeInstance {
+  const ref = lazyReference(ctx, key, node);
+  const qNode: KernelNode = { ...node, opType: 'QLinearMatMul', domain: '', inputTypes: node.inputTypes.slice(0, 8) };
+  const inner = createQLinear(ctx, keyFor(qNode), qNode, k, fast);
+  return {
+    get referenceRuns() {
+      return ref.calls + inner.referenceRuns;
+    },
+    run(inputs, rctx) {
+      const sy = inputs[6] ?? null;
+      const zy = inputs[7] ?? null;
+      const bias = inputs[8] ?? null;
+      const q = inputs[0];
+      if (!isF32(sy) || sy.data.length !== 1 || !isQ8(zy) || zy.data.length !== 1 || (bias && !isF32(bias)) || !q || q.dims.length < 1) return ref().run(inputs, rctx);
+      const b = inputs[3];
+      const N = b && b.dims.length === 2 ? b.dims[1] : -1;
+      if (bias && bias.data.length !== 1 && bias.data.length !== N) return ref().run(inputs, rctx);
+      const yq = inner.run(inputs.slice(0, 8), rctx)[0]!;
+      const rows = N > 0 ? yq.data.length / N : 0;
+      const y = rctx.alloc('float32', yq.dims);
+      if (yq.data.length === 0) return [y];
+      const data = yq.data as Uint8Array | Int8Array;
+      if (bias) ctx.addon.dequantizeBias(data, sy.data[0], Number(zy.data[0]), rows, N, bias.data as Float32Array, y.data);
+      else ctx.addon.dequantizeLinear(data, sy.data as Float32Array, zy.data as Uint8Array | Int8Array, 1, 1, data.length, y.data);
+      return [y];
+    },
+    dispose() {
+      inner.dispose?.();
+    },
+  };
 }
 
 function createQLinear(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): NativeInstance {

@@ -2,7 +2,9 @@
  * The runtime's graph optimisation on the quantize tests' models: each model runs literally (`graphOptimization:
  * 'none'`) and optimised ('all'). Declared tolerance of fused static QDQ: <= 1 output quantization step (1 LSB) per
  * fused op. Checked per op on real data: every QLinearConv/QLinearMatMul of the optimised graph is run alone on the
- * literal run's own quantized inputs and compared with the literal graph's Q output of the same name. End to end the
+ * literal run's own quantized inputs and compared with the literal graph's Q output of the same name (a
+ * lowbit.QLinearMatMulToFloat, whose 8-bit result is dequantized and biased inside, with the literal float value of its
+ * output name, in steps of its y_scale). End to end the
  * (at most 1-LSB) differences propagate through the network, so whole-model outputs are compared by agreement
  * (mnist classes) and SQNR (ultraface, ppocr), printed. Dynamic quantization fuses exactly: outputs bit-identical.
  * Calibration here goes through the runtime-backed runner, which plans its session unoptimised ('none').
@@ -12,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testdataPath, readMnist } from '@lowbit/testing';
-import { dataTypeFromName } from '@lowbit/onnx-ir';
+import { dataTypeFromName, tensorValuesSync } from '@lowbit/onnx-ir';
 import type { Model, Node, ValueInfo } from '@lowbit/onnx-ir';
 import { optimizeModel, Session, Tensor } from '@lowbit/runtime';
 import type { Feeds } from '@lowbit/calibrators';
@@ -63,14 +65,18 @@ async function perOpLaw(m: Model, feeds: Record<string, Tensor>): Promise<[numbe
   const opt = await optimizeModel(m, { level: 'all' });
   const values = literalValues(m, feeds);
   let ops = 0, worst = 0, differing = 0;
-  for (const n of opt.graph.nodes.filter((x) => x.opType === 'QLinearConv' || x.opType === 'QLinearMatMul')) {
+  for (const n of opt.graph.nodes.filter((x) => ['QLinearConv', 'QLinearMatMul', 'QLinearMatMulToFloat'].includes(x.opType))) {
     const got = runAlone(opt, n, values).data as ArrayLike<number>;
     const want = values.get(n.outputs[0]!)!.data as ArrayLike<number>;
     expect(got.length).toBe(want.length);
+    // Float output (ToFloat): the difference in steps of y_scale, less the float32 rounding of the dequantization.
+    const toFloat = n.opType === 'QLinearMatMulToFloat';
+    const ys = opt.graph.initializers.find((t) => t.name === n.inputs[6]);
+    const step = toFloat && ys ? Number(tensorValuesSync(ys).data[0]) : 1;
     for (let i = 0; i < got.length; i++) {
-      const d = Math.abs(got[i] - want[i]);
-      worst = Math.max(worst, d);
-      if (d) differing++;
+      const d = Math.abs(got[i] - want[i]) / step;
+      worst = Math.max(worst, toFloat ? Math.floor(d + 1e-3) : d); // whole steps; float32 rounding is far below 1e-3
+      if (toFloat ? Math.floor(d + 1e-3) : d) differing++;
     }
     ops++;
   }
@@ -103,7 +109,7 @@ describe('fused vs literal execution of quantized models', () => {
       const m = await quantizeStatic(MNIST, out, calibrationFeeds(20), { perChannel: c.perChannel, activationType: c.activationType, weightType: 'int8' });
       const fused = Session.fromModel(m);
       expect(fused.optimization.opsAfter.QLinearConv).toBe(2);
-      expect(fused.optimization.opsAfter.QLinearMatMul).toBe(1);
+      expect(fused.optimization.opsAfter['lowbit.QLinearMatMulToFloat']).toBe(1); // the MatMul, its DequantizeLinear and bias Add
       const literal = Session.fromModel(m, { graphOptimization: 'none' });
       let same = 0;
       for (let i = 0; i < 20; i++) {

@@ -9,7 +9,8 @@
  * - `all` (default): `basic` plus BatchNormalization folding (float32 rounding moves: within a few ulps), static QDQ
  *   fusion into QLinearConv/QLinearMatMul (within 1 output quantization step of the literal graph) and the dynamic
  *   chains into `lowbit.DynamicQMatMul` / `lowbit.DynamicQConv` (bit-identical); QDQ Gemm into `lowbit.QGemm`; the
- *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes).
+ *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes);
+ *   QLinearMatMul -> DequantizeLinear [-> Add(bias)] into `lowbit.QLinearMatMulToFloat` (bit-identical).
  *
  * Names: passes never remove a graph output or a kept name. Kept names are made graph outputs for the length of the
  * pipeline (so no pass and no dead-code elimination can remove them) and taken out again afterwards. Values fused away
@@ -23,6 +24,7 @@ import { foldConstantDequantize } from './fold-dequantize.js';
 import { fuseDynamicMatMul } from './fuse-dynamic.js';
 import { fuseGeluErf } from './fuse-gelu.js';
 import { fuseQdqQLinear } from './fuse-qlinear.js';
+import { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 import { OPTIMIZE_OPTIONS_KEY, type OptimizePassOptions } from './support.js';
 
 export type GraphOptimizationLevel = 'none' | 'basic' | 'all';
@@ -32,7 +34,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseDynamicMatMul, fuseGeluErf, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseDynamicMatMul, fuseGeluErf, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
