@@ -537,6 +537,17 @@ Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// relu(x Float32Array, y Float32Array of the same length)
+Napi::Value Relu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW(relu_f32, x, n, y);
+  return env.Undefined();
+}
+
 // erf(x Float32Array, y Float32Array of the same length)
 Napi::Value Erf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -742,6 +753,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dwConvF", Napi::Function::New(env, DwConvF));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
   exports.Set("erf", Napi::Function::New(env, Erf));
+  exports.Set("relu", Napi::Function::New(env, Relu));
   exports.Set("gelu", Napi::Function::New(env, Gelu));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));

@@ -5,6 +5,9 @@
 
 namespace lowbit {
 
+/** y = Relu(x) as the reference: x > 0 ? x : 0, NaN stays NaN, -0 gives +0. */
+void relu_f32(const float* x, size_t n, float* y);
+
 /** y = erf(x): piecewise polynomials evaluated in double (relative error below 1e-14, erf_table.inc), rounded once to
     float32: within 1 float32 ulp of the reference (equal unless the exact value lies within 1e-14 of a rounding
     boundary); x = -0 gives +0 like the reference, |x| >= 4 gives +-1, NaN gives NaN. */
@@ -36,6 +39,7 @@ void binary_f32(int op, const float* a, const float* b, float* y, int rank, cons
 
 /** The same kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
 namespace avx2 {
+void relu_f32(const float* x, size_t n, float* y);
 void erf_f32(const float* x, size_t n, float* y);
 void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);

@@ -82,6 +82,8 @@ export interface NativeAddon {
   dwConvF(kernel: 'scalar-c' | 'avx2', pool: NativePool | null, x: Float32Array, batch: number, geometry: Int32Array, w: Float32Array, m: number, bias: Float32Array | null, y: Float32Array): void;
   /** The dynamic-int8 epilogue over an [outer, C, inner] view: y = float(float(acc) * scale[c]) (+ bias[c], rounded once). */
   scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
+  /** y = Relu(x) element-wise as the reference (x > 0 ? x : 0; NaN stays NaN, -0 gives +0), y as long as x. */
+  relu(x: Float32Array, y: Float32Array): void;
   /** y = erf(x) element-wise (double-precision piecewise polynomials, rounded once), y as long as x. */
   erf(x: Float32Array, y: Float32Array): void;
   /**

@@ -1,5 +1,5 @@
 /**
- * Native `Erf:f32` (and the fused `lowbit.GeluErf:f32`) against the scalar reference: the equivalence harness (edge values, poisoned outputs) at the
+ * Native `Erf:f32` (and the fused `lowbit.GeluErf:f32`, and the exact `Relu:f32`) against the scalar reference: the equivalence harness (edge values, poisoned outputs) at the
  * declared 1 ulp, and a dense sweep over [-7, 7] plus tiny, huge and special values that also counts how many results
  * differ at all (must be a small fraction).
  */
@@ -98,5 +98,26 @@ describe('native lowbit.GeluErf:f32', () => {
       const ref = referenceKernels().find((k) => k.key === 'lowbit.GeluErf:f32')!.create(n).run([new Tensor('float32', x, [x.length])], freshRunContext)[0]!.data as Float32Array;
       expect(Array.from(ref.subarray(0, 13), (v) => Object.is(v, NaN) || v)).toEqual(Array.from(got.subarray(0, 13), (v) => Object.is(v, NaN) || v));
     }
+  });
+});
+
+describe('native Relu:f32', () => {
+  if ('error' in loaded) return;
+  it('is bit-identical to the reference (equivalence harness, and -0, NaN, infinities, denormals)', () => {
+    const v = backend.variants().find((x) => x.key === 'Relu:f32')!;
+    const t = tracked(v);
+    const build = (size: number, values: ValueSource) => ({ node: node('Relu', ['float32']) as never, inputs: [values.tensor('float32', [size, 5])] });
+    const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key.startsWith('Relu:'))).register(t.variant);
+    const r = assertEquivalent({ registry, key: 'Relu:f32', build, sizes: [0, 1, 7, 64], numRuns: 20 });
+    expect(r.variants).toEqual([v.name]);
+    expect(t.referenceRuns()).toBe(0);
+    const xs = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, -2.5, 2.5, 3.4e38, -3.4e38];
+    for (let i = 0; i < 100; i++) xs.push(Math.sin(i) * 10);
+    const x = new Tensor('float32', Float32Array.from(xs), [xs.length]);
+    const n = node('Relu', ['float32']);
+    const want = referenceKernels().find((k) => k.key === 'Relu:f32' || k.key === 'Relu:*')!.create(n).run([x], freshRunContext)[0]!.data as Float32Array;
+    const got = v.create(n).run([x], freshRunContext)[0]!.data as Float32Array;
+    for (let i = 0; i < xs.length; i++) expect(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i]))).toBe(true);
+    expect(Object.is(got[1], 0)).toBe(true); // -0 -> +0
   });
 });

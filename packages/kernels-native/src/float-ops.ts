@@ -2,6 +2,8 @@
  * Native variants for the float ops around the GEMMs of transformer and CNN models, whose JS reference kernels walk
  * index arrays element by element (csrc/elementwise_kernels.inc; AVX2 build where the CPU has it):
  *
+ * - `Relu:f32`: x > 0 ? x : 0 (NaN stays NaN, -0 gives +0), bit-exact; one pass where the wasm variant copies in and
+ *   out of its heap (every activation of a float CNN).
  * - `Add|Sub|Mul|Div:f32`: numpy broadcasting of any shapes (rank <= 8): one float32 operation per element, bit-exact.
  * - `Transpose:f32|i32|u8|i8|i64`: any perm (rank <= 8), contiguous runs copied whole; exact.
  * - `LayerNormalization:f32` (stash_type 1, scale/B covering the normalized dims): bit-exact with the reference (sums
@@ -201,9 +203,25 @@ function softmaxVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVar
   };
 }
 
+function reluVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = 'Relu:f32';
+  return {
+    key, name: `native-${isa}`, isa, tolerance: 'exact', writesAllOutputs: true,
+    create: (node) =>
+      instance(ctx, key, node, (inputs, rctx) => {
+        const x = inputs[0];
+        if (!x || x.dtype !== 'float32' || x.data.length > MAX_ELEMENTS) return undefined;
+        const y = rctx.alloc('float32', x.dims);
+        ctx.addon.relu(x.data as Float32Array, y.data);
+        return [y];
+      }),
+  };
+}
+
 export function floatOpVariants(ctx: NativeContext, avx2: boolean): KernelVariant[] {
   const isa = avx2 ? 'avx2' : 'scalar-c';
   return [
+    reluVariant(ctx, isa),
     ...(Object.keys(BINARY) as (keyof typeof BINARY)[]).map((op) => binaryVariant(ctx, op, isa)),
     ...TRANSPOSE_TYPES.map((t) => transposeVariant(ctx, t, isa)),
     layerNormVariant(ctx, isa),
