@@ -40,4 +40,37 @@ describe('createWasmBackend', () => {
     const bytes = await loadModuleBytes('kernels-simd.wasm');
     expect(webAssembly()!.validate(bytes)).toBe(true);
   });
+
+  it('arena: the shared-memory build lends its memory (views survive growth, zero-filled, kernels see them in place); arena false or plain modules: none', async () => {
+    const b = createWasmBackend({ disableRelaxed: true });
+    await b.init();
+    const arena = b.arena!;
+    expect(arena).toBeDefined();
+    expect(b.diagnostics.join('\n')).toMatch(/kernels-simd-shared\.wasm.*arena/);
+    const heap = b.runtime!.heap;
+    const v = arena.alloc('float32', 1000)!;
+    expect(v).toBeInstanceOf(Float32Array);
+    expect(Array.from(v.subarray(0, 4))).toEqual([0, 0, 0, 0]);
+    v[999] = 3.5;
+    const before = heap.memory.buffer.byteLength;
+    const big = heap.alloc(before * 2); // grows the memory
+    expect(heap.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(v.length).toBe(1000); // not detached
+    expect(v[999]).toBe(3.5);
+    expect(heap.holds(v)).toBe(true);
+    expect(heap.f32()[(v.byteOffset >> 2) + 999]).toBe(3.5);
+    const i8 = arena.alloc('int8', 5)!;
+    expect(i8).toBeInstanceOf(Int8Array);
+    heap.free(big);
+    arena.free(v);
+    arena.free(i8);
+    const off = createWasmBackend({ disableRelaxed: true, arena: false });
+    await off.init();
+    expect(off.arena).toBeUndefined();
+    const plain = createWasmBackend({ disableRelaxed: true, modules: { 'kernels-simd.wasm': await loadModuleBytes('kernels-simd.wasm') } });
+    await plain.init();
+    expect(plain.ready).toBe(true);
+    expect(plain.arena).toBeUndefined();
+    expect(plain.runtime!.heap.shared).toBe(false);
+  });
 });

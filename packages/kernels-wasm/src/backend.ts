@@ -4,6 +4,7 @@
  */
 import { createReferenceRegistry, type BackendInitOptions, type Isa, type KernelBackend, type KernelVariant } from '@lowbit/kernels';
 import type { KernelExports, RelaxedExports } from './exports.js';
+import { WasmArena } from './arena.js';
 import { WasmHeap } from './heap.js';
 import { instantiateIfValid, loadModuleBytes, type ModuleName } from './loader.js';
 import type { WasmRuntime } from './runtime.js';
@@ -22,6 +23,11 @@ export interface WasmBackendOptions {
   readonly modules?: Partial<Record<ModuleName, Uint8Array>>;
   /** Do not use the relaxed-SIMD module even when the engine validates it (benchmarks compare the two paths). */
   readonly disableRelaxed?: boolean;
+  /**
+   * Lend the kernels' memory to the runtime as an arena (default true): the shared-memory build of the module is
+   * loaded where the engine allows shared memory, and `arena` hands out tensors in it. false: the plain build, no arena.
+   */
+  readonly arena?: boolean;
 }
 
 /** Every variant the backend offers on `rt` (relaxed ones only when the relaxed module is loaded). */
@@ -44,17 +50,28 @@ export function wasmVariants(rt: WasmRuntime): KernelVariant[] {
 export function createWasmBackend(options: WasmBackendOptions = {}): KernelBackend & { readonly runtime: WasmRuntime | undefined } {
   let rt: WasmRuntime | undefined;
   let variants: KernelVariant[] = [];
+  let arena: WasmArena | undefined;
   let isas: Isa[] = [];
   const diagnostics: string[] = [];
   let pending: Promise<void> | undefined;
   const bytesOf = async (name: ModuleName): Promise<Uint8Array> => options.modules?.[name] ?? loadModuleBytes(name);
+  // The shared-memory build first (when wanted, and given where the caller passes the modules), else the plain one.
+  const wantShared = options.arena !== false;
+  const instantiate = async (plain: 'kernels-simd.wasm' | 'kernels-relaxed.wasm'): Promise<WasmInstance | undefined> => {
+    const shared = plain === 'kernels-simd.wasm' ? 'kernels-simd-shared.wasm' : 'kernels-relaxed-shared.wasm';
+    if (wantShared && (!options.modules || options.modules[shared])) {
+      const inst = await instantiateIfValid(await bytesOf(shared), true);
+      if (inst) return inst;
+    }
+    return instantiateIfValid(await bytesOf(plain));
+  };
 
   async function load(): Promise<void> {
     let instance: WasmInstance | undefined;
     let relaxed = false;
     if (!options.disableRelaxed) {
       try {
-        instance = await instantiateIfValid(await bytesOf('kernels-relaxed.wasm'));
+        instance = await instantiate('kernels-relaxed.wasm');
         relaxed = instance !== undefined;
         if (!relaxed) diagnostics.push('relaxed SIMD is not available (the engine does not validate the relaxed module; Node 20 needs --experimental-wasm-relaxed-simd or v8.setFlagsFromString before init): using SIMD128');
       } catch (e) {
@@ -62,7 +79,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): KernelBacke
       }
     } else diagnostics.push('relaxed SIMD disabled by option');
     if (!instance) {
-      instance = await instantiateIfValid(await bytesOf('kernels-simd.wasm'));
+      instance = await instantiate('kernels-simd.wasm');
       if (!instance) {
         diagnostics.push('this engine does not validate WebAssembly SIMD128: the wasm backend is unavailable');
         return;
@@ -80,7 +97,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): KernelBacke
     rt = { ex, relaxed: relaxed ? (ex as RelaxedExports) : undefined, fusedDotAdd, heap, reference: createReferenceRegistry() };
     isas = relaxed ? ['wasm-simd128', 'wasm-relaxed'] : ['wasm-simd128'];
     variants = wasmVariants(rt);
-    diagnostics.push(`loaded ${relaxed ? 'kernels-relaxed.wasm' : 'kernels-simd.wasm'}: ${isas.join(', ')}, ${variants.length} variants`);
+    arena = heap.shared ? new WasmArena(heap) : undefined;
+    const file = `kernels-${relaxed ? 'relaxed' : 'simd'}${heap.shared ? '-shared' : ''}.wasm`;
+    diagnostics.push(`loaded ${file}: ${isas.join(', ')}, ${variants.length} variants; ${arena ? 'tensors in wasm memory (arena)' : wantShared ? 'no shared memory here: tensors in JS memory, copied per call' : 'arena off: tensors in JS memory, copied per call'}`);
   }
 
   return {
@@ -98,6 +117,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): KernelBacke
     get runtime() {
       return rt;
     },
+    get arena() {
+      return arena;
+    },
     init(_opts?: BackendInitOptions): Promise<void> {
       pending ??= load().catch((e: unknown) => {
         diagnostics.push(`the wasm kernels failed to load: ${(e as Error).message}`);
@@ -107,6 +129,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): KernelBacke
     variants: () => variants,
     dispose() {
       rt = undefined;
+      arena = undefined;
       variants = [];
       isas = [];
     },

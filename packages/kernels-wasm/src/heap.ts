@@ -3,9 +3,11 @@
  * `heapBase()` upwards), growing the memory when full.
  *
  * Strategy: weights are packed into blocks that live as long as their kernel instance (freed by `dispose`); a call
- * copies inputs that are not already in wasm memory into scratch blocks, runs, copies the result out and frees the
- * scratch. Blocks are 64-byte aligned. A non-shared `memory.grow` detaches every typed-array view of the old buffer,
- * so views are always taken through `u8()`/`i32()`/`f32()` after the last allocation of a call, never kept.
+ * takes its scratch from the top (`allocTop`) and frees it in reverse order at the end. Inputs that are views of this
+ * memory (arena tensors) are used in place, others copied into scratch. Blocks are 64-byte aligned. A non-shared
+ * `memory.grow` detaches every typed-array view of the old buffer (a detached view has length 0, which is how the
+ * cached views notice); a shared memory's old views stay valid (and `holds` still recognises them), but end at the old
+ * size, so the cached views are re-taken after every grow. Either way, take views after the call's last allocation.
  */
 import type { WasmMemory } from './wasm-api.js';
 
@@ -29,6 +31,7 @@ export class WasmHeap {
   readonly #sizes = new Map<number, number>();
   /** Bytes of memory when last looked at (it only grows). */
   #capacity = 0;
+  readonly #shared = new Set<ArrayBufferLike>();
   /**
    * Views of the memory buffer, re-taken when they are detached (a grow detaches them: their length drops to 0), so
    * taking a view costs no API call.
@@ -79,6 +82,8 @@ export class WasmHeap {
       const have = this.memory.buffer.byteLength;
       if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
       this.#capacity = this.memory.buffer.byteLength;
+      // A shared memory's old views stay valid but end at the old size: take new ones.
+      this.#views();
     }
     this.#top = end;
     this.#sizes.set(ptr, size);
@@ -130,7 +135,14 @@ export class WasmHeap {
 
   /** Whether `src` is a 4-byte aligned view of this memory (its byteOffset is then its address). */
   holds(src: ArrayBufferView): boolean {
-    return src.buffer === this.u8().buffer && src.byteOffset % 4 === 0;
+    if (src.byteOffset % 4 !== 0) return false;
+    const b = src.buffer;
+    return b === this.u8().buffer || (this.#shared.size > 0 && this.#shared.has(b));
+  }
+
+  /** Whether the memory is shared (growing it never detaches views: the backend may lend it as an arena). */
+  get shared(): boolean {
+    return typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
   }
 
   /** A byte view of the whole memory (cached until the memory grows: take it after the call's last `alloc`). */
@@ -151,6 +163,8 @@ export class WasmHeap {
 
   #views(): void {
     const b = this.memory.buffer;
+    // Every SharedArrayBuffer the memory has shown: views of older ones (taken before a grow) still lie in it.
+    if (typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer) this.#shared.add(b);
     this.#u8 = new Uint8Array(b);
     this.#i32 = new Int32Array(b);
     this.#f32 = new Float32Array(b);

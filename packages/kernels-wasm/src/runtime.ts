@@ -35,6 +35,7 @@ class ScratchStack {
   n = 0;
   readonly alloc: (bytes: number) => number;
   readonly place: (src: ArrayBufferView) => number;
+  readonly out: (dst: ArrayBufferView) => number;
   constructor(heap: WasmHeap) {
     // Scratch comes from the top of the heap and is freed in reverse order: each free just lowers the top.
     this.alloc = (bytes) => {
@@ -50,6 +51,7 @@ class ScratchStack {
       this.owned[this.n++] = p;
       return p;
     };
+    this.out = (dst) => (heap.holds(dst) ? dst.byteOffset : this.alloc(dst.byteLength));
   }
 }
 
@@ -57,9 +59,11 @@ const stacks = new WeakMap<WasmHeap, ScratchStack>();
 
 /**
  * Runs `body` with a scratch allocator whose blocks are all freed afterwards. `place` gives the address of a view of
- * wasm memory as is, or of a scratch copy. One allocator per heap, reused by every call (nothing allocated per call).
+ * wasm memory as is, or of a scratch copy; `out` the address to write an output at: the output's own when it is a
+ * view of wasm memory (an arena buffer), else a scratch block (then `copyOut`). One allocator per heap, reused by
+ * every call (nothing allocated per call).
  */
-export function withScratch<T>(rt: WasmRuntime, body: (alloc: (bytes: number) => number, place: (src: ArrayBufferView) => number) => T): T {
+export function withScratch<T>(rt: WasmRuntime, body: (alloc: (bytes: number) => number, place: (src: ArrayBufferView) => number, out: (dst: ArrayBufferView) => number) => T): T {
   let s = stacks.get(rt.heap);
   if (!s) {
     s = new ScratchStack(rt.heap);
@@ -68,11 +72,22 @@ export function withScratch<T>(rt: WasmRuntime, body: (alloc: (bytes: number) =>
   const owned = s.owned;
   const mark = s.n;
   try {
-    return body(s.alloc, s.place);
+    return body(s.alloc, s.place, s.out);
   } finally {
     for (let i = s.n - 1; i >= mark; i--) rt.heap.free(owned[i]);
     s.n = mark;
   }
+}
+
+/**
+ * Finishes an output written at `ptr` (from withScratch's `out`): copies it into `dst` unless `dst` is that very
+ * memory (an arena view the kernel wrote in place).
+ */
+export function copyOut(rt: WasmRuntime, dst: Float32Array | Int32Array | Uint8Array | Int8Array, ptr: number): void {
+  if (rt.heap.holds(dst) && dst.byteOffset === ptr) return;
+  if (dst instanceof Float32Array) dst.set(rt.heap.f32().subarray(ptr >> 2, (ptr >> 2) + dst.length));
+  else if (dst instanceof Int32Array) dst.set(rt.heap.i32().subarray(ptr >> 2, (ptr >> 2) + dst.length));
+  else dst.set(new Uint8Array(rt.heap.u8().buffer, ptr, dst.length) as never);
 }
 
 /** Product of dims. */

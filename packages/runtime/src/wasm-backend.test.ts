@@ -60,4 +60,31 @@ describe('backend: wasm', () => {
     }
     for (const b of backends) b.dispose?.();
   });
+
+  it('tensors in the wasm arena (shared memory): ppocr and ultraface give the same bits as with the arena off, every value seen by hooks included; results are plain JS memory', async () => {
+    const { createWasmBackend } = await import('@lowbit/kernels-wasm');
+    for (const [name, input, dims] of [['ppocr-mobile-v2-cls', 'x', [1, 3, 48, 192]], ['ultraface-rfb-320', 'input', [1, 3, 240, 320]]] as const) {
+      const x = new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, j) => Math.sin(j * 0.37)), dims);
+      const runBoth = async (arena: boolean) => {
+        const b = createWasmBackend({ arena });
+        await b.init();
+        expect(b.arena !== undefined, name).toBe(arena);
+        const seen = new Map<string, Tensor>();
+        const s = await Session.create(testdataPath('models', `${name}.onnx`), { backend: 'wasm', backends: [b], onValue: (n, t) => seen.set(n, t) });
+        s.runSync({ [input]: x }); // the second run reuses the pooled (arena) buffers
+        const out = s.runSync({ [input]: x });
+        if (arena) expect(s.poolStats.arena, name).toBeGreaterThan(0);
+        else expect(s.poolStats.arena, name).toBe(0);
+        return { seen, out };
+      };
+      const on = await runBoth(true);
+      const off = await runBoth(false);
+      expect(on.seen.size).toBe(off.seen.size);
+      for (const [n, t] of off.seen) expect(Array.from(on.seen.get(n)!.data as Float32Array), `${name} ${n}`).toEqual(Array.from(t.data as Float32Array));
+      for (const [n, t] of Object.entries(off.out)) {
+        expect(Array.from(on.out[n].data as Float32Array), `${name} ${n}`).toEqual(Array.from(t.data as Float32Array));
+        expect(on.out[n].data.buffer).toBeInstanceOf(ArrayBuffer);
+      }
+    }
+  }, 60_000);
 });

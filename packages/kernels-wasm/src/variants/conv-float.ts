@@ -14,7 +14,7 @@
  */
 import type { AttrValue, KernelInstance, KernelNode, KernelVariant, Tensor } from '@lowbit/kernels';
 import type { WasmRuntime } from '../runtime.js';
-import { lazyReference, withScratch } from '../runtime.js';
+import { copyOut, lazyReference, withScratch } from '../runtime.js';
 
 const ints = (v: AttrValue | undefined): number[] | undefined => (Array.isArray(v) ? (v as readonly (number | bigint)[]).map(Number) : undefined);
 
@@ -81,11 +81,11 @@ function create(rt: WasmRuntime, node: KernelNode): KernelInstance {
       if (y.data.length === 0) return [y];
       const Mg = M / group;
       const K = Cg * KH * KW;
-      withScratch(rt, (alloc, place) => {
+      withScratch(rt, (alloc, place, out) => {
         const xp = place(x.data as Float32Array);
         const wp = wPtr !== 0 && w.data === wc?.data ? wPtr : place(w.data as Float32Array);
         const bp = bias ? place(bias.data as Float32Array) : 0;
-        const yp = alloc(N * M * plane * 4);
+        const yp = out(y.data);
         const ex = rt.ex;
         if (Cg === 1 && Mg === 1) {
           const Hp = Math.max(H + pads[0] + pads[2], (OH - 1) * sh + (KH - 1) * dh + 1);
@@ -107,7 +107,7 @@ function create(rt: WasmRuntime, node: KernelNode): KernelInstance {
             }
           }
         }
-        y.data.set(rt.heap.f32().subarray(yp >> 2, (yp >> 2) + N * M * plane));
+        copyOut(rt, y.data, yp);
       });
       return [y];
     },

@@ -7,7 +7,7 @@
  */
 import { broadcastShapes, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { WasmRuntime } from '../runtime.js';
-import { lazyReference, prod, withScratch } from '../runtime.js';
+import { copyOut, lazyReference, prod, withScratch } from '../runtime.js';
 
 function unary(rt: WasmRuntime, node: KernelNode, apply: (inputs: readonly (Tensor | null)[], x: number, n: number, y: number) => boolean): KernelInstance {
   const reference = lazyReference(rt, node);
@@ -17,11 +17,11 @@ function unary(rt: WasmRuntime, node: KernelNode, apply: (inputs: readonly (Tens
       if (!x || x.dtype !== 'float32') return reference(inputs, ctx);
       const y = ctx.alloc('float32', x.dims);
       const n = x.data.length;
-      const ok = withScratch(rt, (alloc, place) => {
+      const ok = withScratch(rt, (_alloc, place, out) => {
         const xp = place(x.data as Float32Array);
-        const yp = alloc(n * 4);
+        const yp = out(y.data);
         if (!apply(inputs, xp, n, yp)) return false;
-        y.data.set(rt.heap.f32().subarray(yp >> 2, (yp >> 2) + n));
+        copyOut(rt, y.data, yp);
         return true;
       });
       return ok ? [y] : reference(inputs, ctx);
@@ -103,12 +103,12 @@ function binaryOp(rt: WasmRuntime, node: KernelNode, op: number): KernelInstance
       if (n === 0) return [y];
       const pl = bp.plan;
       const outer = pl[0], inner = pl[1], ao = pl[2], ai = pl[3], bo = pl[4], bi = pl[5];
-      withScratch(rt, (alloc, place) => {
+      withScratch(rt, (_alloc, place, out) => {
         const ap = place(a.data as Float32Array);
         const bq = place(b.data as Float32Array);
-        const yp = alloc(n * 4);
+        const yp = out(y.data);
         rt.ex.binary(op, ap, ao, ai, bq, bo, bi, outer, inner, yp);
-        y.data.set(rt.heap.f32().subarray(yp >> 2, (yp >> 2) + n));
+        copyOut(rt, y.data, yp);
       });
       return [y];
     },

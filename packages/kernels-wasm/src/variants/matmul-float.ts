@@ -11,7 +11,7 @@
  */
 import type { AttrValue, KernelInstance, KernelNode, KernelVariant, Tensor } from '@lowbit/kernels';
 import type { WasmRuntime } from '../runtime.js';
-import { lazyReference, prod, withScratch } from '../runtime.js';
+import { copyOut, lazyReference, prod, withScratch } from '../runtime.js';
 
 interface PackedFB {
   readonly K: number;
@@ -54,11 +54,11 @@ function createMatMul(rt: WasmRuntime, node: KernelNode): KernelInstance {
       const fresh = !packed || b.data !== bc?.data;
       const bp = fresh ? packFB(rt, b, false) : packed!;
       try {
-        withScratch(rt, (alloc, place) => {
+        withScratch(rt, (alloc, place, out) => {
           const ap = place(a.data as Float32Array);
-          const c = alloc(M * N * 4);
+          const c = out(y.data);
           rt.ex.sgemm(ap, K, M, K, bp.ptr, N, c, N, 0, alloc(rt.ex.sscratchASize(M, K)));
-          y.data.set(rt.heap.f32().subarray(c >> 2, (c >> 2) + M * N));
+          copyOut(rt, y.data, c);
         });
       } finally {
         if (fresh) rt.heap.free(bp.ptr);

@@ -6,7 +6,7 @@
  */
 import type { KernelInstance, KernelNode, KernelVariant } from '@lowbit/kernels';
 import type { WasmRuntime } from '../runtime.js';
-import { lazyReference, prod, withScratch } from '../runtime.js';
+import { copyOut, lazyReference, prod, withScratch } from '../runtime.js';
 
 function batchNorm(rt: WasmRuntime, node: KernelNode): KernelInstance {
   const reference = lazyReference(rt, node);
@@ -32,12 +32,12 @@ function batchNorm(rt: WasmRuntime, node: KernelNode): KernelInstance {
       const y = ctx.alloc('float32', x.dims);
       const n = x.data.length;
       if (n === 0) return [y];
-      withScratch(rt, (alloc, place) => {
+      withScratch(rt, (_alloc, place, out) => {
         const xp = place(x.data as Float32Array);
         const pp = place(params);
-        const yp = alloc(n * 4);
+        const yp = out(y.data);
         rt.ex.batchNorm(xp, x.dims[0], C, prod(x.dims.slice(2)), pp, yp);
-        y.data.set(rt.heap.f32().subarray(yp >> 2, (yp >> 2) + n));
+        copyOut(rt, y.data, yp);
       });
       return [y];
     },
@@ -54,11 +54,11 @@ function globalAvgPool(rt: WasmRuntime, node: KernelNode): KernelInstance {
       const plane = prod(x.dims.slice(2));
       const y = ctx.alloc('float32', [N, C, ...x.dims.slice(2).map(() => 1)]);
       if (N * C === 0 || plane === 0) return reference(inputs, ctx);
-      withScratch(rt, (alloc, place) => {
+      withScratch(rt, (_alloc, place, out) => {
         const xp = place(x.data as Float32Array);
-        const yp = alloc(N * C * 4);
+        const yp = out(y.data);
         rt.ex.globalAvgPool(xp, N * C, plane, yp);
-        y.data.set(rt.heap.f32().subarray(yp >> 2, (yp >> 2) + N * C));
+        copyOut(rt, y.data, yp);
       });
       return [y];
     },

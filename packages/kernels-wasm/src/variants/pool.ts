@@ -10,7 +10,7 @@
  */
 import { forwardWindow, parseWindowAttrs, type KernelInstance, type KernelNode, type KernelVariant, type WindowAttrs } from '@lowbit/kernels';
 import type { WasmRuntime } from '../runtime.js';
-import { lazyReference, withScratch } from '../runtime.js';
+import { copyOut, lazyReference, withScratch } from '../runtime.js';
 
 function pool(rt: WasmRuntime, node: KernelNode, isMax: boolean): KernelInstance {
   const reference = lazyReference(rt, node);
@@ -46,7 +46,7 @@ function pool(rt: WasmRuntime, node: KernelNode, isMax: boolean): KernelInstance
       const OW4 = (OW + 3) & ~3;
       const Hp = Math.max(pt + H, (OH - 1) * sh + (KH - 1) * dh + 1);
       const Wp = Math.max(pl + W, OW4 * sw + (KW - 1) * dw + 8);
-      withScratch(rt, (alloc, place) => {
+      withScratch(rt, (alloc, place, out) => {
         const xp = place(x.data as Float32Array);
         const pad = alloc(Hp * Wp * 4);
         let cnt = 0;
@@ -64,9 +64,9 @@ function pool(rt: WasmRuntime, node: KernelNode, isMax: boolean): KernelInstance
           for (let o = 0; o < OH; o++) c[(cnt >> 2) + o] = count(o, sh, KH, dh, pt, H, pb);
           for (let o = 0; o < OW4; o++) c[(cnt >> 2) + OH + o] = o < OW ? count(o, sw, KW, dw, pl, W, pr) : 1;
         }
-        const yp = alloc(y.data.length * 4);
+        const yp = out(y.data);
         rt.ex.pool2d(xp, planes, H, W, pad, Hp, Wp, pt, pl, KH, KW, sh, sw, dh, dw, OH, OW, isMax ? 1 : 0, cnt, yp);
-        y.data.set(rt.heap.f32().subarray(yp >> 2, (yp >> 2) + y.data.length));
+        copyOut(rt, y.data, yp);
       });
       return [y];
     },
