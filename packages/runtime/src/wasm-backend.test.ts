@@ -64,7 +64,7 @@ describe('backend: wasm', () => {
   it('tensors in the wasm arena (shared memory): ppocr and ultraface give the same bits as with the arena off, every value seen by hooks included; results are plain JS memory', async () => {
     const { createWasmBackend } = await import('@lowbit/kernels-wasm');
     for (const [name, input, dims] of [['ppocr-mobile-v2-cls', 'x', [1, 3, 48, 192]], ['ultraface-rfb-320', 'input', [1, 3, 240, 320]]] as const) {
-      const x = new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, j) => Math.sin(j * 0.37)), dims);
+      const x = new Tensor('float32', Float32Array.from({ length: dims.reduce((a: number, b: number) => a * b, 1) }, (_, j) => Math.sin(j * 0.37)), dims);
       const runBoth = async (arena: boolean) => {
         const b = createWasmBackend({ arena });
         await b.init();
@@ -83,7 +83,7 @@ describe('backend: wasm', () => {
       for (const [n, t] of off.seen) expect(Array.from(on.seen.get(n)!.data as Float32Array), `${name} ${n}`).toEqual(Array.from(t.data as Float32Array));
       for (const [n, t] of Object.entries(off.out)) {
         expect(Array.from(on.out[n].data as Float32Array), `${name} ${n}`).toEqual(Array.from(t.data as Float32Array));
-        expect(on.out[n].data.buffer).toBeInstanceOf(ArrayBuffer);
+        expect((on.out[n].data as Float32Array).buffer).toBeInstanceOf(ArrayBuffer);
       }
     }
   }, 60_000);
