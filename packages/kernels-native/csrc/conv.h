@@ -1,6 +1,8 @@
-// 2-D convolution (group 1) as im2col + the packed GEMMs: the GEMM's A is the im2col matrix [OH*OW, C*KH*KW]
-// (one row per output pixel, k in Conv's tap order c, kh, kw), its B the weights transposed [C*KH*KW, M], and the
-// [OH*OW, M] result is transposed into NCHW.
+// 2-D convolution (group 1). Kernels with a direct convolution (k.conv: x86 AVX2 / AVX-512 float, AVX2 / AVX-VNNI /
+// AVX512-VNNI int8) compute Y[M, P] = W[M, K] x col[K, P] in NCHW (common.h, conv_driver.h), the weights repacked on
+// first use from the packed B into the workspace. The others use im2col + the packed GEMMs: the GEMM's A is the
+// im2col matrix [OH*OW, C*KH*KW] (one row per output pixel, k in Conv's tap order c, kh, kw), its B the weights
+// transposed [C*KH*KW, M], and the [OH*OW, M] result is transposed into NCHW.
 #pragma once
 #include <cstdint>
 

@@ -13,7 +13,8 @@ namespace lowbit {
 /**
  * X [batch, C, H, W] (uint8 or int8 bytes), W [M, 1, KH, KW] (uint8 or int8 bytes), zw 1 or M values.
  * With r == nullptr writes int32 sums into Y32 [batch, M, OH, OW]; otherwise requantizes (r->mult / r->bias per M)
- * into Y8. Each output channel is computed by one task, so results do not depend on the thread count.
+ * into Y8. Each task computes whole channels (up to 256 taps: one input channel and its M / C outputs; else one output
+ * channel), so results do not depend on the thread count.
  */
 void dwconv(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
             int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);

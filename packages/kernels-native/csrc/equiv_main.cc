@@ -15,6 +15,7 @@
 
 #include "common.h"
 #include "conv.h"
+#include "dwconv.h"
 #include "ops.h"
 #include "threadpool.h"
 
@@ -253,6 +254,97 @@ void check_fconv(const FGemmKernel& k, const FGemmKernel& ref, ThreadPool* pools
   ffree(&pb);
 }
 
+#if defined(__x86_64__)
+#define LB_DW(avx2) ((avx2) ? dwconv_avx2 : dwconv)
+#else
+#define LB_DW(avx2) dwconv
+#endif
+
+/** Depthwise convolutions (M = C or 2C): int8 against the naive reference, exact (ConvInteger and QLinearConv); float
+ *  AVX2 against the portable build bit for bit (the same FMA chain); threads 1 and 3. */
+void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, bool avx2) {
+  ConvCase c = c0;
+  c.M = c.C * (1 + static_cast<int>(rng() % 2));
+  const ConvGeom g = geom_of(c);
+  const int P = g.OH * g.OW, taps = c.KH * c.KW;
+  for (int sg = 0; sg < 4; sg++) {
+    const bool xs = sg & 1, ws = sg & 2;
+    std::vector<uint8_t> X(static_cast<size_t>(c.batch) * c.C * c.H * c.W), Wt(static_cast<size_t>(c.M) * taps);
+    for (auto& v : X) v = static_cast<uint8_t>(rng());
+    for (auto& v : Wt) v = static_cast<uint8_t>(rng());
+    const int32_t xz = xs ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng());
+    std::vector<int32_t> zw(c.M);
+    for (auto& v : zw) v = ws ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng());
+    // the naive reference: channel m reads input channel m / (M / C)
+    std::vector<int32_t> want(static_cast<size_t>(c.batch) * c.M * P);
+    for (int n = 0; n < c.batch; n++)
+      for (int m = 0; m < c.M; m++)
+        for (int oh = 0; oh < g.OH; oh++)
+          for (int ow = 0; ow < g.OW; ow++) {
+            uint32_t acc = 0;
+            const int ci = m / (c.M / c.C);
+            for (int kh = 0; kh < c.KH; kh++)
+              for (int kw = 0; kw < c.KW; kw++) {
+                const int ih = oh * c.sh - c.pt + kh * c.dh, iw = ow * c.sw - c.pl + kw * c.dw;
+                if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) continue;
+                const uint8_t xb = X[((static_cast<size_t>(n) * c.C + ci) * c.H + ih) * c.W + iw], wb = Wt[static_cast<size_t>(m) * taps + kh * c.KW + kw];
+                acc += static_cast<uint32_t>(((xs ? static_cast<int8_t>(xb) : xb) - xz) * ((ws ? static_cast<int8_t>(wb) : wb) - zw[m]));
+              }
+            want[(static_cast<size_t>(n) * c.M + m) * P + oh * g.OW + ow] = static_cast<int32_t>(acc);
+          }
+    for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), pool3}) {
+      std::vector<int32_t> got(want.size(), 0x5a5a5a5a);
+      LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, got.data(), nullptr, nullptr);
+      checks++;
+      if (got != want) {
+        std::printf("FAIL dwconv%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d x%s w%s\n", avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw, xs ? "s8" : "u8", ws ? "s8" : "u8");
+        failures++;
+        return;
+      }
+      // QLinearConv: the reference requantize of the reference sums (+ bias)
+      std::vector<float> mult(c.M);
+      std::vector<int32_t> bias(c.M);
+      for (int m = 0; m < c.M; m++) {
+        mult[m] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -static_cast<int>(6 + rng() % 8));
+        bias[m] = static_cast<int32_t>(rng() % 2001) - 1000;
+      }
+      std::vector<uint8_t> want8(want.size()), got8(want.size(), 0x5a);
+      std::vector<int32_t> acc(want);
+      for (int n = 0; n < c.batch; n++)
+        for (int m = 0; m < c.M; m++) {
+          const size_t o = (static_cast<size_t>(n) * c.M + m) * P;
+          for (int p = 0; p < P; p++) acc[o + p] = static_cast<int32_t>(static_cast<uint32_t>(want[o + p]) + static_cast<uint32_t>(bias[m]));
+          const Requant r{mult.data() + m, 1, 3, xs, want8.data() + o};
+          requantize_block(acc.data() + o, P, 0, 1, 0, P, r, P);
+        }
+      const Requant r{mult.data(), c.M, 3, xs, nullptr, bias.data()};
+      LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, nullptr, &r, got8.data());
+      checks++;
+      if (got8 != want8) {
+        std::printf("FAIL dwconv%s requant C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d\n", avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
+        failures++;
+        return;
+      }
+    }
+  }
+#if defined(__x86_64__)
+  if (!avx2 || taps > 256) return;
+  std::uniform_real_distribution<float> u(-4.f, 4.f);
+  std::vector<float> X(static_cast<size_t>(c.batch) * c.C * c.H * c.W), Wt(static_cast<size_t>(c.M) * taps), bv(c.M);
+  for (auto& v : X) v = u(rng);
+  for (auto& v : Wt) v = u(rng);
+  for (auto& v : bv) v = u(rng);
+  std::vector<float> want(static_cast<size_t>(c.batch) * c.M * P), got(want.size(), NAN);
+  dwconv_f32(nullptr, X.data(), Wt.data(), c.batch, c.M, g, bv.data(), want.data());
+  dwconv_f32_avx2(pool3, X.data(), Wt.data(), c.batch, c.M, g, bv.data(), got.data());
+  checks++;
+  if (std::memcmp(got.data(), want.data(), sizeof(float) * want.size()) != 0) {
+    std::printf("FAIL dwconv_f32_avx2 C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d: differs from the portable build\n", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
+    failures++;
+  }
+#endif
+}
+
 }  // namespace
 
 /** The pool runs every piece exactly once, back to back runs included (workers spinning, sleeping, or late). */
@@ -355,6 +447,23 @@ int main(int argc, char** argv) {
     for (const auto& c : kConvCases)
       for (int b = 0; b < 2; b++) check_fconv(k, *fk[0], pools, rng, c, b);
     std::printf("%s conv float %s%s: %d cases (threads 1, 2, 3)\n", failures == before ? "ok  " : "FAIL", k.name, k.conv ? " (direct)" : "", checks - c0);
+  }
+  {
+    const int before = failures, c0 = checks;
+    // depthwise shapes: 3x3 stride 1 / 2, dilated, 5x5, 1x3, tiny rows, 17x17 (289 taps: the int32 loop)
+    const ConvCase dw[] = {{1, 5, 12, 20, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {2, 3, 17, 23, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+                           {1, 4, 9, 70, 0, 5, 5, 1, 2, 2, 1, 2, 0, 1, 3},  {1, 6, 4, 5, 0, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1},
+                           {1, 7, 2, 3, 0, 3, 3, 2, 1, 1, 2, 1, 2, 1, 2},   {1, 2, 20, 21, 0, 17, 17, 1, 1, 1, 1, 8, 8, 8, 8}};
+#if defined(__x86_64__)
+    const bool has_avx2 = (isas & ISA_AVX2) != 0;
+#else
+    const bool has_avx2 = false;
+#endif
+    for (const auto& c : dw) {
+      check_dw(&pool3, rng, c, false);
+      if (has_avx2) check_dw(&pool3, rng, c, true);
+    }
+    std::printf("%s depthwise: %d cases (portable%s)\n", failures == before ? "ok  " : "FAIL", checks - c0, has_avx2 ? ", avx2, float avx2 = portable" : "");
   }
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;

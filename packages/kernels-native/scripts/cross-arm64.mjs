@@ -25,11 +25,11 @@ export async function crossArm64({ quick = true } = {}) {
   mkdirSync(out, { recursive: true });
   const common = ['-std=c++17', '-O2', '-ffp-contract=off', '-I', join(root, 'csrc')];
   const units = [
-    ['cpu', []], ['threadpool', []], ['ops', []], ['qgemm_common', []], ['qgemm_scalar', []], ['fgemm_scalar', []],
+    ['cpu', []], ['threadpool', []], ['ops', []], ['conv', []], ['dwconv', []], ['qgemm_common', []], ['qgemm_scalar', []], ['fgemm_scalar', []],
     ['qgemm_neon', []], ['fgemm_neon', []], ['qgemm_neondot', ['-march=armv8.2-a+dotprod']], ['equiv_main', []],
   ];
   const objs = units.map(([name]) => join(out, `${name}.o`));
-  const newer = (obj, src) => existsSync(obj) && statSync(obj).mtimeMs > Math.max(statSync(src).mtimeMs, ...['common.h', 'ops.h', 'threadpool.h', 'qgemm_driver.h', 'fgemm_driver.h'].map((h) => statSync(join(root, 'csrc', h)).mtimeMs));
+  const newer = (obj, src) => existsSync(obj) && statSync(obj).mtimeMs > Math.max(statSync(src).mtimeMs, ...['common.h', 'ops.h', 'threadpool.h', 'qgemm_driver.h', 'fgemm_driver.h', 'conv.h', 'dwconv.h'].map((h) => statSync(join(root, 'csrc', h)).mtimeMs));
   const todo = units.filter(([name]) => !newer(join(out, `${name}.o`), join(root, 'csrc', `${name}.cc`)));
   const width = Math.max(1, availableParallelism());
   for (let i = 0; i < todo.length; i += width) {

@@ -1,5 +1,7 @@
 /**
- * Native 2-D convolutions as im2col + the packed GEMMs (group 1, 4-D NCHW input, constant weights packed at create):
+ * Native 2-D convolutions on the packed GEMM kernels (group 1, 4-D NCHW input, constant weights packed at create): direct
+ * NCHW convolution on x86 (csrc/conv_driver.h: weight strips x activation panels, output written in place, epilogue
+ * bias / requantize), im2col + GEMM elsewhere:
  * `Conv:f32`, `ConvInteger:{u8,i8}x{u8,i8}->i32` and `QLinearConv:{u8,i8}x{u8,i8}->{u8,i8}`, one variant per GEMM
  * kernel this CPU runs.
  *
@@ -7,8 +9,8 @@
  *   QLinearConv `(acc + B[m]) | 0` and the reference `requantize` with `fround(fround(x_scale * w_scale[m]) / y_scale)`:
  *   bit-identical to the reference.
  * - Conv:f32: each output is a chain of fused multiply-adds over (c, kh, kw) in order, the reference's own order and
- *   rounding, then `+ bias` rounded once; a single output pixel per image takes the GEMV path (4 interleaved partial
- *   sums), so the declared tolerance is the float one.
+ *   rounding, then `+ bias` rounded once (on the im2col path a single output pixel per image takes the GEMV, 4
+ *   interleaved partial sums), so the declared tolerance is the float one.
  * Geometry: kernel_shape, strides, dilations, pads, auto_pad (NOTSET, VALID, SAME_UPPER, SAME_LOWER) as the reference's
  * window rules. Other nodes (group > 1, 1-D/3-D, float16/float64) are declined; bad inputs run the reference.
  */
