@@ -582,7 +582,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const size_t total = static_cast<size_t>(rows) * n;
   const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, total, "x");
   float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, total, "y");
-  LOWBIT_EW(softmax_f32, x, rows, n, y);
+  LOWBIT_EW512(softmax_f32, x, rows, n, y);
   return env.Undefined();
 }
 

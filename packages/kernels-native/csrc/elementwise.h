@@ -48,10 +48,14 @@ void transpose(const void* x, int esize, int rank, const int32_t* dims, const in
 void binary_f32(int op, const float* a, const float* b, float* y, int rank, const int32_t* dims, const int64_t* sa, const int64_t* sb);
 }  // namespace avx2
 
-/** erf_f32 and gelu_f32 with AVX-512 F/DQ (x64 only; call when the CPU has it): the same double-precision table and
+/** erf_f32, gelu_f32 (and softmax_f32, see below) with AVX-512 F/DQ (x64 only; call when the CPU has it): the same double-precision table and
     operation order, eight lanes at a time (the 16-row table lookup is a register permute), so results are identical. */
 namespace avx512 {
 void erf_f32(const float* x, size_t n, float* y);
+/** softmax_f32 with exp in double evaluated eight lanes at a time (Cody-Waite reduction, degree-12 Taylor polynomial,
+    relative error below 1e-15, scaled with vscalefpd) and the row sum accumulated in eight lanes: differs from the
+    scalar build in the last double bits only, so at most 1 float32 ulp after rounding (Softmax's declared tolerance). */
+void softmax_f32(const float* x, size_t rows, size_t n, float* y);
 void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
 }  // namespace avx512
 

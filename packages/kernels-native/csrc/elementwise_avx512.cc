@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <memory>
 
 #include "elementwise.h"
 
@@ -81,6 +82,56 @@ void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, 
   if (i < n) {
     const __mmask8 m = static_cast<__mmask8>((1u << (n - i)) - 1);
     _mm256_mask_storeu_ps(y + i, m, step(_mm256_maskz_loadu_ps(m, x + i)));
+  }
+}
+
+namespace {
+
+/** exp of 8 doubles: x = k ln2 + r (|r| <= ln2 / 2, Cody-Waite), e^r by its Taylor polynomial of degree 12 (error
+    below 2e-16 relative), times 2^k with vscalefpd (subnormal results included); x < -745.2 (and -inf) gives +0, NaN
+    stays NaN. */
+inline __m512d exp8(__m512d x) {
+  const __m512d k = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(1.4426950408889634)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512d r = _mm512_sub_pd(_mm512_sub_pd(x, _mm512_mul_pd(k, _mm512_set1_pd(6.93147180369123816490e-01))), _mm512_mul_pd(k, _mm512_set1_pd(1.90821492927058770002e-10)));
+  static const double c[13] = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600};
+  __m512d p = _mm512_set1_pd(c[12]);
+  for (int i = 11; i >= 0; i--) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c[i]));
+  const __m512d e = _mm512_scalef_pd(p, k);
+  return _mm512_mask_mov_pd(e, _mm512_cmp_pd_mask(x, _mm512_set1_pd(-745.2), _CMP_LT_OQ), _mm512_setzero_pd());
+}
+
+}  // namespace
+
+void softmax_f32(const float* x, size_t rows, size_t n, float* y) {
+  std::unique_ptr<double[]> e(new double[n + 8]);
+  for (size_t row = 0; row < rows; row++) {
+    const float* xr = x + row * n;
+    float* yr = y + row * n;
+    // The reference's max: the first strictly greater value wins, NaN never does.
+    double m = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+      if (xr[i] > m) m = xr[i];
+    const __m512d vm = _mm512_set1_pd(m);
+    __m512d acc = _mm512_setzero_pd();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m512d v = exp8(_mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(xr + i)), vm));
+      _mm512_storeu_pd(e.get() + i, v);
+      acc = _mm512_add_pd(acc, v);
+    }
+    if (i < n) {
+      const __mmask8 k = static_cast<__mmask8>((1u << (n - i)) - 1);
+      const __m512d v = exp8(_mm512_sub_pd(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, xr + i)), vm));
+      _mm512_storeu_pd(e.get() + i, v);
+      acc = _mm512_add_pd(acc, _mm512_maskz_mov_pd(k, v));
+    }
+    const __m512d sum = _mm512_set1_pd(_mm512_reduce_add_pd(acc));
+    i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(yr + i, _mm512_cvtpd_ps(_mm512_div_pd(_mm512_loadu_pd(e.get() + i), sum)));
+    if (i < n) {
+      const __mmask8 k = static_cast<__mmask8>((1u << (n - i)) - 1);
+      _mm256_mask_storeu_ps(yr + i, k, _mm512_cvtpd_ps(_mm512_div_pd(_mm512_loadu_pd(e.get() + i), sum)));
+    }
   }
 }
 

@@ -9,8 +9,9 @@
  * - `LayerNormalization:f32` (stash_type 1, scale/B covering the normalized dims): bit-exact with the reference (sums
  *   in double, every other step one float32 operation, in the reference's order).
  * - `Softmax:f32` over the last axis (opset >= 13; any axis before 13, whose 2-D view is contiguous): exp, sum and
- *   division in double as the reference, rounded once; the C library's exp may differ from V8's in the last double
- *   bit, so a result may round to the neighbouring float32: declared `{ ulp: 1 }`.
+ *   division in double as the reference, rounded once; the C library's exp (or, on AVX-512 CPUs, an eight-lane double
+ *   exp with relative error below 1e-15 and an eight-lane row sum) may differ from V8's in the last double bits, so a
+ *   result may round to the neighbouring float32: declared `{ ulp: 1 }`.
  *
  * Everything else (other dtypes, ranks above 8, shapes that do not broadcast, bad attributes) runs on the reference,
  * which also reports the errors.
