@@ -87,4 +87,36 @@ describe('backend: wasm', () => {
       }
     }
   }, 60_000);
+
+  it('quantized ops write their outputs in the arena: QuantizeLinear -> QLinearMatMul -> DequantizeLinear gives the js bits with the arena on and off', async () => {
+    const { createWasmBackend } = await import('@lowbit/kernels-wasm');
+    const K = 40;
+    const N = 12;
+    const f = (name: string, v: number) => ({ kind: 'inline' as const, name, dtype: DataType.FLOAT, dims: [], data: new Uint8Array(Float32Array.of(v).buffer), encoding: 'raw' as const });
+    const u8 = (name: string, v: number) => ({ kind: 'inline' as const, name, dtype: DataType.UINT8, dims: [], data: Uint8Array.of(v), encoding: 'raw' as const });
+    const w = Int8Array.from({ length: K * N }, (_, i) => ((i * 37) % 255) - 127);
+    const model = mkModel(mkGraph({
+      inputs: [vi('x', DataType.FLOAT, [6, K])],
+      outputs: [vi('y', DataType.FLOAT, [6, N])],
+      initializers: [
+        f('xs', 0.05), u8('xz', 128), f('ws', 0.01), { kind: 'inline', name: 'wz', dtype: DataType.INT8, dims: [], data: Uint8Array.of(0), encoding: 'raw' },
+        { kind: 'inline', name: 'w', dtype: DataType.INT8, dims: [K, N], data: new Uint8Array(w.buffer), encoding: 'raw' }, f('ys', 0.2), u8('yz', 120),
+      ],
+      nodes: [
+        mkNode('QuantizeLinear', ['x', 'xs', 'xz'], ['xq']),
+        mkNode('QLinearMatMul', ['xq', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['yq']),
+        mkNode('DequantizeLinear', ['yq', 'ys', 'yz'], ['y']),
+      ],
+    }), { opset: 13 });
+    const x = new Tensor('float32', Float32Array.from({ length: 6 * K }, (_, i) => Math.sin(i) * 5), [6, K]);
+    const js = Array.from(Session.fromModel(model, { backend: 'js', graphOptimization: 'basic' }).runSync({ x }).y.data as Float32Array);
+    for (const arena of [true, false]) {
+      const b = createWasmBackend({ arena });
+      await b.init();
+      const s = Session.fromModel(model, { backend: 'wasm', backends: [b], graphOptimization: 'basic' });
+      s.runSync({ x });
+      expect(Array.from(s.runSync({ x }).y.data as Float32Array), `arena ${arena}`).toEqual(js);
+      expect(s.poolStats.arena > 0, `arena ${arena}`).toBe(arena);
+    }
+  });
 });

@@ -12,7 +12,7 @@
 import { dynamicQuantize } from '@lowbit/qparams';
 import { requantMultiplier, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { WasmRuntime } from '../runtime.js';
-import { lazyReference, prod, withScratch } from '../runtime.js';
+import { copyOut, lazyReference, prod, withScratch } from '../runtime.js';
 import { zeroPoints } from './matmul-integer.js';
 import { freeQB, packQB, qgemmInto, type PackedQB } from './qmatmul-core.js';
 
@@ -33,11 +33,12 @@ const zpScalar = (t: Tensor | null | undefined, dtype: Q8): number | undefined =
 function quantizeInto(rt: WasmRuntime, x: Float32Array, scale: number, zp: number, out: Tensor): void {
   const n = x.length;
   const [lo, hi] = RANGE[out.dtype as Q8];
-  withScratch(rt, (alloc, place) => {
+  withScratch(rt, (_alloc, place, dst) => {
     const xp = place(x);
-    const yp = alloc(n);
+    const yd = out.data as Uint8Array | Int8Array;
+    const yp = dst(yd);
     rt.ex.quantize(xp, n, scale, zp, lo, hi, out.dtype === 'int8' ? 1 : 0, yp);
-    (out.data as Uint8Array | Int8Array).set(new Uint8Array(rt.heap.memory.buffer, yp, n) as never);
+    copyOut(rt, yd, yp);
   });
 }
 
@@ -68,11 +69,11 @@ function dequantizeLinear(rt: WasmRuntime, node: KernelNode, src: Q8): KernelIns
       const y = ctx.alloc('float32', x.dims);
       const n = x.data.length;
       if (n === 0) return [y];
-      withScratch(rt, (alloc, place) => {
+      withScratch(rt, (_alloc, place, out) => {
         const xp = place(x.data as Uint8Array);
-        const yp = alloc(n * 4);
+        const yp = out(y.data);
         rt.ex.dequantize(xp, n, src === 'int8' ? 1 : 0, zp, scale, yp);
-        y.data.set(rt.heap.f32().subarray(yp >> 2, (yp >> 2) + n));
+        copyOut(rt, y.data, yp);
       });
       return [y];
     },
@@ -135,9 +136,10 @@ function qlinearMatMul(rt: WasmRuntime, node: KernelNode, ta: Q8, tb: Q8, ty: Q8
         qgemmInto(rt, a.data as Int8Array | Uint8Array, ta === 'int8', M, Int32Array.of(zaV), bp, zbV, (c, alloc) => {
           const mp = alloc(Np * 4);
           rt.heap.f32().set(mult, mp >> 2);
-          const yp = alloc(M * N);
+          const yd = y.data as Uint8Array | Int8Array;
+          const yp = rt.heap.holds(yd) ? yd.byteOffset : alloc(M * N);
           rt.ex.requantize(c, M, N, mp, 0, zyV, lo, hi, ty === 'int8' ? 1 : 0, yp);
-          (y.data as Uint8Array).set(new Uint8Array(rt.heap.memory.buffer, yp, M * N));
+          copyOut(rt, yd, yp);
         });
       } finally {
         if (fresh) freeQB(rt, bp);
