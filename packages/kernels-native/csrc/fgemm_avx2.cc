@@ -36,6 +36,36 @@ struct Avx2FUK {
       _mm256_storeu_ps(d + 8, c1[r]);
     }
   }
+  // Two panels at once (two memory streams for the DRAM-bound GEMV), each column in gemv's order (4 interleaved
+  // partial sums, then (s0 + s1) + (s2 + s3)).
+  static constexpr bool GEMV2 = true;
+  __attribute__((noinline)) static void gemv2(int K, const float* a, const float* b, const float* b2, float* c, float* c2) {
+    __m256 s[4][2], t[4][2];
+    #pragma GCC unroll 16
+    for (int u = 0; u < 4; u++) s[u][0] = s[u][1] = t[u][0] = t[u][1] = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + 4 <= K; k += 4, b += 4 * NR, b2 += 4 * NR) {
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) {
+        const __m256 av = _mm256_broadcast_ss(a + k + u);
+        s[u][0] = _mm256_fmadd_ps(av, _mm256_load_ps(b + u * NR), s[u][0]);
+        s[u][1] = _mm256_fmadd_ps(av, _mm256_load_ps(b + u * NR + 8), s[u][1]);
+        t[u][0] = _mm256_fmadd_ps(av, _mm256_load_ps(b2 + u * NR), t[u][0]);
+        t[u][1] = _mm256_fmadd_ps(av, _mm256_load_ps(b2 + u * NR + 8), t[u][1]);
+      }
+    }
+    for (; k < K; k++, b += NR, b2 += NR) {
+      const __m256 av = _mm256_broadcast_ss(a + k);
+      s[0][0] = _mm256_fmadd_ps(av, _mm256_load_ps(b), s[0][0]);
+      s[0][1] = _mm256_fmadd_ps(av, _mm256_load_ps(b + 8), s[0][1]);
+      t[0][0] = _mm256_fmadd_ps(av, _mm256_load_ps(b2), t[0][0]);
+      t[0][1] = _mm256_fmadd_ps(av, _mm256_load_ps(b2 + 8), t[0][1]);
+    }
+    _mm256_storeu_ps(c, _mm256_add_ps(_mm256_add_ps(s[0][0], s[1][0]), _mm256_add_ps(s[2][0], s[3][0])));
+    _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_add_ps(s[0][1], s[1][1]), _mm256_add_ps(s[2][1], s[3][1])));
+    _mm256_storeu_ps(c2, _mm256_add_ps(_mm256_add_ps(t[0][0], t[1][0]), _mm256_add_ps(t[2][0], t[3][0])));
+    _mm256_storeu_ps(c2 + 8, _mm256_add_ps(_mm256_add_ps(t[0][1], t[1][1]), _mm256_add_ps(t[2][1], t[3][1])));
+  }
   __attribute__((noinline)) static void gemv(int K, const float* a, const float* b, float* c, bool) {
     __m256 s[4][2];
     #pragma GCC unroll 16
