@@ -548,6 +548,28 @@ Napi::Value Relu(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// clip(x Float32Array, lo, hi, sequential (bool), y Float32Array of the same length)
+Napi::Value Clip(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  const float lo = static_cast<float>(info[1].As<Napi::Number>().DoubleValue()), hi = static_cast<float>(info[2].As<Napi::Number>().DoubleValue());
+  float* y = array_data<float>(env, info[4], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW(clip_f32, x, n, lo, hi, info[3].ToBoolean().Value(), y);
+  return env.Undefined();
+}
+
+// globalAvgPool(x Float32Array (rows * plane), rows, plane, y Float32Array (rows))
+Napi::Value GlobalAvgPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t rows = int_arg(info, 1, "rows"), plane = int_arg(info, 2, "plane");
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, rows * plane, "x");
+  float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, rows, "y");
+  LOWBIT_EW(global_avg_pool_f32, x, rows, plane, y);
+  return env.Undefined();
+}
+
 // erf(x Float32Array, y Float32Array of the same length)
 Napi::Value Erf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -754,6 +776,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
   exports.Set("erf", Napi::Function::New(env, Erf));
   exports.Set("relu", Napi::Function::New(env, Relu));
+  exports.Set("clip", Napi::Function::New(env, Clip));
+  exports.Set("globalAvgPool", Napi::Function::New(env, GlobalAvgPool));
   exports.Set("gelu", Napi::Function::New(env, Gelu));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));

@@ -7,6 +7,11 @@ namespace lowbit {
 
 /** y = Relu(x) as the reference: x > 0 ? x : 0, NaN stays NaN, -0 gives +0. */
 void relu_f32(const float* x, size_t n, float* y);
+/** y = Clip(x, lo, hi) as the reference: sequential (opset >= 11) r = x < lo ? lo : x; y = r > hi ? hi : r; else
+    y = x < lo ? lo : (x > hi ? hi : x). NaN passes through. */
+void clip_f32(const float* x, size_t n, float lo, float hi, bool sequential, float* y);
+/** GlobalAveragePool over rows of `plane` values: y[r] = float(double(sum) / plane), the sum in float32 in order. */
+void global_avg_pool_f32(const float* x, size_t rows, size_t plane, float* y);
 
 /** y = erf(x): piecewise polynomials evaluated in double (relative error below 1e-14, erf_table.inc), rounded once to
     float32: within 1 float32 ulp of the reference (equal unless the exact value lies within 1e-14 of a rounding
@@ -40,6 +45,8 @@ void binary_f32(int op, const float* a, const float* b, float* y, int rank, cons
 /** The same kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
 namespace avx2 {
 void relu_f32(const float* x, size_t n, float* y);
+void clip_f32(const float* x, size_t n, float lo, float hi, bool sequential, float* y);
+void global_avg_pool_f32(const float* x, size_t rows, size_t plane, float* y);
 void erf_f32(const float* x, size_t n, float* y);
 void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);

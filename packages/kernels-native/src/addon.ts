@@ -84,6 +84,10 @@ export interface NativeAddon {
   scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
   /** y = Relu(x) element-wise as the reference (x > 0 ? x : 0; NaN stays NaN, -0 gives +0), y as long as x. */
   relu(x: Float32Array, y: Float32Array): void;
+  /** y = Clip(x, lo, hi) as the reference (sequential: opset >= 11's min-then-max form; else one select), y as long as x. */
+  clip(x: Float32Array, lo: number, hi: number, sequential: boolean, y: Float32Array): void;
+  /** GlobalAveragePool over `rows` rows of `plane` values: y[r] = fround(sum / plane), the sum in float32 in order. */
+  globalAvgPool(x: Float32Array, rows: number, plane: number, y: Float32Array): void;
   /** y = erf(x) element-wise (double-precision piecewise polynomials, rounded once), y as long as x. */
   erf(x: Float32Array, y: Float32Array): void;
   /**

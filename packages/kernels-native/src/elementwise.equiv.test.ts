@@ -121,3 +121,35 @@ describe('native Relu:f32', () => {
     expect(Object.is(got[1], 0)).toBe(true); // -0 -> +0
   });
 });
+
+describe('native Clip:f32 and GlobalAveragePool:f32', () => {
+  if ('error' in loaded) return;
+  const check = (key: string, build: (size: number, values: ValueSource) => { node: never; inputs: (Tensor | null)[] }, sizes: number[]) => {
+    const v = backend.variants().find((x) => x.key === key)!;
+    const t = tracked(v);
+    const op = key.split(':')[0];
+    const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key.startsWith(`${op}:`))).register(t.variant);
+    const r = assertEquivalent({ registry, key, build, sizes, numRuns: 15 });
+    expect(r.variants).toEqual([v.name]);
+    expect(t.referenceRuns()).toBe(0);
+  };
+  it('Clip (opset 13 inputs: both, min only, max only, none; opset 6 attributes, min above max) is bit-identical', () => {
+    const f = (v: number) => new Tensor('float32', Float32Array.of(v), []);
+    check('Clip:f32', (size, values) => {
+      const x = values.tensor('float32', [size, 3]);
+      const mode = size % 4;
+      const inputs = [x, mode === 0 || mode === 1 ? f(-0.5) : null, mode === 0 || mode === 2 ? f(size % 2 ? 0.75 : -1) : null];
+      return { node: { ...node('Clip', ['float32', 'float32', 'float32']), opset: 13 } as never, inputs };
+    }, [0, 1, 2, 3, 5, 8, 13]);
+    check('Clip:f32', (size, values) => {
+      const attrs = new Map<string, number>([['min', size % 2 ? 0.25 : -2], ['max', size % 3 ? 1 : -3]]); // -3: min above max
+      return { node: { ...node('Clip', ['float32'], undefined, attrs), opset: 6 } as never, inputs: [values.tensor('float32', [size, 4])] };
+    }, [0, 1, 2, 3, 6]);
+  });
+  it('GlobalAveragePool (rows not a multiple of 8, 1-D to 3-D planes) is bit-identical', () => {
+    check('GlobalAveragePool:f32', (size, values) => {
+      const dims = size % 3 === 0 ? [1 + (size % 2), size + 1, 7, 5] : size % 3 === 1 ? [2, size + 3, 33] : [1, size + 9, 2, 3, 4];
+      return { node: node('GlobalAveragePool', ['float32']) as never, inputs: [values.tensor('float32', dims)] };
+    }, [1, 2, 3, 5, 8, 13]);
+  });
+});

@@ -4,6 +4,9 @@
  *
  * - `Relu:f32`: x > 0 ? x : 0 (NaN stays NaN, -0 gives +0), bit-exact; one pass where the wasm variant copies in and
  *   out of its heap (every activation of a float CNN).
+ * - `Clip:f32` (min / max from attributes before opset 11, else scalar inputs, absent = unbounded): the reference's
+ *   comparisons in its order, bit-exact (HardSwish-style activations).
+ * - `GlobalAveragePool:f32`: each channel's sum in float32 in row-major order, then fround(sum / count), bit-exact.
  * - `Add|Sub|Mul|Div:f32`: numpy broadcasting of any shapes (rank <= 8): one float32 operation per element, bit-exact.
  * - `Transpose:f32|i32|u8|i8|i64`: any perm (rank <= 8), contiguous runs copied whole; exact.
  * - `LayerNormalization:f32` (stash_type 1, scale/B covering the normalized dims): bit-exact with the reference (sums
@@ -219,10 +222,61 @@ function reluVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVarian
   };
 }
 
+function clipVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = 'Clip:f32';
+  return {
+    key, name: `native-${isa}`, isa, tolerance: 'exact', writesAllOutputs: true,
+    create: (node) => {
+      const attr = (name: string, dflt: number) => {
+        const v = node.attrs.get(name);
+        return typeof v === 'number' ? v : dflt;
+      };
+      return instance(ctx, key, node, (inputs, rctx) => {
+        const x = inputs[0];
+        if (!x || x.dtype !== 'float32' || x.data.length > MAX_ELEMENTS) return undefined;
+        let lo = -Infinity;
+        let hi = Infinity;
+        if (node.opset < 11) {
+          lo = attr('min', -Infinity);
+          hi = attr('max', Infinity);
+        } else {
+          const [l, h] = [inputs[1], inputs[2]];
+          if ((l && l.dtype !== 'float32') || (h && h.dtype !== 'float32')) return undefined;
+          if (l && l.data.length > 0) lo = (l.data as Float32Array)[0];
+          if (h && h.data.length > 0) hi = (h.data as Float32Array)[0];
+        }
+        const y = rctx.alloc('float32', x.dims);
+        ctx.addon.clip(x.data as Float32Array, lo, hi, node.opset >= 11, y.data);
+        return [y];
+      });
+    },
+  };
+}
+
+function globalAvgPoolVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = 'GlobalAveragePool:f32';
+  return {
+    key, name: `native-${isa}`, isa, tolerance: 'exact', writesAllOutputs: true,
+    create: (node) =>
+      instance(ctx, key, node, (inputs, rctx) => {
+        const x = inputs[0];
+        if (!x || x.dtype !== 'float32' || x.dims.length < 3 || x.data.length > MAX_ELEMENTS) return undefined;
+        const rows = x.dims[0] * x.dims[1];
+        const plane = x.dims.slice(2).reduce((p, d) => p * d, 1);
+        if (plane === 0) return undefined; // 0 / 0: the reference's NaN
+        const y = rctx.alloc('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+        ctx.addon.globalAvgPool(x.data as Float32Array, rows, plane, y.data);
+        return [y];
+      }),
+  };
+}
+
 export function floatOpVariants(ctx: NativeContext, avx2: boolean): KernelVariant[] {
   const isa = avx2 ? 'avx2' : 'scalar-c';
   return [
     reluVariant(ctx, isa),
+    clipVariant(ctx, isa),
+    globalAvgPoolVariant(ctx, isa),
     ...(Object.keys(BINARY) as (keyof typeof BINARY)[]).map((op) => binaryVariant(ctx, op, isa)),
     ...TRANSPOSE_TYPES.map((t) => transposeVariant(ctx, t, isa)),
     layerNormVariant(ctx, isa),
