@@ -12,6 +12,7 @@
 #include "dwconv.h"
 #include "elementwise.h"
 #include "ops.h"
+#include "pool.h"
 #include "qdq.h"
 #include "threadpool.h"
 
@@ -433,6 +434,28 @@ Napi::Value DequantizeBias(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// maxPool(x Float32Array | Uint8Array | Int8Array, planes, geometry Int32Array(18), y of x's type): see pool.h
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a typed array");
+  const size_t planes = int_arg(info, 1, "planes");
+  const int32_t* g = array_data<int32_t>(env, info[2], napi_int32_array, napi_int32_array, 18, "geometry");
+  for (int i = 0; i < 18; i++)
+    if (g[i] < 0 || (i < 15 && i >= 6 && g[i] == 0)) throw Napi::RangeError::New(env, "geometry: bad value");
+  const size_t in_n = planes * g[0] * g[1] * g[2], out_n = planes * g[3] * g[4] * g[5];
+  const napi_typedarray_type t = info[0].As<Napi::TypedArray>().TypedArrayType();
+  if (t == napi_float32_array) {
+    max_pool_f32(array_data<float>(env, info[0], t, t, in_n, "x"), planes, g, array_data<float>(env, info[3], t, t, out_n, "y"));
+  } else if (t == napi_uint8_array) {
+    max_pool_u8(array_data<uint8_t>(env, info[0], t, t, in_n, "x"), planes, g, array_data<uint8_t>(env, info[3], t, t, out_n, "y"));
+  } else if (t == napi_int8_array) {
+    max_pool_i8(array_data<int8_t>(env, info[0], t, t, in_n, "x"), planes, g, array_data<int8_t>(env, info[3], t, t, out_n, "y"));
+  } else {
+    throw Napi::TypeError::New(env, "x: expected a Float32Array, Uint8Array or Int8Array");
+  }
+  return env.Undefined();
+}
+
 // dwConv(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13) (C = X's channels), W (Uint8Array | Int8Array,
 //        M*KH*KW), M, xZeroPoint, zw (1 or M) | null, mult Float32Array (1 or M) | null, yZeroPoint,
 //        Y (Int32Array when mult is null, else Uint8Array | Int8Array), bias Int32Array (M) | null)
@@ -771,6 +794,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
   exports.Set("dequantizeBias", Napi::Function::New(env, DequantizeBias));
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
   exports.Set("dwConvF", Napi::Function::New(env, DwConvF));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));

@@ -67,6 +67,11 @@ export interface NativeAddon {
    * + bias[j]) (bias: n values or 1).
    */
   dequantizeBias(x: Uint8Array | Int8Array, scale: number, zeroPoint: number, rows: number, n: number, bias: Float32Array, y: Float32Array): void;
+  /**
+   * MaxPool over `planes` planes on the 3-D spatial view, geometry D, H, W, OD, OH, OW, KD, KH, KW, strides, dilations,
+   * pads at the beginning (18 values); x and y of one type (Float32Array, Uint8Array or Int8Array).
+   */
+  maxPool<T extends Float32Array | Uint8Array | Int8Array>(x: T, planes: number, geometry: Int32Array, y: T): void;
   /** DynamicQuantizeLinear; false (nothing written) for an empty or non-finite input. */
   dynamicQuantizeLinear(x: Float32Array, y: Uint8Array, scale: Float32Array, zp: Uint8Array): boolean;
   /**

@@ -10,6 +10,7 @@ import { convVariants } from './conv.js';
 import { dynamicQVariants } from './dynamic-q.js';
 import { dwConvVariants } from './dwconv.js';
 import { elementwiseVariants } from './elementwise.js';
+import { poolVariants } from './pool.js';
 import { floatOpVariants } from './float-ops.js';
 import { floatVariants } from './matmul-float.js';
 import { matmulIntegerVariants } from './matmul-integer.js';
@@ -67,7 +68,7 @@ class NativeBackendImpl implements NativeBackend {
     const integer = [...matmulIntegerVariants(ctx, info.qgemm), ...convVariants(ctx, info.qgemm, info.fgemm), ...dwConvVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2'))];
     // Every native kernel writes each element it allocates (the equivalence tests run them on poisoned buffers), and
     // hands the rest to the reference through zeroed buffers (lazyReference): reused buffers need no zero fill.
-    this.#variants = [...integer, ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...qdqVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2')), ...dynamicQVariants(ctx, info.qgemm, integer), ...elementwiseVariants(ctx),
+    this.#variants = [...integer, ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...qdqVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2')), ...dynamicQVariants(ctx, info.qgemm, integer), ...elementwiseVariants(ctx), ...poolVariants(ctx),
       ...floatOpVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2'))]
       .map((v) => ({ ...v, writesAllOutputs: true }));
     this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];

@@ -1,0 +1,49 @@
+/**
+ * Native MaxPool (float32, uint8, int8) against the scalar reference through the equivalence harness: bit-exact over
+ * 1-D/2-D/3-D windows with strides, pads, dilations, ceil_mode and auto_pad (edge values, NaN, poisoned outputs), none
+ * handed to the reference; a node asking for Indices is declined.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AttrValue, DType, KernelNode } from '@lowbit/kernels';
+import { assertEquivalent, type ValueSource } from '@lowbit/testing';
+import { loadAddon } from './addon.js';
+import { readyBackend, registryWith, tracked } from './test-support.js';
+
+const backend = await readyBackend(1);
+const loaded = loadAddon();
+
+const pool = (dtype: DType, attrs: Record<string, AttrValue>, outputCount = 1): KernelNode => ({
+  name: 'pool0', opType: 'MaxPool', domain: '', opset: 22, attrs: new Map(Object.entries(attrs)), inputTypes: [dtype], outputCount,
+});
+
+const CASES: { label: string; spatial: (s: number) => number[]; attrs: Record<string, AttrValue> }[] = [
+  { label: '2x2 stride 2 (mnist)', spatial: (s) => [s + 2, s + 3], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+  { label: '3x3 stride 1 pads 1', spatial: (s) => [s + 2, s + 1], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+  { label: '3x3 stride 2 ceil_mode, uneven pads', spatial: (s) => [s + 3, s + 4], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 1, 1, 0], ceil_mode: 1 } },
+  { label: '2x3 dilations 2, SAME_UPPER', spatial: (s) => [s + 4, s + 5], attrs: { kernel_shape: [2, 3], dilations: [1, 2], auto_pad: 'SAME_UPPER' } },
+  { label: '1-D k3 s2', spatial: (s) => [s + 3], attrs: { kernel_shape: [3], strides: [2] } },
+  { label: '3-D 2x2x2', spatial: (s) => [2, s + 2, s + 2], attrs: { kernel_shape: [2, 2, 2], strides: [1, 2, 2] } },
+];
+
+describe('native MaxPool equivalence', () => {
+  if ('error' in loaded) return;
+  for (const dtype of ['float32', 'uint8', 'int8'] as const) {
+    const key = `MaxPool:${dtype === 'float32' ? 'f32' : dtype === 'uint8' ? 'u8' : 'i8'}`;
+    it(`${key}: bit-exact on every window shape, nothing handed to the reference`, () => {
+      const v = backend.variants().find((x) => x.key === key && x.name === 'native-scalar-c')!;
+      expect(v).toBeDefined();
+      for (const c of CASES) {
+        const t = tracked(v);
+        const build = (size: number, values: ValueSource) => ({ node: pool(dtype, c.attrs) as never, inputs: [values.tensor(dtype, [1 + (size % 2), 3, ...c.spatial(size)])] });
+        const r = assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: [0, 1, 4, 9], numRuns: 10 });
+        expect(r.variants, c.label).toEqual(['native-scalar-c']);
+        expect(t.referenceRuns(), c.label).toBe(0);
+      }
+    });
+  }
+  it('declines a node that asks for Indices', () => {
+    const v = backend.variants().find((x) => x.key === 'MaxPool:f32' && x.name === 'native-scalar-c')!;
+    expect(v.supports?.(pool('float32', { kernel_shape: [2, 2] }, 2))).toBe(false);
+    expect(v.supports?.(pool('float32', { kernel_shape: [2, 2] }))).toBe(true);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * Native MaxPool for float32, uint8 and int8 (csrc/pool.cc): 1-D, 2-D and 3-D windows with strides, dilations, pads,
+ * auto_pad and ceil_mode resolved by @lowbit/kernels' `forwardWindow` (the reference's own geometry), then the maximum
+ * over each window's in-bounds taps in the reference's order and NaN rule: exact. A node that asks for the Indices
+ * output runs on the reference.
+ */
+import { DTYPE_SHORT, forwardWindow, parseWindowAttrs, type DType, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+
+const TYPES: readonly DType[] = ['float32', 'uint8', 'int8'];
+
+export function poolVariants(ctx: NativeContext): KernelVariant[] {
+  return TYPES.map((dtype): KernelVariant => {
+    const key = `MaxPool:${DTYPE_SHORT[dtype]}`;
+    return {
+      key, name: 'native-scalar-c', isa: 'scalar-c', tolerance: 'exact',
+      supports: (node) => node.outputCount <= 1,
+      create(node): NativeInstance {
+        const ref = lazyReference(ctx, key, node);
+        const attrs = parseWindowAttrs(node);
+        const geometry = new Int32Array(18);
+        return {
+          get referenceRuns() {
+            return ref.calls;
+          },
+          run(inputs, rctx) {
+            const x = inputs[0] as Tensor | null | undefined;
+            if (!x || x.dtype !== dtype || !attrs.kernelShape || x.dims.length < 3 || x.dims.length > 5 || node.outputCount > 1) return ref().run(inputs, rctx);
+            let win;
+            try {
+              win = forwardWindow(node, attrs, x.dims.slice(2), attrs.kernelShape, { pool: true });
+            } catch {
+              return ref().run(inputs, rctx); // the reference reports the geometry error
+            }
+            const out = win.outShape.slice(3 - win.rank);
+            const y = rctx.alloc(dtype, [x.dims[0], x.dims[1], ...out]);
+            if (y.data.length === 0) return [y];
+            geometry.set([...win.inShape, ...win.outShape, ...win.kernel, ...win.strides, ...win.dilations, ...win.padBegin]);
+            ctx.addon.maxPool(x.data as Float32Array, x.dims[0] * x.dims[1], geometry, y.data as Float32Array);
+            return [y];
+          },
+        };
+      },
+    };
+  });
+}
