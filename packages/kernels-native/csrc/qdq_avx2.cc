@@ -3,6 +3,7 @@
 
 #include "common.h"
 #include "qdq.h"
+#include "quant_avx2.h"
 
 namespace lowbit {
 namespace avx2 {

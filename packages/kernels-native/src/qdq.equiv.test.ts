@@ -56,6 +56,14 @@ describe('native QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear equiv
     assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: [0, 1, 2, 7, 16], numRuns: 60 });
     expect(t.referenceRuns()).toBe(0);
     const inst = v.create(node('DynamicQuantizeLinear', ['float32']));
-    expect(() => inst.run([new Tensor('float32', Float32Array.of(1, NaN), [2])], { alloc: (d, dims) => new Tensor(d, new (d === 'float32' ? Float32Array : Uint8Array)(dims.reduce((p, q) => p * q, 1)) as never, dims) })).toThrow();
+    const alloc = { alloc: (d: never, dims: readonly number[]) => new Tensor(d, new ((d as string) === 'float32' ? Float32Array : Uint8Array)(dims.reduce((p, q) => p * q, 1)) as never, dims) };
+    expect(() => inst.run([new Tensor('float32', Float32Array.of(1, NaN), [2])], alloc as never)).toThrow();
+    // inside the 8-lane part of a longer input too (every position, each non-finite value)
+    for (const bad of [NaN, Infinity, -Infinity])
+      for (const at of [0, 5, 9, 16, 22]) {
+        const x = Float32Array.from({ length: 23 }, (_, i) => Math.sin(i) * 3);
+        x[at] = bad;
+        expect(() => inst.run([new Tensor('float32', x, [23])], alloc as never)).toThrow();
+      }
   });
 });
