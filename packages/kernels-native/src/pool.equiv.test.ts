@@ -4,7 +4,7 @@
  * handed to the reference; a node asking for Indices is declined.
  */
 import { describe, expect, it } from 'vitest';
-import type { AttrValue, DType, KernelNode } from '@lowbit/kernels';
+import { Tensor, freshRunContext, referenceKernels, type AttrValue, type DType, type KernelNode } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
 import { readyBackend, registryWith, tracked } from './test-support.js';
@@ -41,6 +41,18 @@ describe('native MaxPool equivalence', () => {
       }
     });
   }
+  it('one instance over inputs of changing shapes (the geometry it keeps is redone) matches the reference', () => {
+    const n = pool('float32', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    const native = backend.variants().find((x) => x.key === 'MaxPool:f32' && x.name === 'native-scalar-c')!.create(n);
+    const ref = referenceKernels().find((k) => k.key === 'MaxPool:f32' || k.key === 'MaxPool:*')!.create(n);
+    for (const hw of [[7, 9], [4, 4], [7, 9], [12, 5]]) {
+      const x = new Tensor('float32', Float32Array.from({ length: 2 * hw[0] * hw[1] }, (_, i) => Math.sin(i * 1.7) * 5), [1, 2, ...hw]);
+      const got = native.run([x], freshRunContext)[0]!;
+      const want = ref.run([x], freshRunContext)[0]!;
+      expect(got.dims).toEqual(want.dims);
+      expect(Array.from(got.data as Float32Array)).toEqual(Array.from(want.data as Float32Array));
+    }
+  });
   it('declines a node that asks for Indices', () => {
     const v = backend.variants().find((x) => x.key === 'MaxPool:f32' && x.name === 'native-scalar-c')!;
     expect(v.supports?.(pool('float32', { kernel_shape: [2, 2] }, 2))).toBe(false);

@@ -9,6 +9,12 @@ import { lazyReference, type NativeContext, type NativeInstance } from './contex
 
 const TYPES: readonly DType[] = ['float32', 'uint8', 'int8'];
 
+function sameDims(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function poolVariants(ctx: NativeContext): KernelVariant[] {
   return TYPES.map((dtype): KernelVariant => {
     const key = `MaxPool:${DTYPE_SHORT[dtype]}`;
@@ -19,6 +25,9 @@ export function poolVariants(ctx: NativeContext): KernelVariant[] {
         const ref = lazyReference(ctx, key, node);
         const attrs = parseWindowAttrs(node);
         const geometry = new Int32Array(18);
+        // The geometry of the last input dims seen (a session's shapes rarely change between runs).
+        let lastDims: readonly number[] | undefined;
+        let lastOut: number[] = [];
         return {
           get referenceRuns() {
             return ref.calls;
@@ -26,16 +35,20 @@ export function poolVariants(ctx: NativeContext): KernelVariant[] {
           run(inputs, rctx) {
             const x = inputs[0] as Tensor | null | undefined;
             if (!x || x.dtype !== dtype || !attrs.kernelShape || x.dims.length < 3 || x.dims.length > 5 || node.outputCount > 1) return ref().run(inputs, rctx);
-            let win;
-            try {
-              win = forwardWindow(node, attrs, x.dims.slice(2), attrs.kernelShape, { pool: true });
-            } catch {
-              return ref().run(inputs, rctx); // the reference reports the geometry error
+            if (!sameDims(lastDims, x.dims)) {
+              let win;
+              try {
+                win = forwardWindow(node, attrs, x.dims.slice(2), attrs.kernelShape, { pool: true });
+              } catch {
+                lastDims = undefined;
+                return ref().run(inputs, rctx); // the reference reports the geometry error
+              }
+              lastOut = [x.dims[0], x.dims[1], ...win.outShape.slice(3 - win.rank)];
+              geometry.set([...win.inShape, ...win.outShape, ...win.kernel, ...win.strides, ...win.dilations, ...win.padBegin]);
+              lastDims = x.dims.slice();
             }
-            const out = win.outShape.slice(3 - win.rank);
-            const y = rctx.alloc(dtype, [x.dims[0], x.dims[1], ...out]);
+            const y = rctx.alloc(dtype, lastOut);
             if (y.data.length === 0) return [y];
-            geometry.set([...win.inShape, ...win.outShape, ...win.kernel, ...win.strides, ...win.dilations, ...win.padBegin]);
             ctx.addon.maxPool(x.data as Float32Array, x.dims[0] * x.dims[1], geometry, y.data as Float32Array);
             return [y];
           },

@@ -29,9 +29,17 @@ export const SHAPE_KERNELS: KernelVariant[] = [
   scalarKernel('Reshape', (node) => {
     const allowzero = attrInt(node, 'allowzero', 0) !== 0;
     const attrShape = attrInts(node, 'shape');
+    // A constant shape input (the usual case) is converted once; `run` still receives it and checks it is that one.
+    const constant = node.opset >= 5 ? node.constants?.get(1) : undefined;
+    let constShape: number[] | undefined;
+    try {
+      constShape = constant ? toInts(constant) : undefined;
+    } catch {
+      constShape = undefined; // a bad shape constant fails at run time, as an input would
+    }
     return (inputs) => {
       const x = need(node, inputs, 0);
-      const shape = node.opset < 5 ? attrShape ?? [] : toInts(need(node, inputs, 1));
+      const shape = node.opset < 5 ? attrShape ?? [] : constShape && inputs[1] === constant ? constShape : toInts(need(node, inputs, 1));
       const dims = shape.map((d, i) => (d === 0 && !allowzero ? x.dims[i] : d));
       const minus = dims.indexOf(-1);
       if (minus >= 0) {
