@@ -604,6 +604,17 @@ Napi::Value Erf(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// castI32F32(x Int32Array, y Float32Array of the same length): y = float(x), nearest even
+Napi::Value CastI32F32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected an Int32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const int32_t* x = array_data<int32_t>(env, info[0], napi_int32_array, napi_int32_array, n, "x");
+  float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW(cast_i32_f32, x, n, y);
+  return env.Undefined();
+}
+
 // gelu(x Float32Array, c1, div (bool), c2, c3, scaleFirst (bool), y Float32Array of the same length):
 // a = erf(x op c1) + c2, y = scaleFirst ? (x * c3) * a : (x * a) * c3
 Napi::Value Gelu(const Napi::CallbackInfo& info) {
@@ -803,6 +814,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clip", Napi::Function::New(env, Clip));
   exports.Set("globalAvgPool", Napi::Function::New(env, GlobalAvgPool));
   exports.Set("gelu", Napi::Function::New(env, Gelu));
+  exports.Set("castI32F32", Napi::Function::New(env, CastI32F32));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("transpose", Napi::Function::New(env, Transpose));

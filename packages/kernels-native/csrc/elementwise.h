@@ -22,6 +22,9 @@ void erf_f32(const float* x, size_t n, float* y);
     s = div ? x / c1 : x * c1; e = erf(s) (erf_f32 above); a = e + c2; y = scale_first ? (x * c3) * a : (x * a) * c3. */
 void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
 
+/** Cast int32 -> float32: y = float(x), rounded to nearest even (as a Float32Array store of the number). */
+void cast_i32_f32(const int32_t* x, size_t n, float* y);
+
 /** Softmax over the last axis of a [rows, n] view, in double like the reference: y = float(exp(x - max) / sum). */
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);
 
@@ -50,6 +53,7 @@ void global_avg_pool_f32(const float* x, size_t rows, size_t plane, float* y);
 void erf_f32(const float* x, size_t n, float* y);
 void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);
+void cast_i32_f32(const int32_t* x, size_t n, float* y);
 void layer_norm_f32(const float* x, size_t outer, size_t inner, const float* scale, const float* bias, double eps, float* y, float* mean, float* inv);
 void transpose(const void* x, int esize, int rank, const int32_t* dims, const int64_t* in_strides, void* y);
 void binary_f32(int op, const float* a, const float* b, float* y, int rank, const int32_t* dims, const int64_t* sa, const int64_t* sb);

@@ -99,6 +99,8 @@ export interface NativeAddon {
    * GELU in the erf form, one float32 operation per graph step: `s = div ? x / c1 : x * c1`, `a = erf(s) + c2` (erf as
    * `erf` computes it), `y = scaleFirst ? (x * c3) * a : (x * a) * c3`; y as long as x.
    */
+  /** Cast int32 -> float32 element-wise (nearest even); y as long as x. */
+  castI32F32(x: Int32Array, y: Float32Array): void;
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
   /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
   softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;

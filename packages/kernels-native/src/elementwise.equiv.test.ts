@@ -153,3 +153,24 @@ describe('native Clip:f32 and GlobalAveragePool:f32', () => {
     }, [1, 2, 3, 5, 8, 13]);
   });
 });
+
+describe('native Cast:i32->f32', () => {
+  if ('error' in loaded) return;
+  const castNode = () => node('Cast', ['int32'], undefined, new Map([['to', 1]]));
+  it('has the key the runtime asks for', () => {
+    expect(keyFor(castNode())).toBe('Cast:i32->f32');
+  });
+  it('is exact against the reference (equivalence harness; int32 extremes, values above 2^24 that round)', () => {
+    const v = backend.variants().find((x) => x.key === 'Cast:i32->f32')!;
+    const t = tracked(v);
+    const build = (size: number, values: ValueSource) => ({ node: castNode() as never, inputs: [values.tensor('int32', [size, 3])] });
+    const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key.startsWith('Cast:'))).register(t.variant);
+    const r = assertEquivalent({ registry, key: 'Cast:i32->f32', build, sizes: [0, 1, 7, 64], numRuns: 20 });
+    expect(r.variants).toEqual(['native-scalar-c']);
+    const x = new Tensor('int32', Int32Array.of(2147483647, -2147483648, 16777217, 16777219, -16777219, 0, -1, 33554435), [8]);
+    const want = referenceKernels().find((k) => k.key === 'Cast:*')!.create(castNode()).run([x], freshRunContext)[0]!.data;
+    const got = v.create(castNode()).run([x], freshRunContext)[0]!.data;
+    expect(Array.from(got as Float32Array)).toEqual(Array.from(want as Float32Array));
+    expect(t.referenceRuns()).toBe(0);
+  });
+});

@@ -7,6 +7,8 @@
  * float32 they differ by at most 1 ulp, and only when the exact value lies next to a rounding boundary: declared
  * tolerance `{ ulp: 1 }`. NaN -> NaN, erf(+-inf) = +-1, erf(-0) = +0 (as the reference).
  *
+ * `Cast:i32->f32`: one conversion per element, nearest even, exact.
+ *
  * `lowbit.GeluErf:f32` (the fused GELU, see @lowbit/kernels nn/gelu-erf.ts): the same float32 steps as the unfused
  * Mul/Div, Erf, Add, Mul, Mul run by the native kernels (bit-identical to them), in one pass over memory. Against the
  * reference it inherits Erf's rare 1-ulp difference, which `erf(s) + c2` and the products can widen when the sum
@@ -34,6 +36,27 @@ export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
           if (!x || x.dtype !== 'float32') return ref().run(inputs, rctx);
           const y = rctx.alloc('float32', x.dims);
           ctx.addon.erf(x.data as Float32Array, y.data);
+          return [y];
+        },
+      };
+    },
+  }, {
+    // Cast int32 -> float32 (the dynamic-int8 chains' Cast of MatMulInteger/ConvInteger results): exact.
+    key: 'Cast:i32->f32',
+    name: 'native-scalar-c',
+    isa: 'scalar-c',
+    tolerance: 'exact',
+    create(node): NativeInstance {
+      const ref = lazyReference(ctx, 'Cast:i32->f32', node);
+      return {
+        get referenceRuns() {
+          return ref.calls;
+        },
+        run(inputs, rctx) {
+          const x = inputs[0] as Tensor | null | undefined;
+          if (!x || x.dtype !== 'int32') return ref().run(inputs, rctx);
+          const y = rctx.alloc('float32', x.dims);
+          ctx.addon.castI32F32(x.data as Int32Array, y.data);
           return [y];
         },
       };
