@@ -467,7 +467,7 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
 #if defined(__x86_64__)
   if (kernel == "avx2") {
     if (!use_avx2()) throw Napi::Error::New(env, "dwConv: avx2 is not available on this CPU");  // CPUID once (a VM exit per call otherwise)
-    fn = &dwconv_avx2;
+    fn = use_avx512() ? &dwconv_avx512 : &dwconv_avx2;  // identical results, 16 lanes where the CPU has them
   } else
 #endif
   if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConv: unknown kernel \"" + kernel + "\"");
@@ -516,7 +516,7 @@ Napi::Value DwConvF(const Napi::CallbackInfo& info) {
 #if defined(__x86_64__)
   if (kernel == "avx2") {
     if (!use_avx2()) throw Napi::Error::New(env, "dwConvF: avx2 is not available on this CPU");
-    fn = &dwconv_f32_avx2;
+    fn = use_avx512() ? &dwconv_f32_avx512 : &dwconv_f32_avx2;
   } else
 #endif
   if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConvF: unknown kernel \"" + kernel + "\"");

@@ -168,6 +168,28 @@ void dw_prepare(const TX* x, const ConvGeom& g, const DwPlan& p, float zx, float
 /** out[j] = fma chain over taps t of w[t] * src[t][j], j in [0, n). */
 inline void dw_row(const float* const* src, const float* w, int taps, int n, float* out) {
   int j = 0;
+#if defined(__AVX512F__)
+  for (; j + 64 <= n; j += 64) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int t = 0; t < taps; t++) {
+      const __m512 wv = _mm512_set1_ps(w[t]);
+      const float* x = src[t] + j;
+      a0 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x), a0);
+      a1 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + 16), a1);
+      a2 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + 32), a2);
+      a3 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + 48), a3);
+    }
+    _mm512_storeu_ps(out + j, a0);
+    _mm512_storeu_ps(out + j + 16, a1);
+    _mm512_storeu_ps(out + j + 32, a2);
+    _mm512_storeu_ps(out + j + 48, a3);
+  }
+  for (; j + 16 <= n; j += 16) {
+    __m512 a0 = _mm512_setzero_ps();
+    for (int t = 0; t < taps; t++) a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[t]), _mm512_loadu_ps(src[t] + j), a0);
+    _mm512_storeu_ps(out + j, a0);
+  }
+#endif
 #if defined(__AVX2__) && defined(__FMA__)
   for (; j + 32 <= n; j += 32) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -262,7 +284,24 @@ void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M,
     const float mult = r->mult[r->mult_n == 1 ? 0 : m];
     const uint32_t bias = r->bias ? static_cast<uint32_t>(r->bias[m]) : 0u;
     // The whole flat buffer at once (full vectors), then the OW valid bytes of each row.
-#if defined(__AVX2__) && defined(__FMA__)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+    {
+      // 16 lanes of requant_float_acc (quant_round's operations), the tail through the AVX2 path
+      const __m512i bv = _mm512_set1_epi32(static_cast<int32_t>(bias));
+      const __m512 mv = _mm512_set1_ps(mult);
+      int j = 0;
+      for (; j + 16 <= F; j += 16) {
+        const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_cvtps_epi32(_mm512_loadu_ps(b.flat + j)), bv)), mv);
+        const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        const __m512 cl = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-4194304.0f)), _mm512_set1_ps(4194304.0f));
+        __m512 q = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(cl, _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(fz));
+        q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(fmin)), _mm512_set1_ps(fmax));
+        q = _mm512_mask_blend_ps(nan, q, _mm512_set1_ps(nanq));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(b.q8 + j), _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(q)));
+      }
+      requant_float_acc(b.flat + j, F - j, bias, mult, QuantAvx2(fz, fmin, fmax, nanq), fz, fmin, fmax, nanq, b.q8 + j);
+    }
+#elif defined(__AVX2__) && defined(__FMA__)
     requant_float_acc(b.flat, F, bias, mult, QuantAvx2(fz, fmin, fmax, nanq), fz, fmin, fmax, nanq, b.q8);
 #else
     for (int j = 0; j < F; j++) {

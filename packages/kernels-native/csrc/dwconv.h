@@ -28,5 +28,9 @@ void dwconv_avx2(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
  */
 void dwconv_f32(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
 void dwconv_f32_avx2(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
+/** The AVX-512 builds (x86-64; call when the CPU has AVX-512 F/BW/VL/DQ): identical results. */
+void dwconv_avx512(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                   int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
+void dwconv_f32_avx512(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
 
 }  // namespace lowbit

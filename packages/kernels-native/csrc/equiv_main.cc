@@ -255,14 +255,14 @@ void check_fconv(const FGemmKernel& k, const FGemmKernel& ref, ThreadPool* pools
 }
 
 #if defined(__x86_64__)
-#define LB_DW(avx2) ((avx2) ? dwconv_avx2 : dwconv)
+#define LB_DW(build) ((build) == 2 ? dwconv_avx512 : (build) == 1 ? dwconv_avx2 : dwconv)
 #else
-#define LB_DW(avx2) dwconv
+#define LB_DW(build) dwconv
 #endif
 
 /** Depthwise convolutions (M = C or 2C): int8 against the naive reference, exact (ConvInteger and QLinearConv); float
  *  AVX2 against the portable build bit for bit (the same FMA chain); threads 1 and 3. */
-void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, bool avx2) {
+void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2) {  // build: 0 portable, 1 avx2, 2 avx512
   ConvCase c = c0;
   c.M = c.C * (1 + static_cast<int>(rng() % 2));
   const ConvGeom g = geom_of(c);
@@ -297,7 +297,7 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, bool avx
       LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, got.data(), nullptr, nullptr);
       checks++;
       if (got != want) {
-        std::printf("FAIL dwconv%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d x%s w%s\n", avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw, xs ? "s8" : "u8", ws ? "s8" : "u8");
+        std::printf("FAIL dwconv%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d x%s w%s\n", avx2 == 2 ? "_avx512" : avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw, xs ? "s8" : "u8", ws ? "s8" : "u8");
         failures++;
         return;
       }
@@ -321,7 +321,7 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, bool avx
       LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, nullptr, &r, got8.data());
       checks++;
       if (got8 != want8) {
-        std::printf("FAIL dwconv%s requant C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d\n", avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
+        std::printf("FAIL dwconv%s requant C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d\n", avx2 == 2 ? "_avx512" : avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
         failures++;
         return;
       }
@@ -336,10 +336,10 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, bool avx
   for (auto& v : bv) v = u(rng);
   std::vector<float> want(static_cast<size_t>(c.batch) * c.M * P), got(want.size(), NAN);
   dwconv_f32(nullptr, X.data(), Wt.data(), c.batch, c.M, g, bv.data(), want.data());
-  dwconv_f32_avx2(pool3, X.data(), Wt.data(), c.batch, c.M, g, bv.data(), got.data());
+  (avx2 == 2 ? dwconv_f32_avx512 : dwconv_f32_avx2)(pool3, X.data(), Wt.data(), c.batch, c.M, g, bv.data(), got.data());
   checks++;
   if (std::memcmp(got.data(), want.data(), sizeof(float) * want.size()) != 0) {
-    std::printf("FAIL dwconv_f32_avx2 C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d: differs from the portable build\n", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
+    std::printf("FAIL dwconv_f32 (build %d) C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d: differs from the portable build\n", avx2, c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
     failures++;
   }
 #endif
@@ -459,11 +459,13 @@ int main(int argc, char** argv) {
 #else
     const bool has_avx2 = false;
 #endif
+    const bool has_avx512 = has_avx2 && (isas & ISA_AVX512) != 0;
     for (const auto& c : dw) {
-      check_dw(&pool3, rng, c, false);
-      if (has_avx2) check_dw(&pool3, rng, c, true);
+      check_dw(&pool3, rng, c, 0);
+      if (has_avx2) check_dw(&pool3, rng, c, 1);
+      if (has_avx512) check_dw(&pool3, rng, c, 2);
     }
-    std::printf("%s depthwise: %d cases (portable%s)\n", failures == before ? "ok  " : "FAIL", checks - c0, has_avx2 ? ", avx2, float avx2 = portable" : "");
+    std::printf("%s depthwise: %d cases (portable%s%s)\n", failures == before ? "ok  " : "FAIL", checks - c0, has_avx2 ? ", avx2" : "", has_avx512 ? ", avx512; float builds = portable" : "");
   }
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
