@@ -2,7 +2,8 @@
  * Every native `lowbit.DynamicQMatMul:f32` / `lowbit.DynamicQConv:f32` variant, each on its own, against the scalar
  * reference through the equivalence harness: bit-exact (the dynamic fusion must stay exact). Covers int8 and uint8
  * weights, per-tensor and per-column scales / zero points, bias or none, batch dims, conv geometries, and the
- * reference fallback for a grouped convolution and for non-finite x (same error as the reference).
+ * reference fallback for a grouped convolution and for non-finite x (same error as the reference); and the
+ * -dynamic-b variants (B an activation, attention) on batched and broadcast B.
  */
 import { describe, expect, it } from 'vitest';
 import { Tensor, freshRunContext, referenceKernels, type DType } from '@lowbit/kernels';
@@ -66,7 +67,8 @@ describe('native fused dynamic-int8 equivalence', () => {
   for (const [key, build] of [[DYNAMIC_QMATMUL_KEY, buildMatMul], [DYNAMIC_QCONV_KEY, buildConv]] as const) {
     for (const wType of ['int8', 'uint8'] as const) {
       it(`${key} (${wType} weights): every variant is bit-exact and runs natively`, () => {
-        const variants = backend.variants().filter((v) => v.key === key);
+        // (the -dynamic-b variants take a non-constant B: tested below)
+        const variants = backend.variants().filter((v) => v.key === key && !v.name.endsWith('-dynamic-b'));
         expect(variants.map((v) => v.name)).toContain('native-scalar-c');
         for (const v of variants) {
           const t = tracked(v);
@@ -95,4 +97,34 @@ describe('native fused dynamic-int8 equivalence', () => {
     const mi = m.create(lowbitNode('DynamicQMatMul', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w2]])));
     expect(() => mi.run([new Tensor('float32', Float32Array.of(1, Number.NaN), [1, 2]), w2, ws], freshRunContext)).toThrow(/finite/);
   });
+});
+
+/** Attention form: B an activation (batched or broadcast), per-tensor w_scale / w_zero_point, no bias, no constants. */
+function buildDynamicB(wType: 'int8' | 'uint8') {
+  return (size: number, values: ValueSource) => {
+    const M = size;
+    const K = (size * 5 + 3) % 40 + 1;
+    const N = size + 7;
+    const x = floats(values, [2, M, K], 0.37 / (size + 1));
+    const w = values.tensor(wType, size % 3 === 0 ? [K, N] : [2, K, N]);
+    const ws = new Tensor('float32', Float32Array.of(Math.fround(0.02 + size / 997)), []);
+    const zw = values.tensor(wType, []);
+    return { node: lowbitNode('DynamicQMatMul', ['float32', wType, 'float32', wType], new Map()), inputs: [x, w, ws, zw] };
+  };
+}
+
+describe('native lowbit.DynamicQMatMul with an activation B (attention)', () => {
+  if ('error' in loaded) return;
+  for (const wType of ['uint8', 'int8'] as const) {
+    it(`${wType} B: every -dynamic-b variant is bit-exact and runs natively`, () => {
+      const variants = backend.variants().filter((v) => v.key === DYNAMIC_QMATMUL_KEY && v.name.endsWith('-dynamic-b'));
+      expect(variants.length).toBeGreaterThan(0);
+      for (const v of variants) {
+        const t = tracked(v);
+        const r = assertEquivalent({ registry: registryWith(t.variant), key: DYNAMIC_QMATMUL_KEY, build: buildDynamicB(wType), sizes: SIZES, numRuns: 8 });
+        expect(r.variants).toEqual([v.name]);
+        expect(t.referenceRuns()).toBe(0);
+      }
+    });
+  }
 });

@@ -5,6 +5,8 @@ import type { Model, PassResult, TensorRef } from '@lowbit/onnx-ir';
 import { mkGraph, mkModel, mkNode } from '@lowbit/testing';
 import { Tensor } from '@lowbit/kernels';
 import { fuseDynamicMatMul } from './fuse-dynamic.js';
+import { loadBackends } from '../backend.js';
+import { Session } from '../session.js';
 import { OPTIMIZE_OPTIONS_KEY } from './support.js';
 import { f32, i8, intAttr, runLevels, tensorVi, u8 } from './test-support/qdq-graphs.js';
 
@@ -123,5 +125,43 @@ describe('fuse-dynamic-matmul', () => {
       const [a, b] = runLevels(m, { x: input }, ['none', 'all']);
       expect(bits(b.y)).toEqual(bits(a.y));
     }), { numRuns: 60 });
+  });
+
+  it('attention form: B an activation with its own DynamicQuantizeLinear fuses (no bias); bit-identical on js and native', async () => {
+    // probs [1, 2, 3, 4] x V [1, 2, 4, 5]: both quantized per tensor at run time, as dynamic-quantize writes attention.
+    const m = mkModel(mkGraph({
+      inputs: [tensorVi('p', DataType.FLOAT, [1, 2, 3, 4]), tensorVi('v', DataType.FLOAT, [1, 2, 4, 5])], outputs: ['y'],
+      nodes: [
+        mkNode('DynamicQuantizeLinear', ['v'], ['vq', 'vs', 'vz'], { name: 'dqlv' }),
+        mkNode('DynamicQuantizeLinear', ['p'], ['pq', 'ps', 'pz'], { name: 'dqlp' }),
+        mkNode('Mul', ['ps', 'vs'], ['sc'], { name: 'scale' }),
+        mkNode('MatMulInteger', ['pq', 'vq', 'pz', 'vz'], ['acc'], { name: 'mmi' }),
+        mkNode('Cast', ['acc'], ['accf'], { name: 'cast', attributes: [intAttr('to', DataType.FLOAT)] }),
+        mkNode('Mul', ['accf', 'sc'], ['y'], { name: 'rescale' }),
+      ],
+    }), { opset: 13 });
+    const r = run(m);
+    expect(r.modified).toBe(true);
+    expect(verifyErrors(r.model)).toEqual([]);
+    const fused = r.model.graph.nodes.find((n) => n.opType === 'DynamicQMatMul')!;
+    expect(fused.inputs).toEqual(['p', 'vq', 'vs', 'vz']);
+    expect(r.model.graph.nodes.map((n) => n.opType)).not.toContain('MatMulInteger');
+    expect(run(r.model).model).toBe(r.model);
+    const feeds = {
+      p: new Tensor('float32', Float32Array.from({ length: 24 }, (_, i) => Math.abs(Math.sin(i * 1.3)) / 4), [1, 2, 3, 4]),
+      v: new Tensor('float32', Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * 0.7) * 3), [1, 2, 4, 5]),
+    };
+    const [a, b] = runLevels(m, feeds, ['none', 'all']);
+    expect(bits(b.y)).toEqual(bits(a.y));
+    const [native] = await loadBackends('native', { threads: 1 });
+    if (!native?.ready) return;
+    const created: string[] = [];
+    const counting = { ...native, variants: () => native.variants().map((v) => ({ ...v, create: (n: never) => (created.push(`${v.key}/${v.name}`), v.create(n)) })) };
+    const nf = Session.fromModel(m, { backend: 'native', backends: [counting as never] }).runSync(feeds);
+    const nu = Session.fromModel(m, { backend: 'native', backends: [native], graphOptimization: 'none' }).runSync(feeds);
+    expect(created.some((c) => c.startsWith('lowbit.DynamicQMatMul:f32/native-') && c.endsWith('-dynamic-b'))).toBe(true);
+    expect(bits(nf.y)).toEqual(bits(nu.y));
+    expect(bits(nf.y)).toEqual(bits(a.y));
+    native.dispose?.();
   });
 });

@@ -9,11 +9,13 @@
  *
  *   ConvInteger(x_q, w_q, x_zp, w_zp) -> Cast(to float) -> Mul(., Mul(x_s, w_s)) [-> Add(., bias [1, M, 1, ...])]
  *
- * becomes `lowbit.DynamicQConv(x, w_q, w_s, w_zp [, bias [M]])` with ConvInteger's attributes. Exact: the fused
+ * becomes `lowbit.DynamicQConv(x, w_q, w_s, w_zp [, bias [M]])` with ConvInteger's attributes. A MatMul whose B is an
+ * activation (attention's probs x V) quantized by its own DynamicQuantizeLinear(b) -> (w_q, w_s, w_zp) fuses the same
+ * way, without a bias: `lowbit.DynamicQMatMul(x, w_q, w_s, w_zp)` reads that node's outputs. Exact: the fused
  * kernels perform the same float32 operations in the same order (packages/kernels/src/quant/dynamic-qmatmul.ts,
  * dynamic-qconv.ts), so results are bit-identical.
  *
- * Preconditions: w_q an 8-bit constant (2-D [K, N] for MatMul), w_s float32 and w_zp constants with 1 or N values
+ * Preconditions: w_q an 8-bit constant (2-D [K, N] for MatMul) or, for MatMul, DynamicQuantizeLinear(b)'s outputs, w_s float32 and w_zp constants with 1 or N values
  * (Conv: w_s one value, w_zp 1 or M), bias (when fused) a float32 constant with 1 or N values (Conv: M values laid
  * along the channel axis), every removed intermediate read only inside the chain and neither a graph
  * output nor kept, and a `lowbit.DynamicQMatMul` kernel ranking no lower than MatMulInteger's. The model gains the
@@ -78,9 +80,12 @@ function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node)
   if (!isOp(dql, 'DynamicQuantizeLinear') || dql.outputs[0] !== xq || !xzp || dql.outputs[2] !== xzp || !dql.inputs[0]) return undefined;
   const conv = mi.opType === 'ConvInteger';
   const w = c.tensor(wq);
-  if (!w || (conv ? w.dims.length < 3 : w.dims.length !== 2) || !(w.dtype in SHORT) || !wzp) return undefined;
-  const N = conv ? w.dims[0] : w.dims[1];
-  if (!per(c, wzp, N, w.dtype)) return undefined;
+  // B an activation quantized by its own DynamicQuantizeLinear (attention): its scale and zero point are that node's.
+  const bdql = w ? undefined : idx.producer(wq ?? '')?.node;
+  const dynamicB = !conv && isOp(bdql, 'DynamicQuantizeLinear') && bdql.outputs[0] === wq && !!wzp && bdql.outputs[2] === wzp && !!bdql.outputs[1];
+  if (!dynamicB && (!w || (conv ? w.dims.length < 3 : w.dims.length !== 2) || !(w.dtype in SHORT) || !wzp)) return undefined;
+  const N = w ? (conv ? w.dims[0] : w.dims[1]) : 0;
+  if (w && !per(c, wzp, N, w.dtype)) return undefined;
   const cast = soleConsumer(g, opts, mi.outputs[0]);
   if (!isOp(cast, 'Cast') || attrInt(cast, 'to', 0) !== DataType.FLOAT) return undefined;
   const mul = soleConsumer(g, opts, cast.outputs[0]);
@@ -90,13 +95,13 @@ function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node)
   if (!isOp(scaleMul, 'Mul')) return undefined;
   const xs = dql.outputs[1];
   const ws = scaleMul.inputs[0] === xs ? scaleMul.inputs[1] : scaleMul.inputs[1] === xs ? scaleMul.inputs[0] : undefined;
-  if (!xs || !ws || !per(c, ws, conv ? 1 : N, 'float32')) return undefined;
+  if (!xs || !ws || (dynamicB ? ws !== bdql!.outputs[1] : !per(c, ws, conv ? 1 : N, 'float32'))) return undefined;
   const remove: Node[] = [mi, cast];
   let last = mul;
   const inputs = [dql.inputs[0], wq!, ws, wzp];
   let channelBias: Float32Array | undefined;
-  const add = soleConsumer(g, opts, mul.outputs[0]);
-  if (isOp(add, 'Add') && add.outputs[0]) {
+  const add = dynamicB ? undefined : soleConsumer(g, opts, mul.outputs[0]);
+  if (isOp(add, 'Add') && add.outputs[0] && w) {
     const bias = add.inputs[0] === mul.outputs[0] ? add.inputs[1] : add.inputs[0];
     const bt = bias && bias !== mul.outputs[0] ? c.tensor(bias) : undefined;
     if (bias && bt && (conv ? alongChannels(bt.dims, N, w.dims.length) && bt.dtype === 'float32' : per(c, bias, N, 'float32'))) {
@@ -107,7 +112,7 @@ function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node)
     }
   }
   const op = conv ? 'DynamicQConv' : 'DynamicQMatMul';
-  if (!fusionPays(opts, `${LOWBIT_DOMAIN}.${op}:f32`, `${mi.opType}:u8x${SHORT[w.dtype]}->i32`)) return undefined;
+  if (!fusionPays(opts, `${LOWBIT_DOMAIN}.${op}:f32`, `${mi.opType}:u8x${w ? SHORT[w.dtype] : 'u8'}->i32`)) return undefined;
   return { remove, last, output: last.outputs[0]!, inputs, ...(channelBias ? { channelBias } : {}) };
 }
 
