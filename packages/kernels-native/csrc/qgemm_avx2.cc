@@ -2,9 +2,9 @@
 // - "avx2-7bit": vpmaddubsw (u8 x s8 pairs into int16) + vpmaddwd(ones) into int32. The int16 pair sum saturates in
 //   general; it is exact when every packed weight lies in [-64, 63] (|255*64*2| < 32768), so this kernel is only
 //   used for 7-bit packed weights (qpack refuses it otherwise).
-// - "avx2": exact for any weights. A is split at pack time into a_lo = a_u & 0x7f and a_hi = a_u >> 7 (0 or 1);
-//   vpmaddubsw of a_lo never saturates (127*128*2 < 32768), nor of a_hi, and
-//   a_u*b = a_lo*b + 128*a_hi*b is rebuilt in int32 by vpmaddwd with 1 and with 128.
+// - "avx2": exact for any weights: vpmaddwd on int16 (A widened at pack time, the packed s8 weights split into their
+//   even and odd k by shifts in the loop), one multiply per 16 MACs (Wide16UK; 1.4x the former split of A into
+//   7 + 1 bits, which needed four multiplies per 32 MACs).
 #include <immintrin.h>
 
 #include <cstring>
@@ -111,10 +111,17 @@ struct Fast7UK {
   }
 };
 
-struct ExactUK {
+// Exact for any weights with one multiply per 16 MACs (the 7-bit path needs two per 32): A widened at pack time to
+// uint16, each group of 4 k stored as (a0, a2, a1, a3); a 32-byte load of B (8 columns x 4 k of s8) gives the even k
+// (k0, k2: shift left 8 then arithmetic right 8) and the odd k (k1, k3: arithmetic right 8) of each column as int16
+// pairs in that column's 32-bit lane, and vpmaddwd against the broadcast (a0, a2) and (a1, a3) adds them into int32
+// (|255 * 128 * 2| < 2^31: no saturation). 4 x 16 tile, the two 8-column halves in turn.
+struct Wide16UK {
   static constexpr int MR = 4, NR = 16, PLANES = 2;
-  static constexpr bool EPI = true;
-  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, int ldc, bool acc, const QEpi* e) {
+  static constexpr bool EPI = true, A16 = true;
+  static inline __m256i even(__m256i x) { return _mm256_srai_epi16(_mm256_slli_epi16(x, 8), 8); }
+  static inline __m256i odd(__m256i x) { return _mm256_srai_epi16(x, 8); }
+  __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc, const QEpi* e) {
     __m256i c0[MR], c1[MR];
     #pragma GCC unroll 16
     for (int r = 0; r < MR; r++) {
@@ -122,16 +129,19 @@ struct ExactUK {
       c0[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d)) : _mm256_setzero_si256();
       c1[r] = acc ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d) + 1) : _mm256_setzero_si256();
     }
-    const __m256i ones = _mm256_set1_epi16(1), k128 = _mm256_set1_epi16(128);
-    for (int g = 0; g < kg; g++, a += MR * 4, b += 64) {
-      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
-      const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
-#pragma GCC unroll 8
-      for (int r = 0; r < MR; r++) {
-        const __m256i lo = bcast4(a + 4 * r), hi = bcast4(a + ps + 4 * r);
-        c0[r] = _mm256_add_epi32(c0[r], _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, b0), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b0), k128)));
-        c1[r] = _mm256_add_epi32(c1[r], _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(lo, b1), ones), _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b1), k128)));
-      }
+    for (int g = 0; g < kg; g++, a += MR * 8, b += 64) {
+      const __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+      const __m256i e0 = even(x0), o0 = odd(x0);
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++)
+        c0[r] = _mm256_add_epi32(c0[r], _mm256_add_epi32(_mm256_madd_epi16(bcast4(a + 8 * r), e0), _mm256_madd_epi16(bcast4(a + 8 * r + 4), o0)));
+      // Broadcast the row again for the second half rather than keep 8 broadcasts live (GCC would spill accumulators).
+      asm volatile("" ::: "memory");
+      const __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+      const __m256i e1 = even(x1), o1 = odd(x1);
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++)
+        c1[r] = _mm256_add_epi32(c1[r], _mm256_add_epi32(_mm256_madd_epi16(bcast4(a + 8 * r), e1), _mm256_madd_epi16(bcast4(a + 8 * r + 4), o1)));
     }
     if (e) epi<MR>(e, c0, c1);
     #pragma GCC unroll 16
@@ -141,19 +151,27 @@ struct ExactUK {
       _mm256_storeu_si256(d + 1, c1[r]);
     }
   }
-  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int ps, const int8_t* b, int32_t* c, bool acc) {
+  __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
     __m256i s[2][2];
     #pragma GCC unroll 16
     for (int u = 0; u < 2; u++) s[u][0] = s[u][1] = _mm256_setzero_si256();
-    const __m256i ones = _mm256_set1_epi16(1), k128 = _mm256_set1_epi16(128);
-    for (int g = 0; g < kg; g++, a += 4, b += 64) {
-      const __m256i lo = bcast4(a), hi = bcast4(a + ps);
-      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
-      const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
-      s[0][0] = _mm256_add_epi32(s[0][0], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b0), ones));
-      s[1][0] = _mm256_add_epi32(s[1][0], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b0), k128));
-      s[0][1] = _mm256_add_epi32(s[0][1], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, b1), ones));
-      s[1][1] = _mm256_add_epi32(s[1][1], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, b1), k128));
+    int g = 0;
+    for (; g + 2 <= kg; g += 2, a += 16, b += 128) {
+#pragma GCC unroll 2
+      for (int u = 0; u < 2; u++) {
+        const __m256i ae = bcast4(a + 8 * u), ao = bcast4(a + 8 * u + 4);
+        const __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 * u));
+        const __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 * u + 32));
+        s[u][0] = _mm256_add_epi32(s[u][0], _mm256_add_epi32(_mm256_madd_epi16(ae, even(x0)), _mm256_madd_epi16(ao, odd(x0))));
+        s[u][1] = _mm256_add_epi32(s[u][1], _mm256_add_epi32(_mm256_madd_epi16(ae, even(x1)), _mm256_madd_epi16(ao, odd(x1))));
+      }
+    }
+    for (; g < kg; g++, a += 8, b += 64) {
+      const __m256i ae = bcast4(a), ao = bcast4(a + 4);
+      const __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+      const __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+      s[0][0] = _mm256_add_epi32(s[0][0], _mm256_add_epi32(_mm256_madd_epi16(ae, even(x0)), _mm256_madd_epi16(ao, odd(x0))));
+      s[0][1] = _mm256_add_epi32(s[0][1], _mm256_add_epi32(_mm256_madd_epi16(ae, even(x1)), _mm256_madd_epi16(ao, odd(x1))));
     }
     __m256i r0 = _mm256_add_epi32(s[0][0], s[1][0]), r1 = _mm256_add_epi32(s[0][1], s[1][1]);
     __m256i* d = reinterpret_cast<__m256i*>(c);
@@ -167,7 +185,7 @@ struct ExactUK {
 };
 
 using DF = QDriver<Fast7UK>;
-using DE = QDriver<ExactUK>;
+using DW = QDriver<Wide16UK>;
 
 #include "conv_driver.h"
 
@@ -232,6 +250,6 @@ using CD = QConvDriver<Avx2Conv>;
 }  // namespace
 
 const QGemmKernel kQGemmAvx2Fast7 = {"avx2-7bit", "avx2", ISA_AVX2, 16, 4, true, DF::scratch_bytes(), &DF::run, false, &DF::apack_bytes, &DF::apack};
-const QGemmKernel kQGemmAvx2 = {"avx2", "avx2", ISA_AVX2, 16, 4, false, DE::scratch_bytes(), &DE::run, false, &DE::apack_bytes, &DE::apack, Avx2Conv::MR, Avx2Conv::NR, true, &CD::run};
+const QGemmKernel kQGemmAvx2 = {"avx2", "avx2", ISA_AVX2, 16, 4, false, DW::scratch_bytes(), &DW::run, false, &DW::apack_bytes, &DW::apack, Avx2Conv::MR, Avx2Conv::NR, true, &CD::run};
 
 }  // namespace lowbit

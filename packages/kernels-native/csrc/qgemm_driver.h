@@ -3,7 +3,8 @@
 // of MC; A's block is packed into MR-row strips (u8, K groups of 4, zero padded), then every (panel, strip) pair runs
 // the MR x NR register-tile micro-kernel. M = 1 takes the GEMV kernel, which streams whole panels.
 //
-// UK must provide: MR, NR, PLANES (1, or 2 when A is split into a_u & 0x7f and a_u >> 7 for the exact AVX2 path),
+// UK must provide: MR, NR, PLANES (1, or 2 when A is split into a_u & 0x7f and a_u >> 7, or widened to int16 when UK
+//   declares `static constexpr bool A16 = true`: each group of 4 k then takes 8 bytes, uint16 a0 a2 a1 a3, one plane),
 //   static void tile(int kg, const uint8_t* a, int plane_stride, const int8_t* b, int32_t* c, int ldc, bool acc)
 //   static void gemv(int kg, const uint8_t* a, int plane_stride, const int8_t* b, int32_t* c, bool acc)  // NR values
 // The correction (zero points, offsets) is applied here after the last K block, in this unit's vector width; or, when
@@ -33,12 +34,24 @@ struct QHasEpi<U, decltype(void(U::EPI))> {
   static constexpr bool value = U::EPI;
 };
 
+template <class U, class = void>
+struct QA16 {
+  static constexpr bool value = false;
+};
+template <class U>
+struct QA16<U, decltype(void(U::A16))> {
+  static constexpr bool value = U::A16;
+};
+
 template <class UK>
 struct QDriver {
   static constexpr int MR = UK::MR, NR = UK::NR, PL = UK::PLANES;
   static constexpr int MC = MR * (MCROWS / MR > 0 ? MCROWS / MR : 1);
   static constexpr int NCP = (1024 + NR - 1) / NR;  // panels per column block
   static constexpr size_t scratch_bytes() { return static_cast<size_t>(MC) * KC * PL + 64; }
+  static constexpr bool A16 = QA16<UK>::value;
+  static constexpr int GB = A16 ? 8 : 4;  // bytes of one row's group of 4 k in the packed A
+  static_assert(!A16 || PL == 2, "int16 A takes the bytes of two planes");
 
   static inline uint32_t load4(const uint8_t* p) {
     uint32_t w;
@@ -52,6 +65,16 @@ struct QDriver {
       const uint32_t l = w & 0x7f7f7f7fu, h = (w >> 7) & 0x01010101u;
       std::memcpy(lo, &l, 4);
       std::memcpy(lo + plane_stride, &h, 4);
+    }
+  }
+  /** One row's group of 4 k (4 bytes w) in the packed layout: byte planes, or 4 uint16 for A16. */
+  static inline void put(uint8_t* p, int plane_stride, uint32_t w) {
+    if (A16) {
+      // (a0, a2, a1, a3): the even and the odd k of the group as two uint16 pairs (see the AVX2 Wide16UK)
+      const uint16_t v[4] = {static_cast<uint16_t>(w & 0xff), static_cast<uint16_t>((w >> 16) & 0xff), static_cast<uint16_t>((w >> 8) & 0xff), static_cast<uint16_t>(w >> 24)};
+      std::memcpy(p, v, 8);
+    } else {
+      store_planes(p, plane_stride, w);
     }
   }
   /** 4 bytes of row `row` at k (zero beyond K), shifted to unsigned. */
@@ -71,17 +94,17 @@ struct QDriver {
       const int ps = MR * kc;
       for (int r = 0; r < MR; r++) {
         const int i = s * MR + r;
-        uint8_t* dr = d + r * 4;
+        uint8_t* dr = d + r * GB;
         if (i >= mc) {
-          for (int g = 0; g < kg; g++) store_planes(dr + g * MR * 4, ps, 0);
+          for (int g = 0; g < kg; g++) put(dr + g * MR * GB, ps, 0);
           continue;
         }
         const int row = i0 + i;
         int g = 0;
         const int full = (a.K - pc) >= kc ? kg : (a.K - pc > 0 ? (a.K - pc) / 4 : 0);
         const uint8_t* src = a.A + static_cast<size_t>(row) * a.lda + pc;
-        for (; g < full; g++) store_planes(dr + g * MR * 4, ps, load4(src + 4 * g) ^ x);
-        for (; g < kg; g++) store_planes(dr + g * MR * 4, ps, pc + 4 * g < a.K ? group(a, row, pc + 4 * g, x) : 0);
+        for (; g < full; g++) put(dr + g * MR * GB, ps, load4(src + 4 * g) ^ x);
+        for (; g < kg; g++) put(dr + g * MR * GB, ps, pc + 4 * g < a.K ? group(a, row, pc + 4 * g, x) : 0);
       }
     }
   }
@@ -143,8 +166,8 @@ struct QDriver {
     alignas(64) int32_t tmp[NR];
     for (int pc = 0; pc < Kp; pc += CH) {
       const int kc = Kp - pc < CH ? Kp - pc : CH, kg = kc / 4;
-      // The row chunk as 4-byte groups (plane 0, then plane 1 at +kc when split).
-      for (int g = 0; g < kg; g++) store_planes(scratch + 4 * g, kc, pc + 4 * g < a.K ? group(a, row, pc + 4 * g, x) : 0);
+      // The row chunk as 4-byte groups (plane 0, then plane 1 at +kc when split; 4 uint16 per group for A16).
+      for (int g = 0; g < kg; g++) put(scratch + GB * g, kc, pc + 4 * g < a.K ? group(a, row, pc + 4 * g, x) : 0);
       for (int p = p0; p < p1; p++) {
         const int8_t* bp = B.data + static_cast<size_t>(p) * Kp * NR + static_cast<size_t>(pc) * NR;
         const int n0 = p * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;
