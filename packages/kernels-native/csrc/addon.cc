@@ -207,7 +207,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant),
-                                      InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("dispose", &QGemm::Dispose),
+                                      InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("runConvScaled", &QGemm::RunConvScaled), InstanceMethod("dispose", &QGemm::Dispose),
                                       InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
   }
   // new QGemm(kernel, B (Uint8Array | Int8Array, K*N), K, N, threads)
@@ -290,6 +290,27 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
     qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, r, Y);
     return env.Undefined();
+  }
+  // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
+  //               Y Float32Array) -> false when this kernel has no direct convolution (nothing written)
+  Napi::Value RunConvScaled(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    const bool xs = info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw[1] = {0};
+    const int32_t* zwp = zw;
+    int zwn = 1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    const float scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
+    const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
+    float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    return Napi::Boolean::New(env, qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, scale, bias, Y));
   }
   // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
   Napi::Value RunRequant(const Napi::CallbackInfo& info) {

@@ -123,6 +123,9 @@ struct QConvArgs {
   int32_t yzp;
   bool y_signed;
   uint8_t* Y8;        // QLinearConv: one image [M, P]
+  float* Yf = nullptr;  // the dynamic-int8 epilogue: y = float(acc) * fscale (+ fbias[m]), each rounded once
+  float fscale = 1.0f;
+  const float* fbias = nullptr;  // M values or null
 };
 
 /** Column panels packed per step of a direct convolution: up to 8 (so that a small K does not pay the packing's fixed

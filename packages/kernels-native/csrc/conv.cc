@@ -132,7 +132,8 @@ void qconv_pack(const QGemmKernel& k, const QPackedB& B, QConvW* w) {
 }
 
 void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
-                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8) {
+                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8,
+                  float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr) {
   if (!ws.qconvw.data) qconv_pack(k, B, &ws.qconvw);
   const QConvW& W = ws.qconvw;
   const int P = g.OH * g.OW, M = W.M;
@@ -145,6 +146,7 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
   const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
   if (Y32) prefault_output(Y32, sizeof(int32_t) * out * batch);
+  if (Yf) prefault_output(Yf, sizeof(float) * out * batch);
   const size_t bytes = qconv_buf_bytes(W, k.conv_nr);
   conv_columns(pool, threads, batch, P, k.conv_nr, [&](int n, int j0, int j1, int t) {
     QConvArgs a{};
@@ -158,6 +160,11 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
     a.zwe_n = zw_n;
     a.colsum = colsum;
     a.Y32 = Y32 ? Y32 + n * out : nullptr;
+    if (Yf) {
+      a.Yf = Yf + n * out;
+      a.fscale = fscale;
+      a.fbias = fbias;
+    }
     if (r) {
       a.mult = r->mult;
       a.mult_n = r->mult_n;
@@ -230,6 +237,13 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
     qgemm_requant(pool, ws, k, B, col, x_signed, P, &xzp, 1, zw, zw_n, rr);
     transpose<uint8_t>(out, P, M, Y + static_cast<size_t>(n) * M * P);
   }
+}
+
+bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y) {
+  if (!k.conv || B.N == 0) return false;
+  qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, Y, scale, bias);
+  return true;
 }
 
 }  // namespace lowbit

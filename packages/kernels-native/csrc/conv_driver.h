@@ -269,6 +269,20 @@ struct QConvDriver {
           std::memcpy(a.Y32 + o, t, sizeof(int32_t) * nv);
           continue;
         }
+        if (a.Yf) {
+          float* y = a.Yf + o;
+          const float sc = a.fscale;
+          if (a.fbias) {
+            const float b = a.fbias[m];
+            for (int j = 0; j < nv; j++) {
+              const float v = static_cast<float>(static_cast<int32_t>(t[j])) * sc;
+              y[j] = v + b;
+            }
+          } else {
+            for (int j = 0; j < nv; j++) y[j] = static_cast<float>(static_cast<int32_t>(t[j])) * sc;
+          }
+          continue;
+        }
         const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
         const float mult = a.mult[a.mult_n == 1 ? 0 : m];
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)

@@ -207,6 +207,25 @@ void check_qconv(const QGemmKernel& k, ThreadPool* pools[3], std::mt19937& rng, 
     const Requant r{mult.data(), c.M, yz, xs, nullptr, bias.data()};
     qconv_requant(pools[t], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), r, got8[t].data());
   }
+  // the dynamic-int8 epilogue (direct kernels only): float(acc) * scale + bias[m], each rounded once
+  std::vector<float> fb(c.M), wantf(want.size()), gotf(want.size(), NAN);
+  for (auto& v : fb) v = static_cast<float>(static_cast<int>(rng() % 2001) - 1000) / 64.0f;
+  const float fscale = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -12);
+  for (int n = 0; n < c.batch; n++)
+    for (int m = 0; m < c.M; m++)
+      for (int p = 0; p < P; p++) {
+        const size_t i = (static_cast<size_t>(n) * c.M + m) * P + p;
+        const float v = static_cast<float>(want[i]) * fscale;
+        wantf[i] = v + fb[m];
+      }
+  {
+    Workspace wsp(k.scratch_bytes, 3);
+    if (qconv_scaled(pools[2], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), fscale, fb.data(), gotf.data()) &&
+        std::memcmp(gotf.data(), wantf.data(), sizeof(float) * want.size()) != 0) {
+      std::printf("FAIL conv %s scaled epilogue C=%d H=%d W=%d M=%d k=%dx%d\n", k.name, c.C, c.H, c.W, c.M, c.KH, c.KW);
+      failures++;
+    }
+  }
   qfree(&pb);
   checks++;
   for (int t = 0; t < 3; t++)

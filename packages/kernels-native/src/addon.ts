@@ -41,6 +41,11 @@ export interface NativeQGemm {
   runConv(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, y: Int32Array): void;
   /** QLinearConv: runConv followed by `requantize` (multiplier 1 or M values). */
   runConvRequant(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array, bias: Int32Array | null): void;
+  /**
+   * ConvInteger's sums scaled to float32 (the dynamic-int8 epilogue): y = fround(acc) * scale, then + bias[m], each
+   * step rounded once. False (nothing written) when the kernel has no direct convolution.
+   */
+  runConvScaled(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array): boolean;
   dispose(): void;
 }
 

@@ -134,7 +134,12 @@ function createFConv(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo):
   };
 }
 
-function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, qlinear: boolean): NativeInstance {
+/** A native ConvInteger instance that can also write its sums scaled to float32 (see `runScaled` in createQConv). */
+export interface ScaledConvInstance extends NativeInstance {
+  runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1]): Tensor<'float32'> | undefined;
+}
+
+function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, qlinear: boolean): ScaledConvInstance {
   const ref = lazyReference(ctx, key, node);
   const wi = qlinear ? 3 : 1;
   const w0 = node.constants?.get(wi);
@@ -144,6 +149,7 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
   let g: NativeQGemm | undefined;
   if (isQ8(w0) && attrs) g = new ctx.addon.QGemm(k.name, transposeW(w0.data, M, K), K, M, ctx.threads);
   const mult = new Float32Array(Math.max(1, M));
+  let scaledOk = true; // false once the kernel reports it has no direct convolution
   return {
     get referenceRuns() {
       return ref.calls;
@@ -175,6 +181,17 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       const y = rctx.alloc(zy.dtype, dims);
       g.runConvRequant(ctx.pool(), x.data, x.dims[0], geo, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
       return [y];
+    },
+    // ConvInteger only: the sums scaled to float32 in the kernel's epilogue (lowbit.DynamicQConv's y = fround(acc) *
+    // scale [+ bias]); undefined when this kernel or these inputs cannot (the caller runs `run` and its own epilogue).
+    runScaled(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1]): Tensor<'float32'> | undefined {
+      if (qlinear || !g || !attrs || !scaledOk || !isQ8(x) || !isQ8(w0)) return undefined;
+      const geo = convGeometry2d(attrs, x.dims, w0.dims);
+      if (!geo || (wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1))))) return undefined;
+      if (bias && bias.length !== M) return undefined;
+      const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
+      scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data);
+      return scaledOk ? y : undefined;
     },
     dispose() {
       g?.dispose();

@@ -10,13 +10,15 @@
  *                                                             `scaleAccumulators`, which rounds exactly so)
  *
  * The integer part runs the backend's own `MatMulInteger:u8x{w}->i32` / `ConvInteger:u8x{w}->i32` variant of the same
- * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order.
+ * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order
+ * (for a group-1 convolution on a kernel with a direct convolution, inside the convolution's own epilogue).
  * Anything those variants decline (non-constant or non-2-D weights, grouped convolutions, parameters of other shapes,
  * non-finite x) goes to the reference kernel, which also reports errors.
  */
 import { DTYPE_SHORT, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
 import type { NativeKernelInfo } from './addon.js';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+import type { ScaledConvInstance } from './conv.js';
 
 type Q8 = 'uint8' | 'int8';
 const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
@@ -152,7 +154,7 @@ function innerNode(node: KernelNode, opType: string): KernelNode {
 function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined): NativeInstance {
   const ref = lazyReference(ctx, conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
   const w0 = node.constants?.get(1);
-  let inner: (KernelInstance & { referenceRuns?: number }) | undefined;
+  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled'] }) | undefined;
   if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
   const scratch = new Scratch();
   const scale = new Float32Array(Math.max(1, conv ? 1 : (w0?.dims[1] ?? 1)));
@@ -180,6 +182,12 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       const r = { scale: qScale[0], zeroPoint: qZp[0] };
       const xq = new Tensor('uint8', xqBuf, x.dims);
       zpTensor.data[0] = r.zeroPoint;
+      if (conv && inner.runScaled) {
+        // The GEMM kernel's direct convolution applies the same float32 epilogue itself (no int32 buffer, no extra pass).
+        scale[0] = Math.fround(r.scale * ws.data[0]);
+        const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, rctx);
+        if (y) return [y];
+      }
       const [acc] = inner.run([xq, w, zpTensor, zw], scratch.begin()) as [Tensor<'int32'>];
       const y = rctx.alloc('float32', acc.dims);
       const wsd = ws.data;
