@@ -345,7 +345,9 @@ using namespace DWCONV_NS;
 void DWCONV_F32_NAME(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y) {
   const int total = batch * g.C;
   const int threads = pool ? pool->size() : 1;
-  const int tasks = total < threads ? total : threads;
+  // several threads: 4 pieces per thread, claimed in turn (a thread the OS runs late holds back one small piece)
+  const int want = threads > 1 ? 4 * threads : 1;
+  const int tasks = total < want ? total : want;
   auto body = [&](int t) {
     std::vector<float> buf;
     const int c0 = static_cast<int>(static_cast<long>(total) * t / tasks), c1 = static_cast<int>(static_cast<long>(total) * (t + 1) / tasks);
@@ -361,7 +363,9 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
   const bool direct = g.KH * g.KW <= kDwMaxTaps;
   const int total = direct ? batch * g.C : batch * M;
   const int threads = pool ? pool->size() : 1;
-  const int tasks = total < threads ? total : threads;
+  // several threads: 4 pieces per thread, claimed in turn (a thread the OS runs late holds back one small piece)
+  const int want = threads > 1 ? 4 * threads : 1;
+  const int tasks = total < want ? total : want;
   auto body = [&](int t) {
     std::vector<uint32_t> acc;
     std::vector<float> buf;
