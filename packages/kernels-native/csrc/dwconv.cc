@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -121,6 +122,28 @@ inline DwPlan dw_plan(const ConvGeom& g) {
   return p;
 }
 
+/** dst[i] = float(src[i]) - zx for i < len (16 lanes with masked ends where the build has AVX-512 BW/VL). */
+template <class TX>
+inline void dw_convert(const TX* src, int len, float zx, float* dst) {
+  int i = 0;
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+  const __m512 z = _mm512_set1_ps(zx);
+  for (; i < len; i += 16) {
+    const int left = len - i;
+    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    __m512 v;
+    if constexpr (std::is_same<TX, float>::value) {
+      v = _mm512_maskz_loadu_ps(m, src + i);
+    } else {
+      const __m128i b = _mm_maskz_loadu_epi8(m, src + i);
+      v = _mm512_cvtepi32_ps(std::is_same<TX, int8_t>::value ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b));
+    }
+    _mm512_mask_storeu_ps(dst + i, m, _mm512_sub_ps(v, z));
+  }
+#endif
+  for (; i < len; i++) dst[i] = static_cast<float>(src[i]) - zx;
+}
+
 /** The padded, phase-split float planes of one input plane x (values x - zx; 0 outside the input). `tmp` holds
  *  sw * Wq floats. */
 template <class TX>
@@ -140,7 +163,10 @@ void dw_prepare(const TX* x, const ConvGeom& g, const DwPlan& p, float zx, float
       int i = 0;
       for (; i < n && i < g.pad_l; i++) row[i] = 0.0f;
       const int end = g.pad_l + g.W < n ? g.pad_l + g.W : n;
-      for (; i < end; i++) row[i] = static_cast<float>(src[i - g.pad_l]) - zx;
+      if (end > i) {
+        dw_convert<TX>(src + (i - g.pad_l), end - i, zx, row + i);
+        i = end;
+      }
       for (; i < n; i++) row[i] = 0.0f;
       if (p.sw == 2) {
         float* d1 = d0 + plane;
