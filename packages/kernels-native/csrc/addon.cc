@@ -4,8 +4,15 @@
 #include <napi.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "common.h"
 #include "conv.h"
@@ -820,7 +827,59 @@ Napi::Value ClockUnderLoadGhz(const Napi::CallbackInfo& info) {
 #endif
 }
 
+/**
+ * tuneMalloc(mmapThresholdBytes, trimThresholdBytes) -> { applied, reason }: glibc's malloc serves a block of at least
+ * M_MMAP_THRESHOLD with its own mmap (unmapped again by free) and returns the free top of the heap to the OS once it
+ * exceeds M_TRIM_THRESHOLD; either way the next large block (a session's fresh output tensor: V8 ArrayBuffer backing
+ * stores come from malloc and are freed at GC, in batches) faults every one of its pages in again. Raising both keeps
+ * freed blocks in the heap for reuse. Skipped (applied false, the reason says why) where malloc is not glibc's, or the
+ * user chose the settings through MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ / MALLOC_TOP_PAD_ or
+ * GLIBC_TUNABLES' glibc.malloc.* (their values stay). The settings are process-wide: the first call decides.
+ */
+Napi::Value TuneMalloc(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double mmapBytes = info[0].As<Napi::Number>().DoubleValue();
+  const double trimBytes = info[1].As<Napi::Number>().DoubleValue();
+  Napi::Object o = Napi::Object::New(env);
+  static std::mutex lock;  // worker threads load the same addon
+  static std::string decided;  // the first call's outcome
+  static bool applied = false;
+  const std::lock_guard<std::mutex> held(lock);
+  if (!decided.empty()) {
+    o.Set("applied", applied);
+    o.Set("reason", decided + " (decided by an earlier call in this process)");
+    return o;
+  }
+#if defined(__GLIBC__)
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  const char* user = std::getenv("MALLOC_MMAP_THRESHOLD_") ? "MALLOC_MMAP_THRESHOLD_"
+                     : std::getenv("MALLOC_TRIM_THRESHOLD_") ? "MALLOC_TRIM_THRESHOLD_"
+                     : std::getenv("MALLOC_TOP_PAD_")        ? "MALLOC_TOP_PAD_"
+                     : (tunables && std::strstr(tunables, "glibc.malloc.")) ? "GLIBC_TUNABLES (glibc.malloc.*)"
+                                                                           : nullptr;
+  if (user) {
+    decided = std::string("the environment sets ") + user + ": glibc's malloc settings left as the user chose";
+  } else if (!(mmapBytes >= 0 && mmapBytes <= 32.0 * 1024 * 1024 && trimBytes >= 0 && trimBytes <= 1024.0 * 1024 * 1024)) {
+    decided = "thresholds out of range (mmap threshold at most 32 MiB, trim threshold at most 1 GiB)";
+  } else if (mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmapBytes)) != 1 || mallopt(M_TRIM_THRESHOLD, static_cast<int>(trimBytes)) != 1) {
+    decided = "glibc refused mallopt";
+  } else {
+    applied = true;
+    decided = "glibc malloc: M_MMAP_THRESHOLD " + std::to_string(static_cast<long>(mmapBytes) >> 20) + " MiB, M_TRIM_THRESHOLD " +
+              std::to_string(static_cast<long>(trimBytes) >> 20) + " MiB";
+  }
+#else
+  (void)mmapBytes;
+  (void)trimBytes;
+  decided = "malloc is not glibc's: nothing to tune";
+#endif
+  o.Set("applied", applied);
+  o.Set("reason", decided);
+  return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("tuneMalloc", Napi::Function::New(env, TuneMalloc));
   exports.Set("clockUnderLoadGhz", Napi::Function::New(env, ClockUnderLoadGhz));
   exports.Set("clockGhz", Napi::Function::New(env, ClockGhz));
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));

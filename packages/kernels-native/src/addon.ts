@@ -57,7 +57,18 @@ export interface NativeFGemm {
   dispose(): void;
 }
 
+/** What `tuneMalloc` did (process-wide; the first call decides, later ones report that outcome). */
+export interface MallocTuningResult {
+  readonly applied: boolean;
+  readonly reason: string;
+}
+
 export interface NativeAddon {
+  /**
+   * glibc only: mallopt(M_MMAP_THRESHOLD, mmapThreshold) and mallopt(M_TRIM_THRESHOLD, trimThreshold), in bytes, unless
+   * the environment sets glibc's malloc variables (MALLOC_*_ or GLIBC_TUNABLES glibc.malloc.*).
+   */
+  tuneMalloc(mmapThreshold: number, trimThreshold: number): MallocTuningResult;
   info(): NativeInfo;
   /** The core clock in GHz, measured with dependent 1-cycle adds (benchmarks use it for peak figures). */
   clockGhz(): number;

@@ -4,7 +4,7 @@
  * `init` leaves `ready = false` with the reason in `diagnostics` and the runtime uses the other backends.
  */
 import { referenceKernels, type BackendInitOptions, type Isa, type KernelBackend, type KernelVariant } from '@lowbit/kernels';
-import { loadAddon, type NativeAddon, type NativeInfo, type NativePool } from './addon.js';
+import { loadAddon, type MallocTuningResult, type NativeAddon, type NativeInfo, type NativePool } from './addon.js';
 import type { NativeContext } from './context.js';
 import { convVariants } from './conv.js';
 import { dynamicQVariants } from './dynamic-q.js';
@@ -21,7 +21,34 @@ import { qlinearMatMulVariants } from './qlinear-matmul.js';
 export interface NativeBackend extends KernelBackend {
   /** The addon's CPU report after `init` (undefined when not ready). */
   readonly info: NativeInfo | undefined;
+  /** What `init` did to glibc's malloc settings (undefined before `init` or without the addon); also in `diagnostics`. */
+  readonly mallocTuning: MallocTuningResult | undefined;
 }
+
+export interface NativeBackendOptions {
+  /**
+   * Keep freed blocks of up to 32 MiB in glibc's heap (default true; `LOWBIT_MALLOC_TUNING=0` in the environment also
+   * turns it off). See `MALLOC_MMAP_THRESHOLD` below.
+   */
+  readonly mallocTuning?: boolean;
+}
+
+/**
+ * Why the backend tunes malloc: each session run hands the caller fresh output tensors (the runtime's pool keeps only
+ * intermediates), and Node allocates their ArrayBuffers with malloc. glibc serves a block above its mmap threshold
+ * (128 KiB at start, raised dynamically up to 32 MiB) with a fresh mmap, and trims the heap top once more than its trim
+ * threshold (twice the mmap threshold) is free; V8 frees backing stores at GC, in batches of tens of MiB, so either
+ * way a 1.5 MiB MatMulInteger output faults its 384 pages in again on every run (1.6-8 ms on a Zen 5 VM against a
+ * 0.83 ms GEMM). With M_MMAP_THRESHOLD = 32 MiB and M_TRIM_THRESHOLD = 64 MiB, blocks below 32 MiB come from the heap,
+ * and freed ones stay mapped for the next run. Cost, process-wide: up to 64 MiB of freed memory stays mapped at the
+ * heap top (freed blocks between live ones stay mapped too, as they already do below the dynamic threshold), and
+ * glibc stops adapting its thresholds. Kept over the alternatives: an addon-owned page pool behind external
+ * ArrayBuffers returns pages only when V8 runs the finalizers (GC, the same batches) and needs its own bound and
+ * trimming; caller-owned output buffers (onnxruntime's preallocated outputs) need every caller to change its code.
+ * Users who set MALLOC_* / GLIBC_TUNABLES keep their values.
+ */
+export const MALLOC_MMAP_THRESHOLD = 32 * 2 ** 20;
+export const MALLOC_TRIM_THRESHOLD = 64 * 2 ** 20;
 
 class NativeBackendImpl implements NativeBackend {
   readonly name = 'native';
@@ -30,10 +57,16 @@ class NativeBackendImpl implements NativeBackend {
   threads = 0;
   diagnostics: string[] = [];
   info: NativeInfo | undefined;
+  mallocTuning: MallocTuningResult | undefined;
+  readonly #options: NativeBackendOptions;
   #addon: NativeAddon | undefined;
   #pool: NativePool | null = null;
   #variants: KernelVariant[] = [];
   #init: Promise<void> | undefined;
+
+  constructor(options: NativeBackendOptions) {
+    this.#options = options;
+  }
 
   init(options: BackendInitOptions = {}): Promise<void> {
     this.#init ??= Promise.resolve().then(() => this.#load(options));
@@ -47,6 +80,7 @@ class NativeBackendImpl implements NativeBackend {
       return;
     }
     const addon = loaded.addon;
+    this.#tuneMalloc(addon);
     const info = addon.info();
     const threads = Math.max(1, Math.floor(options.threads ?? info.physicalCores));
     this.#addon = addon;
@@ -79,6 +113,18 @@ class NativeBackendImpl implements NativeBackend {
     }
   }
 
+  #tuneMalloc(addon: NativeAddon): void {
+    const env = process.env.LOWBIT_MALLOC_TUNING;
+    if (this.#options.mallocTuning === false) {
+      this.mallocTuning = { applied: false, reason: 'off by the option mallocTuning: false' };
+    } else if (env !== undefined && /^(0|false|off|no)$/i.test(env.trim())) {
+      this.mallocTuning = { applied: false, reason: `off by LOWBIT_MALLOC_TUNING=${env}` };
+    } else {
+      this.mallocTuning = addon.tuneMalloc(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD);
+    }
+    this.diagnostics.push(`malloc tuning ${this.mallocTuning.applied ? 'on' : 'not applied'}: ${this.mallocTuning.reason}`);
+  }
+
   variants(): readonly KernelVariant[] {
     return this.ready ? this.#variants : [];
   }
@@ -93,6 +139,6 @@ class NativeBackendImpl implements NativeBackend {
 }
 
 /** A native backend instance (call `init` before use; never throws for an unsupported machine). */
-export function createNativeBackend(): NativeBackend {
-  return new NativeBackendImpl();
+export function createNativeBackend(options: NativeBackendOptions = {}): NativeBackend {
+  return new NativeBackendImpl(options);
 }

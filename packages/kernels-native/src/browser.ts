@@ -5,7 +5,8 @@
  */
 import type { KernelBackend } from '@lowbit/kernels';
 
-export function createNativeBackend(): KernelBackend {
+/** Accepts the Node entry's options (`mallocTuning`) and ignores them. */
+export function createNativeBackend(_options: { readonly mallocTuning?: boolean } = {}): KernelBackend {
   const why = '@lowbit/kernels-native is a Node.js addon and is not available in browsers; use the wasm backend';
   return { name: 'native', ready: false, isas: [], threads: 0, diagnostics: [why], init: async () => {}, variants: () => [] };
 }
