@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Fresh graph outputs and page faults: a session of one MatMulInteger (M=128 K=768 N=3072, u8 x i8 -> i32, B an
 // initializer, native backend, 1 thread) run in a tight loop; each run returns a fresh 1.5 MiB int32 output. Prints
-// the median and p90 of `runs` runs (after 20 warm-up runs), the minor page faults per run (process.resourceUsage)
-// and RSS. Run it in alternating processes to compare the malloc tuning on and off:
+// the median and p90 of `runs` runs (after 100 warm-up runs: the heap reaches its steady size), the minor page faults per run (process.resourceUsage)
+// the system CPU time per run and RSS. Run it in alternating processes to compare the malloc tuning on and off:
 //   node benchmarks/output-pages.bench.mjs [runs]                       (tuning on, the default)
 //   LOWBIT_MALLOC_TUNING=0 node benchmarks/output-pages.bench.mjs [runs] (glibc's defaults)
 //   node benchmarks/output-pages.bench.mjs [runs] ab                    (both, as child processes, alternated 3 times)
@@ -46,9 +46,10 @@ await backend.init({ threads: 1 });
 const session = Session.fromModel(model, { backend: 'native', backends: [backend] });
 const feeds = { a: new Tensor('uint8', a, [M, K]) };
 let check = 0;
-for (let i = 0; i < 20; i++) check ^= session.runSync(feeds).y.data[i];
+for (let i = 0; i < 100; i++) check ^= session.runSync(feeds).y.data[i];
 const times = new Float64Array(runs);
 const f0 = process.resourceUsage().minorPageFault;
+const c0 = process.cpuUsage();
 for (let i = 0; i < runs; i++) {
   const t = performance.now();
   const y = session.runSync(feeds).y.data;
@@ -56,7 +57,8 @@ for (let i = 0; i < runs; i++) {
   check ^= y[i % y.length];
 }
 const faults = (process.resourceUsage().minorPageFault - f0) / runs;
+const sys = process.cpuUsage(c0).system / 1000 / runs;
 times.sort();
 const q = (p) => times[Math.min(runs - 1, Math.floor(p * runs))].toFixed(3);
 const tuningLine = backend.diagnostics.find((d) => d.startsWith('malloc')) ?? 'no malloc diagnostic';
-console.log(`median ${q(0.5)} ms, p90 ${q(0.9)} ms, min ${times[0].toFixed(3)} ms, ${faults.toFixed(0)} minor faults/run, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB | ${tuningLine} (${check & 1})`);
+console.log(`median ${q(0.5)} ms, p90 ${q(0.9)} ms, min ${times[0].toFixed(3)} ms, ${faults.toFixed(0)} minor faults/run, ${sys.toFixed(3)} ms system CPU/run, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB | ${tuningLine} (${check & 1})`);

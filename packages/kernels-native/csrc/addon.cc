@@ -828,18 +828,20 @@ Napi::Value ClockUnderLoadGhz(const Napi::CallbackInfo& info) {
 }
 
 /**
- * tuneMalloc(mmapThresholdBytes, trimThresholdBytes) -> { applied, reason }: glibc's malloc serves a block of at least
+ * tuneMalloc(mmapThresholdBytes, retainBytes) -> { applied, reason }: glibc's malloc serves a block of at least
  * M_MMAP_THRESHOLD with its own mmap (unmapped again by free) and returns the free top of the heap to the OS once it
- * exceeds M_TRIM_THRESHOLD; either way the next large block (a session's fresh output tensor: V8 ArrayBuffer backing
- * stores come from malloc and are freed at GC, in batches) faults every one of its pages in again. Raising both keeps
- * freed blocks in the heap for reuse. Skipped (applied false, the reason says why) where malloc is not glibc's, or the
- * user chose the settings through MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ / MALLOC_TOP_PAD_ or
- * GLIBC_TUNABLES' glibc.malloc.* (their values stay). The settings are process-wide: the first call decides.
+ * exceeds M_TRIM_THRESHOLD, keeping only M_TOP_PAD; either way the next large block (a session's fresh output tensor:
+ * V8 ArrayBuffer backing stores come from malloc and are freed at GC, in batches) faults every one of its pages in
+ * again. This raises the mmap threshold and sets the trim threshold and the top pad both to `retainBytes`: a free heap
+ * top above it is trimmed down to it, not to nothing (no cliff when one GC frees a batch a little above the bound).
+ * Skipped (applied false, the reason says why) where malloc is not glibc's, or the user chose the settings through
+ * MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ / MALLOC_TOP_PAD_ or GLIBC_TUNABLES' glibc.malloc.* (their values
+ * stay). The settings are process-wide: the first call decides.
  */
 Napi::Value TuneMalloc(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double mmapBytes = info[0].As<Napi::Number>().DoubleValue();
-  const double trimBytes = info[1].As<Napi::Number>().DoubleValue();
+  const double retainBytes = info[1].As<Napi::Number>().DoubleValue();
   Napi::Object o = Napi::Object::New(env);
   static std::mutex lock;  // worker threads load the same addon
   static std::string decided;  // the first call's outcome
@@ -859,18 +861,19 @@ Napi::Value TuneMalloc(const Napi::CallbackInfo& info) {
                                                                            : nullptr;
   if (user) {
     decided = std::string("the environment sets ") + user + ": glibc's malloc settings left as the user chose";
-  } else if (!(mmapBytes >= 0 && mmapBytes <= 32.0 * 1024 * 1024 && trimBytes >= 0 && trimBytes <= 1024.0 * 1024 * 1024)) {
-    decided = "thresholds out of range (mmap threshold at most 32 MiB, trim threshold at most 1 GiB)";
-  } else if (mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmapBytes)) != 1 || mallopt(M_TRIM_THRESHOLD, static_cast<int>(trimBytes)) != 1) {
+  } else if (!(mmapBytes >= 0 && mmapBytes <= 32.0 * 1024 * 1024 && retainBytes >= 0 && retainBytes <= 1024.0 * 1024 * 1024)) {
+    decided = "thresholds out of range (mmap threshold at most 32 MiB, retained heap top at most 1 GiB)";
+  } else if (mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmapBytes)) != 1 || mallopt(M_TRIM_THRESHOLD, static_cast<int>(retainBytes)) != 1 ||
+             mallopt(M_TOP_PAD, static_cast<int>(retainBytes)) != 1) {
     decided = "glibc refused mallopt";
   } else {
     applied = true;
-    decided = "glibc malloc: M_MMAP_THRESHOLD " + std::to_string(static_cast<long>(mmapBytes) >> 20) + " MiB, M_TRIM_THRESHOLD " +
-              std::to_string(static_cast<long>(trimBytes) >> 20) + " MiB";
+    decided = "glibc malloc: M_MMAP_THRESHOLD " + std::to_string(static_cast<long>(mmapBytes) >> 20) + " MiB, M_TRIM_THRESHOLD and M_TOP_PAD " +
+              std::to_string(static_cast<long>(retainBytes) >> 20) + " MiB";
   }
 #else
   (void)mmapBytes;
-  (void)trimBytes;
+  (void)retainBytes;
   decided = "malloc is not glibc's: nothing to tune";
 #endif
   o.Set("applied", applied);

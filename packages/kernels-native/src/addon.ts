@@ -65,10 +65,11 @@ export interface MallocTuningResult {
 
 export interface NativeAddon {
   /**
-   * glibc only: mallopt(M_MMAP_THRESHOLD, mmapThreshold) and mallopt(M_TRIM_THRESHOLD, trimThreshold), in bytes, unless
-   * the environment sets glibc's malloc variables (MALLOC_*_ or GLIBC_TUNABLES glibc.malloc.*).
+   * glibc only: mallopt(M_MMAP_THRESHOLD, mmapThreshold), and M_TRIM_THRESHOLD and M_TOP_PAD to `retain` (a free heap
+   * top above it is trimmed down to it), in bytes, unless the environment sets glibc's malloc variables (MALLOC_*_ or
+   * GLIBC_TUNABLES glibc.malloc.*).
    */
-  tuneMalloc(mmapThreshold: number, trimThreshold: number): MallocTuningResult;
+  tuneMalloc(mmapThreshold: number, retain: number): MallocTuningResult;
   info(): NativeInfo;
   /** The core clock in GHz, measured with dependent 1-cycle adds (benchmarks use it for peak figures). */
   clockGhz(): number;

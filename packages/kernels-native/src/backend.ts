@@ -37,18 +37,23 @@ export interface NativeBackendOptions {
  * Why the backend tunes malloc: each session run hands the caller fresh output tensors (the runtime's pool keeps only
  * intermediates), and Node allocates their ArrayBuffers with malloc. glibc serves a block above its mmap threshold
  * (128 KiB at start, raised dynamically up to 32 MiB) with a fresh mmap, and trims the heap top once more than its trim
- * threshold (twice the mmap threshold) is free; V8 frees backing stores at GC, in batches of tens of MiB, so either
+ * threshold (twice the mmap threshold) is free; V8 frees backing stores at GC, in batches, so either
  * way a 1.5 MiB MatMulInteger output faults its 384 pages in again on every run (1.6-8 ms on a Zen 5 VM against a
- * 0.83 ms GEMM). With M_MMAP_THRESHOLD = 32 MiB and M_TRIM_THRESHOLD = 64 MiB, blocks below 32 MiB come from the heap,
- * and freed ones stay mapped for the next run. Cost, process-wide: up to 64 MiB of freed memory stays mapped at the
- * heap top (freed blocks between live ones stay mapped too, as they already do below the dynamic threshold), and
- * glibc stops adapting its thresholds. Kept over the alternatives: an addon-owned page pool behind external
+ * 0.83 ms GEMM). With M_MMAP_THRESHOLD = 32 MiB, and M_TRIM_THRESHOLD = M_TOP_PAD = 64 MiB, blocks below 32 MiB come
+ * from the heap, and freed ones stay mapped for the next run; a larger free heap top is trimmed down to 64 MiB (the
+ * pad; a trim threshold alone would release all of it whenever one GC freed a batch above the bound: in the loop
+ * of benchmarks/output-pages.bench.mjs V8 collects every ~10 runs for external memory pressure, ~15 MiB of outputs;
+ * larger outputs make larger batches). Cost, process-wide: up to 64 MiB of freed memory stays mapped at
+ * the heap top (freed blocks between live ones stay mapped until reused, as they already do below the dynamic
+ * threshold), the heap grows in steps of 64 MiB of address space (untouched, so not resident), and glibc stops
+ * adapting its thresholds. Kept over the alternatives: an addon-owned page pool behind external
  * ArrayBuffers returns pages only when V8 runs the finalizers (GC, the same batches) and needs its own bound and
  * trimming; caller-owned output buffers (onnxruntime's preallocated outputs) need every caller to change its code.
  * Users who set MALLOC_* / GLIBC_TUNABLES keep their values.
  */
 export const MALLOC_MMAP_THRESHOLD = 32 * 2 ** 20;
-export const MALLOC_TRIM_THRESHOLD = 64 * 2 ** 20;
+/** M_TRIM_THRESHOLD and M_TOP_PAD: the freed heap top kept mapped. */
+export const MALLOC_RETAIN = 64 * 2 ** 20;
 
 class NativeBackendImpl implements NativeBackend {
   readonly name = 'native';
@@ -120,7 +125,7 @@ class NativeBackendImpl implements NativeBackend {
     } else if (env !== undefined && /^(0|false|off|no)$/i.test(env.trim())) {
       this.mallocTuning = { applied: false, reason: `off by LOWBIT_MALLOC_TUNING=${env}` };
     } else {
-      this.mallocTuning = addon.tuneMalloc(MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD);
+      this.mallocTuning = addon.tuneMalloc(MALLOC_MMAP_THRESHOLD, MALLOC_RETAIN);
     }
     this.diagnostics.push(`malloc tuning ${this.mallocTuning.applied ? 'on' : 'not applied'}: ${this.mallocTuning.reason}`);
   }

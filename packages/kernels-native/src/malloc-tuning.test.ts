@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNativeBackend, MALLOC_MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD } from './backend.js';
+import { createNativeBackend, MALLOC_MMAP_THRESHOLD, MALLOC_RETAIN } from './backend.js';
 
 const addonPath = fileURLToPath(new URL('../build/Release/lowbit_native.node', import.meta.url));
 const glibc = process.platform === 'linux' && Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime);
@@ -44,7 +44,7 @@ if (process.env.TUNE === '1') {
 `;
 
 function faultsWith(tune: boolean): number {
-  const env: NodeJS.ProcessEnv = { ...process.env, ADDON: addonPath, TUNE: tune ? '1' : '0', MMAP: String(MALLOC_MMAP_THRESHOLD), TRIM: String(MALLOC_TRIM_THRESHOLD) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ADDON: addonPath, TUNE: tune ? '1' : '0', MMAP: String(MALLOC_MMAP_THRESHOLD), TRIM: String(MALLOC_RETAIN) };
   for (const v of ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'GLIBC_TUNABLES']) delete env[v];
   const r = spawnSync(process.execPath, ['--expose-gc', '-e', child], { env, encoding: 'utf8', timeout: 30_000 });
   expect(r.stderr).toBe('');
@@ -85,8 +85,8 @@ describe('glibc malloc tuning', () => {
       expect(on.mallocTuning?.applied).toBe(false);
       expect(line).toContain(`the environment sets ${userMalloc}`);
     } else {
-      expect(on.mallocTuning).toEqual({ applied: true, reason: 'glibc malloc: M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 64 MiB' });
-      expect(line).toBe('malloc tuning on: glibc malloc: M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 64 MiB');
+      expect(on.mallocTuning).toEqual({ applied: true, reason: 'glibc malloc: M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD and M_TOP_PAD 64 MiB' });
+      expect(line).toBe('malloc tuning on: glibc malloc: M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD and M_TOP_PAD 64 MiB');
     }
     // Process-wide: a later backend reports the first decision.
     const again = createNativeBackend();
