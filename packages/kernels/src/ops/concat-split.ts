@@ -2,19 +2,21 @@
  * Concat(axis) joins inputs along `axis` (all other dims equal; empty inputs take part with size 0).
  * Split(axis) is its inverse: `split` sizes come from the attribute (opset < 13) or the optional input (13+);
  * without them the axis is divided evenly over the outputs, or, with `num_outputs` (opset 18), into chunks of
- * ceil(d / num_outputs) with a smaller last chunk. Elements are copied bit for bit.
+ * ceil(d / num_outputs) with a smaller last chunk. Elements are copied bit for bit, in contiguous runs (the product of
+ * the dims from `axis` on, per input or output) with TypedArray `set`; every output element is written.
  */
 import type { KernelVariant } from '../contract.js';
 import type { Tensor } from '../tensor.js';
 import { attrInt, attrInts } from './util/attrs.js';
 import { normAxis } from './util/broadcast.js';
 import { kernelError, need } from './util/fail.js';
+import { copyRun } from './util/copy-runs.js';
 import { elems } from './util/index-data.js';
 import { toInts } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
 
 export const CONCAT_SPLIT_KERNELS: KernelVariant[] = [
-  scalarKernel('Concat', (node) => {
+  { ...scalarKernel('Concat', (node) => {
     const axisAttr = attrInt(node, 'axis', 0);
     return (inputs, ctx) => {
       const xs = inputs.filter((t): t is Tensor => t !== null);
@@ -39,15 +41,13 @@ export const CONCAT_SPLIT_KERNELS: KernelVariant[] = [
       for (const t of xs) {
         const X = elems(t);
         const row = t.dims[axis] * inner;
-        for (let o = 0; o < outer; o++) {
-          for (let j = 0; j < row; j++) O[o * rowOut + off + j] = X[o * row + j];
-        }
+        if (row > 0) for (let o = 0; o < outer; o++) copyRun(O, o * rowOut + off, X, o * row, row);
         off += row;
       }
       return [out];
     };
-  }),
-  scalarKernel('Split', (node) => {
+  }), writesAllOutputs: true },
+  { ...scalarKernel('Split', (node) => {
     const axisAttr = attrInt(node, 'axis', 0);
     const attrSplit = attrInts(node, 'split');
     const numOutputs = node.attrs.has('num_outputs') ? attrInt(node, 'num_outputs', 0) : undefined;
@@ -79,12 +79,10 @@ export const CONCAT_SPLIT_KERNELS: KernelVariant[] = [
         const out = ctx.alloc(x.dtype, dims);
         const O = elems(out);
         const row = s * inner;
-        for (let o = 0; o < outer; o++) {
-          for (let j = 0; j < row; j++) O[o * row + j] = X[o * d * inner + off + j];
-        }
+        if (row > 0) for (let o = 0; o < outer; o++) copyRun(O, o * row, X, o * d * inner + off, row);
         off += row;
         return out;
       });
     };
-  }),
+  }), writesAllOutputs: true },
 ];

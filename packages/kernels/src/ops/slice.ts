@@ -3,18 +3,20 @@
  * (step 1); from opset 10 they are inputs (axes and steps optional). Negative starts/ends count from the end;
  * for step > 0 both clamp to [0, d], for step < 0 start clamps to [0, d-1] and end to [-1, d-1]. INT64 extremes
  * (used as "to the end") clamp the same way. Output length per axis: max(0, ceil((end - start) / step)).
- * Example: x = [0..9], starts=[-3], ends=[100] -> [7, 8, 9].
+ * Example: x = [0..9], starts=[-3], ends=[100] -> [7, 8, 9]. Trailing axes of step 1 are copied as contiguous runs
+ * (TypedArray `set`); other layouts (a negative or non-unit innermost step) one element at a time.
  */
 import type { KernelVariant } from '../contract.js';
 import { attrInts } from './util/attrs.js';
 import { normAxis, stridesOf } from './util/broadcast.js';
 import { kernelError, need } from './util/fail.js';
+import { copyRun } from './util/copy-runs.js';
 import { elems } from './util/index-data.js';
 import { toInts } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
 
 export const SLICE_KERNELS: KernelVariant[] = [
-  scalarKernel('Slice', (node) => {
+  { ...scalarKernel('Slice', (node) => {
     const aStarts = attrInts(node, 'starts');
     const aEnds = attrInts(node, 'ends');
     const aAxes = attrInts(node, 'axes');
@@ -56,11 +58,34 @@ export const SLICE_KERNELS: KernelVariant[] = [
       const n = O.length;
       if (n === 0) return [out];
       const strides = stridesOf(x.dims);
-      const counter = new Array<number>(rank).fill(0);
       let off = 0;
       for (let a = 0; a < rank; a++) off += st[a] * strides[a];
-      for (let k = 0; k < n; k++) {
-        O[k] = X[off];
+      // Trailing axes of step 1 form contiguous runs: the innermost such axis, widened outwards while the axis
+      // inside is taken whole. `k` axes are left to step through one run at a time.
+      let k = rank;
+      let run = 1;
+      while (k > 0 && step[k - 1] === 1) {
+        k--;
+        run *= dims[k];
+        if (dims[k] !== x.dims[k]) break;
+      }
+      if (run > 1) {
+        const counter = new Array<number>(k).fill(0);
+        for (let o = 0; o < n; o += run) {
+          copyRun(O, o, X, off, run);
+          for (let a = k - 1; a >= 0; a--) {
+            counter[a]++;
+            off += step[a] * strides[a];
+            if (counter[a] < dims[a]) break;
+            off -= step[a] * strides[a] * counter[a];
+            counter[a] = 0;
+          }
+        }
+        return [out];
+      }
+      const counter = new Array<number>(rank).fill(0);
+      for (let i = 0; i < n; i++) {
+        O[i] = X[off];
         for (let a = rank - 1; a >= 0; a--) {
           counter[a]++;
           off += step[a] * strides[a];
@@ -71,5 +96,5 @@ export const SLICE_KERNELS: KernelVariant[] = [
       }
       return [out];
     };
-  }),
+  }), writesAllOutputs: true },
 ];
