@@ -5,7 +5,8 @@
 // the system CPU time per run and RSS. Run it in alternating processes to compare the malloc tuning on and off:
 //   node benchmarks/output-pages.bench.mjs [runs]                       (tuning on, the default)
 //   LOWBIT_MALLOC_TUNING=0 node benchmarks/output-pages.bench.mjs [runs] (glibc's defaults)
-//   node benchmarks/output-pages.bench.mjs [runs] ab                    (both, as child processes, alternated 3 times)
+//   LOWBIT_RECYCLE=1 node benchmarks/output-pages.bench.mjs [runs]      (each run's output handed back: session.recycle)
+//   node benchmarks/output-pages.bench.mjs [runs] ab                    (the three, as child processes, alternated 3 times)
 // Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -20,9 +21,9 @@ if (process.argv[3] === 'ab') {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   console.log(`${cpu}, Node ${process.version}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   for (let round = 0; round < 3; round++) {
-    for (const tuning of ['0', '1']) {
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(runs)], { env: { ...process.env, LOWBIT_MALLOC_TUNING: tuning }, encoding: 'utf8' });
-      process.stdout.write(`round ${round + 1} LOWBIT_MALLOC_TUNING=${tuning}: ${r.stdout.trim()}${r.stderr ? ` ${r.stderr.trim()}` : ''}\n`);
+    for (const [tuning, recycle] of [['0', '0'], ['1', '0'], ['0', '1']]) {
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(runs)], { env: { ...process.env, LOWBIT_MALLOC_TUNING: tuning, LOWBIT_RECYCLE: recycle }, encoding: 'utf8' });
+      process.stdout.write(`round ${round + 1} LOWBIT_MALLOC_TUNING=${tuning} LOWBIT_RECYCLE=${recycle}: ${r.stdout.trim()}${r.stderr ? ` ${r.stderr.trim()}` : ''}\n`);
     }
   }
   process.exit(0);
@@ -46,13 +47,19 @@ await backend.init({ threads: 1 });
 const session = Session.fromModel(model, { backend: 'native', backends: [backend] });
 const feeds = { a: new Tensor('uint8', a, [M, K]) };
 let check = 0;
-for (let i = 0; i < 100; i++) check ^= session.runSync(feeds).y.data[i];
+const recycle = process.env.LOWBIT_RECYCLE === '1';
+let prev;
+const run = () => {
+  if (recycle && prev) session.recycle(prev);
+  return (prev = session.runSync(feeds));
+};
+for (let i = 0; i < 100; i++) check ^= run().y.data[i];
 const times = new Float64Array(runs);
 const f0 = process.resourceUsage().minorPageFault;
 const c0 = process.cpuUsage();
 for (let i = 0; i < runs; i++) {
   const t = performance.now();
-  const y = session.runSync(feeds).y.data;
+  const y = run().y.data;
   times[i] = performance.now() - t;
   check ^= y[i % y.length];
 }

@@ -48,7 +48,8 @@ export interface NativeBackendOptions {
  * threshold), the heap grows in steps of 64 MiB of address space (untouched, so not resident), and glibc stops
  * adapting its thresholds. Kept over the alternatives: an addon-owned page pool behind external
  * ArrayBuffers returns pages only when V8 runs the finalizers (GC, the same batches) and needs its own bound and
- * trimming; caller-owned output buffers (onnxruntime's preallocated outputs) need every caller to change its code.
+ * trimming; caller-owned output buffers (onnxruntime's preallocated outputs) need every caller to change its code: the runtime
+ * offers them too, opt-in (`session.recycle`, which also removes the GC pressure), and this tuning covers the rest.
  * Users who set MALLOC_* / GLIBC_TUNABLES keep their values.
  */
 export const MALLOC_MMAP_THRESHOLD = 32 * 2 ** 20;

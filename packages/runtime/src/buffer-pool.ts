@@ -19,7 +19,8 @@
  * free arena view back to the arena.
  *
  * Buffers that leave the run (session results, tensors passed to value hooks) "escape": the pool forgets them, so
- * they are never reused. Feeds and initializers are never owned. String tensors are not pooled.
+ * they are never reused, unless the caller hands one back (`giveBack`, through `Session.recycle`): it then goes on the
+ * free list like any other. Feeds and initializers are never owned. String tensors are not pooled.
  */
 import { Tensor, allocData, allocDataUninitialized, isDataOf, sizeOf, zeroFill, type Arena, type DType, type RunContext } from '@lowbit/kernels';
 import { ResourceLimitError, SessionOptionError } from './errors.js';
@@ -74,6 +75,8 @@ export class BufferPool implements RunContext {
   readonly #byView = new Map<Storage, Owned>();
   /** Arena allocations by ArrayBuffer, for views that cover part of an allocation. */
   readonly #byBuffer = new Map<ArrayBufferLike, Owned[]>();
+  /** JS allocations that escaped (results), by ArrayBuffer: what `giveBack` may take back. */
+  readonly #escaped = new WeakMap<ArrayBufferLike, Owned>();
   /** Free allocations by dtype, then element count. */
   readonly #free = new Map<DType, Map<number, Owned[]>>();
   #freeCount = 0;
@@ -168,7 +171,25 @@ export class BufferPool implements RunContext {
     if (o.arena) return new Tensor(t.dtype, (t.data as Storage).slice() as never, t.dims);
     this.#untrack(o);
     this.#bytes -= o.data.byteLength;
+    this.#escaped.set(o.data.buffer, o);
     return t;
+  }
+
+  /**
+   * The caller hands back `t`, a tensor (or a view of one) this pool let escape: its whole allocation goes on the free
+   * list, for the next `alloc` of its dtype and size. False (nothing taken) for anything else (a feed, a copy, another
+   * pool's buffer, one given back already) or when holding it would pass the memory limit.
+   */
+  giveBack(t: Tensor): boolean {
+    const data = t.data as Storage;
+    if (Array.isArray(data)) return false;
+    const o = this.#escaped.get(data.buffer);
+    if (!o) return false;
+    this.#escaped.delete(data.buffer);
+    if (this.#bytes + o.data.byteLength > this.#memoryLimit) return false;
+    this.#bytes += o.data.byteLength;
+    this.#recycle(o);
+    return true;
   }
 
   /** True when `t`'s storage lies in an allocation of this pool that is still tracked (tests). */

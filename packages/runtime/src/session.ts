@@ -312,6 +312,26 @@ export class Session {
   }
 
   /**
+   * Hands tensors of earlier results back to the session, for the next runs to write their outputs and intermediates
+   * into instead of fresh memory (as onnxruntime's preallocated outputs): in a loop, `session.recycle(previous)` before
+   * each run keeps a large output from costing a fresh allocation (page faults, GC pressure) every time. The caller
+   * gives them up: neither they nor any view of them may be read afterwards (a later run overwrites them). Tensors the
+   * session did not hand out itself (feeds passed through, copies of constants, another session's results, a tensor
+   * given back already) are ignored. Returns how many were taken.
+   */
+  recycle(results: Readonly<Record<string, Value>> | readonly Value[]): number {
+    if (this.#released) return 0;
+    let taken = 0;
+    const give = (v: Value | undefined): void => {
+      if (v === undefined) return;
+      if (isTensor(v)) taken += this.#pool.giveBack(v) ? 1 : 0;
+      else if (v instanceof TensorSequence) for (const t of v.items) give(t);
+    };
+    for (const v of Array.isArray(results) ? results : Object.values(results)) give(v as Value);
+    return taken;
+  }
+
+  /**
    * Buffer-pool counters (allocations vs reuses, reuses handed out without zero-filling) and the memory the pool holds
    * now (`bytes` of JS memory, `arenaBytes` of the backend's arena), for tests and tuning.
    */
