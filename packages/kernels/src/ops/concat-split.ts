@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { attrInt, attrInts } from './util/attrs.js';
 import { normAxis } from './util/broadcast.js';
 import { kernelError, need } from './util/fail.js';
-import { copyRun } from './util/copy-runs.js';
+import { copyRun, copyRuns, wordsOf } from './util/copy-runs.js';
 import { elems } from './util/index-data.js';
 import { toInts } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
@@ -35,13 +35,21 @@ export const CONCAT_SPLIT_KERNELS: KernelVariant[] = [
       const out = ctx.alloc(ref.dtype, dims);
       const outer = dims.slice(0, axis).reduce((p, d) => p * d, 1);
       const inner = dims.slice(axis + 1).reduce((p, d) => p * d, 1);
-      const O = elems(out);
       const rowOut = dims[axis] * inner;
+      const ow = wordsOf(out);
       let off = 0;
       for (const t of xs) {
-        const X = elems(t);
         const row = t.dims[axis] * inner;
-        if (row > 0) for (let o = 0; o < outer; o++) copyRun(O, o * rowOut + off, X, o * row, row);
+        if (row > 0 && outer > 0) {
+          if (ow === undefined) {
+            const O = elems(out);
+            const X = elems(t);
+            for (let o = 0; o < outer; o++) copyRun(O, o * rowOut + off, X, o * row, row);
+          } else {
+            const p = ow.per;
+            copyRuns(ow.words, off * p, rowOut * p, wordsOf(t)!.words, 0, row * p, row * p, outer);
+          }
+        }
         off += row;
       }
       return [out];
@@ -71,15 +79,23 @@ export const CONCAT_SPLIT_KERNELS: KernelVariant[] = [
       }
       const outer = x.dims.slice(0, axis).reduce((p, v) => p * v, 1);
       const inner = x.dims.slice(axis + 1).reduce((p, v) => p * v, 1);
-      const X = elems(x);
+      const xw = wordsOf(x);
       let off = 0;
       return sizes.map((s) => {
         const dims = [...x.dims];
         dims[axis] = s;
         const out = ctx.alloc(x.dtype, dims);
-        const O = elems(out);
         const row = s * inner;
-        if (row > 0) for (let o = 0; o < outer; o++) copyRun(O, o * row, X, o * d * inner + off, row);
+        if (row > 0 && outer > 0) {
+          if (xw === undefined) {
+            const O = elems(out);
+            const X = elems(x);
+            for (let o = 0; o < outer; o++) copyRun(O, o * row, X, o * d * inner + off, row);
+          } else {
+            const p = xw.per;
+            copyRuns(wordsOf(out)!.words, 0, row * p, xw.words, off * p, d * inner * p, row * p, outer);
+          }
+        }
         off += row;
         return out;
       });

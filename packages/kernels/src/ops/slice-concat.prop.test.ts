@@ -2,7 +2,8 @@
  * Slice, Concat and Split copy contiguous runs with TypedArray `set` where the layout allows it; these properties
  * check them against the element-wise definitions (one multi-index at a time) for random shapes, axes, starts, ends
  * and steps (negative, out of range, INT64 extremes) over typed, BigInt and string storage, on output buffers that
- * start poisoned (the variants declare `writesAllOutputs`, so every element must be written).
+ * start poisoned (the variants declare `writesAllOutputs`, so every element must be written). float32 values are
+ * compared by bit pattern, with NaN payloads and -0 among them.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -48,7 +49,10 @@ function tensorOf(dtype: DType, dims: readonly number[], seed: number): Tensor {
   else if (dtype === 'float64') data = Array.from({ length: n }, (_, i) => v(i) / 7);
   else if (dtype === 'int8' || dtype === 'int16' || dtype === 'int32') data = Array.from({ length: n }, (_, i) => v(i) - 50);
   else data = Array.from({ length: n }, (_, i) => v(i));
-  return new Tensor(dtype, data as never, dims);
+  const t = new Tensor(dtype, data as never, dims);
+  // A NaN with a payload: the copies must keep its bits.
+  if (dtype === 'float32') for (let i = 5; i < n; i += 17) new Uint32Array((t.data as Float32Array).buffer, (t.data as Float32Array).byteOffset, n)[i] = 0x7fa00001;
+  return t;
 }
 
 const stridesOf = (dims: readonly number[]) => {
@@ -62,7 +66,9 @@ const unflat = (k: number, dims: readonly number[]) => {
   for (let a = dims.length - 1; a >= 0; a--) { idx[a] = k % dims[a]; k = Math.floor(k / dims[a]); }
   return idx;
 };
-const items = (t: Tensor) => Array.from(t.data as ArrayLike<unknown>);
+/** Elements as comparable values (float32 by bit pattern, so NaN payloads count). */
+const items = (t: Tensor): unknown[] =>
+  t.dtype === 'float32' ? Array.from(new Uint32Array((t.data as Float32Array).buffer, (t.data as Float32Array).byteOffset, t.data.length)) : Array.from(t.data as ArrayLike<unknown>);
 
 /** ONNX Slice for one axis: the input positions taken, in output order (python range after clamping). */
 function positions(d: number, start: number, end: number, step: number): number[] {
