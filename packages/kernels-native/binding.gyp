@@ -42,7 +42,7 @@
          "cflags_cc": ["-mavx2", "-mfma", "-mavxvnni"]},
         {"target_name": "lowbit_avx512", "type": "static_library", "sources": ["csrc/fgemm_avx512.cc", "csrc/elementwise_avx512.cc", "csrc/dwconv_avx512.cc"],
          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq"]},
-        {"target_name": "lowbit_avx512vnni", "type": "static_library", "sources": ["csrc/qgemm_avx512vnni.cc"],
+        {"target_name": "lowbit_avx512vnni", "type": "static_library", "sources": ["csrc/qgemm_avx512vnni.cc", "csrc/dwconv_avx512vnni.cc"],
          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni"]},
         {"target_name": "lowbit_amx", "type": "static_library", "sources": ["csrc/qgemm_amx.cc"],
          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mamx-tile", "-mamx-int8"]},

@@ -74,6 +74,15 @@ bool use_avx512() {
   return false;
 #endif
 }
+// The AVX512-VNNI builds (depthwise int8) when this CPU has AVX-512 F/BW/VL/DQ and AVX512-VNNI.
+bool use_avx512vnni() {
+#if defined(__x86_64__)
+  static const bool yes = (detect_isas() & (ISA_AVX512 | ISA_AVX512VNNI)) == (ISA_AVX512 | ISA_AVX512VNNI);
+  return yes;
+#else
+  return false;
+#endif
+}
 #if defined(__x86_64__)
 #define LOWBIT_EW512(fn, ...) (use_avx512() ? avx512::fn(__VA_ARGS__) : LOWBIT_EW(fn, __VA_ARGS__))
 #else
@@ -495,7 +504,8 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
 #if defined(__x86_64__)
   if (kernel == "avx2") {
     if (!use_avx2()) throw Napi::Error::New(env, "dwConv: avx2 is not available on this CPU");  // CPUID once (a VM exit per call otherwise)
-    fn = use_avx512() ? &dwconv_avx512 : &dwconv_avx2;  // identical results, 16 lanes where the CPU has them
+    // identical results: 16 lanes where the CPU has them, vpdpbusd on byte quads with AVX512-VNNI
+    fn = use_avx512vnni() ? &dwconv_avx512vnni : use_avx512() ? &dwconv_avx512 : &dwconv_avx2;
   } else
 #endif
   if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConv: unknown kernel \"" + kernel + "\"");

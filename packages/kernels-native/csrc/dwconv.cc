@@ -343,6 +343,248 @@ void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M,
   }
 }
 
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+// ---- the AVX512-VNNI path: byte quads, vpdpbusd ----------------------------------------------------------------------
+//
+// When every weight w - zw[m] fits int8, the sum over taps of (x - xzp) * (w - zw) equals
+// sum u * (w - zw) - uz * sum (w - zw) with u = x as unsigned bytes (int8 inputs flipped by +128, uz = xzp + 128 then)
+// and padding holding uz (its taps add uz * w - uz * w = 0): every product and partial sum is an integer of magnitude
+// < 2^24, so the int32 sum is the reference's sum exactly. The padded input is split by row / column phase as the
+// float path does, but each 32-bit word holds the bytes of 4 rows (i, i + dh, i + 2 dh, i + 3 dh) at one column, so one
+// vpdpbusd adds 4 vertical taps (kh = 4 j .. 4 j + 3, missing rows weighted 0) for 16 outputs.
+
+/** Whether every w - zw[m] of the M channels fits int8. */
+inline bool dw_vnni_fits(const uint8_t* W, bool w_signed, int M, int taps, const int32_t* zw, int zw_n) {
+  for (int m = 0; m < M; m++) {
+    const int32_t z = zw[zw_n == 1 ? 0 : m];
+    for (int t = 0; t < taps; t++) {
+      const uint8_t b = W[static_cast<size_t>(m) * taps + t];
+      const int32_t v = (w_signed ? static_cast<int32_t>(static_cast<int8_t>(b)) : static_cast<int32_t>(b)) - z;
+      if (v < -128 || v > 127) return false;
+    }
+  }
+  return true;
+}
+
+struct DwQBufs {
+  uint8_t* pad;     // padded byte rows, split by column phase: row i, phase qc at pad + (i * sw + qc) * Wb
+  uint8_t* row;     // one padded byte row (sw * Wq + 64; strides above 2)
+  uint32_t* ph;     // word planes
+  int32_t* flat;    // int32 sums [OH][Wq]
+  uint8_t* q8;      // requantized bytes [OH][Wq]
+  int Hp, Wb;
+};
+
+inline DwQBufs dwq_bufs(const ConvGeom& g, const DwPlan& p, std::vector<uint32_t>& buf) {
+  DwQBufs b;
+  b.Hp = p.sh * p.Hq + 3 * g.dil_h + 1;
+  b.Wb = p.Wq + 64;
+  const size_t padw = (static_cast<size_t>(b.Hp) * p.sw * b.Wb + 3) / 4 + 16, roww = (static_cast<size_t>(p.Wq) * p.sw + 64 + 3) / 4 + 16,
+               planes = p.planes() + 64, flat = p.flat() + 32;
+  const size_t need = padw + roww + planes + flat + flat / 4 + 32;
+  if (buf.size() < need) buf.resize(need);  // zero-filled once: the slack past each row is read (and dropped) defined
+  b.pad = reinterpret_cast<uint8_t*>(buf.data());
+  b.row = reinterpret_cast<uint8_t*>(buf.data() + padw);
+  b.ph = buf.data() + padw + roww;
+  b.flat = reinterpret_cast<int32_t*>(b.ph + planes);
+  b.q8 = reinterpret_cast<uint8_t*>(b.flat + flat);
+  return b;
+}
+
+/** The word planes of one input plane x (bytes u, padding uz); only the row phases some tap group starts in. */
+inline void dwq_prepare(const uint8_t* x, bool x_signed, const ConvGeom& g, const DwPlan& p, uint8_t uz, const DwQBufs& b) {
+  const int Wn = p.Wq * p.sw;  // padded columns used
+  const __m512i fv = _mm512_set1_epi8(static_cast<char>(x_signed ? 0x80 : 0));
+  // 1. padded byte rows (x ^ flip inside, uz outside), split by column phase: 64 padded columns per masked load (the
+  //    masked-off lanes, padding, read nothing), stored in 64-byte pieces where the word pass loads them
+  const __m512i uzv = _mm512_set1_epi8(static_cast<char>(uz));
+  const int lo = g.pad_l, hi = g.pad_l + g.W < Wn ? g.pad_l + g.W : Wn;  // padded columns holding input
+  auto cols = [&](int c) -> __mmask64 {  // lanes k with lo <= c + k < hi
+    const int a = lo - c > 0 ? lo - c : 0, e = hi - c < 64 ? hi - c : 64;
+    if (e <= a) return 0;
+    const __mmask64 upto = e >= 64 ? ~static_cast<__mmask64>(0) : ((static_cast<__mmask64>(1) << e) - 1);
+    return upto & ~((static_cast<__mmask64>(1) << a) - 1);
+  };
+  auto load = [&](const uint8_t* src, int c) -> __m512i {  // padded columns c .. c + 63 of an input row (src: its column 0)
+    const __mmask64 m = src ? cols(c) : 0;
+    if (!m) return uzv;
+    return _mm512_mask_blend_epi8(m, uzv, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + (c - g.pad_l)), fv));
+  };
+  for (int i = 0; i < b.Hp; i++) {
+    const int ih = i - g.pad_t;
+    const uint8_t* src = ih >= 0 && ih < g.H ? x + static_cast<size_t>(ih) * g.W : nullptr;
+    uint8_t* d0 = b.pad + static_cast<size_t>(i) * p.sw * b.Wb;
+    if (p.sw == 1) {
+      for (int c = 0; c < Wn; c += 64) _mm512_storeu_si512(d0 + c, load(src, c));
+    } else if (p.sw == 2) {
+      const __m512i oddm = _mm512_set1_epi16(0xff);
+      for (int t = 0; t < p.Wq; t += 64) {
+        const __m512i v0 = load(src, 2 * t), v1 = load(src, 2 * t + 64);
+        const __m512i ev = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(_mm512_and_si512(v0, oddm))), _mm512_cvtepi16_epi8(_mm512_and_si512(v1, oddm)), 1);
+        const __m512i od = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(_mm512_srli_epi16(v0, 8))), _mm512_cvtepi16_epi8(_mm512_srli_epi16(v1, 8)), 1);
+        _mm512_storeu_si512(d0 + t, ev);
+        _mm512_storeu_si512(d0 + b.Wb + t, od);
+      }
+    } else {
+      for (int c = 0; c < Wn; c += 64) _mm512_storeu_si512(b.row + c, load(src, c));
+      for (int qc = 0; qc < p.sw; qc++)
+        for (int t = 0; t < p.Wq; t++) d0[static_cast<size_t>(qc) * b.Wb + t] = b.row[qc + p.sw * t];
+    }
+  }
+  // 2. words: plane (qr, qc) row u = bytes of padded rows i + k dh (k < 4, i = qr + sh u) at column qc + sw t, 64 at a
+  //    time (byte / word unpacks within 128-bit lanes, then a 4 x 4 transpose of the lanes); planes in memory order, so
+  //    the stores past a row's end land where later rows are written
+  const size_t plane = p.plane();
+  const int KG = (g.KH + 3) / 4;
+  for (int qr = 0; qr < p.sh; qr++) {
+    bool used = false;
+    for (int j = 0; j < KG; j++) used = used || (4 * j * g.dil_h) % p.sh == qr;
+    if (!used) continue;
+    for (int qc = 0; qc < p.sw; qc++)
+      for (int u = 0; u < p.Hq; u++) {
+        const int i = qr + p.sh * u;
+        const size_t step = static_cast<size_t>(g.dil_h) * p.sw * b.Wb;
+        const uint8_t* r0 = b.pad + (static_cast<size_t>(i) * p.sw + qc) * b.Wb;
+        uint32_t* d = b.ph + (static_cast<size_t>(qr) * p.sw + qc) * plane + static_cast<size_t>(u) * p.Wq;
+        for (int t = 0; t < p.Wq; t += 64) {
+          const __m512i x0 = _mm512_loadu_si512(r0 + t), x1 = _mm512_loadu_si512(r0 + step + t);
+          const __m512i x2 = _mm512_loadu_si512(r0 + 2 * step + t), x3 = _mm512_loadu_si512(r0 + 3 * step + t);
+          const __m512i a = _mm512_unpacklo_epi8(x0, x1), bb = _mm512_unpackhi_epi8(x0, x1);
+          const __m512i c = _mm512_unpacklo_epi8(x2, x3), dd = _mm512_unpackhi_epi8(x2, x3);
+          const __m512i w0 = _mm512_unpacklo_epi16(a, c), w1 = _mm512_unpackhi_epi16(a, c);
+          const __m512i w2 = _mm512_unpacklo_epi16(bb, dd), w3 = _mm512_unpackhi_epi16(bb, dd);
+          const __m512i t0 = _mm512_shuffle_i32x4(w0, w1, 0x44), t1 = _mm512_shuffle_i32x4(w2, w3, 0x44);
+          const __m512i t2 = _mm512_shuffle_i32x4(w0, w1, 0xee), t3 = _mm512_shuffle_i32x4(w2, w3, 0xee);
+          _mm512_storeu_si512(d + t, _mm512_shuffle_i32x4(t0, t1, 0x88));
+          _mm512_storeu_si512(d + t + 16, _mm512_shuffle_i32x4(t0, t1, 0xdd));
+          _mm512_storeu_si512(d + t + 32, _mm512_shuffle_i32x4(t2, t3, 0x88));
+          _mm512_storeu_si512(d + t + 48, _mm512_shuffle_i32x4(t2, t3, 0xdd));
+        }
+      }
+  }
+}
+
+/** For j in [0, n): acc = init + sum over groups t of dpbusd(src[t][j], w[t]), handed to out(acc, j, mask) 16 lanes at
+ *  a time (mask: the lanes below n). */
+template <class Out>
+inline void dwq_row(const uint32_t* const* src, const int32_t* w, int groups, int n, int32_t init, Out out) {
+  const __m512i z = _mm512_set1_epi32(init);
+  const __mmask16 all = static_cast<__mmask16>(0xffff);
+  int j = 0;
+  for (; j + 64 <= n; j += 64) {
+    __m512i a0 = z, a1 = z, a2 = z, a3 = z;
+    for (int t = 0; t < groups; t++) {
+      const __m512i wv = _mm512_set1_epi32(w[t]);
+      const uint32_t* x = src[t] + j;
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(x), wv);
+      a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(x + 16), wv);
+      a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(x + 32), wv);
+      a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(x + 48), wv);
+    }
+    out(a0, j, all);
+    out(a1, j + 16, all);
+    out(a2, j + 32, all);
+    out(a3, j + 48, all);
+  }
+  for (; j < n; j += 16) {
+    const int left = n - j;
+    const __mmask16 m = left >= 16 ? all : static_cast<__mmask16>((1u << left) - 1);
+    __m512i a0 = z;
+    for (int t = 0; t < groups; t++) a0 = _mm512_dpbusd_epi32(a0, _mm512_maskz_loadu_epi32(m, src[t] + j), _mm512_set1_epi32(w[t]));
+    out(a0, j, m);
+  }
+}
+
+void run_input_channel_vnni(const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int M, const ConvGeom& g, int32_t xzp,
+                            const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<uint32_t>& buf) {
+  const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
+  const DwPlan p = dw_plan(g);
+  const DwQBufs b = dwq_bufs(g, p, buf);
+  const int F = g.OH * p.Wq;
+  const int32_t uz = xzp + (x_signed ? 128 : 0);
+  dwq_prepare(X + (static_cast<size_t>(n) * C + c) * g.H * g.W, x_signed, g, p, static_cast<uint8_t>(uz), b);
+  // the word sources: group (j, kw) covers kh = 4 j .. 4 j + 3
+  const int KG = (g.KH + 3) / 4, groups = KG * g.KW;
+  const uint32_t* src[kDwMaxTaps];
+  const size_t plane = p.plane();
+  for (int j = 0; j < KG; j++) {
+    const int rr = 4 * j * g.dil_h;
+    for (int kw = 0; kw < g.KW; kw++) {
+      const int cc = kw * g.dil_w;
+      src[j * g.KW + kw] = b.ph + (static_cast<size_t>(rr % p.sh) * p.sw + cc % p.sw) * plane + static_cast<size_t>(rr / p.sh) * p.Wq + cc / p.sw;
+    }
+  }
+  const int qmin = r && r->out_signed ? -128 : 0, qmax = r && r->out_signed ? 127 : 255;
+  const float fz = r ? static_cast<float>(r->zp) : 0.0f, fmin = static_cast<float>(qmin), fmax = static_cast<float>(qmax);
+  const float nanq = fz < fmin ? fmin : (fz > fmax ? fmax : fz);
+  int32_t wq[kDwMaxTaps];
+  for (int m = c * per; m < (c + 1) * per; m++) {
+    const int32_t z = zw[zw_n == 1 ? 0 : m];
+    int32_t wsum = 0;
+    for (int j = 0; j < KG; j++)
+      for (int kw = 0; kw < g.KW; kw++) {
+        uint32_t word = 0;
+        for (int k = 0; k < 4; k++) {
+          const int kh = 4 * j + k;
+          if (kh >= g.KH) break;
+          const uint8_t wb = W[static_cast<size_t>(m) * taps + kh * g.KW + kw];
+          const int32_t v = (w_signed ? static_cast<int32_t>(static_cast<int8_t>(wb)) : static_cast<int32_t>(wb)) - z;
+          wsum += v;
+          word |= static_cast<uint32_t>(static_cast<uint8_t>(static_cast<int8_t>(v))) << (8 * k);
+        }
+        wq[j * g.KW + kw] = static_cast<int32_t>(word);
+      }
+    const int32_t init = -uz * wsum;
+    const size_t o = (static_cast<size_t>(n) * M + m) * P;
+    if (!r) {
+      int32_t* flat = b.flat;
+      dwq_row(src, wq, groups, F, init, [flat](__m512i a, int j, __mmask16 mk) { _mm512_mask_storeu_epi32(flat + j, mk, a); });
+      for (int oh = 0; oh < g.OH; oh++) std::memcpy(Y32 + o + static_cast<size_t>(oh) * g.OW, b.flat + static_cast<size_t>(oh) * p.Wq, sizeof(int32_t) * g.OW);
+      continue;
+    }
+    const float mult = r->mult[r->mult_n == 1 ? 0 : m];
+    const __m512i bv = _mm512_set1_epi32(r->bias ? r->bias[m] : 0);
+    const __m512 mv = _mm512_set1_ps(mult);
+    uint8_t* q8 = p.Wq == g.OW ? Y8 + o : b.q8;
+    if (std::isfinite(mult)) {
+      // finite multiplier: no NaN; round(clamp(x)) by cvtps (ties to even, |value| <= 2^22 exact) is quant_round's
+      // add / subtract of 1.5 * 2^23, and + zp then the clamp to [qmin, qmax] in integers is the same as in floats
+      // (integers < 2^24); the saturating narrowings clamp
+      const __m512i zv = _mm512_set1_epi32(r->zp);
+      const __m512 lo = _mm512_set1_ps(-4194304.0f), hi = _mm512_set1_ps(4194304.0f);
+      if (r->out_signed) {
+        dwq_row(src, wq, groups, F, init, [=](__m512i a, int j, __mmask16 mk) {
+          const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
+          const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+          _mm512_mask_cvtsepi32_storeu_epi8(q8 + j, mk, q);
+        });
+      } else {
+        const __m512i zero = _mm512_setzero_si512();
+        dwq_row(src, wq, groups, F, init, [=](__m512i a, int j, __mmask16 mk) {
+          const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
+          const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+          _mm512_mask_cvtusepi32_storeu_epi8(q8 + j, mk, _mm512_max_epi32(q, zero));
+        });
+      }
+    } else {
+      dwq_row(src, wq, groups, F, init, [=](__m512i a, int j, __mmask16 mk) {
+        // 16 lanes of requant_float_acc (quant_round's operations)
+        const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
+        const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        const __m512 cl = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-4194304.0f)), _mm512_set1_ps(4194304.0f));
+        __m512 q = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(cl, _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(fz));
+        q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(fmin)), _mm512_set1_ps(fmax));
+        q = _mm512_mask_blend_ps(nan, q, _mm512_set1_ps(nanq));
+        _mm_mask_storeu_epi8(q8 + j, mk, _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(q)));
+      });
+    }
+    if (p.Wq != g.OW)
+      for (int oh = 0; oh < g.OH; oh++) std::memcpy(Y8 + o + static_cast<size_t>(oh) * g.OW, b.q8 + static_cast<size_t>(oh) * p.Wq, g.OW);
+  }
+}
+#define LOWBIT_DW_VNNI 1
+#endif
+
 /** Conv:f32 depthwise: input channel `task` (image n, channel c) and its M / C output channels, + bias rounded once. */
 void run_input_channel_f32(const float* X, const float* W, int M, const ConvGeom& g, const float* bias, float* Y, int task, std::vector<float>& buf) {
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
@@ -387,6 +629,11 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
             int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8) {
   // Direct path (taps <= 256): one task per input channel and image, its M / C output channels together.
   const bool direct = g.KH * g.KW <= kDwMaxTaps;
+#ifdef LOWBIT_DW_VNNI
+  // byte quads where the weights fit int8 and the plane is large enough to repay their preparation (below ~200 input
+  // pixels per channel the float planes measured faster)
+  const bool vnni = direct && g.H * g.W >= 200 && dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n);
+#endif
   const int total = direct ? batch * g.C : batch * M;
   const int threads = pool ? pool->size() : 1;
   // several threads: 4 pieces per thread, claimed in turn (a thread the OS runs late holds back one small piece)
@@ -396,6 +643,13 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
     std::vector<uint32_t> acc;
     std::vector<float> buf;
     const int c0 = static_cast<int>(static_cast<long>(total) * t / tasks), c1 = static_cast<int>(static_cast<long>(total) * (t + 1) / tasks);
+#ifdef LOWBIT_DW_VNNI
+    if (vnni) {
+      std::vector<uint32_t> qbuf;
+      for (int i = c0; i < c1; i++) run_input_channel_vnni(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, qbuf);
+      return;
+    }
+#endif
     for (int i = c0; i < c1; i++) {
       if (direct) {
         if (x_signed) run_input_channel<int8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, buf);

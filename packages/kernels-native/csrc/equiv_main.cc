@@ -274,14 +274,14 @@ void check_fconv(const FGemmKernel& k, const FGemmKernel& ref, ThreadPool* pools
 }
 
 #if defined(__x86_64__)
-#define LB_DW(build) ((build) == 2 ? dwconv_avx512 : (build) == 1 ? dwconv_avx2 : dwconv)
+#define LB_DW(build) ((build) == 3 ? dwconv_avx512vnni : (build) == 2 ? dwconv_avx512 : (build) == 1 ? dwconv_avx2 : dwconv)
 #else
 #define LB_DW(build) dwconv
 #endif
 
 /** Depthwise convolutions (M = C or 2C): int8 against the naive reference, exact (ConvInteger and QLinearConv); float
  *  AVX2 against the portable build bit for bit (the same FMA chain); threads 1 and 3. */
-void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2) {  // build: 0 portable, 1 avx2, 2 avx512
+void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2) {  // build: 0 portable, 1 avx2, 2 avx512, 3 avx512-vnni
   ConvCase c = c0;
   c.M = c.C * (1 + static_cast<int>(rng() % 2));
   const ConvGeom g = geom_of(c);
@@ -294,6 +294,16 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2
     const int32_t xz = xs ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng());
     std::vector<int32_t> zw(c.M);
     for (auto& v : zw) v = ws ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng());
+    if (avx2 == 3 && sg != 3) {
+      // the VNNI build's byte path: every w - zw[m] in int8 (w = zw[m] + d clamped to w's range keeps |w - zw| <= |d|)
+      for (int m = 0; m < c.M; m++)
+        for (int t = 0; t < taps; t++) {
+          int v = zw[m] + static_cast<int8_t>(rng());
+          const int lo = ws ? -128 : 0, hi = ws ? 127 : 255;
+          v = v < lo ? lo : (v > hi ? hi : v);
+          Wt[static_cast<size_t>(m) * taps + t] = static_cast<uint8_t>(v);
+        }
+    }
     // the naive reference: channel m reads input channel m / (M / C)
     std::vector<int32_t> want(static_cast<size_t>(c.batch) * c.M * P);
     for (int n = 0; n < c.batch; n++)
@@ -316,7 +326,7 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2
       LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, got.data(), nullptr, nullptr);
       checks++;
       if (got != want) {
-        std::printf("FAIL dwconv%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d x%s w%s\n", avx2 == 2 ? "_avx512" : avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw, xs ? "s8" : "u8", ws ? "s8" : "u8");
+        std::printf("FAIL dwconv%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d x%s w%s\n", avx2 == 3 ? "_avx512vnni" : avx2 == 2 ? "_avx512" : avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw, xs ? "s8" : "u8", ws ? "s8" : "u8");
         failures++;
         return;
       }
@@ -340,7 +350,7 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2
       LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, nullptr, &r, got8.data());
       checks++;
       if (got8 != want8) {
-        std::printf("FAIL dwconv%s requant C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d\n", avx2 == 2 ? "_avx512" : avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
+        std::printf("FAIL dwconv%s requant C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d\n", avx2 == 3 ? "_avx512vnni" : avx2 == 2 ? "_avx512" : avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
         failures++;
         return;
       }
@@ -355,7 +365,7 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2
   for (auto& v : bv) v = u(rng);
   std::vector<float> want(static_cast<size_t>(c.batch) * c.M * P), got(want.size(), NAN);
   dwconv_f32(nullptr, X.data(), Wt.data(), c.batch, c.M, g, bv.data(), want.data());
-  (avx2 == 2 ? dwconv_f32_avx512 : dwconv_f32_avx2)(pool3, X.data(), Wt.data(), c.batch, c.M, g, bv.data(), got.data());
+  (avx2 == 3 ? dwconv_f32_avx512vnni : avx2 == 2 ? dwconv_f32_avx512 : dwconv_f32_avx2)(pool3, X.data(), Wt.data(), c.batch, c.M, g, bv.data(), got.data());
   checks++;
   if (std::memcmp(got.data(), want.data(), sizeof(float) * want.size()) != 0) {
     std::printf("FAIL dwconv_f32 (build %d) C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d: differs from the portable build\n", avx2, c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
@@ -479,12 +489,14 @@ int main(int argc, char** argv) {
     const bool has_avx2 = false;
 #endif
     const bool has_avx512 = has_avx2 && (isas & ISA_AVX512) != 0;
+    const bool has_avx512vnni = has_avx512 && (isas & ISA_AVX512VNNI) != 0;
     for (const auto& c : dw) {
       check_dw(&pool3, rng, c, 0);
       if (has_avx2) check_dw(&pool3, rng, c, 1);
       if (has_avx512) check_dw(&pool3, rng, c, 2);
+      if (has_avx512vnni) check_dw(&pool3, rng, c, 3);
     }
-    std::printf("%s depthwise: %d cases (portable%s%s)\n", failures == before ? "ok  " : "FAIL", checks - c0, has_avx2 ? ", avx2" : "", has_avx512 ? ", avx512; float builds = portable" : "");
+    std::printf("%s depthwise: %d cases (portable%s%s%s)\n", failures == before ? "ok  " : "FAIL", checks - c0, has_avx2 ? ", avx2" : "", has_avx512 ? ", avx512" : "", has_avx512vnni ? ", avx512-vnni; float builds = portable" : has_avx512 ? "; float builds = portable" : "");
   }
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
