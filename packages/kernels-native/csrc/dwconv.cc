@@ -446,6 +446,16 @@ inline void dwq_prepare(const uint8_t* x, bool x_signed, const ConvGeom& g, cons
         const size_t step = static_cast<size_t>(g.dil_h) * p.sw * b.Wb;
         const uint8_t* r0 = b.pad + (static_cast<size_t>(i) * p.sw + qc) * b.Wb;
         uint32_t* d = b.ph + (static_cast<size_t>(qr) * p.sw + qc) * plane + static_cast<size_t>(u) * p.Wq;
+        if (p.Wq <= 16) {  // short rows: one 16-column piece
+          const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0)), x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + step));
+          const __m128i x2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * step)), x3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 3 * step));
+          const __m128i a = _mm_unpacklo_epi8(x0, x1), bb = _mm_unpackhi_epi8(x0, x1), c = _mm_unpacklo_epi8(x2, x3), dd = _mm_unpackhi_epi8(x2, x3);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_unpacklo_epi16(a, c));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 4), _mm_unpackhi_epi16(a, c));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 8), _mm_unpacklo_epi16(bb, dd));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 12), _mm_unpackhi_epi16(bb, dd));
+          continue;
+        }
         for (int t = 0; t < p.Wq; t += 64) {
           const __m512i x0 = _mm512_loadu_si512(r0 + t), x1 = _mm512_loadu_si512(r0 + step + t);
           const __m512i x2 = _mm512_loadu_si512(r0 + 2 * step + t), x3 = _mm512_loadu_si512(r0 + 3 * step + t);
@@ -630,9 +640,8 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
   // Direct path (taps <= 256): one task per input channel and image, its M / C output channels together.
   const bool direct = g.KH * g.KW <= kDwMaxTaps;
 #ifdef LOWBIT_DW_VNNI
-  // byte quads where the weights fit int8 and the plane is large enough to repay their preparation (below ~200 input
-  // pixels per channel the float planes measured faster)
-  const bool vnni = direct && g.H * g.W >= 200 && dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n);
+  // byte quads where every weight minus its zero point fits int8
+  const bool vnni = direct && dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n);
 #endif
   const int total = direct ? batch * g.C : batch * M;
   const int threads = pool ? pool->size() : 1;
