@@ -391,8 +391,8 @@ inline DwQBufs dwq_bufs(const ConvGeom& g, const DwPlan& p, std::vector<uint32_t
   return b;
 }
 
-/** The word planes of one input plane x (bytes u, padding uz); only the row phases some tap group starts in. */
-inline void dwq_prepare(const uint8_t* x, bool x_signed, const ConvGeom& g, const DwPlan& p, uint8_t uz, const DwQBufs& b) {
+/** Padded rows [i0, i1) of one input plane x (bytes u, padding uz). */
+inline void dwq_pad_rows(const uint8_t* x, bool x_signed, const ConvGeom& g, const DwPlan& p, uint8_t uz, const DwQBufs& b, int i0, int i1) {
   const int Wn = p.Wq * p.sw;  // padded columns used
   const __m512i fv = _mm512_set1_epi8(static_cast<char>(x_signed ? 0x80 : 0));
   // 1. padded byte rows (x ^ flip inside, uz outside), split by column phase: 64 padded columns per masked load (the
@@ -410,7 +410,7 @@ inline void dwq_prepare(const uint8_t* x, bool x_signed, const ConvGeom& g, cons
     if (!m) return uzv;
     return _mm512_mask_blend_epi8(m, uzv, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + (c - g.pad_l)), fv));
   };
-  for (int i = 0; i < b.Hp; i++) {
+  for (int i = i0; i < i1; i++) {
     const int ih = i - g.pad_t;
     const uint8_t* src = ih >= 0 && ih < g.H ? x + static_cast<size_t>(ih) * g.W : nullptr;
     uint8_t* d0 = b.pad + static_cast<size_t>(i) * p.sw * b.Wb;
@@ -431,9 +431,12 @@ inline void dwq_prepare(const uint8_t* x, bool x_signed, const ConvGeom& g, cons
         for (int t = 0; t < p.Wq; t++) d0[static_cast<size_t>(qc) * b.Wb + t] = b.row[qc + p.sw * t];
     }
   }
-  // 2. words: plane (qr, qc) row u = bytes of padded rows i + k dh (k < 4, i = qr + sh u) at column qc + sw t, 64 at a
-  //    time (byte / word unpacks within 128-bit lanes, then a 4 x 4 transpose of the lanes); planes in memory order, so
-  //    the stores past a row's end land where later rows are written
+}
+
+/** Rows [u0, u1) of the word planes (only the row phases some tap group starts in): plane (qr, qc) row u = bytes of
+ *  padded rows i + k dh (k < 4, i = qr + sh u) at column qc + sw t, 64 at a time (byte / word unpacks within 128-bit
+ *  lanes, then a 4 x 4 transpose of the lanes), masked at the row's end. */
+inline void dwq_word_rows(const ConvGeom& g, const DwPlan& p, const DwQBufs& b, int u0, int u1) {
   const size_t plane = p.plane();
   const int KG = (g.KH + 3) / 4;
   for (int qr = 0; qr < p.sh; qr++) {
@@ -441,19 +444,20 @@ inline void dwq_prepare(const uint8_t* x, bool x_signed, const ConvGeom& g, cons
     for (int j = 0; j < KG; j++) used = used || (4 * j * g.dil_h) % p.sh == qr;
     if (!used) continue;
     for (int qc = 0; qc < p.sw; qc++)
-      for (int u = 0; u < p.Hq; u++) {
+      for (int u = u0; u < u1; u++) {
         const int i = qr + p.sh * u;
         const size_t step = static_cast<size_t>(g.dil_h) * p.sw * b.Wb;
         const uint8_t* r0 = b.pad + (static_cast<size_t>(i) * p.sw + qc) * b.Wb;
         uint32_t* d = b.ph + (static_cast<size_t>(qr) * p.sw + qc) * plane + static_cast<size_t>(u) * p.Wq;
         if (p.Wq <= 16) {  // short rows: one 16-column piece
+          const unsigned lim = (1u << p.Wq) - 1;
           const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0)), x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + step));
           const __m128i x2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * step)), x3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 3 * step));
           const __m128i a = _mm_unpacklo_epi8(x0, x1), bb = _mm_unpackhi_epi8(x0, x1), c = _mm_unpacklo_epi8(x2, x3), dd = _mm_unpackhi_epi8(x2, x3);
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_unpacklo_epi16(a, c));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 4), _mm_unpackhi_epi16(a, c));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 8), _mm_unpacklo_epi16(bb, dd));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 12), _mm_unpackhi_epi16(bb, dd));
+          _mm_mask_storeu_epi32(d, static_cast<__mmask8>(lim >> 0) & 0xf, _mm_unpacklo_epi16(a, c));
+          _mm_mask_storeu_epi32(d + 4, static_cast<__mmask8>(lim >> 4) & 0xf, _mm_unpackhi_epi16(a, c));
+          _mm_mask_storeu_epi32(d + 8, static_cast<__mmask8>(lim >> 8) & 0xf, _mm_unpacklo_epi16(bb, dd));
+          _mm_mask_storeu_epi32(d + 12, static_cast<__mmask8>(lim >> 12) & 0xf, _mm_unpackhi_epi16(bb, dd));
           continue;
         }
         for (int t = 0; t < p.Wq; t += 64) {
@@ -465,10 +469,15 @@ inline void dwq_prepare(const uint8_t* x, bool x_signed, const ConvGeom& g, cons
           const __m512i w2 = _mm512_unpacklo_epi16(bb, dd), w3 = _mm512_unpackhi_epi16(bb, dd);
           const __m512i t0 = _mm512_shuffle_i32x4(w0, w1, 0x44), t1 = _mm512_shuffle_i32x4(w2, w3, 0x44);
           const __m512i t2 = _mm512_shuffle_i32x4(w0, w1, 0xee), t3 = _mm512_shuffle_i32x4(w2, w3, 0xee);
-          _mm512_storeu_si512(d + t, _mm512_shuffle_i32x4(t0, t1, 0x88));
-          _mm512_storeu_si512(d + t + 16, _mm512_shuffle_i32x4(t0, t1, 0xdd));
-          _mm512_storeu_si512(d + t + 32, _mm512_shuffle_i32x4(t2, t3, 0x88));
-          _mm512_storeu_si512(d + t + 48, _mm512_shuffle_i32x4(t2, t3, 0xdd));
+          const int left = p.Wq - t;
+          const auto mk = [left](int k) -> __mmask16 {
+            const int l = left - k;
+            return l >= 16 ? static_cast<__mmask16>(0xffff) : l <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << l) - 1);
+          };
+          _mm512_mask_storeu_epi32(d + t, mk(0), _mm512_shuffle_i32x4(t0, t1, 0x88));
+          _mm512_mask_storeu_epi32(d + t + 16, mk(16), _mm512_shuffle_i32x4(t0, t1, 0xdd));
+          _mm512_mask_storeu_epi32(d + t + 32, mk(32), _mm512_shuffle_i32x4(t2, t3, 0x88));
+          _mm512_mask_storeu_epi32(d + t + 48, mk(48), _mm512_shuffle_i32x4(t2, t3, 0xdd));
         }
       }
   }
@@ -477,7 +486,7 @@ inline void dwq_prepare(const uint8_t* x, bool x_signed, const ConvGeom& g, cons
 /** For j in [0, n): acc = init + sum over groups t of dpbusd(src[t][j], w[t]), handed to out(acc, j, mask) 16 lanes at
  *  a time (mask: the lanes below n). */
 template <class Out>
-inline void dwq_row(const uint32_t* const* src, const int32_t* w, int groups, int n, int32_t init, Out out) {
+inline void dwq_row(const uint32_t* const* src, const int32_t* w, int groups, int base, int n, int32_t init, Out out) {
   const __m512i z = _mm512_set1_epi32(init);
   const __mmask16 all = static_cast<__mmask16>(0xffff);
   int j = 0;
@@ -485,23 +494,23 @@ inline void dwq_row(const uint32_t* const* src, const int32_t* w, int groups, in
     __m512i a0 = z, a1 = z, a2 = z, a3 = z;
     for (int t = 0; t < groups; t++) {
       const __m512i wv = _mm512_set1_epi32(w[t]);
-      const uint32_t* x = src[t] + j;
+      const uint32_t* x = src[t] + base + j;
       a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(x), wv);
       a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(x + 16), wv);
       a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(x + 32), wv);
       a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(x + 48), wv);
     }
-    out(a0, j, all);
-    out(a1, j + 16, all);
-    out(a2, j + 32, all);
-    out(a3, j + 48, all);
+    out(a0, base + j, all);
+    out(a1, base + j + 16, all);
+    out(a2, base + j + 32, all);
+    out(a3, base + j + 48, all);
   }
   for (; j < n; j += 16) {
     const int left = n - j;
     const __mmask16 m = left >= 16 ? all : static_cast<__mmask16>((1u << left) - 1);
     __m512i a0 = z;
-    for (int t = 0; t < groups; t++) a0 = _mm512_dpbusd_epi32(a0, _mm512_maskz_loadu_epi32(m, src[t] + j), _mm512_set1_epi32(w[t]));
-    out(a0, j, m);
+    for (int t = 0; t < groups; t++) a0 = _mm512_dpbusd_epi32(a0, _mm512_maskz_loadu_epi32(m, src[t] + base + j), _mm512_set1_epi32(w[t]));
+    out(a0, base + j, m);
   }
 }
 
@@ -510,9 +519,8 @@ void run_input_channel_vnni(const uint8_t* X, bool x_signed, const uint8_t* W, b
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
   const DwPlan p = dw_plan(g);
   const DwQBufs b = dwq_bufs(g, p, buf);
-  const int F = g.OH * p.Wq;
   const int32_t uz = xzp + (x_signed ? 128 : 0);
-  dwq_prepare(X + (static_cast<size_t>(n) * C + c) * g.H * g.W, x_signed, g, p, static_cast<uint8_t>(uz), b);
+  const uint8_t* x = X + (static_cast<size_t>(n) * C + c) * g.H * g.W;
   // the word sources: group (j, kw) covers kh = 4 j .. 4 j + 3
   const int KG = (g.KH + 3) / 4, groups = KG * g.KW;
   const uint32_t* src[kDwMaxTaps];
@@ -524,13 +532,16 @@ void run_input_channel_vnni(const uint8_t* X, bool x_signed, const uint8_t* W, b
       src[j * g.KW + kw] = b.ph + (static_cast<size_t>(rr % p.sh) * p.sw + cc % p.sw) * plane + static_cast<size_t>(rr / p.sh) * p.Wq + cc / p.sw;
     }
   }
+  const int omax = (4 * (KG - 1) * g.dil_h) / p.sh;  // plane rows an output row reaches past its own
   const int qmin = r && r->out_signed ? -128 : 0, qmax = r && r->out_signed ? 127 : 255;
   const float fz = r ? static_cast<float>(r->zp) : 0.0f, fmin = static_cast<float>(qmin), fmax = static_cast<float>(qmax);
   const float nanq = fz < fmin ? fmin : (fz > fmax ? fmax : fz);
-  int32_t wq[kDwMaxTaps];
+  // the weight words and initial sums of the channel's outputs
+  std::vector<int32_t> wqs(static_cast<size_t>(per) * groups), inits(per);
   for (int m = c * per; m < (c + 1) * per; m++) {
     const int32_t z = zw[zw_n == 1 ? 0 : m];
     int32_t wsum = 0;
+    int32_t* wq = wqs.data() + static_cast<size_t>(m - c * per) * groups;
     for (int j = 0; j < KG; j++)
       for (int kw = 0; kw < g.KW; kw++) {
         uint32_t word = 0;
@@ -544,52 +555,70 @@ void run_input_channel_vnni(const uint8_t* X, bool x_signed, const uint8_t* W, b
         }
         wq[j * g.KW + kw] = static_cast<int32_t>(word);
       }
-    const int32_t init = -uz * wsum;
-    const size_t o = (static_cast<size_t>(n) * M + m) * P;
-    if (!r) {
-      int32_t* flat = b.flat;
-      dwq_row(src, wq, groups, F, init, [flat](__m512i a, int j, __mmask16 mk) { _mm512_mask_storeu_epi32(flat + j, mk, a); });
-      for (int oh = 0; oh < g.OH; oh++) std::memcpy(Y32 + o + static_cast<size_t>(oh) * g.OW, b.flat + static_cast<size_t>(oh) * p.Wq, sizeof(int32_t) * g.OW);
-      continue;
-    }
-    const float mult = r->mult[r->mult_n == 1 ? 0 : m];
-    const __m512i bv = _mm512_set1_epi32(r->bias ? r->bias[m] : 0);
-    const __m512 mv = _mm512_set1_ps(mult);
-    uint8_t* q8 = p.Wq == g.OW ? Y8 + o : b.q8;
-    if (std::isfinite(mult)) {
-      // finite multiplier: no NaN; round(clamp(x)) by cvtps (ties to even, |value| <= 2^22 exact) is quant_round's
-      // add / subtract of 1.5 * 2^23, and + zp then the clamp to [qmin, qmax] in integers is the same as in floats
-      // (integers < 2^24); the saturating narrowings clamp
-      const __m512i zv = _mm512_set1_epi32(r->zp);
-      const __m512 lo = _mm512_set1_ps(-4194304.0f), hi = _mm512_set1_ps(4194304.0f);
-      if (r->out_signed) {
-        dwq_row(src, wq, groups, F, init, [=](__m512i a, int j, __mmask16 mk) {
-          const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
-          const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
-          _mm512_mask_cvtsepi32_storeu_epi8(q8 + j, mk, q);
-        });
+    inits[m - c * per] = -uz * wsum;
+  }
+  // strips of output rows (about 1024 outputs): their padded and word rows are built just before use, so they are
+  // still in L1 when the taps read them (the junk columns of a strip's last row may read the next, unbuilt row)
+  const int S = p.Wq >= 1024 ? 1 : 1024 / p.Wq;
+  int built_i = 0, built_u = 0;
+  for (int oh0 = 0; oh0 < g.OH; oh0 += S) {
+    const int oh1 = oh0 + S < g.OH ? oh0 + S : g.OH;
+    const int ue = oh1 + omax < p.Hq ? oh1 + omax : p.Hq;
+    const int ie0 = (p.sh - 1) + p.sh * (ue - 1) + 3 * g.dil_h + 1, ie = ie0 < b.Hp ? ie0 : b.Hp;
+    if (ie > built_i) dwq_pad_rows(x, x_signed, g, p, static_cast<uint8_t>(uz), b, built_i, ie);
+    built_i = ie > built_i ? ie : built_i;
+    if (ue > built_u) dwq_word_rows(g, p, b, built_u, ue);
+    built_u = ue > built_u ? ue : built_u;
+    const int base = oh0 * p.Wq, F = (oh1 - oh0) * p.Wq;
+    for (int m = c * per; m < (c + 1) * per; m++) {
+      const int32_t* wq = wqs.data() + static_cast<size_t>(m - c * per) * groups;
+      const int32_t init = inits[m - c * per];
+      const size_t o = (static_cast<size_t>(n) * M + m) * P;
+      if (!r) {
+        int32_t* flat = b.flat;
+        dwq_row(src, wq, groups, base, F, init, [flat](__m512i a, int j, __mmask16 mk) { _mm512_mask_storeu_epi32(flat + j, mk, a); });
+        for (int oh = oh0; oh < oh1; oh++) std::memcpy(Y32 + o + static_cast<size_t>(oh) * g.OW, b.flat + static_cast<size_t>(oh) * p.Wq, sizeof(int32_t) * g.OW);
+        continue;
+      }
+      const float mult = r->mult[r->mult_n == 1 ? 0 : m];
+      const __m512i bv = _mm512_set1_epi32(r->bias ? r->bias[m] : 0);
+      const __m512 mv = _mm512_set1_ps(mult);
+      uint8_t* q8 = p.Wq == g.OW ? Y8 + o : b.q8;
+      if (std::isfinite(mult)) {
+        // finite multiplier: no NaN; round(clamp(x)) by cvtps (ties to even, |value| <= 2^22 exact) is quant_round's
+        // add / subtract of 1.5 * 2^23, and + zp then the clamp to [qmin, qmax] in integers is the same as in floats
+        // (integers < 2^24); the saturating narrowings clamp
+        const __m512i zv = _mm512_set1_epi32(r->zp);
+        const __m512 lo = _mm512_set1_ps(-4194304.0f), hi = _mm512_set1_ps(4194304.0f);
+        if (r->out_signed) {
+          dwq_row(src, wq, groups, base, F, init, [=](__m512i a, int j, __mmask16 mk) {
+            const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
+            const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+            _mm512_mask_cvtsepi32_storeu_epi8(q8 + j, mk, q);
+          });
+        } else {
+          const __m512i zero = _mm512_setzero_si512();
+          dwq_row(src, wq, groups, base, F, init, [=](__m512i a, int j, __mmask16 mk) {
+            const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
+            const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+            _mm512_mask_cvtusepi32_storeu_epi8(q8 + j, mk, _mm512_max_epi32(q, zero));
+          });
+        }
       } else {
-        const __m512i zero = _mm512_setzero_si512();
-        dwq_row(src, wq, groups, F, init, [=](__m512i a, int j, __mmask16 mk) {
-          const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
-          const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
-          _mm512_mask_cvtusepi32_storeu_epi8(q8 + j, mk, _mm512_max_epi32(q, zero));
+        dwq_row(src, wq, groups, base, F, init, [=](__m512i a, int j, __mmask16 mk) {
+          // 16 lanes of requant_float_acc (quant_round's operations)
+          const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
+          const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+          const __m512 cl = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(-4194304.0f)), _mm512_set1_ps(4194304.0f));
+          __m512 q = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(cl, _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(fz));
+          q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(fmin)), _mm512_set1_ps(fmax));
+          q = _mm512_mask_blend_ps(nan, q, _mm512_set1_ps(nanq));
+          _mm_mask_storeu_epi8(q8 + j, mk, _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(q)));
         });
       }
-    } else {
-      dwq_row(src, wq, groups, F, init, [=](__m512i a, int j, __mmask16 mk) {
-        // 16 lanes of requant_float_acc (quant_round's operations)
-        const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a, bv)), mv);
-        const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-        const __m512 cl = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-4194304.0f)), _mm512_set1_ps(4194304.0f));
-        __m512 q = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(cl, _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(12582912.0f)), _mm512_set1_ps(fz));
-        q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(fmin)), _mm512_set1_ps(fmax));
-        q = _mm512_mask_blend_ps(nan, q, _mm512_set1_ps(nanq));
-        _mm_mask_storeu_epi8(q8 + j, mk, _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(q)));
-      });
+      if (p.Wq != g.OW)
+        for (int oh = oh0; oh < oh1; oh++) std::memcpy(Y8 + o + static_cast<size_t>(oh) * g.OW, b.q8 + static_cast<size_t>(oh) * p.Wq, g.OW);
     }
-    if (p.Wq != g.OW)
-      for (int oh = 0; oh < g.OH; oh++) std::memcpy(Y8 + o + static_cast<size_t>(oh) * g.OW, b.q8 + static_cast<size_t>(oh) * p.Wq, g.OW);
   }
 }
 #define LOWBIT_DW_VNNI 1

@@ -479,10 +479,12 @@ int main(int argc, char** argv) {
   }
   {
     const int before = failures, c0 = checks;
-    // depthwise shapes: 3x3 stride 1 / 2, dilated, 5x5, 1x3, tiny rows, 17x17 (289 taps: the int32 loop)
+    // depthwise shapes: 3x3 stride 1 / 2, dilated, 5x5, 1x3, tiny rows, 17x17 (289 taps: the int32 loop), long rows
     const ConvCase dw[] = {{1, 5, 12, 20, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {2, 3, 17, 23, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
                            {1, 4, 9, 70, 0, 5, 5, 1, 2, 2, 1, 2, 0, 1, 3},  {1, 6, 4, 5, 0, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1},
-                           {1, 7, 2, 3, 0, 3, 3, 2, 1, 1, 2, 1, 2, 1, 2},   {1, 2, 20, 21, 0, 17, 17, 1, 1, 1, 1, 8, 8, 8, 8}};
+                           {1, 7, 2, 3, 0, 3, 3, 2, 1, 1, 2, 1, 2, 1, 2},   {1, 2, 20, 21, 0, 17, 17, 1, 1, 1, 1, 8, 8, 8, 8},
+                           // long rows, several strips of output rows (the VNNI build builds its rows strip by strip)
+                           {1, 2, 30, 150, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 2, 41, 130, 0, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2}};
 #if defined(__x86_64__)
     const bool has_avx2 = (isas & ISA_AVX2) != 0;
 #else
