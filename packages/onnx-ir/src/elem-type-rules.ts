@@ -37,6 +37,7 @@ export function outputElemTypes(node: Node, inputs: readonly (DataType | null | 
     if (['DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'MatMulNBits', 'DynamicQuantizeLSTM'].includes(opType)) return all(DataType.FLOAT);
     if (domain === 'lowbit' && (opType === 'DynamicQMatMul' || opType === 'DynamicQConv' || opType === 'GeluErf' || opType === 'QLinearMatMulToFloat')) return all(DataType.FLOAT);
     if (domain === 'lowbit' && opType === 'QGemm') return all(at(7));
+    if (domain === 'lowbit' && opType === 'QLookup') return all(at(1));
     return all(undefined);
   }
   if (BOOL_OUT.has(opType)) return all(DataType.BOOL);

@@ -15,6 +15,6 @@ export type { Value } from './values.js';
 export type { PoolStats } from './buffer-pool.js';
 export {
   GRAPH_OPTIMIZATION_LEVELS, LOWBIT_DOMAIN, cancelDequantizeQuantize, foldBatchNorm, foldConstantDequantize, fuseDynamicMatMul,
-  fuseGeluErf, fuseQdqQLinear, fuseQLinearMatMulDequantize, optimizationPasses, optimizeModel,
+  fuseGeluErf, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, optimizationPasses, optimizeModel,
 } from './optimize/index.js';
 export type { GraphOptimizationLevel, OptimizationReport, OptimizeOptions, OptimizePassOptions } from './optimize/index.js';

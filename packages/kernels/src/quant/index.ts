@@ -9,6 +9,7 @@ import { MATMUL_INTEGER_KERNELS } from './matmul-integer.js';
 import { QLINEAR_CONV_KERNELS } from './qlinear-conv.js';
 import { QLINEAR_MATMUL_KERNELS } from './qlinear-matmul.js';
 import { QLINEAR_MATMUL_TO_FLOAT_KERNELS } from './qlinear-matmul-to-float.js';
+import { QLOOKUP_KERNELS } from './qlookup.js';
 import { QUANTIZE_LINEAR_KERNELS } from './quantize-linear.js';
 
 /** Every scalar reference variant of the integer and quantization ops. */
@@ -17,6 +18,7 @@ export const QUANT_KERNELS: KernelVariant[] = [
   ...CONV_INTEGER_KERNELS,
   ...QLINEAR_MATMUL_KERNELS,
   ...QLINEAR_MATMUL_TO_FLOAT_KERNELS,
+  ...QLOOKUP_KERNELS,
   ...QLINEAR_CONV_KERNELS,
   ...QUANTIZE_LINEAR_KERNELS,
   ...DEQUANTIZE_LINEAR_KERNELS,

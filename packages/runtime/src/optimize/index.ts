@@ -7,5 +7,6 @@ export { fuseDynamicMatMul } from './fuse-dynamic.js';
 export { fuseGeluErf } from './fuse-gelu.js';
 export { fuseQdqQLinear } from './fuse-qlinear.js';
 export { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
+export { fuseQuantizedLookup } from './fuse-lookup.js';
 export { LOWBIT_DOMAIN, OPTIMIZE_OPTIONS_KEY } from './support.js';
 export type { OptimizePassOptions } from './support.js';

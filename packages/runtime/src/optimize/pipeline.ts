@@ -25,6 +25,7 @@ import { fuseDynamicMatMul } from './fuse-dynamic.js';
 import { fuseGeluErf } from './fuse-gelu.js';
 import { fuseQdqQLinear } from './fuse-qlinear.js';
 import { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
+import { fuseQuantizedLookup } from './fuse-lookup.js';
 import { OPTIMIZE_OPTIONS_KEY, type OptimizePassOptions } from './support.js';
 
 export type GraphOptimizationLevel = 'none' | 'basic' | 'all';
@@ -34,7 +35,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseDynamicMatMul, fuseGeluErf, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {

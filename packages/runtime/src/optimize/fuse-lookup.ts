@@ -1,0 +1,185 @@
+/**
+ * Pass `fuse-quantized-lookup`: an 8-bit value that is dequantized, put through element-wise float ops with scalar
+ * constants, and quantized again, as static QDQ quantization leaves every float activation between two quantized
+ * convolutions (ppocr's HardSwish `Add(+3) -> Clip(0, 6) -> Mul(x, .) -> Div(6)`, HardSigmoid, Relu, ...),
+ *
+ *   DequantizeLinear(x_q, sx, zx) -> x -> [DAG of element-wise ops on x and scalar constants] -> y
+ *     -> QuantizeLinear(y, sy, zy)
+ *
+ * becomes one `lowbit.QLookup(x_q, table)` (packages/kernels/src/quant/qlookup.ts): out = table[byte(x_q)]. The
+ * 256-entry table is computed here by running exactly the original nodes (the DequantizeLinear, the DAG's nodes in
+ * graph order, the QuantizeLinear) with the scalar reference kernels on the 256 possible input bytes, so the fused
+ * result is bit-identical to the unfused graph on the reference kernels by construction.
+ *
+ * Preconditions: QuantizeLinear and DequantizeLinear per tensor with constant float32 scale and a constant 8-bit zero
+ * point (which gives the 8-bit dtypes), block_size 0, output_dtype 0 or the zero point's; every DAG node a
+ * default-domain op of `ELEMENTWISE` with one output, each input either a DAG value (derived from x only) or a
+ * rank-0 constant (a single-element constant of higher rank could raise the output's rank); at least one DAG node
+ * and at most `MAX_NODES`; every DAG value (y included) read only inside the pattern, neither a graph output, kept nor
+ * captured by a subgraph; the reference evaluation succeeds. The DequantizeLinear stays when x has other readers.
+ * Rank guard: only that a `lowbit.QLookup` kernel exists on the session (reading and writing one byte per element,
+ * it does less than any one of the removed nodes, whichever kernels run them). The model gains the `lowbit` opset
+ * import (version 1). Identity rule: nothing fused -> the same model back.
+ */
+import { attrInt, DataType, editGraph, graphIndex, normalizeDomain, tensorFromValues } from '@lowbit/onnx-ir';
+import type { Graph, Node, Pass, PassContext } from '@lowbit/onnx-ir';
+import { createReferenceRegistry, Tensor } from '@lowbit/kernels';
+import { Constants, evaluateConstantNode, isOp, LOWBIT_DOMAIN, onnxOpset, passOptions, removable, soleConsumer, type OptimizePassOptions } from './support.js';
+
+/** Element-wise float ops the pass folds into the table (each evaluated with its reference kernel). */
+const ELEMENTWISE = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Min', 'Max', 'Pow', 'Clip', 'Relu', 'LeakyRelu', 'PRelu', 'HardSigmoid', 'HardSwish', 'Sigmoid',
+  'Tanh', 'Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Elu', 'Selu', 'Celu', 'Softplus', 'Softsign', 'Erf', 'Floor',
+  'Ceil', 'Round', 'ThresholdedRelu', 'Mish', 'Gelu',
+]);
+const MAX_NODES = 32;
+const Q8: Record<string, { short: string; onnx: DataType }> = { uint8: { short: 'u8', onnx: DataType.UINT8 }, int8: { short: 'i8', onnx: DataType.INT8 } };
+
+export const fuseQuantizedLookup: Pass = {
+  name: 'fuse-quantized-lookup',
+  run(m, ctx: PassContext) {
+    if (!m.graph.nodes.some((n) => isOp(n, 'QuantizeLinear')) || !m.graph.nodes.some((n) => isOp(n, 'DequantizeLinear'))) return { model: m, modified: false };
+    const opts = passOptions(ctx);
+    const consts = new Constants(m.graph);
+    const opset = onnxOpset(m);
+    const registry = createReferenceRegistry();
+    const matches: Match[] = [];
+    for (const q of m.graph.nodes) {
+      if (!isOp(q, 'QuantizeLinear')) continue;
+      const p = match(m.graph, consts, opts, q);
+      if (p && evaluate(p, consts, opset, registry)) matches.push(p);
+    }
+    if (matches.length === 0) return { model: m, modified: false };
+    const idx = graphIndex(m.graph);
+    const fused = new Set(matches.flatMap((p) => p.dag));
+    const g = editGraph(m.graph, (e) => {
+      for (const p of matches) {
+        for (const r of p.dag) {
+          e.removeNode(r);
+          for (const o of r.outputs) if (o) e.removeValueInfo(o);
+        }
+        const table = e.freshName(`${p.q.name || 'QuantizeLinear'}_lookup_table`);
+        e.addInitializer(tensorFromValues(table, Q8[p.table!.dtype].onnx, [256], p.table!.data as never));
+        e.replaceNode(p.q, {
+          opType: 'QLookup', domain: LOWBIT_DOMAIN, inputs: [p.dqs[0].inputs[0]!, table], outputs: [p.q.outputs[0]!], attributes: [],
+          name: e.freshName(`${p.q.name || 'QuantizeLinear'}_lookup`),
+        });
+      }
+      // A DequantizeLinear read only by fused nodes goes too (DequantizeLinear outputs one value).
+      for (const dq of new Set(matches.flatMap((p) => p.dqs))) {
+        const x = dq.outputs[0]!;
+        if (removable(m.graph, opts, x) && idx.captures(x).length === 0 && idx.consumers(x).every((u) => fused.has(u.node))) {
+          e.removeNode(dq);
+          e.removeValueInfo(x);
+        }
+      }
+    });
+    const opsetImports = m.opsetImports.some((o) => o.domain === LOWBIT_DOMAIN) ? m.opsetImports : [...m.opsetImports, { domain: LOWBIT_DOMAIN, version: 1 }];
+    return { model: { ...m, graph: g, opsetImports }, modified: true };
+  },
+};
+
+interface Match {
+  readonly q: Node;
+  /** The DequantizeLinear nodes the DAG reads (one, or equal ones of the same x_q). */
+  readonly dqs: Node[];
+  /** The DAG's nodes in graph order. */
+  readonly dag: Node[];
+  /** Set by `evaluate`: the 256 outputs, indexed by the input byte. */
+  table?: Tensor;
+}
+
+/** A per-tensor 8-bit quantization: float32 scale and 8-bit zero point, one constant value each. */
+function perTensor8(c: Constants, n: Node): boolean {
+  const s = c.tensor(n.inputs[1]);
+  const z = c.tensor(n.inputs[2]);
+  return !!s && s.dtype === 'float32' && s.data.length === 1 && !!z && z.dtype in Q8 && z.data.length === 1 && attrInt(n, 'block_size', 0) === 0;
+}
+
+/** The same value: one name, or two constants of equal dtype, dims and values. */
+function sameValue(c: Constants, a: string | null | undefined, b: string | null | undefined): boolean {
+  if (!a || !b) return false;
+  if (a === b) return true;
+  const x = c.tensor(a);
+  const y = c.tensor(b);
+  if (!x || !y || x.dtype !== y.dtype || x.dims.join() !== y.dims.join()) return false;
+  const xv = c.numbers(a)!;
+  const yv = c.numbers(b)!;
+  return xv.every((v, i) => Object.is(v, yv[i]));
+}
+
+function match(g: Graph, c: Constants, opts: OptimizePassOptions, q: Node): Match | undefined {
+  const y = q.inputs[0];
+  if (!y || !q.outputs[0] || !perTensor8(c, q)) return undefined;
+  const od = attrInt(q, 'output_dtype', 0);
+  if (od !== 0 && od !== Q8[c.tensor(q.inputs[2])!.dtype].onnx) return undefined;
+  if (opts.rank && opts.rank(`${LOWBIT_DOMAIN}.QLookup:${Q8[c.tensor(q.inputs[2])!.dtype].short}`) === undefined) return undefined;
+  if (soleConsumer(g, opts, y) !== q) return undefined;
+  const idx = graphIndex(g);
+  const dag = new Set<Node>();
+  const values = new Set<string>();
+  const dqs: Node[] = [];
+  const stack = [y];
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (values.has(v)) continue;
+    values.add(v);
+    const p = idx.producer(v)?.node;
+    if (!p) return undefined;
+    if (p.opType === 'DequantizeLinear' && normalizeDomain(p.domain) === '') {
+      if (p.outputs[0] !== v || !p.inputs[0] || !perTensor8(c, p) || ![0, DataType.FLOAT].includes(attrInt(p, 'output_dtype', 0))) return undefined;
+      // Several DequantizeLinear nodes (QDQ models give each reader its own) must dequantize one x_q the same way.
+      if (dqs.length && (p.inputs[0] !== dqs[0].inputs[0] || !sameValue(c, p.inputs[1], dqs[0].inputs[1]) || !sameValue(c, p.inputs[2], dqs[0].inputs[2]))) return undefined;
+      dqs.push(p);
+      continue;
+    }
+    if (!ELEMENTWISE.has(p.opType) || normalizeDomain(p.domain) !== '' || p.outputs.length !== 1 || dag.size >= MAX_NODES) return undefined;
+    dag.add(p);
+    for (const i of p.inputs) {
+      if (!i) continue;
+      const t = c.tensor(i);
+      if (t) {
+        if (t.dims.length !== 0) return undefined;
+        continue;
+      }
+      stack.push(i);
+    }
+  }
+  if (dqs.length === 0 || dag.size === 0) return undefined;
+  const roots = new Set(dqs.map((d) => d.outputs[0]!));
+  // Every DAG value other than x is read only inside the pattern (y: only by q, checked above) and may disappear.
+  for (const v of values) {
+    if (roots.has(v) || v === y) continue;
+    if (!removable(g, opts, v) || idx.captures(v).length > 0 || !idx.consumers(v).every((u) => dag.has(u.node))) return undefined;
+  }
+  return { q, dqs, dag: g.nodes.filter((n) => dag.has(n)) };
+}
+
+/** Runs dq, the DAG and q on the 256 input bytes with the reference kernels; false when any step does not apply. */
+function evaluate(p: Match, c: Constants, opset: number, registry: ReturnType<typeof createReferenceRegistry>): boolean {
+  const dq = p.dqs[0];
+  const zx = c.tensor(dq.inputs[2])!;
+  const bytes = new Uint8Array(256).map((_, i) => i);
+  const xq = zx.dtype === 'uint8' ? new Tensor('uint8', bytes, [256]) : new Tensor('int8', new Int8Array(bytes.buffer), [256]);
+  const env = new Map<string, Tensor>();
+  const arg = (name: string | null | undefined): Tensor | null => (name ? env.get(name) ?? c.tensor(name) ?? null : null);
+  try {
+    const [x] = evaluateConstantNode(dq, [xq, arg(dq.inputs[1]), arg(dq.inputs[2])], opset, registry);
+    if (!x || x.dtype !== 'float32' || x.data.length !== 256) return false;
+    for (const d of p.dqs) env.set(d.outputs[0]!, x);
+    for (const n of p.dag) {
+      const ins = n.inputs.map(arg);
+      if (n.inputs.some((name, i) => name && !ins[i])) return false;
+      const [o] = evaluateConstantNode(n, ins, opset, registry);
+      if (!o || o.dtype !== 'float32' || o.data.length !== 256) return false;
+      env.set(n.outputs[0]!, o);
+    }
+    const [t] = evaluateConstantNode(p.q, [arg(p.q.inputs[0]), arg(p.q.inputs[1]), arg(p.q.inputs[2])], opset, registry);
+    if (!t || t.dtype !== c.tensor(p.q.inputs[2])!.dtype || t.data.length !== 256) return false;
+    p.table = t;
+    return true;
+  } catch {
+    // An op whose reference kernel does not take these inputs (dtype, attribute): not fused.
+    return false;
+  }
+}
