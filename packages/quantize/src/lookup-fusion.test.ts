@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testdataPath } from '@lowbit/testing';
 import { createPassContext } from '@lowbit/onnx-ir';
-import type { Model } from '@lowbit/onnx-ir';
+import type { Model, PassResult } from '@lowbit/onnx-ir';
 import { fuseQuantizedLookup, loadBackends, Session, Tensor } from '@lowbit/runtime';
 import type { Feeds } from '@lowbit/calibrators';
 import { quantizeStatic } from './quantize-static.js';
@@ -24,7 +24,7 @@ describe('fuse-quantized-lookup on ppocr-mobile-v2-cls static QDQ', () => {
   it('fires on every HardSwish chain between quantized convolutions; values bit-identical to the unfused model (none, basic; js and native)', async () => {
     const data = (): Iterable<Feeds> => Array.from({ length: 3 }, (_, s) => ({ x: { dtype: 'float32', dims, data: image(s) } }));
     const m = await quantizeStatic(testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), join(mkdtempSync(join(tmpdir(), 'lowbit-lut-')), 'q.onnx'), data, { perChannel: true });
-    const r = fuseQuantizedLookup.run(m, createPassContext({ options: {} }));
+    const r = fuseQuantizedLookup.run(m, createPassContext({ options: {} })) as PassResult;
     const lookups = count(r.model, 'QLookup');
     expect(lookups).toBe(9);
     expect(count(r.model, 'QuantizeLinear')).toBe(count(m, 'QuantizeLinear') - lookups);
@@ -35,7 +35,7 @@ describe('fuse-quantized-lookup on ppocr-mobile-v2-cls static QDQ', () => {
     // Every fused output (an 8-bit value) and the graph output, compared byte for byte.
     const fetches = [...r.model.graph.nodes.filter((n) => n.opType === 'QLookup').map((n) => n.outputs[0]!), ...m.graph.outputs.map((o) => o.name)];
     const [native] = await loadBackends('native', { threads: 1 });
-    const backends = native?.ready ? ['js', 'native'] : ['js'];
+    const backends = native?.ready ? (['js', 'native'] as const) : (['js'] as const);
     for (const backend of backends) {
       const opts = { backend, ...(backend === 'native' ? { backends: [native!] } : {}) };
       const a = Session.fromModel(m, { ...opts, graphOptimization: 'none' }).runSync(feeds, { fetches });
