@@ -118,6 +118,8 @@ export interface NativeAddon {
    */
   /** Cast int32 -> float32 element-wise (nearest even); y as long as x. */
   castI32F32(x: Int32Array, y: Float32Array): void;
+  /** y[i] = table[x[i]] over bytes (lowbit.QLookup; int8 tensors passed as their bytes); table 256 long, y as long as x. */
+  lookupU8(x: Uint8Array, table: Uint8Array, y: Uint8Array): void;
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
   /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
   softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;

@@ -9,6 +9,9 @@
  *
  * `Cast:i32->f32`: one conversion per element, nearest even, exact.
  *
+ * `lowbit.QLookup:{u8,i8}` (the runtime's fused byte table, see @lowbit/kernels quant/qlookup.ts): y = table[byte(x)]
+ * in a C loop, exact.
+ *
  * `lowbit.GeluErf:f32` (the fused GELU, see @lowbit/kernels nn/gelu-erf.ts): the same float32 steps as the unfused
  * Mul/Div, Erf, Add, Mul, Mul run by the native kernels (bit-identical to them), in one pass over memory. Against the
  * reference it inherits Erf's rare 1-ulp difference, which `erf(s) + c2` and the products can widen when the sum
@@ -83,5 +86,31 @@ export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
         },
       };
     },
-  }];
+  }, ...(['u8', 'i8'] as const).map((s): KernelVariant => ({
+    // lowbit.QLookup (the runtime's fused DequantizeLinear -> float ops -> QuantizeLinear): y = table[byte(x)], exact.
+    key: `lowbit.QLookup:${s}`,
+    name: 'native-scalar-c',
+    isa: 'scalar-c',
+    tolerance: 'exact',
+    writesAllOutputs: true,
+    create(node): NativeInstance {
+      const ref = lazyReference(ctx, `lowbit.QLookup:${s}`, node);
+      return {
+        get referenceRuns() {
+          return ref.calls;
+        },
+        run(inputs, rctx) {
+          const x = inputs[0] as Tensor | null | undefined;
+          const t = inputs[1] as Tensor | null | undefined;
+          const q8 = (v: Tensor | null | undefined): v is Tensor => v?.dtype === 'uint8' || v?.dtype === 'int8';
+          if (!q8(x) || !q8(t) || t.data.length !== 256) return ref().run(inputs, rctx);
+          const y = rctx.alloc(t.dtype, x.dims);
+          ctx.addon.lookupU8(bytesOf(x.data as Uint8Array), bytesOf(t.data as Uint8Array), bytesOf(y.data as Uint8Array));
+          return [y];
+        },
+      };
+    },
+  }))];
 }
+
+const bytesOf = (a: ArrayBufferView): Uint8Array => (a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
