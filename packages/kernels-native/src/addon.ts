@@ -120,6 +120,8 @@ export interface NativeAddon {
   castI32F32(x: Int32Array, y: Float32Array): void;
   /** y[i] = table[x[i]] over bytes (lowbit.QLookup; int8 tensors passed as their bytes); table 256 long, y as long as x. */
   lookupU8(x: Uint8Array, table: Uint8Array, y: Uint8Array): void;
+  /** y[i] = table[x[i]] over 32-bit words (lowbit.QLookup with a float32 table, passed as its bits); table 256 long. */
+  lookupU32(x: Uint8Array, table: Uint32Array, y: Uint32Array): void;
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
   /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
   softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;

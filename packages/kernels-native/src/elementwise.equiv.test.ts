@@ -182,12 +182,12 @@ describe('native lowbit.QLookup', () => {
   }
   it('matches the reference exactly for every dtype pair and length (equivalence harness), never falling back', () => {
     for (const [s, xt] of [['u8', 'uint8'], ['i8', 'int8']] as const) {
-      for (const tt of ['uint8', 'int8'] as const) {
+      for (const tt of ['uint8', 'int8', 'float32'] as const) {
         const key = `lowbit.QLookup:${s}`;
         const v = backend.variants().find((x) => x.key === key)!;
         expect(v.tolerance).toBe('exact');
         const t = tracked(v);
-        const table = new Tensor(tt, Array.from({ length: 256 }, (_, k) => ((k * 37 + 11) & 255) - (tt === 'int8' ? 128 : 0)), [256]);
+        const table = new Tensor(tt, Array.from({ length: 256 }, (_, k) => (tt === 'float32' ? Math.fround(Math.sin(k) * 3) : ((k * 37 + 11) & 255) - (tt === 'int8' ? 128 : 0))), [256]);
         const build = (size: number, values: ValueSource) => ({ node: { ...node('QLookup', [xt, tt]), domain: 'lowbit' } as never, inputs: [values.tensor(xt, [size, 5]), table] });
         const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key === key)).register(t.variant);
         const r = assertEquivalent({ registry, key, build, sizes: [0, 1, 3, 64, 1000], numRuns: 20 });

@@ -10,7 +10,7 @@
  * `Cast:i32->f32`: one conversion per element, nearest even, exact.
  *
  * `lowbit.QLookup:{u8,i8}` (the runtime's fused byte table, see @lowbit/kernels quant/qlookup.ts): y = table[byte(x)]
- * in a C loop, exact.
+ * in a C loop over bytes (8-bit tables) or 32-bit words (float32 tables), exact.
  *
  * `lowbit.GeluErf:f32` (the fused GELU, see @lowbit/kernels nn/gelu-erf.ts): the same float32 steps as the unfused
  * Mul/Div, Erf, Add, Mul, Mul run by the native kernels (bit-identical to them), in one pass over memory. Against the
@@ -103,7 +103,13 @@ export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
           const x = inputs[0] as Tensor | null | undefined;
           const t = inputs[1] as Tensor | null | undefined;
           const q8 = (v: Tensor | null | undefined): v is Tensor => v?.dtype === 'uint8' || v?.dtype === 'int8';
-          if (!q8(x) || !q8(t) || t.data.length !== 256) return ref().run(inputs, rctx);
+          if (!q8(x) || !t || t.data.length !== 256) return ref().run(inputs, rctx);
+          if (t.dtype === 'float32') {
+            const y = rctx.alloc('float32', x.dims);
+            ctx.addon.lookupU32(bytesOf(x.data as Uint8Array), wordsOf(t.data as Float32Array), wordsOf(y.data as Float32Array));
+            return [y];
+          }
+          if (!q8(t)) return ref().run(inputs, rctx);
           const y = rctx.alloc(t.dtype, x.dims);
           ctx.addon.lookupU8(bytesOf(x.data as Uint8Array), bytesOf(t.data as Uint8Array), bytesOf(y.data as Uint8Array));
           return [y];
@@ -114,3 +120,4 @@ export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
 }
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => (a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+const wordsOf = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);

@@ -35,6 +35,14 @@ describe('lowbit.QLookup reference kernel', () => {
     }), { numRuns: 100 });
   });
 
+  it('float32 table: float32 output, bits copied exactly (-0, a NaN payload)', () => {
+    const words = new Uint32Array(256).map((_, k) => (k === 1 ? 0x80000000 : k === 2 ? 0x7fc00123 : new Uint32Array(Float32Array.of(k / 8).buffer)[0]));
+    const y = run(new Tensor('int8', [1, 2, -1, 16], [2, 2]), new Tensor('float32', new Float32Array(words.buffer), [256]));
+    expect(y.dtype).toBe('float32');
+    expect(y.dims).toEqual([2, 2]);
+    expect(Array.from(new Uint32Array((y.data as Float32Array).buffer))).toEqual([0x80000000, 0x7fc00123, words[255], words[16]]);
+  });
+
   it('a table of other than 256 elements fails naming the node and input', () => {
     expect(() => run(new Tensor('uint8', [1], [1]), new Tensor('uint8', [1, 2], [2]))).toThrow(/lut.*table.*256 elements.*2/s);
   });

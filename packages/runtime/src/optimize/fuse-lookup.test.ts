@@ -56,6 +56,7 @@ function model(s: Spec): Model {
 
 /** Every byte once: [1, 256]. */
 const allBytes = (signed?: boolean) => new Tensor(signed ? 'int8' : 'uint8', Array.from({ length: 256 }, (_, k) => (signed && k > 127 ? k - 256 : k)), [1, 256]);
+const bitsOf = (t: Tensor) => Array.from(new Uint8Array((t.data as Uint8Array).buffer, (t.data as Uint8Array).byteOffset, (t.data as Uint8Array).byteLength));
 const ops = (m: Model) => m.graph.nodes.map((n) => `${n.domain ? `${n.domain}.` : ''}${n.opType}`);
 const same = (m: Model, s: Spec) => {
   const [none, basic, all] = runLevels(m, { xq: allBytes(s.xSigned) }, ['none', 'basic', 'all']);
@@ -94,22 +95,47 @@ describe('fuse-quantized-lookup', () => {
     expect(Array.from(b.x.data as Float32Array)).toEqual(Array.from(a.x.data as Float32Array));
   });
 
-  it('does not apply (same object back): an intermediate that is a graph output or kept; a non-scalar constant; per-axis QuantizeLinear or DequantizeLinear; a rank guard without a QLookup kernel', () => {
+  it('an intermediate that is a graph output, kept or observed is never fused away: the QuantizeLinear stays, the float part before it may become a float lookup; values unchanged', () => {
     for (const leak of ['a', 'cl', 'm', 'y']) {
       const m = model({ chain: 'hardswish', leak: [leak] });
-      expect(run(m).model).toBe(m);
+      const r = run(m);
+      expect(ops(r.model)).toContain('QuantizeLinear');
+      expect(r.model.graph.nodes.flatMap((n) => n.outputs)).toContain(leak);
+      const [a, b] = runLevels(m, { xq: allBytes() }, ['none', 'all']);
+      for (const k of ['out', leak]) expect(bitsOf(b[k]), k).toEqual(bitsOf(a[k]));
     }
     const m = model({ chain: 'hardswish' });
-    for (const kept of ['a', 'y']) expect(run(m, { [OPTIMIZE_OPTIONS_KEY]: { keep: (n: string) => n === kept } }).model).toBe(m);
+    for (const kept of ['a', 'y']) {
+      const r = run(m, { [OPTIMIZE_OPTIONS_KEY]: { keep: (n: string) => n === kept } }).model;
+      expect(ops(r)).toContain('QuantizeLinear');
+      expect(r.graph.nodes.flatMap((n) => n.outputs)).toContain(kept);
+    }
     const kept = Session.fromModel(m, { backend: 'js', keep: ['cl'] });
-    expect(kept.optimization.opsAfter['lowbit.QLookup'] ?? 0).toBe(0);
+    expect(kept.optimization.opsAfter.QuantizeLinear).toBe(1);
     const observed = Session.fromModel(m, { backend: 'js', onValue: () => {}, observe: ['m'] });
-    expect(observed.optimization.opsAfter['lowbit.QLookup'] ?? 0).toBe(0);
-    expect(Session.fromModel(m, { backend: 'js', onValue: () => {}, observe: ['out'] }).optimization.opsAfter['lowbit.QLookup']).toBe(1);
-    for (const s of [{ chain: 'hardswish', cDims: [1] }, { chain: 'hardswish', cDims: [256] }, { chain: 'relu', perAxis: 'q' }, { chain: 'relu', perAxis: 'dq' }] as Spec[]) {
+    expect(observed.optimization.opsAfter.QuantizeLinear).toBe(1);
+    expect(Session.fromModel(m, { backend: 'js', onValue: () => {}, observe: ['out'] }).optimization.opsAfter).toEqual({ 'lowbit.QLookup': 1 });
+  });
+
+  it('a float result read by other ops (here a per-axis QuantizeLinear, or a graph output) becomes a lookup with a float32 table, bit-identical', () => {
+    for (const s of [{ chain: 'hardswish', perAxis: 'q' }, { chain: 'relu', perAxis: 'q', xSigned: true }, { chain: 'ops', perAxis: 'q', c: -1.5 }] as Spec[]) {
+      const m = model(s);
+      const r = run(m);
+      expect(ops(r.model)).toEqual(['lowbit.QLookup', 'QuantizeLinear']);
+      expect(r.model.graph.initializers.find((t) => t.name === r.model.graph.nodes[0].inputs[1])!.dtype).toBe(DataType.FLOAT);
+      expect(verifyErrors(r.model)).toEqual([]);
+      const [a, b] = runLevels(m, { xq: allBytes(s.xSigned) }, ['none', 'all'], ['out', 'y']);
+      expect(bitsOf(b.y)).toEqual(bitsOf(a.y));
+      expect(bitsOf(b.out)).toEqual(bitsOf(a.out));
+    }
+  });
+
+  it('does not apply (same object back): a non-scalar constant; a per-axis DequantizeLinear; a rank guard without a QLookup kernel', () => {
+    for (const s of [{ chain: 'hardswish', cDims: [1] }, { chain: 'hardswish', cDims: [256] }, { chain: 'relu', perAxis: 'dq' }] as Spec[]) {
       const x = model(s);
       expect(run(x).model).toBe(x);
     }
+    const m = model({ chain: 'hardswish' });
     expect(run(m, { [OPTIMIZE_OPTIONS_KEY]: { rank: (k: string) => (k.startsWith('lowbit.QLookup') ? undefined : 0) } }).model).toBe(m);
   });
 

@@ -9,14 +9,16 @@
  * becomes one `lowbit.QLookup(x_q, table)` (packages/kernels/src/quant/qlookup.ts): out = table[byte(x_q)]. The
  * 256-entry table is computed here by running exactly the original nodes (the DequantizeLinear, the DAG's nodes in
  * graph order, the QuantizeLinear) with the scalar reference kernels on the 256 possible input bytes, so the fused
- * result is bit-identical to the unfused graph on the reference kernels by construction.
+ * result is bit-identical to the unfused graph on the reference kernels by construction. Then, among the nodes left,
+ * a DAG whose float result y is read by other ops (ppocr's HardSwish before its squeeze-excite block) becomes a
+ * `lowbit.QLookup` with a float32 table producing y itself (latest tops first, so each DAG is taken whole).
  *
  * Preconditions: QuantizeLinear and DequantizeLinear per tensor with constant float32 scale and a constant 8-bit zero
  * point (which gives the 8-bit dtypes), block_size 0, output_dtype 0 or the zero point's; every DAG node a
  * default-domain op of `ELEMENTWISE` with one output, each input either a DAG value (derived from x only) or a
  * rank-0 constant (a single-element constant of higher rank could raise the output's rank); at least one DAG node
- * and at most `MAX_NODES`; every DAG value (y included) read only inside the pattern, neither a graph output, kept nor
- * captured by a subgraph; the reference evaluation succeeds. The DequantizeLinear stays when x has other readers.
+ * and at most `MAX_NODES`; every DAG value (y included when a QuantizeLinear ends it) read only inside the pattern,
+ * neither a graph output, kept nor captured by a subgraph; x_q not a constant; the reference evaluation succeeds. The DequantizeLinear stays when x has other readers.
  * Rank guard: only that a `lowbit.QLookup` kernel exists on the session (reading and writing one byte per element,
  * it does less than any one of the removed nodes, whichever kernels run them). The model gains the `lowbit` opset
  * import (version 1). Identity rule: nothing fused -> the same model back.
@@ -38,37 +40,40 @@ const Q8: Record<string, { short: string; onnx: DataType }> = { uint8: { short: 
 export const fuseQuantizedLookup: Pass = {
   name: 'fuse-quantized-lookup',
   run(m, ctx: PassContext) {
-    if (!m.graph.nodes.some((n) => isOp(n, 'QuantizeLinear')) || !m.graph.nodes.some((n) => isOp(n, 'DequantizeLinear'))) return { model: m, modified: false };
+    if (!m.graph.nodes.some((n) => isOp(n, 'DequantizeLinear'))) return { model: m, modified: false };
     const opts = passOptions(ctx);
     const consts = new Constants(m.graph);
     const opset = onnxOpset(m);
     const registry = createReferenceRegistry();
     const matches: Match[] = [];
-    for (const q of m.graph.nodes) {
-      if (!isOp(q, 'QuantizeLinear')) continue;
-      const p = match(m.graph, consts, opts, q);
-      if (p && evaluate(p, consts, opset, registry)) matches.push(p);
-    }
+    const used = new Set<Node>();
+    const take = (p: Match | undefined) => {
+      if (!p || !evaluate(p, consts, opset, registry)) return;
+      matches.push(p);
+      for (const n of [p.top, ...p.dag]) used.add(n);
+    };
+    for (const q of m.graph.nodes) if (isOp(q, 'QuantizeLinear')) take(matchQuantized(m.graph, consts, opts, q));
+    for (const n of [...m.graph.nodes].reverse()) if (!used.has(n) && isElementwise(n)) take(walk(m.graph, consts, opts, n, n.inputs, used));
     if (matches.length === 0) return { model: m, modified: false };
     const idx = graphIndex(m.graph);
-    const fused = new Set(matches.flatMap((p) => p.dag));
     const g = editGraph(m.graph, (e) => {
       for (const p of matches) {
         for (const r of p.dag) {
           e.removeNode(r);
           for (const o of r.outputs) if (o) e.removeValueInfo(o);
         }
-        const table = e.freshName(`${p.q.name || 'QuantizeLinear'}_lookup_table`);
-        e.addInitializer(tensorFromValues(table, Q8[p.table!.dtype].onnx, [256], p.table!.data as never));
-        e.replaceNode(p.q, {
-          opType: 'QLookup', domain: LOWBIT_DOMAIN, inputs: [p.dqs[0].inputs[0]!, table], outputs: [p.q.outputs[0]!], attributes: [],
-          name: e.freshName(`${p.q.name || 'QuantizeLinear'}_lookup`),
+        const base = p.top.name || p.top.opType;
+        const table = e.freshName(`${base}_lookup_table`);
+        e.addInitializer(tensorFromValues(table, DTYPES[p.table!.dtype].onnx, [256], p.table!.data as never));
+        e.replaceNode(p.top, {
+          opType: 'QLookup', domain: LOWBIT_DOMAIN, inputs: [p.dqs[0].inputs[0]!, table], outputs: [p.top.outputs[0]!], attributes: [],
+          name: e.freshName(`${base}_lookup`),
         });
       }
       // A DequantizeLinear read only by fused nodes goes too (DequantizeLinear outputs one value).
       for (const dq of new Set(matches.flatMap((p) => p.dqs))) {
         const x = dq.outputs[0]!;
-        if (removable(m.graph, opts, x) && idx.captures(x).length === 0 && idx.consumers(x).every((u) => fused.has(u.node))) {
+        if (removable(m.graph, opts, x) && idx.captures(x).length === 0 && idx.consumers(x).every((u) => used.has(u.node))) {
           e.removeNode(dq);
           e.removeValueInfo(x);
         }
@@ -80,14 +85,21 @@ export const fuseQuantizedLookup: Pass = {
 };
 
 interface Match {
-  readonly q: Node;
+  /** The node the QLookup replaces (keeping its output): the QuantizeLinear, or the float DAG's last node. */
+  readonly top: Node;
   /** The DequantizeLinear nodes the DAG reads (one, or equal ones of the same x_q). */
   readonly dqs: Node[];
-  /** The DAG's nodes in graph order. */
+  /** The other removed nodes, in graph order. */
   readonly dag: Node[];
+  /** The table's dtype (the QuantizeLinear's zero point's, or float32). */
+  readonly out: 'uint8' | 'int8' | 'float32';
   /** Set by `evaluate`: the 256 outputs, indexed by the input byte. */
   table?: Tensor;
 }
+
+const DTYPES: Record<string, { short: string; onnx: DataType }> = { ...Q8, float32: { short: 'f32', onnx: DataType.FLOAT } };
+
+const isElementwise = (n: Node) => ELEMENTWISE.has(n.opType) && normalizeDomain(n.domain) === '' && n.outputs.length === 1 && !!n.outputs[0];
 
 /** A per-tensor 8-bit quantization: float32 scale and 8-bit zero point, one constant value each. */
 function perTensor8(c: Constants, n: Node): boolean {
@@ -108,54 +120,71 @@ function sameValue(c: Constants, a: string | null | undefined, b: string | null 
   return xv.every((v, i) => Object.is(v, yv[i]));
 }
 
-function match(g: Graph, c: Constants, opts: OptimizePassOptions, q: Node): Match | undefined {
+function matchQuantized(g: Graph, c: Constants, opts: OptimizePassOptions, q: Node): Match | undefined {
   const y = q.inputs[0];
   if (!y || !q.outputs[0] || !perTensor8(c, q)) return undefined;
+  const z = c.tensor(q.inputs[2])!.dtype;
   const od = attrInt(q, 'output_dtype', 0);
-  if (od !== 0 && od !== Q8[c.tensor(q.inputs[2])!.dtype].onnx) return undefined;
-  if (opts.rank && opts.rank(`${LOWBIT_DOMAIN}.QLookup:${Q8[c.tensor(q.inputs[2])!.dtype].short}`) === undefined) return undefined;
+  if (od !== 0 && od !== Q8[z].onnx) return undefined;
   if (soleConsumer(g, opts, y) !== q) return undefined;
+  return walk(g, c, opts, q, [y], new Set(), z as Match['out']);
+}
+
+/**
+ * The DAG feeding `top` through `starts` (its non-constant inputs; constants must be rank-0) back to DequantizeLinear
+ * outputs, with `top` reading it; undefined when the preconditions fail or a node is in `used`.
+ */
+function walk(g: Graph, c: Constants, opts: OptimizePassOptions, top: Node, starts: readonly (string | null | undefined)[], used: ReadonlySet<Node>, out: Match['out'] = 'float32'): Match | undefined {
   const idx = graphIndex(g);
   const dag = new Set<Node>();
   const values = new Set<string>();
   const dqs: Node[] = [];
-  const stack = [y];
+  const stack: string[] = [];
+  const inputsOf = (n: Node): boolean => {
+    for (const i of n.inputs) {
+      if (!i) continue;
+      const t = c.tensor(i);
+      if (t) {
+        if (t.dims.length !== 0) return false;
+        continue;
+      }
+      stack.push(i);
+    }
+    return true;
+  };
+  if (top.opType === 'QuantizeLinear') stack.push(...(starts.filter(Boolean) as string[]));
+  else if (!inputsOf(top)) return undefined;
   while (stack.length) {
     const v = stack.pop()!;
     if (values.has(v)) continue;
     values.add(v);
     const p = idx.producer(v)?.node;
-    if (!p) return undefined;
+    if (!p || used.has(p)) return undefined;
     if (p.opType === 'DequantizeLinear' && normalizeDomain(p.domain) === '') {
-      if (p.outputs[0] !== v || !p.inputs[0] || !perTensor8(c, p) || ![0, DataType.FLOAT].includes(attrInt(p, 'output_dtype', 0))) return undefined;
+      if (p.outputs[0] !== v || !p.inputs[0] || c.tensor(p.inputs[0]) || !perTensor8(c, p) || ![0, DataType.FLOAT].includes(attrInt(p, 'output_dtype', 0))) return undefined;
       // Several DequantizeLinear nodes (QDQ models give each reader its own) must dequantize one x_q the same way.
       if (dqs.length && (p.inputs[0] !== dqs[0].inputs[0] || !sameValue(c, p.inputs[1], dqs[0].inputs[1]) || !sameValue(c, p.inputs[2], dqs[0].inputs[2]))) return undefined;
       dqs.push(p);
       continue;
     }
-    if (!ELEMENTWISE.has(p.opType) || normalizeDomain(p.domain) !== '' || p.outputs.length !== 1 || dag.size >= MAX_NODES) return undefined;
+    if (!isElementwise(p) || dag.size >= MAX_NODES) return undefined;
     dag.add(p);
-    for (const i of p.inputs) {
-      if (!i) continue;
-      const t = c.tensor(i);
-      if (t) {
-        if (t.dims.length !== 0) return undefined;
-        continue;
-      }
-      stack.push(i);
-    }
+    if (!inputsOf(p)) return undefined;
   }
-  if (dqs.length === 0 || dag.size === 0) return undefined;
+  // A QuantizeLinear top needs at least one float op between (a bare DequantizeLinear -> QuantizeLinear is cancel-dq-q's).
+  if (dqs.length === 0 || (top.opType === 'QuantizeLinear' && dag.size === 0)) return undefined;
   const roots = new Set(dqs.map((d) => d.outputs[0]!));
-  // Every DAG value other than x is read only inside the pattern (y: only by q, checked above) and may disappear.
+  // Every DAG value is read only inside the pattern (by DAG nodes or the top) and may disappear.
   for (const v of values) {
-    if (roots.has(v) || v === y) continue;
-    if (!removable(g, opts, v) || idx.captures(v).length > 0 || !idx.consumers(v).every((u) => dag.has(u.node))) return undefined;
+    if (roots.has(v)) continue;
+    if (!removable(g, opts, v) || idx.captures(v).length > 0 || !idx.consumers(v).every((u) => dag.has(u.node) || u.node === top)) return undefined;
   }
-  return { q, dqs, dag: g.nodes.filter((n) => dag.has(n)) };
+  const key = `${LOWBIT_DOMAIN}.QLookup:${Q8[c.tensor(dqs[0].inputs[2])!.dtype].short}`;
+  if (opts.rank && opts.rank(key) === undefined) return undefined;
+  return { top, dqs, dag: g.nodes.filter((n) => dag.has(n)), out };
 }
 
-/** Runs dq, the DAG and q on the 256 input bytes with the reference kernels; false when any step does not apply. */
+/** Runs the DequantizeLinear, the DAG and the top on the 256 input bytes with the reference kernels; false when a step does not apply. */
 function evaluate(p: Match, c: Constants, opset: number, registry: ReturnType<typeof createReferenceRegistry>): boolean {
   const dq = p.dqs[0];
   const zx = c.tensor(dq.inputs[2])!;
@@ -167,16 +196,14 @@ function evaluate(p: Match, c: Constants, opset: number, registry: ReturnType<ty
     const [x] = evaluateConstantNode(dq, [xq, arg(dq.inputs[1]), arg(dq.inputs[2])], opset, registry);
     if (!x || x.dtype !== 'float32' || x.data.length !== 256) return false;
     for (const d of p.dqs) env.set(d.outputs[0]!, x);
-    for (const n of p.dag) {
+    for (const n of [...p.dag, p.top]) {
       const ins = n.inputs.map(arg);
       if (n.inputs.some((name, i) => name && !ins[i])) return false;
       const [o] = evaluateConstantNode(n, ins, opset, registry);
-      if (!o || o.dtype !== 'float32' || o.data.length !== 256) return false;
+      if (!o || o.dtype !== (n === p.top ? p.out : 'float32') || o.data.length !== 256) return false;
       env.set(n.outputs[0]!, o);
     }
-    const [t] = evaluateConstantNode(p.q, [arg(p.q.inputs[0]), arg(p.q.inputs[1]), arg(p.q.inputs[2])], opset, registry);
-    if (!t || t.dtype !== c.tensor(p.q.inputs[2])!.dtype || t.data.length !== 256) return false;
-    p.table = t;
+    p.table = env.get(p.top.outputs[0]!)!;
     return true;
   } catch {
     // An op whose reference kernel does not take these inputs (dtype, attribute): not fused.
