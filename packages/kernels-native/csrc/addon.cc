@@ -654,35 +654,19 @@ Napi::Value CastI32F32(const Napi::CallbackInfo& info) {
 }
 
 // lookupU8(x Uint8Array, table Uint8Array of 256, y Uint8Array as long as x): y[i] = table[x[i]] (lowbit.QLookup,
-// int8 tensors passed as their bytes)
-Napi::Value LookupU8(const Napi::CallbackInfo& info) {
+// int8 tensors passed as their bytes); lookupU32: the same with a Uint32Array table and output (a float32 table,
+// passed as its bits)
+template <class T, napi_typedarray_type Ty>
+Napi::Value Lookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Uint8Array");
   const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
   const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_uint8_array, n, "x");
-  const uint8_t* t = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_uint8_array, 256, "table");
-  uint8_t* y = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_uint8_array, n, "y");
+  const T* t = array_data<T>(env, info[1], Ty, Ty, 256, "table");
+  T* y = array_data<T>(env, info[2], Ty, Ty, n, "y");
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    const uint8_t a = t[x[i]], b = t[x[i + 1]], c = t[x[i + 2]], d = t[x[i + 3]];
-    y[i] = a; y[i + 1] = b; y[i + 2] = c; y[i + 3] = d;
-  }
-  for (; i < n; i++) y[i] = t[x[i]];
-  return env.Undefined();
-}
-
-// lookupU32(x Uint8Array, table Uint32Array of 256, y Uint32Array as long as x): y[i] = table[x[i]] (lowbit.QLookup with
-// a float32 table, passed as its bits)
-Napi::Value LookupU32(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Uint8Array");
-  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
-  const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_uint8_array, n, "x");
-  const uint32_t* t = array_data<uint32_t>(env, info[1], napi_uint32_array, napi_uint32_array, 256, "table");
-  uint32_t* y = array_data<uint32_t>(env, info[2], napi_uint32_array, napi_uint32_array, n, "y");
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const uint32_t a = t[x[i]], b = t[x[i + 1]], c = t[x[i + 2]], d = t[x[i + 3]];
+    const T a = t[x[i]], b = t[x[i + 1]], c = t[x[i + 2]], d = t[x[i + 3]];
     y[i] = a; y[i + 1] = b; y[i + 2] = c; y[i + 3] = d;
   }
   for (; i < n; i++) y[i] = t[x[i]];
@@ -944,8 +928,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("globalAvgPool", Napi::Function::New(env, GlobalAvgPool));
   exports.Set("gelu", Napi::Function::New(env, Gelu));
   exports.Set("castI32F32", Napi::Function::New(env, CastI32F32));
-  exports.Set("lookupU8", Napi::Function::New(env, LookupU8));
-  exports.Set("lookupU32", Napi::Function::New(env, LookupU32));
+  exports.Set("lookupU8", Napi::Function::New(env, Lookup<uint8_t, napi_uint8_array>));
+  exports.Set("lookupU32", Napi::Function::New(env, Lookup<uint32_t, napi_uint32_array>));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("transpose", Napi::Function::New(env, Transpose));

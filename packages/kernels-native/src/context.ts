@@ -2,7 +2,7 @@
  * What every native variant of one backend instance shares: the addon, the backend's thread pool and the reference
  * kernels that handle (and report errors for) the inputs a native kernel does not take.
  */
-import { zeroingContext, type KernelInstance, type KernelNode, type KernelVariant } from '@lowbit/kernels';
+import { zeroingContext, type KernelInstance, type KernelNode, type KernelVariant, type RunContext, type Tensor } from '@lowbit/kernels';
 import type { NativeAddon, NativePool } from './addon.js';
 
 export interface NativeContext {
@@ -39,6 +39,22 @@ export function lazyReference(ctx: NativeContext, key: string, node: KernelNode)
 /** A native kernel instance: `referenceRuns` counts the runs it handed to the reference kernel. */
 export interface NativeInstance extends KernelInstance {
   readonly referenceRuns: number;
+}
+
+/**
+ * A stateless native instance: `run` returns the outputs, or undefined to hand the call to the reference kernel
+ * (created on first use, counted in `referenceRuns`).
+ */
+export function nativeInstance(ctx: NativeContext, key: string, node: KernelNode, run: (inputs: readonly (Tensor | null)[], rctx: RunContext) => (Tensor | null)[] | undefined): NativeInstance {
+  const ref = lazyReference(ctx, key, node);
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      return run(inputs, rctx) ?? ref().run(inputs, rctx);
+    },
+  };
 }
 
 /** The leading dims of a matmul operand A with its last two as [M, K] (a 1-D A is [1, K]). */

@@ -19,72 +19,52 @@
  * (|x| < 4 * sqrt 2 wherever erf is not exactly +-1, and c3 is 0.5 in GELU).
  */
 import { geluErfParams, type KernelVariant, type Tensor } from '@lowbit/kernels';
-import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+import { nativeInstance, type NativeContext } from './context.js';
 
 export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
+  const f32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => t?.dtype === 'float32';
+  const q8 = (t: Tensor | null | undefined): t is Tensor<'uint8' | 'int8'> => t?.dtype === 'uint8' || t?.dtype === 'int8';
   return [{
     key: 'Erf:f32',
     name: 'native-scalar-c',
     isa: 'scalar-c',
     tolerance: { ulp: 1 },
     writesAllOutputs: true,
-    create(node): NativeInstance {
-      const ref = lazyReference(ctx, 'Erf:f32', node);
-      return {
-        get referenceRuns() {
-          return ref.calls;
-        },
-        run(inputs, rctx) {
-          const x = inputs[0] as Tensor | null | undefined;
-          if (!x || x.dtype !== 'float32') return ref().run(inputs, rctx);
-          const y = rctx.alloc('float32', x.dims);
-          ctx.addon.erf(x.data as Float32Array, y.data);
-          return [y];
-        },
-      };
-    },
+    create: (node) => nativeInstance(ctx, 'Erf:f32', node, (inputs, rctx) => {
+      const x = inputs[0];
+      if (!f32(x)) return undefined;
+      const y = rctx.alloc('float32', x.dims);
+      ctx.addon.erf(x.data, y.data);
+      return [y];
+    }),
   }, {
     // Cast int32 -> float32 (the dynamic-int8 chains' Cast of MatMulInteger/ConvInteger results): exact.
     key: 'Cast:i32->f32',
     name: 'native-scalar-c',
     isa: 'scalar-c',
     tolerance: 'exact',
-    create(node): NativeInstance {
-      const ref = lazyReference(ctx, 'Cast:i32->f32', node);
-      return {
-        get referenceRuns() {
-          return ref.calls;
-        },
-        run(inputs, rctx) {
-          const x = inputs[0] as Tensor | null | undefined;
-          if (!x || x.dtype !== 'int32') return ref().run(inputs, rctx);
-          const y = rctx.alloc('float32', x.dims);
-          ctx.addon.castI32F32(x.data as Int32Array, y.data);
-          return [y];
-        },
-      };
-    },
+    create: (node) => nativeInstance(ctx, 'Cast:i32->f32', node, (inputs, rctx) => {
+      const x = inputs[0];
+      if (x?.dtype !== 'int32') return undefined;
+      const y = rctx.alloc('float32', x.dims);
+      ctx.addon.castI32F32(x.data as Int32Array, y.data);
+      return [y];
+    }),
   }, {
     key: 'lowbit.GeluErf:f32',
     name: 'native-scalar-c',
     isa: 'scalar-c',
     tolerance: { rtol: 2.4e-7, atol: 3e-7 },
     writesAllOutputs: true,
-    create(node): NativeInstance {
-      const ref = lazyReference(ctx, 'lowbit.GeluErf:f32', node);
+    create(node) {
       const p = geluErfParams(node);
-      return {
-        get referenceRuns() {
-          return ref.calls;
-        },
-        run(inputs, rctx) {
-          const x = inputs[0] as Tensor | null | undefined;
-          if (!x || x.dtype !== 'float32') return ref().run(inputs, rctx);
-          const y = rctx.alloc('float32', x.dims);
-          ctx.addon.gelu(x.data as Float32Array, p.c1, p.divide, p.c2, p.c3, p.scaleFirst, y.data);
-          return [y];
-        },
-      };
+      return nativeInstance(ctx, 'lowbit.GeluErf:f32', node, (inputs, rctx) => {
+        const x = inputs[0];
+        if (!f32(x)) return undefined;
+        const y = rctx.alloc('float32', x.dims);
+        ctx.addon.gelu(x.data, p.c1, p.divide, p.c2, p.c3, p.scaleFirst, y.data);
+        return [y];
+      });
     },
   }, ...(['u8', 'i8'] as const).map((s): KernelVariant => ({
     // lowbit.QLookup (the runtime's fused DequantizeLinear -> float ops -> QuantizeLinear): y = table[byte(x)], exact.
@@ -93,29 +73,19 @@ export function elementwiseVariants(ctx: NativeContext): KernelVariant[] {
     isa: 'scalar-c',
     tolerance: 'exact',
     writesAllOutputs: true,
-    create(node): NativeInstance {
-      const ref = lazyReference(ctx, `lowbit.QLookup:${s}`, node);
-      return {
-        get referenceRuns() {
-          return ref.calls;
-        },
-        run(inputs, rctx) {
-          const x = inputs[0] as Tensor | null | undefined;
-          const t = inputs[1] as Tensor | null | undefined;
-          const q8 = (v: Tensor | null | undefined): v is Tensor => v?.dtype === 'uint8' || v?.dtype === 'int8';
-          if (!q8(x) || !t || t.data.length !== 256) return ref().run(inputs, rctx);
-          if (t.dtype === 'float32') {
-            const y = rctx.alloc('float32', x.dims);
-            ctx.addon.lookupU32(bytesOf(x.data as Uint8Array), wordsOf(t.data as Float32Array), wordsOf(y.data as Float32Array));
-            return [y];
-          }
-          if (!q8(t)) return ref().run(inputs, rctx);
-          const y = rctx.alloc(t.dtype, x.dims);
-          ctx.addon.lookupU8(bytesOf(x.data as Uint8Array), bytesOf(t.data as Uint8Array), bytesOf(y.data as Uint8Array));
-          return [y];
-        },
-      };
-    },
+    create: (node) => nativeInstance(ctx, `lowbit.QLookup:${s}`, node, (inputs, rctx) => {
+      const [x, t] = [inputs[0], inputs[1]];
+      if (!q8(x) || !t || t.data.length !== 256) return undefined;
+      if (f32(t)) {
+        const y = rctx.alloc('float32', x.dims);
+        ctx.addon.lookupU32(bytesOf(x.data), wordsOf(t.data), wordsOf(y.data));
+        return [y];
+      }
+      if (!q8(t)) return undefined;
+      const y = rctx.alloc(t.dtype, x.dims);
+      ctx.addon.lookupU8(bytesOf(x.data), bytesOf(t.data), bytesOf(y.data as Uint8Array | Int8Array));
+      return [y];
+    }),
   }))];
 }
 

@@ -20,7 +20,7 @@
  * which also reports the errors.
  */
 import { broadcastShapes, DTYPE_SHORT, sizeOf, type DType, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
-import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+import { lazyReference, nativeInstance, type NativeContext, type NativeInstance } from './context.js';
 
 /** Element strides of `dims` read as broadcast to `out` (0 on broadcast axes). */
 function broadcastStrides(dims: readonly number[], out: readonly number[]): number[] {
@@ -72,25 +72,13 @@ export function collapse(dims: readonly number[], strides: readonly (readonly nu
 /** Walks beyond int32 element offsets run on the reference. */
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
-function instance(ctx: NativeContext, key: string, node: KernelNode, run: (inputs: readonly (Tensor | null)[], rctx: Parameters<NativeInstance['run']>[1]) => (Tensor | null)[] | undefined): NativeInstance {
-  const ref = lazyReference(ctx, key, node);
-  return {
-    get referenceRuns() {
-      return ref.calls;
-    },
-    run(inputs, rctx) {
-      return run(inputs, rctx) ?? ref().run(inputs, rctx);
-    },
-  };
-}
-
 const BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
 
 function binaryVariant(ctx: NativeContext, op: keyof typeof BINARY, isa: 'avx2' | 'scalar-c'): KernelVariant {
   const key = `${op}:f32`;
   return {
     key, name: `native-${isa}`, isa, tolerance: 'exact',
-    create: (node) => instance(ctx, key, node, (inputs, rctx) => {
+    create: (node) => nativeInstance(ctx, key, node, (inputs, rctx) => {
       const [a, b] = inputs;
       if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
       let out: number[];
@@ -118,7 +106,7 @@ function transposeVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scala
     key, name: `native-${isa}`, isa, tolerance: 'exact',
     create(node) {
       const permAttr = node.attrs.get('perm');
-      return instance(ctx, key, node, (inputs, rctx) => {
+      return nativeInstance(ctx, key, node, (inputs, rctx) => {
         const x = inputs[0];
         if (!x || x.dtype !== dtype) return undefined;
         const rank = x.dims.length;
@@ -158,7 +146,7 @@ function layerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelV
       const axisAttr = num(node, 'axis', -1);
       const eps = num(node, 'epsilon', 1e-5);
       const stash = num(node, 'stash_type', 1);
-      return instance(ctx, key, node, (inputs, rctx) => {
+      return nativeInstance(ctx, key, node, (inputs, rctx) => {
         const [x, scale, bias] = inputs;
         if (stash !== 1 || !x || !scale || x.dtype !== 'float32') return undefined;
         const rank = x.dims.length;
@@ -190,7 +178,7 @@ function softmaxVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVar
     create(node) {
       const modern = node.opset >= 13;
       const axisAttr = num(node, 'axis', modern ? -1 : 1);
-      return instance(ctx, key, node, (inputs, rctx) => {
+      return nativeInstance(ctx, key, node, (inputs, rctx) => {
         const x = inputs[0];
         if (!x || x.dtype !== 'float32') return undefined;
         const rank = x.dims.length;
@@ -212,7 +200,7 @@ function reluVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVarian
   return {
     key, name: `native-${isa}`, isa, tolerance: 'exact', writesAllOutputs: true,
     create: (node) =>
-      instance(ctx, key, node, (inputs, rctx) => {
+      nativeInstance(ctx, key, node, (inputs, rctx) => {
         const x = inputs[0];
         if (!x || x.dtype !== 'float32' || x.data.length > MAX_ELEMENTS) return undefined;
         const y = rctx.alloc('float32', x.dims);
@@ -231,7 +219,7 @@ function clipVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVarian
         const v = node.attrs.get(name);
         return typeof v === 'number' ? v : dflt;
       };
-      return instance(ctx, key, node, (inputs, rctx) => {
+      return nativeInstance(ctx, key, node, (inputs, rctx) => {
         const x = inputs[0];
         if (!x || x.dtype !== 'float32' || x.data.length > MAX_ELEMENTS) return undefined;
         let lo = -Infinity;
@@ -258,7 +246,7 @@ function globalAvgPoolVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): Ker
   return {
     key, name: `native-${isa}`, isa, tolerance: 'exact', writesAllOutputs: true,
     create: (node) =>
-      instance(ctx, key, node, (inputs, rctx) => {
+      nativeInstance(ctx, key, node, (inputs, rctx) => {
         const x = inputs[0];
         if (!x || x.dtype !== 'float32' || x.dims.length < 3 || x.data.length > MAX_ELEMENTS) return undefined;
         const rows = x.dims[0] * x.dims[1];

@@ -11,7 +11,7 @@
  * arithmetic, and float16 scales run the reference.
  */
 import type { KernelNode, KernelVariant, Tensor } from '@lowbit/kernels';
-import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+import { nativeInstance, type NativeContext } from './context.js';
 
 const isF32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => !!t && t.dtype === 'float32';
 const isQ8 = (t: Tensor | null | undefined): t is Tensor<'uint8' | 'int8'> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
@@ -42,61 +42,37 @@ export function qdqVariants(ctx: NativeContext, avx2 = false): KernelVariant[] {
   const name = `native-${isa}`;
   for (const [ty, s] of [['uint8', 'u8'], ['int8', 'i8']] as const) {
     const qKey = `QuantizeLinear:f32->${s}`;
-    out.push({ key: qKey, name, isa, tolerance: 'exact', supports: plain, create: (node): NativeInstance => {
-      const ref = lazyReference(ctx, qKey, node);
-      return {
-        get referenceRuns() {
-          return ref.calls;
-        },
-        run(inputs, rctx) {
-          const [x, scale, zp] = [inputs[0], inputs[1], inputs[2] ?? null];
-          const od = intAttr(node, 'output_dtype');
-          const lay = isF32(x) && isF32(scale) && plain(node) ? layout(node, x.dims, scale) : undefined;
-          const zpOk = zp ? zp.dtype === ty && zp.data.length === scale!.data.length : od === undefined || od === 0 || od === (ty === 'uint8' ? 2 : 3);
-          if (!lay || !zpOk || (!zp && ty === 'int8' && od !== 3)) return ref().run(inputs, rctx);
-          const y = rctx.alloc(ty, x!.dims);
-          ctx.addon.quantizeLinear((x as Tensor<'float32'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data as Uint8Array | Int8Array);
-          return [y];
-        },
-      };
-    } });
+    out.push({ key: qKey, name, isa, tolerance: 'exact', supports: plain, create: (node) => nativeInstance(ctx, qKey, node, (inputs, rctx) => {
+      const [x, scale, zp] = [inputs[0], inputs[1], inputs[2] ?? null];
+      const od = intAttr(node, 'output_dtype');
+      const lay = isF32(x) && isF32(scale) && plain(node) ? layout(node, x.dims, scale) : undefined;
+      const zpOk = zp ? zp.dtype === ty && zp.data.length === scale!.data.length : od === undefined || od === 0 || od === (ty === 'uint8' ? 2 : 3);
+      if (!lay || !zpOk || (!zp && ty === 'int8' && od !== 3)) return undefined;
+      const y = rctx.alloc(ty, x!.dims);
+      ctx.addon.quantizeLinear((x as Tensor<'float32'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data as Uint8Array | Int8Array);
+      return [y];
+    }) });
     const dKey = `DequantizeLinear:${s}->f32`;
-    out.push({ key: dKey, name, isa, tolerance: 'exact', supports: plain, create: (node): NativeInstance => {
-      const ref = lazyReference(ctx, dKey, node);
-      return {
-        get referenceRuns() {
-          return ref.calls;
-        },
-        run(inputs, rctx) {
-          const [x, scale, zp] = [inputs[0], inputs[1], inputs[2] ?? null];
-          const od = intAttr(node, 'output_dtype');
-          const lay = isQ8(x) && x.dtype === ty && isF32(scale) && plain(node) && (od === undefined || od === 0 || od === 1) ? layout(node, x.dims, scale) : undefined;
-          if (!lay || (zp && (zp.dtype !== ty || zp.data.length !== scale!.data.length))) return ref().run(inputs, rctx);
-          const y = rctx.alloc('float32', x!.dims);
-          ctx.addon.dequantizeLinear((x as Tensor<'uint8' | 'int8'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data);
-          return [y];
-        },
-      };
-    } });
+    out.push({ key: dKey, name, isa, tolerance: 'exact', supports: plain, create: (node) => nativeInstance(ctx, dKey, node, (inputs, rctx) => {
+      const [x, scale, zp] = [inputs[0], inputs[1], inputs[2] ?? null];
+      const od = intAttr(node, 'output_dtype');
+      const lay = isQ8(x) && x.dtype === ty && isF32(scale) && plain(node) && (od === undefined || od === 0 || od === 1) ? layout(node, x.dims, scale) : undefined;
+      if (!lay || (zp && (zp.dtype !== ty || zp.data.length !== scale!.data.length))) return undefined;
+      const y = rctx.alloc('float32', x!.dims);
+      ctx.addon.dequantizeLinear((x as Tensor<'uint8' | 'int8'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data);
+      return [y];
+    }) });
   }
   const dKey = 'DynamicQuantizeLinear:f32->u8';
-  out.push({ key: dKey, name, isa, tolerance: 'exact', create: (node): NativeInstance => {
-    const ref = lazyReference(ctx, dKey, node);
-    return {
-      get referenceRuns() {
-        return ref.calls;
-      },
-      run(inputs, rctx) {
-        const x = inputs[0];
-        if (!isF32(x) || x.data.length === 0) return ref().run(inputs, rctx);
-        const y = rctx.alloc('uint8', x.dims);
-        const scale = rctx.alloc('float32', []);
-        const zp = rctx.alloc('uint8', []);
-        // Not finite: the reference reports the error (nothing was written).
-        if (!ctx.addon.dynamicQuantizeLinear(x.data, y.data, scale.data, zp.data)) return ref().run(inputs, rctx);
-        return [y, scale, zp];
-      },
-    };
-  } });
+  out.push({ key: dKey, name, isa, tolerance: 'exact', create: (node) => nativeInstance(ctx, dKey, node, (inputs, rctx) => {
+    const x = inputs[0];
+    if (!isF32(x) || x.data.length === 0) return undefined;
+    const y = rctx.alloc('uint8', x.dims);
+    const scale = rctx.alloc('float32', []);
+    const zp = rctx.alloc('uint8', []);
+    // Not finite: the reference reports the error (nothing was written).
+    if (!ctx.addon.dynamicQuantizeLinear(x.data, y.data, scale.data, zp.data)) return undefined;
+    return [y, scale, zp];
+  }) });
   return out;
 }
