@@ -197,7 +197,8 @@ class Pool : public Napi::ObjectWrap<Pool> {
   }
   explicit Pool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pool>(info) {
     const int t = int_arg(info, 0, "threads");
-    pool_ = std::make_unique<ThreadPool>(t < 1 ? 1 : (t > 256 ? 256 : t));
+    const bool grained = info.Length() < 2 || info[1].IsUndefined() || info[1].ToBoolean().Value();
+    pool_ = std::make_unique<ThreadPool>(t < 1 ? 1 : (t > 256 ? 256 : t), grained);
   }
   ThreadPool* get() const { return pool_.get(); }
 

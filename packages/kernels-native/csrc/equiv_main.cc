@@ -380,7 +380,7 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2
 void check_pool(std::mt19937& rng, int runs) {
   const int before = failures;
   for (int threads : {2, 3, 5}) {
-    ThreadPool pool(threads);
+    ThreadPool pool(threads, false);
     std::vector<std::atomic<int>> hits(64);
     int bad = 0;
     for (int r = 0; r < runs; r++) {
@@ -407,7 +407,7 @@ int main(int argc, char** argv) {
   char brand[64];
   cpu_brand(brand);
   std::printf("lowbit_equiv on %s (isa bits 0x%x, amx permission %s)\n", brand, isas, amx ? "granted" : "no");
-  ThreadPool pool3(3);
+  ThreadPool pool3(3, false);
   std::mt19937 rng(12345);
   check_pool(rng, quick ? 3000 : 20000);
   const int shapes[][3] = {{1, 1, 1}, {1, 7, 5}, {2, 3, 17}, {5, 64, 33}, {6, 65, 16}, {7, 130, 31}, {1, 300, 70},
@@ -454,7 +454,7 @@ int main(int argc, char** argv) {
       for (int t = 0; t < 2; t++) check_f(k, *fk[0], t ? &pool3 : nullptr, rng, s[0], s[1] + (quick ? 0 : 300 * t), s[2], t, t);
     std::printf("%s float %s: %d cases\n", failures == before ? "ok  " : "FAIL", k.name, checks - c0);
   }
-  ThreadPool pool2(2);
+  ThreadPool pool2(2, false);
   ThreadPool* pools[3] = {nullptr, &pool2, &pool3};
   for (int v = 0; v < nq; v++) {
     const QGemmKernel& k = *qk[v];

@@ -67,11 +67,11 @@ void prefault_output(void* p, size_t bytes) {
 #endif
 }
 
-int task_count(int M, int panels, int threads) {
+int task_count(const ThreadPool* pool, int M, int panels, int nr, int K, int threads, int64_t grain) {
   if (threads <= 1) return 1;
   const long work = static_cast<long>(M) * panels;
   if (work < 8) return 1;
-  return threads;
+  return grain_tasks(pool, static_cast<int64_t>(M) * panels * nr * (K > 0 ? K : 1), grain, threads, K);
 }
 
 Part partition(int M, int panels, int tasks, int t, int row_align) {
@@ -150,7 +150,7 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
   if (!rq) prefault_output(C, sizeof(int32_t) * static_cast<size_t>(M) * N);
   QGemmArgs a{M, N, K, A, K, a_signed, &B, C, N, ws.rowsum.data(), ws.zae.data(), za_n, ws.zbe.data(), zb_n};
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
-  int tasks = task_count(M, B.panels, threads);
+  int tasks = task_count(pool, M, B.panels, B.nr, B.K, threads, kGrainI8);
   // Several threads on column panels, A one block: the caller packs A once for all, and the columns go out in pieces
   // whose B slice fits half an L2 (a multiple of the thread count, claimed in turn, so a thread the OS runs late
   // holds back one small piece, not half the work).
@@ -188,7 +188,7 @@ void fgemm(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB
   FGemmArgs a{M, B.N, B.K, A, B.K, &B, C, B.N, bias};
   prefault_output(C, sizeof(float) * static_cast<size_t>(M) * B.N);
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
-  const int tasks = task_count(M, B.panels, threads);
+  const int tasks = task_count(pool, M, B.panels, B.nr, B.K, threads, kGrainF32);
   auto body = [&](int t) {
     const Part p = partition(M, B.panels, tasks, t, 24);
     k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(t));

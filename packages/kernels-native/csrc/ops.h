@@ -69,6 +69,6 @@ struct Part {
   int m0, m1, p0, p1;
 };
 Part partition(int M, int panels, int tasks, int t, int row_align);
-int task_count(int M, int panels, int threads);
+int task_count(const ThreadPool* pool, int M, int panels, int nr, int K, int threads, int64_t grain);
 
 }  // namespace lowbit

@@ -50,7 +50,7 @@ bool spin_until(P pred) {
 
 thread_local int tls_slot = 0;
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads, bool grained) : grained_(grained) {
   for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { worker(i); });
 }
 

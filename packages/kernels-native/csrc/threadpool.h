@@ -19,11 +19,13 @@ namespace lowbit {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);
+  /** `grained` false: every op splits however small (tests of the parallel paths); see grain_tasks. */
+  explicit ThreadPool(int threads, bool grained = true);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   int size() const { return static_cast<int>(workers_.size()) + 1; }
+  bool grained() const { return grained_; }
   void run(int tasks, const std::function<void(int)>& fn);
   /** The running thread's slot in its pool: 0 for the caller of run (or any other thread), 1..size()-1 for workers. */
   static int current_slot();
@@ -45,7 +47,31 @@ class ThreadPool {
   bool stop_ = false;            // under mu_ (and read through stopping_ while spinning)
   std::atomic<bool> stopping_{false};
   uint32_t generation_ = 0;
+  bool grained_ = true;
 };
+
+// Smallest piece of parallel work, in multiply-adds (float GEMM / convolution, int8 GEMM / convolution) or depthwise
+// taps: about 10 microseconds of one core, several times the cost of waking a sleeping worker on a virtual machine.
+constexpr int64_t kGrainF32 = int64_t(1) << 18, kGrainI8 = int64_t(1) << 20, kGrainDw = int64_t(1) << 16;
+// Fewest multiply-adds (or taps) per output element for an op to split at all. The next op runs on the caller and
+// reads the whole output, so the part a worker wrote crosses to the caller's core first: measured on a 2-vCPU Zen 5 VM,
+// the Relus after 2-thread convolutions of ultraface-rfb-320 took twice as long (0.55 -> 1.1 ms a run, the worker
+// asleep or not), more than the convolutions (reductions of 16 to 576) gained. A depth of 256 pays for the move.
+constexpr int64_t kMinDepth = 256;
+
+/**
+ * How many pieces to split an op into: at most `want`; 1 when each output element takes fewer than kMinDepth
+ * multiply-adds (`depth`); otherwise each piece at least `grain` of the `work` units (1 when work < 2 * grain), so an
+ * op too small to pay for a hand-off to another thread runs on the caller alone. A function of the problem's shape
+ * only, never of timing, so a result never depends on how threads were scheduled. A pool made with grained = false
+ * splits every op into `want` pieces.
+ */
+inline int grain_tasks(const ThreadPool* pool, int64_t work, int64_t grain, int want, int64_t depth) {
+  const bool grained = pool && pool->grained();
+  if (grained && depth < kMinDepth) return 1;
+  const int64_t most = grained && grain > 0 ? work / grain : want;
+  return want < most ? (want > 1 ? want : 1) : (most > 1 ? static_cast<int>(most) : 1);
+}
 
 /** Physical cores of this machine (distinct core ids in /proc/cpuinfo on Linux), at least 1. */
 int physical_cores();

@@ -131,7 +131,8 @@ export interface NativeAddon {
   transpose(x: ArrayBufferView, dims: Int32Array, strides: Int32Array, y: ArrayBufferView): void;
   /** y = a op b (0 Add, 1 Sub, 2 Mul, 3 Div) over output dims `dims` (rank <= 8), per-input element strides (0: broadcast). */
   binary(op: number, a: Float32Array, b: Float32Array, y: Float32Array, dims: Int32Array, sa: Int32Array, sb: Int32Array): void;
-  Pool: new (threads: number) => NativePool;
+  /** `grained` (default true): an op too small to pay for a hand-off to another thread runs on the caller alone. */
+  Pool: new (threads: number, grained?: boolean) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;
 }

@@ -31,6 +31,12 @@ export interface NativeBackendOptions {
    * turns it off). See `MALLOC_MMAP_THRESHOLD` below.
    */
   readonly mallocTuning?: boolean;
+  /**
+   * Run an op too small to pay for a hand-off to another thread (under about 10 microseconds of one core per piece)
+   * on the calling thread alone (default true). A rule of the op's shape only: results are the same bits either way
+   * and for every thread count. `false` splits every op however small (tests of the parallel paths).
+   */
+  readonly grain?: boolean;
 }
 
 /**
@@ -92,7 +98,7 @@ class NativeBackendImpl implements NativeBackend {
     this.#addon = addon;
     this.info = info;
     this.threads = threads;
-    this.#pool = threads > 1 ? new addon.Pool(threads) : null;
+    this.#pool = threads > 1 ? new addon.Pool(threads, this.#options.grain ?? true) : null;
     const refs = new Map<string, KernelVariant>();
     for (const v of referenceKernels()) if (!refs.has(v.key)) refs.set(v.key, v);
     const ctx: NativeContext = {

@@ -6,8 +6,9 @@
 import { KernelRegistry, Tensor, referenceKernels, type DType, type KernelNode, type KernelVariant } from '@lowbit/kernels';
 import { createNativeBackend, type NativeBackend } from './backend.js';
 
-export async function readyBackend(threads = 1): Promise<NativeBackend> {
-  const b = createNativeBackend();
+/** With several threads every op splits however small (`grain: false`), so small test shapes run the parallel paths. */
+export async function readyBackend(threads = 1, grain = false): Promise<NativeBackend> {
+  const b = createNativeBackend({ grain });
   await b.init({ threads });
   return b;
 }

@@ -1,7 +1,8 @@
 /**
  * Law: results do not depend on the thread count. For random shapes (including ones that split by rows and ones that
  * split by column panels), signedness and zero points, every native MatMulInteger and MatMul:f32 variant on a 3-thread
- * backend returns exactly the bits of the same variant on a 1-thread backend (and, for integers, of the reference).
+ * backend returns exactly the bits of the same variant on a 1-thread backend (and, for integers, of the reference); on a
+ * 3-thread backend that splits every op, and on one that keeps ops under the work grain on the caller.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { node, readyBackend } from './test-support.js';
 
 const one = await readyBackend(1);
 const three = await readyBackend(3);
+const threeGrained = await readyBackend(3, true);
 const loaded = loadAddon();
 
 function run(v: KernelVariant, inputs: Tensor[], constant: Tensor): ArrayLike<number> {
@@ -54,6 +56,7 @@ describe('native kernels: thread-count invariance (property)', () => {
         const v3 = threes.find((v) => v.name === v1.name)!;
         expect(Array.from(run(v1, inputs, b))).toEqual(want);
         expect(Array.from(run(v3, inputs, b))).toEqual(want);
+        expect(Array.from(run(threeGrained.variants().find((v) => v.key === key && v.name === v1.name)!, inputs, b))).toEqual(want);
       }
     }), { numRuns: 25 });
   });
@@ -67,6 +70,8 @@ describe('native kernels: thread-count invariance (property)', () => {
         const y1 = Float32Array.from(run(v1, [a, b], b));
         const y3 = Float32Array.from(run(threes.find((v) => v.name === v1.name)!, [a, b], b));
         expect(Buffer.from(y3.buffer).equals(Buffer.from(y1.buffer))).toBe(true);
+        const yg = Float32Array.from(run(threeGrained.variants().find((v) => v.key === 'MatMul:f32' && v.name === v1.name)!, [a, b], b));
+        expect(Buffer.from(yg.buffer).equals(Buffer.from(y1.buffer))).toBe(true);
       }
     }), { numRuns: 25 });
   });
