@@ -56,7 +56,11 @@ async function prepare(spec, dir) {
 async function benchModel(spec, threads, prepared) {
   const { floatBytes, staticBytes, dynamicBytes, x } = prepared;
   const lowbitOpts = { backend, threads };
-  const ortOpts = { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 };
+  // onnxruntime's intra-op threads spin after each of its runs by default; alternating sides on few cores, that spin
+  // takes a core during Lowbit's turn (Lowbit's 2-thread CPU time then reads about twice its wall time). Off for the
+  // multi-thread rows (as native-gemm.bench.mjs does); ORT_SPIN=1 restores it.
+  const spin = process.env.ORT_SPIN ?? (threads > 1 ? '0' : '1');
+  const ortOpts = { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: spin } } } };
   const sides = [];
   const lowbit = async (label, bytes) => {
     const s = await Session.create(bytes, lowbitOpts);
@@ -103,7 +107,7 @@ async function benchModel(spec, threads, prepared) {
   }
 }
 
-console.log(`CPU: ${cpu} (${allThreads} hardware threads); Node ${process.version}; onnxruntime-node ${ort.env.versions?.node ?? ''}; Lowbit backend request: ${backend}; median of ${rounds} alternating rounds`);
+console.log(`CPU: ${cpu} (${allThreads} hardware threads); Node ${process.version}; onnxruntime-node ${ort.env.versions?.node ?? ''}; Lowbit backend request: ${backend}; median of ${rounds} alternating rounds; onnxruntime intra-op spinning ${process.env.ORT_SPIN ?? "off for multi-thread rows"}`);
 const dir = mkdtempSync(join(tmpdir(), 'lowbit-e2e-'));
 try {
   for (const spec of MODELS) {
