@@ -2,12 +2,20 @@
  * Static checks of `session.run` feeds against the graph's declared inputs, before anything runs: every name is an
  * input, every required input is fed, and each tensor's dtype, rank and fixed dimensions match. Symbolic (dim_param)
  * and unknown dimensions accept any size.
+ * Also: onnxruntime-style feeds adopted as runtime tensors, and whether a result is a feed passed straight through.
  */
-import { Tensor } from '@lowbit/kernels';
+import { DTYPE_SHORT, Tensor, type DType } from '@lowbit/kernels';
 import { FeedError } from './errors.js';
 import { dtypeOf } from './ir-compat.js';
 import type { Plan } from './plan-contract.js';
-import { OptionalNone, TensorSequence } from './values.js';
+import { isTensor, OptionalNone, TensorSequence, type Value } from './values.js';
+
+/** A tensor from onnxruntime (or shaped like one): dtype in `type`, e.g. an `ort.Tensor` on the CPU. */
+export interface ForeignTensor {
+  readonly type: string;
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
 
 export function checkFeeds(plan: Plan, feeds: Readonly<Record<string, unknown>>): void {
   feedChecker(plan)(feeds);
@@ -78,4 +86,37 @@ function describe(x: unknown): string {
   if (x === null) return 'null';
   if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
   return typeof x;
+}
+
+/** True when `data` is the storage of one of the feeds (a feed passed straight through to a result). */
+export function isFeedData(feeds: Readonly<Record<string, Value>>, data: Tensor['data']): boolean {
+  for (const name in feeds) {
+    if (!Object.hasOwn(feeds, name)) continue;
+    const f = feeds[name];
+    if (isTensor(f) && f.data === data) return true;
+  }
+  return false;
+}
+
+/**
+ * Feeds given as onnxruntime-style tensors (`{ type, data, dims }`, e.g. an `ort.Tensor` on the CPU) become runtime
+ * Tensors sharing the same data; everything else is left for the feed checks to judge.
+ */
+export function adoptForeignTensors(feeds: Readonly<Record<string, Value | ForeignTensor>>): Readonly<Record<string, Value>> {
+  let out: Record<string, Value | ForeignTensor> | undefined;
+  for (const name in feeds) {
+    if (!Object.hasOwn(feeds, name)) continue;
+    const v = feeds[name];
+    if (v instanceof Tensor || v instanceof TensorSequence || v instanceof OptionalNone || typeof v !== 'object' || v === null) continue;
+    const o = v as { type?: unknown; data?: unknown; dims?: unknown };
+    if (typeof o.type !== 'string' || !Array.isArray(o.dims) || !(o.type in DTYPE_SHORT)) continue;
+    try {
+      const t = new Tensor(o.type as DType, o.data as never, o.dims as number[]);
+      out ??= { ...feeds };
+      out[name] = t;
+    } catch {
+      // not convertible: the feed check reports it with the input's name
+    }
+  }
+  return (out ?? feeds) as Readonly<Record<string, Value>>;
 }

@@ -1,5 +1,6 @@
 export { Session } from './session.js';
-export type { ForeignTensor, RunOptions, SessionFeeds, SessionOptions, SessionResults, ValueMetadata } from './session.js';
+export type { RunOptions, SessionFeeds, SessionOptions, SessionResults, ValueMetadata } from './session.js';
+export type { ForeignTensor } from './feeds.js';
 export { Tensor } from '@lowbit/kernels';
 export type { Arena, DType, Isa, KernelBackend } from '@lowbit/kernels';
 export { BackendUnavailableError, FeedError, MissingValueError, ResourceLimitError, SessionOptionError } from './errors.js';

@@ -2,7 +2,7 @@
  * Session: load a model once, plan it once, run it many times. The API mirrors onnxruntime-node's
  * `InferenceSession` (`create`, `run`, `inputNames`, `outputNames`, `inputMetadata`, `outputMetadata`).
  */
-import { DTYPE_SHORT, ISAS, isIsa, KernelRegistry, Tensor, type DType, type Isa, type KernelBackend, type Arena } from '@lowbit/kernels';
+import { ISAS, isIsa, KernelRegistry, Tensor, type Isa, type KernelBackend, type Arena } from '@lowbit/kernels';
 import { loadModel, normalizeDomain, type Model, type ValueInfo } from '@lowbit/onnx-ir';
 import { loadBackends, selectBackend, type BackendName, type BackendRequest } from './backend.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
@@ -10,14 +10,14 @@ import { defaultBuiltins } from './builtins.js';
 import { functionCallOp, functionKey } from './control/function-call.js';
 import { SessionOptionError } from './errors.js';
 import { Executor, selectionFor, type Selection, type ValueHooks } from './executor.js';
-import { feedChecker } from './feeds.js';
+import { adoptForeignTensors, feedChecker, isFeedData, type ForeignTensor } from './feeds.js';
 import { decodeModelBytes } from './load.js';
 import { compilePlan, disposePlan } from './plan.js';
 import type { Plan, PlanContext } from './plan-contract.js';
 import { dtypeOf } from './ir-compat.js';
 import { optimizeForSession, type GraphOptimizationLevel, type OptimizationReport } from './optimize/index.js';
 import { sessionOptimizeOptions } from './optimize/session-options.js';
-import { isTensor, kindOf, OptionalNone, TensorSequence, type Value } from './values.js';
+import { isTensor, kindOf, TensorSequence, type Value } from './values.js';
 import { checkObserved, combineHooks, copyTensor } from './run-support.js';
 
 export interface SessionOptions {
@@ -85,13 +85,6 @@ export interface RunOptions {
 export type ValueMetadata =
   | { readonly name: string; readonly isTensor: true; readonly type: string; readonly shape: readonly (number | string)[] }
   | { readonly name: string; readonly isTensor: false };
-
-/** A tensor from onnxruntime (or shaped like one): dtype in `type`, e.g. an `ort.Tensor` on the CPU. */
-export interface ForeignTensor {
-  readonly type: string;
-  readonly data: unknown;
-  readonly dims: readonly number[];
-}
 
 export type SessionFeeds = Readonly<Record<string, Tensor | ForeignTensor>>;
 export type SessionResults = Record<string, Tensor>;
@@ -353,15 +346,6 @@ export class Session {
   }
 }
 
-/** True when `data` is the storage of one of the feeds (a feed passed straight through to a result). */
-function isFeedData(feeds: Readonly<Record<string, Value>>, data: Tensor['data']): boolean {
-  for (const name in feeds) {
-    const f = feeds[name];
-    if (isTensor(f) && f.data === data) return true;
-  }
-  return false;
-}
-
 function checkMemoryLimit(limit: number | undefined): number | undefined {
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
     throw new SessionOptionError({ option: 'memoryLimit', expected: 'a positive integer (bytes)', actual: String(limit) });
@@ -380,27 +364,4 @@ async function loadSource(source: string | Uint8Array | ArrayBuffer | Model, bas
   if (typeof source === 'string') return loadModel(source, baseDir === undefined ? {} : { baseDir });
   if (source instanceof Uint8Array) return decodeModelBytes(source, baseDir);
   return source;
-}
-
-/**
- * Feeds given as onnxruntime-style tensors (`{ type, data, dims }`, e.g. an `ort.Tensor` on the CPU) become runtime
- * Tensors sharing the same data; everything else is left for the feed checks to judge.
- */
-function adoptForeignTensors(feeds: Readonly<Record<string, Value | ForeignTensor>>): Readonly<Record<string, Value>> {
-  let out: Record<string, Value | ForeignTensor> | undefined;
-  for (const name in feeds) {
-    if (!Object.hasOwn(feeds, name)) continue;
-    const v = feeds[name];
-    if (v instanceof Tensor || v instanceof TensorSequence || v instanceof OptionalNone || typeof v !== 'object' || v === null) continue;
-    const o = v as { type?: unknown; data?: unknown; dims?: unknown };
-    if (typeof o.type !== 'string' || !Array.isArray(o.dims) || !(o.type in DTYPE_SHORT)) continue;
-    try {
-      const t = new Tensor(o.type as DType, o.data as never, o.dims as number[]);
-      out ??= { ...feeds };
-      out[name] = t;
-    } catch {
-      // not convertible: the feed check reports it with the input's name
-    }
-  }
-  return (out ?? feeds) as Readonly<Record<string, Value>>;
 }
