@@ -108,18 +108,6 @@ function perTensor8(c: Constants, n: Node): boolean {
   return !!s && s.dtype === 'float32' && s.data.length === 1 && !!z && z.dtype in Q8 && z.data.length === 1 && attrInt(n, 'block_size', 0) === 0;
 }
 
-/** The same value: one name, or two constants of equal dtype, dims and values. */
-function sameValue(c: Constants, a: string | null | undefined, b: string | null | undefined): boolean {
-  if (!a || !b) return false;
-  if (a === b) return true;
-  const x = c.tensor(a);
-  const y = c.tensor(b);
-  if (!x || !y || x.dtype !== y.dtype || x.dims.join() !== y.dims.join()) return false;
-  const xv = c.numbers(a)!;
-  const yv = c.numbers(b)!;
-  return xv.every((v, i) => Object.is(v, yv[i]));
-}
-
 function matchQuantized(g: Graph, c: Constants, opts: OptimizePassOptions, q: Node): Match | undefined {
   const y = q.inputs[0];
   if (!y || !q.outputs[0] || !perTensor8(c, q)) return undefined;
@@ -163,7 +151,7 @@ function walk(g: Graph, c: Constants, opts: OptimizePassOptions, top: Node, star
     if (p.opType === 'DequantizeLinear' && normalizeDomain(p.domain) === '') {
       if (p.outputs[0] !== v || !p.inputs[0] || c.tensor(p.inputs[0]) || !perTensor8(c, p) || ![0, DataType.FLOAT].includes(attrInt(p, 'output_dtype', 0))) return undefined;
       // Several DequantizeLinear nodes (QDQ models give each reader its own) must dequantize one x_q the same way.
-      if (dqs.length && (p.inputs[0] !== dqs[0].inputs[0] || !sameValue(c, p.inputs[1], dqs[0].inputs[1]) || !sameValue(c, p.inputs[2], dqs[0].inputs[2]))) return undefined;
+      if (dqs.length && (p.inputs[0] !== dqs[0].inputs[0] || !c.same(p.inputs[1], dqs[0].inputs[1]) || !c.same(p.inputs[2], dqs[0].inputs[2]))) return undefined;
       dqs.push(p);
       continue;
     }

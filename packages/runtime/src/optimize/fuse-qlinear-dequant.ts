@@ -53,23 +53,11 @@ interface Match {
   readonly bias?: string;
 }
 
-/** The same value: one name, or two constants of equal dtype, dims and values. */
-function sameValue(c: Constants, a: string | null | undefined, b: string | null | undefined): boolean {
-  if (!a || !b) return false;
-  if (a === b) return true;
-  const x = c.tensor(a);
-  const y = c.tensor(b);
-  if (!x || !y || x.dtype !== y.dtype || x.dims.join() !== y.dims.join()) return false;
-  const xv = c.numbers(a)!;
-  const yv = c.numbers(b)!;
-  return xv.every((v, i) => Object.is(v, yv[i]));
-}
-
 function match(g: Graph, c: Constants, opts: OptimizePassOptions, qm: Node): Match | undefined {
   const [, , aZp, b, , bZp, ys, yZp] = qm.inputs;
   const dq = soleConsumer(g, opts, qm.outputs[0]);
   if (!isOp(dq, 'DequantizeLinear') || !dq.outputs[0] || dq.inputs[0] !== qm.outputs[0]) return undefined;
-  if (!sameValue(c, dq.inputs[1], ys) || !sameValue(c, dq.inputs[2], yZp)) return undefined;
+  if (!c.same(dq.inputs[1], ys) || !c.same(dq.inputs[2], yZp)) return undefined;
   if (![0, DataType.FLOAT].includes(attrInt(dq, 'output_dtype', 0)) || attrInt(dq, 'block_size', 0) !== 0) return undefined;
   const scale = c.tensor(ys);
   const zps = [c.tensor(aZp), c.tensor(bZp) ?? c.tensor(b), c.tensor(yZp)];

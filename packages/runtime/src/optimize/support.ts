@@ -94,6 +94,18 @@ export class Constants {
     return t;
   }
 
+  /** The same value: one name, or two constants of equal dtype, dims and values. */
+  same(a: string | null | undefined, b: string | null | undefined): boolean {
+    if (!a || !b) return false;
+    if (a === b) return true;
+    const x = this.tensor(a);
+    const y = this.tensor(b);
+    if (!x || !y || x.dtype !== y.dtype || x.dims.join() !== y.dims.join()) return false;
+    const xv = this.numbers(a)!;
+    const yv = this.numbers(b)!;
+    return xv.every((v, i) => Object.is(v, yv[i]));
+  }
+
   /** The values of a numeric constant as plain numbers (bigint elements converted), or undefined. */
   numbers(name: string | null | undefined): number[] | undefined {
     const t = this.tensor(name);
