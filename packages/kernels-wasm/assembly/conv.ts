@@ -1,4 +1,5 @@
 // Convolution helpers: im2col straight into the packed-B panel layout of sgemm.ts, and a direct depthwise kernel.
+import { storeF32Lanes } from './store';
 
 /**
  * im2col of one group into sgemm's packed panels: B[k, n] with k = (c, kh, kw) in that order (the reference's tap
@@ -203,13 +204,7 @@ function depthwise3x3(xpad: usize, Wp: i32, w: usize, sh: i32, sw: i32, OH: i32,
       acc = f32x4.add(acc, f32x4.mul(tap(r2, sw, o + 2), w8));
       acc = f32x4.add(acc, bv);
       const dst = yrow + <usize>(ow * 4);
-      if (ow + 4 <= OW) v128.store(dst, acc);
-      else {
-        const n = OW - ow;
-        store<f32>(dst, f32x4.extract_lane(acc, 0));
-        if (n > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
-        if (n > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
-      }
+      storeF32Lanes(dst, acc, OW - ow);
     }
   }
 }

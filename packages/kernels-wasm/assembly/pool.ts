@@ -10,6 +10,7 @@
 // - average: the reference sums the in-bounds taps in row-major order in float32 from +0 (so the sum is never -0);
 //   adding +0 for the padding taps in between changes no bit. The divisor (counted taps) is separable for a box
 //   window, cntH[oh] * cntW[ow], computed by the caller.
+import { storeF32Lanes } from './store';
 
 /** Copies plane [H, W] into [Hp, Wp] at (pt, pl), every other element `fill`. */
 function padFill(x: usize, H: i32, W: i32, dst: usize, Hp: i32, Wp: i32, pt: i32, pl: i32, fill: f32): void {
@@ -64,13 +65,7 @@ export function pool2d(x: usize, planes: i32, H: i32, W: i32, pad: usize, Hp: i3
         }
         if (!isMax) acc = f32x4.div(acc, f32x4.mul(ch, v128.load(cntW + <usize>(ow * 4))));
         const dst = yrow + <usize>(ow * 4);
-        if (ow + 4 <= OW) v128.store(dst, acc);
-        else {
-          const n = OW - ow;
-          store<f32>(dst, f32x4.extract_lane(acc, 0));
-          if (n > 1) store<f32>(dst, f32x4.extract_lane(acc, 1), 4);
-          if (n > 2) store<f32>(dst, f32x4.extract_lane(acc, 2), 8);
-        }
+        storeF32Lanes(dst, acc, OW - ow);
       }
     }
   }
