@@ -16,10 +16,13 @@
 // script calls v8.setFlagsFromString('--experimental-wasm-relaxed-simd') before compiling (Node 22+ has it on).
 // Node 20 (V8 11.3) also miscomputes the fused i32x4.relaxed_dot_i8x16_i7x16_add_s; the backend detects that at init
 // and uses i16x8.relaxed_dot_i8x16_i7x16_s + extadd_pairwise there (see its diagnostics, printed below).
+// The full-range GEMM row also times the ideal SIMD128 loops of wasm-simd-ceiling.mjs in the same alternation and prints
+// the ceiling they give (best CPU time) against onnxruntime-web: how far any exact SIMD128 int8 GEMM can go here.
 // Not part of `npm test`.
 import { setFlagsFromString } from 'node:v8';
 import { readFileSync } from 'node:fs';
 import { rng, median } from './support.mjs';
+import { simd128Ceiling } from './wasm-simd-ceiling.mjs';
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 const ort = await import('onnxruntime-web');
 const { createWasmBackend } = await import('@lowbit/kernels-wasm');
@@ -84,6 +87,7 @@ function floatReference(a, b, M, K, N) {
   return { y, mag };
 }
 
+const ceiling = await simd128Ceiling();
 const simd = createWasmBackend({ disableRelaxed: true });
 const relaxed = createWasmBackend();
 await simd.init();
@@ -125,6 +129,9 @@ async function bench(kind, M, K, N, weights) {
     if (rl) ours.push(['wasm-relaxed', rl]);
   } else ours.push(['wasm-simd128', lowbitKernel(simd, 'wasm-simd128-4x8', kind, M, K, N, bT)]);
   const inputs = int ? [aOurs, bT, null, zbT] : [aOurs, bT];
+  // The ideal SIMD128 loops (wasm-simd-ceiling.mjs) on the full-range GEMM, timed in the same alternation.
+  const ceilings = int && M > 1 && weights === 'full-range' ? ceiling.map((t) => [`simd128 ceiling ${t.name}`, { run: () => t.run(ops) }]) : [];
+  const timed = [...ours, ...ceilings];
 
   // Exactness first.
   let check;
@@ -148,12 +155,12 @@ async function bench(kind, M, K, N, weights) {
   // Warm-up, then alternate.
   for (let w = 0; w < 2; w++) {
     await runOrt();
-    for (const [, inst] of ours) inst.run(inputs, freshRunContext);
+    for (const [, inst] of timed) inst.run(inputs, freshRunContext);
   }
   const tOrt = [];
-  const tOurs = ours.map(() => []);
+  const tOurs = timed.map(() => []);
   const cOrt = [];
-  const cOurs = ours.map(() => []);
+  const cOurs = timed.map(() => []);
   const cpuMs = (c) => {
     const d = process.cpuUsage(c);
     return (d.user + d.system) / 1000;
@@ -164,7 +171,7 @@ async function bench(kind, M, K, N, weights) {
     await runOrt();
     tOrt.push(performance.now() - t);
     cOrt.push(cpuMs(c));
-    ours.forEach(([, inst], j) => {
+    timed.forEach(([, inst], j) => {
       c = process.cpuUsage();
       t = performance.now();
       inst.run(inputs, freshRunContext);
@@ -176,11 +183,16 @@ async function bench(kind, M, K, N, weights) {
   const mo = median(tOrt);
   const co = median(cOrt);
   const label = `${kind === 'int8' ? 'MatMulInteger u8xs8' : 'MatMul f32'} M=${M} K=${K} N=${N}${int ? ` ${weights}` : ''}`;
-  const parts = ours.map(([name], j) => {
+  const parts = timed.map(([name], j) => {
     const m = median(tOurs[j]);
     return `lowbit ${name} ${m.toFixed(2)} ms ${gops(m).toFixed(1)} GOPS (x${(mo / m).toFixed(2)}, cpu x${(co / median(cOurs[j])).toFixed(2)})`;
   });
-  console.log(`${label.padEnd(44)} ort-web ${mo.toFixed(2)} ms ${gops(mo).toFixed(1)} GOPS | ${parts.join(' | ')}  [exact]`);
+  console.log(`${label.padEnd(44)} ort-web ${mo.toFixed(2)} ms ${gops(mo).toFixed(1)} GOPS | ${parts.join(' | ')}  [exact${ceilings.length ? '; ceilings: ideal loops, no result' : ''}]`);
+  if (ceilings.length) {
+    const best = (xs) => Math.min(...xs);
+    const top = Math.max(...ceilings.map((_, i) => gops(best(cOurs[ours.length + i]))));
+    console.log(`  SIMD128 ceiling on this engine (best CPU time of the ideal loops): ${top.toFixed(1)} GOPS = x${(top / gops(best(cOrt))).toFixed(2)} onnxruntime-web's best; Lowbit's kernel best x${(best(cOrt) / best(cOurs[0])).toFixed(2)}`);
+  }
   for (const [, inst] of ours) inst.dispose?.();
   await sess.release();
 }
