@@ -164,10 +164,41 @@ struct FConvDriver {
   }
 };
 
+/**
+ * QLinearConv's epilogue for a tile with its rows' constants (row r of the strip): y = clamp(round_half_even(
+ * clamp(float(int32(acc + off[r] - zw[r] * cs[j])) * mult[r], lo, hi)) + zp), lo = qmin - zp, hi = qmax - zp. The
+ * same value as quant_round's clamp to +-2^22, round, + zp, clamp to [qmin, qmax] (rounding is monotone and keeps
+ * integers, the bounds are integers within +-2^22), for finite multipliers only (no NaN product).
+ * off[r] = bias[r] - (zx * wsum[r] - K * zx * zw[r]) (wrapping); cs: the panel's column sums, null when every zw is 0.
+ */
+struct QConvEpi {
+  const int32_t* off;
+  const int32_t* zw;
+  const int32_t* cs;
+  const float* mult;
+  float lo, hi;
+  int32_t zp;
+};
+template <class U, class = void>
+struct QConvFused {
+  static constexpr bool value = false;
+};
+template <class U>
+struct QConvFused<U, decltype(void(&U::tile_q))> {
+  static constexpr bool value = true;
+};
+
 template <class CK>
 struct QConvDriver {
   static constexpr int NR = CK::NR, MR = CK::MR;
   static_assert(NR % 16 == 0 && NR * 8 <= 256, "panels of 16-column groups; ConvSegs holds at most 256 runs");
+
+  static bool W_planes1(const QConvArgs& a) { return a.W->planes == 1; }
+  static bool finite_mults(const QConvArgs& a) {
+    for (int m = 0; m < a.mult_n; m++)
+      if (!(a.mult[m] - a.mult[m] == 0.0f)) return false;  // NaN or infinite
+    return true;
+  }
 
   /** dst[g][j][t] = rows[t][j] ^ x for the 4 rows of one k group (SSE2 byte interleave, 16 columns at a time). */
   static inline void interleave4(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, uint8_t x, uint8_t* dst) {
@@ -231,7 +262,56 @@ struct QConvDriver {
     }
   }
 
+  /** QLinearConv with the requantization in the tile (CK::tile_q): Y8 written straight from the registers. */
+  static void run_fused(const QConvArgs& a, int j0, int j1, void* buf) {
+    const ConvGeom& g = a.g;
+    const QConvW& W = *a.W;
+    const int P = g.OH * g.OW, M = W.M, Kp = W.Kp, groups = Kp / 4;
+    const auto al = [](size_t n) { return (n + 63) / 64 * 64; };
+    const int chunk = conv_chunk_panels(Kp, NR, 1) * NR;
+    uint8_t* panel = static_cast<uint8_t*>(buf);
+    int32_t* cs = reinterpret_cast<int32_t*>(panel + al(static_cast<size_t>(Kp) * chunk));  // (M + 1) * NR int32 there
+    int32_t* off = cs + NR;
+    int32_t* zw = off + M;
+    float* mult = reinterpret_cast<float*>(zw + M);
+    uint8_t* stage = reinterpret_cast<uint8_t*>(cs) + al(sizeof(int32_t) * (M + 1) * NR);
+    const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
+    for (int m = 0; m < M; m++) {
+      const uint32_t z = static_cast<uint32_t>(a.zwe[a.zwe_n == 1 ? 0 : m]);
+      const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
+      off[m] = static_cast<int32_t>(bias - (zx * static_cast<uint32_t>(W.wsum[m]) - K * zx * z));
+      zw[m] = static_cast<int32_t>(z);
+      mult[m] = a.mult[a.mult_n == 1 ? 0 : m];
+    }
+    const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
+    QConvEpi e{};
+    e.lo = qmin - fz;
+    e.hi = qmax - fz;
+    e.zp = a.yzp;
+    e.cs = a.colsum ? cs : nullptr;
+    for (int jb = j0; jb < j1; jb += NR) {
+      const int nv = j1 - jb < NR ? j1 - jb : NR;
+      const int jc = j0 + (jb - j0) / chunk * chunk;
+      if (jb == jc) pack(a, jc, j1 - jc < chunk ? j1 - jc : chunk, panel, stage);
+      const uint8_t* pb = panel + static_cast<size_t>((jb - jc) / NR) * Kp * NR;
+      if (a.colsum) CK::tile(1, groups, W.data + static_cast<size_t>(M) * Kp * W.planes, 0, pb, cs);
+      for (int s = 0; s < W.strips; s++) {
+        const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
+        e.off = off + r0;
+        e.zw = zw + r0;
+        e.mult = mult + r0;
+        CK::tile_q(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, pb, e, a.Y8 + static_cast<size_t>(r0) * P + jb, P, nv);
+      }
+    }
+  }
+
   static void run(const QConvArgs& a, int j0, int j1, void* buf) {
+    if constexpr (QConvFused<CK>::value) {
+      if (a.Y8 && !a.Y32 && !a.Yf && W_planes1(a) && finite_mults(a)) {
+        run_fused(a, j0, j1, buf);
+        return;
+      }
+    }
     const ConvGeom& g = a.g;
     const QConvW& W = *a.W;
     const int P = g.OH * g.OW, M = W.M, Kp = W.Kp, groups = Kp / 4;

@@ -135,6 +135,10 @@ const ConvCase kConvCases[] = {
     {1, 1, 40, 41, 3, 5, 5, 3, 2, 1, 2, 2, 3, 1, 2},     {1, 130, 6, 7, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
     // several chunks of 8 panels, the last one partial: 3x3 stride 2 (the first layer's shape), 1x1 over 700 pixels
     {1, 3, 41, 99, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},    {2, 6, 20, 35, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+    // small K over many pixels (1x1 K 8 / 16 / 48, M across 1-3 strips), 3x3 RFB-like, many channels on a small plane
+    {1, 8, 37, 29, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},    {1, 16, 24, 40, 29, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+    {1, 48, 10, 13, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},   {1, 16, 13, 21, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 64, 4, 5, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     {1, 12, 11, 9, 8, 3, 3, 1, 1, 3, 3, 3, 3, 3, 3},
 };
 
 void conv_ref_q(const ConvCase& c, const ConvGeom& g, const std::vector<uint8_t>& X, bool xs, const std::vector<uint8_t>& Wt, bool ws,
@@ -187,6 +191,8 @@ void check_qconv(const QGemmKernel& k, ThreadPool* pools[3], std::mt19937& rng, 
     mult[m] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -static_cast<int>(8 + rng() % 8));
     bias[m] = static_cast<int32_t>(rng() % 20001) - 10000;
   }
+  // a non-finite multiplier (y_scale 0 or tiny): NaN / infinite products take the general epilogue
+  if (seven && c.M > 1) mult[c.M - 1] = c.C % 2 ? INFINITY : NAN;
   const int32_t yz = static_cast<int32_t>(rng() % 256) - (xs ? 128 : 0);
   std::vector<uint8_t> want8(want.size());
   std::vector<int32_t> acc(want);

@@ -111,8 +111,48 @@ __attribute__((noinline)) void qconv_tile(int kg, const int8_t* a, const uint8_t
   }
 }
 
+/** The tile of qconv_tile<R> requantized (QConvEpi) and stored as bytes: rows of y at stride ldy, the first nv of the
+ *  32 columns. The sums go through an L1 buffer: with the epilogue in the same function GCC spills the accumulators
+ *  inside the k loop. */
+template <int R>
+__attribute__((noinline)) void qconv_tile_q(int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv) {
+  alignas(64) int32_t c[R * 32];
+  qconv_tile<R>(kg, a, b, c);
+  const __m512 lo = _mm512_set1_ps(e.lo), hi = _mm512_set1_ps(e.hi);
+  const __m512i zp = _mm512_set1_epi32(e.zp);
+  const __mmask32 mask = nv >= 32 ? ~static_cast<__mmask32>(0) : static_cast<__mmask32>((1u << nv) - 1);
+  __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0;
+  if (e.cs) {
+    cs0 = _mm512_load_si512(e.cs);
+    cs1 = _mm512_load_si512(e.cs + 16);
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) {
+    const __m512i o = _mm512_set1_epi32(e.off[r]);
+    __m512i v0 = _mm512_add_epi32(_mm512_load_si512(c + 32 * r), o), v1 = _mm512_add_epi32(_mm512_load_si512(c + 32 * r + 16), o);
+    if (e.cs) {
+      const __m512i z = _mm512_set1_epi32(e.zw[r]);
+      v0 = _mm512_sub_epi32(v0, _mm512_mullo_epi32(z, cs0));
+      v1 = _mm512_sub_epi32(v1, _mm512_mullo_epi32(z, cs1));
+    }
+    const __m512 m = _mm512_set1_ps(e.mult[r]);
+    const __m512 f0 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v0), m), lo), hi);
+    const __m512 f1 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v1), m), lo), hi);
+    const __m512i q0 = _mm512_add_epi32(_mm512_cvt_roundps_epi32(f0, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
+    const __m512i q1 = _mm512_add_epi32(_mm512_cvt_roundps_epi32(f1, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
+    // in [-128, 255]: the low byte of each is the result
+    const __m256i bytes = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(q0)), _mm512_cvtepi32_epi8(q1), 1);
+    _mm256_mask_storeu_epi8(y + static_cast<size_t>(r) * ldy, mask, bytes);
+  }
+}
+
 struct Vnni512Conv {
   static constexpr int MR = 12, NR = 32;
+  static void tile_q(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv) {
+    using Fn = void (*)(int, const int8_t*, const uint8_t*, const QConvEpi&, uint8_t*, size_t, int);
+    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile_q<1>, &qconv_tile_q<2>, &qconv_tile_q<3>, &qconv_tile_q<4>, &qconv_tile_q<5>, &qconv_tile_q<6>, &qconv_tile_q<7>, &qconv_tile_q<8>, &qconv_tile_q<9>, &qconv_tile_q<10>, &qconv_tile_q<11>, &qconv_tile_q<12>};
+    fns[rows](kg, a, b, e, y, ldy, nv);
+  }
   static void tile(int rows, int kg, const int8_t* a, int, const uint8_t* b, int32_t* c) {
     using Fn = void (*)(int, const int8_t*, const uint8_t*, int32_t*);
     static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile<1>, &qconv_tile<2>, &qconv_tile<3>, &qconv_tile<4>, &qconv_tile<5>, &qconv_tile<6>, &qconv_tile<7>, &qconv_tile<8>, &qconv_tile<9>, &qconv_tile<10>, &qconv_tile<11>, &qconv_tile<12>};
