@@ -216,6 +216,14 @@ int fgemm_kernels(const FGemmKernel* const** out);
  * function return false (packing nothing) when the weights are not 7-bit.
  */
 bool qpack(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, int N, QPackedB* p);
+/** Bytes of qpack_into's `data` and `colsum` for a K x N matrix. */
+size_t qpack_data_bytes(const QGemmKernel& k, int K, int N);
+size_t qpack_colsum_bytes(const QGemmKernel& k, int N);
+/**
+ * qpack of a strided B into caller-owned, 64-aligned buffers: element (k, j) at b[k * ldb + j], or b[j * ldb + k]
+ * when `trans` (B given as N x K). p->data / p->colsum point into them (qfree must not be called on p).
+ */
+bool qpack_into(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, int N, int ldb, bool trans, QPackedB* p, int8_t* data, int32_t* colsum);
 void qfree(QPackedB* p);
 /** Runs one GEMM over [0, M) x all panels and applies the zero-point correction (single thread helper). */
 void qgemm_run(const QGemmKernel& k, const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch);
@@ -224,6 +232,10 @@ void qrowsums(const uint8_t* A, int lda, bool a_signed, int K, int m0, int m1, i
 
 /** Packs B (K x N, or N x K when trans) into panels of k.nr columns; zero columns pad the last panel. */
 void fpack(const FGemmKernel& k, const float* b, int K, int N, bool trans, FPackedB* p);
+/** Floats of fpack_into's `data` for a K x N matrix. */
+size_t fpack_floats(const FGemmKernel& k, int K, int N);
+/** fpack of a strided B (rows ldb apart) into a caller-owned, 64-aligned buffer (ffree must not be called on p). */
+void fpack_into(const FGemmKernel& k, const float* b, int K, int N, int ldb, bool trans, FPackedB* p, float* data);
 void ffree(FPackedB* p);
 
 /** n dependent 256-bit / 512-bit FMAs (4-cycle latency each): the benchmark measures the clock under SIMD load. */

@@ -37,21 +37,45 @@ using D = FDriver<ScalarFUK>;
 
 const FGemmKernel kFGemmScalar = {"scalar-c", "scalar-c", 0, ScalarFUK::NR, D::scratch_bytes(), &D::run};
 
-void fpack(const FGemmKernel& k, const float* b, int K, int N, bool trans, FPackedB* p) {
+size_t fpack_floats(const FGemmKernel& k, int K, int N) {
+  const size_t n = static_cast<size_t>((N + k.nr - 1) / k.nr) * K * k.nr;
+  return n ? n : 1;
+}
+
+void fpack_into(const FGemmKernel& k, const float* b, int K, int N, int ldb, bool trans, FPackedB* p, float* data) {
   p->K = K;
   p->N = N;
   p->nr = k.nr;
   p->panels = (N + k.nr - 1) / k.nr;
-  const size_t n = static_cast<size_t>(p->panels) * K * k.nr;
-  p->data = static_cast<float*>(aligned_alloc64(sizeof(float) * (n ? n : 1)));
-  for (int pnl = 0; pnl < p->panels; pnl++)
-    for (int kk = 0; kk < K; kk++) {
-      float* d = p->data + (static_cast<size_t>(pnl) * K + kk) * k.nr;
-      for (int jj = 0; jj < k.nr; jj++) {
-        const int j = pnl * k.nr + jj;
-        d[jj] = j < N ? (trans ? b[static_cast<size_t>(j) * K + kk] : b[static_cast<size_t>(kk) * N + j]) : 0.0f;
+  p->data = data;
+  const int nr = k.nr;
+  for (int pnl = 0; pnl < p->panels; pnl++) {
+    const int n0 = pnl * nr, nv = N - n0 < nr ? N - n0 : nr;
+    float* d = data + static_cast<size_t>(pnl) * K * nr;
+    if (!trans) {
+      for (int kk = 0; kk < K; kk++) {
+        const float* src = b + static_cast<size_t>(kk) * ldb + n0;
+        float* dk = d + static_cast<size_t>(kk) * nr;
+        std::memcpy(dk, src, sizeof(float) * nv);
+        for (int jj = nv; jj < nr; jj++) dk[jj] = 0.0f;
+      }
+    } else {
+      // B^T's rows are B's columns: read each contiguously, write it down the panel.
+      for (int jj = 0; jj < nr; jj++) {
+        if (jj >= nv) {
+          for (int kk = 0; kk < K; kk++) d[static_cast<size_t>(kk) * nr + jj] = 0.0f;
+          continue;
+        }
+        const float* src = b + static_cast<size_t>(n0 + jj) * ldb;
+        for (int kk = 0; kk < K; kk++) d[static_cast<size_t>(kk) * nr + jj] = src[kk];
       }
     }
+  }
+}
+
+void fpack(const FGemmKernel& k, const float* b, int K, int N, bool trans, FPackedB* p) {
+  float* data = static_cast<float*>(aligned_alloc64(sizeof(float) * fpack_floats(k, K, N)));
+  fpack_into(k, b, K, N, trans ? K : N, trans, p, data);
 }
 
 void ffree(FPackedB* p) {

@@ -57,6 +57,25 @@ export interface NativeFGemm {
   dispose(): void;
 }
 
+/**
+ * Batched GEMMs of two activations (attention's Q K^T and P V) for one float kernel: C[t] = A[t] B[t] for t < batch =
+ * aOffsets.length, A[t] an M x K matrix at element aOffsets[t] of `a` (rows lda apart), B[t] K x N at bOffsets[t] of
+ * `b` (rows ldb apart; or N x K, B^T, when bTrans), C [batch, M, N] contiguous. Each distinct B is packed once per
+ * call into buffers kept between calls; results equal the single-matrix GEMM's bits for any thread count.
+ */
+export interface NativeFGemmBatch {
+  run(pool: NativePool | null, a: Float32Array, aOffsets: Int32Array, lda: number, b: Float32Array, bOffsets: Int32Array, ldb: number, bTrans: boolean, m: number, k: number, n: number, c: Float32Array): void;
+}
+
+/** The int8 batched GEMM (as NativeFGemmBatch) with per-tensor zero points `za`, `zb` (integers in A's / B's types). */
+export interface NativeQGemmBatch {
+  run(pool: NativePool | null, a: Uint8Array | Int8Array, aOffsets: Int32Array, lda: number, b: Uint8Array | Int8Array, bOffsets: Int32Array, ldb: number, bTrans: boolean,
+    m: number, k: number, n: number, za: number, zb: number, c: Int32Array): void;
+  /** The sums requantized (one float32 multiplier, `mult[0]`) into 8-bit `y` [batch, M, N] (its type sets the range). */
+  runRequant(pool: NativePool | null, a: Uint8Array | Int8Array, aOffsets: Int32Array, lda: number, b: Uint8Array | Int8Array, bOffsets: Int32Array, ldb: number, bTrans: boolean,
+    m: number, k: number, n: number, za: number, zb: number, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array): void;
+}
+
 /** What `tuneMalloc` did (process-wide; the first call decides, later ones report that outcome). */
 export interface MallocTuningResult {
   readonly applied: boolean;
@@ -135,6 +154,9 @@ export interface NativeAddon {
   Pool: new (threads: number, grained?: boolean) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;
+  FGemmBatch: new (kernel: string, threads: number) => NativeFGemmBatch;
+  /** Kernels that need 7-bit B are refused. */
+  QGemmBatch: new (kernel: string, threads: number) => NativeQGemmBatch;
 }
 
 export type AddonLoad = { readonly addon: NativeAddon; readonly path: string } | { readonly error: string };

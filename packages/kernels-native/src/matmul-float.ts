@@ -8,8 +8,9 @@
  * the bound K * 2^-23 * sum|a*b| against an exact sum. Gemm: `y = fround(fround(alpha * acc) + fround(beta * c))` as
  * the reference, with beta * C fused as a per-column bias when alpha = 1 and C broadcasts along rows.
  */
-import { planMatMul, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
-import type { NativeFGemm, NativeKernelInfo } from './addon.js';
+import { type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
+import type { NativeFGemm, NativeFGemmBatch, NativeKernelInfo } from './addon.js';
+import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
 
 export const FLOAT_TOLERANCE: Tolerance = { rtol: 1e-4, atol: 1e-5 };
@@ -38,7 +39,7 @@ export function floatVariants(ctx: NativeContext, kernels: readonly NativeKernel
       create: (node) => createMatMul(ctx, node, k),
     },
     {
-      // Activations x activations (attention's Q K^T and P V): B is packed per call, per batch matrix.
+      // Activations x activations (attention's Q K^T and P V): all batch matrices in one native call.
       key: 'MatMul:f32',
       name: `native-${k.name}-dynamic-b`,
       isa: k.isa as Isa,
@@ -87,6 +88,8 @@ function createMatMul(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo)
 
 function createDynamicBMatMul(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): NativeInstance {
   const ref = lazyReference(ctx, 'MatMul:f32', node);
+  const plans = new BatchPlans();
+  let g: NativeFGemmBatch | undefined;
   return {
     get referenceRuns() {
       return ref.calls;
@@ -94,8 +97,10 @@ function createDynamicBMatMul(ctx: NativeContext, node: KernelNode, k: NativeKer
     run(inputs, rctx) {
       const a = inputs[0];
       const b = inputs[1];
-      if (!isF32(a) || !isF32(b) || a.dims.length < 2 || b.dims.length < 2 || a.dims[a.dims.length - 1] !== b.dims[b.dims.length - 2]) return ref().run(inputs, rctx);
-      const p = planMatMul(node, a.dims, b.dims);
+      if (!isF32(a) || !isF32(b) || a.dims.length < 2 || b.dims.length < 2 || a.dims[a.dims.length - 1] !== b.dims[b.dims.length - 2] || !offsetsFit(a.data.length, b.data.length)) {
+        return ref().run(inputs, rctx);
+      }
+      const p = plans.plan(node, a.dims, b.dims);
       const { M, K, N } = p;
       const y = rctx.alloc('float32', p.outDims);
       if (M * N === 0) return [y];
@@ -103,22 +108,9 @@ function createDynamicBMatMul(ctx: NativeContext, node: KernelNode, k: NativeKer
         y.data.fill(0);
         return [y];
       }
-      let g: NativeFGemm | undefined;
-      let packedFor = -1;
-      try {
-        for (let t = 0; t < p.batch; t++) {
-          const bi = p.bIndex[t];
-          if (bi !== packedFor) {
-            g?.dispose();
-            g = new ctx.addon.FGemm(k.name, b.data.subarray(bi * K * N, (bi + 1) * K * N), K, N, false, ctx.threads);
-            packedFor = bi;
-          }
-          const ai = p.aIndex[t];
-          g!.run(ctx.pool(), a.data.subarray(ai * M * K, (ai + 1) * M * K), M, null, y.data.subarray(t * M * N, (t + 1) * M * N));
-        }
-      } finally {
-        g?.dispose();
-      }
+      // Every batch matrix in one call: each distinct B packed once, the workspace kept between runs.
+      g ??= new ctx.addon.FGemmBatch(k.name, ctx.threads);
+      g.run(ctx.pool(), a.data, p.aOffsets, K, b.data, p.bOffsets, N, false, M, K, N, y.data);
       return [y];
     },
   };

@@ -10,8 +10,9 @@
  * AVX2 without VNNI: the `native-avx2` variant takes the vpmaddubsw fast path only when the packed weights are 7-bit
  * (max - min <= 127, e.g. reduce-range int8 in [-64, 63]); otherwise its exact split path. `instance.path` says which.
  */
-import { DTYPE_SHORT, planMatMul, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
-import type { NativeKernelInfo, NativeQGemm } from './addon.js';
+import { DTYPE_SHORT, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import type { NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
+import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
 
 const Q8 = ['uint8', 'int8'] as const;
@@ -46,7 +47,7 @@ export function matmulIntegerVariants(ctx: NativeContext, kernels: readonly Nati
           supports: (node) => constantB(node) !== undefined,
           create: (node) => createQ(ctx, key, node, k, fast),
         });
-        // Activations x activations (attention): B packed per call, per batch matrix; zero points per tensor.
+        // Activations x activations (attention): all batch matrices in one native call; zero points per tensor.
         out.push({ key, name: `native-${k.name}-dynamic-b`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (node) => constantB(node) === undefined, create: (node) => createDynamicB(ctx, key, node, k) });
       }
   }
@@ -119,36 +120,25 @@ function createQ(ctx: NativeContext, key: string, node: KernelNode, k: NativeKer
 
 function createDynamicB(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo): NativeInstance {
   const ref = lazyReference(ctx, key, node);
+  const plans = new BatchPlans();
+  let g: NativeQGemmBatch | undefined;
   return {
     get referenceRuns() {
       return ref.calls;
     },
     run(inputs, rctx) {
       const [a, b, za, zb] = [inputs[0], inputs[1], inputs[2] ?? null, inputs[3] ?? null];
-      if (!isQ8(a) || !isQ8(b) || a.dims.length < 2 || b.dims.length < 2 || a.dims[a.dims.length - 1] !== b.dims[b.dims.length - 2]) return ref().run(inputs, rctx);
+      if (!isQ8(a) || !isQ8(b) || a.dims.length < 2 || b.dims.length < 2 || a.dims[a.dims.length - 1] !== b.dims[b.dims.length - 2] || !offsetsFit(a.data.length, b.data.length)) {
+        return ref().run(inputs, rctx);
+      }
       if ((za && (za.dtype !== a.dtype || za.data.length !== 1)) || (zb && (zb.dtype !== b.dtype || zb.data.length !== 1))) return ref().run(inputs, rctx);
-      const p = planMatMul(node, a.dims, b.dims);
+      const p = plans.plan(node, a.dims, b.dims);
       const { M, K, N } = p;
       if (M * N * K === 0) return ref().run(inputs, rctx);
       const y = rctx.alloc('int32', p.outDims);
-      const zaData = za ? (za.data as Uint8Array | Int8Array) : null;
-      const zbData = zb ? (zb.data as Uint8Array | Int8Array) : null;
-      let g: NativeQGemm | undefined;
-      let packedFor = -1;
-      try {
-        for (let t = 0; t < p.batch; t++) {
-          const bi = p.bIndex[t];
-          if (bi !== packedFor) {
-            g?.dispose();
-            g = new ctx.addon.QGemm(k.name, b.data.subarray(bi * K * N, (bi + 1) * K * N), K, N, ctx.threads);
-            packedFor = bi;
-          }
-          const ai = p.aIndex[t];
-          g!.run(ctx.pool(), a.data.subarray(ai * M * K, (ai + 1) * M * K), M, zaData, zbData, y.data.subarray(t * M * N, (t + 1) * M * N));
-        }
-      } finally {
-        g?.dispose();
-      }
+      // Every batch matrix in one call: each distinct B packed once, the workspace kept between runs.
+      g ??= new ctx.addon.QGemmBatch(k.name, ctx.threads);
+      g.run(ctx.pool(), a.data, p.aOffsets, K, b.data, p.bOffsets, N, false, M, K, N, za ? Number(za.data[0]) : 0, zb ? Number(zb.data[0]) : 0, y.data);
       return [y];
     },
   };

@@ -9,8 +9,9 @@
  * float32 scales, a / y scale and zero point per tensor, b's per tensor or per column; anything else (per-row a or
  * y parameters, float16 scales of opset 21, errors) runs the reference.
  */
-import { DTYPE_SHORT, keyFor, planMatMul, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
-import type { NativeKernelInfo, NativeQGemm } from './addon.js';
+import { DTYPE_SHORT, keyFor, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import type { NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
+import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
 import { pack } from './matmul-integer.js';
 
@@ -35,7 +36,7 @@ export function qlinearMatMulVariants(ctx: NativeContext, kernels: readonly Nati
         for (const ty of Q8) {
           const key = `QLinearMatMul:${DTYPE_SHORT[ta]}x${DTYPE_SHORT[tb]}->${DTYPE_SHORT[ty]}`;
           out.push({ key, name: `native-${k.name}`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (node) => constantB(node) !== undefined, create: (node) => createQLinear(ctx, key, node, k, fast) });
-          // Activations x activations (attention): B packed per call, per batch matrix.
+          // Activations x activations (attention): all batch matrices in one native call.
           out.push({ key, name: `native-${k.name}-dynamic-b`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (node) => constantB(node) === undefined, create: (node) => createDynamicB(ctx, key, node, k) });
         }
     // lowbit.QLinearMatMulToFloat (QLinearMatMul -> DequantizeLinear [-> Add(bias)], fused by the runtime): the
@@ -116,41 +117,30 @@ function createQLinear(ctx: NativeContext, key: string, node: KernelNode, k: Nat
 
 function createDynamicB(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo): NativeInstance {
   const ref = lazyReference(ctx, key, node);
+  const plans = new BatchPlans();
+  const m = new Float32Array(new ArrayBuffer(4)); // its own ArrayBuffer: the addon reads it without moving it
+  let g: NativeQGemmBatch | undefined;
   return {
     get referenceRuns() {
       return ref.calls;
     },
     run(inputs, rctx) {
       const [a, sa, za, b, sb, zb, sy, zy] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => inputs[i] ?? null);
-      if (!isQ8(a) || !isQ8(b) || !isQ8(zy) || a.dims.length < 2 || b.dims.length < 2 || a.dims[a.dims.length - 1] !== b.dims[b.dims.length - 2]) return ref().run(inputs, rctx);
+      if (!isQ8(a) || !isQ8(b) || !isQ8(zy) || a.dims.length < 2 || b.dims.length < 2 || a.dims[a.dims.length - 1] !== b.dims[b.dims.length - 2] || !offsetsFit(a.data.length, b.data.length)) {
+        return ref().run(inputs, rctx);
+      }
       const one = (t: Tensor | null) => !!t && t.data.length === 1;
       const okScales = isF32(sa) && isF32(sb) && isF32(sy) && one(sa) && one(sy) && one(sb);
       const okZps = (!za || (za.dtype === a.dtype && one(za))) && (!zb || (zb.dtype === b.dtype && one(zb))) && one(zy);
       if (!okScales || !okZps) return ref().run(inputs, rctx);
-      const p = planMatMul(node, a.dims, b.dims);
+      const p = plans.plan(node, a.dims, b.dims, 0, 3);
       const { M, K, N } = p;
       if (M * N * K === 0) return ref().run(inputs, rctx);
-      const m = new Float32Array(new ArrayBuffer(4)); // its own ArrayBuffer: the addon reads it without moving it
       m[0] = requantMultiplier(sa.data[0], sb.data[0], sy.data[0]);
       const y = rctx.alloc(zy.dtype, p.outDims);
-      const zaData = za ? (za.data as Uint8Array | Int8Array) : null;
-      const zbData = zb ? (zb.data as Uint8Array | Int8Array) : null;
-      let g: NativeQGemm | undefined;
-      let packedFor = -1;
-      try {
-        for (let t = 0; t < p.batch; t++) {
-          const bi = p.bIndex[t];
-          if (bi !== packedFor) {
-            g?.dispose();
-            g = new ctx.addon.QGemm(k.name, b.data.subarray(bi * K * N, (bi + 1) * K * N), K, N, ctx.threads);
-            packedFor = bi;
-          }
-          const ai = p.aIndex[t];
-          g!.runRequant(ctx.pool(), a.data.subarray(ai * M * K, (ai + 1) * M * K), M, zaData, zbData, m, zy.data[0], (y.data as Uint8Array | Int8Array).subarray(t * M * N, (t + 1) * M * N));
-        }
-      } finally {
-        g?.dispose();
-      }
+      // Every batch matrix in one call: each distinct B packed once, the workspace kept between runs.
+      g ??= new ctx.addon.QGemmBatch(k.name, ctx.threads);
+      g.runRequant(ctx.pool(), a.data, p.aOffsets, K, b.data, p.bOffsets, N, false, M, K, N, za ? Number(za.data[0]) : 0, zb ? Number(zb.data[0]) : 0, m, Number(zy.data[0]), y.data as Uint8Array | Int8Array);
       return [y];
     },
   };
