@@ -73,17 +73,76 @@ export function qwidenB(bp: usize, K: i32, N: i32, signedB: bool, dst: usize): v
  * block + kk*16 + r*4), rows after the last full block plain (row i at i*Kp2*4). With M < 4 that is plain rows.
  */
 export function qprepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za: usize, zaPerRow: bool, dst: usize, rowsum: usize): void {
+  if (signedA) qprepAT<i8>(src, M, K, lda, za, zaPerRow, dst, rowsum);
+  else qprepAT<u8>(src, M, K, lda, za, zaPerRow, dst, rowsum);
+}
+
+/** A[i, k] - z widened to i16 for k in [k0, k0 + 16) of row s: the low and high eight as i16x8. */
+// @ts-ignore: decorator
+@inline function centred<T>(s: usize, zv: v128, half: i32): v128 {
+  const v = v128.load(s);
+  return i16x8.sub(half == 0 ? widenLo<T>(v) : widenHi<T>(v), zv);
+}
+
+function qprepAT<T>(src: usize, M: i32, K: i32, lda: i32, za: usize, zaPerRow: bool, dst: usize, rowsum: usize): void {
   const Kp = ((K + 1) >> 1) * 2;
   const M4 = M & ~3;
+  const K16 = K & ~15;
+  // Full blocks of four rows: 16 k (8 pairs) of each row per step, the 4 x 4 pair matrix transposed with shuffles.
+  for (let i = 0; i < M4; i += 4) {
+    const s0 = src + <usize>(i * lda), s1 = s0 + <usize>lda, s2 = s1 + <usize>lda, s3 = s2 + <usize>lda;
+    const z0 = i16x8.splat(<i16>load<i32>(za + (zaPerRow ? <usize>(i * 4) : 0)));
+    const z1 = i16x8.splat(<i16>load<i32>(za + (zaPerRow ? <usize>(i * 4 + 4) : 0)));
+    const z2 = i16x8.splat(<i16>load<i32>(za + (zaPerRow ? <usize>(i * 4 + 8) : 0)));
+    const z3 = i16x8.splat(<i16>load<i32>(za + (zaPerRow ? <usize>(i * 4 + 12) : 0)));
+    const d = dst + <usize>(i * Kp * 2);
+    let m0 = i32x4.splat(0), m1 = i32x4.splat(0), m2 = i32x4.splat(0), m3 = i32x4.splat(0);
+    for (let k = 0; k < K16; k += 16) {
+      for (let h = 0; h < 2; h++) {
+        const r0 = centred<T>(s0 + <usize>k, z0, h), r1 = centred<T>(s1 + <usize>k, z1, h);
+        const r2 = centred<T>(s2 + <usize>k, z2, h), r3 = centred<T>(s3 + <usize>k, z3, h);
+        m0 = i32x4.add(m0, i32x4.extadd_pairwise_i16x8_s(r0));
+        m1 = i32x4.add(m1, i32x4.extadd_pairwise_i16x8_s(r1));
+        m2 = i32x4.add(m2, i32x4.extadd_pairwise_i16x8_s(r2));
+        m3 = i32x4.add(m3, i32x4.extadd_pairwise_i16x8_s(r3));
+        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        const o = d + <usize>((k + h * 8) * 8);
+        v128.store(o, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        v128.store(o, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(o, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(o, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+      }
+    }
+    store<i32>(rowsum + <usize>(i * 4), hsum(m0));
+    store<i32>(rowsum + <usize>(i * 4 + 4), hsum(m1));
+    store<i32>(rowsum + <usize>(i * 4 + 8), hsum(m2));
+    store<i32>(rowsum + <usize>(i * 4 + 12), hsum(m3));
+  }
+  // Plain rows: 16 k per step stored as they are (pairs are contiguous).
+  for (let i = M4; i < M; i++) {
+    const s = src + <usize>(i * lda);
+    const zv = i16x8.splat(<i16>load<i32>(za + (zaPerRow ? <usize>(i * 4) : 0)));
+    const d = dst + <usize>(i * Kp * 2);
+    let m = i32x4.splat(0);
+    for (let k = 0; k < K16; k += 16) {
+      const lo = centred<T>(s + <usize>k, zv, 0), hi = centred<T>(s + <usize>k, zv, 1);
+      m = i32x4.add(m, i32x4.add(i32x4.extadd_pairwise_i16x8_s(lo), i32x4.extadd_pairwise_i16x8_s(hi)));
+      v128.store(d + <usize>(k * 2), lo);
+      v128.store(d + <usize>(k * 2), hi, 16);
+    }
+    store<i32>(rowsum + <usize>(i * 4), hsum(m));
+  }
+  // The k after the last full 16 (and the zero that pads an odd K), element by element, added to the row sums.
   for (let i = 0; i < M; i++) {
     const z = load<i32>(za + (zaPerRow ? <usize>(i * 4) : 0));
     const s = src + <usize>(i * lda);
     // Element k of row i: interleaved rows step 16 bytes per pair, plain rows 4.
     const d = i < M4 ? dst + <usize>((i & ~3) * Kp * 2 + (i & 3) * 4) : dst + <usize>(i * Kp * 2);
     const step: i32 = i < M4 ? 16 : 4;
-    let sum: i32 = 0;
-    for (let k = 0; k < K; k++) {
-      const a: i32 = signedA ? <i32>load<i8>(s + <usize>k) : <i32>load<u8>(s + <usize>k);
+    let sum: i32 = load<i32>(rowsum + <usize>(i * 4));
+    for (let k = K16; k < K; k++) {
+      const a: i32 = isSigned<T>() ? <i32>load<i8>(s + <usize>k) : <i32>load<u8>(s + <usize>k);
       const v = a - z;
       store<i16>(d + <usize>((k >> 1) * step + (k & 1) * 2), <i16>v);
       sum += v;
@@ -91,6 +150,11 @@ export function qprepA(src: usize, M: i32, K: i32, lda: i32, signedA: bool, za: 
     if (Kp > K) store<i16>(d + <usize>((K >> 1) * step + 2), 0);
     store<i32>(rowsum + <usize>(i * 4), sum);
   }
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): i32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
 }
 
 // @ts-ignore: decorator

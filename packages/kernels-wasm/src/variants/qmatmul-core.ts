@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '@lowbit/kernels';
 import type { WasmRuntime } from '../runtime.js';
-import { withScratch } from '../runtime.js';
+import { copyOut, withScratch } from '../runtime.js';
 
 /** B packed into wasm memory (SIMD128 layout or the relaxed 7-bit layout), owned by one kernel instance. */
 export interface PackedQB {
@@ -74,11 +74,11 @@ export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array | number, a
   const { K, N } = bp;
   if (M === 0 || N === 0) return;
   const Np = Math.ceil(N / 8) * 8;
-  withScratch(rt, (alloc, place) => {
+  withScratch(rt, (alloc, place, outAt) => {
     const aPtr = typeof a === 'number' ? a : place(a);
     const zaPtr = alloc(za.length * 4);
     const zbPtr = alloc(Np * 4);
-    const c = alloc(M * N * 4);
+    const c = typeof out === 'function' ? alloc(M * N * 4) : outAt(out);
     let i32 = rt.heap.i32();
     i32.set(za, zaPtr >> 2);
     if (bp.relaxed) {
@@ -104,6 +104,6 @@ export function qgemmInto(rt: WasmRuntime, a: Int8Array | Uint8Array | number, a
       rt.ex.qgemm(a16, M, K, bp.ptr, N, bp.signed ? 1 : 0, c, N, zbPtr, rowsum, bp.wide);
     }
     if (typeof out === 'function') out(c, alloc);
-    else out.set(rt.heap.i32().subarray(c >> 2, (c >> 2) + M * N));
+    else copyOut(rt, out, c);
   });
 }
