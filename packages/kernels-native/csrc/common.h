@@ -126,7 +126,37 @@ struct QConvArgs {
   float* Yf = nullptr;  // the dynamic-int8 epilogue: y = float(acc) * fscale (+ fbias[m]), each rounded once
   float fscale = 1.0f;
   const float* fbias = nullptr;  // M values or null
+  // The channel-group convolution (conv_c4; X is then the image in the c4 layout, see QGemmKernel::conv_c4_prep):
+  const int32_t* goff = nullptr;  // byte offset of each 4-k group's activations (tap shift, channel group, phase)
+  int Wq = 0;                     // row length of the column space: column q = oh * Wq + ow, valid for ow < OW
 };
+
+/**
+ * The channel-group (c4) layout of one image for a convolution of strides sh, sw: the input padded (x_zero_point) and
+ * split into sh * sw phase planes, channels in groups of 4 (zero bytes past C), each position's 4 channels adjacent:
+ *   xi[cg][ph][pw][i][j][t] = xpad[4 cg + t][sh * i + ph][sw * j + pw]   (x_u: int8 shifted to unsigned)
+ * i < Hq, j < Wq, then `conv_c4_slack` bytes. Tap (kh, kw) of output column q = oh * Wq + ow is then the plane of
+ * phase ((kh * dh) % sh, (kw * dw) % sw) at q + ((kh * dh) / sh) * Wq + (kw * dw) / sw: a 4-k group is 4 adjacent
+ * bytes and a panel of columns is contiguous, so nothing is packed per panel.
+ */
+struct ConvC4 {
+  int Cg, Hq, Wq, phases;
+  size_t plane;  // bytes of one phase plane (Hq * Wq * 4)
+  size_t bytes;  // the image (Cg * phases * plane) and the slack
+};
+static inline ConvC4 conv_c4_layout(const ConvGeom& g) {
+  ConvC4 l{};
+  l.Cg = (g.C + 3) / 4;
+  // the padded rows / columns read: up to (O - 1) * stride + (K - 1) * dil
+  l.Hq = ((g.OH - 1) * g.stride_h + (g.KH - 1) * g.dil_h) / g.stride_h + 1;
+  l.Wq = ((g.OW - 1) * g.stride_w + (g.KW - 1) * g.dil_w) / g.stride_w + 1;
+  l.phases = g.stride_h * g.stride_w;
+  l.plane = static_cast<size_t>(l.Hq) * l.Wq * 4;
+  // columns q < OH * Wq, rounded up to a panel (<= 64), at a shift < (Hq - OH + 1) * Wq: past the last plane by at
+  // most Wq + 64 positions
+  l.bytes = static_cast<size_t>(l.Cg) * l.phases * l.plane + 4 * (static_cast<size_t>(l.Wq) + 64) + 64;
+  return l;
+}
 
 /** Column panels packed per step of a direct convolution: up to 8 (so that a small K does not pay the packing's fixed
  *  costs per NR columns), as long as they stay within 32 KiB. `elem`: bytes per packed value. */
@@ -169,6 +199,11 @@ struct QGemmKernel {
   bool conv_split = false;
   /** Columns [j0, j1) of one image; `buf` holds conv_buf_bytes(a.W) bytes (64-aligned). */
   void (*conv)(const QConvArgs& a, int j0, int j1, void* buf) = nullptr;
+  /** The channel-group convolution (null: none): conv_c4_prep writes one image (a.X, a.g, a.x_signed, a.xpad) in the
+   *  c4 layout (ConvC4) at xi; conv_c4 computes columns [j0, j1) of the column space (q = oh * Wq + ow) with the
+   *  weights in c4 order and writes the requantized Y8 (finite multipliers). */
+  void (*conv_c4_prep)(const QConvArgs& a, uint8_t* xi) = nullptr;
+  void (*conv_c4)(const QConvArgs& a, int j0, int j1, void* buf) = nullptr;
 };
 
 // ---- float GEMM ----------------------------------------------------------------------------------------------

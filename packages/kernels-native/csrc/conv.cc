@@ -137,6 +137,105 @@ void qconv_pack(const QGemmKernel& k, const QPackedB& B, QConvW* w) {
   }
 }
 
+/** The weights in channel-group order for conv_c4 (see ConvC4): k4 = ((kh * KW + kw) * Cg + c / 4) * 4 + c % 4, zero
+ *  weights for c >= C; the ones row (column sums) has ones at the real channels only. */
+void qconv_pack_c4(const QGemmKernel& k, const QPackedB& B, const ConvGeom& g, QConvW* w) {
+  const int M = B.N, K = B.K, Cg = (g.C + 3) / 4, taps = g.KH * g.KW, Kp = taps * Cg * 4;
+  w->M = M;
+  w->K = K;
+  w->Kp = Kp;
+  w->boff = B.boff;
+  w->planes = 1;
+  w->row0 = strip_rows(M, k.conv_mr, 1, &w->strips);
+  const size_t bytes = static_cast<size_t>(M + 1) * Kp;
+  w->data = static_cast<int8_t*>(aligned_alloc64(bytes + 64));
+  std::memset(w->data, 0, bytes + 64);
+  w->wsum = static_cast<int32_t*>(aligned_alloc64(sizeof(int32_t) * (M + 1)));
+  for (int m = 0; m < M; m++) w->wsum[m] = B.colsum[m];
+  for (int s = 0; s <= w->strips; s++) {
+    const int r0 = w->row0[s], rows = w->row0[s + 1] - r0;
+    int8_t* d = w->data + static_cast<size_t>(r0) * Kp;
+    for (int c = 0; c < g.C; c++)
+      for (int t = 0; t < taps; t++) {
+        const int kk = c * taps + t, k4 = (t * Cg + c / 4) * 4 + c % 4;
+        for (int r = 0; r < rows; r++) {
+          const int m = r0 + r;
+          const int v = m < M ? B.data[static_cast<size_t>(m / B.nr) * B.Kp * B.nr + static_cast<size_t>(kk / 4) * B.nr * 4 + (m % B.nr) * 4 + (kk & 3)] : 1;
+          d[static_cast<size_t>(k4 / 4) * rows * 4 + r * 4 + (k4 & 3)] = static_cast<int8_t>(v);
+        }
+      }
+  }
+}
+
+bool conv_is_pointwise_geom(const ConvGeom& g) {
+  return g.KH == 1 && g.KW == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_t == 0 && g.pad_l == 0 && g.OH == g.H && g.OW == g.W;
+}
+
+bool finite_all(const float* v, int n) {
+  for (int i = 0; i < n; i++)
+    if (!(v[i] - v[i] == 0.0f)) return false;  // NaN or infinite
+  return true;
+}
+
+/** QLinearConv through conv_c4 when the kernel has it (finite multipliers, strides <= 2); false: not taken. */
+bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+              const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y8) {
+  // (a 1x1 / stride 1 / unpadded convolution packs its panels from X in place: the c4 copy would be one more pass)
+  if (!k.conv_c4 || conv_is_pointwise_geom(g) || g.stride_h > 2 || g.stride_w > 2 || !finite_all(r.mult, r.mult_n)) return false;
+  const ConvC4 l = conv_c4_layout(g);
+  const size_t img = l.bytes;
+  if (static_cast<double>(img) * batch > 1e9 || static_cast<size_t>(l.Cg) * l.phases * l.plane + 4 * (static_cast<size_t>(l.Wq) + 64) > (1u << 30)) return false;
+  if (!ws.qconvw4.data) qconv_pack_c4(k, B, g, &ws.qconvw4);
+  const QConvW& W = ws.qconvw4;
+  const int M = W.M, P = g.OH * g.OW, Q = g.OH * l.Wq, groups = W.Kp / 4;
+  if (static_cast<int>(ws.zbe.size()) < zw_n) ws.zbe.resize(zw_n);
+  bool colsum = false;
+  for (int j = 0; j < zw_n; j++) {
+    ws.zbe[j] = zw[j] - W.boff;
+    colsum = colsum || ws.zbe[j] != 0;
+  }
+  // group offsets: tap (kh, kw), channel group cg -> phase plane and shift
+  if (static_cast<int>(ws.goff.size()) < groups) ws.goff.resize(groups);
+  for (int kh = 0, gi = 0; kh < g.KH; kh++)
+    for (int kw = 0; kw < g.KW; kw++)
+      for (int cg = 0; cg < l.Cg; cg++, gi++) {
+        const int dh = kh * g.dil_h, dw = kw * g.dil_w;
+        const size_t plane = (static_cast<size_t>(cg) * g.stride_h + dh % g.stride_h) * g.stride_w + dw % g.stride_w;
+        ws.goff[gi] = static_cast<int32_t>(plane * l.plane + 4 * (static_cast<size_t>(dh / g.stride_h) * l.Wq + dw / g.stride_w));
+      }
+  uint8_t* xi = grow(ws.xc4, img * batch);
+  const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
+  QConvArgs a{};
+  a.W = &W;
+  a.x_signed = x_signed;
+  a.g = g;
+  a.xpad = static_cast<uint8_t>(xzp);
+  a.zxe = xzp + (x_signed ? 128 : 0);
+  a.zwe = ws.zbe.data();
+  a.zwe_n = zw_n;
+  a.colsum = colsum;
+  a.mult = r.mult;
+  a.mult_n = r.mult_n;
+  a.bias = r.bias;
+  a.yzp = r.zp;
+  a.y_signed = r.out_signed;
+  a.goff = ws.goff.data();
+  a.Wq = l.Wq;
+  for (int n = 0; n < batch; n++) {
+    a.X = X + n * in;
+    k.conv_c4_prep(a, xi + n * img);
+  }
+  const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
+  const size_t bytes = sizeof(int32_t) * (k.conv_nr + 3 * static_cast<size_t>(M)) + 64;
+  conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, Q, k.conv_nr, static_cast<int64_t>(W.Kp) * k.conv_nr * M, kGrainI8, W.Kp, [&](int n, int j0, int j1, int t) {
+    QConvArgs b = a;
+    b.X = xi + n * img;
+    b.Y8 = Y8 + n * out;
+    k.conv_c4(b, j0, j1, ws.thread_buf(t, bytes));
+  });
+  return true;
+}
+
 void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8,
                   float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr) {
@@ -230,6 +329,7 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
                    const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y) {
   const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
   if (k.conv && M > 0) {
+    if (qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, r, Y)) return;
     qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, &r, nullptr, Y);
     return;
   }

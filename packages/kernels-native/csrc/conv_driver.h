@@ -179,6 +179,14 @@ struct QConvEpi {
   float lo, hi;
   int32_t zp;
 };
+/** Where the columns of one panel land in a row of Y: segment s covers the lanes of mask[s] and lane j goes to
+ *  y_row[off[s] + j] (the column space's columns past OW are in no segment). */
+struct QSegs {
+  int n;
+  uint32_t mask[40];
+  ptrdiff_t off[40];
+};
+
 template <class U, class = void>
 struct QConvFused {
   static constexpr bool value = false;
@@ -384,6 +392,140 @@ struct QConvDriver {
 #else
         requant_int_acc(reinterpret_cast<const int32_t*>(t), nv, bias, mult, qv, fz, qmin, qmax, nanq, a.Y8 + o);
 #endif
+      }
+    }
+  }
+};
+
+/**
+ * The channel-group convolution (QGemmKernel::conv_c4): the image in the c4 layout (ConvC4), read in place by the
+ * micro-kernel (CK::tile_gq: rows x NR columns over the 4-k groups at b + goff[g], requantized, stored by segment).
+ */
+template <class CK>
+struct QConvC4Driver {
+  static constexpr int NR = CK::NR;
+
+  /** 4 rows of n bytes into n groups of 4 at dst (x: the int8 -> unsigned flip). */
+  static void interleave(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, int n, uint8_t x, uint8_t* dst) {
+    int j = 0;
+    const __m128i xv = _mm_set1_epi8(static_cast<char>(x));
+    for (; j + 16 <= n; j += 16) {
+      const __m128i a0 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + j)), xv);
+      const __m128i a1 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + j)), xv);
+      const __m128i a2 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2 + j)), xv);
+      const __m128i a3 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3 + j)), xv);
+      const __m128i lo01 = _mm_unpacklo_epi8(a0, a1), hi01 = _mm_unpackhi_epi8(a0, a1);
+      const __m128i lo23 = _mm_unpacklo_epi8(a2, a3), hi23 = _mm_unpackhi_epi8(a2, a3);
+      __m128i* d = reinterpret_cast<__m128i*>(dst + 4 * j);
+      _mm_storeu_si128(d, _mm_unpacklo_epi16(lo01, lo23));
+      _mm_storeu_si128(d + 1, _mm_unpackhi_epi16(lo01, lo23));
+      _mm_storeu_si128(d + 2, _mm_unpacklo_epi16(hi01, hi23));
+      _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(hi01, hi23));
+    }
+    for (; j < n; j++) {
+      dst[4 * j] = r0[j] ^ x;
+      dst[4 * j + 1] = r1[j] ^ x;
+      dst[4 * j + 2] = r2[j] ^ x;
+      dst[4 * j + 3] = r3[j] ^ x;
+    }
+  }
+
+  /** One image (a.X) in the c4 layout at xi (ConvC4): padded taps hold xpad, channels past C zero bytes after the flip. */
+  static void prep(const QConvArgs& a, uint8_t* xi) {
+    const ConvGeom& g = a.g;
+    const ConvC4 l = conv_c4_layout(g);
+    const uint8_t x = a.x_signed ? 0x80 : 0;
+    const int sh = g.stride_h, sw = g.stride_w, Wq = l.Wq;
+    // 4 staged rows of Wq (+ 16) raw bytes; a missing channel's row holds x (0 after the flip)
+    uint8_t* rows = static_cast<uint8_t*>(aligned_alloc64(4 * (static_cast<size_t>(Wq) + 64)));
+    const size_t rs = static_cast<size_t>(Wq) + 64;
+    uint8_t* out = xi;
+    for (int cg = 0; cg < l.Cg; cg++)
+      for (int ph = 0; ph < sh; ph++)
+        for (int pw = 0; pw < sw; pw++) {
+          // columns j of this phase: input column sw * j + pw - pad_l; inside [lo, hi)
+          const int c0 = pw - g.pad_l;
+          int lo = c0 < 0 ? (-c0 + sw - 1) / sw : 0, hi = g.W - c0 > 0 ? (g.W - c0 + sw - 1) / sw : 0;
+          if (hi > Wq) hi = Wq;
+          if (lo > hi) lo = hi;
+          for (int i = 0; i < l.Hq; i++, out += 4 * static_cast<size_t>(Wq)) {
+            const int r = sh * i + ph - g.pad_t;
+            const uint8_t* src[4];
+            for (int t = 0; t < 4; t++) {
+              const int c = 4 * cg + t;
+              uint8_t* d = rows + t * rs;
+              if (c >= g.C) {
+                std::memset(d, x, Wq);
+              } else if (r < 0 || r >= g.H) {
+                std::memset(d, a.xpad, Wq);
+              } else {
+                const uint8_t* srow = a.X + (static_cast<size_t>(c) * g.H + r) * g.W;
+                if (lo == 0 && hi == Wq && sw == 1 && c0 == 0) {
+                  src[t] = srow;  // the whole row, in place
+                  continue;
+                }
+                std::memset(d, a.xpad, lo);
+                if (sw == 1) std::memcpy(d + lo, srow + c0 + lo, hi - lo);
+                else if (sw == 2) gather2(srow + c0 + 2 * lo, hi - lo, d + lo);
+                else
+                  for (int j = lo; j < hi; j++) d[j] = srow[c0 + sw * j];
+                std::memset(d + hi, a.xpad, Wq - hi);
+              }
+              src[t] = d;
+            }
+            interleave(src[0], src[1], src[2], src[3], Wq, x, out);
+          }
+        }
+    std::memset(out, 0, l.bytes - (out - xi));
+    aligned_free(rows);
+  }
+
+  static void run(const QConvArgs& a, int j0, int j1, void* buf) {
+    const ConvGeom& g = a.g;
+    const QConvW& W = *a.W;
+    const int P = g.OH * g.OW, M = W.M, groups = W.Kp / 4, Wq = a.Wq, OW = g.OW;
+    int32_t* cs = static_cast<int32_t*>(buf);  // NR, then M offsets, M zero points, M multipliers
+    int32_t* off = cs + NR;
+    int32_t* zw = off + M;
+    float* mult = reinterpret_cast<float*>(zw + M);
+    const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
+    for (int m = 0; m < M; m++) {
+      const uint32_t z = static_cast<uint32_t>(a.zwe[a.zwe_n == 1 ? 0 : m]);
+      const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
+      off[m] = static_cast<int32_t>(bias - (zx * static_cast<uint32_t>(W.wsum[m]) - K * zx * z));
+      zw[m] = static_cast<int32_t>(z);
+      mult[m] = a.mult[a.mult_n == 1 ? 0 : m];
+    }
+    const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
+    QConvEpi e{};
+    e.lo = qmin - fz;
+    e.hi = qmax - fz;
+    e.zp = a.yzp;
+    e.cs = a.colsum ? cs : nullptr;
+    QSegs sg;
+    for (int jb = j0; jb < j1; jb += NR) {
+      // the panel's segments: output rows oh (columns ow < OW) among columns [jb, jb + NR) of the column space
+      sg.n = 0;
+      for (int q = jb, end = jb + NR < j1 ? jb + NR : j1; q < end;) {
+        const int oh = q / Wq, ow = q - oh * Wq;
+        if (oh >= g.OH) break;
+        if (ow < OW) {
+          const int len = OW - ow < end - q ? OW - ow : end - q, lane = q - jb;
+          sg.mask[sg.n] = (len >= 32 ? ~0u : ((1u << len) - 1)) << lane;
+          sg.off[sg.n] = static_cast<ptrdiff_t>(oh) * OW + ow - lane;
+          sg.n++;
+        }
+        q += Wq - ow;
+      }
+      if (sg.n == 0) continue;
+      const uint8_t* pb = a.X + static_cast<size_t>(jb) * 4;
+      if (a.colsum) CK::tile_g(1, groups, W.data + static_cast<size_t>(M) * W.Kp, pb, a.goff, cs);
+      for (int s = 0; s < W.strips; s++) {
+        const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
+        e.off = off + r0;
+        e.zw = zw + r0;
+        e.mult = mult + r0;
+        CK::tile_gq(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Y8 + static_cast<size_t>(r0) * P, P, sg);
       }
     }
   }

@@ -23,6 +23,9 @@ Workspace::~Workspace() {
   aligned_free(qconvw.row0);
   aligned_free(qconvw.data);
   aligned_free(qconvw.wsum);
+  aligned_free(qconvw4.row0);
+  aligned_free(qconvw4.data);
+  aligned_free(qconvw4.wsum);
 }
 
 void* Workspace::thread_buf(int t, size_t bytes) {

@@ -23,6 +23,11 @@ class Workspace {
   /** The direct convolution's weights, packed on first use from the instance's packed B (freed with the workspace). */
   FConvW fconvw;
   QConvW qconvw;
+  /** The same weights in channel-group order (k = ((kh * KW + kw) * Cg + c / 4) * 4 + c % 4) for conv_c4, and the
+   *  per-call image in that layout and its group offsets. */
+  QConvW qconvw4;
+  std::vector<uint8_t> xc4;
+  std::vector<int32_t> goff;
   /** A 64-aligned per-thread buffer of at least `bytes` (grown on demand; thread t touches only slot t). */
   void* thread_buf(int t, size_t bytes);
 

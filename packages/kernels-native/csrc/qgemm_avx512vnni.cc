@@ -111,22 +111,41 @@ __attribute__((noinline)) void qconv_tile(int kg, const int8_t* a, const uint8_t
   }
 }
 
-/** The tile of qconv_tile<R> requantized (QConvEpi) and stored as bytes: rows of y at stride ldy, the first nv of the
- *  32 columns. The sums go through an L1 buffer: with the epilogue in the same function GCC spills the accumulators
- *  inside the k loop. */
+/** qconv_tile<R> over the 4-k groups at b + goff[g] (the c4 layout: 32 columns of 4 bytes each, unaligned). */
 template <int R>
-__attribute__((noinline)) void qconv_tile_q(int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv) {
-  alignas(64) int32_t c[R * 32];
-  qconv_tile<R>(kg, a, b, c);
+__attribute__((noinline)) void qconv_tile_g(int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, int32_t* c) {
+  __m512i c0[R], c1[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_si512();
+  for (int g = 0; g < kg; g++, a += 4 * R) {
+    const uint8_t* bp = b + goff[g];
+    const __m512i b0 = _mm512_loadu_si512(bp), b1 = _mm512_loadu_si512(bp + 64);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+      const __m512i av = bcast4(reinterpret_cast<const uint8_t*>(a) + 4 * r);
+      c0[r] = _mm512_dpbusd_epi32(c0[r], b0, av);
+      c1[r] = _mm512_dpbusd_epi32(c1[r], b1, av);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) {
+    _mm512_store_si512(c + 32 * r, c0[r]);
+    _mm512_store_si512(c + 32 * r + 16, c1[r]);
+  }
+}
+
+/** QLinearConv's epilogue (QConvEpi) of R rows of 32 sums at c (from the L1: with the epilogue in the k loop's
+ *  function GCC spills the accumulators inside the loop), stored as bytes by segment (row r of Y at y + r * ldy). */
+template <int R>
+__attribute__((noinline)) void qconv_epi(const int32_t* c, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
   const __m512 lo = _mm512_set1_ps(e.lo), hi = _mm512_set1_ps(e.hi);
   const __m512i zp = _mm512_set1_epi32(e.zp);
-  const __mmask32 mask = nv >= 32 ? ~static_cast<__mmask32>(0) : static_cast<__mmask32>((1u << nv) - 1);
   __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0;
   if (e.cs) {
     cs0 = _mm512_load_si512(e.cs);
     cs1 = _mm512_load_si512(e.cs + 16);
   }
-#pragma GCC unroll 16
+#pragma GCC unroll 4
   for (int r = 0; r < R; r++) {
     const __m512i o = _mm512_set1_epi32(e.off[r]);
     __m512i v0 = _mm512_add_epi32(_mm512_load_si512(c + 32 * r), o), v1 = _mm512_add_epi32(_mm512_load_si512(c + 32 * r + 16), o);
@@ -142,16 +161,37 @@ __attribute__((noinline)) void qconv_tile_q(int kg, const int8_t* a, const uint8
     const __m512i q1 = _mm512_add_epi32(_mm512_cvt_roundps_epi32(f1, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
     // in [-128, 255]: the low byte of each is the result
     const __m256i bytes = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(q0)), _mm512_cvtepi32_epi8(q1), 1);
-    _mm256_mask_storeu_epi8(y + static_cast<size_t>(r) * ldy, mask, bytes);
+    uint8_t* yr = y + static_cast<size_t>(r) * ldy;
+    for (int s = 0; s < sg.n; s++)  // masked lanes are not accessed: yr + off[s] may point before the row
+      _mm256_mask_storeu_epi8(reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(yr) + static_cast<uintptr_t>(sg.off[s])), sg.mask[s], bytes);
   }
 }
 
 struct Vnni512Conv {
   static constexpr int MR = 12, NR = 32;
   static void tile_q(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv) {
-    using Fn = void (*)(int, const int8_t*, const uint8_t*, const QConvEpi&, uint8_t*, size_t, int);
-    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile_q<1>, &qconv_tile_q<2>, &qconv_tile_q<3>, &qconv_tile_q<4>, &qconv_tile_q<5>, &qconv_tile_q<6>, &qconv_tile_q<7>, &qconv_tile_q<8>, &qconv_tile_q<9>, &qconv_tile_q<10>, &qconv_tile_q<11>, &qconv_tile_q<12>};
-    fns[rows](kg, a, b, e, y, ldy, nv);
+    QSegs sg;
+    sg.n = 1;
+    sg.mask[0] = nv >= 32 ? ~0u : (1u << nv) - 1;
+    sg.off[0] = 0;
+    tile_gq_impl(rows, kg, a, b, nullptr, e, y, ldy, sg);
+  }
+  static void tile_g(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, int32_t* c) {
+    using Fn = void (*)(int, const int8_t*, const uint8_t*, const int32_t*, int32_t*);
+    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile_g<1>, &qconv_tile_g<2>, &qconv_tile_g<3>, &qconv_tile_g<4>, &qconv_tile_g<5>, &qconv_tile_g<6>, &qconv_tile_g<7>, &qconv_tile_g<8>, &qconv_tile_g<9>, &qconv_tile_g<10>, &qconv_tile_g<11>, &qconv_tile_g<12>};
+    fns[rows](kg, a, b, goff, c);
+  }
+  static void tile_gq(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
+    tile_gq_impl(rows, kg, a, b, goff, e, y, ldy, sg);
+  }
+  /** goff null: the groups one after the other (the packed panel, qconv_tile); else at b + goff[g]. */
+  static void tile_gq_impl(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
+    alignas(64) int32_t c[MR * 32];
+    if (goff) tile_g(rows, kg, a, b, goff, c);
+    else tile(rows, kg, a, 0, b, c);
+    using Fn = void (*)(const int32_t*, const QConvEpi&, uint8_t*, size_t, const QSegs&);
+    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_epi<1>, &qconv_epi<2>, &qconv_epi<3>, &qconv_epi<4>, &qconv_epi<5>, &qconv_epi<6>, &qconv_epi<7>, &qconv_epi<8>, &qconv_epi<9>, &qconv_epi<10>, &qconv_epi<11>, &qconv_epi<12>};
+    fns[rows](c, e, y, ldy, sg);
   }
   static void tile(int rows, int kg, const int8_t* a, int, const uint8_t* b, int32_t* c) {
     using Fn = void (*)(int, const int8_t*, const uint8_t*, int32_t*);
@@ -160,8 +200,9 @@ struct Vnni512Conv {
   }
 };
 using CD = QConvDriver<Vnni512Conv>;
+using CD4 = QConvC4Driver<Vnni512Conv>;
 }  // namespace
 
-const QGemmKernel kQGemmAvx512Vnni = {"avx512-vnni", "avx512-vnni", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI, Vnni512UK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack, Vnni512Conv::MR, Vnni512Conv::NR, false, &CD::run};
+const QGemmKernel kQGemmAvx512Vnni = {"avx512-vnni", "avx512-vnni", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI, Vnni512UK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack, Vnni512Conv::MR, Vnni512Conv::NR, false, &CD::run, &CD4::prep, &CD4::run};
 
 }  // namespace lowbit
