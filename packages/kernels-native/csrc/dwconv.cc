@@ -621,6 +621,275 @@ void run_input_channel_vnni(const uint8_t* X, bool x_signed, const uint8_t* W, b
     }
   }
 }
+
+// ---- the AVX512-VNNI row path: horizontal byte quads straight from the input rows, no staging planes ----------------
+//
+// For stride_w 1 or 2 (dilation_w 1) the word of 4 consecutive input bytes at column ow * sw + 4 g is what output ow
+// needs for taps kw = 4 g .. 4 g + 3. One (masked) vector load of the input row at byte offset s * sw + 4 g (phase s)
+// holds in its dword j the word of output ph * j + s, where ph = 4 / sw phases cover 4 consecutive dwords' worth of
+// outputs: one vpdpbusd per (kh, g, phase) adds 4 horizontal taps (missing kw weighted 0) for L outputs, the rows read
+// where they lie (no padded copies). Padding bytes hold uz (masked-off lanes, rows outside the input), as the plane
+// path: the sums are the reference's exactly (see above), bias folded into the initial sum (the same int32 wrap).
+// The requantized bytes come out phase-major and are interleaved back (byte unpacks / one pshufb) before the store.
+// Output rows are covered by 64 / 32 / 16-output blocks (stride 2: 32 / 16 / 8) so that short rows waste few lanes.
+
+template <int L> struct DwV;
+template <> struct DwV<16> {
+  using V = __m512i;
+  static V set1(int32_t v) { return _mm512_set1_epi32(v); }
+  static V load(const uint8_t* p) { return _mm512_loadu_si512(p); }
+  static V mload(V src, uint64_t m, const uint8_t* p) { return _mm512_mask_loadu_epi8(src, static_cast<__mmask64>(m), p); }
+  static V dp(V a, V x, V w) { return _mm512_dpbusd_epi32(a, x, w); }
+  static V xr(V a, V b) { return _mm512_xor_si512(a, b); }
+};
+template <> struct DwV<8> {
+  using V = __m256i;
+  static V set1(int32_t v) { return _mm256_set1_epi32(v); }
+  static V load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static V mload(V src, uint64_t m, const uint8_t* p) { return _mm256_mask_loadu_epi8(src, static_cast<__mmask32>(m), p); }
+  static V dp(V a, V x, V w) { return _mm256_dpbusd_epi32(a, x, w); }
+  static V xr(V a, V b) { return _mm256_xor_si256(a, b); }
+};
+template <> struct DwV<4> {
+  using V = __m128i;
+  static V set1(int32_t v) { return _mm_set1_epi32(v); }
+  static V load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+  static V mload(V src, uint64_t m, const uint8_t* p) { return _mm_mask_loadu_epi8(src, static_cast<__mmask16>(m), p); }
+  static V dp(V a, V x, V w) { return _mm_dpbusd_epi32(a, x, w); }
+  static V xr(V a, V b) { return _mm_xor_si128(a, b); }
+};
+
+constexpr int kDwRowMaxKH = 16, kDwRowMaxG = 4;
+
+/** Per output channel constants of the row path. */
+struct DwRowCh {
+  const uint8_t* const* rows;  // KH input rows of the output row (nullptr: outside the input)
+  const int32_t* wq;           // [KH][G] weight words
+  int KH, G, sw, W;
+  int32_t init;                // bias - uz * sum(w - zw)
+  int32_t zp;
+  uint8_t xb, uz;              // masked-lane fill as loaded (the x zero point's byte) and after the flip
+  __m512 mult;
+};
+
+/** 16 lanes of the finite-multiplier requantize (as run_input_channel_vnni): round(clamp(acc * mult)) + zp, saturated. */
+/** The same up to the saturation: round(clamp(acc * mult)) + zp as int32. */
+inline __m512i dwr_requant32(__m512i a, __m512 mv, __m512i zv) {
+  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mv);
+  const __m512 lo = _mm512_set1_ps(-4194304.0f), hi = _mm512_set1_ps(4194304.0f);
+  return _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+}
+
+template <bool YS>
+inline __m128i dwr_requant(__m512i a, __m512 mv, __m512i zv) {
+  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mv);
+  const __m512 lo = _mm512_set1_ps(-4194304.0f), hi = _mm512_set1_ps(4194304.0f);
+  const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+  if (YS) return _mm512_cvtsepi32_epi8(q);
+  return _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, _mm512_setzero_si512()));
+}
+
+inline __mmask16 dwr_count(int n) { return n >= 16 ? static_cast<__mmask16>(0xffff) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1); }
+
+/** The blocks of an output row (the same for every row): outputs ow .. ow + PH * L - 1 (count of them stored), input
+ *  byte offset o0 = ow * sw - pad_l, and for blocks that reach outside the input row the load masks [G][PH]. */
+struct DwRowBlock {
+  int L, ow, o0, count;
+  bool edge;
+  uint64_t mask[kDwRowMaxG * 4];
+};
+
+template <int L, int PH, int KH_, int G_, bool XS, bool YS>
+inline void dwr_block(const DwRowCh& ch, const DwRowBlock& bk, uint8_t* dst) {
+  using T = DwV<L>;
+  using V = typename T::V;
+  const int KH = KH_ ? KH_ : ch.KH, G = G_ ? G_ : ch.G;
+  V acc[PH];
+  for (int s = 0; s < PH; s++) acc[s] = T::set1(ch.init);
+  const V fill = T::set1(static_cast<int32_t>(0x01010101u * ch.xb)), flip = T::set1(static_cast<int32_t>(0x80808080u));
+  const V uzv = T::set1(static_cast<int32_t>(0x01010101u * ch.uz));
+  const int o0 = bk.o0, sw = PH == 4 ? 1 : 2;
+  for (int kh = 0; kh < KH; kh++) {
+    const uint8_t* rp = ch.rows[kh];
+    if (!rp) {
+      for (int g = 0; g < G; g++) {
+        const V wv = T::set1(ch.wq[kh * G + g]);
+        for (int s = 0; s < PH; s++) acc[s] = T::dp(acc[s], uzv, wv);
+      }
+      continue;
+    }
+    rp += o0;
+    for (int g = 0; g < G; g++) {
+      const V wv = T::set1(ch.wq[kh * G + g]);
+      if (bk.edge) {
+        for (int s = 0; s < PH; s++) {
+          V d = T::mload(fill, bk.mask[g * PH + s], rp + s * sw + 4 * g);
+          if (XS) d = T::xr(d, flip);
+          acc[s] = T::dp(acc[s], d, wv);
+        }
+      } else {
+        for (int s = 0; s < PH; s++) {
+          V d = T::load(rp + s * sw + 4 * g);
+          if (XS) d = T::xr(d, flip);
+          acc[s] = T::dp(acc[s], d, wv);
+        }
+      }
+    }
+  }
+  const int count = bk.count;
+  const __m512i zv = _mm512_set1_epi32(ch.zp);
+  if constexpr (L == 16) {
+    // int32 results saturated to 16 then 8 bits by packs (in 128-bit lanes), the lane's bytes put in output order by
+    // one pshufb: the clamp to [qmin, qmax] of the narrowing stores, done by the packs
+    __m512i z[PH];
+    for (int s = 0; s < PH; s++) z[s] = dwr_requant32(acc[s], ch.mult, zv);
+    if constexpr (PH == 4) {
+      const __m512i p01 = _mm512_packs_epi32(z[0], z[1]), p23 = _mm512_packs_epi32(z[2], z[3]);
+      const __m512i b = YS ? _mm512_packs_epi16(p01, p23) : _mm512_packus_epi16(p01, p23);
+      const __m512i idx = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+      const __mmask64 mk = count >= 64 ? ~static_cast<__mmask64>(0) : (static_cast<__mmask64>(1) << count) - 1;
+      _mm512_mask_storeu_epi8(dst, mk, _mm512_shuffle_epi8(b, idx));
+    } else {
+      const __m512i p = _mm512_packs_epi32(z[0], z[1]);
+      const __m512i b = YS ? _mm512_packs_epi16(p, p) : _mm512_packus_epi16(p, p);
+      const __m512i idx = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15));
+      const __m512i o = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), _mm512_shuffle_epi8(b, idx));
+      const __mmask32 mk = count >= 32 ? ~static_cast<__mmask32>(0) : (static_cast<__mmask32>(1) << count) - 1;
+      _mm256_mask_storeu_epi8(dst, mk, _mm512_castsi512_si256(o));
+    }
+  } else if constexpr (L == 8) {
+    if constexpr (PH == 4) {
+      const __m128i A = dwr_requant<YS>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[0]), acc[2], 1), ch.mult, zv);  // q0 | q2
+      const __m128i B = dwr_requant<YS>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[1]), acc[3], 1), ch.mult, zv);  // q1 | q3
+      const __m128i lo = _mm_unpacklo_epi8(A, B), hi = _mm_unpackhi_epi8(A, B);
+      _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_unpacklo_epi16(lo, hi));
+      _mm_mask_storeu_epi8(dst + 16, dwr_count(count - 16), _mm_unpackhi_epi16(lo, hi));
+    } else {
+      const __m128i A = dwr_requant<YS>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[0]), acc[1], 1), ch.mult, zv);  // q0 | q1
+      _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_unpacklo_epi8(A, _mm_srli_si128(A, 8)));
+    }
+  } else {
+    if constexpr (PH == 4) {
+      __m512i z = _mm512_castsi128_si512(acc[0]);
+      z = _mm512_inserti32x4(z, acc[1], 1);
+      z = _mm512_inserti32x4(z, acc[2], 2);
+      z = _mm512_inserti32x4(z, acc[3], 3);
+      const __m128i idx = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+      _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_shuffle_epi8(dwr_requant<YS>(z, ch.mult, zv), idx));
+    } else {
+      const __m512i z = _mm512_inserti32x4(_mm512_castsi128_si512(acc[0]), acc[1], 1);
+      const __m128i idx = _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 8, 8, 8, 8, 8, 8, 8);
+      _mm_mask_storeu_epi8(dst, dwr_count(count < 8 ? count : 8), _mm_shuffle_epi8(dwr_requant<YS>(z, ch.mult, zv), idx));
+    }
+  }
+}
+
+/** Whether the row path takes this node (the weights already known to fit int8). */
+inline bool dwr_fits(const ConvGeom& g, const Requant* r) {
+  if (!r || g.dil_w != 1 || (g.stride_w != 1 && g.stride_w != 2) || g.KH > kDwRowMaxKH || g.KW > 4 * kDwRowMaxG) return false;
+  for (int i = 0; i < r->mult_n; i++)
+    if (!std::isfinite(r->mult[i])) return false;
+  return true;
+}
+
+/** The block plan of an output row: wide blocks while more than half a wide block remains. */
+inline void dwr_plan(const ConvGeom& g, std::vector<DwRowBlock>& plan) {
+  plan.clear();
+  const int PH = g.stride_w == 1 ? 4 : 2, sw = g.stride_w, G = (g.KW + 3) / 4;
+  for (int ow = 0; ow < g.OW;) {
+    const int R = g.OW - ow;
+    DwRowBlock bk;
+    bk.L = R > 8 * PH ? 16 : R > 4 * PH ? 8 : 4;
+    bk.ow = ow;
+    bk.o0 = ow * sw - g.pad_l;
+    bk.count = R;
+    bk.edge = bk.o0 < 0 || bk.o0 + (PH - 1) * sw + 4 * (G - 1) + 4 * bk.L > g.W;
+    for (int gi = 0; gi < G; gi++)
+      for (int s = 0; s < PH; s++) {
+        const int o = bk.o0 + s * sw + 4 * gi, n = 4 * bk.L;
+        const int a = o < 0 ? -o : 0, e = g.W - o < n ? g.W - o : n;
+        uint64_t m = 0;
+        if (e > a) m = (e >= 64 ? ~static_cast<uint64_t>(0) : ((static_cast<uint64_t>(1) << e) - 1)) & ~((static_cast<uint64_t>(1) << a) - 1);
+        bk.mask[gi * PH + s] = m;
+      }
+    plan.push_back(bk);
+    ow += PH * bk.L;
+  }
+}
+
+template <int PH, int KH_, int G_, bool XS, bool YS>
+void dwr_plane(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, uint8_t* y) {
+  const uint8_t* rows[kDwRowMaxKH];
+  ch.rows = rows;
+  for (int oh = 0; oh < g.OH; oh++) {
+    for (int kh = 0; kh < g.KH; kh++) {
+      const int ih = oh * g.stride_h - g.pad_t + kh * g.dil_h;
+      rows[kh] = ih >= 0 && ih < g.H ? x + static_cast<size_t>(ih) * g.W : nullptr;
+    }
+    uint8_t* yr = y + static_cast<size_t>(oh) * g.OW;
+    for (const DwRowBlock& bk : plan) {
+      if (bk.L == 16) dwr_block<16, PH, KH_, G_, XS, YS>(ch, bk, yr + bk.ow);
+      else if (bk.L == 8) dwr_block<8, PH, KH_, G_, XS, YS>(ch, bk, yr + bk.ow);
+      else dwr_block<4, PH, KH_, G_, XS, YS>(ch, bk, yr + bk.ow);
+    }
+  }
+}
+
+template <int PH, bool XS, bool YS>
+inline void dwr_plane_k(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, uint8_t* y) {
+  if (g.KH == 3 && g.KW <= 4) dwr_plane<PH, 3, 1, XS, YS>(x, g, ch, plan, y);
+  else dwr_plane<PH, 0, 0, XS, YS>(x, g, ch, plan, y);
+}
+
+void run_input_channel_rows(const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int M, const ConvGeom& g, int32_t xzp,
+                            const int32_t* zw, int zw_n, const Requant* r, uint8_t* Y8, int task, const std::vector<DwRowBlock>& plan) {
+  const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
+  const int G = (g.KW + 3) / 4;
+  const int32_t uz = xzp + (x_signed ? 128 : 0);
+  const uint8_t* x = X + (static_cast<size_t>(n) * C + c) * g.H * g.W;
+  int32_t wq[kDwRowMaxKH * kDwRowMaxG];
+  DwRowCh ch;
+  ch.wq = wq;
+  ch.KH = g.KH;
+  ch.G = G;
+  ch.sw = g.stride_w;
+  ch.W = g.W;
+  ch.zp = r->zp;
+  ch.xb = static_cast<uint8_t>(xzp);
+  ch.uz = static_cast<uint8_t>(uz);
+  for (int m = c * per; m < (c + 1) * per; m++) {
+    const int32_t z = zw[zw_n == 1 ? 0 : m];
+    uint32_t wsum = 0;
+    for (int kh = 0; kh < g.KH; kh++)
+      for (int gi = 0; gi < G; gi++) {
+        uint32_t word = 0;
+        for (int k = 0; k < 4; k++) {
+          const int kw = 4 * gi + k;
+          if (kw >= g.KW) break;
+          const uint8_t wb = W[static_cast<size_t>(m) * taps + kh * g.KW + kw];
+          const int32_t v = (w_signed ? static_cast<int32_t>(static_cast<int8_t>(wb)) : static_cast<int32_t>(wb)) - z;
+          wsum += static_cast<uint32_t>(v);
+          word |= static_cast<uint32_t>(static_cast<uint8_t>(static_cast<int8_t>(v))) << (8 * k);
+        }
+        wq[kh * G + gi] = static_cast<int32_t>(word);
+      }
+    const uint32_t bias = r->bias ? static_cast<uint32_t>(r->bias[m]) : 0u;
+    ch.init = static_cast<int32_t>(bias - static_cast<uint32_t>(uz) * wsum);
+    ch.mult = _mm512_set1_ps(r->mult[r->mult_n == 1 ? 0 : m]);
+    uint8_t* y = Y8 + (static_cast<size_t>(n) * M + m) * P;
+    const int sel = (g.stride_w == 1 ? 0 : 4) + (x_signed ? 2 : 0) + (r->out_signed ? 1 : 0);
+    switch (sel) {
+      case 0: dwr_plane_k<4, false, false>(x, g, ch, plan, y); break;
+      case 1: dwr_plane_k<4, false, true>(x, g, ch, plan, y); break;
+      case 2: dwr_plane_k<4, true, false>(x, g, ch, plan, y); break;
+      case 3: dwr_plane_k<4, true, true>(x, g, ch, plan, y); break;
+      case 4: dwr_plane_k<2, false, false>(x, g, ch, plan, y); break;
+      case 5: dwr_plane_k<2, false, true>(x, g, ch, plan, y); break;
+      case 6: dwr_plane_k<2, true, false>(x, g, ch, plan, y); break;
+      default: dwr_plane_k<2, true, true>(x, g, ch, plan, y); break;
+    }
+  }
+}
 #define LOWBIT_DW_VNNI 1
 #endif
 
@@ -672,6 +941,8 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
 #ifdef LOWBIT_DW_VNNI
   // byte quads where every weight minus its zero point fits int8
   const bool vnni = direct && dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n);
+  // and the row path where the geometry suits it (QLinearConv, stride_w 1 or 2, dilation_w 1, finite multipliers)
+  const bool rows = vnni && dwr_fits(g, r);
 #endif
   const int total = direct ? batch * g.C : batch * M;
   const int threads = pool ? pool->size() : 1;
@@ -684,6 +955,12 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
     std::vector<float> buf;
     const int c0 = static_cast<int>(static_cast<long>(total) * t / tasks), c1 = static_cast<int>(static_cast<long>(total) * (t + 1) / tasks);
 #ifdef LOWBIT_DW_VNNI
+    if (vnni && rows) {
+      std::vector<DwRowBlock> plan;
+      dwr_plan(g, plan);
+      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, r, Y8, i, plan);
+      return;
+    }
     if (vnni) {
       std::vector<uint32_t> qbuf;
       for (int i = c0; i < c1; i++) run_input_channel_vnni(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, qbuf);

@@ -33,7 +33,8 @@ void dwconv_avx512(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint
                    int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
 void dwconv_f32_avx512(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
 /** The AVX512-VNNI build (call when the CPU has AVX-512 F/BW/VL/DQ and AVX512-VNNI): weights minus zero point that fit
- *  int8 take vpdpbusd on byte quads of 4 rows (exact int32 sums); identical results. */
+ *  int8 take vpdpbusd on byte quads (exact int32 sums): of 4 columns read from the input rows (requantized, stride_w 1
+ *  or 2, dilation_w 1), else of 4 rows; identical results. */
 void dwconv_avx512vnni(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
                        int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
 void dwconv_f32_avx512vnni(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);

@@ -287,6 +287,50 @@ void check_fconv(const FGemmKernel& k, const FGemmKernel& ref, ThreadPool* pools
 
 /** Depthwise convolutions (M = C or 2C): int8 against the naive reference, exact (ConvInteger and QLinearConv); float
  *  AVX2 against the portable build bit for bit (the same FMA chain); threads 1 and 3. */
+/** Random geometries (strides and row dilation 1-2, pads 0-3, kernels up to 5x7, widths up to 150, weights whose w - zw fit
+ *  int8 or not, finite multipliers, with and without bias): the AVX512-VNNI build's QLinearConv bytes equal the portable
+ *  build's (itself checked against the naive sums above). */
+void check_dw_random(std::mt19937& rng, int cases) {
+#if defined(__x86_64__)
+  for (int it = 0; it < cases; it++) {
+    const int C = 1 + static_cast<int>(rng() % 5), M = C * (1 + static_cast<int>(rng() % 2));
+    const int KH = 1 + static_cast<int>(rng() % 5), KW = 1 + static_cast<int>(rng() % 7), sh = 1 + static_cast<int>(rng() % 2), sw = 1 + static_cast<int>(rng() % 2);
+    const int dh = 1 + static_cast<int>(rng() % 2), H = KH * dh + static_cast<int>(rng() % 12), W = KW + static_cast<int>(rng() % 150);
+    const int pt = static_cast<int>(rng() % 3), pl = static_cast<int>(rng() % 4), pb = static_cast<int>(rng() % 3), pr = static_cast<int>(rng() % 4);
+    const int OH = (H + pt + pb - ((KH - 1) * dh + 1)) / sh + 1, OW = (W + pl + pr - KW) / sw + 1;
+    const ConvGeom g{C, H, W, KH, KW, pt, pl, sh, sw, dh, 1, OH, OW};
+    const bool xs = rng() % 2, ws = rng() % 2, ys = rng() % 2;
+    const int batch = 1 + static_cast<int>(rng() % 2);
+    std::vector<uint8_t> X(static_cast<size_t>(batch) * C * H * W), Wt(static_cast<size_t>(M) * KH * KW);
+    for (auto& v : X) v = static_cast<uint8_t>(rng());
+    std::vector<int32_t> zw(M), bias(M);
+    std::vector<float> mult(M);
+    for (int m = 0; m < M; m++) {
+      zw[m] = ws ? static_cast<int8_t>(rng() % 40) - 20 : 100 + static_cast<int>(rng() % 40);
+      bias[m] = static_cast<int32_t>(rng() % 20001) - 10000;
+      mult[m] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -static_cast<int>(rng() % 14));
+      for (int t = 0; t < KH * KW; t++) Wt[static_cast<size_t>(m) * KH * KW + t] = static_cast<uint8_t>(zw[m] + static_cast<int>(rng() % 255) - 127);
+    }
+    if (rng() % 5 == 0) Wt[0] = ws ? 0x80 : 0xff;  // some nodes whose weights do not fit int8 (the other paths)
+    const int32_t xz = xs ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng());
+    const Requant r{mult.data(), rng() % 2 ? M : 1, ys ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng()), ys, nullptr, rng() % 3 ? bias.data() : nullptr};
+    std::vector<uint8_t> want(static_cast<size_t>(batch) * M * OH * OW), got(want.size(), 0x5a);
+    dwconv(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, nullptr, &r, want.data());
+    dwconv_avx512vnni(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, nullptr, &r, got.data());
+    checks++;
+    if (got != want) {
+      std::printf("FAIL dwconv_avx512vnni random C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d dh=%d pads=%d,%d,%d,%d x%s w%s y%s\n", C, M, H, W, KH, KW, sh, sw, dh, pt, pl, pb, pr,
+                  xs ? "s8" : "u8", ws ? "s8" : "u8", ys ? "s8" : "u8");
+      failures++;
+      return;
+    }
+  }
+#else
+  (void)rng;
+  (void)cases;
+#endif
+}
+
 void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2) {  // build: 0 portable, 1 avx2, 2 avx512, 3 avx512-vnni
   ConvCase c = c0;
   c.M = c.C * (1 + static_cast<int>(rng() % 2));
@@ -490,7 +534,13 @@ int main(int argc, char** argv) {
                            {1, 4, 9, 70, 0, 5, 5, 1, 2, 2, 1, 2, 0, 1, 3},  {1, 6, 4, 5, 0, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1},
                            {1, 7, 2, 3, 0, 3, 3, 2, 1, 1, 2, 1, 2, 1, 2},   {1, 2, 20, 21, 0, 17, 17, 1, 1, 1, 1, 8, 8, 8, 8},
                            // long rows, several strips of output rows (the VNNI build builds its rows strip by strip)
-                           {1, 2, 30, 150, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 2, 41, 130, 0, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2}};
+                           {1, 2, 30, 150, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 2, 41, 130, 0, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2},
+                           // the VNNI row path's block widths (64 / 32 / 16 outputs, stride 2: 32 / 16 / 8), edges, 2 and 4
+                           // weight words per row (KW 7, 13), a 1-column input
+                           {1, 3, 6, 160, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1}, {1, 3, 9, 161, 0, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+                           {2, 4, 5, 10, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},  {1, 4, 8, 20, 0, 3, 3, 1, 2, 1, 1, 0, 0, 1, 1},
+                           {1, 2, 6, 37, 0, 2, 7, 1, 1, 1, 1, 0, 3, 1, 3},  {1, 2, 5, 90, 0, 1, 13, 2, 1, 1, 1, 0, 6, 0, 6},
+                           {1, 3, 4, 1, 0, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   {1, 2, 7, 81, 0, 3, 3, 1, 2, 2, 1, 2, 1, 2, 1}};
 #if defined(__x86_64__)
     const bool has_avx2 = (isas & ISA_AVX2) != 0;
 #else
@@ -504,6 +554,7 @@ int main(int argc, char** argv) {
       if (has_avx512) check_dw(&pool3, rng, c, 2);
       if (has_avx512vnni) check_dw(&pool3, rng, c, 3);
     }
+    if (has_avx512vnni) check_dw_random(rng, quick ? 300 : 2000);
     std::printf("%s depthwise: %d cases (portable%s%s%s)\n", failures == before ? "ok  " : "FAIL", checks - c0, has_avx2 ? ", avx2" : "", has_avx512 ? ", avx512" : "", has_avx512vnni ? ", avx512-vnni; float builds = portable" : has_avx512 ? "; float builds = portable" : "");
   }
   std::printf("%d checks, %d failures\n", checks, failures);
