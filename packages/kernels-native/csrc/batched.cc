@@ -115,6 +115,9 @@ bool qgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const QGemmKernel& k, c
   const int panels = (N + k.nr - 1) / k.nr;
   const int tasks = batch_tasks(pool, bw.ws, g, kGrainI8);
   const int32_t zae = za + (a_signed ? 128 : 0);
+#if defined(__x86_64__)
+  static const bool use_avx2 = (detect_isas() & ISA_AVX2) != 0;
+#endif
   const size_t mn = static_cast<size_t>(M) * N;
   // Shared sums (and row sums) when one matrix is split across tasks; per task otherwise.
   const bool split = tasks > 1 && pool && g.batch < tasks;
@@ -148,6 +151,12 @@ bool qgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const QGemmKernel& k, c
     int32_t* Cb = rq ? acc : C + static_cast<size_t>(b) * mn;
     const QGemmArgs a{M, N, K, Ab, g.lda, a_signed, &bw.qb[d], Cb, N, rowsum, &zae, 1, &bw.zbe[d], 1};
     k.gemm(a, m0, m1, p0, p1, bw.ws.scratch(task));
+#if defined(__x86_64__)
+    if (rq && whole && rq->mult_n == 1 && !rq->bias && use_avx2) {
+      avx2::requant_per_tensor(Cb, static_cast<int>(mn), rq->mult[0], rq->zp, rq->out_signed, rq->out + static_cast<size_t>(b) * mn);
+      return;
+    }
+#endif
     if (rq) {
       Requant r = *rq;
       r.out = rq->out + static_cast<size_t>(b) * mn;

@@ -61,4 +61,11 @@ void fgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const FGemmKernel& k, c
 bool qgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const QGemmKernel& k, const uint8_t* A, bool a_signed, const uint8_t* B, bool b_signed,
                    const BatchGeom& g, int32_t za, int32_t zb, int32_t* C, const Requant* rq);
 
+#if defined(__x86_64__)
+namespace avx2 {
+/** out[i] = requantize(acc[i]) for i < n with one multiplier, no bias (requantize_block's operations; AVX2 only). */
+void requant_per_tensor(const int32_t* acc, int n, float mult, int32_t zp, bool out_signed, uint8_t* out);
+}  // namespace avx2
+#endif
+
 }  // namespace lowbit

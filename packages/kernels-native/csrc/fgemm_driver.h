@@ -48,6 +48,43 @@ struct FDriver {
       }
     }
   }
+#if defined(__SSE2__)
+  /** packA for MR a multiple of 4: whole strips as 4 x 4 blocks transposed in registers, the rest as packA. */
+  static void packA4(const FGemmArgs& a, int i0, int mc, int pc, int kc, float* dst) {
+    if constexpr (MR % 4 != 0) {
+      packA(a, i0, mc, pc, kc, dst);
+    } else {
+      const int full = mc / MR;
+      for (int s = 0; s < full; s++) {
+        float* d = dst + static_cast<size_t>(s) * MR * kc;
+        for (int r = 0; r < MR; r += 4) {
+          const float* s0 = a.A + static_cast<size_t>(i0 + s * MR + r) * a.lda + pc;
+          const float *s1 = s0 + a.lda, *s2 = s1 + a.lda, *s3 = s2 + a.lda;
+          int k = 0;
+          for (; k + 4 <= kc; k += 4) {
+            __m128 r0 = _mm_loadu_ps(s0 + k), r1 = _mm_loadu_ps(s1 + k), r2 = _mm_loadu_ps(s2 + k), r3 = _mm_loadu_ps(s3 + k);
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            float* dk = d + static_cast<size_t>(k) * MR + r;
+            _mm_storeu_ps(dk, r0);
+            _mm_storeu_ps(dk + MR, r1);
+            _mm_storeu_ps(dk + 2 * MR, r2);
+            _mm_storeu_ps(dk + 3 * MR, r3);
+          }
+          for (; k < kc; k++) {
+            float* dk = d + static_cast<size_t>(k) * MR + r;
+            dk[0] = s0[k];
+            dk[1] = s1[k];
+            dk[2] = s2[k];
+            dk[3] = s3[k];
+          }
+        }
+      }
+      if (full * MR < mc) packA(a, i0 + full * MR, mc - full * MR, pc, kc, dst + static_cast<size_t>(full) * MR * kc);
+    }
+  }
+#else
+  static void packA4(const FGemmArgs& a, int i0, int mc, int pc, int kc, float* dst) { packA(a, i0, mc, pc, kc, dst); }
+#endif
 
   static void bias(const FGemmArgs& a, int m0, int m1, int j0, int j1) {
     if (!a.bias) return;
@@ -99,7 +136,7 @@ struct FDriver {
         const bool acc = pc > 0;
         for (int ic = m0; ic < m1; ic += MC) {
           const int mc = m1 - ic < MC ? m1 - ic : MC;
-          packA(a, ic, mc, pc, kc, scratch);
+          packA4(a, ic, mc, pc, kc, scratch);
           for (int jp = jc; jp < jcEnd; jp++) {
             const float* bp = B.data + static_cast<size_t>(jp) * K * NR + static_cast<size_t>(pc) * NR;
             const int n0 = jp * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;

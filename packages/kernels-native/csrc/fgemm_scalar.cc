@@ -3,6 +3,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "common.h"
 
 namespace lowbit {
@@ -60,8 +64,33 @@ void fpack_into(const FGemmKernel& k, const float* b, int K, int N, int ldb, boo
         for (int jj = nv; jj < nr; jj++) dk[jj] = 0.0f;
       }
     } else {
-      // B^T's rows are B's columns: read each contiguously, write it down the panel.
-      for (int jj = 0; jj < nr; jj++) {
+      // B^T's rows are B's columns: read each contiguously, write it down the panel (4 x 4 blocks transposed in
+      // registers where SSE is there).
+      int jj = 0;
+#if defined(__SSE2__)
+      for (; jj + 4 <= nv; jj += 4) {
+        const float* s0 = b + static_cast<size_t>(n0 + jj) * ldb;
+        const float *s1 = s0 + ldb, *s2 = s1 + ldb, *s3 = s2 + ldb;
+        int kk = 0;
+        for (; kk + 4 <= K; kk += 4) {
+          __m128 r0 = _mm_loadu_ps(s0 + kk), r1 = _mm_loadu_ps(s1 + kk), r2 = _mm_loadu_ps(s2 + kk), r3 = _mm_loadu_ps(s3 + kk);
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          float* dk = d + static_cast<size_t>(kk) * nr + jj;
+          _mm_storeu_ps(dk, r0);
+          _mm_storeu_ps(dk + nr, r1);
+          _mm_storeu_ps(dk + 2 * nr, r2);
+          _mm_storeu_ps(dk + 3 * nr, r3);
+        }
+        for (; kk < K; kk++) {
+          float* dk = d + static_cast<size_t>(kk) * nr + jj;
+          dk[0] = s0[kk];
+          dk[1] = s1[kk];
+          dk[2] = s2[kk];
+          dk[3] = s3[kk];
+        }
+      }
+#endif
+      for (; jj < nr; jj++) {
         if (jj >= nv) {
           for (int kk = 0; kk < K; kk++) d[static_cast<size_t>(kk) * nr + jj] = 0.0f;
           continue;

@@ -1,6 +1,7 @@
 // Packing of B and the kernel list for the int8 GEMM (ISA-independent code, baseline flags).
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "common.h"
 
@@ -13,26 +14,35 @@ size_t qpack_data_bytes(const QGemmKernel& k, int K, int N) {
 }
 size_t qpack_colsum_bytes(const QGemmKernel& k, int N) { return sizeof(int32_t) * static_cast<size_t>((N + k.nr - 1) / k.nr) * k.nr; }
 
+namespace {
+
+/** lo / hi of n bytes as signed or unsigned values (unsigned byte min / max, which vectorize; signed via ^ 0x80). */
+void byte_range(const uint8_t* p, int n, bool is_signed, int* lo, int* hi) {
+  const uint8_t x = is_signed ? 0x80 : 0;
+  uint8_t l = 255, h = 0;
+  for (int i = 0; i < n; i++) {
+    const uint8_t v = static_cast<uint8_t>(p[i] ^ x);
+    l = v < l ? v : l;
+    h = v > h ? v : h;
+  }
+  const int lv = static_cast<int>(l) - (is_signed ? 128 : 0), hv = static_cast<int>(h) - (is_signed ? 128 : 0);
+  *lo = lv < *lo ? lv : *lo;
+  *hi = hv > *hi ? hv : *hi;
+}
+
+/** t[i] = b[i] - boff (the stored byte, wrapping), s[i] += t[i] as int8 (b_s), over n values. */
+inline void shift_row(const uint8_t* b, int n, uint8_t boff, uint8_t* t, int32_t* s) {
+  for (int i = 0; i < n; i++) t[i] = static_cast<uint8_t>(b[i] - boff);
+  for (int i = 0; i < n; i++) s[i] += static_cast<int8_t>(t[i]);
+}
+
+}  // namespace
+
 bool qpack_into(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, int N, int ldb, bool trans, QPackedB* p, int8_t* data, int32_t* colsum) {
   // b's rows: K rows of N (or, trans, N rows of K), ldb apart
   const int rows = trans ? N : K, cols = trans ? K : N;
   int lo = 255, hi = -128;
-  for (int r = 0; r < rows; r++) {
-    const uint8_t* row = b + static_cast<size_t>(r) * ldb;
-    if (b_signed) {
-      for (int c = 0; c < cols; c++) {
-        const int v = static_cast<int8_t>(row[c]);
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-      }
-    } else {
-      for (int c = 0; c < cols; c++) {
-        const int v = row[c];
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-      }
-    }
-  }
+  for (int r = 0; r < rows; r++) byte_range(b + static_cast<size_t>(r) * ldb, cols, b_signed, &lo, &hi);
   const bool seven = K * N == 0 || hi - lo <= 127;
   if (k.needs_7bit && !seven) return false;
   p->K = K;
@@ -52,34 +62,45 @@ bool qpack_into(const QGemmKernel& k, const uint8_t* b, bool b_signed, int K, in
   std::memset(p->data, 0, bytes);
   std::memset(p->colsum, 0, sizeof(int32_t) * p->panels * k.nr);
   const int nr = k.nr;
-  const int32_t boff = p->boff;
+  // b_s = value - boff lies in int8 range for every choice above, so its byte is (raw byte - boff) mod 256 and b_s is
+  // that byte read as int8; element (k, j) goes to data[j / nr][k / 4][j % nr][k % 4].
+  const uint8_t boff8 = static_cast<uint8_t>(p->boff);
+  constexpr int CH = 256;
+  alignas(64) uint8_t t[4][CH];
   if (!trans) {
-    for (int kk = 0; kk < K; kk++) {
-      const uint8_t* row = b + static_cast<size_t>(kk) * ldb;
-      // Panel by panel (no division per element): element j of panel pnl goes to data[pnl][kk / 4][jj][kk & 3].
-      int8_t* dk = p->data + static_cast<size_t>(kk / 4) * nr * 4 + (kk & 3);
-      for (int j0 = 0, pnl = 0; j0 < N; j0 += nr, pnl++) {
-        int8_t* d = dk + static_cast<size_t>(pnl) * p->Kp * nr;
-        const int jn = N - j0 < nr ? N - j0 : nr;
-        for (int jj = 0; jj < jn; jj++) {
-          const int v = (b_signed ? static_cast<int8_t>(row[j0 + jj]) : row[j0 + jj]) - boff;
-          d[jj * 4] = static_cast<int8_t>(static_cast<uint8_t>(v));
-          p->colsum[j0 + jj] += v;
+    // Four rows of B (one group of k) at a time, CH columns at a time: shifted, summed, then interleaved into words.
+    for (int j0 = 0; j0 < N; j0 += CH) {
+      const int jn = N - j0 < CH ? N - j0 : CH;
+      for (int kk = 0; kk < K; kk += 4) {
+        for (int q = 0; q < 4; q++) {
+          if (kk + q < K)
+            shift_row(b + static_cast<size_t>(kk + q) * ldb + j0, jn, boff8, t[q], colsum + j0);
+          else
+            std::memset(t[q], 0, jn);
+        }
+        for (int j = 0; j < jn;) {
+          const int jj0 = (j0 + j) % nr, pnl = (j0 + j) / nr;
+          const int run = nr - jj0 < jn - j ? nr - jj0 : jn - j;
+          uint32_t* d = reinterpret_cast<uint32_t*>(data + (static_cast<size_t>(pnl) * p->Kp + kk) * nr) + jj0;
+          const uint8_t *t0 = t[0] + j, *t1 = t[1] + j, *t2 = t[2] + j, *t3 = t[3] + j;
+          for (int x = 0; x < run; x++)
+            d[x] = static_cast<uint32_t>(t0[x]) | static_cast<uint32_t>(t1[x]) << 8 | static_cast<uint32_t>(t2[x]) << 16 | static_cast<uint32_t>(t3[x]) << 24;
+          j += run;
         }
       }
     }
   } else {
-    // Column j of B is row j of b: its k run down groups of 4 bytes, nr * 4 apart.
+    // Column j of B is row j of b: shifted (zero padded to a multiple of 4), summed, then one word per group of k.
+    std::vector<uint8_t> col(static_cast<size_t>(p->Kp) + 4);
     for (int j = 0; j < N; j++) {
-      const uint8_t* col = b + static_cast<size_t>(j) * ldb;
-      int8_t* d = p->data + static_cast<size_t>(j / nr) * p->Kp * nr + (j % nr) * 4;
+      const uint8_t* src = b + static_cast<size_t>(j) * ldb;
       int32_t s = 0;
-      for (int kk = 0; kk < K; kk++) {
-        const int v = (b_signed ? static_cast<int8_t>(col[kk]) : col[kk]) - boff;
-        d[static_cast<size_t>(kk / 4) * nr * 4 + (kk & 3)] = static_cast<int8_t>(static_cast<uint8_t>(v));
-        s += v;
-      }
-      p->colsum[j] = s;
+      for (int kk = 0; kk < K; kk++) col[kk] = static_cast<uint8_t>(src[kk] - boff8);
+      for (int kk = 0; kk < K; kk++) s += static_cast<int8_t>(col[kk]);
+      for (int kk = K; kk < (K + 3) / 4 * 4; kk++) col[kk] = 0;
+      colsum[j] = s;
+      uint8_t* d = reinterpret_cast<uint8_t*>(data) + static_cast<size_t>(j / nr) * p->Kp * nr + (j % nr) * 4;
+      for (int kk = 0; kk < K; kk += 4) std::memcpy(d + static_cast<size_t>(kk) * nr, col.data() + kk, 4);
     }
   }
   return true;
