@@ -66,7 +66,7 @@ bool use_avx2() {
   return false;
 #endif
 }
-// The AVX-512 builds of erf/gelu when this CPU has AVX-512 F/BW/VL/DQ (identical results, a register table lookup).
+// The AVX-512 builds of erf/gelu/softmax when this CPU has AVX-512 F/BW/VL/DQ (erf/gelu: the AVX2 build's results).
 bool use_avx512() {
 #if defined(__x86_64__)
   static const bool yes = (detect_isas() & ISA_AVX512) != 0;

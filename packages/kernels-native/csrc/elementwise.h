@@ -45,7 +45,9 @@ void transpose(const void* x, int esize, int rank, const int32_t* dims, const in
     (0 on broadcast axes): y[i] = a[.] op b[.], one float32 operation each. */
 void binary_f32(int op, const float* a, const float* b, float* y, int rank, const int32_t* dims, const int64_t* sa, const int64_t* sb);
 
-/** The same kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results. */
+/** The same kernels built with AVX2 (x64 only; call when the CPU has AVX2). Identical results, except erf_f32 /
+    gelu_f32: there a float32 evaluation (elementwise_avx512.cc's, eight lanes), at most 1.0 ulp from the true erf, so
+    within 1 ulp of the reference like the scalar build but not always equal to it. */
 namespace avx2 {
 void relu_f32(const float* x, size_t n, float* y);
 void clip_f32(const float* x, size_t n, float lo, float hi, bool sequential, float* y);
@@ -59,8 +61,9 @@ void transpose(const void* x, int esize, int rank, const int32_t* dims, const in
 void binary_f32(int op, const float* a, const float* b, float* y, int rank, const int32_t* dims, const int64_t* sa, const int64_t* sb);
 }  // namespace avx2
 
-/** erf_f32, gelu_f32 (and softmax_f32, see below) with AVX-512 F/DQ (x64 only; call when the CPU has it): the same double-precision table and
-    operation order, eight lanes at a time (the 16-row table lookup is a register permute), so results are identical. */
+/** erf_f32, gelu_f32 (and softmax_f32, see below) with AVX-512 F/DQ (x64 only; call when the CPU has it): erf in
+    float32, sixteen lanes (erf_table_f32.inc; the 16-row table lookup is a register permute), bit-identical to the
+    AVX2 build's erf_f32 / gelu_f32. */
 namespace avx512 {
 void erf_f32(const float* x, size_t n, float* y);
 /** softmax_f32 with exp in double evaluated eight lanes at a time (Cody-Waite reduction, degree-12 Taylor polynomial,

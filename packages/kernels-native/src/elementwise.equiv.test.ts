@@ -33,7 +33,7 @@ describe('native Erf:f32', () => {
     const build = (size: number, values: ValueSource) => ({ node: node('Erf', ['float32']) as never, inputs: [values.tensor('float32', [size, 3])] });
     const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key.startsWith('Erf:'))).register(t.variant);
     const r = assertEquivalent({ registry, key: 'Erf:f32', build, sizes: [0, 1, 7, 64], numRuns: 20 });
-    expect(r.variants).toEqual(['native-scalar-c']);
+    expect(r.variants).toEqual([v.name]);
     expect(t.referenceRuns()).toBe(0);
   });
   it('dense sweep: every result within 1 ulp, specials exact', () => {
@@ -55,6 +55,21 @@ describe('native Erf:f32', () => {
     for (let i = 0; i < 13; i++) if (!Number.isNaN(want[i])) expect(Object.is(got[i], want[i])).toBe(true);
     expect(differ).toBeLessThan(xs.length / 20);
   });
+  it('every length 0..40 (vector bodies and tails) gives the results of the long run, specials in every lane', () => {
+    const specials = [NaN, Infinity, -Infinity, -0, 0, 1e-45, -3.4e38, 3.9999998, -4, 0.24999999, 0.25, -3.75];
+    const xs = Float32Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? specials[(i / 3) % specials.length] : Math.sin(i * 7.3) * 4.5));
+    const n = node('Erf', ['float32']);
+    const k = backend.variants().find((v) => v.key === 'Erf:f32')!.create(n);
+    const full = k.run([new Tensor('float32', xs, [40])], freshRunContext)[0]!.data as Float32Array;
+    const want = referenceKernels().find((v) => v.key === 'Erf:*' || v.key === 'Erf:f32')!.create(n).run([new Tensor('float32', xs, [40])], freshRunContext)[0]!.data as Float32Array;
+    for (let i = 0; i < 40; i++) expect(Number.isNaN(want[i]) ? Number.isNaN(full[i]) : ulpDiff(full[i], want[i]) <= 1 && (want[i] !== 0 || Object.is(full[i], want[i]))).toBe(true);
+    for (let len = 0; len <= 40; len++) {
+      for (const off of [0, 40 - len]) {
+        const got = k.run([new Tensor('float32', xs.slice(off, off + len), [len])], freshRunContext)[0]!.data as Float32Array;
+        expect(Array.from(got, (v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(Array.from(full.subarray(off, off + len), (v) => (Number.isNaN(v) ? 'NaN' : v)));
+      }
+    }
+  });
 });
 
 describe('native lowbit.GeluErf:f32', () => {
@@ -74,7 +89,7 @@ describe('native lowbit.GeluErf:f32', () => {
       const build = (size: number, values: ValueSource) => ({ node: geluNode(attrs) as never, inputs: [values.tensor('float32', [size, 5])] });
       const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key.startsWith('lowbit.GeluErf:'))).register(t.variant);
       const r = assertEquivalent({ registry, key: 'lowbit.GeluErf:f32', build, sizes: [0, 1, 7, 64], numRuns: 20 });
-      expect(r.variants).toEqual(['native-scalar-c']);
+      expect(r.variants).toEqual([v.name]);
       expect(t.referenceRuns()).toBe(0);
     }
   });
@@ -97,6 +112,36 @@ describe('native lowbit.GeluErf:f32', () => {
       for (let i = 0; i < x.length; i++) if (!Object.is(got[i], want[i])) expect([i, x[i], got[i]]).toEqual([i, x[i], want[i]]);
       const ref = referenceKernels().find((k) => k.key === 'lowbit.GeluErf:f32')!.create(n).run([new Tensor('float32', x, [x.length])], freshRunContext)[0]!.data as Float32Array;
       expect(Array.from(ref.subarray(0, 13), (v) => Object.is(v, NaN) || v)).toEqual(Array.from(got.subarray(0, 13), (v) => Object.is(v, NaN) || v));
+    }
+  });
+  it('dense sweep against the reference within the declared tolerance, specials exact, every tail length', () => {
+    const v = backend.variants().find((k) => k.key === 'lowbit.GeluErf:f32')!;
+    const tol = v.tolerance as { rtol: number; atol: number };
+    const specials = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 1e30, -1e30, 5.65, -5.66, 8, -8];
+    const xs: number[] = [...specials];
+    for (let i = -90000; i <= 90000; i++) xs.push(i / 10000);
+    const x = new Tensor('float32', Float32Array.from(xs), [xs.length]);
+    for (const attrs of [...FORMS, { c1: 0.5, c2: -0, c3: 2 }]) {
+      const n = geluNode(attrs);
+      const k = v.create(n);
+      const got = k.run([x], freshRunContext)[0]!.data as Float32Array;
+      const want = referenceKernels().find((r) => r.key === 'lowbit.GeluErf:f32')!.create(n).run([x], freshRunContext)[0]!.data as Float32Array;
+      let differ = 0;
+      for (let i = 0; i < xs.length; i++) {
+        if (i < specials.length || !Number.isFinite(want[i])) {
+          expect([i, Number.isNaN(got[i]) ? 'NaN' : got[i]]).toEqual([i, Number.isNaN(want[i]) ? 'NaN' : want[i]]);
+          if (want[i] === 0) expect([i, Object.is(got[i], -0)]).toEqual([i, Object.is(want[i], -0)]);
+          continue;
+        }
+        const d = Math.abs(got[i] - want[i]);
+        if (d > tol.atol + tol.rtol * Math.abs(want[i])) expect([i, xs[i], got[i]]).toEqual([i, xs[i], want[i]]);
+        if (d !== 0) differ++;
+      }
+      expect(differ).toBeLessThan(xs.length / 20);
+      for (let len = 1; len <= 37; len += 3) {
+        const part = k.run([new Tensor('float32', x.data.slice(0, len), [len])], freshRunContext)[0]!.data as Float32Array;
+        expect(Array.from(part, (q) => (Number.isNaN(q) ? 'NaN' : q))).toEqual(Array.from(got.subarray(0, len), (q) => (Number.isNaN(q) ? 'NaN' : q)));
+      }
     }
   });
 });
