@@ -35,23 +35,25 @@ for (const [M, C, KH, KW, s, H, W, p] of SHAPES) {
   const bias = Int32Array.from({ length: M }, (_, m) => m * 37 - 500);
   const zw = new Int8Array(M);
   const line = [];
-  let ref;
-  addons.forEach((a, i) => {
+  const runs = addons.map((a) => {
     const q = new a.QGemm(kernel, wt, K, M, 1);
     const y = new Uint8Array(M * OH * OW);
     for (let r = 0; r < 20; r++) q.runConvRequant(null, x, 1, g, 7, zw, mult, 3, y, bias);
-    let best = Infinity;
-    const inner = Math.max(1, Math.ceil(2e5 / (M * K * OH * OW + 2e4)));
-    for (let r = 0; r < reps; r++) {
+    return { q, y, best: Infinity };
+  });
+  // the builds alternate rep by rep, so that load on the machine hits them alike
+  const inner = Math.max(1, Math.ceil(2e5 / (M * K * OH * OW + 2e4)));
+  for (let r = 0; r < reps; r++)
+    for (const u of runs) {
       const t = cpu();
-      for (let j = 0; j < inner; j++) q.runConvRequant(null, x, 1, g, 7, zw, mult, 3, y, bias);
-      best = Math.min(best, (cpu() - t) / inner);
+      for (let j = 0; j < inner; j++) u.q.runConvRequant(null, x, 1, g, 7, zw, mult, 3, u.y, bias);
+      u.best = Math.min(u.best, (cpu() - t) / inner);
     }
-    if (!ref) ref = y.slice();
-    else if (!y.every((v, j) => v === ref[j])) line.push('MISMATCH');
-    q.dispose();
-    totals[i] += best;
-    line.push(`${best.toFixed(1).padStart(7)} us`);
+  runs.forEach((u, i) => {
+    if (i > 0 && !u.y.every((v, j) => v === runs[0].y[j])) line.push('MISMATCH');
+    u.q.dispose();
+    totals[i] += u.best;
+    line.push(`${u.best.toFixed(1).padStart(7)} us`);
   });
   console.log(`${`${M}x${C}x${KH}x${KW} s${s} ${H}x${W}`.padEnd(26)} ${line.join(' ')}`);
 }

@@ -178,6 +178,7 @@ struct QConvEpi {
   const float* mult;
   float lo, hi;
   int32_t zp;
+  bool sign;  // int8 output (else uint8)
 };
 /** Where the columns of one panel land in a row of Y: segment s covers the lanes of mask[s] and lane j goes to
  *  y_row[off[s] + j] (the column space's columns past OW are in no segment). */
@@ -296,6 +297,7 @@ struct QConvDriver {
     e.lo = qmin - fz;
     e.hi = qmax - fz;
     e.zp = a.yzp;
+    e.sign = a.y_signed;
     e.cs = a.colsum ? cs : nullptr;
     for (int jb = j0; jb < j1; jb += NR) {
       const int nv = j1 - jb < NR ? j1 - jb : NR;
@@ -501,6 +503,7 @@ struct QConvC4Driver {
     e.lo = qmin - fz;
     e.hi = qmax - fz;
     e.zp = a.yzp;
+    e.sign = a.y_signed;
     e.cs = a.colsum ? cs : nullptr;
     QSegs sg;
     for (int jb = j0; jb < j1; jb += NR) {

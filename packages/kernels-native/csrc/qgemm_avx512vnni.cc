@@ -90,35 +90,20 @@ using D = QDriver<Vnni512UK>;
 #include "conv_driver.h"
 
 // Direct convolution: R output channels (broadcast 4 weights) x 32 output pixels (2 vectors of 16 int32), R <= 12.
-template <int R>
-__attribute__((noinline)) void qconv_tile(int kg, const int8_t* a, const uint8_t* b, int32_t* c) {
+// G: the 4-k groups at b + goff[g] (the c4 layout, unaligned) instead of one after the other (the packed panel);
+// init: R row values the sums start from (null: 0).
+template <int R, bool G>
+__attribute__((noinline)) void qconv_tile(int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const int32_t* init, int32_t* c) {
   __m512i c0[R], c1[R];
+  if (init) {
 #pragma GCC unroll 16
-  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_si512();
-  for (int g = 0; g < kg; g++, a += 4 * R, b += 128) {
-    const __m512i b0 = _mm512_load_si512(b), b1 = _mm512_load_si512(b + 64);
+    for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_set1_epi32(init[r]);
+  } else {
 #pragma GCC unroll 16
-    for (int r = 0; r < R; r++) {
-      const __m512i av = bcast4(reinterpret_cast<const uint8_t*>(a) + 4 * r);
-      c0[r] = _mm512_dpbusd_epi32(c0[r], b0, av);
-      c1[r] = _mm512_dpbusd_epi32(c1[r], b1, av);
-    }
+    for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_si512();
   }
-#pragma GCC unroll 16
-  for (int r = 0; r < R; r++) {
-    _mm512_store_si512(c + 32 * r, c0[r]);
-    _mm512_store_si512(c + 32 * r + 16, c1[r]);
-  }
-}
-
-/** qconv_tile<R> over the 4-k groups at b + goff[g] (the c4 layout: 32 columns of 4 bytes each, unaligned). */
-template <int R>
-__attribute__((noinline)) void qconv_tile_g(int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, int32_t* c) {
-  __m512i c0[R], c1[R];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_si512();
   for (int g = 0; g < kg; g++, a += 4 * R) {
-    const uint8_t* bp = b + goff[g];
+    const uint8_t* bp = G ? b + goff[g] : b + 128 * g;
     const __m512i b0 = _mm512_loadu_si512(bp), b1 = _mm512_loadu_si512(bp + 64);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
@@ -134,69 +119,84 @@ __attribute__((noinline)) void qconv_tile_g(int kg, const int8_t* a, const uint8
   }
 }
 
-/** QLinearConv's epilogue (QConvEpi) of R rows of 32 sums at c (from the L1: with the epilogue in the k loop's
- *  function GCC spills the accumulators inside the loop), stored as bytes by segment (row r of Y at y + r * ldy). */
-template <int R>
+/** One row's 32 sums (already + off) as requantized int32 before the zero point: min(float(v) * m, hi) rounded half to
+ *  even (a huge negative product converts to INT_MIN, which the saturating packs take to qmin). */
+static inline __m512i qconv_epi_cvt(__m512i v, __m512 m, __m512 hi) {
+  return _mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v), m), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+/**
+ * QLinearConv's epilogue (QConvEpi) of R rows of 32 sums at c that start from off[r] (the L1 buffer: with the
+ * epilogue in the k loop's function GCC spills the accumulators inside the loop), stored as bytes by segment (row r
+ * of Y at y + r * ldy). Two rows at a time: int32 -> int16 (saturating) + zp (saturating) -> 8 bits (saturating to
+ * the output type) = clamp(round(x) + zp, qmin, qmax) with x <= hi = qmax - zp.
+ */
+template <int R, bool S>
 __attribute__((noinline)) void qconv_epi(const int32_t* c, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
-  const __m512 lo = _mm512_set1_ps(e.lo), hi = _mm512_set1_ps(e.hi);
-  const __m512i zp = _mm512_set1_epi32(e.zp);
+  const __m512 hi = _mm512_set1_ps(e.hi);
+  const __m512i zp = _mm512_set1_epi16(static_cast<int16_t>(e.zp));
+  // after the packs, dword 4k + t of lane k holds: t 0 / 1 row r pixels 4k.. / 16 + 4k.., t 2 / 3 row r + 1
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0;
   if (e.cs) {
     cs0 = _mm512_load_si512(e.cs);
     cs1 = _mm512_load_si512(e.cs + 16);
   }
-#pragma GCC unroll 4
-  for (int r = 0; r < R; r++) {
-    const __m512i o = _mm512_set1_epi32(e.off[r]);
-    __m512i v0 = _mm512_add_epi32(_mm512_load_si512(c + 32 * r), o), v1 = _mm512_add_epi32(_mm512_load_si512(c + 32 * r + 16), o);
+#pragma GCC unroll 2
+  for (int r = 0; r < R; r += 2) {
+    const int r1 = r + 1 < R ? r + 1 : r;
+    __m512i v0 = _mm512_load_si512(c + 32 * r), v1 = _mm512_load_si512(c + 32 * r + 16);
+    __m512i w0 = _mm512_load_si512(c + 32 * r1), w1 = _mm512_load_si512(c + 32 * r1 + 16);
     if (e.cs) {
-      const __m512i z = _mm512_set1_epi32(e.zw[r]);
+      const __m512i z = _mm512_set1_epi32(e.zw[r]), zz = _mm512_set1_epi32(e.zw[r1]);
       v0 = _mm512_sub_epi32(v0, _mm512_mullo_epi32(z, cs0));
       v1 = _mm512_sub_epi32(v1, _mm512_mullo_epi32(z, cs1));
+      w0 = _mm512_sub_epi32(w0, _mm512_mullo_epi32(zz, cs0));
+      w1 = _mm512_sub_epi32(w1, _mm512_mullo_epi32(zz, cs1));
     }
-    const __m512 m = _mm512_set1_ps(e.mult[r]);
-    const __m512 f0 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v0), m), lo), hi);
-    const __m512 f1 = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v1), m), lo), hi);
-    const __m512i q0 = _mm512_add_epi32(_mm512_cvt_roundps_epi32(f0, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
-    const __m512i q1 = _mm512_add_epi32(_mm512_cvt_roundps_epi32(f1, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
-    // in [-128, 255]: the low byte of each is the result
-    const __m256i bytes = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(q0)), _mm512_cvtepi32_epi8(q1), 1);
+    const __m512 m = _mm512_set1_ps(e.mult[r]), mm = _mm512_set1_ps(e.mult[r1]);
+    const __m512i a16 = _mm512_adds_epi16(_mm512_packs_epi32(qconv_epi_cvt(v0, m, hi), qconv_epi_cvt(v1, m, hi)), zp);
+    const __m512i b16 = _mm512_adds_epi16(_mm512_packs_epi32(qconv_epi_cvt(w0, mm, hi), qconv_epi_cvt(w1, mm, hi)), zp);
+    const __m512i q = _mm512_permutexvar_epi32(order, S ? _mm512_packs_epi16(a16, b16) : _mm512_packus_epi16(a16, b16));
+    const __m256i lo = _mm512_castsi512_si256(q), hi2 = _mm512_extracti64x4_epi64(q, 1);
     uint8_t* yr = y + static_cast<size_t>(r) * ldy;
     for (int s = 0; s < sg.n; s++)  // masked lanes are not accessed: yr + off[s] may point before the row
-      _mm256_mask_storeu_epi8(reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(yr) + static_cast<uintptr_t>(sg.off[s])), sg.mask[s], bytes);
+      _mm256_mask_storeu_epi8(reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(yr) + static_cast<uintptr_t>(sg.off[s])), sg.mask[s], lo);
+    if (r + 1 < R)
+      for (int s = 0; s < sg.n; s++)
+        _mm256_mask_storeu_epi8(reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(yr + ldy) + static_cast<uintptr_t>(sg.off[s])), sg.mask[s], hi2);
   }
 }
 
 struct Vnni512Conv {
   static constexpr int MR = 12, NR = 32;
+  template <bool G>
+  static void acc(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const int32_t* init, int32_t* c) {
+    using Fn = void (*)(int, const int8_t*, const uint8_t*, const int32_t*, const int32_t*, int32_t*);
+    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile<1, G>, &qconv_tile<2, G>, &qconv_tile<3, G>, &qconv_tile<4, G>, &qconv_tile<5, G>, &qconv_tile<6, G>, &qconv_tile<7, G>, &qconv_tile<8, G>, &qconv_tile<9, G>, &qconv_tile<10, G>, &qconv_tile<11, G>, &qconv_tile<12, G>};
+    fns[rows](kg, a, b, goff, init, c);
+  }
+  static void tile(int rows, int kg, const int8_t* a, int, const uint8_t* b, int32_t* c) { acc<false>(rows, kg, a, b, nullptr, nullptr, c); }
+  static void tile_g(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, int32_t* c) { acc<true>(rows, kg, a, b, goff, nullptr, c); }
   static void tile_q(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv) {
     QSegs sg;
     sg.n = 1;
     sg.mask[0] = nv >= 32 ? ~0u : (1u << nv) - 1;
     sg.off[0] = 0;
-    tile_gq_impl(rows, kg, a, b, nullptr, e, y, ldy, sg);
-  }
-  static void tile_g(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, int32_t* c) {
-    using Fn = void (*)(int, const int8_t*, const uint8_t*, const int32_t*, int32_t*);
-    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile_g<1>, &qconv_tile_g<2>, &qconv_tile_g<3>, &qconv_tile_g<4>, &qconv_tile_g<5>, &qconv_tile_g<6>, &qconv_tile_g<7>, &qconv_tile_g<8>, &qconv_tile_g<9>, &qconv_tile_g<10>, &qconv_tile_g<11>, &qconv_tile_g<12>};
-    fns[rows](kg, a, b, goff, c);
+    alignas(64) int32_t c[MR * 32];
+    acc<false>(rows, kg, a, b, nullptr, e.off, c);
+    epi(rows, c, e, y, ldy, sg);
   }
   static void tile_gq(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
-    tile_gq_impl(rows, kg, a, b, goff, e, y, ldy, sg);
-  }
-  /** goff null: the groups one after the other (the packed panel, qconv_tile); else at b + goff[g]. */
-  static void tile_gq_impl(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
     alignas(64) int32_t c[MR * 32];
-    if (goff) tile_g(rows, kg, a, b, goff, c);
-    else tile(rows, kg, a, 0, b, c);
-    using Fn = void (*)(const int32_t*, const QConvEpi&, uint8_t*, size_t, const QSegs&);
-    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_epi<1>, &qconv_epi<2>, &qconv_epi<3>, &qconv_epi<4>, &qconv_epi<5>, &qconv_epi<6>, &qconv_epi<7>, &qconv_epi<8>, &qconv_epi<9>, &qconv_epi<10>, &qconv_epi<11>, &qconv_epi<12>};
-    fns[rows](c, e, y, ldy, sg);
+    acc<true>(rows, kg, a, b, goff, e.off, c);
+    epi(rows, c, e, y, ldy, sg);
   }
-  static void tile(int rows, int kg, const int8_t* a, int, const uint8_t* b, int32_t* c) {
-    using Fn = void (*)(int, const int8_t*, const uint8_t*, int32_t*);
-    static constexpr Fn fns[MR + 1] = {nullptr, &qconv_tile<1>, &qconv_tile<2>, &qconv_tile<3>, &qconv_tile<4>, &qconv_tile<5>, &qconv_tile<6>, &qconv_tile<7>, &qconv_tile<8>, &qconv_tile<9>, &qconv_tile<10>, &qconv_tile<11>, &qconv_tile<12>};
-    fns[rows](kg, a, b, c);
+  static void epi(int rows, const int32_t* c, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
+    using Fn = void (*)(const int32_t*, const QConvEpi&, uint8_t*, size_t, const QSegs&);
+    static constexpr Fn u[MR + 1] = {nullptr, &qconv_epi<1, false>, &qconv_epi<2, false>, &qconv_epi<3, false>, &qconv_epi<4, false>, &qconv_epi<5, false>, &qconv_epi<6, false>, &qconv_epi<7, false>, &qconv_epi<8, false>, &qconv_epi<9, false>, &qconv_epi<10, false>, &qconv_epi<11, false>, &qconv_epi<12, false>};
+    static constexpr Fn s[MR + 1] = {nullptr, &qconv_epi<1, true>, &qconv_epi<2, true>, &qconv_epi<3, true>, &qconv_epi<4, true>, &qconv_epi<5, true>, &qconv_epi<6, true>, &qconv_epi<7, true>, &qconv_epi<8, true>, &qconv_epi<9, true>, &qconv_epi<10, true>, &qconv_epi<11, true>, &qconv_epi<12, true>};
+    (e.sign ? s : u)[rows](c, e, y, ldy, sg);
   }
 };
 using CD = QConvDriver<Vnni512Conv>;

@@ -61,6 +61,34 @@ function buildQLinear(tx: DType, tw: DType, ty: DType) {
   };
 }
 
+/**
+ * QLinearConv shapes of the conv classes the x86 kernels treat apart (1x1 over many pixels with a small K; the strided
+ * first layer with C = 3; 3x3 / dilated with channel tails; many channels on a small plane), with per-channel weight
+ * zero points (the column-sum correction) or none, and a y_scale whose multiplier is infinite (the general epilogue).
+ */
+const CLASS_SHAPES: { C: number; M: number; H: number; W: number; k: number; s: number; d: number; p: number }[] = [
+  { C: 16, M: 32, H: 13, W: 21, k: 1, s: 1, d: 1, p: 0 },
+  { C: 3, M: 16, H: 23, W: 31, k: 3, s: 2, d: 1, p: 1 },
+  { C: 13, M: 29, H: 9, W: 11, k: 3, s: 1, d: 2, p: 2 },
+  { C: 64, M: 12, H: 4, W: 5, k: 3, s: 1, d: 1, p: 1 },
+  { C: 8, M: 24, H: 12, W: 40, k: 1, s: 2, d: 1, p: 0 },
+  { C: 6, M: 40, H: 7, W: 70, k: 3, s: 1, d: 1, p: 1 },
+];
+
+function buildClass(size: number, values: ValueSource) {
+  const c = CLASS_SHAPES[size % CLASS_SHAPES.length];
+  const x = values.tensor('uint8', [1, c.C, c.H, c.W]);
+  const w = values.tensor('int8', [c.M, c.C, c.k, c.k]);
+  const f = (...v: number[]) => new Tensor('float32', Float32Array.from(v), v.length === 1 ? [] : [v.length]);
+  const sw = f(...Array.from({ length: c.M }, (_, m) => 0.001 * (1 + (m % 7))));
+  const zw = size % 2 ? values.tensor('int8', [c.M]) : new Tensor('int8', new Int8Array(c.M), [c.M]);
+  const bias = new Tensor('int32', Int32Array.from({ length: c.M }, (_, m) => (m * 7919) % 40001 - 20000), [c.M]);
+  const sy = size >= CLASS_SHAPES.length * 2 ? 1e-45 : 0.02; // 1e-45: the multiplier overflows to infinity
+  const inputs = [x, f(0.05), values.tensor('uint8', []), w, sw, zw, f(sy), values.tensor('uint8', []), bias];
+  const attrs = new Map<string, unknown>([['strides', [c.s, c.s]], ['dilations', [c.d, c.d]], ['pads', [c.p, c.p, c.p, c.p]]]);
+  return { node: convNode('QLinearConv', ['uint8', 'float32', 'uint8', 'int8', 'float32', 'int8', 'float32', 'uint8', 'int32'], new Map([[3, w]]), attrs), inputs };
+}
+
 describe('native convolution equivalence', () => {
   if ('error' in loaded) {
     it('reports ready=false when the addon is absent', () => {
@@ -87,6 +115,14 @@ describe('native convolution equivalence', () => {
       for (const ty of ['uint8', 'int8'] as const) check(`QLinearConv:${s(tx)}x${s(tw)}->${s(ty)}`, buildQLinear(tx, tw, ty) as never);
     });
   }
+  it('QLinearConv:u8xi8->u8 on the conv classes (small K, strided C = 3, dilated, small plane, infinite multiplier) is bit-exact', () => {
+    const key = 'QLinearConv:u8xi8->u8';
+    for (const v of backend.variants().filter((x) => x.key === key && !x.name.startsWith('native-dw-'))) {
+      const t = tracked(v);
+      assertEquivalent({ registry: registryWith(t.variant), key, build: buildClass as never, sizes: Array.from({ length: CLASS_SHAPES.length * 3 }, (_, i) => i), numRuns: 2 });
+      expect(t.referenceRuns()).toBe(0);
+    }
+  });
   it('declines grouped convolutions and non-constant weights', () => {
     const v = backend.variants().find((x) => x.key === 'Conv:f32')!;
     const w = new Tensor('float32', new Float32Array(8), [2, 1, 2, 2]);
