@@ -558,7 +558,7 @@ Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
   const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
   const bool ys = info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
   uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, n, "y");
-  LOWBIT_EW(quantize_linear, x, s, z, ys, outer, C, inner, sn != 1, y);
+  LOWBIT_EW512(quantize_linear, x, s, z, ys, outer, C, inner, sn != 1, y);
   return env.Undefined();
 }
 

@@ -44,4 +44,11 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale,
 void dequantize_bias(const uint8_t* x, bool q_signed, float scale, int zp, size_t rows, size_t n, const float* bias, bool bias_per_col, float* y);
 }  // namespace avx2
 
+/** quantize_linear with AVX-512 F/BW (x64 only; call when the CPU has it): the same division and rounding (the
+    round-half-even integer conversion with embedded rounding instead of the magic-number add), identical results. */
+namespace avx512 {
+void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool q_signed, size_t outer, size_t C, size_t inner,
+                     bool per_axis, uint8_t* y);
+}  // namespace avx512
+
 }  // namespace lowbit

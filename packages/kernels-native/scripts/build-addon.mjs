@@ -39,7 +39,7 @@ function main() {
     return;
   }
   const args = [gyp, 'rebuild', `--nodedir=${dir}`, '--jobs=max'];
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_nodedir: dir } });
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, npm_config_nodedir: dir } });
   writeFileSync(log, `$ node ${args.join(' ')}\n${r.stdout ?? ''}\n${r.stderr ?? ''}\n${r.error ? String(r.error) : ''}\nexit ${r.status}\n`);
   if (r.status !== 0 || !existsSync(join(root, 'build', 'Release', 'lowbit_native.node'))) {
     const err = (r.stderr ?? '').split('\n').find((l) => /error/i.test(l)) ?? (r.error ? String(r.error) : `node-gyp exited ${r.status}`);

@@ -3,7 +3,7 @@
  * infinities, exact .5 ties and saturation edges, per tensor and per axis (positive and negative axis).
  */
 import { describe, expect, it } from 'vitest';
-import { Tensor, type DType } from '@lowbit/kernels';
+import { Tensor, freshRunContext, referenceKernels, type DType } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
 import { node, readyBackend, registryWith, tracked } from './test-support.js';
@@ -65,5 +65,25 @@ describe('native QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear equiv
         x[at] = bad;
         expect(() => inst.run([new Tensor('float32', x, [23])], alloc as never)).toThrow();
       }
+  });
+  it('QuantizeLinear: every length 0..50 and every lane position of the special values, per tensor and per axis, bit-exact', () => {
+    const specials = [NaN, Infinity, -Infinity, -0, 0.5, 1.5, -2.5, 2 ** 22, -(2 ** 22) - 1, 3.4e38, -3.4e38, 1e-45, 127.5, -128.5, 255.5, 254.5];
+    for (const q of ['uint8', 'int8'] as const) {
+      const key = `QuantizeLinear:f32->${q === 'uint8' ? 'u8' : 'i8'}`;
+      const native = backend.variants().find((x) => x.key === key)!;
+      const ref = referenceKernels().find((x) => x.key === key)!;
+      for (let len = 0; len <= 50; len++) {
+        for (const perAxis of [false, true]) {
+          const xs = Float32Array.from({ length: 2 * len }, (_, i) => (i % 3 === 1 ? specials[(i + len) % specials.length] : Math.sin(i * 1.7 + len) * 300));
+          const n = { ...node('QuantizeLinear', ['float32', 'float32', q]), attrs: new Map(perAxis ? [['axis', 0]] : []) as never };
+          const scale = perAxis ? new Tensor('float32', Float32Array.of(0.5, 1), [2]) : new Tensor('float32', Float32Array.of(1), []);
+          const zp = perAxis ? new Tensor(q, (q === 'uint8' ? Uint8Array.of(128, 3) : Int8Array.of(-3, 5)) as never, [2]) : new Tensor(q, (q === 'uint8' ? Uint8Array.of(7) : Int8Array.of(-7)) as never, []);
+          const inputs = [new Tensor('float32', xs, [2, len]), scale, zp];
+          const got = native.create(n).run(inputs, freshRunContext)[0]!.data;
+          const want = ref.create(n).run(inputs, freshRunContext)[0]!.data;
+          expect([q, len, perAxis, Array.from(got)]).toEqual([q, len, perAxis, Array.from(want)]);
+        }
+      }
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Native QuantizeLinear (`f32->u8`, `f32->i8`), DequantizeLinear (`u8->f32`, `i8->f32`) and DynamicQuantizeLinear
  * (`f32->u8`, the reference's float32 steps for scale and zero point), isa `avx2` where the CPU has it (the AVX2 build
- * of csrc/qdq_kernels.inc) and `scalar-c` elsewhere (plain C++, vectorised by the compiler), per tensor or per axis,
- * bit-identical to the reference (the two builds give identical results):
+ * of csrc/qdq_kernels.inc; QuantizeLinear runs csrc/qdq_avx512.cc, sixteen lanes, where the CPU has AVX-512) and
+ * `scalar-c` elsewhere (plain C++, vectorised by the compiler), per tensor or per axis, bit-identical to the reference
+ * (the builds give identical results):
  *
  *   quantize:   y = clamp(roundHalfEven(fround(x / scale)) + zero_point, qmin, qmax); NaN -> qmin, +-Inf saturate
  *   dequantize: y = fround((x - zero_point) * scale)
