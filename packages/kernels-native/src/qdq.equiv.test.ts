@@ -81,7 +81,7 @@ describe('native QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear equiv
           const inputs = [new Tensor('float32', xs, [2, len]), scale, zp];
           const got = native.create(n).run(inputs, freshRunContext)[0]!.data;
           const want = ref.create(n).run(inputs, freshRunContext)[0]!.data;
-          expect([q, len, perAxis, Array.from(got)]).toEqual([q, len, perAxis, Array.from(want)]);
+          expect([q, len, perAxis, Array.from(got as Uint8Array)]).toEqual([q, len, perAxis, Array.from(want as Uint8Array)]);
         }
       }
     }
