@@ -40,6 +40,25 @@ function buildMatMulDynamicB(size: number, values: ValueSource) {
   return { node: node('MatMul', ['float32', 'float32']), inputs: [a, b] };
 }
 
+/**
+ * lowbit.PermutedMatMul: attention's layouts (Q by [0, 2, 1, 3] times K by [0, 2, 3, 1]; P times V by [0, 2, 1, 3]) and
+ * rank-2 / rank-3 ones (B^T, A's leading axes swapped), with broadcast batch dims when size % 4 === 3.
+ */
+function buildPermuted(size: number, values: ValueSource) {
+  const { M, K, N } = dims(size);
+  const H = 1 + (size % 3);
+  const forms: { a: number[]; b: number[]; pa?: number[]; pb?: number[] }[] = [
+    { a: [1, M, H, K], b: [1, N, H, K], pa: [0, 2, 1, 3], pb: [0, 2, 3, 1] },
+    { a: [1, H, M, K], b: [1, K, H, N], pb: [0, 2, 1, 3] },
+    { a: [M, K], b: [N, K], pb: [1, 0] },
+    { a: [M, 2, K], b: size % 4 === 3 ? [1, N, K] : [2, N, K], pa: [1, 0, 2], pb: [0, 2, 1] },
+  ];
+  const f = forms[size % forms.length];
+  const attrs = new Map<string, number[]>([...(f.pa ? [['perm_a', f.pa] as const] : []), ...(f.pb ? [['perm_b', f.pb] as const] : [])]);
+  const n = { ...node('PermutedMatMul', ['float32', 'float32']), domain: 'lowbit', attrs: attrs as never };
+  return { node: n, inputs: [dyadic(values, f.a), dyadic(values, f.b)] };
+}
+
 function buildGemm(size: number, values: ValueSource) {
   const { M, K, N } = dims(size);
   const transB = size % 2;
@@ -74,6 +93,21 @@ describe('native float GEMM equivalence', () => {
     });
     return;
   }
+
+  it('lowbit.PermutedMatMul:f32: every variant matches the reference exactly on dyadic inputs, reading the operands in place', () => {
+    const key = 'lowbit.PermutedMatMul:f32';
+    const variants = backend.variants().filter((v) => v.key === key);
+    expect(variants.map((v) => v.name)).toContain('native-scalar-c');
+    for (const [b, vs] of [[backend, variants], [backend3, backend3.variants().filter((v) => v.key === key)]] as const) {
+      expect(vs.length).toBe(variants.length);
+      for (const v of vs) {
+        const t = tracked(v);
+        const r = assertEquivalent({ registry: registryWith(t.variant), key, build: buildPermuted, sizes: [1, 2, 3, 4, 5, 7, 12, 13, 33, 40], numRuns: 8 });
+        expect(r.variants, b === backend ? '1 thread' : '3 threads').toEqual([v.name]);
+        expect(t.referenceRuns()).toBe(0);
+      }
+    }
+  });
 
   for (const [key, build, dyn] of [['MatMul:f32', buildMatMul, false], ['Gemm:f32', buildGemm, false], ['MatMul:f32', buildMatMulDynamicB, true]] as const) {
     it(`${key}${dyn ? ' (B not constant)' : ''}: every variant matches the reference exactly on dyadic inputs`, () => {

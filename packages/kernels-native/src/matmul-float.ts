@@ -8,7 +8,7 @@
  * the bound K * 2^-23 * sum|a*b| against an exact sum. Gemm: `y = fround(fround(alpha * acc) + fround(beta * c))` as
  * the reference, with beta * C fused as a per-column bias when alpha = 1 and C broadcasts along rows.
  */
-import { type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
+import { matmulPerms, planMatMul, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
 import type { NativeFGemm, NativeFGemmBatch, NativeKernelInfo } from './addon.js';
 import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
@@ -47,6 +47,15 @@ export function floatVariants(ctx: NativeContext, kernels: readonly NativeKernel
       tile: 32,
       supports: (node) => constantB(node) === undefined,
       create: (node) => createDynamicBMatMul(ctx, node, k),
+    },
+    {
+      // MatMul of transposed activations (the runtime folds Transpose -> MatMul): the batched call reads them in place.
+      key: 'lowbit.PermutedMatMul:f32',
+      name: `native-${k.name}`,
+      isa: k.isa as Isa,
+      tolerance: FLOAT_TOLERANCE,
+      tile: 32,
+      create: (node) => createPermutedMatMul(ctx, node, k),
     },
     {
       key: 'Gemm:f32',
@@ -111,6 +120,96 @@ function createDynamicBMatMul(ctx: NativeContext, node: KernelNode, k: NativeKer
       // Every batch matrix in one call: each distinct B packed once, the workspace kept between runs.
       g ??= new ctx.addon.FGemmBatch(k.name, ctx.threads);
       g.run(ctx.pool(), a.data, p.aOffsets, K, b.data, p.bOffsets, N, false, M, K, N, y.data);
+      return [y];
+    },
+  };
+}
+
+/** The dims and element strides of Transpose(x, perm) read in place from a contiguous x of `dims`. */
+function permutedView(dims: readonly number[], perm: readonly number[] | undefined): { dims: number[]; strides: number[] } | undefined {
+  const strides = new Array<number>(dims.length);
+  for (let i = dims.length - 1, s = 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= dims[i];
+  }
+  if (!perm) return { dims: [...dims], strides };
+  if (perm.length !== dims.length || ![...perm].sort((x, y) => x - y).every((p, i) => p === i)) return undefined;
+  return { dims: perm.map((p) => dims[p]), strides: perm.map((p) => strides[p]) };
+}
+
+/** Element offset of batch matrix `index` (row-major over dims[0..r-3]) of a strided view. */
+function batchOffset(v: { dims: number[]; strides: number[] }, index: number): number {
+  let off = 0;
+  for (let d = v.dims.length - 3; d >= 0; d--) {
+    off += (index % v.dims[d]) * v.strides[d];
+    index = Math.floor(index / v.dims[d]);
+  }
+  return off;
+}
+
+interface PermutedPlan {
+  readonly key: string;
+  readonly M: number;
+  readonly K: number;
+  readonly N: number;
+  readonly outDims: readonly number[];
+  readonly aOffsets: Int32Array;
+  readonly bOffsets: Int32Array;
+  readonly lda: number;
+  readonly ldb: number;
+  readonly trans: boolean;
+}
+
+/**
+ * lowbit.PermutedMatMul: A' = Transpose(A, perm_a) must keep A's last axis last (rows lda apart); B' = Transpose(B,
+ * perm_b) has B's last axis last (rows of B', ldb apart) or next to last (rows of B'^T). Each batch matrix at its
+ * offset, all in one batched call: the same kernel and summation order as the unfused MatMul of the same backend, so
+ * the same bits. Other layouts, ranks below 2 and errors: the reference.
+ */
+function createPermutedMatMul(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): NativeInstance {
+  const ref = lazyReference(ctx, 'lowbit.PermutedMatMul:f32', node);
+  const perms = matmulPerms(node);
+  let plan: PermutedPlan | null | undefined;
+  let g: NativeFGemmBatch | undefined;
+  const planFor = (aDims: readonly number[], bDims: readonly number[]): PermutedPlan | null => {
+    const key = `${aDims.join()};${bDims.join()}`;
+    if (plan !== undefined && (plan === null ? false : plan.key === key)) return plan;
+    const va = permutedView(aDims, perms.a);
+    const vb = permutedView(bDims, perms.b);
+    if (!va || !vb || va.dims.length < 2 || vb.dims.length < 2) return null;
+    const r = va.dims.length, rb = vb.dims.length;
+    const [M, K] = [va.dims[r - 2], va.dims[r - 1]];
+    const N = vb.dims[rb - 1];
+    if (vb.dims[rb - 2] !== K || M * K * N === 0) return null;
+    if (va.strides[r - 1] !== 1 && K > 1) return null;
+    const trans = vb.strides[rb - 1] !== 1 && N > 1;
+    if (trans && vb.strides[rb - 2] !== 1 && K > 1) return null;
+    const lda = M > 1 ? va.strides[r - 2] : K;
+    const ldb = trans ? (N > 1 ? vb.strides[rb - 1] : K) : K > 1 ? vb.strides[rb - 2] : N;
+    if (lda < K || ldb < (trans ? K : N)) return null;
+    const p = planMatMul(node, va.dims, vb.dims);
+    const aOffsets = new Int32Array(new ArrayBuffer(4 * Math.max(p.batch, 1)), 0, p.batch);
+    const bOffsets = new Int32Array(new ArrayBuffer(4 * Math.max(p.batch, 1)), 0, p.batch);
+    for (let t = 0; t < p.batch; t++) {
+      aOffsets[t] = batchOffset(va, p.aIndex[t]);
+      bOffsets[t] = batchOffset(vb, p.bIndex[t]);
+    }
+    plan = { key, M, K, N, outDims: p.outDims, aOffsets, bOffsets, lda, ldb, trans };
+    return plan;
+  };
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      const a = inputs[0];
+      const b = inputs[1];
+      if (!isF32(a) || !isF32(b) || !offsetsFit(a.data.length, b.data.length)) return ref().run(inputs, rctx);
+      const p = planFor(a.dims, b.dims);
+      if (!p) return ref().run(inputs, rctx);
+      const y = rctx.alloc('float32', p.outDims);
+      g ??= new ctx.addon.FGemmBatch(k.name, ctx.threads);
+      g.run(ctx.pool(), a.data, p.aOffsets, p.lda, b.data, p.bOffsets, p.ldb, p.trans, p.M, p.K, p.N, y.data);
       return [y];
     },
   };

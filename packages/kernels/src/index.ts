@@ -22,4 +22,5 @@ export type { MatMulPlan } from './nn/matmul-shape.js';
 export { forwardWindow, parseWindowAttrs } from './nn/window.js';
 export type { Window3, WindowAttrs, WindowOptions, AutoPad } from './nn/window.js';
 export { geluErf, geluErfParams } from './nn/gelu-erf.js';
+export { matmulPerms } from './nn/permuted-matmul.js';
 export type { GeluErfParams } from './nn/gelu-erf.js';

@@ -9,6 +9,7 @@ import { INSTANCE_NORM_KERNELS } from './instance-norm.js';
 import { LAYER_NORM_KERNELS } from './layer-norm.js';
 import { LRN_KERNELS } from './lrn.js';
 import { MATMUL_KERNELS } from './matmul.js';
+import { PERMUTED_MATMUL_KERNELS } from './permuted-matmul.js';
 import { POOL_KERNELS } from './pool.js';
 
 /** Every scalar reference variant of the float neural-network ops (Conv, Gemm, MatMul, pools, normalizations). */
@@ -24,4 +25,5 @@ export const NN_KERNELS: KernelVariant[] = [
   ...LAYER_NORM_KERNELS,
   ...LRN_KERNELS,
   ...GELU_ERF_KERNELS,
+  ...PERMUTED_MATMUL_KERNELS,
 ];

@@ -6,8 +6,10 @@
  * expected outputs.
  */
 import { describe, expect, it } from 'vitest';
-import { listNodeTestCases, readTestCase, testdataPath } from '@lowbit/testing';
+import { DataType, tensorFromValues, type Attr } from '@lowbit/onnx-ir';
+import { listNodeTestCases, mkGraph, mkModel, mkNode, readTestCase, testdataPath } from '@lowbit/testing';
 import { createReferenceRegistry, Tensor } from '@lowbit/kernels';
+import { loadBackends } from '../backend.js';
 import { tensorFromRef } from '../values.js';
 import { Session } from '../session.js';
 import { optimizeForSession } from './pipeline.js';
@@ -63,4 +65,43 @@ describe('conformance cases, fused vs unfused', () => {
     expect(problems).toEqual([]);
     expect(changed.length).toBeGreaterThan(0);
   }, 600_000);
+});
+
+/**
+ * An attention block as exporters write it (heads split off by Reshape + Transpose, Q K^T, Softmax, P V, heads merged
+ * back): the transposes feeding the MatMuls fold into lowbit.PermutedMatMul at 'all'; results equal 'none' bit for bit
+ * on the reference kernels and on the native backend (same kernels fused and unfused).
+ */
+describe('attention block, fused vs unfused', () => {
+  const S = 6, H = 2, D = 4;
+  const ints = (name: string, v: number[]): Attr => ({ type: 'ints', name, value: v.map(BigInt) });
+  const shape = (name: string, v: number[]) => tensorFromValues(name, DataType.INT64, [v.length], v.map(BigInt));
+  const nodes = [
+    ...['q', 'k', 'v'].flatMap((t) => [
+      mkNode('Reshape', [t, 'heads'], [`${t}.r`], { name: `${t}_reshape` }),
+      mkNode('Transpose', [`${t}.r`], [`${t}.t`], { name: `${t}_transpose`, attributes: [ints('perm', t === 'k' ? [0, 2, 3, 1] : [0, 2, 1, 3])] }),
+    ]),
+    mkNode('MatMul', ['q.t', 'k.t'], ['scores'], { name: 'qk' }),
+    mkNode('Softmax', ['scores'], ['probs'], { name: 'softmax', attributes: [{ type: 'int', name: 'axis', value: -1n }] }),
+    mkNode('MatMul', ['probs', 'v.t'], ['ctx'], { name: 'pv' }),
+    mkNode('Transpose', ['ctx'], ['ctx.t'], { name: 'ctx_transpose', attributes: [ints('perm', [0, 2, 1, 3])] }),
+    mkNode('Reshape', ['ctx.t', 'merged'], ['y'], { name: 'merge' }),
+  ];
+  const vi = (name: string) => ({ name, type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape: [1, S, H * D] } });
+  const model = mkModel(mkGraph({ inputs: [vi('q'), vi('k'), vi('v')], outputs: ['y'], initializers: [shape('heads', [1, S, H, D]), shape('merged', [1, S, H * D])], nodes }), { opset: 13 });
+  const feeds = Object.fromEntries(['q', 'k', 'v'].map((t, j) => [t, new Tensor('float32', Float32Array.from({ length: S * H * D }, (_, i) => Math.sin(i * 0.9 + j) * 2), [1, S, H * D])]));
+  const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data as Float32Array).buffer));
+
+  it('folds Q, K and V transposes and matches the unfused graph exactly (reference and native)', async () => {
+    const opt = optimizeForSession(model, { level: 'all' });
+    expect(opt.report.opsAfter['lowbit.PermutedMatMul']).toBe(2);
+    expect(opt.report.opsAfter.Transpose).toBe(1); // the merge transpose reads a MatMul output: not folded
+    const [none, all] = (['none', 'all'] as const).map((l) => Session.fromModel(model, { backend: 'js', registry: createReferenceRegistry(), graphOptimization: l }).runSync(feeds));
+    expect(bits(all.y)).toEqual(bits(none.y));
+    const [native] = await loadBackends('native', { threads: 1 });
+    if (!native?.ready) return expect(native?.diagnostics.join(' ')).toMatch(/./);
+    const [n0, n1] = (['none', 'all'] as const).map((l) => Session.fromModel(model, { backend: 'native', backends: [native], graphOptimization: l }).runSync(feeds));
+    expect(bits(n1.y)).toEqual(bits(n0.y));
+    native.dispose?.();
+  });
 });

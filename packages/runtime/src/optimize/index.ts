@@ -3,6 +3,7 @@ export type { GraphOptimizationLevel, OptimizationReport, OptimizeOptions } from
 export { cancelDequantizeQuantize } from './cancel-dq-q.js';
 export { foldBatchNorm } from './fold-batchnorm.js';
 export { foldConstantDequantize } from './fold-dequantize.js';
+export { foldTransposeMatMul } from './fold-transpose-matmul.js';
 export { fuseDynamicMatMul } from './fuse-dynamic.js';
 export { fuseGeluErf } from './fuse-gelu.js';
 export { fuseQdqQLinear } from './fuse-qlinear.js';

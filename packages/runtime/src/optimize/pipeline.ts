@@ -10,7 +10,8 @@
  *   fusion into QLinearConv/QLinearMatMul (within 1 output quantization step of the literal graph) and the dynamic
  *   chains into `lowbit.DynamicQMatMul` / `lowbit.DynamicQConv` (bit-identical); QDQ Gemm into `lowbit.QGemm`; the
  *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes);
- *   QLinearMatMul -> DequantizeLinear [-> Add(bias)] into `lowbit.QLinearMatMulToFloat` (bit-identical).
+ *   QLinearMatMul -> DequantizeLinear [-> Add(bias)] into `lowbit.QLinearMatMulToFloat` (bit-identical); a Transpose that
+ *   only feeds a float MatMul into `lowbit.PermutedMatMul` (bit-identical to the same backend's nodes).
  *
  * Names: passes never remove a graph output or a kept name. Kept names are made graph outputs for the length of the
  * pipeline (so no pass and no dead-code elimination can remove them) and taken out again afterwards. Values fused away
@@ -22,6 +23,7 @@ import { cancelDequantizeQuantize } from './cancel-dq-q.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldConstantDequantize } from './fold-dequantize.js';
 import { fuseDynamicMatMul } from './fuse-dynamic.js';
+import { foldTransposeMatMul } from './fold-transpose-matmul.js';
 import { fuseGeluErf } from './fuse-gelu.js';
 import { fuseQdqQLinear } from './fuse-qlinear.js';
 import { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
@@ -35,7 +37,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, foldTransposeMatMul, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
