@@ -22,6 +22,10 @@ const CASES: { label: string; spatial: (s: number) => number[]; attrs: Record<st
   { label: '3x3 stride 2 ceil_mode, uneven pads', spatial: (s) => [s + 3, s + 4], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 1, 1, 0], ceil_mode: 1 } },
   { label: '2x3 dilations 2, SAME_UPPER', spatial: (s) => [s + 4, s + 5], attrs: { kernel_shape: [2, 3], dilations: [1, 2], auto_pad: 'SAME_UPPER' } },
   { label: '1-D k3 s2', spatial: (s) => [s + 3], attrs: { kernel_shape: [3], strides: [2] } },
+  { label: '3x3 stride 3 (mnist second pool)', spatial: (s) => [s + 3, 3 * s + 4], attrs: { kernel_shape: [3, 3], strides: [3, 3] } },
+  { label: '2x2 stride 2 wide rows (16-output steps, odd edge)', spatial: (s) => [s + 2, 37 * s + 3], attrs: { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 1, 1, 0], ceil_mode: 1 } },
+  { label: '2x2 stride 2 wide rows, pads on both sides', spatial: (s) => [s + 1, 40 * s + 5], attrs: { kernel_shape: [2, 2], strides: [2, 2], pads: [1, 1, 1, 1] } },
+  { label: '3x1 stride 1 dilation 3, pads larger than the row', spatial: (s) => [s + 2, s + 1], attrs: { kernel_shape: [3, 1], dilations: [3, 1], pads: [4, 2, 4, 2] } },
   { label: '3-D 2x2x2', spatial: (s) => [2, s + 2, s + 2], attrs: { kernel_shape: [2, 2, 2], strides: [1, 2, 2] } },
 ];
 

@@ -1,8 +1,9 @@
 /**
  * Native MaxPool for float32, uint8 and int8 (csrc/pool.cc): 1-D, 2-D and 3-D windows with strides, dilations, pads,
  * auto_pad and ceil_mode resolved by @lowbit/kernels' `forwardWindow` (the reference's own geometry), then the maximum
- * over each window's in-bounds taps in the reference's order and NaN rule: exact. A node that asks for the Indices
- * output runs on the reference.
+ * over each window's in-bounds taps: float32 in the reference's order and NaN rule, the 8-bit types separably (row
+ * maxima, then column maxima; max is order-free without NaN) with SSE2 byte maxima on x86-64: exact. A node that asks
+ * for the Indices output runs on the reference.
  */
 import { DTYPE_SHORT, forwardWindow, parseWindowAttrs, type DType, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
