@@ -36,7 +36,7 @@
   "conditions": [
     ["target_arch=='x64'", {
       "targets": [
-        {"target_name": "lowbit_avx2", "type": "static_library", "sources": ["csrc/qgemm_avx2.cc", "csrc/batched_avx2.cc", "csrc/fgemm_avx2.cc", "csrc/dwconv_avx2.cc", "csrc/elementwise_avx2.cc", "csrc/qdq_avx2.cc"],
+        {"target_name": "lowbit_avx2", "type": "static_library", "sources": ["csrc/qgemm_avx2.cc", "csrc/batched_avx2.cc", "csrc/fgemm_avx2.cc", "csrc/dwconv_avx2.cc", "csrc/elementwise_avx2.cc", "csrc/qdq_avx2.cc", "csrc/pool_avx2.cc"],
          "cflags_cc": ["-mavx2", "-mfma", "-ffp-contract=off"]},
         {"target_name": "lowbit_avxvnni", "type": "static_library", "sources": ["csrc/qgemm_vnni.cc"],
          "cflags_cc": ["-mavx2", "-mfma", "-mavxvnni"]},

@@ -605,11 +605,11 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   const size_t in_n = planes * g[0] * g[1] * g[2], out_n = planes * g[3] * g[4] * g[5];
   const napi_typedarray_type t = info[0].As<Napi::TypedArray>().TypedArrayType();
   if (t == napi_float32_array) {
-    max_pool_f32(array_data<float>(env, info[0], t, t, in_n, "x"), planes, g, array_data<float>(env, info[3], t, t, out_n, "y"));
+    LOWBIT_EW(max_pool_f32, array_data<float>(env, info[0], t, t, in_n, "x"), planes, g, array_data<float>(env, info[3], t, t, out_n, "y"));
   } else if (t == napi_uint8_array) {
-    max_pool_u8(array_data<uint8_t>(env, info[0], t, t, in_n, "x"), planes, g, array_data<uint8_t>(env, info[3], t, t, out_n, "y"));
+    LOWBIT_EW(max_pool_u8, array_data<uint8_t>(env, info[0], t, t, in_n, "x"), planes, g, array_data<uint8_t>(env, info[3], t, t, out_n, "y"));
   } else if (t == napi_int8_array) {
-    max_pool_i8(array_data<int8_t>(env, info[0], t, t, in_n, "x"), planes, g, array_data<int8_t>(env, info[3], t, t, out_n, "y"));
+    LOWBIT_EW(max_pool_i8, array_data<int8_t>(env, info[0], t, t, in_n, "x"), planes, g, array_data<int8_t>(env, info[3], t, t, out_n, "y"));
   } else {
     throw Napi::TypeError::New(env, "x: expected a Float32Array, Uint8Array or Int8Array");
   }

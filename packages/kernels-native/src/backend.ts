@@ -114,7 +114,7 @@ class NativeBackendImpl implements NativeBackend {
     const integer = [...matmulIntegerVariants(ctx, info.qgemm), ...convVariants(ctx, info.qgemm, info.fgemm), ...dwConvVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2'))];
     // Every native kernel writes each element it allocates (the equivalence tests run them on poisoned buffers), and
     // hands the rest to the reference through zeroed buffers (lazyReference): reused buffers need no zero fill.
-    this.#variants = [...integer, ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...qdqVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2')), ...dynamicQVariants(ctx, info.qgemm, integer), ...elementwiseVariants(ctx, info.fgemm.some((k) => k.isa === 'avx512') ? 'avx512' : info.qgemm.some((k) => k.isa === 'avx2') ? 'avx2' : 'scalar-c'), ...poolVariants(ctx),
+    this.#variants = [...integer, ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...qdqVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2')), ...dynamicQVariants(ctx, info.qgemm, integer), ...elementwiseVariants(ctx, info.fgemm.some((k) => k.isa === 'avx512') ? 'avx512' : info.qgemm.some((k) => k.isa === 'avx2') ? 'avx2' : 'scalar-c'), ...poolVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2')),
       ...floatOpVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2'))]
       .map((v) => ({ ...v, writesAllOutputs: true }));
     this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];

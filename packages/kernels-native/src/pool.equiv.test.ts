@@ -34,13 +34,13 @@ describe('native MaxPool equivalence', () => {
   for (const dtype of ['float32', 'uint8', 'int8'] as const) {
     const key = `MaxPool:${dtype === 'float32' ? 'f32' : dtype === 'uint8' ? 'u8' : 'i8'}`;
     it(`${key}: bit-exact on every window shape, nothing handed to the reference`, () => {
-      const v = backend.variants().find((x) => x.key === key && x.name === 'native-scalar-c')!;
-      expect(v).toBeDefined();
-      for (const c of CASES) {
+      const vs = backend.variants().filter((x) => x.key === key);
+      expect(vs.map((x) => x.name)).toContain('native-scalar-c');
+      for (const v of vs) for (const c of CASES) {
         const t = tracked(v);
         const build = (size: number, values: ValueSource) => ({ node: pool(dtype, c.attrs) as never, inputs: [values.tensor(dtype, [1 + (size % 2), 3, ...c.spatial(size)])] });
         const r = assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: [0, 1, 4, 9], numRuns: 10 });
-        expect(r.variants, c.label).toEqual(['native-scalar-c']);
+        expect(r.variants, c.label).toEqual([v.name]);
         expect(t.referenceRuns(), c.label).toBe(0);
       }
     });

@@ -1,9 +1,10 @@
 /**
  * Native MaxPool for float32, uint8 and int8 (csrc/pool.cc): 1-D, 2-D and 3-D windows with strides, dilations, pads,
  * auto_pad and ceil_mode resolved by @lowbit/kernels' `forwardWindow` (the reference's own geometry), then the maximum
- * over each window's in-bounds taps: float32 in the reference's order and NaN rule, the 8-bit types separably (row
- * maxima, then column maxima; max is order-free without NaN) with SSE2 byte maxima on x86-64: exact. A node that asks
- * for the Indices output runs on the reference.
+ * over each window's in-bounds taps, separably (row maxima, then column maxima; vector maxima on x86-64): exact for
+ * the 8-bit types (max is order-free without NaN), and for float32 every NaN or zero maximum is recomputed in the
+ * reference's tap order and NaN rule (which NaN, which signed zero). A node that asks for the Indices output runs on
+ * the reference.
  */
 import { DTYPE_SHORT, forwardWindow, parseWindowAttrs, type DType, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
@@ -16,11 +17,16 @@ function sameDims(a: readonly number[] | undefined, b: readonly number[]): boole
   return true;
 }
 
-export function poolVariants(ctx: NativeContext): KernelVariant[] {
-  return TYPES.map((dtype): KernelVariant => {
+/**
+ * One variant per dtype, plus the same again as `native-avx2` where the CPU has AVX2 (the addon runs its AVX2 build
+ * there either way; the label ranks it above the WebAssembly kernels).
+ */
+export function poolVariants(ctx: NativeContext, avx2: boolean): KernelVariant[] {
+  const isas: ('scalar-c' | 'avx2')[] = avx2 ? ['scalar-c', 'avx2'] : ['scalar-c'];
+  return isas.flatMap((isa) => TYPES.map((dtype): KernelVariant => {
     const key = `MaxPool:${DTYPE_SHORT[dtype]}`;
     return {
-      key, name: 'native-scalar-c', isa: 'scalar-c', tolerance: 'exact',
+      key, name: `native-${isa}`, isa, tolerance: 'exact',
       supports: (node) => node.outputCount <= 1,
       create(node): NativeInstance {
         const ref = lazyReference(ctx, key, node);
@@ -56,5 +62,5 @@ export function poolVariants(ctx: NativeContext): KernelVariant[] {
         };
       },
     };
-  });
+  }));
 }
