@@ -676,8 +676,9 @@ struct DwRowCh {
 /** The same up to the saturation: round(clamp(acc * mult)) + zp as int32. */
 inline __m512i dwr_requant32(__m512i a, __m512 mv, __m512i zv) {
   const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mv);
-  const __m512 lo = _mm512_set1_ps(-4194304.0f), hi = _mm512_set1_ps(4194304.0f);
-  return _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+  // clamp to [-2^22, 2^22] in one vrangeps: the smaller magnitude of v and 2^22, with v's sign (v is never NaN here)
+  const __m512 c = _mm512_range_ps(v, _mm512_set1_ps(4194304.0f), 0x02);
+  return _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
 }
 
 template <bool YS>

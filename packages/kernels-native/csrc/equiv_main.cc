@@ -308,7 +308,8 @@ void check_dw_random(std::mt19937& rng, int cases) {
     for (int m = 0; m < M; m++) {
       zw[m] = ws ? static_cast<int8_t>(rng() % 40) - 20 : 100 + static_cast<int>(rng() % 40);
       bias[m] = static_cast<int32_t>(rng() % 20001) - 10000;
-      mult[m] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -static_cast<int>(rng() % 14));
+      // down to 2^-13, and now and then up to 2^16 (products past 2^22 and 2^31: the clamp before the rounding)
+      mult[m] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, rng() % 8 == 0 ? static_cast<int>(rng() % 17) : -static_cast<int>(rng() % 14));
       for (int t = 0; t < KH * KW; t++) Wt[static_cast<size_t>(m) * KH * KW + t] = static_cast<uint8_t>(zw[m] + static_cast<int>(rng() % 255) - 127);
     }
     if (rng() % 5 == 0) Wt[0] = ws ? 0x80 : 0xff;  // some nodes whose weights do not fit int8 (the other paths)
