@@ -121,13 +121,16 @@ void softmax_f32(const float* x, size_t rows, size_t n, float* y) {
   for (size_t row = 0; row < rows; row++) {
     const float* xr = x + row * n;
     float* yr = y + row * n;
-    // The reference's max: the first strictly greater value wins, NaN never does.
-    double m = -INFINITY;
-    for (size_t i = 0; i < n; i++)
-      if (xr[i] > m) m = xr[i];
+    // The reference's max: the first strictly greater value wins, NaN never does. vmaxps returns its second operand
+    // when the first is NaN, so NaN never enters; equal values are equal (+0 / -0 give the same x - m and exp).
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) mx = _mm512_max_ps(_mm512_loadu_ps(xr + i), mx);
+    if (i < n) mx = _mm512_mask_max_ps(mx, static_cast<__mmask16>((1u << (n - i)) - 1), _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << (n - i)) - 1), xr + i), mx);
+    const double m = _mm512_reduce_max_ps(mx);
     const __m512d vm = _mm512_set1_pd(m);
     __m512d acc = _mm512_setzero_pd();
-    size_t i = 0;
+    i = 0;
     for (; i + 8 <= n; i += 8) {
       const __m512d v = exp8(_mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(xr + i)), vm));
       _mm512_storeu_pd(e.get() + i, v);

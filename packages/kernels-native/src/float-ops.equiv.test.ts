@@ -78,10 +78,10 @@ describe('native float ops', () => {
     }
   });
 
-  it('LayerNormalization:f32 is bit-exact (with and without B, Mean and InvStdDev outputs, axis -1 and -2)', () => {
-    for (const [axis, outs, withBias] of [[-1, 1, true], [-1, 3, false], [-2, 3, true]] as const) {
+  it('LayerNormalization:f32 is bit-exact (with and without B, Mean and InvStdDev outputs, axis -1 and -2, 21 rows: two 8-row groups and 5 more)', () => {
+    for (const [axis, outs, withBias, rows] of [[-1, 1, true, 3], [-1, 3, false, 3], [-2, 3, true, 3], [-1, 3, true, 7], [-1, 1, false, 7]] as const) {
       const t = check('LayerNormalization:f32', (s, values) => {
-        const dims = [2, 3, s];
+        const dims = [2 + (rows > 3 ? 1 : 0), rows, s];
         const inner = dims.slice(axis + 3);
         return {
           node: kn('LayerNormalization', ['float32', 'float32', withBias ? 'float32' : null], { axis, epsilon: 1e-5 }, 17, outs),
