@@ -221,6 +221,21 @@ ThreadPool* pool_arg(const Napi::CallbackInfo& info, size_t i) {
 
 // ---- QGemm ------------------------------------------------------------------------------------------------------
 
+/** The optional trailing (kind, lo, hi) of runConvScaled / scaleAccumulators: FloatAct (common.h); kind 0 none, 1
+ *  Relu, 2 Clip with lo <= hi. */
+static FloatAct float_act_arg(const Napi::CallbackInfo& info, size_t i) {
+  FloatAct a;
+  if (info.Length() <= i || info[i].IsUndefined()) return a;
+  a.kind = info[i].As<Napi::Number>().Int32Value();
+  if (a.kind < 0 || a.kind > 2) throw Napi::RangeError::New(info.Env(), "activation: expected 0 (none), 1 (Relu) or 2 (Clip)");
+  if (a.kind == 2) {
+    a.lo = static_cast<float>(info[i + 1].As<Napi::Number>().DoubleValue());
+    a.hi = static_cast<float>(info[i + 2].As<Napi::Number>().DoubleValue());
+    if (!(a.lo <= a.hi)) throw Napi::RangeError::New(info.Env(), "activation: Clip needs lo <= hi");
+  }
+  return a;
+}
+
 class QGemm : public Napi::ObjectWrap<QGemm> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -310,7 +325,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return env.Undefined();
   }
   // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
-  //               Y Float32Array) -> false when this kernel has no direct convolution (nothing written)
+  //               Y Float32Array [, activation kind, lo, hi]) -> false when this kernel has no direct convolution
+  //               (nothing written)
   Napi::Value RunConvScaled(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
@@ -328,7 +344,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const float scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
     const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
     float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
-    return Napi::Boolean::New(env, qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, scale, bias, Y));
+    return Napi::Boolean::New(env, qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, scale, bias, Y, float_act_arg(info, 9)));
   }
   // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
   Napi::Value RunRequant(const Napi::CallbackInfo& info) {
@@ -698,7 +714,7 @@ Napi::Value DwConvF(const Napi::CallbackInfo& info) {
 }
 
 // scaleAccumulators(acc Int32Array, scale Float32Array (1 or C), bias Float32Array (1 or C) | null, outer, C, inner,
-//                   y Float32Array)   (the dynamic-int8 epilogue, see qdq.h)
+//                   y Float32Array [, activation kind, lo, hi])   (the dynamic-int8 epilogue, see qdq.h)
 Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner");
@@ -717,7 +733,7 @@ Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
     bias = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, bn, "bias");
   }
   float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
-  scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y);
+  scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y, float_act_arg(info, 7));
   return env.Undefined();
 }
 
@@ -921,7 +937,7 @@ Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
   uint8_t* y = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_uint8_array, n, "y");
   float* s = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 1, "scale");
   uint8_t* z = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_uint8_array, 1, "zero_point");
-  return Napi::Boolean::New(env, LOWBIT_EW(dynamic_quantize_linear, x, n, y, s, z));
+  return Napi::Boolean::New(env, LOWBIT_EW512(dynamic_quantize_linear, x, n, y, s, z));
 }
 
 /** Core clock in GHz, measured with a chain of dependent 1-cycle integer adds (for the benchmark's peak figures). */

@@ -106,6 +106,32 @@ struct QConvW {
   int32_t* wsum = nullptr;  // M values: sum_k b_s
 };
 
+/**
+ * A float activation applied after the dynamic-int8 epilogue (lowbit.DynamicQConv's `activation`): kind 0 none, 1 Relu
+ * (the reference's v > 0 ? v : (v is NaN ? v : 0): -0 gives +0), 2 Clip (r = v < lo ? lo : v, then r > hi ? hi : r,
+ * NaN passes through; lo <= hi).
+ */
+struct FloatAct {
+  int kind = 0;
+  float lo = 0.0f, hi = 0.0f;
+};
+
+/** y[j] = act(y[j]) for j < n (selects the compiler vectorizes). */
+static inline void float_act_row(float* y, size_t n, const FloatAct& act) {
+  if (act.kind == 1) {
+    for (size_t j = 0; j < n; j++) {
+      const float v = y[j];
+      y[j] = v > 0.0f ? v : (v != v ? v : 0.0f);
+    }
+  } else if (act.kind == 2) {
+    const float lo = act.lo, hi = act.hi;
+    for (size_t j = 0; j < n; j++) {
+      const float r = y[j] < lo ? lo : y[j];
+      y[j] = r > hi ? hi : r;
+    }
+  }
+}
+
 struct QConvArgs {
   const QConvW* W;
   const uint8_t* X;   // one image [C, H, W], raw uint8 / int8 bytes
@@ -126,6 +152,7 @@ struct QConvArgs {
   float* Yf = nullptr;  // the dynamic-int8 epilogue: y = float(acc) * fscale (+ fbias[m]), each rounded once
   float fscale = 1.0f;
   const float* fbias = nullptr;  // M values or null
+  FloatAct fact{};               // applied after fscale / fbias
   // The channel-group convolution (conv_c4; X is then the image in the c4 layout, see QGemmKernel::conv_c4_prep):
   const int32_t* goff = nullptr;  // byte offset of each 4-k group's activations (tap shift, channel group, phase)
   int Wq = 0;                     // row length of the column space: column q = oh * Wq + ow, valid for ow < OW

@@ -238,7 +238,7 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
 
 void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8,
-                  float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr) {
+                  float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr, FloatAct fact = {}) {
   if (!ws.qconvw.data) qconv_pack(k, B, &ws.qconvw);
   const QConvW& W = ws.qconvw;
   const int P = g.OH * g.OW, M = W.M;
@@ -269,6 +269,7 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
       a.Yf = Yf + n * out;
       a.fscale = fscale;
       a.fbias = fbias;
+      a.fact = fact;
     }
     if (r) {
       a.mult = r->mult;
@@ -346,9 +347,9 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
 }
 
 bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
-                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y) {
+                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y, FloatAct act) {
   if (!k.conv || B.N == 0) return false;
-  qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, Y, scale, bias);
+  qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, Y, scale, bias, act);
   return true;
 }
 

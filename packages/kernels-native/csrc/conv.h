@@ -18,10 +18,11 @@ void qconv(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB
 /** QLinearConv: the same accumulator, requantized (r.out is ignored; Y receives the result). */
 void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                    const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y);
-/** ConvInteger's sums scaled to float as the dynamic-int8 epilogue: Y = float(acc) * scale (+ bias[m]), each step
+/** ConvInteger's sums scaled to float as the dynamic-int8 epilogue: Y = act(float(acc) * scale (+ bias[m])), each step
  *  rounded once. Only for kernels with a direct convolution (k.conv); returns false (nothing written) otherwise. */
 bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
-                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y);
+                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y,
+                  FloatAct act = {});
 /** Conv (float32): Y[n, m, p] (+ bias[m]). */
 void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* X, int batch, const ConvGeom& g,
            const float* bias, float* Y);

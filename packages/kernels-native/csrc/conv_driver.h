@@ -371,6 +371,7 @@ struct QConvDriver {
           } else {
             for (int j = 0; j < nv; j++) y[j] = static_cast<float>(static_cast<int32_t>(t[j])) * sc;
           }
+          if (a.fact.kind) float_act_row(y, static_cast<size_t>(nv), a.fact);
           continue;
         }
         const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;

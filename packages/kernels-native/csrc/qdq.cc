@@ -9,7 +9,7 @@ namespace lowbit {
 #include "qdq_kernels.inc"
 
 void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c, const float* bias, bool bias_per_c, size_t outer,
-                        size_t C, size_t inner, float* y) {
+                        size_t C, size_t inner, float* y, FloatAct act) {
   if (inner == 1) {
     // [rows, C] (MatMul): one pass per row with the per-column parameters, so the loop vectorizes.
     for (size_t o = 0; o < outer; o++) {
@@ -27,6 +27,7 @@ void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c
         const float b = bias[0];
         for (size_t c = 0; c < C; c++) yo[c] = yo[c] + b;
       }
+      float_act_row(yo, C, act);
     }
     return;
   }
@@ -43,6 +44,7 @@ void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c
       } else {
         for (size_t i = 0; i < inner; i++) y[base + i] = static_cast<float>(acc[base + i]) * s;
       }
+      float_act_row(y + base, inner, act);
     }
 }
 

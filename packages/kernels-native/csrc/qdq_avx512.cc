@@ -3,8 +3,18 @@
 // round-to-nearest-even (independent of MXCSR) where the other builds add and subtract 1.5 * 2^23: the same integer
 // for every value in [-2^22, 2^22]; the zero point and the clamp in int32, exact. NaN: vmaxps returns its second
 // operand for a NaN first operand, so NaN becomes -2^22 and then qmin, as quant_store's nan_value = qmin.
+//
+// DynamicQuantizeLinear of qdq.h with AVX-512 F/BW/VL/DQ: the range pass in four independent 16-lane chains (min, max
+// and the finiteness sum each), the quantizing pass 16 lanes at a time with masked tails. Every lane performs the
+// baseline's operations (qdq_kernels.inc, quant_store in common.h) in the same order, so results are identical:
+//   vminps(v, lo) / vmaxps(v, hi) are exactly v < lo ? v : lo and v > hi ? v : hi; no lane ever holds -0 (lanes start
+//   at +0, masked-off tail lanes load +0, and -0 is neither below nor above +0), so combining lanes in any order gives
+//   the sequential result; v * 0 is NaN exactly for infinities and NaN;
+//   q = x / scale (one IEEE division), clamp to [-2^22, 2^22], + 1.5 * 2^23 - 1.5 * 2^23 (round half to even), + zp,
+//   clamp to [0, 255], NaN -> 0.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -36,6 +46,68 @@ void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool
         _mm512_mask_cvtepi32_storeu_epi8(yr + i, m, q16(_mm512_maskz_loadu_ps(m, xr + i)));
       }
     }
+}
+
+bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_out, uint8_t* zp_out) {
+  if (n == 0) return false;
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 lo0 = zero, lo1 = zero, lo2 = zero, lo3 = zero, hi0 = zero, hi1 = zero, hi2 = zero, hi3 = zero;
+  __m512 bad0 = zero, bad1 = zero, bad2 = zero, bad3 = zero;
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16), v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
+    lo0 = _mm512_min_ps(v0, lo0);
+    lo1 = _mm512_min_ps(v1, lo1);
+    lo2 = _mm512_min_ps(v2, lo2);
+    lo3 = _mm512_min_ps(v3, lo3);
+    hi0 = _mm512_max_ps(v0, hi0);
+    hi1 = _mm512_max_ps(v1, hi1);
+    hi2 = _mm512_max_ps(v2, hi2);
+    hi3 = _mm512_max_ps(v3, hi3);
+    bad0 = _mm512_add_ps(bad0, _mm512_mul_ps(v0, zero));
+    bad1 = _mm512_add_ps(bad1, _mm512_mul_ps(v1, zero));
+    bad2 = _mm512_add_ps(bad2, _mm512_mul_ps(v2, zero));
+    bad3 = _mm512_add_ps(bad3, _mm512_mul_ps(v3, zero));
+  }
+  for (; i < n; i += 16) {
+    const size_t left = n - i;
+    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    lo0 = _mm512_min_ps(v, lo0);
+    hi0 = _mm512_max_ps(v, hi0);
+    bad0 = _mm512_add_ps(bad0, _mm512_mul_ps(v, zero));
+  }
+  const __m512 bad = _mm512_add_ps(_mm512_add_ps(bad0, bad1), _mm512_add_ps(bad2, bad3));
+  if (_mm512_cmp_ps_mask(bad, bad, _CMP_UNORD_Q) != 0) return false;
+  alignas(64) float l16[16], h16[16];
+  _mm512_store_ps(l16, _mm512_min_ps(_mm512_min_ps(lo0, lo1), _mm512_min_ps(lo2, lo3)));
+  _mm512_store_ps(h16, _mm512_max_ps(_mm512_max_ps(hi0, hi1), _mm512_max_ps(hi2, hi3)));
+  float lo = 0.0f, hi = 0.0f;
+  for (int k = 0; k < 16; k++) {
+    lo = l16[k] < lo ? l16[k] : lo;
+    hi = h16[k] > hi ? h16[k] : hi;
+  }
+  const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  const float initial = 0.0f - lo / scale;
+  const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
+  const int zp = static_cast<int>(std::nearbyint(zc));
+  const __m512 sv = _mm512_set1_ps(scale), fz = _mm512_set1_ps(static_cast<float>(zp));
+  const __m512 clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f), magic = _mm512_set1_ps(12582912.0f);
+  const __m512 qmax = _mm512_set1_ps(255.0f);
+  for (size_t j = 0; j < n; j += 16) {
+    const size_t left = n - j;
+    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    const __m512 q = _mm512_div_ps(_mm512_maskz_loadu_ps(m, x + j), sv);
+    const __mmask16 nan = _mm512_cmp_ps_mask(q, q, _CMP_UNORD_Q);
+    const __m512 c = _mm512_min_ps(_mm512_max_ps(q, clo), chi);
+    __m512 t = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(c, magic), magic), fz);
+    t = _mm512_min_ps(_mm512_max_ps(t, zero), qmax);
+    t = _mm512_mask_blend_ps(nan, t, zero);
+    _mm_mask_storeu_epi8(y + j, m, _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(t)));
+  }
+  *scale_out = scale;
+  *zp_out = static_cast<uint8_t>(zp);
+  return true;
 }
 
 }  // namespace avx512

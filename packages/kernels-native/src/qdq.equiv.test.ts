@@ -54,16 +54,19 @@ describe('native QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear equiv
     const t = tracked(v);
     const build = (size: number, values: ValueSource) => ({ node: node('DynamicQuantizeLinear', ['float32']), inputs: [values.tensor('float32', [size + 1, 3], { finite: true })] });
     assertEquivalent({ registry: registryWith(t.variant), key, build, sizes: [0, 1, 2, 7, 16], numRuns: 60 });
+    // longer inputs: several 64-value blocks of the AVX-512 range pass and every tail length modulo 16
+    const long = (size: number, values: ValueSource) => ({ node: node('DynamicQuantizeLinear', ['float32']), inputs: [values.tensor('float32', [size * 23 + 1, 7], { finite: true })] });
+    assertEquivalent({ registry: registryWith(t.variant), key, build: long, sizes: [1, 2, 3, 5, 8, 13, 16], numRuns: 30 });
     expect(t.referenceRuns()).toBe(0);
     const inst = v.create(node('DynamicQuantizeLinear', ['float32']));
     const alloc = { alloc: (d: never, dims: readonly number[]) => new Tensor(d, new ((d as string) === 'float32' ? Float32Array : Uint8Array)(dims.reduce((p, q) => p * q, 1)) as never, dims) };
     expect(() => inst.run([new Tensor('float32', Float32Array.of(1, NaN), [2])], alloc as never)).toThrow();
-    // inside the 8-lane part of a longer input too (every position, each non-finite value)
+    // inside the vector parts of longer inputs too (8-lane, 16-lane and 64-value blocks, tails; each non-finite value)
     for (const bad of [NaN, Infinity, -Infinity])
-      for (const at of [0, 5, 9, 16, 22]) {
-        const x = Float32Array.from({ length: 23 }, (_, i) => Math.sin(i) * 3);
+      for (const [len, at] of [[23, 0], [23, 5], [23, 9], [23, 16], [23, 22], [203, 0], [203, 63], [203, 64], [203, 150], [203, 192], [203, 202]]) {
+        const x = Float32Array.from({ length: len }, (_, i) => Math.sin(i) * 3);
         x[at] = bad;
-        expect(() => inst.run([new Tensor('float32', x, [23])], alloc as never)).toThrow();
+        expect(() => inst.run([new Tensor('float32', x, [len])], alloc as never)).toThrow();
       }
   });
   it('QuantizeLinear: every length 0..50 and every lane position of the special values, per tensor and per axis, bit-exact', () => {
