@@ -136,7 +136,14 @@ function createFConv(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo):
 
 /** A native ConvInteger instance that can also write its sums scaled to float32 (see `runScaled` in createQConv). */
 export interface ScaledConvInstance extends NativeInstance {
-  runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1]): Tensor<'float32'> | undefined;
+  runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined;
+}
+
+/** lowbit.DynamicQConv's fused activation: kind 0 none, 1 Relu, 2 Clip(lo, hi) with lo <= hi. */
+export interface FloatAct {
+  readonly kind: 0 | 1 | 2;
+  readonly lo: number;
+  readonly hi: number;
 }
 
 function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, qlinear: boolean): ScaledConvInstance {
@@ -184,13 +191,13 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
     },
     // ConvInteger only: the sums scaled to float32 in the kernel's epilogue (lowbit.DynamicQConv's y = fround(acc) *
     // scale [+ bias]); undefined when this kernel or these inputs cannot (the caller runs `run` and its own epilogue).
-    runScaled(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1]): Tensor<'float32'> | undefined {
+    runScaled(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined {
       if (qlinear || !g || !attrs || !scaledOk || !isQ8(x) || !isQ8(w0)) return undefined;
       const geo = convGeometry2d(attrs, x.dims, w0.dims);
       if (!geo || (wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1))))) return undefined;
       if (bias && bias.length !== M) return undefined;
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
-      scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data);
+      scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0);
       return scaledOk ? y : undefined;
     },
     dispose() {

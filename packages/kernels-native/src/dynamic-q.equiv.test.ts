@@ -1,7 +1,8 @@
 /**
  * Every native `lowbit.DynamicQMatMul:f32` / `lowbit.DynamicQConv:f32` variant, each on its own, against the scalar
  * reference through the equivalence harness: bit-exact (the dynamic fusion must stay exact). Covers int8 and uint8
- * weights, per-tensor and per-column scales / zero points, bias or none, batch dims, conv geometries, and the
+ * weights, per-tensor and per-column scales / zero points, bias or none, batch dims, conv geometries (depthwise too),
+ * fused Relu / Clip activations, and the
  * reference fallback for a grouped convolution and for non-finite x (same error as the reference); and the
  * -dynamic-b variants (B an activation, attention) on batched and broadcast B.
  */
@@ -46,10 +47,34 @@ function buildConv(wType: 'int8' | 'uint8') {
     const C = (size % 3) + 1;
     const M = size + 2;
     const k = size % 3 === 0 ? [1, 1] : [3, 3];
-    const attrs = new Map<string, unknown>([['strides', [1 + (size % 2), 1]], ['pads', [size % 2, 1, 0, size % 3]]]);
+    const attrs = new Map<string, unknown>([['strides', [1 + (size % 2), 1]], ['pads', [size % 2, 1, 0, size % 3]], ...activationAttrs(size)]);
     const x = floats(values, [1 + (size % 2), C, size + 3, size + 4], 0.5 / (size + 1));
     const w = values.tensor(wType, [M, C, k[0], k[1]]);
-    const ws = new Tensor('float32', Float32Array.of(Math.fround(0.013 * size)), []);
+    const ws = new Tensor('float32', Float32Array.of(Math.fround(0.013 * size * (size % 5 === 1 ? -1 : 1))), []);
+    const zw = values.tensor(wType, size % 2 ? [M] : []);
+    const bias = size % 2 === 0 ? floats(values, [M], 0.1) : null;
+    const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw]]);
+    if (bias) consts.set(4, bias);
+    return { node: lowbitNode('DynamicQConv', ['float32', wType, 'float32', wType, bias ? 'float32' : null], consts, attrs), inputs: [x, w, ws, zw, bias] };
+  };
+}
+
+/** A fused activation by size: none, Relu or Clip (a negative w_scale at some sizes gives -0 sums for Relu to lift). */
+const activationAttrs = (size: number): [string, unknown][] => {
+  const kind = (size >> 1) % 3;
+  return kind === 2 ? [['activation', 2], ['activation_min', -0.25], ['activation_max', 0.125]] : kind === 1 ? [['activation', 1]] : [];
+};
+
+/** Depthwise (group = C, W [M, 1, k, k], M = C or 2C): the direct depthwise kernel's int32 sums, scaled (and activated) after. */
+function buildDwConv(wType: 'int8' | 'uint8') {
+  return (size: number, values: ValueSource) => {
+    const C = (size % 4) + 2;
+    const M = size % 2 ? 2 * C : C;
+    const k = size % 3 === 2 ? 5 : 3;
+    const attrs = new Map<string, unknown>([['group', C], ['strides', [1 + (size % 2), 1 + (size % 2)]], ['pads', [1, 1, k >> 1, 1]], ...activationAttrs(size)]);
+    const x = floats(values, [1, C, size + 4, size + 6], 0.5 / (size + 1));
+    const w = values.tensor(wType, [M, 1, k, k]);
+    const ws = new Tensor('float32', Float32Array.of(Math.fround(0.011 * size * (size % 5 === 1 ? -1 : 1))), []);
     const zw = values.tensor(wType, size % 2 ? [M] : []);
     const bias = size % 2 === 0 ? floats(values, [M], 0.1) : null;
     const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw]]);
@@ -64,9 +89,9 @@ describe('native fused dynamic-int8 equivalence', () => {
     return;
   }
 
-  for (const [key, build] of [[DYNAMIC_QMATMUL_KEY, buildMatMul], [DYNAMIC_QCONV_KEY, buildConv]] as const) {
+  for (const [key, build, what] of [[DYNAMIC_QMATMUL_KEY, buildMatMul, ''], [DYNAMIC_QCONV_KEY, buildConv, ' (fused Relu / Clip at some sizes)'], [DYNAMIC_QCONV_KEY, buildDwConv, ' depthwise (fused Relu / Clip at some sizes)']] as const) {
     for (const wType of ['int8', 'uint8'] as const) {
-      it(`${key} (${wType} weights): every variant is bit-exact and runs natively`, () => {
+      it(`${key}${what} (${wType} weights): every variant is bit-exact and runs natively`, () => {
         // (the -dynamic-b variants take a non-constant B: tested below)
         const variants = backend.variants().filter((v) => v.key === key && !v.name.endsWith('-dynamic-b'));
         expect(variants.map((v) => v.name)).toContain('native-scalar-c');

@@ -12,13 +12,15 @@
  * The integer part runs the backend's own `MatMulInteger:u8x{w}->i32` / `ConvInteger:u8x{w}->i32` variant of the same
  * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order
  * (for a group-1 convolution on a kernel with a direct convolution, inside the convolution's own epilogue).
+ * A fused activation (DynamicQConv's `activation`: Relu, or Clip with activation_min <= activation_max) is applied to
+ * each float32 result in C++ with the reference's selects (Relu: y > 0 ? y : (NaN ? y : 0); Clip: lo, then hi).
  * Anything those variants decline (non-constant or non-2-D weights, grouped convolutions, parameters of other shapes,
- * non-finite x) goes to the reference kernel, which also reports errors.
+ * non-finite x, other activation attributes) goes to the reference kernel, which also reports errors.
  */
 import { DTYPE_SHORT, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
 import type { NativeKernelInfo } from './addon.js';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
-import type { ScaledConvInstance } from './conv.js';
+import type { FloatAct, ScaledConvInstance } from './conv.js';
 
 type Q8 = 'uint8' | 'int8';
 const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
@@ -151,8 +153,22 @@ function innerNode(node: KernelNode, opType: string): KernelNode {
   return { ...node, opType, domain: '', inputTypes: ['uint8', w0?.dtype ?? null, 'uint8', node.inputTypes[3] ?? null], constants, inputShapes: undefined };
 }
 
+/** DynamicQConv's `activation` attributes as a FloatAct, or undefined when they are not a valid one (the reference reports). */
+function activationOf(node: KernelNode): FloatAct | undefined {
+  const num = (name: string, dflt: number) => {
+    const v = node.attrs.get(name);
+    return v === undefined ? dflt : typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : NaN;
+  };
+  const kind = num('activation', 0);
+  const lo = Math.fround(num('activation_min', -Infinity));
+  const hi = Math.fround(num('activation_max', Infinity));
+  if (kind === 0 || kind === 1) return { kind, lo: 0, hi: 0 };
+  return kind === 2 && lo <= hi ? { kind, lo, hi } : undefined;
+}
+
 function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined): NativeInstance {
   const ref = lazyReference(ctx, conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
+  const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0 };
   const w0 = node.constants?.get(1);
   let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled'] }) | undefined;
   if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
@@ -170,7 +186,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     run(inputs, rctx) {
       const [x, w, ws, zw] = [inputs[0], inputs[1], inputs[2], inputs[3] ?? null];
       const bias = inputs[4] ?? null;
-      if (!inner || !isF32(x) || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || w.dims.join() !== w0!.dims.join())) || !isF32(ws)) return ref().run(inputs, rctx);
+      if (!inner || !act || !isF32(x) || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || w.dims.join() !== w0!.dims.join())) || !isF32(ws)) return ref().run(inputs, rctx);
       const N = conv ? w.dims[0] : w.dims[1];
       if (x.dims.length < (conv ? 3 : 1) || (!conv && x.dims[x.dims.length - 1] !== w.dims[0])) return ref().run(inputs, rctx);
       if (zw && (zw.dtype !== w.dtype || !perOr(zw, N))) return ref().run(inputs, rctx);
@@ -185,7 +201,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       if (conv && inner.runScaled) {
         // The GEMM kernel's direct convolution applies the same float32 epilogue itself (no int32 buffer, no extra pass).
         scale[0] = Math.fround(r.scale * ws.data[0]);
-        const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, rctx);
+        const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, rctx, act);
         if (y) return [y];
       }
       const [acc] = inner.run([xq, w, zpTensor, zw], scratch.begin()) as [Tensor<'int32'>];
@@ -195,7 +211,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       if (conv) {
         scale[0] = Math.fround(r.scale * wsd[0]);
         const plane = acc.data.length / ((acc.dims[0] * N) || 1);
-        ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, 1), bd, acc.dims[0], N, plane, y.data);
+        ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, 1), bd, acc.dims[0], N, plane, y.data, act.kind, act.lo, act.hi);
       } else {
         const sn = wsd.length === 1 ? 1 : N;
         for (let j = 0; j < sn; j++) scale[j] = Math.fround(r.scale * wsd[j]);

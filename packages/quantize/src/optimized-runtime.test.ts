@@ -136,6 +136,22 @@ describe('fused vs literal execution of quantized models', () => {
     }
   }, 120_000);
 
+  it('ultraface-rfb-320 dynamic: every Relu after a convolution joins its lowbit.DynamicQConv; outputs bit-identical to the literal graph', async () => {
+    const dims = [1, 3, 240, 320];
+    const m = await quantizeDynamic(testdataPath('models', 'ultraface-rfb-320.onnx'), join(dir, 'ultraface-dynamic.onnx'), {});
+    const fused = Session.fromModel(m);
+    const literal = Session.fromModel(m, { graphOptimization: 'none' });
+    expect(literal.optimization.opsAfter.Relu).toBe(37);
+    expect(fused.optimization.opsAfter.Relu).toBe(1); // the one after the residual Add of two convolutions
+    expect(fused.optimization.opsAfter['lowbit.DynamicQConv']).toBeGreaterThan(50);
+    const feeds = { input: new Tensor('float32', image(dims, 7), dims) };
+    const a = literal.runSync(feeds);
+    const b = fused.runSync(feeds);
+    for (const k of Object.keys(a)) {
+      expect(Array.from(new Uint32Array(Float32Array.from(b[k]!.data as Float32Array).buffer))).toEqual(Array.from(new Uint32Array(Float32Array.from(a[k]!.data as Float32Array).buffer)));
+    }
+  }, 120_000);
+
   for (const c of [{ name: 'ultraface-rfb-320', input: 'input', dims: [1, 3, 240, 320] }, { name: 'ppocr-mobile-v2-cls', input: 'x', dims: [1, 3, 48, 192] }]) {
     it(`${c.name} static QDQ per-channel: every fused op within 1 LSB; whole-model SQNR fused vs literal printed (> 30 dB)`, async () => {
       const src = testdataPath('models', `${c.name}.onnx`);

@@ -16,4 +16,26 @@ describe('lowbit.DynamicQConv reference kernel', () => {
     const [yb] = k.run([...args, new Tensor('float32', [0.5], [1])], ctx);
     expect(yb!.data[0]).toBe(Math.fround(Math.fround(-128 * Math.fround(2 / 255)) + 0.5));
   });
+
+  it('applies a fused Relu / Clip after the bias as the reference Relu / Clip (-0 -> +0 for Relu only), and rejects bad activations', () => {
+    const reg = createReferenceRegistry();
+    const base: KernelNode = { name: 'c', opType: 'DynamicQConv', domain: 'lowbit', opset: 1, attrs: new Map(), inputTypes: ['float32', 'int8', 'float32', 'int8', 'float32'], outputCount: 1 };
+    // 1x1 conv, 4 output channels of one input channel; a negative w_scale gives -0 for zero sums (channel 2: -0 + -0)
+    const x = new Tensor('float32', [-1, 0, 0.5, 2], [1, 1, 2, 2]);
+    const w = new Tensor('int8', [1, -1, 0, 3], [4, 1, 1, 1]);
+    const args = [x, w, new Tensor('float32', [-1], []), new Tensor('int8', [0], []), new Tensor('float32', [0, 0.25, -0, -1], [4])];
+    const [plain] = reg.resolve('lowbit.DynamicQConv:f32').create(base).run(args, ctx);
+    const run = (attrs: [string, number][]) => reg.resolve('lowbit.DynamicQConv:f32').create({ ...base, attrs: new Map(attrs) }).run(args, ctx)[0]!;
+    const relu = run([['activation', 1]]);
+    const clip = run([['activation', 2], ['activation_min', 0], ['activation_max', 1.5]]);
+    const p = Array.from(plain!.data as Float32Array);
+    expect(p.some((v) => v < 0) && p.some((v) => v > 1.5) && p.some((v) => Object.is(v, -0))).toBe(true);
+    p.forEach((v, i) => {
+      expect(Object.is(relu.data[i], v > 0 ? v : 0)).toBe(true);
+      const r = v < 0 ? 0 : v;
+      expect(Object.is(clip.data[i], r > 1.5 ? 1.5 : r)).toBe(true);
+    });
+    expect(() => run([['activation', 3]])).toThrow(/activation.*expected 0 \(none\)/);
+    expect(() => run([['activation', 2], ['activation_min', 2], ['activation_max', 1]])).toThrow(/min <= max/);
+  });
 });

@@ -127,6 +127,63 @@ describe('fuse-dynamic-matmul', () => {
     }), { numRuns: 60 });
   });
 
+  it('Conv + Relu / Clip: the sole reader joins as the activation attribute; bit-identical on js and native; not fused when shared, non-constant or lo > hi', async () => {
+    const C = 3, M = 6;
+    const convModel = (act: 'Relu' | 'Clip' | 'ClipLo' | 'ClipShared' | 'ClipInput' | 'ClipBad', dw: boolean) => {
+      const w = Array.from({ length: M * (dw ? 1 : C) * 9 }, (_, i) => ((i * 7919) % 256) - 128);
+      const inits = [i8('wq', [M, dw ? 1 : C, 3, 3], w), f32('ws', [], [-0.004]), i8('wz', [], [0]), f32('b', [1, M, 1, 1], [0.5, -0.25, 0, -0, 0.125, -1])];
+      const attrs = [{ name: 'pads', type: 'ints' as const, value: [1n, 1n, 1n, 1n] }, ...(dw ? [{ name: 'group', type: 'int' as const, value: BigInt(C) }] : [])];
+      const nodes = [
+        mkNode('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz'], { name: 'dql' }),
+        mkNode('ConvInteger', ['xq', 'wq', 'xz', 'wz'], ['acc'], { name: 'ci', attributes: attrs }),
+        mkNode('Cast', ['acc'], ['accf'], { name: 'cast', attributes: [intAttr('to', DataType.FLOAT)] }),
+        mkNode('Mul', ['xs', 'ws'], ['sc'], { name: 'scale' }),
+        mkNode('Mul', ['accf', 'sc'], ['ys'], { name: 'rescale' }),
+        mkNode('Add', ['ys', 'b'], ['z'], { name: 'bias' }),
+      ];
+      const outputs = ['y'];
+      if (act === 'Relu') nodes.push(mkNode('Relu', ['z'], ['y'], { name: 'act' }));
+      else {
+        inits.push(f32('lo', [], [act === 'ClipBad' ? 1 : -0.75]), f32('hi', [], [0.5]));
+        const ins = act === 'ClipLo' ? ['z', 'lo'] : act === 'ClipInput' ? ['z', 'lo', 'x2'] : ['z', 'lo', 'hi'];
+        nodes.push(mkNode('Clip', ins, ['y'], { name: 'act' }));
+        if (act === 'ClipShared') outputs.push('z');
+      }
+      const inputs = [tensorVi('x', DataType.FLOAT, [1, C, 5, 6]), ...(act === 'ClipInput' ? [tensorVi('x2', DataType.FLOAT, [])] : [])];
+      return mkModel(mkGraph({ inputs, outputs, initializers: inits, nodes }), { opset: 13 });
+    };
+    const feeds = { x: new Tensor('float32', Float32Array.from({ length: C * 30 }, (_, i) => Math.cos(i * 0.37) * 3), [1, C, 5, 6]) };
+    const [native] = await loadBackends('native', { threads: 1 });
+    for (const dw of [false, true])
+      for (const act of ['Relu', 'Clip', 'ClipLo'] as const) {
+        const m = convModel(act, dw);
+        const r = run(m);
+        expect(verifyErrors(r.model)).toEqual([]);
+        const fused = r.model.graph.nodes.find((n) => n.opType === 'DynamicQConv')!;
+        expect(r.model.graph.nodes.map((n) => n.opType).filter((o) => o === 'Relu' || o === 'Clip')).toEqual([]);
+        expect(fused.outputs).toEqual(['y']);
+        const kind = fused.attributes.find((a) => a.name === 'activation');
+        expect(kind && kind.type === 'int' ? kind.value : undefined).toBe(act === 'Relu' ? 1n : 2n);
+        const [a, b] = runLevels(m, feeds, ['none', 'all']);
+        const y = Array.from(a.y.data as Float32Array);
+        expect(y.some((v) => v === 0 || v === -0.75) && y.some((v) => v > 0)).toBe(true); // the activation bites
+        expect(bits(b.y)).toEqual(bits(a.y));
+        if (!native?.ready) continue;
+        const created: string[] = [];
+        const counting = { ...native, variants: () => native.variants().map((v) => ({ ...v, create: (n: never) => (created.push(`${v.key}/${v.name}`), v.create(n)) })) };
+        const nf = Session.fromModel(m, { backend: 'native', backends: [counting as never] }).runSync(feeds);
+        expect(created.some((c) => c.startsWith('lowbit.DynamicQConv:f32/native-'))).toBe(true);
+        expect(created.some((c) => c.startsWith('Relu') || c.startsWith('Clip'))).toBe(false);
+        expect(bits(nf.y)).toEqual(bits(a.y));
+      }
+    for (const act of ['ClipShared', 'ClipInput', 'ClipBad'] as const) {
+      const r = run(convModel(act, false));
+      expect(r.model.graph.nodes.map((n) => n.opType)).toEqual(expect.arrayContaining(['DynamicQConv', 'Clip']));
+      expect(r.model.graph.nodes.find((n) => n.opType === 'DynamicQConv')!.attributes.some((a) => a.name === 'activation')).toBe(false);
+    }
+    native?.dispose?.();
+  });
+
   it('attention form: B an activation with its own DynamicQuantizeLinear fuses (no bias); bit-identical on js and native', async () => {
     // probs [1, 2, 3, 4] x V [1, 2, 4, 5]: both quantized per tensor at run time, as dynamic-quantize writes attention.
     const m = mkModel(mkGraph({

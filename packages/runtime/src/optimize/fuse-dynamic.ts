@@ -15,6 +15,10 @@
  * kernels perform the same float32 operations in the same order (packages/kernels/src/quant/dynamic-qmatmul.ts,
  * dynamic-qconv.ts), so results are bit-identical.
  *
+ * A Relu, or a float32 Clip with constant bounds lo <= hi (optional constant inputs, opset 11 on),
+ * that is the sole reader of the fused convolution's output joins it as DynamicQConv's `activation` attribute (1 Relu,
+ * 2 Clip with `activation_min` / `activation_max`); the kernels apply the reference's selects, so this stays exact.
+ *
  * Preconditions: w_q an 8-bit constant (2-D [K, N] for MatMul) or, for MatMul, DynamicQuantizeLinear(b)'s outputs, w_s float32 and w_zp constants with 1 or N values
  * (Conv: w_s one value, w_zp 1 or M), bias (when fused) a float32 constant with 1 or N values (Conv: M values laid
  * along the channel axis), every removed intermediate read only inside the chain and neither a graph
@@ -22,7 +26,7 @@
  * `lowbit` opset import (version 1). Identity rule: nothing fused -> the same model back.
  */
 import { DataType, editGraph, graphIndex, tensorFromValues } from '@lowbit/onnx-ir';
-import type { Graph, Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
+import type { Attr, Graph, Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
 import { attrInt } from '@lowbit/onnx-ir';
 import { Constants, fusionPays, isOp, LOWBIT_DOMAIN, passOptions, soleConsumer, type OptimizePassOptions } from './support.js';
 
@@ -33,10 +37,11 @@ export const fuseDynamicMatMul: Pass = {
   run(m: Model, ctx: PassContext) {
     const opts = passOptions(ctx);
     const consts = new Constants(m.graph);
+    const opset = m.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
     const g = editGraph(m.graph, (e) => {
       for (const n of m.graph.nodes) {
         if (!isOp(n, 'MatMulInteger') && !isOp(n, 'ConvInteger')) continue;
-        const chain = matchChain(m.graph, consts, opts, n);
+        const chain = matchChain(m.graph, consts, opts, n, opset);
         if (!chain) continue;
         for (const r of chain.remove) e.removeNode(r);
         for (const r of chain.remove) for (const o of r.outputs) if (o && o !== chain.output) e.removeValueInfo(o);
@@ -49,7 +54,7 @@ export const fuseDynamicMatMul: Pass = {
         const conv = n.opType === 'ConvInteger';
         e.replaceNode(chain.last, {
           opType: conv ? 'DynamicQConv' : 'DynamicQMatMul', domain: LOWBIT_DOMAIN, inputs, outputs: [chain.output],
-          attributes: conv ? n.attributes : [], name: e.freshName(`${n.name || n.opType}_dynamic`),
+          attributes: conv ? [...n.attributes, ...activationAttrs(chain.activation)] : [], name: e.freshName(`${n.name || n.opType}_dynamic`),
         });
       }
     });
@@ -66,6 +71,43 @@ interface Chain {
   readonly inputs: string[];
   /** Conv: the bias as M values (a new initializer), when fused. */
   readonly channelBias?: Float32Array;
+  /** Conv: a fused Relu (kind 1) or Clip(lo, hi) (kind 2). */
+  readonly activation?: Activation;
+}
+
+interface Activation {
+  readonly kind: 1 | 2;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+function activationAttrs(a: Activation | undefined): Attr[] {
+  if (!a) return [];
+  const kind: Attr = { type: 'int', name: 'activation', value: BigInt(a.kind) };
+  return a.kind === 1 ? [kind] : [kind, { type: 'float', name: 'activation_min', value: a.lo }, { type: 'float', name: 'activation_max', value: a.hi }];
+}
+
+/** A Relu or a float32 Clip with constant bounds lo <= hi (as float32), as an Activation; otherwise undefined. */
+function activationOf(c: Constants, n: Node | undefined, opset: number): Activation | undefined {
+  const relu: boolean = isOp(n, 'Relu');
+  if (relu) return { kind: 1, lo: 0, hi: 0 };
+  const clip: boolean = isOp(n, 'Clip');
+  if (!n || !clip) return undefined;
+  let lo = -Infinity;
+  let hi = Infinity;
+  if (opset < 11) return undefined; // (DynamicQuantizeLinear needs opset 11: no older Clip reads a fused chain)
+  {
+    for (const [i, name] of [[1, n.inputs[1]], [2, n.inputs[2]]] as const) {
+      if (!name) continue;
+      const t = c.tensor(name);
+      if (!t || t.dtype !== 'float32' || t.data.length > 1) return undefined;
+      if (t.data.length === 0) continue;
+      const v = (t.data as Float32Array)[0];
+      if (i === 1) lo = v;
+      else hi = v;
+    }
+  }
+  return lo <= hi ? { kind: 2, lo, hi } : undefined;
 }
 
 function per(c: Constants, name: string | null | undefined, n: number, dtype?: string): boolean {
@@ -73,7 +115,7 @@ function per(c: Constants, name: string | null | undefined, n: number, dtype?: s
   return !!t && (dtype === undefined || t.dtype === dtype) && (t.data.length === 1 || (t.data.length === n && t.dims.length === 1)) && t.dims.length <= 1;
 }
 
-function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node): Chain | undefined {
+function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node, opset: number): Chain | undefined {
   const idx = graphIndex(g);
   const [xq, wq, xzp, wzp] = mi.inputs;
   const dql = idx.producer(xq ?? '')?.node;
@@ -111,9 +153,17 @@ function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node)
       else inputs.push(bias);
     }
   }
+  let activation: Activation | undefined;
+  const next = conv ? soleConsumer(g, opts, last.outputs[0]) : undefined;
+  const act = next?.outputs[0] ? activationOf(c, next, opset) : undefined;
+  if (act) {
+    remove.push(last);
+    last = next!;
+    activation = act;
+  }
   const op = conv ? 'DynamicQConv' : 'DynamicQMatMul';
   if (!fusionPays(opts, `${LOWBIT_DOMAIN}.${op}:f32`, `${mi.opType}:u8x${w ? SHORT[w.dtype] : 'u8'}->i32`)) return undefined;
-  return { remove, last, output: last.outputs[0]!, inputs, ...(channelBias ? { channelBias } : {}) };
+  return { remove, last, output: last.outputs[0]!, inputs, ...(channelBias ? { channelBias } : {}), ...(activation ? { activation } : {}) };
 }
 
 /** True when a constant of `dims` broadcasts onto `[N, M, spatial...]` (rank `rank`) along the channel axis only. */
