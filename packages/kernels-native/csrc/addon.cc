@@ -503,7 +503,7 @@ class FGemmBatch : public Napi::ObjectWrap<FGemmBatch> {
 
 class QGemmBatch : public Napi::ObjectWrap<QGemmBatch> {
  public:
-  static Napi::Function Define(Napi::Env env) { return DefineClass(env, "QGemmBatch", {InstanceMethod("run", &QGemmBatch::Run), InstanceMethod("runRequant", &QGemmBatch::RunRequant)}); }
+  static Napi::Function Define(Napi::Env env) { return DefineClass(env, "QGemmBatch", {InstanceMethod("run", &QGemmBatch::Run), InstanceMethod("runRequant", &QGemmBatch::RunRequant), InstanceMethod("runScaled", &QGemmBatch::RunScaled)}); }
   // new QGemmBatch(kernel, threads)
   explicit QGemmBatch(const Napi::CallbackInfo& info) : Napi::ObjectWrap<QGemmBatch>(info) {
     const std::string name = info[0].As<Napi::String>().Utf8Value();
@@ -556,6 +556,17 @@ class QGemmBatch : public Napi::ObjectWrap<QGemmBatch> {
     uint8_t* Y = array_data<uint8_t>(env, info[15], napi_uint8_array, napi_int8_array, static_cast<size_t>(o.g.batch) * o.g.M * o.g.N, "Y");
     const Requant r{mult, 1, yzp, ys, Y};
     qgemm_batched(pool_arg(info, 0), *bw_, *k_, o.A, o.as, o.B, o.bs, o.g, o.za, o.zb, nullptr, &r);
+    return env.Undefined();
+  }
+  // runScaled(pool, A, aOff, lda, B, bOff, ldb, bTrans, M, K, N, za, zb, scale (number), Y Float32Array [batch, M, N]):
+  // y = float(acc) * fround(scale), one float32 product (the dynamic-int8 epilogue without bias)
+  Napi::Value RunScaled(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Ops o = ops(info);
+    if (!info[13].IsNumber()) throw Napi::TypeError::New(env, "scale: expected a number");
+    const float scale = static_cast<float>(info[13].As<Napi::Number>().DoubleValue());
+    float* Y = array_data<float>(env, info[14], napi_float32_array, napi_float32_array, static_cast<size_t>(o.g.batch) * o.g.M * o.g.N, "Y");
+    qgemm_batched(pool_arg(info, 0), *bw_, *k_, o.A, o.as, o.B, o.bs, o.g, o.za, o.zb, nullptr, nullptr, Y, scale);
     return env.Undefined();
   }
   const QGemmKernel* k_ = nullptr;

@@ -101,10 +101,12 @@ void fgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const FGemmKernel& k, c
 }
 
 bool qgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const QGemmKernel& k, const uint8_t* A, bool a_signed, const uint8_t* B, bool b_signed,
-                   const BatchGeom& g, int32_t za, int32_t zb, int32_t* C, const Requant* rq) {
+                   const BatchGeom& g, int32_t za, int32_t zb, int32_t* C, const Requant* rq, float* yf, float yscale) {
   const int M = g.M, K = g.K, N = g.N;
   if (g.batch == 0 || M == 0 || N == 0) return true;
-  if (!rq) prefault_output(C, sizeof(int32_t) * static_cast<size_t>(g.batch) * M * N);
+  const bool staged = rq || yf;  // sums in a buffer, then an output stage
+  if (!staged) prefault_output(C, sizeof(int32_t) * static_cast<size_t>(g.batch) * M * N);
+  if (yf) prefault_output(yf, sizeof(float) * static_cast<size_t>(g.batch) * M * N);
   distinct_b(bw, g);
   const int nd = static_cast<int>(bw.distinct.size());
   const size_t per_data = round64(qpack_data_bytes(k, K, N)), per_cs = round64(qpack_colsum_bytes(k, N));
@@ -123,7 +125,7 @@ bool qgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const QGemmKernel& k, c
   const bool split = tasks > 1 && pool && g.batch < tasks;
   if (split) {
     if (bw.ws.rowsum.size() < static_cast<size_t>(M)) bw.ws.rowsum.resize(M);
-    if (rq && bw.ws.acc.size() < mn) bw.ws.acc.resize(mn);
+    if (staged && bw.ws.acc.size() < mn) bw.ws.acc.resize(mn);
   }
   auto pack = [&](int d) {
     const uint8_t* bd = B + bw.distinct[d];
@@ -140,17 +142,27 @@ bool qgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const QGemmKernel& k, c
     int32_t* rowsum;
     int32_t* acc;
     if (whole) {
-      int32_t* tb = static_cast<int32_t*>(bw.ws.thread_buf(task, sizeof(int32_t) * ((M + 15) / 16 * 16 + (rq ? mn : 0))));
+      int32_t* tb = static_cast<int32_t*>(bw.ws.thread_buf(task, sizeof(int32_t) * ((M + 15) / 16 * 16 + (staged ? mn : 0))));
       rowsum = tb;
-      acc = rq ? tb + (M + 15) / 16 * 16 : nullptr;
+      acc = staged ? tb + (M + 15) / 16 * 16 : nullptr;
       qrowsums(Ab, g.lda, a_signed, K, 0, M, rowsum);
     } else {
       rowsum = bw.ws.rowsum.data();
-      acc = rq ? bw.ws.acc.data() : nullptr;
+      acc = staged ? bw.ws.acc.data() : nullptr;
     }
-    int32_t* Cb = rq ? acc : C + static_cast<size_t>(b) * mn;
+    int32_t* Cb = staged ? acc : C + static_cast<size_t>(b) * mn;
     const QGemmArgs a{M, N, K, Ab, g.lda, a_signed, &bw.qb[d], Cb, N, rowsum, &zae, 1, &bw.zbe[d], 1};
     k.gemm(a, m0, m1, p0, p1, bw.ws.scratch(task));
+    if (yf) {
+      float* y = yf + static_cast<size_t>(b) * mn;
+      const int j0 = p0 * k.nr, j1 = p1 * k.nr < N ? p1 * k.nr : N;
+      for (int i = m0; i < m1; i++) {
+        const int32_t* a = Cb + static_cast<size_t>(i) * N;
+        float* yr = y + static_cast<size_t>(i) * N;
+        for (int j = j0; j < j1; j++) yr[j] = static_cast<float>(a[j]) * yscale;
+      }
+      return;
+    }
 #if defined(__x86_64__)
     if (rq && whole && rq->mult_n == 1 && !rq->bias && use_avx2) {
       avx2::requant_per_tensor(Cb, static_cast<int>(mn), rq->mult[0], rq->zp, rq->out_signed, rq->out + static_cast<size_t>(b) * mn);

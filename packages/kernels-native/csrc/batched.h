@@ -55,11 +55,12 @@ void fgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const FGemmKernel& k, c
 
 /**
  * The int8 batched GEMM with per-tensor zero points (integers in A's / B's own types): int32 sums into C
- * ([batch, M, N]) when rq is null, else requantized (rq->mult_n == 1) into rq->out ([batch, M, N]).
+ * ([batch, M, N]) when rq and yf are null; else requantized (rq->mult_n == 1) into rq->out ([batch, M, N]); else scaled
+ * to float32, yf = float(acc) * yscale (one float32 product: the dynamic-int8 epilogue without bias).
  * False when the kernel needs 7-bit B and a B is not (nothing written).
  */
 bool qgemm_batched(ThreadPool* pool, BatchWorkspace& bw, const QGemmKernel& k, const uint8_t* A, bool a_signed, const uint8_t* B, bool b_signed,
-                   const BatchGeom& g, int32_t za, int32_t zb, int32_t* C, const Requant* rq);
+                   const BatchGeom& g, int32_t za, int32_t zb, int32_t* C, const Requant* rq, float* yf = nullptr, float yscale = 0.0f);
 
 #if defined(__x86_64__)
 namespace avx2 {

@@ -75,6 +75,9 @@ export interface NativeQGemmBatch {
   /** The sums requantized (one float32 multiplier, `mult[0]`) into 8-bit `y` [batch, M, N] (its type sets the range). */
   runRequant(pool: NativePool | null, a: Uint8Array | Int8Array, aOffsets: Int32Array, lda: number, b: Uint8Array | Int8Array, bOffsets: Int32Array, ldb: number, bTrans: boolean,
     m: number, k: number, n: number, za: number, zb: number, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array): void;
+  /** The sums scaled to float32 [batch, M, N]: y = fround(fround(acc) * fround(scale)) (the dynamic-int8 epilogue). */
+  runScaled(pool: NativePool | null, a: Uint8Array | Int8Array, aOffsets: Int32Array, lda: number, b: Uint8Array | Int8Array, bOffsets: Int32Array, ldb: number, bTrans: boolean,
+    m: number, k: number, n: number, za: number, zb: number, scale: number, y: Float32Array): void;
 }
 
 /** What `tuneMalloc` did (process-wide; the first call decides, later ones report that outcome). */

@@ -3,7 +3,7 @@
  * CPU runs. Law (fast-check over shapes, strides, B transposed or not, broadcast B, signedness, zero points): matrix t
  * of a batched call equals, bit for bit, the single-matrix GEMM of the same kernel (FGemm / QGemm) on matrix t copied
  * out contiguous, for 1 thread, 3 threads splitting every op, and 3 threads with the work grain; int32 sums equal the
- * exact sums computed here.
+ * exact sums computed here, and the float32 scaled sums are fround(fround(sum) * scale).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe('native batched GEMMs (both operands activations)', () => {
     for (const [, pool] of ps) pool?.close();
   });
 
-  it('int8: int32 sums are exact and requantized bytes equal the single-matrix GEMM, for any thread count', () => {
+  it('int8: int32 sums are exact, requantized bytes equal the single-matrix GEMM and scaled sums the float32 product, for any thread count', () => {
     const ps = pools(addon);
     for (const k of info.qgemm.filter((q) => !q.needs7bit)) {
       const gs = ps.map(([, , threads]) => new addon.QGemmBatch(k.name, threads));
@@ -148,6 +148,9 @@ describe('native batched GEMMs (both operands activations)', () => {
           y.fill(99);
           gs[i].runRequant(pool, a, int32s(g.aOff), g.lda, b, int32s(g.bOff), g.ldb, l.trans, l.M, l.K, l.N, za[0], zb[0], mult, zy[0], y);
           expect(Array.from(y), `${k.name} requantized, ${name}`).toEqual(Array.from(bytesWant));
+          const f = new Float32Array(sums.length).fill(NaN);
+          gs[i].runScaled(pool, a, int32s(g.aOff), g.lda, b, int32s(g.bOff), g.ldb, l.trans, l.M, l.K, l.N, za[0], zb[0], mult[0], f);
+          expect(Array.from(f), `${k.name} scaled, ${name}`).toEqual(Array.from(sums, (v) => Math.fround(Math.fround(v) * mult[0])));
         }
       }), { numRuns: 20 });
     }

@@ -18,7 +18,8 @@
  * non-finite x, other activation attributes) goes to the reference kernel, which also reports errors.
  */
 import { DTYPE_SHORT, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
-import type { NativeKernelInfo } from './addon.js';
+import type { NativeKernelInfo, NativeQGemmBatch } from './addon.js';
+import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 import type { FloatAct, ScaledConvInstance } from './conv.js';
 
@@ -79,13 +80,12 @@ export function dynamicQVariants(ctx: NativeContext, kernels: readonly NativeKer
       supports: (n) => wConst(n)?.dims.length === 2 && !!innerOf('MatMulInteger', wConst(n)!.dtype),
       create: (n) => createDynamic(ctx, n, false, innerOf('MatMulInteger', wConst(n)?.dtype ?? 'int8', n)),
     });
-    // B an activation (attention: the runtime fuses DynamicQuantizeLinear(B)'s outputs in): this kernel's
-    // MatMulInteger variant that packs B per call, per-tensor parameters.
-    const dynamicB = (wType: Q8) => inner.find((v) => v.key === `MatMulInteger:u8x${DTYPE_SHORT[wType]}->i32` && v.name === `${name}-dynamic-b`);
+    // B an activation (attention: the runtime fuses DynamicQuantizeLinear(B)'s outputs in): x quantized, then every
+    // batch matrix in one native call that scales the sums to float32 in place.
     out.push({
       key: DYNAMIC_QMATMUL_KEY, name: `${name}-dynamic-b`, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
-      supports: (n) => wConst(n) === undefined && !!dynamicB('uint8') && !!dynamicB('int8'),
-      create: (n) => createDynamicB(ctx, n, dynamicB),
+      supports: (n) => wConst(n) === undefined,
+      create: (n) => createDynamicB(ctx, n, k),
     });
     out.push({
       key: DYNAMIC_QCONV_KEY, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
@@ -98,47 +98,33 @@ export function dynamicQVariants(ctx: NativeContext, kernels: readonly NativeKer
 
 /**
  * lowbit.DynamicQMatMul with a non-constant B (attention), per-tensor w_scale and w_zero_point, no bias: x quantized
- * natively, the int32 sums by the kernel's MatMulInteger variant that packs B per call (batched, broadcast), then the
- * per-tensor epilogue `fround(fround(acc) * fround(x_s * w_s))`, the reference's steps. Anything else: the reference.
+ * natively (bit-exact DynamicQuantizeLinear), then the kernel's batched int8 GEMM (each distinct B packed once, batch
+ * broadcast) with the per-tensor epilogue `fround(fround(acc) * fround(x_s * w_s))` applied per block, the reference's
+ * steps. Anything else: the reference.
  */
-function createDynamicB(ctx: NativeContext, node: KernelNode, innerOf: (w: Q8) => KernelVariant | undefined): NativeInstance {
+function createDynamicB(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo): NativeInstance {
   const ref = lazyReference(ctx, DYNAMIC_QMATMUL_KEY, node);
-  const inners = new Map<Q8, KernelInstance & { referenceRuns?: number }>();
-  const scratch = new Scratch();
-  const scale = new Float32Array(1);
+  const plans = new BatchPlans();
+  let g: NativeQGemmBatch | undefined;
   let xqBuf = new Uint8Array(0);
   const qScale = new Float32Array(1);
   const qZp = new Uint8Array(1);
-  const zpTensor = new Tensor('uint8', new Uint8Array(new ArrayBuffer(8), 0, 1), []);
   return {
     get referenceRuns() {
-      let r = ref.calls;
-      for (const i of inners.values()) r += i.referenceRuns ?? 0;
-      return r;
+      return ref.calls;
     },
     run(inputs, rctx) {
       const [x, w, ws, zw] = [inputs[0], inputs[1], inputs[2], inputs[3] ?? null];
       if (!isF32(x) || !isQ8(w) || !isF32(ws) || ws.data.length !== 1 || (zw && (zw.dtype !== w.dtype || zw.data.length !== 1)) || inputs[4]) return ref().run(inputs, rctx);
-      if (x.dims.length < 2 || w.dims.length < 2 || x.dims[x.dims.length - 1] !== w.dims[w.dims.length - 2]) return ref().run(inputs, rctx);
-      let inner = inners.get(w.dtype);
-      if (!inner) {
-        const v = innerOf(w.dtype);
-        if (!v) return ref().run(inputs, rctx);
-        inner = v.create({ ...node, opType: 'MatMulInteger', domain: '', inputTypes: ['uint8', w.dtype, 'uint8', zw ? w.dtype : null], constants: new Map(), inputShapes: undefined });
-        inners.set(w.dtype, inner);
-      }
+      if (x.dims.length < 2 || w.dims.length < 2 || x.dims[x.dims.length - 1] !== w.dims[w.dims.length - 2] || !offsetsFit(x.data.length, w.data.length)) return ref().run(inputs, rctx);
+      const p = plans.plan(node, x.dims, w.dims);
+      if (p.M * p.N * p.K === 0) return ref().run(inputs, rctx);
       if (xqBuf.length !== x.data.length) xqBuf = new Uint8Array(x.data.length);
       if (!ctx.addon.dynamicQuantizeLinear(x.data, xqBuf, qScale, qZp)) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
-      zpTensor.data[0] = qZp[0];
-      const [acc] = inner.run([new Tensor('uint8', xqBuf, x.dims), w, zpTensor, zw], scratch.begin()) as [Tensor<'int32'>];
-      const y = rctx.alloc('float32', acc.dims);
-      scale[0] = Math.fround(qScale[0] * ws.data[0]);
-      if (acc.data.length) ctx.addon.scaleAccumulators(acc.data, scale, null, acc.data.length, 1, 1, y.data);
+      const y = rctx.alloc('float32', p.outDims);
+      g ??= new ctx.addon.QGemmBatch(k.name, ctx.threads);
+      g.runScaled(ctx.pool(), xqBuf, p.aOffsets, p.K, w.data as Uint8Array | Int8Array, p.bOffsets, p.N, false, p.M, p.K, p.N, qZp[0], zw ? Number(zw.data[0]) : 0, Math.fround(qScale[0] * ws.data[0]), y.data);
       return [y];
-    },
-    dispose() {
-      for (const i of inners.values()) i.dispose?.();
-      inners.clear();
     },
   };
 }
