@@ -48,7 +48,7 @@ const CTORS = {
 
 export function sizeOf(dims: readonly number[]): number {
   let n = 1;
-  for (const d of dims) n *= d;
+  for (let i = 0; i < dims.length; i++) n *= dims[i];
   return n;
 }
 

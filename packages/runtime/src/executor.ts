@@ -207,19 +207,20 @@ export class Executor {
       tensors[i] = v;
       if (same && planned[i] !== v.dtype) same = false;
     }
-    let key = binding.key;
-    let types: (DType | null)[] | undefined;
-    if (!same) {
-      types = tensors.map((t) => t?.dtype ?? null);
-      key = keyFor(kernelNodeFor(binding, types));
+    // The planned input dtypes: the instance bound at compile time. Otherwise one per key met, created on first use.
+    let bound = binding.primary;
+    let dirtyOk = binding.primaryDirtyOk;
+    if (!same || bound === undefined) {
+      const types = tensors.map((t) => t?.dtype ?? null);
+      const key = keyFor(kernelNodeFor(binding, types));
+      bound = binding.instances.get(key);
+      if (!bound) {
+        bound = createInstance(this.ctx, node, step.nodePath, kernelNodeFor(binding, types), key);
+        binding.instances.set(key, bound);
+      }
+      // A variant that writes every element it allocates gets buffers without zero fill (reused ones as they are).
+      dirtyOk = bound.variant.writesAllOutputs === true;
     }
-    let bound = binding.instances.get(key!);
-    if (!bound) {
-      bound = createInstance(this.ctx, node, step.nodePath, kernelNodeFor(binding, types ?? tensors.map((t) => t?.dtype ?? null)), key!);
-      binding.instances.set(key!, bound);
-    }
-    // A variant that writes every element it allocates gets buffers without zero fill (reused ones as they are).
-    const dirtyOk = bound.variant.writesAllOutputs === true;
     if (dirtyOk) this.pool.zeroReused = false;
     try {
       return bound.instance.run(tensors, this.pool);

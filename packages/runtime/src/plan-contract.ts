@@ -26,6 +26,10 @@ export interface KernelBinding {
   readonly instances: Map<string, { readonly variant: KernelVariant; readonly instance: KernelInstance }>;
   /** The key chosen at compile time, if the input dtypes were known. */
   readonly key: string | undefined;
+  /** The instance of `key` (what a run whose input dtypes are the planned ones takes, without a lookup). */
+  readonly primary: { readonly variant: KernelVariant; readonly instance: KernelInstance } | undefined;
+  /** `primary`'s variant writes every element it allocates (its outputs need no zero fill). */
+  readonly primaryDirtyOk: boolean;
 }
 
 export interface Step {

@@ -245,10 +245,11 @@ function bindKernel(ctx: PlanContext, node: Node, nodePath: readonly string[], k
     throw new NodeError(nodeRef(node), `${where} is not supported: no kernel is registered for it`, { nodePath });
   }
   const instances = new Map<string, { variant: KernelVariant; instance: KernelInstance }>();
-  if (deferred) return { node: kn, instances, key: undefined };
+  if (deferred) return { node: kn, instances, key: undefined, primary: undefined, primaryDirtyOk: false };
   const key = keyFor(kn);
-  instances.set(key, createInstance(ctx, node, nodePath, kn, key));
-  return { node: kn, instances, key };
+  const primary = createInstance(ctx, node, nodePath, kn, key);
+  instances.set(key, primary);
+  return { node: kn, instances, key, primary, primaryDirtyOk: primary.variant.writesAllOutputs === true };
 }
 
 /** Resolves and creates the kernel for `key`; failures become NodeErrors naming op, domain, opset and node. */
