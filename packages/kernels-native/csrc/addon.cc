@@ -221,17 +221,20 @@ ThreadPool* pool_arg(const Napi::CallbackInfo& info, size_t i) {
 
 // ---- QGemm ------------------------------------------------------------------------------------------------------
 
-/** The optional trailing (kind, lo, hi) of runConvScaled / scaleAccumulators: FloatAct (common.h); kind 0 none, 1
- *  Relu, 2 Clip with lo <= hi. */
+/** The optional trailing (kind, lo, hi, p, q) of runConvScaled / scaleAccumulators: FloatAct (common.h); kind 0 none,
+ *  1 Relu, 2 Clip with lo <= hi, 3 the HardSwish decomposition (Clip lo <= hi, add p, divisor q), 4 HardSigmoid(p, q). */
 static FloatAct float_act_arg(const Napi::CallbackInfo& info, size_t i) {
   FloatAct a;
   if (info.Length() <= i || info[i].IsUndefined()) return a;
   a.kind = info[i].As<Napi::Number>().Int32Value();
-  if (a.kind < 0 || a.kind > 2) throw Napi::RangeError::New(info.Env(), "activation: expected 0 (none), 1 (Relu) or 2 (Clip)");
-  if (a.kind == 2) {
-    a.lo = static_cast<float>(info[i + 1].As<Napi::Number>().DoubleValue());
-    a.hi = static_cast<float>(info[i + 2].As<Napi::Number>().DoubleValue());
-    if (!(a.lo <= a.hi)) throw Napi::RangeError::New(info.Env(), "activation: Clip needs lo <= hi");
+  if (a.kind < 0 || a.kind > 4) throw Napi::RangeError::New(info.Env(), "activation: expected 0 (none), 1 (Relu), 2 (Clip), 3 (HardSwish decomposition) or 4 (HardSigmoid)");
+  const auto num = [&](size_t k) { return info.Length() > i + k && info[i + k].IsNumber() ? static_cast<float>(info[i + k].As<Napi::Number>().DoubleValue()) : 0.0f; };
+  if (a.kind >= 2) {
+    a.lo = num(1);
+    a.hi = num(2);
+    a.p = num(3);
+    a.q = num(4);
+    if ((a.kind == 2 || a.kind == 3) && !(a.lo <= a.hi)) throw Napi::RangeError::New(info.Env(), "activation: Clip needs lo <= hi");
   }
   return a;
 }
@@ -325,7 +328,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return env.Undefined();
   }
   // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
-  //               Y Float32Array [, activation kind, lo, hi]) -> false when this kernel has no direct convolution
+  //               Y Float32Array [, activation kind, lo, hi, p, q]) -> false when this kernel has no direct convolution
   //               (nothing written)
   Napi::Value RunConvScaled(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -725,7 +728,7 @@ Napi::Value DwConvF(const Napi::CallbackInfo& info) {
 }
 
 // scaleAccumulators(acc Int32Array, scale Float32Array (1 or C), bias Float32Array (1 or C) | null, outer, C, inner,
-//                   y Float32Array [, activation kind, lo, hi])   (the dynamic-int8 epilogue, see qdq.h)
+//                   y Float32Array [, activation kind, lo, hi, p, q])   (the dynamic-int8 epilogue, see qdq.h)
 Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner");

@@ -109,11 +109,13 @@ struct QConvW {
 /**
  * A float activation applied after the dynamic-int8 epilogue (lowbit.DynamicQConv's `activation`): kind 0 none, 1 Relu
  * (the reference's v > 0 ? v : (v is NaN ? v : 0): -0 gives +0), 2 Clip (r = v < lo ? lo : v, then r > hi ? hi : r,
- * NaN passes through; lo <= hi).
+ * NaN passes through; lo <= hi), 3 the HardSwish decomposition Div(Mul(v, Clip(Add(v, p), lo, hi)), q) as its four
+ * float32 operations, 4 HardSigmoid(alpha p, beta q) as the reference: in double, max(0, min(1, p * v + q)) (NaN
+ * passes, max(0, -0) = +0), rounded to float32 once.
  */
 struct FloatAct {
   int kind = 0;
-  float lo = 0.0f, hi = 0.0f;
+  float lo = 0.0f, hi = 0.0f, p = 0.0f, q = 0.0f;
 };
 
 /** y[j] = act(y[j]) for j < n (selects the compiler vectorizes). */
@@ -128,6 +130,24 @@ static inline void float_act_row(float* y, size_t n, const FloatAct& act) {
     for (size_t j = 0; j < n; j++) {
       const float r = y[j] < lo ? lo : y[j];
       y[j] = r > hi ? hi : r;
+    }
+  } else if (act.kind == 3) {
+    const float lo = act.lo, hi = act.hi, a = act.p, d = act.q;
+    for (size_t j = 0; j < n; j++) {
+      const float v = y[j];
+      const float t = v + a;
+      float r = t < lo ? lo : t;
+      r = r > hi ? hi : r;
+      const float m = v * r;
+      y[j] = m / d;
+    }
+  } else if (act.kind == 4) {
+    const double al = act.p, be = act.q;
+    for (size_t j = 0; j < n; j++) {
+      const double v = al * static_cast<double>(y[j]) + be;
+      double r = v != v ? v : (v > 1.0 ? 1.0 : v);
+      r = r != r ? r : (r > 0.0 ? r : 0.0);
+      y[j] = static_cast<float>(r);
     }
   }
 }

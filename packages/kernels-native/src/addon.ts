@@ -43,10 +43,10 @@ export interface NativeQGemm {
   runConvRequant(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array, bias: Int32Array | null): void;
   /**
    * ConvInteger's sums scaled to float32 (the dynamic-int8 epilogue): y = fround(acc) * scale, then + bias[m], each
-   * step rounded once, then the optional activation (0 none, 1 Relu, 2 Clip(lo, hi), lo <= hi: lowbit.DynamicQConv's
-   * `activation`). False (nothing written) when the kernel has no direct convolution.
+   * step rounded once, then the optional activation (0 none, 1 Relu, 2 Clip(lo, hi), lo <= hi, 3 HardSwish
+   * decomposition (add p, divide by q), 4 HardSigmoid(p, q): lowbit.DynamicQConv's `activation`). False (nothing written) when the kernel has no direct convolution.
    */
-  runConvScaled(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation?: number, lo?: number, hi?: number): boolean;
+  runConvScaled(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation?: number, lo?: number, hi?: number, p?: number, q?: number): boolean;
   dispose(): void;
 }
 
@@ -126,7 +126,7 @@ export interface NativeAddon {
    */
   dwConvF(kernel: 'scalar-c' | 'avx2', pool: NativePool | null, x: Float32Array, batch: number, geometry: Int32Array, w: Float32Array, m: number, bias: Float32Array | null, y: Float32Array): void;
   /** The dynamic-int8 epilogue over an [outer, C, inner] view: y = float(float(acc) * scale[c]) (+ bias[c], rounded once). */
-  scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array, activation?: number, lo?: number, hi?: number): void;
+  scaleAccumulators(acc: Int32Array, scale: Float32Array, bias: Float32Array | null, outer: number, c: number, inner: number, y: Float32Array, activation?: number, lo?: number, hi?: number, p?: number, q?: number): void;
   /** y = Relu(x) element-wise as the reference (x > 0 ? x : 0; NaN stays NaN, -0 gives +0), y as long as x. */
   relu(x: Float32Array, y: Float32Array): void;
   /** y = Clip(x, lo, hi) as the reference (sequential: opset >= 11's min-then-max form; else one select), y as long as x. */

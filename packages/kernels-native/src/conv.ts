@@ -139,11 +139,16 @@ export interface ScaledConvInstance extends NativeInstance {
   runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined;
 }
 
-/** lowbit.DynamicQConv's fused activation: kind 0 none, 1 Relu, 2 Clip(lo, hi) with lo <= hi. */
+/**
+ * lowbit.DynamicQConv's fused activation: kind 0 none, 1 Relu, 2 Clip(lo, hi) with lo <= hi, 3 the HardSwish
+ * decomposition (Clip(y + p, lo, hi), times y, divided by q), 4 HardSigmoid(alpha p, beta q).
+ */
 export interface FloatAct {
-  readonly kind: 0 | 1 | 2;
+  readonly kind: 0 | 1 | 2 | 3 | 4;
   readonly lo: number;
   readonly hi: number;
+  readonly p: number;
+  readonly q: number;
 }
 
 function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, qlinear: boolean): ScaledConvInstance {
@@ -197,7 +202,7 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       if (!geo || (wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1))))) return undefined;
       if (bias && bias.length !== M) return undefined;
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
-      scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0);
+      scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0);
       return scaledOk ? y : undefined;
     },
     dispose() {

@@ -59,10 +59,20 @@ function buildConv(wType: 'int8' | 'uint8') {
   };
 }
 
-/** A fused activation by size: none, Relu or Clip (a negative w_scale at some sizes gives -0 sums for Relu to lift). */
+/**
+ * A fused activation by size: none, Relu, Clip, the HardSwish decomposition (two parameter sets) or HardSigmoid (two);
+ * a negative w_scale at some sizes gives -0 sums for Relu to lift.
+ */
 const activationAttrs = (size: number): [string, unknown][] => {
-  const kind = (size >> 1) % 3;
-  return kind === 2 ? [['activation', 2], ['activation_min', -0.25], ['activation_max', 0.125]] : kind === 1 ? [['activation', 1]] : [];
+  switch (size) {
+    case 1: case 33: return [['activation', 1]];
+    case 2: return [['activation', 2], ['activation_min', -0.25], ['activation_max', 0.125]];
+    case 3: return [['activation', 3], ['activation_add', 3], ['activation_min', 0], ['activation_max', 6], ['activation_div', 6]];
+    case 17: return [['activation', 3], ['activation_add', 0.25], ['activation_min', -0.5], ['activation_max', 0.75], ['activation_div', 3]];
+    case 5: return [['activation', 4], ['activation_alpha', Math.fround(0.2)], ['activation_beta', 0.5]];
+    case 16: return [['activation', 4], ['activation_alpha', Math.fround(1.7)], ['activation_beta', Math.fround(0.1)]];
+    default: return [];
+  }
 };
 
 /** Depthwise (group = C, W [M, 1, k, k], M = C or 2C): the direct depthwise kernel's int32 sums, scaled (and activated) after. */
@@ -89,7 +99,7 @@ describe('native fused dynamic-int8 equivalence', () => {
     return;
   }
 
-  for (const [key, build, what] of [[DYNAMIC_QMATMUL_KEY, buildMatMul, ''], [DYNAMIC_QCONV_KEY, buildConv, ' (fused Relu / Clip at some sizes)'], [DYNAMIC_QCONV_KEY, buildDwConv, ' depthwise (fused Relu / Clip at some sizes)']] as const) {
+  for (const [key, build, what] of [[DYNAMIC_QMATMUL_KEY, buildMatMul, ''], [DYNAMIC_QCONV_KEY, buildConv, ' (fused Relu / Clip / HardSwish / HardSigmoid by size)'], [DYNAMIC_QCONV_KEY, buildDwConv, ' depthwise (fused Relu / Clip / HardSwish / HardSigmoid by size)']] as const) {
     for (const wType of ['int8', 'uint8'] as const) {
       it(`${key}${what} (${wType} weights): every variant is bit-exact and runs natively`, () => {
         // (the -dynamic-b variants take a non-constant B: tested below)

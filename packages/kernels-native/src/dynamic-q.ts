@@ -12,8 +12,10 @@
  * The integer part runs the backend's own `MatMulInteger:u8x{w}->i32` / `ConvInteger:u8x{w}->i32` variant of the same
  * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order
  * (for a group-1 convolution on a kernel with a direct convolution, inside the convolution's own epilogue).
- * A fused activation (DynamicQConv's `activation`: Relu, or Clip with activation_min <= activation_max) is applied to
- * each float32 result in C++ with the reference's selects (Relu: y > 0 ? y : (NaN ? y : 0); Clip: lo, then hi).
+ * A fused activation (DynamicQConv's `activation`: Relu, Clip with activation_min <= activation_max, the HardSwish
+ * decomposition, HardSigmoid) is applied to each float32 result in C++ with the reference's operations (Relu:
+ * y > 0 ? y : (NaN ? y : 0); Clip: lo, then hi; HardSwish's Add, Clip, Mul, Div in float32; HardSigmoid in double,
+ * rounded once).
  * Anything those variants decline (non-constant or non-2-D weights, grouped convolutions, parameters of other shapes,
  * non-finite x, other activation attributes) goes to the reference kernel, which also reports errors.
  */
@@ -148,13 +150,17 @@ function activationOf(node: KernelNode): FloatAct | undefined {
   const kind = num('activation', 0);
   const lo = Math.fround(num('activation_min', -Infinity));
   const hi = Math.fround(num('activation_max', Infinity));
-  if (kind === 0 || kind === 1) return { kind, lo: 0, hi: 0 };
-  return kind === 2 && lo <= hi ? { kind, lo, hi } : undefined;
+  if (kind === 0 || kind === 1) return { kind, lo: 0, hi: 0, p: 0, q: 0 };
+  if ((kind === 2 || kind === 3) && !(lo <= hi)) return undefined;
+  if (kind === 2) return { kind, lo, hi, p: 0, q: 0 };
+  if (kind === 3) return { kind, lo, hi, p: Math.fround(num('activation_add', 3)), q: Math.fround(num('activation_div', 6)) };
+  if (kind === 4) return { kind, lo: 0, hi: 0, p: Math.fround(num('activation_alpha', 0.2)), q: Math.fround(num('activation_beta', 0.5)) };
+  return undefined;
 }
 
 function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined): NativeInstance {
   const ref = lazyReference(ctx, conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
-  const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0 };
+  const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0, p: 0, q: 0 };
   const w0 = node.constants?.get(1);
   let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled'] }) | undefined;
   if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
@@ -197,7 +203,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       if (conv) {
         scale[0] = Math.fround(r.scale * wsd[0]);
         const plane = acc.data.length / ((acc.dims[0] * N) || 1);
-        ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, 1), bd, acc.dims[0], N, plane, y.data, act.kind, act.lo, act.hi);
+        ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, 1), bd, acc.dims[0], N, plane, y.data, act.kind, act.lo, act.hi, act.p, act.q);
       } else {
         const sn = wsd.length === 1 ? 1 : N;
         for (let j = 0; j < sn; j++) scale[j] = Math.fround(r.scale * wsd[j]);

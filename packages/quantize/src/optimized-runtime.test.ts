@@ -152,6 +152,25 @@ describe('fused vs literal execution of quantized models', () => {
     }
   }, 120_000);
 
+  it('ppocr-mobile-v2-cls dynamic: Relu, HardSigmoid and HardSwish written out (Add, Clip, Mul, Div) join their lowbit.DynamicQConv; outputs bit-identical', async () => {
+    const dims = [1, 3, 48, 192];
+    const m = await quantizeDynamic(testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), join(dir, 'ppocr-dynamic.onnx'), {});
+    const fused = Session.fromModel(m);
+    const literal = Session.fromModel(m, { graphOptimization: 'none' });
+    const [before, after] = [literal.optimization.opsAfter, fused.optimization.opsAfter];
+    expect([before.Relu, before.HardSigmoid, before.Clip, before.Div]).toEqual([15, 9, 18, 18]);
+    expect([after.Relu, after.HardSigmoid, after.Clip, after.Div].map((v) => v ?? 0)).toEqual([0, 0, 0, 0]);
+    expect(after['lowbit.DynamicQConv']).toBe(53);
+    for (const seed of [3, 11]) {
+      const feeds = { x: new Tensor('float32', image(dims, seed), dims) };
+      const a = literal.runSync(feeds);
+      const b = fused.runSync(feeds);
+      for (const k of Object.keys(a)) {
+        expect(Array.from(new Uint32Array(Float32Array.from(b[k]!.data as Float32Array).buffer))).toEqual(Array.from(new Uint32Array(Float32Array.from(a[k]!.data as Float32Array).buffer)));
+      }
+    }
+  }, 120_000);
+
   for (const c of [{ name: 'ultraface-rfb-320', input: 'input', dims: [1, 3, 240, 320] }, { name: 'ppocr-mobile-v2-cls', input: 'x', dims: [1, 3, 48, 192] }]) {
     it(`${c.name} static QDQ per-channel: every fused op within 1 LSB; whole-model SQNR fused vs literal printed (> 30 dB)`, async () => {
       const src = testdataPath('models', `${c.name}.onnx`);

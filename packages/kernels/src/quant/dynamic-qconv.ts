@@ -14,8 +14,10 @@
  *   y   = activation(y)                                                    (a fused Relu or Clip, when given)
  * Attribute `activation` (int, default 0): 0 none; 1 Relu as the reference Relu (y > 0 ? y : (y is NaN ? y : 0), so
  * -0 gives +0); 2 Clip as the reference Clip with float attributes `activation_min` <= `activation_max` (lo then hi:
- * r = y < lo ? lo : y, then r > hi ? hi : r; NaN passes). The runtime fuses a Relu / Clip that is the convolution's
- * sole consumer (bit-identical to the separate node).
+ * r = y < lo ? lo : y, then r > hi ? hi : r; NaN passes); 3 the HardSwish decomposition
+ * Div(Mul(y, Clip(Add(y, activation_add), activation_min, activation_max)), activation_div), its four float32 steps;
+ * 4 HardSigmoid as the reference (max(0, min(1, activation_alpha * y + activation_beta)) in double, rounded once).
+ * The runtime fuses these when they alone read the convolution's output (bit-identical to the separate nodes).
  * Example: x = [[[[1, 2]]]] (1x1x1x2), w = [[[[1, -1]]]] int8, w_s 1, zp 0 -> x_s = fround(2/255), x_q = [127, 255],
  * acc = -128, y = fround(-128 * x_s) = -1.00392...
  */
@@ -33,19 +35,39 @@ import { perTensorOr, q8Input, zeroPointInput } from './qinputs.js';
 import { viaQParams } from './qparams-call.js';
 
 /** The fused activation of a DynamicQConv node (attributes `activation`, `activation_min`, `activation_max`). */
-function dynamicConvActivation(node: KernelNode): { kind: 0 | 1 | 2; lo: number; hi: number } {
+function dynamicConvActivation(node: KernelNode): (y: number) => number {
   const kind = attrInt(node, 'activation', 0);
-  if (kind !== 0 && kind !== 1 && kind !== 2) throw kernelError(node, 'attribute "activation"', { expected: '0 (none), 1 (Relu) or 2 (Clip)', actual: String(kind) });
-  const lo = Math.fround(attrFloat(node, 'activation_min', -Infinity));
-  const hi = Math.fround(attrFloat(node, 'activation_max', Infinity));
-  if (kind === 2 && !(lo <= hi)) throw kernelError(node, 'attributes "activation_min" / "activation_max"', { expected: 'min <= max', actual: `${lo} > ${hi}` });
-  return { kind, lo, hi };
+  if (kind < 0 || kind > 4 || !Number.isInteger(kind)) {
+    throw kernelError(node, 'attribute "activation"', { expected: '0 (none), 1 (Relu), 2 (Clip), 3 (HardSwish decomposition) or 4 (HardSigmoid)', actual: String(kind) });
+  }
+  const f = (name: string, dflt: number) => Math.fround(attrFloat(node, name, dflt));
+  const lo = f('activation_min', -Infinity);
+  const hi = f('activation_max', Infinity);
+  if ((kind === 2 || kind === 3) && !(lo <= hi)) throw kernelError(node, 'attributes "activation_min" / "activation_max"', { expected: 'min <= max', actual: `${lo} > ${hi}` });
+  const clip = (v: number) => {
+    const r = v < lo ? lo : v;
+    return r > hi ? hi : r;
+  };
+  if (kind === 1) return (v) => (v > 0 ? v : v === v ? 0 : v);
+  if (kind === 2) return clip;
+  if (kind === 3) {
+    const add = f('activation_add', 3);
+    const div = f('activation_div', 6);
+    return (v) => Math.fround(Math.fround(v * clip(Math.fround(v + add))) / div);
+  }
+  if (kind === 4) {
+    const alpha = f('activation_alpha', 0.2);
+    const beta = f('activation_beta', 0.5);
+    return (v) => Math.fround(Math.max(0, Math.min(1, alpha * v + beta)));
+  }
+  return (v) => v;
 }
 
 function create(node: KernelNode): KernelInstance {
   const a = parseWindowAttrs(node);
   const group = parseGroup(node);
   const act = dynamicConvActivation(node);
+  const hasAct = attrInt(node, 'activation', 0) !== 0;
   return {
     run(inputs, ctx) {
       const x = input(node, inputs, 0, ['float32'] as const);
@@ -70,17 +92,7 @@ function create(node: KernelNode): KernelInstance {
             const v = Math.fround(Math.fround(acc[i] | 0) * scale);
             out[i] = bias ? Math.fround(v + b) : v;
           }
-          if (act.kind === 1) {
-            for (let i = base; i < base + plane; i++) {
-              const v = out[i];
-              out[i] = v > 0 ? v : v === v ? 0 : v;
-            }
-          } else if (act.kind === 2) {
-            for (let i = base; i < base + plane; i++) {
-              const r = out[i] < act.lo ? act.lo : out[i];
-              out[i] = r > act.hi ? act.hi : r;
-            }
-          }
+          if (hasAct) for (let i = base; i < base + plane; i++) out[i] = act(out[i]);
         }
       }
       return [y];

@@ -127,9 +127,10 @@ describe('fuse-dynamic-matmul', () => {
     }), { numRuns: 60 });
   });
 
-  it('Conv + Relu / Clip: the sole reader joins as the activation attribute; bit-identical on js and native; not fused when shared, non-constant or lo > hi', async () => {
+  it('Conv + Relu / Clip / HardSwish written out / HardSigmoid: joins as the activation attributes; bit-identical on js and native; not fused when shared, non-constant, non-scalar or lo > hi', async () => {
     const C = 3, M = 6;
-    const convModel = (act: 'Relu' | 'Clip' | 'ClipLo' | 'ClipShared' | 'ClipInput' | 'ClipBad', dw: boolean) => {
+    type Act = 'Relu' | 'Clip' | 'ClipLo' | 'ClipShared' | 'ClipInput' | 'ClipBad' | 'HardSwish' | 'HardSwishSwapped' | 'HardSigmoid' | 'HardSwishShared' | 'HardSwishVector';
+    const convModel = (act: Act, dw: boolean) => {
       const w = Array.from({ length: M * (dw ? 1 : C) * 9 }, (_, i) => ((i * 7919) % 256) - 128);
       const inits = [i8('wq', [M, dw ? 1 : C, 3, 3], w), f32('ws', [], [-0.004]), i8('wz', [], [0]), f32('b', [1, M, 1, 1], [0.5, -0.25, 0, -0, 0.125, -1])];
       const attrs = [{ name: 'pads', type: 'ints' as const, value: [1n, 1n, 1n, 1n] }, ...(dw ? [{ name: 'group', type: 'int' as const, value: BigInt(C) }] : [])];
@@ -143,7 +144,19 @@ describe('fuse-dynamic-matmul', () => {
       ];
       const outputs = ['y'];
       if (act === 'Relu') nodes.push(mkNode('Relu', ['z'], ['y'], { name: 'act' }));
-      else {
+      else if (act === 'HardSigmoid') nodes.push(mkNode('HardSigmoid', ['z'], ['y'], { name: 'act', attributes: [{ name: 'alpha', type: 'float', value: Math.fround(1 / 6) }] }));
+      else if (act.startsWith('HardSwish')) {
+        // x * Clip(x + 3, 0, 6) / 6 as ppocr writes it (the swapped form: Add(3, x), Mul(clip, x))
+        const swapped = act === 'HardSwishSwapped';
+        inits.push(f32('three', act === 'HardSwishVector' ? [M] : [], act === 'HardSwishVector' ? new Array<number>(M).fill(3) : [3]), f32('zero', [], [0]), f32('six', [], [6]), f32('sixd', [], [6]));
+        nodes.push(
+          mkNode('Add', swapped ? ['three', 'z'] : ['z', 'three'], ['t'], { name: 'hs_add' }),
+          mkNode('Clip', ['t', 'zero', 'six'], ['r'], { name: 'hs_clip' }),
+          mkNode('Mul', swapped ? ['r', 'z'] : ['z', 'r'], ['m'], { name: 'hs_mul' }),
+          mkNode('Div', ['m', 'sixd'], ['y'], { name: 'hs_div' }),
+        );
+        if (act === 'HardSwishShared') outputs.push('t');
+      } else {
         inits.push(f32('lo', [], [act === 'ClipBad' ? 1 : -0.75]), f32('hi', [], [0.5]));
         const ins = act === 'ClipLo' ? ['z', 'lo'] : act === 'ClipInput' ? ['z', 'lo', 'x2'] : ['z', 'lo', 'hi'];
         nodes.push(mkNode('Clip', ins, ['y'], { name: 'act' }));
@@ -155,28 +168,30 @@ describe('fuse-dynamic-matmul', () => {
     const feeds = { x: new Tensor('float32', Float32Array.from({ length: C * 30 }, (_, i) => Math.cos(i * 0.37) * 3), [1, C, 5, 6]) };
     const [native] = await loadBackends('native', { threads: 1 });
     for (const dw of [false, true])
-      for (const act of ['Relu', 'Clip', 'ClipLo'] as const) {
+      for (const act of ['Relu', 'Clip', 'ClipLo', 'HardSwish', 'HardSwishSwapped', 'HardSigmoid'] as const) {
         const m = convModel(act, dw);
         const r = run(m);
         expect(verifyErrors(r.model)).toEqual([]);
         const fused = r.model.graph.nodes.find((n) => n.opType === 'DynamicQConv')!;
-        expect(r.model.graph.nodes.map((n) => n.opType).filter((o) => o === 'Relu' || o === 'Clip')).toEqual([]);
+        expect(r.model.graph.nodes.filter((n) => n.opType !== 'DynamicQConv' && n.name !== 'dql' && n.name !== 'scale').map((n) => n.name)).toEqual([]);
         expect(fused.outputs).toEqual(['y']);
         const kind = fused.attributes.find((a) => a.name === 'activation');
-        expect(kind && kind.type === 'int' ? kind.value : undefined).toBe(act === 'Relu' ? 1n : 2n);
+        expect(kind && kind.type === 'int' ? kind.value : undefined).toBe(act === 'Relu' ? 1n : act.startsWith('Clip') ? 2n : act === 'HardSigmoid' ? 4n : 3n);
         const [a, b] = runLevels(m, feeds, ['none', 'all']);
         const y = Array.from(a.y.data as Float32Array);
-        expect(y.some((v) => v === 0 || v === -0.75) && y.some((v) => v > 0)).toBe(true); // the activation bites
+        const z = Array.from(runLevels(m, feeds, ['none'], ['z'])[0].z.data as Float32Array);
+        expect(z.some((v) => v < -3) && z.some((v) => v > 3)).toBe(true); // every activation's clamps bite
+        expect(y.some((v) => v > 0)).toBe(true);
         expect(bits(b.y)).toEqual(bits(a.y));
         if (!native?.ready) continue;
         const created: string[] = [];
         const counting = { ...native, variants: () => native.variants().map((v) => ({ ...v, create: (n: never) => (created.push(`${v.key}/${v.name}`), v.create(n)) })) };
         const nf = Session.fromModel(m, { backend: 'native', backends: [counting as never] }).runSync(feeds);
         expect(created.some((c) => c.startsWith('lowbit.DynamicQConv:f32/native-'))).toBe(true);
-        expect(created.some((c) => c.startsWith('Relu') || c.startsWith('Clip'))).toBe(false);
+        expect(created.filter((c) => !c.startsWith('lowbit.DynamicQConv') && !c.startsWith('DynamicQuantizeLinear'))).toEqual([]);
         expect(bits(nf.y)).toEqual(bits(a.y));
       }
-    for (const act of ['ClipShared', 'ClipInput', 'ClipBad'] as const) {
+    for (const act of ['ClipShared', 'ClipInput', 'ClipBad', 'HardSwishShared', 'HardSwishVector'] as const) {
       const r = run(convModel(act, false));
       expect(r.model.graph.nodes.map((n) => n.opType)).toEqual(expect.arrayContaining(['DynamicQConv', 'Clip']));
       expect(r.model.graph.nodes.find((n) => n.opType === 'DynamicQConv')!.attributes.some((a) => a.name === 'activation')).toBe(false);

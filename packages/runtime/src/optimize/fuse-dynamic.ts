@@ -15,9 +15,9 @@
  * kernels perform the same float32 operations in the same order (packages/kernels/src/quant/dynamic-qmatmul.ts,
  * dynamic-qconv.ts), so results are bit-identical.
  *
- * A Relu, or a float32 Clip with constant bounds lo <= hi (optional constant inputs, opset 11 on),
- * that is the sole reader of the fused convolution's output joins it as DynamicQConv's `activation` attribute (1 Relu,
- * 2 Clip with `activation_min` / `activation_max`); the kernels apply the reference's selects, so this stays exact.
+ * A Relu, a Clip with constant bounds, HardSigmoid, or HardSwish written out (Div(Mul(y, Clip(Add(y, 3), 0, 6)), 6))
+ * that alone reads the fused convolution's output joins it as DynamicQConv's `activation` attributes
+ * (dynamic-activation.ts); the kernels repeat those nodes' float operations, so this stays exact.
  *
  * Preconditions: w_q an 8-bit constant (2-D [K, N] for MatMul) or, for MatMul, DynamicQuantizeLinear(b)'s outputs, w_s float32 and w_zp constants with 1 or N values
  * (Conv: w_s one value, w_zp 1 or M), bias (when fused) a float32 constant with 1 or N values (Conv: M values laid
@@ -28,6 +28,7 @@
 import { DataType, editGraph, graphIndex, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Attr, Graph, Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
 import { attrInt } from '@lowbit/onnx-ir';
+import { matchActivation } from './dynamic-activation.js';
 import { Constants, fusionPays, isOp, LOWBIT_DOMAIN, passOptions, soleConsumer, type OptimizePassOptions } from './support.js';
 
 const SHORT: Record<string, string> = { uint8: 'u8', int8: 'i8' };
@@ -54,7 +55,7 @@ export const fuseDynamicMatMul: Pass = {
         const conv = n.opType === 'ConvInteger';
         e.replaceNode(chain.last, {
           opType: conv ? 'DynamicQConv' : 'DynamicQMatMul', domain: LOWBIT_DOMAIN, inputs, outputs: [chain.output],
-          attributes: conv ? [...n.attributes, ...activationAttrs(chain.activation)] : [], name: e.freshName(`${n.name || n.opType}_dynamic`),
+          attributes: conv ? [...n.attributes, ...(chain.activation ?? [])] : [], name: e.freshName(`${n.name || n.opType}_dynamic`),
         });
       }
     });
@@ -71,43 +72,8 @@ interface Chain {
   readonly inputs: string[];
   /** Conv: the bias as M values (a new initializer), when fused. */
   readonly channelBias?: Float32Array;
-  /** Conv: a fused Relu (kind 1) or Clip(lo, hi) (kind 2). */
-  readonly activation?: Activation;
-}
-
-interface Activation {
-  readonly kind: 1 | 2;
-  readonly lo: number;
-  readonly hi: number;
-}
-
-function activationAttrs(a: Activation | undefined): Attr[] {
-  if (!a) return [];
-  const kind: Attr = { type: 'int', name: 'activation', value: BigInt(a.kind) };
-  return a.kind === 1 ? [kind] : [kind, { type: 'float', name: 'activation_min', value: a.lo }, { type: 'float', name: 'activation_max', value: a.hi }];
-}
-
-/** A Relu or a float32 Clip with constant bounds lo <= hi (as float32), as an Activation; otherwise undefined. */
-function activationOf(c: Constants, n: Node | undefined, opset: number): Activation | undefined {
-  const relu: boolean = isOp(n, 'Relu');
-  if (relu) return { kind: 1, lo: 0, hi: 0 };
-  const clip: boolean = isOp(n, 'Clip');
-  if (!n || !clip) return undefined;
-  let lo = -Infinity;
-  let hi = Infinity;
-  if (opset < 11) return undefined; // (DynamicQuantizeLinear needs opset 11: no older Clip reads a fused chain)
-  {
-    for (const [i, name] of [[1, n.inputs[1]], [2, n.inputs[2]]] as const) {
-      if (!name) continue;
-      const t = c.tensor(name);
-      if (!t || t.dtype !== 'float32' || t.data.length > 1) return undefined;
-      if (t.data.length === 0) continue;
-      const v = (t.data as Float32Array)[0];
-      if (i === 1) lo = v;
-      else hi = v;
-    }
-  }
-  return lo <= hi ? { kind: 2, lo, hi } : undefined;
+  /** Conv: the fused activation's attributes (dynamic-activation.ts). */
+  readonly activation?: Attr[];
 }
 
 function per(c: Constants, name: string | null | undefined, n: number, dtype?: string): boolean {
@@ -153,14 +119,12 @@ function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node,
       else inputs.push(bias);
     }
   }
-  let activation: Activation | undefined;
-  const next = conv ? soleConsumer(g, opts, last.outputs[0]) : undefined;
-  const act = next?.outputs[0] ? activationOf(c, next, opset) : undefined;
+  const act = conv && last.outputs[0] ? matchActivation(g, c, opts, last.outputs[0], opset) : undefined;
   if (act) {
-    remove.push(last);
-    last = next!;
-    activation = act;
+    remove.push(last, ...act.remove);
+    last = act.last;
   }
+  const activation = act?.attrs;
   const op = conv ? 'DynamicQConv' : 'DynamicQMatMul';
   if (!fusionPays(opts, `${LOWBIT_DOMAIN}.${op}:f32`, `${mi.opType}:u8x${w ? SHORT[w.dtype] : 'u8'}->i32`)) return undefined;
   return { remove, last, output: last.outputs[0]!, inputs, ...(channelBias ? { channelBias } : {}), ...(activation ? { activation } : {}) };
