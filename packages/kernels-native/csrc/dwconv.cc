@@ -630,8 +630,13 @@ void run_input_channel_vnni(const uint8_t* X, bool x_signed, const uint8_t* W, b
 // outputs: one vpdpbusd per (kh, g, phase) adds 4 horizontal taps (missing kw weighted 0) for L outputs, the rows read
 // where they lie (no padded copies). Padding bytes hold uz (masked-off lanes, rows outside the input), as the plane
 // path: the sums are the reference's exactly (see above), bias folded into the initial sum (the same int32 wrap).
-// The requantized bytes come out phase-major and are interleaved back (byte unpacks / one pshufb) before the store.
-// Output rows are covered by 64 / 32 / 16-output blocks (stride 2: 32 / 16 / 8) so that short rows waste few lanes.
+// The requantized bytes come out phase-major and are interleaved back (byte unpacks / one pshufb) before the store;
+// ConvInteger's int32 sums by a dword / lane transpose. Output rows are covered by 64 / 32 / 16-output blocks (stride 2:
+// 32 / 16 / 8) so that short rows waste few lanes.
+// Weights whose w - zw do not all fit int8 swap the operands: the unsigned bytes are the weights wu (w, or w + 128 for
+// int8 w) and the signed ones the input x' (x, or x - 128 for uint8 x), with x - xzp = x' + cx and w - zw = wu - zwu:
+// sum (x - xzp)(w - zw) = sum x' wu - zwu sum x' + cx sum (w - zw), the second sum a vpdpbusd by 1-byte words (padding
+// holds xzp, where x' + cx = 0): every product and sum exact, so again the reference's int32 sums.
 
 template <int L> struct DwV;
 template <> struct DwV<16> {
@@ -641,6 +646,7 @@ template <> struct DwV<16> {
   static V mload(V src, uint64_t m, const uint8_t* p) { return _mm512_mask_loadu_epi8(src, static_cast<__mmask64>(m), p); }
   static V dp(V a, V x, V w) { return _mm512_dpbusd_epi32(a, x, w); }
   static V xr(V a, V b) { return _mm512_xor_si512(a, b); }
+  static V msub(V a, V b, V z) { return _mm512_sub_epi32(a, _mm512_mullo_epi32(b, z)); }
 };
 template <> struct DwV<8> {
   using V = __m256i;
@@ -649,6 +655,7 @@ template <> struct DwV<8> {
   static V mload(V src, uint64_t m, const uint8_t* p) { return _mm256_mask_loadu_epi8(src, static_cast<__mmask32>(m), p); }
   static V dp(V a, V x, V w) { return _mm256_dpbusd_epi32(a, x, w); }
   static V xr(V a, V b) { return _mm256_xor_si256(a, b); }
+  static V msub(V a, V b, V z) { return _mm256_sub_epi32(a, _mm256_mullo_epi32(b, z)); }
 };
 template <> struct DwV<4> {
   using V = __m128i;
@@ -657,6 +664,7 @@ template <> struct DwV<4> {
   static V mload(V src, uint64_t m, const uint8_t* p) { return _mm_mask_loadu_epi8(src, static_cast<__mmask16>(m), p); }
   static V dp(V a, V x, V w) { return _mm_dpbusd_epi32(a, x, w); }
   static V xr(V a, V b) { return _mm_xor_si128(a, b); }
+  static V msub(V a, V b, V z) { return _mm_sub_epi32(a, _mm_mullo_epi32(b, z)); }
 };
 
 constexpr int kDwRowMaxKH = 16, kDwRowMaxG = 4;
@@ -664,16 +672,17 @@ constexpr int kDwRowMaxKH = 16, kDwRowMaxG = 4;
 /** Per output channel constants of the row path. */
 struct DwRowCh {
   const uint8_t* const* rows;  // KH input rows of the output row (nullptr: outside the input)
-  const int32_t* wq;           // [KH][G] weight words
+  const int32_t* wq;           // [KH][G] weight words (signed bytes w - zw; SWAP: unsigned bytes wu)
+  const int32_t* ones;         // SWAP: [G] words of 1 bytes for the taps kw < KW
   int KH, G, sw, W;
-  int32_t init;                // bias - uz * sum(w - zw)
-  int32_t zp;
-  uint8_t xb, uz;              // masked-lane fill as loaded (the x zero point's byte) and after the flip
+  int32_t init;                // the initial sum (bias and the zero-point terms)
+  int32_t zp;                  // the output zero point
+  int32_t zwu;                 // SWAP: the weight zero point in wu terms
+  uint8_t xb, ub;              // masked-lane fill as loaded (the x zero point's byte) and as vpdpbusd sees it
   __m512 mult;
 };
 
-/** 16 lanes of the finite-multiplier requantize (as run_input_channel_vnni): round(clamp(acc * mult)) + zp, saturated. */
-/** The same up to the saturation: round(clamp(acc * mult)) + zp as int32. */
+/** 16 lanes of the finite-multiplier requantize (as run_input_channel_vnni): round(clamp(acc * mult)) + zp as int32. */
 inline __m512i dwr_requant32(__m512i a, __m512 mv, __m512i zv) {
   const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mv);
   // clamp to [-2^22, 2^22] in one vrangeps: the smaller magnitude of v and 2^22, with v's sign (v is never NaN here)
@@ -681,12 +690,11 @@ inline __m512i dwr_requant32(__m512i a, __m512 mv, __m512i zv) {
   return _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
 }
 
-template <bool YS>
+/** The same saturated to bytes (uint8 / int8 by OUT). */
+template <int OUT>
 inline __m128i dwr_requant(__m512i a, __m512 mv, __m512i zv) {
-  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mv);
-  const __m512 lo = _mm512_set1_ps(-4194304.0f), hi = _mm512_set1_ps(4194304.0f);
-  const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
-  if (YS) return _mm512_cvtsepi32_epi8(q);
+  const __m512i q = dwr_requant32(a, mv, zv);
+  if (OUT == 1) return _mm512_cvtsepi32_epi8(q);
   return _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, _mm512_setzero_si512()));
 }
 
@@ -700,96 +708,143 @@ struct DwRowBlock {
   uint64_t mask[kDwRowMaxG * 4];
 };
 
-template <int L, int PH, int KH_, int G_, bool XS, bool YS>
-inline void dwr_block(const DwRowCh& ch, const DwRowBlock& bk, uint8_t* dst) {
+/** One block. FLIP: the bytes are flipped by 0x80 after the load (into u, or into signed x' for SWAP). SWAP: the weights
+ *  are the unsigned operand and the input the signed one (weights whose w - zw does not fit int8), the sum
+ *  sum x' wu - zwu sum x' (the second sum by 1-byte words). OUT: 0 uint8, 1 int8 (requantized), 2 int32 sums. */
+template <int L, int PH, int KH_, int G_, bool FLIP, bool SWAP, int OUT>
+inline void dwr_block(const DwRowCh& ch, const DwRowBlock& bk, void* out) {
   using T = DwV<L>;
   using V = typename T::V;
   const int KH = KH_ ? KH_ : ch.KH, G = G_ ? G_ : ch.G;
-  V acc[PH];
-  for (int s = 0; s < PH; s++) acc[s] = T::set1(ch.init);
+  V acc[PH], accb[PH];
+  for (int s = 0; s < PH; s++) {
+    acc[s] = T::set1(ch.init);
+    accb[s] = T::set1(0);
+  }
   const V fill = T::set1(static_cast<int32_t>(0x01010101u * ch.xb)), flip = T::set1(static_cast<int32_t>(0x80808080u));
-  const V uzv = T::set1(static_cast<int32_t>(0x01010101u * ch.uz));
+  const V padv = T::set1(static_cast<int32_t>(0x01010101u * ch.ub));
   const int o0 = bk.o0, sw = PH == 4 ? 1 : 2;
+  auto tap = [&](int s, V d, V wv, V ov) {
+    if (SWAP) {
+      acc[s] = T::dp(acc[s], wv, d);
+      accb[s] = T::dp(accb[s], ov, d);
+    } else {
+      acc[s] = T::dp(acc[s], d, wv);
+    }
+  };
   for (int kh = 0; kh < KH; kh++) {
     const uint8_t* rp = ch.rows[kh];
-    if (!rp) {
-      for (int g = 0; g < G; g++) {
-        const V wv = T::set1(ch.wq[kh * G + g]);
-        for (int s = 0; s < PH; s++) acc[s] = T::dp(acc[s], uzv, wv);
-      }
-      continue;
-    }
-    rp += o0;
     for (int g = 0; g < G; g++) {
       const V wv = T::set1(ch.wq[kh * G + g]);
+      const V ov = SWAP ? T::set1(ch.ones[g]) : wv;
+      if (!rp) {
+        for (int s = 0; s < PH; s++) tap(s, padv, wv, ov);
+        continue;
+      }
+      const uint8_t* p = rp + o0 + 4 * g;
       if (bk.edge) {
         for (int s = 0; s < PH; s++) {
-          V d = T::mload(fill, bk.mask[g * PH + s], rp + s * sw + 4 * g);
-          if (XS) d = T::xr(d, flip);
-          acc[s] = T::dp(acc[s], d, wv);
+          V d = T::mload(fill, bk.mask[g * PH + s], p + s * sw);
+          if (FLIP) d = T::xr(d, flip);
+          tap(s, d, wv, ov);
         }
       } else {
         for (int s = 0; s < PH; s++) {
-          V d = T::load(rp + s * sw + 4 * g);
-          if (XS) d = T::xr(d, flip);
-          acc[s] = T::dp(acc[s], d, wv);
+          V d = T::load(p + s * sw);
+          if (FLIP) d = T::xr(d, flip);
+          tap(s, d, wv, ov);
         }
       }
     }
   }
+  if (SWAP) {
+    const V zv = T::set1(ch.zwu);
+    for (int s = 0; s < PH; s++) acc[s] = T::msub(acc[s], accb[s], zv);
+  }
   const int count = bk.count;
-  const __m512i zv = _mm512_set1_epi32(ch.zp);
-  if constexpr (L == 16) {
-    // int32 results saturated to 16 then 8 bits by packs (in 128-bit lanes), the lane's bytes put in output order by
-    // one pshufb: the clamp to [qmin, qmax] of the narrowing stores, done by the packs
-    __m512i z[PH];
-    for (int s = 0; s < PH; s++) z[s] = dwr_requant32(acc[s], ch.mult, zv);
-    if constexpr (PH == 4) {
-      const __m512i p01 = _mm512_packs_epi32(z[0], z[1]), p23 = _mm512_packs_epi32(z[2], z[3]);
-      const __m512i b = YS ? _mm512_packs_epi16(p01, p23) : _mm512_packus_epi16(p01, p23);
-      const __m512i idx = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
-      const __mmask64 mk = count >= 64 ? ~static_cast<__mmask64>(0) : (static_cast<__mmask64>(1) << count) - 1;
-      _mm512_mask_storeu_epi8(dst, mk, _mm512_shuffle_epi8(b, idx));
+  if constexpr (OUT == 2) {
+    int32_t* dst = static_cast<int32_t*>(out);
+    if constexpr (L == 16 && PH == 4) {
+      // a 4 x 4 transpose of dwords within the 128-bit lanes, then of the lanes: outputs in order
+      const __m512i t0 = _mm512_unpacklo_epi32(acc[0], acc[1]), t1 = _mm512_unpackhi_epi32(acc[0], acc[1]);
+      const __m512i t2 = _mm512_unpacklo_epi32(acc[2], acc[3]), t3 = _mm512_unpackhi_epi32(acc[2], acc[3]);
+      const __m512i u0 = _mm512_unpacklo_epi64(t0, t2), u1 = _mm512_unpackhi_epi64(t0, t2);
+      const __m512i u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
+      const __m512i v0 = _mm512_shuffle_i32x4(u0, u1, 0x44), v1 = _mm512_shuffle_i32x4(u2, u3, 0x44);
+      const __m512i v2 = _mm512_shuffle_i32x4(u0, u1, 0xee), v3 = _mm512_shuffle_i32x4(u2, u3, 0xee);
+      _mm512_mask_storeu_epi32(dst, dwr_count(count), _mm512_shuffle_i32x4(v0, v1, 0x88));
+      _mm512_mask_storeu_epi32(dst + 16, dwr_count(count - 16), _mm512_shuffle_i32x4(v0, v1, 0xdd));
+      _mm512_mask_storeu_epi32(dst + 32, dwr_count(count - 32), _mm512_shuffle_i32x4(v2, v3, 0x88));
+      _mm512_mask_storeu_epi32(dst + 48, dwr_count(count - 48), _mm512_shuffle_i32x4(v2, v3, 0xdd));
+    } else if constexpr (L == 16) {
+      const __m512i t0 = _mm512_unpacklo_epi32(acc[0], acc[1]), t1 = _mm512_unpackhi_epi32(acc[0], acc[1]);
+      const __m512i v0 = _mm512_shuffle_i32x4(t0, t1, 0x44), v1 = _mm512_shuffle_i32x4(t0, t1, 0xee);
+      _mm512_mask_storeu_epi32(dst, dwr_count(count), _mm512_shuffle_i32x4(v0, v0, 0xd8));
+      _mm512_mask_storeu_epi32(dst + 16, dwr_count(count - 16), _mm512_shuffle_i32x4(v1, v1, 0xd8));
     } else {
-      const __m512i p = _mm512_packs_epi32(z[0], z[1]);
-      const __m512i b = YS ? _mm512_packs_epi16(p, p) : _mm512_packus_epi16(p, p);
-      const __m512i idx = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15));
-      const __m512i o = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), _mm512_shuffle_epi8(b, idx));
-      const __mmask32 mk = count >= 32 ? ~static_cast<__mmask32>(0) : (static_cast<__mmask32>(1) << count) - 1;
-      _mm256_mask_storeu_epi8(dst, mk, _mm512_castsi512_si256(o));
-    }
-  } else if constexpr (L == 8) {
-    if constexpr (PH == 4) {
-      const __m128i A = dwr_requant<YS>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[0]), acc[2], 1), ch.mult, zv);  // q0 | q2
-      const __m128i B = dwr_requant<YS>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[1]), acc[3], 1), ch.mult, zv);  // q1 | q3
-      const __m128i lo = _mm_unpacklo_epi8(A, B), hi = _mm_unpackhi_epi8(A, B);
-      _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_unpacklo_epi16(lo, hi));
-      _mm_mask_storeu_epi8(dst + 16, dwr_count(count - 16), _mm_unpackhi_epi16(lo, hi));
-    } else {
-      const __m128i A = dwr_requant<YS>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[0]), acc[1], 1), ch.mult, zv);  // q0 | q1
-      _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_unpacklo_epi8(A, _mm_srli_si128(A, 8)));
+      // short blocks (row tails): through a small buffer
+      alignas(64) int32_t tmp[PH][L];
+      for (int s = 0; s < PH; s++) std::memcpy(tmp[s], &acc[s], sizeof(V));
+      const int n = count < PH * L ? count : PH * L;
+      for (int i = 0; i < n; i++) dst[i] = tmp[i % PH][i / PH];
     }
   } else {
-    if constexpr (PH == 4) {
-      __m512i z = _mm512_castsi128_si512(acc[0]);
-      z = _mm512_inserti32x4(z, acc[1], 1);
-      z = _mm512_inserti32x4(z, acc[2], 2);
-      z = _mm512_inserti32x4(z, acc[3], 3);
-      const __m128i idx = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-      _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_shuffle_epi8(dwr_requant<YS>(z, ch.mult, zv), idx));
+    uint8_t* dst = static_cast<uint8_t*>(out);
+    constexpr bool YS = OUT == 1;
+    const __m512i zv = _mm512_set1_epi32(ch.zp);
+    if constexpr (L == 16) {
+      // int32 results saturated to 16 then 8 bits by packs (in 128-bit lanes), the lane's bytes put in output order by
+      // one pshufb: the clamp to [qmin, qmax] of the narrowing stores, done by the packs
+      __m512i z[PH];
+      for (int s = 0; s < PH; s++) z[s] = dwr_requant32(acc[s], ch.mult, zv);
+      if constexpr (PH == 4) {
+        const __m512i p01 = _mm512_packs_epi32(z[0], z[1]), p23 = _mm512_packs_epi32(z[2], z[3]);
+        const __m512i b = YS ? _mm512_packs_epi16(p01, p23) : _mm512_packus_epi16(p01, p23);
+        const __m512i idx = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+        const __mmask64 mk = count >= 64 ? ~static_cast<__mmask64>(0) : (static_cast<__mmask64>(1) << count) - 1;
+        _mm512_mask_storeu_epi8(dst, mk, _mm512_shuffle_epi8(b, idx));
+      } else {
+        const __m512i p = _mm512_packs_epi32(z[0], z[1]);
+        const __m512i b = YS ? _mm512_packs_epi16(p, p) : _mm512_packus_epi16(p, p);
+        const __m512i idx = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15));
+        const __m512i o = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), _mm512_shuffle_epi8(b, idx));
+        const __mmask32 mk = count >= 32 ? ~static_cast<__mmask32>(0) : (static_cast<__mmask32>(1) << count) - 1;
+        _mm256_mask_storeu_epi8(dst, mk, _mm512_castsi512_si256(o));
+      }
+    } else if constexpr (L == 8) {
+      if constexpr (PH == 4) {
+        const __m128i A = dwr_requant<OUT>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[0]), acc[2], 1), ch.mult, zv);  // q0 | q2
+        const __m128i B = dwr_requant<OUT>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[1]), acc[3], 1), ch.mult, zv);  // q1 | q3
+        const __m128i lo = _mm_unpacklo_epi8(A, B), hi = _mm_unpackhi_epi8(A, B);
+        _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_unpacklo_epi16(lo, hi));
+        _mm_mask_storeu_epi8(dst + 16, dwr_count(count - 16), _mm_unpackhi_epi16(lo, hi));
+      } else {
+        const __m128i A = dwr_requant<OUT>(_mm512_inserti64x4(_mm512_castsi256_si512(acc[0]), acc[1], 1), ch.mult, zv);  // q0 | q1
+        _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_unpacklo_epi8(A, _mm_srli_si128(A, 8)));
+      }
     } else {
-      const __m512i z = _mm512_inserti32x4(_mm512_castsi128_si512(acc[0]), acc[1], 1);
-      const __m128i idx = _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 8, 8, 8, 8, 8, 8, 8);
-      _mm_mask_storeu_epi8(dst, dwr_count(count < 8 ? count : 8), _mm_shuffle_epi8(dwr_requant<YS>(z, ch.mult, zv), idx));
+      if constexpr (PH == 4) {
+        __m512i z = _mm512_castsi128_si512(acc[0]);
+        z = _mm512_inserti32x4(z, acc[1], 1);
+        z = _mm512_inserti32x4(z, acc[2], 2);
+        z = _mm512_inserti32x4(z, acc[3], 3);
+        const __m128i idx = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        _mm_mask_storeu_epi8(dst, dwr_count(count), _mm_shuffle_epi8(dwr_requant<OUT>(z, ch.mult, zv), idx));
+      } else {
+        const __m512i z = _mm512_inserti32x4(_mm512_castsi128_si512(acc[0]), acc[1], 1);
+        const __m128i idx = _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 8, 8, 8, 8, 8, 8, 8);
+        _mm_mask_storeu_epi8(dst, dwr_count(count < 8 ? count : 8), _mm_shuffle_epi8(dwr_requant<OUT>(z, ch.mult, zv), idx));
+      }
     }
   }
 }
 
-/** Whether the row path takes this node (the weights already known to fit int8). */
+/** Whether the row path takes this node: stride_w 1 or 2, dilation_w 1, at most 16 x 16 taps, finite multipliers. */
 inline bool dwr_fits(const ConvGeom& g, const Requant* r) {
-  if (!r || g.dil_w != 1 || (g.stride_w != 1 && g.stride_w != 2) || g.KH > kDwRowMaxKH || g.KW > 4 * kDwRowMaxG) return false;
-  for (int i = 0; i < r->mult_n; i++)
-    if (!std::isfinite(r->mult[i])) return false;
+  if (g.dil_w != 1 || (g.stride_w != 1 && g.stride_w != 2) || g.KH > kDwRowMaxKH || g.KW > 4 * kDwRowMaxG) return false;
+  if (r)
+    for (int i = 0; i < r->mult_n; i++)
+      if (!std::isfinite(r->mult[i])) return false;
   return true;
 }
 
@@ -818,48 +873,71 @@ inline void dwr_plan(const ConvGeom& g, std::vector<DwRowBlock>& plan) {
   }
 }
 
-template <int PH, int KH_, int G_, bool XS, bool YS>
-void dwr_plane(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, uint8_t* y) {
+template <int PH, int KH_, int G_, bool FLIP, bool SWAP, int OUT>
+void dwr_plane(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, void* y) {
   const uint8_t* rows[kDwRowMaxKH];
   ch.rows = rows;
+  constexpr size_t es = OUT == 2 ? 4 : 1;
   for (int oh = 0; oh < g.OH; oh++) {
     for (int kh = 0; kh < g.KH; kh++) {
       const int ih = oh * g.stride_h - g.pad_t + kh * g.dil_h;
       rows[kh] = ih >= 0 && ih < g.H ? x + static_cast<size_t>(ih) * g.W : nullptr;
     }
-    uint8_t* yr = y + static_cast<size_t>(oh) * g.OW;
+    uint8_t* yr = static_cast<uint8_t*>(y) + es * oh * g.OW;
     for (const DwRowBlock& bk : plan) {
-      if (bk.L == 16) dwr_block<16, PH, KH_, G_, XS, YS>(ch, bk, yr + bk.ow);
-      else if (bk.L == 8) dwr_block<8, PH, KH_, G_, XS, YS>(ch, bk, yr + bk.ow);
-      else dwr_block<4, PH, KH_, G_, XS, YS>(ch, bk, yr + bk.ow);
+      if (bk.L == 16) dwr_block<16, PH, KH_, G_, FLIP, SWAP, OUT>(ch, bk, yr + es * bk.ow);
+      else if (bk.L == 8) dwr_block<8, PH, KH_, G_, FLIP, SWAP, OUT>(ch, bk, yr + es * bk.ow);
+      else dwr_block<4, PH, KH_, G_, FLIP, SWAP, OUT>(ch, bk, yr + es * bk.ow);
     }
   }
 }
 
-template <int PH, bool XS, bool YS>
-inline void dwr_plane_k(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, uint8_t* y) {
-  if (g.KH == 3 && g.KW <= 4) dwr_plane<PH, 3, 1, XS, YS>(x, g, ch, plan, y);
-  else dwr_plane<PH, 0, 0, XS, YS>(x, g, ch, plan, y);
+template <bool FLIP, bool SWAP, int OUT>
+inline void dwr_plane_sel(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, void* y) {
+  const bool k3 = g.KH == 3 && g.KW <= 4;
+  if (g.stride_w == 1) {
+    if (k3) dwr_plane<4, 3, 1, FLIP, SWAP, OUT>(x, g, ch, plan, y);
+    else dwr_plane<4, 0, 0, FLIP, SWAP, OUT>(x, g, ch, plan, y);
+  } else {
+    if (k3) dwr_plane<2, 3, 1, FLIP, SWAP, OUT>(x, g, ch, plan, y);
+    else dwr_plane<2, 0, 0, FLIP, SWAP, OUT>(x, g, ch, plan, y);
+  }
 }
 
+template <bool SWAP, int OUT>
+inline void dwr_plane_flip(bool flip, const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, void* y) {
+  if (flip) dwr_plane_sel<true, SWAP, OUT>(x, g, ch, plan, y);
+  else dwr_plane_sel<false, SWAP, OUT>(x, g, ch, plan, y);
+}
+
+/** Input channel `task` (image n, channel c) and its M / C outputs. swap: weights whose w - zw do not all fit int8. */
 void run_input_channel_rows(const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int M, const ConvGeom& g, int32_t xzp,
-                            const int32_t* zw, int zw_n, const Requant* r, uint8_t* Y8, int task, const std::vector<DwRowBlock>& plan) {
+                            const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, int task,
+                            const std::vector<DwRowBlock>& plan, bool swap) {
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
   const int G = (g.KW + 3) / 4;
-  const int32_t uz = xzp + (x_signed ? 128 : 0);
   const uint8_t* x = X + (static_cast<size_t>(n) * C + c) * g.H * g.W;
-  int32_t wq[kDwRowMaxKH * kDwRowMaxG];
+  // the bytes vpdpbusd takes: u = x (+128 for int8 x) unsigned, or (swap) x' = x (-128 for uint8 x) signed
+  const bool flip = swap ? !x_signed : x_signed;
+  int32_t wq[kDwRowMaxKH * kDwRowMaxG], ones[kDwRowMaxG];
+  for (int gi = 0; gi < G; gi++) {
+    uint32_t word = 0;
+    for (int k = 0; k < 4 && 4 * gi + k < g.KW; k++) word |= 1u << (8 * k);
+    ones[gi] = static_cast<int32_t>(word);
+  }
   DwRowCh ch;
   ch.wq = wq;
+  ch.ones = ones;
   ch.KH = g.KH;
   ch.G = G;
   ch.sw = g.stride_w;
   ch.W = g.W;
-  ch.zp = r->zp;
+  ch.zp = r ? r->zp : 0;
   ch.xb = static_cast<uint8_t>(xzp);
-  ch.uz = static_cast<uint8_t>(uz);
+  ch.ub = static_cast<uint8_t>(static_cast<uint8_t>(xzp) ^ (flip ? 0x80 : 0));
   for (int m = c * per; m < (c + 1) * per; m++) {
     const int32_t z = zw[zw_n == 1 ? 0 : m];
+    const int32_t wflip = swap && w_signed ? 128 : 0;  // swap: weights as unsigned bytes wu = w + 128 for int8 w
     uint32_t wsum = 0;
     for (int kh = 0; kh < g.KH; kh++)
       for (int gi = 0; gi < G; gi++) {
@@ -868,26 +946,38 @@ void run_input_channel_rows(const uint8_t* X, bool x_signed, const uint8_t* W, b
           const int kw = 4 * gi + k;
           if (kw >= g.KW) break;
           const uint8_t wb = W[static_cast<size_t>(m) * taps + kh * g.KW + kw];
-          const int32_t v = (w_signed ? static_cast<int32_t>(static_cast<int8_t>(wb)) : static_cast<int32_t>(wb)) - z;
-          wsum += static_cast<uint32_t>(v);
-          word |= static_cast<uint32_t>(static_cast<uint8_t>(static_cast<int8_t>(v))) << (8 * k);
+          const int32_t wv = w_signed ? static_cast<int32_t>(static_cast<int8_t>(wb)) : static_cast<int32_t>(wb);
+          wsum += static_cast<uint32_t>(wv - z);
+          const int32_t byte = swap ? wv + wflip : wv - z;  // swap: 0..255; else w - zw, which fits int8
+          word |= static_cast<uint32_t>(static_cast<uint8_t>(byte)) << (8 * k);
         }
         wq[kh * G + gi] = static_cast<int32_t>(word);
       }
-    const uint32_t bias = r->bias ? static_cast<uint32_t>(r->bias[m]) : 0u;
-    ch.init = static_cast<int32_t>(bias - static_cast<uint32_t>(uz) * wsum);
+    const uint32_t bias = r && r->bias ? static_cast<uint32_t>(r->bias[m]) : 0u;
+    if (swap) {
+      // sum (x' + cx) (wu - zwu) = sum x' wu - zwu sum x' + cx sum (w - zw), x - xzp = x' + cx
+      const int32_t cx = (x_signed ? 0 : 128) - xzp;
+      ch.zwu = z + wflip;
+      ch.init = static_cast<int32_t>(bias + static_cast<uint32_t>(cx) * wsum);
+    } else {
+      // sum (u - uz) (w - zw) = sum u (w - zw) - uz sum (w - zw), x - xzp = u - uz
+      const int32_t uz = xzp + (x_signed ? 128 : 0);
+      ch.zwu = 0;
+      ch.init = static_cast<int32_t>(bias - static_cast<uint32_t>(uz) * wsum);
+    }
+    const size_t o = (static_cast<size_t>(n) * M + m) * P;
+    if (!r) {
+      if (swap) dwr_plane_flip<true, 2>(flip, x, g, ch, plan, Y32 + o);
+      else dwr_plane_flip<false, 2>(flip, x, g, ch, plan, Y32 + o);
+      continue;
+    }
     ch.mult = _mm512_set1_ps(r->mult[r->mult_n == 1 ? 0 : m]);
-    uint8_t* y = Y8 + (static_cast<size_t>(n) * M + m) * P;
-    const int sel = (g.stride_w == 1 ? 0 : 4) + (x_signed ? 2 : 0) + (r->out_signed ? 1 : 0);
-    switch (sel) {
-      case 0: dwr_plane_k<4, false, false>(x, g, ch, plan, y); break;
-      case 1: dwr_plane_k<4, false, true>(x, g, ch, plan, y); break;
-      case 2: dwr_plane_k<4, true, false>(x, g, ch, plan, y); break;
-      case 3: dwr_plane_k<4, true, true>(x, g, ch, plan, y); break;
-      case 4: dwr_plane_k<2, false, false>(x, g, ch, plan, y); break;
-      case 5: dwr_plane_k<2, false, true>(x, g, ch, plan, y); break;
-      case 6: dwr_plane_k<2, true, false>(x, g, ch, plan, y); break;
-      default: dwr_plane_k<2, true, true>(x, g, ch, plan, y); break;
+    if (swap) {
+      if (r->out_signed) dwr_plane_flip<true, 1>(flip, x, g, ch, plan, Y8 + o);
+      else dwr_plane_flip<true, 0>(flip, x, g, ch, plan, Y8 + o);
+    } else {
+      if (r->out_signed) dwr_plane_flip<false, 1>(flip, x, g, ch, plan, Y8 + o);
+      else dwr_plane_flip<false, 0>(flip, x, g, ch, plan, Y8 + o);
     }
   }
 }
@@ -942,8 +1032,8 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
 #ifdef LOWBIT_DW_VNNI
   // byte quads where every weight minus its zero point fits int8
   const bool vnni = direct && dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n);
-  // and the row path where the geometry suits it (QLinearConv, stride_w 1 or 2, dilation_w 1, finite multipliers)
-  const bool rows = vnni && dwr_fits(g, r);
+  // and the row path where the geometry suits it (stride_w 1 or 2, dilation_w 1, finite multipliers), for any weights
+  const bool rows = direct && dwr_fits(g, r);
 #endif
   const int total = direct ? batch * g.C : batch * M;
   const int threads = pool ? pool->size() : 1;
@@ -956,10 +1046,10 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
     std::vector<float> buf;
     const int c0 = static_cast<int>(static_cast<long>(total) * t / tasks), c1 = static_cast<int>(static_cast<long>(total) * (t + 1) / tasks);
 #ifdef LOWBIT_DW_VNNI
-    if (vnni && rows) {
+    if (rows) {
       std::vector<DwRowBlock> plan;
       dwr_plan(g, plan);
-      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, r, Y8, i, plan);
+      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni);
       return;
     }
     if (vnni) {

@@ -32,9 +32,9 @@ void dwconv_f32_avx2(ThreadPool* pool, const float* X, const float* W, int batch
 void dwconv_avx512(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
                    int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
 void dwconv_f32_avx512(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
-/** The AVX512-VNNI build (call when the CPU has AVX-512 F/BW/VL/DQ and AVX512-VNNI): weights minus zero point that fit
- *  int8 take vpdpbusd on byte quads (exact int32 sums): of 4 columns read from the input rows (requantized, stride_w 1
- *  or 2, dilation_w 1), else of 4 rows; identical results. */
+/** The AVX512-VNNI build (call when the CPU has AVX-512 F/BW/VL/DQ and AVX512-VNNI): vpdpbusd on byte quads (exact int32
+ *  sums) of 4 columns read from the input rows for stride_w 1 or 2 and dilation_w 1 (any weights: those whose
+ *  w - zw do not fit int8 as the unsigned operand), else of 4 rows where w - zw fits int8; identical results. */
 void dwconv_avx512vnni(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
                        int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
 void dwconv_f32_avx512vnni(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);

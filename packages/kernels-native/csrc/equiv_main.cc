@@ -288,8 +288,8 @@ void check_fconv(const FGemmKernel& k, const FGemmKernel& ref, ThreadPool* pools
 /** Depthwise convolutions (M = C or 2C): int8 against the naive reference, exact (ConvInteger and QLinearConv); float
  *  AVX2 against the portable build bit for bit (the same FMA chain); threads 1 and 3. */
 /** Random geometries (strides and row dilation 1-2, pads 0-3, kernels up to 5x7, widths up to 150, weights whose w - zw fit
- *  int8 or not, finite multipliers, with and without bias): the AVX512-VNNI build's QLinearConv bytes equal the portable
- *  build's (itself checked against the naive sums above). */
+ *  int8 or not, finite multipliers, with and without bias): the AVX512-VNNI build's QLinearConv bytes and ConvInteger sums
+ *  equal the portable build's (itself checked against the naive sums above). */
 void check_dw_random(std::mt19937& rng, int cases) {
 #if defined(__x86_64__)
   for (int it = 0; it < cases; it++) {
@@ -312,15 +312,21 @@ void check_dw_random(std::mt19937& rng, int cases) {
       mult[m] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, rng() % 8 == 0 ? static_cast<int>(rng() % 17) : -static_cast<int>(rng() % 14));
       for (int t = 0; t < KH * KW; t++) Wt[static_cast<size_t>(m) * KH * KW + t] = static_cast<uint8_t>(zw[m] + static_cast<int>(rng() % 255) - 127);
     }
-    if (rng() % 5 == 0) Wt[0] = ws ? 0x80 : 0xff;  // some nodes whose weights do not fit int8 (the other paths)
+    // a third of the nodes with weights whose w - zw do not fit int8 (the row path's swapped operands, the float path)
+    if (rng() % 3 == 0)
+      for (size_t t = 0; t < Wt.size(); t += 2) Wt[t] = ws ? 0x80 : 0xff;
     const int32_t xz = xs ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng());
     const Requant r{mult.data(), rng() % 2 ? M : 1, ys ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng()), ys, nullptr, rng() % 3 ? bias.data() : nullptr};
     std::vector<uint8_t> want(static_cast<size_t>(batch) * M * OH * OW), got(want.size(), 0x5a);
     dwconv(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, nullptr, &r, want.data());
     dwconv_avx512vnni(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, nullptr, &r, got.data());
-    checks++;
-    if (got != want) {
-      std::printf("FAIL dwconv_avx512vnni random C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d dh=%d pads=%d,%d,%d,%d x%s w%s y%s\n", C, M, H, W, KH, KW, sh, sw, dh, pt, pl, pb, pr,
+    // and the int32 sums (ConvInteger)
+    std::vector<int32_t> want32(want.size()), got32(want.size(), 0x5a5a5a5a);
+    dwconv(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, want32.data(), nullptr, nullptr);
+    dwconv_avx512vnni(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, got32.data(), nullptr, nullptr);
+    checks += 2;
+    if (got != want || got32 != want32) {
+      std::printf("FAIL dwconv_avx512vnni random%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d dh=%d pads=%d,%d,%d,%d x%s w%s y%s\n", got32 != want32 ? " (int32 sums)" : "", C, M, H, W, KH, KW, sh, sw, dh, pt, pl, pb, pr,
                   xs ? "s8" : "u8", ws ? "s8" : "u8", ys ? "s8" : "u8");
       failures++;
       return;

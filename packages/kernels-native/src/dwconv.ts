@@ -3,8 +3,8 @@
  * for 2-D nodes whose every group has one input channel (group = C > 1, W [M, 1, KH, KW], M a multiple of C), the
  * depthwise convolutions of MobileNet-style models that the im2col + GEMM variants decline. Direct loops in C++
  * (csrc/dwconv.cc; `native-dw-avx2` compiled for AVX2, its AVX-512 and AVX512-VNNI builds chosen from CPUID, the VNNI
- * one adding 4 taps per vpdpbusd when w - w_zero_point fits int8: QLinearConv of stride_w 1-2 and dilation_w 1 reads 4
- * horizontal taps straight from the input rows, the others 4 vertical taps from staged planes; `native-dw-scalar-c`
+ * one adding 4 taps per vpdpbusd: for stride_w 1-2 and dilation_w 1, 4 horizontal taps straight from the input rows
+ * (any weights), else 4 vertical taps from staged planes when w - w_zero_point fits int8; `native-dw-scalar-c`
  * portable), one input channel per task.
  *
  * Numerics, bit-identical to the reference: int32 sums modulo 2^32 of (x - x_zero_point) * (w - w_zero_point[m]) over
