@@ -828,6 +828,8 @@ Napi::Value Lookup(const Napi::CallbackInfo& info) {
 
 // gelu(x Float32Array, c1, div (bool), c2, c3, scaleFirst (bool), y Float32Array of the same length):
 // a = erf(x op c1) + c2, y = scaleFirst ? (x * c3) * a : (x * a) * c3
+// gelu(..., y Uint8Array | Int8Array of the same length, scale, zeroPoint): the same GELU, then quantizeLinear per
+// tensor (lowbit.QGeluErf), 1024 values at a time through a stack buffer: bit-identical to gelu then quantizeLinear.
 Napi::Value Gelu(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
@@ -837,6 +839,21 @@ Napi::Value Gelu(const Napi::CallbackInfo& info) {
   const bool div = info[2].ToBoolean().Value();
   const float c2 = info[3].As<Napi::Number>().FloatValue(), c3 = info[4].As<Napi::Number>().FloatValue();
   const bool scale_first = info[5].ToBoolean().Value();
+  if (info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    const bool ys = info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, n, "y");
+    const float scale = info[7].As<Napi::Number>().FloatValue();
+    const int zp = info[8].As<Napi::Number>().Int32Value();
+    if (zp < (ys ? -128 : 0) || zp > (ys ? 127 : 255)) throw Napi::RangeError::New(env, "zeroPoint: outside the output type");
+    const uint8_t z = static_cast<uint8_t>(zp);
+    float buf[1024];
+    for (size_t i = 0; i < n; i += 1024) {
+      const size_t m = n - i < 1024 ? n - i : 1024;
+      LOWBIT_EW512(gelu_f32, x + i, m, c1, div, c2, c3, scale_first, buf);
+      LOWBIT_EW512(quantize_linear, buf, &scale, &z, ys, 1, 1, m, false, y + i);
+    }
+    return env.Undefined();
+  }
   float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
   LOWBIT_EW512(gelu_f32, x, n, c1, div, c2, c3, scale_first, y);
   return env.Undefined();

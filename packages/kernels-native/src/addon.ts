@@ -146,6 +146,8 @@ export interface NativeAddon {
   /** y[i] = table[x[i]] over 32-bit words (lowbit.QLookup with a float32 table, passed as its bits); table 256 long. */
   lookupU32(x: Uint8Array, table: Uint32Array, y: Uint32Array): void;
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
+  /** The same GELU quantized per tensor into 8 bits (lowbit.QGeluErf): bit-identical to gelu then quantizeLinear. */
+  gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Uint8Array | Int8Array, scale: number, zeroPoint: number): void;
   /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
   softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;
   /** LayerNormalization (stash_type 1) of `outer` rows of `inner`, bit-exact with the reference; scale/bias `inner` long. */

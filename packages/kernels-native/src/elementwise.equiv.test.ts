@@ -146,6 +146,49 @@ describe('native lowbit.GeluErf:f32', () => {
   });
 });
 
+describe('native lowbit.QGeluErf:f32', () => {
+  if ('error' in loaded) return;
+  const qNode = (attrs: Record<string, number>, zp: 'uint8' | 'int8') => ({ ...node('QGeluErf', ['float32', 'float32', zp], undefined, new Map(Object.entries(attrs))), domain: 'lowbit' });
+  const FORMS: Record<string, number>[] = [
+    { c1: Math.fround(Math.SQRT1_2), c2: 1, c3: 0.5 },
+    { c1: Math.fround(Math.SQRT2), divide: 1, c2: 1, c3: 0.5, scale_first: 1 },
+  ];
+  it('matches the reference within 1 quantization step (equivalence harness), u8 and i8, both forms', () => {
+    const v = backend.variants().find((x) => x.key === 'lowbit.QGeluErf:f32')!;
+    expect(v.tolerance).toEqual({ rtol: 0, atol: 1 });
+    for (const zp of ['uint8', 'int8'] as const)
+      for (const attrs of FORMS) {
+        const t = tracked(v);
+        const build = (size: number, values: ValueSource) => ({
+          node: qNode(attrs, zp) as never,
+          inputs: [values.tensor('float32', [size, 5]), new Tensor('float32', Float32Array.of(size % 2 ? 0.013 : 0.5), []), new Tensor(zp, (zp === 'uint8' ? Uint8Array.of(size * 7) : Int8Array.of(size - 3)) as never, [])],
+        });
+        const registry = new KernelRegistry().registerAll(referenceKernels().filter((k) => k.key.startsWith('lowbit.QGeluErf:'))).register(t.variant);
+        const r = assertEquivalent({ registry, key: 'lowbit.QGeluErf:f32', build, sizes: [0, 1, 7, 64, 300], numRuns: 10 });
+        expect(r.variants).toEqual([v.name]);
+        expect(t.referenceRuns()).toBe(0);
+      }
+  });
+  it('is bit-identical to the native GeluErf then the native QuantizeLinear (lengths around the 1024 chunk and the vector tails, specials)', () => {
+    const gelu = backend.variants().find((k) => k.key === 'lowbit.GeluErf:f32')!;
+    const fused = backend.variants().find((k) => k.key === 'lowbit.QGeluErf:f32')!;
+    for (const zp of ['uint8', 'int8'] as const) {
+      const quant = backend.variants().find((k) => k.key === `QuantizeLinear:f32->${zp === 'uint8' ? 'u8' : 'i8'}`)!;
+      for (const len of [1, 15, 17, 1023, 1024, 1025, 3001]) {
+        const xs = Float32Array.from({ length: len }, (_, i) => (i % 41 === 3 ? [NaN, Infinity, -Infinity, -0, 3e38][i % 5] : Math.sin(i * 0.71) * 6));
+        const x = new Tensor('float32', xs, [len]);
+        const scale = new Tensor('float32', Float32Array.of(0.021), []);
+        const z = new Tensor(zp, (zp === 'uint8' ? Uint8Array.of(131) : Int8Array.of(-4)) as never, []);
+        const attrs = FORMS[len % 2];
+        const g = gelu.create({ ...node('GeluErf', ['float32'], undefined, new Map(Object.entries(attrs))), domain: 'lowbit' } as never).run([x], freshRunContext)[0]!;
+        const want = quant.create(node('QuantizeLinear', ['float32', 'float32', zp]) as never).run([g, scale, z], freshRunContext)[0]!.data as Uint8Array;
+        const got = fused.create(qNode(attrs, zp) as never).run([x, scale, z], freshRunContext)[0]!.data as Uint8Array;
+        expect([zp, len, Array.from(got)]).toEqual([zp, len, Array.from(want)]);
+      }
+    }
+  });
+});
+
 describe('native Relu:f32', () => {
   if ('error' in loaded) return;
   it('is bit-identical to the reference (equivalence harness, and -0, NaN, infinities, denormals)', () => {

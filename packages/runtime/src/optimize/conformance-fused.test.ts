@@ -105,3 +105,38 @@ describe('attention block, fused vs unfused', () => {
     native.dispose?.();
   });
 });
+
+/**
+ * The static-QDQ GELU of a quantized transformer MLP (erf form, QuantizeLinear, DequantizeLinear): at 'all' it becomes
+ * lowbit.QGeluErf -> DequantizeLinear; results equal 'none' bit for bit on the reference kernels and on the native
+ * backend.
+ */
+describe('quantized GELU block, fused vs unfused', () => {
+  const f = (name: string, v: number) => tensorFromValues(name, DataType.FLOAT, [], [v]);
+  const nodes = [
+    mkNode('Div', ['x', 'sqrt2'], ['s'], { name: 'div' }),
+    mkNode('Erf', ['s'], ['e'], { name: 'erf' }),
+    mkNode('Add', ['e', 'one'], ['a'], { name: 'add' }),
+    mkNode('Mul', ['x', 'half'], ['h'], { name: 'half' }),
+    mkNode('Mul', ['h', 'a'], ['g'], { name: 'gate' }),
+    mkNode('QuantizeLinear', ['g', 'gs', 'gz'], ['gq'], { name: 'q' }),
+    mkNode('DequantizeLinear', ['gq', 'gs', 'gz'], ['y'], { name: 'dq' }),
+  ];
+  const inits = [f('sqrt2', Math.SQRT2), f('one', 1), f('half', 0.5), f('gs', 0.0125), tensorFromValues('gz', DataType.UINT8, [], [37])];
+  const model = mkModel(mkGraph({ inputs: [{ name: 'x', type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape: [3, 1031] } }], outputs: ['y'], initializers: inits, nodes }), { opset: 13 });
+  const feeds = { x: new Tensor('float32', Float32Array.from({ length: 3 * 1031 }, (_, i) => Math.sin(i * 0.61) * 4), [3, 1031]) };
+  const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data as Float32Array).buffer));
+
+  it('fuses to lowbit.QGeluErf and matches the unfused graph exactly (reference and native)', async () => {
+    const opt = optimizeForSession(model, { level: 'all' });
+    expect(opt.report.opsAfter).toEqual({ 'lowbit.QGeluErf': 1, DequantizeLinear: 1 });
+    const [none, all] = (['none', 'all'] as const).map((l) => Session.fromModel(model, { backend: 'js', registry: createReferenceRegistry(), graphOptimization: l }).runSync(feeds));
+    expect(bits(all.y)).toEqual(bits(none.y));
+    const [native] = await loadBackends('native', { threads: 1 });
+    if (!native?.ready) return expect(native?.diagnostics.join(' ')).toMatch(/./);
+    const [n0, n1] = (['none', 'all'] as const).map((l) => Session.fromModel(model, { backend: 'native', backends: [native], graphOptimization: l }));
+    expect(n1.optimization.opsAfter).toEqual({ 'lowbit.QGeluErf': 1, DequantizeLinear: 1 });
+    expect(bits(n1.runSync(feeds).y)).toEqual(bits(n0.runSync(feeds).y));
+    native.dispose?.();
+  });
+});

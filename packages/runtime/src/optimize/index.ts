@@ -6,6 +6,7 @@ export { foldConstantDequantize } from './fold-dequantize.js';
 export { foldTransposeMatMul } from './fold-transpose-matmul.js';
 export { fuseDynamicMatMul } from './fuse-dynamic.js';
 export { fuseGeluErf } from './fuse-gelu.js';
+export { fuseGeluQuantize } from './fuse-gelu-quantize.js';
 export { fuseQdqQLinear } from './fuse-qlinear.js';
 export { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 export { fuseQuantizedLookup } from './fuse-lookup.js';

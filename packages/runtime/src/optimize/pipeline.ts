@@ -9,7 +9,8 @@
  * - `all` (default): `basic` plus BatchNormalization folding (float32 rounding moves: within a few ulps), static QDQ
  *   fusion into QLinearConv/QLinearMatMul (within 1 output quantization step of the literal graph) and the dynamic
  *   chains into `lowbit.DynamicQMatMul` / `lowbit.DynamicQConv` (bit-identical); QDQ Gemm into `lowbit.QGemm`; the
- *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes);
+ *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes),
+ *   and a GeluErf whose output only a per-tensor 8-bit QuantizeLinear reads into `lowbit.QGeluErf` (bit-identical);
  *   QLinearMatMul -> DequantizeLinear [-> Add(bias)] into `lowbit.QLinearMatMulToFloat` (bit-identical); a Transpose that
  *   only feeds a float MatMul into `lowbit.PermutedMatMul` (bit-identical to the same backend's nodes).
  *
@@ -25,6 +26,7 @@ import { foldConstantDequantize } from './fold-dequantize.js';
 import { fuseDynamicMatMul } from './fuse-dynamic.js';
 import { foldTransposeMatMul } from './fold-transpose-matmul.js';
 import { fuseGeluErf } from './fuse-gelu.js';
+import { fuseGeluQuantize } from './fuse-gelu-quantize.js';
 import { fuseQdqQLinear } from './fuse-qlinear.js';
 import { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 import { fuseQuantizedLookup } from './fuse-lookup.js';
@@ -37,7 +39,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, foldTransposeMatMul, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, foldTransposeMatMul, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
