@@ -115,6 +115,28 @@ describe('native fused dynamic-int8 equivalence', () => {
     }
   }
 
+  it('depthwise on large planes (channel multiplier 1 and 2, stride 2, batch 2, per-channel zero points, fused activations): bit-identical to the reference', () => {
+    const ref = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!;
+    for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_KEY && !x.name.endsWith('-dynamic-b'))) {
+      for (const [C, k, H, W, s, act] of [[7, 1, 100, 120, 1, 1], [5, 2, 61, 97, 2, 3], [3, 2, 150, 160, 1, 4]] as const) {
+        const M = C * k;
+        const w = new Tensor('int8', Int8Array.from({ length: M * 9 }, (_, i) => ((i * 53) % 255) - 127), [M, 1, 3, 3]);
+        const ws = new Tensor('float32', Float32Array.of(0.0173), []);
+        const zw = new Tensor('int8', Int8Array.from({ length: M }, (_, i) => (i % 5) - 2), [M]);
+        const bias = new Tensor('float32', Float32Array.from({ length: M }, (_, i) => Math.fround(Math.sin(i) * 0.3)), [M]);
+        const attrs = new Map<string, unknown>([['group', C], ['pads', [1, 1, 1, 1]], ['strides', [s, s]], ['activation', act]]);
+        const n = lowbitNode('DynamicQConv', ['float32', 'int8', 'float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w], [2, ws], [3, zw], [4, bias]]), attrs);
+        const x = new Tensor('float32', Float32Array.from({ length: 2 * C * H * W }, (_, i) => Math.fround(Math.sin(i * 0.77) * 2.5)), [2, C, H, W]);
+        const inst = v.create(n);
+        const got = inst.run([x, w, ws, zw, bias], freshRunContext)[0]!;
+        const want = ref.create(n).run([x, w, ws, zw, bias], freshRunContext)[0]!;
+        expect(got.dims).toEqual(want.dims);
+        expect(Buffer.from((got.data as Float32Array).buffer).equals(Buffer.from((want.data as Float32Array).buffer))).toBe(true);
+        expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
+      }
+    }
+  });
+
   it('runs depthwise convolutions on the direct kernel, other grouped ones on the reference (same results), and non-finite x gets the reference error', () => {
     const v = backend.variants().find((x) => x.key === DYNAMIC_QCONV_KEY && x.name === 'native-scalar-c')!;
     const ws = new Tensor('float32', Float32Array.of(0.02), []);
