@@ -243,6 +243,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant),
+                                      InstanceMethod("runFloat", &QGemm::RunFloat), InstanceMethod("runDynamic", &QGemm::RunDynamic),
                                       InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("runConvScaled", &QGemm::RunConvScaled), InstanceMethod("dispose", &QGemm::Dispose),
                                       InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
   }
@@ -374,6 +375,88 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     qgemm_requant(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, r);
     return env.Undefined();
   }
+  // runFloat(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), bias Float32Array (1 or N) | null,
+  //          Y Float32Array, yScale number | null, yZeroPoint, ySigned)   (QFloatEpi: with yScale null y = acc * mult
+  //          (+ bias); else q = requantize(acc, mult, yZeroPoint) in ySigned's range, y = (q - yZeroPoint) * yScale (+ bias))
+  Napi::Value RunFloat(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
+    const size_t mn = per_column(env, info[5], "mult");
+    const float* mult = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, mn, "mult");
+    fill_columns(fmult_, mult, mn);
+    const bool has_bias = !info[6].IsNull() && !info[6].IsUndefined();
+    if (has_bias) {
+      const size_t bn = per_column(env, info[6], "bias");
+      fill_columns(fbias_, array_data<float>(env, info[6], napi_float32_array, napi_float32_array, bn, "bias"), bn);
+    }
+    float* Y = array_data<float>(env, info[7], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "Y");
+    QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
+    if (!info[8].IsNull() && !info[8].IsUndefined()) {
+      if (!info[8].IsNumber() || !info[9].IsNumber()) throw Napi::TypeError::New(env, "yScale, yZeroPoint: expected numbers");
+      f.requant = true;
+      f.ys = static_cast<float>(info[8].As<Napi::Number>().DoubleValue());
+      f.zp = info[9].As<Napi::Number>().Int32Value();
+      const bool ys = info[10].ToBoolean().Value();
+      f.qmin = ys ? -128 : 0;
+      f.qmax = ys ? 127 : 255;
+      f.nanq = f.zp < f.qmin ? f.qmin : (f.zp > f.qmax ? f.qmax : f.zp);  // NaN -> the zero point, as the reference
+    }
+    int32_t za[1] = {0}, zb[1] = {0};
+    const int32_t* zap = za;
+    const int32_t* zbp = zb;
+    int zan = 1, zbn = 1;
+    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
+    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, f, Y);
+    return env.Undefined();
+  }
+  // runDynamic(pool, X Float32Array, M, zb | null, wScale Float32Array (1 or N), bias Float32Array (1 or N) | null,
+  //            Y Float32Array) -> false (nothing written) when X is empty or not finite. The dynamic-int8 MatMul:
+  //   (x_q, x_s, x_zp) = DynamicQuantizeLinear(X), y = float(acc(x_q - x_zp, w - zb)) * float(x_s * wScale[j]) (+ bias[j])
+  Napi::Value RunDynamic(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const size_t n = static_cast<size_t>(M) * K;
+    const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "X");
+    const size_t sn = per_column(env, info[4], "wScale");
+    const float* wscale = array_data<float>(env, info[4], napi_float32_array, napi_float32_array, sn, "wScale");
+    const bool has_bias = !info[5].IsNull() && !info[5].IsUndefined();
+    const size_t bn = has_bias ? per_column(env, info[5], "bias") : 0;
+    const float* bias = has_bias ? array_data<float>(env, info[5], napi_float32_array, napi_float32_array, bn, "bias") : nullptr;
+    float* Y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "Y");
+    int32_t zb[1] = {0};
+    const int32_t* zbp = zb;
+    int zbn = 1;
+    zpoint(env, info[3], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    if (xq_.size() < n) xq_.resize(n);
+    float xs = 0.0f;
+    uint8_t xz = 0;
+    if (!LOWBIT_EW(dynamic_quantize_linear, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
+    fill_columns(fmult_, wscale, sn);
+    for (int j = 0; j < N; j++) fmult_[j] = xs * fmult_[j];  // float32 products, as fround(x_s * w_s[j])
+    if (has_bias) fill_columns(fbias_, bias, bn);
+    const QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
+    const int32_t za = xz;
+    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq_.data(), false, M, &za, 1, zbp, zbn, f, Y);
+    return Napi::Boolean::New(env, true);
+  }
+  /** The length of a per-column parameter (1 or N values of a typed array). */
+  size_t per_column(const Napi::Env& env, const Napi::Value& v, const char* what) const {
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(what) + ": expected a Float32Array");
+    const size_t len = v.As<Napi::TypedArray>().ElementLength();
+    if (len != 1 && len != static_cast<size_t>(packed_.N)) throw Napi::RangeError::New(env, std::string(what) + ": expected 1 or N values");
+    return len;
+  }
+  /** dst = src broadcast to N columns (len 1) or copied, then zeros to a whole number of panels (QFloatEpi). */
+  void fill_columns(std::vector<float>& dst, const float* src, size_t len) const {
+    const size_t n = static_cast<size_t>(packed_.N), padded = static_cast<size_t>(packed_.panels) * packed_.nr;
+    dst.assign(padded, 0.0f);
+    for (size_t j = 0; j < n; j++) dst[j] = src[len == 1 ? 0 : j];
+  }
   /** A zero point: null -> 0; a typed array of 1 or n int8/uint8 values -> int32 (buffer kept by the instance). */
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     qfree(&packed_);
@@ -386,6 +469,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   QPackedB packed_;
   std::unique_ptr<Workspace> ws_;
   std::vector<int32_t> zabuf_, zbbuf_;
+  std::vector<float> fmult_, fbias_;  // QFloatEpi columns (padded)
+  std::vector<uint8_t> xq_;           // runDynamic's quantized X
 };
 
 // ---- FGemm ------------------------------------------------------------------------------------------------------

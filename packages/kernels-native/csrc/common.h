@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -63,7 +64,28 @@ struct QGemmArgs {
   int zbe_n;
   /** A already packed by the kernel's `apack` (all M rows, all K), shared by the threads; null: each packs its own. */
   const uint8_t* apacked = nullptr;
+  /** The float32 output stage (see QFloatEpi), or null: C holds the int32 sums. Set only for kernels with float_epi. */
+  const struct QFloatEpi* fe = nullptr;
 };
+
+/**
+ * A float32 output stage applied to the corrected int32 sums of an int8 GEMM, in place: C (int32) then holds the
+ * float32 bits of y (same [M, ldc] layout), so the sums never take a second buffer or a second pass when the
+ * micro-kernel applies it in registers. Per column j (mult, bias: one value per column, padded with zeros to a
+ * whole number of panels so that vector loads past N stay inside):
+ *   scale   (requant = false): y = float(acc) * mult[j]                                (the dynamic-int8 epilogue)
+ *   requant (requant = true):  q = clamp(roundHalfEven(float(acc) * mult[j]) + zp, qmin, qmax) (NaN -> nanq),
+ *                              y = float(q - zp) * ys                          (QLinearMatMul -> DequantizeLinear)
+ * then y = y + bias[j] when bias is given. Every step is one float32 operation, rounded once, as the reference.
+ */
+struct QFloatEpi {
+  const float* mult;
+  const float* bias;  // or null
+  bool requant;
+  int32_t zp, qmin, qmax, nanq;
+  float ys;
+};
+
 
 // ---- direct NCHW convolution ------------------------------------------------------------------------------------
 //
@@ -251,6 +273,8 @@ struct QGemmKernel {
    *  weights in c4 order and writes the requantized Y8 (finite multipliers). */
   void (*conv_c4_prep)(const QConvArgs& a, uint8_t* xi) = nullptr;
   void (*conv_c4)(const QConvArgs& a, int j0, int j1, void* buf) = nullptr;
+  /** `gemm` applies QGemmArgs::fe itself (every QDriver kernel); false: the caller converts each block after it. */
+  bool float_epi = true;
 };
 
 // ---- float GEMM ----------------------------------------------------------------------------------------------
@@ -369,6 +393,22 @@ static inline void quant_store(const float* v, int n, float zp, float qmin, floa
   }
 #endif
   for (; i < n; i++) out[i] = static_cast<uint8_t>(static_cast<int32_t>(quant_round(v[i], zp, qmin, qmax, nan_value)));
+}
+
+
+/** The QFloatEpi stage over rows [m0, m1), columns [j0, j1) of C (int32 in, float32 bits out, in place). */
+static inline void qfloat_rows(const QFloatEpi& f, int32_t* C, int ldc, int m0, int m1, int j0, int j1) {
+  const float fzp = static_cast<float>(f.zp), fmin = static_cast<float>(f.qmin), fmax = static_cast<float>(f.qmax);
+  const float fnan = static_cast<float>(f.nanq);
+  for (int i = m0; i < m1; i++) {
+    int32_t* c = C + static_cast<size_t>(i) * ldc;
+    for (int j = j0; j < j1; j++) {
+      float v = static_cast<float>(c[j]) * f.mult[j];
+      if (f.requant) v = static_cast<float>(static_cast<int32_t>(quant_round(v, fzp, fmin, fmax, fnan)) - f.zp) * f.ys;
+      if (f.bias) v = v + f.bias[j];
+      std::memcpy(c + j, &v, 4);
+    }
+  }
 }
 
 }  // namespace lowbit

@@ -40,6 +40,60 @@ void ref_q(const std::vector<uint8_t>& A, bool as, const std::vector<uint8_t>& B
     }
 }
 
+/**
+ * qgemm_float (QFloatEpi) against the exact sums `want`, bit for bit, in one of three stages chosen in turn (scale;
+ * requantize to u8 / s8 then dequantize), with or without bias; the multipliers include saturating, infinite and NaN
+ * values (the requantize clamp and NaN lanes) and tiny ones.
+ */
+void check_qfloat(const QGemmKernel& k, const QPackedB& pb, Workspace& ws, ThreadPool* pool, std::mt19937& rng, const std::vector<uint8_t>& A,
+                  bool as, int M, int N, const std::vector<int32_t>& za, const std::vector<int32_t>& zb, const std::vector<int32_t>& want) {
+  static int turn = 0;
+  const int mode = turn % 3;
+  const bool bias = (turn / 3) % 2 == 0;
+  turn++;
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  const size_t padded = static_cast<size_t>(pb.panels) * pb.nr;
+  std::vector<float> mult(padded, 0.0f), bv(padded, 0.0f);
+  for (int j = 0; j < N; j++) {
+    const int r = static_cast<int>(rng() % 16);
+    mult[j] = r == 0 ? 1e30f : r == 1 ? INFINITY : r == 2 ? NAN : r == 3 ? -3e-38f : u(rng) * (mode ? 2e-3f : 1e-2f);
+    bv[j] = u(rng) * 4.f;
+  }
+  QFloatEpi f{mult.data(), bias ? bv.data() : nullptr, mode != 0, 0, 0, 0, 0, 1.0f};
+  if (mode) {
+    f.qmin = mode == 2 ? -128 : 0;
+    f.qmax = mode == 2 ? 127 : 255;
+    f.zp = mode == 2 ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng());
+    f.nanq = f.zp;
+    f.ys = 0.0125f + u(rng) * 0.01f;
+  }
+  std::vector<float> got(static_cast<size_t>(M) * N, NAN);
+  qgemm_float(pool, ws, k, pb, A.data(), as, M, za.data(), static_cast<int>(za.size()), zb.data(), static_cast<int>(zb.size()), f, got.data());
+  checks++;
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) {
+      const size_t at = static_cast<size_t>(i) * N + j;
+      float e = static_cast<float>(want[at]) * mult[j];
+      if (mode) {
+        int32_t q;
+        if (e != e) {
+          q = f.nanq;
+        } else {
+          const double r = std::nearbyint(static_cast<double>(e)) + f.zp;
+          q = static_cast<int32_t>(r < f.qmin ? f.qmin : (r > f.qmax ? f.qmax : r));
+        }
+        e = static_cast<float>(q - f.zp) * f.ys;
+      }
+      if (bias) e = e + bv[j];
+      if (std::memcmp(&got[at], &e, 4) != 0) {
+        std::printf("FAIL %s float stage %d bias=%d M=%d N=%d za=%zu zb=%zu threads=%d: Y[%d,%d] = %.9g, expected %.9g (acc %d, mult %g)\n", k.name,
+                    mode, bias, M, N, za.size(), zb.size(), pool ? pool->size() : 1, i, j, got[at], e, want[at], mult[j]);
+        failures++;
+        return;
+      }
+    }
+}
+
 void check_q(const QGemmKernel& k, ThreadPool* pool, std::mt19937& rng, int M, int K, int N, bool as, bool bs, bool seven,
              int zamode, int zbmode) {
   std::vector<uint8_t> A(static_cast<size_t>(M) * K), B(static_cast<size_t>(K) * N);
@@ -69,15 +123,17 @@ void check_q(const QGemmKernel& k, ThreadPool* pool, std::mt19937& rng, int M, i
   }
   Workspace ws(k.scratch_bytes, pool ? pool->size() : 1);
   qgemm(pool, ws, k, pb, A.data(), as, M, za.data(), static_cast<int>(za.size()), zb.data(), static_cast<int>(zb.size()), got.data());
-  qfree(&pb);
   checks++;
   for (size_t i = 0; i < want.size(); i++)
     if (want[i] != got[i]) {
       std::printf("FAIL %s M=%d K=%d N=%d a%s b%s 7bit=%d za=%zu zb=%zu threads=%d: C[%zu] = %d, expected %d\n", k.name, M, K, N,
                   as ? "s8" : "u8", bs ? "s8" : "u8", seven, za.size(), zb.size(), pool ? pool->size() : 1, i, got[i], want[i]);
       failures++;
+      qfree(&pb);
       return;
     }
+  check_qfloat(k, pb, ws, pool, rng, A, as, M, N, za, zb, want);
+  qfree(&pb);
 }
 
 void check_f(const FGemmKernel& k, const FGemmKernel& ref, ThreadPool* pool, std::mt19937& rng, int M, int K, int N, bool trans, bool bias) {

@@ -10,7 +10,8 @@
 namespace lowbit {
 
 static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
-                       int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq);
+                       int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq,
+                       const QFloatEpi* fe = nullptr);
 
 Workspace::Workspace(size_t scratch_bytes, int threads) : bufs_(threads, nullptr), buf_bytes_(threads, 0) {
   for (int t = 0; t < threads; t++) scratch_.push_back(aligned_alloc64(scratch_bytes));
@@ -139,8 +140,15 @@ void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB
   qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, C, nullptr);
 }
 
+void qgemm_float(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const QFloatEpi& fe, float* Y) {
+  static_assert(sizeof(float) == sizeof(int32_t), "the float stage reuses the int32 layout");
+  qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(Y), nullptr, &fe);
+}
+
 static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
-                int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq) {
+                int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq,
+                const QFloatEpi* fe) {
   const int K = B.K, N = B.N;
   if (M == 0 || N == 0) return;
   if (static_cast<int>(ws.rowsum.size()) < M) ws.rowsum.resize(M);
@@ -152,6 +160,8 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
   qrowsums(A, K, a_signed, K, 0, M, ws.rowsum.data());
   if (!rq) prefault_output(C, sizeof(int32_t) * static_cast<size_t>(M) * N);
   QGemmArgs a{M, N, K, A, K, a_signed, &B, C, N, ws.rowsum.data(), ws.zae.data(), za_n, ws.zbe.data(), zb_n};
+  a.fe = fe && k.float_epi ? fe : nullptr;
+  const QFloatEpi* after = fe && !k.float_epi ? fe : nullptr;  // the caller's pass over each finished block
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
   int tasks = task_count(pool, M, B.panels, B.nr, B.K, threads, kGrainI8);
   // Several threads on column panels, A one block: the caller packs A once for all, and the columns go out in pieces
@@ -177,6 +187,7 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
                           : partition(M, B.panels, tasks, t, 32);
     k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(pieces ? ThreadPool::current_slot() : t));
     if (rq) requantize_block(C, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N, *rq, N);
+    if (after) qfloat_rows(*after, C, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N);
   };
   if (tasks == 1 || !pool) {
     for (int t = 0; t < tasks; t++) body(t);

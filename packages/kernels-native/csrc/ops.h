@@ -45,6 +45,13 @@ void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB
            int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C);
 
 /**
+ * The int8 GEMM with a float32 output stage (QFloatEpi: scale, or requantize then dequantize, then bias) into Y
+ * [M, N]; fe.mult / fe.bias hold B.panels * B.nr values (zero padded past N).
+ */
+void qgemm_float(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const QFloatEpi& fe, float* Y);
+
+/**
  * The requantize output stage of QLinearMatMul / QLinearConv, as the reference `requantize`:
  *   q = clamp(roundHalfEven(float(acc) * mult[j]) + zp, qmin, qmax)   (float32 product; NaN -> zp; +-inf saturate)
  */

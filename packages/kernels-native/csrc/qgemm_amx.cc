@@ -159,6 +159,7 @@ constexpr size_t amx_scratch() {
 }
 }  // namespace
 
-const QGemmKernel kQGemmAmx = {"amx-int8", "amx-int8", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI | ISA_AMXINT8, 16, 64, false, amx_scratch(), &amx_run};
+const QGemmKernel kQGemmAmx = {"amx-int8", "amx-int8", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI | ISA_AMXINT8, 16, 64, false, amx_scratch(), &amx_run,
+                               false, nullptr, nullptr, 0, 0, false, nullptr, nullptr, nullptr, /*float_epi=*/false};
 
 }  // namespace lowbit

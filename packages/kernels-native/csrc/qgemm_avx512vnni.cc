@@ -26,7 +26,7 @@ inline __m512i bcast4(const uint8_t* p) {
 // against 10 for 8 x 32). The 64-column panel (kc x 64 bytes) streams from L2 at half the rate L2 delivers.
 struct Vnni512UK {
   static constexpr int MR = 4, NR = 64, PLANES = 1, NV = NR / 16;
-  static constexpr bool EPI = true;
+  static constexpr bool EPI = true, FEPI = true;
   __attribute__((noinline)) static void tile(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, int ldc, bool acc, const QEpi* e) {
     __m512i cc[MR][NV];
     #pragma GCC unroll 16
@@ -55,10 +55,53 @@ struct Vnni512UK {
         }
       }
     }
+    if (e && e->f) {
+      store_float(*e, cc, c, ldc);
+      return;
+    }
     #pragma GCC unroll 16
     for (int r = 0; r < MR; r++)
       #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) _mm512_storeu_si512(c + static_cast<size_t>(r) * ldc + 16 * v, cc[r][v]);
+  }
+  // The QFloatEpi stage in registers (qfloat_rows in 16 lanes): conversions with explicit round-to-nearest-even, the
+  // clamp to +-2^22 before rounding as quant_round (so the conversion never overflows), NaN lanes to nanq.
+  static inline void store_float(const QEpi& e, __m512i (&cc)[MR][NV], int32_t* c, int ldc) {
+    constexpr int RN = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    const QFloatEpi& f = *e.f;
+    __m512 m[NV], bv[NV];
+    #pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+      m[v] = _mm512_loadu_ps(e.fm + 16 * v);
+      bv[v] = e.fb ? _mm512_loadu_ps(e.fb + 16 * v) : _mm512_setzero_ps();
+    }
+    if (!f.requant) {
+      #pragma GCC unroll 16
+      for (int r = 0; r < MR; r++)
+        #pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+          __m512 y = _mm512_mul_ps(_mm512_cvt_roundepi32_ps(cc[r][v], RN), m[v]);
+          if (e.fb) y = _mm512_add_ps(y, bv[v]);
+          _mm512_storeu_ps(reinterpret_cast<float*>(c + static_cast<size_t>(r) * ldc + 16 * v), y);
+        }
+      return;
+    }
+    const __m512 lo = _mm512_set1_ps(-4194304.0f), hi = _mm512_set1_ps(4194304.0f), ys = _mm512_set1_ps(f.ys);
+    const __m512i zp = _mm512_set1_epi32(f.zp), qmin = _mm512_set1_epi32(f.qmin), qmax = _mm512_set1_epi32(f.qmax);
+    const __m512i nanq = _mm512_set1_epi32(f.nanq);
+    #pragma GCC unroll 16
+    for (int r = 0; r < MR; r++)
+      #pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        const __m512 x = _mm512_mul_ps(_mm512_cvt_roundepi32_ps(cc[r][v], RN), m[v]);
+        const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        __m512i q = _mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi), RN);
+        q = _mm512_max_epi32(_mm512_min_epi32(_mm512_add_epi32(q, zp), qmax), qmin);
+        q = _mm512_mask_mov_epi32(q, nan, nanq);
+        __m512 y = _mm512_mul_ps(_mm512_cvt_roundepi32_ps(_mm512_sub_epi32(q, zp), RN), ys);
+        if (e.fb) y = _mm512_add_ps(y, bv[v]);
+        _mm512_storeu_ps(reinterpret_cast<float*>(c + static_cast<size_t>(r) * ldc + 16 * v), y);
+      }
   }
   __attribute__((noinline)) static void gemv(int kg, const uint8_t* a, int, const int8_t* b, int32_t* c, bool acc) {
     constexpr int U = NV >= 3 ? 2 : 4;  // k groups in flight: U * NV independent accumulators

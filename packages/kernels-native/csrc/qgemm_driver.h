@@ -10,6 +10,9 @@
 // The correction (zero points, offsets) is applied here after the last K block, in this unit's vector width; or, when
 // UK declares `static constexpr bool EPI = true` and its tile takes a trailing `const QEpi* e`, by the tile itself in
 // registers before its one store (one pass over C instead of two), for one A zero point (the common case).
+// A float output stage (QGemmArgs::fe, see QFloatEpi) is applied by the tile in registers too when UK declares
+// `static constexpr bool FEPI = true` (then QEpi::f is set on the last K block and the tile stores float32 bits);
+// otherwise here, over each finished block while it is still in cache.
 
 // K is split into equal blocks of at most KC (multiple of 64), rows into equal blocks of at most MC: BERT-sized
 // K = 768 is one block (C is written once, no reload), M = 128 one row block (B is read once from L3).
@@ -24,6 +27,9 @@ struct QEpi {
   const int32_t* x;
   const int32_t* y;
   const int32_t* z;
+  const QFloatEpi* f;  // null: store the int32 sums; else the float stage with fm = f->mult + n0, fb = f->bias + n0
+  const float* fm;
+  const float* fb;
 };
 template <class U, class = void>
 struct QHasEpi {
@@ -32,6 +38,15 @@ struct QHasEpi {
 template <class U>
 struct QHasEpi<U, decltype(void(U::EPI))> {
   static constexpr bool value = U::EPI;
+};
+
+template <class U, class = void>
+struct QHasFEpi {
+  static constexpr bool value = false;
+};
+template <class U>
+struct QHasFEpi<U, decltype(void(U::FEPI))> {
+  static constexpr bool value = U::FEPI;
 };
 
 template <class U, class = void>
@@ -181,6 +196,7 @@ struct QDriver {
       }
     }
     fixup(a, row, row + 1, p0 * NR, p1 * NR < a.N ? p1 * NR : a.N);
+    if (a.fe) qfloat_rows(*a.fe, a.C, a.ldc, row, row + 1, p0 * NR, p1 * NR < a.N ? p1 * NR : a.N);
   }
 
   static void run(const QGemmArgs& a, int m0, int m1, int p0, int p1, void* scratch_v) {
@@ -206,6 +222,7 @@ struct QDriver {
     else if (one_block)
       packA(a, m0, m1 - m0, 0, Kp, scratch);
     const bool fused = QHasEpi<UK>::value && a.zae_n == 1;
+    const bool ftile = fused && QHasFEpi<UK>::value && a.fe;  // the tile stores float32
     alignas(64) int32_t ex[MC + MR], ey[NR], ez[NR];
     for (int jc = p0; jc < p1; jc += NCP) {
       const int jcEnd = jc + NCP < p1 ? jc + NCP : p1;
@@ -221,7 +238,8 @@ struct QDriver {
             const int8_t* bp = B.data + static_cast<size_t>(jp) * Kp * NR + static_cast<size_t>(pc) * NR;
             const int n0 = jp * NR, nv = a.N - n0 < NR ? a.N - n0 : NR;
             if (last) epi_cols(a, n0, nv, ey, ez);
-            QEpi e{nullptr, a.zbe_n == 1 ? nullptr : ey, ez};
+            QEpi e{nullptr, a.zbe_n == 1 ? nullptr : ey, ez, ftile ? a.fe : nullptr, ftile ? a.fe->mult + n0 : nullptr,
+                   ftile && a.fe->bias ? a.fe->bias + n0 : nullptr};
             for (int ir = 0; ir < mc; ir += MR) {
               const int mv = mc - ir < MR ? mc - ir : MR;
               const uint8_t* ap = apk + static_cast<size_t>(ir) * kc * PL;
@@ -242,6 +260,7 @@ struct QDriver {
         }
       }
       if (!fused) fixup(a, m0, m1, jc * NR, jcEnd * NR < a.N ? jcEnd * NR : a.N);
+      if (a.fe && !ftile) qfloat_rows(*a.fe, a.C, a.ldc, m0, m1, jc * NR, jcEnd * NR < a.N ? jcEnd * NR : a.N);
     }
   }
 };

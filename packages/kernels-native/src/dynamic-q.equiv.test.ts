@@ -156,6 +156,41 @@ describe('native fused dynamic-int8 equivalence', () => {
   });
 });
 
+/**
+ * BERT-sized lowbit.DynamicQMatMul (one native call: quantize, GEMM, scale and bias in the GEMM's tiles): whole
+ * 64-column tiles, K = 1024 in two K blocks, N = 1100 over two column blocks with a partial last panel.
+ */
+function buildBert(wType: 'int8' | 'uint8') {
+  const shapes = [[[64], 256, 256], [[64], 1024, 256], [[2, 17], 300, 1100]] as const;
+  return (size: number, values: ValueSource) => {
+    const [lead, K, N] = shapes[(size - 1) % 3];
+    const x = floats(values, [...lead, K], 0.03);
+    const w = values.tensor(wType, [K, N]);
+    const perCol = size !== 2;
+    const ws = new Tensor('float32', Float32Array.from({ length: perCol ? N : 1 }, (_, j) => Math.fround(0.004 + (j % 37) / 20000)), [perCol ? N : 1]);
+    const zw = values.tensor(wType, perCol ? [N] : []);
+    const bias = size === 3 ? null : floats(values, [size === 2 ? 1 : N], 0.1);
+    const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw]]);
+    if (bias) consts.set(4, bias);
+    return { node: lowbitNode('DynamicQMatMul', ['float32', wType, 'float32', wType, bias ? 'float32' : null], consts), inputs: [x, w, ws, zw, bias] };
+  };
+}
+
+describe('native lowbit.DynamicQMatMul on BERT shapes', () => {
+  if ('error' in loaded) return;
+  for (const wType of ['int8', 'uint8'] as const)
+    it(`${wType} weights: every variant is bit-exact on 64 x 256 x 256, 64 x 1024 x 256, 34 x 300 x 1100`, () => {
+      const variants = backend.variants().filter((v) => v.key === DYNAMIC_QMATMUL_KEY && !v.name.endsWith('-dynamic-b'));
+      expect(variants.length).toBeGreaterThan(0);
+      for (const v of variants) {
+        const t = tracked(v);
+        const r = assertEquivalent({ registry: registryWith(t.variant), key: DYNAMIC_QMATMUL_KEY, build: buildBert(wType), sizes: [1, 2, 3], numRuns: 1 });
+        expect(r.variants).toEqual([v.name]);
+        expect(t.referenceRuns()).toBe(0);
+      }
+    });
+});
+
 /** Attention form: B an activation (batched or broadcast), per-tensor w_scale / w_zero_point, no bias, no constants. */
 function buildDynamicB(wType: 'int8' | 'uint8') {
   return (size: number, values: ValueSource) => {

@@ -20,7 +20,7 @@
  * non-finite x, other activation attributes) goes to the reference kernel, which also reports errors.
  */
 import { DTYPE_SHORT, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
-import type { NativeKernelInfo, NativeQGemmBatch } from './addon.js';
+import type { NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
 import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 import type { FloatAct, ScaledConvInstance } from './conv.js';
@@ -162,7 +162,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
   const ref = lazyReference(ctx, conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
   const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0, p: 0, q: 0 };
   const w0 = node.constants?.get(1);
-  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled'] }) | undefined;
+  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; gemm?: NativeQGemm }) | undefined;
   if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
   const scratch = new Scratch();
   const scale = new Float32Array(Math.max(1, conv ? 1 : (w0?.dims[1] ?? 1)));
@@ -184,6 +184,14 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       if (zw && (zw.dtype !== w.dtype || !perOr(zw, N))) return ref().run(inputs, rctx);
       if (conv ? ws.data.length !== 1 || (bias && (!isF32(bias) || bias.data.length !== N)) : !perOr(ws, N) || (bias && (!isF32(bias) || !perOr(bias, N)))) {
         return ref().run(inputs, rctx);
+      }
+      const g = conv ? undefined : inner.gemm;
+      if (g && x.data.length > 0) {
+        // One call: quantize x, the GEMM, and the float epilogue in the GEMM's tiles (scales fround(x_s * w_s[j])).
+        const y = rctx.alloc('float32', x.dims.length === 1 ? [N] : [...x.dims.slice(0, -1), N]);
+        const zwd = zw ? (zw.data as Uint8Array | Int8Array) : null;
+        if (g.runDynamic(ctx.pool(), x.data, x.data.length / w.dims[0], zwd, ws.data, bias ? (bias.data as Float32Array) : null, y.data)) return [y];
+        return ref().run(inputs, rctx); // non-finite x: the reference reports it
       }
       if (xqBuf.length !== x.data.length) xqBuf = new Uint8Array(x.data.length);
       if (!ctx.addon.dynamicQuantizeLinear(x.data, xqBuf, qScale, qZp)) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it

@@ -22,6 +22,8 @@ const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype 
 /** A native MatMulInteger instance; `path` names the C++ kernel that runs (e.g. `avx2-7bit` or `avx2`). */
 export interface NativeQInstance extends NativeInstance {
   readonly path: string;
+  /** The packed constant B (undefined once disposed): lowbit.DynamicQMatMul runs its fused call on it. */
+  readonly gemm: NativeQGemm | undefined;
 }
 
 function constantB(node: KernelNode): Tensor<Q8> | undefined {
@@ -75,6 +77,9 @@ function createQ(ctx: NativeContext, key: string, node: KernelNode, k: NativeKer
     },
     get path() {
       return packed?.path ?? k.name;
+    },
+    get gemm() {
+      return packed?.g;
     },
     run(inputs, rctx) {
       const a = inputs[0];

@@ -112,3 +112,39 @@ describe('native lowbit.QLinearMatMulToFloat equivalence', () => {
         });
       }
 });
+
+/**
+ * BERT-sized lowbit.QLinearMatMulToFloat (the GEMM's tiles requantize, dequantize and add the bias in registers):
+ * whole 64-column tiles, K = 1024 in two K blocks, N = 1100 over two column blocks with a partial last panel, and
+ * multipliers that land mostly inside the 8-bit range (few saturated values).
+ */
+function buildBert(ta: DType, ty: DType) {
+  const shapes = [[[64], 256, 256], [[64], 1024, 256], [[2, 17], 300, 1100]] as const;
+  return (size: number, values: ValueSource) => {
+    const [lead, K, N] = shapes[(size - 1) % 3];
+    const a = values.tensor(ta, [...lead, K]);
+    const b = values.tensor('int8', [K, N]);
+    const perCol = size !== 2;
+    const sb = perCol ? f32(...Array.from({ length: N }, (_, j) => Math.fround(0.004 + (j % 37) / 20000))) : f32(0.005);
+    const inputs = [a, f32(0.02), values.tensor(ta, []), b, sb, perCol ? values.tensor('int8', [N]) : values.tensor('int8', []), f32(K > 512 ? 0.5 : 0.25), values.tensor(ty, [])];
+    const bias = size === 3 ? undefined : size === 2 ? values.tensor('float32', [1], { finite: true }) : values.tensor('float32', [N], { finite: true });
+    const all = bias ? [...inputs, bias] : inputs;
+    return { node: { ...node('QLinearMatMulToFloat', all.map((t) => t!.dtype), new Map([[3, b]])), domain: 'lowbit' }, inputs: all };
+  };
+}
+
+describe('native lowbit.QLinearMatMulToFloat on BERT shapes', () => {
+  if ('error' in loaded) return;
+  for (const ta of Q8)
+    it(`lowbit.QLinearMatMulToFloat:${short(ta)}: every variant is bit-exact on 64 x 256 x 256, 64 x 1024 x 256, 34 x 300 x 1100`, () => {
+      const key = `lowbit.QLinearMatMulToFloat:${short(ta)}`;
+      const variants = backend.variants().filter((v) => v.key === key && !v.name.endsWith('-dynamic-b'));
+      expect(variants.length).toBeGreaterThan(0);
+      for (const v of variants) {
+        const t = tracked(v);
+        const r = assertEquivalent({ registry: registryWith(t.variant), key, build: buildBert(ta, ta === 'int8' ? 'int8' : 'uint8'), sizes: [1, 2, 3], numRuns: 1 });
+        expect(r.variants).toEqual([v.name]);
+        expect(t.referenceRuns()).toBe(0);
+      }
+    });
+});

@@ -5,11 +5,13 @@
  *   y = clamp(roundHalfEven(fround(fround(acc) * m[j])) + y_zero_point, qmin, qmax),
  *   m[j] = fround(fround(a_scale * b_scale[j]) / y_scale)              (`requantMultiplier`, float32)
  *
- * so results are bit-identical to the reference. B (input 3) must be a constant 2-D initializer. Handled natively:
+ * so results are bit-identical to the reference. `lowbit.QLinearMatMulToFloat` (the same QLinearMatMul followed by
+ * DequantizeLinear and an optional bias Add) runs as one GEMM whose tiles apply requantize, dequantize and bias in
+ * registers (the addon's runFloat), each float32 step as the reference's. B (input 3) must be a constant 2-D initializer. Handled natively:
  * float32 scales, a / y scale and zero point per tensor, b's per tensor or per column; anything else (per-row a or
  * y parameters, float16 scales of opset 21, errors) runs the reference.
  */
-import { DTYPE_SHORT, keyFor, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
 import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
@@ -51,66 +53,88 @@ export function qlinearMatMulVariants(ctx: NativeContext, kernels: readonly Nati
 
 function createToFloat(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): NativeInstance {
   const ref = lazyReference(ctx, key, node);
-  const qNode: KernelNode = { ...node, opType: 'QLinearMatMul', domain: '', inputTypes: node.inputTypes.slice(0, 8) };
-  const inner = createQLinear(ctx, keyFor(qNode), qNode, k, fast);
+  const q = qlinearPlan(ctx, node, k, fast);
   return {
     get referenceRuns() {
-      return ref.calls + inner.referenceRuns;
+      return ref.calls;
     },
     run(inputs, rctx) {
       const sy = inputs[6] ?? null;
       const zy = inputs[7] ?? null;
       const bias = inputs[8] ?? null;
-      const q = inputs[0];
-      if (!isF32(sy) || sy.data.length !== 1 || !isQ8(zy) || zy.data.length !== 1 || (bias && !isF32(bias)) || !q || q.dims.length < 1) return ref().run(inputs, rctx);
-      const b = inputs[3];
-      const N = b && b.dims.length === 2 ? b.dims[1] : -1;
-      if (bias && bias.data.length !== 1 && bias.data.length !== N) return ref().run(inputs, rctx);
-      const yq = inner.run(inputs.slice(0, 8), rctx)[0]!;
-      const rows = N > 0 ? yq.data.length / N : 0;
-      const y = rctx.alloc('float32', yq.dims);
-      if (yq.data.length === 0) return [y];
-      const data = yq.data as Uint8Array | Int8Array;
-      if (bias) ctx.addon.dequantizeBias(data, sy.data[0], Number(zy.data[0]), rows, N, bias.data as Float32Array, y.data);
-      else ctx.addon.dequantizeLinear(data, sy.data as Float32Array, zy.data as Uint8Array | Int8Array, 1, 1, data.length, y.data);
+      const p = q.plan(inputs);
+      if (!p || !isF32(sy) || sy.data.length !== 1 || !isQ8(zy) || zy.data.length !== 1 || (bias && (!isF32(bias) || (bias.data.length !== 1 && bias.data.length !== p.N)))) {
+        return ref().run(inputs, rctx);
+      }
+      // One pass: the GEMM's tiles requantize (as QLinearMatMul), dequantize and add the bias in registers.
+      const y = rctx.alloc('float32', p.dims);
+      p.g.runFloat(ctx.pool(), p.a.data, p.rows, p.za, p.zb, p.mult, bias ? (bias.data as Float32Array) : null, y.data, sy.data[0], Number(zy.data[0]), zy.dtype === 'int8');
       return [y];
     },
     dispose() {
-      inner.dispose?.();
+      q.dispose();
+    },
+  };
+}
+
+/** A QLinearMatMul call the packed kernel takes: its operands, rows, the multipliers (1 or N) and the output dims. */
+interface QLinearCall {
+  g: NativeQGemm;
+  a: Tensor<Q8>;
+  rows: number;
+  N: number;
+  za: Uint8Array | Int8Array | null;
+  zb: Uint8Array | Int8Array | null;
+  mult: Float32Array;
+  dims: number[];
+}
+
+/** B packed once; `plan` checks a call's inputs 0..7 (null: the reference runs it) and computes its multipliers. */
+function qlinearPlan(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined) {
+  const b0 = constantB(node);
+  let packed = b0 ? pack(ctx, b0, k, fast) : undefined;
+  const mult = new Float32Array(b0 ? b0.dims[1] : 1);
+  return {
+    plan(inputs: readonly (Tensor | null | undefined)[]): QLinearCall | null {
+      const [a, sa, za, b, sb, zb, sy, zy] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => inputs[i] ?? null);
+      if (!packed || !b0 || !isQ8(a) || !isQ8(b) || !isQ8(zy) || b.dims.join() !== b0.dims.join() || b.dtype !== b0.dtype || a.dims.length < 1) return null;
+      const [K, N] = b0.dims;
+      const s = splitA(a.dims);
+      const one = (t: Tensor | null) => !!t && t.data.length === 1;
+      const okScales = isF32(sa) && isF32(sb) && isF32(sy) && one(sa) && one(sy) && (sb.data.length === 1 || sb.data.length === N);
+      const okZps = (!za || (za.dtype === a.dtype && one(za))) && (!zb || (zb.dtype === b.dtype && (zb.data.length === 1 || zb.data.length === N))) && one(zy);
+      if (s.K !== K || !okScales || !okZps || N === 0) return null;
+      const sbData = (sb as Tensor<'float32'>).data;
+      const n = sbData.length;
+      const m = n === 1 ? mult.subarray(0, 1) : mult;
+      for (let j = 0; j < n; j++) m[j] = requantMultiplier((sa as Tensor<'float32'>).data[0], sbData[j], (sy as Tensor<'float32'>).data[0]);
+      const dims = a.dims.length === 1 ? [N] : [...s.lead, s.M, N];
+      return { g: packed.g, a, rows: s.batch * s.M, N, za: za ? (za.data as Uint8Array | Int8Array) : null, zb: zb ? (zb.data as Uint8Array | Int8Array) : null, mult: m, dims };
+    },
+    dispose() {
+      packed?.g.dispose();
+      packed = undefined;
     },
   };
 }
 
 function createQLinear(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): NativeInstance {
   const ref = lazyReference(ctx, key, node);
-  const b0 = constantB(node);
-  let packed = b0 ? pack(ctx, b0, k, fast) : undefined;
-  const mult = new Float32Array(b0 ? b0.dims[1] : 1);
+  const q = qlinearPlan(ctx, node, k, fast);
   return {
     get referenceRuns() {
       return ref.calls;
     },
     run(inputs, rctx) {
-      const [a, sa, za, b, sb, zb, sy, zy] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => inputs[i] ?? null);
-      if (!packed || !b0 || !isQ8(a) || !isQ8(b) || !isQ8(zy) || b.dims.join() !== b0.dims.join() || b.dtype !== b0.dtype || a.dims.length < 1) return ref().run(inputs, rctx);
-      const [K, N] = b0.dims;
-      const s = splitA(a.dims);
-      const one = (t: Tensor | null) => !!t && t.data.length === 1;
-      const okScales = isF32(sa) && isF32(sb) && isF32(sy) && one(sa) && one(sy) && (sb.data.length === 1 || sb.data.length === N);
-      const okZps = (!za || (za.dtype === a.dtype && one(za))) && (!zb || (zb.dtype === b.dtype && (zb.data.length === 1 || zb.data.length === N))) && one(zy);
-      if (s.K !== K || !okScales || !okZps || N === 0) return ref().run(inputs, rctx);
-      const sbData = (sb as Tensor<'float32'>).data;
-      const n = sbData.length;
-      const m = n === 1 ? mult.subarray(0, 1) : mult;
-      for (let j = 0; j < n; j++) m[j] = requantMultiplier((sa as Tensor<'float32'>).data[0], sbData[j], (sy as Tensor<'float32'>).data[0]);
-      const y = rctx.alloc(zy.dtype, a.dims.length === 1 ? [N] : [...s.lead, s.M, N]);
-      const g: NativeQGemm = packed.g;
-      g.runRequant(ctx.pool(), a.data, s.batch * s.M, za ? (za.data as Uint8Array | Int8Array) : null, zb ? (zb.data as Uint8Array | Int8Array) : null, m, zy.data[0], y.data as Uint8Array | Int8Array);
+      const p = q.plan(inputs);
+      if (!p) return ref().run(inputs, rctx);
+      const zy = inputs[7] as Tensor<Q8>;
+      const y = rctx.alloc(zy.dtype, p.dims);
+      p.g.runRequant(ctx.pool(), p.a.data, p.rows, p.za, p.zb, p.mult, zy.data[0], y.data as Uint8Array | Int8Array);
       return [y];
     },
     dispose() {
-      packed?.g.dispose();
-      packed = undefined;
+      q.dispose();
     },
   };
 }
