@@ -40,7 +40,7 @@
          "cflags_cc": ["-mavx2", "-mfma", "-ffp-contract=off"]},
         {"target_name": "lowbit_avxvnni", "type": "static_library", "sources": ["csrc/qgemm_vnni.cc"],
          "cflags_cc": ["-mavx2", "-mfma", "-mavxvnni"]},
-        {"target_name": "lowbit_avx512", "type": "static_library", "sources": ["csrc/fgemm_avx512.cc", "csrc/elementwise_avx512.cc", "csrc/dwconv_avx512.cc", "csrc/qdq_avx512.cc"],
+        {"target_name": "lowbit_avx512", "type": "static_library", "sources": ["csrc/fgemm_avx512.cc", "csrc/elementwise_avx512.cc", "csrc/dwconv_avx512.cc", "csrc/qdq_avx512.cc", "csrc/dynq_avx512.cc"],
          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq"]},
         {"target_name": "lowbit_avx512vnni", "type": "static_library", "sources": ["csrc/qgemm_avx512vnni.cc", "csrc/dwconv_avx512vnni.cc"],
          "cflags_cc": ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni"]},

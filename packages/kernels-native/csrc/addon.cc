@@ -66,7 +66,8 @@ bool use_avx2() {
   return false;
 #endif
 }
-// The AVX-512 builds of erf/gelu/softmax when this CPU has AVX-512 F/BW/VL/DQ (erf/gelu: the AVX2 build's results).
+// The AVX-512 builds of erf/gelu/softmax (erf/gelu: the AVX2 build's results) and DynamicQuantizeLinear (identical
+// results) when this CPU has AVX-512 F/BW/VL/DQ.
 bool use_avx512() {
 #if defined(__x86_64__)
   static const bool yes = (detect_isas() & ISA_AVX512) != 0;
@@ -435,13 +436,23 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     if (xq_.size() < n) xq_.resize(n);
     float xs = 0.0f;
     uint8_t xz = 0;
-    if (!LOWBIT_EW(dynamic_quantize_linear, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
+    const int32_t* rowsum = nullptr;
+#if defined(__x86_64__)
+    if (use_avx512()) {  // the row sums in the same pass
+      if (rs_.size() < static_cast<size_t>(M)) rs_.resize(M);
+      if (!avx512::dynamic_quantize_rows(X, M, K, xq_.data(), &xs, &xz, rs_.data())) return Napi::Boolean::New(env, false);
+      rowsum = rs_.data();
+    } else
+#endif
+    if (!LOWBIT_EW(dynamic_quantize_linear, X, n, xq_.data(), &xs, &xz)) {
+      return Napi::Boolean::New(env, false);
+    }
     fill_columns(fmult_, wscale, sn);
     for (int j = 0; j < N; j++) fmult_[j] = xs * fmult_[j];  // float32 products, as fround(x_s * w_s[j])
     if (has_bias) fill_columns(fbias_, bias, bn);
     const QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
     const int32_t za = xz;
-    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq_.data(), false, M, &za, 1, zbp, zbn, f, Y);
+    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq_.data(), false, M, &za, 1, zbp, zbn, f, Y, rowsum);
     return Napi::Boolean::New(env, true);
   }
   /** The length of a per-column parameter (1 or N values of a typed array). */
@@ -471,6 +482,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   std::vector<int32_t> zabuf_, zbbuf_;
   std::vector<float> fmult_, fbias_;  // QFloatEpi columns (padded)
   std::vector<uint8_t> xq_;           // runDynamic's quantized X
+  std::vector<int32_t> rs_;           // and its row sums
 };
 
 // ---- FGemm ------------------------------------------------------------------------------------------------------

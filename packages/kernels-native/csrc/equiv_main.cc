@@ -17,6 +17,7 @@
 #include "conv.h"
 #include "dwconv.h"
 #include "ops.h"
+#include "qdq.h"
 #include "threadpool.h"
 
 using namespace lowbit;
@@ -490,6 +491,68 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2
 }  // namespace
 
 /** The pool runs every piece exactly once, back to back runs included (workers spinning, sleeping, or late). */
+#if defined(__x86_64__)
+/**
+ * The AVX-512 DynamicQuantizeLinear (and its row-sum form) against the portable build, bit for bit: random spreads,
+ * lengths around the 16 / 32 lane steps, all-zero and one-sided inputs, and values placed on exact .5 quotients of
+ * the scale (x = float((k + 0.5) * scale)) and one ulp either side, where the product with 1 / scale may round
+ * differently from the division; non-finite inputs must be refused.
+ */
+void check_dynq(std::mt19937& rng, int cases) {
+  const int before = failures, c0 = checks;
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (int c = 0; c < cases; c++) {
+    const int rows = 1 + static_cast<int>(rng() % 4), K = 1 + static_cast<int>(rng() % 70) + (c % 5 == 0 ? 250 : 0);
+    const size_t n = static_cast<size_t>(rows) * K;
+    std::vector<float> x(n);
+    const float spread = std::ldexp(1.0f, static_cast<int>(rng() % 40) - 20);
+    const int kind = c % 6;
+    for (auto& v : x) v = kind == 0 ? 0.0f : kind == 1 ? std::fabs(u(rng)) * spread : u(rng) * spread;
+    if (kind >= 3 && n >= 2) {
+      // The scale this input will get (its range is set by two pinned values), then ties and their neighbours.
+      x[0] = -spread * 0.7f;
+      x[1] = spread * 1.3f;
+      const float s = (x[1] - x[0]) / 255.0f;
+      for (size_t i = 2; i < n; i++) {
+        const int k = static_cast<int>(rng() % 300) - 150;
+        float v = static_cast<float>((k + 0.5) * static_cast<double>(s));
+        if (kind == 4) v = std::nextafter(v, (rng() & 1) ? INFINITY : -INFINITY);
+        if (kind == 5) v = (k + 0.5f) * s;
+        x[i] = v < x[0] ? x[0] : (v > x[1] ? x[1] : v);
+      }
+    }
+    std::vector<uint8_t> want(n), got(n), got2(n);
+    std::vector<int32_t> rs(rows);
+    float ws = 0, gs = 0, gs2 = 0;
+    uint8_t wz = 0, gz = 0, gz2 = 0;
+    const bool okw = dynamic_quantize_linear(x.data(), n, want.data(), &ws, &wz);
+    const bool okg = avx512::dynamic_quantize_linear(x.data(), n, got.data(), &gs, &gz);
+    const bool okr = avx512::dynamic_quantize_rows(x.data(), rows, K, got2.data(), &gs2, &gz2, rs.data());
+    checks++;
+    bool same = okw == okg && okw == okr && std::memcmp(&ws, &gs, 4) == 0 && std::memcmp(&ws, &gs2, 4) == 0 && wz == gz && wz == gz2 && want == got && want == got2;
+    for (int r = 0; r < rows && same; r++) {
+      int32_t sum = 0;
+      for (int k = 0; k < K; k++) sum += want[static_cast<size_t>(r) * K + k];
+      same = sum == rs[r];
+    }
+    if (!same) {
+      std::printf("FAIL avx512 dynamic quantize case %d (rows %d, K %d, kind %d): differs from the portable build\n", c, rows, K, kind);
+      failures++;
+      return;
+    }
+  }
+  float bad[3] = {1.0f, NAN, 2.0f}, s;
+  uint8_t y[3], z;
+  int32_t rs[1];
+  checks++;
+  if (avx512::dynamic_quantize_linear(bad, 3, y, &s, &z) || avx512::dynamic_quantize_rows(bad, 1, 3, y, &s, &z, rs) || avx512::dynamic_quantize_linear(bad, 0, y, &s, &z)) {
+    std::printf("FAIL avx512 dynamic quantize: accepted a NaN or an empty input\n");
+    failures++;
+  }
+  std::printf("%s avx512 dynamic quantize: %d cases\n", failures == before ? "ok  " : "FAIL", checks - c0);
+}
+#endif
+
 void check_pool(std::mt19937& rng, int runs) {
   const int before = failures;
   for (int threads : {2, 3, 5}) {
@@ -523,6 +586,9 @@ int main(int argc, char** argv) {
   ThreadPool pool3(3, false);
   std::mt19937 rng(12345);
   check_pool(rng, quick ? 3000 : 20000);
+#if defined(__x86_64__)
+  if ((isas & ISA_AVX512) != 0) check_dynq(rng, quick ? 600 : 6000);
+#endif
   const int shapes[][3] = {{1, 1, 1}, {1, 7, 5}, {2, 3, 17}, {5, 64, 33}, {6, 65, 16}, {7, 130, 31}, {1, 300, 70},
                            {13, 129, 65}, {33, 200, 48}, {48, 520, 40}, {97, 77, 129}, {1, 1100, 33}, {64, 1030, 64},
                            {49, 4, 1},  // 49 x 1 panel on 3 threads: one thread gets a single row

@@ -11,7 +11,7 @@ namespace lowbit {
 
 static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
                        int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq,
-                       const QFloatEpi* fe = nullptr);
+                       const QFloatEpi* fe = nullptr, const int32_t* rowsum_in = nullptr);
 
 Workspace::Workspace(size_t scratch_bytes, int threads) : bufs_(threads, nullptr), buf_bytes_(threads, 0) {
   for (int t = 0; t < threads; t++) scratch_.push_back(aligned_alloc64(scratch_bytes));
@@ -141,14 +141,14 @@ void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB
 }
 
 void qgemm_float(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
-                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const QFloatEpi& fe, float* Y) {
+                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const QFloatEpi& fe, float* Y, const int32_t* rowsum) {
   static_assert(sizeof(float) == sizeof(int32_t), "the float stage reuses the int32 layout");
-  qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(Y), nullptr, &fe);
+  qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(Y), nullptr, &fe, rowsum);
 }
 
 static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq,
-                const QFloatEpi* fe) {
+                const QFloatEpi* fe, const int32_t* rowsum_in) {
   const int K = B.K, N = B.N;
   if (M == 0 || N == 0) return;
   if (static_cast<int>(ws.rowsum.size()) < M) ws.rowsum.resize(M);
@@ -157,7 +157,10 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
   const int32_t aoff = a_signed ? 128 : 0;
   for (int i = 0; i < za_n; i++) ws.zae[i] = za[i] + aoff;
   for (int j = 0; j < zb_n; j++) ws.zbe[j] = zb[j] - B.boff;
-  qrowsums(A, K, a_signed, K, 0, M, ws.rowsum.data());
+  if (rowsum_in)
+    std::memcpy(ws.rowsum.data(), rowsum_in, sizeof(int32_t) * M);
+  else
+    qrowsums(A, K, a_signed, K, 0, M, ws.rowsum.data());
   if (!rq) prefault_output(C, sizeof(int32_t) * static_cast<size_t>(M) * N);
   QGemmArgs a{M, N, K, A, K, a_signed, &B, C, N, ws.rowsum.data(), ws.zae.data(), za_n, ws.zbe.data(), zb_n};
   a.fe = fe && k.float_epi ? fe : nullptr;

@@ -46,10 +46,12 @@ void qgemm(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB
 
 /**
  * The int8 GEMM with a float32 output stage (QFloatEpi: scale, or requantize then dequantize, then bias) into Y
- * [M, N]; fe.mult / fe.bias hold B.panels * B.nr values (zero padded past N).
+ * [M, N]; fe.mult / fe.bias hold B.panels * B.nr values (zero padded past N). `rowsum`: the M byte sums of A's rows
+ * (unsigned A only) when the caller has them (the dynamic quantization computes them), else computed here.
  */
 void qgemm_float(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
-                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const QFloatEpi& fe, float* Y);
+                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const QFloatEpi& fe, float* Y,
+                 const int32_t* rowsum = nullptr);
 
 /**
  * The requantize output stage of QLinearMatMul / QLinearConv, as the reference `requantize`:

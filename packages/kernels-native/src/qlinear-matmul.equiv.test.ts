@@ -4,7 +4,7 @@
  * saturation, batch dims; inputs outside the native fast path (per-row a scale) go to the reference and still match.
  */
 import { describe, expect, it } from 'vitest';
-import { Tensor, type DType } from '@lowbit/kernels';
+import { Tensor, freshRunContext, referenceKernels, type DType } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
 import { node, readyBackend, registryWith, tracked } from './test-support.js';
@@ -147,4 +147,28 @@ describe('native lowbit.QLinearMatMulToFloat on BERT shapes', () => {
         expect(t.referenceRuns()).toBe(0);
       }
     });
+});
+
+describe('native lowbit.QLinearMatMulToFloat with constant scales', () => {
+  if ('error' in loaded) return;
+  it('computes the multipliers once for constant scales and again for other scale tensors, bit-exact each run', () => {
+    const key = 'lowbit.QLinearMatMulToFloat:u8';
+    const [K, N] = [40, 70];
+    const a = new Tensor('uint8', Uint8Array.from({ length: 3 * K }, (_, i) => (i * 37) % 256), [3, K]);
+    const b = new Tensor('int8', Int8Array.from({ length: K * N }, (_, i) => ((i * 53) % 256) - 128), [K, N]);
+    const sb = f32(...Array.from({ length: N }, (_, j) => 0.003 + j / 40000));
+    const inputs = [a, f32(0.02), new Tensor('uint8', Uint8Array.of(7), []), b, sb, new Tensor('int8', Int8Array.of(3), []), f32(0.25), new Tensor('uint8', Uint8Array.of(120), []), f32(...Array.from({ length: N }, (_, j) => j / 8))];
+    const n = { ...node('QLinearMatMulToFloat', inputs.map((t) => t.dtype), new Map([[1, inputs[1]], [3, b], [4, sb], [6, inputs[6]]])), domain: 'lowbit' };
+    const ref = referenceKernels().find((r) => r.key === key)!.create(n);
+    const other = [...inputs];
+    other[4] = f32(...Array.from({ length: N }, (_, j) => 0.006 + j / 30000)); // same shape, not the constant
+    for (const v of backend.variants().filter((x) => x.key === key && !x.name.endsWith('-dynamic-b'))) {
+      const inst = v.create(n);
+      for (const ins of [inputs, inputs, other, inputs]) {
+        const got = Array.from(inst.run(ins, freshRunContext)[0]!.data as Float32Array);
+        expect(got, v.name).toEqual(Array.from(ref.run(ins, freshRunContext)[0]!.data as Float32Array));
+      }
+      expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
+    }
+  });
 });

@@ -89,25 +89,36 @@ interface QLinearCall {
   dims: number[];
 }
 
-/** B packed once; `plan` checks a call's inputs 0..7 (null: the reference runs it) and computes its multipliers. */
+/**
+ * B packed once; `plan` checks a call's inputs 0..7 (null: the reference runs it) and computes its multipliers, once
+ * for the session when a_scale, b_scale and y_scale are the node's constants (fixed for its life).
+ */
 function qlinearPlan(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined) {
   const b0 = constantB(node);
   let packed = b0 ? pack(ctx, b0, k, fast) : undefined;
   const mult = new Float32Array(b0 ? b0.dims[1] : 1);
+  const [csa, csb, csy] = [1, 4, 6].map((i) => node.constants?.get(i));
+  let constMult: Float32Array | undefined;
+  const one = (t: Tensor | null) => !!t && t.data.length === 1;
   return {
     plan(inputs: readonly (Tensor | null | undefined)[]): QLinearCall | null {
-      const [a, sa, za, b, sb, zb, sy, zy] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => inputs[i] ?? null);
-      if (!packed || !b0 || !isQ8(a) || !isQ8(b) || !isQ8(zy) || b.dims.join() !== b0.dims.join() || b.dtype !== b0.dtype || a.dims.length < 1) return null;
+      const a = inputs[0] ?? null, sa = inputs[1] ?? null, za = inputs[2] ?? null, b = inputs[3] ?? null;
+      const sb = inputs[4] ?? null, zb = inputs[5] ?? null, sy = inputs[6] ?? null, zy = inputs[7] ?? null;
+      if (!packed || !b0 || !isQ8(a) || !isQ8(b) || !isQ8(zy) || b.dtype !== b0.dtype || b.dims.length !== 2 || b.dims[0] !== b0.dims[0] || b.dims[1] !== b0.dims[1] || a.dims.length < 1) return null;
       const [K, N] = b0.dims;
       const s = splitA(a.dims);
-      const one = (t: Tensor | null) => !!t && t.data.length === 1;
       const okScales = isF32(sa) && isF32(sb) && isF32(sy) && one(sa) && one(sy) && (sb.data.length === 1 || sb.data.length === N);
       const okZps = (!za || (za.dtype === a.dtype && one(za))) && (!zb || (zb.dtype === b.dtype && (zb.data.length === 1 || zb.data.length === N))) && one(zy);
       if (s.K !== K || !okScales || !okZps || N === 0) return null;
-      const sbData = (sb as Tensor<'float32'>).data;
-      const n = sbData.length;
-      const m = n === 1 ? mult.subarray(0, 1) : mult;
-      for (let j = 0; j < n; j++) m[j] = requantMultiplier((sa as Tensor<'float32'>).data[0], sbData[j], (sy as Tensor<'float32'>).data[0]);
+      const constant = sa === csa && sb === csb && sy === csy;
+      let m = constant ? constMult : undefined;
+      if (!m) {
+        const sbData = sb.data;
+        const n = sbData.length;
+        m = n === 1 ? mult.subarray(0, 1) : mult;
+        for (let j = 0; j < n; j++) m[j] = requantMultiplier(sa.data[0], sbData[j], sy.data[0]);
+        if (constant) constMult = m.slice();
+      }
       const dims = a.dims.length === 1 ? [N] : [...s.lead, s.M, N];
       return { g: packed.g, a, rows: s.batch * s.M, N, za: za ? (za.data as Uint8Array | Int8Array) : null, zb: zb ? (zb.data as Uint8Array | Int8Array) : null, mult: m, dims };
     },
