@@ -1,7 +1,8 @@
-// DynamicQuantizeLinear (qdq.h) with AVX-512, bit-identical to the portable and AVX2 builds (qdq_kernels.inc):
-// the range in 16-lane selects, and y = clamp(roundHalfEven(x / scale) + zp, 0, 255) where the division is replaced by
-// a product with 1 / scale wherever that cannot change the rounded integer (see quantize_run); a variant for the
-// dynamic-int8 GEMM also returns each row's byte sum (the GEMM's zero-point correction), in the same pass.
+// DynamicQuantizeLinear over [rows, K] for the dynamic-int8 GEMM (qdq.h dynamic_quantize_rows) with AVX-512,
+// bit-identical to the portable and AVX2 builds (qdq_kernels.inc): the range in 16-lane selects, and
+// y = clamp(roundHalfEven(x / scale) + zp, 0, 255) where the division is replaced by a product with 1 / scale wherever
+// that cannot change the rounded integer (see quantize_run), each row's byte sum (the GEMM's zero-point correction)
+// in the same pass.
 #include <immintrin.h>
 
 #include <cmath>
@@ -96,21 +97,13 @@ bool quantize(const float* x, size_t rows, size_t K, uint8_t* y, float* scale_ou
   const int zp = static_cast<int>(std::nearbyint(zc));
   const float inv = 1.0f / scale;
   const bool fast = std::isnormal(scale) && std::isnormal(inv);
-  if (rowsum) {
-    for (size_t r = 0; r < rows; r++) rowsum[r] = static_cast<int32_t>(quantize_run(x + r * K, K, y + r * K, scale, fast, inv, zp));
-  } else {
-    quantize_run(x, n, y, scale, fast, inv, zp);
-  }
+  for (size_t r = 0; r < rows; r++) rowsum[r] = static_cast<int32_t>(quantize_run(x + r * K, K, y + r * K, scale, fast, inv, zp));
   *scale_out = scale;
   *zp_out = static_cast<uint8_t>(zp);
   return true;
 }
 
 }  // namespace
-
-bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp) {
-  return quantize(x, 1, n, y, scale, zp, nullptr);
-}
 
 bool dynamic_quantize_rows(const float* x, size_t rows, size_t K, uint8_t* y, float* scale, uint8_t* zp, int32_t* rowsum) {
   return quantize(x, rows, K, y, scale, zp, rowsum);

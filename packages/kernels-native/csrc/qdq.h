@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common.h"
+
 namespace lowbit {
 
 void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool q_signed, size_t outer, size_t C, size_t inner,
@@ -23,10 +25,11 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale,
 /**
  * The float epilogue of the dynamic-int8 ops over an [outer, C, inner] view: y = float(float(acc) * scale[c]), then
  * y = float(y + bias[c]) when bias is given (scale / bias: 1 or C values). float32 products and sums of float32
- * operands are the reference's `fround` steps exactly.
+ * operands are the reference's `fround` steps exactly. `act` (common.h) is applied last (lowbit.DynamicQConv's fused
+ * Relu / Clip).
  */
 void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c, const float* bias, bool bias_per_c, size_t outer,
-                        size_t C, size_t inner, float* y);
+                        size_t C, size_t inner, float* y, FloatAct act = {});
 
 /**
  * DequantizeLinear per tensor followed by a row bias, one pass over [rows, n]: y = float((x - zp) * scale), then
@@ -49,9 +52,12 @@ void dequantize_bias(const uint8_t* x, bool q_signed, float scale, int zp, size_
 namespace avx512 {
 void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool q_signed, size_t outer, size_t C, size_t inner,
                      bool per_axis, uint8_t* y);
-/** DynamicQuantizeLinear with AVX-512 (dynq_avx512.cc), identical results. */
+/** DynamicQuantizeLinear with AVX-512 F/BW/VL/DQ, identical results. */
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp);
-/** The same over x [rows, K], also writing rowsum[r] = the sum of row r's bytes of y. */
+/**
+ * The same over x [rows, K] (dynq_avx512.cc: the division replaced by a product with 1 / scale wherever that cannot
+ * change the rounded integer), also writing rowsum[r] = the sum of row r's bytes of y. Identical results.
+ */
 bool dynamic_quantize_rows(const float* x, size_t rows, size_t K, uint8_t* y, float* scale, uint8_t* zp, int32_t* rowsum);
 }  // namespace avx512
 
