@@ -88,9 +88,26 @@ describe('attention block, fused vs unfused', () => {
     mkNode('Reshape', ['ctx.t', 'merged'], ['y'], { name: 'merge' }),
   ];
   const vi = (name: string) => ({ name, type: { kind: 'tensor' as const, elemType: DataType.FLOAT, shape: [1, S, H * D] } });
-  const model = mkModel(mkGraph({ inputs: [vi('q'), vi('k'), vi('v')], outputs: ['y'], initializers: [shape('heads', [1, S, H, D]), shape('merged', [1, S, H * D])], nodes }), { opset: 13 });
+  const build = (ns: typeof nodes) => mkModel(mkGraph({ inputs: [vi('q'), vi('k'), vi('v')], outputs: ['y'], initializers: [shape('heads', [1, S, H, D]), shape('merged', [1, S, H * D])], nodes: ns }), { opset: 13 });
+  const model = build(nodes);
   const feeds = Object.fromEntries(['q', 'k', 'v'].map((t, j) => [t, new Tensor('float32', Float32Array.from({ length: S * H * D }, (_, i) => Math.sin(i * 0.9 + j) * 2), [1, S, H * D])]));
   const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data as Float32Array).buffer));
+
+  it('dynamic int8 V (DynamicQuantizeLinear -> DequantizeLinear -> MatMul): the V transpose moves below the quantizer; exact', async () => {
+    const qnodes = nodes.flatMap((n) => (n.name === 'pv'
+      ? [mkNode('DynamicQuantizeLinear', ['v.t'], ['v.q', 'v.s', 'v.z'], { name: 'v_dql' }), mkNode('DequantizeLinear', ['v.q', 'v.s', 'v.z'], ['v.dq'], { name: 'v_dq' }), mkNode('MatMul', ['probs', 'v.dq'], ['ctx'], { name: 'pv' })]
+      : [n]));
+    const qmodel = build(qnodes);
+    const opt = optimizeForSession(qmodel, { level: 'all' });
+    expect(opt.model.graph.nodes.find((n) => n.opType === 'DynamicQuantizeLinear')?.inputs[0]).toBe('v.r');
+    const [none, all] = (['none', 'all'] as const).map((l) => Session.fromModel(qmodel, { backend: 'js', registry: createReferenceRegistry(), graphOptimization: l }).runSync(feeds));
+    expect(bits(all.y)).toEqual(bits(none.y));
+    const [native] = await loadBackends('native', { threads: 1 });
+    if (!native?.ready) return expect(native?.diagnostics.join(' ')).toMatch(/./);
+    const [n0, n1] = (['none', 'all'] as const).map((l) => Session.fromModel(qmodel, { backend: 'native', backends: [native], graphOptimization: l }).runSync(feeds));
+    expect(bits(n1.y)).toEqual(bits(n0.y));
+    native.dispose?.();
+  });
 
   it('folds Q, K and V transposes and matches the unfused graph exactly (reference and native)', async () => {
     const opt = optimizeForSession(model, { level: 'all' });

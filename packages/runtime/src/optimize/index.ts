@@ -4,6 +4,7 @@ export { cancelDequantizeQuantize } from './cancel-dq-q.js';
 export { foldBatchNorm } from './fold-batchnorm.js';
 export { foldConstantDequantize } from './fold-dequantize.js';
 export { foldTransposeMatMul } from './fold-transpose-matmul.js';
+export { sinkTransposeQuantize } from './sink-transpose-quantize.js';
 export { fuseDynamicMatMul } from './fuse-dynamic.js';
 export { fuseGeluErf } from './fuse-gelu.js';
 export { fuseGeluQuantize } from './fuse-gelu-quantize.js';

@@ -12,7 +12,8 @@
  *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes),
  *   and a GeluErf whose output only a per-tensor 8-bit QuantizeLinear reads into `lowbit.QGeluErf` (bit-identical);
  *   QLinearMatMul -> DequantizeLinear [-> Add(bias)] into `lowbit.QLinearMatMulToFloat` (bit-identical); a Transpose that
- *   only feeds a float MatMul into `lowbit.PermutedMatMul` (bit-identical to the same backend's nodes).
+ *   only feeds a float MatMul into `lowbit.PermutedMatMul` (bit-identical to the same backend's nodes); a float
+ *   Transpose only read by a per-tensor QuantizeLinear / DynamicQuantizeLinear moved below it (exact).
  *
  * Names: passes never remove a graph output or a kept name. Kept names are made graph outputs for the length of the
  * pipeline (so no pass and no dead-code elimination can remove them) and taken out again afterwards. Values fused away
@@ -25,6 +26,7 @@ import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldConstantDequantize } from './fold-dequantize.js';
 import { fuseDynamicMatMul } from './fuse-dynamic.js';
 import { foldTransposeMatMul } from './fold-transpose-matmul.js';
+import { sinkTransposeQuantize } from './sink-transpose-quantize.js';
 import { fuseGeluErf } from './fuse-gelu.js';
 import { fuseGeluQuantize } from './fuse-gelu-quantize.js';
 import { fuseQdqQLinear } from './fuse-qlinear.js';
@@ -39,7 +41,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, foldTransposeMatMul, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, foldTransposeMatMul, sinkTransposeQuantize, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
