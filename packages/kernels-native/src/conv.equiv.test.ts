@@ -5,7 +5,7 @@
  * points and scales, int32 bias); float on dyadic values (exact in any order).
  */
 import { describe, expect, it } from 'vitest';
-import { Tensor, type DType } from '@lowbit/kernels';
+import { Tensor, referenceKernels, type DType, type RunContext } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
 import { node, readyBackend, registryWith, tracked } from './test-support.js';
@@ -121,6 +121,30 @@ describe('native convolution equivalence', () => {
       const t = tracked(v);
       assertEquivalent({ registry: registryWith(t.variant), key, build: buildClass as never, sizes: Array.from({ length: CLASS_SHAPES.length * 3 }, (_, i) => i), numRuns: 2 });
       expect(t.referenceRuns()).toBe(0);
+    }
+  });
+  it('QLinearConv with constant scales: multipliers kept while the constant tensors come in, recomputed for others', () => {
+    const key = 'QLinearConv:u8xi8->u8';
+    const ref = referenceKernels().find((v) => v.key === key)!;
+    const f = (...v: number[]) => new Tensor('float32', Float32Array.from(v), v.length === 1 ? [] : [v.length]);
+    const x = new Tensor('uint8', Uint8Array.from({ length: 5 * 9 * 11 }, (_, i) => (i * 131) % 256), [1, 5, 9, 11]);
+    const w = new Tensor('int8', Int8Array.from({ length: 7 * 5 * 9 }, (_, i) => ((i * 37) % 255) - 127), [7, 5, 3, 3]);
+    const sx = f(0.03), sw = f(...Array.from({ length: 7 }, (_, m) => 0.002 * (m + 1))), sy = f(0.05);
+    const u8 = (v: number) => new Tensor('uint8', Uint8Array.of(v), []);
+    const attrs = new Map<string, unknown>([['pads', [1, 1, 1, 1]]]);
+    const types: DType[] = ['uint8', 'float32', 'uint8', 'int8', 'float32', 'int8', 'float32', 'uint8'];
+    const n = convNode('QLinearConv', types, new Map<number, Tensor>([[1, sx], [3, w], [4, sw], [6, sy]]), attrs);
+    const rctx = { alloc: (dtype: DType, dims: readonly number[]) => new Tensor(dtype, new Uint8Array(dims.reduce((a, b) => a * b, 1)) as never, dims) } as unknown as RunContext;
+    const scales: [Tensor, Tensor, Tensor][] = [[sx, sw, sy], [sx, sw, sy], [sx, sw, f(0.2)], [f(0.01), sw, sy], [sx, sw, sy]];
+    for (const v of backend.variants().filter((x) => x.key === key && !x.name.startsWith('native-dw-'))) {
+      const inst = v.create(n);
+      for (const [a, b, c] of scales) {
+        const inputs = [x, a, u8(9), w, b, null, c, u8(100)];
+        const want = ref.create(n).run(inputs, rctx)[0]!;
+        const got = inst.run(inputs, rctx)[0]!;
+        expect(Array.from(got.data as Uint8Array)).toEqual(Array.from(want.data as Uint8Array));
+      }
+      expect((inst as { referenceRuns?: number }).referenceRuns).toBe(0);
     }
   });
   it('declines grouped convolutions and non-constant weights', () => {

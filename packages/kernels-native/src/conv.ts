@@ -77,6 +77,23 @@ export function convGeometry2d(a: NonNullable<ReturnType<typeof conv2dAttrs>>, x
   return g;
 }
 
+const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * `convGeometry2d` remembered for the last input dims (a session runs one shape again and again: no Int32Array and
+ * ArrayBuffer per call). The weights' dims are the instance's own.
+ */
+function geometryCache(a: NonNullable<ReturnType<typeof conv2dAttrs>>, wDims: readonly number[]): (xDims: readonly number[]) => Int32Array | undefined {
+  let last: readonly number[] | undefined;
+  let geo: Int32Array | undefined;
+  return (xDims) => {
+    if (last && sameDims(last, xDims)) return geo;
+    geo = convGeometry2d(a, xDims, wDims);
+    last = xDims.slice();
+    return geo;
+  };
+}
+
 /** Weights [M, C, KH, KW] as B = W^T [C*KH*KW, M] (the packed GEMM's layout for integer kernels). */
 function transposeW<T extends Uint8Array | Int8Array>(w: T, M: number, K: number): T {
   const t = new (w.constructor as new (n: number) => T)(w.length);
@@ -161,6 +178,11 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
   let g: NativeQGemm | undefined;
   if (isQ8(w0) && attrs) g = new ctx.addon.QGemm(k.name, transposeW(w0.data, M, K), K, M, ctx.threads);
   const mult = new Float32Array(Math.max(1, M));
+  const mult1 = mult.subarray(0, 1);
+  const geometry = attrs && w0 ? geometryCache(attrs, w0.dims) : undefined;
+  // Constant scales (the usual QDQ model): the multipliers once, for as long as the same tensors come in.
+  const cs = qlinear ? [node.constants?.get(1), node.constants?.get(4), node.constants?.get(6)] : [];
+  let fixed: Float32Array | undefined;
   let scaledOk = true; // false once the kernel reports it has no direct convolution
   return {
     get referenceRuns() {
@@ -169,7 +191,7 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
     run(inputs, rctx) {
       const x = inputs[0];
       const w = inputs[wi];
-      const geo = g && attrs && isQ8(x) && isQ8(w) && w.dtype === w0!.dtype && w.dims.join() === w0!.dims.join() ? convGeometry2d(attrs, x.dims, w.dims) : undefined;
+      const geo = g && geometry && isQ8(x) && isQ8(w) && w.dtype === w0!.dtype && (w === w0 || sameDims(w.dims, w0!.dims)) ? geometry(x.dims) : undefined;
       if (!g || !geo || !isQ8(x)) return ref().run(inputs, rctx);
       const one = (t: Tensor | null | undefined) => !!t && t.data.length === 1;
       const perM = (t: Tensor | null | undefined) => !!t && (t.data.length === 1 || (t.data.length === M && t.dims.length <= 1));
@@ -188,8 +210,14 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       const okScales = isF32(sx) && isF32(sw) && isF32(sy) && one(sx) && one(sy) && perM(sw);
       if (!okScales || !isQ8(zy) || !one(zy) || (bias && (bias.dtype !== 'int32' || bias.data.length !== M))) return ref().run(inputs, rctx);
       const swd = (sw as Tensor<'float32'>).data;
-      const m = swd.length === 1 ? mult.subarray(0, 1) : mult;
-      for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier((sx as Tensor<'float32'>).data[0], swd[j], (sy as Tensor<'float32'>).data[0]);
+      let m: Float32Array = swd.length === 1 ? mult1 : mult;
+      const constant = sx === cs[0] && sw === cs[1] && sy === cs[2];
+      if (constant && fixed) {
+        m = fixed;
+      } else {
+        for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier((sx as Tensor<'float32'>).data[0], swd[j], (sy as Tensor<'float32'>).data[0]);
+        if (constant) fixed = m.slice();
+      }
       const y = rctx.alloc(zy.dtype, dims);
       g.runConvRequant(ctx.pool(), x.data, x.dims[0], geo, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
       return [y];
