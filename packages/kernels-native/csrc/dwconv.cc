@@ -894,12 +894,15 @@ void dwr_plane(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vect
 
 template <bool FLIP, bool SWAP, int OUT>
 inline void dwr_plane_sel(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, void* y) {
-  const bool k3 = g.KH == 3 && g.KW <= 4;
+  // 3x3 and 5x5 (MobileNet-style) with their tap loops unrolled
+  const bool k3 = g.KH == 3 && g.KW <= 4, k5 = g.KH == 5 && g.KW > 4 && g.KW <= 8;
   if (g.stride_w == 1) {
     if (k3) dwr_plane<4, 3, 1, FLIP, SWAP, OUT>(x, g, ch, plan, y);
+    else if (k5) dwr_plane<4, 5, 2, FLIP, SWAP, OUT>(x, g, ch, plan, y);
     else dwr_plane<4, 0, 0, FLIP, SWAP, OUT>(x, g, ch, plan, y);
   } else {
     if (k3) dwr_plane<2, 3, 1, FLIP, SWAP, OUT>(x, g, ch, plan, y);
+    else if (k5) dwr_plane<2, 5, 2, FLIP, SWAP, OUT>(x, g, ch, plan, y);
     else dwr_plane<2, 0, 0, FLIP, SWAP, OUT>(x, g, ch, plan, y);
   }
 }
