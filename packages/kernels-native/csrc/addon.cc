@@ -844,7 +844,14 @@ Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
     bias = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, bn, "bias");
   }
   float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
-  scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y, float_act_arg(info, 7));
+  const FloatAct act = float_act_arg(info, 7);
+#if defined(__x86_64__)
+  if (use_avx512()) {
+    avx512::scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y, act);
+    return env.Undefined();
+  }
+#endif
+  scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y, act);
   return env.Undefined();
 }
 

@@ -59,6 +59,9 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale,
  * change the rounded integer), also writing rowsum[r] = the sum of row r's bytes of y. Identical results.
  */
 bool dynamic_quantize_rows(const float* x, size_t rows, size_t K, uint8_t* y, float* scale, uint8_t* zp, int32_t* rowsum);
+/** scale_accumulators with AVX-512 F/BW/VL/DQ (Relu / Clip in the same pass), identical results. */
+void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c, const float* bias, bool bias_per_c, size_t outer,
+                        size_t C, size_t inner, float* y, FloatAct act);
 }  // namespace avx512
 
 }  // namespace lowbit

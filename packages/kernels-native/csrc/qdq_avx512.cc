@@ -110,5 +110,41 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_
   return true;
 }
 
+
+// scale_accumulators of qdq.h over [outer, C, inner] planes, 16 lanes: y = float(acc) * s (+ b), then Relu / Clip with
+// the reference's selects as lane masks (Relu: v > 0 or NaN keeps v, else +0; Clip: v < lo -> lo, then > hi -> hi),
+// in the same pass; other activations run float_act_row on the plane after it. [rows, C] views (inner == 1) take the
+// baseline build. Identical results (the same float32 operations per element).
+void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c, const float* bias, bool bias_per_c, size_t outer,
+                        size_t C, size_t inner, float* y, FloatAct act) {
+  if (inner == 1) {
+    lowbit::scale_accumulators(acc, scale, scale_per_c, bias, bias_per_c, outer, C, inner, y, act);
+    return;
+  }
+  const __m512 zero = _mm512_setzero_ps(), lo = _mm512_set1_ps(act.lo), hi = _mm512_set1_ps(act.hi);
+  const bool inline_act = act.kind == 1 || act.kind == 2;
+  for (size_t o = 0; o < outer; o++)
+    for (size_t c = 0; c < C; c++) {
+      const size_t base = (o * C + c) * inner;
+      const __m512 sv = _mm512_set1_ps(scale[scale_per_c ? c : 0]);
+      const __m512 bv = _mm512_set1_ps(bias ? bias[bias_per_c ? c : 0] : 0.0f);
+      for (size_t i = 0; i < inner; i += 16) {
+        const size_t left = inner - i;
+        const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, acc + base + i)), sv);
+        if (bias) v = _mm512_add_ps(v, bv);
+        if (act.kind == 1) {
+          const __mmask16 keep = _mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+          v = _mm512_mask_blend_ps(keep, zero, v);
+        } else if (act.kind == 2) {
+          v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ), v, lo);
+          v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, hi, _CMP_GT_OQ), v, hi);
+        }
+        _mm512_mask_storeu_ps(y + base + i, m, v);
+      }
+      if (!inline_act) float_act_row(y + base, inner, act);
+    }
+}
+
 }  // namespace avx512
 }  // namespace lowbit
