@@ -989,6 +989,27 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   const float* bias = optional_f32(env, info[4], inner, "bias");
   if (!info[5].IsNumber()) throw Napi::TypeError::New(env, "epsilon: expected a number");
   const double eps = info[5].As<Napi::Number>().DoubleValue();
+  if (info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    // y Uint8Array | Int8Array, then yScale, yZeroPoint (lowbit.QLayerNorm): rows normalized into a stack buffer, then
+    // quantizeLinear per tensor over them; bit-identical to layerNorm then quantizeLinear.
+    const bool ys = info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, total, "y");
+    const float qs = info[7].As<Napi::Number>().FloatValue();
+    const int zp = info[8].As<Napi::Number>().Int32Value();
+    if (zp < (ys ? -128 : 0) || zp > (ys ? 127 : 255)) throw Napi::RangeError::New(env, "zeroPoint: outside the output type");
+    const uint8_t z = static_cast<uint8_t>(zp);
+    constexpr size_t kBuf = 8192;
+    float stack[kBuf];
+    std::unique_ptr<float[]> heap(static_cast<size_t>(inner) * 8 > kBuf ? new float[static_cast<size_t>(inner) * 8] : nullptr);
+    float* buf = heap ? heap.get() : stack;
+    const size_t rows = heap ? 8 : kBuf / inner;
+    for (size_t r = 0; r < static_cast<size_t>(outer); r += rows) {
+      const size_t k = outer - r < rows ? outer - r : rows;
+      LOWBIT_EW(layer_norm_f32, x + r * inner, k, inner, scale, bias, eps, buf, nullptr, nullptr);
+      LOWBIT_EW512(quantize_linear, buf, &qs, &z, ys, 1, 1, k * inner, false, y + r * inner);
+    }
+    return env.Undefined();
+  }
   float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, total, "y");
   float* mean = const_cast<float*>(optional_f32(env, info[7], outer, "mean"));
   float* inv = const_cast<float*>(optional_f32(env, info[8], outer, "invStdDev"));

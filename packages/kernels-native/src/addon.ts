@@ -163,6 +163,8 @@ export interface NativeAddon {
   softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;
   /** LayerNormalization (stash_type 1) of `outer` rows of `inner`, bit-exact with the reference; scale/bias `inner` long. */
   layerNorm(x: Float32Array, outer: number, inner: number, scale: Float32Array, bias: Float32Array | null, eps: number, y: Float32Array, mean: Float32Array | null, inv: Float32Array | null): void;
+  /** The same normalization quantized per tensor into 8 bits (lowbit.QLayerNorm): bit-identical to layerNorm then quantizeLinear. */
+  layerNorm(x: Float32Array, outer: number, inner: number, scale: Float32Array, bias: Float32Array | null, eps: number, y: Uint8Array | Int8Array, yScale: number, yZeroPoint: number): void;
   /** y (output dims `dims`, rank <= 8) = x read with element `strides` per output axis; x and y of one typed-array type. */
   transpose(x: ArrayBufferView, dims: Int32Array, strides: Int32Array, y: ArrayBufferView): void;
   /** y = a op b (0 Add, 1 Sub, 2 Mul, 3 Div) over output dims `dims` (rank <= 8), per-input element strides (0: broadcast). */

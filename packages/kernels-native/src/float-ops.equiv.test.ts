@@ -92,6 +92,17 @@ describe('native float ops', () => {
     }
   });
 
+  it('lowbit.QLayerNorm:f32 (LayerNormalization then per-tensor QuantizeLinear) is bit-exact, u8 and i8, with and without B, past one stack block', () => {
+    for (const [zp, withBias, rows] of [['uint8', true, 3], ['int8', false, 3], ['uint8', false, 300]] as const) {
+      const t = check('lowbit.QLayerNorm:f32', (s, values) => ({
+        node: { ...kn('QLayerNorm', ['float32', 'float32', withBias ? 'float32' : null, 'float32', zp], { axis: -1, epsilon: 1e-5 }), domain: 'lowbit' },
+        inputs: [values.tensor('float32', [rows, s + 30]), values.tensor('float32', [s + 30]), withBias ? values.tensor('float32', [s + 30]) : null,
+          new Tensor('float32', Float32Array.of(s % 2 ? 0.02 : 0.3), []), new Tensor(zp, (zp === 'uint8' ? Uint8Array.of(100 + s) : Int8Array.of(s - 5)) as never, [])],
+      }), rows === 300 ? [0, 9] : undefined);
+      expect(t.referenceRuns()).toBe(0);
+    }
+  });
+
   it('Softmax:f32 over the last axis within 1 ulp (and opset 11 over a trailing 2-D view)', () => {
     check('Softmax:f32', (s, values) => ({ node: kn('Softmax', ['float32'], { axis: -1 }), inputs: [values.tensor('float32', [2, 3, s])] }));
     check('Softmax:f32', (s, values) => ({ node: kn('Softmax', ['float32'], { axis: 1 }, 11), inputs: [values.tensor('float32', [2, s, 3])] }));

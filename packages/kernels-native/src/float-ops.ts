@@ -9,7 +9,8 @@
  * - `GlobalAveragePool:f32`: each channel's sum in float32 in row-major order, then fround(sum / count), bit-exact.
  * - `Add|Sub|Mul|Div:f32`: numpy broadcasting of any shapes (rank <= 8): one float32 operation per element, bit-exact.
  * - `Transpose:f32|i32|u8|i8|i64`: any perm (rank <= 8), contiguous runs copied whole; exact.
- * - `LayerNormalization:f32` (stash_type 1, scale/B covering the normalized dims): bit-exact with the reference (sums
+ * - `LayerNormalization:f32` (stash_type 1, scale/B covering the normalized dims; also `lowbit.QLayerNorm:f32`, the
+ *   same followed by a per-tensor 8-bit QuantizeLinear, rows blocked through a stack buffer): bit-exact with the reference (sums
  *   in double, every other step one float32 operation, in the reference's order).
  * - `Softmax:f32` over the last axis (opset >= 13; any axis before 13, whose 2-D view is contiguous): exp, sum and
  *   division in double as the reference, rounded once; the C library's exp (or, on AVX-512 CPUs, an eight-lane double
@@ -168,6 +169,36 @@ function layerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelV
   };
 }
 
+/** lowbit.QLayerNorm (LayerNormalization then a per-tensor 8-bit QuantizeLinear): the native LayerNormalization over
+    row blocks and the native QuantizeLinear, bit-exact with the reference. */
+function qLayerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = 'lowbit.QLayerNorm:f32';
+  return {
+    key, name: `native-${isa}`, isa, tolerance: 'exact',
+    create(node) {
+      const axisAttr = num(node, 'axis', -1);
+      const eps = num(node, 'epsilon', 1e-5);
+      const stash = num(node, 'stash_type', 1);
+      return nativeInstance(ctx, key, node, (inputs, rctx) => {
+        const [x, scale, bias, ys, zp] = inputs;
+        if (stash !== 1 || !x || !scale || x.dtype !== 'float32' || ys?.dtype !== 'float32' || ys.data.length !== 1) return undefined;
+        if ((zp?.dtype !== 'uint8' && zp?.dtype !== 'int8') || zp.data.length !== 1) return undefined;
+        const rank = x.dims.length;
+        const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
+        if (!Number.isInteger(axis) || axis < 0 || axis >= rank) return undefined;
+        const innerDims = x.dims.slice(axis);
+        if (!covers(scale, innerDims) || (bias && !covers(bias, innerDims))) return undefined;
+        const inner = sizeOf(innerDims);
+        const outer = sizeOf(x.dims.slice(0, axis));
+        if (inner === 0) return undefined;
+        const y = rctx.alloc(zp.dtype, x.dims);
+        if (outer > 0) ctx.addon.layerNorm(x.data as Float32Array, outer, inner, scale.data as Float32Array, (bias?.data as Float32Array | undefined) ?? null, eps, y.data as Uint8Array | Int8Array, (ys.data as Float32Array)[0], (zp.data as Uint8Array | Int8Array)[0]);
+        return [y];
+      });
+    },
+  };
+}
+
 /** Softmax:f32's declared tolerance (see the file comment). */
 export const SOFTMAX_TOLERANCE: Tolerance = { ulp: 1 };
 
@@ -268,6 +299,7 @@ export function floatOpVariants(ctx: NativeContext, avx2: boolean): KernelVarian
     ...(Object.keys(BINARY) as (keyof typeof BINARY)[]).map((op) => binaryVariant(ctx, op, isa)),
     ...TRANSPOSE_TYPES.map((t) => transposeVariant(ctx, t, isa)),
     layerNormVariant(ctx, isa),
+    qLayerNormVariant(ctx, isa),
     softmaxVariant(ctx, isa),
   ];
 }

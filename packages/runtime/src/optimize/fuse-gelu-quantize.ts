@@ -44,7 +44,7 @@ export const fuseGeluQuantize: Pass = {
 };
 
 /** QuantizeLinear with a one-element float32 scale and a one-element 8-bit zero point, plain integer semantics. */
-function perTensor8(c: Constants, q: Node): boolean {
+export function perTensor8(c: Constants, q: Node): boolean {
   const scale = c.tensor(q.inputs[1]);
   const zp = c.tensor(q.inputs[2]);
   if (!scale || scale.dtype !== 'float32' || scale.data.length !== 1) return false;

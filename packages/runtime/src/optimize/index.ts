@@ -8,6 +8,7 @@ export { sinkTransposeQuantize } from './sink-transpose-quantize.js';
 export { fuseDynamicMatMul } from './fuse-dynamic.js';
 export { fuseGeluErf } from './fuse-gelu.js';
 export { fuseGeluQuantize } from './fuse-gelu-quantize.js';
+export { fuseLayerNormQuantize } from './fuse-layernorm-quantize.js';
 export { fuseQdqQLinear } from './fuse-qlinear.js';
 export { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 export { fuseQuantizedLookup } from './fuse-lookup.js';

@@ -10,7 +10,8 @@
  *   fusion into QLinearConv/QLinearMatMul (within 1 output quantization step of the literal graph) and the dynamic
  *   chains into `lowbit.DynamicQMatMul` / `lowbit.DynamicQConv` (bit-identical); QDQ Gemm into `lowbit.QGemm`; the
  *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes),
- *   and a GeluErf whose output only a per-tensor 8-bit QuantizeLinear reads into `lowbit.QGeluErf` (bit-identical);
+ *   and a GeluErf (or LayerNormalization) whose output only a per-tensor 8-bit QuantizeLinear reads into
+ *   `lowbit.QGeluErf` (`lowbit.QLayerNorm`), bit-identical;
  *   QLinearMatMul -> DequantizeLinear [-> Add(bias)] into `lowbit.QLinearMatMulToFloat` (bit-identical); a Transpose that
  *   only feeds a float MatMul into `lowbit.PermutedMatMul` (bit-identical to the same backend's nodes); a float
  *   Transpose only read by a per-tensor QuantizeLinear / DynamicQuantizeLinear moved below it (exact).
@@ -29,6 +30,7 @@ import { foldTransposeMatMul } from './fold-transpose-matmul.js';
 import { sinkTransposeQuantize } from './sink-transpose-quantize.js';
 import { fuseGeluErf } from './fuse-gelu.js';
 import { fuseGeluQuantize } from './fuse-gelu-quantize.js';
+import { fuseLayerNormQuantize } from './fuse-layernorm-quantize.js';
 import { fuseQdqQLinear } from './fuse-qlinear.js';
 import { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 import { fuseQuantizedLookup } from './fuse-lookup.js';
@@ -41,7 +43,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, foldTransposeMatMul, sinkTransposeQuantize, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
