@@ -156,6 +156,14 @@ export interface NativeAddon {
   lookupU8(x: Uint8Array, table: Uint8Array, y: Uint8Array): void;
   /** y[i] = table[x[i]] over 32-bit words (lowbit.QLookup with a float32 table, passed as its bits); table 256 long. */
   lookupU32(x: Uint8Array, table: Uint32Array, y: Uint32Array): void;
+  /** lowbit.QLookupGlobalAveragePool over [rows, plane] bytes: y[r] = float(double(float32 running sum of table[x]) / plane). */
+  lookupGap(x: Uint8Array, table: Float32Array, rows: number, plane: number, y: Float32Array): void;
+  /**
+   * lowbit.QLookupMulQuantize with one gate value per [n, c] plane (gate[n * gateStrideN + c * gateStrideC]):
+   * y = saturate(roundHalfEven(fround(fround(table[x] * g) / scale)) + zeroPoint) as bytes; NaN gives the low end.
+   */
+  lookupMulQuantize(x: Uint8Array, table: Float32Array, gate: Float32Array, n: number, c: number, plane: number, gateStrideN: number, gateStrideC: number,
+    scale: number, zeroPoint: number, signed: boolean, y: Uint8Array): void;
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
   /** The same GELU quantized per tensor into 8 bits (lowbit.QGeluErf): bit-identical to gelu then quantizeLinear. */
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Uint8Array | Int8Array, scale: number, zeroPoint: number): void;

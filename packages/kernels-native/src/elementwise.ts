@@ -110,7 +110,48 @@ export function elementwiseVariants(ctx: NativeContext, isa: 'avx512' | 'avx2' |
       ctx.addon.lookupU8(bytesOf(x.data), bytesOf(t.data), bytesOf(y.data as Uint8Array | Int8Array));
       return [y];
     }),
-  }))];
+  })), ...(['u8', 'i8'] as const).flatMap((s): KernelVariant[] => [{
+    // lowbit.QLookupGlobalAveragePool (the runtime's squeeze-excite fusion): the reference's float32 running sum per
+    // [n, c] plane of table[byte(x)], then fround(sum / count): exact.
+    key: `lowbit.QLookupGlobalAveragePool:${s}`,
+    name: 'native-scalar-c',
+    isa: 'scalar-c',
+    tolerance: 'exact',
+    writesAllOutputs: true,
+    create: (node) => nativeInstance(ctx, `lowbit.QLookupGlobalAveragePool:${s}`, node, (inputs, rctx) => {
+      const [x, t] = [inputs[0], inputs[1]];
+      if (!q8(x) || !f32(t) || t.data.length !== 256 || x.dims.length < 3 || x.dims.length > 10) return undefined;
+      const rows = x.dims[0] * x.dims[1];
+      const plane = rows === 0 ? 0 : x.data.length / rows;
+      if (plane === 0) return undefined; // an empty plane averages to NaN: the reference says so
+      const y = rctx.alloc('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+      ctx.addon.lookupGap(bytesOf(x.data), t.data, rows, plane, y.data);
+      return [y];
+    }),
+  }, {
+    // lowbit.QLookupMulQuantize with one gate value per [n, c] plane (squeeze-excite); any other broadcast goes to the
+    // reference. Exact (one float32 product, division and ties-to-even rounding per element, as QuantizeLinear).
+    key: `lowbit.QLookupMulQuantize:${s}`,
+    name: 'native-scalar-c',
+    isa: 'scalar-c',
+    tolerance: 'exact',
+    writesAllOutputs: true,
+    create: (node) => nativeInstance(ctx, `lowbit.QLookupMulQuantize:${s}`, node, (inputs, rctx) => {
+      const [x, t, g, ys, yz] = [inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]];
+      if (!q8(x) || !f32(t) || t.data.length !== 256 || !f32(g) || !f32(ys) || ys.data.length !== 1 || !q8(yz) || yz.data.length !== 1) return undefined;
+      const d = x.dims;
+      const r = d.length;
+      if (r < 2 || g.dims.length !== r || !(g.dims[0] === 1 || g.dims[0] === d[0]) || !(g.dims[1] === 1 || g.dims[1] === d[1])) return undefined;
+      for (let k = 2; k < r; k++) if (g.dims[k] !== 1) return undefined;
+      const [N, C] = d;
+      const plane = N * C === 0 ? 0 : x.data.length / (N * C);
+      const y = rctx.alloc(yz.dtype, d);
+      if (y.data.length === 0) return [y];
+      ctx.addon.lookupMulQuantize(bytesOf(x.data), t.data, g.data, N, C, plane, g.dims[0] === 1 ? 0 : g.dims[1], g.dims[1] === 1 ? 0 : 1,
+        ys.data[0], yz.data[0], yz.dtype === 'int8', bytesOf(y.data as Uint8Array | Int8Array));
+      return [y];
+    }),
+  }])];
 }
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => (a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));

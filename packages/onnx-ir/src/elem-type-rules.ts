@@ -41,6 +41,8 @@ export function outputElemTypes(node: Node, inputs: readonly (DataType | null | 
     if (domain === 'lowbit' && opType === 'QLookup') return all(at(1));
     if (domain === 'lowbit' && opType === 'QGeluErf') return all(at(2));
     if (domain === 'lowbit' && opType === 'QLayerNorm') return all(at(4));
+    if (domain === 'lowbit' && opType === 'QLookupGlobalAveragePool') return all(DataType.FLOAT);
+    if (domain === 'lowbit' && opType === 'QLookupMulQuantize') return all(at(4));
     return all(undefined);
   }
   if (BOOL_OUT.has(opType)) return all(DataType.BOOL);
