@@ -107,6 +107,37 @@ struct QDriver {
     for (int s = 0; s < strips; s++) {
       uint8_t* d = dst + static_cast<size_t>(s) * MR * kc * PL;
       const int ps = MR * kc;
+#if defined(__SSE2__)
+      // One plane, 4 rows (the AVX512-VNNI layout): 16 k of the 4 rows as a 4 x 4 transpose of 4-byte groups.
+      if (PL == 1 && !A16 && MR == 4 && s * MR + MR <= mc) {
+        const int full = (a.K - pc) >= kc ? kg : (a.K - pc > 0 ? (a.K - pc) / 4 : 0);
+        const uint8_t* r0 = a.A + static_cast<size_t>(i0 + s * MR) * a.lda + pc;
+        const size_t ld = static_cast<size_t>(a.lda);
+        const __m128i flip = _mm_set1_epi32(static_cast<int>(x));
+        int g = 0;
+        for (; g + 4 <= full; g += 4) {
+          const __m128i v0 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 4 * g)), flip);
+          const __m128i v1 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + ld + 4 * g)), flip);
+          const __m128i v2 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 2 * ld + 4 * g)), flip);
+          const __m128i v3 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + 3 * ld + 4 * g)), flip);
+          const __m128i t0 = _mm_unpacklo_epi32(v0, v1), t1 = _mm_unpackhi_epi32(v0, v1);
+          const __m128i t2 = _mm_unpacklo_epi32(v2, v3), t3 = _mm_unpackhi_epi32(v2, v3);
+          uint8_t* o = d + static_cast<size_t>(g) * 16;
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm_unpacklo_epi64(t0, t2));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16), _mm_unpackhi_epi64(t0, t2));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 32), _mm_unpacklo_epi64(t1, t3));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 48), _mm_unpackhi_epi64(t1, t3));
+        }
+        for (int r = 0; r < MR; r++) {
+          const int row = i0 + s * MR + r;
+          const uint8_t* src = a.A + static_cast<size_t>(row) * a.lda + pc;
+          uint8_t* dr = d + r * GB;
+          for (int h = g; h < full; h++) put(dr + h * MR * GB, ps, load4(src + 4 * h) ^ x);
+          for (int h = full; h < kg; h++) put(dr + h * MR * GB, ps, pc + 4 * h < a.K ? group(a, row, pc + 4 * h, x) : 0);
+        }
+        continue;
+      }
+#endif
       for (int r = 0; r < MR; r++) {
         const int i = s * MR + r;
         uint8_t* dr = d + r * GB;
