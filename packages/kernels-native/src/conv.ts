@@ -77,13 +77,13 @@ export function convGeometry2d(a: NonNullable<ReturnType<typeof conv2dAttrs>>, x
   return g;
 }
 
-const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+export const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * `convGeometry2d` remembered for the last input dims (a session runs one shape again and again: no Int32Array and
  * ArrayBuffer per call). The weights' dims are the instance's own.
  */
-function geometryCache(a: NonNullable<ReturnType<typeof conv2dAttrs>>, wDims: readonly number[]): (xDims: readonly number[]) => Int32Array | undefined {
+export function geometryCache(a: NonNullable<ReturnType<typeof conv2dAttrs>>, wDims: readonly number[]): (xDims: readonly number[]) => Int32Array | undefined {
   let last: readonly number[] | undefined;
   let geo: Int32Array | undefined;
   return (xDims) => {

@@ -5,7 +5,7 @@
  * weight zero points and scales, bias or none; group-1 nodes are declined (the GEMM variants take them).
  */
 import { describe, expect, it } from 'vitest';
-import { Tensor, type DType } from '@lowbit/kernels';
+import { Tensor, referenceKernels, type DType, type RunContext } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
 import { node, readyBackend, registryWith, tracked } from './test-support.js';
@@ -95,6 +95,35 @@ describe('native depthwise convolution equivalence', () => {
       for (const ty of ['uint8', 'int8'] as const) check(`QLinearConv:${s(tx)}x${s(tw)}->${s(ty)}`, buildQLinear(tx, tw, ty) as never);
     });
   }
+  it('QLinearConv with constant scales: multipliers kept while the constant tensors come in, recomputed for others; input shapes change', () => {
+    const key = 'QLinearConv:u8xi8->u8';
+    const ref = referenceKernels().find((v) => v.key === key)!;
+    const f = (...v: number[]) => new Tensor('float32', Float32Array.from(v), v.length === 1 ? [] : [v.length]);
+    const xOf = (h: number, w: number) => new Tensor('uint8', Uint8Array.from({ length: 6 * h * w }, (_, i) => (i * 131) % 256), [1, 6, h, w]);
+    const w = new Tensor('int8', Int8Array.from({ length: 6 * 9 }, (_, i) => ((i * 37) % 255) - 127), [6, 1, 3, 3]);
+    const sx = f(0.03), sw = f(...Array.from({ length: 6 }, (_, m) => 0.002 * (m + 1))), sy = f(0.05);
+    const u8 = (v: number) => new Tensor('uint8', Uint8Array.of(v), []);
+    const attrs = new Map<string, unknown>([['group', 6], ['pads', [1, 1, 1, 1]], ['strides', [1, 2]]]);
+    const types: DType[] = ['uint8', 'float32', 'uint8', 'int8', 'float32', 'int8', 'float32', 'uint8'];
+    const n = convNode('QLinearConv', types, new Map<number, Tensor>([[1, sx], [3, w], [4, sw], [6, sy]]), attrs);
+    const rctx = { alloc: (dtype: DType, dims: readonly number[]) => new Tensor(dtype, new Uint8Array(dims.reduce((a, b) => a * b, 1)) as never, dims) } as unknown as RunContext;
+    const runs: [Tensor, Tensor, Tensor, Tensor][] = [
+      [xOf(9, 70), sx, sw, sy], [xOf(9, 70), sx, sw, sy], [xOf(9, 70), sx, sw, f(0.2)], [xOf(5, 11), f(0.01), sw, sy], [xOf(5, 11), sx, sw, sy], [xOf(9, 70), sx, sw, sy],
+    ];
+    const variants = backend.variants().filter((x) => x.key === key && x.name.startsWith('native-dw-'));
+    expect(variants.length).toBeGreaterThan(0);
+    for (const v of variants) {
+      const inst = v.create(n as never);
+      for (const [x, a, b, c] of runs) {
+        const inputs = [x, a, u8(9), w, b, null, c, u8(100)];
+        const want = ref.create(n as never).run(inputs, rctx)[0]!;
+        const got = inst.run(inputs, rctx)[0]!;
+        expect(got.dims).toEqual(want.dims);
+        expect(Array.from(got.data as Uint8Array)).toEqual(Array.from(want.data as Uint8Array));
+      }
+      expect((inst as { referenceRuns?: number }).referenceRuns).toBe(0);
+    }
+  });
   it('declines group-1 and non-depthwise grouped nodes', () => {
     const v = backend.variants().find((x) => x.key === 'ConvInteger:u8xi8->i32' && x.name.startsWith('native-dw-'))!;
     const dw = new Tensor('int8', new Int8Array(4 * 9), [4, 1, 3, 3]);

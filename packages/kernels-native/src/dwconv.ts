@@ -18,7 +18,7 @@
  */
 import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
-import { conv2dAttrs, convGeometry2d } from './conv.js';
+import { conv2dAttrs, geometryCache, sameDims } from './conv.js';
 import { FLOAT_TOLERANCE } from './matmul-float.js';
 
 const Q8 = ['uint8', 'int8'] as const;
@@ -74,14 +74,15 @@ function createDwF32(ctx: NativeContext, node: KernelNode, kernel: 'avx2' | 'sca
   const ref = lazyReference(ctx, 'Conv:f32', node);
   const dw = depthwiseF32(node);
   const M = dw ? dw.w.dims[0] : 0;
+  const geometry = dw ? geometryCache(dw.attrs, [M, dw.group, dw.w.dims[2], dw.w.dims[3]]) : undefined;
   return {
     get referenceRuns() {
       return ref.calls;
     },
     run(inputs, rctx) {
       const [x, w, b] = [inputs[0], inputs[1], inputs[2] ?? null];
-      const ok = dw && isF32(x) && isF32(w) && w.dims.join() === dw.w.dims.join() && x.dims.length === 4 && x.dims[1] === dw.group;
-      const geo = ok ? convGeometry2d(dw.attrs, x.dims, [M, x.dims[1], w.dims[2], w.dims[3]]) : undefined;
+      const ok = dw && isF32(x) && isF32(w) && (w === dw.w || sameDims(w.dims, dw.w.dims)) && x.dims.length === 4 && x.dims[1] === dw.group;
+      const geo = ok ? geometry!(x.dims) : undefined;
       if (!dw || !geo || !isF32(x) || !isF32(w) || (b && (!isF32(b) || b.data.length !== M || b.dims.length !== 1))) return ref().run(inputs, rctx);
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
       ctx.addon.dwConvF(kernel, ctx.pool(), x.data, x.dims[0], geo, w.data, M, b ? (b as Tensor<'float32'>).data : null, y.data);
@@ -96,6 +97,12 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
   const dw = depthwise(node, wi);
   const M = dw ? dw.w.dims[0] : 0;
   const mult = new Float32Array(Math.max(1, M));
+  const mult1 = mult.subarray(0, 1);
+  // the geometry for the last input dims (no Int32Array per call)
+  const geometry = dw ? geometryCache(dw.attrs, [M, dw.group, dw.w.dims[2], dw.w.dims[3]]) : undefined;
+  // Constant scales (the usual QDQ model): the multipliers once, for as long as the same tensors come in.
+  const cs = qlinear ? [node.constants?.get(1), node.constants?.get(4), node.constants?.get(6)] : [];
+  let fixed: Float32Array | undefined;
   return {
     get referenceRuns() {
       return ref.calls;
@@ -103,8 +110,8 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
     run(inputs, rctx) {
       const x = inputs[0];
       const w = inputs[wi];
-      const ok = dw && isQ8(x) && isQ8(w) && w.dtype === dw.w.dtype && w.dims.join() === dw.w.dims.join() && x.dims.length === 4 && x.dims[1] === dw.group;
-      const geo = ok ? convGeometry2d(dw.attrs, x.dims, [M, x.dims[1], w.dims[2], w.dims[3]]) : undefined;
+      const ok = dw && isQ8(x) && isQ8(w) && w.dtype === dw.w.dtype && (w === dw.w || sameDims(w.dims, dw.w.dims)) && x.dims.length === 4 && x.dims[1] === dw.group;
+      const geo = ok ? geometry!(x.dims) : undefined;
       if (!dw || !geo || !isQ8(x) || !isQ8(w)) return ref().run(inputs, rctx);
       const one = (t: Tensor | null | undefined) => !!t && t.data.length === 1;
       const perM = (t: Tensor | null | undefined) => !!t && (t.data.length === 1 || (t.data.length === M && t.dims.length <= 1));
@@ -123,8 +130,14 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
       const okScales = isF32(sx) && isF32(sw) && isF32(sy) && one(sx) && one(sy) && perM(sw);
       if (!okScales || !isQ8(zy) || !one(zy) || (bias && (bias.dtype !== 'int32' || bias.data.length !== M))) return ref().run(inputs, rctx);
       const swd = sw.data;
-      const m = swd.length === 1 ? mult.subarray(0, 1) : mult;
-      for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier(sx.data[0], swd[j], sy.data[0]);
+      let m: Float32Array = swd.length === 1 ? mult1 : mult;
+      const constant = sx === cs[0] && sw === cs[1] && sy === cs[2];
+      if (constant && fixed) {
+        m = fixed;
+      } else {
+        for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier(sx.data[0], swd[j], sy.data[0]);
+        if (constant) fixed = m.slice();
+      }
       const y = rctx.alloc(zy.dtype, dims);
       ctx.addon.dwConv(kernel, ctx.pool(), x.data, x.dims[0], geo, w.data, M, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
       return [y];
