@@ -12,5 +12,6 @@ export { fuseLayerNormQuantize } from './fuse-layernorm-quantize.js';
 export { fuseQdqQLinear } from './fuse-qlinear.js';
 export { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 export { fuseQuantizedLookup } from './fuse-lookup.js';
+export { fuseLookupGate } from './fuse-lookup-gate.js';
 export { LOWBIT_DOMAIN, OPTIMIZE_OPTIONS_KEY } from './support.js';
 export type { OptimizePassOptions } from './support.js';

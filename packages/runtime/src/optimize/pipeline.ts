@@ -34,7 +34,6 @@ import { fuseLayerNormQuantize } from './fuse-layernorm-quantize.js';
 import { fuseQdqQLinear } from './fuse-qlinear.js';
 import { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 import { fuseQuantizedLookup } from './fuse-lookup.js';
-import { fuseLookupGate } from './fuse-lookup-gate.js';
 import { OPTIMIZE_OPTIONS_KEY, type OptimizePassOptions } from './support.js';
 
 export type GraphOptimizationLevel = 'none' | 'basic' | 'all';
@@ -44,7 +43,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseLookupGate, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
