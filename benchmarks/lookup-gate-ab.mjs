@@ -1,8 +1,11 @@
-// A/B of the runtime's fuse-lookup-gate on ppocr-mobile-v2-cls static (quantized model cached by e2e-variant.mjs under
-// LOWBIT_PROF_CACHE=/tmp/pc-ovh): the 'all' passes with and without it, bit-identity check, CPU per warm run (ABBA).
-import { PassManager, createPassContext, loadModel } from '@lowbit/onnx-ir';
+#!/usr/bin/env node
+// A/B of the runtime's fuse-lookup-gate on ppocr-mobile-v2-cls static (quantized as end-to-end.bench.mjs does, through
+// e2e-variant.mjs; LOWBIT_PROF_CACHE=DIR keeps it): the 'all' passes with and without it (inserted after
+// fuse-quantized-lookup), a bit-identity check of the output, and CPU per warm run, one thread, ABBA order.
+import { PassManager, createPassContext, decodeModel } from '@lowbit/onnx-ir';
+import { e2eVariant } from './e2e-variant.mjs';
 import { Session, Tensor, optimizationPasses, fuseLookupGate } from '@lowbit/runtime';
-const m = await loadModel('`${process.env.LOWBIT_PROF_CACHE ?? "/tmp/pc-ovh"}/ppocr-mobile-v2-cls.static.onnx`');
+const m = decodeModel((await e2eVariant('ppocr-mobile-v2-cls', 'static')).bytes);
 const without = optimizationPasses('all');
 const passes = without.flatMap((p) => (p.name === 'fuse-quantized-lookup' ? [p, fuseLookupGate] : [p]));
 const opt = async (ps) => (await new PassManager(ps, { name: 'x' }).run(m, createPassContext({}))).model;
