@@ -23,6 +23,7 @@
 #include "pool.h"
 #include <cmath>
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 #include "qdq.h"
@@ -917,6 +918,28 @@ Napi::Value CastI32F32(const Napi::CallbackInfo& info) {
 // lookupU8(x Uint8Array, table Uint8Array of 256, y Uint8Array as long as x): y[i] = table[x[i]] (lowbit.QLookup,
 // int8 tensors passed as their bytes); lookupU32: the same with a Uint32Array table and output (a float32 table,
 // passed as its bits)
+#if defined(__x86_64__)
+// AVX-512 VBMI byte lookup (when the CPU has it, with AVX-512 F/BW usable): 64 bytes per step, the 256-entry table as
+// four registers; vpermi2b picks from the lower or upper half by bits 0-6, bit 7 chooses between the two. Exact.
+bool use_vbmi() {
+  static const bool yes = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return use_avx512() && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 1)) != 0;
+  }();
+  return yes;
+}
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void lookup_u8_vbmi(const uint8_t* x, size_t n, const uint8_t* t, uint8_t* y) {
+  const __m512i t0 = _mm512_loadu_si512(t), t1 = _mm512_loadu_si512(t + 64), t2 = _mm512_loadu_si512(t + 128), t3 = _mm512_loadu_si512(t + 192);
+  size_t i = 0;
+  for (; i < n; i += 64) {
+    const __mmask64 m = n - i >= 64 ? ~0ULL : ((1ULL << (n - i)) - 1);
+    const __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
+    const __m512i lo = _mm512_permutex2var_epi8(t0, v, t1), hi = _mm512_permutex2var_epi8(t2, v, t3);
+    _mm512_mask_storeu_epi8(y + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+  }
+}
+#endif
+
 template <class T, napi_typedarray_type Ty>
 Napi::Value Lookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -925,6 +948,14 @@ Napi::Value Lookup(const Napi::CallbackInfo& info) {
   const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_uint8_array, n, "x");
   const T* t = array_data<T>(env, info[1], Ty, Ty, 256, "table");
   T* y = array_data<T>(env, info[2], Ty, Ty, n, "y");
+#if defined(__x86_64__)
+  if constexpr (sizeof(T) == 1) {
+    if (use_vbmi()) {
+      lookup_u8_vbmi(x, n, reinterpret_cast<const uint8_t*>(t), reinterpret_cast<uint8_t*>(y));
+      return env.Undefined();
+    }
+  }
+#endif
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
     const T a = t[x[i]], b = t[x[i + 1]], c = t[x[i + 2]], d = t[x[i + 3]];
