@@ -180,6 +180,28 @@ struct QConvEpi {
   int32_t zp;
   bool sign;  // int8 output (else uint8)
 };
+/** Fills off / zw / mult for the W.M output channels of `a` (as QConvEpi defines them) and returns the epilogue's
+ *  bounds, zero point and sign, with cs as the column sums when a.colsum; off / zw / mult are set per row block. */
+inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, int32_t* zw, float* mult) {
+  const QConvW& W = *a.W;
+  const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
+  for (int m = 0; m < W.M; m++) {
+    const uint32_t z = static_cast<uint32_t>(a.zwe[a.zwe_n == 1 ? 0 : m]);
+    const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
+    off[m] = static_cast<int32_t>(bias - (zx * static_cast<uint32_t>(W.wsum[m]) - K * zx * z));
+    zw[m] = static_cast<int32_t>(z);
+    mult[m] = a.mult[a.mult_n == 1 ? 0 : m];
+  }
+  const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
+  QConvEpi e{};
+  e.lo = qmin - fz;
+  e.hi = qmax - fz;
+  e.zp = a.yzp;
+  e.sign = a.y_signed;
+  e.cs = a.colsum ? cs : nullptr;
+  return e;
+}
+
 /** Where the columns of one panel land in a row of Y: segment s covers the lanes of mask[s] and lane j goes to
  *  y_row[off[s] + j] (the column space's columns past OW are in no segment). */
 struct QSegs {
@@ -284,21 +306,7 @@ struct QConvDriver {
     int32_t* zw = off + M;
     float* mult = reinterpret_cast<float*>(zw + M);
     uint8_t* stage = reinterpret_cast<uint8_t*>(cs) + al(sizeof(int32_t) * (M + 1) * NR);
-    const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
-    for (int m = 0; m < M; m++) {
-      const uint32_t z = static_cast<uint32_t>(a.zwe[a.zwe_n == 1 ? 0 : m]);
-      const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
-      off[m] = static_cast<int32_t>(bias - (zx * static_cast<uint32_t>(W.wsum[m]) - K * zx * z));
-      zw[m] = static_cast<int32_t>(z);
-      mult[m] = a.mult[a.mult_n == 1 ? 0 : m];
-    }
-    const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
-    QConvEpi e{};
-    e.lo = qmin - fz;
-    e.hi = qmax - fz;
-    e.zp = a.yzp;
-    e.sign = a.y_signed;
-    e.cs = a.colsum ? cs : nullptr;
+    QConvEpi e = qconv_epi_rows(a, cs, off, zw, mult);
     for (int jb = j0; jb < j1; jb += NR) {
       const int nv = j1 - jb < NR ? j1 - jb : NR;
       const int jc = j0 + (jb - j0) / chunk * chunk;
@@ -491,21 +499,7 @@ struct QConvC4Driver {
     int32_t* off = cs + NR;
     int32_t* zw = off + M;
     float* mult = reinterpret_cast<float*>(zw + M);
-    const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
-    for (int m = 0; m < M; m++) {
-      const uint32_t z = static_cast<uint32_t>(a.zwe[a.zwe_n == 1 ? 0 : m]);
-      const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
-      off[m] = static_cast<int32_t>(bias - (zx * static_cast<uint32_t>(W.wsum[m]) - K * zx * z));
-      zw[m] = static_cast<int32_t>(z);
-      mult[m] = a.mult[a.mult_n == 1 ? 0 : m];
-    }
-    const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
-    QConvEpi e{};
-    e.lo = qmin - fz;
-    e.hi = qmax - fz;
-    e.zp = a.yzp;
-    e.sign = a.y_signed;
-    e.cs = a.colsum ? cs : nullptr;
+    QConvEpi e = qconv_epi_rows(a, cs, off, zw, mult);
     QSegs sg;
     for (int jb = j0; jb < j1; jb += NR) {
       // the panel's segments: output rows oh (columns ow < OW) among columns [jb, jb + NR) of the column space
