@@ -1073,6 +1073,25 @@ Napi::Value LookupMulQuantize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// An 8-bit output with its per-tensor quantization: y (Uint8Array | Int8Array of n), yScale, yZeroPoint at info[i..i+2].
+struct Q8Out {
+  uint8_t* y;
+  bool sign;
+  float scale;
+  uint8_t zp;
+};
+Q8Out q8_out(const Napi::CallbackInfo& info, int i, size_t n) {
+  Napi::Env env = info.Env();
+  Q8Out o;
+  o.sign = info[i].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  o.y = array_data<uint8_t>(env, info[i], napi_uint8_array, napi_int8_array, n, "y");
+  o.scale = info[i + 1].As<Napi::Number>().FloatValue();
+  const int zp = info[i + 2].As<Napi::Number>().Int32Value();
+  if (zp < (o.sign ? -128 : 0) || zp > (o.sign ? 127 : 255)) throw Napi::RangeError::New(env, "zeroPoint: outside the output type");
+  o.zp = static_cast<uint8_t>(zp);
+  return o;
+}
+
 // gelu(x Float32Array, c1, div (bool), c2, c3, scaleFirst (bool), y Float32Array of the same length):
 // a = erf(x op c1) + c2, y = scaleFirst ? (x * c3) * a : (x * a) * c3
 // gelu(..., y Uint8Array | Int8Array of the same length, scale, zeroPoint): the same GELU, then quantizeLinear per
@@ -1087,17 +1106,12 @@ Napi::Value Gelu(const Napi::CallbackInfo& info) {
   const float c2 = info[3].As<Napi::Number>().FloatValue(), c3 = info[4].As<Napi::Number>().FloatValue();
   const bool scale_first = info[5].ToBoolean().Value();
   if (info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    const bool ys = info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, n, "y");
-    const float scale = info[7].As<Napi::Number>().FloatValue();
-    const int zp = info[8].As<Napi::Number>().Int32Value();
-    if (zp < (ys ? -128 : 0) || zp > (ys ? 127 : 255)) throw Napi::RangeError::New(env, "zeroPoint: outside the output type");
-    const uint8_t z = static_cast<uint8_t>(zp);
+    const Q8Out q = q8_out(info, 6, n);
     float buf[1024];
     for (size_t i = 0; i < n; i += 1024) {
       const size_t m = n - i < 1024 ? n - i : 1024;
       LOWBIT_EW512(gelu_f32, x + i, m, c1, div, c2, c3, scale_first, buf);
-      LOWBIT_EW512(quantize_linear, buf, &scale, &z, ys, 1, 1, m, false, y + i);
+      LOWBIT_EW512(quantize_linear, buf, &q.scale, &q.zp, q.sign, 1, 1, m, false, q.y + i);
     }
     return env.Undefined();
   }
@@ -1135,12 +1149,7 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   if (info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
     // y Uint8Array | Int8Array, then yScale, yZeroPoint (lowbit.QLayerNorm): rows normalized into a stack buffer, then
     // quantizeLinear per tensor over them; bit-identical to layerNorm then quantizeLinear.
-    const bool ys = info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, total, "y");
-    const float qs = info[7].As<Napi::Number>().FloatValue();
-    const int zp = info[8].As<Napi::Number>().Int32Value();
-    if (zp < (ys ? -128 : 0) || zp > (ys ? 127 : 255)) throw Napi::RangeError::New(env, "zeroPoint: outside the output type");
-    const uint8_t z = static_cast<uint8_t>(zp);
+    const Q8Out q = q8_out(info, 6, total);
     constexpr size_t kBuf = 8192;
     float stack[kBuf];
     std::unique_ptr<float[]> heap(static_cast<size_t>(inner) * 8 > kBuf ? new float[static_cast<size_t>(inner) * 8] : nullptr);
@@ -1149,7 +1158,7 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
     for (size_t r = 0; r < static_cast<size_t>(outer); r += rows) {
       const size_t k = outer - r < rows ? outer - r : rows;
       LOWBIT_EW(layer_norm_f32, x + r * inner, k, inner, scale, bias, eps, buf, nullptr, nullptr);
-      LOWBIT_EW512(quantize_linear, buf, &qs, &z, ys, 1, 1, k * inner, false, y + r * inner);
+      LOWBIT_EW512(quantize_linear, buf, &q.scale, &q.zp, q.sign, 1, 1, k * inner, false, q.y + r * inner);
     }
     return env.Undefined();
   }

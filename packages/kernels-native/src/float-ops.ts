@@ -139,6 +139,19 @@ const num = (node: KernelNode, name: string, dflt: number): number => {
 const covers = (t: Tensor, innerDims: readonly number[]) =>
   t.dtype === 'float32' && t.dims.length <= innerDims.length && t.dims.every((d, k) => d === innerDims[innerDims.length - t.dims.length + k]);
 
+/** LayerNormalization's [outer, inner] split of x at the attribute axis, or undefined where the native kernel does not
+    apply (axis out of range, scale / bias broadcasting, empty rows). */
+function normRows(x: Tensor, scale: Tensor, bias: Tensor | null | undefined, axisAttr: number): { axis: number; outer: number; inner: number } | undefined {
+  const rank = x.dims.length;
+  const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
+  if (!Number.isInteger(axis) || axis < 0 || axis >= rank) return undefined;
+  const innerDims = x.dims.slice(axis);
+  if (!covers(scale, innerDims) || (bias && !covers(bias, innerDims))) return undefined;
+  const inner = sizeOf(innerDims);
+  if (inner === 0) return undefined;
+  return { axis, outer: sizeOf(x.dims.slice(0, axis)), inner };
+}
+
 function layerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
   const key = 'LayerNormalization:f32';
   return {
@@ -150,14 +163,9 @@ function layerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelV
       return nativeInstance(ctx, key, node, (inputs, rctx) => {
         const [x, scale, bias] = inputs;
         if (stash !== 1 || !x || !scale || x.dtype !== 'float32') return undefined;
-        const rank = x.dims.length;
-        const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
-        if (!Number.isInteger(axis) || axis < 0 || axis >= rank) return undefined;
-        const innerDims = x.dims.slice(axis);
-        if (!covers(scale, innerDims) || (bias && !covers(bias, innerDims))) return undefined;
-        const inner = sizeOf(innerDims);
-        const outer = sizeOf(x.dims.slice(0, axis));
-        if (inner === 0) return undefined;
+        const rows = normRows(x, scale, bias, axisAttr);
+        if (!rows) return undefined;
+        const { axis, outer, inner } = rows;
         const y = rctx.alloc('float32', x.dims);
         const statDims = x.dims.map((d, k) => (k < axis ? d : 1));
         const mean = node.outputCount > 1 ? rctx.alloc('float32', statDims) : null;
@@ -183,14 +191,9 @@ function qLayerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): Kernel
         const [x, scale, bias, ys, zp] = inputs;
         if (stash !== 1 || !x || !scale || x.dtype !== 'float32' || ys?.dtype !== 'float32' || ys.data.length !== 1) return undefined;
         if ((zp?.dtype !== 'uint8' && zp?.dtype !== 'int8') || zp.data.length !== 1) return undefined;
-        const rank = x.dims.length;
-        const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
-        if (!Number.isInteger(axis) || axis < 0 || axis >= rank) return undefined;
-        const innerDims = x.dims.slice(axis);
-        if (!covers(scale, innerDims) || (bias && !covers(bias, innerDims))) return undefined;
-        const inner = sizeOf(innerDims);
-        const outer = sizeOf(x.dims.slice(0, axis));
-        if (inner === 0) return undefined;
+        const rows = normRows(x, scale, bias, axisAttr);
+        if (!rows) return undefined;
+        const { outer, inner } = rows;
         const y = rctx.alloc(zp.dtype, x.dims);
         if (outer > 0) ctx.addon.layerNorm(x.data as Float32Array, outer, inner, scale.data as Float32Array, (bias?.data as Float32Array | undefined) ?? null, eps, y.data as Uint8Array | Int8Array, (ys.data as Float32Array)[0], (zp.data as Uint8Array | Int8Array)[0]);
         return [y];
