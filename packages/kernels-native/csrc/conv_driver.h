@@ -180,6 +180,21 @@ struct QConvEpi {
   int32_t zp;
   bool sign;  // int8 output (else uint8)
 };
+/** 16 bytes of each of 4 rows (each xor-ed with xv) as 16 groups of 4 at dst (64 bytes: group j = r0[j] r1[j] r2[j] r3[j]). */
+inline void interleave4x16(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, __m128i xv, uint8_t* dst) {
+  const __m128i a0 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0)), xv);
+  const __m128i a1 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1)), xv);
+  const __m128i a2 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2)), xv);
+  const __m128i a3 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3)), xv);
+  const __m128i lo01 = _mm_unpacklo_epi8(a0, a1), hi01 = _mm_unpackhi_epi8(a0, a1);
+  const __m128i lo23 = _mm_unpacklo_epi8(a2, a3), hi23 = _mm_unpackhi_epi8(a2, a3);
+  __m128i* d = reinterpret_cast<__m128i*>(dst);
+  _mm_storeu_si128(d, _mm_unpacklo_epi16(lo01, lo23));
+  _mm_storeu_si128(d + 1, _mm_unpackhi_epi16(lo01, lo23));
+  _mm_storeu_si128(d + 2, _mm_unpacklo_epi16(hi01, hi23));
+  _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(hi01, hi23));
+}
+
 /** Fills off / zw / mult for the W.M output channels of `a` (as QConvEpi defines them) and returns the epilogue's
  *  bounds, zero point and sign, with cs as the column sums when a.colsum; off / zw / mult are set per row block. */
 inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, int32_t* zw, float* mult) {
@@ -235,17 +250,7 @@ struct QConvDriver {
   static inline void interleave4(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, uint8_t x, uint8_t* dst) {
     const __m128i xv = _mm_set1_epi8(static_cast<char>(x));
     for (int j = 0; j < NR; j += 16) {
-      const __m128i a0 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + j)), xv);
-      const __m128i a1 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + j)), xv);
-      const __m128i a2 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2 + j)), xv);
-      const __m128i a3 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3 + j)), xv);
-      const __m128i lo01 = _mm_unpacklo_epi8(a0, a1), hi01 = _mm_unpackhi_epi8(a0, a1);
-      const __m128i lo23 = _mm_unpacklo_epi8(a2, a3), hi23 = _mm_unpackhi_epi8(a2, a3);
-      __m128i* d = reinterpret_cast<__m128i*>(dst + 4 * j);
-      _mm_storeu_si128(d, _mm_unpacklo_epi16(lo01, lo23));
-      _mm_storeu_si128(d + 1, _mm_unpackhi_epi16(lo01, lo23));
-      _mm_storeu_si128(d + 2, _mm_unpacklo_epi16(hi01, hi23));
-      _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(hi01, hi23));
+      interleave4x16(r0 + j, r1 + j, r2 + j, r3 + j, xv, dst + 4 * j);
     }
   }
 
@@ -421,17 +426,7 @@ struct QConvC4Driver {
     int j = 0;
     const __m128i xv = _mm_set1_epi8(static_cast<char>(x));
     for (; j + 16 <= n; j += 16) {
-      const __m128i a0 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + j)), xv);
-      const __m128i a1 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r1 + j)), xv);
-      const __m128i a2 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r2 + j)), xv);
-      const __m128i a3 = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r3 + j)), xv);
-      const __m128i lo01 = _mm_unpacklo_epi8(a0, a1), hi01 = _mm_unpackhi_epi8(a0, a1);
-      const __m128i lo23 = _mm_unpacklo_epi8(a2, a3), hi23 = _mm_unpackhi_epi8(a2, a3);
-      __m128i* d = reinterpret_cast<__m128i*>(dst + 4 * j);
-      _mm_storeu_si128(d, _mm_unpacklo_epi16(lo01, lo23));
-      _mm_storeu_si128(d + 1, _mm_unpackhi_epi16(lo01, lo23));
-      _mm_storeu_si128(d + 2, _mm_unpacklo_epi16(hi01, hi23));
-      _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(hi01, hi23));
+      interleave4x16(r0 + j, r1 + j, r2 + j, r3 + j, xv, dst + 4 * j);
     }
     for (; j < n; j++) {
       dst[4 * j] = r0[j] ^ x;
