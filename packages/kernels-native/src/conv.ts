@@ -225,8 +225,8 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
     // ConvInteger only: the sums scaled to float32 in the kernel's epilogue (lowbit.DynamicQConv's y = fround(acc) *
     // scale [+ bias]); undefined when this kernel or these inputs cannot (the caller runs `run` and its own epilogue).
     runScaled(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined {
-      if (qlinear || !g || !attrs || !scaledOk || !isQ8(x) || !isQ8(w0)) return undefined;
-      const geo = convGeometry2d(attrs, x.dims, w0.dims);
+      if (qlinear || !g || !geometry || !scaledOk || !isQ8(x) || !isQ8(w0)) return undefined;
+      const geo = geometry(x.dims);
       if (!geo || (wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1))))) return undefined;
       if (bias && bias.length !== M) return undefined;
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);

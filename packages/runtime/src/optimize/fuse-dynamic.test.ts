@@ -12,7 +12,7 @@ import { f32, i8, intAttr, runLevels, tensorVi, u8 } from './test-support/qdq-gr
 
 const run = (m: Model, options = {}) => fuseDynamicMatMul.run(m, createPassContext({ options })) as PassResult;
 
-interface Spec { K: number; N: number; w: number[]; ws: number[]; wz: number[]; bias?: number[]; unsigned?: boolean; swap?: boolean }
+interface Spec { K: number; N: number; w: number[]; ws: number[]; wz: number[]; bias?: number[]; unsigned?: boolean; swap?: boolean; biasDims?: number[]; xDims?: number[] }
 
 /** The chain `dynamic-quantize` writes: DQL(x) -> MatMulInteger -> Cast -> Mul(., Mul(x_s, w_s)) [-> Add(bias)]. */
 function model(s: Spec): Model {
@@ -27,10 +27,10 @@ function model(s: Spec): Model {
     mkNode('Mul', s.swap ? ['sc', 'accf'] : ['accf', 'sc'], [s.bias ? 'ys' : 'y'], { name: 'rescale' }),
   ];
   if (s.bias) {
-    inits.push(f32('b', [s.N], s.bias));
+    inits.push(f32('b', s.biasDims ?? [s.N], s.bias));
     nodes.push(mkNode('Add', s.swap ? ['b', 'ys'] : ['ys', 'b'], ['y'], { name: 'bias' }));
   }
-  return mkModel(mkGraph({ inputs: [tensorVi('x', DataType.FLOAT, [2, s.K])], outputs: ['y'], initializers: inits, nodes }), { opset: 13 });
+  return mkModel(mkGraph({ inputs: [tensorVi('x', DataType.FLOAT, s.xDims ?? [2, s.K])], outputs: ['y'], initializers: inits, nodes }), { opset: 13 });
 }
 
 const base: Spec = { K: 3, N: 2, w: [1, -2, 127, -127, 5, 0], ws: [0.01, 0.02], wz: [0, 0], bias: [0.5, -0.25] };
@@ -66,6 +66,31 @@ describe('fuse-dynamic-matmul', () => {
     const dyn: Model = { ...m, graph: { ...m.graph, inputs: [...m.graph.inputs, tensorVi('wq', DataType.INT8, [3, 2])] } };
     expect(run(dyn).model).toBe(dyn);
     expect(run(m, { [OPTIMIZE_OPTIONS_KEY]: { rank: (k: string) => (k.startsWith('MatMulInteger') ? 9 : 0) } }).model).toBe(m);
+  });
+
+  it('a [1, N] bias (mnist-8\'s Add) joins as N values when the input has rank >= 2; not for a rank-1 input, a [2, N] or an [N, 1] bias', () => {
+    const m = model({ ...base, biasDims: [1, 2] });
+    const r = run(m);
+    expect(verifyErrors(r.model)).toEqual([]);
+    expect(r.model.graph.nodes.map((n) => n.opType)).not.toContain('Add');
+    const fused = r.model.graph.nodes.find((n) => n.opType === 'DynamicQMatMul')!;
+    const b = r.model.graph.initializers.find((t) => t.name === fused.inputs[4])!;
+    expect(b.dims).toEqual([2]);
+    const [a, c] = runLevels(m, { x }, ['none', 'all']);
+    expect(c.y.dims).toEqual(a.y.dims);
+    expect(bits(c.y)).toEqual(bits(a.y));
+    fc.assert(fc.property(fc.array(fc.float({ noNaN: true, min: -100, max: 100 }), { minLength: 6, maxLength: 6 }), fc.array(fc.float({ noNaN: true, min: -10, max: 10 }), { minLength: 2, maxLength: 2 }), (xv, bv) => {
+      const mm = model({ ...base, bias: bv, biasDims: [1, 1, 2], xDims: [1, 2, 3] });
+      expect(run(mm).model.graph.nodes.map((n) => n.opType)).toContain('DynamicQMatMul');
+      const [p, q] = runLevels(mm, { x: new Tensor('float32', xv, [1, 2, 3]) }, ['none', 'all']);
+      expect(q.y.dims).toEqual(p.y.dims);
+      expect(bits(q.y)).toEqual(bits(p.y));
+    }), { numRuns: 25 });
+    // rank-1 input: the Add would widen [N] to [1, N]; [2, N] and [N, 1] are not one row of N
+    for (const s of [{ ...base, biasDims: [1, 2], xDims: [3] }, { ...base, bias: [1, 2, 3, 4], biasDims: [2, 2] }, { ...base, biasDims: [2, 1] }]) {
+      const mm = model(s);
+      expect(run(mm).model.graph.nodes.map((n) => n.opType)).toContain('Add');
+    }
   });
 
   it('running twice changes nothing', () => {

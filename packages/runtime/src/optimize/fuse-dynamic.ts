@@ -20,8 +20,8 @@
  * (dynamic-activation.ts); the kernels repeat those nodes' float operations, so this stays exact.
  *
  * Preconditions: w_q an 8-bit constant (2-D [K, N] for MatMul) or, for MatMul, DynamicQuantizeLinear(b)'s outputs, w_s float32 and w_zp constants with 1 or N values
- * (Conv: w_s one value, w_zp 1 or M), bias (when fused) a float32 constant with 1 or N values (Conv: M values laid
- * along the channel axis), every removed intermediate read only inside the chain and neither a graph
+ * (Conv: w_s one value, w_zp 1 or M), bias (when fused) a float32 constant with 1 or N values (or [1, .., 1, N] when the
+ * MatMul input's declared rank is at least the bias's; Conv: M values laid along the channel axis), every removed intermediate read only inside the chain and neither a graph
  * output nor kept, and a `lowbit.DynamicQMatMul` kernel ranking no lower than MatMulInteger's. The model gains the
  * `lowbit` opset import (version 1). Identity rule: nothing fused -> the same model back.
  */
@@ -70,7 +70,7 @@ interface Chain {
   readonly last: Node;
   readonly output: string;
   readonly inputs: string[];
-  /** Conv: the bias as M values (a new initializer), when fused. */
+  /** Conv (or MatMul with a [1, .., N] bias): the bias as M (N) values (a new initializer), when fused. */
   readonly channelBias?: Float32Array;
   /** Conv: the fused activation's attributes (dynamic-activation.ts). */
   readonly activation?: Attr[];
@@ -112,10 +112,13 @@ function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node,
   if (isOp(add, 'Add') && add.outputs[0] && w) {
     const bias = add.inputs[0] === mul.outputs[0] ? add.inputs[1] : add.inputs[0];
     const bt = bias && bias !== mul.outputs[0] ? c.tensor(bias) : undefined;
-    if (bias && bt && (conv ? alongChannels(bt.dims, N, w.dims.length) && bt.dtype === 'float32' : per(c, bias, N, 'float32'))) {
+    // MatMul: N values (or 1) along the last axis; a bias of more axes ([1, N], as mnist-8's) joins when all but its
+    // last are 1 and the product has at least its rank (so the Add broadcast changes no shape), passed on as N values.
+    const rowBias = !conv && bt && !per(c, bias, N, 'float32') && alongLast(bt.dims, N, rankOf(g, dql.inputs[0]!)) && bt.dtype === 'float32';
+    if (bias && bt && (conv ? alongChannels(bt.dims, N, w.dims.length) && bt.dtype === 'float32' : per(c, bias, N, 'float32') || rowBias)) {
       remove.push(mul);
       last = add;
-      if (conv) channelBias = Float32Array.from(bt.data as Float32Array);
+      if (conv || rowBias) channelBias = Float32Array.from(bt.data as Float32Array);
       else inputs.push(bias);
     }
   }
@@ -128,6 +131,18 @@ function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node,
   const op = conv ? 'DynamicQConv' : 'DynamicQMatMul';
   if (!fusionPays(opts, `${LOWBIT_DOMAIN}.${op}:f32`, `${mi.opType}:u8x${w ? SHORT[w.dtype] : 'u8'}->i32`)) return undefined;
   return { remove, last, output: last.outputs[0]!, inputs, ...(channelBias ? { channelBias } : {}), ...(activation ? { activation } : {}) };
+}
+
+/** True when a constant of `dims` (rank >= 2) is N values along the last axis of a product of rank `rank` (>= dims.length). */
+function alongLast(dims: readonly number[], N: number, rank: number | undefined): boolean {
+  if (rank === undefined || dims.length < 2 || dims.length > rank) return false;
+  return dims.every((d, i) => d === (i === dims.length - 1 ? N : 1));
+}
+
+/** Rank of `x` when the graph declares its shape (a graph input, value info or output). */
+function rankOf(g: Graph, x: string): number | undefined {
+  const v = graphIndex(g).input(x) ?? graphIndex(g).valueInfo(x) ?? g.outputs.find((o) => o.name === x);
+  return v?.type?.kind === 'tensor' && v.type.shape ? v.type.shape.length : undefined;
 }
 
 /** True when a constant of `dims` broadcasts onto `[N, M, spatial...]` (rank `rank`) along the channel axis only. */
