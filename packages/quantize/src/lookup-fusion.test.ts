@@ -53,6 +53,30 @@ describe('fuse-quantized-lookup on ppocr-mobile-v2-cls static QDQ', () => {
     native?.dispose?.();
   }, 300_000);
 
+  it('sink-maxpool-lookup (in all): the MaxPool of the last HardSwish pools bytes; values bit-identical to the pipeline without it (js and native)', async () => {
+    const data = (): Iterable<Feeds> => Array.from({ length: 3 }, (_, s) => ({ x: { dtype: 'float32', dims, data: image(s) } }));
+    const m = await quantizeStatic(testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), join(mkdtempSync(join(tmpdir(), 'lowbit-maxpool-')), 'q.onnx'), data, { perChannel: true });
+    const pipeline = async (withSink: boolean) => (await new PassManager(optimizationPasses('all').filter((p) => withSink || p.name !== 'sink-maxpool-lookup'), { name: 't' }).run(m, createPassContext({}))).model;
+    const [fused, unfused] = [await pipeline(true), await pipeline(false)];
+    const poolIn = (g: Model) => g.graph.nodes.find((n) => n.opType === 'MaxPool')!.inputs[0]!;
+    const tableOf = (g: Model, v: string) => g.graph.initializers.find((t) => t.name === g.graph.nodes.find((n) => n.outputs[0] === v)!.inputs[1])!.dtype;
+    expect(tableOf(unfused, poolIn(unfused))).toBe(DataType.FLOAT);
+    expect(tableOf(fused, poolIn(fused))).toBe(DataType.UINT8); // the ranks: the pool reads bytes
+    expect(count(fused, 'QLookup')).toBe(count(unfused, 'QLookup') + 1);
+    const [native] = await loadBackends('native', { threads: 1 });
+    const backends = native?.ready ? (['js', 'native'] as const) : (['js'] as const);
+    for (const backend of backends) {
+      const opts = { backend, graphOptimization: 'none' as const, ...(backend === 'native' ? { backends: [native!] } : {}) };
+      for (const seed of [7, 8]) {
+        const feeds = { x: new Tensor('float32', image(seed), dims) };
+        const a = Session.fromModel(unfused, opts).runSync(feeds);
+        const b = Session.fromModel(fused, opts).runSync(feeds);
+        for (const k of Object.keys(a)) expect(bytes(b[k]), `${backend} ${k}`).toEqual(bytes(a[k]));
+      }
+    }
+    native?.dispose?.();
+  }, 300_000);
+
   it('fuse-lookup-gate (run explicitly; not in all): every squeeze-excite block keeps its activation in bytes (no float Mul left); values identical to the pipeline without the pass (js and native)', async () => {
     const data = (): Iterable<Feeds> => Array.from({ length: 3 }, (_, s) => ({ x: { dtype: 'float32', dims, data: image(s) } }));
     const m = await quantizeStatic(testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), join(mkdtempSync(join(tmpdir(), 'lowbit-gate-')), 'q.onnx'), data, { perChannel: true });

@@ -13,5 +13,6 @@ export { fuseQdqQLinear } from './fuse-qlinear.js';
 export { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 export { fuseQuantizedLookup } from './fuse-lookup.js';
 export { fuseLookupGate } from './fuse-lookup-gate.js';
+export { sinkMaxPoolLookup } from './sink-maxpool-lookup.js';
 export { LOWBIT_DOMAIN, OPTIMIZE_OPTIONS_KEY } from './support.js';
 export type { OptimizePassOptions } from './support.js';
