@@ -177,11 +177,20 @@ bool finite_all(const float* v, int n) {
   return true;
 }
 
-/** QLinearConv through conv_c4 when the kernel has it (finite multipliers, strides <= 2); false: not taken. */
+/** The dynamic-int8 float epilogue of a convolution: Y = act(float(acc) * scale (+ bias[m])). */
+struct FloatOut {
+  float* Y;
+  float scale;
+  const float* bias;
+  FloatAct act;
+};
+
+/** QLinearConv (r) or the dynamic-int8 float epilogue (f) through conv_c4 when the kernel has it (finite multipliers,
+ *  strides <= 2); false: not taken. */
 bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
-              const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y8) {
+              const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, uint8_t* Y8, const FloatOut* f = nullptr) {
   // (a 1x1 / stride 1 / unpadded convolution packs its panels from X in place: the c4 copy would be one more pass)
-  if (!k.conv_c4 || conv_is_pointwise_geom(g) || g.stride_h > 2 || g.stride_w > 2 || !finite_all(r.mult, r.mult_n)) return false;
+  if (!k.conv_c4 || conv_is_pointwise_geom(g) || g.stride_h > 2 || g.stride_w > 2 || (r && !finite_all(r->mult, r->mult_n))) return false;
   const ConvC4 l = conv_c4_layout(g);
   const size_t img = l.bytes;
   if (static_cast<double>(img) * batch > 1e9 || static_cast<size_t>(l.Cg) * l.phases * l.plane + 4 * (static_cast<size_t>(l.Wq) + 64) > (1u << 30)) return false;
@@ -214,11 +223,18 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   a.zwe = ws.zbe.data();
   a.zwe_n = zw_n;
   a.colsum = colsum;
-  a.mult = r.mult;
-  a.mult_n = r.mult_n;
-  a.bias = r.bias;
-  a.yzp = r.zp;
-  a.y_signed = r.out_signed;
+  if (r) {
+    a.mult = r->mult;
+    a.mult_n = r->mult_n;
+    a.bias = r->bias;
+    a.yzp = r->zp;
+    a.y_signed = r->out_signed;
+  } else {
+    a.fscale = f->scale;
+    a.fbias = f->bias;
+    a.fact = f->act;
+    prefault_output(f->Y, sizeof(float) * static_cast<size_t>(M) * P * batch);
+  }
   a.goff = ws.goff.data();
   a.Wq = l.Wq;
   for (int n = 0; n < batch; n++) {
@@ -230,7 +246,8 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, Q, k.conv_nr, static_cast<int64_t>(W.Kp) * k.conv_nr * M, kGrainI8, W.Kp, [&](int n, int j0, int j1, int t) {
     QConvArgs b = a;
     b.X = xi + n * img;
-    b.Y8 = Y8 + n * out;
+    if (r) b.Y8 = Y8 + n * out;
+    else b.Yf = f->Y + n * out;
     k.conv_c4(b, j0, j1, ws.thread_buf(t, bytes));
   });
   return true;
@@ -330,7 +347,7 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
                    const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y) {
   const int P = g.OH * g.OW, K = g.C * g.KH * g.KW, M = B.N;
   if (k.conv && M > 0) {
-    if (qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, r, Y)) return;
+    if (qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, &r, Y)) return;
     qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, &r, nullptr, Y);
     return;
   }
@@ -349,6 +366,8 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
 bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y, FloatAct act) {
   if (!k.conv || B.N == 0) return false;
+  const FloatOut f{Y, scale, bias, act};
+  if (qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, &f)) return true;
   qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, Y, scale, bias, act);
   return true;
 }

@@ -179,6 +179,11 @@ struct QConvEpi {
   float lo, hi;
   int32_t zp;
   bool sign;  // int8 output (else uint8)
+  // The dynamic-int8 float epilogue instead (CK::tile_f / tile_gf): y = act(float(int32(acc + off[r] - zw[r] * cs[j]))
+  // * fscale (+ fbias[r])), each step rounded once as QConvArgs::Yf defines it (off then holds no int32 bias).
+  const float* fbias;  // the strip's rows, or null
+  float fscale;
+  FloatAct fact;
 };
 /** 16 bytes of each of 4 rows (each xor-ed with xv) as 16 groups of 4 at dst (64 bytes: group j = r0[j] r1[j] r2[j] r3[j]). */
 inline void interleave4x16(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, __m128i xv, uint8_t* dst) {
@@ -205,7 +210,7 @@ inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, in
     const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
     off[m] = static_cast<int32_t>(bias - (zx * static_cast<uint32_t>(W.wsum[m]) - K * zx * z));
     zw[m] = static_cast<int32_t>(z);
-    mult[m] = a.mult[a.mult_n == 1 ? 0 : m];
+    mult[m] = a.mult ? a.mult[a.mult_n == 1 ? 0 : m] : 0.0f;
   }
   const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
   QConvEpi e{};
@@ -214,6 +219,9 @@ inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, in
   e.zp = a.yzp;
   e.sign = a.y_signed;
   e.cs = a.colsum ? cs : nullptr;
+  e.fbias = nullptr;
+  e.fscale = a.fscale;
+  e.fact = a.fact;
   return e;
 }
 
@@ -231,6 +239,15 @@ struct QConvFused {
 };
 template <class U>
 struct QConvFused<U, decltype(void(&U::tile_q))> {
+  static constexpr bool value = true;
+};
+/** Whether the micro-kernel has the float epilogue in its tiles (tile_f, tile_gf). */
+template <class U, class = void>
+struct QConvFusedF {
+  static constexpr bool value = false;
+};
+template <class U>
+struct QConvFusedF<U, decltype(void(&U::tile_f))> {
   static constexpr bool value = true;
 };
 
@@ -298,7 +315,9 @@ struct QConvDriver {
     }
   }
 
-  /** QLinearConv with the requantization in the tile (CK::tile_q): Y8 written straight from the registers. */
+  /** QLinearConv with the requantization in the tile (CK::tile_q): Y8 written straight from the registers; with F, the
+   *  dynamic-int8 float epilogue in the tile (CK::tile_f): Yf written straight from the registers. */
+  template <bool F>
   static void run_fused(const QConvArgs& a, int j0, int j1, void* buf) {
     const ConvGeom& g = a.g;
     const QConvW& W = *a.W;
@@ -323,7 +342,12 @@ struct QConvDriver {
         e.off = off + r0;
         e.zw = zw + r0;
         e.mult = mult + r0;
-        CK::tile_q(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, pb, e, a.Y8 + static_cast<size_t>(r0) * P + jb, P, nv);
+        if constexpr (F) {
+          e.fbias = a.fbias ? a.fbias + r0 : nullptr;
+          CK::tile_f(rows, groups, W.data + static_cast<size_t>(r0) * Kp, pb, e, a.Yf + static_cast<size_t>(r0) * P + jb, P, nv);
+        } else {
+          CK::tile_q(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, pb, e, a.Y8 + static_cast<size_t>(r0) * P + jb, P, nv);
+        }
       }
     }
   }
@@ -331,7 +355,13 @@ struct QConvDriver {
   static void run(const QConvArgs& a, int j0, int j1, void* buf) {
     if constexpr (QConvFused<CK>::value) {
       if (a.Y8 && !a.Y32 && !a.Yf && W_planes1(a) && finite_mults(a)) {
-        run_fused(a, j0, j1, buf);
+        run_fused<false>(a, j0, j1, buf);
+        return;
+      }
+    }
+    if constexpr (QConvFusedF<CK>::value) {
+      if (a.Yf && !a.Y32 && !a.Y8 && W_planes1(a)) {
+        run_fused<true>(a, j0, j1, buf);
         return;
       }
     }
@@ -415,7 +445,8 @@ struct QConvDriver {
 
 /**
  * The channel-group convolution (QGemmKernel::conv_c4): the image in the c4 layout (ConvC4), read in place by the
- * micro-kernel (CK::tile_gq: rows x NR columns over the 4-k groups at b + goff[g], requantized, stored by segment).
+ * micro-kernel (CK::tile_gq: rows x NR columns over the 4-k groups at b + goff[g], requantized, stored by segment;
+ * CK::tile_gf with a.Yf: the dynamic-int8 float epilogue instead).
  */
 template <class CK>
 struct QConvC4Driver {
@@ -518,7 +549,12 @@ struct QConvC4Driver {
         e.off = off + r0;
         e.zw = zw + r0;
         e.mult = mult + r0;
-        CK::tile_gq(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Y8 + static_cast<size_t>(r0) * P, P, sg);
+        if (a.Yf) {
+          e.fbias = a.fbias ? a.fbias + r0 : nullptr;
+          CK::tile_gf(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Yf + static_cast<size_t>(r0) * P, P, sg);
+        } else {
+          CK::tile_gq(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Y8 + static_cast<size_t>(r0) * P, P, sg);
+        }
       }
     }
   }

@@ -3,6 +3,7 @@
 // int8 results must equal a naive int32 wrap-around reference bit for bit; float kernels must equal the scalar-c
 // kernel bit for bit (same FMA order) and stay within K * 2^-23 * sum|a*b| of a double-precision reference.
 // Usage: lowbit_equiv [--quick]. Exit status 0 when everything matches.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -270,24 +271,38 @@ void check_qconv(const QGemmKernel& k, ThreadPool* pools[3], std::mt19937& rng, 
     const Requant r{mult.data(), c.M, yz, xs, nullptr, bias.data()};
     qconv_requant(pools[t], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), r, got8[t].data());
   }
-  // the dynamic-int8 epilogue (direct kernels only): float(acc) * scale + bias[m], each rounded once
-  std::vector<float> fb(c.M), wantf(want.size()), gotf(want.size(), NAN);
-  for (auto& v : fb) v = static_cast<float>(static_cast<int>(rng() % 2001) - 1000) / 64.0f;
-  const float fscale = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -12);
-  for (int n = 0; n < c.batch; n++)
-    for (int m = 0; m < c.M; m++)
-      for (int p = 0; p < P; p++) {
-        const size_t i = (static_cast<size_t>(n) * c.M + m) * P + p;
-        const float v = static_cast<float>(want[i]) * fscale;
-        wantf[i] = v + fb[m];
-      }
+  // the dynamic-int8 epilogue (direct kernels only): act(float(acc) * scale (+ bias[m])), each rounded once, with
+  // every activation (float_act_row, the reference's operations) and threads 1, 2, 3; values around the activations'
+  // bounds, and a NaN / -0 free scale (the sums are finite)
   {
-    Workspace wsp(k.scratch_bytes, 3);
-    if (qconv_scaled(pools[2], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), fscale, fb.data(), gotf.data()) &&
-        std::memcmp(gotf.data(), wantf.data(), sizeof(float) * want.size()) != 0) {
-      std::printf("FAIL conv %s scaled epilogue C=%d H=%d W=%d M=%d k=%dx%d\n", k.name, c.C, c.H, c.W, c.M, c.KH, c.KW);
-      failures++;
-    }
+    std::vector<float> fb(c.M), wantf(want.size()), gotf(want.size());
+    for (auto& v : fb) v = static_cast<float>(static_cast<int>(rng() % 2001) - 1000) / 64.0f;
+    const float fscale = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -12 - static_cast<int>(rng() % 6));
+    const FloatAct acts[] = {{0, 0, 0, 0, 0}, {1, 0, 0, 0, 0}, {2, -1.5f, 2.25f, 0, 0}, {2, 0.0f, 6.0f, 0, 0}, {3, 0.0f, 6.0f, 3.0f, 6.0f}, {4, 0, 0, 0.2f, 0.5f}, {4, 0, 0, 1.0f / 6.0f, 0.5f}};
+    for (int ai = 0; ai < 7; ai++)
+      for (int wb = 0; wb < 2; wb++) {
+        const int t = (ai + wb) % 3;
+        const float* bias = wb ? fb.data() : nullptr;
+        for (int n = 0; n < c.batch; n++)
+          for (int m = 0; m < c.M; m++) {
+            const size_t o = (static_cast<size_t>(n) * c.M + m) * P;
+            for (int p = 0; p < P; p++) {
+              const float v = static_cast<float>(want[o + p]) * fscale;
+              wantf[o + p] = bias ? v + bias[m] : v;
+            }
+            float_act_row(wantf.data() + o, static_cast<size_t>(P), acts[ai]);
+          }
+        std::fill(gotf.begin(), gotf.end(), NAN);
+        Workspace wsp(k.scratch_bytes, t + 1);
+        if (qconv_scaled(pools[t], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), fscale, bias, gotf.data(), acts[ai]) &&
+            std::memcmp(gotf.data(), wantf.data(), sizeof(float) * want.size()) != 0) {
+          size_t i = 0;
+          while (std::memcmp(&gotf[i], &wantf[i], sizeof(float)) == 0) i++;
+          std::printf("FAIL conv %s scaled epilogue C=%d H=%d W=%d M=%d k=%dx%d s=%d,%d act=%d bias=%d threads=%d zmode=%d: Y[%zu] = %a, expected %a\n", k.name, c.C, c.H,
+                      c.W, c.M, c.KH, c.KW, c.sh, c.sw, acts[ai].kind, wb, t + 1, zmode, i, gotf[i], wantf[i]);
+          failures++;
+        }
+      }
   }
   qfree(&pb);
   checks++;

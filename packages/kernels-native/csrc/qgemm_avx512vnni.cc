@@ -217,6 +217,81 @@ __attribute__((noinline)) void qconv_epi(const int32_t* c, const QConvEpi& e, ui
   }
 }
 
+/** FloatAct (common.h) on 16 lanes with float_act_row's operations and selects, in the same order (HardSigmoid in
+ *  double, rounded to float32 once): the same bits as float_act_row. */
+static inline __m512 float_act16(__m512 v, const FloatAct& f) {
+  switch (f.kind) {
+    case 1: {  // v > 0 ? v : (v is NaN ? v : 0)
+      const __mmask16 keep = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+      return _mm512_maskz_mov_ps(keep, v);
+    }
+    case 2: {  // r = v < lo ? lo : v; r > hi ? hi : r
+      const __m512 lo = _mm512_set1_ps(f.lo), hi = _mm512_set1_ps(f.hi);
+      const __m512 r = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ), lo);
+      return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, hi, _CMP_GT_OQ), hi);
+    }
+    case 3: {  // (v * clip(v + p, lo, hi)) / q
+      const __m512 lo = _mm512_set1_ps(f.lo), hi = _mm512_set1_ps(f.hi);
+      const __m512 t = _mm512_add_ps(v, _mm512_set1_ps(f.p));
+      __m512 r = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, lo, _CMP_LT_OQ), lo);
+      r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, hi, _CMP_GT_OQ), hi);
+      return _mm512_div_ps(_mm512_mul_ps(v, r), _mm512_set1_ps(f.q));
+    }
+    case 4: {  // in double: x = p * v + q; r = x is NaN ? x : min-select(x, 1); r is NaN ? r : (r > 0 ? r : 0)
+      const __m512d al = _mm512_set1_pd(f.p), be = _mm512_set1_pd(f.q), one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+      __m256 h[2];
+      for (int i = 0; i < 2; i++) {
+        const __m512d d = _mm512_cvtps_pd(i ? _mm512_extractf32x8_ps(v, 1) : _mm512_castps512_ps256(v));
+        const __m512d x = _mm512_add_pd(_mm512_mul_pd(al, d), be);
+        const __m512d r = _mm512_mask_mov_pd(x, _mm512_cmp_pd_mask(x, one, _CMP_GT_OQ), one);
+        const __mmask8 keep = _mm512_cmp_pd_mask(r, zero, _CMP_GT_OQ) | _mm512_cmp_pd_mask(r, r, _CMP_UNORD_Q);
+        h[i] = _mm512_cvtpd_ps(_mm512_maskz_mov_pd(keep, r));
+      }
+      return _mm512_insertf32x8(_mm512_castps256_ps512(h[0]), h[1], 1);
+    }
+    default:
+      return v;
+  }
+}
+
+/**
+ * The dynamic-int8 float epilogue (QConvEpi's fscale / fbias / fact) of R rows of 32 sums at c that start from off[r]:
+ * y = act(float(acc - zw[r] * cs[j]) * fscale (+ fbias[r])), stored as floats by segment (row r of Y at y + r * ldy).
+ */
+template <int R>
+__attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
+  __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0;
+  if (e.cs) {
+    cs0 = _mm512_load_si512(e.cs);
+    cs1 = _mm512_load_si512(e.cs + 16);
+  }
+  const __m512 sc = _mm512_set1_ps(e.fscale);
+  for (int r = 0; r < R; r++) {
+    __m512i v0 = _mm512_load_si512(c + 32 * r), v1 = _mm512_load_si512(c + 32 * r + 16);
+    if (e.cs) {
+      const __m512i z = _mm512_set1_epi32(e.zw[r]);
+      v0 = _mm512_sub_epi32(v0, _mm512_mullo_epi32(z, cs0));
+      v1 = _mm512_sub_epi32(v1, _mm512_mullo_epi32(z, cs1));
+    }
+    __m512 f0 = _mm512_mul_ps(_mm512_cvtepi32_ps(v0), sc), f1 = _mm512_mul_ps(_mm512_cvtepi32_ps(v1), sc);
+    if (e.fbias) {
+      const __m512 b = _mm512_set1_ps(e.fbias[r]);
+      f0 = _mm512_add_ps(f0, b);
+      f1 = _mm512_add_ps(f1, b);
+    }
+    if (e.fact.kind) {
+      f0 = float_act16(f0, e.fact);
+      f1 = float_act16(f1, e.fact);
+    }
+    const uintptr_t yr = reinterpret_cast<uintptr_t>(y + static_cast<size_t>(r) * ldy);
+    for (int s = 0; s < sg.n; s++) {  // masked lanes are not accessed: yr + off[s] may point before the row
+      float* p = reinterpret_cast<float*>(yr + static_cast<uintptr_t>(sg.off[s] * static_cast<ptrdiff_t>(sizeof(float))));
+      _mm512_mask_storeu_ps(p, static_cast<__mmask16>(sg.mask[s]), f0);
+      _mm512_mask_storeu_ps(reinterpret_cast<float*>(reinterpret_cast<uintptr_t>(p) + 16 * sizeof(float)), static_cast<__mmask16>(sg.mask[s] >> 16), f1);
+    }
+  }
+}
+
 struct Vnni512Conv {
   static constexpr int MR = 12, NR = 32;
   template <bool G>
@@ -240,6 +315,25 @@ struct Vnni512Conv {
     alignas(64) int32_t c[MR * 32];
     acc<true>(rows, kg, a, b, goff, e.off, c);
     epi(rows, c, e, y, ldy, sg);
+  }
+  static void tile_f(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, float* y, size_t ldy, int nv) {
+    QSegs sg;
+    sg.n = 1;
+    sg.mask[0] = nv >= 32 ? ~0u : (1u << nv) - 1;
+    sg.off[0] = 0;
+    alignas(64) int32_t c[MR * 32];
+    acc<false>(rows, kg, a, b, nullptr, e.off, c);
+    epi_f(rows, c, e, y, ldy, sg);
+  }
+  static void tile_gf(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
+    alignas(64) int32_t c[MR * 32];
+    acc<true>(rows, kg, a, b, goff, e.off, c);
+    epi_f(rows, c, e, y, ldy, sg);
+  }
+  static void epi_f(int rows, const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
+    using Fn = void (*)(const int32_t*, const QConvEpi&, float*, size_t, const QSegs&);
+    static constexpr Fn f[MR + 1] = {nullptr, &qconv_epi_f<1>, &qconv_epi_f<2>, &qconv_epi_f<3>, &qconv_epi_f<4>, &qconv_epi_f<5>, &qconv_epi_f<6>, &qconv_epi_f<7>, &qconv_epi_f<8>, &qconv_epi_f<9>, &qconv_epi_f<10>, &qconv_epi_f<11>, &qconv_epi_f<12>};
+    f[rows](c, e, y, ldy, sg);
   }
   static void epi(int rows, const int32_t* c, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
     using Fn = void (*)(const int32_t*, const QConvEpi&, uint8_t*, size_t, const QSegs&);

@@ -137,6 +137,47 @@ describe('native fused dynamic-int8 equivalence', () => {
     }
   });
 
+  it('dense convolutions on large planes (1x1, 3x3 stride 1 / 2 with pads, C = 3, odd widths, M across strips, batch 2, per-tensor and per-channel zero points, every activation): bit-identical to the reference', () => {
+    const ref = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!;
+    // [C, M, k, H, W, stride, pads, activation, per-channel zero points, weight type]
+    const cases = [
+      [16, 32, 1, 61, 97, 1, [0, 0, 0, 0], 1, false, 'uint8'],
+      [3, 16, 3, 119, 161, 2, [1, 1, 1, 1], 1, false, 'uint8'],
+      [12, 16, 3, 37, 41, 1, [1, 1, 1, 1], 0, true, 'int8'],
+      [8, 13, 3, 30, 40, 1, [1, 1, 1, 1], 2, false, 'uint8'],
+      [64, 6, 3, 4, 5, 1, [1, 1, 1, 1], 3, true, 'uint8'],
+      [64, 25, 1, 15, 21, 1, [0, 0, 0, 0], 4, false, 'int8'],
+      [5, 12, 3, 33, 47, 2, [0, 1, 1, 0], 3, false, 'int8'],
+      [32, 64, 1, 30, 40, 2, [0, 0, 0, 0], 1, true, 'uint8'],
+    ] as const;
+    const actAttrs: Record<number, [string, unknown][]> = {
+      0: [], 1: [['activation', 1]], 2: [['activation', 2], ['activation_min', -0.25], ['activation_max', 0.5]],
+      3: [['activation', 3], ['activation_add', 3], ['activation_min', 0], ['activation_max', 6], ['activation_div', 6]],
+      4: [['activation', 4], ['activation_alpha', Math.fround(0.2)], ['activation_beta', 0.5]],
+    };
+    for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_KEY && !x.name.endsWith('-dynamic-b'))) {
+      for (const [C, M, k, H, W, s, pads, act, perChannel, wType] of cases) {
+        const K = C * k * k;
+        const wd = Int8Array.from({ length: M * K }, (_, i) => ((i * 53 + (i >> 7) * 11) % 255) - 127);
+        const w = wType === 'int8' ? new Tensor('int8', wd, [M, C, k, k]) : new Tensor('uint8', Uint8Array.from(wd, (q) => q + 128), [M, C, k, k]);
+        const ws = new Tensor('float32', Float32Array.of(0.0173 / Math.sqrt(K)), []);
+        const zwv = (i: number) => (wType === 'int8' ? (i % 7) - 3 : 120 + (i % 19));
+        const zw = wType === 'int8' ? new Tensor('int8', Int8Array.from({ length: perChannel ? M : 1 }, (_, i) => zwv(i)), perChannel ? [M] : []) : new Tensor('uint8', Uint8Array.from({ length: perChannel ? M : 1 }, (_, i) => zwv(i)), perChannel ? [M] : []);
+        const bias = new Tensor('float32', Float32Array.from({ length: M }, (_, i) => Math.fround(Math.sin(i) * 0.3)), [M]);
+        const attrs = new Map<string, unknown>([['pads', pads], ['strides', [s, s]], ...actAttrs[act]]);
+        const n = lowbitNode('DynamicQConv', ['float32', wType, 'float32', wType, 'float32'], new Map<number, Tensor>([[1, w], [2, ws], [3, zw], [4, bias]]), attrs);
+        const x = new Tensor('float32', Float32Array.from({ length: 2 * C * H * W }, (_, i) => Math.fround(Math.sin(i * 0.77) * 2.5 + (i % 3) * 0.5)), [2, C, H, W]);
+        const inst = v.create(n);
+        const got = inst.run([x, w, ws, zw, bias], freshRunContext)[0]!;
+        const want = ref.create(n).run([x, w, ws, zw, bias], freshRunContext)[0]!;
+        expect(got.dims).toEqual(want.dims);
+        const same = Buffer.from((got.data as Float32Array).buffer).equals(Buffer.from((want.data as Float32Array).buffer));
+        if (!same) throw new Error(`${v.name}: C=${C} M=${M} k=${k} ${H}x${W} s=${s} act=${act} differs from the reference`);
+        expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
+      }
+    }
+  });
+
   it('runs depthwise convolutions on the direct kernel, other grouped ones on the reference (same results), and non-finite x gets the reference error', () => {
     const v = backend.variants().find((x) => x.key === DYNAMIC_QCONV_KEY && x.name === 'native-scalar-c')!;
     const ws = new Tensor('float32', Float32Array.of(0.02), []);
