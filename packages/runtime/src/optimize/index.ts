@@ -14,5 +14,7 @@ export { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 export { fuseQuantizedLookup } from './fuse-lookup.js';
 export { fuseLookupGate } from './fuse-lookup-gate.js';
 export { sinkMaxPoolLookup } from './sink-maxpool-lookup.js';
+export { fuseConcatQuantize } from './fuse-concat-quantize.js';
+export { forwardSliceConcat } from './forward-slice-concat.js';
 export { LOWBIT_DOMAIN, OPTIMIZE_OPTIONS_KEY } from './support.js';
 export type { OptimizePassOptions } from './support.js';
