@@ -20,7 +20,7 @@
     },
     {
       "target_name": "lowbit_native",
-      "sources": ["csrc/addon.cc"],
+      "sources": ["csrc/addon.cc", "csrc/addon_gemm.cc", "csrc/addon_batched.cc", "csrc/addon_conv.cc", "csrc/addon_lookup.cc", "csrc/addon_qdq.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "dependencies": ["lowbit_core"],

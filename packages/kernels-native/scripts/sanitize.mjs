@@ -27,7 +27,7 @@ const FLAGS = {
   avx512vnni: [...AVX512, '-mavx512vnni'],
   amx: [...AVX512, '-mavx512vnni', '-mamx-tile', '-mamx-int8'],
 };
-const SKIP = /(^addon\.cc$)|_neon|_neondot/;
+const SKIP = /(^addon(_\w+)?\.cc$)|_neon|_neondot/; // the N-API binding files need Node's headers
 
 /** Returns { skipped: reason } or { status, stdout }. Objects newer than every source and header are reused. */
 export async function sanitizedEquivalence({ quick = true } = {}) {

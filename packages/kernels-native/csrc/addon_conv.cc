@@ -1,0 +1,171 @@
+// N-API binding: depthwise convolutions, the dynamic-int8 epilogue (scaleAccumulators), MaxPool and GlobalAveragePool.
+#include <cmath>
+#include <cstring>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "addon_util.h"
+#include "dwconv.h"
+#include "elementwise.h"
+#include "pool.h"
+#include "qdq.h"
+
+namespace lowbit {
+namespace {
+
+// maxPool(x Float32Array | Uint8Array | Int8Array, planes, geometry Int32Array(18), y of x's type): see pool.h
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a typed array");
+  const size_t planes = int_arg(info, 1, "planes");
+  const int32_t* g = array_data<int32_t>(env, info[2], napi_int32_array, napi_int32_array, 18, "geometry");
+  for (int i = 0; i < 18; i++)
+    if (g[i] < 0 || (i < 15 && i >= 6 && g[i] == 0)) throw Napi::RangeError::New(env, "geometry: bad value");
+  const size_t in_n = planes * g[0] * g[1] * g[2], out_n = planes * g[3] * g[4] * g[5];
+  const napi_typedarray_type t = info[0].As<Napi::TypedArray>().TypedArrayType();
+  if (t == napi_float32_array) {
+    LOWBIT_EW(max_pool_f32, array_data<float>(env, info[0], t, t, in_n, "x"), planes, g, array_data<float>(env, info[3], t, t, out_n, "y"));
+  } else if (t == napi_uint8_array) {
+    LOWBIT_EW(max_pool_u8, array_data<uint8_t>(env, info[0], t, t, in_n, "x"), planes, g, array_data<uint8_t>(env, info[3], t, t, out_n, "y"));
+  } else if (t == napi_int8_array) {
+    LOWBIT_EW(max_pool_i8, array_data<int8_t>(env, info[0], t, t, in_n, "x"), planes, g, array_data<int8_t>(env, info[3], t, t, out_n, "y"));
+  } else {
+    throw Napi::TypeError::New(env, "x: expected a Float32Array, Uint8Array or Int8Array");
+  }
+  return env.Undefined();
+}
+
+// dwConv(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13) (C = X's channels), W (Uint8Array | Int8Array,
+//        M*KH*KW), M, xZeroPoint, zw (1 or M) | null, mult Float32Array (1 or M) | null, yZeroPoint,
+//        Y (Int32Array when mult is null, else Uint8Array | Int8Array), bias Int32Array (M) | null)
+// Depthwise-style convolution (one input channel per group, M a multiple of C), see dwconv.h.
+Napi::Value DwConv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string kernel = info[0].As<Napi::String>().Utf8Value();
+  auto* fn = &dwconv;
+#if defined(__x86_64__)
+  if (kernel == "avx2") {
+    if (!use_avx2()) throw Napi::Error::New(env, "dwConv: avx2 is not available on this CPU");  // CPUID once (a VM exit per call otherwise)
+    // identical results: 16 lanes where the CPU has them, vpdpbusd on byte quads with AVX512-VNNI
+    fn = use_avx512vnni() ? &dwconv_avx512vnni : use_avx512() ? &dwconv_avx512 : &dwconv_avx2;
+  } else
+#endif
+  if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConv: unknown kernel \"" + kernel + "\"");
+  const int batch = int_arg(info, 3, "batch"), M = int_arg(info, 6, "M");
+  if (!info[2].IsTypedArray() || !info[5].IsTypedArray()) throw Napi::TypeError::New(env, "X, W: expected typed arrays");
+  const bool xs = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const bool ws = info[5].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const size_t xlen = info[2].As<Napi::TypedArray>().ElementLength();
+  const int32_t* gp = array_data<int32_t>(env, info[4], napi_int32_array, napi_int32_array, 13, "geometry");
+  const int taps = gp[3] * gp[4];
+  const ConvGeom g = geom_arg(env, info[4], gp[0] * taps, batch, xlen);
+  if (M < 1 || M % g.C != 0) throw Napi::RangeError::New(env, "dwConv: M must be a positive multiple of C");
+  const uint8_t* X = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, 0, "X");
+  const uint8_t* W = array_data<uint8_t>(env, info[5], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * taps, "W");
+  const int32_t xzp = info[7].As<Napi::Number>().Int32Value();
+  int32_t zw[1] = {0};
+  const int32_t* zwp = zw;
+  int zwn = 1;
+  std::vector<int32_t> zbuf;
+  zpoint(env, info[8], M, "w_zero_point", zw, zwp, zwn, zbuf);
+  const size_t ylen = static_cast<size_t>(batch) * M * g.OH * g.OW;
+  if (info[9].IsNull() || info[9].IsUndefined()) {
+    int32_t* Y = array_data<int32_t>(env, info[11], napi_int32_array, napi_int32_array, ylen, "Y");
+    fn(pool_arg(info, 1), X, xs, W, ws, batch, M, g, xzp, zwp, zwn, Y, nullptr, nullptr);
+    return env.Undefined();
+  }
+  const size_t mn = info[9].As<Napi::TypedArray>().ElementLength();
+  if (mn != 1 && mn != static_cast<size_t>(M)) throw Napi::RangeError::New(env, "mult: expected 1 or M values");
+  const float* mult = array_data<float>(env, info[9], napi_float32_array, napi_float32_array, mn, "mult");
+  const int32_t yzp = info[10].As<Napi::Number>().Int32Value();
+  const bool ys = info[11].IsTypedArray() && info[11].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  uint8_t* Y = array_data<uint8_t>(env, info[11], napi_uint8_array, napi_int8_array, ylen, "Y");
+  const int32_t* bias = info[12].IsNull() || info[12].IsUndefined() ? nullptr : array_data<int32_t>(env, info[12], napi_int32_array, napi_int32_array, M, "bias");
+  const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
+  fn(pool_arg(info, 1), X, xs, W, ws, batch, M, g, xzp, zwp, zwn, nullptr, &r, Y);
+  return env.Undefined();
+}
+
+// dwConvF(kernel 'scalar-c' | 'avx2', pool, X Float32Array, batch, geometry Int32Array(13) (C = X's channels),
+//         W Float32Array (M*KH*KW, at most 256 taps), M, bias Float32Array (M) | null, Y Float32Array)
+// Depthwise-style Conv:f32, see dwconv.h.
+Napi::Value DwConvF(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string kernel = info[0].As<Napi::String>().Utf8Value();
+  auto* fn = &dwconv_f32;
+#if defined(__x86_64__)
+  if (kernel == "avx2") {
+    if (!use_avx2()) throw Napi::Error::New(env, "dwConvF: avx2 is not available on this CPU");
+    fn = use_avx512() ? &dwconv_f32_avx512 : &dwconv_f32_avx2;
+  } else
+#endif
+  if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConvF: unknown kernel \"" + kernel + "\"");
+  const int batch = int_arg(info, 3, "batch"), M = int_arg(info, 6, "M");
+  if (!info[2].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a Float32Array");
+  const size_t xlen = info[2].As<Napi::TypedArray>().ElementLength();
+  const int32_t* gp = array_data<int32_t>(env, info[4], napi_int32_array, napi_int32_array, 13, "geometry");
+  const int taps = gp[3] * gp[4];
+  const ConvGeom g = geom_arg(env, info[4], gp[0] * taps, batch, xlen);
+  if (M < 1 || M % g.C != 0) throw Napi::RangeError::New(env, "dwConvF: M must be a positive multiple of C");
+  if (taps > 256) throw Napi::RangeError::New(env, "dwConvF: at most 256 taps");
+  const float* X = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 0, "X");
+  const float* W = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * taps, "W");
+  const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, M, "bias");
+  float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * M * g.OH * g.OW, "Y");
+  fn(pool_arg(info, 1), X, W, batch, M, g, bias, Y);
+  return env.Undefined();
+}
+
+// scaleAccumulators(acc Int32Array, scale Float32Array (1 or C), bias Float32Array (1 or C) | null, outer, C, inner,
+//                   y Float32Array [, activation kind, lo, hi, p, q])   (the dynamic-int8 epilogue, see qdq.h)
+Napi::Value ScaleAccumulators(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner");
+  const size_t n = static_cast<size_t>(outer) * C * inner;
+  const int32_t* acc = array_data<int32_t>(env, info[0], napi_int32_array, napi_int32_array, n, "acc");
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "scale: expected a Float32Array");
+  const size_t sn = info[1].As<Napi::TypedArray>().ElementLength();
+  if (sn != 1 && sn != static_cast<size_t>(C)) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const float* scale = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const float* bias = nullptr;
+  size_t bn = 0;
+  if (!info[2].IsNull() && !info[2].IsUndefined()) {
+    if (!info[2].IsTypedArray()) throw Napi::TypeError::New(env, "bias: expected a Float32Array");
+    bn = info[2].As<Napi::TypedArray>().ElementLength();
+    if (bn != 1 && bn != static_cast<size_t>(C)) throw Napi::RangeError::New(env, "bias: expected 1 or C values");
+    bias = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, bn, "bias");
+  }
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
+  const FloatAct act = float_act_arg(info, 7);
+#if defined(__x86_64__)
+  if (use_avx512()) {
+    avx512::scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y, act);
+    return env.Undefined();
+  }
+#endif
+  scale_accumulators(acc, scale, sn != 1, bias, bn != 1, outer, C, inner, y, act);
+  return env.Undefined();
+}
+
+// globalAvgPool(x Float32Array (rows * plane), rows, plane, y Float32Array (rows))
+Napi::Value GlobalAvgPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t rows = int_arg(info, 1, "rows"), plane = int_arg(info, 2, "plane");
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, rows * plane, "x");
+  float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, rows, "y");
+  LOWBIT_EW(global_avg_pool_f32, x, rows, plane, y);
+  return env.Undefined();
+}
+
+}  // namespace
+
+void register_conv(Napi::Env env, Napi::Object exports) {
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
+  exports.Set("dwConv", Napi::Function::New(env, DwConv));
+  exports.Set("dwConvF", Napi::Function::New(env, DwConvF));
+  exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
+  exports.Set("globalAvgPool", Napi::Function::New(env, GlobalAvgPool));
+}
+
+}  // namespace lowbit

@@ -1,0 +1,343 @@
+// N-API binding: QGemm (packed int8 B + workspace: GEMM, requantized / float / dynamic outputs, direct convolution)
+// and FGemm (packed float B: GEMM and convolution).
+#include <cmath>
+#include <cstring>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "addon_util.h"
+#include "qdq.h"
+
+namespace lowbit {
+namespace {
+
+// ---- QGemm ------------------------------------------------------------------------------------------------------
+
+/** The optional trailing (kind, lo, hi, p, q) of runConvScaled / scaleAccumulators: FloatAct (common.h); kind 0 none,
+ *  1 Relu, 2 Clip with lo <= hi, 3 the HardSwish decomposition (Clip lo <= hi, add p, divisor q), 4 HardSigmoid(p, q). */
+static FloatAct float_act_arg(const Napi::CallbackInfo& info, size_t i) {
+  FloatAct a;
+  if (info.Length() <= i || info[i].IsUndefined()) return a;
+  a.kind = info[i].As<Napi::Number>().Int32Value();
+  if (a.kind < 0 || a.kind > 4) throw Napi::RangeError::New(info.Env(), "activation: expected 0 (none), 1 (Relu), 2 (Clip), 3 (HardSwish decomposition) or 4 (HardSigmoid)");
+  const auto num = [&](size_t k) { return info.Length() > i + k && info[i + k].IsNumber() ? static_cast<float>(info[i + k].As<Napi::Number>().DoubleValue()) : 0.0f; };
+  if (a.kind >= 2) {
+    a.lo = num(1);
+    a.hi = num(2);
+    a.p = num(3);
+    a.q = num(4);
+    if ((a.kind == 2 || a.kind == 3) && !(a.lo <= a.hi)) throw Napi::RangeError::New(info.Env(), "activation: Clip needs lo <= hi");
+  }
+  return a;
+}
+
+class QGemm : public Napi::ObjectWrap<QGemm> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant),
+                                      InstanceMethod("runFloat", &QGemm::RunFloat), InstanceMethod("runDynamic", &QGemm::RunDynamic),
+                                      InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("runConvScaled", &QGemm::RunConvScaled), InstanceMethod("dispose", &QGemm::Dispose),
+                                      InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
+  }
+  // new QGemm(kernel, B (Uint8Array | Int8Array, K*N), K, N, threads)
+  explicit QGemm(const Napi::CallbackInfo& info) : Napi::ObjectWrap<QGemm>(info) {
+    Napi::Env env = info.Env();
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    k_ = find_q(name);
+    const Machine m = machine();
+    if (!k_ || !runs(m.isas, k_->needs)) throw Napi::Error::New(env, "QGemm: kernel \"" + name + "\" is not available on this CPU");
+    const int K = int_arg(info, 2, "K"), N = int_arg(info, 3, "N"), threads = int_arg(info, 4, "threads");
+    Napi::TypedArray b = info[1].As<Napi::TypedArray>();
+    const bool bs = b.TypedArrayType() == napi_int8_array;
+    const uint8_t* bp = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(K) * N, "B");
+    if (!qpack(*k_, bp, bs, K, N, &packed_)) throw Napi::Error::New(env, "QGemm: kernel \"" + name + "\" needs 7-bit weights (max - min <= 127)");
+    ws_ = std::make_unique<Workspace>(k_->scratch_bytes, threads < 1 ? 1 : threads);
+  }
+  ~QGemm() override { qfree(&packed_); }
+
+ private:
+  // run(pool, A (Uint8Array | Int8Array), M, za (same types, 1 or M) | null, zb (1 or N) | null, C Int32Array)
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
+    int32_t* C = array_data<int32_t>(env, info[5], napi_int32_array, napi_int32_array, static_cast<size_t>(M) * N, "C");
+    int32_t za[1] = {0}, zb[1] = {0};
+    const int32_t* zap = za;
+    const int32_t* zbp = zb;
+    int zan = 1, zbn = 1;
+    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
+    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    qgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, C);
+    return env.Undefined();
+  }
+  // runConv(pool, X, batch, geometry Int32Array(13), xZeroPoint, zw | null, Y Int32Array)   (ConvInteger)
+  Napi::Value RunConv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    const bool xs = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw[1] = {0};
+    const int32_t* zwp = zw;
+    int zwn = 1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    int32_t* Y = array_data<int32_t>(env, info[6], napi_int32_array, napi_int32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    qconv(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, Y);
+    return env.Undefined();
+  }
+  // runConvRequant(pool, X, batch, geometry, xZeroPoint, zw | null, mult, yZeroPoint, Y Uint8Array | Int8Array,
+  //                bias Int32Array (M) | null)   (QLinearConv)
+  Napi::Value RunConvRequant(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    const bool xs = info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw[1] = {0};
+    const int32_t* zwp = zw;
+    int zwn = 1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    if (!info[6].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
+    const size_t mn = info[6].As<Napi::TypedArray>().ElementLength();
+    if (mn != 1 && mn != static_cast<size_t>(packed_.N)) throw Napi::RangeError::New(env, "mult: expected 1 or M values");
+    const float* mult = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, mn, "mult");
+    const int32_t yzp = info[7].As<Napi::Number>().Int32Value();
+    const bool ys = info[8].IsTypedArray() && info[8].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* Y = array_data<uint8_t>(env, info[8], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    const int32_t* bias = info[9].IsNull() || info[9].IsUndefined() ? nullptr : array_data<int32_t>(env, info[9], napi_int32_array, napi_int32_array, packed_.N, "bias");
+    const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
+    qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, r, Y);
+    return env.Undefined();
+  }
+  // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
+  //               Y Float32Array [, activation kind, lo, hi, p, q]) -> false when this kernel has no direct convolution
+  //               (nothing written)
+  Napi::Value RunConvScaled(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    const bool xs = info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw[1] = {0};
+    const int32_t* zwp = zw;
+    int zwn = 1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    const float scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
+    const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
+    float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    return Napi::Boolean::New(env, qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, scale, bias, Y, float_act_arg(info, 9)));
+  }
+  // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
+  Napi::Value RunRequant(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
+    if (!info[5].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
+    const size_t mn = info[5].As<Napi::TypedArray>().ElementLength();
+    if (mn != 1 && mn != static_cast<size_t>(N)) throw Napi::RangeError::New(env, "mult: expected 1 or N values");
+    const float* mult = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, mn, "mult");
+    if (!info[6].IsNumber()) throw Napi::TypeError::New(env, "yZeroPoint: expected a number");
+    const int32_t yzp = info[6].As<Napi::Number>().Int32Value();
+    const bool ys = info[7].IsTypedArray() && info[7].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* Y = array_data<uint8_t>(env, info[7], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * N, "Y");
+    int32_t za[1] = {0}, zb[1] = {0};
+    const int32_t* zap = za;
+    const int32_t* zbp = zb;
+    int zan = 1, zbn = 1;
+    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
+    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    const Requant r{mult, static_cast<int>(mn), yzp, ys, Y};
+    qgemm_requant(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, r);
+    return env.Undefined();
+  }
+  // runFloat(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), bias Float32Array (1 or N) | null,
+  //          Y Float32Array, yScale number | null, yZeroPoint, ySigned)   (QFloatEpi: with yScale null y = acc * mult
+  //          (+ bias); else q = requantize(acc, mult, yZeroPoint) in ySigned's range, y = (q - yZeroPoint) * yScale (+ bias))
+  Napi::Value RunFloat(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
+    const size_t mn = per_column(env, info[5], "mult");
+    const float* mult = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, mn, "mult");
+    fill_columns(fmult_, mult, mn);
+    const bool has_bias = !info[6].IsNull() && !info[6].IsUndefined();
+    if (has_bias) {
+      const size_t bn = per_column(env, info[6], "bias");
+      fill_columns(fbias_, array_data<float>(env, info[6], napi_float32_array, napi_float32_array, bn, "bias"), bn);
+    }
+    float* Y = array_data<float>(env, info[7], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "Y");
+    QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
+    if (!info[8].IsNull() && !info[8].IsUndefined()) {
+      if (!info[8].IsNumber() || !info[9].IsNumber()) throw Napi::TypeError::New(env, "yScale, yZeroPoint: expected numbers");
+      f.requant = true;
+      f.ys = static_cast<float>(info[8].As<Napi::Number>().DoubleValue());
+      f.zp = info[9].As<Napi::Number>().Int32Value();
+      const bool ys = info[10].ToBoolean().Value();
+      f.qmin = ys ? -128 : 0;
+      f.qmax = ys ? 127 : 255;
+      f.nanq = f.zp < f.qmin ? f.qmin : (f.zp > f.qmax ? f.qmax : f.zp);  // NaN -> the zero point, as the reference
+    }
+    int32_t za[1] = {0}, zb[1] = {0};
+    const int32_t* zap = za;
+    const int32_t* zbp = zb;
+    int zan = 1, zbn = 1;
+    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
+    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, f, Y);
+    return env.Undefined();
+  }
+  // runDynamic(pool, X Float32Array, M, zb | null, wScale Float32Array (1 or N), bias Float32Array (1 or N) | null,
+  //            Y Float32Array) -> false (nothing written) when X is empty or not finite. The dynamic-int8 MatMul:
+  //   (x_q, x_s, x_zp) = DynamicQuantizeLinear(X), y = float(acc(x_q - x_zp, w - zb)) * float(x_s * wScale[j]) (+ bias[j])
+  Napi::Value RunDynamic(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const size_t n = static_cast<size_t>(M) * K;
+    const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "X");
+    const size_t sn = per_column(env, info[4], "wScale");
+    const float* wscale = array_data<float>(env, info[4], napi_float32_array, napi_float32_array, sn, "wScale");
+    const bool has_bias = !info[5].IsNull() && !info[5].IsUndefined();
+    const size_t bn = has_bias ? per_column(env, info[5], "bias") : 0;
+    const float* bias = has_bias ? array_data<float>(env, info[5], napi_float32_array, napi_float32_array, bn, "bias") : nullptr;
+    float* Y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "Y");
+    int32_t zb[1] = {0};
+    const int32_t* zbp = zb;
+    int zbn = 1;
+    zpoint(env, info[3], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    if (xq_.size() < n) xq_.resize(n);
+    float xs = 0.0f;
+    uint8_t xz = 0;
+    const int32_t* rowsum = nullptr;
+#if defined(__x86_64__)
+    if (use_avx512()) {  // the row sums in the same pass
+      if (rs_.size() < static_cast<size_t>(M)) rs_.resize(M);
+      if (!avx512::dynamic_quantize_rows(X, M, K, xq_.data(), &xs, &xz, rs_.data())) return Napi::Boolean::New(env, false);
+      rowsum = rs_.data();
+    } else
+#endif
+    if (!LOWBIT_EW(dynamic_quantize_linear, X, n, xq_.data(), &xs, &xz)) {
+      return Napi::Boolean::New(env, false);
+    }
+    fill_columns(fmult_, wscale, sn);
+    for (int j = 0; j < N; j++) fmult_[j] = xs * fmult_[j];  // float32 products, as fround(x_s * w_s[j])
+    if (has_bias) fill_columns(fbias_, bias, bn);
+    const QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
+    const int32_t za = xz;
+    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq_.data(), false, M, &za, 1, zbp, zbn, f, Y, rowsum);
+    return Napi::Boolean::New(env, true);
+  }
+  /** The length of a per-column parameter (1 or N values of a typed array). */
+  size_t per_column(const Napi::Env& env, const Napi::Value& v, const char* what) const {
+    if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(what) + ": expected a Float32Array");
+    const size_t len = v.As<Napi::TypedArray>().ElementLength();
+    if (len != 1 && len != static_cast<size_t>(packed_.N)) throw Napi::RangeError::New(env, std::string(what) + ": expected 1 or N values");
+    return len;
+  }
+  /** dst = src broadcast to N columns (len 1) or copied, then zeros to a whole number of panels (QFloatEpi). */
+  void fill_columns(std::vector<float>& dst, const float* src, size_t len) const {
+    const size_t n = static_cast<size_t>(packed_.N), padded = static_cast<size_t>(packed_.panels) * packed_.nr;
+    dst.assign(padded, 0.0f);
+    for (size_t j = 0; j < n; j++) dst[j] = src[len == 1 ? 0 : j];
+  }
+  /** A zero point: null -> 0; a typed array of 1 or n int8/uint8 values -> int32 (buffer kept by the instance). */
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    qfree(&packed_);
+    ws_.reset();
+    return info.Env().Undefined();
+  }
+  Napi::Value SevenBit(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), packed_.sevenbit); }
+
+  const QGemmKernel* k_ = nullptr;
+  QPackedB packed_;
+  std::unique_ptr<Workspace> ws_;
+  std::vector<int32_t> zabuf_, zbbuf_;
+  std::vector<float> fmult_, fbias_;  // QFloatEpi columns (padded)
+  std::vector<uint8_t> xq_;           // runDynamic's quantized X
+  std::vector<int32_t> rs_;           // and its row sums
+};
+
+// ---- FGemm ------------------------------------------------------------------------------------------------------
+
+class FGemm : public Napi::ObjectWrap<FGemm> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "FGemm", {InstanceMethod("run", &FGemm::Run), InstanceMethod("runConv", &FGemm::RunConv), InstanceMethod("dispose", &FGemm::Dispose)});
+  }
+  // new FGemm(kernel, B Float32Array, K, N, transB, threads)
+  explicit FGemm(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FGemm>(info) {
+    Napi::Env env = info.Env();
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    k_ = find_f(name);
+    if (!k_ || !runs(machine().isas, k_->needs)) throw Napi::Error::New(env, "FGemm: kernel \"" + name + "\" is not available on this CPU");
+    const int K = int_arg(info, 2, "K"), N = int_arg(info, 3, "N"), threads = int_arg(info, 5, "threads");
+    const float* b = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, static_cast<size_t>(K) * N, "B");
+    fpack(*k_, b, K, N, info[4].ToBoolean().Value(), &packed_);
+    ws_ = std::make_unique<Workspace>(k_->scratch_bytes, threads < 1 ? 1 : threads);
+  }
+  ~FGemm() override { ffree(&packed_); }
+
+ private:
+  // run(pool, A Float32Array, M, bias Float32Array (N) | null, C Float32Array)
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "FGemm: disposed");
+    const int M = int_arg(info, 2, "M"), K = packed_.K, N = packed_.N;
+    const float* A = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * K, "A");
+    const float* bias = info[3].IsNull() || info[3].IsUndefined() ? nullptr : array_data<float>(env, info[3], napi_float32_array, napi_float32_array, N, "bias");
+    float* C = array_data<float>(env, info[4], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "C");
+    fgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, M, bias, C);
+    return env.Undefined();
+  }
+  // runConv(pool, X Float32Array, batch, geometry Int32Array(13), bias Float32Array (M) | null, Y Float32Array)
+  Napi::Value RunConv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "FGemm: disposed");
+    const int batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a Float32Array");
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, 0, "X");
+    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
+    const float* bias = info[4].IsNull() || info[4].IsUndefined() ? nullptr : array_data<float>(env, info[4], napi_float32_array, napi_float32_array, packed_.N, "bias");
+    float* Y = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    fconv(pool_arg(info, 0), *ws_, *k_, packed_, X, batch, g, bias, Y);
+    return env.Undefined();
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    ffree(&packed_);
+    ws_.reset();
+    return info.Env().Undefined();
+  }
+  const FGemmKernel* k_ = nullptr;
+  FPackedB packed_;
+  std::unique_ptr<Workspace> ws_;
+};
+
+}  // namespace
+
+void register_gemm(Napi::Env env, Napi::Object exports) {
+  exports.Set("QGemm", QGemm::Define(env));
+  exports.Set("FGemm", FGemm::Define(env));
+}
+
+}  // namespace lowbit

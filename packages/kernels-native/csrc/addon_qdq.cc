@@ -1,0 +1,302 @@
+// N-API binding: quantize / dequantize, element-wise float ops (Relu, Clip, Erf, GELU, Softmax, LayerNorm, Cast,
+// broadcast binary ops), Transpose and DynamicQuantizeLinear.
+#include <cmath>
+#include <cstring>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "addon_util.h"
+#include "elementwise.h"
+#include "qdq.h"
+
+namespace lowbit {
+namespace {
+
+// quantizeLinear(x Float32Array, scale Float32Array, zp Uint8Array | Int8Array | null, outer, C, inner, y Uint8Array | Int8Array)
+// (scale / zp of length 1: per tensor; of length C: per axis)
+Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner"), n = outer * C * inner;
+  const size_t sn = info[1].IsTypedArray() ? info[1].As<Napi::TypedArray>().ElementLength() : 0;
+  if (sn != 1 && sn != C) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  const float* s = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
+  const bool ys = info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, n, "y");
+  LOWBIT_EW512(quantize_linear, x, s, z, ys, outer, C, inner, sn != 1, y);
+  return env.Undefined();
+}
+
+// dequantizeLinear(x Uint8Array | Int8Array, scale, zp | null, outer, C, inner, y Float32Array)
+Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner"), n = outer * C * inner;
+  const size_t sn = info[1].IsTypedArray() ? info[1].As<Napi::TypedArray>().ElementLength() : 0;
+  if (sn != 1 && sn != C) throw Napi::RangeError::New(env, "scale: expected 1 or C values");
+  const bool xs = info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_int8_array, n, "x");
+  const float* s = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
+  const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW(dequantize_linear, x, xs, s, z, outer, C, inner, sn != 1, y);
+  return env.Undefined();
+}
+
+// dequantizeBias(x (Uint8Array | Int8Array, rows * n), scale, zeroPoint, rows, n, bias Float32Array (n or 1), y Float32Array)
+// y = float(float((x - zeroPoint) * scale) + bias[j]): DequantizeLinear (per tensor) and the row-bias Add in one pass.
+Napi::Value DequantizeBias(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t rows = int_arg(info, 3, "rows"), n = int_arg(info, 4, "n"), total = rows * n;
+  const bool xs = info[0].IsTypedArray() && info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_int8_array, total, "x");
+  const float scale = info[1].As<Napi::Number>().FloatValue();
+  const int zp = info[2].As<Napi::Number>().Int32Value();
+  const size_t bn = info[5].IsTypedArray() ? info[5].As<Napi::TypedArray>().ElementLength() : 0;
+  if (bn != 1 && bn != n) throw Napi::RangeError::New(env, "bias: expected 1 or n values");
+  const float* bias = array_data<float>(env, info[5], napi_float32_array, napi_float32_array, bn, "bias");
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, total, "y");
+  LOWBIT_EW(dequantize_bias, x, xs, scale, zp, rows, n, bias, bn != 1, y);
+  return env.Undefined();
+}
+
+// relu(x Float32Array, y Float32Array of the same length)
+Napi::Value Relu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW(relu_f32, x, n, y);
+  return env.Undefined();
+}
+
+// clip(x Float32Array, lo, hi, sequential (bool), y Float32Array of the same length)
+Napi::Value Clip(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  const float lo = static_cast<float>(info[1].As<Napi::Number>().DoubleValue()), hi = static_cast<float>(info[2].As<Napi::Number>().DoubleValue());
+  float* y = array_data<float>(env, info[4], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW(clip_f32, x, n, lo, hi, info[3].ToBoolean().Value(), y);
+  return env.Undefined();
+}
+
+// erf(x Float32Array, y Float32Array of the same length)
+Napi::Value Erf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW512(erf_f32, x, n, y);
+  return env.Undefined();
+}
+
+// castI32F32(x Int32Array, y Float32Array of the same length): y = float(x), nearest even
+Napi::Value CastI32F32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected an Int32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const int32_t* x = array_data<int32_t>(env, info[0], napi_int32_array, napi_int32_array, n, "x");
+  float* y = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW(cast_i32_f32, x, n, y);
+  return env.Undefined();
+}
+
+// An 8-bit output with its per-tensor quantization: y (Uint8Array | Int8Array of n), yScale, yZeroPoint at info[i..i+2].
+struct Q8Out {
+  uint8_t* y;
+  bool sign;
+  float scale;
+  uint8_t zp;
+};
+Q8Out q8_out(const Napi::CallbackInfo& info, int i, size_t n) {
+  Napi::Env env = info.Env();
+  Q8Out o;
+  o.sign = info[i].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  o.y = array_data<uint8_t>(env, info[i], napi_uint8_array, napi_int8_array, n, "y");
+  o.scale = info[i + 1].As<Napi::Number>().FloatValue();
+  const int zp = info[i + 2].As<Napi::Number>().Int32Value();
+  if (zp < (o.sign ? -128 : 0) || zp > (o.sign ? 127 : 255)) throw Napi::RangeError::New(env, "zeroPoint: outside the output type");
+  o.zp = static_cast<uint8_t>(zp);
+  return o;
+}
+
+// gelu(x Float32Array, c1, div (bool), c2, c3, scaleFirst (bool), y Float32Array of the same length):
+// a = erf(x op c1) + c2, y = scaleFirst ? (x * c3) * a : (x * a) * c3
+// gelu(..., y Uint8Array | Int8Array of the same length, scale, zeroPoint): the same GELU, then quantizeLinear per
+// tensor (lowbit.QGeluErf), 1024 values at a time through a stack buffer: bit-identical to gelu then quantizeLinear.
+Napi::Value Gelu(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  const float c1 = info[1].As<Napi::Number>().FloatValue();
+  const bool div = info[2].ToBoolean().Value();
+  const float c2 = info[3].As<Napi::Number>().FloatValue(), c3 = info[4].As<Napi::Number>().FloatValue();
+  const bool scale_first = info[5].ToBoolean().Value();
+  if (info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    const Q8Out q = q8_out(info, 6, n);
+    float buf[1024];
+    for (size_t i = 0; i < n; i += 1024) {
+      const size_t m = n - i < 1024 ? n - i : 1024;
+      LOWBIT_EW512(gelu_f32, x + i, m, c1, div, c2, c3, scale_first, buf);
+      LOWBIT_EW512(quantize_linear, buf, &q.scale, &q.zp, q.sign, 1, 1, m, false, q.y + i);
+    }
+    return env.Undefined();
+  }
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW512(gelu_f32, x, n, c1, div, c2, c3, scale_first, y);
+  return env.Undefined();
+}
+
+// softmax(x Float32Array, rows, n, y Float32Array): softmax over the last axis of a [rows, n] view
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int rows = int_arg(info, 1, "rows"), n = int_arg(info, 2, "n");
+  const size_t total = static_cast<size_t>(rows) * n;
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, total, "x");
+  float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, total, "y");
+  LOWBIT_EW512(softmax_f32, x, rows, n, y);
+  return env.Undefined();
+}
+
+const float* optional_f32(const Napi::Env& env, const Napi::Value& v, size_t need, const char* what) {
+  if (v.IsNull() || v.IsUndefined()) return nullptr;
+  return array_data<float>(env, v, napi_float32_array, napi_float32_array, need, what);
+}
+
+// layerNorm(x, outer, inner, scale (inner), bias (inner) | null, eps, y, mean (outer) | null, inv (outer) | null)
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int outer = int_arg(info, 1, "outer"), inner = int_arg(info, 2, "inner");
+  const size_t total = static_cast<size_t>(outer) * inner;
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, total, "x");
+  const float* scale = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, inner, "scale");
+  const float* bias = optional_f32(env, info[4], inner, "bias");
+  if (!info[5].IsNumber()) throw Napi::TypeError::New(env, "epsilon: expected a number");
+  const double eps = info[5].As<Napi::Number>().DoubleValue();
+  if (info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    // y Uint8Array | Int8Array, then yScale, yZeroPoint (lowbit.QLayerNorm): rows normalized into a stack buffer, then
+    // quantizeLinear per tensor over them; bit-identical to layerNorm then quantizeLinear.
+    const Q8Out q = q8_out(info, 6, total);
+    constexpr size_t kBuf = 8192;
+    float stack[kBuf];
+    std::unique_ptr<float[]> heap(static_cast<size_t>(inner) * 8 > kBuf ? new float[static_cast<size_t>(inner) * 8] : nullptr);
+    float* buf = heap ? heap.get() : stack;
+    const size_t rows = heap ? 8 : kBuf / inner;
+    for (size_t r = 0; r < static_cast<size_t>(outer); r += rows) {
+      const size_t k = outer - r < rows ? outer - r : rows;
+      LOWBIT_EW(layer_norm_f32, x + r * inner, k, inner, scale, bias, eps, buf, nullptr, nullptr);
+      LOWBIT_EW512(quantize_linear, buf, &q.scale, &q.zp, q.sign, 1, 1, k * inner, false, q.y + r * inner);
+    }
+    return env.Undefined();
+  }
+  float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, total, "y");
+  float* mean = const_cast<float*>(optional_f32(env, info[7], outer, "mean"));
+  float* inv = const_cast<float*>(optional_f32(env, info[8], outer, "invStdDev"));
+  LOWBIT_EW(layer_norm_f32, x, outer, inner, scale, bias, eps, y, mean, inv);
+  return env.Undefined();
+}
+
+// Output dims (Int32Array, rank <= 8), per-axis element strides of one or two inputs (Int32Array each); checks that
+// every input element read lies inside its array.
+struct Walk {
+  int rank = 0;
+  int32_t dims[8];
+  size_t total = 1;
+};
+Walk walk_of(const Napi::Env& env, const Napi::Value& v) {
+  Walk w;
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(env, "dims: expected an Int32Array");
+  w.rank = static_cast<int>(v.As<Napi::TypedArray>().ElementLength());
+  if (w.rank > 8) throw Napi::RangeError::New(env, "dims: rank above 8");
+  const int32_t* d = array_data<int32_t>(env, v, napi_int32_array, napi_int32_array, w.rank, "dims");
+  for (int k = 0; k < w.rank; k++) {
+    if (d[k] < 0) throw Napi::RangeError::New(env, "dims: negative");
+    w.dims[k] = d[k];
+    w.total *= static_cast<size_t>(d[k]);
+  }
+  return w;
+}
+void strides_of(const Napi::Env& env, const Napi::Value& v, const Walk& w, size_t len, int64_t* out, const char* what) {
+  const int32_t* s = array_data<int32_t>(env, v, napi_int32_array, napi_int32_array, w.rank, what);
+  int64_t hi = 0;
+  for (int k = 0; k < w.rank; k++) {
+    if (s[k] < 0) throw Napi::RangeError::New(env, std::string(what) + ": negative");
+    out[k] = s[k];
+    if (w.dims[k] > 0) hi += static_cast<int64_t>(s[k]) * (w.dims[k] - 1);
+  }
+  if (w.total > 0 && static_cast<size_t>(hi) >= len) throw Napi::RangeError::New(env, std::string(what) + ": reads past the input");
+}
+
+// transpose(x TypedArray, dims Int32Array, strides Int32Array, y TypedArray of x's type and dims' product elements)
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || !info[3].IsTypedArray()) throw Napi::TypeError::New(env, "x, y: expected typed arrays");
+  Napi::TypedArray xt = info[0].As<Napi::TypedArray>(), yt = info[3].As<Napi::TypedArray>();
+  if (xt.TypedArrayType() != yt.TypedArrayType()) throw Napi::TypeError::New(env, "y: not of x's type");
+  const int esize = static_cast<int>(xt.ElementSize());
+  if (esize != 1 && esize != 2 && esize != 4 && esize != 8) throw Napi::TypeError::New(env, "x: unsupported element size");
+  const Walk w = walk_of(env, info[1]);
+  int64_t st[8];
+  strides_of(env, info[2], w, xt.ElementLength(), st, "strides");
+  if (yt.ElementLength() < w.total) throw Napi::RangeError::New(env, "y: too short");
+  const uint8_t* x = static_cast<const uint8_t*>(xt.ArrayBuffer().Data()) + xt.ByteOffset();
+  uint8_t* y = static_cast<uint8_t*>(yt.ArrayBuffer().Data()) + yt.ByteOffset();
+  LOWBIT_EW(transpose, x, esize, w.rank, w.dims, st, y);
+  return env.Undefined();
+}
+
+// binary(op 0..3, a Float32Array, b Float32Array, y Float32Array, dims Int32Array, sa Int32Array, sb Int32Array)
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int op = int_arg(info, 0, "op");
+  if (op < 0 || op > 3) throw Napi::RangeError::New(env, "op: expected 0..3");
+  const Walk w = walk_of(env, info[4]);
+  if (!info[1].IsTypedArray() || !info[2].IsTypedArray()) throw Napi::TypeError::New(env, "a, b: expected Float32Arrays");
+  int64_t sa[8], sb[8];
+  strides_of(env, info[5], w, info[1].As<Napi::TypedArray>().ElementLength(), sa, "sa");
+  strides_of(env, info[6], w, info[2].As<Napi::TypedArray>().ElementLength(), sb, "sb");
+  const float* a = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, 0, "a");
+  const float* b = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 0, "b");
+  float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, w.total, "y");
+  LOWBIT_EW(binary_f32, op, a, b, y, w.rank, w.dims, sa, sb);
+  return env.Undefined();
+}
+
+// dynamicQuantizeLinear(x Float32Array, y Uint8Array, scale Float32Array(1), zp Uint8Array(1)) -> false when the
+// input is empty or not finite (nothing written)
+Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  uint8_t* y = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_uint8_array, n, "y");
+  float* s = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 1, "scale");
+  uint8_t* z = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_uint8_array, 1, "zero_point");
+  return Napi::Boolean::New(env, LOWBIT_EW512(dynamic_quantize_linear, x, n, y, s, z));
+}
+
+}  // namespace
+
+void register_qdq(Napi::Env env, Napi::Object exports) {
+  exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear));
+  exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear));
+  exports.Set("dequantizeBias", Napi::Function::New(env, DequantizeBias));
+  exports.Set("relu", Napi::Function::New(env, Relu));
+  exports.Set("clip", Napi::Function::New(env, Clip));
+  exports.Set("erf", Napi::Function::New(env, Erf));
+  exports.Set("castI32F32", Napi::Function::New(env, CastI32F32));
+  exports.Set("gelu", Napi::Function::New(env, Gelu));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
+  exports.Set("transpose", Napi::Function::New(env, Transpose));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("dynamicQuantizeLinear", Napi::Function::New(env, DynamicQuantizeLinear));
+}
+
+}  // namespace lowbit
