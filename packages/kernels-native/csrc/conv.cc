@@ -52,10 +52,23 @@ T* grow(std::vector<T>& v, size_t n) {
 
 namespace {
 
-/** Row strips of near-equal height (<= mr): M = 16 with mr 12 is 8 + 8, not 12 + 4. */
-int* strip_rows(int M, int mr, int extra, int* strips) {
+/** Row strips of near-equal height (<= mr): M = 16 with mr 12 is 8 + 8, not 12 + 4. `pairs` (an even mr): strips of
+ *  whole row pairs, an odd row only in the last strip (the int8 epilogues requantize two rows at a time: M = 32 is
+ *  10 + 10 + 12, not 10 + 11 + 11). */
+int* strip_rows(int M, int mr, int extra, int* strips, bool pairs = false) {
   const int n = M > 0 ? (M + mr - 1) / mr : 0;
   int* row0 = static_cast<int*>(aligned_alloc64(sizeof(int) * (n + 2)));
+  if (pairs && mr % 2 == 0 && n > 0) {
+    // ceil(M / 2) pairs over n strips: at most ceil(pairs / n) <= mr / 2 pairs each, and at least one
+    const long pr = (M + 1) / 2;
+    for (int s = 0; s <= n; s++) {
+      const long r = 2 * (pr * s / n);
+      row0[s] = static_cast<int>(r < M ? r : M);
+    }
+    row0[n + 1] = M + extra;
+    *strips = n;
+    return row0;
+  }
   for (int s = 0; s <= n; s++) row0[s] = static_cast<int>(static_cast<long>(M) * s / (n > 0 ? n : 1));
   row0[n + 1] = M + extra;
   *strips = n;
@@ -113,7 +126,7 @@ void qconv_pack(const QGemmKernel& k, const QPackedB& B, QConvW* w) {
   w->Kp = Kp;
   w->boff = B.boff;
   w->planes = k.conv_split && !B.sevenbit ? 2 : 1;
-  w->row0 = strip_rows(M, k.conv_mr, 1, &w->strips);
+  w->row0 = strip_rows(M, k.conv_mr, 1, &w->strips, true);
   const size_t bytes = static_cast<size_t>(M + 1) * Kp * w->planes;
   w->data = static_cast<int8_t*>(aligned_alloc64(bytes + 64));
   std::memset(w->data, 0, bytes + 64);
@@ -146,7 +159,7 @@ void qconv_pack_c4(const QGemmKernel& k, const QPackedB& B, const ConvGeom& g, Q
   w->Kp = Kp;
   w->boff = B.boff;
   w->planes = 1;
-  w->row0 = strip_rows(M, k.conv_mr, 1, &w->strips);
+  w->row0 = strip_rows(M, k.conv_mr, 1, &w->strips, true);
   const size_t bytes = static_cast<size_t>(M + 1) * Kp;
   w->data = static_cast<int8_t*>(aligned_alloc64(bytes + 64));
   std::memset(w->data, 0, bytes + 64);

@@ -184,6 +184,7 @@ struct QConvEpi {
   const float* fbias;  // the strip's rows, or null
   float fscale;
   FloatAct fact;
+  bool unit;  // every |mult| < 1: |float(acc) * mult| < 2^31, so the product converts without the clamp to hi
 };
 /** 16 bytes of each of 4 rows (each xor-ed with xv) as 16 groups of 4 at dst (64 bytes: group j = r0[j] r1[j] r2[j] r3[j]). */
 inline void interleave4x16(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, __m128i xv, uint8_t* dst) {
@@ -205,6 +206,8 @@ inline void interleave4x16(const uint8_t* r0, const uint8_t* r1, const uint8_t* 
 inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, int32_t* zw, float* mult) {
   const QConvW& W = *a.W;
   const uint32_t K = static_cast<uint32_t>(W.K), zx = static_cast<uint32_t>(a.zxe);
+  bool unit = true;
+  for (int m = 0; m < a.mult_n; m++) unit = unit && a.mult[m] < 1.0f && a.mult[m] > -1.0f;
   for (int m = 0; m < W.M; m++) {
     const uint32_t z = static_cast<uint32_t>(a.zwe[a.zwe_n == 1 ? 0 : m]);
     const uint32_t bias = a.bias ? static_cast<uint32_t>(a.bias[m]) : 0u;
@@ -218,6 +221,7 @@ inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, in
   e.hi = qmax - fz;
   e.zp = a.yzp;
   e.sign = a.y_signed;
+  e.unit = unit;
   e.cs = a.colsum ? cs : nullptr;
   e.fbias = nullptr;
   e.fscale = a.fscale;
@@ -467,9 +471,89 @@ struct QConvC4Driver {
     }
   }
 
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+  /** Columns [j0, j0 + 16) of one staged c4 row (lane k: column j0 + k) of input row `srow` (null: a padding row,
+   *  all xpad; `missing`: a channel past C, all x): the columns [lo, hi) read at srow[c0 + sw * j], the rest xpad. The
+   *  masked loads touch only the valid columns (a masked-out lane never faults). */
+  static inline __m128i c4_lane(const uint8_t* srow, bool missing, int c0, int sw, int lo, int hi, int j0, __m128i padv, __m128i xv) {
+    if (missing) return xv;
+    if (!srow) return padv;
+    const int a = lo > j0 ? lo : j0, b = hi < j0 + 16 ? hi : j0 + 16;
+    if (b <= a) return padv;
+    const int n = b - a, sh = a - j0;
+    if (sw == 1) {
+      const __mmask16 m = static_cast<__mmask16>(((n >= 16 ? 0xffffu : (1u << n) - 1)) << sh);
+      return _mm_mask_loadu_epi8(padv, m, srow + c0 + j0);
+    }
+    // stride 2: the even bytes of 32 from srow + c0 + 2 j0
+    const __mmask32 m = static_cast<__mmask32>((((n >= 16 ? 0xffffffffull : (1ull << (2 * n)) - 1)) & 0x55555555ull) << (2 * sh));
+    const __m256i v = _mm256_mask_loadu_epi8(_mm256_broadcastb_epi8(padv), m, srow + c0 + 2 * j0);
+    const __m256i even = _mm256_shuffle_epi8(v, _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1));
+    return _mm256_castsi256_si128(_mm256_permute4x64_epi64(even, 0x08));
+  }
+#endif
+
   /** One image (a.X) in the c4 layout at xi (ConvC4): padded taps hold xpad, channels past C zero bytes after the flip. */
   static void prep(const QConvArgs& a, uint8_t* xi) {
     const ConvGeom& g = a.g;
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    if (g.stride_w <= 2) {
+      // In registers: per 16 columns, the 4 channel rows by masked loads (padding lanes xpad), one interleave, one store.
+      const ConvC4 l = conv_c4_layout(g);
+      const uint8_t x = a.x_signed ? 0x80 : 0;
+      const int sh = g.stride_h, sw = g.stride_w, Wq = l.Wq;
+      const __m128i xv = _mm_set1_epi8(static_cast<char>(x)), padv = _mm_set1_epi8(static_cast<char>(a.xpad));
+      const __m256i even2 = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+      uint8_t* out = xi;
+      for (int cg = 0; cg < l.Cg; cg++)
+        for (int ph = 0; ph < sh; ph++)
+          for (int pw = 0; pw < sw; pw++) {
+            const int c0 = pw - g.pad_l;
+            int lo = c0 < 0 ? (-c0 + sw - 1) / sw : 0, hi = g.W - c0 > 0 ? (g.W - c0 + sw - 1) / sw : 0;
+            if (hi > Wq) hi = Wq;
+            if (lo > hi) lo = hi;
+            for (int i = 0; i < l.Hq; i++, out += 4 * static_cast<size_t>(Wq)) {
+              const int r = sh * i + ph - g.pad_t;
+              const uint8_t* src[4];
+              bool miss[4];
+              for (int t = 0; t < 4; t++) {
+                const int c = 4 * cg + t;
+                miss[t] = c >= g.C;
+                src[t] = !miss[t] && r >= 0 && r < g.H ? a.X + (static_cast<size_t>(c) * g.H + r) * g.W : nullptr;
+              }
+              for (int j0 = 0; j0 < Wq; j0 += 16) {
+                // columns inside the row (stride 2: the 32 bytes read end inside it too): plain loads
+                const bool inner = j0 >= lo && j0 + 16 + (sw - 1) <= hi;
+                __m128i v[4];
+                for (int t = 0; t < 4; t++) {
+                  if (inner && src[t]) {
+                    const uint8_t* q = src[t] + c0 + sw * j0;
+                    if (sw == 1) {
+                      v[t] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+                    } else {
+                      const __m256i e = _mm256_shuffle_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)), even2);
+                      v[t] = _mm256_castsi256_si128(_mm256_permute4x64_epi64(e, 0x08));
+                    }
+                  } else {
+                    v[t] = c4_lane(src[t], miss[t], c0, sw, lo, hi, j0, padv, xv);
+                  }
+                }
+                const __m128i v0 = _mm_xor_si128(v[0], xv), v1 = _mm_xor_si128(v[1], xv), v2 = _mm_xor_si128(v[2], xv), v3 = _mm_xor_si128(v[3], xv);
+                const __m128i lo01 = _mm_unpacklo_epi8(v0, v1), hi01 = _mm_unpackhi_epi8(v0, v1);
+                const __m128i lo23 = _mm_unpacklo_epi8(v2, v3), hi23 = _mm_unpackhi_epi8(v2, v3);
+                __m512i q = _mm512_castsi128_si512(_mm_unpacklo_epi16(lo01, lo23));
+                q = _mm512_inserti32x4(q, _mm_unpackhi_epi16(lo01, lo23), 1);
+                q = _mm512_inserti32x4(q, _mm_unpacklo_epi16(hi01, hi23), 2);
+                q = _mm512_inserti32x4(q, _mm_unpackhi_epi16(hi01, hi23), 3);
+                const int n = Wq - j0;
+                _mm512_mask_storeu_epi8(out + 4 * j0, n >= 16 ? ~0ull : (1ull << (4 * n)) - 1, q);
+              }
+            }
+          }
+      std::memset(out, 0, l.bytes - (out - xi));
+      return;
+    }
+#endif
     const ConvC4 l = conv_c4_layout(g);
     const uint8_t x = a.x_signed ? 0x80 : 0;
     const int sh = g.stride_h, sw = g.stride_w, Wq = l.Wq;

@@ -197,6 +197,12 @@ const ConvCase kConvCases[] = {
     {1, 8, 37, 29, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},    {1, 16, 24, 40, 29, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
     {1, 48, 10, 13, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},   {1, 16, 13, 21, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
     {1, 64, 4, 5, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     {1, 12, 11, 9, 8, 3, 3, 1, 1, 3, 3, 3, 3, 3, 3},
+    // the channel-group rows by 16 columns: exactly 16 / 32 padded columns, stride 2 with odd widths and no padding,
+    // C = 3 and 5 (a zero channel in the last group), row strips of whole pairs (M 32, 31, 6, 128)
+    {1, 5, 9, 14, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},      {1, 3, 12, 31, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
+    {1, 3, 10, 65, 16, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0},    {1, 6, 7, 30, 31, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {1, 3, 13, 47, 8, 3, 3, 2, 1, 1, 1, 0, 2, 1, 0},     {1, 16, 9, 33, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
+    {1, 8, 5, 7, 128, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
 };
 
 void conv_ref_q(const ConvCase& c, const ConvGeom& g, const std::vector<uint8_t>& X, bool xs, const std::vector<uint8_t>& Wt, bool ws,
@@ -251,6 +257,11 @@ void check_qconv(const QGemmKernel& k, ThreadPool* pools[3], std::mt19937& rng, 
   }
   // a non-finite multiplier (y_scale 0 or tiny): NaN / infinite products take the general epilogue
   if (seven && c.M > 1) mult[c.M - 1] = c.C % 2 ? INFINITY : NAN;
+  // multipliers near 1 (products far past the output range: saturation on both sides), and one >= 1 (the clamp
+  // before the conversion: products past 2^31)
+  if (!seven && zmode == 1)
+    for (int m = 0; m < c.M; m++) mult[m] = 1.0f - std::ldexp(static_cast<float>(1 + rng() % 64), -24);
+  if (!seven && zmode == 2 && c.M > 1) mult[c.M / 2] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, 14);
   const int32_t yz = static_cast<int32_t>(rng() % 256) - (xs ? 128 : 0);
   std::vector<uint8_t> want8(want.size());
   std::vector<int32_t> acc(want);

@@ -7,7 +7,9 @@
 #endif
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
+#include <utility>
 
 #include "common.h"
 #include "quant_avx2.h"
@@ -170,8 +172,11 @@ __attribute__((noinline)) void qconv_tile(int kg, const int8_t* a, const uint8_t
 
 /** One row's 32 sums (already + off) as requantized int32 before the zero point: min(float(v) * m, hi) rounded half to
  *  even (a huge negative product converts to INT_MIN, which the saturating packs take to qmin). */
+template <bool U>
 static inline __m512i qconv_epi_cvt(__m512i v, __m512 m, __m512 hi) {
-  return _mm512_cvt_roundps_epi32(_mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v), m), hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(v), m);
+  // U (QConvEpi::unit): |x| < 2^31 converts exactly; the saturating packs then clamp to [qmin, qmax] as the min would
+  return _mm512_cvt_roundps_epi32(U ? x : _mm512_min_ps(x, hi), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 
 /**
@@ -180,7 +185,7 @@ static inline __m512i qconv_epi_cvt(__m512i v, __m512 m, __m512 hi) {
  * of Y at y + r * ldy). Two rows at a time: int32 -> int16 (saturating) + zp (saturating) -> 8 bits (saturating to
  * the output type) = clamp(round(x) + zp, qmin, qmax) with x <= hi = qmax - zp.
  */
-template <int R, bool S>
+template <int R, bool S, bool U>
 __attribute__((noinline)) void qconv_epi(const int32_t* c, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
   const __m512 hi = _mm512_set1_ps(e.hi);
   const __m512i zp = _mm512_set1_epi16(static_cast<int16_t>(e.zp));
@@ -204,8 +209,8 @@ __attribute__((noinline)) void qconv_epi(const int32_t* c, const QConvEpi& e, ui
       w1 = _mm512_sub_epi32(w1, _mm512_mullo_epi32(zz, cs1));
     }
     const __m512 m = _mm512_set1_ps(e.mult[r]), mm = _mm512_set1_ps(e.mult[r1]);
-    const __m512i a16 = _mm512_adds_epi16(_mm512_packs_epi32(qconv_epi_cvt(v0, m, hi), qconv_epi_cvt(v1, m, hi)), zp);
-    const __m512i b16 = _mm512_adds_epi16(_mm512_packs_epi32(qconv_epi_cvt(w0, mm, hi), qconv_epi_cvt(w1, mm, hi)), zp);
+    const __m512i a16 = _mm512_adds_epi16(_mm512_packs_epi32(qconv_epi_cvt<U>(v0, m, hi), qconv_epi_cvt<U>(v1, m, hi)), zp);
+    const __m512i b16 = _mm512_adds_epi16(_mm512_packs_epi32(qconv_epi_cvt<U>(w0, mm, hi), qconv_epi_cvt<U>(w1, mm, hi)), zp);
     const __m512i q = _mm512_permutexvar_epi32(order, S ? _mm512_packs_epi16(a16, b16) : _mm512_packus_epi16(a16, b16));
     const __m256i lo = _mm512_castsi512_si256(q), hi2 = _mm512_extracti64x4_epi64(q, 1);
     uint8_t* yr = y + static_cast<size_t>(r) * ldy;
@@ -335,11 +340,15 @@ struct Vnni512Conv {
     static constexpr Fn f[MR + 1] = {nullptr, &qconv_epi_f<1>, &qconv_epi_f<2>, &qconv_epi_f<3>, &qconv_epi_f<4>, &qconv_epi_f<5>, &qconv_epi_f<6>, &qconv_epi_f<7>, &qconv_epi_f<8>, &qconv_epi_f<9>, &qconv_epi_f<10>, &qconv_epi_f<11>, &qconv_epi_f<12>};
     f[rows](c, e, y, ldy, sg);
   }
-  static void epi(int rows, const int32_t* c, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
+  template <bool S, bool U, size_t... I>
+  static constexpr auto epi_table(std::index_sequence<I...>) {
     using Fn = void (*)(const int32_t*, const QConvEpi&, uint8_t*, size_t, const QSegs&);
-    static constexpr Fn u[MR + 1] = {nullptr, &qconv_epi<1, false>, &qconv_epi<2, false>, &qconv_epi<3, false>, &qconv_epi<4, false>, &qconv_epi<5, false>, &qconv_epi<6, false>, &qconv_epi<7, false>, &qconv_epi<8, false>, &qconv_epi<9, false>, &qconv_epi<10, false>, &qconv_epi<11, false>, &qconv_epi<12, false>};
-    static constexpr Fn s[MR + 1] = {nullptr, &qconv_epi<1, true>, &qconv_epi<2, true>, &qconv_epi<3, true>, &qconv_epi<4, true>, &qconv_epi<5, true>, &qconv_epi<6, true>, &qconv_epi<7, true>, &qconv_epi<8, true>, &qconv_epi<9, true>, &qconv_epi<10, true>, &qconv_epi<11, true>, &qconv_epi<12, true>};
-    (e.sign ? s : u)[rows](c, e, y, ldy, sg);
+    return std::array<Fn, MR + 1>{{nullptr, &qconv_epi<static_cast<int>(I) + 1, S, U>...}};
+  }
+  static void epi(int rows, const int32_t* c, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
+    static constexpr auto u = epi_table<false, false>(std::make_index_sequence<MR>{}), s = epi_table<true, false>(std::make_index_sequence<MR>{});
+    static constexpr auto uu = epi_table<false, true>(std::make_index_sequence<MR>{}), su = epi_table<true, true>(std::make_index_sequence<MR>{});
+    (e.unit ? (e.sign ? su : uu) : (e.sign ? s : u))[rows](c, e, y, ldy, sg);
   }
 };
 using CD = QConvDriver<Vnni512Conv>;
