@@ -219,12 +219,13 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   // group offsets: tap (kh, kw), channel group cg -> phase plane and shift
   if (static_cast<int>(ws.goff.size()) < groups) ws.goff.resize(groups);
   for (int kh = 0, gi = 0; kh < g.KH; kh++)
-    for (int kw = 0; kw < g.KW; kw++)
-      for (int cg = 0; cg < l.Cg; cg++, gi++) {
-        const int dh = kh * g.dil_h, dw = kw * g.dil_w;
-        const size_t plane = (static_cast<size_t>(cg) * g.stride_h + dh % g.stride_h) * g.stride_w + dw % g.stride_w;
-        ws.goff[gi] = static_cast<int32_t>(plane * l.plane + 4 * (static_cast<size_t>(dh / g.stride_h) * l.Wq + dw / g.stride_w));
-      }
+    for (int kw = 0; kw < g.KW; kw++) {
+      // the tap's phase plane and shift (divisions once per tap), then one phase block per channel group
+      const int dh = kh * g.dil_h, dw = kw * g.dil_w;
+      const size_t phase = static_cast<size_t>(dh % g.stride_h) * g.stride_w + dw % g.stride_w;
+      const size_t shift = 4 * (static_cast<size_t>(dh / g.stride_h) * l.Wq + dw / g.stride_w), block = static_cast<size_t>(l.phases) * l.plane;
+      for (int cg = 0; cg < l.Cg; cg++, gi++) ws.goff[gi] = static_cast<int32_t>(cg * block + phase * l.plane + shift);
+    }
   uint8_t* xi = grow(ws.xc4, img * batch);
   const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
   QConvArgs a{};

@@ -538,7 +538,9 @@ struct QConvC4Driver {
                     v[t] = c4_lane(src[t], miss[t], c0, sw, lo, hi, j0, padv, xv);
                   }
                 }
-                const __m128i v0 = _mm_xor_si128(v[0], xv), v1 = _mm_xor_si128(v[1], xv), v2 = _mm_xor_si128(v[2], xv), v3 = _mm_xor_si128(v[3], xv);
+                if (x)
+                  for (int t = 0; t < 4; t++) v[t] = _mm_xor_si128(v[t], xv);
+                const __m128i v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
                 const __m128i lo01 = _mm_unpacklo_epi8(v0, v1), hi01 = _mm_unpackhi_epi8(v0, v1);
                 const __m128i lo23 = _mm_unpacklo_epi8(v2, v3), hi23 = _mm_unpackhi_epi8(v2, v3);
                 __m512i q = _mm512_castsi128_si512(_mm_unpacklo_epi16(lo01, lo23));
