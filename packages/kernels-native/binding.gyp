@@ -11,7 +11,7 @@
     {
       "target_name": "lowbit_core",
       "type": "static_library",
-      "sources": ["csrc/cpu.cc", "csrc/threadpool.cc", "csrc/ops.cc", "csrc/batched.cc", "csrc/conv.cc", "csrc/dwconv.cc", "csrc/elementwise.cc", "csrc/pool.cc", "csrc/qdq.cc", "csrc/qgemm_common.cc", "csrc/qgemm_scalar.cc", "csrc/fgemm_scalar.cc"],
+      "sources": ["csrc/cpu.cc", "csrc/threadpool.cc", "csrc/ops.cc", "csrc/batched.cc", "csrc/conv.cc", "csrc/dwconv.cc", "csrc/elementwise.cc", "csrc/lookup.cc", "csrc/pool.cc", "csrc/qdq.cc", "csrc/qgemm_common.cc", "csrc/qgemm_scalar.cc", "csrc/fgemm_scalar.cc"],
       "dependencies": [],
       "conditions": [
         ["target_arch=='x64'", {"dependencies": ["lowbit_avx2", "lowbit_avxvnni", "lowbit_avx512", "lowbit_avx512vnni", "lowbit_amx"]}],

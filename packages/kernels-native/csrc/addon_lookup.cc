@@ -8,6 +8,7 @@
 
 #include "addon_util.h"
 #include "elementwise.h"
+#include "lookup.h"
 #include "qdq.h"
 
 namespace lowbit {
@@ -96,29 +97,7 @@ Napi::Value LookupGap(const Napi::CallbackInfo& info) {
   const uint8_t* x = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_uint8_array, rows * plane, "x");
   const float* t = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, 256, "table");
   float* y = array_data<float>(env, info[4], napi_float32_array, napi_float32_array, rows, "y");
-  size_t r = 0;
-  // Four rows at a time: four independent running sums, each still in its own row's order.
-  for (; r + 4 <= rows; r += 4) {
-    const uint8_t* x0 = x + r * plane;
-    const uint8_t *x1 = x0 + plane, *x2 = x1 + plane, *x3 = x2 + plane;
-    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-    for (size_t j = 0; j < plane; j++) {
-      a0 += t[x0[j]];
-      a1 += t[x1[j]];
-      a2 += t[x2[j]];
-      a3 += t[x3[j]];
-    }
-    y[r] = static_cast<float>(static_cast<double>(a0) / static_cast<double>(plane));
-    y[r + 1] = static_cast<float>(static_cast<double>(a1) / static_cast<double>(plane));
-    y[r + 2] = static_cast<float>(static_cast<double>(a2) / static_cast<double>(plane));
-    y[r + 3] = static_cast<float>(static_cast<double>(a3) / static_cast<double>(plane));
-  }
-  for (; r < rows; r++) {
-    const uint8_t* xr = x + r * plane;
-    float acc = 0.0f;
-    for (size_t j = 0; j < plane; j++) acc += t[xr[j]];
-    y[r] = static_cast<float>(static_cast<double>(acc) / static_cast<double>(plane));
-  }
+  lookup_gap(x, t, rows, plane, y);  // lookup.cc: eight rows at a time, each in its own order
   return env.Undefined();
 }
 
@@ -126,7 +105,7 @@ Napi::Value LookupGap(const Napi::CallbackInfo& info) {
 // gateStrideN, gateStrideC, scale, zeroPoint, signed (bool), y Uint8Array (as x)): lowbit.QLookupMulQuantize with one
 // gate value per [n, c] plane (gate[n * gateStrideN + c * gateStrideC]): y = saturate(roundHalfEven(float(float(
 // table[x] * g) / scale)) + zeroPoint), NaN giving the range's low end; written as bytes (int8 as its bits). A plane
-// of 256 or more elements goes through a 256-entry byte table made for its gate value.
+// of 64 or more elements goes through a 256-entry byte table made for its gate value (lookup.cc).
 Napi::Value LookupMulQuantize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const size_t N = int_arg(info, 3, "N"), C = int_arg(info, 4, "C"), plane = int_arg(info, 5, "plane");
@@ -157,9 +136,10 @@ Napi::Value LookupMulQuantize(const Napi::CallbackInfo& info) {
     for (size_t c = 0; c < C; c++) {
       const float g = gate[n * gn + c * gc];
       const size_t start = (n * C + c) * plane;
-      if (plane >= 2048) {
-        for (int k = 0; k < 256; k++) bytes[k] = quant(t[k] * g);
-        for (size_t j = 0; j < plane; j++) y[start + j] = bytes[x[start + j]];
+      if (plane >= 64) {
+        // One output table per plane (256 entries, vectorized), then the byte lookup: fewer steps than per element.
+        lookup_mul_quantize_table(t, g, scale, zp, static_cast<int>(lo), static_cast<int>(hi), bytes);
+        lookup_bytes(x + start, plane, bytes, y + start);
         continue;
       }
       size_t j = 0;

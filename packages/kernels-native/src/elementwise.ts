@@ -119,13 +119,23 @@ export function elementwiseVariants(ctx: NativeContext, isa: 'avx512' | 'avx2' |
     tolerance: 'exact',
     writesAllOutputs: true,
     create: (node) => nativeInstance(ctx, `lowbit.QLookupGlobalAveragePool:${s}`, node, (inputs, rctx) => {
-      const [x, t] = [inputs[0], inputs[1]];
+      const [x, t, ys, yz] = [inputs[0], inputs[1], inputs[2] ?? null, inputs[3] ?? null];
       if (!q8(x) || !f32(t) || t.data.length !== 256 || x.dims.length < 3 || x.dims.length > 10) return undefined;
+      if ((ys || yz) && (!f32(ys) || ys.data.length !== 1 || !q8(yz) || yz.data.length !== 1)) return undefined;
       const rows = x.dims[0] * x.dims[1];
       const plane = rows === 0 ? 0 : x.data.length / rows;
       if (plane === 0) return undefined; // an empty plane averages to NaN: the reference says so
-      const y = rctx.alloc('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
-      ctx.addon.lookupGap(bytesOf(x.data), t.data, rows, plane, y.data);
+      const dims = [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)];
+      if (!ys || !yz) {
+        const y = rctx.alloc('float32', dims);
+        ctx.addon.lookupGap(bytesOf(x.data), t.data, rows, plane, y.data);
+        return [y];
+      }
+      // Quantized output (the pool's QuantizeLinear folded in): the averages, then the native QuantizeLinear (exact).
+      const avg = new Float32Array(rows);
+      ctx.addon.lookupGap(bytesOf(x.data), t.data, rows, plane, avg);
+      const y = rctx.alloc(yz.dtype, dims);
+      ctx.addon.quantizeLinear(avg, ys.data, yz.data, 1, 1, rows, y.data as Uint8Array | Int8Array);
       return [y];
     }),
   }, {
@@ -137,8 +147,18 @@ export function elementwiseVariants(ctx: NativeContext, isa: 'avx512' | 'avx2' |
     tolerance: 'exact',
     writesAllOutputs: true,
     create: (node) => nativeInstance(ctx, `lowbit.QLookupMulQuantize:${s}`, node, (inputs, rctx) => {
-      const [x, t, g, ys, yz] = [inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]];
-      if (!q8(x) || !f32(t) || t.data.length !== 256 || !f32(g) || !f32(ys) || ys.data.length !== 1 || !q8(yz) || yz.data.length !== 1) return undefined;
+      const [x, t, g8, ys, yz, gt] = [inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5] ?? null];
+      if (!q8(x) || !f32(t) || t.data.length !== 256 || !f32(ys) || ys.data.length !== 1 || !q8(yz) || yz.data.length !== 1) return undefined;
+      // With a gate table (input 5) the gate is 8-bit and reads its values through it (exact: copies of the entries).
+      let g: Tensor<'float32'>;
+      if (gt) {
+        if (!f32(gt) || gt.data.length !== 256 || !q8(g8)) return undefined;
+        const gb = bytesOf(g8.data);
+        const gv = new Float32Array(gb.length);
+        for (let i = 0; i < gb.length; i++) gv[i] = gt.data[gb[i]];
+        g = { dtype: 'float32', data: gv, dims: g8.dims } as Tensor<'float32'>;
+      } else if (f32(g8)) g = g8;
+      else return undefined;
       const d = x.dims;
       const r = d.length;
       if (r < 2 || g.dims.length !== r || !(g.dims[0] === 1 || g.dims[0] === d[0]) || !(g.dims[1] === 1 || g.dims[1] === d[1])) return undefined;

@@ -2,7 +2,8 @@
  * Native lowbit.QLookupGlobalAveragePool / QLookupMulQuantize against the scalar reference: exact (the averages as
  * values, NaN payloads aside; the quantized bytes bit for bit) on random
  * bytes, tables with specials (NaN, infinities, signed zeros, huge values), per-plane gates of every broadcast form,
- * planes below 8, with tails, and of 2048 or more (the byte-table path); other gate broadcasts go to the reference.
+ * planes below 8, with tails, and of 64 or more (the per-plane output table path); the optional forms (the pool
+ * quantized, the gate as bytes through its own table); other gate broadcasts go to the reference.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -26,7 +27,7 @@ describe('native squeeze-excite lookups equivalence', () => {
   };
   it('bit-exact with the reference on random inputs, nothing handed to it for per-plane gates', () => {
     fc.assert(fc.property(fc.constantFrom<DType>('uint8', 'int8'), fc.constantFrom<DType>('uint8', 'int8'), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 9 }),
-      fc.constantFrom(1, 3, 7, 8, 9, 33, 288, 2100), fc.constantFrom('nc11', '1c11', 'n111', '1111'), fc.array(fc.oneof(fc.constantFrom(...SPECIALS), fc.float({ min: -500, max: 500, noNaN: true })), { minLength: 256, maxLength: 256 }),
+      fc.constantFrom(1, 3, 7, 8, 9, 33, 63, 64, 65, 192, 288, 2100), fc.constantFrom('nc11', '1c11', 'n111', '1111'), fc.array(fc.oneof(fc.constantFrom(...SPECIALS), fc.float({ min: -500, max: 500, noNaN: true })), { minLength: 256, maxLength: 256 }),
       fc.constantFrom(0.013, 0.1, 1, 6.5), fc.integer({ min: 0, max: 255 }), fc.integer(),
       (xt, yt, N, C, plane, gs, tv, sy, zy, seed) => {
         const n = N * C * plane;
@@ -42,6 +43,19 @@ describe('native squeeze-excite lookups equivalence', () => {
         const q = pair('QLookupMulQuantize', xt, [xt, 'float32', 'float32', 'float32', yt]);
         expect(bits(q.native.run(ins, freshRunContext)[0]!)).toEqual(bits(q.ref.run(ins, freshRunContext)[0]!));
         expect((q.native as unknown as { referenceRuns: number }).referenceRuns + (p.native as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
+        // The optional forms: the pool quantized (inputs 2-3), the gate as bytes through its own table (input 5).
+        const outQ = [new Tensor('float32', [sy], []), new Tensor(yt, [yt === 'int8' ? zy - 128 : zy], [])];
+        const pq = pair('QLookupGlobalAveragePool', xt, [xt, 'float32', 'float32', yt]);
+        expect(bits(pq.native.run([x, table, ...outQ], freshRunContext)[0]!)).toEqual(bits(pq.ref.run([x, table, ...outQ], freshRunContext)[0]!));
+        const g8 = new Tensor(xt, Array.from({ length: gate.data.length }, (_, i) => ((i * 37 + seed) & 255) - (xt === 'int8' ? 128 : 0)), gdims);
+        const gt = new Tensor('float32', Float32Array.from({ length: 256 }, (_, k) => (k % 7 === 6 ? SPECIALS[k % SPECIALS.length] : Math.fround(k / 255))), [256]);
+        const insT = [x, table, g8, ...outQ, gt];
+        const qt = pair('QLookupMulQuantize', xt, [xt, 'float32', xt, 'float32', yt, 'float32']);
+        expect(bits(qt.native.run(insT, freshRunContext)[0]!)).toEqual(bits(qt.ref.run(insT, freshRunContext)[0]!));
+        // ... equal to the float gate made by hand
+        const gf = new Tensor('float32', Float32Array.from(new Uint8Array((g8.data as Uint8Array).buffer, (g8.data as Uint8Array).byteOffset, g8.data.length), (b) => gt.data[b]), gdims);
+        expect(bits(qt.ref.run(insT, freshRunContext)[0]!)).toEqual(bits(q.ref.run([x, table, gf, ...outQ], freshRunContext)[0]!));
+        expect((pq.native as unknown as { referenceRuns: number }).referenceRuns + (qt.native as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
       }), { numRuns: 120 });
   });
   it('a gate that is not one value per [n, c] plane runs on the reference, same result', () => {

@@ -35,7 +35,9 @@ describe('fuse-quantized-lookup on ppocr-mobile-v2-cls static QDQ', () => {
     expect(count(r.model, 'QuantizeLinear')).toBe(count(m, 'QuantizeLinear') - toBytes);
     expect(count(r.model, 'DequantizeLinear')).toBeLessThan(count(m, 'DequantizeLinear'));
     expect(count(r.model, 'Clip')).toBeLessThanOrEqual(count(m, 'Clip') - 18);
-    expect(Session.fromModel(m, { backend: 'js' }).optimization.opsAfter['lowbit.QLookup']).toBe(lookups.length);
+    // With all of 'all': the float lookups of the squeeze-excite blocks (activation and gate) fuse further
+    // (fuse-lookup-gate), the one before the head's MaxPool becomes its rank table (sink-maxpool-lookup).
+    expect(Session.fromModel(m, { backend: 'js' }).optimization.opsAfter['lowbit.QLookup']).toBe(toBytes + 1);
     const feeds = { x: new Tensor('float32', image(42), dims) };
     // Every fused output (an 8-bit value) and the graph output, compared byte for byte.
     const fetches = [...r.model.graph.nodes.filter((n) => n.opType === 'QLookup').map((n) => n.outputs[0]!), ...m.graph.outputs.map((o) => o.name)];
@@ -62,7 +64,9 @@ describe('fuse-quantized-lookup on ppocr-mobile-v2-cls static QDQ', () => {
     const tableOf = (g: Model, v: string) => g.graph.initializers.find((t) => t.name === g.graph.nodes.find((n) => n.outputs[0] === v)!.inputs[1])!.dtype;
     expect(tableOf(unfused, poolIn(unfused))).toBe(DataType.FLOAT);
     expect(tableOf(fused, poolIn(fused))).toBe(DataType.UINT8); // the ranks: the pool reads bytes
-    expect(count(fused, 'QLookup')).toBe(count(unfused, 'QLookup') + 1);
+    // The pooled ranks' float lookup then feeds the head's GlobalAveragePool, which fuse-lookup-gate takes too.
+    expect(count(fused, 'QLookupGlobalAveragePool')).toBe(count(unfused, 'QLookupGlobalAveragePool') + 1);
+    expect(count(fused, 'GlobalAveragePool')).toBe(0);
     const [native] = await loadBackends('native', { threads: 1 });
     const backends = native?.ready ? (['js', 'native'] as const) : (['js'] as const);
     for (const backend of backends) {
@@ -77,17 +81,23 @@ describe('fuse-quantized-lookup on ppocr-mobile-v2-cls static QDQ', () => {
     native?.dispose?.();
   }, 300_000);
 
-  it('fuse-lookup-gate (run explicitly; not in all): every squeeze-excite block keeps its activation in bytes (no float Mul left); values identical to the pipeline without the pass (js and native)', async () => {
+  it('fuse-lookup-gate (in all): every squeeze-excite block keeps its activation in bytes (no float Mul, squeeze QuantizeLinear or gate lookup left); values identical to the pipeline without the pass (js and native)', async () => {
     const data = (): Iterable<Feeds> => Array.from({ length: 3 }, (_, s) => ({ x: { dtype: 'float32', dims, data: image(s) } }));
     const m = await quantizeStatic(testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), join(mkdtempSync(join(tmpdir(), 'lowbit-gate-')), 'q.onnx'), data, { perChannel: true });
-    const passes = (withGate: boolean) => optimizationPasses('all').flatMap((p) => (withGate && p.name === 'fuse-quantized-lookup' ? [p, fuseLookupGate] : [p]));
+    const passes = (withGate: boolean) => optimizationPasses('all').filter((p) => withGate || p.name !== fuseLookupGate.name);
     const pipeline = async (withGate: boolean) => (await new PassManager(passes(withGate), { name: 't' }).run(m, createPassContext({}))).model;
     const [fused, unfused] = [await pipeline(true), await pipeline(false)];
     expect(count(fused, 'QLookupMulQuantize')).toBe(count(unfused, 'Mul'));
     expect(count(fused, 'QLookupMulQuantize')).toBeGreaterThanOrEqual(7);
-    expect(count(fused, 'QLookupGlobalAveragePool')).toBeGreaterThanOrEqual(7);
+    // Every GlobalAveragePool reads a byte source: the squeeze-excite ones and the head's (after sink-maxpool-lookup).
+    expect(count(fused, 'QLookupGlobalAveragePool')).toBe(count(unfused, 'GlobalAveragePool'));
     expect(count(fused, 'Mul')).toBe(0);
-    expect(count(fused, 'QuantizeLinear')).toBe(count(unfused, 'QuantizeLinear') - count(fused, 'QLookupMulQuantize'));
+    expect(count(fused, 'GlobalAveragePool')).toBe(0);
+    // The excite's QuantizeLinear and the squeeze's (folded into the pool) are gone.
+    expect(count(fused, 'QuantizeLinear')).toBe(count(unfused, 'QuantizeLinear') - 2 * count(fused, 'QLookupMulQuantize'));
+    // Gates come in as bytes through their HardSigmoid table; the float activations' lookups are dead.
+    expect(fused.graph.nodes.filter((n) => n.opType === 'QLookupMulQuantize' && n.inputs.length === 6).length).toBe(count(fused, 'QLookupMulQuantize'));
+    expect(fused.graph.nodes.length).toBeLessThanOrEqual(unfused.graph.nodes.length - 4 * count(fused, 'QLookupMulQuantize'));
     const feeds = { x: new Tensor('float32', image(7), dims) };
     const [native] = await loadBackends('native', { threads: 1 });
     const backends = native?.ready ? (['js', 'native'] as const) : (['js'] as const);

@@ -5,7 +5,10 @@
  * neither needs `a` itself (the runtime's pass `fuse-lookup-gate` forms them):
  *
  *   lowbit.QLookupGlobalAveragePool(x, table)          = GlobalAveragePool(table[byte(x)])
+ *   lowbit.QLookupGlobalAveragePool(x, table, ys, yz)  = QuantizeLinear(GlobalAveragePool(table[byte(x)]), ys, yz)
  *   lowbit.QLookupMulQuantize(x, table, gate, ys, yz)  = QuantizeLinear(Mul(table[byte(x)], gate), ys, yz)
+ *   lowbit.QLookupMulQuantize(x, table, g8, ys, yz, gt) = the same with gate = gt[byte(g8)] (an 8-bit gate read
+ *                                                          through its own float32 table of 256, e.g. HardSigmoid's)
  *
  * GlobalAveragePool as its reference: per [n, c] plane, the float32 sum in row-major order, then fround(sum / count).
  * QLookupMulQuantize: the product is one float32 multiplication, QuantizeLinear per tensor (float32 scale, 8-bit zero
@@ -13,16 +16,17 @@
  * `quantize`. When `gate` broadcasts onto x one value per leading [n, c] plane (the squeeze-excite shape) the output
  * of each plane is read from a 256-entry byte table made for that plane's gate value (planes of 256 or more
  * elements) or computed per element; any other broadcast is computed element by element through the broadcast index.
- * Both are bit-identical to the ops they replace (NaN payloads of the float average aside). Inputs: x uint8 or int8 (rank >= 3 for the pool), table float32 of
- * 256 elements, gate float32, ys float32 and yz uint8/int8 with one element each. Output: float32 [N, C, 1, ...] for
- * the pool; yz's dtype with the broadcast dims of x and gate for the scale.
+ * Both are bit-identical to the ops they replace (NaN payloads of the float average aside). Inputs: x uint8 or int8
+ * (rank >= 3 for the pool), table float32 of 256 elements, gate float32 (uint8/int8 with a gate table, float32 of 256
+ * elements), ys float32 and yz uint8/int8 with one element each. Output: float32 [N, C, 1, ...] for the pool (yz's
+ * dtype when it quantizes); yz's dtype with the broadcast dims of x and gate for the scale.
  * Example: x = uint8 [[[0, 1]]], table[k] = k, gate = [[[2]]], ys = 1, yz = 0 -> pool [[[0.5]]], scale [[[0, 2]]].
  */
 import { roundHalfEven } from '@lowbit/qparams';
 import type { KernelInstance, KernelNode, KernelVariant, RunContext } from '../contract.js';
-import { expectRank, fail, input } from '../nn/checks.js';
+import { expectRank, fail, input, optionalInput } from '../nn/checks.js';
 import { broadcastShapes } from '../ops/util/broadcast.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 
 const Q8 = ['uint8', 'int8'] as const;
 
@@ -35,21 +39,38 @@ function lookupTable(node: KernelNode, inputs: readonly (Tensor | null)[]): Floa
 /** x's elements as unsigned bytes (int8 -1 reads entry 255). */
 const bytesOf = (x: Tensor): Uint8Array => new Uint8Array((x.data as Uint8Array).buffer, (x.data as Uint8Array).byteOffset, x.data.length);
 
+/** The optional per-tensor output quantization at inputs[i], inputs[i + 1] (both or neither), as [scale, zero point]. */
+function outputQuant(node: KernelNode, inputs: readonly (Tensor | null)[], i: number): [number, Tensor<'uint8' | 'int8'>] | undefined {
+  const ys = optionalInput(node, inputs, i, ['float32'] as const);
+  const yz = optionalInput(node, inputs, i + 1, Q8);
+  if (!ys && !yz) return undefined;
+  if (!ys || ys.data.length !== 1) fail(node, `input[${i}] (y_scale)`, { inputIndex: i, expected: 'one element (per tensor)', actual: ys ? `${ys.data.length}` : 'omitted' });
+  if (!yz || yz.data.length !== 1) fail(node, `input[${i + 1}] (y_zero_point)`, { inputIndex: i + 1, expected: 'one element (per tensor)', actual: yz ? `${yz.data.length}` : 'omitted' });
+  return [ys.data[0], yz];
+}
+
+/** Range of an 8-bit dtype. */
+const rangeOf = (d: 'uint8' | 'int8'): [number, number] => (d === 'uint8' ? [0, 255] : [-128, 127]);
+
 function createPool(node: KernelNode): KernelInstance {
   return {
     run(inputs, ctx) {
       const x = input(node, inputs, 0, Q8);
       expectRank(node, x, 0, 3, 10);
       const table = lookupTable(node, inputs);
+      const q = outputQuant(node, inputs, 2);
       const [N, C] = x.dims;
       let plane = 1;
       for (let k = 2; k < x.dims.length; k++) plane *= x.dims[k];
-      const y = ctx.alloc('float32', [N, C, ...x.dims.slice(2).map(() => 1)]);
+      const dims = [N, C, ...x.dims.slice(2).map(() => 1)];
+      const y = q ? ctx.alloc(q[1].dtype, dims) : ctx.alloc('float32', dims);
+      const [lo, hi] = q ? rangeOf(q[1].dtype) : [0, 0];
       const b = bytesOf(x);
       for (let i = 0; i < N * C; i++) {
         let acc = 0;
         for (let j = i * plane, end = j + plane; j < end; j++) acc = Math.fround(acc + table[b[j]]);
-        y.data[i] = Math.fround(acc / plane);
+        const avg = Math.fround(acc / plane);
+        y.data[i] = q ? quantizeOne(avg, q[0], q[1].data[0], lo, hi) : avg;
       }
       return [y];
     },
@@ -63,13 +84,23 @@ function quantizeOne(v: number, scale: number, zp: number, lo: number, hi: numbe
   return q < lo ? lo : q > hi ? hi : q;
 }
 
+/** The gate as float32: input 2 itself, or with a gate table (input 5) the table entries of its bytes. */
+function gateValues(node: KernelNode, inputs: readonly (Tensor | null)[]): Tensor<'float32'> {
+  const gt = optionalInput(node, inputs, 5, ['float32'] as const);
+  if (!gt) return input(node, inputs, 2, ['float32'] as const);
+  if (gt.data.length !== 256) fail(node, 'input[5] (gate table)', { inputIndex: 5, expected: '256 elements', actual: `${gt.data.length} (dims [${gt.dims.join(', ')}])` });
+  const g8 = input(node, inputs, 2, Q8);
+  const gb = bytesOf(g8);
+  return new Tensor('float32', Float32Array.from(gb, (v) => gt.data[v]), g8.dims);
+}
+
 function createScale(node: KernelNode): KernelInstance {
   const bytes = new Uint8Array(256);
   return {
     run(inputs, ctx: RunContext) {
       const x = input(node, inputs, 0, Q8);
       const table = lookupTable(node, inputs);
-      const gate = input(node, inputs, 2, ['float32'] as const);
+      const gate = gateValues(node, inputs);
       const ys = input(node, inputs, 3, ['float32'] as const);
       const yz = input(node, inputs, 4, Q8);
       if (ys.data.length !== 1) fail(node, 'input[3] (y_scale)', { inputIndex: 3, expected: 'one element (per tensor)', actual: `${ys.data.length}` });

@@ -75,4 +75,49 @@ describe('fuse-lookup-gate', () => {
     const constGate = { ...m, graph: { ...m.graph, inputs: m.graph.inputs.filter((v) => v.name !== 'gate'), nodes: m.graph.nodes.filter((n) => n.opType !== 'GlobalAveragePool'), outputs: m.graph.outputs.filter((o) => o.name !== 'pooled'), initializers: [...m.graph.initializers, f32('gate', [1, 2, 1, 1], [0.5, 2])] } };
     expect(run(constGate).model).toBe(constGate);
   });
+
+  it('folds the squeeze QuantizeLinear into the pool and a float-table gate lookup into the scale; bit-identical on js and native; twice changes nothing', async () => {
+    const native = await loadBackends('auto');
+    for (const signed of [false, true]) {
+      const q8 = signed ? DataType.INT8 : DataType.UINT8;
+      const zp = (name: string, v: number) => tensorFromValues(name, q8, [], signed ? Int8Array.of(v - 128) : Uint8Array.of(v));
+      const C = 6;
+      // xq -> DQ -> a; GAP(a) -> Q -> pooled_q (output); gq -> QLookup(G) -> gate; Mul(a, gate) -> Q -> y
+      const m = mkModel(mkGraph({
+        inputs: [tensorVi('xq', q8, [1, C, 9, 11]), tensorVi('gq', q8, [1, C, 1, 1])],
+        outputs: ['pooled_q', 'y'],
+        initializers: [f32('sx', [], [0.047]), zp('zx', 120), f32('sp', [], [0.02]), zp('zp_', 130), f32('sy', [], [0.031]), zp('zy', 7),
+          tensorFromValues('G', DataType.FLOAT, [256], Float32Array.from({ length: 256 }, (_, k) => Math.fround(Math.min(Math.max(k / 200 - 0.1, 0), 1))))],
+        nodes: [
+          mkNode('DequantizeLinear', ['xq', 'sx', 'zx'], ['a'], { name: 'dq' }),
+          mkNode('GlobalAveragePool', ['a'], ['pooled'], { name: 'gap' }),
+          mkNode('QuantizeLinear', ['pooled', 'sp', 'zp_'], ['pooled_q'], { name: 'qp' }),
+          mkNode('QLookup', ['gq', 'G'], ['gate'], { name: 'hsig', domain: 'lowbit' }),
+          mkNode('Mul', ['a', 'gate'], ['m'], { name: 'mul' }),
+          mkNode('QuantizeLinear', ['m', 'sy', 'zy'], ['y'], { name: 'q' }),
+        ],
+      }), { opset: 19 });
+      const model = { ...m, opsetImports: [...m.opsetImports, { domain: 'lowbit', version: 1 }] };
+      const r = run(model);
+      expect(r.modified).toBe(true);
+      expect(verifyErrors(r.model)).toEqual([]);
+      expect(ops(r.model)).toEqual(['DequantizeLinear', 'lowbit.QLookupGlobalAveragePool', 'lowbit.QLookupMulQuantize']); // the DequantizeLinear, now unread, is dead code
+      const pool = r.model.graph.nodes.find((n) => n.opType === 'QLookupGlobalAveragePool')!;
+      expect(pool.inputs.slice(2)).toEqual(['sp', 'zp_']);
+      expect(pool.outputs).toEqual(['pooled_q']);
+      const scale = r.model.graph.nodes.find((n) => n.opType === 'QLookupMulQuantize')!;
+      expect([scale.inputs[2], scale.inputs[5]]).toEqual(['gq', 'G']);
+      expect(run(r.model).model).toBe(r.model);
+      const f = {
+        xq: new Tensor(signed ? 'int8' : 'uint8', Array.from({ length: C * 99 }, (_, i) => ((i * 97 + 13) % 256) - (signed ? 128 : 0)), [1, C, 9, 11]),
+        gq: new Tensor(signed ? 'int8' : 'uint8', Array.from({ length: C }, (_, i) => ((i * 53 + 200) % 256) - (signed ? 128 : 0)), [1, C, 1, 1]),
+      };
+      for (const backends of [[], native]) {
+        const want = Session.fromModel(model, { backends, graphOptimization: 'none' }).runSync(f);
+        const got = Session.fromModel(r.model, { backends, graphOptimization: 'none' }).runSync(f);
+        for (const k of ['pooled_q', 'y']) expect(bits(got[k]), k).toEqual(bits(want[k]));
+      }
+    }
+    for (const b of native) b.dispose?.();
+  });
 });

@@ -17,9 +17,12 @@
  * (not an output, kept or captured); `a` itself stays while anything else reads it. Rank guard: the fused op has a
  * kernel on the session. Identity rule: nothing fused -> the same model back.
  *
- * Not in the `all` pipeline: on ppocr-mobile-v2-cls (9 blocks) the fused kernels measured slower than the unfused
- * native ones (vectorized Mul and QuantizeLinear; AMD EPYC, one thread: 1.09 vs 0.94 ms CPU per warm run, ABBA-alternating A/B); run it
- * explicitly (a PassManager after fuse-quantized-lookup) where it pays.
+ * In the `all` pipeline (after fuse-quantized-lookup and sink-maxpool-lookup). The squeeze's QuantizeLinear, when it
+ * is the average's only reader (per tensor, 8-bit, as the excite's), becomes the pool's optional inputs 2-3 (output
+ * quantized); a gate that is a `lowbit.QLookup` with a float32 table read only by the Mul (HardSigmoid) comes in as its
+ * bytes and table (inputs 2 and 5), so the float gate is never made either. Same results, bit for bit.
+ * On ppocr-mobile-v2-cls static (9 blocks, 161 -> 125 nodes), AMD EPYC, one thread, ABBA-alternating A/B: 1.53 -> 1.18
+ * ms CPU per warm run (median; the native per-plane output table and byte lookup, csrc/lookup.cc).
  */
 import { attrInt, DataType, editGraph, graphIndex, normalizeDomain, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Graph, Node, Pass, PassContext } from '@lowbit/onnx-ir';
@@ -57,12 +60,14 @@ export const fuseLookupGate: Pass = {
       return sources.get(a) ?? undefined;
     };
     const has = (op: string) => !opts.rank || (opts.rank(`${LOWBIT_DOMAIN}.${op}:u8`) !== undefined && opts.rank(`${LOWBIT_DOMAIN}.${op}:i8`) !== undefined);
-    const pools: { node: Node; src: Source }[] = [];
-    const gates: { mul: Node; q: Node; src: Source; gate: string }[] = [];
+    const pools: { node: Node; src: Source; q?: Node }[] = [];
+    const gates: { mul: Node; q: Node; src: Source; gate: string; gateLookup?: Node }[] = [];
     for (const n of g.nodes) {
       if (isOp(n, 'GlobalAveragePool') && n.outputs.length === 1 && has('QLookupGlobalAveragePool')) {
         const src = sourceOf(n.inputs[0]);
-        if (src) pools.push({ node: n, src });
+        // The squeeze's QuantizeLinear (the only reader of the average) joins the pool.
+        const q = soleConsumer(g, opts, n.outputs[0]);
+        if (src) pools.push({ node: n, src, q: isOp(q, 'QuantizeLinear') && q.inputs[0] === n.outputs[0] && q.outputs[0] && quantizeOk(consts, q) ? q : undefined });
       } else if (isOp(n, 'Mul') && n.inputs.length === 2 && n.outputs.length === 1 && has('QLookupMulQuantize')) {
         const q = soleConsumer(g, opts, n.outputs[0]);
         if (!isOp(q, 'QuantizeLinear') || q.inputs[0] !== n.outputs[0] || !q.outputs[0] || !quantizeOk(consts, q)) continue;
@@ -73,7 +78,7 @@ export const fuseLookupGate: Pass = {
           const src = sourceOf(n.inputs[i]);
           const gate = n.inputs[1 - i];
           if (src && gate && !consts.tensor(gate)) {
-            gates.push({ mul: n, q, src, gate });
+            gates.push({ mul: n, q, src, gate, gateLookup: gateLookup(g, consts, opts, gate) });
             break;
           }
         }
@@ -92,17 +97,27 @@ export const fuseLookupGate: Pass = {
         }
         return t;
       };
-      for (const { node, src } of pools) {
-        e.replaceNode(node, {
-          opType: 'QLookupGlobalAveragePool', domain: LOWBIT_DOMAIN, inputs: [src.xq, tableOf(src)], outputs: [node.outputs[0]!], attributes: [],
-          name: e.freshName(`${node.name || 'GlobalAveragePool'}_lookup`),
+      for (const { node, src, q } of pools) {
+        if (q) {
+          e.removeNode(node);
+          e.removeValueInfo(node.outputs[0]!);
+        }
+        e.replaceNode(q ?? node, {
+          opType: 'QLookupGlobalAveragePool', domain: LOWBIT_DOMAIN, inputs: [src.xq, tableOf(src), ...(q ? [q.inputs[1]!, q.inputs[2]!] : [])],
+          outputs: [(q ?? node).outputs[0]!], attributes: [], name: e.freshName(`${node.name || 'GlobalAveragePool'}_lookup`),
         });
       }
-      for (const { mul, q, src, gate } of gates) {
+      for (const { mul, q, src, gate, gateLookup } of gates) {
         e.removeNode(mul);
         e.removeValueInfo(mul.outputs[0]!);
+        // A gate that is a float table lookup read only here: its bytes and table come in, the lookup goes.
+        if (gateLookup) {
+          e.removeNode(gateLookup);
+          e.removeValueInfo(gate);
+        }
+        const gateInputs = gateLookup ? [gateLookup.inputs[0]!, q.inputs[1]!, q.inputs[2]!, gateLookup.inputs[1]!] : [gate, q.inputs[1]!, q.inputs[2]!];
         e.replaceNode(q, {
-          opType: 'QLookupMulQuantize', domain: LOWBIT_DOMAIN, inputs: [src.xq, tableOf(src), gate, q.inputs[1]!, q.inputs[2]!], outputs: [q.outputs[0]!], attributes: [],
+          opType: 'QLookupMulQuantize', domain: LOWBIT_DOMAIN, inputs: [src.xq, tableOf(src), ...gateInputs], outputs: [q.outputs[0]!], attributes: [],
           name: e.freshName(`${mul.name || 'Mul'}_lookup_quantize`),
         });
       }
@@ -112,6 +127,15 @@ export const fuseLookupGate: Pass = {
     return { model: { ...m, graph: out, opsetImports }, modified: true };
   },
 };
+
+/** The `lowbit.QLookup` (float32 table initializer of 256, non-constant bytes) producing `gate`, read only by the Mul. */
+function gateLookup(g: Graph, c: Constants, opts: OptimizePassOptions, gate: string): Node | undefined {
+  const p = graphIndex(g).producer(gate)?.node;
+  if (!p || p.opType !== 'QLookup' || normalizeDomain(p.domain) !== LOWBIT_DOMAIN || p.outputs.length !== 1 || !p.inputs[0] || c.tensor(p.inputs[0])) return undefined;
+  const t = c.tensor(p.inputs[1]);
+  if (!t || t.dtype !== 'float32' || t.data.length !== 256 || !graphIndex(g).initializer(p.inputs[1]!)) return undefined;
+  return soleConsumer(g, opts, gate) ? p : undefined;
+}
 
 /** Per-tensor 8-bit QuantizeLinear whose attributes change nothing for a float32 input. */
 function quantizeOk(c: Constants, q: Node): boolean {

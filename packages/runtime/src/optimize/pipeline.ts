@@ -15,9 +15,12 @@
  *   QLinearMatMul -> DequantizeLinear [-> Add(bias)] into `lowbit.QLinearMatMulToFloat` (bit-identical); a Transpose that
  *   only feeds a float MatMul into `lowbit.PermutedMatMul` (bit-identical to the same backend's nodes); a float
  *   Transpose only read by a per-tensor QuantizeLinear / DynamicQuantizeLinear moved below it (exact); a MaxPool of a
- *   float `lowbit.QLookup` pooled on the bytes through the table's order (exact); a Slice
- *   that takes back one input of a Concat reads that input (exact); DequantizeLinear -> Concat -> QuantizeLinear as a
- *   Concat of the bytes, through a `lowbit.QLookup` requantization table where an input's parameters differ (exact).
+ *   float `lowbit.QLookup` pooled on the bytes through the table's order (exact); a squeeze-excite block's float
+ *   activation (a float lookup or DequantizeLinear of bytes) averaged and scaled per channel straight from the bytes,
+ *   `lowbit.QLookupGlobalAveragePool` [+ its QuantizeLinear] and `lowbit.QLookupMulQuantize` [+ the gate's float
+ *   lookup] (bit-identical); a Slice that takes back one input of a Concat reads that input (exact);
+ *   DequantizeLinear -> Concat -> QuantizeLinear as a Concat of the bytes, through a `lowbit.QLookup` requantization
+ *   table where an input's parameters differ (exact).
  *
  * Names: passes never remove a graph output or a kept name. Kept names are made graph outputs for the length of the
  * pipeline (so no pass and no dead-code elimination can remove them) and taken out again afterwards. Values fused away
@@ -40,6 +43,7 @@ import { fuseQuantizedLookup } from './fuse-lookup.js';
 import { sinkMaxPoolLookup } from './sink-maxpool-lookup.js';
 import { fuseConcatQuantize } from './fuse-concat-quantize.js';
 import { forwardSliceConcat } from './forward-slice-concat.js';
+import { fuseLookupGate } from './fuse-lookup-gate.js';
 import { OPTIMIZE_OPTIONS_KEY, type OptimizePassOptions } from './support.js';
 
 export type GraphOptimizationLevel = 'none' | 'basic' | 'all';
@@ -49,7 +53,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, forwardSliceConcat, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, sinkMaxPoolLookup, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, fuseConcatQuantize, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, forwardSliceConcat, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, sinkMaxPoolLookup, fuseLookupGate, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, fuseConcatQuantize, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
