@@ -1,5 +1,5 @@
-// N-API binding: quantize / dequantize, element-wise float ops (Relu, Clip, Erf, GELU, Softmax, LayerNorm, Cast,
-// broadcast binary ops), Transpose and DynamicQuantizeLinear.
+// N-API binding: quantize / dequantize, element-wise float ops (Relu, Clip, Erf, GELU, Softmax, Exp, LayerNorm, Cast,
+// broadcast binary ops), Transpose, strided byte runs (Concat / Slice) and DynamicQuantizeLinear.
 #include <cmath>
 #include <cstring>
 #if defined(__x86_64__)
@@ -153,6 +153,45 @@ Napi::Value Gelu(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// exp(x Float32Array, n, y Float32Array): y[i] = float(exp(double(x[i]))) for i < n
+Napi::Value Exp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int n = int_arg(info, 1, "n");
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  float* y = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, n, "y");
+  LOWBIT_EW512(exp_f32, x, n, y);
+  return env.Undefined();
+}
+
+// copyRuns(dst TypedArray, d, dStep, src TypedArray, s, sStep, run, count), all in bytes: run c is
+// src[s + c*sStep, + run) to dst[d + c*dStep, + run). Every run must lie inside both arrays (steps may be negative).
+Napi::Value CopyRuns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || !info[3].IsTypedArray()) throw Napi::TypeError::New(env, "dst, src: expected typed arrays");
+  Napi::TypedArray dt = info[0].As<Napi::TypedArray>(), st = info[3].As<Napi::TypedArray>();
+  auto num = [&](size_t i, const char* what) -> int64_t {
+    if (!info[i].IsNumber()) throw Napi::TypeError::New(env, std::string(what) + ": expected a number");
+    const double v = info[i].As<Napi::Number>().DoubleValue();
+    if (!(v >= -9007199254740991.0 && v <= 9007199254740991.0) || v != static_cast<double>(static_cast<int64_t>(v)))
+      throw Napi::RangeError::New(env, std::string(what) + ": expected an integer");
+    return static_cast<int64_t>(v);
+  };
+  const int64_t d = num(1, "d"), ds = num(2, "dStep"), s = num(4, "s"), ss = num(5, "sStep"), run = num(6, "run"), count = num(7, "count");
+  if (run < 0 || count < 0) throw Napi::RangeError::New(env, "run, count: expected >= 0");
+  if (run == 0 || count == 0) return env.Undefined();
+  auto inside = [&](int64_t start, int64_t step, size_t len, const char* what) {
+    const int64_t last = start + step * (count - 1);
+    if (start < 0 || last < 0 || start + run > static_cast<int64_t>(len) || last + run > static_cast<int64_t>(len))
+      throw Napi::RangeError::New(env, std::string(what) + ": runs outside the array");
+  };
+  inside(d, ds, dt.ByteLength(), "dst");
+  inside(s, ss, st.ByteLength(), "src");
+  uint8_t* dp = static_cast<uint8_t*>(dt.ArrayBuffer().Data()) + dt.ByteOffset() + d;
+  const uint8_t* sp = static_cast<const uint8_t*>(st.ArrayBuffer().Data()) + st.ByteOffset() + s;
+  copy_runs(dp, ds, sp, ss, static_cast<size_t>(run), static_cast<size_t>(count));
+  return env.Undefined();
+}
+
 // softmax(x Float32Array, rows, n, y Float32Array): softmax over the last axis of a [rows, n] view
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -293,6 +332,8 @@ void register_qdq(Napi::Env env, Napi::Object exports) {
   exports.Set("castI32F32", Napi::Function::New(env, CastI32F32));
   exports.Set("gelu", Napi::Function::New(env, Gelu));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("exp", Napi::Function::New(env, Exp));
+  exports.Set("copyRuns", Napi::Function::New(env, CopyRuns));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("binary", Napi::Function::New(env, Binary));

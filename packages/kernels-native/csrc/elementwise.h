@@ -35,6 +35,14 @@ void softmax_f32(const float* x, size_t rows, size_t n, float* y);
  */
 void layer_norm_f32(const float* x, size_t outer, size_t inner, const float* scale, const float* bias, double eps, float* y, float* mean, float* inv);
 
+/** y = float(exp(double(x))): the reference's Math.exp in double rounded once (the scalar build calls the C library's
+    exp, which may differ from V8's in the last double bit, so a result may round to the neighbouring float32). */
+void exp_f32(const float* x, size_t n, float* y);
+
+/** `count` runs of `run` bytes: run c is src[c * sstep ..) to dst[c * dstep ..) (byte steps, either sign); the runs
+    must not overlap. Bit-exact (memcpy). */
+void copy_runs(void* dst, int64_t dstep, const void* src, int64_t sstep, size_t run, size_t count);
+
 /**
  * Transpose of elements of `esize` bytes (1, 2, 4 or 8): out dims `dims[k]` (rank <= 8), `in_strides[k]` the input
  * stride (in elements) of the input axis that becomes output axis k. Writes every output element in order.
@@ -56,6 +64,8 @@ void erf_f32(const float* x, size_t n, float* y);
 void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);
 void cast_i32_f32(const int32_t* x, size_t n, float* y);
+void exp_f32(const float* x, size_t n, float* y);
+void copy_runs(void* dst, int64_t dstep, const void* src, int64_t sstep, size_t run, size_t count);
 void layer_norm_f32(const float* x, size_t outer, size_t inner, const float* scale, const float* bias, double eps, float* y, float* mean, float* inv);
 void transpose(const void* x, int esize, int rank, const int32_t* dims, const int64_t* in_strides, void* y);
 void binary_f32(int op, const float* a, const float* b, float* y, int rank, const int32_t* dims, const int64_t* sa, const int64_t* sb);
@@ -71,6 +81,9 @@ void erf_f32(const float* x, size_t n, float* y);
     scalar build in the last double bits only, so at most 1 float32 ulp after rounding (Softmax's declared tolerance). */
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);
 void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
+/** exp_f32 with exp in double eight lanes at a time (softmax_f32's exp8, relative error below 1e-15), rounded once to
+    float32: within 1 float32 ulp of the reference; x > 89 (and +inf) gives +inf, x < -745.2 (and -inf) +0, NaN NaN. */
+void exp_f32(const float* x, size_t n, float* y);
 }  // namespace avx512
 
 }  // namespace lowbit

@@ -152,5 +152,24 @@ void softmax_f32(const float* x, size_t rows, size_t n, float* y) {
   }
 }
 
+void exp_f32(const float* x, size_t n, float* y) {
+  // exp8 in double, then one rounding to float32 (vcvtpd2ps, round to nearest even) like the reference's
+  // fround(Math.exp(x)). Above 89 every float32 result is +inf (exp(88.73) > FLT_MAX); masking there also keeps +inf
+  // out of exp8's reduction. NaN stays NaN through exp8 (ordered compares leave it unmasked).
+  const __m512d big = _mm512_set1_pd(89.0), inf = _mm512_set1_pd(INFINITY);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(x + i));
+    const __m512d e = _mm512_mask_mov_pd(exp8(v), _mm512_cmp_pd_mask(v, big, _CMP_GT_OQ), inf);
+    _mm256_storeu_ps(y + i, _mm512_cvtpd_ps(e));
+  }
+  if (i < n) {
+    const __mmask8 k = static_cast<__mmask8>((1u << (n - i)) - 1);
+    const __m512d v = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(k, x + i));
+    const __m512d e = _mm512_mask_mov_pd(exp8(v), _mm512_cmp_pd_mask(v, big, _CMP_GT_OQ), inf);
+    _mm256_mask_storeu_ps(y + i, k, _mm512_cvtpd_ps(e));
+  }
+}
+
 }  // namespace avx512
 }  // namespace lowbit

@@ -167,6 +167,13 @@ export interface NativeAddon {
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
   /** The same GELU quantized per tensor into 8 bits (lowbit.QGeluErf): bit-identical to gelu then quantizeLinear. */
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Uint8Array | Int8Array, scale: number, zeroPoint: number): void;
+  /** y[i] = float(exp(double(x[i]))) for i < n (Exp:f32; eight double lanes on AVX-512 CPUs, within 1 float32 ulp). */
+  exp(x: Float32Array, n: number, y: Float32Array): void;
+  /**
+   * `count` runs of `run` bytes: run c is src[s + c*sStep ..) to dst[d + c*dStep ..); offsets and steps in bytes from
+   * each array's start (steps may be negative); every run must lie inside both arrays (RangeError otherwise).
+   */
+  copyRuns(dst: ArrayBufferView, d: number, dStep: number, src: ArrayBufferView, s: number, sStep: number, run: number, count: number): void;
   /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
   softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;
   /** LayerNormalization (stash_type 1) of `outer` rows of `inner`, bit-exact with the reference; scale/bias `inner` long. */

@@ -12,6 +12,7 @@ import { dwConvVariants } from './dwconv.js';
 import { elementwiseVariants } from './elementwise.js';
 import { poolVariants } from './pool.js';
 import { floatOpVariants } from './float-ops.js';
+import { copyOpVariants } from './copy-ops.js';
 import { floatVariants } from './matmul-float.js';
 import { matmulIntegerVariants } from './matmul-integer.js';
 import { qdqVariants } from './qdq.js';
@@ -115,7 +116,8 @@ class NativeBackendImpl implements NativeBackend {
     // Every native kernel writes each element it allocates (the equivalence tests run them on poisoned buffers), and
     // hands the rest to the reference through zeroed buffers (lazyReference): reused buffers need no zero fill.
     this.#variants = [...integer, ...qlinearMatMulVariants(ctx, info.qgemm), ...floatVariants(ctx, info.fgemm), ...qdqVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2')), ...dynamicQVariants(ctx, info.qgemm, integer), ...elementwiseVariants(ctx, info.fgemm.some((k) => k.isa === 'avx512') ? 'avx512' : info.qgemm.some((k) => k.isa === 'avx2') ? 'avx2' : 'scalar-c'), ...poolVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2')),
-      ...floatOpVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2'))]
+      ...floatOpVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2')),
+      ...copyOpVariants(ctx, info.qgemm.some((k) => k.isa === 'avx2'))]
       .map((v) => ({ ...v, writesAllOutputs: true }));
     this.isas = [...new Set([...info.qgemm, ...info.fgemm].map((k) => k.isa as Isa))];
     this.ready = true;

@@ -1,7 +1,7 @@
 /**
  * Native float ops (float-ops.ts) against the scalar reference through the equivalence harness (size sweeps, poisoned
  * odd-offset buffers, edge values): broadcast Add/Sub/Mul/Div and Transpose exact, LayerNormalization exact, Softmax
- * within its declared 1 ulp. Also: the shapes the BERT-shaped benchmark uses, every variant really runs natively
+ * within its declared 1 ulp, Exp within its declared 1 ulp. Also: the shapes the BERT-shaped benchmark uses, every variant really runs natively
  * (no reference fallback) on them, and the broadcast-collapse helper's law against a direct index computation.
  */
 import { describe, expect, it } from 'vitest';
@@ -106,6 +106,20 @@ describe('native float ops', () => {
   it('Softmax:f32 over the last axis within 1 ulp (and opset 11 over a trailing 2-D view)', () => {
     check('Softmax:f32', (s, values) => ({ node: kn('Softmax', ['float32'], { axis: -1 }), inputs: [values.tensor('float32', [2, 3, s])] }));
     check('Softmax:f32', (s, values) => ({ node: kn('Softmax', ['float32'], { axis: 1 }, 11), inputs: [values.tensor('float32', [2, s, 3])] }));
+  });
+
+  it('Exp:f32 within its declared 1 ulp (edge values: NaN, +-inf, overflow above 88.72, subnormal results), natively', () => {
+    const t = check('Exp:f32', (s, values) => ({ node: kn('Exp', ['float32']), inputs: [values.tensor('float32', [3, s + 5])] }), [0, 1, 3, 8, 17, 40]);
+    expect(t.referenceRuns()).toBe(0);
+    // every float32 bit pattern class around the boundaries, against fround(Math.exp(x))
+    const xs = Float32Array.from([88.72, 88.7228, 88.73, 89, 89.5, 100, 709, 710, Infinity, -Infinity, NaN, -87.3, -103.2, -103.3, -104, -745, -746, 0, -0, 1e-30, -1e-30, 0.5, -0.5, 20.1]);
+    const y = new Float32Array(xs.length);
+    if ('addon' in loaded) loaded.addon.exp(xs, xs.length, y);
+    xs.forEach((x, i) => {
+      const want = Math.fround(Math.exp(x));
+      if (Number.isNaN(want)) expect(y[i]).toBeNaN();
+      else expect(Math.abs(y[i] - want) <= Math.abs(want) * 2 ** -23 || y[i] === want, `exp(${x}) = ${y[i]}, want ${want}`).toBe(true);
+    });
   });
 
   it('the BERT-shaped benchmark shapes run natively and match the reference', () => {

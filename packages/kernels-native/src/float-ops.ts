@@ -17,6 +17,10 @@
  *   exp with relative error below 1e-15 and an eight-lane row sum) may differ from V8's in the last double bits, so a
  *   result may round to the neighbouring float32: declared `{ ulp: 1 }`.
  *
+ * - `Exp:f32`: exp in double rounded once to float32 like the reference's fround(Math.exp(x)); the C library's exp (or,
+ *   on AVX-512 CPUs, Softmax's eight-lane double exp, relative error below 1e-15) may differ from V8's in the last
+ *   double bits, so a result may round to the neighbouring float32: declared `{ ulp: 1 }`. x > 89 gives +inf.
+ *
  * Everything else (other dtypes, ranks above 8, shapes that do not broadcast, bad attributes) runs on the reference,
  * which also reports the errors.
  */
@@ -229,6 +233,24 @@ function softmaxVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVar
   };
 }
 
+/** Exp:f32's declared tolerance (see the file comment). */
+export const EXP_TOLERANCE: Tolerance = { ulp: 1 };
+
+function expVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
+  const key = 'Exp:f32';
+  return {
+    key, name: `native-${isa}`, isa, tolerance: EXP_TOLERANCE, writesAllOutputs: true,
+    create: (node) =>
+      nativeInstance(ctx, key, node, (inputs, rctx) => {
+        const x = inputs[0];
+        if (!x || x.dtype !== 'float32' || x.data.length > MAX_ELEMENTS) return undefined;
+        const y = rctx.alloc('float32', x.dims);
+        if (y.data.length > 0) ctx.addon.exp(x.data as Float32Array, x.data.length, y.data);
+        return [y];
+      }),
+  };
+}
+
 function reluVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVariant {
   const key = 'Relu:f32';
   return {
@@ -304,5 +326,6 @@ export function floatOpVariants(ctx: NativeContext, avx2: boolean): KernelVarian
     layerNormVariant(ctx, isa),
     qLayerNormVariant(ctx, isa),
     softmaxVariant(ctx, isa),
+    expVariant(ctx, isa),
   ];
 }
