@@ -122,6 +122,9 @@ struct FConvArgs {
  */
 struct QConvW {
   int M = 0, K = 0, Kp = 0, strips = 0, planes = 1;
+  /** The ones row is the last row of the last strip (strips over M + 1 rows, no strip of its own): the fused drivers
+   *  run that strip first and take the column sums from its last row (QGemmKernel::conv_fold). */
+  bool folded = false;
   int32_t boff = 0;
   int* row0 = nullptr;      // strips + 2 values (the ones row is strip `strips`)
   int8_t* data = nullptr;
@@ -275,6 +278,8 @@ struct QGemmKernel {
   void (*conv_c4)(const QConvArgs& a, int j0, int j1, void* buf) = nullptr;
   /** `gemm` applies QGemmArgs::fe itself (every QDriver kernel); false: the caller converts each block after it. */
   bool float_epi = true;
+  /** The fused conv drivers (tile_q / tile_f, conv_c4) take weights with the ones row folded (QConvW::folded). */
+  bool conv_fold = false;
 };
 
 // ---- float GEMM ----------------------------------------------------------------------------------------------

@@ -119,14 +119,15 @@ void conv_columns(ThreadPool* pool, int threads, bool by_slot, int batch, int P,
 }
 
 /** The direct convolution's int8 weights from the GEMM's packed B (b_s = b - boff already, in 4-k groups per column). */
-void qconv_pack(const QGemmKernel& k, const QPackedB& B, QConvW* w) {
+void qconv_pack(const QGemmKernel& k, const QPackedB& B, QConvW* w, bool fold = false) {
   const int M = B.N, K = B.K, Kp = B.Kp;
   w->M = M;
   w->K = K;
   w->Kp = Kp;
   w->boff = B.boff;
   w->planes = k.conv_split && !B.sevenbit ? 2 : 1;
-  w->row0 = strip_rows(M, k.conv_mr, 1, &w->strips, true);
+  w->folded = fold;
+  w->row0 = fold ? strip_rows(M + 1, k.conv_mr, 0, &w->strips, true) : strip_rows(M, k.conv_mr, 1, &w->strips, true);
   const size_t bytes = static_cast<size_t>(M + 1) * Kp * w->planes;
   w->data = static_cast<int8_t*>(aligned_alloc64(bytes + 64));
   std::memset(w->data, 0, bytes + 64);
@@ -152,14 +153,15 @@ void qconv_pack(const QGemmKernel& k, const QPackedB& B, QConvW* w) {
 
 /** The weights in channel-group order for conv_c4 (see ConvC4): k4 = ((kh * KW + kw) * Cg + c / 4) * 4 + c % 4, zero
  *  weights for c >= C; the ones row (column sums) has ones at the real channels only. */
-void qconv_pack_c4(const QGemmKernel& k, const QPackedB& B, const ConvGeom& g, QConvW* w) {
+void qconv_pack_c4(const QGemmKernel& k, const QPackedB& B, const ConvGeom& g, QConvW* w, bool fold = false) {
   const int M = B.N, K = B.K, Cg = (g.C + 3) / 4, taps = g.KH * g.KW, Kp = taps * Cg * 4;
   w->M = M;
   w->K = K;
   w->Kp = Kp;
   w->boff = B.boff;
   w->planes = 1;
-  w->row0 = strip_rows(M, k.conv_mr, 1, &w->strips, true);
+  w->folded = fold;
+  w->row0 = fold ? strip_rows(M + 1, k.conv_mr, 0, &w->strips, true) : strip_rows(M, k.conv_mr, 1, &w->strips, true);
   const size_t bytes = static_cast<size_t>(M + 1) * Kp;
   w->data = static_cast<int8_t*>(aligned_alloc64(bytes + 64));
   std::memset(w->data, 0, bytes + 64);
@@ -207,15 +209,17 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   const ConvC4 l = conv_c4_layout(g);
   const size_t img = l.bytes;
   if (static_cast<double>(img) * batch > 1e9 || static_cast<size_t>(l.Cg) * l.phases * l.plane + 4 * (static_cast<size_t>(l.Wq) + 64) > (1u << 30)) return false;
-  if (!ws.qconvw4.data) qconv_pack_c4(k, B, g, &ws.qconvw4);
-  const QConvW& W = ws.qconvw4;
-  const int M = W.M, P = g.OH * g.OW, Q = g.OH * l.Wq, groups = W.Kp / 4;
   if (static_cast<int>(ws.zbe.size()) < zw_n) ws.zbe.resize(zw_n);
   bool colsum = false;
   for (int j = 0; j < zw_n; j++) {
-    ws.zbe[j] = zw[j] - W.boff;
+    ws.zbe[j] = zw[j] - B.boff;
     colsum = colsum || ws.zbe[j] != 0;
   }
+  // column sums needed: the weights with the ones row folded into the last strip when the kernel takes them
+  const bool fold = colsum && k.conv_fold;
+  QConvW& W = fold ? ws.qconvw4f : ws.qconvw4;
+  if (!W.data) qconv_pack_c4(k, B, g, &W, fold);
+  const int M = W.M, P = g.OH * g.OW, Q = g.OH * l.Wq, groups = W.Kp / 4;
   // group offsets: tap (kh, kw), channel group cg -> phase plane and shift
   if (static_cast<int>(ws.goff.size()) < groups) ws.goff.resize(groups);
   for (int kh = 0, gi = 0; kh < g.KH; kh++)
@@ -256,7 +260,7 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
     k.conv_c4_prep(a, xi + n * img);
   }
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
-  const size_t bytes = sizeof(int32_t) * (k.conv_nr + 3 * static_cast<size_t>(M)) + 64;
+  const size_t bytes = sizeof(int32_t) * (k.conv_nr + 3 * (static_cast<size_t>(M) + 1)) + 64;
   conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, Q, k.conv_nr, static_cast<int64_t>(W.Kp) * k.conv_nr * M, kGrainI8, W.Kp, [&](int n, int j0, int j1, int t) {
     QConvArgs b = a;
     b.X = xi + n * img;
@@ -270,15 +274,18 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
 void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8,
                   float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr, FloatAct fact = {}) {
-  if (!ws.qconvw.data) qconv_pack(k, B, &ws.qconvw);
-  const QConvW& W = ws.qconvw;
-  const int P = g.OH * g.OW, M = W.M;
   if (static_cast<int>(ws.zbe.size()) < zw_n) ws.zbe.resize(zw_n);
   bool colsum = false;
   for (int j = 0; j < zw_n; j++) {
-    ws.zbe[j] = zw[j] - W.boff;
+    ws.zbe[j] = zw[j] - B.boff;
     colsum = colsum || ws.zbe[j] != 0;
   }
+  // Folded weights (the ones row in the last strip) only where the kernel's fused drivers run: one weight plane, the
+  // float epilogue or a requantization with finite multipliers (QConvDriver::run).
+  const bool fold = colsum && k.conv_fold && !Y32 && !(k.conv_split && !B.sevenbit) && (Yf || (r && finite_all(r->mult, r->mult_n)));
+  QConvW& W = fold ? ws.qconvwf : ws.qconvw;
+  if (!W.data) qconv_pack(k, B, &W, fold);
+  const int P = g.OH * g.OW, M = W.M;
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
   const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
   if (Y32) prefault_output(Y32, sizeof(int32_t) * out * batch);

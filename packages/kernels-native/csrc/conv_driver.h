@@ -201,7 +201,8 @@ inline void interleave4x16(const uint8_t* r0, const uint8_t* r1, const uint8_t* 
   _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(hi01, hi23));
 }
 
-/** Fills off / zw / mult for the W.M output channels of `a` (as QConvEpi defines them) and returns the epilogue's
+/** Fills off / zw / mult (W.M + 1 values each) for the W.M output channels of `a` (as QConvEpi defines them; the
+ *  last for a folded ones row) and returns the epilogue's
  *  bounds, zero point and sign, with cs as the column sums when a.colsum; off / zw / mult are set per row block. */
 inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, int32_t* zw, float* mult) {
   const QConvW& W = *a.W;
@@ -215,6 +216,9 @@ inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, in
     zw[m] = static_cast<int32_t>(z);
     mult[m] = a.mult ? a.mult[a.mult_n == 1 ? 0 : m] : 0.0f;
   }
+  off[W.M] = 0;  // the ones row of folded weights (QConvW::folded) sums from 0
+  zw[W.M] = 0;
+  mult[W.M] = 0.0f;
   const float qmin = a.y_signed ? -128.0f : 0.0f, qmax = a.y_signed ? 127.0f : 255.0f, fz = static_cast<float>(a.yzp);
   QConvEpi e{};
   e.lo = qmin - fz;
@@ -331,8 +335,8 @@ struct QConvDriver {
     uint8_t* panel = static_cast<uint8_t*>(buf);
     int32_t* cs = reinterpret_cast<int32_t*>(panel + al(static_cast<size_t>(Kp) * chunk));  // (M + 1) * NR int32 there
     int32_t* off = cs + NR;
-    int32_t* zw = off + M;
-    float* mult = reinterpret_cast<float*>(zw + M);
+    int32_t* zw = off + M + 1;
+    float* mult = reinterpret_cast<float*>(zw + M + 1);
     uint8_t* stage = reinterpret_cast<uint8_t*>(cs) + al(sizeof(int32_t) * (M + 1) * NR);
     QConvEpi e = qconv_epi_rows(a, cs, off, zw, mult);
     for (int jb = j0; jb < j1; jb += NR) {
@@ -340,17 +344,20 @@ struct QConvDriver {
       const int jc = j0 + (jb - j0) / chunk * chunk;
       if (jb == jc) pack(a, jc, j1 - jc < chunk ? j1 - jc : chunk, panel, stage);
       const uint8_t* pb = panel + static_cast<size_t>((jb - jc) / NR) * Kp * NR;
-      if (a.colsum) CK::tile(1, groups, W.data + static_cast<size_t>(M) * Kp * W.planes, 0, pb, cs);
-      for (int s = 0; s < W.strips; s++) {
+      if (a.colsum && !W.folded) CK::tile(1, groups, W.data + static_cast<size_t>(M) * Kp * W.planes, 0, pb, cs);
+      // folded weights: the last strip first (its ones row gives the column sums the other strips use)
+      for (int i = 0; i < W.strips; i++) {
+        const int s = W.folded ? (i == 0 ? W.strips - 1 : i - 1) : i;
         const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
+        int32_t* cs_out = W.folded && i == 0 ? cs : nullptr;
         e.off = off + r0;
         e.zw = zw + r0;
         e.mult = mult + r0;
         if constexpr (F) {
           e.fbias = a.fbias ? a.fbias + r0 : nullptr;
-          CK::tile_f(rows, groups, W.data + static_cast<size_t>(r0) * Kp, pb, e, a.Yf + static_cast<size_t>(r0) * P + jb, P, nv);
+          CK::tile_f(rows, groups, W.data + static_cast<size_t>(r0) * Kp, pb, e, a.Yf + static_cast<size_t>(r0) * P + jb, P, nv, cs_out);
         } else {
-          CK::tile_q(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, pb, e, a.Y8 + static_cast<size_t>(r0) * P + jb, P, nv);
+          CK::tile_q(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, pb, e, a.Y8 + static_cast<size_t>(r0) * P + jb, P, nv, cs_out);
         }
       }
     }
@@ -607,10 +614,10 @@ struct QConvC4Driver {
     const ConvGeom& g = a.g;
     const QConvW& W = *a.W;
     const int P = g.OH * g.OW, M = W.M, groups = W.Kp / 4, Wq = a.Wq, OW = g.OW;
-    int32_t* cs = static_cast<int32_t*>(buf);  // NR, then M offsets, M zero points, M multipliers
+    int32_t* cs = static_cast<int32_t*>(buf);  // NR, then M + 1 offsets, zero points, multipliers
     int32_t* off = cs + NR;
-    int32_t* zw = off + M;
-    float* mult = reinterpret_cast<float*>(zw + M);
+    int32_t* zw = off + M + 1;
+    float* mult = reinterpret_cast<float*>(zw + M + 1);
     QConvEpi e = qconv_epi_rows(a, cs, off, zw, mult);
     QSegs sg;
     for (int jb = j0; jb < j1; jb += NR) {
@@ -629,17 +636,19 @@ struct QConvC4Driver {
       }
       if (sg.n == 0) continue;
       const uint8_t* pb = a.X + static_cast<size_t>(jb) * 4;
-      if (a.colsum) CK::tile_g(1, groups, W.data + static_cast<size_t>(M) * W.Kp, pb, a.goff, cs);
-      for (int s = 0; s < W.strips; s++) {
+      if (a.colsum && !W.folded) CK::tile_g(1, groups, W.data + static_cast<size_t>(M) * W.Kp, pb, a.goff, cs);
+      for (int i = 0; i < W.strips; i++) {  // folded weights: the last strip first, as in QConvDriver::run_fused
+        const int s = W.folded ? (i == 0 ? W.strips - 1 : i - 1) : i;
         const int r0 = W.row0[s], rows = W.row0[s + 1] - r0;
+        int32_t* cs_out = W.folded && i == 0 ? cs : nullptr;
         e.off = off + r0;
         e.zw = zw + r0;
         e.mult = mult + r0;
         if (a.Yf) {
           e.fbias = a.fbias ? a.fbias + r0 : nullptr;
-          CK::tile_gf(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Yf + static_cast<size_t>(r0) * P, P, sg);
+          CK::tile_gf(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Yf + static_cast<size_t>(r0) * P, P, sg, cs_out);
         } else {
-          CK::tile_gq(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Y8 + static_cast<size_t>(r0) * P, P, sg);
+          CK::tile_gq(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Y8 + static_cast<size_t>(r0) * P, P, sg, cs_out);
         }
       }
     }

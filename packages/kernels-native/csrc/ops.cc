@@ -27,6 +27,11 @@ Workspace::~Workspace() {
   aligned_free(qconvw4.row0);
   aligned_free(qconvw4.data);
   aligned_free(qconvw4.wsum);
+  for (QConvW* w : {&qconvwf, &qconvw4f}) {
+    aligned_free(w->row0);
+    aligned_free(w->data);
+    aligned_free(w->wsum);
+  }
 }
 
 void* Workspace::thread_buf(int t, size_t bytes) {

@@ -26,6 +26,8 @@ class Workspace {
   /** The same weights in channel-group order (k = ((kh * KW + kw) * Cg + c / 4) * 4 + c % 4) for conv_c4, and the
    *  per-call image in that layout and its group offsets. */
   QConvW qconvw4;
+  /** qconvw / qconvw4 with the ones row folded into the last strip (QConvW::folded), for kernels with conv_fold. */
+  QConvW qconvwf, qconvw4f;
   std::vector<uint8_t> xc4;
   std::vector<int32_t> goff;
   /** A 64-aligned per-thread buffer of at least `bytes` (grown on demand; thread t touches only slot t). */

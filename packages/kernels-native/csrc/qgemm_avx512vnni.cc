@@ -307,33 +307,40 @@ struct Vnni512Conv {
   }
   static void tile(int rows, int kg, const int8_t* a, int, const uint8_t* b, int32_t* c) { acc<false>(rows, kg, a, b, nullptr, nullptr, c); }
   static void tile_g(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, int32_t* c) { acc<true>(rows, kg, a, b, goff, nullptr, c); }
-  static void tile_q(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv) {
+  // tile_q / tile_gq / tile_f / tile_gf: with cs_out the strip's last row is the ones row (QConvW::folded): its sums (the
+  // panel's column sums, starting from off[rows - 1] = 0) go to cs_out (= e.cs) before the other rows' epilogue.
+  static inline int take_cs(int rows, const int32_t* c, int32_t* cs_out) {
+    if (!cs_out) return rows;
+    std::memcpy(cs_out, c + 32 * (rows - 1), sizeof(int32_t) * 32);
+    return rows - 1;
+  }
+  static void tile_q(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv, int32_t* cs_out) {
     QSegs sg;
     sg.n = 1;
     sg.mask[0] = nv >= 32 ? ~0u : (1u << nv) - 1;
     sg.off[0] = 0;
     alignas(64) int32_t c[MR * 32];
     acc<false>(rows, kg, a, b, nullptr, e.off, c);
-    epi(rows, c, e, y, ldy, sg);
+    epi(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
-  static void tile_gq(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg) {
+  static void tile_gq(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, uint8_t* y, size_t ldy, const QSegs& sg, int32_t* cs_out) {
     alignas(64) int32_t c[MR * 32];
     acc<true>(rows, kg, a, b, goff, e.off, c);
-    epi(rows, c, e, y, ldy, sg);
+    epi(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
-  static void tile_f(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, float* y, size_t ldy, int nv) {
+  static void tile_f(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, float* y, size_t ldy, int nv, int32_t* cs_out) {
     QSegs sg;
     sg.n = 1;
     sg.mask[0] = nv >= 32 ? ~0u : (1u << nv) - 1;
     sg.off[0] = 0;
     alignas(64) int32_t c[MR * 32];
     acc<false>(rows, kg, a, b, nullptr, e.off, c);
-    epi_f(rows, c, e, y, ldy, sg);
+    epi_f(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
-  static void tile_gf(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
+  static void tile_gf(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg, int32_t* cs_out) {
     alignas(64) int32_t c[MR * 32];
     acc<true>(rows, kg, a, b, goff, e.off, c);
-    epi_f(rows, c, e, y, ldy, sg);
+    epi_f(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
   static void epi_f(int rows, const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
     using Fn = void (*)(const int32_t*, const QConvEpi&, float*, size_t, const QSegs&);
@@ -355,6 +362,6 @@ using CD = QConvDriver<Vnni512Conv>;
 using CD4 = QConvC4Driver<Vnni512Conv>;
 }  // namespace
 
-const QGemmKernel kQGemmAvx512Vnni = {"avx512-vnni", "avx512-vnni", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI, Vnni512UK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack, Vnni512Conv::MR, Vnni512Conv::NR, false, &CD::run, &CD4::prep, &CD4::run};
+const QGemmKernel kQGemmAvx512Vnni = {"avx512-vnni", "avx512-vnni", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI, Vnni512UK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack, Vnni512Conv::MR, Vnni512Conv::NR, false, &CD::run, &CD4::prep, &CD4::run, true, true};
 
 }  // namespace lowbit
