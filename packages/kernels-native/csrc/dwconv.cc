@@ -4,6 +4,7 @@
 #ifndef DWCONV_NAME
 #define DWCONV_NAME dwconv
 #define DWCONV_F32_NAME dwconv_f32
+#define DWCONV_SCALED_NAME dwconv_scaled
 #define DWCONV_NS dw_portable
 #endif
 
@@ -20,6 +21,21 @@
 namespace lowbit {
 
 namespace DWCONV_NS {
+
+/** lowbit.DynamicQConv's epilogue on n int32 sums of output channel m (scale_accumulators' float32 steps). */
+inline void dw_scale_row(const int32_t* acc, size_t n, const DwScaled& f, int m, float* y) {
+  const float s = f.scale;
+  if (f.bias) {
+    const float b = f.bias[m];
+    for (size_t i = 0; i < n; i++) {
+      const float v = static_cast<float>(acc[i]) * s;
+      y[i] = v + b;
+    }
+  } else {
+    for (size_t i = 0; i < n; i++) y[i] = static_cast<float>(acc[i]) * s;
+  }
+  float_act_row(y, n, f.act);
+}
 
 /** One output plane: acc[oh, ow] = sum over taps of (x - xzp) * wv, modulo 2^32 (uint32 arithmetic). */
 template <class TX>
@@ -52,7 +68,7 @@ void plane(const TX* x, const ConvGeom& g, int32_t xzp, const int32_t* wv, uint3
 
 template <class TX>
 void run_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M, const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n,
-                 int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<uint32_t>& acc) {
+                 int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<uint32_t>& acc, bool local = false) {
   const int n = task / M, m = task % M;
   const int c = m / (M / g.C);
   const int taps = g.KH * g.KW, P = g.OH * g.OW;
@@ -71,7 +87,7 @@ void run_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M, const
   const TX* x = reinterpret_cast<const TX*>(X) + (static_cast<size_t>(n) * g.C + c) * g.H * g.W;
   acc.resize(P);
   plane<TX>(x, g, xzp, wp, acc.data());
-  const size_t o = (static_cast<size_t>(n) * M + m) * P;
+  const size_t o = local ? 0 : (static_cast<size_t>(n) * M + m) * P;  // local: Y32 holds this channel's sums only
   if (!r) {
     for (int p = 0; p < P; p++) Y32[o + p] = static_cast<int32_t>(acc[p]);
     return;
@@ -281,7 +297,7 @@ inline DwBufs dw_bufs(const DwPlan& p, int taps, std::vector<float>& buf) {
 
 template <class TX>
 void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M, const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n,
-                       int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<float>& buf) {
+                       int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<float>& buf, const DwScaled* f = nullptr) {
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
   const DwPlan p = dw_plan(g);
   const DwBufs b = dw_bufs(p, taps, buf);
@@ -299,6 +315,25 @@ void run_input_channel(const uint8_t* X, const uint8_t* W, bool w_signed, int M,
     }
     dw_plane(b.ph, g, p, b.wf, b.flat);
     const size_t o = (static_cast<size_t>(n) * M + m) * P;
+    if (f) {
+      // the sums are exact integers in float32 (|sum| < 2^24): float(acc) is the flat value itself
+      float* y = f->Y + o;
+      const float s = f->scale, bv = f->bias ? f->bias[m] : 0.0f;
+      for (int oh = 0; oh < g.OH; oh++) {
+        float* yr = y + static_cast<size_t>(oh) * g.OW;
+        const float* a = b.flat + static_cast<size_t>(oh) * p.Wq;
+        if (f->bias) {
+          for (int j = 0; j < g.OW; j++) {
+            const float v = a[j] * s;
+            yr[j] = v + bv;
+          }
+        } else {
+          for (int j = 0; j < g.OW; j++) yr[j] = a[j] * s;
+        }
+      }
+      float_act_row(y, static_cast<size_t>(P), f->act);
+      continue;
+    }
     if (!r) {
       for (int oh = 0; oh < g.OH; oh++) {
         int32_t* y = Y32 + o + static_cast<size_t>(oh) * g.OW;
@@ -515,7 +550,8 @@ inline void dwq_row(const uint32_t* const* src, const int32_t* w, int groups, in
 }
 
 void run_input_channel_vnni(const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int M, const ConvGeom& g, int32_t xzp,
-                            const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<uint32_t>& buf) {
+                            const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, int task, std::vector<uint32_t>& buf,
+                            bool local = false) {
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
   const DwPlan p = dw_plan(g);
   const DwQBufs b = dwq_bufs(g, p, buf);
@@ -573,7 +609,8 @@ void run_input_channel_vnni(const uint8_t* X, bool x_signed, const uint8_t* W, b
     for (int m = c * per; m < (c + 1) * per; m++) {
       const int32_t* wq = wqs.data() + static_cast<size_t>(m - c * per) * groups;
       const int32_t init = inits[m - c * per];
-      const size_t o = (static_cast<size_t>(n) * M + m) * P;
+      // local: Y32 holds this input channel's M / C output planes only
+      const size_t o = local ? static_cast<size_t>(m - c * per) * P : (static_cast<size_t>(n) * M + m) * P;
       if (!r) {
         int32_t* flat = b.flat;
         dwq_row(src, wq, groups, base, F, init, [flat](__m512i a, int j, __mmask16 mk) { _mm512_mask_storeu_epi32(flat + j, mk, a); });
@@ -680,6 +717,8 @@ struct DwRowCh {
   int32_t zwu;                 // SWAP: the weight zero point in wu terms
   uint8_t xb, ub;              // masked-lane fill as loaded (the x zero point's byte) and as vpdpbusd sees it
   __m512 mult;
+  const DwScaled* f;           // OUT 3: the float epilogue
+  float fb;                    // OUT 3: this channel's bias (f->bias[m])
 };
 
 /** 16 lanes of the finite-multiplier requantize (as run_input_channel_vnni): round(clamp(acc * mult)) + zp as int32. */
@@ -699,6 +738,33 @@ inline __m128i dwr_requant(__m512i a, __m512 mv, __m512i zv) {
 }
 
 inline __mmask16 dwr_count(int n) { return n >= 16 ? static_cast<__mmask16>(0xffff) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1); }
+
+/** OUT 3: y[i] = act(float(a[i]) * scale [+ bias]) for i < n, 16 lanes (Relu / Clip / the HardSwish decomposition with
+ *  the reference's selects as lane masks; HardSigmoid by float_act_row after), the float32 steps of scale_accumulators. */
+inline void dwr_float_out(const int32_t* a, int n, const DwRowCh& ch, float* y) {
+  const DwScaled& f = *ch.f;
+  const __m512 sv = _mm512_set1_ps(f.scale), bv = _mm512_set1_ps(ch.fb), zero = _mm512_setzero_ps();
+  const __m512 lo = _mm512_set1_ps(f.act.lo), hi = _mm512_set1_ps(f.act.hi), pv = _mm512_set1_ps(f.act.p), qv = _mm512_set1_ps(f.act.q);
+  const int kind = f.act.kind;
+  for (int i = 0; i < n; i += 16) {
+    const __mmask16 m = dwr_count(n - i);
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, a + i)), sv);
+    if (f.bias) v = _mm512_add_ps(v, bv);
+    if (kind == 1) {
+      v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), zero, v);
+    } else if (kind == 2) {
+      v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ), v, lo);
+      v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, hi, _CMP_GT_OQ), v, hi);
+    } else if (kind == 3) {
+      const __m512 t = _mm512_add_ps(v, pv);
+      __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, lo, _CMP_LT_OQ), t, lo);
+      r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, hi, _CMP_GT_OQ), r, hi);
+      v = _mm512_div_ps(_mm512_mul_ps(v, r), qv);
+    }
+    _mm512_mask_storeu_ps(y + i, m, v);
+  }
+  if (kind == 4) float_act_row(y, static_cast<size_t>(n), f.act);
+}
 
 /** The blocks of an output row (the same for every row): outputs ow .. ow + PH * L - 1 (count of them stored), input
  *  byte offset o0 = ow * sw - pad_l, and for blocks that reach outside the input row the load masks [G][PH]. */
@@ -762,8 +828,10 @@ inline void dwr_block(const DwRowCh& ch, const DwRowBlock& bk, void* out) {
     for (int s = 0; s < PH; s++) acc[s] = T::msub(acc[s], accb[s], zv);
   }
   const int count = bk.count;
-  if constexpr (OUT == 2) {
-    int32_t* dst = static_cast<int32_t*>(out);
+  if constexpr (OUT >= 2) {
+    // OUT 3: the sums in output order through a small buffer, then the float epilogue
+    alignas(64) int32_t t32[OUT == 3 ? PH * L : 1];
+    int32_t* dst = OUT == 3 ? t32 : static_cast<int32_t*>(out);
     if constexpr (L == 16 && PH == 4) {
       // a 4 x 4 transpose of dwords within the 128-bit lanes, then of the lanes: outputs in order
       const __m512i t0 = _mm512_unpacklo_epi32(acc[0], acc[1]), t1 = _mm512_unpackhi_epi32(acc[0], acc[1]);
@@ -788,6 +856,7 @@ inline void dwr_block(const DwRowCh& ch, const DwRowBlock& bk, void* out) {
       const int n = count < PH * L ? count : PH * L;
       for (int i = 0; i < n; i++) dst[i] = tmp[i % PH][i / PH];
     }
+    if constexpr (OUT == 3) dwr_float_out(t32, count < PH * L ? count : PH * L, ch, static_cast<float*>(out));
   } else {
     uint8_t* dst = static_cast<uint8_t*>(out);
     constexpr bool YS = OUT == 1;
@@ -877,7 +946,7 @@ template <int PH, int KH_, int G_, bool FLIP, bool SWAP, int OUT>
 void dwr_plane(const uint8_t* x, const ConvGeom& g, DwRowCh& ch, const std::vector<DwRowBlock>& plan, void* y) {
   const uint8_t* rows[kDwRowMaxKH];
   ch.rows = rows;
-  constexpr size_t es = OUT == 2 ? 4 : 1;
+  constexpr size_t es = OUT >= 2 ? 4 : 1;
   for (int oh = 0; oh < g.OH; oh++) {
     for (int kh = 0; kh < g.KH; kh++) {
       const int ih = oh * g.stride_h - g.pad_t + kh * g.dil_h;
@@ -916,7 +985,7 @@ inline void dwr_plane_flip(bool flip, const uint8_t* x, const ConvGeom& g, DwRow
 /** Input channel `task` (image n, channel c) and its M / C outputs. swap: weights whose w - zw do not all fit int8. */
 void run_input_channel_rows(const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int M, const ConvGeom& g, int32_t xzp,
                             const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, int task,
-                            const std::vector<DwRowBlock>& plan, bool swap) {
+                            const std::vector<DwRowBlock>& plan, bool swap, const DwScaled* f = nullptr) {
   const int C = g.C, n = task / C, c = task % C, per = M / C, taps = g.KH * g.KW, P = g.OH * g.OW;
   const int G = (g.KW + 3) / 4;
   const uint8_t* x = X + (static_cast<size_t>(n) * C + c) * g.H * g.W;
@@ -938,6 +1007,8 @@ void run_input_channel_rows(const uint8_t* X, bool x_signed, const uint8_t* W, b
   ch.zp = r ? r->zp : 0;
   ch.xb = static_cast<uint8_t>(xzp);
   ch.ub = static_cast<uint8_t>(static_cast<uint8_t>(xzp) ^ (flip ? 0x80 : 0));
+  ch.f = f;
+  ch.fb = 0.0f;
   for (int m = c * per; m < (c + 1) * per; m++) {
     const int32_t z = zw[zw_n == 1 ? 0 : m];
     const int32_t wflip = swap && w_signed ? 128 : 0;  // swap: weights as unsigned bytes wu = w + 128 for int8 w
@@ -969,6 +1040,12 @@ void run_input_channel_rows(const uint8_t* X, bool x_signed, const uint8_t* W, b
       ch.init = static_cast<int32_t>(bias - static_cast<uint32_t>(uz) * wsum);
     }
     const size_t o = (static_cast<size_t>(n) * M + m) * P;
+    if (f) {
+      ch.fb = f->bias ? f->bias[m] : 0.0f;
+      if (swap) dwr_plane_flip<true, 3>(flip, x, g, ch, plan, f->Y + o);
+      else dwr_plane_flip<false, 3>(flip, x, g, ch, plan, f->Y + o);
+      continue;
+    }
     if (!r) {
       if (swap) dwr_plane_flip<true, 2>(flip, x, g, ch, plan, Y32 + o);
       else dwr_plane_flip<false, 2>(flip, x, g, ch, plan, Y32 + o);
@@ -1028,8 +1105,11 @@ void DWCONV_F32_NAME(ThreadPool* pool, const float* X, const float* W, int batch
   else if (tasks > 0) body(0);
 }
 
-void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
-            int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8) {
+namespace DWCONV_NS {
+
+/** The int32 sums (Y32), requantized bytes (r, Y8) or, with f, the float epilogue's output (f->Y). */
+void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+            int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, const DwScaled* f) {
   // Direct path (taps <= 256): one task per input channel and image, its M / C output channels together.
   const bool direct = g.KH * g.KW <= kDwMaxTaps;
 #ifdef LOWBIT_DW_VNNI
@@ -1047,33 +1127,55 @@ void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_
   auto body = [&](int t) {
     std::vector<uint32_t> acc;
     std::vector<float> buf;
+    std::vector<int32_t> loc;  // f on the paths without their own epilogue: one task's int32 sums, scaled from there
     const int c0 = static_cast<int>(static_cast<long>(total) * t / tasks), c1 = static_cast<int>(static_cast<long>(total) * (t + 1) / tasks);
+    const int P = g.OH * g.OW, per = M / g.C;
 #ifdef LOWBIT_DW_VNNI
     if (rows) {
       std::vector<DwRowBlock> plan;
       dwr_plan(g, plan);
-      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni);
+      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni, f);
       return;
     }
     if (vnni) {
       std::vector<uint32_t> qbuf;
-      for (int i = c0; i < c1; i++) run_input_channel_vnni(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, qbuf);
+      if (f) loc.resize(static_cast<size_t>(per) * P);
+      for (int i = c0; i < c1; i++) {
+        run_input_channel_vnni(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, f ? loc.data() : Y32, r, Y8, i, qbuf, f != nullptr);
+        if (!f) continue;
+        const int n = i / g.C, m0 = (i % g.C) * per;
+        for (int k = 0; k < per; k++)
+          dw_scale_row(loc.data() + static_cast<size_t>(k) * P, P, *f, m0 + k, f->Y + (static_cast<size_t>(n) * M + m0 + k) * P);
+      }
       return;
     }
 #endif
+    if (f && !direct) loc.resize(P);
     for (int i = c0; i < c1; i++) {
       if (direct) {
-        if (x_signed) run_input_channel<int8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, buf);
-        else run_input_channel<uint8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, buf);
-      } else if (x_signed) {
-        run_channel<int8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, acc);
-      } else {
-        run_channel<uint8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, acc);
+        if (x_signed) run_input_channel<int8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, buf, f);
+        else run_input_channel<uint8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, buf, f);
+        continue;
       }
+      if (x_signed) run_channel<int8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, f ? loc.data() : Y32, r, Y8, i, acc, f != nullptr);
+      else run_channel<uint8_t>(X, W, w_signed, M, g, xzp, zw, zw_n, f ? loc.data() : Y32, r, Y8, i, acc, f != nullptr);
+      if (f) dw_scale_row(loc.data(), P, *f, i % M, f->Y + static_cast<size_t>(i) * P);  // task i: image i / M, channel i % M
     }
   };
   if (pool && tasks > 1) pool->run(tasks, body);
   else if (tasks > 0) body(0);
+}
+
+}  // namespace DWCONV_NS
+
+void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                 int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8) {
+  DWCONV_NS::dw_run(pool, X, x_signed, W, w_signed, batch, M, g, xzp, zw, zw_n, Y32, r, Y8, nullptr);
+}
+
+void DWCONV_SCALED_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                        int32_t xzp, const int32_t* zw, int zw_n, const DwScaled& f) {
+  DWCONV_NS::dw_run(pool, X, x_signed, W, w_signed, batch, M, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, &f);
 }
 
 }  // namespace lowbit

@@ -39,4 +39,25 @@ void dwconv_avx512vnni(ThreadPool* pool, const uint8_t* X, bool x_signed, const 
                        int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
 void dwconv_f32_avx512vnni(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
 
+/**
+ * lowbit.DynamicQConv's float epilogue on the exact int32 sums (qdq.h scale_accumulators, per tensor scale):
+ * y = float(float(acc) * scale), then y = float(y + bias[m]) when bias is given, then `act` (common.h FloatAct), written
+ * to Y [batch, M, OH, OW] float32 in the convolution's own pass (no int32 buffer): bit-identical to dwconv's sums
+ * followed by scale_accumulators.
+ */
+struct DwScaled {
+  float scale = 1.0f;
+  const float* bias = nullptr;  // M values or nullptr
+  FloatAct act{};
+  float* Y = nullptr;
+};
+void dwconv_scaled(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                   int32_t xzp, const int32_t* zw, int zw_n, const DwScaled& f);
+void dwconv_scaled_avx2(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                        int32_t xzp, const int32_t* zw, int zw_n, const DwScaled& f);
+void dwconv_scaled_avx512(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                          int32_t xzp, const int32_t* zw, int zw_n, const DwScaled& f);
+void dwconv_scaled_avx512vnni(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M,
+                              const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const DwScaled& f);
+
 }  // namespace lowbit

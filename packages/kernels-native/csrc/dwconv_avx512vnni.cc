@@ -3,5 +3,6 @@
 // the others, and Conv:f32, run the AVX-512 paths, identical results to the other builds.
 #define DWCONV_NAME dwconv_avx512vnni
 #define DWCONV_F32_NAME dwconv_f32_avx512vnni
+#define DWCONV_SCALED_NAME dwconv_scaled_avx512vnni
 #define DWCONV_NS dw_avx512vnni
 #include "dwconv.cc"

@@ -421,6 +421,85 @@ void check_dw_random(std::mt19937& rng, int cases) {
 #endif
 }
 
+/** lowbit.DynamicQConv's depthwise epilogue (dwconv_scaled: the float32 output straight from the convolution) against the
+ *  portable int32 sums followed by the portable scale_accumulators, bit for bit: random geometries (3x3 / 5x5 and others,
+ *  strides 1-3, row dilation 1-2, pads 0-3, odd widths, channel multipliers 1-3, batch 1-2), uint8 / int8 x and w, per
+ *  channel or per tensor weight zero points (w - zw fitting int8 or not), with and without bias, every activation (none,
+ *  Relu, Clip, the HardSwish decomposition, HardSigmoid), now and then a scale that makes inf / NaN; each build this
+ *  CPU runs, threads 1 and 3. */
+void check_dw_scaled(ThreadPool* pool3, std::mt19937& rng, int cases, int builds) {
+  for (int it = 0; it < cases; it++) {
+    const int C = 1 + static_cast<int>(rng() % 5), M = C * (1 + static_cast<int>(rng() % 3));
+    const bool common = rng() % 2;  // 3x3 / 5x5 as the models have them
+    const int KH = common ? (rng() % 2 ? 3 : 5) : 1 + static_cast<int>(rng() % 5);
+    const int KW = common ? KH : 1 + static_cast<int>(rng() % 7);
+    const int sh = 1 + static_cast<int>(rng() % 2), sw = rng() % 8 == 0 ? 3 : 1 + static_cast<int>(rng() % 2);
+    const int dh = rng() % 4 == 0 ? 2 : 1, dw = rng() % 8 == 0 ? 2 : 1;
+    const int H = KH * dh + static_cast<int>(rng() % 12), W = KW * dw + static_cast<int>(rng() % 90);
+    const int pt = static_cast<int>(rng() % 3), pl = static_cast<int>(rng() % 4), pb = static_cast<int>(rng() % 3), pr = static_cast<int>(rng() % 4);
+    const int OH = (H + pt + pb - ((KH - 1) * dh + 1)) / sh + 1, OW = (W + pl + pr - ((KW - 1) * dw + 1)) / sw + 1;
+    const ConvGeom g{C, H, W, KH, KW, pt, pl, sh, sw, dh, dw, OH, OW};
+    const bool xs = rng() % 2, ws = rng() % 2;
+    const int batch = 1 + static_cast<int>(rng() % 2);
+    std::vector<uint8_t> X(static_cast<size_t>(batch) * C * H * W), Wt(static_cast<size_t>(M) * KH * KW);
+    for (auto& v : X) v = static_cast<uint8_t>(rng());
+    const bool per_m = rng() % 2;
+    std::vector<int32_t> zw(M);
+    std::vector<float> bias(M);
+    for (int m = 0; m < M; m++) {
+      zw[m] = per_m || m == 0 ? (ws ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng())) : zw[0];
+      bias[m] = std::ldexp(static_cast<float>(static_cast<int32_t>(rng() % 20001) - 10000), -static_cast<int>(rng() % 12));
+    }
+    const bool fits = rng() % 2;  // w - zw in int8 (the VNNI byte paths) or anything
+    for (int m = 0; m < M; m++)
+      for (int t = 0; t < KH * KW; t++) {
+        int v = fits ? zw[m] + static_cast<int8_t>(rng()) : static_cast<int>(rng() % 256) - (ws ? 128 : 0);
+        const int lo = ws ? -128 : 0, hi = ws ? 127 : 255;
+        Wt[static_cast<size_t>(m) * KH * KW + t] = static_cast<uint8_t>(v < lo ? lo : (v > hi ? hi : v));
+      }
+    const int32_t xz = xs ? static_cast<int8_t>(rng()) : static_cast<uint8_t>(rng());
+    DwScaled f;
+    const int r8 = static_cast<int>(rng() % 16);
+    f.scale = r8 == 0 ? INFINITY : r8 == 1 ? -std::ldexp(1.0f, 100) : std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000.0f, -static_cast<int>(rng() % 20));
+    f.bias = rng() % 3 ? bias.data() : nullptr;
+    f.act.kind = static_cast<int>(rng() % 5);
+    if (f.act.kind == 2) {
+      f.act.lo = static_cast<float>(static_cast<int>(rng() % 7)) - 3.0f;
+      f.act.hi = f.act.lo + static_cast<float>(rng() % 9) * 0.75f;
+    } else if (f.act.kind == 3) {
+      f.act.lo = 0.0f, f.act.hi = 6.0f, f.act.p = 3.0f, f.act.q = 6.0f;
+    } else if (f.act.kind == 4) {
+      f.act.p = 0.2f, f.act.q = 0.5f;
+    }
+    const size_t n = static_cast<size_t>(batch) * M * OH * OW;
+    std::vector<int32_t> acc(n);
+    std::vector<float> want(n);
+    dwconv(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), per_m ? M : 1, acc.data(), nullptr, nullptr);
+    scale_accumulators(acc.data(), &f.scale, false, f.bias, true, batch, M, static_cast<size_t>(OH) * OW, want.data(), f.act);
+    for (int b = 0; b <= builds; b++)
+      for (int t = 0; t < 2; t++) {
+        std::vector<float> got(n, 1234.5f);
+        DwScaled fb = f;
+        fb.Y = got.data();
+#if defined(__x86_64__)
+        auto* fn = b == 3 ? dwconv_scaled_avx512vnni : b == 2 ? dwconv_scaled_avx512 : b == 1 ? dwconv_scaled_avx2 : dwconv_scaled;
+#else
+        auto* fn = dwconv_scaled;
+#endif
+        fn(t ? pool3 : nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), per_m ? M : 1, fb);
+        checks++;
+        if (std::memcmp(got.data(), want.data(), sizeof(float) * n) != 0) {
+          size_t i = 0;
+          while (std::memcmp(&got[i], &want[i], 4) == 0) i++;
+          std::printf("FAIL dwconv_scaled (build %d, threads %d) C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d d=%d,%d pads=%d,%d,%d,%d x%s w%s act %d: Y[%zu] = %.9g, want %.9g\n",
+                      b, t ? 3 : 1, C, M, H, W, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr, xs ? "s8" : "u8", ws ? "s8" : "u8", f.act.kind, i, got[i], want[i]);
+          failures++;
+          return;
+        }
+      }
+  }
+}
+
 void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2) {  // build: 0 portable, 1 avx2, 2 avx512, 3 avx512-vnni
   ConvCase c = c0;
   c.M = c.C * (1 + static_cast<int>(rng() % 2));
@@ -710,6 +789,7 @@ int main(int argc, char** argv) {
       if (has_avx512vnni) check_dw(&pool3, rng, c, 3);
     }
     if (has_avx512vnni) check_dw_random(rng, quick ? 300 : 2000);
+    check_dw_scaled(&pool3, rng, quick ? 300 : 2000, has_avx512vnni ? 3 : has_avx512 ? 2 : has_avx2 ? 1 : 0);
     std::printf("%s depthwise: %d cases (portable%s%s%s)\n", failures == before ? "ok  " : "FAIL", checks - c0, has_avx2 ? ", avx2" : "", has_avx512 ? ", avx512" : "", has_avx512vnni ? ", avx512-vnni; float builds = portable" : has_avx512 ? "; float builds = portable" : "");
   }
   std::printf("%d checks, %d failures\n", checks, failures);
