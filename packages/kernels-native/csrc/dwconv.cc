@@ -22,6 +22,36 @@ namespace lowbit {
 
 namespace DWCONV_NS {
 
+/** The same for one sum (b: the channel's bias, or unused when f has none): float_act_row's operations on one value. */
+inline float dw_scaled1(int32_t acc, const DwScaled& f, float b) {
+  float v = static_cast<float>(acc) * f.scale;
+  if (f.bias) v = v + b;
+  const FloatAct& a = f.act;
+  switch (a.kind) {
+    case 1:
+      return v > 0.0f ? v : (v != v ? v : 0.0f);
+    case 2: {
+      const float r = v < a.lo ? a.lo : v;
+      return r > a.hi ? a.hi : r;
+    }
+    case 3: {
+      const float t = v + a.p;
+      float r = t < a.lo ? a.lo : t;
+      r = r > a.hi ? a.hi : r;
+      const float m = v * r;
+      return m / a.q;
+    }
+    case 4: {
+      const double d = static_cast<double>(a.p) * static_cast<double>(v) + static_cast<double>(a.q);
+      double r = d != d ? d : (d > 1.0 ? 1.0 : d);
+      r = r != r ? r : (r > 0.0 ? r : 0.0);
+      return static_cast<float>(r);
+    }
+    default:
+      return v;
+  }
+}
+
 /** lowbit.DynamicQConv's epilogue on n int32 sums of output channel m (scale_accumulators' float32 steps). */
 inline void dw_scale_row(const int32_t* acc, size_t n, const DwScaled& f, int m, float* y) {
   const float s = f.scale;
@@ -719,6 +749,8 @@ struct DwRowCh {
   __m512 mult;
   const DwScaled* f;           // OUT 3: the float epilogue
   float fb;                    // OUT 3: this channel's bias (f->bias[m])
+  int fk;                      // OUT 3: the activation kind, and its parameters in 16 lanes
+  __m512 fs, fbv, flo, fhi, fp, fq;
 };
 
 /** 16 lanes of the finite-multiplier requantize (as run_input_channel_vnni): round(clamp(acc * mult)) + zp as int32. */
@@ -739,31 +771,41 @@ inline __m128i dwr_requant(__m512i a, __m512 mv, __m512i zv) {
 
 inline __mmask16 dwr_count(int n) { return n >= 16 ? static_cast<__mmask16>(0xffff) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1); }
 
-/** OUT 3: y[i] = act(float(a[i]) * scale [+ bias]) for i < n, 16 lanes (Relu / Clip / the HardSwish decomposition with
- *  the reference's selects as lane masks; HardSigmoid by float_act_row after), the float32 steps of scale_accumulators. */
-inline void dwr_float_out(const int32_t* a, int n, const DwRowCh& ch, float* y) {
-  const DwScaled& f = *ch.f;
-  const __m512 sv = _mm512_set1_ps(f.scale), bv = _mm512_set1_ps(ch.fb), zero = _mm512_setzero_ps();
-  const __m512 lo = _mm512_set1_ps(f.act.lo), hi = _mm512_set1_ps(f.act.hi), pv = _mm512_set1_ps(f.act.p), qv = _mm512_set1_ps(f.act.q);
-  const int kind = f.act.kind;
-  for (int i = 0; i < n; i += 16) {
-    const __mmask16 m = dwr_count(n - i);
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(m, a + i)), sv);
-    if (f.bias) v = _mm512_add_ps(v, bv);
-    if (kind == 1) {
-      v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), zero, v);
-    } else if (kind == 2) {
-      v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ), v, lo);
-      v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, hi, _CMP_GT_OQ), v, hi);
-    } else if (kind == 3) {
-      const __m512 t = _mm512_add_ps(v, pv);
-      __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, lo, _CMP_LT_OQ), t, lo);
-      r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, hi, _CMP_GT_OQ), r, hi);
-      v = _mm512_div_ps(_mm512_mul_ps(v, r), qv);
+/** OUT 3: act(float(a) * scale [+ bias]) in 16 lanes, the float32 (HardSigmoid: float64) steps of scale_accumulators and
+ *  float_act_row with the reference's selects as lane masks. */
+inline __m512 dwr_float16(__m512i a, const DwRowCh& ch) {
+  __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), ch.fs);
+  if (ch.f->bias) v = _mm512_add_ps(v, ch.fbv);
+  switch (ch.fk) {
+    case 1: {
+      const __m512 zero = _mm512_setzero_ps();
+      return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), zero, v);
     }
-    _mm512_mask_storeu_ps(y + i, m, v);
+    case 2:
+      v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, ch.flo, _CMP_LT_OQ), v, ch.flo);
+      return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, ch.fhi, _CMP_GT_OQ), v, ch.fhi);
+    case 3: {
+      const __m512 t = _mm512_add_ps(v, ch.fp);
+      __m512 r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, ch.flo, _CMP_LT_OQ), t, ch.flo);
+      r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, ch.fhi, _CMP_GT_OQ), r, ch.fhi);
+      return _mm512_div_ps(_mm512_mul_ps(v, r), ch.fq);
+    }
+    case 4: {
+      // double: al * v + be (two roundings), then v > 1 ? 1 : v and r > 0 ? r : +0 with NaN kept, rounded once to float
+      const __m512d al = _mm512_set1_pd(static_cast<double>(ch.f->act.p)), be = _mm512_set1_pd(static_cast<double>(ch.f->act.q));
+      const __m512d one = _mm512_set1_pd(1.0), zd = _mm512_setzero_pd();
+      auto h = [&](__m256 x) {
+        const __m512d d = _mm512_add_pd(_mm512_mul_pd(al, _mm512_cvtps_pd(x)), be);
+        __m512d r = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(d, one, _CMP_GT_OQ), d, one);
+        r = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(r, zd, _CMP_NLE_UQ), zd, r);  // r > 0 or NaN keeps r; else +0 (-0 too)
+        return _mm512_cvtpd_ps(r);
+      };
+      const __m256 lo = h(_mm512_castps512_ps256(v)), hi = h(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+      return _mm512_insertf32x8(_mm512_castps256_ps512(lo), hi, 1);
+    }
+    default:
+      return v;
   }
-  if (kind == 4) float_act_row(y, static_cast<size_t>(n), f.act);
 }
 
 /** The blocks of an output row (the same for every row): outputs ow .. ow + PH * L - 1 (count of them stored), input
@@ -829,9 +871,15 @@ inline void dwr_block(const DwRowCh& ch, const DwRowBlock& bk, void* out) {
   }
   const int count = bk.count;
   if constexpr (OUT >= 2) {
-    // OUT 3: the sums in output order through a small buffer, then the float epilogue
-    alignas(64) int32_t t32[OUT == 3 ? PH * L : 1];
-    int32_t* dst = OUT == 3 ? t32 : static_cast<int32_t*>(out);
+    // 16 sums in output order at output offset off: stored (OUT 2), or scaled, activated and stored as floats (OUT 3)
+    auto emit = [&](__m512i v, int off, int cnt) {
+      const __mmask16 mk = dwr_count(cnt - off);
+      if constexpr (OUT == 3) {
+        if (mk) _mm512_mask_storeu_ps(static_cast<float*>(out) + off, mk, dwr_float16(v, ch));
+      } else {
+        _mm512_mask_storeu_epi32(static_cast<int32_t*>(out) + off, mk, v);
+      }
+    };
     if constexpr (L == 16 && PH == 4) {
       // a 4 x 4 transpose of dwords within the 128-bit lanes, then of the lanes: outputs in order
       const __m512i t0 = _mm512_unpacklo_epi32(acc[0], acc[1]), t1 = _mm512_unpackhi_epi32(acc[0], acc[1]);
@@ -840,23 +888,45 @@ inline void dwr_block(const DwRowCh& ch, const DwRowBlock& bk, void* out) {
       const __m512i u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
       const __m512i v0 = _mm512_shuffle_i32x4(u0, u1, 0x44), v1 = _mm512_shuffle_i32x4(u2, u3, 0x44);
       const __m512i v2 = _mm512_shuffle_i32x4(u0, u1, 0xee), v3 = _mm512_shuffle_i32x4(u2, u3, 0xee);
-      _mm512_mask_storeu_epi32(dst, dwr_count(count), _mm512_shuffle_i32x4(v0, v1, 0x88));
-      _mm512_mask_storeu_epi32(dst + 16, dwr_count(count - 16), _mm512_shuffle_i32x4(v0, v1, 0xdd));
-      _mm512_mask_storeu_epi32(dst + 32, dwr_count(count - 32), _mm512_shuffle_i32x4(v2, v3, 0x88));
-      _mm512_mask_storeu_epi32(dst + 48, dwr_count(count - 48), _mm512_shuffle_i32x4(v2, v3, 0xdd));
+      emit(_mm512_shuffle_i32x4(v0, v1, 0x88), 0, count);
+      emit(_mm512_shuffle_i32x4(v0, v1, 0xdd), 16, count);
+      emit(_mm512_shuffle_i32x4(v2, v3, 0x88), 32, count);
+      emit(_mm512_shuffle_i32x4(v2, v3, 0xdd), 48, count);
     } else if constexpr (L == 16) {
       const __m512i t0 = _mm512_unpacklo_epi32(acc[0], acc[1]), t1 = _mm512_unpackhi_epi32(acc[0], acc[1]);
       const __m512i v0 = _mm512_shuffle_i32x4(t0, t1, 0x44), v1 = _mm512_shuffle_i32x4(t0, t1, 0xee);
-      _mm512_mask_storeu_epi32(dst, dwr_count(count), _mm512_shuffle_i32x4(v0, v0, 0xd8));
-      _mm512_mask_storeu_epi32(dst + 16, dwr_count(count - 16), _mm512_shuffle_i32x4(v1, v1, 0xd8));
+      emit(_mm512_shuffle_i32x4(v0, v0, 0xd8), 0, count);
+      emit(_mm512_shuffle_i32x4(v1, v1, 0xd8), 16, count);
     } else {
-      // short blocks (row tails): through a small buffer
+      // short blocks (row tails): through a small buffer (whole-vector stores, element loads: store forwarding holds)
       alignas(64) int32_t tmp[PH][L];
       for (int s = 0; s < PH; s++) std::memcpy(tmp[s], &acc[s], sizeof(V));
       const int n = count < PH * L ? count : PH * L;
-      for (int i = 0; i < n; i++) dst[i] = tmp[i % PH][i / PH];
+      if constexpr (OUT == 3) {
+        // in registers: the PH phases' L sums side by side (output i = PH j + s at s L + j), put in order by one
+        // permutation (32 sums: two registers, two permutations)
+        __m512i z0, z1 = _mm512_setzero_si512();
+        if constexpr (L == 4) {
+          z0 = _mm512_inserti32x4(_mm512_castsi128_si512(acc[0]), acc[1], 1);
+          if constexpr (PH == 4) z0 = _mm512_inserti32x4(_mm512_inserti32x4(z0, acc[2], 2), acc[3], 3);
+        } else {
+          z0 = _mm512_inserti64x4(_mm512_castsi256_si512(acc[0]), acc[1], 1);
+          if constexpr (PH == 4) z1 = _mm512_inserti64x4(_mm512_castsi256_si512(acc[2]), acc[3], 1);
+        }
+        constexpr int lp = PH == 4 ? 2 : 1, ll = L == 8 ? 3 : 2;
+        const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        auto order = [&](int base) {
+          const __m512i i = _mm512_add_epi32(iota, _mm512_set1_epi32(base));
+          const __m512i pos = _mm512_add_epi32(_mm512_slli_epi32(_mm512_and_si512(i, _mm512_set1_epi32(PH - 1)), ll), _mm512_srli_epi32(i, lp));
+          return PH * L > 16 ? _mm512_permutex2var_epi32(z0, pos, z1) : _mm512_permutexvar_epi32(pos, z0);
+        };
+        emit(order(0), 0, n);
+        if constexpr (PH * L > 16) emit(order(16), 16, n);
+      } else {
+        int32_t* dst = static_cast<int32_t*>(out);
+        for (int i = 0; i < n; i++) dst[i] = tmp[i % PH][i / PH];
+      }
     }
-    if constexpr (OUT == 3) dwr_float_out(t32, count < PH * L ? count : PH * L, ch, static_cast<float*>(out));
   } else {
     uint8_t* dst = static_cast<uint8_t*>(out);
     constexpr bool YS = OUT == 1;
@@ -1009,6 +1079,14 @@ void run_input_channel_rows(const uint8_t* X, bool x_signed, const uint8_t* W, b
   ch.ub = static_cast<uint8_t>(static_cast<uint8_t>(xzp) ^ (flip ? 0x80 : 0));
   ch.f = f;
   ch.fb = 0.0f;
+  if (f) {
+    ch.fk = f->act.kind;
+    ch.fs = _mm512_set1_ps(f->scale);
+    ch.flo = _mm512_set1_ps(f->act.lo);
+    ch.fhi = _mm512_set1_ps(f->act.hi);
+    ch.fp = _mm512_set1_ps(f->act.p);
+    ch.fq = _mm512_set1_ps(f->act.q);
+  }
   for (int m = c * per; m < (c + 1) * per; m++) {
     const int32_t z = zw[zw_n == 1 ? 0 : m];
     const int32_t wflip = swap && w_signed ? 128 : 0;  // swap: weights as unsigned bytes wu = w + 128 for int8 w
@@ -1042,6 +1120,7 @@ void run_input_channel_rows(const uint8_t* X, bool x_signed, const uint8_t* W, b
     const size_t o = (static_cast<size_t>(n) * M + m) * P;
     if (f) {
       ch.fb = f->bias ? f->bias[m] : 0.0f;
+      ch.fbv = _mm512_set1_ps(ch.fb);
       if (swap) dwr_plane_flip<true, 3>(flip, x, g, ch, plan, f->Y + o);
       else dwr_plane_flip<false, 3>(flip, x, g, ch, plan, f->Y + o);
       continue;

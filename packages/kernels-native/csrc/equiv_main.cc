@@ -467,9 +467,12 @@ void check_dw_scaled(ThreadPool* pool3, std::mt19937& rng, int cases, int builds
       f.act.lo = static_cast<float>(static_cast<int>(rng() % 7)) - 3.0f;
       f.act.hi = f.act.lo + static_cast<float>(rng() % 9) * 0.75f;
     } else if (f.act.kind == 3) {
-      f.act.lo = 0.0f, f.act.hi = 6.0f, f.act.p = 3.0f, f.act.q = 6.0f;
+      if (rng() % 2) f.act.lo = 0.0f, f.act.hi = 6.0f, f.act.p = 3.0f, f.act.q = 6.0f;
+      else f.act.lo = -0.5f, f.act.hi = 0.75f, f.act.p = 0.25f, f.act.q = 3.0f;
     } else if (f.act.kind == 4) {
-      f.act.p = 0.2f, f.act.q = 0.5f;
+      // beta -0 with a -0 product gives -0 before the selects (which lift it to +0)
+      const float betas[] = {0.5f, 0.0f, -0.0f, 0.1f};
+      f.act.p = (rng() % 2 ? -1.0f : 1.0f) * (0.2f + static_cast<float>(rng() % 9) * 0.25f), f.act.q = betas[rng() % 4];
     }
     const size_t n = static_cast<size_t>(batch) * M * OH * OW;
     std::vector<int32_t> acc(n);

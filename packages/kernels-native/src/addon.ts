@@ -132,6 +132,13 @@ export interface NativeAddon {
   dwConv(kernel: 'scalar-c' | 'avx2', pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, w: Uint8Array | Int8Array, m: number,
     xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array | null, yZeroPoint: number, y: Int32Array | Uint8Array | Int8Array, bias: Int32Array | null): void;
   /**
+   * The same integer convolution with lowbit.DynamicQConv's float epilogue in its own pass (no int32 buffer):
+   * y = float(float(sum) * scale), + bias[m] rounded once when bias is given, then the activation (FloatAct's kind, lo,
+   * hi, p, q), bit-identical to dwConv's sums followed by scaleAccumulators.
+   */
+  dwConvScaled(kernel: 'scalar-c' | 'avx2', pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, w: Uint8Array | Int8Array, m: number,
+    xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation: number, lo: number, hi: number, p: number, q: number): void;
+  /**
    * Depthwise-style Conv:f32 (group = C, M a multiple of C, at most 256 taps): one FMA chain per output over the taps
    * in (kh, kw) order, then + bias rounded once.
    */

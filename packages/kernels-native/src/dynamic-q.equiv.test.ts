@@ -75,14 +75,20 @@ const activationAttrs = (size: number): [string, unknown][] => {
   }
 };
 
-/** Depthwise (group = C, W [M, 1, k, k], M = C or 2C): the direct depthwise kernel's int32 sums, scaled (and activated) after. */
+/**
+ * Depthwise (group = C, W [M, 1, k, k], M = C, 2C or 3C): the direct depthwise kernel with the float epilogue in its own
+ * pass. 3x3 / 5x5, strides 1, 2 and (2, 1) as ppocr has them, odd and even widths, batch 2; stride_w 3 and dilation_w 2
+ * take the kernels' other paths (the AVX512-VNNI build's staged planes).
+ */
 function buildDwConv(wType: 'int8' | 'uint8') {
   return (size: number, values: ValueSource) => {
     const C = (size % 4) + 2;
-    const M = size % 2 ? 2 * C : C;
+    const M = size % 3 === 0 ? 3 * C : size % 2 ? 2 * C : C;
     const k = size % 3 === 2 ? 5 : 3;
-    const attrs = new Map<string, unknown>([['group', C], ['strides', [1 + (size % 2), 1 + (size % 2)]], ['pads', [1, 1, k >> 1, 1]], ...activationAttrs(size)]);
-    const x = floats(values, [1, C, size + 4, size + 6], 0.5 / (size + 1));
+    const strides = size === 33 ? [1, 3] : size % 4 === 3 ? [2, 1] : [1 + (size % 2), 1 + (size % 2)];
+    const attrs = new Map<string, unknown>([['group', C], ['strides', strides], ['pads', [1, 1, k >> 1, 1]], ...activationAttrs(size)]);
+    if (size === 16) attrs.set('dilations', [1, 2]);
+    const x = floats(values, [size % 5 === 2 ? 2 : 1, C, size + 4, size + 6], 0.5 / (size + 1));
     const w = values.tensor(wType, [M, 1, k, k]);
     const ws = new Tensor('float32', Float32Array.of(Math.fround(0.011 * size * (size % 5 === 1 ? -1 : 1))), []);
     const zw = values.tensor(wType, size % 2 ? [M] : []);
