@@ -87,6 +87,46 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// dwConvScaled(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13), W (M*KH*KW bytes), M,
+//              xZeroPoint, zw (1 or M) | null, scale, bias Float32Array (M) | null, Y Float32Array, activation kind, lo, hi, p, q)
+// The depthwise integer convolution with lowbit.DynamicQConv's float epilogue in its own pass (dwconv.h DwScaled).
+Napi::Value DwConvScaled(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string kernel = info[0].As<Napi::String>().Utf8Value();
+  auto* fn = &dwconv_scaled;
+#if defined(__x86_64__)
+  if (kernel == "avx2") {
+    if (!use_avx2()) throw Napi::Error::New(env, "dwConvScaled: avx2 is not available on this CPU");
+    fn = use_avx512vnni() ? &dwconv_scaled_avx512vnni : use_avx512() ? &dwconv_scaled_avx512 : &dwconv_scaled_avx2;
+  } else
+#endif
+  if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConvScaled: unknown kernel \"" + kernel + "\"");
+  const int batch = int_arg(info, 3, "batch"), M = int_arg(info, 6, "M");
+  if (!info[2].IsTypedArray() || !info[5].IsTypedArray()) throw Napi::TypeError::New(env, "X, W: expected typed arrays");
+  const bool xs = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const bool ws = info[5].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const size_t xlen = info[2].As<Napi::TypedArray>().ElementLength();
+  const int32_t* gp = array_data<int32_t>(env, info[4], napi_int32_array, napi_int32_array, 13, "geometry");
+  const int taps = gp[3] * gp[4];
+  const ConvGeom g = geom_arg(env, info[4], gp[0] * taps, batch, xlen);
+  if (M < 1 || M % g.C != 0) throw Napi::RangeError::New(env, "dwConvScaled: M must be a positive multiple of C");
+  const uint8_t* X = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, 0, "X");
+  const uint8_t* W = array_data<uint8_t>(env, info[5], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * taps, "W");
+  const int32_t xzp = info[7].As<Napi::Number>().Int32Value();
+  int32_t zw[1] = {0};
+  const int32_t* zwp = zw;
+  int zwn = 1;
+  std::vector<int32_t> zbuf;
+  zpoint(env, info[8], M, "w_zero_point", zw, zwp, zwn, zbuf);
+  DwScaled f;
+  f.scale = static_cast<float>(info[9].As<Napi::Number>().DoubleValue());
+  f.bias = info[10].IsNull() || info[10].IsUndefined() ? nullptr : array_data<float>(env, info[10], napi_float32_array, napi_float32_array, M, "bias");
+  f.Y = array_data<float>(env, info[11], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * M * g.OH * g.OW, "Y");
+  f.act = float_act_arg(info, 12);
+  fn(pool_arg(info, 1), X, xs, W, ws, batch, M, g, xzp, zwp, zwn, f);
+  return env.Undefined();
+}
+
 // dwConvF(kernel 'scalar-c' | 'avx2', pool, X Float32Array, batch, geometry Int32Array(13) (C = X's channels),
 //         W Float32Array (M*KH*KW, at most 256 taps), M, bias Float32Array (M) | null, Y Float32Array)
 // Depthwise-style Conv:f32, see dwconv.h.
@@ -164,6 +204,7 @@ void register_conv(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
   exports.Set("dwConvF", Napi::Function::New(env, DwConvF));
+  exports.Set("dwConvScaled", Napi::Function::New(env, DwConvScaled));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));
   exports.Set("globalAvgPool", Napi::Function::New(env, GlobalAvgPool));
 }

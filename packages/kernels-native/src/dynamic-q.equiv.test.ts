@@ -6,7 +6,7 @@
  * reference fallback for a grouped convolution and for non-finite x (same error as the reference); and the
  * -dynamic-b variants (B an activation, attention) on batched and broadcast B.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { Tensor, freshRunContext, referenceKernels, type DType } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
@@ -121,8 +121,14 @@ describe('native fused dynamic-int8 equivalence', () => {
     }
   }
 
-  it('depthwise on large planes (channel multiplier 1 and 2, stride 2, batch 2, per-channel zero points, fused activations): bit-identical to the reference', () => {
+  it('depthwise on large planes (channel multiplier 1 and 2, stride 2, batch 2, per-channel zero points, fused activations): bit-identical to the reference, the epilogue in the convolution (no int32 pass)', () => {
     const ref = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!;
+    // every depthwise node runs dwConvScaled, none the int32 sums plus scaleAccumulators
+    const addon = (loaded as unknown as { addon: Record<string, (...a: unknown[]) => unknown> }).addon;
+    const calls = { dwConvScaled: 0, dwConv: 0, scaleAccumulators: 0 };
+    const saved = { dwConvScaled: addon.dwConvScaled, dwConv: addon.dwConv, scaleAccumulators: addon.scaleAccumulators };
+    for (const k of Object.keys(calls) as (keyof typeof calls)[]) addon[k] = (...a: unknown[]) => (calls[k]++, saved[k]!.apply(addon, a));
+    onTestFinished(() => void Object.assign(addon, saved));
     for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_KEY && !x.name.endsWith('-dynamic-b'))) {
       for (const [C, k, H, W, s, act] of [[7, 1, 100, 120, 1, 1], [5, 2, 61, 97, 2, 3], [3, 2, 150, 160, 1, 4]] as const) {
         const M = C * k;
@@ -141,6 +147,8 @@ describe('native fused dynamic-int8 equivalence', () => {
         expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
       }
     }
+    expect(calls.dwConvScaled).toBeGreaterThan(0);
+    expect(calls.dwConv + calls.scaleAccumulators).toBe(0);
   });
 
   it('dense convolutions on large planes (1x1, 3x3 stride 1 / 2 with pads, C = 3, odd widths, M across strips, batch 2, per-tensor and per-channel zero points, every activation): bit-identical to the reference', () => {
