@@ -77,8 +77,9 @@ void binary_f32(int op, const float* a, const float* b, float* y, int rank, cons
 namespace avx512 {
 void erf_f32(const float* x, size_t n, float* y);
 /** softmax_f32 with exp in double evaluated eight lanes at a time (Cody-Waite reduction, degree-12 Taylor polynomial,
-    relative error below 1e-15, scaled with vscalefpd) and the row sum accumulated in eight lanes: differs from the
-    scalar build in the last double bits only, so at most 1 float32 ulp after rounding (Softmax's declared tolerance). */
+    relative error below 1e-15, scaled with vscalefpd) and the row sum accumulated in eight lanes (rows shorter than
+    16: blocks of rows through exp8 at once, each row's sum in element order): differs from the scalar build in the
+    last double bits only, so at most 1 float32 ulp after rounding (Softmax's declared tolerance). */
 void softmax_f32(const float* x, size_t rows, size_t n, float* y);
 void gelu_f32(const float* x, size_t n, float c1, bool div, float c2, float c3, bool scale_first, float* y);
 /** exp_f32 with exp in double eight lanes at a time (softmax_f32's exp8, relative error below 1e-15), rounded once to

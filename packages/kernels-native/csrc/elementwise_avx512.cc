@@ -116,7 +116,50 @@ inline __m512d exp8(__m512d x) {
 
 }  // namespace
 
+namespace {
+
+/** Softmax of short rows (n < 16, e.g. a detector's [anchors, 2] class scores): one vector lane per row would idle
+    most of the register, so rows are taken in blocks: each row's max (the reference's: first strictly greater, NaN
+    never) and x - max in double into a flat block, exp8 over the block, then each row's sum in double in element
+    order (the reference's order) and the quotients rounded once. Same values as the long-row path, up to the sum's
+    order (which is the reference's here). */
+void softmax_short_rows(const float* x, size_t rows, size_t n, float* y) {
+  constexpr size_t BLOCK = 512;  // elements per block (rows * n <= BLOCK)
+  alignas(64) double d[BLOCK + 8];
+  const size_t per = BLOCK / n;
+  for (size_t r0 = 0; r0 < rows; r0 += per) {
+    const size_t rb = rows - r0 < per ? rows - r0 : per;
+    const size_t m = rb * n;
+    const float* xb = x + r0 * n;
+    for (size_t r = 0; r < rb; r++) {
+      float mx = -INFINITY;
+      for (size_t j = 0; j < n; j++)
+        if (xb[r * n + j] > mx) mx = xb[r * n + j];
+      const double md = mx;
+      for (size_t j = 0; j < n; j++) d[r * n + j] = static_cast<double>(xb[r * n + j]) - md;
+    }
+    size_t i = 0;
+    for (; i + 8 <= m; i += 8) _mm512_store_pd(d + i, exp8(_mm512_load_pd(d + i)));
+    if (i < m) {
+      const __mmask8 k = static_cast<__mmask8>((1u << (m - i)) - 1);
+      _mm512_mask_storeu_pd(d + i, k, exp8(_mm512_maskz_loadu_pd(k, d + i)));
+    }
+    float* yb = y + r0 * n;
+    for (size_t r = 0; r < rb; r++) {
+      double sum = 0;
+      for (size_t j = 0; j < n; j++) sum += d[r * n + j];
+      for (size_t j = 0; j < n; j++) yb[r * n + j] = static_cast<float>(d[r * n + j] / sum);
+    }
+  }
+}
+
+}  // namespace
+
 void softmax_f32(const float* x, size_t rows, size_t n, float* y) {
+  if (n < 16) {
+    softmax_short_rows(x, rows, n, y);
+    return;
+  }
   std::unique_ptr<double[]> e(new double[n + 8]);
   for (size_t row = 0; row < rows; row++) {
     const float* xr = x + row * n;

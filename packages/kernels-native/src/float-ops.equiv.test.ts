@@ -106,6 +106,8 @@ describe('native float ops', () => {
   it('Softmax:f32 over the last axis within 1 ulp (and opset 11 over a trailing 2-D view)', () => {
     check('Softmax:f32', (s, values) => ({ node: kn('Softmax', ['float32'], { axis: -1 }), inputs: [values.tensor('float32', [2, 3, s])] }));
     check('Softmax:f32', (s, values) => ({ node: kn('Softmax', ['float32'], { axis: 1 }, 11), inputs: [values.tensor('float32', [2, s, 3])] }));
+    // short rows in several blocks of rows (a detector's [anchors, 2] scores: 300 rows of 1..5)
+    check('Softmax:f32', (s, values) => ({ node: kn('Softmax', ['float32'], { axis: -1 }), inputs: [values.tensor('float32', [300, (s % 5) + 1])] }), [0, 1, 2, 3, 4]);
   });
 
   it('Exp:f32 within its declared 1 ulp (edge values: NaN, +-inf, overflow above 88.72, subnormal results), natively', () => {
