@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-// A/B of the runtime's fuse-lookup-gate on ppocr-mobile-v2-cls static (quantized as end-to-end.bench.mjs does, through
-// e2e-variant.mjs; LOWBIT_PROF_CACHE=DIR keeps it): the 'all' passes with and without it (inserted after
-// fuse-quantized-lookup), a bit-identity check of the output, and CPU per warm run, one thread, ABBA order.
+// A/B of the runtime's fuse-lookup-gate (now in all) on ppocr-mobile-v2-cls static (quantized as end-to-end.bench.mjs does, through
+// e2e-variant.mjs; LOWBIT_PROF_CACHE=DIR keeps it): the 'all' passes with and without it, a bit-identity check of the output, and CPU per warm run, one thread, ABBA order.
 import { PassManager, createPassContext, decodeModel } from '@lowbit/onnx-ir';
 import { e2eVariant } from './e2e-variant.mjs';
 import { Session, Tensor, optimizationPasses, fuseLookupGate } from '@lowbit/runtime';
 const m = decodeModel((await e2eVariant('ppocr-mobile-v2-cls', 'static')).bytes);
-const without = optimizationPasses('all');
-const passes = without.flatMap((p) => (p.name === 'fuse-quantized-lookup' ? [p, fuseLookupGate] : [p]));
+const passes = optimizationPasses('all');
+const without = passes.filter((p) => p.name !== fuseLookupGate.name);
 const opt = async (ps) => (await new PassManager(ps, { name: 'x' }).run(m, createPassContext({}))).model;
 const A = await Session.create(await opt(without), { backend: 'native', threads: 1, graphOptimization: 'none' });
 const B = await Session.create(await opt(passes), { backend: 'native', threads: 1, graphOptimization: 'none' });

@@ -151,6 +151,20 @@ Napi::Value LookupMulQuantize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// lookupPairs(a Uint8Array, b Uint8Array (as long as a), table Uint8Array of 65536, y Uint8Array (as a)):
+// y[i] = table[a[i] * 256 + b[i]] (lowbit.QLookup2 with same-shape inputs; int8 tensors passed as their bytes).
+Napi::Value LookupPairs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "a: expected a Uint8Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const uint8_t* a = array_data<uint8_t>(env, info[0], napi_uint8_array, napi_uint8_array, n, "a");
+  const uint8_t* b = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_uint8_array, n, "b");
+  const uint8_t* t = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_uint8_array, 65536, "table");
+  uint8_t* y = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_uint8_array, n, "y");
+  lookup_pairs(a, b, n, t, y);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void register_lookup(Napi::Env env, Napi::Object exports) {
@@ -158,6 +172,7 @@ void register_lookup(Napi::Env env, Napi::Object exports) {
   exports.Set("lookupU32", Napi::Function::New(env, Lookup<uint32_t, napi_uint32_array>));
   exports.Set("lookupGap", Napi::Function::New(env, LookupGap));
   exports.Set("lookupMulQuantize", Napi::Function::New(env, LookupMulQuantize));
+  exports.Set("lookupPairs", Napi::Function::New(env, LookupPairs));
 }
 
 }  // namespace lowbit

@@ -95,6 +95,15 @@ void lookup_mul_quantize_table(const float* t, float g, float scale, int zp, int
   for (int k = 0; k < 256; k++) table[k] = lookup_quantize_one(t[k] * g, scale, zp, lo, hi);
 }
 
+void lookup_pairs(const uint8_t* a, const uint8_t* b, size_t n, const uint8_t* t, uint8_t* y) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint8_t p0 = t[(a[i] << 8) | b[i]], p1 = t[(a[i + 1] << 8) | b[i + 1]], p2 = t[(a[i + 2] << 8) | b[i + 2]], p3 = t[(a[i + 3] << 8) | b[i + 3]];
+    y[i] = p0; y[i + 1] = p1; y[i + 2] = p2; y[i + 3] = p3;
+  }
+  for (; i < n; i++) y[i] = t[(a[i] << 8) | b[i]];
+}
+
 void lookup_gap(const uint8_t* x, const float* t, size_t rows, size_t plane, float* y) {
   // Each row's float32 sum in order (one rounding per add, as the reference); eight rows at a time so eight
   // dependent chains overlap.

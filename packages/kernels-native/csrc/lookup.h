@@ -20,4 +20,7 @@ void lookup_mul_quantize_table(const float* t, float g, float scale, int zp, int
 /** GlobalAveragePool of t[x] over rows of `plane` bytes: y[r] = float(double(float32 running sum in order) / plane). */
 void lookup_gap(const uint8_t* x, const float* t, size_t rows, size_t plane, float* y);
 
+/** y[i] = t[(a[i] << 8) | b[i]] over n byte pairs (t 65536 long): a binary function of two 8-bit values. */
+void lookup_pairs(const uint8_t* a, const uint8_t* b, size_t n, const uint8_t* t, uint8_t* y);
+
 }  // namespace lowbit

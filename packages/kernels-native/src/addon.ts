@@ -171,6 +171,8 @@ export interface NativeAddon {
    */
   lookupMulQuantize(x: Uint8Array, table: Float32Array, gate: Float32Array, n: number, c: number, plane: number, gateStrideN: number, gateStrideC: number,
     scale: number, zeroPoint: number, signed: boolean, y: Uint8Array): void;
+  /** y[i] = table[a[i] * 256 + b[i]] over same-length byte arrays (lowbit.QLookup2); table 65536 long. */
+  lookupPairs(a: Uint8Array, b: Uint8Array, table: Uint8Array, y: Uint8Array): void;
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
   /** The same GELU quantized per tensor into 8 bits (lowbit.QGeluErf): bit-identical to gelu then quantizeLinear. */
   gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Uint8Array | Int8Array, scale: number, zeroPoint: number): void;

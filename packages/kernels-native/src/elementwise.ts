@@ -110,6 +110,21 @@ export function elementwiseVariants(ctx: NativeContext, isa: 'avx512' | 'avx2' |
       ctx.addon.lookupU8(bytesOf(x.data), bytesOf(t.data), bytesOf(y.data as Uint8Array | Int8Array));
       return [y];
     }),
+  })), ...(['u8', 'i8'] as const).map((s): KernelVariant => ({
+    // lowbit.QLookup2 (the runtime's fused DQ, DQ -> binary float op -> Q): y = table[a * 256 + b] for same-shape
+    // inputs (any broadcast goes to the reference), exact.
+    key: `lowbit.QLookup2:${s}`,
+    name: 'native-scalar-c',
+    isa: 'scalar-c',
+    tolerance: 'exact',
+    writesAllOutputs: true,
+    create: (node) => nativeInstance(ctx, `lowbit.QLookup2:${s}`, node, (inputs, rctx) => {
+      const [a, b, t] = [inputs[0], inputs[1], inputs[2]];
+      if (!q8(a) || !q8(b) || !q8(t) || t.data.length !== 65536 || a.dims.length !== b.dims.length || a.dims.some((d, i) => d !== b.dims[i])) return undefined;
+      const y = rctx.alloc(t.dtype, a.dims);
+      ctx.addon.lookupPairs(bytesOf(a.data), bytesOf(b.data), bytesOf(t.data), bytesOf(y.data as Uint8Array | Int8Array));
+      return [y];
+    }),
   })), ...(['u8', 'i8'] as const).flatMap((s): KernelVariant[] => [{
     // lowbit.QLookupGlobalAveragePool (the runtime's squeeze-excite fusion): the reference's float32 running sum per
     // [n, c] plane of table[byte(x)], then fround(sum / count): exact.

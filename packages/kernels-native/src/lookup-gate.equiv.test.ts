@@ -66,4 +66,21 @@ describe('native squeeze-excite lookups equivalence', () => {
     expect(bits(q.native.run(ins, freshRunContext)[0]!)).toEqual(bits(q.ref.run(ins, freshRunContext)[0]!));
     expect((q.native as unknown as { referenceRuns: number }).referenceRuns).toBe(1);
   });
+  it('lowbit.QLookup2: bit-exact with the reference (same shapes native, a broadcast on the reference)', () => {
+    fc.assert(fc.property(fc.constantFrom<DType>('uint8', 'int8'), fc.constantFrom<DType>('uint8', 'int8'), fc.constantFrom<DType>('uint8', 'int8'), fc.integer({ min: 1, max: 700 }), fc.integer(), (at, bt, tt, n, seed) => {
+      const bytes = (dt: DType, k: number, len: number) => Array.from({ length: len }, (_, i) => (((i + 3) * k + seed) >>> 0) % 256 - (dt === 'int8' ? 128 : 0));
+      const table = new Tensor(tt, bytes(tt, 2654435761, 65536), [256, 256]);
+      const a = new Tensor(at, bytes(at, 97, n), [1, n]);
+      const key = `lowbit.QLookup2:${at === 'uint8' ? 'u8' : 'i8'}`;
+      const v = backend.variants().find((x) => x.key === key)!;
+      const r = referenceKernels().find((x) => x.key === key)!;
+      for (const bDims of [[1, n], [1, 1]]) {
+        const b = new Tensor(bt, bytes(bt, 53, bDims[1]), bDims);
+        const nk = node('QLookup2', [at, bt, tt]);
+        const native = v.create(nk);
+        expect(bits(native.run([a, b, table], freshRunContext)[0]!)).toEqual(bits(r.create(nk).run([a, b, table], freshRunContext)[0]!));
+        expect((native as unknown as { referenceRuns: number }).referenceRuns).toBe(bDims[1] === n ? 0 : 1);
+      }
+    }), { numRuns: 60 });
+  });
 });

@@ -39,6 +39,7 @@ export function outputElemTypes(node: Node, inputs: readonly (DataType | null | 
     if (domain === 'lowbit' && opType === 'PermutedMatMul') return all(first);
     if (domain === 'lowbit' && opType === 'QGemm') return all(at(7));
     if (domain === 'lowbit' && opType === 'QLookup') return all(at(1));
+    if (domain === 'lowbit' && opType === 'QLookup2') return all(at(2));
     if (domain === 'lowbit' && opType === 'QGeluErf') return all(at(2));
     if (domain === 'lowbit' && opType === 'QLayerNorm') return all(at(4));
     if (domain === 'lowbit' && opType === 'QLookupGlobalAveragePool') return all(node.inputs[3] ? at(3) : DataType.FLOAT);

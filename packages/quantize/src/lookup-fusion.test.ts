@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { testdataPath } from '@lowbit/testing';
 import { createPassContext, DataType, PassManager } from '@lowbit/onnx-ir';
 import type { Model, PassResult } from '@lowbit/onnx-ir';
-import { fuseLookupGate, fuseQuantizedLookup, loadBackends, optimizationPasses, Session, Tensor } from '@lowbit/runtime';
+import { fuseLookupGate, fuseQuantizedLookup, fuseQuantizedPair, loadBackends, optimizationPasses, Session, Tensor } from '@lowbit/runtime';
 import type { Feeds } from '@lowbit/calibrators';
 import { quantizeStatic } from './quantize-static.js';
 
@@ -72,6 +72,29 @@ describe('fuse-quantized-lookup on ppocr-mobile-v2-cls static QDQ', () => {
     for (const backend of backends) {
       const opts = { backend, graphOptimization: 'none' as const, ...(backend === 'native' ? { backends: [native!] } : {}) };
       for (const seed of [7, 8]) {
+        const feeds = { x: new Tensor('float32', image(seed), dims) };
+        const a = Session.fromModel(unfused, opts).runSync(feeds);
+        const b = Session.fromModel(fused, opts).runSync(feeds);
+        for (const k of Object.keys(a)) expect(bytes(b[k]), `${backend} ${k}`).toEqual(bytes(a[k]));
+      }
+    }
+    native?.dispose?.();
+  }, 300_000);
+
+  it('fuse-quantized-pair (in all): every residual Add between quantized values is one byte-pair lookup; values bit-identical to the pipeline without it (js and native)', async () => {
+    const data = (): Iterable<Feeds> => Array.from({ length: 3 }, (_, s) => ({ x: { dtype: 'float32', dims, data: image(s) } }));
+    const m = await quantizeStatic(testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), join(mkdtempSync(join(tmpdir(), 'lowbit-pair-')), 'q.onnx'), data, { perChannel: true });
+    const pipeline = async (withPair: boolean) => (await new PassManager(optimizationPasses('all').filter((p) => withPair || p.name !== fuseQuantizedPair.name), { name: 't' }).run(m, createPassContext({}))).model;
+    const [fused, unfused] = [await pipeline(true), await pipeline(false)];
+    const adds = unfused.graph.nodes.filter((n) => n.opType === 'Add' && n.domain === '' && unfused.graph.nodes.some((q) => q.opType === 'QuantizeLinear' && q.inputs[0] === n.outputs[0])).length;
+    expect(adds).toBeGreaterThanOrEqual(7);
+    expect(count(fused, 'QLookup2')).toBe(adds);
+    expect(count(fused, 'DequantizeLinear')).toBeLessThan(count(unfused, 'DequantizeLinear'));
+    const [native] = await loadBackends('native', { threads: 1 });
+    const backends = native?.ready ? (['js', 'native'] as const) : (['js'] as const);
+    for (const backend of backends) {
+      const opts = { backend, graphOptimization: 'none' as const, ...(backend === 'native' ? { backends: [native!] } : {}) };
+      for (const seed of [7, 9]) {
         const feeds = { x: new Tensor('float32', image(seed), dims) };
         const a = Session.fromModel(unfused, opts).runSync(feeds);
         const b = Session.fromModel(fused, opts).runSync(feeds);

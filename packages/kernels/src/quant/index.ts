@@ -11,6 +11,7 @@ import { QLINEAR_MATMUL_KERNELS } from './qlinear-matmul.js';
 import { QLINEAR_MATMUL_TO_FLOAT_KERNELS } from './qlinear-matmul-to-float.js';
 import { QLOOKUP_KERNELS } from './qlookup.js';
 import { QLOOKUP_GATE_KERNELS } from './qlookup-gate.js';
+import { QLOOKUP2_KERNELS } from './qlookup2.js';
 import { QUANTIZE_LINEAR_KERNELS } from './quantize-linear.js';
 
 /** Every scalar reference variant of the integer and quantization ops. */
@@ -21,6 +22,7 @@ export const QUANT_KERNELS: KernelVariant[] = [
   ...QLINEAR_MATMUL_TO_FLOAT_KERNELS,
   ...QLOOKUP_KERNELS,
   ...QLOOKUP_GATE_KERNELS,
+  ...QLOOKUP2_KERNELS,
   ...QLINEAR_CONV_KERNELS,
   ...QUANTIZE_LINEAR_KERNELS,
   ...DEQUANTIZE_LINEAR_KERNELS,

@@ -14,6 +14,7 @@ export { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 export { fuseQuantizedLookup } from './fuse-lookup.js';
 export { fuseLookupGate } from './fuse-lookup-gate.js';
 export { sinkMaxPoolLookup } from './sink-maxpool-lookup.js';
+export { fuseQuantizedPair } from './fuse-quantized-pair.js';
 export { fuseConcatQuantize } from './fuse-concat-quantize.js';
 export { forwardSliceConcat } from './forward-slice-concat.js';
 export { LOWBIT_DOMAIN, OPTIMIZE_OPTIONS_KEY } from './support.js';

@@ -18,7 +18,8 @@
  *   float `lowbit.QLookup` pooled on the bytes through the table's order (exact); a squeeze-excite block's float
  *   activation (a float lookup or DequantizeLinear of bytes) averaged and scaled per channel straight from the bytes,
  *   `lowbit.QLookupGlobalAveragePool` [+ its QuantizeLinear] and `lowbit.QLookupMulQuantize` [+ the gate's float
- *   lookup] (bit-identical); a Slice that takes back one input of a Concat reads that input (exact);
+ *   lookup] (bit-identical); DequantizeLinear(a), DequantizeLinear(b) -> Add/Sub/Mul/Div/Max/Min -> QuantizeLinear
+ *   as `lowbit.QLookup2`, a 65536-entry byte-pair table (bit-identical); a Slice that takes back one input of a Concat reads that input (exact);
  *   DequantizeLinear -> Concat -> QuantizeLinear as a Concat of the bytes, through a `lowbit.QLookup` requantization
  *   table where an input's parameters differ (exact).
  *
@@ -44,6 +45,7 @@ import { sinkMaxPoolLookup } from './sink-maxpool-lookup.js';
 import { fuseConcatQuantize } from './fuse-concat-quantize.js';
 import { forwardSliceConcat } from './forward-slice-concat.js';
 import { fuseLookupGate } from './fuse-lookup-gate.js';
+import { fuseQuantizedPair } from './fuse-quantized-pair.js';
 import { OPTIMIZE_OPTIONS_KEY, type OptimizePassOptions } from './support.js';
 
 export type GraphOptimizationLevel = 'none' | 'basic' | 'all';
@@ -53,7 +55,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, forwardSliceConcat, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, sinkMaxPoolLookup, fuseLookupGate, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, fuseConcatQuantize, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, forwardSliceConcat, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, sinkMaxPoolLookup, fuseLookupGate, fuseQuantizedPair, fuseDynamicMatMul, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, fuseConcatQuantize, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
