@@ -1,6 +1,7 @@
 // pool.h's MaxPool kernels built with AVX2 (see pool_kernels.inc). Identical results.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 

@@ -26,6 +26,8 @@ const CASES: { label: string; spatial: (s: number) => number[]; attrs: Record<st
   { label: '2x2 stride 2 wide rows (16-output steps, odd edge)', spatial: (s) => [s + 2, 37 * s + 3], attrs: { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 1, 1, 0], ceil_mode: 1 } },
   { label: '2x2 stride 2 wide rows, pads on both sides', spatial: (s) => [s + 1, 40 * s + 5], attrs: { kernel_shape: [2, 2], strides: [2, 2], pads: [1, 1, 1, 1] } },
   { label: '3x1 stride 1 dilation 3, pads larger than the row', spatial: (s) => [s + 2, s + 1], attrs: { kernel_shape: [3, 1], dilations: [3, 1], pads: [4, 2, 4, 2] } },
+  { label: '3x3 stride 1 wide rows (8-output steps)', spatial: (s) => [s + 3, 9 * s + 3], attrs: { kernel_shape: [3, 3], pads: [0, 1, 0, 1] } },
+  { label: '1x3 stride 1 dilation 2 wide rows', spatial: (s) => [s + 1, 9 * s + 5], attrs: { kernel_shape: [1, 3], dilations: [1, 2] } },
   { label: '3-D 2x2x2', spatial: (s) => [2, s + 2, s + 2], attrs: { kernel_shape: [2, 2, 2], strides: [1, 2, 2] } },
 ];
 
@@ -55,6 +57,32 @@ describe('native MaxPool equivalence', () => {
       const want = ref.run([x], freshRunContext)[0]!;
       expect(got.dims).toEqual(want.dims);
       expect(Array.from(got.data as Float32Array)).toEqual(Array.from(want.data as Float32Array));
+    }
+  });
+  it('MaxPool:f32 after a Relu (+0 and positives only: zero maxima kept without the tap-order pass), with negatives, and with -0 or NaN among the zeros matches the reference', () => {
+    const ref = referenceKernels().find((k) => k.key === 'MaxPool:f32' || k.key === 'MaxPool:*')!;
+    for (const attrs of [{ kernel_shape: [2, 2], strides: [2, 2] }, { kernel_shape: [3, 3], strides: [3, 3] }, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }] as Record<string, AttrValue>[]) {
+      const n = pool('float32', attrs);
+      for (const v of backend.variants().filter((x) => x.key === 'MaxPool:f32')) {
+        const t = tracked(v);
+        const native = t.variant.create(n);
+        const want = ref.create(n);
+        for (const poison of [null, -0, NaN]) for (const at of [0, 5, 37, 200]) {
+          // Relu-like (+0 and positives) for at = 0, else negatives and +0 too; then the poison at about every 3rd zero
+          const pick = at === 0 ? [0, 0, 1, 2.5] : [0, 0, -1, 1, -2.5, 3];
+          let r = at + 7;
+          const next = () => (r = (Math.imul(r, 1103515245) + 12345) >>> 0) >>> 16;
+          const data = Float32Array.from({ length: 2 * 3 * 14 * 30 }, () => pick[next() % pick.length]!);
+          if (poison !== null) for (let i = 0; i < data.length; i++) if (data[i] === 0 && next() % 3 === 0) data[i] = poison;
+          const x = new Tensor('float32', data, [2, 3, 14, 30]);
+          const got = native.run([x], freshRunContext)[0]!;
+          const exp = want.run([x], freshRunContext)[0]!;
+          expect(got.dims).toEqual(exp.dims);
+          expect(Array.from(new Uint32Array(Float32Array.from(got.data as Float32Array).buffer)), `${v.name} ${JSON.stringify(attrs)} ${poison} at ${at}`)
+            .toEqual(Array.from(new Uint32Array(Float32Array.from(exp.data as Float32Array).buffer)));
+        }
+        expect(t.referenceRuns()).toBe(0);
+      }
     }
   });
   it('declines a node that asks for Indices', () => {
