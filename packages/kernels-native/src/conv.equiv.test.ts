@@ -64,7 +64,8 @@ function buildQLinear(tx: DType, tw: DType, ty: DType) {
 /**
  * QLinearConv shapes of the conv classes the x86 kernels treat apart (1x1 over many pixels with a small K; the strided
  * first layer with C = 3; 3x3 / dilated with channel tails; many channels on a small plane), with per-channel weight
- * zero points (the column-sum correction) or none, and a y_scale whose multiplier is infinite (the general epilogue).
+ * zero points (the column-sum correction) or none, and y_scales whose multipliers are below 1, above 1 (the clamp before
+ * the conversion) or infinite (the general epilogue).
  */
 const CLASS_SHAPES: { C: number; M: number; H: number; W: number; k: number; s: number; d: number; p: number }[] = [
   { C: 16, M: 32, H: 13, W: 21, k: 1, s: 1, d: 1, p: 0 },
@@ -73,6 +74,11 @@ const CLASS_SHAPES: { C: number; M: number; H: number; W: number; k: number; s: 
   { C: 64, M: 12, H: 4, W: 5, k: 3, s: 1, d: 1, p: 1 },
   { C: 8, M: 24, H: 12, W: 40, k: 1, s: 2, d: 1, p: 0 },
   { C: 6, M: 40, H: 7, W: 70, k: 3, s: 1, d: 1, p: 1 },
+  // ultraface-rfb-320's head (3x3 over 256 channels on 4x5), its first layer's widths (stride 2, 33 padded columns:
+  // a 16-column tail), a 1x1 with M 32 (row strips of whole pairs); an odd count, so that every shape meets both zw kinds
+  { C: 256, M: 6, H: 4, W: 5, k: 3, s: 1, d: 1, p: 1 },
+  { C: 3, M: 16, H: 9, W: 65, k: 3, s: 2, d: 1, p: 1 },
+  { C: 32, M: 32, H: 6, W: 50, k: 1, s: 1, d: 1, p: 0 },
 ];
 
 function buildClass(size: number, values: ValueSource) {
@@ -83,7 +89,8 @@ function buildClass(size: number, values: ValueSource) {
   const sw = f(...Array.from({ length: c.M }, (_, m) => 0.001 * (1 + (m % 7))));
   const zw = size % 2 ? values.tensor('int8', [c.M]) : new Tensor('int8', new Int8Array(c.M), [c.M]);
   const bias = new Tensor('int32', Int32Array.from({ length: c.M }, (_, m) => (m * 7919) % 40001 - 20000), [c.M]);
-  const sy = size >= CLASS_SHAPES.length * 2 ? 1e-45 : 0.02; // 1e-45: the multiplier overflows to infinity
+  // 1e-45: the multiplier overflows to infinity; 1e-6: multipliers above 1 (products past 2^31 before the clamp)
+  const sy = size >= CLASS_SHAPES.length * 3 ? 1e-45 : size >= CLASS_SHAPES.length * 2 ? 1e-6 : 0.02;
   const inputs = [x, f(0.05), values.tensor('uint8', []), w, sw, zw, f(sy), values.tensor('uint8', []), bias];
   const attrs = new Map<string, unknown>([['strides', [c.s, c.s]], ['dilations', [c.d, c.d]], ['pads', [c.p, c.p, c.p, c.p]]]);
   return { node: convNode('QLinearConv', ['uint8', 'float32', 'uint8', 'int8', 'float32', 'int8', 'float32', 'uint8', 'int32'], new Map([[3, w]]), attrs), inputs };
@@ -119,7 +126,7 @@ describe('native convolution equivalence', () => {
     const key = 'QLinearConv:u8xi8->u8';
     for (const v of backend.variants().filter((x) => x.key === key && !x.name.startsWith('native-dw-'))) {
       const t = tracked(v);
-      assertEquivalent({ registry: registryWith(t.variant), key, build: buildClass as never, sizes: Array.from({ length: CLASS_SHAPES.length * 3 }, (_, i) => i), numRuns: 2 });
+      assertEquivalent({ registry: registryWith(t.variant), key, build: buildClass as never, sizes: Array.from({ length: CLASS_SHAPES.length * 4 }, (_, i) => i), numRuns: 2 });
       expect(t.referenceRuns()).toBe(0);
     }
   });
