@@ -186,6 +186,9 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
     const size_t panel_bytes = static_cast<size_t>(B.Kp) * B.nr;
     const int per = static_cast<int>(kPieceBytes / panel_bytes > 0 ? kPieceBytes / panel_bytes : 1);
     pieces = (B.panels + per - 1) / per;
+    // At least 4 pieces a thread: a worker that wakes late (another process on its core) then claims a quarter of
+    // its share at a time while the caller goes on claiming, instead of half the op that the caller must wait for.
+    if (pieces < 4 * tasks) pieces = 4 * tasks;
     pieces = (pieces + tasks - 1) / tasks * tasks;
     if (pieces > B.panels) pieces = B.panels;
     tasks = pieces;
