@@ -54,6 +54,9 @@ void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool
                      bool per_axis, uint8_t* y);
 /** DynamicQuantizeLinear with AVX-512 F/BW/VL/DQ, identical results. */
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp);
+/** Its range pass: *lo = min(0, min x), *hi = max(0, max x) (no -0); false when some x is not finite. The ranges of
+ *  the pieces of x combine to the range of x in any order (min / max of finite values without -0). */
+bool dynamic_range(const float* x, size_t n, float* lo, float* hi);
 /**
  * The same over x [rows, K] (dynq_avx512.cc: the division replaced by a product with 1 / scale wherever that cannot
  * change the rounded integer), also writing rowsum[r] = the sum of row r's bytes of y. Identical results.

@@ -48,8 +48,7 @@ void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool
     }
 }
 
-bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_out, uint8_t* zp_out) {
-  if (n == 0) return false;
+bool dynamic_range(const float* x, size_t n, float* lo_out, float* hi_out) {
   const __m512 zero = _mm512_setzero_ps();
   __m512 lo0 = zero, lo1 = zero, lo2 = zero, lo3 = zero, hi0 = zero, hi1 = zero, hi2 = zero, hi3 = zero;
   __m512 bad0 = zero, bad1 = zero, bad2 = zero, bad3 = zero;
@@ -87,6 +86,15 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_
     lo = l16[k] < lo ? l16[k] : lo;
     hi = h16[k] > hi ? h16[k] : hi;
   }
+  *lo_out = lo;
+  *hi_out = hi;
+  return true;
+}
+
+bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_out, uint8_t* zp_out) {
+  float lo, hi;
+  if (n == 0 || !dynamic_range(x, n, &lo, &hi)) return false;
+  const __m512 zero = _mm512_setzero_ps();
   const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
   const float initial = 0.0f - lo / scale;
   const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);

@@ -123,8 +123,9 @@ export interface NativeAddon {
    * pads at the beginning (18 values); x and y of one type (Float32Array, Uint8Array or Int8Array).
    */
   maxPool<T extends Float32Array | Uint8Array | Int8Array>(x: T, planes: number, geometry: Int32Array, y: T): void;
-  /** DynamicQuantizeLinear; false (nothing written) for an empty or non-finite input. */
-  dynamicQuantizeLinear(x: Float32Array, y: Uint8Array, scale: Float32Array, zp: Uint8Array): boolean;
+  /** DynamicQuantizeLinear; false (nothing written) for an empty or non-finite input. With a pool of 2+ threads, a large x
+   *  (64 Ki elements or more, AVX-512 CPUs) has its range and quantizing passes split over the threads: the same result. */
+  dynamicQuantizeLinear(x: Float32Array, y: Uint8Array, scale: Float32Array, zp: Uint8Array, pool?: NativePool | null): boolean;
   /**
    * Depthwise-style integer convolution (group = C, one input channel per group, M a multiple of C), direct: int32
    * sums into an Int32Array Y when `mult` is null (ConvInteger), else requantized into Y (QLinearConv).

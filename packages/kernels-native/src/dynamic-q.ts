@@ -194,7 +194,8 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
         return ref().run(inputs, rctx); // non-finite x: the reference reports it
       }
       if (xqBuf.length !== x.data.length) xqBuf = new Uint8Array(x.data.length);
-      if (!ctx.addon.dynamicQuantizeLinear(x.data, xqBuf, qScale, qZp)) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
+      // (large x: the range and quantizing passes split over the backend's threads, the same bytes)
+      if (!ctx.addon.dynamicQuantizeLinear(x.data, xqBuf, qScale, qZp, ctx.pool())) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
       const r = { scale: qScale[0], zeroPoint: qZp[0] };
       const xq = new Tensor('uint8', xqBuf, x.dims);
       zpTensor.data[0] = r.zeroPoint;
