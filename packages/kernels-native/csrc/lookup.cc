@@ -54,6 +54,24 @@ __attribute__((target("avx512f,avx512bw,avx512dq"))) void mul_quantize_table_avx
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k), _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(q)));
   }
 }
+
+// Sixteen pairs per step: the 65536-byte table read by dword gathers (sixteen independent loads in flight where the
+// scalar loop waits on each), each at the entry's offset minus 3 (never past the table's end; offsets below 3 read
+// from 0), the entry's byte then shifted down out of the dword. Returns how many pairs it wrote (a multiple of 16).
+__attribute__((target("avx512f,avx512bw"))) size_t lookup_pairs_avx512(const uint8_t* a, const uint8_t* b, size_t n, const uint8_t* t, uint8_t* y) {
+  const __m512i three = _mm512_set1_epi32(3), ff = _mm512_set1_epi32(255);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i ia = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+    const __m512i ib = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+    const __m512i idx = _mm512_or_si512(_mm512_slli_epi32(ia, 8), ib);
+    const __m512i off = _mm512_max_epi32(_mm512_sub_epi32(idx, three), _mm512_setzero_si512());
+    const __m512i w = _mm512_i32gather_epi32(off, reinterpret_cast<const int*>(t), 1);
+    const __m512i v = _mm512_and_si512(_mm512_srlv_epi32(w, _mm512_slli_epi32(_mm512_sub_epi32(idx, off), 3)), ff);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm512_cvtepi32_epi8(v));
+  }
+  return i;
+}
 #endif
 
 }  // namespace
@@ -97,6 +115,9 @@ void lookup_mul_quantize_table(const float* t, float g, float scale, int zp, int
 
 void lookup_pairs(const uint8_t* a, const uint8_t* b, size_t n, const uint8_t* t, uint8_t* y) {
   size_t i = 0;
+#if defined(__x86_64__)
+  if (has_avx512()) i = lookup_pairs_avx512(a, b, n, t, y);
+#endif
   for (; i + 4 <= n; i += 4) {
     const uint8_t p0 = t[(a[i] << 8) | b[i]], p1 = t[(a[i + 1] << 8) | b[i + 1]], p2 = t[(a[i + 2] << 8) | b[i + 2]], p3 = t[(a[i + 3] << 8) | b[i + 3]];
     y[i] = p0; y[i + 1] = p1; y[i + 2] = p2; y[i + 3] = p3;
