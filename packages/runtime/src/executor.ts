@@ -8,7 +8,7 @@ import type { BufferPool } from './buffer-pool.js';
 import { ResourceLimitError } from './errors.js';
 import { NodeError, nodeRef } from './ir-compat.js';
 import { createInstance, kernelNodeFor } from './plan.js';
-import type { BuiltinRunContext, Plan, PlanContext, Step } from './plan-contract.js';
+import type { BuiltinRunContext, KernelBinding, Plan, PlanContext, Step } from './plan-contract.js';
 import { isTensor, kindOf, releaseValue, retainValue, TensorSequence, type Value } from './values.js';
 
 /**
@@ -189,10 +189,24 @@ export class Executor {
   /** Runs a kernel step on the frame's values: one pass over the input slots builds the tensors and checks dtypes. */
   #runKernel(step: Step, values: readonly (Value | undefined)[]): (Value | null)[] {
     const binding = step.kernel!;
+    const slots = step.inputs;
+    // The binding's argument array when free (it is taken for the call, so a re-entrant run gets a fresh one).
+    let tensors = binding.args;
+    binding.args = undefined;
+    if (tensors === undefined || tensors.length !== slots.length) tensors = new Array<Tensor | null>(slots.length);
+    try {
+      return this.#callKernel(step, binding, tensors, values);
+    } finally {
+      // No tensor stays referenced between runs (a feed, a result) through the reused array.
+      tensors.fill(null);
+      binding.args = tensors;
+    }
+  }
+
+  #callKernel(step: Step, binding: KernelBinding, tensors: (Tensor | null)[], values: readonly (Value | undefined)[]): (Value | null)[] {
     const node = step.node;
     const slots = step.inputs;
     const planned = binding.node.inputTypes;
-    const tensors: (Tensor | null)[] = new Array(slots.length);
     let same = binding.key !== undefined && planned.length === slots.length;
     for (let i = 0; i < slots.length; i++) {
       if (slots[i] < 0) {

@@ -30,6 +30,11 @@ export interface KernelBinding {
   readonly primary: { readonly variant: KernelVariant; readonly instance: KernelInstance } | undefined;
   /** `primary`'s variant writes every element it allocates (its outputs need no zero fill). */
   readonly primaryDirtyOk: boolean;
+  /**
+   * The executor's argument array for this step's kernel (one per input slot), reused run after run so a steady-state
+   * run allocates none; taken (set to undefined) while a run of the step is in progress and emptied after it.
+   */
+  args?: (Tensor | null)[];
 }
 
 export interface Step {
