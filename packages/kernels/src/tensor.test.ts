@@ -1,5 +1,28 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Tensor } from './tensor.js';
+import { allocData, isDataOf, Tensor, type DType } from './tensor.js';
+
+const NUMERIC: Exclude<DType, 'string'>[] = [
+  'float32', 'float64', 'float16', 'bfloat16', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64',
+  'bool', 'int4', 'uint4', 'int2', 'uint2', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0', 'float4e2m1',
+];
+const STORAGES = [Float32Array, Float64Array, Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array, Uint8ClampedArray];
+
+describe('isDataOf', () => {
+  it('is true exactly when the data is an instance of the storage class allocData uses for the dtype (any dtype, any typed array, Node Buffers)', () => {
+    fc.assert(fc.property(fc.constantFrom(...NUMERIC), fc.constantFrom(...STORAGES), fc.nat(8), (dtype, C, n) => {
+      const cls = allocData(dtype, 0).constructor as typeof Uint8Array;
+      const data = new C(n);
+      expect(isDataOf(dtype, data)).toBe(data instanceof cls);
+      expect(isDataOf(dtype, allocData(dtype, n))).toBe(true);
+      expect(isDataOf(dtype, [1, 2])).toBe(false);
+    }), { numRuns: 400 });
+    expect(isDataOf('uint8', Buffer.alloc(3))).toBe(true);
+    expect(isDataOf('int8', Buffer.alloc(3))).toBe(false);
+    expect(isDataOf('string', ['a', 'b'])).toBe(true);
+    expect(isDataOf('string', new Uint8Array(2))).toBe(false);
+  });
+});
 
 describe('Tensor', () => {
   it('copies and freezes dims (a frozen dims array of another tensor included)', () => {
