@@ -198,7 +198,8 @@ export class Executor {
       return this.#callKernel(step, binding, tensors, values);
     } finally {
       // No tensor stays referenced between runs (a feed, a result) through the reused array.
-      tensors.fill(null);
+      // (A loop: Array.prototype.fill is a C++ builtin call, about 1% of a mnist-8 run.)
+      for (let i = 0; i < tensors.length; i++) tensors[i] = null;
       binding.args = tensors;
     }
   }
