@@ -36,6 +36,38 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+/** The integer depthwise operands both dwConv calls take: X at 2, batch 3, geometry 4, W 5, M 6, xZeroPoint 7, zw 8. */
+struct DwOperands {
+  int batch = 0, M = 0;
+  bool xs = false, ws = false;
+  ConvGeom g{};
+  const uint8_t* X = nullptr;
+  const uint8_t* W = nullptr;
+  int32_t xzp = 0;
+  int32_t zw1[1] = {0};  // a per-tensor weight zero point (zwp points here unless zw has M values)
+  const int32_t* zwp = nullptr;
+  int zwn = 1;
+  std::vector<int32_t> zbuf;
+};
+void dw_operands(const Napi::CallbackInfo& info, const char* op, DwOperands& d) {
+  Napi::Env env = info.Env();
+  d.batch = int_arg(info, 3, "batch");
+  d.M = int_arg(info, 6, "M");
+  if (!info[2].IsTypedArray() || !info[5].IsTypedArray()) throw Napi::TypeError::New(env, "X, W: expected typed arrays");
+  d.xs = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  d.ws = info[5].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+  const size_t xlen = info[2].As<Napi::TypedArray>().ElementLength();
+  const int32_t* gp = array_data<int32_t>(env, info[4], napi_int32_array, napi_int32_array, 13, "geometry");
+  const int taps = gp[3] * gp[4];
+  d.g = geom_arg(env, info[4], gp[0] * taps, d.batch, xlen);
+  if (d.M < 1 || d.M % d.g.C != 0) throw Napi::RangeError::New(env, std::string(op) + ": M must be a positive multiple of C");
+  d.X = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, 0, "X");
+  d.W = array_data<uint8_t>(env, info[5], napi_uint8_array, napi_int8_array, static_cast<size_t>(d.M) * taps, "W");
+  d.xzp = info[7].As<Napi::Number>().Int32Value();
+  d.zwp = d.zw1;
+  zpoint(env, info[8], d.M, "w_zero_point", d.zw1, d.zwp, d.zwn, d.zbuf);
+}
+
 // dwConv(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13) (C = X's channels), W (Uint8Array | Int8Array,
 //        M*KH*KW), M, xZeroPoint, zw (1 or M) | null, mult Float32Array (1 or M) | null, yZeroPoint,
 //        Y (Int32Array when mult is null, else Uint8Array | Int8Array), bias Int32Array (M) | null)
@@ -52,27 +84,14 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   } else
 #endif
   if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConv: unknown kernel \"" + kernel + "\"");
-  const int batch = int_arg(info, 3, "batch"), M = int_arg(info, 6, "M");
-  if (!info[2].IsTypedArray() || !info[5].IsTypedArray()) throw Napi::TypeError::New(env, "X, W: expected typed arrays");
-  const bool xs = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-  const bool ws = info[5].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-  const size_t xlen = info[2].As<Napi::TypedArray>().ElementLength();
-  const int32_t* gp = array_data<int32_t>(env, info[4], napi_int32_array, napi_int32_array, 13, "geometry");
-  const int taps = gp[3] * gp[4];
-  const ConvGeom g = geom_arg(env, info[4], gp[0] * taps, batch, xlen);
-  if (M < 1 || M % g.C != 0) throw Napi::RangeError::New(env, "dwConv: M must be a positive multiple of C");
-  const uint8_t* X = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, 0, "X");
-  const uint8_t* W = array_data<uint8_t>(env, info[5], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * taps, "W");
-  const int32_t xzp = info[7].As<Napi::Number>().Int32Value();
-  int32_t zw[1] = {0};
-  const int32_t* zwp = zw;
-  int zwn = 1;
-  std::vector<int32_t> zbuf;
-  zpoint(env, info[8], M, "w_zero_point", zw, zwp, zwn, zbuf);
+  DwOperands d;
+  dw_operands(info, "dwConv", d);
+  const int batch = d.batch, M = d.M;
+  const ConvGeom& g = d.g;
   const size_t ylen = static_cast<size_t>(batch) * M * g.OH * g.OW;
   if (info[9].IsNull() || info[9].IsUndefined()) {
     int32_t* Y = array_data<int32_t>(env, info[11], napi_int32_array, napi_int32_array, ylen, "Y");
-    fn(pool_arg(info, 1), X, xs, W, ws, batch, M, g, xzp, zwp, zwn, Y, nullptr, nullptr);
+    fn(pool_arg(info, 1), d.X, d.xs, d.W, d.ws, batch, M, g, d.xzp, d.zwp, d.zwn, Y, nullptr, nullptr);
     return env.Undefined();
   }
   const size_t mn = info[9].As<Napi::TypedArray>().ElementLength();
@@ -83,7 +102,7 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   uint8_t* Y = array_data<uint8_t>(env, info[11], napi_uint8_array, napi_int8_array, ylen, "Y");
   const int32_t* bias = info[12].IsNull() || info[12].IsUndefined() ? nullptr : array_data<int32_t>(env, info[12], napi_int32_array, napi_int32_array, M, "bias");
   const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
-  fn(pool_arg(info, 1), X, xs, W, ws, batch, M, g, xzp, zwp, zwn, nullptr, &r, Y);
+  fn(pool_arg(info, 1), d.X, d.xs, d.W, d.ws, batch, M, g, d.xzp, d.zwp, d.zwn, nullptr, &r, Y);
   return env.Undefined();
 }
 
@@ -101,29 +120,16 @@ Napi::Value DwConvScaled(const Napi::CallbackInfo& info) {
   } else
 #endif
   if (kernel != "scalar-c") throw Napi::Error::New(env, "dwConvScaled: unknown kernel \"" + kernel + "\"");
-  const int batch = int_arg(info, 3, "batch"), M = int_arg(info, 6, "M");
-  if (!info[2].IsTypedArray() || !info[5].IsTypedArray()) throw Napi::TypeError::New(env, "X, W: expected typed arrays");
-  const bool xs = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-  const bool ws = info[5].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-  const size_t xlen = info[2].As<Napi::TypedArray>().ElementLength();
-  const int32_t* gp = array_data<int32_t>(env, info[4], napi_int32_array, napi_int32_array, 13, "geometry");
-  const int taps = gp[3] * gp[4];
-  const ConvGeom g = geom_arg(env, info[4], gp[0] * taps, batch, xlen);
-  if (M < 1 || M % g.C != 0) throw Napi::RangeError::New(env, "dwConvScaled: M must be a positive multiple of C");
-  const uint8_t* X = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, 0, "X");
-  const uint8_t* W = array_data<uint8_t>(env, info[5], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * taps, "W");
-  const int32_t xzp = info[7].As<Napi::Number>().Int32Value();
-  int32_t zw[1] = {0};
-  const int32_t* zwp = zw;
-  int zwn = 1;
-  std::vector<int32_t> zbuf;
-  zpoint(env, info[8], M, "w_zero_point", zw, zwp, zwn, zbuf);
+  DwOperands d;
+  dw_operands(info, "dwConvScaled", d);
+  const int batch = d.batch, M = d.M;
+  const ConvGeom& g = d.g;
   DwScaled f;
   f.scale = static_cast<float>(info[9].As<Napi::Number>().DoubleValue());
   f.bias = info[10].IsNull() || info[10].IsUndefined() ? nullptr : array_data<float>(env, info[10], napi_float32_array, napi_float32_array, M, "bias");
   f.Y = array_data<float>(env, info[11], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * M * g.OH * g.OW, "Y");
   f.act = float_act_arg(info, 12);
-  fn(pool_arg(info, 1), X, xs, W, ws, batch, M, g, xzp, zwp, zwn, f);
+  fn(pool_arg(info, 1), d.X, d.xs, d.W, d.ws, batch, M, g, d.xzp, d.zwp, d.zwn, f);
   return env.Undefined();
 }
 

@@ -14,24 +14,6 @@ namespace {
 
 // ---- QGemm ------------------------------------------------------------------------------------------------------
 
-/** The optional trailing (kind, lo, hi, p, q) of runConvScaled / scaleAccumulators: FloatAct (common.h); kind 0 none,
- *  1 Relu, 2 Clip with lo <= hi, 3 the HardSwish decomposition (Clip lo <= hi, add p, divisor q), 4 HardSigmoid(p, q). */
-static FloatAct float_act_arg(const Napi::CallbackInfo& info, size_t i) {
-  FloatAct a;
-  if (info.Length() <= i || info[i].IsUndefined()) return a;
-  a.kind = info[i].As<Napi::Number>().Int32Value();
-  if (a.kind < 0 || a.kind > 4) throw Napi::RangeError::New(info.Env(), "activation: expected 0 (none), 1 (Relu), 2 (Clip), 3 (HardSwish decomposition) or 4 (HardSigmoid)");
-  const auto num = [&](size_t k) { return info.Length() > i + k && info[i + k].IsNumber() ? static_cast<float>(info[i + k].As<Napi::Number>().DoubleValue()) : 0.0f; };
-  if (a.kind >= 2) {
-    a.lo = num(1);
-    a.hi = num(2);
-    a.p = num(3);
-    a.q = num(4);
-    if ((a.kind == 2 || a.kind == 3) && !(a.lo <= a.hi)) throw Napi::RangeError::New(info.Env(), "activation: Clip needs lo <= hi");
-  }
-  return a;
-}
-
 class QGemm : public Napi::ObjectWrap<QGemm> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -78,19 +60,10 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   Napi::Value RunConv(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
-    const int batch = int_arg(info, 2, "batch");
-    const bool xs = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
-    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
-    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
-    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
-    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
-    int32_t zw[1] = {0};
-    const int32_t* zwp = zw;
-    int zwn = 1;
-    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
-    int32_t* Y = array_data<int32_t>(env, info[6], napi_int32_array, napi_int32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
-    qconv(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, Y);
+    ConvIn in;
+    conv_in(info, in);
+    int32_t* Y = array_data<int32_t>(env, info[6], napi_int32_array, napi_int32_array, static_cast<size_t>(in.batch) * packed_.N * in.g.OH * in.g.OW, "Y");
+    qconv(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, in.g, in.xzp, in.zwp, in.zwn, Y);
     return env.Undefined();
   }
   // runConvRequant(pool, X, batch, geometry, xZeroPoint, zw | null, mult, yZeroPoint, Y Uint8Array | Int8Array,
@@ -98,27 +71,19 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   Napi::Value RunConvRequant(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
-    const int batch = int_arg(info, 2, "batch");
-    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
-    const bool xs = info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
-    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
-    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
-    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
-    int32_t zw[1] = {0};
-    const int32_t* zwp = zw;
-    int zwn = 1;
-    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    ConvIn in;
+    conv_in(info, in);
+    const ConvGeom& g = in.g;
     if (!info[6].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
     const size_t mn = info[6].As<Napi::TypedArray>().ElementLength();
     if (mn != 1 && mn != static_cast<size_t>(packed_.N)) throw Napi::RangeError::New(env, "mult: expected 1 or M values");
     const float* mult = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, mn, "mult");
     const int32_t yzp = info[7].As<Napi::Number>().Int32Value();
     const bool ys = info[8].IsTypedArray() && info[8].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    uint8_t* Y = array_data<uint8_t>(env, info[8], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    uint8_t* Y = array_data<uint8_t>(env, info[8], napi_uint8_array, napi_int8_array, static_cast<size_t>(in.batch) * packed_.N * g.OH * g.OW, "Y");
     const int32_t* bias = info[9].IsNull() || info[9].IsUndefined() ? nullptr : array_data<int32_t>(env, info[9], napi_int32_array, napi_int32_array, packed_.N, "bias");
     const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
-    qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, r, Y);
+    qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, r, Y);
     return env.Undefined();
   }
   // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
@@ -127,21 +92,13 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   Napi::Value RunConvScaled(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
-    const int batch = int_arg(info, 2, "batch");
-    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
-    const bool xs = info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
-    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
-    const ConvGeom g = geom_arg(env, info[3], packed_.K, batch, xlen);
-    const int32_t xzp = info[4].As<Napi::Number>().Int32Value();
-    int32_t zw[1] = {0};
-    const int32_t* zwp = zw;
-    int zwn = 1;
-    zpoint(env, info[5], packed_.N, "w_zero_point", zw, zwp, zwn, zbbuf_);
+    ConvIn in;
+    conv_in(info, in);
+    const ConvGeom& g = in.g;
     const float scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
     const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
-    float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
-    return Napi::Boolean::New(env, qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, xzp, zwp, zwn, scale, bias, Y, float_act_arg(info, 9)));
+    float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(in.batch) * packed_.N * g.OH * g.OW, "Y");
+    return Napi::Boolean::New(env, qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, scale, bias, Y, float_act_arg(info, 9)));
   }
   // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
   Napi::Value RunRequant(const Napi::CallbackInfo& info) {
@@ -265,6 +222,29 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     qfree(&packed_);
     ws_.reset();
     return info.Env().Undefined();
+  }
+  // The convolution operands every runConv* call takes: X at 1, batch 2, geometry 3, xZeroPoint 4, zw 5.
+  struct ConvIn {
+    int batch = 0;
+    bool xs = false;
+    const uint8_t* X = nullptr;
+    ConvGeom g{};
+    int32_t xzp = 0;
+    int32_t zw1[1] = {0};  // a per-tensor weight zero point (zwp points here unless zw has M values)
+    const int32_t* zwp = nullptr;
+    int zwn = 1;
+  };
+  void conv_in(const Napi::CallbackInfo& info, ConvIn& in) {
+    Napi::Env env = info.Env();
+    in.batch = int_arg(info, 2, "batch");
+    if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "X: expected a typed array");
+    in.xs = info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const size_t xlen = info[1].As<Napi::TypedArray>().ElementLength();
+    in.X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, 0, "X");
+    in.g = geom_arg(env, info[3], packed_.K, in.batch, xlen);
+    in.xzp = info[4].As<Napi::Number>().Int32Value();
+    in.zwp = in.zw1;
+    zpoint(env, info[5], packed_.N, "w_zero_point", in.zw1, in.zwp, in.zwn, zbbuf_);
   }
   Napi::Value SevenBit(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), packed_.sevenbit); }
 

@@ -230,6 +230,18 @@ static inline ConvC4 conv_c4_layout(const ConvGeom& g) {
   return l;
 }
 
+/** Columns j of phase pw in a c4 row (input column sw * j + pw - pad_l, c0 = pw - pad_l): inside the row for j in [lo, hi). */
+struct PhaseCols {
+  int c0, lo, hi;
+};
+static inline PhaseCols phase_cols(const ConvGeom& g, int pw, int Wq) {
+  const int sw = g.stride_w, c0 = pw - g.pad_l;
+  int lo = c0 < 0 ? (-c0 + sw - 1) / sw : 0, hi = g.W - c0 > 0 ? (g.W - c0 + sw - 1) / sw : 0;
+  if (hi > Wq) hi = Wq;
+  if (lo > hi) lo = hi;
+  return {c0, lo, hi};
+}
+
 /** Column panels packed per step of a direct convolution: up to 8 (so that a small K does not pay the packing's fixed
  *  costs per NR columns), as long as they stay within 32 KiB. `elem`: bytes per packed value. */
 static inline int conv_chunk_panels(int K, int nr, int elem) {

@@ -119,6 +119,27 @@ void conv_columns(ThreadPool* pool, int threads, bool by_slot, int batch, int P,
 }
 
 /** The direct convolution's int8 weights from the GEMM's packed B (b_s = b - boff already, in 4-k groups per column). */
+// The QConvArgs both direct-convolution drivers set the same way: weights, geometry, zero points, column sums, and the
+// requantize stage when r is given (the caller sets the float stage, X and the outputs).
+void qconv_common_args(QConvArgs& a, const QConvW& W, const ConvGeom& g, bool x_signed, int32_t xzp, const int32_t* zwe, int zw_n, bool colsum,
+                       const Requant* r) {
+  a.W = &W;
+  a.x_signed = x_signed;
+  a.g = g;
+  a.xpad = static_cast<uint8_t>(xzp);
+  a.zxe = xzp + (x_signed ? 128 : 0);
+  a.zwe = zwe;
+  a.zwe_n = zw_n;
+  a.colsum = colsum;
+  if (r) {
+    a.mult = r->mult;
+    a.mult_n = r->mult_n;
+    a.bias = r->bias;
+    a.yzp = r->zp;
+    a.y_signed = r->out_signed;
+  }
+}
+
 void qconv_pack(const QGemmKernel& k, const QPackedB& B, QConvW* w, bool fold = false) {
   const int M = B.N, K = B.K, Kp = B.Kp;
   w->M = M;
@@ -233,21 +254,8 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   uint8_t* xi = grow(ws.xc4, img * batch);
   const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
   QConvArgs a{};
-  a.W = &W;
-  a.x_signed = x_signed;
-  a.g = g;
-  a.xpad = static_cast<uint8_t>(xzp);
-  a.zxe = xzp + (x_signed ? 128 : 0);
-  a.zwe = ws.zbe.data();
-  a.zwe_n = zw_n;
-  a.colsum = colsum;
-  if (r) {
-    a.mult = r->mult;
-    a.mult_n = r->mult_n;
-    a.bias = r->bias;
-    a.yzp = r->zp;
-    a.y_signed = r->out_signed;
-  } else {
+  qconv_common_args(a, W, g, x_signed, xzp, ws.zbe.data(), zw_n, colsum, r);
+  if (!r) {
     a.fscale = f->scale;
     a.fbias = f->bias;
     a.fact = f->act;
@@ -293,15 +301,8 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
   const size_t bytes = qconv_buf_bytes(W, k.conv_nr);
   conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, P, k.conv_nr, static_cast<int64_t>(W.K) * k.conv_nr * M, kGrainI8, W.K, [&](int n, int j0, int j1, int t) {
     QConvArgs a{};
-    a.W = &W;
+    qconv_common_args(a, W, g, x_signed, xzp, ws.zbe.data(), zw_n, colsum, r);
     a.X = X + n * in;
-    a.x_signed = x_signed;
-    a.g = g;
-    a.xpad = static_cast<uint8_t>(xzp);
-    a.zxe = xzp + (x_signed ? 128 : 0);
-    a.zwe = ws.zbe.data();
-    a.zwe_n = zw_n;
-    a.colsum = colsum;
     a.Y32 = Y32 ? Y32 + n * out : nullptr;
     if (Yf) {
       a.Yf = Yf + n * out;
@@ -309,14 +310,7 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
       a.fbias = fbias;
       a.fact = fact;
     }
-    if (r) {
-      a.mult = r->mult;
-      a.mult_n = r->mult_n;
-      a.bias = r->bias;
-      a.yzp = r->zp;
-      a.y_signed = r->out_signed;
-      a.Y8 = Y8 + n * out;
-    }
+    if (r) a.Y8 = Y8 + n * out;
     k.conv(a, j0, j1, ws.thread_buf(t, bytes));
   });
 }

@@ -515,10 +515,8 @@ struct QConvC4Driver {
       for (int cg = 0; cg < l.Cg; cg++)
         for (int ph = 0; ph < sh; ph++)
           for (int pw = 0; pw < sw; pw++) {
-            const int c0 = pw - g.pad_l;
-            int lo = c0 < 0 ? (-c0 + sw - 1) / sw : 0, hi = g.W - c0 > 0 ? (g.W - c0 + sw - 1) / sw : 0;
-            if (hi > Wq) hi = Wq;
-            if (lo > hi) lo = hi;
+            const PhaseCols pc = phase_cols(g, pw, Wq);
+            const int c0 = pc.c0, lo = pc.lo, hi = pc.hi;
             for (int i = 0; i < l.Hq; i++, out += 4 * static_cast<size_t>(Wq)) {
               const int r = sh * i + ph - g.pad_t;
               const uint8_t* src[4];
@@ -573,11 +571,8 @@ struct QConvC4Driver {
     for (int cg = 0; cg < l.Cg; cg++)
       for (int ph = 0; ph < sh; ph++)
         for (int pw = 0; pw < sw; pw++) {
-          // columns j of this phase: input column sw * j + pw - pad_l; inside [lo, hi)
-          const int c0 = pw - g.pad_l;
-          int lo = c0 < 0 ? (-c0 + sw - 1) / sw : 0, hi = g.W - c0 > 0 ? (g.W - c0 + sw - 1) / sw : 0;
-          if (hi > Wq) hi = Wq;
-          if (lo > hi) lo = hi;
+          const PhaseCols pc = phase_cols(g, pw, Wq);
+          const int c0 = pc.c0, lo = pc.lo, hi = pc.hi;
           for (int i = 0; i < l.Hq; i++, out += 4 * static_cast<size_t>(Wq)) {
             const int r = sh * i + ph - g.pad_t;
             const uint8_t* src[4];

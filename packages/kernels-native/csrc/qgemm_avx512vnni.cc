@@ -314,11 +314,16 @@ struct Vnni512Conv {
     std::memcpy(cs_out, c + 32 * (rows - 1), sizeof(int32_t) * 32);
     return rows - 1;
   }
-  static void tile_q(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv, int32_t* cs_out) {
+  // one contiguous segment of nv (<= 32) columns
+  static inline QSegs one_seg(int nv) {
     QSegs sg;
     sg.n = 1;
     sg.mask[0] = nv >= 32 ? ~0u : (1u << nv) - 1;
     sg.off[0] = 0;
+    return sg;
+  }
+  static void tile_q(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, uint8_t* y, size_t ldy, int nv, int32_t* cs_out) {
+    const QSegs sg = one_seg(nv);
     alignas(64) int32_t c[MR * 32];
     acc<false>(rows, kg, a, b, nullptr, e.off, c);
     epi(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
@@ -329,10 +334,7 @@ struct Vnni512Conv {
     epi(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
   static void tile_f(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, float* y, size_t ldy, int nv, int32_t* cs_out) {
-    QSegs sg;
-    sg.n = 1;
-    sg.mask[0] = nv >= 32 ? ~0u : (1u << nv) - 1;
-    sg.off[0] = 0;
+    const QSegs sg = one_seg(nv);
     alignas(64) int32_t c[MR * 32];
     acc<false>(rows, kg, a, b, nullptr, e.off, c);
     epi_f(take_cs(rows, c, cs_out), c, e, y, ldy, sg);

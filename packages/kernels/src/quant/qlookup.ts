@@ -24,7 +24,8 @@ export function lookupWords(x: Uint8Array, table: Uint32Array, out: Uint32Array)
   for (let i = 0; i < n; i++) out[i] = table[x[i]];
 }
 
-const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+/** The bytes of a typed array's view (int8 tensors and float tables are looked up through their bytes). */
+export const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const wordsOf = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 export const QLOOKUP_KERNELS: KernelVariant[] = (['u8', 'i8'] as const).map((s): KernelVariant => ({

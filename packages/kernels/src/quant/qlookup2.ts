@@ -12,8 +12,8 @@
 import type { KernelVariant } from '../contract.js';
 import { fail, input } from '../nn/checks.js';
 import { broadcastIndex, broadcastShapes } from '../ops/util/broadcast.js';
+import { bytesOf } from './qlookup.js';
 
-const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export const QLOOKUP2_KERNELS: KernelVariant[] = (['u8', 'i8'] as const).map((s): KernelVariant => ({
   key: `lowbit.QLookup2:${s}`,
