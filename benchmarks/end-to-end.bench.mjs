@@ -97,7 +97,8 @@ async function benchModel(spec, threads, prepared) {
   const wall = Object.fromEntries(sides.map((s) => [s.label.replace(/ \[.*\]$/, ''), median(s.times)]));
   const cpuMed = Object.fromEntries(sides.map((s) => [s.label.replace(/ \[.*\]$/, ''), median(s.cpu)]));
   console.log(`${spec.name}, ${threads} thread(s):${' '.repeat(20)}wall ms    cpu ms`);
-  for (const s of sides) console.log(`  ${s.label.padEnd(36)} ${median(s.times).toFixed(2).padStart(10)} ${median(s.cpu).toFixed(2).padStart(9)}`);
+  const dp = (v) => v.toFixed(v < 1 ? 3 : 2); // sub-millisecond models: one more digit (mnist-8 runs in ~0.05 ms)
+  for (const s of sides) console.log(`  ${s.label.padEnd(36)} ${dp(median(s.times)).padStart(10)} ${dp(median(s.cpu)).padStart(9)}`);
   for (const [what, med] of [['wall', wall], ['cpu', cpuMed]]) {
   const ratio = (a, b) => (med[a] !== undefined && med[b] !== undefined ? `${(med[b] / med[a]).toFixed(2)}x` : 'n/a');
   console.log(`  speed-ups by ${what} time (higher is better for Lowbit): int8 static vs ort float ${ratio('lowbit int8 static', 'ort float')}, ` +
