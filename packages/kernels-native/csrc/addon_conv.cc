@@ -106,6 +106,77 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// new DwConvBound(kernel 'scalar-c' | 'avx2', geometry Int32Array(13), W (Uint8Array | Int8Array, M*KH*KW), M,
+//                 xZeroPoint, zw (1 or M) | null, mult Float32Array (1 or M), yZeroPoint, bias Int32Array (M) | null)
+// dwConv's requantizing form with every per-session operand checked and copied once (W included); then
+// run(pool, X (Uint8Array | Int8Array), batch, Y (Uint8Array | Int8Array)) checks only X and Y against the geometry.
+class DwConvBound : public Napi::ObjectWrap<DwConvBound> {
+ public:
+  static Napi::Function Define(Napi::Env env) { return DefineClass(env, "DwConvBound", {InstanceMethod("run", &DwConvBound::Run)}); }
+  explicit DwConvBound(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DwConvBound>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) throw Napi::TypeError::New(env, "kernel: expected a string");
+    const std::string kernel = info[0].As<Napi::String>().Utf8Value();
+    fn_ = &dwconv;
+#if defined(__x86_64__)
+    if (kernel == "avx2") {
+      if (!use_avx2()) throw Napi::Error::New(env, "DwConvBound: avx2 is not available on this CPU");
+      fn_ = use_avx512vnni() ? &dwconv_avx512vnni : use_avx512() ? &dwconv_avx512 : &dwconv_avx2;
+    } else
+#endif
+    if (kernel != "scalar-c") throw Napi::Error::New(env, "DwConvBound: unknown kernel \"" + kernel + "\"");
+    M_ = int_arg(info, 3, "M");
+    const int32_t* gp = array_data<int32_t>(env, info[1], napi_int32_array, napi_int32_array, 13, "geometry");
+    const int taps = gp[3] * gp[4];
+    g_ = geom_arg(env, info[1], gp[0] * taps, 0, 0);
+    if (M_ < 1 || M_ % g_.C != 0) throw Napi::RangeError::New(env, "DwConvBound: M must be a positive multiple of C");
+    if (!info[2].IsTypedArray()) throw Napi::TypeError::New(env, "W: expected a typed array");
+    ws_ = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const size_t wn = static_cast<size_t>(M_) * taps;
+    const uint8_t* W = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, wn, "W");
+    w_.assign(W, W + wn);
+    if (!info[4].IsNumber() || !info[7].IsNumber()) throw Napi::TypeError::New(env, "xZeroPoint, yZeroPoint: expected numbers");
+    xzp_ = info[4].As<Napi::Number>().Int32Value();
+    yzp_ = info[7].As<Napi::Number>().Int32Value();
+    int32_t zw1[1] = {0};
+    const int32_t* zwp = zw1;
+    int zwn = 1;
+    std::vector<int32_t> zbuf;
+    zpoint(env, info[5], M_, "w_zero_point", zw1, zwp, zwn, zbuf);
+    zw_.assign(zwp, zwp + zwn);
+    if (!info[6].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
+    const size_t mn = info[6].As<Napi::TypedArray>().ElementLength();
+    if (mn != 1 && mn != static_cast<size_t>(M_)) throw Napi::RangeError::New(env, "mult: expected 1 or M values");
+    const float* mult = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, mn, "mult");
+    mult_.assign(mult, mult + mn);
+    if (!info[8].IsNull() && !info[8].IsUndefined()) {
+      const int32_t* bias = array_data<int32_t>(env, info[8], napi_int32_array, napi_int32_array, M_, "bias");
+      bias_.assign(bias, bias + M_);
+    }
+  }
+
+ private:
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const int batch = int_arg(info, 2, "batch");
+    const bool xs = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * g_.C * g_.H * g_.W, "X");
+    const bool ys = info[3].IsTypedArray() && info[3].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* Y = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * M_ * g_.OH * g_.OW, "Y");
+    const Requant r{mult_.data(), static_cast<int>(mult_.size()), yzp_, ys, nullptr, bias_.empty() ? nullptr : bias_.data()};
+    fn_(pool_arg(info, 0), X, xs, w_.data(), ws_, batch, M_, g_, xzp_, zw_.data(), static_cast<int>(zw_.size()), nullptr, &r, Y);
+    return env.Undefined();
+  }
+  decltype(&dwconv) fn_ = nullptr;
+  int M_ = 0;
+  ConvGeom g_{};
+  bool ws_ = false;
+  int32_t xzp_ = 0, yzp_ = 0;
+  std::vector<uint8_t> w_;
+  std::vector<int32_t> zw_, bias_;
+  std::vector<float> mult_;
+};
+
 // dwConvScaled(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13), W (M*KH*KW bytes), M,
 //              xZeroPoint, zw (1 or M) | null, scale, bias Float32Array (M) | null, Y Float32Array, activation kind, lo, hi, p, q)
 // The depthwise integer convolution with lowbit.DynamicQConv's float epilogue in its own pass (dwconv.h DwScaled).
@@ -209,6 +280,7 @@ Napi::Value GlobalAvgPool(const Napi::CallbackInfo& info) {
 void register_conv(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
+  exports.Set("DwConvBound", DwConvBound::Define(env));
   exports.Set("dwConvF", Napi::Function::New(env, DwConvF));
   exports.Set("dwConvScaled", Napi::Function::New(env, DwConvScaled));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));

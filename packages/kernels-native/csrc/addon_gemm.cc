@@ -19,7 +19,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant),
                                       InstanceMethod("runFloat", &QGemm::RunFloat), InstanceMethod("runDynamic", &QGemm::RunDynamic),
-                                      InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("runConvScaled", &QGemm::RunConvScaled), InstanceMethod("dispose", &QGemm::Dispose),
+                                      InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("runConvScaled", &QGemm::RunConvScaled),
+                                      InstanceMethod("bindConvRequant", &QGemm::BindConvRequant), InstanceMethod("runConvBound", &QGemm::RunConvBound), InstanceMethod("dispose", &QGemm::Dispose),
                                       InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
   }
   // new QGemm(kernel, B (Uint8Array | Int8Array, K*N), K, N, threads)
@@ -84,6 +85,54 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const int32_t* bias = info[9].IsNull() || info[9].IsUndefined() ? nullptr : array_data<int32_t>(env, info[9], napi_int32_array, napi_int32_array, packed_.N, "bias");
     const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
     qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, r, Y);
+    return env.Undefined();
+  }
+  // bindConvRequant(geometry, xZeroPoint, zw | null, mult Float32Array (1 or M), yZeroPoint, bias Int32Array (M) | null)
+  // Checks and copies runConvRequant's per-session operands into the object once (replacing an earlier binding), for
+  // runConvBound.
+  Napi::Value BindConvRequant(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    bound_ = false;
+    const ConvGeom g = geom_arg(env, info[0], packed_.K, 0, 0);
+    if (!info[1].IsNumber() || !info[4].IsNumber()) throw Napi::TypeError::New(env, "xZeroPoint, yZeroPoint: expected numbers");
+    const int32_t xzp = info[1].As<Napi::Number>().Int32Value();
+    const int32_t yzp = info[4].As<Napi::Number>().Int32Value();
+    int32_t zw1[1] = {0};
+    const int32_t* zwp = zw1;
+    int zwn = 1;
+    zpoint(env, info[2], packed_.N, "w_zero_point", zw1, zwp, zwn, zbbuf_);
+    if (!info[3].IsTypedArray()) throw Napi::TypeError::New(env, "mult: expected a Float32Array");
+    const size_t mn = info[3].As<Napi::TypedArray>().ElementLength();
+    if (mn != 1 && mn != static_cast<size_t>(packed_.N)) throw Napi::RangeError::New(env, "mult: expected 1 or M values");
+    const float* mult = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, mn, "mult");
+    const bool has_bias = !info[5].IsNull() && !info[5].IsUndefined();
+    const int32_t* bias = has_bias ? array_data<int32_t>(env, info[5], napi_int32_array, napi_int32_array, packed_.N, "bias") : nullptr;
+    bg_ = g;
+    bxzp_ = xzp;
+    byzp_ = yzp;
+    bzw_.assign(zwp, zwp + zwn);
+    bmult_.assign(mult, mult + mn);
+    if (has_bias) bbias_.assign(bias, bias + packed_.N);
+    else bbias_.clear();
+    bhas_bias_ = has_bias;
+    bound_ = true;
+    return env.Undefined();
+  }
+  // runConvBound(pool, X (Uint8Array | Int8Array), batch, Y (Uint8Array | Int8Array)): runConvRequant with the bound
+  // operands; X and Y checked against the bound geometry.
+  Napi::Value RunConvBound(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    if (!bound_) throw Napi::Error::New(env, "QGemm: runConvBound before bindConvRequant");
+    const int batch = int_arg(info, 2, "batch");
+    const ConvGeom& g = bg_;
+    const bool xs = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * g.C * g.H * g.W, "X");
+    const bool ys = info[3].IsTypedArray() && info[3].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    uint8_t* Y = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    const Requant r{bmult_.data(), static_cast<int>(bmult_.size()), byzp_, ys, nullptr, bhas_bias_ ? bbias_.data() : nullptr};
+    qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, bxzp_, bzw_.data(), static_cast<int>(bzw_.size()), r, Y);
     return env.Undefined();
   }
   // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
@@ -255,6 +304,12 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   std::vector<float> fmult_, fbias_;  // QFloatEpi columns (padded)
   std::vector<uint8_t> xq_;           // runDynamic's quantized X
   std::vector<int32_t> rs_;           // and its row sums
+  // bindConvRequant's operands
+  bool bound_ = false, bhas_bias_ = false;
+  ConvGeom bg_{};
+  int32_t bxzp_ = 0, byzp_ = 0;
+  std::vector<int32_t> bzw_, bbias_;
+  std::vector<float> bmult_;
 };
 
 // ---- FGemm ------------------------------------------------------------------------------------------------------

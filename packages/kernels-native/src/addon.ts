@@ -30,6 +30,11 @@ export interface NativePool {
   close(): void;
 }
 
+/** A depthwise QLinearConv with its per-session operands bound (`NativeAddon.DwConvBound`). */
+export interface NativeDwConvBound {
+  run(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, y: Uint8Array | Int8Array): void;
+}
+
 /** Packed int8 B (K x N) for one kernel. */
 export interface NativeQGemm {
   /** Whether the packed weights fit the 7-bit fast path (max - min <= 127). */
@@ -52,6 +57,13 @@ export interface NativeQGemm {
   runConv(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, y: Int32Array): void;
   /** QLinearConv: runConv followed by `requantize` (multiplier 1 or M values). */
   runConvRequant(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, y: Uint8Array | Int8Array, bias: Int32Array | null): void;
+  /**
+   * Checks and copies runConvRequant's per-session operands (geometry, zero points, multipliers, bias) into the object
+   * once, replacing an earlier binding; then `runConvBound` runs runConvRequant with them.
+   */
+  bindConvRequant(geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, mult: Float32Array, yZeroPoint: number, bias: Int32Array | null): void;
+  /** runConvRequant with the operands `bindConvRequant` bound (x and y checked against the bound geometry: RangeError). */
+  runConvBound(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, y: Uint8Array | Int8Array): void;
   /**
    * ConvInteger's sums scaled to float32 (the dynamic-int8 epilogue): y = fround(acc) * scale, then + bias[m], each
    * step rounded once, then the optional activation (0 none, 1 Relu, 2 Clip(lo, hi), lo <= hi, 3 HardSwish
@@ -197,6 +209,12 @@ export interface NativeAddon {
   /** `grained` (default true): an op too small to pay for a hand-off to another thread runs on the caller alone. */
   Pool: new (threads: number, grained?: boolean) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;
+  /**
+   * dwConv's requantizing form with the per-session operands checked and copied once (the weights included); `run`
+   * checks only x and y against the geometry (RangeError).
+   */
+  DwConvBound: new (kernel: 'scalar-c' | 'avx2', geometry: Int32Array, w: Uint8Array | Int8Array, m: number, xZeroPoint: number, zw: Uint8Array | Int8Array | null,
+    mult: Float32Array, yZeroPoint: number, bias: Int32Array | null) => NativeDwConvBound;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;
   FGemmBatch: new (kernel: string, threads: number) => NativeFGemmBatch;
   /** Kernels that need 7-bit B are refused. */

@@ -94,6 +94,27 @@ export function geometryCache(a: NonNullable<ReturnType<typeof conv2dAttrs>>, wD
   };
 }
 
+/** What a QLinearConv instance bound its operands for: x's type and dims, y's type and dims. */
+export interface Bound {
+  readonly xType: Q8;
+  readonly xDims: readonly number[];
+  readonly yType: Q8;
+  readonly yDims: readonly number[];
+}
+
+/**
+ * For a QLinearConv node: a test that inputs 1..8 are exactly the node's constants (absent where the node has none
+ * and the input is absent), so that operands computed from them once stay valid; undefined when input 1..7 is not
+ * constant (x_zero_point, w_zero_point and the bias may be absent).
+ */
+export function boundInputs(node: KernelNode): ((inputs: readonly (Tensor | null | undefined)[]) => boolean) | undefined {
+  const c = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => node.constants?.get(i));
+  if (!c[0] || !c[2] || !c[3] || !c[5] || !c[6]) return undefined;
+  const [c1, c2, c3, c4, c5, c6, c7, c8] = c;
+  return (inp) =>
+    inp[1] === c1 && inp[3] === c3 && inp[4] === c4 && inp[6] === c6 && inp[7] === c7 && (inp[2] ?? undefined) === c2 && (inp[5] ?? undefined) === c5 && (inp[8] ?? undefined) === c8;
+}
+
 /** Weights [M, C, KH, KW] as B = W^T [C*KH*KW, M] (the packed GEMM's layout for integer kernels). */
 function transposeW<T extends Uint8Array | Int8Array>(w: T, M: number, K: number): T {
   const t = new (w.constructor as new (n: number) => T)(w.length);
@@ -153,6 +174,8 @@ function createFConv(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo):
 
 /** A native ConvInteger instance that can also write its sums scaled to float32 (see `runScaled` in createQConv). */
 export interface ScaledConvInstance extends NativeInstance {
+  /** QLinearConv: runs that took the bound path (operands bound once in the addon, see `boundInputs`). */
+  readonly boundRuns?: number;
   runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined;
 }
 
@@ -184,12 +207,25 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
   const cs = qlinear ? [node.constants?.get(1), node.constants?.get(4), node.constants?.get(6)] : [];
   let fixed: Float32Array | undefined;
   let scaledOk = true; // false once the kernel reports it has no direct convolution
+  // QLinearConv with every input but x the node's constant: its operands bound in the addon for x's dims (`bound`).
+  const bind = qlinear ? boundInputs(node) : undefined;
+  let bound: Bound | undefined;
+  let boundRuns = 0;
   return {
     get referenceRuns() {
       return ref.calls;
     },
+    get boundRuns() {
+      return boundRuns;
+    },
     run(inputs, rctx) {
       const x = inputs[0];
+      if (bound && g && x && bind!(inputs) && x.dtype === bound.xType && sameDims(x.dims, bound.xDims)) {
+        const y = rctx.alloc(bound.yType, bound.yDims);
+        g.runConvBound(ctx.pool(), x.data as Uint8Array | Int8Array, x.dims[0], y.data as Uint8Array | Int8Array);
+        boundRuns++;
+        return [y];
+      }
       const w = inputs[wi];
       const geo = g && geometry && isQ8(x) && isQ8(w) && w.dtype === w0!.dtype && (w === w0 || sameDims(w.dims, w0!.dims)) ? geometry(x.dims) : undefined;
       if (!g || !geo || !isQ8(x)) return ref().run(inputs, rctx);
@@ -220,6 +256,10 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       }
       const y = rctx.alloc(zy.dtype, dims);
       g.runConvRequant(ctx.pool(), x.data, x.dims[0], geo, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
+      if (constant && bind?.(inputs)) {
+        g.bindConvRequant(geo, xz, zw, m, zy.data[0], bias ? (bias.data as Int32Array) : null);
+        bound = { xType: x.dtype, xDims: x.dims.slice(), yType: zy.dtype, yDims: dims };
+      }
       return [y];
     },
     // ConvInteger only: the sums scaled to float32 in the kernel's epilogue (lowbit.DynamicQConv's y = fround(acc) *

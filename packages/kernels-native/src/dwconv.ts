@@ -18,7 +18,8 @@
  */
 import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
-import { conv2dAttrs, geometryCache, sameDims, type FloatAct, type ScaledConvInstance } from './conv.js';
+import type { NativeDwConvBound } from './addon.js';
+import { boundInputs, conv2dAttrs, geometryCache, sameDims, type Bound, type FloatAct, type ScaledConvInstance } from './conv.js';
 import { FLOAT_TOLERANCE } from './matmul-float.js';
 
 const Q8 = ['uint8', 'int8'] as const;
@@ -103,12 +104,25 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
   // Constant scales (the usual QDQ model): the multipliers once, for as long as the same tensors come in.
   const cs = qlinear ? [node.constants?.get(1), node.constants?.get(4), node.constants?.get(6)] : [];
   let fixed: Float32Array | undefined;
+  // QLinearConv with every input but x the node's constant: its operands bound in the addon for x's dims (`bound`).
+  const bind = qlinear ? boundInputs(node) : undefined;
+  let bound: (Bound & { readonly op: NativeDwConvBound }) | undefined;
+  let boundRuns = 0;
   return {
     get referenceRuns() {
       return ref.calls;
     },
+    get boundRuns() {
+      return boundRuns;
+    },
     run(inputs, rctx) {
       const x = inputs[0];
+      if (bound && x && bind!(inputs) && x.dtype === bound.xType && sameDims(x.dims, bound.xDims)) {
+        const y = rctx.alloc(bound.yType, bound.yDims);
+        bound.op.run(ctx.pool(), x.data as Uint8Array | Int8Array, x.dims[0], y.data as Uint8Array | Int8Array);
+        boundRuns++;
+        return [y];
+      }
       const w = inputs[wi];
       const ok = dw && isQ8(x) && isQ8(w) && w.dtype === dw.w.dtype && (w === dw.w || sameDims(w.dims, dw.w.dims)) && x.dims.length === 4 && x.dims[1] === dw.group;
       const geo = ok ? geometry!(x.dims) : undefined;
@@ -140,6 +154,10 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
       }
       const y = rctx.alloc(zy.dtype, dims);
       ctx.addon.dwConv(kernel, ctx.pool(), x.data, x.dims[0], geo, w.data, M, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
+      if (constant && bind?.(inputs)) {
+        const op = new ctx.addon.DwConvBound(kernel, geo, w.data, M, xz, zw, m, zy.data[0], bias ? (bias.data as Int32Array) : null);
+        bound = { op, xType: x.dtype, xDims: x.dims.slice(), yType: zy.dtype, yDims: dims };
+      }
       return [y];
     },
     // ConvInteger only (lowbit.DynamicQConv's integer part): the sums scaled to float32, + bias, the activation, in the
