@@ -159,10 +159,9 @@ class DwConvBound : public Napi::ObjectWrap<DwConvBound> {
   Napi::Value Run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const int batch = int_arg(info, 2, "batch");
-    const bool xs = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * g_.C * g_.H * g_.W, "X");
-    const bool ys = info[3].IsTypedArray() && info[3].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    uint8_t* Y = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * M_ * g_.OH * g_.OW, "Y");
+    bool xs = false, ys = false;
+    const uint8_t* X = bytes_arg(env, info[1], static_cast<size_t>(batch) * g_.C * g_.H * g_.W, "X", &xs);
+    uint8_t* Y = bytes_arg(env, info[3], static_cast<size_t>(batch) * M_ * g_.OH * g_.OW, "Y", &ys);
     const Requant r{mult_.data(), static_cast<int>(mult_.size()), yzp_, ys, nullptr, bias_.empty() ? nullptr : bias_.data()};
     fn_(pool_arg(info, 0), X, xs, w_.data(), ws_, batch, M_, g_, xzp_, zw_.data(), static_cast<int>(zw_.size()), nullptr, &r, Y);
     return env.Undefined();

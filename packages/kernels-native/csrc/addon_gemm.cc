@@ -127,10 +127,9 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     if (!bound_) throw Napi::Error::New(env, "QGemm: runConvBound before bindConvRequant");
     const int batch = int_arg(info, 2, "batch");
     const ConvGeom& g = bg_;
-    const bool xs = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    const uint8_t* X = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * g.C * g.H * g.W, "X");
-    const bool ys = info[3].IsTypedArray() && info[3].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
-    uint8_t* Y = array_data<uint8_t>(env, info[3], napi_uint8_array, napi_int8_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    bool xs = false, ys = false;
+    const uint8_t* X = bytes_arg(env, info[1], static_cast<size_t>(batch) * g.C * g.H * g.W, "X", &xs);
+    uint8_t* Y = bytes_arg(env, info[3], static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y", &ys);
     const Requant r{bmult_.data(), static_cast<int>(bmult_.size()), byzp_, ys, nullptr, bhas_bias_ ? bbias_.data() : nullptr};
     qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, bxzp_, bzw_.data(), static_cast<int>(bzw_.size()), r, Y);
     return env.Undefined();

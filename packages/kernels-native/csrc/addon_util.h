@@ -95,6 +95,20 @@ inline T* array_data(const Napi::Env& env, const Napi::Value& v, napi_typedarray
   return reinterpret_cast<T*>(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
 }
 
+/** A Uint8Array / Int8Array argument of at least `need` elements with one N-API call (the bound per-call paths):
+ *  its data (byte offset applied) and whether it is an Int8Array. */
+inline uint8_t* bytes_arg(const Napi::Env& env, const Napi::Value& v, size_t need, const char* what, bool* is_signed) {
+  napi_typedarray_type t;
+  size_t len = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, v, &t, &len, &data, nullptr, nullptr) != napi_ok)  // not a typed array
+    throw Napi::TypeError::New(env, std::string(what) + ": expected a Uint8Array or Int8Array");
+  if (t != napi_uint8_array && t != napi_int8_array) throw Napi::TypeError::New(env, std::string(what) + ": expected a Uint8Array or Int8Array");
+  if (len < need) throw Napi::RangeError::New(env, std::string(what) + ": has " + std::to_string(len) + " elements, needs " + std::to_string(need));
+  *is_signed = t == napi_int8_array;
+  return static_cast<uint8_t*>(data);
+}
+
 inline int int_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(what) + ": expected a number");
   const double d = info[i].As<Napi::Number>().DoubleValue();

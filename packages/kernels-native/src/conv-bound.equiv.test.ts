@@ -113,6 +113,8 @@ describe('native QLinearConv bound operands', () => {
     expect(() => q.runConvBound(pool, (x.data as Uint8Array).subarray(1), 1, new Uint8Array(ylen))).toThrow(RangeError);
     expect(() => q.runConvBound(pool, x.data as Uint8Array, 2, new Uint8Array(2 * ylen))).toThrow(RangeError); // batch 2: X too short
     expect(() => q.runConvBound(pool, x.data as Uint8Array, 1, new Uint8Array(ylen - 1))).toThrow(RangeError);
+    expect(() => q.runConvBound(pool, Array.from(x.data as Uint8Array) as never, 1, new Uint8Array(ylen))).toThrow(TypeError);
+    expect(() => q.runConvBound(pool, x.data as Uint8Array, 1, new Int32Array(ylen) as never)).toThrow(TypeError);
     q.dispose();
     // depthwise: M = 12 over C = 6
     const mw = model(true);
@@ -131,6 +133,8 @@ describe('native QLinearConv bound operands', () => {
       expect(() => d.run(pool, (x.data as Uint8Array).subarray(0, x.data.length - 1), 1, new Uint8Array(dylen))).toThrow(RangeError);
       expect(() => d.run(pool, x.data as Uint8Array, 3, new Uint8Array(3 * dylen))).toThrow(RangeError);
       expect(() => d.run(pool, x.data as Uint8Array, 1, new Uint8Array(dylen - 1))).toThrow(RangeError);
+      expect(() => d.run(pool, new Float32Array(x.data.length) as never, 1, new Uint8Array(dylen))).toThrow(TypeError);
+      expect(() => d.run(pool, x.data as Uint8Array, 1, {} as never)).toThrow(TypeError);
     }
     pool.close();
   });
