@@ -38,7 +38,7 @@ export async function sanitizedEquivalence({ quick = true } = {}) {
   const out = join(root, 'build', 'sanitize');
   mkdirSync(out, { recursive: true });
   const sources = readdirSync(csrc).filter((f) => f.endsWith('.cc') && !SKIP.test(f)).sort();
-  const headersNewest = Math.max(...readdirSync(csrc).filter((f) => f.endsWith('.h')).map((h) => statSync(join(csrc, h)).mtimeMs));
+  const headersNewest = Math.max(...readdirSync(csrc).filter((f) => f.endsWith('.h') || f.endsWith('.inc')).map((h) => statSync(join(csrc, h)).mtimeMs));
   const common = ['-std=c++17', '-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-pthread', '-I', csrc];
   const units = sources.map((f) => {
     const suffix = f.slice(0, -3).split('_').at(-1);
