@@ -115,6 +115,27 @@ export function boundInputs(node: KernelNode): ((inputs: readonly (Tensor | null
     inp[1] === c1 && inp[3] === c3 && inp[4] === c4 && inp[6] === c6 && inp[7] === c7 && (inp[2] ?? undefined) === c2 && (inp[5] ?? undefined) === c5 && (inp[8] ?? undefined) === c8;
 }
 
+/**
+ * QLinearConv's requantize multipliers fround(fround(x_scale * w_scale[m]) / y_scale) (`requantMultiplier`), 1 or M of
+ * them in a buffer of the instance's; computed once and kept while the scales are the node's constant tensors (inputs
+ * 1, 4, 6: the usual QDQ model), recomputed per call otherwise.
+ */
+export function multiplierCache(node: KernelNode, M: number): (sx: Tensor<'float32'>, sw: Tensor<'float32'>, sy: Tensor<'float32'>) => Float32Array {
+  const mult = new Float32Array(Math.max(1, M));
+  const mult1 = mult.subarray(0, 1);
+  const [c1, c4, c6] = [node.constants?.get(1), node.constants?.get(4), node.constants?.get(6)];
+  let fixed: Float32Array | undefined;
+  return (sx, sw, sy) => {
+    const constant = sx === c1 && sw === c4 && sy === c6;
+    if (constant && fixed) return fixed;
+    const swd = sw.data;
+    const m = swd.length === 1 ? mult1 : mult;
+    for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier(sx.data[0], swd[j], sy.data[0]);
+    if (constant) fixed = m.slice();
+    return m;
+  };
+}
+
 /** Weights [M, C, KH, KW] as B = W^T [C*KH*KW, M] (the packed GEMM's layout for integer kernels). */
 function transposeW<T extends Uint8Array | Int8Array>(w: T, M: number, K: number): T {
   const t = new (w.constructor as new (n: number) => T)(w.length);
@@ -200,12 +221,8 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
   const K = w0 ? w0.dims[1] * w0.dims[2] * w0.dims[3] : 0;
   let g: NativeQGemm | undefined;
   if (isQ8(w0) && attrs) g = new ctx.addon.QGemm(k.name, transposeW(w0.data, M, K), K, M, ctx.threads);
-  const mult = new Float32Array(Math.max(1, M));
-  const mult1 = mult.subarray(0, 1);
+  const multipliers = multiplierCache(node, M);
   const geometry = attrs && w0 ? geometryCache(attrs, w0.dims) : undefined;
-  // Constant scales (the usual QDQ model): the multipliers once, for as long as the same tensors come in.
-  const cs = qlinear ? [node.constants?.get(1), node.constants?.get(4), node.constants?.get(6)] : [];
-  let fixed: Float32Array | undefined;
   let scaledOk = true; // false once the kernel reports it has no direct convolution
   // QLinearConv with every input but x the node's constant: its operands bound in the addon for x's dims (`bound`).
   const bind = qlinear ? boundInputs(node) : undefined;
@@ -245,18 +262,10 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       const [sx, sw, sy, zy, bias] = [inputs[1], inputs[4], inputs[6], inputs[7], inputs[8] ?? null];
       const okScales = isF32(sx) && isF32(sw) && isF32(sy) && one(sx) && one(sy) && perM(sw);
       if (!okScales || !isQ8(zy) || !one(zy) || (bias && (bias.dtype !== 'int32' || bias.data.length !== M))) return ref().run(inputs, rctx);
-      const swd = (sw as Tensor<'float32'>).data;
-      let m: Float32Array = swd.length === 1 ? mult1 : mult;
-      const constant = sx === cs[0] && sw === cs[1] && sy === cs[2];
-      if (constant && fixed) {
-        m = fixed;
-      } else {
-        for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier((sx as Tensor<'float32'>).data[0], swd[j], (sy as Tensor<'float32'>).data[0]);
-        if (constant) fixed = m.slice();
-      }
+      const m = multipliers(sx as Tensor<'float32'>, sw as Tensor<'float32'>, sy as Tensor<'float32'>);
       const y = rctx.alloc(zy.dtype, dims);
       g.runConvRequant(ctx.pool(), x.data, x.dims[0], geo, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
-      if (constant && bind?.(inputs)) {
+      if (bind?.(inputs)) {
         g.bindConvRequant(geo, xz, zw, m, zy.data[0], bias ? (bias.data as Int32Array) : null);
         bound = { xType: x.dtype, xDims: x.dims.slice(), yType: zy.dtype, yDims: dims };
       }

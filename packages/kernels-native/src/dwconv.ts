@@ -16,10 +16,10 @@
  * chain over the taps in (kh, kw) order, padded taps adding w * 0, then + bias rounded once; the declared tolerance is
  * the float one (the reference rounds each product and sum separately).
  */
-import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { DTYPE_SHORT, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 import type { NativeDwConvBound } from './addon.js';
-import { boundInputs, conv2dAttrs, geometryCache, sameDims, type Bound, type FloatAct, type ScaledConvInstance } from './conv.js';
+import { boundInputs, conv2dAttrs, geometryCache, multiplierCache, sameDims, type Bound, type FloatAct, type ScaledConvInstance } from './conv.js';
 import { FLOAT_TOLERANCE } from './matmul-float.js';
 
 const Q8 = ['uint8', 'int8'] as const;
@@ -97,13 +97,9 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
   const wi = qlinear ? 3 : 1;
   const dw = depthwise(node, wi);
   const M = dw ? dw.w.dims[0] : 0;
-  const mult = new Float32Array(Math.max(1, M));
-  const mult1 = mult.subarray(0, 1);
+  const multipliers = multiplierCache(node, M);
   // the geometry for the last input dims (no Int32Array per call)
   const geometry = dw ? geometryCache(dw.attrs, [M, dw.group, dw.w.dims[2], dw.w.dims[3]]) : undefined;
-  // Constant scales (the usual QDQ model): the multipliers once, for as long as the same tensors come in.
-  const cs = qlinear ? [node.constants?.get(1), node.constants?.get(4), node.constants?.get(6)] : [];
-  let fixed: Float32Array | undefined;
   // QLinearConv with every input but x the node's constant: its operands bound in the addon for x's dims (`bound`).
   const bind = qlinear ? boundInputs(node) : undefined;
   let bound: (Bound & { readonly op: NativeDwConvBound }) | undefined;
@@ -143,18 +139,10 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
       const [sx, sw, sy, zy, bias] = [inputs[1], inputs[4], inputs[6], inputs[7], inputs[8] ?? null];
       const okScales = isF32(sx) && isF32(sw) && isF32(sy) && one(sx) && one(sy) && perM(sw);
       if (!okScales || !isQ8(zy) || !one(zy) || (bias && (bias.dtype !== 'int32' || bias.data.length !== M))) return ref().run(inputs, rctx);
-      const swd = sw.data;
-      let m: Float32Array = swd.length === 1 ? mult1 : mult;
-      const constant = sx === cs[0] && sw === cs[1] && sy === cs[2];
-      if (constant && fixed) {
-        m = fixed;
-      } else {
-        for (let j = 0; j < swd.length; j++) m[j] = requantMultiplier(sx.data[0], swd[j], sy.data[0]);
-        if (constant) fixed = m.slice();
-      }
+      const m = multipliers(sx, sw, sy);
       const y = rctx.alloc(zy.dtype, dims);
       ctx.addon.dwConv(kernel, ctx.pool(), x.data, x.dims[0], geo, w.data, M, xz, zw, m, zy.data[0], y.data as Uint8Array | Int8Array, bias ? (bias.data as Int32Array) : null);
-      if (constant && bind?.(inputs)) {
+      if (bind?.(inputs)) {
         const op = new ctx.addon.DwConvBound(kernel, geo, w.data, M, xz, zw, m, zy.data[0], bias ? (bias.data as Int32Array) : null);
         bound = { op, xType: x.dtype, xDims: x.dims.slice(), yType: zy.dtype, yDims: dims };
       }
