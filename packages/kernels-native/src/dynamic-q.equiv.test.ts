@@ -10,7 +10,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Tensor, freshRunContext, referenceKernels, type DType } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
-import { DYNAMIC_QCONV_KEY, DYNAMIC_QMATMUL_KEY } from './dynamic-q.js';
+import { DYNAMIC_QCONV_KEY, DYNAMIC_QCONV_U8_KEY, DYNAMIC_QMATMUL_KEY } from './dynamic-q.js';
 import { node, readyBackend, registryWith, tracked } from './test-support.js';
 
 const backend = await readyBackend(2);
@@ -99,13 +99,29 @@ function buildDwConv(wType: 'int8' | 'uint8') {
   };
 }
 
+/**
+ * The quantized-input form (lowbit.DynamicQConv:u8) of a conv case: x_q any bytes with a drawn x_zero_point and a
+ * positive x_scale (inputs 0, 5, 6), the rest as the float case.
+ */
+function quantizedInput(build: ReturnType<typeof buildConv>) {
+  return (size: number, values: ValueSource) => {
+    const { node: n, inputs } = build(size, values);
+    const xq = values.tensor('uint8', [...inputs[0]!.dims]);
+    const xs = new Tensor('float32', Float32Array.of(Math.fround(0.5 / (size + 1) / 255 * (1 + (size % 7)))), []);
+    const xz = values.tensor('uint8', []);
+    const inputTypes: (DType | null)[] = ['uint8', ...n.inputTypes.slice(1, 4), n.inputTypes[4] ?? null, 'float32', 'uint8'];
+    return { node: { ...n, inputTypes }, inputs: [xq, ...inputs.slice(1, 4), inputs[4] ?? null, xs, xz] };
+  };
+}
+
 describe('native fused dynamic-int8 equivalence', () => {
   if ('error' in loaded) {
     it('registers nothing without the addon', () => expect(backend.variants()).toEqual([]));
     return;
   }
 
-  for (const [key, build, what] of [[DYNAMIC_QMATMUL_KEY, buildMatMul, ''], [DYNAMIC_QCONV_KEY, buildConv, ' (fused Relu / Clip / HardSwish / HardSigmoid by size)'], [DYNAMIC_QCONV_KEY, buildDwConv, ' depthwise (fused Relu / Clip / HardSwish / HardSigmoid by size)']] as const) {
+  for (const [key, build, what] of [[DYNAMIC_QMATMUL_KEY, buildMatMul, ''], [DYNAMIC_QCONV_KEY, buildConv, ' (fused Relu / Clip / HardSwish / HardSigmoid by size)'], [DYNAMIC_QCONV_KEY, buildDwConv, ' depthwise (fused Relu / Clip / HardSwish / HardSigmoid by size)'],
+    [DYNAMIC_QCONV_U8_KEY, (w: 'int8' | 'uint8') => quantizedInput(buildConv(w)), ' quantized input'], [DYNAMIC_QCONV_U8_KEY, (w: 'int8' | 'uint8') => quantizedInput(buildDwConv(w)), ' quantized input, depthwise']] as const) {
     for (const wType of ['int8', 'uint8'] as const) {
       it(`${key}${what} (${wType} weights): every variant is bit-exact and runs natively`, () => {
         // (the -dynamic-b variants take a non-constant B: tested below)

@@ -31,6 +31,8 @@ const isF32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => !!t && t
 
 export const DYNAMIC_QMATMUL_KEY = 'lowbit.DynamicQMatMul:f32';
 export const DYNAMIC_QCONV_KEY = 'lowbit.DynamicQConv:f32';
+/** DynamicQConv's quantized-input form: x_q (uint8), with x_scale and x_zero_point as inputs 5 and 6. */
+export const DYNAMIC_QCONV_U8_KEY = 'lowbit.DynamicQConv:u8';
 
 /**
  * A RunContext for the inner integer kernel's int32 sums: the i-th allocation of a run reuses the i-th buffer of the
@@ -89,11 +91,13 @@ export function dynamicQVariants(ctx: NativeContext, kernels: readonly NativeKer
       supports: (n) => wConst(n) === undefined,
       create: (n) => createDynamicB(ctx, n, k),
     });
-    out.push({
-      key: DYNAMIC_QCONV_KEY, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
-      supports: (n) => wConst(n)?.dims.length === 4 && !!innerOf('ConvInteger', wConst(n)!.dtype),
-      create: (n) => createDynamic(ctx, n, true, innerOf('ConvInteger', wConst(n)?.dtype ?? 'int8', n)),
-    });
+    for (const key of [DYNAMIC_QCONV_KEY, DYNAMIC_QCONV_U8_KEY]) {
+      out.push({
+        key, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
+        supports: (n) => wConst(n)?.dims.length === 4 && !!innerOf('ConvInteger', wConst(n)!.dtype),
+        create: (n) => createDynamic(ctx, n, true, innerOf('ConvInteger', wConst(n)?.dtype ?? 'int8', n), key === DYNAMIC_QCONV_U8_KEY),
+      });
+    }
   }
   return out;
 }
@@ -158,8 +162,13 @@ function activationOf(node: KernelNode): FloatAct | undefined {
   return undefined;
 }
 
-function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined): NativeInstance {
-  const ref = lazyReference(ctx, conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
+/**
+ * lowbit.DynamicQMatMul / DynamicQConv with constant weights. `quantizedInput` (DynamicQConv:u8): x is already x_q
+ * (uint8) with x_scale and x_zero_point as inputs 5 and 6 (a shared DynamicQuantizeLinear's outputs), so nothing is
+ * quantized here; the integer part and the epilogue are the same.
+ */
+function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined, quantizedInput = false): NativeInstance {
+  const ref = lazyReference(ctx, quantizedInput ? DYNAMIC_QCONV_U8_KEY : conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
   const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0, p: 0, q: 0 };
   const w0 = node.constants?.get(1);
   let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; gemm?: NativeQGemm }) | undefined;
@@ -178,7 +187,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     run(inputs, rctx) {
       const [x, w, ws, zw] = [inputs[0], inputs[1], inputs[2], inputs[3] ?? null];
       const bias = inputs[4] ?? null;
-      if (!inner || !act || !isF32(x) || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || w.dims.join() !== w0!.dims.join())) || !isF32(ws)) return ref().run(inputs, rctx);
+      if (!inner || !act || !x || x.dtype !== (quantizedInput ? 'uint8' : 'float32') || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || w.dims.join() !== w0!.dims.join())) || !isF32(ws)) return ref().run(inputs, rctx);
       const N = conv ? w.dims[0] : w.dims[1];
       if (x.dims.length < (conv ? 3 : 1) || (!conv && x.dims[x.dims.length - 1] !== w.dims[0])) return ref().run(inputs, rctx);
       if (zw && (zw.dtype !== w.dtype || !perOr(zw, N))) return ref().run(inputs, rctx);
@@ -190,14 +199,23 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
         // One call: quantize x, the GEMM, and the float epilogue in the GEMM's tiles (scales fround(x_s * w_s[j])).
         const y = rctx.alloc('float32', x.dims.length === 1 ? [N] : [...x.dims.slice(0, -1), N]);
         const zwd = zw ? (zw.data as Uint8Array | Int8Array) : null;
-        if (g.runDynamic(ctx.pool(), x.data, x.data.length / w.dims[0], zwd, ws.data, bias ? (bias.data as Float32Array) : null, y.data)) return [y];
+        if (g.runDynamic(ctx.pool(), x.data as Float32Array, x.data.length / w.dims[0], zwd, ws.data, bias ? (bias.data as Float32Array) : null, y.data)) return [y];
         return ref().run(inputs, rctx); // non-finite x: the reference reports it
       }
-      if (xqBuf.length !== x.data.length) xqBuf = new Uint8Array(x.data.length);
-      // (large x: the range and quantizing passes split over the backend's threads, the same bytes)
-      if (!ctx.addon.dynamicQuantizeLinear(x.data, xqBuf, qScale, qZp, ctx.pool())) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
+      let xq: Tensor<'uint8'>;
+      if (quantizedInput) {
+        const [xs, xz] = [inputs[5], inputs[6]];
+        if (!isF32(xs) || xs.data.length !== 1 || xz?.dtype !== 'uint8' || xz.data.length !== 1) return ref().run(inputs, rctx);
+        qScale[0] = xs.data[0];
+        qZp[0] = xz.data[0] as number;
+        xq = x as Tensor<'uint8'>;
+      } else {
+        if (xqBuf.length !== x.data.length) xqBuf = new Uint8Array(x.data.length);
+        // (large x: the range and quantizing passes split over the backend's threads, the same bytes)
+        if (!ctx.addon.dynamicQuantizeLinear(x.data as Float32Array, xqBuf, qScale, qZp, ctx.pool())) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
+        xq = new Tensor('uint8', xqBuf, x.dims);
+      }
       const r = { scale: qScale[0], zeroPoint: qZp[0] };
-      const xq = new Tensor('uint8', xqBuf, x.dims);
       zpTensor.data[0] = r.zeroPoint;
       if (conv && inner.runScaled) {
         // The GEMM kernel's direct convolution applies the same float32 epilogue itself (no int32 buffer, no extra pass).

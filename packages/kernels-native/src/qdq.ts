@@ -72,7 +72,7 @@ export function qdqVariants(ctx: NativeContext, avx2 = false): KernelVariant[] {
     const scale = rctx.alloc('float32', []);
     const zp = rctx.alloc('uint8', []);
     // Not finite: the reference reports the error (nothing was written).
-    if (!ctx.addon.dynamicQuantizeLinear(x.data, y.data, scale.data, zp.data)) return undefined;
+    if (!ctx.addon.dynamicQuantizeLinear(x.data, y.data, scale.data, zp.data, ctx.pool())) return undefined;
     return [y, scale, zp];
   }) });
   return out;

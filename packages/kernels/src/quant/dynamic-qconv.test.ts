@@ -17,6 +17,25 @@ describe('lowbit.DynamicQConv reference kernel', () => {
     expect(yb!.data[0]).toBe(Math.fround(Math.fround(-128 * Math.fround(2 / 255)) + 0.5));
   });
 
+  it('quantized-input form (lowbit.DynamicQConv:u8): the TSDoc example from x_q, x_scale, x_zero_point gives the float form\'s y; typed errors for bad parameters', () => {
+    const reg = createReferenceRegistry();
+    const node: KernelNode = { name: 'c', opType: 'DynamicQConv', domain: 'lowbit', opset: 1, attrs: new Map(), inputTypes: ['uint8', 'int8', 'float32', 'int8', null, 'float32', 'uint8'], outputCount: 1 };
+    const k = reg.resolve('lowbit.DynamicQConv:u8').create(node);
+    const w = [new Tensor('int8', [1, -1], [1, 1, 1, 2]), new Tensor('float32', [1], []), new Tensor('int8', [0], [])];
+    const xs = new Tensor('float32', [Math.fround(2 / 255)], []);
+    const [y] = k.run([new Tensor('uint8', [127, 255], [1, 1, 1, 2]), ...w, null, xs, new Tensor('uint8', [0], [])], ctx);
+    const [yf] = reg.resolve('lowbit.DynamicQConv:f32').create({ ...node, inputTypes: ['float32', 'int8', 'float32', 'int8'] }).run([new Tensor('float32', [1, 2], [1, 1, 1, 2]), ...w], ctx);
+    expect(y!.data[0]).toBe(Math.fround(-128 * Math.fround(2 / 255)));
+    expect(y!.data[0]).toBe(yf!.data[0]);
+    // x_zero_point 100: acc = (127 - 100) - (255 - 100) = -128 as well
+    const [y100] = k.run([new Tensor('uint8', [127, 255], [1, 1, 1, 2]), ...w, null, xs, new Tensor('uint8', [100], [])], ctx);
+    expect(y100!.data[0]).toBe(y!.data[0]);
+    const xq = new Tensor('uint8', [1, 2], [1, 1, 1, 2]);
+    expect(() => k.run([xq, ...w, null, new Tensor('float32', [1, 2], [2]), new Tensor('uint8', [0], [])], ctx)).toThrow(/x_scale/);
+    expect(() => k.run([xq, ...w, null, xs, new Tensor('int8', [0], [])], ctx)).toThrow(/dtype/);
+    expect(() => k.run([xq, ...w, null, xs], ctx)).toThrow();
+  });
+
   it('applies a fused Relu / Clip after the bias as the reference Relu / Clip (-0 -> +0 for Relu only), and rejects bad activations', () => {
     const reg = createReferenceRegistry();
     const base: KernelNode = { name: 'c', opType: 'DynamicQConv', domain: 'lowbit', opset: 1, attrs: new Map(), inputTypes: ['float32', 'int8', 'float32', 'int8', 'float32'], outputCount: 1 };

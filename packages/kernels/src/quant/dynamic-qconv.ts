@@ -20,6 +20,12 @@
  * The runtime fuses these when they alone read the convolution's output (bit-identical to the separate nodes).
  * Example: x = [[[[1, 2]]]] (1x1x1x2), w = [[[[1, -1]]]] int8, w_s 1, zp 0 -> x_s = fround(2/255), x_q = [127, 255],
  * acc = -128, y = fround(-128 * x_s) = -1.00392...
+ *
+ * The quantized-input form (kernel key `lowbit.DynamicQConv:u8`): input 0 is x_q (uint8), already quantized, and
+ * inputs 5 and 6 are its x_scale (float32, one value) and x_zero_point (uint8, one value), the outputs of a
+ * DynamicQuantizeLinear(x) that the runtime keeps once for every convolution reading x (siblings share it). The steps
+ * from `acc` on are the same, so it is bit-identical to the float form on DynamicQuantizeLinear's outputs.
+ * Example: x_q = [127, 255], x_s = fround(2/255), x_zp = 0 with the w above -> the same y.
  */
 import { dynamicQuantize } from '@lowbit/qparams';
 import type { KernelInstance, KernelNode, KernelVariant } from '../contract.js';
@@ -63,22 +69,20 @@ function dynamicConvActivation(node: KernelNode): (y: number) => number {
   return (v) => v;
 }
 
-function create(node: KernelNode): KernelInstance {
+function create(node: KernelNode, quantizedInput: boolean): KernelInstance {
   const a = parseWindowAttrs(node);
   const group = parseGroup(node);
   const act = dynamicConvActivation(node);
   const hasAct = attrInt(node, 'activation', 0) !== 0;
   return {
     run(inputs, ctx) {
-      const x = input(node, inputs, 0, ['float32'] as const);
       const w = q8Input(node, inputs, 1);
       const M = w.dims[0] ?? 1;
       const ws = perTensorOr(node, input(node, inputs, 2, ['float32'] as const), 2, 1, 'per-tensor');
       const zw = perTensorOr(node, zeroPointInput(node, inputs, 3, w.dtype), 3, M, 'per output channel');
       const bias = inputs[4] ? input(node, inputs, 4, ['float32'] as const) : null;
       if (bias) expectSize(node, bias, 4, M, 'bias length');
-      const r = viaQParams(node, () => dynamicQuantize(x.data));
-      const xq = new Tensor('uint8', r.y, x.dims);
+      const { xq, r } = quantizedInput ? givenInput(node, inputs) : quantizeInput(node, inputs);
       const { acc, dims } = convIntegerCore(node, a, group, xq, w, Float64Array.of(r.zeroPoint), zw, 1);
       const scale = Math.fround(r.scale * ws[0]);
       const y = ctx.alloc('float32', dims);
@@ -100,11 +104,34 @@ function create(node: KernelNode): KernelInstance {
   };
 }
 
+/** The float form: x quantized here (`@lowbit/qparams` dynamicQuantize, as DynamicQuantizeLinear). */
+function quantizeInput(node: KernelNode, inputs: readonly (Tensor | null)[]): { xq: Tensor<'uint8'>; r: { scale: number; zeroPoint: number } } {
+  const x = input(node, inputs, 0, ['float32'] as const);
+  const r = viaQParams(node, () => dynamicQuantize(x.data));
+  return { xq: new Tensor('uint8', r.y, x.dims), r };
+}
+
+/** The quantized-input form: x_q (input 0), x_scale (5) and x_zero_point (6) as DynamicQuantizeLinear gave them. */
+function givenInput(node: KernelNode, inputs: readonly (Tensor | null)[]): { xq: Tensor<'uint8'>; r: { scale: number; zeroPoint: number } } {
+  const xq = input(node, inputs, 0, ['uint8'] as const);
+  const xs = input(node, inputs, 5, ['float32'] as const);
+  const xz = input(node, inputs, 6, ['uint8'] as const);
+  expectSize(node, xs, 5, 1, 'x_scale (one value)');
+  expectSize(node, xz, 6, 1, 'x_zero_point (one value)');
+  return { xq, r: { scale: xs.data[0], zeroPoint: xz.data[0] } };
+}
+
 export const DYNAMIC_QCONV_KERNELS: KernelVariant[] = [{
   key: `${LOWBIT_OP_DOMAIN}.DynamicQConv:f32`,
   name: 'scalar',
   isa: 'scalar',
   tolerance: 'exact',
-  create,
+  create: (node) => create(node, false),
+}, {
+  key: `${LOWBIT_OP_DOMAIN}.DynamicQConv:u8`,
+  name: 'scalar',
+  isa: 'scalar',
+  tolerance: 'exact',
+  create: (node) => create(node, true),
 }];
 

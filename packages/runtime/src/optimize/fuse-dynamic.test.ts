@@ -152,6 +152,59 @@ describe('fuse-dynamic-matmul', () => {
     }), { numRuns: 60 });
   });
 
+  it('sibling convolutions reading one DynamicQuantizeLinear (or a kept x_q): the quantized-input form, x quantized once; bit-identical on js and native', async () => {
+    const C = 3;
+    // conv a: 3x3 pads 1, 4 outputs, bias, Relu; conv b: 1x1, 2 outputs, no bias; conv c: depthwise 3x3 (group C)
+    const inits = [
+      i8('wa', [4, C, 3, 3], Array.from({ length: 4 * C * 9 }, (_, i) => ((i * 7919) % 256) - 128)), f32('wsa', [], [0.003]), i8('wza', [4], [0, 1, -2, 3]),
+      f32('ba', [1, 4, 1, 1], [0.5, -0.25, 0, -1]),
+      u8('wb', [2, C, 1, 1], [3, 200, 17, 255, 0, 90]), f32('wsb', [], [-0.01]), u8('wzb', [], [128]),
+      i8('wc', [C, 1, 3, 3], Array.from({ length: C * 9 }, (_, i) => ((i * 131) % 256) - 128)), f32('wsc', [], [0.02]), i8('wzc', [], [0]),
+    ];
+    const pads = { name: 'pads', type: 'ints' as const, value: [1n, 1n, 1n, 1n] };
+    const chain = (t: string, w: string, attrs: never[], last: string) => [
+      mkNode('ConvInteger', ['xq', `w${t}`, 'xz', `wz${t}`], [`acc${t}`], { name: `ci${t}`, attributes: attrs }),
+      mkNode('Cast', [`acc${t}`], [`accf${t}`], { name: `cast${t}`, attributes: [intAttr('to', DataType.FLOAT)] }),
+      mkNode('Mul', ['xs', `ws${t}`], [`sc${t}`], { name: `scale${t}` }),
+      mkNode('Mul', [`accf${t}`, `sc${t}`], [last], { name: `rescale${t}` }),
+    ];
+    const nodes = [
+      mkNode('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz'], { name: 'dql' }),
+      ...chain('a', 'wa', [pads] as never[], 'ysa'), mkNode('Add', ['ysa', 'ba'], ['za'], { name: 'biasa' }), mkNode('Relu', ['za'], ['ya'], { name: 'relua' }),
+      ...chain('b', 'wb', [], 'yb'),
+      ...chain('c', 'wc', [pads, { name: 'group', type: 'int', value: BigInt(C) }] as never[], 'yc'),
+    ];
+    const m = mkModel(mkGraph({ inputs: [tensorVi('x', DataType.FLOAT, [1, C, 5, 6])], outputs: ['ya', 'yb', 'yc'], initializers: inits, nodes }), { opset: 13 });
+    const r = run(m);
+    expect(verifyErrors(r.model)).toEqual([]);
+    const fused = r.model.graph.nodes.filter((n) => n.opType === 'DynamicQConv');
+    expect(fused.map((n) => [n.inputs[0], n.inputs[4] === '' ? '' : 'bias', n.inputs[5], n.inputs[6]])).toEqual([['xq', 'bias', 'xs', 'xz'], ['xq', '', 'xs', 'xz'], ['xq', '', 'xs', 'xz']]);
+    expect(r.model.graph.nodes.filter((n) => n.opType === 'DynamicQuantizeLinear')).toHaveLength(1);
+    expect(r.model.graph.nodes.filter((n) => ['ConvInteger', 'Cast', 'Add', 'Relu'].includes(n.opType))).toEqual([]);
+    const feeds = { x: new Tensor('float32', Float32Array.from({ length: C * 30 }, (_, i) => Math.cos(i * 0.37) * 3 + 0.5), [1, C, 5, 6]) };
+    const [a, b] = runLevels(m, feeds, ['none', 'all']);
+    for (const k of ['ya', 'yb', 'yc']) expect(bits(b[k])).toEqual(bits(a[k]));
+    // one reader whose x_q stays observable (kept): the quantized-input form too; a lone reader: the float form
+    const one = mkModel(mkGraph({ inputs: [tensorVi('x', DataType.FLOAT, [1, C, 5, 6])], outputs: ['yb'], initializers: inits.slice(4, 7), nodes: [nodes[0], ...chain('b', 'wb', [], 'yb')] }), { opset: 13 });
+    expect(run(one).model.graph.nodes.find((n) => n.opType === 'DynamicQConv')!.inputs[0]).toBe('x');
+    const kept = run(one, { [OPTIMIZE_OPTIONS_KEY]: { keep: (n: string) => n === 'xq' } }).model;
+    expect(kept.graph.nodes.find((n) => n.opType === 'DynamicQConv')!.inputs.slice(4)).toEqual(['', 'xs', 'xz']);
+    // a rank guard without the quantized-input form's kernel leaves the siblings unfused
+    expect(run(m, { [OPTIMIZE_OPTIONS_KEY]: { rank: (k: string) => (k === 'lowbit.DynamicQConv:u8' ? undefined : 1) } }).modified).toBe(false);
+    const [native] = await loadBackends('native', { threads: 2 });
+    if (native?.ready) {
+      const created: string[] = [];
+      const counting = { ...native, variants: () => native.variants().map((v) => ({ ...v, create: (n: never) => (created.push(`${v.key}/${v.name}`), v.create(n)) })) };
+      for (let rep = 0; rep < 2; rep++) {
+        const nf = Session.fromModel(m, { backend: 'native', backends: [counting as never] }).runSync(feeds);
+        for (const k of ['ya', 'yb', 'yc']) expect(bits(nf[k])).toEqual(bits(a[k]));
+      }
+      expect(created.filter((c) => c.startsWith('lowbit.DynamicQConv:u8/native-'))).toHaveLength(6);
+      expect(created.filter((c) => c.startsWith('DynamicQuantizeLinear:f32->u8/native-'))).toHaveLength(2);
+      native.dispose?.();
+    }
+  });
+
   it('Conv + Relu / Clip / HardSwish written out / HardSigmoid: joins as the activation attributes; bit-identical on js and native; not fused when shared, non-constant, non-scalar or lo > hi', async () => {
     const C = 3, M = 6;
     type Act = 'Relu' | 'Clip' | 'ClipLo' | 'ClipShared' | 'ClipInput' | 'ClipBad' | 'HardSwish' | 'HardSwishSwapped' | 'HardSigmoid' | 'HardSwishShared' | 'HardSwishVector';

@@ -19,6 +19,12 @@
  * that alone reads the fused convolution's output joins it as DynamicQConv's `activation` attributes
  * (dynamic-activation.ts); the kernels repeat those nodes' float operations, so this stays exact.
  *
+ * When DynamicQuantizeLinear(x)'s x_q is read by more than that ConvInteger (sibling convolutions reading one tensor),
+ * or x_q / x_zp must stay observable, the Conv takes DynamicQConv's quantized-input form instead:
+ * `lowbit.DynamicQConv(x_q, w_q, w_s, w_zp, bias | '', x_s, x_zp)` reading the DynamicQuantizeLinear, which stays (once
+ * for all its readers): x is quantized once instead of once per convolution. Same numerics (the kernel's steps from the
+ * integer sums on are the same), so still bit-identical.
+ *
  * Preconditions: w_q an 8-bit constant (2-D [K, N] for MatMul) or, for MatMul, DynamicQuantizeLinear(b)'s outputs, w_s float32 and w_zp constants with 1 or N values
  * (Conv: w_s one value, w_zp 1 or M), bias (when fused) a float32 constant with 1 or N values (or [1, .., 1, N] when the
  * MatMul input's declared rank is at least the bias's; Conv: M values laid along the channel axis), every removed intermediate read only inside the chain and neither a graph
@@ -29,7 +35,7 @@ import { DataType, editGraph, graphIndex, tensorFromValues } from '@lowbit/onnx-
 import type { Attr, Graph, Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
 import { attrInt } from '@lowbit/onnx-ir';
 import { matchActivation } from './dynamic-activation.js';
-import { Constants, fusionPays, isOp, LOWBIT_DOMAIN, passOptions, soleConsumer, type OptimizePassOptions } from './support.js';
+import { Constants, fusionPays, isOp, LOWBIT_DOMAIN, passOptions, removable, soleConsumer, type OptimizePassOptions } from './support.js';
 
 const SHORT: Record<string, string> = { uint8: 'u8', int8: 'i8' };
 
@@ -51,6 +57,10 @@ export const fuseDynamicMatMul: Pass = {
           const name = e.freshName(`${n.name || n.opType}_bias`);
           e.addInitializer(tensorFromValues(name, DataType.FLOAT, [chain.channelBias.length], chain.channelBias));
           inputs.push(name);
+        }
+        if (chain.quantized) {
+          while (inputs.length < 5) inputs.push('');
+          inputs.push(...chain.quantized);
         }
         const conv = n.opType === 'ConvInteger';
         e.replaceNode(chain.last, {
@@ -74,6 +84,8 @@ interface Chain {
   readonly channelBias?: Float32Array;
   /** Conv: the fused activation's attributes (dynamic-activation.ts). */
   readonly activation?: Attr[];
+  /** Conv in the quantized-input form: DynamicQuantizeLinear's x_s and x_zp (inputs 5 and 6; input 0 is its x_q). */
+  readonly quantized?: readonly [string, string];
 }
 
 function per(c: Constants, name: string | null | undefined, n: number, dtype?: string): boolean {
@@ -129,8 +141,12 @@ function matchChain(g: Graph, c: Constants, opts: OptimizePassOptions, mi: Node,
   }
   const activation = act?.attrs;
   const op = conv ? 'DynamicQConv' : 'DynamicQMatMul';
-  if (!fusionPays(opts, `${LOWBIT_DOMAIN}.${op}:f32`, `${mi.opType}:u8x${w ? SHORT[w.dtype] : 'u8'}->i32`)) return undefined;
-  return { remove, last, output: last.outputs[0]!, inputs, ...(channelBias ? { channelBias } : {}), ...(activation ? { activation } : {}) };
+  // A Conv whose x_q something else reads too (sibling convolutions) or that stays observable takes the quantized-input
+  // form: DynamicQuantizeLinear(x) stays, once, and the fused node reads its x_q, x_s, x_zp (inputs 0, 5, 6).
+  const shared = conv && (idx.consumers(xq!).length + idx.captures(xq!).length > 1 || !removable(g, opts, xq!) || !removable(g, opts, xzp));
+  if (shared) inputs[0] = xq!;
+  if (!fusionPays(opts, `${LOWBIT_DOMAIN}.${op}:${shared ? 'u8' : 'f32'}`, `${mi.opType}:u8x${w ? SHORT[w.dtype] : 'u8'}->i32`)) return undefined;
+  return { remove, last, output: last.outputs[0]!, inputs, ...(channelBias ? { channelBias } : {}), ...(activation ? { activation } : {}), ...(shared ? { quantized: [xs, xzp] as const } : {}) };
 }
 
 /** True when a constant of `dims` (rank >= 2) is N values along the last axis of a product of rank `rank` (>= dims.length). */
