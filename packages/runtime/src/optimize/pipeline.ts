@@ -8,7 +8,8 @@
  *   DequantizeLinear on constants into float initializers, dead-code elimination.
  * - `all` (default): `basic` plus BatchNormalization folding (float32 rounding moves: within a few ulps), static QDQ
  *   fusion into QLinearConv/QLinearMatMul (within 1 output quantization step of the literal graph) and the dynamic
- *   chains into `lowbit.DynamicQMatMul` / `lowbit.DynamicQConv` (bit-identical); QDQ Gemm into `lowbit.QGemm`; the
+ *   chains into `lowbit.DynamicQMatMul` / `lowbit.DynamicQConv` (bit-identical; convolutions reading one tensor share its
+ *   DynamicQuantizeLinear through the quantized-input form); QDQ Gemm into `lowbit.QGemm`; the
  *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes),
  *   and a GeluErf (or LayerNormalization) whose output only a per-tensor 8-bit QuantizeLinear reads into
  *   `lowbit.QGeluErf` (`lowbit.QLayerNorm`), bit-identical;
