@@ -78,10 +78,10 @@ describe('buffer pool', () => {
     }), { numRuns: 100 });
   });
 
-  it('property: ownership is per allocation: allocations never overlap a live one, sharing a buffer never frees a neighbour, reuse is zeroed unless zeroReused is off (then it is the buffer as it was), scratch nobody holds is reused after endRun, escape copies arena memory out', () => {
+  it('property: ownership is per allocation: allocations never overlap a live one or an escaped one, sharing a buffer never frees a neighbour, reuse is zeroed unless zeroReused is off (then it is the buffer as it was), scratch nobody holds is reused after endRun, escape copies arena memory out, an escaped buffer comes back only through giveBack (once), clear forgets the free lists', () => {
     type Op =
       | { k: 'alloc'; dt: number; n: number; dirty: boolean } | { k: 'retain'; i: number } | { k: 'release'; i: number }
-      | { k: 'escape'; i: number } | { k: 'sub'; i: number } | { k: 'endRun' };
+      | { k: 'escape'; i: number } | { k: 'sub'; i: number } | { k: 'endRun' } | { k: 'giveBack'; i: number } | { k: 'clear' };
     const arbOp: fc.Arbitrary<Op> = fc.oneof(
       { weight: 4, arbitrary: fc.record({ k: fc.constant('alloc' as const), dt: fc.nat(2), n: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.constant(4096)), dirty: fc.boolean() }) },
       { weight: 3, arbitrary: fc.record({ k: fc.constant('retain' as const), i: fc.nat() }) },
@@ -89,14 +89,17 @@ describe('buffer pool', () => {
       { weight: 1, arbitrary: fc.record({ k: fc.constant('escape' as const), i: fc.nat() }) },
       { weight: 1, arbitrary: fc.record({ k: fc.constant('sub' as const), i: fc.nat() }) },
       { weight: 1, arbitrary: fc.constant({ k: 'endRun' as const }) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('giveBack' as const), i: fc.nat() }) },
+      { weight: 1, arbitrary: fc.constant({ k: 'clear' as const }) },
     );
     const DTYPES = ['float32', 'uint8', 'int64'] as const;
     fc.assert(fc.property(fc.array(arbOp, { maxLength: 60 }), fc.boolean(), fc.nat(40), (ops, useArena, room) => {
       const arena = useArena ? testArena(16 * (room + 1)) : undefined;
       const pool = new BufferPool(arena);
       // The model: every allocation handed out, its reference count and state. `gone`: forgotten by the pool (escaped
-      // JS memory, or JS scratch at endRun), never to be handed out again.
-      interface Rec { t: Tensor; refs: number; state: 'live' | 'free' | 'gone'; arena: boolean }
+      // JS memory, JS scratch at endRun, JS memory clear dropped), never to be handed out again unless it escaped and
+      // is given back (`escaped`); `dropped`: arena memory clear gave back to the arena (which may hand it out anew).
+      interface Rec { t: Tensor; refs: number; state: 'live' | 'free' | 'gone' | 'dropped'; arena: boolean; escaped: boolean }
       const recs: Rec[] = [];
       const views: { t: Tensor; rec: Rec }[] = [];
       const bytes = (t: Tensor) => t.data as unknown as ArrayBufferView;
@@ -122,8 +125,8 @@ describe('buffer pool', () => {
           expect(after.allocatedDirty - before.allocatedDirty).toBe(unfilled ? 1 : 0);
           expect(after.reusedDirty - before.reusedDirty).toBe(again && op.dirty ? 1 : 0);
           expect(after.reused - before.reused).toBe(again ? 1 : 0);
-          for (const r of recs) if (r.state !== 'free') expect(overlaps(t, r.t)).toBe(false);
-          const rec: Rec = again ?? { t, refs: 0, state: 'live', arena: inArena };
+          for (const r of recs) if (r.state !== 'free' && r.state !== 'dropped') expect(overlaps(t, r.t)).toBe(false);
+          const rec: Rec = again ?? { t, refs: 0, state: 'live', arena: inArena, escaped: false };
           rec.state = 'live';
           rec.refs = 0;
           if (!again) recs.push(rec);
@@ -134,6 +137,26 @@ describe('buffer pool', () => {
         if (op.k === 'endRun') {
           pool.endRun();
           for (const r of recs) if (r.state === 'live') r.state = r.arena || r.refs === 0 ? 'free' : 'gone';
+          continue;
+        }
+        if (op.k === 'clear') {
+          pool.clear();
+          for (const r of recs) if (r.state === 'free') r.state = r.arena ? 'dropped' : 'gone';
+          for (const w of views) expect(pool.owns(w.t)).toBe(w.rec.state === 'live');
+          continue;
+        }
+        if (op.k === 'giveBack') {
+          // any allocation the pool does not hold: only an escaped one (not given back yet) is taken
+          const out = recs.filter((r) => r.state === 'gone' || r.state === 'dropped');
+          if (out.length === 0) continue;
+          const r = out[op.i % out.length];
+          expect(pool.giveBack(r.t)).toBe(r.escaped);
+          if (r.escaped) {
+            r.escaped = false;
+            r.state = 'free';
+            expect(pool.giveBack(r.t)).toBe(false);
+          }
+          for (const w of views) expect(pool.owns(w.t)).toBe(w.rec.state === 'live');
           continue;
         }
         const live = views.filter((v) => v.rec.state === 'live');
@@ -163,6 +186,7 @@ describe('buffer pool', () => {
           } else {
             expect(kept).toBe(v.t);
             v.rec.state = 'gone';
+            v.rec.escaped = true;
           }
         }
         // the pool tracks exactly the live allocations (its views, whole or partial)

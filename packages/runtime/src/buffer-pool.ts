@@ -6,7 +6,10 @@
  * kernels, inputs passed through by Identity-like kernels, and subarray views of part of it all count on it). Ownership
  * is per allocation (the view `alloc` returned), never per ArrayBuffer: many allocations may share one buffer (an
  * arena), and releasing one never frees its neighbours. When the count drops to zero the allocation goes on a free
- * list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back. What `alloc`
+ * list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back. An allocation
+ * stays in the pool's lookup tables while it is free (marked free, so it owns nothing), and free lists are chains
+ * through the allocations themselves: a run that takes buffers from the free lists and puts them back allocates no JS
+ * memory for the bookkeeping (no Map entries added and deleted, no list arrays regrown). What `alloc`
  * hands out is zero-filled (so a reused buffer looks exactly like a new one to the reference kernels, which are written
  * against zeroed fresh buffers) unless `zeroReused` is false: the executor clears it while a variant that declares
  * `writesAllOutputs` runs, which then gets a reused buffer as it is and a new one without zero fill (no fill pass over
@@ -45,6 +48,10 @@ interface Owned {
   /** The view came from the arena (must go back to it, never to the caller). */
   readonly arena: boolean;
   refs: number;
+  /** On a free list (still in the lookup tables, but owning nothing until `alloc` hands it out again). */
+  free: boolean;
+  /** The next allocation of the same free list. */
+  next: Owned | undefined;
 }
 
 export interface PoolStats {
@@ -67,19 +74,21 @@ export interface PoolStats {
 export class BufferPool implements RunContext {
   readonly #arena: Arena | undefined;
   /**
-   * JS-memory allocations by their ArrayBuffer: each has a buffer of its own (`allocData`/`allocDataUninitialized`),
-   * so any view of that buffer lies inside it.
+   * JS-memory allocations the pool holds (handed out or free) by their ArrayBuffer: each has a buffer of its own
+   * (`allocData`/`allocDataUninitialized`), so any view of that buffer lies inside it.
    */
   readonly #js = new Map<ArrayBufferLike, Owned>();
-  /** Arena allocations (many share one buffer) by the exact view `alloc` returned. */
+  /** Arena allocations (many share one buffer) by the exact view `alloc` returned, handed out or free. */
   readonly #byView = new Map<Storage, Owned>();
   /** Arena allocations by ArrayBuffer, for views that cover part of an allocation. */
   readonly #byBuffer = new Map<ArrayBufferLike, Owned[]>();
   /** JS allocations that escaped (results), by ArrayBuffer: what `giveBack` may take back. */
   readonly #escaped = new WeakMap<ArrayBufferLike, Owned>();
-  /** Free allocations by dtype, then element count. */
-  readonly #free = new Map<DType, Map<number, Owned[]>>();
+  /** Free allocations by dtype, then element count: the head of a chain through `Owned.next`. */
+  readonly #free = new Map<DType, Map<number, Owned | undefined>>();
   #freeCount = 0;
+  /** Allocations handed out and not yet recycled, escaped or forgotten (`endRun` has nothing to do at 0). */
+  #live = 0;
   readonly #stats = { allocated: 0, allocatedDirty: 0, reused: 0, arena: 0, reusedDirty: 0 };
   /**
    * Whether `alloc` zero-fills what it hands out (default true). Set to false only around a kernel that writes every
@@ -110,19 +119,23 @@ export class BufferPool implements RunContext {
     const bytes = n * elementBytes(dtype);
     if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
       // Free-list buffers of other sizes are the first to go before refusing.
-      if (Number.isSafeInteger(n) && this.#freeCount > 0 && !this.#free.get(dtype)?.get(n)?.length) this.#dropFree();
+      if (Number.isSafeInteger(n) && this.#freeCount > 0 && !this.#free.get(dtype)?.get(n)) this.#dropFree();
       if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
         throw new ResourceLimitError({ limit: 'memoryLimit', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}]`);
       }
     }
-    const reused = this.#freeCount > 0 ? this.#free.get(dtype)?.get(n)?.pop() : undefined;
+    const bySize = this.#freeCount > 0 ? this.#free.get(dtype) : undefined;
+    const reused = bySize?.get(n);
     if (reused) {
+      bySize!.set(n, reused.next);
+      reused.next = undefined;
+      reused.free = false;
       this.#freeCount--;
+      this.#live++;
       if (this.zeroReused) zeroFill(reused.data);
       else this.#stats.reusedDirty++;
       this.#stats.reused++;
       reused.refs = 0;
-      this.#track(reused);
       return new Tensor(dtype, reused.data as never, dims);
     }
     const fromArena = this.#arena?.alloc(dtype as Exclude<DType, 'string'>, n);
@@ -142,7 +155,8 @@ export class BufferPool implements RunContext {
     this.#stats.allocated++;
     if (fromArena) this.#stats.arena++;
     else if (!this.zeroReused && bytes >= 4096) this.#stats.allocatedDirty++;
-    this.#track({ dtype, n, data, arena: fromArena !== undefined, refs: 0 });
+    this.#track({ dtype, n, data, arena: fromArena !== undefined, refs: 0, free: false, next: undefined });
+    this.#live++;
     return new Tensor(dtype, data as never, dims);
   }
 
@@ -170,6 +184,7 @@ export class BufferPool implements RunContext {
     if (!o) return t;
     if (o.arena) return new Tensor(t.dtype, (t.data as Storage).slice() as never, t.dims);
     this.#untrack(o);
+    this.#live--;
     this.#bytes -= o.data.byteLength;
     this.#escaped.set(o.data.buffer, o);
     return t;
@@ -188,6 +203,8 @@ export class BufferPool implements RunContext {
     this.#escaped.delete(data.buffer);
     if (this.#bytes + o.data.byteLength > this.#memoryLimit) return false;
     this.#bytes += o.data.byteLength;
+    this.#track(o);
+    this.#live++; // counted as handed out until #recycle puts it on its free list
     this.#recycle(o);
     return true;
   }
@@ -209,14 +226,18 @@ export class BufferPool implements RunContext {
    * its free lists between runs.
    */
   endRun(): void {
-    if (this.#js.size === 0 && this.#byView.size === 0) return;
-    for (const o of [...this.#js.values(), ...this.#byView.values()]) {
-      if (o.arena || o.refs <= 0) this.#recycle(o);
+    if (this.#live === 0) return;
+    // (Deleting the entry being visited is safe while iterating a Map.)
+    for (const o of this.#js.values()) {
+      if (o.free) continue;
+      if (o.refs <= 0) this.#recycle(o);
       else {
         this.#untrack(o);
+        this.#live--;
         this.#bytes -= o.data.byteLength;
       }
     }
+    for (const o of this.#byView.values()) if (!o.free) this.#recycle(o);
   }
 
   /** Drops every free buffer (e.g. after an unusually large run); arena views go back to the arena. */
@@ -226,8 +247,9 @@ export class BufferPool implements RunContext {
 
   #dropFree(): void {
     for (const bySize of this.#free.values()) {
-      for (const list of bySize.values()) {
-        for (const o of list) {
+      for (const head of bySize.values()) {
+        for (let o = head; o; o = o.next) {
+          this.#untrack(o);
           if (o.arena) {
             this.#arena!.free(o.data);
             this.#arenaBytes -= o.data.byteLength;
@@ -239,14 +261,15 @@ export class BufferPool implements RunContext {
     this.#freeCount = 0;
   }
 
+  /** A handed-out allocation (tracked) goes on its free list. */
   #recycle(o: Owned): void {
-    this.#untrack(o);
     let bySize = this.#free.get(o.dtype);
     if (!bySize) this.#free.set(o.dtype, (bySize = new Map()));
-    const list = bySize.get(o.n);
-    if (list) list.push(o);
-    else bySize.set(o.n, [o]);
+    o.next = bySize.get(o.n);
+    o.free = true;
+    bySize.set(o.n, o);
     this.#freeCount++;
+    this.#live--;
   }
 
   #track(o: Owned): void {
@@ -278,14 +301,22 @@ export class BufferPool implements RunContext {
     if (Array.isArray(data)) return undefined;
     const js = this.#js.get(data.buffer);
     // A JS allocation spans its whole buffer (an empty view just past its end is not inside it).
-    if (js) return data.byteLength > 0 || data.byteOffset < js.data.byteLength ? js : undefined;
+    if (js) return !js.free && (data.byteLength > 0 || data.byteOffset < js.data.byteLength) ? js : undefined;
     if (this.#byView.size === 0) return undefined;
     const exact = this.#byView.get(data);
-    if (exact) return exact;
+    if (exact) return exact.free ? undefined : exact;
     const list = this.#byBuffer.get(data.buffer);
     if (!list) return undefined;
+    // A loop, not `list.find` with a closure: the captured bounds would make every call of this method (every retain
+    // and release) allocate a context object, even when it returns before this point.
     const lo = data.byteOffset;
     const hi = lo + data.byteLength;
-    return list.find((o) => o.data.byteOffset <= lo && hi <= o.data.byteOffset + o.data.byteLength && (hi > lo || lo < o.data.byteOffset + o.data.byteLength));
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i];
+      const start = o.data.byteOffset;
+      const end = start + o.data.byteLength;
+      if (!o.free && start <= lo && hi <= end && (hi > lo || lo < end)) return o;
+    }
+    return undefined;
   }
 }

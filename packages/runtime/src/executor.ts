@@ -34,15 +34,12 @@ export interface Selection {
 }
 
 /**
- * A plan's slots during one run; `parent` is the frame of the enclosing graph (for captured names). It starts as a
- * copy of the plan's `constants` (slot -> tensor) template: constants are never pool-owned, so they take no reference
- * and clearing one releases nothing.
+ * A plan's slots during one run; `parent` is the frame of the enclosing graph (for captured names). `values` starts as
+ * a copy of the plan's `constants` (slot -> tensor) template: constants are never pool-owned, so they take no
+ * reference and clearing one releases nothing.
  */
 class Frame {
-  readonly values: (Value | undefined)[];
-  constructor(readonly plan: Plan, readonly parent: Frame | undefined, readonly pool: BufferPool, readonly constants: readonly (Value | undefined)[]) {
-    this.values = constants.slice();
-  }
+  constructor(readonly plan: Plan, readonly parent: Frame | undefined, readonly pool: BufferPool, readonly constants: readonly (Value | undefined)[], readonly values: (Value | undefined)[]) {}
 
   set(slot: number, v: Value): void {
     const old = this.values[slot];
@@ -79,16 +76,21 @@ export class Executor {
   /** `performance.now()` value after which the current run stops with a ResourceLimitError (RunOptions timeoutMs). */
   deadline: { readonly at: number; readonly timeoutMs: number; readonly start: number } | undefined;
 
-  /** Per plan: its constants laid out by slot (the start of every frame of it). */
-  readonly #templates = new WeakMap<Plan, (Value | undefined)[]>();
+  /**
+   * Per plan: its constants laid out by slot (the start of every frame of it), and a slot array a finished run left
+   * empty, which the next run of the plan fills from the template instead of allocating one (taken while a run uses
+   * it, so a re-entrant run of the same plan gets a new array).
+   */
+  readonly #templates = new WeakMap<Plan, { readonly constants: (Value | undefined)[]; spare: (Value | undefined)[] | undefined }>();
 
   constructor(readonly ctx: PlanContext, readonly pool: BufferPool) {}
 
-  #template(plan: Plan): (Value | undefined)[] {
+  #template(plan: Plan): { readonly constants: (Value | undefined)[]; spare: (Value | undefined)[] | undefined } {
     let t = this.#templates.get(plan);
     if (!t) {
-      t = new Array<Value | undefined>(plan.slotCount).fill(undefined);
-      for (const [s, c] of plan.constants) t[s] = c;
+      const constants = new Array<Value | undefined>(plan.slotCount).fill(undefined);
+      for (const [s, c] of plan.constants) constants[s] = c;
+      t = { constants, spare: undefined };
       this.#templates.set(plan, t);
     }
     return t;
@@ -107,7 +109,13 @@ export class Executor {
    */
   runPlan(plan: Plan, inputs: readonly (Value | null | undefined)[], parent: Frame | undefined, hooks?: ValueHooks, selection?: Selection): Value[] {
     this.#checkDeadline();
-    const frame = new Frame(plan, parent, this.pool, this.#template(plan));
+    const template = this.#template(plan);
+    const constants = template.constants;
+    let values = template.spare;
+    template.spare = undefined;
+    if (values === undefined) values = constants.slice();
+    else for (let s = 0; s < constants.length; s++) values[s] = constants[s];
+    const frame = new Frame(plan, parent, this.pool, constants, values);
     try {
       // Constant nodes were folded into the constants at creation: hooks still see their outputs as produced values.
       if (hooks?.onValue) {
@@ -144,30 +152,16 @@ export class Executor {
       return outs;
     } finally {
       frame.clearAll();
+      // Every slot is empty now (nothing of this run stays reachable through it): the next run of the plan reuses it.
+      template.spare = values;
     }
   }
 
   #runStep(step: Step, frame: Frame, hooks: ValueHooks | undefined, keep?: ReadonlySet<number>): void {
     const node = step.node;
     if (this.deadline !== undefined) this.#checkDeadline();
-    const slots = step.inputs;
     const values = frame.values;
-    let outs: (Value | null)[];
-    if (step.builtin) {
-      const inputs: (Value | null)[] = new Array(slots.length);
-      for (let i = 0; i < slots.length; i++) inputs[i] = slots[i] < 0 ? null : (values[slots[i]] ?? missingInput(step, i));
-      const rc: BuiltinRunContext = {
-        pool: this.pool,
-        runSubgraph: (plan, ins) => this.runPlan(plan, ins, frame, CONTROL_FLOW.has(node.opType) ? hooks : undefined),
-      };
-      try {
-        outs = step.builtin.run(inputs, rc);
-      } catch (e) {
-        throw wrap(e, step, 'builtin');
-      }
-    } else {
-      outs = this.#runKernel(step, values);
-    }
+    const outs = step.builtin ? this.#runBuiltin(step, frame, hooks) : this.#runKernel(step, values);
     const outSlots = step.outputs;
     for (let i = 0; i < outSlots.length; i++) {
       const s = outSlots[i];
@@ -184,6 +178,24 @@ export class Executor {
     if (step.builtin) for (const v of outs) releaseValue(this.pool, v);
     const release = step.release;
     for (let i = 0; i < release.length; i++) if (!keep?.has(release[i])) frame.clear(release[i]);
+  }
+
+  /**
+   * Runs a builtin step (control flow, sequences). A method of its own: the `runSubgraph` closure captures the frame
+   * and hooks, and a closure in `#runStep` would make every step, kernel steps too, allocate a context for them.
+   */
+  #runBuiltin(step: Step, frame: Frame, hooks: ValueHooks | undefined): (Value | null)[] {
+    const slots = step.inputs;
+    const values = frame.values;
+    const inputs: (Value | null)[] = new Array(slots.length);
+    for (let i = 0; i < slots.length; i++) inputs[i] = slots[i] < 0 ? null : (values[slots[i]] ?? missingInput(step, i));
+    const subHooks = CONTROL_FLOW.has(step.node.opType) ? hooks : undefined;
+    const rc: BuiltinRunContext = { pool: this.pool, runSubgraph: (plan, ins) => this.runPlan(plan, ins, frame, subHooks) };
+    try {
+      return step.builtin!.run(inputs, rc);
+    } catch (e) {
+      throw wrap(e, step, 'builtin');
+    }
   }
 
   /** Runs a kernel step on the frame's values: one pass over the input slots builds the tensors and checks dtypes. */
