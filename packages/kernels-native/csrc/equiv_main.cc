@@ -614,8 +614,12 @@ void check_dynq(std::mt19937& rng, int cases) {
     const size_t n = static_cast<size_t>(rows) * K;
     std::vector<float> x(n);
     const float spread = std::ldexp(1.0f, static_cast<int>(rng() % 40) - 20);
-    const int kind = c % 6;
+    const int kind = c % 8;
     for (auto& v : x) v = kind == 0 ? 0.0f : kind == 1 ? std::fabs(u(rng)) * spread : u(rng) * spread;
+    // finite values whose plain sum overflows (the range pass's exact re-check), and subnormal spreads (a scale that
+    // underflows to 0: infinite and NaN quotients)
+    if (kind == 6) for (auto& v : x) v = u(rng) < 0.0f ? -3.0e38f : 3.0e38f * std::fabs(u(rng));
+    if (kind == 7) for (auto& v : x) v = std::ldexp(u(rng), -140 - static_cast<int>(rng() % 10));
     if (kind >= 3 && n >= 2) {
       // The scale this input will get (its range is set by two pinned values), then ties and their neighbours.
       x[0] = -spread * 0.7f;
@@ -656,6 +660,21 @@ void check_dynq(std::mt19937& rng, int cases) {
   if (avx512::dynamic_quantize_linear(bad, 3, y, &s, &z) || avx512::dynamic_quantize_rows(bad, 1, 3, y, &s, &z, rs) || avx512::dynamic_quantize_linear(bad, 0, y, &s, &z)) {
     std::printf("FAIL avx512 dynamic quantize: accepted a NaN or an empty input\n");
     failures++;
+  }
+  // one NaN or infinity anywhere in longer inputs (the four-chain loop and the tails), among large finite values too
+  for (int c = 0; c < 300; c++) {
+    const size_t n = 1 + rng() % 300;
+    std::vector<float> x(n);
+    const float spread = c % 3 == 0 ? 3.0e38f : 1.0f;
+    for (auto& v : x) v = u(rng) * spread;
+    x[rng() % n] = c % 4 == 0 ? NAN : c % 4 == 1 ? INFINITY : c % 4 == 2 ? -INFINITY : -NAN;
+    std::vector<uint8_t> yy(n);
+    checks++;
+    if (avx512::dynamic_quantize_linear(x.data(), n, yy.data(), &s, &z)) {
+      std::printf("FAIL avx512 dynamic quantize: accepted a non-finite value (n %zu, case %d)\n", n, c);
+      failures++;
+      break;
+    }
   }
   std::printf("%s avx512 dynamic quantize: %d cases\n", failures == before ? "ok  " : "FAIL", checks - c0);
 }

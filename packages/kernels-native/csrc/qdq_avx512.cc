@@ -5,13 +5,13 @@
 // operand for a NaN first operand, so NaN becomes -2^22 and then qmin, as quant_store's nan_value = qmin.
 //
 // DynamicQuantizeLinear of qdq.h with AVX-512 F/BW/VL/DQ: the range pass in four independent 16-lane chains (min, max
-// and the finiteness sum each), the quantizing pass 16 lanes at a time with masked tails. Every lane performs the
-// baseline's operations (qdq_kernels.inc, quant_store in common.h) in the same order, so results are identical:
+// and a plain sum that exposes any non-finite value, see dynamic_range), the quantizing pass 16 lanes at a time in
+// QuantizeLinear's form with four vectors packed into one 64-byte store. Results are identical to the baseline
+// (qdq_kernels.inc, quant_store in common.h):
 //   vminps(v, lo) / vmaxps(v, hi) are exactly v < lo ? v : lo and v > hi ? v : hi; no lane ever holds -0 (lanes start
 //   at +0, masked-off tail lanes load +0, and -0 is neither below nor above +0), so combining lanes in any order gives
-//   the sequential result; v * 0 is NaN exactly for infinities and NaN;
-//   q = x / scale (one IEEE division), clamp to [-2^22, 2^22], + 1.5 * 2^23 - 1.5 * 2^23 (round half to even), + zp,
-//   clamp to [0, 255], NaN -> 0.
+//   the sequential result;
+//   q = x / scale (one IEEE division), clamp to [-2^22, 2^22], round half to even, + zp, clamp to [0, 255], NaN -> 0.
 #include <immintrin.h>
 
 #include <cmath>
@@ -48,10 +48,36 @@ void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool
     }
 }
 
+namespace {
+
+/** The range with the finiteness of every value checked exactly (v * 0 is NaN exactly for infinities and NaN). */
+bool dynamic_range_checked(const float* x, size_t n, float* lo_out, float* hi_out) {
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 lo = zero, hi = zero, bad = zero;
+  for (size_t i = 0; i < n; i += 16) {
+    const size_t left = n - i;
+    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    lo = _mm512_min_ps(v, lo);
+    hi = _mm512_max_ps(v, hi);
+    bad = _mm512_add_ps(bad, _mm512_mul_ps(v, zero));
+  }
+  if (_mm512_cmp_ps_mask(bad, bad, _CMP_UNORD_Q) != 0) return false;
+  *lo_out = _mm512_reduce_min_ps(lo);
+  *hi_out = _mm512_reduce_max_ps(hi);
+  return true;
+}
+
+}  // namespace
+
+// The range pass: min and max in four independent 16-lane chains each, and the plain sum of the values in four more:
+// a NaN or an infinity makes the sum NaN or infinite, and so does nothing else but a finite sum past FLT_MAX, so a
+// finite sum means every value is finite; otherwise (rare) the exact check above decides. One operation per vector
+// less than checking each value (v * 0 summed).
 bool dynamic_range(const float* x, size_t n, float* lo_out, float* hi_out) {
   const __m512 zero = _mm512_setzero_ps();
   __m512 lo0 = zero, lo1 = zero, lo2 = zero, lo3 = zero, hi0 = zero, hi1 = zero, hi2 = zero, hi3 = zero;
-  __m512 bad0 = zero, bad1 = zero, bad2 = zero, bad3 = zero;
+  __m512 s0 = zero, s1 = zero, s2 = zero, s3 = zero;
   size_t i = 0;
   for (; i + 64 <= n; i += 64) {
     const __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16), v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
@@ -63,10 +89,10 @@ bool dynamic_range(const float* x, size_t n, float* lo_out, float* hi_out) {
     hi1 = _mm512_max_ps(v1, hi1);
     hi2 = _mm512_max_ps(v2, hi2);
     hi3 = _mm512_max_ps(v3, hi3);
-    bad0 = _mm512_add_ps(bad0, _mm512_mul_ps(v0, zero));
-    bad1 = _mm512_add_ps(bad1, _mm512_mul_ps(v1, zero));
-    bad2 = _mm512_add_ps(bad2, _mm512_mul_ps(v2, zero));
-    bad3 = _mm512_add_ps(bad3, _mm512_mul_ps(v3, zero));
+    s0 = _mm512_add_ps(s0, v0);
+    s1 = _mm512_add_ps(s1, v1);
+    s2 = _mm512_add_ps(s2, v2);
+    s3 = _mm512_add_ps(s3, v3);
   }
   for (; i < n; i += 16) {
     const size_t left = n - i;
@@ -74,10 +100,10 @@ bool dynamic_range(const float* x, size_t n, float* lo_out, float* hi_out) {
     const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
     lo0 = _mm512_min_ps(v, lo0);
     hi0 = _mm512_max_ps(v, hi0);
-    bad0 = _mm512_add_ps(bad0, _mm512_mul_ps(v, zero));
+    s0 = _mm512_add_ps(s0, v);
   }
-  const __m512 bad = _mm512_add_ps(_mm512_add_ps(bad0, bad1), _mm512_add_ps(bad2, bad3));
-  if (_mm512_cmp_ps_mask(bad, bad, _CMP_UNORD_Q) != 0) return false;
+  const __m512 sum = _mm512_mul_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)), zero);
+  if (_mm512_cmp_ps_mask(sum, sum, _CMP_UNORD_Q) != 0) return dynamic_range_checked(x, n, lo_out, hi_out);
   alignas(64) float l16[16], h16[16];
   _mm512_store_ps(l16, _mm512_min_ps(_mm512_min_ps(lo0, lo1), _mm512_min_ps(lo2, lo3)));
   _mm512_store_ps(h16, _mm512_max_ps(_mm512_max_ps(hi0, hi1), _mm512_max_ps(hi2, hi3)));
@@ -91,27 +117,38 @@ bool dynamic_range(const float* x, size_t n, float* lo_out, float* hi_out) {
   return true;
 }
 
+// The quantizing pass in QuantizeLinear's form (quantize_linear above): x / scale (one IEEE division), clamped to
+// [-2^22, 2^22] (a NaN quotient, from a scale that underflowed to 0, becomes -2^22 as in quantize_linear), rounded to
+// nearest even by vcvtps2dq (the same integer as the baseline's 1.5 * 2^23 add and subtract there), + zp and the clamp
+// to [0, 255] in int32: the baseline's bytes (its NaN -> 0 too). Four vectors are packed to 64 bytes with saturating
+// packs (negatives -> 0; the values are at most 255 after the upper clamp) and one dword permute, one full store.
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_out, uint8_t* zp_out) {
   float lo, hi;
   if (n == 0 || !dynamic_range(x, n, &lo, &hi)) return false;
-  const __m512 zero = _mm512_setzero_ps();
   const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
   const float initial = 0.0f - lo / scale;
   const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
   const int zp = static_cast<int>(std::nearbyint(zc));
-  const __m512 sv = _mm512_set1_ps(scale), fz = _mm512_set1_ps(static_cast<float>(zp));
-  const __m512 clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f), magic = _mm512_set1_ps(12582912.0f);
-  const __m512 qmax = _mm512_set1_ps(255.0f);
-  for (size_t j = 0; j < n; j += 16) {
+  const __m512 sv = _mm512_set1_ps(scale), clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f);
+  const __m512i zv = _mm512_set1_epi32(zp), top = _mm512_set1_epi32(255);
+  auto q16 = [&](__m512 xv) {
+    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_div_ps(xv, sv), clo), chi);
+    return _mm512_min_epi32(_mm512_add_epi32(_mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv), top);
+  };
+  // packus works within 128-bit lanes: dword k of lane l of the packed vector holds input vector k's lane l
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  size_t j = 0;
+  for (; j + 64 <= n; j += 64) {
+    const __m512i a = q16(_mm512_loadu_ps(x + j)), b = q16(_mm512_loadu_ps(x + j + 16));
+    const __m512i c = q16(_mm512_loadu_ps(x + j + 32)), d = q16(_mm512_loadu_ps(x + j + 48));
+    const __m512i bytes = _mm512_packus_epi16(_mm512_packus_epi32(a, b), _mm512_packus_epi32(c, d));
+    _mm512_storeu_si512(y + j, _mm512_permutexvar_epi32(order, bytes));
+  }
+  for (; j < n; j += 16) {
     const size_t left = n - j;
     const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
-    const __m512 q = _mm512_div_ps(_mm512_maskz_loadu_ps(m, x + j), sv);
-    const __mmask16 nan = _mm512_cmp_ps_mask(q, q, _CMP_UNORD_Q);
-    const __m512 c = _mm512_min_ps(_mm512_max_ps(q, clo), chi);
-    __m512 t = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(c, magic), magic), fz);
-    t = _mm512_min_ps(_mm512_max_ps(t, zero), qmax);
-    t = _mm512_mask_blend_ps(nan, t, zero);
-    _mm_mask_storeu_epi8(y + j, m, _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(t)));
+    const __m512i q = _mm512_max_epi32(q16(_mm512_maskz_loadu_ps(m, x + j)), _mm512_setzero_si512());
+    _mm_mask_storeu_epi8(y + j, m, _mm512_cvtepi32_epi8(q));
   }
   *scale_out = scale;
   *zp_out = static_cast<uint8_t>(zp);
