@@ -212,8 +212,10 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return env.Undefined();
   }
   // runDynamic(pool, X Float32Array, M, zb | null, wScale Float32Array (1 or N), bias Float32Array (1 or N) | null,
-  //            Y Float32Array) -> false (nothing written) when X is empty or not finite. The dynamic-int8 MatMul:
-  //   (x_q, x_s, x_zp) = DynamicQuantizeLinear(X), y = float(acc(x_q - x_zp, w - zb)) * float(x_s * wScale[j]) (+ bias[j])
+  //            Y Float32Array[, activation, lo, hi, p, q]) -> false (nothing written) when X is empty or not finite. The
+  //   dynamic-int8 MatMul: (x_q, x_s, x_zp) = DynamicQuantizeLinear(X),
+  //   y = float(acc(x_q - x_zp, w - zb)) * float(x_s * wScale[j]) (+ bias[j]), then the optional FloatAct
+  //   (float_act_row's operations: lowbit.DynamicQConv's activation for a 1x1 convolution of a 1x1 input).
   Napi::Value RunDynamic(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
@@ -249,7 +251,9 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     if (has_bias) fill_columns(fbias_, bias, bn);
     const QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
     const int32_t za = xz;
+    const FloatAct act = float_act_arg(info, 7);
     qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq_.data(), false, M, &za, 1, zbp, zbn, f, Y, rowsum);
+    if (act.kind != 0) float_act_row(Y, static_cast<size_t>(M) * N, act);
     return Napi::Boolean::New(env, true);
   }
   /** The length of a per-column parameter (1 or N values of a typed array). */

@@ -198,6 +198,12 @@ export interface ScaledConvInstance extends NativeInstance {
   /** QLinearConv: runs that took the bound path (operands bound once in the addon, see `boundInputs`). */
   readonly boundRuns?: number;
   runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined;
+  /**
+   * ConvInteger with a 1x1 kernel whose input is 1x1 (the squeeze-excite convolutions after a GlobalAveragePool):
+   * lowbit.DynamicQConv in one GEMM call (`runDynamic`: x quantized, the sums scaled by fround(x_s * w_s), + bias, the
+   * activation); undefined when the node or inputs do not suit, null for a non-finite x (nothing written).
+   */
+  runDynamicPoint?(x: Tensor, wzp: Tensor | null, ws: Float32Array, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct): Tensor<'float32'> | null | undefined;
 }
 
 /**
@@ -281,6 +287,15 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
       scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0);
       return scaledOk ? y : undefined;
+    },
+    runDynamicPoint(x: Tensor, wzp: Tensor | null, ws: Float32Array, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct): Tensor<'float32'> | null | undefined {
+      if (qlinear || !g || !geometry || !isF32(x) || !isQ8(w0) || x.dims.length !== 4 || x.dims[2] !== 1 || x.dims[3] !== 1 || x.data.length === 0) return undefined;
+      const geo = geometry(x.dims);
+      // 1x1 kernel, no leading padding, one output pixel: y[n, m] = the GEMM row n of x [N, C] with B = W^T [C, M]
+      if (!geo || geo[3] !== 1 || geo[4] !== 1 || geo[5] !== 0 || geo[6] !== 0 || geo[11] !== 1 || geo[12] !== 1) return undefined;
+      if ((wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1)))) || ws.length !== 1 || (bias && bias.length !== M)) return undefined;
+      const y = rctx.alloc('float32', [x.dims[0], M, 1, 1]);
+      return g.runDynamic(ctx.pool(), x.data, x.dims[0], wzp ? (wzp.data as Uint8Array | Int8Array) : null, ws, bias, y.data, act.kind, act.lo, act.hi, act.p, act.q) ? y : null;
     },
     dispose() {
       g?.dispose();

@@ -208,6 +208,63 @@ describe('native fused dynamic-int8 equivalence', () => {
     }
   });
 
+  it('1x1 convolutions of a 1x1 input (squeeze-excite after a GlobalAveragePool): one GEMM call per run (no separate DynamicQuantizeLinear), every activation, bit-identical to the reference; non-finite x gets the reference error', () => {
+    const ref = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!;
+    const addon = (loaded as unknown as { addon: Record<string, (...a: unknown[]) => unknown> }).addon;
+    const saved = addon.dynamicQuantizeLinear!;
+    let dqCalls = 0;
+    addon.dynamicQuantizeLinear = (...a: unknown[]) => (dqCalls++, saved.apply(addon, a));
+    onTestFinished(() => {
+      addon.dynamicQuantizeLinear = saved;
+    });
+    const actAttrs: [string, unknown][][] = [
+      [], [['activation', 1]], [['activation', 2], ['activation_min', -0.25], ['activation_max', 0.5]],
+      [['activation', 3], ['activation_add', 3], ['activation_min', 0], ['activation_max', 6], ['activation_div', 6]],
+      [['activation', 4], ['activation_alpha', Math.fround(0.2)], ['activation_beta', 0.5]],
+      [['activation', 4], ['activation_alpha', Math.fround(1 / 6)], ['activation_beta', 0.5]],
+    ];
+    // [C, M, batch, per-channel zero points, weight type, bias, strides]
+    const cases = [
+      [200, 50, 1, false, 'int8', true, [1, 1]], [50, 200, 1, true, 'int8', true, [1, 1]], [8, 2, 1, false, 'uint8', false, [1, 1]],
+      [88, 22, 3, true, 'uint8', true, [2, 2]], [3, 70, 2, false, 'int8', false, [1, 1]], [130, 17, 1, true, 'int8', true, [1, 1]],
+    ] as const;
+    const variants = backend.variants().filter((x) => x.key === DYNAMIC_QCONV_KEY && !x.name.endsWith('-dynamic-b'));
+    for (const v of variants) {
+      for (const [ci, [C, M, N, perChannel, wType, withBias, strides]] of cases.entries()) {
+        for (const [ai, act] of actAttrs.entries()) {
+          const wd = Int8Array.from({ length: M * C }, (_, i) => ((i * 53 + (i >> 5) * 11 + ai) % 255) - 127);
+          const w = wType === 'int8' ? new Tensor('int8', wd, [M, C, 1, 1]) : new Tensor('uint8', Uint8Array.from(wd, (q) => q + 128), [M, C, 1, 1]);
+          const ws = new Tensor('float32', Float32Array.of(Math.fround((ci % 2 ? -0.0173 : 0.0173) / Math.sqrt(C))), []);
+          const zwv = (i: number) => (wType === 'int8' ? (i % 7) - 3 : 120 + (i % 19));
+          const zl = perChannel ? M : 1;
+          const zw = wType === 'int8' ? new Tensor('int8', Int8Array.from({ length: zl }, (_, i) => zwv(i)), perChannel ? [M] : []) : new Tensor('uint8', Uint8Array.from({ length: zl }, (_, i) => zwv(i)), perChannel ? [M] : []);
+          const bias = withBias ? new Tensor('float32', Float32Array.from({ length: M }, (_, i) => Math.fround(Math.sin(i) * 0.3)), [M]) : null;
+          const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw]]);
+          if (bias) consts.set(4, bias);
+          const n = lowbitNode('DynamicQConv', ['float32', wType, 'float32', wType, bias ? 'float32' : null], consts, new Map<string, unknown>([['strides', strides], ...act]));
+          // values around the activations' corners: 0, the HardSigmoid / HardSwish knees, and spread ones
+          const x = new Tensor('float32', Float32Array.from({ length: N * C }, (_, i) => Math.fround(i % 11 === 0 ? 0 : Math.sin(i * 0.77 + ai) * (2 + ci) + (i % 3) * 0.5)), [N, C, 1, 1]);
+          const inputs = [x, w, ws, zw, bias];
+          const inst = v.create(n);
+          const before = dqCalls;
+          const got = inst.run(inputs, freshRunContext)[0]!;
+          const want = ref.create(n).run(inputs, freshRunContext)[0]!;
+          expect(got.dims).toEqual([N, M, 1, 1]);
+          expect(got.dims).toEqual(want.dims);
+          const [g, wnt] = [got.data as Float32Array, want.data as Float32Array];
+          const same = Buffer.from(g.buffer, g.byteOffset, g.byteLength).equals(Buffer.from(wnt.buffer, wnt.byteOffset, wnt.byteLength));
+          if (!same) throw new Error(`${v.name}: C=${C} M=${M} N=${N} act=${ai} differs from the reference`);
+          expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
+          expect(dqCalls - before).toBe(0); // quantized inside the GEMM call
+        }
+      }
+      const w = new Tensor('int8', Int8Array.from({ length: 6 }, (_, i) => i - 3), [3, 2, 1, 1]);
+      const ws = new Tensor('float32', Float32Array.of(0.02), []);
+      const inst = v.create(lowbitNode('DynamicQConv', ['float32', 'int8', 'float32'], new Map<number, Tensor>([[1, w], [2, ws]])));
+      expect(() => inst.run([new Tensor('float32', Float32Array.of(1, Number.NaN), [1, 2, 1, 1]), w, ws], freshRunContext)).toThrow(/finite/);
+    }
+  });
+
   it('runs depthwise convolutions on the direct kernel, other grouped ones on the reference (same results), and non-finite x gets the reference error', () => {
     const v = backend.variants().find((x) => x.key === DYNAMIC_QCONV_KEY && x.name === 'native-scalar-c')!;
     const ws = new Tensor('float32', Float32Array.of(0.02), []);

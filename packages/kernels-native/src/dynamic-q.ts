@@ -12,6 +12,8 @@
  * The integer part runs the backend's own `MatMulInteger:u8x{w}->i32` / `ConvInteger:u8x{w}->i32` variant of the same
  * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order
  * (for a group-1 convolution on a kernel with a direct convolution, inside the convolution's own epilogue).
+ * A 1x1 convolution of a 1x1 input (squeeze-excite after a GlobalAveragePool) is one GEMM row: one `runDynamic` call
+ * quantizes x, multiplies and applies the epilogue and activation (the MatMul form's steps, the same float32 values).
  * A fused activation (DynamicQConv's `activation`: Relu, Clip with activation_min <= activation_max, the HardSwish
  * decomposition, HardSigmoid) is applied to each float32 result in C++ with the reference's operations (Relu:
  * y > 0 ? y : (NaN ? y : 0); Clip: lo, then hi; HardSwish's Add, Clip, Mul, Div in float32; HardSigmoid in double,
@@ -171,7 +173,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
   const ref = lazyReference(ctx, quantizedInput ? DYNAMIC_QCONV_U8_KEY : conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
   const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0, p: 0, q: 0 };
   const w0 = node.constants?.get(1);
-  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; gemm?: NativeQGemm }) | undefined;
+  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; runDynamicPoint?: ScaledConvInstance['runDynamicPoint']; gemm?: NativeQGemm }) | undefined;
   if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
   const scratch = new Scratch();
   const scale = new Float32Array(Math.max(1, conv ? 1 : (w0?.dims[1] ?? 1)));
@@ -201,6 +203,12 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
         const zwd = zw ? (zw.data as Uint8Array | Int8Array) : null;
         if (g.runDynamic(ctx.pool(), x.data as Float32Array, x.data.length / w.dims[0], zwd, ws.data, bias ? (bias.data as Float32Array) : null, y.data)) return [y];
         return ref().run(inputs, rctx); // non-finite x: the reference reports it
+      }
+      if (conv && !quantizedInput && inner.runDynamicPoint) {
+        // a 1x1 convolution of a 1x1 input: quantize, GEMM row, epilogue and activation in one call
+        const y = inner.runDynamicPoint(x, zw, ws.data, bias ? (bias.data as Float32Array) : null, rctx, act);
+        if (y) return [y];
+        if (y === null) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
       }
       let xq: Tensor<'uint8'>;
       if (quantizedInput) {

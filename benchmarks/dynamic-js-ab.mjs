@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// In-process A/B of a change to @lowbit/kernels-native's JS (and addon) on a dynamic end-to-end variant
+// (e2e-variant.mjs; LOWBIT_PROF_CACHE=DIR keeps it): session A runs an older copy of the package (a directory with its
+// package.json, dist/ and build/Release/lowbit_native.node, placed inside this checkout so that it resolves the same
+// @lowbit/kernels), session B this checkout's; one thread each, alternating A B every round (ABBA). Prints wall medians,
+// B/A, and whether both give the same output bytes.
+// Usage: node benchmarks/dynamic-js-ab.mjs <old package dir> [model=ppocr-mobile-v2-cls] [rounds=400] [threads=1]
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { createNativeBackend } from '@lowbit/kernels-native';
+import { Session, Tensor } from '@lowbit/runtime';
+import { e2eVariant } from './e2e-variant.mjs';
+import { median } from './support.mjs';
+
+const [oldDir, name = 'ppocr-mobile-v2-cls', roundsArg = '400', threadsArg = '1'] = process.argv.slice(2);
+const old = await import(pathToFileURL(resolve(oldDir, 'dist/index.js')).href);
+const threads = Number(threadsArg);
+const { bytes, input, dims, sample } = await e2eVariant(name, 'dynamic');
+const make = async (create) => {
+  const b = create();
+  await b.init({ threads });
+  return Session.create(bytes, { backends: [b], threads });
+};
+const sessions = { A: await make(old.createNativeBackend), B: await make(createNativeBackend) };
+const x = new Tensor('float32', sample(99), dims);
+const hex = (o) => Object.fromEntries(Object.entries(o).map(([n, t]) => [n, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')]));
+const outs = {};
+for (const [k, s] of Object.entries(sessions)) {
+  for (let i = 0; i < 50; i++) outs[k] = s.runSync({ [input]: x });
+  outs[k] = hex(outs[k]);
+}
+const same = Object.keys(outs.A).every((n) => outs.A[n] === outs.B[n]);
+const t = { A: [], B: [] };
+for (let r = 0; r < Number(roundsArg); r++) {
+  for (const k of r % 2 ? ['B', 'A'] : ['A', 'B']) {
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) sessions[k].runSync({ [input]: x });
+    t[k].push((performance.now() - t0) / 5);
+  }
+}
+const [a, b] = [median(t.A), median(t.B)];
+console.log(`${name} ${threads} thr: A ${a.toFixed(3)} ms, B ${b.toFixed(3)} ms, B/A ${(b / a).toFixed(3)}, same output bytes: ${same}`);
