@@ -2,7 +2,7 @@
 // In-process A/B of a native addon change on a dynamic end-to-end variant (e2e-variant.mjs; LOWBIT_PROF_CACHE=DIR keeps
 // it): one session at one thread whose addon functions named on the command line run either this checkout's build (B)
 // or an older build of lowbit_native.node (A, e.g. a copy taken from main before the change), switched every round in
-// ABBA order. Functions are called on A without the pool argument (one thread: the same work). Prints wall medians,
+// ABBA order. A gets null for the pool argument (one thread: the same work). Prints wall medians,
 // B/A, and whether both give the same output bytes.
 // Usage: node benchmarks/dynamic-addon-ab.mjs <old lowbit_native.node> <fn[,fn...]> [model=ppocr-mobile-v2-cls] [rounds=400]
 import { createRequire } from 'node:module';
@@ -20,8 +20,10 @@ let useOld = false;
 for (const fn of fns.split(',')) {
   const fresh = addon[fn].bind(addon);
   const former = old[fn].bind(old);
-  const poolAt = { dynamicQuantizeLinear: 4 }[fn];
-  addon[fn] = (...a) => (useOld ? former(...(poolAt === undefined ? a : a.slice(0, poolAt))) : fresh(...a));
+  // the pool argument's position (an object of this build's addon: A gets null, the same one-thread work)
+  const poolAt = { dynamicQuantizeLinear: 4, dwConvScaled: 1, dwConv: 1, dwConvF: 1 }[fn];
+  const oldArgs = (a) => (poolAt === undefined ? a : a.map((v, i) => (i === poolAt ? null : v)));
+  addon[fn] = (...a) => (useOld ? former(...oldArgs(a)) : fresh(...a));
 }
 const { bytes, input, dims, sample } = await e2eVariant(name, 'dynamic');
 const s = await Session.create(bytes, { threads: 1 });

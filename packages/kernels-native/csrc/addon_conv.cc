@@ -176,6 +176,81 @@ class DwConvBound : public Napi::ObjectWrap<DwConvBound> {
   std::vector<float> mult_;
 };
 
+// new DwConvScaledBound(kernel 'scalar-c' | 'avx2', geometry Int32Array(13), W (Uint8Array | Int8Array, M*KH*KW), M,
+//                       zw (1 or M) | null, wScale (number), bias Float32Array (M) | null[, activation kind, lo, hi, p, q])
+// lowbit.DynamicQConv's depthwise form with every per-session operand checked and copied once; then
+// runDynamicConv(pool, X Float32Array, batch, Y Float32Array) -> false (nothing written) for an empty or non-finite X: (x_q, x_s,
+// x_zp) = DynamicQuantizeLinear(X) into the object's buffer, then dwConvScaled with scale fround(x_s * wScale).
+class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
+ public:
+  static Napi::Function Define(Napi::Env env) { return DefineClass(env, "DwConvScaledBound", {InstanceMethod("runDynamicConv", &DwConvScaledBound::Run)}); }
+  explicit DwConvScaledBound(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DwConvScaledBound>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) throw Napi::TypeError::New(env, "kernel: expected a string");
+    const std::string kernel = info[0].As<Napi::String>().Utf8Value();
+    fn_ = &dwconv_scaled;
+#if defined(__x86_64__)
+    if (kernel == "avx2") {
+      if (!use_avx2()) throw Napi::Error::New(env, "DwConvScaledBound: avx2 is not available on this CPU");
+      fn_ = use_avx512vnni() ? &dwconv_scaled_avx512vnni : use_avx512() ? &dwconv_scaled_avx512 : &dwconv_scaled_avx2;
+    } else
+#endif
+    if (kernel != "scalar-c") throw Napi::Error::New(env, "DwConvScaledBound: unknown kernel \"" + kernel + "\"");
+    M_ = int_arg(info, 3, "M");
+    const int32_t* gp = array_data<int32_t>(env, info[1], napi_int32_array, napi_int32_array, 13, "geometry");
+    const int taps = gp[3] * gp[4];
+    g_ = geom_arg(env, info[1], gp[0] * taps, 0, 0);
+    if (M_ < 1 || M_ % g_.C != 0) throw Napi::RangeError::New(env, "DwConvScaledBound: M must be a positive multiple of C");
+    if (!info[2].IsTypedArray()) throw Napi::TypeError::New(env, "W: expected a typed array");
+    ws_ = info[2].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const size_t wn = static_cast<size_t>(M_) * taps;
+    const uint8_t* W = array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, wn, "W");
+    w_.assign(W, W + wn);
+    int32_t zw1[1] = {0};
+    const int32_t* zwp = zw1;
+    int zwn = 1;
+    std::vector<int32_t> zbuf;
+    zpoint(env, info[4], M_, "w_zero_point", zw1, zwp, zwn, zbuf);
+    zw_.assign(zwp, zwp + zwn);
+    if (!info[5].IsNumber()) throw Napi::TypeError::New(env, "wScale: expected a number");
+    wscale_ = static_cast<float>(info[5].As<Napi::Number>().DoubleValue());
+    if (!info[6].IsNull() && !info[6].IsUndefined()) {
+      const float* bias = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, M_, "bias");
+      bias_.assign(bias, bias + M_);
+    }
+    act_ = float_act_arg(info, 7);
+  }
+
+ private:
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const int batch = int_arg(info, 2, "batch");
+    const size_t n = static_cast<size_t>(batch) * g_.C * g_.H * g_.W;
+    const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "X");
+    DwScaled f;
+    f.Y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * M_ * g_.OH * g_.OW, "Y");
+    ThreadPool* pool = pool_arg(info, 0);
+    if (xq_.size() < n) xq_.resize(n);
+    float xs = 0.0f;
+    uint8_t xz = 0;
+    if (!dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
+    f.scale = xs * wscale_;  // float32 product, as fround(x_s * w_s)
+    f.bias = bias_.empty() ? nullptr : bias_.data();
+    f.act = act_;
+    fn_(pool, xq_.data(), false, w_.data(), ws_, batch, M_, g_, xz, zw_.data(), static_cast<int>(zw_.size()), f);
+    return Napi::Boolean::New(env, true);
+  }
+  decltype(&dwconv_scaled) fn_ = nullptr;
+  int M_ = 0;
+  ConvGeom g_{};
+  bool ws_ = false;
+  float wscale_ = 0.0f;
+  FloatAct act_{};
+  std::vector<uint8_t> w_, xq_;
+  std::vector<int32_t> zw_;
+  std::vector<float> bias_;
+};
+
 // dwConvScaled(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13), W (M*KH*KW bytes), M,
 //              xZeroPoint, zw (1 or M) | null, scale, bias Float32Array (M) | null, Y Float32Array, activation kind, lo, hi, p, q)
 // The depthwise integer convolution with lowbit.DynamicQConv's float epilogue in its own pass (dwconv.h DwScaled).
@@ -280,6 +355,7 @@ void register_conv(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("dwConv", Napi::Function::New(env, DwConv));
   exports.Set("DwConvBound", DwConvBound::Define(env));
+  exports.Set("DwConvScaledBound", DwConvScaledBound::Define(env));
   exports.Set("dwConvF", Napi::Function::New(env, DwConvF));
   exports.Set("dwConvScaled", Napi::Function::New(env, DwConvScaled));
   exports.Set("scaleAccumulators", Napi::Function::New(env, ScaleAccumulators));

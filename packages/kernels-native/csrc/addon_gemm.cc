@@ -20,7 +20,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant),
                                       InstanceMethod("runFloat", &QGemm::RunFloat), InstanceMethod("runDynamic", &QGemm::RunDynamic),
                                       InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("runConvScaled", &QGemm::RunConvScaled),
-                                      InstanceMethod("bindConvRequant", &QGemm::BindConvRequant), InstanceMethod("runConvBound", &QGemm::RunConvBound), InstanceMethod("dispose", &QGemm::Dispose),
+                                      InstanceMethod("bindConvRequant", &QGemm::BindConvRequant), InstanceMethod("runConvBound", &QGemm::RunConvBound),
+                                      InstanceMethod("bindDynamicConv", &QGemm::BindDynamicConv), InstanceMethod("runDynamicConv", &QGemm::RunDynamicConv), InstanceMethod("dispose", &QGemm::Dispose),
                                       InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
   }
   // new QGemm(kernel, B (Uint8Array | Int8Array, K*N), K, N, threads)
@@ -133,6 +134,53 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const Requant r{bmult_.data(), static_cast<int>(bmult_.size()), byzp_, ys, nullptr, bhas_bias_ ? bbias_.data() : nullptr};
     qconv_requant(pool_arg(info, 0), *ws_, *k_, packed_, X, xs, batch, g, bxzp_, bzw_.data(), static_cast<int>(bzw_.size()), r, Y);
     return env.Undefined();
+  }
+  // bindDynamicConv(geometry, zw | null, wScale (number), bias Float32Array (M) | null[, activation kind, lo, hi, p, q])
+  // Checks and copies lowbit.DynamicQConv's per-session operands once (replacing an earlier binding), for
+  // runDynamicConv; throws when this kernel has no direct convolution.
+  Napi::Value BindDynamicConv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    if (!k_->conv) throw Napi::Error::New(env, "QGemm: bindDynamicConv needs a kernel with a direct convolution");
+    dbound_ = false;
+    const ConvGeom g = geom_arg(env, info[0], packed_.K, 0, 0);
+    int32_t zw1[1] = {0};
+    const int32_t* zwp = zw1;
+    int zwn = 1;
+    zpoint(env, info[1], packed_.N, "w_zero_point", zw1, zwp, zwn, zbbuf_);
+    if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "wScale: expected a number");
+    const bool has_bias = !info[3].IsNull() && !info[3].IsUndefined();
+    const float* bias = has_bias ? array_data<float>(env, info[3], napi_float32_array, napi_float32_array, packed_.N, "bias") : nullptr;
+    dact_ = float_act_arg(info, 4);
+    dg_ = g;
+    dws_ = static_cast<float>(info[2].As<Napi::Number>().DoubleValue());
+    dzw_.assign(zwp, zwp + zwn);
+    if (has_bias) dbias_.assign(bias, bias + packed_.N);
+    else dbias_.clear();
+    dhas_bias_ = has_bias;
+    dbound_ = true;
+    return env.Undefined();
+  }
+  // runDynamicConv(pool, X Float32Array, batch, Y Float32Array) -> false (nothing written) when X is empty or not finite:
+  // lowbit.DynamicQConv with the bound operands in one call, the steps of the unbound path: (x_q, x_s, x_zp) =
+  // DynamicQuantizeLinear(X), then runConvScaled with scale fround(x_s * wScale).
+  Napi::Value RunDynamicConv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    if (!dbound_) throw Napi::Error::New(env, "QGemm: runDynamicConv before bindDynamicConv");
+    const int batch = int_arg(info, 2, "batch");
+    const ConvGeom& g = dg_;
+    const size_t n = static_cast<size_t>(batch) * g.C * g.H * g.W;
+    const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "X");
+    float* Y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
+    ThreadPool* pool = pool_arg(info, 0);
+    if (xq_.size() < n) xq_.resize(n);
+    float xs = 0.0f;
+    uint8_t xz = 0;
+    if (!dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
+    const float scale = xs * dws_;  // float32 product, as fround(x_s * w_s)
+    qconv_scaled(pool, *ws_, *k_, packed_, xq_.data(), false, batch, g, xz, dzw_.data(), static_cast<int>(dzw_.size()), scale, dhas_bias_ ? dbias_.data() : nullptr, Y, dact_);
+    return Napi::Boolean::New(env, true);
   }
   // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
   //               Y Float32Array [, activation kind, lo, hi, p, q]) -> false when this kernel has no direct convolution
@@ -313,6 +361,13 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   int32_t bxzp_ = 0, byzp_ = 0;
   std::vector<int32_t> bzw_, bbias_;
   std::vector<float> bmult_;
+  // bindDynamicConv's operands
+  bool dbound_ = false, dhas_bias_ = false;
+  ConvGeom dg_{};
+  float dws_ = 0.0f;
+  FloatAct dact_{};
+  std::vector<int32_t> dzw_;
+  std::vector<float> dbias_;
 };
 
 // ---- FGemm ------------------------------------------------------------------------------------------------------

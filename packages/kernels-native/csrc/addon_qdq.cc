@@ -11,6 +11,49 @@
 #include "qdq.h"
 
 namespace lowbit {
+
+/**
+ * DynamicQuantizeLinear over the pool's threads (AVX-512 CPUs, x of 64 Ki elements or more; otherwise the one-thread
+ * kernel): each piece's range (avx512::dynamic_range), combined (min / max of finite values without -0: any order gives
+ * the sequential result), the parameters as qdq_kernels.inc computes them, then each piece quantized with
+ * QuantizeLinear's per-tensor kernel (the same division, rounding, zero point and clamp per element). The same bytes,
+ * scale and zero point as dynamic_quantize_linear; false for an empty or non-finite x.
+ */
+bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t* y, float* s, uint8_t* z) {
+#if defined(__x86_64__)
+  const int T = pool ? pool->size() : 1;
+  if (T >= 2 && T <= 256 && n >= (size_t(1) << 16) && use_avx512()) {
+    const size_t piece = ((n + T - 1) / T + 63) / 64 * 64;
+    float lo[256], hi[256];
+    bool ok[256];
+    pool->run(T, [&](int t) {
+      const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
+      lo[t] = hi[t] = 0.0f;
+      ok[t] = a >= b || avx512::dynamic_range(x + a, b - a, &lo[t], &hi[t]);
+    });
+    float l = 0.0f, h = 0.0f;
+    for (int t = 0; t < T; t++) {
+      if (!ok[t]) return false;
+      l = lo[t] < l ? lo[t] : l;
+      h = hi[t] > h ? hi[t] : h;
+    }
+    const float scale = h == l ? 1.0f : (h - l) / 255.0f;
+    const float initial = 0.0f - l / scale;
+    const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
+    const uint8_t zp = static_cast<uint8_t>(static_cast<int>(std::nearbyint(zc)));
+    pool->run(T, [&](int t) {
+      const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
+      if (a < b) avx512::quantize_linear(x + a, &scale, &zp, false, 1, 1, b - a, false, y + a);
+    });
+    *s = scale;
+    *z = zp;
+    return true;
+  }
+#endif
+  (void)pool;
+  return LOWBIT_EW512(dynamic_quantize_linear, x, n, y, s, z);
+}
+
 namespace {
 
 // quantizeLinear(x Float32Array, scale Float32Array, zp Uint8Array | Int8Array | null, outer, C, inner, y Uint8Array | Int8Array)
@@ -309,48 +352,6 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 // dynamicQuantizeLinear(x Float32Array, y Uint8Array, scale Float32Array(1), zp Uint8Array(1)) -> false when the
 // input is empty or not finite (nothing written)
-/**
- * DynamicQuantizeLinear over the pool's threads (AVX-512 CPUs, x of 64 Ki elements or more; otherwise the one-thread
- * kernel): each piece's range (avx512::dynamic_range), combined (min / max of finite values without -0: any order gives
- * the sequential result), the parameters as qdq_kernels.inc computes them, then each piece quantized with
- * QuantizeLinear's per-tensor kernel (the same division, rounding, zero point and clamp per element). The same bytes,
- * scale and zero point as dynamic_quantize_linear; false for an empty or non-finite x.
- */
-bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t* y, float* s, uint8_t* z) {
-#if defined(__x86_64__)
-  const int T = pool ? pool->size() : 1;
-  if (T >= 2 && T <= 256 && n >= (size_t(1) << 16) && use_avx512()) {
-    const size_t piece = ((n + T - 1) / T + 63) / 64 * 64;
-    float lo[256], hi[256];
-    bool ok[256];
-    pool->run(T, [&](int t) {
-      const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
-      lo[t] = hi[t] = 0.0f;
-      ok[t] = a >= b || avx512::dynamic_range(x + a, b - a, &lo[t], &hi[t]);
-    });
-    float l = 0.0f, h = 0.0f;
-    for (int t = 0; t < T; t++) {
-      if (!ok[t]) return false;
-      l = lo[t] < l ? lo[t] : l;
-      h = hi[t] > h ? hi[t] : h;
-    }
-    const float scale = h == l ? 1.0f : (h - l) / 255.0f;
-    const float initial = 0.0f - l / scale;
-    const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
-    const uint8_t zp = static_cast<uint8_t>(static_cast<int>(std::nearbyint(zc)));
-    pool->run(T, [&](int t) {
-      const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
-      if (a < b) avx512::quantize_linear(x + a, &scale, &zp, false, 1, 1, b - a, false, y + a);
-    });
-    *s = scale;
-    *z = zp;
-    return true;
-  }
-#endif
-  (void)pool;
-  return LOWBIT_EW512(dynamic_quantize_linear, x, n, y, s, z);
-}
-
 Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");

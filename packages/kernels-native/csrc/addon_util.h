@@ -204,4 +204,8 @@ void register_qdq(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
 void register_lookup(Napi::Env env, Napi::Object exports);
 
+/** DynamicQuantizeLinear of x (n values) into y, over the pool's threads for large x (addon_qdq.cc); false for an empty
+ *  or non-finite x (nothing written). */
+bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t* y, float* s, uint8_t* z);
+
 }  // namespace lowbit

@@ -35,6 +35,15 @@ export interface NativeDwConvBound {
   run(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, y: Uint8Array | Int8Array): void;
 }
 
+/**
+ * lowbit.DynamicQConv with its per-session operands bound (`NativeQGemm.bindDynamicConv`, `NativeAddon.DwConvScaledBound`):
+ * x quantized (DynamicQuantizeLinear) into the object's buffer, then the convolution with the float epilogue, in one
+ * call. False (nothing written) for an empty or non-finite x; x and y checked against the bound geometry (RangeError).
+ */
+export interface NativeDynamicConvBound {
+  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array): boolean;
+}
+
 /** Packed int8 B (K x N) for one kernel. */
 export interface NativeQGemm {
   /** Whether the packed weights fit the 7-bit fast path (max - min <= 127). */
@@ -72,6 +81,14 @@ export interface NativeQGemm {
    * decomposition (add p, divide by q), 4 HardSigmoid(p, q): lowbit.DynamicQConv's `activation`). False (nothing written) when the kernel has no direct convolution.
    */
   runConvScaled(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation?: number, lo?: number, hi?: number, p?: number, q?: number): boolean;
+  /**
+   * Checks and copies lowbit.DynamicQConv's per-session operands (geometry, w_zero_point, w_scale, bias, activation)
+   * once, replacing an earlier binding; then `runDynamicConv` quantizes x and runs runConvScaled with scale
+   * fround(x_scale * wScale). Throws when the kernel has no direct convolution.
+   */
+  bindDynamicConv(geometry: Int32Array, zw: Uint8Array | Int8Array | null, wScale: number, bias: Float32Array | null, activation?: number, lo?: number, hi?: number, p?: number, q?: number): void;
+  /** See `NativeDynamicConvBound` (throws before `bindDynamicConv`). */
+  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array): boolean;
   dispose(): void;
 }
 
@@ -217,6 +234,9 @@ export interface NativeAddon {
    */
   DwConvBound: new (kernel: 'scalar-c' | 'avx2', geometry: Int32Array, w: Uint8Array | Int8Array, m: number, xZeroPoint: number, zw: Uint8Array | Int8Array | null,
     mult: Float32Array, yZeroPoint: number, bias: Int32Array | null) => NativeDwConvBound;
+  /** dwConvScaled's lowbit.DynamicQConv form bound once (the weights included); `runDynamicConv` quantizes x itself. */
+  DwConvScaledBound: new (kernel: 'scalar-c' | 'avx2', geometry: Int32Array, w: Uint8Array | Int8Array, m: number, zw: Uint8Array | Int8Array | null, wScale: number,
+    bias: Float32Array | null, activation?: number, lo?: number, hi?: number, p?: number, q?: number) => NativeDynamicConvBound;
   FGemm: new (kernel: string, b: Float32Array, k: number, n: number, transB: boolean, threads: number) => NativeFGemm;
   FGemmBatch: new (kernel: string, threads: number) => NativeFGemmBatch;
   /** Kernels that need 7-bit B are refused. */

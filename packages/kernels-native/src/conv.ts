@@ -15,7 +15,7 @@
  * window rules. Other nodes (group > 1, 1-D/3-D, float16/float64) are declined; bad inputs run the reference.
  */
 import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
-import type { NativeFGemm, NativeKernelInfo, NativeQGemm } from './addon.js';
+import type { NativeDynamicConvBound, NativeFGemm, NativeKernelInfo, NativeQGemm } from './addon.js';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 import { FLOAT_TOLERANCE } from './matmul-float.js';
 
@@ -204,6 +204,12 @@ export interface ScaledConvInstance extends NativeInstance {
    * activation); undefined when the node or inputs do not suit, null for a non-finite x (nothing written).
    */
   runDynamicPoint?(x: Tensor, wzp: Tensor | null, ws: Float32Array, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct): Tensor<'float32'> | null | undefined;
+  /**
+   * ConvInteger as lowbit.DynamicQConv's integer part: the node's per-session operands (x's dims, w_zero_point,
+   * w_scale, bias, activation) bound in the addon for one-call runs (`runDynamicConv`: quantize, convolve, epilogue);
+   * undefined when this kernel or these operands cannot.
+   */
+  bindDynamic?(xDims: readonly number[], wzp: Tensor | null, ws: number, bias: Float32Array | null, act: FloatAct): NativeDynamicConvBound | undefined;
 }
 
 /**
@@ -287,6 +293,13 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
       scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0);
       return scaledOk ? y : undefined;
+    },
+    bindDynamic(xDims: readonly number[], wzp: Tensor | null, ws: number, bias: Float32Array | null, act: FloatAct): NativeDynamicConvBound | undefined {
+      if (qlinear || !g || !geometry || !scaledOk || !isQ8(w0) || (wzp && wzp.dtype !== w0.dtype)) return undefined;
+      const geo = geometry(xDims);
+      if (!geo) return undefined;
+      g.bindDynamicConv(geo, wzp ? (wzp.data as Uint8Array | Int8Array) : null, ws, bias, act.kind, act.lo, act.hi, act.p, act.q);
+      return g;
     },
     runDynamicPoint(x: Tensor, wzp: Tensor | null, ws: Float32Array, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct): Tensor<'float32'> | null | undefined {
       if (qlinear || !g || !geometry || !isF32(x) || !isQ8(w0) || x.dims.length !== 4 || x.dims[2] !== 1 || x.dims[3] !== 1 || x.data.length === 0) return undefined;

@@ -18,7 +18,7 @@
  */
 import { DTYPE_SHORT, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
-import type { NativeDwConvBound } from './addon.js';
+import type { NativeDwConvBound, NativeDynamicConvBound } from './addon.js';
 import { boundInputs, conv2dAttrs, geometryCache, multiplierCache, sameDims, type Bound, type FloatAct, type ScaledConvInstance } from './conv.js';
 import { FLOAT_TOLERANCE } from './matmul-float.js';
 
@@ -147,6 +147,13 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
         bound = { op, xType: x.dtype, xDims: x.dims.slice(), yType: zy.dtype, yDims: dims };
       }
       return [y];
+    },
+    // ConvInteger only (lowbit.DynamicQConv's integer part): its per-session operands bound once for one-call runs
+    bindDynamic(xDims: readonly number[], wzp: Tensor | null, ws: number, bias: Float32Array | null, act: FloatAct): NativeDynamicConvBound | undefined {
+      if (qlinear || !dw || xDims.length !== 4 || xDims[1] !== dw.group || (wzp && wzp.dtype !== dw.w.dtype)) return undefined;
+      const geo = geometry!(xDims);
+      if (!geo) return undefined;
+      return new ctx.addon.DwConvScaledBound(kernel, geo, dw.w.data, M, wzp ? (wzp.data as Uint8Array | Int8Array) : null, ws, bias, act.kind, act.lo, act.hi, act.p, act.q);
     },
     // ConvInteger only (lowbit.DynamicQConv's integer part): the sums scaled to float32, + bias, the activation, in the
     // convolution's own pass (y = fround(acc) * scale, the reference's steps); undefined when these inputs do not suit

@@ -265,6 +265,86 @@ describe('native fused dynamic-int8 equivalence', () => {
     }
   });
 
+  it('binds a float-input DynamicQConv whose operands are the node constants (dense and depthwise, every activation): one addon call per run after the first, bit-identical to the reference for new x values; other dims, other operand tensors and non-finite x leave or refuse the bound path', () => {
+    const ref = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!;
+    const acts: [string, unknown][][] = [[], [['activation', 1]], [['activation', 3], ['activation_add', 3], ['activation_min', 0], ['activation_max', 6], ['activation_div', 6]],
+      [['activation', 4], ['activation_alpha', Math.fround(0.2)], ['activation_beta', 0.5]], [['activation', 2], ['activation_min', -0.25], ['activation_max', 0.5]]];
+    // [C, M, k, group, H, W, stride, weight type, per-channel zero points, bias]
+    const cases = [
+      [8, 16, 1, 1, 6, 40, 1, 'int8', false, true], [3, 8, 3, 1, 12, 30, 2, 'uint8', true, false],
+      [16, 16, 5, 16, 3, 37, 1, 'uint8', true, true], [8, 16, 3, 8, 9, 20, 2, 'int8', false, false],
+    ] as const;
+    const variants = backend.variants().filter((x) => x.key === DYNAMIC_QCONV_KEY && !x.name.endsWith('-dynamic-b'));
+    let boundSeen = 0;
+    for (const v of variants) {
+      for (const [ci, [C, M, k, group, H, W, s, wType, perChannel, withBias]] of cases.entries()) {
+        const act = acts[ci % acts.length]!;
+        const K = (C / group) * k * k;
+        const wd = Int8Array.from({ length: M * K }, (_, i) => ((i * 97 + ci * 13) % 255) - 127);
+        const w = wType === 'int8' ? new Tensor('int8', wd, [M, C / group, k, k]) : new Tensor('uint8', Uint8Array.from(wd, (q) => q + 128), [M, C / group, k, k]);
+        const ws = new Tensor('float32', Float32Array.of(Math.fround(0.021 / Math.sqrt(K))), []);
+        const zl = perChannel ? M : 1;
+        const zw = wType === 'int8' ? new Tensor('int8', Int8Array.from({ length: zl }, (_, i) => (i % 5) - 2), perChannel ? [M] : []) : new Tensor('uint8', Uint8Array.from({ length: zl }, (_, i) => 125 + (i % 7)), perChannel ? [M] : []);
+        const bias = withBias ? new Tensor('float32', Float32Array.from({ length: M }, (_, i) => Math.fround(Math.cos(i) * 0.2)), [M]) : null;
+        const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw]]);
+        if (bias) consts.set(4, bias);
+        const attrs = new Map<string, unknown>([['strides', [s, s]], ['pads', [k >> 1, k >> 1, k >> 1, k >> 1]], ['group', group], ...act]);
+        const n = lowbitNode('DynamicQConv', ['float32', wType, 'float32', wType, bias ? 'float32' : null], consts, attrs);
+        const inst = v.create(n) as unknown as { run: (i: (Tensor | null)[], r: typeof freshRunContext) => Tensor[]; boundRuns: number; referenceRuns: number };
+        const refInst = ref.create(n);
+        const xOf = (seed: number, dims: number[]) => new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.fround(Math.sin(i * 0.61 + seed) * (1 + seed) + (i % 4) * 0.25)), dims);
+        const check = (x: Tensor, inputs: (Tensor | null)[]) => {
+          const got = inst.run(inputs, freshRunContext)[0]!;
+          const want = refInst.run(inputs, freshRunContext)[0]!;
+          expect(got.dims).toEqual(want.dims);
+          const [g, wt] = [got.data as Float32Array, want.data as Float32Array];
+          if (!Buffer.from(g.buffer, g.byteOffset, g.byteLength).equals(Buffer.from(wt.buffer, wt.byteOffset, wt.byteLength))) throw new Error(`${v.name} case ${ci}: x ${x.dims.join('x')} differs from the reference`);
+        };
+        const dims = [1, C, H, W];
+        for (let r = 0; r < 4; r++) {
+          const x = xOf(r, dims);
+          check(x, [x, w, ws, zw, bias]);
+        }
+        const bound = inst.boundRuns;
+        // the bound path where this kernel has a direct convolution (the portable one has none for dense nodes)
+        if (bound > 0) {
+          boundSeen++;
+          expect(bound).toBe(3);
+        }
+        const x2 = xOf(7, [2, C, H + 1, W]); // other dims: the general path
+        check(x2, [x2, w, ws, zw, bias]);
+        expect(inst.boundRuns).toBe(bound);
+        const wCopy = new Tensor(w.dtype, w.data.slice() as never, [...w.dims]); // another tensor with the same values
+        const x3 = xOf(8, dims);
+        check(x3, [x3, wCopy, ws, zw, bias]);
+        expect(inst.boundRuns).toBe(bound);
+        check(x3, [x3, w, ws, zw, bias]); // the general path again (bound for x2's dims since), binding x's dims anew
+        expect(inst.boundRuns).toBe(bound);
+        check(x3, [x3, w, ws, zw, bias]);
+        expect(inst.boundRuns).toBe(bound > 0 ? bound + 1 : 0);
+        const bad = xOf(9, dims);
+        (bad.data as Float32Array)[5] = Number.POSITIVE_INFINITY;
+        expect(() => inst.run([bad, w, ws, zw, bias], freshRunContext)).toThrow(/finite/);
+        expect(inst.referenceRuns).toBe(1); // only the non-finite x
+      }
+    }
+    expect(boundSeen).toBeGreaterThan(0);
+  });
+
+  it('bound dynamic convolution entry points check their arguments', () => {
+    const addon = (loaded as { addon: import('./addon.js').NativeAddon }).addon;
+    const g = new Int32Array(new ArrayBuffer(52));
+    g.set([2, 3, 3, 1, 1, 0, 0, 1, 1, 1, 1, 3, 3]);
+    const q = new addon.QGemm('scalar-c', new Int8Array(2 * 4), 2, 4, 1);
+    expect(() => q.runDynamicConv(null, new Float32Array(18), 1, new Float32Array(36))).toThrow(/before bindDynamicConv/);
+    const dw = new addon.DwConvScaledBound('scalar-c', g, new Int8Array(2), 2, null, 0.5, null);
+    expect(() => dw.runDynamicConv(null, new Float32Array(17), 1, new Float32Array(18))).toThrow(RangeError);
+    expect(() => dw.runDynamicConv(null, new Float32Array(18), 1, new Float32Array(17))).toThrow(RangeError);
+    expect(dw.runDynamicConv(null, Float32Array.from({ length: 18 }, (_, i) => (i === 3 ? Number.NaN : i)), 1, new Float32Array(18))).toBe(false);
+    expect(() => new addon.DwConvScaledBound('scalar-c', g, new Int8Array(2), 2, null, 0.5, new Float32Array(1))).toThrow(RangeError); // bias: M values
+    q.dispose();
+  });
+
   it('runs depthwise convolutions on the direct kernel, other grouped ones on the reference (same results), and non-finite x gets the reference error', () => {
     const v = backend.variants().find((x) => x.key === DYNAMIC_QCONV_KEY && x.name === 'native-scalar-c')!;
     const ws = new Tensor('float32', Float32Array.of(0.02), []);

@@ -12,6 +12,9 @@
  * The integer part runs the backend's own `MatMulInteger:u8x{w}->i32` / `ConvInteger:u8x{w}->i32` variant of the same
  * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order
  * (for a group-1 convolution on a kernel with a direct convolution, inside the convolution's own epilogue).
+ * A float-input DynamicQConv whose weights, scale, zero point and bias are the node's constants binds them in the addon
+ * after its first run on the convolution's scaled path (`QGemm.bindDynamicConv`, `DwConvScaledBound`): later runs with
+ * x of the same dims are one addon call (quantize into the object's buffer, convolve, epilogue), the same steps.
  * A 1x1 convolution of a 1x1 input (squeeze-excite after a GlobalAveragePool) is one GEMM row: one `runDynamic` call
  * quantizes x, multiplies and applies the epilogue and activation (the MatMul form's steps, the same float32 values).
  * A fused activation (DynamicQConv's `activation`: Relu, Clip with activation_min <= activation_max, the HardSwish
@@ -22,10 +25,10 @@
  * non-finite x, other activation attributes) goes to the reference kernel, which also reports errors.
  */
 import { DTYPE_SHORT, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
-import type { NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
+import type { NativeDynamicConvBound, NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
 import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
-import type { FloatAct, ScaledConvInstance } from './conv.js';
+import { sameDims, type FloatAct, type ScaledConvInstance } from './conv.js';
 
 type Q8 = 'uint8' | 'int8';
 const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');
@@ -169,11 +172,11 @@ function activationOf(node: KernelNode): FloatAct | undefined {
  * (uint8) with x_scale and x_zero_point as inputs 5 and 6 (a shared DynamicQuantizeLinear's outputs), so nothing is
  * quantized here; the integer part and the epilogue are the same.
  */
-function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined, quantizedInput = false): NativeInstance {
+function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined, quantizedInput = false): NativeInstance & { readonly boundRuns: number } {
   const ref = lazyReference(ctx, quantizedInput ? DYNAMIC_QCONV_U8_KEY : conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
   const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0, p: 0, q: 0 };
   const w0 = node.constants?.get(1);
-  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; runDynamicPoint?: ScaledConvInstance['runDynamicPoint']; gemm?: NativeQGemm }) | undefined;
+  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; runDynamicPoint?: ScaledConvInstance['runDynamicPoint']; bindDynamic?: ScaledConvInstance['bindDynamic']; gemm?: NativeQGemm }) | undefined;
   if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
   const scratch = new Scratch();
   const scale = new Float32Array(Math.max(1, conv ? 1 : (w0?.dims[1] ?? 1)));
@@ -182,11 +185,31 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
   const qZp = new Uint8Array(1);
   // The quantized input's zero point as a tensor, reused every run (its own ArrayBuffer: see float-ops.ts WALK).
   const zpTensor = new Tensor('uint8', new Uint8Array(new ArrayBuffer(8), 0, 1), []);
+  // The float-input DynamicQConv with inputs 1..4 the node's constants: after a run of the convolution's scaled path,
+  // its operands are bound in the addon for x's dims (`bound`): one call per run (quantize, convolve, epilogue).
+  const [c1, c2, c3, c4] = [1, 2, 3, 4].map((i) => node.constants?.get(i));
+  const constIn = conv && !quantizedInput && c1 && c2 && (node.inputTypes[3] == null || c3) && (node.inputTypes[4] == null || c4)
+    ? (inp: readonly (Tensor | null | undefined)[]) => inp[1] === c1 && inp[2] === c2 && (inp[3] ?? undefined) === c3 && (inp[4] ?? undefined) === c4 && inp.length <= 5
+    : undefined;
+  let bound: { readonly op: NativeDynamicConvBound; readonly xDims: readonly number[]; readonly yDims: readonly number[] } | undefined;
+  let boundRuns = 0;
   return {
     get referenceRuns() {
       return ref.calls + (inner?.referenceRuns ?? 0);
     },
+    get boundRuns() {
+      return boundRuns;
+    },
     run(inputs, rctx) {
+      const x0 = inputs[0];
+      if (bound && x0 && x0.dtype === 'float32' && sameDims(x0.dims, bound.xDims) && constIn!(inputs)) {
+        const y = rctx.alloc('float32', bound.yDims);
+        if (bound.op.runDynamicConv(ctx.pool(), x0.data as Float32Array, x0.dims[0], y.data)) {
+          boundRuns++;
+          return [y];
+        }
+        return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
+      }
       const [x, w, ws, zw] = [inputs[0], inputs[1], inputs[2], inputs[3] ?? null];
       const bias = inputs[4] ?? null;
       if (!inner || !act || !x || x.dtype !== (quantizedInput ? 'uint8' : 'float32') || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || w.dims.join() !== w0!.dims.join())) || !isF32(ws)) return ref().run(inputs, rctx);
@@ -229,7 +252,13 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
         // The GEMM kernel's direct convolution applies the same float32 epilogue itself (no int32 buffer, no extra pass).
         scale[0] = Math.fround(r.scale * ws.data[0]);
         const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, rctx, act);
-        if (y) return [y];
+        if (y) {
+          if (!quantizedInput && constIn?.(inputs)) {
+            const op = inner.bindDynamic?.(x.dims, zw, ws.data[0], bias ? (bias.data as Float32Array) : null, act);
+            if (op) bound = { op, xDims: x.dims.slice(), yDims: y.dims.slice() };
+          }
+          return [y];
+        }
       }
       const [acc] = inner.run([xq, w, zpTensor, zw], scratch.begin()) as [Tensor<'int32'>];
       const y = rctx.alloc('float32', acc.dims);
