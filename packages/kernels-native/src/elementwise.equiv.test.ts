@@ -239,6 +239,11 @@ describe('native Clip:f32 and GlobalAveragePool:f32', () => {
       const dims = size % 3 === 0 ? [1 + (size % 2), size + 1, 7, 5] : size % 3 === 1 ? [2, size + 3, 33] : [1, size + 9, 2, 3, 4];
       return { node: node('GlobalAveragePool', ['float32']) as never, inputs: [values.tensor('float32', dims)] };
     }, [1, 2, 3, 5, 8, 13]);
+    // ppocr's squeeze-excite planes: 8-row groups of 8-column blocks (the AVX2 build's transposed sums) and their tails
+    check('GlobalAveragePool:f32', (size, values) => {
+      const dims = size === 1 ? [1, 200, 2, 96] : size === 2 ? [1, 88, 3, 96] : [2, 19, 3, 29];
+      return { node: node('GlobalAveragePool', ['float32']) as never, inputs: [values.tensor('float32', dims)] };
+    }, [1, 2, 3]);
   });
 });
 
