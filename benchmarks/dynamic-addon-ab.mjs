@@ -21,7 +21,7 @@ for (const fn of fns.split(',')) {
   const fresh = addon[fn].bind(addon);
   const former = old[fn].bind(old);
   // the pool argument's position (an object of this build's addon: A gets null, the same one-thread work)
-  const poolAt = { dynamicQuantizeLinear: 4, dwConvScaled: 1, dwConv: 1, dwConvF: 1 }[fn];
+  const poolAt = { dynamicQuantizeLinear: 4, dwConvScaled: 1, dwConv: 1, dwConvF: 1 }[fn]; // (maxPool, globalAvgPool, binary: none)
   const oldArgs = (a) => (poolAt === undefined ? a : a.map((v, i) => (i === poolAt ? null : v)));
   addon[fn] = (...a) => (useOld ? former(...oldArgs(a)) : fresh(...a));
 }
