@@ -1,5 +1,6 @@
 // N-API binding: QGemm (packed int8 B + workspace: GEMM, requantized / float / dynamic outputs, direct convolution)
 // and FGemm (packed float B: GEMM and convolution).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #if defined(__x86_64__)
@@ -287,7 +288,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
 #if defined(__x86_64__)
     if (use_avx512()) {  // the row sums in the same pass
       if (rs_.size() < static_cast<size_t>(M)) rs_.resize(M);
-      if (!avx512::dynamic_quantize_rows(X, M, K, xq_.data(), &xs, &xz, rs_.data())) return Napi::Boolean::New(env, false);
+      if (!quantize_rows_pooled(pool_arg(info, 0), X, M, K, &xs, &xz)) return Napi::Boolean::New(env, false);
       rowsum = rs_.data();
     } else
 #endif
@@ -304,6 +305,44 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     if (act.kind != 0) float_act_row(Y, static_cast<size_t>(M) * N, act);
     return Napi::Boolean::New(env, true);
   }
+#if defined(__x86_64__)
+  /**
+   * avx512::dynamic_quantize_rows of X [M, K] into xq_ and rs_, over the pool's threads by whole rows (split_rows):
+   * each piece's range (avx512::dynamic_range; they combine to the whole range in any order), the parameters as
+   * dynamic_quantize_rows computes them, then each piece's rows quantized with them (avx512::quantize_rows_with). The
+   * same bytes, row sums, scale and zero point for any split; false when some x is not finite.
+   */
+  bool quantize_rows_pooled(ThreadPool* pool, const float* X, int M, int K, float* xs, uint8_t* xz) {
+    if (M <= 0 || K <= 0) return false;  // empty, as dynamic_quantize_rows
+    if (lo_.size() < static_cast<size_t>(M)) {
+      lo_.resize(M);
+      hi_.resize(M);
+      ok_.resize(M);
+    }
+    std::fill(lo_.begin(), lo_.begin() + M, 0.0f);
+    std::fill(hi_.begin(), hi_.begin() + M, 0.0f);
+    std::fill(ok_.begin(), ok_.begin() + M, 1);
+    const size_t rows = static_cast<size_t>(M), k = static_cast<size_t>(K);
+    // Two hand-offs for a cheap pass (about 0.3 ns a value): pieces of at least kGrainQuant values (BERT's 64 x 1024
+    // inputs split, its 64 x 256 ones stay on the caller).
+    constexpr int64_t kGrainQuant = 16384;
+    split_rows(pool, rows, k, [&](size_t r0, size_t r1) { ok_[r0] = avx512::dynamic_range(X + r0 * k, (r1 - r0) * k, &lo_[r0], &hi_[r0]); }, kGrainQuant);
+    float l = 0.0f, h = 0.0f;
+    for (size_t r = 0; r < rows; r++) {
+      if (!ok_[r]) return false;
+      l = lo_[r] < l ? lo_[r] : l;
+      h = hi_[r] > h ? hi_[r] : h;
+    }
+    const float scale = h == l ? 1.0f : (h - l) / 255.0f;
+    const float initial = 0.0f - l / scale;
+    const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
+    const uint8_t zp = static_cast<uint8_t>(static_cast<int>(std::nearbyint(zc)));
+    split_rows(pool, rows, k, [&](size_t r0, size_t r1) { avx512::quantize_rows_with(X + r0 * k, r1 - r0, k, xq_.data() + r0 * k, scale, zp, rs_.data() + r0); }, kGrainQuant);
+    *xs = scale;
+    *xz = zp;
+    return true;
+  }
+#endif
   /** The length of a per-column parameter (1 or N values of a typed array). */
   size_t per_column(const Napi::Env& env, const Napi::Value& v, const char* what) const {
     if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(what) + ": expected a Float32Array");
@@ -355,6 +394,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   std::vector<float> fmult_, fbias_;  // QFloatEpi columns (padded)
   std::vector<uint8_t> xq_;           // runDynamic's quantized X
   std::vector<int32_t> rs_;           // and its row sums
+  std::vector<float> lo_, hi_;        // quantize_rows_pooled's ranges by first row of a piece
+  std::vector<char> ok_;
   // bindConvRequant's operands
   bool bound_ = false, bhas_bias_ = false;
   ConvGeom bg_{};

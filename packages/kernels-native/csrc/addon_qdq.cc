@@ -56,8 +56,28 @@ bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t
 
 namespace {
 
-// quantizeLinear(x Float32Array, scale Float32Array, zp Uint8Array | Int8Array | null, outer, C, inner, y Uint8Array | Int8Array)
-// (scale / zp of length 1: per tensor; of length C: per axis)
+/**
+ * Splits an (outer, C, inner) quantize / dequantize over the pool (split_rows, kGrainCheap): per tensor as 64-value
+ * chunks of the flat tensor; per axis by `outer` rows, or by channels when outer is 1. fn(element offset, outer, first
+ * channel, channels, inner) for each piece: every element computed as by the whole call, for any split.
+ */
+template <class F>
+void split_qdq(ThreadPool* pool, size_t outer, size_t C, size_t inner, bool per_axis, const F& fn) {
+  const size_t n = outer * C * inner;
+  if (!per_axis) {
+    split_rows(pool, (n + 63) / 64, 64, [&](size_t k0, size_t k1) {
+      const size_t i0 = k0 * 64, i1 = k1 * 64 < n ? k1 * 64 : n;
+      fn(i0, 1, 0, 1, i1 - i0);
+    }, kGrainCheap);
+  } else if (outer > 1) {
+    split_rows(pool, outer, C * inner, [&](size_t r0, size_t r1) { fn(r0 * C * inner, r1 - r0, 0, C, inner); }, kGrainCheap);
+  } else {
+    split_rows(pool, C, inner, [&](size_t c0, size_t c1) { fn(c0 * inner, 1, c0, c1 - c0, inner); }, kGrainCheap);
+  }
+}
+
+// quantizeLinear(x Float32Array, scale Float32Array, zp Uint8Array | Int8Array | null, outer, C, inner, y Uint8Array | Int8Array
+// [, pool]) (scale / zp of length 1: per tensor; of length C: per axis; split_qdq)
 Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const size_t outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner"), n = outer * C * inner;
@@ -68,11 +88,13 @@ Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) {
   const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
   const bool ys = info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
   uint8_t* y = array_data<uint8_t>(env, info[6], napi_uint8_array, napi_int8_array, n, "y");
-  LOWBIT_EW512(quantize_linear, x, s, z, ys, outer, C, inner, sn != 1, y);
+  split_qdq(optional_pool(info, 7), outer, C, inner, sn != 1, [&](size_t off, size_t o, size_t c0, size_t c, size_t in) {
+    LOWBIT_EW512(quantize_linear, x + off, s + c0, z ? z + c0 : nullptr, ys, o, c, in, sn != 1, y + off);
+  });
   return env.Undefined();
 }
 
-// dequantizeLinear(x Uint8Array | Int8Array, scale, zp | null, outer, C, inner, y Float32Array)
+// dequantizeLinear(x Uint8Array | Int8Array, scale, zp | null, outer, C, inner, y Float32Array [, pool]) (split_qdq)
 Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const size_t outer = int_arg(info, 3, "outer"), C = int_arg(info, 4, "C"), inner = int_arg(info, 5, "inner"), n = outer * C * inner;
@@ -83,7 +105,9 @@ Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) {
   const float* s = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, sn, "scale");
   const uint8_t* z = info[2].IsNull() ? nullptr : array_data<uint8_t>(env, info[2], napi_uint8_array, napi_int8_array, sn, "zero_point");
   float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
-  LOWBIT_EW(dequantize_linear, x, xs, s, z, outer, C, inner, sn != 1, y);
+  split_qdq(optional_pool(info, 7), outer, C, inner, sn != 1, [&](size_t off, size_t o, size_t c0, size_t c, size_t in) {
+    LOWBIT_EW(dequantize_linear, x + off, xs, s + c0, z ? z + c0 : nullptr, o, c, in, sn != 1, y + off);
+  });
   return env.Undefined();
 }
 
@@ -172,6 +196,7 @@ Q8Out q8_out(const Napi::CallbackInfo& info, int i, size_t n) {
 // a = erf(x op c1) + c2, y = scaleFirst ? (x * c3) * a : (x * a) * c3
 // gelu(..., y Uint8Array | Int8Array of the same length, scale, zeroPoint): the same GELU, then quantizeLinear per
 // tensor (lowbit.QGeluErf), 1024 values at a time through a stack buffer: bit-identical to gelu then quantizeLinear.
+// A trailing pool (after y, or after zeroPoint) splits either form over its threads in whole 1024-value chunks.
 Napi::Value Gelu(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
@@ -181,18 +206,25 @@ Napi::Value Gelu(const Napi::CallbackInfo& info) {
   const bool div = info[2].ToBoolean().Value();
   const float c2 = info[3].As<Napi::Number>().FloatValue(), c3 = info[4].As<Napi::Number>().FloatValue();
   const bool scale_first = info[5].ToBoolean().Value();
+  // Element-wise: pieces of whole 1024-value chunks over the pool (split_rows), the same bytes for any split.
+  const size_t chunks = (n + 1023) / 1024;
   if (info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
     const Q8Out q = q8_out(info, 6, n);
-    float buf[1024];
-    for (size_t i = 0; i < n; i += 1024) {
-      const size_t m = n - i < 1024 ? n - i : 1024;
-      LOWBIT_EW512(gelu_f32, x + i, m, c1, div, c2, c3, scale_first, buf);
-      LOWBIT_EW512(quantize_linear, buf, &q.scale, &q.zp, q.sign, 1, 1, m, false, q.y + i);
-    }
+    split_rows(optional_pool(info, 9), chunks, 1024, [&](size_t k0, size_t k1) {
+      float buf[1024];
+      for (size_t i = k0 * 1024; i < n && i < k1 * 1024; i += 1024) {
+        const size_t m = n - i < 1024 ? n - i : 1024;
+        LOWBIT_EW512(gelu_f32, x + i, m, c1, div, c2, c3, scale_first, buf);
+        LOWBIT_EW512(quantize_linear, buf, &q.scale, &q.zp, q.sign, 1, 1, m, false, q.y + i);
+      }
+    });
     return env.Undefined();
   }
   float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, n, "y");
-  LOWBIT_EW512(gelu_f32, x, n, c1, div, c2, c3, scale_first, y);
+  split_rows(optional_pool(info, 7), chunks, 1024, [&](size_t k0, size_t k1) {
+    const size_t i0 = k0 * 1024, i1 = k1 * 1024 < n ? k1 * 1024 : n;
+    LOWBIT_EW512(gelu_f32, x + i0, i1 - i0, c1, div, c2, c3, scale_first, y + i0);
+  });
   return env.Undefined();
 }
 
@@ -235,14 +267,16 @@ Napi::Value CopyRuns(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// softmax(x Float32Array, rows, n, y Float32Array): softmax over the last axis of a [rows, n] view
+// softmax(x Float32Array, rows, n, y Float32Array [, pool]): softmax over the last axis of a [rows, n] view (split_rows)
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int rows = int_arg(info, 1, "rows"), n = int_arg(info, 2, "n");
   const size_t total = static_cast<size_t>(rows) * n;
   const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, total, "x");
   float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, total, "y");
-  LOWBIT_EW512(softmax_f32, x, rows, n, y);
+  split_rows(optional_pool(info, 4), rows, n, [&](size_t r0, size_t r1) {
+    LOWBIT_EW512(softmax_f32, x + r0 * n, r1 - r0, n, y + r0 * n);
+  });
   return env.Undefined();
 }
 
@@ -251,7 +285,8 @@ const float* optional_f32(const Napi::Env& env, const Napi::Value& v, size_t nee
   return array_data<float>(env, v, napi_float32_array, napi_float32_array, need, what);
 }
 
-// layerNorm(x, outer, inner, scale (inner), bias (inner) | null, eps, y, mean (outer) | null, inv (outer) | null)
+// layerNorm(x, outer, inner, scale (inner), bias (inner) | null, eps, y, mean (outer) | null, inv (outer) | null [, pool])
+// (pool at 9 in either form; split_rows)
 Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int outer = int_arg(info, 1, "outer"), inner = int_arg(info, 2, "inner");
@@ -264,23 +299,28 @@ Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
   if (info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
     // y Uint8Array | Int8Array, then yScale, yZeroPoint (lowbit.QLayerNorm): rows normalized into a stack buffer, then
     // quantizeLinear per tensor over them; bit-identical to layerNorm then quantizeLinear.
+    // Pieces of whole rows over the pool (split_rows): every row normalized and quantized alike for any split.
     const Q8Out q = q8_out(info, 6, total);
-    constexpr size_t kBuf = 8192;
-    float stack[kBuf];
-    std::unique_ptr<float[]> heap(static_cast<size_t>(inner) * 8 > kBuf ? new float[static_cast<size_t>(inner) * 8] : nullptr);
-    float* buf = heap ? heap.get() : stack;
-    const size_t rows = heap ? 8 : kBuf / inner;
-    for (size_t r = 0; r < static_cast<size_t>(outer); r += rows) {
-      const size_t k = outer - r < rows ? outer - r : rows;
-      LOWBIT_EW(layer_norm_f32, x + r * inner, k, inner, scale, bias, eps, buf, nullptr, nullptr);
-      LOWBIT_EW512(quantize_linear, buf, &q.scale, &q.zp, q.sign, 1, 1, k * inner, false, q.y + r * inner);
-    }
+    split_rows(optional_pool(info, 9), outer, inner, [&](size_t p0, size_t p1) {
+      constexpr size_t kBuf = 8192;
+      float stack[kBuf];
+      std::unique_ptr<float[]> heap(static_cast<size_t>(inner) * 8 > kBuf ? new float[static_cast<size_t>(inner) * 8] : nullptr);
+      float* buf = heap ? heap.get() : stack;
+      const size_t rows = heap ? 8 : kBuf / inner;
+      for (size_t r = p0; r < p1; r += rows) {
+        const size_t k = p1 - r < rows ? p1 - r : rows;
+        LOWBIT_EW(layer_norm_f32, x + r * inner, k, inner, scale, bias, eps, buf, nullptr, nullptr);
+        LOWBIT_EW512(quantize_linear, buf, &q.scale, &q.zp, q.sign, 1, 1, k * inner, false, q.y + r * inner);
+      }
+    });
     return env.Undefined();
   }
   float* y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, total, "y");
   float* mean = const_cast<float*>(optional_f32(env, info[7], outer, "mean"));
   float* inv = const_cast<float*>(optional_f32(env, info[8], outer, "invStdDev"));
-  LOWBIT_EW(layer_norm_f32, x, outer, inner, scale, bias, eps, y, mean, inv);
+  split_rows(optional_pool(info, 9), outer, inner, [&](size_t r0, size_t r1) {
+    LOWBIT_EW(layer_norm_f32, x + r0 * inner, r1 - r0, inner, scale, bias, eps, y + r0 * inner, mean ? mean + r0 : nullptr, inv ? inv + r0 : nullptr);
+  });
   return env.Undefined();
 }
 
@@ -315,7 +355,31 @@ void strides_of(const Napi::Env& env, const Napi::Value& v, const Walk& w, size_
   if (w.total > 0 && static_cast<size_t>(hi) >= len) throw Napi::RangeError::New(env, std::string(what) + ": reads past the input");
 }
 
-// transpose(x TypedArray, dims Int32Array, strides Int32Array, y TypedArray of x's type and dims' product elements)
+/**
+ * Splits a walk over the pool by its outermost output axis (split_rows, kGrainCheap; 64-index steps of it when it is
+ * the only axis): fn(first output element, first index of axis 0, dims with axis 0 cut to the piece) for each piece,
+ * which reads its inputs from that index's offset. Every element computed as by the whole walk, for any split.
+ */
+template <class F>
+void split_walk(ThreadPool* pool, const Walk& w, const F& fn) {
+  if (w.rank == 0 || w.total == 0) {
+    int32_t dims[8];
+    std::memcpy(dims, w.dims, sizeof(dims));
+    fn(0, 0, dims);
+    return;
+  }
+  const size_t d0 = static_cast<size_t>(w.dims[0]), inner = w.total / d0, step = w.rank == 1 ? 64 : 1;
+  split_rows(pool, (d0 + step - 1) / step, inner * step, [&](size_t k0, size_t k1) {
+    const size_t r0 = k0 * step, r1 = k1 * step < d0 ? k1 * step : d0;
+    int32_t dims[8];
+    std::memcpy(dims, w.dims, sizeof(dims));
+    dims[0] = static_cast<int32_t>(r1 - r0);
+    fn(r0 * inner, r0, dims);
+  }, kGrainCheap);
+}
+
+// transpose(x TypedArray, dims Int32Array, strides Int32Array, y TypedArray of x's type and dims' product elements
+// [, pool]) (split_walk)
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray() || !info[3].IsTypedArray()) throw Napi::TypeError::New(env, "x, y: expected typed arrays");
@@ -329,11 +393,14 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   if (yt.ElementLength() < w.total) throw Napi::RangeError::New(env, "y: too short");
   const uint8_t* x = static_cast<const uint8_t*>(xt.ArrayBuffer().Data()) + xt.ByteOffset();
   uint8_t* y = static_cast<uint8_t*>(yt.ArrayBuffer().Data()) + yt.ByteOffset();
-  LOWBIT_EW(transpose, x, esize, w.rank, w.dims, st, y);
+  split_walk(optional_pool(info, 4), w, [&](size_t i0, size_t o0, int32_t* dims) {
+    LOWBIT_EW(transpose, x + o0 * st[0] * esize, esize, w.rank, dims, st, y + i0 * esize);
+  });
   return env.Undefined();
 }
 
-// binary(op 0..3, a Float32Array, b Float32Array, y Float32Array, dims Int32Array, sa Int32Array, sb Int32Array)
+// binary(op 0..3, a Float32Array, b Float32Array, y Float32Array, dims Int32Array, sa Int32Array, sb Int32Array [, pool])
+// (split_walk)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int op = int_arg(info, 0, "op");
@@ -346,7 +413,9 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const float* a = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, 0, "a");
   const float* b = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 0, "b");
   float* y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, w.total, "y");
-  LOWBIT_EW(binary_f32, op, a, b, y, w.rank, w.dims, sa, sb);
+  split_walk(optional_pool(info, 7), w, [&](size_t i0, size_t o0, int32_t* dims) {
+    LOWBIT_EW(binary_f32, op, a + o0 * sa[0], b + o0 * sb[0], y + i0, w.rank, dims, sa, sb);
+  });
   return env.Undefined();
 }
 

@@ -179,6 +179,9 @@ inline ThreadPool* pool_arg(const Napi::CallbackInfo& info, size_t i) {
   return p ? p->get() : nullptr;
 }
 
+/** An optional trailing pool argument at `i`: absent, null or undefined -> no pool (the caller's thread alone). */
+inline ThreadPool* optional_pool(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i ? pool_arg(info, i) : nullptr; }
+
 /** The optional trailing (kind, lo, hi, p, q) of runConvScaled / scaleAccumulators: FloatAct (common.h); kind 0 none,
  *  1 Relu, 2 Clip with lo <= hi, 3 the HardSwish decomposition (Clip lo <= hi, add p, divisor q), 4 HardSigmoid(p, q). */
 inline FloatAct float_act_arg(const Napi::CallbackInfo& info, size_t i) {

@@ -109,5 +109,11 @@ bool dynamic_quantize_rows(const float* x, size_t rows, size_t K, uint8_t* y, fl
   return quantize(x, rows, K, y, scale, zp, rowsum);
 }
 
+void quantize_rows_with(const float* x, size_t rows, size_t K, uint8_t* y, float scale, uint8_t zp, int32_t* rowsum) {
+  const float inv = 1.0f / scale;
+  const bool fast = std::isnormal(scale) && std::isnormal(inv);
+  for (size_t r = 0; r < rows; r++) rowsum[r] = static_cast<int32_t>(quantize_run(x + r * K, K, y + r * K, scale, fast, inv, zp));
+}
+
 }  // namespace avx512
 }  // namespace lowbit

@@ -62,6 +62,9 @@ bool dynamic_range(const float* x, size_t n, float* lo, float* hi);
  * change the rounded integer), also writing rowsum[r] = the sum of row r's bytes of y. Identical results.
  */
 bool dynamic_quantize_rows(const float* x, size_t rows, size_t K, uint8_t* y, float* scale, uint8_t* zp, int32_t* rowsum);
+/** The quantizing pass of dynamic_quantize_rows alone, with the scale and zero point it computed (over the whole
+    tensor): the same bytes and row sums for any subset of rows. */
+void quantize_rows_with(const float* x, size_t rows, size_t K, uint8_t* y, float scale, uint8_t zp, int32_t* rowsum);
 /** scale_accumulators with AVX-512 F/BW/VL/DQ (Relu / Clip in the same pass), identical results. */
 void scale_accumulators(const int32_t* acc, const float* scale, bool scale_per_c, const float* bias, bool bias_per_c, size_t outer,
                         size_t C, size_t inner, float* y, FloatAct act);

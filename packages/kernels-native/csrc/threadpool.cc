@@ -26,9 +26,13 @@ inline int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// The ticket: generation (32 bits) | end (16 bits) | next (16 bits): pieces next..end-1 are unclaimed. The caller of
+// run claims from the front (next), workers from the back (end), so with as many pieces as threads the caller runs
+// piece 0 and a worker the last one run after run (row-wise ops split alike then read what their own core wrote),
+// while either still takes the other's piece when that thread is late.
 constexpr uint64_t kIndexMask = 0xffff;
-inline uint32_t tasks_of(uint64_t t) { return static_cast<uint32_t>((t >> 16) & 0xffff); }
-inline uint32_t index_of(uint64_t t) { return static_cast<uint32_t>(t & kIndexMask); }
+inline uint32_t end_of(uint64_t t) { return static_cast<uint32_t>((t >> 16) & 0xffff); }
+inline uint32_t next_of(uint64_t t) { return static_cast<uint32_t>(t & kIndexMask); }
 
 /** Spins, then yields, until pred() holds or kYieldNs pass. True when pred() held. */
 template <class P>
@@ -66,13 +70,14 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-uint64_t ThreadPool::drain() {
+uint64_t ThreadPool::drain(bool front) {
   uint64_t t = ticket_.load(std::memory_order_acquire);
-  while (index_of(t) < tasks_of(t)) {
-    if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-    // The piece is claimed: its run cannot finish before done_ counts it, so fn_ is still this run's function.
-    const int tasks = static_cast<int>(tasks_of(t));
-    (*fn_.load(std::memory_order_acquire))(static_cast<int>(index_of(t)));
+  while (next_of(t) < end_of(t)) {
+    const uint64_t claimed = front ? t + 1 : t - (uint64_t(1) << 16);
+    if (!ticket_.compare_exchange_weak(t, claimed, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    // The piece is claimed: its run cannot finish before done_ counts it, so fn_ and tasks_ are still this run's.
+    const int tasks = tasks_.load(std::memory_order_relaxed);
+    (*fn_.load(std::memory_order_acquire))(static_cast<int>(front ? next_of(t) : end_of(t) - 1));
     if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks) {
       std::lock_guard<std::mutex> g(mu_);
       if (caller_waiting_) done_cv_.notify_one();
@@ -93,6 +98,7 @@ void ThreadPool::run(int tasks, const std::function<void(int)>& fn) {
     const int n = tasks - base < static_cast<int>(kIndexMask) ? tasks - base : static_cast<int>(kIndexMask);
     const std::function<void(int)> shifted = [&](int t) { fn(base + t); };
     fn_.store(base == 0 ? &fn : &shifted, std::memory_order_relaxed);
+    tasks_.store(n, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> g(mu_);
@@ -100,7 +106,7 @@ void ThreadPool::run(int tasks, const std::function<void(int)>& fn) {
       ticket_.store((static_cast<uint64_t>(generation_) << 32) | (static_cast<uint64_t>(n) << 16), std::memory_order_release);
       if (sleepers_ > 0) cv_.notify_all();
     }
-    drain();
+    drain(true);
     if (!spin_until([&] { return done_.load(std::memory_order_acquire) == n; })) {
       std::unique_lock<std::mutex> lk(mu_);
       caller_waiting_ = true;
@@ -123,7 +129,7 @@ void ThreadPool::worker(int slot) {
       sleepers_--;
     }
     if (stopping_.load()) return;
-    seen = drain();  // a ticket published after this load differs from it: the next round runs it
+    seen = drain(false);  // a ticket published after this load differs from it: the next round runs it
   }
 }
 

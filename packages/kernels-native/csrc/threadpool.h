@@ -2,10 +2,11 @@
 // and the workers, and returns when all are done. Work is partitioned by the caller into n static pieces, so which
 // thread runs a piece never changes a result.
 //
-// Hand-off without a system call on the fast path: run() publishes a ticket (generation, task count, next index) in one
+// Hand-off without a system call on the fast path: run() publishes a ticket (generation, the unclaimed pieces) in one
 // atomic word; workers that finished the previous run spin on it for a short while (kSpinNs) before sleeping on a
 // condition variable, and every thread claims pieces with a compare-and-swap that also checks the generation, so a late
-// worker can never run a piece of a finished run. The caller spins, then sleeps, until every piece is done.
+// worker can never run a piece of a finished run. The caller claims pieces from the front, workers from the back (the
+// same thread mostly runs the same piece of ops split alike). The caller spins, then sleeps, until every piece is done.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -32,15 +33,17 @@ class ThreadPool {
 
  private:
   void worker(int slot);
-  /** Claims and runs pieces of the run published in `ticket_` while any is left; returns the exhausted ticket. */
-  uint64_t drain();
+  /** Claims and runs pieces of the run published in `ticket_` while any is left, from the front (the caller of run)
+      or the back (workers); returns the exhausted ticket. */
+  uint64_t drain(bool front);
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::mutex run_mu_;  // one run at a time
   std::condition_variable cv_, done_cv_;
   std::atomic<const std::function<void(int)>*> fn_{nullptr};
-  // generation (32 bits) | tasks (16 bits) | next index (16 bits)
+  // generation (32 bits) | end (16 bits) | next (16 bits): the unclaimed pieces are next..end-1
   std::atomic<uint64_t> ticket_{0};
+  std::atomic<int> tasks_{0};  // pieces of the run published in ticket_
   std::atomic<int> done_{0};
   int sleepers_ = 0;             // under mu_
   bool caller_waiting_ = false;  // under mu_
@@ -71,6 +74,38 @@ inline int grain_tasks(const ThreadPool* pool, int64_t work, int64_t grain, int 
   if (grained && depth < kMinDepth) return 1;
   const int64_t most = grained && grain > 0 ? work / grain : want;
   return want < most ? (want > 1 ? want : 1) : (most > 1 ? static_cast<int>(most) : 1);
+}
+
+// Fewest elements in one piece of a row-wise float op split across the pool (Softmax, LayerNormalization, GELU and
+// their quantizing forms: about 3 to 5 microseconds of one core, a few times a hand-off to a worker that is spinning).
+// Element-wise ops of about a nanosecond an element or less (QuantizeLinear, DequantizeLinear, Add / Mul, Transpose):
+// twice that.
+constexpr int64_t kGrainRows = 4096, kGrainCheap = 8192;
+
+/**
+ * Runs fn(r0, r1) over `rows` rows of `cols` elements each, in at most pool->size() pieces of whole rows (equal but
+ * for the last), each at least `grain` elements (one piece when rows * cols < 2 * grain; every pool piece when
+ * the pool was made with grained = false). Every row is computed by exactly one call, the same for any split, so a
+ * row-wise op gives the same bytes for any thread count. No pool, or one piece: fn(0, rows) on the caller.
+ */
+template <class F>
+void split_rows(ThreadPool* pool, size_t rows, size_t cols, const F& fn, int64_t grain = kGrainRows) {
+  int tasks = 1;
+  if (pool && pool->size() > 1 && rows > 1) {
+    const int64_t work = static_cast<int64_t>(rows) * static_cast<int64_t>(cols);
+    const int64_t most = pool->grained() ? work / grain : pool->size();
+    tasks = static_cast<int>(most < pool->size() ? most : pool->size());
+    if (static_cast<size_t>(tasks) > rows) tasks = static_cast<int>(rows);
+  }
+  if (tasks <= 1) {
+    fn(size_t(0), rows);
+    return;
+  }
+  const size_t per = (rows + tasks - 1) / tasks;
+  pool->run(tasks, [&](int t) {
+    const size_t r0 = per * static_cast<size_t>(t), r1 = r0 + per < rows ? r0 + per : rows;
+    if (r0 < r1) fn(r0, r1);
+  });
 }
 
 /** Physical cores of this machine (distinct core ids in /proc/cpuinfo on Linux), at least 1. */

@@ -140,10 +140,14 @@ export interface NativeAddon {
   clockGhz(): number;
   /** The clock while running dependent 256- or 512-bit FMAs (null when the CPU lacks them or on arm64). */
   clockUnderLoadGhz(width: 256 | 512): number | null;
-  /** QuantizeLinear to 8 bits over an [outer, C, inner] view (scale / zero point: 1 value, or C values per axis). */
-  quantizeLinear(x: Float32Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Uint8Array | Int8Array): void;
+  /**
+   * QuantizeLinear to 8 bits over an [outer, C, inner] view (scale / zero point: 1 value, or C values per axis).
+   * `pool` (here and on the other element-wise, row-wise and walk calls that take one last): the work split over its
+   * threads in pieces of whole rows (or value chunks) when large enough; the same bytes for any split.
+   */
+  quantizeLinear(x: Float32Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Uint8Array | Int8Array, pool?: NativePool | null): void;
   /** DequantizeLinear from 8 bits over an [outer, C, inner] view. */
-  dequantizeLinear(x: Uint8Array | Int8Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Float32Array): void;
+  dequantizeLinear(x: Uint8Array | Int8Array, scale: Float32Array, zp: Uint8Array | Int8Array | null, outer: number, c: number, inner: number, y: Float32Array, pool?: NativePool | null): void;
   /**
    * DequantizeLinear (per tensor) and a row-bias Add in one pass over [rows, n]: y = float(float((x - zeroPoint) * scale)
    * + bias[j]) (bias: n values or 1).
@@ -205,9 +209,9 @@ export interface NativeAddon {
     scale: number, zeroPoint: number, signed: boolean, y: Uint8Array): void;
   /** y[i] = table[a[i] * 256 + b[i]] over same-length byte arrays (lowbit.QLookup2); table 65536 long. */
   lookupPairs(a: Uint8Array, b: Uint8Array, table: Uint8Array, y: Uint8Array): void;
-  gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array): void;
+  gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Float32Array, pool?: NativePool | null): void;
   /** The same GELU quantized per tensor into 8 bits (lowbit.QGeluErf): bit-identical to gelu then quantizeLinear. */
-  gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Uint8Array | Int8Array, scale: number, zeroPoint: number): void;
+  gelu(x: Float32Array, c1: number, div: boolean, c2: number, c3: number, scaleFirst: boolean, y: Uint8Array | Int8Array, scale: number, zeroPoint: number, pool?: NativePool | null): void;
   /** y[i] = float(exp(double(x[i]))) for i < n (Exp:f32; eight double lanes on AVX-512 CPUs, within 1 float32 ulp). */
   exp(x: Float32Array, n: number, y: Float32Array): void;
   /**
@@ -216,15 +220,15 @@ export interface NativeAddon {
    */
   copyRuns(dst: ArrayBufferView, d: number, dStep: number, src: ArrayBufferView, s: number, sStep: number, run: number, count: number): void;
   /** Softmax over the last axis of a [rows, n] view (double inside, as the reference). */
-  softmax(x: Float32Array, rows: number, n: number, y: Float32Array): void;
+  softmax(x: Float32Array, rows: number, n: number, y: Float32Array, pool?: NativePool | null): void;
   /** LayerNormalization (stash_type 1) of `outer` rows of `inner`, bit-exact with the reference; scale/bias `inner` long. */
-  layerNorm(x: Float32Array, outer: number, inner: number, scale: Float32Array, bias: Float32Array | null, eps: number, y: Float32Array, mean: Float32Array | null, inv: Float32Array | null): void;
+  layerNorm(x: Float32Array, outer: number, inner: number, scale: Float32Array, bias: Float32Array | null, eps: number, y: Float32Array, mean: Float32Array | null, inv: Float32Array | null, pool?: NativePool | null): void;
   /** The same normalization quantized per tensor into 8 bits (lowbit.QLayerNorm): bit-identical to layerNorm then quantizeLinear. */
-  layerNorm(x: Float32Array, outer: number, inner: number, scale: Float32Array, bias: Float32Array | null, eps: number, y: Uint8Array | Int8Array, yScale: number, yZeroPoint: number): void;
+  layerNorm(x: Float32Array, outer: number, inner: number, scale: Float32Array, bias: Float32Array | null, eps: number, y: Uint8Array | Int8Array, yScale: number, yZeroPoint: number, pool?: NativePool | null): void;
   /** y (output dims `dims`, rank <= 8) = x read with element `strides` per output axis; x and y of one typed-array type. */
-  transpose(x: ArrayBufferView, dims: Int32Array, strides: Int32Array, y: ArrayBufferView): void;
+  transpose(x: ArrayBufferView, dims: Int32Array, strides: Int32Array, y: ArrayBufferView, pool?: NativePool | null): void;
   /** y = a op b (0 Add, 1 Sub, 2 Mul, 3 Div) over output dims `dims` (rank <= 8), per-input element strides (0: broadcast). */
-  binary(op: number, a: Float32Array, b: Float32Array, y: Float32Array, dims: Int32Array, sa: Int32Array, sb: Int32Array): void;
+  binary(op: number, a: Float32Array, b: Float32Array, y: Float32Array, dims: Int32Array, sa: Int32Array, sb: Int32Array, pool?: NativePool | null): void;
   /** `grained` (default true): an op too small to pay for a hand-off to another thread runs on the caller alone. */
   Pool: new (threads: number, grained?: boolean) => NativePool;
   QGemm: new (kernel: string, b: Uint8Array | Int8Array, k: number, n: number, threads: number) => NativeQGemm;

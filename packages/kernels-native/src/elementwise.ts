@@ -70,7 +70,7 @@ export function elementwiseVariants(ctx: NativeContext, isa: 'avx512' | 'avx2' |
         const x = inputs[0];
         if (!f32(x)) return undefined;
         const y = rctx.alloc('float32', x.dims);
-        ctx.addon.gelu(x.data, p.c1, p.divide, p.c2, p.c3, p.scaleFirst, y.data);
+        ctx.addon.gelu(x.data, p.c1, p.divide, p.c2, p.c3, p.scaleFirst, y.data, ctx.pool());
         return [y];
       });
     },
@@ -86,7 +86,7 @@ export function elementwiseVariants(ctx: NativeContext, isa: 'avx512' | 'avx2' |
         const [x, scale, zp] = [inputs[0], inputs[1], inputs[2]];
         if (!f32(x) || !f32(scale) || scale.data.length !== 1 || !q8(zp) || zp.data.length !== 1) return undefined;
         const y = rctx.alloc(zp.dtype, x.dims);
-        ctx.addon.gelu(x.data, p.c1, p.divide, p.c2, p.c3, p.scaleFirst, y.data as Uint8Array | Int8Array, scale.data[0], zp.data[0]);
+        ctx.addon.gelu(x.data, p.c1, p.divide, p.c2, p.c3, p.scaleFirst, y.data as Uint8Array | Int8Array, scale.data[0], zp.data[0], ctx.pool());
         return [y];
       });
     },

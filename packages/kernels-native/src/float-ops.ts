@@ -97,7 +97,7 @@ function binaryVariant(ctx: NativeContext, op: keyof typeof BINARY, isa: 'avx2' 
       const y = rctx.alloc('float32', out);
       if (y.data.length === 0) return [y];
       const r = collapseInto(out, broadcastStrides(a.dims, out), broadcastStrides(b.dims, out));
-      ctx.addon.binary(BINARY[op], a.data as Float32Array, b.data as Float32Array, y.data, WALK.subarray(0, r), WALK.subarray(8, 8 + r), WALK.subarray(16, 16 + r));
+      ctx.addon.binary(BINARY[op], a.data as Float32Array, b.data as Float32Array, y.data, WALK.subarray(0, r), WALK.subarray(8, 8 + r), WALK.subarray(16, 16 + r), ctx.pool());
       return [y];
     }),
   };
@@ -127,7 +127,7 @@ function transposeVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scala
           s *= x.dims[k];
         }
         const r = collapseInto(out, perm.map((p) => inStr[p]), undefined);
-        ctx.addon.transpose(x.data as Float32Array, WALK.subarray(0, r), WALK.subarray(8, 8 + r), y.data as Float32Array);
+        ctx.addon.transpose(x.data as Float32Array, WALK.subarray(0, r), WALK.subarray(8, 8 + r), y.data as Float32Array, ctx.pool());
         return [y];
       });
     },
@@ -174,7 +174,7 @@ function layerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelV
         const statDims = x.dims.map((d, k) => (k < axis ? d : 1));
         const mean = node.outputCount > 1 ? rctx.alloc('float32', statDims) : null;
         const inv = node.outputCount > 2 ? rctx.alloc('float32', statDims) : null;
-        if (outer > 0) ctx.addon.layerNorm(x.data as Float32Array, outer, inner, scale.data as Float32Array, (bias?.data as Float32Array | undefined) ?? null, eps, y.data, mean?.data ?? null, inv?.data ?? null);
+        if (outer > 0) ctx.addon.layerNorm(x.data as Float32Array, outer, inner, scale.data as Float32Array, (bias?.data as Float32Array | undefined) ?? null, eps, y.data, mean?.data ?? null, inv?.data ?? null, ctx.pool());
         return [y, mean, inv].slice(0, Math.max(1, node.outputCount));
       });
     },
@@ -199,7 +199,7 @@ function qLayerNormVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): Kernel
         if (!rows) return undefined;
         const { outer, inner } = rows;
         const y = rctx.alloc(zp.dtype, x.dims);
-        if (outer > 0) ctx.addon.layerNorm(x.data as Float32Array, outer, inner, scale.data as Float32Array, (bias?.data as Float32Array | undefined) ?? null, eps, y.data as Uint8Array | Int8Array, (ys.data as Float32Array)[0], (zp.data as Uint8Array | Int8Array)[0]);
+        if (outer > 0) ctx.addon.layerNorm(x.data as Float32Array, outer, inner, scale.data as Float32Array, (bias?.data as Float32Array | undefined) ?? null, eps, y.data as Uint8Array | Int8Array, (ys.data as Float32Array)[0], (zp.data as Uint8Array | Int8Array)[0], ctx.pool());
         return [y];
       });
     },
@@ -226,7 +226,7 @@ function softmaxVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): KernelVar
         const rows = sizeOf(x.dims.slice(0, axis));
         if (n === 0 || rows === 0) return undefined;
         const y = rctx.alloc('float32', x.dims);
-        ctx.addon.softmax(x.data as Float32Array, rows, n, y.data);
+        ctx.addon.softmax(x.data as Float32Array, rows, n, y.data, ctx.pool());
         return [y];
       });
     },

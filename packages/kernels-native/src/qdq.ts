@@ -50,7 +50,7 @@ export function qdqVariants(ctx: NativeContext, avx2 = false): KernelVariant[] {
       const zpOk = zp ? zp.dtype === ty && zp.data.length === scale!.data.length : od === undefined || od === 0 || od === (ty === 'uint8' ? 2 : 3);
       if (!lay || !zpOk || (!zp && ty === 'int8' && od !== 3)) return undefined;
       const y = rctx.alloc(ty, x!.dims);
-      ctx.addon.quantizeLinear((x as Tensor<'float32'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data as Uint8Array | Int8Array);
+      ctx.addon.quantizeLinear((x as Tensor<'float32'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data as Uint8Array | Int8Array, ctx.pool());
       return [y];
     }) });
     const dKey = `DequantizeLinear:${s}->f32`;
@@ -60,7 +60,7 @@ export function qdqVariants(ctx: NativeContext, avx2 = false): KernelVariant[] {
       const lay = isQ8(x) && x.dtype === ty && isF32(scale) && plain(node) && (od === undefined || od === 0 || od === 1) ? layout(node, x.dims, scale) : undefined;
       if (!lay || (zp && (zp.dtype !== ty || zp.data.length !== scale!.data.length))) return undefined;
       const y = rctx.alloc('float32', x!.dims);
-      ctx.addon.dequantizeLinear((x as Tensor<'uint8' | 'int8'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data);
+      ctx.addon.dequantizeLinear((x as Tensor<'uint8' | 'int8'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data, ctx.pool());
       return [y];
     }) });
   }
