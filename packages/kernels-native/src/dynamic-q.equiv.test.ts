@@ -10,7 +10,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Tensor, freshRunContext, referenceKernels, type DType } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
-import { DYNAMIC_QCONV_KEY, DYNAMIC_QCONV_U8_KEY, DYNAMIC_QMATMUL_KEY } from './dynamic-q.js';
+import { DYNAMIC_QCONV_KEY, DYNAMIC_QCONV_QUANTIZE_KEY, DYNAMIC_QCONV_QUANTIZE_U8_KEY, DYNAMIC_QCONV_U8_KEY, DYNAMIC_QMATMUL_KEY } from './dynamic-q.js';
 import { node, readyBackend, registryWith, tracked } from './test-support.js';
 
 const backend = await readyBackend(2);
@@ -114,6 +114,14 @@ function quantizedInput(build: ReturnType<typeof buildConv>) {
   };
 }
 
+/** The same case as lowbit.DynamicQConvQuantize: DynamicQuantizeLinear of the convolution's result (y_q, y_scale, y_zp). */
+function quantizeOut(build: ReturnType<typeof buildConv>) {
+  return (size: number, values: ValueSource) => {
+    const { node: n, inputs } = build(size, values);
+    return { node: { ...n, opType: 'DynamicQConvQuantize', outputCount: 3 }, inputs };
+  };
+}
+
 describe('native fused dynamic-int8 equivalence', () => {
   if ('error' in loaded) {
     it('registers nothing without the addon', () => expect(backend.variants()).toEqual([]));
@@ -121,7 +129,10 @@ describe('native fused dynamic-int8 equivalence', () => {
   }
 
   for (const [key, build, what] of [[DYNAMIC_QMATMUL_KEY, buildMatMul, ''], [DYNAMIC_QCONV_KEY, buildConv, ' (fused Relu / Clip / HardSwish / HardSigmoid by size)'], [DYNAMIC_QCONV_KEY, buildDwConv, ' depthwise (fused Relu / Clip / HardSwish / HardSigmoid by size)'],
-    [DYNAMIC_QCONV_U8_KEY, (w: 'int8' | 'uint8') => quantizedInput(buildConv(w)), ' quantized input'], [DYNAMIC_QCONV_U8_KEY, (w: 'int8' | 'uint8') => quantizedInput(buildDwConv(w)), ' quantized input, depthwise']] as const) {
+    [DYNAMIC_QCONV_U8_KEY, (w: 'int8' | 'uint8') => quantizedInput(buildConv(w)), ' quantized input'], [DYNAMIC_QCONV_U8_KEY, (w: 'int8' | 'uint8') => quantizedInput(buildDwConv(w)), ' quantized input, depthwise'],
+    [DYNAMIC_QCONV_QUANTIZE_KEY, (w: 'int8' | 'uint8') => quantizeOut(buildConv(w)), ' quantized output'], [DYNAMIC_QCONV_QUANTIZE_KEY, (w: 'int8' | 'uint8') => quantizeOut(buildDwConv(w)), ' quantized output, depthwise'],
+    [DYNAMIC_QCONV_QUANTIZE_U8_KEY, (w: 'int8' | 'uint8') => quantizeOut(quantizedInput(buildConv(w))), ' quantized input and output'],
+    [DYNAMIC_QCONV_QUANTIZE_U8_KEY, (w: 'int8' | 'uint8') => quantizeOut(quantizedInput(buildDwConv(w))), ' quantized input and output, depthwise']] as const) {
     for (const wType of ['int8', 'uint8'] as const) {
       it(`${key}${what} (${wType} weights): every variant is bit-exact and runs natively`, () => {
         // (the -dynamic-b variants take a non-constant B: tested below)
@@ -136,6 +147,70 @@ describe('native fused dynamic-int8 equivalence', () => {
       });
     }
   }
+
+  it('DynamicQConvQuantize on ultraface-sized planes, instances interleaved (one shared float scratch), pooled DynamicQuantizeLinear: bit-identical to the reference; a non-finite result gets the reference error', () => {
+    const refQ = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_U8_KEY)!;
+    const mk = (C: number, M: number, k: number, group: number, s: number, H: number, W: number, seed: number) => {
+      const w = new Tensor('int8', Int8Array.from({ length: M * (C / group) * k * k }, (_, i) => ((i * 53 + seed) % 255) - 127), [M, C / group, k, k]);
+      const ws = new Tensor('float32', Float32Array.of(0.0031 * (seed + 1)), []);
+      const zw = new Tensor('int8', Int8Array.of(seed % 3 - 1), []);
+      const bias = new Tensor('float32', Float32Array.from({ length: M }, (_, i) => Math.fround(Math.sin(i + seed) * 0.3)), [M]);
+      const attrs = new Map<string, unknown>([['group', group], ['pads', k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0]], ['strides', [s, s]], ['activation', 1]]);
+      const n = lowbitNode('DynamicQConvQuantize', ['uint8', 'int8', 'float32', 'int8', 'float32', 'float32', 'uint8'], new Map<number, Tensor>([[1, w], [2, ws], [3, zw], [4, bias]]), attrs);
+      const x = new Tensor('uint8', Uint8Array.from({ length: C * H * W }, (_, i) => (i * 131 + seed * 7) % 256), [1, C, H, W]);
+      return { n: { ...n, outputCount: 3 }, inputs: [x, w, ws, zw, bias, new Tensor('float32', Float32Array.of(0.02), []), new Tensor('uint8', Uint8Array.of(97), [])] };
+    };
+    const layers = [mk(16, 16, 3, 16, 1, 120, 160, 1), mk(16, 32, 1, 1, 1, 120, 160, 2), mk(32, 32, 3, 32, 2, 120, 160, 3), mk(32, 32, 1, 1, 1, 60, 80, 4)];
+    for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_QUANTIZE_U8_KEY)) {
+      const insts = layers.map((l) => v.create(l.n));
+      for (let rep = 0; rep < 2; rep++) {
+        layers.forEach((l, i) => {
+          const got = insts[i]!.run(l.inputs, freshRunContext);
+          const want = refQ.create(l.n).run(l.inputs, freshRunContext);
+          expect(got.map((t) => t!.dims)).toEqual(want.map((t) => t!.dims));
+          const bytes = (t: Tensor | null) => { const d = t!.data as Uint8Array | Float32Array; return Buffer.from(d.buffer, d.byteOffset, d.byteLength); };
+          for (let o = 0; o < 3; o++) expect(bytes(got[o]!).equals(bytes(want[o]!))).toBe(true);
+        });
+      }
+      expect(insts.map((i) => (i as unknown as { referenceRuns: number }).referenceRuns)).toEqual([0, 0, 0, 0]);
+    }
+    // the float form of a 1x1 convolution of a 1x1 input (squeeze-excite: one GEMM row), then quantized
+    const se = mk(50, 200, 1, 1, 1, 1, 1, 5);
+    const seNode = { ...se.n, inputTypes: ['float32', 'int8', 'float32', 'int8', 'float32'] as (DType | null)[] };
+    const seIn = [new Tensor('float32', Float32Array.from({ length: 50 }, (_, i) => Math.fround(Math.sin(i) * 2)), [1, 50, 1, 1]), ...se.inputs.slice(1, 5)];
+    const refF = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_KEY)!;
+    for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_QUANTIZE_KEY)) {
+      const got = v.create(seNode).run(seIn, freshRunContext);
+      const want = refF.create(seNode).run(seIn, freshRunContext);
+      expect(got.map((t) => [t!.dtype, ...t!.dims])).toEqual(want.map((t) => [t!.dtype, ...t!.dims]));
+      for (let o = 0; o < 3; o++) expect(Array.from(got[o]!.data as Uint8Array)).toEqual(Array.from(want[o]!.data as Uint8Array));
+    }
+    // the float form with constant operands: bound in the addon after the first run (later runs one native call), then quantized
+    for (const [C, M, group] of [[16, 16, 16], [8, 24, 1]] as const) {
+      const l = mk(C, M, 3, group, 1, 60, 80, 6);
+      const fNode = { ...l.n, inputTypes: ['float32', 'int8', 'float32', 'int8', 'float32'] as (DType | null)[], constants: new Map<number, Tensor>([[1, l.inputs[1]!], [2, l.inputs[2]!], [3, l.inputs[3]!], [4, l.inputs[4]!]]) };
+      const fIn = [new Tensor('float32', Float32Array.from({ length: C * 4800 }, (_, i) => Math.fround(Math.cos(i * 0.31) * 1.5)), [1, C, 60, 80]), ...l.inputs.slice(1, 5)];
+      const want = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_KEY)!.create(fNode).run(fIn, freshRunContext);
+      for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_QUANTIZE_KEY)) {
+        const inst = v.create(fNode);
+        for (let rep = 0; rep < 3; rep++) {
+          const got = inst.run(fIn, freshRunContext);
+          for (let o = 0; o < 3; o++) expect(Array.from(got[o]!.data as Uint8Array)).toEqual(Array.from(want[o]!.data as Uint8Array));
+        }
+        // bound from the second run on where the kernel has a direct convolution (every depthwise kernel; not the
+        // portable one for a dense node)
+        const b = (inst as unknown as { boundRuns: number }).boundRuns;
+        expect(group === 1 && v.name === 'native-scalar-c' ? [0, 2] : [2]).toContain(b);
+      }
+    }
+    // w = [127, -127], w_scale 3e38: the result overflows to -inf; native variants fall back to the reference's error
+    const w = new Tensor('int8', Int8Array.of(127, -127), [1, 1, 1, 2]);
+    const n = { ...lowbitNode('DynamicQConvQuantize', ['float32', 'int8', 'float32', 'int8'], new Map<number, Tensor>([[1, w]])), outputCount: 3 };
+    const args = [new Tensor('float32', Float32Array.of(1, 2), [1, 1, 1, 2]), w, new Tensor('float32', Float32Array.of(3e38), []), new Tensor('int8', Int8Array.of(0), [])];
+    const refError = (() => { try { referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_KEY)!.create(n).run(args, freshRunContext); } catch (e) { return (e as Error).message; } return 'none'; })();
+    expect(refError).toMatch(/finite|NaN|inf/i);
+    for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_QUANTIZE_KEY)) expect(() => v.create(n).run(args, freshRunContext)).toThrow(refError);
+  });
 
   it('depthwise on large planes (channel multiplier 1 and 2, stride 2, batch 2, per-channel zero points, fused activations): bit-identical to the reference, the epilogue in the convolution (no int32 pass)', () => {
     const ref = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!;

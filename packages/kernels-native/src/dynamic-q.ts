@@ -21,8 +21,12 @@
  * decomposition, HardSigmoid) is applied to each float32 result in C++ with the reference's operations (Relu:
  * y > 0 ? y : (NaN ? y : 0); Clip: lo, then hi; HardSwish's Add, Clip, Mul, Div in float32; HardSigmoid in double,
  * rounded once).
+ * `lowbit.DynamicQConvQuantize:f32` / `:u8` (DynamicQuantizeLinear of DynamicQConv's result, the runtime's fusion of a
+ * convolution whose float output only quantizing readers use) run the same steps into one float scratch that every
+ * such node shares (it stays in the caches from layer to layer), then the native DynamicQuantizeLinear on it: the
+ * same bytes, scale and zero point as the two nodes.
  * Anything those variants decline (non-constant or non-2-D weights, grouped convolutions, parameters of other shapes,
- * non-finite x, other activation attributes) goes to the reference kernel, which also reports errors.
+ * non-finite x or results, other activation attributes) goes to the reference kernel, which also reports errors.
  */
 import { DTYPE_SHORT, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
 import type { NativeDynamicConvBound, NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
@@ -38,6 +42,24 @@ export const DYNAMIC_QMATMUL_KEY = 'lowbit.DynamicQMatMul:f32';
 export const DYNAMIC_QCONV_KEY = 'lowbit.DynamicQConv:f32';
 /** DynamicQConv's quantized-input form: x_q (uint8), with x_scale and x_zero_point as inputs 5 and 6. */
 export const DYNAMIC_QCONV_U8_KEY = 'lowbit.DynamicQConv:u8';
+/** lowbit.DynamicQConvQuantize (DynamicQuantizeLinear of DynamicQConv's result), the float and quantized-input forms. */
+export const DYNAMIC_QCONV_QUANTIZE_KEY = 'lowbit.DynamicQConvQuantize:f32';
+export const DYNAMIC_QCONV_QUANTIZE_U8_KEY = 'lowbit.DynamicQConvQuantize:u8';
+
+/**
+ * DynamicQConvQuantize's float result: one buffer shared by every instance in this thread (kernels run one at a time
+ * and none keeps it past its `run`), so each layer writes into memory the previous one left in the caches. (Scratch
+ * from the RunContext stays held until the end of the whole run: a cold buffer per layer, measured slower.)
+ */
+let sharedFloats = new Float32Array(0);
+const sharedFloatContext: RunContext = {
+  alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (dtype !== 'float32') throw new Error(`sharedFloatContext: float32 only, got ${dtype}`);
+    if (sharedFloats.length < n) sharedFloats = new Float32Array(n);
+    return new Tensor(dtype, sharedFloats.subarray(0, n) as never, dims);
+  },
+};
 
 /**
  * A RunContext for the inner integer kernel's int32 sums: the i-th allocation of a run reuses the i-th buffer of the
@@ -96,11 +118,12 @@ export function dynamicQVariants(ctx: NativeContext, kernels: readonly NativeKer
       supports: (n) => wConst(n) === undefined,
       create: (n) => createDynamicB(ctx, n, k),
     });
-    for (const key of [DYNAMIC_QCONV_KEY, DYNAMIC_QCONV_U8_KEY]) {
+    for (const key of [DYNAMIC_QCONV_KEY, DYNAMIC_QCONV_U8_KEY, DYNAMIC_QCONV_QUANTIZE_KEY, DYNAMIC_QCONV_QUANTIZE_U8_KEY]) {
       out.push({
         key, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
         supports: (n) => wConst(n)?.dims.length === 4 && !!innerOf('ConvInteger', wConst(n)!.dtype),
-        create: (n) => createDynamic(ctx, n, true, innerOf('ConvInteger', wConst(n)?.dtype ?? 'int8', n), key === DYNAMIC_QCONV_U8_KEY),
+        create: (n) => createDynamic(ctx, n, true, innerOf('ConvInteger', wConst(n)?.dtype ?? 'int8', n), key === DYNAMIC_QCONV_U8_KEY || key === DYNAMIC_QCONV_QUANTIZE_U8_KEY,
+          key === DYNAMIC_QCONV_QUANTIZE_KEY || key === DYNAMIC_QCONV_QUANTIZE_U8_KEY),
       });
     }
   }
@@ -172,8 +195,9 @@ function activationOf(node: KernelNode): FloatAct | undefined {
  * (uint8) with x_scale and x_zero_point as inputs 5 and 6 (a shared DynamicQuantizeLinear's outputs), so nothing is
  * quantized here; the integer part and the epilogue are the same.
  */
-function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined, quantizedInput = false): NativeInstance & { readonly boundRuns: number } {
-  const ref = lazyReference(ctx, quantizedInput ? DYNAMIC_QCONV_U8_KEY : conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY, node);
+function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, innerVariant: KernelVariant | undefined, quantizedInput = false, quantizeOut = false): NativeInstance & { readonly boundRuns: number } {
+  const refKey = quantizeOut ? (quantizedInput ? DYNAMIC_QCONV_QUANTIZE_U8_KEY : DYNAMIC_QCONV_QUANTIZE_KEY) : quantizedInput ? DYNAMIC_QCONV_U8_KEY : conv ? DYNAMIC_QCONV_KEY : DYNAMIC_QMATMUL_KEY;
+  const ref = lazyReference(ctx, refKey, node);
   const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0, p: 0, q: 0 };
   const w0 = node.constants?.get(1);
   let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; runDynamicPoint?: ScaledConvInstance['runDynamicPoint']; bindDynamic?: ScaledConvInstance['bindDynamic']; gemm?: NativeQGemm }) | undefined;
@@ -193,6 +217,16 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     : undefined;
   let bound: { readonly op: NativeDynamicConvBound; readonly xDims: readonly number[]; readonly yDims: readonly number[] } | undefined;
   let boundRuns = 0;
+  // DynamicQConvQuantize: the output's scale and zero point
+  const outScale = new Float32Array(1);
+  const outZp = new Uint8Array(1);
+  const quantized = (yq: Tensor<'uint8'>, rctx: RunContext): Tensor[] => {
+    const s = rctx.alloc('float32', []);
+    s.data[0] = outScale[0];
+    const z = rctx.alloc('uint8', []);
+    z.data[0] = outZp[0];
+    return [yq, s, z];
+  };
   return {
     get referenceRuns() {
       return ref.calls + (inner?.referenceRuns ?? 0);
@@ -203,10 +237,10 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     run(inputs, rctx) {
       const x0 = inputs[0];
       if (bound && x0 && x0.dtype === 'float32' && sameDims(x0.dims, bound.xDims) && constIn!(inputs)) {
-        const y = rctx.alloc('float32', bound.yDims);
+        const y = (quantizeOut ? sharedFloatContext : rctx).alloc('float32', bound.yDims);
         if (bound.op.runDynamicConv(ctx.pool(), x0.data as Float32Array, x0.dims[0], y.data)) {
           boundRuns++;
-          return [y];
+          return quantizeOut ? quantizeFloat(y) : [y];
         }
         return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
       }
@@ -229,8 +263,8 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       }
       if (conv && !quantizedInput && inner.runDynamicPoint) {
         // a 1x1 convolution of a 1x1 input: quantize, GEMM row, epilogue and activation in one call
-        const y = inner.runDynamicPoint(x, zw, ws.data, bias ? (bias.data as Float32Array) : null, rctx, act);
-        if (y) return [y];
+        const y = inner.runDynamicPoint(x, zw, ws.data, bias ? (bias.data as Float32Array) : null, quantizeOut ? sharedFloatContext : rctx, act);
+        if (y) return quantizeOut ? quantizeFloat(y) : [y];
         if (y === null) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
       }
       let xq: Tensor<'uint8'>;
@@ -248,32 +282,41 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       }
       const r = { scale: qScale[0], zeroPoint: qZp[0] };
       zpTensor.data[0] = r.zeroPoint;
+      // DynamicQConvQuantize: the float result goes to the shared scratch, then DynamicQuantizeLinear's kernel
+      const yctx: RunContext = quantizeOut ? sharedFloatContext : rctx;
       if (conv && inner.runScaled) {
         // The GEMM kernel's direct convolution applies the same float32 epilogue itself (no int32 buffer, no extra pass).
         scale[0] = Math.fround(r.scale * ws.data[0]);
-        const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, rctx, act);
+        const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, yctx, act);
         if (y) {
           if (!quantizedInput && constIn?.(inputs)) {
             const op = inner.bindDynamic?.(x.dims, zw, ws.data[0], bias ? (bias.data as Float32Array) : null, act);
             if (op) bound = { op, xDims: x.dims.slice(), yDims: y.dims.slice() };
           }
-          return [y];
+          return quantizeOut ? quantizeFloat(y) : [y];
         }
       }
       const [acc] = inner.run([xq, w, zpTensor, zw], scratch.begin()) as [Tensor<'int32'>];
-      const y = rctx.alloc('float32', acc.dims);
+      const y = yctx.alloc('float32', acc.dims);
       const wsd = ws.data;
       const bd = bias ? (bias.data as Float32Array) : null;
       if (conv) {
         scale[0] = Math.fround(r.scale * wsd[0]);
         const plane = acc.data.length / ((acc.dims[0] * N) || 1);
         ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, 1), bd, acc.dims[0], N, plane, y.data, act.kind, act.lo, act.hi, act.p, act.q);
+        if (quantizeOut) return quantizeFloat(y);
       } else {
         const sn = wsd.length === 1 ? 1 : N;
         for (let j = 0; j < sn; j++) scale[j] = Math.fround(r.scale * wsd[j]);
         ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, sn), bd, acc.data.length / (N || 1), N, 1, y.data);
       }
       return [y];
+
+      function quantizeFloat(yf: Tensor<'float32'>): (Tensor | null)[] {
+        const yq = rctx.alloc('uint8', yf.dims);
+        if (!ctx.addon.dynamicQuantizeLinear(yf.data, yq.data, outScale, outZp, ctx.pool())) return ref().run(inputs, rctx); // non-finite: the reference reports it
+        return quantized(yq, rctx);
+      }
     },
     dispose() {
       inner?.dispose?.();

@@ -198,4 +198,26 @@ describe('native kernels: thread-count invariance (property)', () => {
       }), { numRuns: 40 });
     });
   });
+  it('lowbit.DynamicQConvQuantize (float input, then the shared float scratch and the pooled DynamicQuantizeLinear): 3 threads == 1 thread == reference, every variant', () => {
+    const convShape = fc.record({ C: fc.integer({ min: 1, max: 8 }), M: fc.integer({ min: 1, max: 24 }), H: fc.integer({ min: 3, max: 140 }), W: fc.integer({ min: 3, max: 160 }), dw: fc.boolean(), seed: fc.nat() });
+    const key = 'lowbit.DynamicQConvQuantize:f32';
+    const ref = referenceKernels().find((r) => r.key === key)!;
+    fc.assert(fc.property(convShape, ({ C, M: m0, H, W, dw, seed }) => {
+      const M = dw ? C : m0;
+      const w = new Tensor('int8', bytes(M * (dw ? 1 : C) * 9, seed, true) as Int8Array, [M, dw ? 1 : C, 3, 3]);
+      const ws = new Tensor('float32', Float32Array.of(0.0021), []);
+      const zw = new Tensor('int8', Int8Array.of(seed % 5 - 2), []);
+      const x = new Tensor('float32', Float32Array.from(bytes(C * H * W, seed + 1, true), (v) => Math.fround(v / 41)), [1, C, H, W]);
+      const n = { ...node('DynamicQConvQuantize', ['float32', 'int8', 'float32', 'int8'], new Map<number, Tensor>([[1, w]])), domain: 'lowbit', opset: 1, outputCount: 3,
+        attrs: new Map<string, unknown>([['pads', [1, 1, 1, 1]], ['activation', 1], ...(dw ? [['group', C] as [string, unknown]] : [])]) as never };
+      const outs = (v: KernelVariant) => {
+        const inst = v.create(n);
+        const r = inst.run([x, w, ws, zw], freshRunContext).map((t) => { const d = t!.data as Uint8Array | Float32Array; return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex'); });
+        inst.dispose?.();
+        return r;
+      };
+      const want = outs(ref);
+      for (const b of [one, three, threeGrained]) for (const v of b.variants().filter((x) => x.key === key)) expect(outs(v)).toEqual(want);
+    }), { numRuns: 15 });
+  });
 });

@@ -36,6 +36,7 @@ export function outputElemTypes(node: Node, inputs: readonly (DataType | null | 
   if (!isDefaultDomain(domain)) {
     if (['DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'MatMulNBits', 'DynamicQuantizeLSTM'].includes(opType)) return all(DataType.FLOAT);
     if (domain === 'lowbit' && (opType === 'DynamicQMatMul' || opType === 'DynamicQConv' || opType === 'GeluErf' || opType === 'QLinearMatMulToFloat')) return all(DataType.FLOAT);
+    if (domain === 'lowbit' && opType === 'DynamicQConvQuantize') return [DataType.UINT8, DataType.FLOAT, DataType.UINT8].slice(0, outputCount) as T[];
     if (domain === 'lowbit' && opType === 'PermutedMatMul') return all(first);
     if (domain === 'lowbit' && opType === 'QGemm') return all(at(7));
     if (domain === 'lowbit' && opType === 'QLookup') return all(at(1));

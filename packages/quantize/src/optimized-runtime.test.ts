@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { testdataPath, readMnist } from '@lowbit/testing';
 import { dataTypeFromName, tensorValuesSync } from '@lowbit/onnx-ir';
 import type { Model, Node, ValueInfo } from '@lowbit/onnx-ir';
-import { optimizeModel, Session, Tensor } from '@lowbit/runtime';
+import { loadBackends, optimizeModel, Session, Tensor } from '@lowbit/runtime';
 import type { Feeds } from '@lowbit/calibrators';
 import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeStatic } from './quantize-static.js';
@@ -136,23 +136,36 @@ describe('fused vs literal execution of quantized models', () => {
     }
   }, 120_000);
 
-  it('ultraface-rfb-320 dynamic: every Relu after a convolution joins its lowbit.DynamicQConv; outputs bit-identical to the literal graph', async () => {
+  it('ultraface-rfb-320 dynamic: every Relu after a convolution joins its lowbit.DynamicQConv, a convolution only quantizing readers use outputs the quantized tensor (lowbit.DynamicQConvQuantize); outputs bit-identical to the literal graph (js, and native at 1 and 2 threads)', async () => {
     const dims = [1, 3, 240, 320];
     const m = await quantizeDynamic(testdataPath('models', 'ultraface-rfb-320.onnx'), join(dir, 'ultraface-dynamic.onnx'), {});
     const fused = Session.fromModel(m);
     const literal = Session.fromModel(m, { graphOptimization: 'none' });
     expect(literal.optimization.opsAfter.Relu).toBe(37);
     expect(fused.optimization.opsAfter.Relu).toBe(1); // the one after the residual Add of two convolutions
-    expect(fused.optimization.opsAfter['lowbit.DynamicQConv']).toBeGreaterThan(50);
+    const after = fused.optimization.opsAfter;
+    expect(after['lowbit.DynamicQConv']! + after['lowbit.DynamicQConvQuantize']!).toBeGreaterThan(50);
+    // the twelve convolutions of at least MIN_FUSED_ELEMENTS outputs (the 120x160 .. 30x40 head) whose readers quantize
+    expect(after['lowbit.DynamicQConvQuantize']).toBe(12);
+    expect(after.DynamicQuantizeLinear).toBe(4);
     const feeds = { input: new Tensor('float32', image(dims, 7), dims) };
     const a = literal.runSync(feeds);
+    const bitsOf = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data as Float32Array).buffer));
     const b = fused.runSync(feeds);
-    for (const k of Object.keys(a)) {
-      expect(Array.from(new Uint32Array(Float32Array.from(b[k]!.data as Float32Array).buffer))).toEqual(Array.from(new Uint32Array(Float32Array.from(a[k]!.data as Float32Array).buffer)));
+    for (const k of Object.keys(a)) expect(bitsOf(b[k]!)).toEqual(bitsOf(a[k]!));
+    for (const threads of [1, 2]) {
+      const [native] = await loadBackends('native', { threads });
+      if (!native?.ready) continue;
+      const n = Session.fromModel(m, { backend: 'native', backends: [native], threads });
+      for (let rep = 0; rep < 2; rep++) {
+        const c = n.runSync(feeds);
+        for (const k of Object.keys(a)) expect(bitsOf(c[k]!)).toEqual(bitsOf(a[k]!));
+      }
+      native.dispose?.();
     }
   }, 120_000);
 
-  it('ppocr-mobile-v2-cls dynamic: Relu, HardSigmoid and HardSwish written out (Add, Clip, Mul, Div) join their lowbit.DynamicQConv; outputs bit-identical', async () => {
+  it('ppocr-mobile-v2-cls dynamic: Relu, HardSigmoid and HardSwish written out (Add, Clip, Mul, Div) join their lowbit.DynamicQConv; outputs bit-identical (js, and native at 1 and 2 threads)', async () => {
     const dims = [1, 3, 48, 192];
     const m = await quantizeDynamic(testdataPath('models', 'ppocr-mobile-v2-cls.onnx'), join(dir, 'ppocr-dynamic.onnx'), {});
     const fused = Session.fromModel(m);
@@ -161,12 +174,21 @@ describe('fused vs literal execution of quantized models', () => {
     expect([before.Relu, before.HardSigmoid, before.Clip, before.Div]).toEqual([15, 9, 18, 18]);
     expect([after.Relu, after.HardSigmoid, after.Clip, after.Div].map((v) => v ?? 0)).toEqual([0, 0, 0, 0]);
     expect(after['lowbit.DynamicQConv']).toBe(53);
+    expect(after['lowbit.DynamicQConvQuantize'] ?? 0).toBe(0); // symbolic dims: no output size known, none fused
+    // native: fused against the native literal graph (its float ops, Softmax and the like, are not the js kernels)
+    const pairs: [Session, Session][] = [[literal, fused]];
+    for (const threads of [1, 2]) {
+      const [native] = await loadBackends('native', { threads });
+      if (native?.ready) pairs.push([Session.fromModel(m, { backend: 'native', backends: [native], threads, graphOptimization: 'none' }), Session.fromModel(m, { backend: 'native', backends: [native], threads })]);
+    }
     for (const seed of [3, 11]) {
       const feeds = { x: new Tensor('float32', image(dims, seed), dims) };
-      const a = literal.runSync(feeds);
-      const b = fused.runSync(feeds);
-      for (const k of Object.keys(a)) {
-        expect(Array.from(new Uint32Array(Float32Array.from(b[k]!.data as Float32Array).buffer))).toEqual(Array.from(new Uint32Array(Float32Array.from(a[k]!.data as Float32Array).buffer)));
+      for (const [l, s] of pairs) {
+        const a = l.runSync(feeds);
+        const b = s.runSync(feeds);
+        for (const k of Object.keys(a)) {
+          expect(Array.from(new Uint32Array(Float32Array.from(b[k]!.data as Float32Array).buffer))).toEqual(Array.from(new Uint32Array(Float32Array.from(a[k]!.data as Float32Array).buffer)));
+        }
       }
     }
   }, 120_000);

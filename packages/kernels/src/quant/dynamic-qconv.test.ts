@@ -58,3 +58,25 @@ describe('lowbit.DynamicQConv reference kernel', () => {
     expect(() => run([['activation', 2], ['activation_min', 2], ['activation_max', 1]])).toThrow(/min <= max/);
   });
 });
+
+describe('lowbit.DynamicQConvQuantize reference kernel', () => {
+  it('is DynamicQuantizeLinear of DynamicQConv (the TSDoc example, both forms); a non-finite result is a typed error', () => {
+    const reg = createReferenceRegistry();
+    const node: KernelNode = { name: 'c', opType: 'DynamicQConvQuantize', domain: 'lowbit', opset: 1, attrs: new Map(), inputTypes: ['float32', 'int8', 'float32', 'int8'], outputCount: 3 };
+    const w = [new Tensor('int8', [1, -1], [1, 1, 1, 2]), new Tensor('float32', [1], []), new Tensor('int8', [0], [])];
+    const [q, s, z] = reg.resolve('lowbit.DynamicQConvQuantize:f32').create(node).run([new Tensor('float32', [1, 2], [1, 1, 1, 2]), ...w], ctx);
+    const y = Math.fround(-128 * Math.fround(2 / 255));
+    expect(q!.dtype).toBe('uint8');
+    expect(q!.dims).toEqual([1, 1, 1, 1]);
+    expect([s!.dims, z!.dims]).toEqual([[], []]);
+    expect(s!.data[0]).toBe(Math.fround((0 - y) / 255));
+    expect([z!.data[0], q!.data[0]]).toEqual([255, 0]);
+    // the quantized-input form on DynamicQuantizeLinear([1, 2])'s outputs: the same three outputs
+    const u8 = reg.resolve('lowbit.DynamicQConvQuantize:u8').create({ ...node, inputTypes: ['uint8', 'int8', 'float32', 'int8', null, 'float32', 'uint8'] });
+    const [q2, s2, z2] = u8.run([new Tensor('uint8', [127, 255], [1, 1, 1, 2]), ...w, null, new Tensor('float32', [Math.fround(2 / 255)], []), new Tensor('uint8', [0], [])], ctx);
+    expect([q2!.data[0], s2!.data[0], z2!.data[0]]).toEqual([q!.data[0], s!.data[0], z!.data[0]]);
+    // w = [127, -127], w_scale 3e38: the float result overflows to -inf, which DynamicQuantizeLinear rejects
+    const big = [new Tensor('int8', [127, -127], [1, 1, 1, 2]), new Tensor('float32', [3e38], []), w[2]!];
+    expect(() => reg.resolve('lowbit.DynamicQConvQuantize:f32').create(node).run([new Tensor('float32', [1, 2], [1, 1, 1, 2]), ...big], ctx)).toThrow(/DynamicQConvQuantize/);
+  });
+});

@@ -121,7 +121,46 @@ function givenInput(node: KernelNode, inputs: readonly (Tensor | null)[]): { xq:
   return { xq, r: { scale: xs.data[0], zeroPoint: xz.data[0] } };
 }
 
+/**
+ * lowbit.DynamicQConvQuantize (domain `lowbit`, version 1): a DynamicQConv whose float output only
+ * DynamicQuantizeLinear-consuming readers use, quantized in the same node. Inputs and attributes exactly as
+ * lowbit.DynamicQConv (both forms: key `lowbit.DynamicQConvQuantize:f32` with x float32, `:u8` with x_q, x_scale,
+ * x_zero_point as inputs 0, 5, 6). Outputs (y_q uint8 [N, M, ...], y_scale float32 scalar, y_zero_point uint8 scalar)
+ * exactly DynamicQuantizeLinear(DynamicQConv(...)) (`@lowbit/qparams` dynamicQuantize on the float result): this
+ * reference is that composition. A non-finite float result is a KernelError, as DynamicQuantizeLinear reports it.
+ * Example: x = [[[[1, 2]]]], w = [[[[1, -1]]]] int8, w_s 1, zp 0 -> y = fround(-128 * fround(2/255)) = -1.00392...,
+ * so y_scale = fround(1.00392... / 255), y_zero_point 255, y_q = [0].
+ */
+function createQuantize(node: KernelNode, quantizedInput: boolean): KernelInstance {
+  const conv = create(node, quantizedInput);
+  return {
+    run(inputs, ctx) {
+      const [y] = conv.run(inputs, ctx) as [Tensor<'float32'>];
+      const r = viaQParams(node, () => dynamicQuantize(y.data));
+      const q = ctx.alloc('uint8', y.dims);
+      q.data.set(r.y);
+      const scale = ctx.alloc('float32', []);
+      scale.data[0] = r.scale;
+      const zp = ctx.alloc('uint8', []);
+      zp.data[0] = r.zeroPoint;
+      return [q, scale, zp];
+    },
+  };
+}
+
 export const DYNAMIC_QCONV_KERNELS: KernelVariant[] = [{
+  key: `${LOWBIT_OP_DOMAIN}.DynamicQConvQuantize:f32`,
+  name: 'scalar',
+  isa: 'scalar',
+  tolerance: 'exact',
+  create: (node) => createQuantize(node, false),
+}, {
+  key: `${LOWBIT_OP_DOMAIN}.DynamicQConvQuantize:u8`,
+  name: 'scalar',
+  isa: 'scalar',
+  tolerance: 'exact',
+  create: (node) => createQuantize(node, true),
+}, {
   key: `${LOWBIT_OP_DOMAIN}.DynamicQConv:f32`,
   name: 'scalar',
   isa: 'scalar',
