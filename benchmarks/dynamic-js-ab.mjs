@@ -3,7 +3,9 @@
 // (e2e-variant.mjs; LOWBIT_PROF_CACHE=DIR keeps it): session A runs an older copy of the package (a directory with its
 // package.json, dist/ and build/Release/lowbit_native.node, placed inside this checkout so that it resolves the same
 // @lowbit/kernels), session B this checkout's; one thread each, alternating A B every round (ABBA). Prints wall medians,
-// B/A, and whether both give the same output bytes.
+// B/A, and whether both give the same output bytes. Check its noise with an A/A (a copy of this checkout as the old
+// package): on the shared 2-vCPU AMD EPYC under load (load average 4-7) an A/A gave 0.94 and 0.99, so ratios within
+// that band are not evidence; benchmarks/dynamic-addon-ab.mjs (one session, functions switched) is steadier.
 // Usage: node benchmarks/dynamic-js-ab.mjs <old package dir> [model=ppocr-mobile-v2-cls] [rounds=400] [threads=1]
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
