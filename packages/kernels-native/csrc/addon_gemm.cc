@@ -333,10 +333,10 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
       l = lo_[r] < l ? lo_[r] : l;
       h = hi_[r] > h ? hi_[r] : h;
     }
-    const float scale = h == l ? 1.0f : (h - l) / 255.0f;
-    const float initial = 0.0f - l / scale;
-    const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
-    const uint8_t zp = static_cast<uint8_t>(static_cast<int>(std::nearbyint(zc)));
+    float scale;
+    int zpi;
+    dynamic_params(l, h, &scale, &zpi);
+    const uint8_t zp = static_cast<uint8_t>(zpi);
     split_rows(pool, rows, k, [&](size_t r0, size_t r1) { avx512::quantize_rows_with(X + r0 * k, r1 - r0, k, xq_.data() + r0 * k, scale, zp, rs_.data() + r0); }, kGrainQuant);
     *xs = scale;
     *xz = zp;

@@ -37,10 +37,10 @@ bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t
       l = lo[t] < l ? lo[t] : l;
       h = hi[t] > h ? hi[t] : h;
     }
-    const float scale = h == l ? 1.0f : (h - l) / 255.0f;
-    const float initial = 0.0f - l / scale;
-    const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
-    const uint8_t zp = static_cast<uint8_t>(static_cast<int>(std::nearbyint(zc)));
+    float scale;
+    int zpi;
+    dynamic_params(l, h, &scale, &zpi);
+    const uint8_t zp = static_cast<uint8_t>(zpi);
     pool->run(T, [&](int t) {
       const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
       if (a < b) avx512::quantize_linear(x + a, &scale, &zp, false, 1, 1, b - a, false, y + a);

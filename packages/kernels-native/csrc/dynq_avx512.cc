@@ -90,11 +90,9 @@ bool quantize(const float* x, size_t rows, size_t K, uint8_t* y, float* scale_ou
   const size_t n = rows * K;
   float lo, hi;
   if (n == 0 || !range(x, n, lo, hi)) return false;
-  // The parameters exactly as qdq_kernels.inc computes them.
-  const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
-  const float initial = 0.0f - lo / scale;
-  const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
-  const int zp = static_cast<int>(std::nearbyint(zc));
+  float scale;
+  int zp;
+  dynamic_params(lo, hi, &scale, &zp);
   const float inv = 1.0f / scale;
   const bool fast = std::isnormal(scale) && std::isnormal(inv);
   for (size_t r = 0; r < rows; r++) rowsum[r] = static_cast<int32_t>(quantize_run(x + r * K, K, y + r * K, scale, fast, inv, zp));

@@ -2,6 +2,7 @@
 //   quantize:   y = clamp(roundHalfEven(float(x / scale[c])) + zp[c], qmin, qmax); NaN -> qmin (as the reference)
 //   dequantize: y = float((x - zp[c]) * scale[c])
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -21,6 +22,17 @@ void dequantize_linear(const uint8_t* x, bool q_signed, const float* scale, cons
  * non-finite element: the caller reports the error.
  */
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp);
+
+/** DynamicQuantizeLinear's scale and zero point from its range (lo = min(0, min x), hi = max(0, max x), both finite),
+ *  the float32 steps above; every native DynamicQuantizeLinear form computes them here (static: each ISA's object
+ *  file keeps its own copy). */
+static inline void dynamic_params(float lo, float hi, float* scale, int* zp) {
+  const float s = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  const float initial = 0.0f - lo / s;
+  const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
+  *scale = s;
+  *zp = static_cast<int>(std::nearbyint(zc));
+}
 
 /**
  * The float epilogue of the dynamic-int8 ops over an [outer, C, inner] view: y = float(float(acc) * scale[c]), then

@@ -125,10 +125,9 @@ bool dynamic_range(const float* x, size_t n, float* lo_out, float* hi_out) {
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_out, uint8_t* zp_out) {
   float lo, hi;
   if (n == 0 || !dynamic_range(x, n, &lo, &hi)) return false;
-  const float scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
-  const float initial = 0.0f - lo / scale;
-  const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
-  const int zp = static_cast<int>(std::nearbyint(zc));
+  float scale;
+  int zp;
+  dynamic_params(lo, hi, &scale, &zp);
   const __m512 sv = _mm512_set1_ps(scale), clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f);
   const __m512i zv = _mm512_set1_epi32(zp), top = _mm512_set1_epi32(255);
   auto q16 = [&](__m512 xv) {
