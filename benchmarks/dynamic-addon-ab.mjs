@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { loadAddon } from '@lowbit/kernels-native';
 import { Session, Tensor } from '@lowbit/runtime';
 import { e2eVariant } from './e2e-variant.mjs';
-import { median } from './support.mjs';
+import { alternate, copyOutputs, median, sameOutputs } from './support.mjs';
 
 const [oldPath, fns = 'dynamicQuantizeLinear', name = 'ppocr-mobile-v2-cls', roundsArg = '400'] = process.argv.slice(2);
 const old = createRequire(import.meta.url)(oldPath);
@@ -28,22 +28,16 @@ for (const fn of fns.split(',')) {
 const { bytes, input, dims, sample } = await e2eVariant(name, 'dynamic');
 const s = await Session.create(bytes, { threads: 1 });
 const x = new Tensor('float32', sample(99), dims);
-const hex = (o) => Object.fromEntries(Object.entries(o).map(([n, t]) => [n, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')]));
 const outs = {};
 for (const k of ['A', 'B']) {
   useOld = k === 'A';
   for (let i = 0; i < 50; i++) outs[k] = s.runSync({ [input]: x });
-  outs[k] = hex(outs[k]);
+  outs[k] = copyOutputs(outs[k]);
 }
-const same = Object.keys(outs.A).every((n) => outs.A[n] === outs.B[n]);
-const t = { A: [], B: [] };
-for (let r = 0; r < Number(roundsArg); r++) {
-  for (const k of r % 2 ? ['B', 'A'] : ['A', 'B']) {
-    useOld = k === 'A';
-    const t0 = performance.now();
-    for (let i = 0; i < 5; i++) s.runSync({ [input]: x });
-    t[k].push((performance.now() - t0) / 5);
-  }
-}
+const same = sameOutputs(outs.A, outs.B);
+const t = alternate(['A', 'B'], Number(roundsArg), (k) => {
+  useOld = k === 'A';
+  for (let i = 0; i < 5; i++) s.runSync({ [input]: x });
+}, 5);
 const [a, b] = [median(t.A), median(t.B)];
 console.log(`${name} 1 thr, ${fns}: A ${a.toFixed(3)} ms, B ${b.toFixed(3)} ms, B/A ${(b / a).toFixed(3)}, same output bytes: ${same}`);

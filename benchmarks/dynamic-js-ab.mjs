@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { createNativeBackend } from '@lowbit/kernels-native';
 import { Session, Tensor } from '@lowbit/runtime';
 import { e2eVariant } from './e2e-variant.mjs';
-import { median } from './support.mjs';
+import { alternate, median, sameOutputs } from './support.mjs';
 
 const [oldDir, name = 'ppocr-mobile-v2-cls', roundsArg = '400', threadsArg = '1'] = process.argv.slice(2);
 const old = await import(pathToFileURL(resolve(oldDir, 'dist/index.js')).href);
@@ -25,20 +25,13 @@ const make = async (create) => {
 };
 const sessions = { A: await make(old.createNativeBackend), B: await make(createNativeBackend) };
 const x = new Tensor('float32', sample(99), dims);
-const hex = (o) => Object.fromEntries(Object.entries(o).map(([n, t]) => [n, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')]));
 const outs = {};
 for (const [k, s] of Object.entries(sessions)) {
   for (let i = 0; i < 50; i++) outs[k] = s.runSync({ [input]: x });
-  outs[k] = hex(outs[k]);
 }
-const same = Object.keys(outs.A).every((n) => outs.A[n] === outs.B[n]);
-const t = { A: [], B: [] };
-for (let r = 0; r < Number(roundsArg); r++) {
-  for (const k of r % 2 ? ['B', 'A'] : ['A', 'B']) {
-    const t0 = performance.now();
-    for (let i = 0; i < 5; i++) sessions[k].runSync({ [input]: x });
-    t[k].push((performance.now() - t0) / 5);
-  }
-}
+const same = sameOutputs(outs.A, outs.B);
+const t = alternate(['A', 'B'], Number(roundsArg), (k) => {
+  for (let i = 0; i < 5; i++) sessions[k].runSync({ [input]: x });
+}, 5);
 const [a, b] = [median(t.A), median(t.B)];
 console.log(`${name} ${threads} thr: A ${a.toFixed(3)} ms, B ${b.toFixed(3)} ms, B/A ${(b / a).toFixed(3)}, same output bytes: ${same}`);

@@ -8,7 +8,7 @@
 import { decodeModel } from '@lowbit/onnx-ir';
 import { optimizeModel, Session, Tensor } from '@lowbit/runtime';
 import { e2eVariant } from './e2e-variant.mjs';
-import { median } from './support.mjs';
+import { alternate, median, sameOutputs } from './support.mjs';
 
 const [name = 'ultraface-rfb-320', roundsArg = '60', threadsArg = '1'] = process.argv.slice(2);
 const { bytes, input, dims, sample } = await e2eVariant(name, 'dynamic');
@@ -61,14 +61,7 @@ const sessions = Object.fromEntries(await Promise.all(Object.entries(variants).m
 const x = new Tensor('float32', sample(99), dims);
 const outs = {};
 for (const [k, s] of Object.entries(sessions)) for (let i = 0; i < 10; i++) outs[k] = s.runSync({ [input]: x });
-const same = Object.keys(outs.A).every((o) => Buffer.compare(Buffer.from(outs.A[o].data.buffer, outs.A[o].data.byteOffset, outs.A[o].data.byteLength), Buffer.from(outs.B[o].data.buffer, outs.B[o].data.byteOffset, outs.B[o].data.byteLength)) === 0);
-const t = { A: [], B: [] };
-for (let r = 0; r < Number(roundsArg); r++) {
-  for (const k of r % 2 ? ['B', 'A'] : ['A', 'B']) {
-    const t0 = performance.now();
-    sessions[k].runSync({ [input]: x });
-    t[k].push(performance.now() - t0);
-  }
-}
+const same = sameOutputs(outs.A, outs.B);
+const t = alternate(['A', 'B'], Number(roundsArg), (k) => sessions[k].runSync({ [input]: x }));
 const [a, b] = [median(t.A), median(t.B)];
 console.log(`${name} ${threadsArg} thr: A ${a.toFixed(3)} ms, B ${b.toFixed(3)} ms, B/A ${(b / a).toFixed(3)}, same output bytes: ${same}`);

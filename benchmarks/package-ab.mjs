@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { createNativeBackend } from '@lowbit/kernels-native';
 import { Session, Tensor } from '@lowbit/runtime';
 import { e2eVariant } from './e2e-variant.mjs';
-import { median } from './support.mjs';
+import { alternate, copyOutputs, printVariantAB, sameOutputs } from './support.mjs';
 
 const [oldDir, name = 'bert-shaped', roundsArg = '200', threadsArg = '2'] = process.argv.slice(2);
 const old = await import(pathToFileURL(resolve(oldDir, 'dist/index.js')).href);
@@ -31,24 +31,8 @@ for (const k of kinds) {
     sessions[`${k} ${side}`] = await Session.create(v.bytes, { backends: [b], threads });
   }
 }
-const hex = (o) => Object.values(o).map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')).join();
-const same = Object.fromEntries(kinds.map((k) => [k, hex(sessions[`${k} A`].runSync({ [input]: x })) === hex(sessions[`${k} B`].runSync({ [input]: x }))]));
+const same = Object.fromEntries(kinds.map((k) => [k, sameOutputs(copyOutputs(sessions[`${k} A`].runSync({ [input]: x })), sessions[`${k} B`].runSync({ [input]: x }))]));
 for (let w = 0; w < 10; w++) for (const s of Object.values(sessions)) s.runSync({ [input]: x });
-const t = Object.fromEntries(Object.keys(sessions).map((k) => [k, []]));
-for (let r = 0; r < Number(roundsArg); r++) {
-  for (const k of kinds) {
-    for (const side of r % 2 ? ['B', 'A'] : ['A', 'B']) {
-      const t0 = performance.now();
-      sessions[`${k} ${side}`].runSync({ [input]: x });
-      t[`${k} ${side}`].push(performance.now() - t0);
-    }
-  }
-}
-const pct = (v, p) => [...v].sort((a, b) => a - b)[Math.floor(p * (v.length - 1))];
+const t = alternate(kinds.flatMap((k) => [`${k} A`, `${k} B`]), Number(roundsArg), (k) => sessions[k].runSync({ [input]: x }));
 console.log(`${name}, ${threads} thread(s), A = ${oldDir}, B = this checkout; ${roundsArg} rounds`);
-for (const [label, f] of [['median', median], ['10th percentile', (v) => pct(v, 0.1)]]) {
-  const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, f(v)]));
-  console.log(` ${label}:`);
-  for (const k of kinds) console.log(`  ${k.padEnd(8)} A ${m[`${k} A`].toFixed(3)} ms  B ${m[`${k} B`].toFixed(3)} ms  B/A ${(m[`${k} B`] / m[`${k} A`]).toFixed(3)}  same bytes: ${same[k]}`);
-  for (const s of ['A', 'B']) console.log(`  ${s}: static ${(m[`float ${s}`] / m[`static ${s}`]).toFixed(2)}x, dynamic ${(m[`float ${s}`] / m[`dynamic ${s}`]).toFixed(2)}x vs float`);
-}
+printVariantAB(t, kinds, same);

@@ -9,7 +9,7 @@
 import { loadAddon } from '@lowbit/kernels-native';
 import { Session, Tensor } from '@lowbit/runtime';
 import { e2eVariant } from './e2e-variant.mjs';
-import { median } from './support.mjs';
+import { alternate, copyOutputs, printVariantAB, sameOutputs } from './support.mjs';
 
 const [name = 'bert-shaped', roundsArg = '60', threadsArg = '2', callsArg = 'gelu,softmax,layerNorm'] = process.argv.slice(2);
 const loaded = loadAddon();
@@ -38,33 +38,18 @@ for (const k of kinds) {
   x = new Tensor('float32', v.sample(99), v.dims);
   sessions[k] = await Session.create(v.bytes, { threads: Number(threadsArg) });
 }
-const bytesOf = (r) => Object.values(r).map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64')).join();
 const same = {};
 for (const k of kinds) {
   side.a = true;
-  const a = bytesOf(sessions[k].runSync({ [input]: x }));
+  const a = copyOutputs(sessions[k].runSync({ [input]: x }));
   side.a = false;
-  same[k] = a === bytesOf(sessions[k].runSync({ [input]: x }));
+  same[k] = sameOutputs(a, sessions[k].runSync({ [input]: x }));
 }
-const t = Object.fromEntries(kinds.flatMap((k) => [[`${k} A`, []], [`${k} B`, []]]));
 for (let w = 0; w < 5; w++) for (const k of kinds) for (const a of [true, false]) { side.a = a; sessions[k].runSync({ [input]: x }); }
-for (let r = 0; r < Number(roundsArg); r++) {
-  for (const k of kinds) {
-    for (const a of r % 2 ? [false, true] : [true, false]) {
-      side.a = a;
-      const t0 = performance.now();
-      sessions[k].runSync({ [input]: x });
-      t[`${k} ${a ? 'A' : 'B'}`].push(performance.now() - t0);
-    }
-  }
-}
-// The median, and the 10th percentile (on a machine shared with other work, the runs that found the second core free).
-const pct = (v, p) => [...v].sort((a, b) => a - b)[Math.floor(p * (v.length - 1))];
-const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
-const p10 = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, pct(v, 0.1)]));
+const t = alternate(kinds.flatMap((k) => [`${k} A`, `${k} B`]), Number(roundsArg), (key) => {
+  const [k, s] = key.split(' ');
+  side.a = s === 'A';
+  sessions[k].runSync({ [input]: x });
+});
 console.log(`${name}, ${threadsArg} thread(s), A = ${callsArg} without the pool; ${roundsArg} rounds`);
-for (const k of kinds) console.log(`  ${k.padEnd(8)} A ${m[`${k} A`].toFixed(3)} ms  B ${m[`${k} B`].toFixed(3)} ms  B/A ${(m[`${k} B`] / m[`${k} A`]).toFixed(3)}  same bytes: ${same[k]}`);
-for (const s of ['A', 'B']) console.log(`  ${s}: static ${(m[`float ${s}`] / m[`static ${s}`]).toFixed(2)}x, dynamic ${(m[`float ${s}`] / m[`dynamic ${s}`]).toFixed(2)}x vs float`);
-console.log('  10th percentile:');
-for (const k of kinds) console.log(`  ${k.padEnd(8)} A ${p10[`${k} A`].toFixed(3)} ms  B ${p10[`${k} B`].toFixed(3)} ms  B/A ${(p10[`${k} B`] / p10[`${k} A`]).toFixed(3)}`);
-for (const s of ['A', 'B']) console.log(`  ${s}: static ${(p10[`float ${s}`] / p10[`static ${s}`]).toFixed(2)}x, dynamic ${(p10[`float ${s}`] / p10[`dynamic ${s}`]).toFixed(2)}x vs float`);
+printVariantAB(t, kinds, same);

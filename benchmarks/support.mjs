@@ -35,3 +35,48 @@ export function cpuModel() {
   }
   return cpus()[0]?.model ?? 'unknown CPU';
 }
+
+/** The `p` quantile (0..1) of `xs`, the nearest rank below. */
+export const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))];
+
+/** A run's results (name -> tensor) copied, for comparing after the session runs again. */
+export const copyOutputs = (results) => Object.fromEntries(Object.entries(results).map(([n, t]) => [n, { data: t.data.slice() }]));
+
+/** Two runs' results (name -> tensor) hold the same outputs, byte for byte. */
+export function sameOutputs(a, b) {
+  const bytes = (t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((n) => b[n] !== undefined && Buffer.compare(bytes(a[n]), bytes(b[n])) === 0);
+}
+
+/**
+ * An in-process A/B: `rounds` rounds, each timing `run(side)` once per side, in the given order on even rounds and
+ * reversed on odd ones (A B B A ...), so drift and other load on the machine hit every side alike. Returns each side's
+ * times in ms, divided by `per` (the runs one `run` call makes).
+ */
+export function alternate(sides, rounds, run, per = 1) {
+  const times = Object.fromEntries(sides.map((s) => [s, []]));
+  const back = [...sides].reverse();
+  for (let r = 0; r < rounds; r++) {
+    for (const s of r % 2 ? back : sides) {
+      const t0 = performance.now();
+      run(s);
+      times[s].push((performance.now() - t0) / per);
+    }
+  }
+  return times;
+}
+
+/**
+ * Prints an A/B over the float / static / dynamic variants of one model (`times` keyed `${variant} A|B`, from
+ * `alternate`): medians and 10th percentiles (on a shared machine, the runs that found the other core free), B/A per
+ * variant, each side's int8 / float speed-ups, and whether A and B gave the same output bytes (`same[variant]`).
+ */
+export function printVariantAB(times, variants, same) {
+  for (const [label, f] of [['median', median], ['10th percentile', (v) => percentile(v, 0.1)]]) {
+    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, f(v)]));
+    console.log(` ${label}:`);
+    for (const k of variants) console.log(`  ${k.padEnd(8)} A ${m[`${k} A`].toFixed(3)} ms  B ${m[`${k} B`].toFixed(3)} ms  B/A ${(m[`${k} B`] / m[`${k} A`]).toFixed(3)}  same bytes: ${same[k]}`);
+    for (const s of ['A', 'B']) console.log(`  ${s}: static ${(m[`float ${s}`] / m[`static ${s}`]).toFixed(2)}x, dynamic ${(m[`float ${s}`] / m[`dynamic ${s}`]).toFixed(2)}x vs float`);
+  }
+}
