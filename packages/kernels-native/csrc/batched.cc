@@ -36,11 +36,11 @@ int batch_tasks(const ThreadPool* pool, const Workspace& ws, const BatchGeom& g,
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
   if (threads <= 1) return 1;
   const int64_t work = static_cast<int64_t>(g.batch) * g.M * g.N * (g.K > 0 ? g.K : 1);
-  // Whole matrices per task (attention's heads): no depth floor and the float grain for the int8 GEMM too (its B is
-  // packed per call, and per task): the ops around attention (Mul, Softmax, QuantizeLinear) split by rows as well, so
-  // the heads a worker computes are mostly read on the core that wrote them.
-  if (g.batch >= threads && g.M > 1) return grain_tasks(pool, work, grain < kGrainF32 ? grain : kGrainF32, threads, kMinDepth);
-  return grain_tasks(pool, work, grain, threads, g.K);
+  // Whole matrices per task (attention's heads): the float grain for the int8 GEMM too (its B is packed per call, and
+  // per task): the ops around attention (Mul, Softmax, QuantizeLinear) split by rows as well, so the heads a worker
+  // computes are mostly read on the core that wrote them.
+  if (g.batch >= threads && g.M > 1) return grain_tasks(pool, work, grain < kGrainF32 ? grain : kGrainF32, threads);
+  return grain_tasks(pool, work, grain, threads);
 }
 
 inline size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }

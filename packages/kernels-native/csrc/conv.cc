@@ -95,15 +95,15 @@ void fconv_pack(const FGemmKernel& k, const FPackedB& B, FConvW* w) {
 
 /** Splits the columns of `batch` images into contiguous runs of whole panels; calls fn(n, j0, j1, buffer slot). */
 template <class F>
-void conv_columns(ThreadPool* pool, int threads, bool by_slot, int batch, int P, int nr, int64_t unit_work, int64_t grain, int64_t depth,
+void conv_columns(ThreadPool* pool, int threads, bool by_slot, int batch, int P, int nr, int64_t unit_work, int64_t grain,
                   F&& fn) {
   const int panels = (P + nr - 1) / nr, units = batch * panels;
   int tasks = threads < units ? threads : units;
   // Several threads: 4 pieces per thread, claimed in turn (buffers by thread slot), so a thread the OS runs late holds
   // back one small piece rather than its whole share. Which thread computes a piece never changes its values.
   if (pool && threads > 1 && by_slot) tasks = 4 * threads < units ? 4 * threads : units;
-  // and no piece under the grain (`unit_work` per panel of one image, `depth` per output): see grain_tasks
-  tasks = grain_tasks(pool, static_cast<int64_t>(units) * unit_work, grain, tasks, depth);
+  // and no piece under the grain (`unit_work` per panel of one image): see grain_tasks
+  tasks = grain_tasks(pool, static_cast<int64_t>(units) * unit_work, grain, tasks);
   const bool slot = by_slot && pool && tasks > 1;
   auto body = [&](int t) {
     const int u0 = static_cast<int>(static_cast<long>(units) * t / tasks), u1 = static_cast<int>(static_cast<long>(units) * (t + 1) / tasks);
@@ -269,7 +269,7 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   }
   const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
   const size_t bytes = sizeof(int32_t) * (k.conv_nr + 3 * (static_cast<size_t>(M) + 1)) + 64;
-  conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, Q, k.conv_nr, static_cast<int64_t>(W.Kp) * k.conv_nr * M, kGrainI8, W.Kp, [&](int n, int j0, int j1, int t) {
+  conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, Q, k.conv_nr, static_cast<int64_t>(W.Kp) * k.conv_nr * M, kGrainI8, [&](int n, int j0, int j1, int t) {
     QConvArgs b = a;
     b.X = xi + n * img;
     if (r) b.Y8 = Y8 + n * out;
@@ -299,7 +299,7 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
   if (Y32) prefault_output(Y32, sizeof(int32_t) * out * batch);
   if (Yf) prefault_output(Yf, sizeof(float) * out * batch);
   const size_t bytes = qconv_buf_bytes(W, k.conv_nr);
-  conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, P, k.conv_nr, static_cast<int64_t>(W.K) * k.conv_nr * M, kGrainI8, W.K, [&](int n, int j0, int j1, int t) {
+  conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, P, k.conv_nr, static_cast<int64_t>(W.K) * k.conv_nr * M, kGrainI8, [&](int n, int j0, int j1, int t) {
     QConvArgs a{};
     qconv_common_args(a, W, g, x_signed, xzp, ws.zbe.data(), zw_n, colsum, r);
     a.X = X + n * in;
@@ -325,7 +325,7 @@ void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB
     const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
     const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
     prefault_output(Y, sizeof(float) * out * batch);
-    conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, P, k.conv_nr, static_cast<int64_t>(K) * k.conv_nr * M, kGrainF32, K, [&](int n, int j0, int j1, int t) {
+    conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, P, k.conv_nr, static_cast<int64_t>(K) * k.conv_nr * M, kGrainF32, [&](int n, int j0, int j1, int t) {
       float* panel = static_cast<float*>(ws.thread_buf(t, sizeof(float) * fconv_buf_floats(K, k.conv_nr)));
       const FConvArgs a{&ws.fconvw, X + n * in, g, bias, Y + n * out};
       k.conv(a, j0, j1, panel);

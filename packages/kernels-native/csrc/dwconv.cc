@@ -445,7 +445,7 @@ void DWCONV_F32_NAME(ThreadPool* pool, const float* X, const float* W, int batch
   // several threads: 4 pieces per thread, claimed in turn (a thread the OS runs late holds back one small piece)
   const int want = threads > 1 ? 4 * threads : 1;
   // and no piece under the grain (all taps: M outputs of OH * OW, each KH * KW)
-  const int tasks = grain_tasks(pool, static_cast<int64_t>(batch) * M * g.OH * g.OW * g.KH * g.KW, kGrainDw, total < want ? total : want, g.KH * g.KW);
+  const int tasks = grain_tasks(pool, static_cast<int64_t>(batch) * M * g.OH * g.OW * g.KH * g.KW, kGrainDw, total < want ? total : want);
   auto body = [&](int t) {
     std::vector<float> buf;
     const int c0 = static_cast<int>(static_cast<long>(total) * t / tasks), c1 = static_cast<int>(static_cast<long>(total) * (t + 1) / tasks);
@@ -473,7 +473,7 @@ void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
   // several threads: 4 pieces per thread, claimed in turn (a thread the OS runs late holds back one small piece)
   const int want = threads > 1 ? 4 * threads : 1;
   // and no piece under the grain (all taps: M outputs of OH * OW, each KH * KW)
-  const int tasks = grain_tasks(pool, static_cast<int64_t>(batch) * M * g.OH * g.OW * g.KH * g.KW, kGrainDw, total < want ? total : want, g.KH * g.KW);
+  const int tasks = grain_tasks(pool, static_cast<int64_t>(batch) * M * g.OH * g.OW * g.KH * g.KW, kGrainDw, total < want ? total : want);
   auto body = [&](int t) {
     std::vector<uint32_t> acc;
     std::vector<float> buf;

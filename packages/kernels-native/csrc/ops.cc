@@ -80,7 +80,7 @@ int task_count(const ThreadPool* pool, int M, int panels, int nr, int K, int thr
   if (threads <= 1) return 1;
   const long work = static_cast<long>(M) * panels;
   if (work < 8) return 1;
-  return grain_tasks(pool, static_cast<int64_t>(M) * panels * nr * (K > 0 ? K : 1), grain, threads, K);
+  return grain_tasks(pool, static_cast<int64_t>(M) * panels * nr * (K > 0 ? K : 1), grain, threads);
 }
 
 Part partition(int M, int panels, int tasks, int t, int row_align) {
