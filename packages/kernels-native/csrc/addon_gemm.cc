@@ -327,16 +327,9 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     // inputs split, its 64 x 256 ones stay on the caller).
     constexpr int64_t kGrainQuant = 16384;
     split_rows(pool, rows, k, [&](size_t r0, size_t r1) { ok_[r0] = avx512::dynamic_range(X + r0 * k, (r1 - r0) * k, &lo_[r0], &hi_[r0]); }, kGrainQuant);
-    float l = 0.0f, h = 0.0f;
-    for (size_t r = 0; r < rows; r++) {
-      if (!ok_[r]) return false;
-      l = lo_[r] < l ? lo_[r] : l;
-      h = hi_[r] > h ? hi_[r] : h;
-    }
     float scale;
-    int zpi;
-    dynamic_params(l, h, &scale, &zpi);
-    const uint8_t zp = static_cast<uint8_t>(zpi);
+    uint8_t zp;
+    if (!dynamic_params_of_pieces(lo_.data(), hi_.data(), ok_.data(), rows, &scale, &zp)) return false;
     split_rows(pool, rows, k, [&](size_t r0, size_t r1) { avx512::quantize_rows_with(X + r0 * k, r1 - r0, k, xq_.data() + r0 * k, scale, zp, rs_.data() + r0); }, kGrainQuant);
     *xs = scale;
     *xz = zp;

@@ -31,16 +31,9 @@ bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t
       lo[t] = hi[t] = 0.0f;
       ok[t] = a >= b || avx512::dynamic_range(x + a, b - a, &lo[t], &hi[t]);
     });
-    float l = 0.0f, h = 0.0f;
-    for (int t = 0; t < T; t++) {
-      if (!ok[t]) return false;
-      l = lo[t] < l ? lo[t] : l;
-      h = hi[t] > h ? hi[t] : h;
-    }
     float scale;
-    int zpi;
-    dynamic_params(l, h, &scale, &zpi);
-    const uint8_t zp = static_cast<uint8_t>(zpi);
+    uint8_t zp;
+    if (!dynamic_params_of_pieces(lo, hi, ok, static_cast<size_t>(T), &scale, &zp)) return false;
     pool->run(T, [&](int t) {
       const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
       if (a < b) avx512::quantize_linear(x + a, &scale, &zp, false, 1, 1, b - a, false, y + a);

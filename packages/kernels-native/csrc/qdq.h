@@ -34,6 +34,22 @@ static inline void dynamic_params(float lo, float hi, float* scale, int* zp) {
   *zp = static_cast<int>(std::nearbyint(zc));
 }
 
+/** The same from the ranges of the pieces of x (dynamic_range of each, `ok[i]` its result): false when some piece held
+ *  a non-finite value. Pieces combine in any order (see avx512::dynamic_range), so any split gives the same bytes. */
+template <class Ok>
+static inline bool dynamic_params_of_pieces(const float* lo, const float* hi, const Ok* ok, size_t pieces, float* scale, uint8_t* zp) {
+  float l = 0.0f, h = 0.0f;
+  for (size_t i = 0; i < pieces; i++) {
+    if (!ok[i]) return false;
+    l = lo[i] < l ? lo[i] : l;
+    h = hi[i] > h ? hi[i] : h;
+  }
+  int z;
+  dynamic_params(l, h, scale, &z);
+  *zp = static_cast<uint8_t>(z);
+  return true;
+}
+
 /**
  * The float epilogue of the dynamic-int8 ops over an [outer, C, inner] view: y = float(float(acc) * scale[c]), then
  * y = float(y + bias[c]) when bias is given (scale / bias: 1 or C values). float32 products and sums of float32
