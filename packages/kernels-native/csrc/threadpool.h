@@ -87,13 +87,8 @@ constexpr int64_t kGrainRows = 4096, kGrainCheap = 8192;
  */
 template <class F>
 void split_rows(ThreadPool* pool, size_t rows, size_t cols, const F& fn, int64_t grain = kGrainRows) {
-  int tasks = 1;
-  if (pool && pool->size() > 1 && rows > 1) {
-    const int64_t work = static_cast<int64_t>(rows) * static_cast<int64_t>(cols);
-    const int64_t most = pool->grained() ? work / grain : pool->size();
-    tasks = static_cast<int>(most < pool->size() ? most : pool->size());
-    if (static_cast<size_t>(tasks) > rows) tasks = static_cast<int>(rows);
-  }
+  int tasks = pool && rows > 1 ? grain_tasks(pool, static_cast<int64_t>(rows) * static_cast<int64_t>(cols), grain, pool->size()) : 1;
+  if (static_cast<size_t>(tasks) > rows) tasks = static_cast<int>(rows);
   if (tasks <= 1) {
     fn(size_t(0), rows);
     return;
