@@ -47,19 +47,28 @@ export const DYNAMIC_QCONV_QUANTIZE_KEY = 'lowbit.DynamicQConvQuantize:f32';
 export const DYNAMIC_QCONV_QUANTIZE_U8_KEY = 'lowbit.DynamicQConvQuantize:u8';
 
 /**
- * DynamicQConvQuantize's float result: one buffer shared by every instance in this thread (kernels run one at a time
- * and none keeps it past its `run`), so each layer writes into memory the previous one left in the caches. (Scratch
- * from the RunContext stays held until the end of the whole run: a cold buffer per layer, measured slower.)
+ * DynamicQConvQuantize's float result: one buffer per backend context, shared by its instances (kernels run one at a
+ * time and none keeps it past its `run`), so each layer writes into memory the previous one left in the caches; it
+ * goes with the backend. (Scratch from the RunContext stays held until the end of the whole run: a cold buffer per
+ * layer, measured slower.)
  */
-let sharedFloats = new Float32Array(0);
-const sharedFloatContext: RunContext = {
-  alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
-    const n = dims.reduce((a, b) => a * b, 1);
-    if (dtype !== 'float32') throw new Error(`sharedFloatContext: float32 only, got ${dtype}`);
-    if (sharedFloats.length < n) sharedFloats = new Float32Array(n);
-    return new Tensor(dtype, sharedFloats.subarray(0, n) as never, dims);
-  },
-};
+const sharedFloatContexts = new WeakMap<NativeContext, RunContext>();
+function sharedFloatContext(ctx: NativeContext): RunContext {
+  let c = sharedFloatContexts.get(ctx);
+  if (!c) {
+    let buf = new Float32Array(0);
+    c = {
+      alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
+        const n = dims.reduce((a, b) => a * b, 1);
+        if (dtype !== 'float32') throw new Error(`sharedFloatContext: float32 only, got ${dtype}`);
+        if (buf.length < n) buf = new Float32Array(n);
+        return new Tensor(dtype, buf.subarray(0, n) as never, dims);
+      },
+    };
+    sharedFloatContexts.set(ctx, c);
+  }
+  return c;
+}
 
 /**
  * A RunContext for the inner integer kernel's int32 sums: the i-th allocation of a run reuses the i-th buffer of the
@@ -220,6 +229,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
   // DynamicQConvQuantize: the output's scale and zero point
   const outScale = new Float32Array(1);
   const outZp = new Uint8Array(1);
+  const floats = sharedFloatContext(ctx);
   const quantized = (yq: Tensor<'uint8'>, rctx: RunContext): Tensor[] => {
     const s = rctx.alloc('float32', []);
     s.data[0] = outScale[0];
@@ -237,7 +247,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     run(inputs, rctx) {
       const x0 = inputs[0];
       if (bound && x0 && x0.dtype === 'float32' && sameDims(x0.dims, bound.xDims) && constIn!(inputs)) {
-        const y = (quantizeOut ? sharedFloatContext : rctx).alloc('float32', bound.yDims);
+        const y = (quantizeOut ? floats : rctx).alloc('float32', bound.yDims);
         if (bound.op.runDynamicConv(ctx.pool(), x0.data as Float32Array, x0.dims[0], y.data)) {
           boundRuns++;
           return quantizeOut ? quantizeFloat(y) : [y];
@@ -263,7 +273,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       }
       if (conv && !quantizedInput && inner.runDynamicPoint) {
         // a 1x1 convolution of a 1x1 input: quantize, GEMM row, epilogue and activation in one call
-        const y = inner.runDynamicPoint(x, zw, ws.data, bias ? (bias.data as Float32Array) : null, quantizeOut ? sharedFloatContext : rctx, act);
+        const y = inner.runDynamicPoint(x, zw, ws.data, bias ? (bias.data as Float32Array) : null, quantizeOut ? floats : rctx, act);
         if (y) return quantizeOut ? quantizeFloat(y) : [y];
         if (y === null) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
       }
@@ -283,7 +293,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       const r = { scale: qScale[0], zeroPoint: qZp[0] };
       zpTensor.data[0] = r.zeroPoint;
       // DynamicQConvQuantize: the float result goes to the shared scratch, then DynamicQuantizeLinear's kernel
-      const yctx: RunContext = quantizeOut ? sharedFloatContext : rctx;
+      const yctx: RunContext = quantizeOut ? floats : rctx;
       if (conv && inner.runScaled) {
         // The GEMM kernel's direct convolution applies the same float32 epilogue itself (no int32 buffer, no extra pass).
         scale[0] = Math.fround(r.scale * ws.data[0]);
