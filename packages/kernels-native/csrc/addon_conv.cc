@@ -179,8 +179,9 @@ class DwConvBound : public Napi::ObjectWrap<DwConvBound> {
 // new DwConvScaledBound(kernel 'scalar-c' | 'avx2', geometry Int32Array(13), W (Uint8Array | Int8Array, M*KH*KW), M,
 //                       zw (1 or M) | null, wScale (number), bias Float32Array (M) | null[, activation kind, lo, hi, p, q])
 // lowbit.DynamicQConv's depthwise form with every per-session operand checked and copied once; then
-// runDynamicConv(pool, X Float32Array, batch, Y Float32Array) -> false (nothing written) for an empty or non-finite X: (x_q, x_s,
-// x_zp) = DynamicQuantizeLinear(X) into the object's buffer, then dwConvScaled with scale fround(x_s * wScale).
+// runDynamicConv(pool, X Float32Array, batch, Y Float32Array[, range Float32Array(3)]) -> false (nothing written) for an empty
+// or non-finite X: (x_q, x_s, x_zp) = DynamicQuantizeLinear(X) into the object's buffer, then dwConvScaled with scale
+// fround(x_s * wScale) (and its range: RangeOut, addon_util.h).
 class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
  public:
   static Napi::Function Define(Napi::Env env) { return DefineClass(env, "DwConvScaledBound", {InstanceMethod("runDynamicConv", &DwConvScaledBound::Run)}); }
@@ -237,7 +238,10 @@ class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
     f.scale = xs * wscale_;  // float32 product, as fround(x_s * w_s)
     f.bias = bias_.empty() ? nullptr : bias_.data();
     f.act = act_;
+    RangeOut range(info, 4);
+    f.range = range.get();
     fn_(pool, xq_.data(), false, w_.data(), ws_, batch, M_, g_, xz, zw_.data(), static_cast<int>(zw_.size()), f);
+    range.write();
     return Napi::Boolean::New(env, true);
   }
   decltype(&dwconv_scaled) fn_ = nullptr;
@@ -252,8 +256,10 @@ class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
 };
 
 // dwConvScaled(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13), W (M*KH*KW bytes), M,
-//              xZeroPoint, zw (1 or M) | null, scale, bias Float32Array (M) | null, Y Float32Array, activation kind, lo, hi, p, q)
-// The depthwise integer convolution with lowbit.DynamicQConv's float epilogue in its own pass (dwconv.h DwScaled).
+//              xZeroPoint, zw (1 or M) | null, scale, bias Float32Array (M) | null, Y Float32Array, activation kind, lo, hi, p, q
+//              [, range Float32Array(3)])
+// The depthwise integer convolution with lowbit.DynamicQConv's float epilogue in its own pass (dwconv.h DwScaled); range:
+// RangeOut (addon_util.h).
 Napi::Value DwConvScaled(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string kernel = info[0].As<Napi::String>().Utf8Value();
@@ -274,7 +280,10 @@ Napi::Value DwConvScaled(const Napi::CallbackInfo& info) {
   f.bias = info[10].IsNull() || info[10].IsUndefined() ? nullptr : array_data<float>(env, info[10], napi_float32_array, napi_float32_array, M, "bias");
   f.Y = array_data<float>(env, info[11], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * M * g.OH * g.OW, "Y");
   f.act = float_act_arg(info, 12);
+  RangeOut range(info, 17);
+  f.range = range.get();
   fn(pool_arg(info, 1), d.X, d.xs, d.W, d.ws, batch, M, g, d.xzp, d.zwp, d.zwn, f);
+  range.write();
   return env.Undefined();
 }
 

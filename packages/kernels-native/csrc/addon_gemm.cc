@@ -162,9 +162,9 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     dbound_ = true;
     return env.Undefined();
   }
-  // runDynamicConv(pool, X Float32Array, batch, Y Float32Array) -> false (nothing written) when X is empty or not finite:
-  // lowbit.DynamicQConv with the bound operands in one call, the steps of the unbound path: (x_q, x_s, x_zp) =
-  // DynamicQuantizeLinear(X), then runConvScaled with scale fround(x_s * wScale).
+  // runDynamicConv(pool, X Float32Array, batch, Y Float32Array[, range Float32Array(3)]) -> false (nothing written) when X
+  // is empty or not finite: lowbit.DynamicQConv with the bound operands in one call, the steps of the unbound path:
+  // (x_q, x_s, x_zp) = DynamicQuantizeLinear(X), then runConvScaled with scale fround(x_s * wScale) (and its range).
   Napi::Value RunDynamicConv(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
@@ -178,14 +178,16 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     if (xq_.size() < n) xq_.resize(n);
     float xs = 0.0f;
     uint8_t xz = 0;
+    RangeOut range(info, 4);
     if (!dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
     const float scale = xs * dws_;  // float32 product, as fround(x_s * w_s)
-    qconv_scaled(pool, *ws_, *k_, packed_, xq_.data(), false, batch, g, xz, dzw_.data(), static_cast<int>(dzw_.size()), scale, dhas_bias_ ? dbias_.data() : nullptr, Y, dact_);
+    qconv_scaled(pool, *ws_, *k_, packed_, xq_.data(), false, batch, g, xz, dzw_.data(), static_cast<int>(dzw_.size()), scale, dhas_bias_ ? dbias_.data() : nullptr, Y, dact_, range.get());
+    range.write();
     return Napi::Boolean::New(env, true);
   }
   // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
-  //               Y Float32Array [, activation kind, lo, hi, p, q]) -> false when this kernel has no direct convolution
-  //               (nothing written)
+  //               Y Float32Array [, activation kind, lo, hi, p, q[, range Float32Array(3)]]) -> false when this kernel
+  //               has no direct convolution (nothing written); range: RangeOut (addon_util.h)
   Napi::Value RunConvScaled(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
@@ -195,7 +197,10 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const float scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
     const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
     float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(in.batch) * packed_.N * g.OH * g.OW, "Y");
-    return Napi::Boolean::New(env, qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, scale, bias, Y, float_act_arg(info, 9)));
+    RangeOut range(info, 14);
+    const bool done = qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, scale, bias, Y, float_act_arg(info, 9), range.get());
+    range.write();
+    return Napi::Boolean::New(env, done);
   }
   // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
   Napi::Value RunRequant(const Napi::CallbackInfo& info) {

@@ -47,6 +47,26 @@ bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t
   return LOWBIT_EW512(dynamic_quantize_linear, x, n, y, s, z);
 }
 
+void dynamic_quantize_ranged(ThreadPool* pool, const float* x, size_t n, float lo, float hi, uint8_t* y, float* s, uint8_t* z) {
+  float scale;
+  int zp;
+  dynamic_params(lo, hi, &scale, &zp);
+  const uint8_t zb = static_cast<uint8_t>(zp);
+  const int T = pool ? pool->size() : 1;
+  if (T >= 2 && T <= 256 && n >= (size_t(1) << 16)) {
+    // pieces of whole 64-value blocks, as dynamic_quantize_pooled's (each element's bytes do not depend on the split)
+    const size_t piece = ((n + T - 1) / T + 63) / 64 * 64;
+    pool->run(T, [&](int t) {
+      const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
+      if (a < b) LOWBIT_EW512(quantize_linear, x + a, &scale, &zb, false, 1, 1, b - a, false, y + a);
+    });
+  } else {
+    LOWBIT_EW512(quantize_linear, x, &scale, &zb, false, 1, 1, n, false, y);
+  }
+  *s = scale;
+  *z = zb;
+}
+
 namespace {
 
 /**
@@ -426,6 +446,23 @@ Napi::Value DynamicQuantizeLinear(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, dynamic_quantize_pooled(pool, x, n, y, s, z));
 }
 
+// quantizeLinearRanged(x Float32Array, y Uint8Array, range Float32Array(3), scale Float32Array(1), zp Uint8Array(1)
+//                      [, pool]): DynamicQuantizeLinear of x whose range a float-output convolution gathered (its
+// RangeOut, [lo, hi, 1]); false (nothing written) when range[2] is not 1 or x is empty: run dynamicQuantizeLinear.
+Napi::Value QuantizeLinearRanged(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(env, "x: expected a Float32Array");
+  const size_t n = info[0].As<Napi::TypedArray>().ElementLength();
+  const float* x = array_data<float>(env, info[0], napi_float32_array, napi_float32_array, n, "x");
+  uint8_t* y = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_uint8_array, n, "y");
+  const float* r = array_data<float>(env, info[2], napi_float32_array, napi_float32_array, 3, "range");
+  float* s = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, 1, "scale");
+  uint8_t* z = array_data<uint8_t>(env, info[4], napi_uint8_array, napi_uint8_array, 1, "zero_point");
+  if (n == 0 || r[2] != 1.0f || !(r[0] <= 0.0f && r[1] >= 0.0f && r[0] - r[0] == 0.0f && r[1] - r[1] == 0.0f)) return Napi::Boolean::New(env, false);
+  dynamic_quantize_ranged(optional_pool(info, 5), x, n, r[0], r[1], y, s, z);
+  return Napi::Boolean::New(env, true);
+}
+
 }  // namespace
 
 void register_qdq(Napi::Env env, Napi::Object exports) {
@@ -444,6 +481,7 @@ void register_qdq(Napi::Env env, Napi::Object exports) {
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("dynamicQuantizeLinear", Napi::Function::New(env, DynamicQuantizeLinear));
+  exports.Set("quantizeLinearRanged", Napi::Function::New(env, QuantizeLinearRanged));
 }
 
 }  // namespace lowbit

@@ -200,6 +200,29 @@ inline FloatAct float_act_arg(const Napi::CallbackInfo& info, size_t i) {
   return a;
 }
 
+/** The optional range out-parameter of the float-output convolutions (a Float32Array of 3 at `i`): after the call
+ *  [lo, hi, 1] when the epilogue gathered the output's range (RangeSink, common.h) and every value was finite, else
+ *  [0, 0, 0] (the caller then runs DynamicQuantizeLinear's own range pass). */
+struct RangeOut {
+  float* out = nullptr;
+  RangeSink sink;
+  RangeOut(const Napi::CallbackInfo& info, size_t i) {
+    if (info.Length() > i && !info[i].IsNull() && !info[i].IsUndefined()) out = array_data<float>(info.Env(), info[i], napi_float32_array, napi_float32_array, 3, "range");
+  }
+  RangeSink* get() { return out ? &sink : nullptr; }
+  void write() {
+    if (!out) return;
+    const bool ok = sink.ok();
+    out[0] = ok ? sink.lo : 0.0f;
+    out[1] = ok ? sink.hi : 0.0f;
+    out[2] = ok ? 1.0f : 0.0f;
+  }
+};
+
+/** DynamicQuantizeLinear of x with its range already known (lo = min(0, min x), hi = max(0, max x), finite: a
+ *  RangeOut's): the parameters and bytes of dynamic_quantize_pooled without its range pass (addon_qdq.cc). */
+void dynamic_quantize_ranged(ThreadPool* pool, const float* x, size_t n, float lo, float hi, uint8_t* y, float* s, uint8_t* z);
+
 // One op family's bindings each (addon_*.cc), called from Init in addon.cc.
 void register_gemm(Napi::Env env, Napi::Object exports);
 void register_batched(Napi::Env env, Napi::Object exports);

@@ -143,6 +143,29 @@ struct FloatAct {
   float lo = 0.0f, hi = 0.0f, p = 0.0f, q = 0.0f;
 };
 
+/**
+ * The range of a float output as DynamicQuantizeLinear takes it (lo = min(0, min y), hi = max(0, max y)), gathered by
+ * the epilogue that writes the output (lowbit.DynamicQConvQuantize: no separate range pass over it). Each task keeps
+ * 16 lanes (RangeLanes16, starting at 0) and merges them once (range_merge); min / max of the same values in any order
+ * give the same lo and hi (a -0 never replaces the starting +0, as in dynamic_range), so any split gives the bytes of
+ * one DynamicQuantizeLinear. `bad`: some value was NaN (an infinity shows in lo / hi). `merged == 0`: no epilogue of
+ * this call gathered it (the paths without one), and the caller takes the range pass instead.
+ */
+struct RangeSink {
+  float lo = 0.0f, hi = 0.0f;
+  bool bad = false;
+  int merged = 0;
+  /** lo / hi when every value was finite. */
+  bool ok() const { return merged > 0 && !bad && lo - lo == 0.0f && hi - hi == 0.0f; }
+};
+struct alignas(64) RangeLanes16 {
+  float lo[16] = {};
+  float hi[16] = {};
+  uint32_t nan = 0;  // lanes that saw a NaN
+};
+/** Merges one task's lanes into the sink (thread-safe; threadpool.cc). */
+void range_merge(RangeSink* sink, const RangeLanes16& lanes);
+
 /** y[j] = act(y[j]) for j < n (selects the compiler vectorizes). */
 static inline void float_act_row(float* y, size_t n, const FloatAct& act) {
   if (act.kind == 1) {
@@ -198,6 +221,7 @@ struct QConvArgs {
   float fscale = 1.0f;
   const float* fbias = nullptr;  // M values or null
   FloatAct fact{};               // applied after fscale / fbias
+  RangeSink* range = nullptr;    // with Yf: the output's range gathered by the fused float epilogue (when it has one)
   // The channel-group convolution (conv_c4; X is then the image in the c4 layout, see QGemmKernel::conv_c4_prep):
   const int32_t* goff = nullptr;  // byte offset of each 4-k group's activations (tap shift, channel group, phase)
   int Wq = 0;                     // row length of the column space: column q = oh * Wq + ow, valid for ow < OW

@@ -219,6 +219,7 @@ struct FloatOut {
   float scale;
   const float* bias;
   FloatAct act;
+  RangeSink* range;
 };
 
 /** QLinearConv (r) or the dynamic-int8 float epilogue (f) through conv_c4 when the kernel has it (finite multipliers,
@@ -259,6 +260,7 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
     a.fscale = f->scale;
     a.fbias = f->bias;
     a.fact = f->act;
+    a.range = f->range;
     prefault_output(f->Y, sizeof(float) * static_cast<size_t>(M) * P * batch);
   }
   a.goff = ws.goff.data();
@@ -281,7 +283,7 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
 
 void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8,
-                  float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr, FloatAct fact = {}) {
+                  float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr, FloatAct fact = {}, RangeSink* range = nullptr) {
   if (static_cast<int>(ws.zbe.size()) < zw_n) ws.zbe.resize(zw_n);
   bool colsum = false;
   for (int j = 0; j < zw_n; j++) {
@@ -309,6 +311,7 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
       a.fscale = fscale;
       a.fbias = fbias;
       a.fact = fact;
+      a.range = range;
     }
     if (r) a.Y8 = Y8 + n * out;
     k.conv(a, j0, j1, ws.thread_buf(t, bytes));
@@ -379,11 +382,12 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
 }
 
 bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
-                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y, FloatAct act) {
+                  const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y, FloatAct act,
+                  RangeSink* range) {
   if (!k.conv || B.N == 0) return false;
-  const FloatOut f{Y, scale, bias, act};
+  const FloatOut f{Y, scale, bias, act, range};
   if (qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, &f)) return true;
-  qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, Y, scale, bias, act);
+  qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, Y, scale, bias, act, range);
   return true;
 }
 

@@ -19,10 +19,12 @@ void qconv(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB
 void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                    const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant& r, uint8_t* Y);
 /** ConvInteger's sums scaled to float as the dynamic-int8 epilogue: Y = act(float(acc) * scale (+ bias[m])), each step
- *  rounded once. Only for kernels with a direct convolution (k.conv); returns false (nothing written) otherwise. */
+ *  rounded once. Only for kernels with a direct convolution (k.conv); returns false (nothing written) otherwise. With
+ *  `range`, a kernel whose tiles hold the float epilogue also gathers Y's range there (RangeSink; merged stays 0
+ *  on the other paths). */
 bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y,
-                  FloatAct act = {});
+                  FloatAct act = {}, RangeSink* range = nullptr);
 /** Conv (float32): Y[n, m, p] (+ bias[m]). */
 void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* X, int batch, const ConvGeom& g,
            const float* bias, float* Y);

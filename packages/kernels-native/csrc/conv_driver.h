@@ -185,6 +185,7 @@ struct QConvEpi {
   float fscale;
   FloatAct fact;
   bool unit;  // every |mult| < 1: |float(acc) * mult| < 2^31, so the product converts without the clamp to hi
+  RangeLanes16* rng;  // the float epilogue: this task's range lanes (QConvArgs::range), or null
 };
 /** 16 bytes of each of 4 rows (each xor-ed with xv) as 16 groups of 4 at dst (64 bytes: group j = r0[j] r1[j] r2[j] r3[j]). */
 inline void interleave4x16(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, __m128i xv, uint8_t* dst) {
@@ -230,6 +231,7 @@ inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, in
   e.fbias = nullptr;
   e.fscale = a.fscale;
   e.fact = a.fact;
+  e.rng = nullptr;
   return e;
 }
 
@@ -339,6 +341,8 @@ struct QConvDriver {
     float* mult = reinterpret_cast<float*>(zw + M + 1);
     uint8_t* stage = reinterpret_cast<uint8_t*>(cs) + al(sizeof(int32_t) * (M + 1) * NR);
     QConvEpi e = qconv_epi_rows(a, cs, off, zw, mult);
+    RangeLanes16 lanes;
+    if (F && a.range) e.rng = &lanes;
     for (int jb = j0; jb < j1; jb += NR) {
       const int nv = j1 - jb < NR ? j1 - jb : NR;
       const int jc = j0 + (jb - j0) / chunk * chunk;
@@ -361,6 +365,7 @@ struct QConvDriver {
         }
       }
     }
+    if (e.rng) range_merge(a.range, lanes);
   }
 
   static void run(const QConvArgs& a, int j0, int j1, void* buf) {
@@ -614,6 +619,8 @@ struct QConvC4Driver {
     int32_t* zw = off + M + 1;
     float* mult = reinterpret_cast<float*>(zw + M + 1);
     QConvEpi e = qconv_epi_rows(a, cs, off, zw, mult);
+    RangeLanes16 lanes;
+    if (a.Yf && a.range) e.rng = &lanes;
     QSegs sg;
     for (int jb = j0; jb < j1; jb += NR) {
       // the panel's segments: output rows oh (columns ow < OW) among columns [jb, jb + NR) of the column space
@@ -647,5 +654,6 @@ struct QConvC4Driver {
         }
       }
     }
+    if (e.rng) range_merge(a.range, lanes);
   }
 };

@@ -484,7 +484,10 @@ void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
     if (rows) {
       std::vector<DwRowBlock> plan;
       dwr_plan(g, plan);
-      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni, f);
+      RangeLanes16 lanes;  // f->range: this task's, merged once
+      RangeLanes16* rl = f && f->range ? &lanes : nullptr;
+      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni, f, rl);
+      if (rl) range_merge(f->range, lanes);
       return;
     }
     if (vnni) {

@@ -50,6 +50,7 @@ struct DwScaled {
   const float* bias = nullptr;  // M values or nullptr
   FloatAct act{};
   float* Y = nullptr;
+  RangeSink* range = nullptr;  // Y's range, gathered by the AVX512-VNNI row path's epilogue (merged stays 0 elsewhere)
 };
 void dwconv_scaled(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
                    int32_t xzp, const int32_t* zw, int zw_n, const DwScaled& f);

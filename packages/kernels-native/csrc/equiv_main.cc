@@ -26,6 +26,24 @@ using namespace lowbit;
 namespace {
 
 int failures = 0, checks = 0;
+/** Float outputs whose range the writing epilogue gathered (RangeSink::merged > 0), by check_conv / check_dw_scaled. */
+int ranges_gathered = 0;
+
+/** A gathered range against the one DynamicQuantizeLinear's range pass finds in y (dynamic_range's steps: from 0,
+ *  x < lo ? x : lo), bit for bit; a NaN anywhere must show as `bad`. True when nothing was gathered. */
+bool range_matches(const RangeSink& s, const float* y, size_t n) {
+  if (s.merged == 0) return true;
+  ranges_gathered++;
+  float lo = 0.0f, hi = 0.0f;
+  bool nan = false;
+  for (size_t i = 0; i < n; i++) {
+    nan = nan || y[i] != y[i];
+    lo = y[i] < lo ? y[i] : lo;
+    hi = y[i] > hi ? y[i] : hi;
+  }
+  if (nan) return s.bad;
+  return !s.bad && std::memcmp(&lo, &s.lo, 4) == 0 && std::memcmp(&hi, &s.hi, 4) == 0;
+}
 
 void ref_q(const std::vector<uint8_t>& A, bool as, const std::vector<uint8_t>& B, bool bs, int M, int K, int N,
            const std::vector<int32_t>& za, const std::vector<int32_t>& zb, std::vector<int32_t>& C) {
@@ -305,8 +323,14 @@ void check_qconv(const QGemmKernel& k, ThreadPool* pools[3], std::mt19937& rng, 
           }
         std::fill(gotf.begin(), gotf.end(), NAN);
         Workspace wsp(k.scratch_bytes, t + 1);
-        if (qconv_scaled(pools[t], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), fscale, bias, gotf.data(), acts[ai]) &&
-            std::memcmp(gotf.data(), wantf.data(), sizeof(float) * want.size()) != 0) {
+        RangeSink sink;
+        const bool ran = qconv_scaled(pools[t], wsp, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), fscale, bias, gotf.data(), acts[ai], wb ? &sink : nullptr);
+        if (ran && !range_matches(sink, wantf.data(), want.size())) {
+          std::printf("FAIL conv %s scaled epilogue range C=%d H=%d W=%d M=%d k=%dx%d s=%d,%d act=%d threads=%d: [%a, %a] bad %d\n", k.name, c.C, c.H, c.W, c.M, c.KH, c.KW,
+                      c.sh, c.sw, acts[ai].kind, t + 1, sink.lo, sink.hi, sink.bad);
+          failures++;
+        }
+        if (ran && std::memcmp(gotf.data(), wantf.data(), sizeof(float) * want.size()) != 0) {
           size_t i = 0;
           while (std::memcmp(&gotf[i], &wantf[i], sizeof(float)) == 0) i++;
           std::printf("FAIL conv %s scaled epilogue C=%d H=%d W=%d M=%d k=%dx%d s=%d,%d act=%d bias=%d threads=%d zmode=%d: Y[%zu] = %a, expected %a\n", k.name, c.C, c.H,
@@ -484,6 +508,8 @@ void check_dw_scaled(ThreadPool* pool3, std::mt19937& rng, int cases, int builds
         std::vector<float> got(n, 1234.5f);
         DwScaled fb = f;
         fb.Y = got.data();
+        RangeSink sink;
+        if ((it + t) % 2) fb.range = &sink;
 #if defined(__x86_64__)
         auto* fn = b == 3 ? dwconv_scaled_avx512vnni : b == 2 ? dwconv_scaled_avx512 : b == 1 ? dwconv_scaled_avx2 : dwconv_scaled;
 #else
@@ -491,6 +517,12 @@ void check_dw_scaled(ThreadPool* pool3, std::mt19937& rng, int cases, int builds
 #endif
         fn(t ? pool3 : nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), per_m ? M : 1, fb);
         checks++;
+        if (!range_matches(sink, want.data(), n)) {
+          std::printf("FAIL dwconv_scaled range (build %d, threads %d) C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d act %d: [%a, %a] bad %d\n", b, t ? 3 : 1, C, M, H, W, KH, KW, sh, sw,
+                      f.act.kind, sink.lo, sink.hi, sink.bad);
+          failures++;
+          return;
+        }
         if (std::memcmp(got.data(), want.data(), sizeof(float) * n) != 0) {
           size_t i = 0;
           while (std::memcmp(&got[i], &want[i], 4) == 0) i++;
@@ -813,6 +845,13 @@ int main(int argc, char** argv) {
     if (has_avx512vnni) check_dw_random(rng, quick ? 300 : 2000);
     check_dw_scaled(&pool3, rng, quick ? 300 : 2000, has_avx512vnni ? 3 : has_avx512 ? 2 : has_avx2 ? 1 : 0);
     std::printf("%s depthwise: %d cases (portable%s%s%s)\n", failures == before ? "ok  " : "FAIL", checks - c0, has_avx2 ? ", avx2" : "", has_avx512 ? ", avx512" : "", has_avx512vnni ? ", avx512-vnni; float builds = portable" : has_avx512 ? "; float builds = portable" : "");
+  }
+  {
+    // the AVX512-VNNI kernels gather the float output's range in their epilogues (DynamicQConvQuantize): some must have
+    const bool vnni512 = (isas & ISA_AVX512VNNI) != 0 && (isas & ISA_AVX512) != 0;
+    const bool ok = !vnni512 || ranges_gathered > 0;
+    if (!ok) failures++;
+    std::printf("%s gathered output ranges: %d\n", ok ? "ok  " : "FAIL", ranges_gathered);
   }
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -262,8 +262,9 @@ static inline __m512 float_act16(__m512 v, const FloatAct& f) {
 /**
  * The dynamic-int8 float epilogue (QConvEpi's fscale / fbias / fact) of R rows of 32 sums at c that start from off[r]:
  * y = act(float(acc - zw[r] * cs[j]) * fscale (+ fbias[r])), stored as floats by segment (row r of Y at y + r * ldy).
+ * RNG: the stored values also go into e.rng's lanes (min / max in dynamic_range's operand order, NaN lanes noted).
  */
-template <int R>
+template <int R, bool RNG>
 __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
   __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0;
   if (e.cs) {
@@ -271,6 +272,16 @@ __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, 
     cs1 = _mm512_load_si512(e.cs + 16);
   }
   const __m512 sc = _mm512_set1_ps(e.fscale);
+  __m512 lo = _mm512_setzero_ps(), hi = lo;
+  __mmask16 m0 = 0, m1 = 0, nan = 0;
+  if constexpr (RNG) {
+    lo = _mm512_load_ps(e.rng->lo);
+    hi = _mm512_load_ps(e.rng->hi);
+    for (int s = 0; s < sg.n; s++) {  // the lanes stored anywhere: the values of this tile
+      m0 = static_cast<__mmask16>(m0 | sg.mask[s]);
+      m1 = static_cast<__mmask16>(m1 | (sg.mask[s] >> 16));
+    }
+  }
   for (int r = 0; r < R; r++) {
     __m512i v0 = _mm512_load_si512(c + 32 * r), v1 = _mm512_load_si512(c + 32 * r + 16);
     if (e.cs) {
@@ -288,12 +299,24 @@ __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, 
       f0 = float_act16(f0, e.fact);
       f1 = float_act16(f1, e.fact);
     }
+    if constexpr (RNG) {
+      lo = _mm512_mask_min_ps(lo, m0, f0, lo);
+      hi = _mm512_mask_max_ps(hi, m0, f0, hi);
+      lo = _mm512_mask_min_ps(lo, m1, f1, lo);
+      hi = _mm512_mask_max_ps(hi, m1, f1, hi);
+      nan = static_cast<__mmask16>(nan | _mm512_mask_cmp_ps_mask(m0, f0, f0, _CMP_UNORD_Q) | _mm512_mask_cmp_ps_mask(m1, f1, f1, _CMP_UNORD_Q));
+    }
     const uintptr_t yr = reinterpret_cast<uintptr_t>(y + static_cast<size_t>(r) * ldy);
     for (int s = 0; s < sg.n; s++) {  // masked lanes are not accessed: yr + off[s] may point before the row
       float* p = reinterpret_cast<float*>(yr + static_cast<uintptr_t>(sg.off[s] * static_cast<ptrdiff_t>(sizeof(float))));
       _mm512_mask_storeu_ps(p, static_cast<__mmask16>(sg.mask[s]), f0);
       _mm512_mask_storeu_ps(reinterpret_cast<float*>(reinterpret_cast<uintptr_t>(p) + 16 * sizeof(float)), static_cast<__mmask16>(sg.mask[s] >> 16), f1);
     }
+  }
+  if constexpr (RNG) {
+    _mm512_store_ps(e.rng->lo, lo);
+    _mm512_store_ps(e.rng->hi, hi);
+    e.rng->nan |= nan;
   }
 }
 
@@ -344,10 +367,14 @@ struct Vnni512Conv {
     acc<true>(rows, kg, a, b, goff, e.off, c);
     epi_f(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
-  static void epi_f(int rows, const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
+  template <bool RNG, size_t... I>
+  static constexpr auto epi_f_table(std::index_sequence<I...>) {
     using Fn = void (*)(const int32_t*, const QConvEpi&, float*, size_t, const QSegs&);
-    static constexpr Fn f[MR + 1] = {nullptr, &qconv_epi_f<1>, &qconv_epi_f<2>, &qconv_epi_f<3>, &qconv_epi_f<4>, &qconv_epi_f<5>, &qconv_epi_f<6>, &qconv_epi_f<7>, &qconv_epi_f<8>, &qconv_epi_f<9>, &qconv_epi_f<10>, &qconv_epi_f<11>, &qconv_epi_f<12>};
-    f[rows](c, e, y, ldy, sg);
+    return std::array<Fn, MR + 1>{{nullptr, &qconv_epi_f<static_cast<int>(I) + 1, RNG>...}};
+  }
+  static void epi_f(int rows, const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
+    static constexpr auto plain = epi_f_table<false>(std::make_index_sequence<MR>{}), ranged = epi_f_table<true>(std::make_index_sequence<MR>{});
+    (e.rng ? ranged : plain)[rows](c, e, y, ldy, sg);
   }
   template <bool S, bool U, size_t... I>
   static constexpr auto epi_table(std::index_sequence<I...>) {

@@ -1,6 +1,9 @@
 #include "threadpool.h"
 
+#include "common.h"
+
 #include <chrono>
+#include <mutex>
 #include <fstream>
 #include <set>
 #include <string>
@@ -150,6 +153,21 @@ int physical_cores() {
   const int n = !cores.empty() ? static_cast<int>(cores.size()) : processors;
   const unsigned hw = std::thread::hardware_concurrency();
   return n > 0 ? n : (hw > 0 ? static_cast<int>(hw) : 1);
+}
+
+void range_merge(RangeSink* sink, const RangeLanes16& lanes) {
+  // the lanes first, in dynamic_range's order (x < lo ? x : lo from 0), then the sink under one lock
+  float lo = 0.0f, hi = 0.0f;
+  for (int k = 0; k < 16; k++) {
+    lo = lanes.lo[k] < lo ? lanes.lo[k] : lo;
+    hi = lanes.hi[k] > hi ? lanes.hi[k] : hi;
+  }
+  static std::mutex mu;
+  std::lock_guard<std::mutex> hold(mu);
+  sink->lo = lo < sink->lo ? lo : sink->lo;
+  sink->hi = hi > sink->hi ? hi : sink->hi;
+  sink->bad = sink->bad || lanes.nan != 0;
+  sink->merged++;
 }
 
 }  // namespace lowbit

@@ -41,7 +41,8 @@ export interface NativeDwConvBound {
  * call. False (nothing written) for an empty or non-finite x; x and y checked against the bound geometry (RangeError).
  */
 export interface NativeDynamicConvBound {
-  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array): boolean;
+  /** `range` (3 floats): see `NativeQGemm.runConvScaled`. */
+  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array, range?: Float32Array | null): boolean;
 }
 
 /** Packed int8 B (K x N) for one kernel. */
@@ -79,8 +80,10 @@ export interface NativeQGemm {
    * ConvInteger's sums scaled to float32 (the dynamic-int8 epilogue): y = fround(acc) * scale, then + bias[m], each
    * step rounded once, then the optional activation (0 none, 1 Relu, 2 Clip(lo, hi), lo <= hi, 3 HardSwish
    * decomposition (add p, divide by q), 4 HardSigmoid(p, q): lowbit.DynamicQConv's `activation`). False (nothing written) when the kernel has no direct convolution.
+   * `range` (3 floats), when given, receives [lo, hi, 1] with lo = min(0, min y), hi = max(0, max y) (DynamicQuantizeLinear's
+   * range of y) when the kernel's epilogue gathered it and every value is finite, else [0, 0, 0] (then run the range pass).
    */
-  runConvScaled(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation?: number, lo?: number, hi?: number, p?: number, q?: number): boolean;
+  runConvScaled(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation?: number, lo?: number, hi?: number, p?: number, q?: number, range?: Float32Array | null): boolean;
   /**
    * Checks and copies lowbit.DynamicQConv's per-session operands (geometry, w_zero_point, w_scale, bias, activation)
    * once, replacing an earlier binding; then `runDynamicConv` quantizes x and runs runConvScaled with scale
@@ -88,7 +91,7 @@ export interface NativeQGemm {
    */
   bindDynamicConv(geometry: Int32Array, zw: Uint8Array | Int8Array | null, wScale: number, bias: Float32Array | null, activation?: number, lo?: number, hi?: number, p?: number, q?: number): void;
   /** See `NativeDynamicConvBound` (throws before `bindDynamicConv`). */
-  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array): boolean;
+  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array, range?: Float32Array | null): boolean;
   dispose(): void;
 }
 
@@ -162,6 +165,12 @@ export interface NativeAddon {
    *  (64 Ki elements or more, AVX-512 CPUs) has its range and quantizing passes split over the threads: the same result. */
   dynamicQuantizeLinear(x: Float32Array, y: Uint8Array, scale: Float32Array, zp: Uint8Array, pool?: NativePool | null): boolean;
   /**
+   * DynamicQuantizeLinear of x whose range a float-output convolution gathered (its `range` out-parameter, [lo, hi, 1]):
+   * the same scale, zero point and bytes without the range pass. False (nothing written) when range[2] is not 1 or x is
+   * empty: run dynamicQuantizeLinear then.
+   */
+  quantizeLinearRanged(x: Float32Array, y: Uint8Array, range: Float32Array, scale: Float32Array, zp: Uint8Array, pool?: NativePool | null): boolean;
+  /**
    * Depthwise-style integer convolution (group = C, one input channel per group, M a multiple of C), direct: int32
    * sums into an Int32Array Y when `mult` is null (ConvInteger), else requantized into Y (QLinearConv).
    */
@@ -170,10 +179,12 @@ export interface NativeAddon {
   /**
    * The same integer convolution with lowbit.DynamicQConv's float epilogue in its own pass (no int32 buffer):
    * y = float(float(sum) * scale), + bias[m] rounded once when bias is given, then the activation (FloatAct's kind, lo,
-   * hi, p, q), bit-identical to dwConv's sums followed by scaleAccumulators.
+   * hi, p, q), bit-identical to dwConv's sums followed by scaleAccumulators. `range`: as runConvScaled's (gathered by the
+   * AVX512-VNNI row path).
    */
   dwConvScaled(kernel: 'scalar-c' | 'avx2', pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, w: Uint8Array | Int8Array, m: number,
-    xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation: number, lo: number, hi: number, p: number, q: number): void;
+    xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation: number, lo: number, hi: number, p: number, q: number,
+    range?: Float32Array | null): void;
   /**
    * Depthwise-style Conv:f32 (group = C, M a multiple of C, at most 256 taps): one FMA chain per output over the taps
    * in (kh, kw) order, then + bias rounded once.

@@ -197,7 +197,7 @@ function createFConv(ctx: NativeContext, node: KernelNode, k: NativeKernelInfo):
 export interface ScaledConvInstance extends NativeInstance {
   /** QLinearConv: runs that took the bound path (operands bound once in the addon, see `boundInputs`). */
   readonly boundRuns?: number;
-  runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined;
+  runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct, range?: Float32Array): Tensor<'float32'> | undefined;
   /**
    * ConvInteger with a 1x1 kernel whose input is 1x1 (the squeeze-excite convolutions after a GlobalAveragePool):
    * lowbit.DynamicQConv in one GEMM call (`runDynamic`: x quantized, the sums scaled by fround(x_s * w_s), + bias, the
@@ -285,13 +285,13 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
     },
     // ConvInteger only: the sums scaled to float32 in the kernel's epilogue (lowbit.DynamicQConv's y = fround(acc) *
     // scale [+ bias]); undefined when this kernel or these inputs cannot (the caller runs `run` and its own epilogue).
-    runScaled(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined {
+    runScaled(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct, range?: Float32Array): Tensor<'float32'> | undefined {
       if (qlinear || !g || !geometry || !scaledOk || !isQ8(x) || !isQ8(w0)) return undefined;
       const geo = geometry(x.dims);
       if (!geo || (wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1))))) return undefined;
       if (bias && bias.length !== M) return undefined;
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
-      scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0);
+      scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0, range ?? null);
       return scaledOk ? y : undefined;
     },
     bindDynamic(xDims: readonly number[], wzp: Tensor | null, ws: number, bias: Float32Array | null, act: FloatAct): NativeDynamicConvBound | undefined {

@@ -158,14 +158,14 @@ function createDw(ctx: NativeContext, key: string, node: KernelNode, kernel: 'av
     // ConvInteger only (lowbit.DynamicQConv's integer part): the sums scaled to float32, + bias, the activation, in the
     // convolution's own pass (y = fround(acc) * scale, the reference's steps); undefined when these inputs do not suit
     // (the caller runs `run` and its own epilogue).
-    runScaled(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct): Tensor<'float32'> | undefined {
+    runScaled(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct, range?: Float32Array): Tensor<'float32'> | undefined {
       if (qlinear || !dw || !isQ8(x) || x.dims.length !== 4 || x.dims[1] !== dw.group) return undefined;
       const geo = geometry!(x.dims);
       if (!geo || (wzp && (wzp.dtype !== dw.w.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1))))) return undefined;
       if (bias && bias.length !== M) return undefined;
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
       ctx.addon.dwConvScaled(kernel, ctx.pool(), x.data, x.dims[0], geo, dw.w.data, M, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data,
-        act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0);
+        act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0, range ?? null);
       return y;
     },
   };

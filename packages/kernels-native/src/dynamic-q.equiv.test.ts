@@ -212,6 +212,56 @@ describe('native fused dynamic-int8 equivalence', () => {
     for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_QUANTIZE_KEY)) expect(() => v.create(n).run(args, freshRunContext)).toThrow(refError);
   });
 
+  it('DynamicQConvQuantize on an AVX512-VNNI CPU quantizes with the range its convolution\'s epilogue gathered (no range pass), for the dense, depthwise and bound forms: the reference\'s bytes; an infinite result still gets the reference error', () => {
+    const addon = (loaded as unknown as { addon: Record<string, (...a: unknown[]) => unknown> }).addon;
+    const calls = { quantizeLinearRanged: 0, dynamicQuantizeLinear: 0 };
+    const saved = { quantizeLinearRanged: addon.quantizeLinearRanged, dynamicQuantizeLinear: addon.dynamicQuantizeLinear };
+    for (const k of Object.keys(calls) as (keyof typeof calls)[]) addon[k] = (...a: unknown[]) => (calls[k]++, saved[k]!.apply(addon, a));
+    onTestFinished(() => void Object.assign(addon, saved));
+    const vnni = backend.variants().some((v) => v.isa === 'avx512-vnni');
+    const refU8 = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_U8_KEY)!;
+    const refF = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_KEY)!;
+    const bytes = (t: Tensor | null) => { const d = t!.data as Uint8Array | Float32Array; return Buffer.from(d.buffer, d.byteOffset, d.byteLength); };
+    // uint8 weights with a zero point far from 128 (what quantizeDynamic writes for ConvInteger): the swapped depthwise
+    // operands and the dense kernel's column sums; Relu and Clip; float input (bound after the first run) and quantized
+    for (const [C, M, k, group, s, H, W, act, wScale] of [[16, 16, 3, 16, 1, 48, 70, 1, 0.004], [16, 32, 1, 1, 1, 40, 64, 2, 0.003], [3, 16, 3, 1, 2, 64, 80, 1, 0.002], [32, 32, 3, 32, 2, 40, 50, 0, 0.005]] as const) {
+      const w = new Tensor('uint8', Uint8Array.from({ length: M * (C / group) * k * k }, (_, i) => (i * 97 + 11) % 256), [M, C / group, k, k]);
+      const zw = new Tensor('uint8', Uint8Array.of(156), []);
+      const ws = new Tensor('float32', Float32Array.of(wScale), []);
+      const bias = new Tensor('float32', Float32Array.from({ length: M }, (_, i) => Math.fround(Math.cos(i) * 0.2)), [M]);
+      const attrs = new Map<string, unknown>([['group', group], ['pads', k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0]], ['strides', [s, s]], ['activation', act], ['activation_min', -0.5], ['activation_max', 1.5]]);
+      const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw], [4, bias]]);
+      const u8 = { ...lowbitNode('DynamicQConvQuantize', ['uint8', 'uint8', 'float32', 'uint8', 'float32', 'float32', 'uint8'], consts, attrs), outputCount: 3 };
+      const f32 = { ...lowbitNode('DynamicQConvQuantize', ['float32', 'uint8', 'float32', 'uint8', 'float32'], consts, attrs), outputCount: 3 };
+      const xq = new Tensor('uint8', Uint8Array.from({ length: C * H * W }, (_, i) => (i * 131 + 7) % 256), [1, C, H, W]);
+      const xf = new Tensor('float32', Float32Array.from({ length: C * H * W }, (_, i) => Math.fround(Math.sin(i * 0.37) * 2)), [1, C, H, W]);
+      const cases = [[u8, refU8, [xq, w, ws, zw, bias, new Tensor('float32', Float32Array.of(0.02), []), new Tensor('uint8', Uint8Array.of(97), [])]], [f32, refF, [xf, w, ws, zw, bias]]] as const;
+      for (const [n, ref, inputs] of cases) {
+        const want = ref.create(n).run(inputs, freshRunContext);
+        for (const v of backend.variants().filter((x) => x.key === (n === u8 ? DYNAMIC_QCONV_QUANTIZE_U8_KEY : DYNAMIC_QCONV_QUANTIZE_KEY) && x.isa === 'avx512-vnni')) {
+          const inst = v.create(n);
+          for (let rep = 0; rep < 2; rep++) {
+            calls.quantizeLinearRanged = calls.dynamicQuantizeLinear = 0;
+            const got = inst.run(inputs, freshRunContext);
+            for (let o = 0; o < 3; o++) expect(bytes(got[o]!).equals(bytes(want[o]!))).toBe(true);
+            // the float form quantizes its input with dynamicQuantizeLinear (unbound run) or inside the bound call
+            expect(calls.quantizeLinearRanged).toBe(1);
+            expect(calls.dynamicQuantizeLinear).toBe(n === f32 && rep === 0 ? 1 : 0);
+          }
+          expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
+        }
+      }
+    }
+    expect(vnni ? calls.quantizeLinearRanged : 1).toBeGreaterThan(0);
+    // a depthwise result that overflows to +inf (w_scale 3e38): the gathered range is refused, the reference reports it
+    const w = new Tensor('uint8', Uint8Array.from({ length: 4 * 9 }, (_, i) => (i * 37) % 256), [4, 1, 3, 3]);
+    const n = { ...lowbitNode('DynamicQConvQuantize', ['uint8', 'uint8', 'float32', 'uint8', 'float32', 'float32', 'uint8'], new Map<number, Tensor>([[1, w]]), new Map<string, unknown>([['group', 4], ['pads', [1, 1, 1, 1]]])), outputCount: 3 };
+    const args = [new Tensor('uint8', Uint8Array.from({ length: 4 * 30 * 40 }, (_, i) => i % 256), [1, 4, 30, 40]), w, new Tensor('float32', Float32Array.of(3e38), []), new Tensor('uint8', Uint8Array.of(3), []), null, new Tensor('float32', Float32Array.of(1), []), new Tensor('uint8', Uint8Array.of(0), [])];
+    const refError = (() => { try { refU8.create(n).run(args, freshRunContext); } catch (e) { return (e as Error).message; } return 'none'; })();
+    expect(refError).toMatch(/finite|NaN|inf/i);
+    for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_QUANTIZE_U8_KEY)) expect(() => v.create(n).run(args, freshRunContext)).toThrow(refError);
+  });
+
   it('depthwise on large planes (channel multiplier 1 and 2, stride 2, batch 2, per-channel zero points, fused activations): bit-identical to the reference, the epilogue in the convolution (no int32 pass)', () => {
     const ref = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_KEY)!;
     // every depthwise node runs dwConvScaled, none the int32 sums plus scaleAccumulators

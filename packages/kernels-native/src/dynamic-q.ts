@@ -24,7 +24,9 @@
  * `lowbit.DynamicQConvQuantize:f32` / `:u8` (DynamicQuantizeLinear of DynamicQConv's result, the runtime's fusion of a
  * convolution whose float output only quantizing readers use) run the same steps into one float scratch that every
  * such node shares (it stays in the caches from layer to layer), then the native DynamicQuantizeLinear on it: the
- * same bytes, scale and zero point as the two nodes.
+ * same bytes, scale and zero point as the two nodes. Where the convolution's epilogue is in its tiles (AVX512-VNNI:
+ * the GEMM kernel's direct convolutions and the depthwise row path) it also gathers the result's range (min / max
+ * from 0, NaN noted) as it stores it, and only the quantizing pass runs after it (`quantizeLinearRanged`).
  * Anything those variants decline (non-constant or non-2-D weights, grouped convolutions, parameters of other shapes,
  * non-finite x or results, other activation attributes) goes to the reference kernel, which also reports errors.
  */
@@ -226,9 +228,11 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     : undefined;
   let bound: { readonly op: NativeDynamicConvBound; readonly xDims: readonly number[]; readonly yDims: readonly number[] } | undefined;
   let boundRuns = 0;
-  // DynamicQConvQuantize: the output's scale and zero point
+  // DynamicQConvQuantize: the output's scale and zero point, and its range as the convolution's epilogue gathered it
+  // ([lo, hi, 1]; [.., .., 0] when the path has no such epilogue: then DynamicQuantizeLinear's own range pass)
   const outScale = new Float32Array(1);
   const outZp = new Uint8Array(1);
+  const outRange = quantizeOut ? new Float32Array(3) : undefined;
   const floats = sharedFloatContext(ctx);
   const quantized = (yq: Tensor<'uint8'>, rctx: RunContext): Tensor[] => {
     const s = rctx.alloc('float32', []);
@@ -246,9 +250,10 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     },
     run(inputs, rctx) {
       const x0 = inputs[0];
+      if (outRange) outRange[2] = 0;
       if (bound && x0 && x0.dtype === 'float32' && sameDims(x0.dims, bound.xDims) && constIn!(inputs)) {
         const y = (quantizeOut ? floats : rctx).alloc('float32', bound.yDims);
-        if (bound.op.runDynamicConv(ctx.pool(), x0.data as Float32Array, x0.dims[0], y.data)) {
+        if (bound.op.runDynamicConv(ctx.pool(), x0.data as Float32Array, x0.dims[0], y.data, outRange)) {
           boundRuns++;
           return quantizeOut ? quantizeFloat(y) : [y];
         }
@@ -297,7 +302,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       if (conv && inner.runScaled) {
         // The GEMM kernel's direct convolution applies the same float32 epilogue itself (no int32 buffer, no extra pass).
         scale[0] = Math.fround(r.scale * ws.data[0]);
-        const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, yctx, act);
+        const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, yctx, act, outRange);
         if (y) {
           if (!quantizedInput && constIn?.(inputs)) {
             const op = inner.bindDynamic?.(x.dims, zw, ws.data[0], bias ? (bias.data as Float32Array) : null, act);
@@ -324,6 +329,8 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
 
       function quantizeFloat(yf: Tensor<'float32'>): (Tensor | null)[] {
         const yq = rctx.alloc('uint8', yf.dims);
+        // the range the epilogue gathered (no range pass), else DynamicQuantizeLinear whole: the same bytes either way
+        if (outRange?.[2] === 1 && ctx.addon.quantizeLinearRanged(yf.data, yq.data, outRange, outScale, outZp, ctx.pool())) return quantized(yq, rctx);
         if (!ctx.addon.dynamicQuantizeLinear(yf.data, yq.data, outScale, outZp, ctx.pool())) return ref().run(inputs, rctx); // non-finite: the reference reports it
         return quantized(yq, rctx);
       }

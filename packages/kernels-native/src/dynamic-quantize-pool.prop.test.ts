@@ -2,6 +2,7 @@
  * The addon's DynamicQuantizeLinear with a thread pool (large inputs split their range and quantizing passes over the
  * threads) against the reference kernel: the same bytes, scale and zero point for any finite input, whatever the
  * number of threads and wherever the pieces split; a non-finite element anywhere is refused (false), as without a pool.
+ * Its form with the range given (`quantizeLinearRanged`, what a convolution's epilogue gathered) likewise.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +77,40 @@ describe('native DynamicQuantizeLinear over a thread pool', () => {
       );
     } finally {
       for (const p of pools) p.close();
+    }
+  });
+
+  it('quantizeLinearRanged with the true range (min(0, min x), max(0, max x)) equals the reference, with and without a pool; refuses a range not marked gathered', () => {
+    const pools = [null, new addon.Pool(2), new addon.Pool(3)];
+    try {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 2 }),
+          fc.oneof(fc.integer({ min: 65530, max: 65600 }), fc.integer({ min: 65536, max: 200000 }), fc.integer({ min: 1, max: 5000 })),
+          fc.integer({ min: 0, max: 4 }),
+          fc.integer({ min: 0, max: 1e6 }),
+          fc.integer({ min: -20, max: 20 }),
+          (p, n, pattern, seed, exp) => {
+            const x = input(n, pattern, seed, exp);
+            const want = reference(x);
+            let lo = 0, hi = 0;
+            for (const v of x) {
+              lo = v < lo ? v : lo;
+              hi = v > hi ? v : hi;
+            }
+            const y = new Uint8Array(n).fill(0xa5);
+            const s = new Float32Array(1), z = new Uint8Array(1);
+            expect(addon.quantizeLinearRanged(x, y, Float32Array.of(lo, hi, 0), s, z, pools[p])).toBe(false);
+            expect(y[0]).toBe(0xa5);
+            expect(addon.quantizeLinearRanged(x, y, Float32Array.of(lo, hi, 1), s, z, pools[p])).toBe(true);
+            expect([s[0], z[0]]).toEqual([want.scale, want.zp]);
+            expect(Buffer.from(y).equals(Buffer.from(want.y))).toBe(true);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      for (const p of pools) p?.close();
     }
   });
 
