@@ -46,15 +46,27 @@ export interface NativeInstance extends KernelInstance {
  * (created on first use, counted in `referenceRuns`).
  */
 export function nativeInstance(ctx: NativeContext, key: string, node: KernelNode, run: (inputs: readonly (Tensor | null)[], rctx: RunContext) => (Tensor | null)[] | undefined): NativeInstance {
-  const ref = lazyReference(ctx, key, node);
-  return {
-    get referenceRuns() {
-      return ref.calls;
-    },
-    run(inputs, rctx) {
-      return run(inputs, rctx) ?? ref().run(inputs, rctx);
-    },
-  };
+  return new StatelessInstance(run, lazyReference(ctx, key, node));
+}
+
+/**
+ * `nativeInstance`'s instances: a class, so that every one has the same fast-properties shape (an object literal
+ * with a getter is built in dictionary mode, and the executor's `instance.run` load then looks the name up in a
+ * hash table on every call).
+ */
+class StatelessInstance implements NativeInstance {
+  readonly #run: (inputs: readonly (Tensor | null)[], rctx: RunContext) => (Tensor | null)[] | undefined;
+  readonly #ref: Fallback;
+  constructor(run: (inputs: readonly (Tensor | null)[], rctx: RunContext) => (Tensor | null)[] | undefined, ref: Fallback) {
+    this.#run = run;
+    this.#ref = ref;
+  }
+  get referenceRuns(): number {
+    return this.#ref.calls;
+  }
+  run(inputs: readonly (Tensor | null)[], rctx: RunContext): (Tensor | null)[] {
+    return this.#run(inputs, rctx) ?? this.#ref().run(inputs, rctx);
+  }
 }
 
 /** The leading dims of a matmul operand A with its last two as [M, K] (a 1-D A is [1, K]). */

@@ -25,15 +25,17 @@ function concatVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scalar-c
       const a = node.attrs.get('axis');
       const axisAttr = typeof a === 'number' ? a : typeof a === 'bigint' ? Number(a) : 0;
       return nativeInstance(ctx, key, node, (inputs, rctx) => {
-        const xs: Tensor[] = [];
-        for (const t of inputs) if (t) xs.push(t);
-        if (xs.length === 0) return undefined;
-        const ref = xs[0];
+        // The present inputs (an omitted one is null), walked in place: no array of them per call.
+        let ref: Tensor | null = null;
+        for (let j = 0; j < inputs.length && !ref; j++) ref = inputs[j];
+        if (!ref) return undefined;
         const rank = ref.dims.length;
         const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
         if (rank === 0 || axis < 0 || axis >= rank) return undefined;
         let total = 0;
-        for (const t of xs) {
+        for (let j = 0; j < inputs.length; j++) {
+          const t = inputs[j];
+          if (!t) continue;
           if (t.dtype !== dtype || t.dims.length !== rank) return undefined;
           for (let i = 0; i < rank; i++) if (i !== axis && t.dims[i] !== ref.dims[i]) return undefined;
           total += t.dims[axis];
@@ -47,7 +49,9 @@ function concatVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scalar-c
         for (let i = axis + 1; i < rank; i++) inner *= dims[i];
         const rowOut = total * inner * esize;
         let off = 0;
-        for (const t of xs) {
+        for (let j = 0; j < inputs.length; j++) {
+          const t = inputs[j];
+          if (!t) continue;
           const row = t.dims[axis] * inner * esize;
           if (row > 0 && outer > 0) ctx.addon.copyRuns(out.data as ArrayBufferView, off, rowOut, t.data as ArrayBufferView, 0, row, row, outer);
           off += row;
@@ -70,16 +74,20 @@ function sliceVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scalar-c'
   return {
     key, name: `native-${isa}`, isa, tolerance: 'exact', writesAllOutputs: true,
     create(node) {
+      // Constant index inputs (initializers: the usual case) converted once; `run` still checks it got those tensors.
+      const constant = (i: number) => node.constants?.get(i);
+      const constInts = [1, 2, 3, 4].map((i) => ints(constant(i)));
+      const intsOf = (inputs: readonly (Tensor | null)[], i: number) => (inputs[i] === constant(i) ? constInts[i - 1] : ints(inputs[i]));
       return nativeInstance(ctx, key, node, (inputs, rctx) => {
         const x = inputs[0];
         if (node.opset < 10 || !x || x.dtype !== dtype) return undefined;
         const rank = x.dims.length;
-        const starts = ints(inputs[1]);
-        const ends = ints(inputs[2]);
-        const axesIn = inputs[3] ? ints(inputs[3]) : undefined;
+        const starts = intsOf(inputs, 1);
+        const ends = intsOf(inputs, 2);
+        const axesIn = inputs[3] ? intsOf(inputs, 3) : undefined;
         if (!starts || !ends || starts.length !== ends.length || (inputs[3] && !axesIn)) return undefined;
         if (inputs[4]) {
-          const steps = ints(inputs[4]);
+          const steps = intsOf(inputs, 4);
           if (!steps || steps.length !== starts.length || steps.some((s) => s !== 1)) return undefined;
         }
         const axes = axesIn ?? starts.map((_, i) => i);

@@ -46,6 +46,19 @@ function broadcastStrides(dims: readonly number[], out: readonly number[]): numb
 const WALK = new Int32Array(new ArrayBuffer(4 * 32));
 
 /**
+ * WALK's dims and per-input stride views for each rank 0..8, made once (a `subarray` per call is one more object to
+ * allocate, and to collect, on every run).
+ */
+const WALK_VIEWS: readonly (readonly [Int32Array, Int32Array, Int32Array])[] = Array.from({ length: 9 }, (_, r) => [WALK.subarray(0, r), WALK.subarray(8, 8 + r), WALK.subarray(16, 16 + r)] as const);
+
+/** Same dims (element by element). */
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * Merges neighbouring axes that every input walks the same way (contiguously, or both broadcast) and drops axes of
  * size 1, so the innermost loop runs as long as possible; writes dims and strides into WALK and returns the rank.
  */
@@ -81,25 +94,43 @@ const BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
 
 function binaryVariant(ctx: NativeContext, op: keyof typeof BINARY, isa: 'avx2' | 'scalar-c'): KernelVariant {
   const key = `${op}:f32`;
+  const code = BINARY[op];
   return {
     key, name: `native-${isa}`, isa, tolerance: 'exact',
-    create: (node) => nativeInstance(ctx, key, node, (inputs, rctx) => {
-      const [a, b] = inputs;
-      if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
-      let out: number[];
-      try {
-        out = broadcastShapes(node, [a.dims, b.dims]);
-      } catch {
-        return undefined; // shapes that do not broadcast: the reference kernel reports them
-      }
-      if (out.length > 8) return undefined;
-      if (a.data.length > MAX_ELEMENTS || b.data.length > MAX_ELEMENTS) return undefined;
-      const y = rctx.alloc('float32', out);
-      if (y.data.length === 0) return [y];
-      const r = collapseInto(out, broadcastStrides(a.dims, out), broadcastStrides(b.dims, out));
-      ctx.addon.binary(BINARY[op], a.data as Float32Array, b.data as Float32Array, y.data, WALK.subarray(0, r), WALK.subarray(8, 8 + r), WALK.subarray(16, 16 + r), ctx.pool());
-      return [y];
-    }),
+    create: (node) => {
+      // The broadcast of the last input dims met (they rarely change from run to run), worked out again only when
+      // they do.
+      let lastA: readonly number[] | undefined;
+      let lastB: readonly number[] = [];
+      let out: number[] = [];
+      let sa: number[] = [];
+      let sb: number[] = [];
+      return nativeInstance(ctx, key, node, (inputs, rctx) => {
+        const a = inputs[0];
+        const b = inputs[1];
+        if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+        if (lastA === undefined || !sameDims(a.dims, lastA) || !sameDims(b.dims, lastB)) {
+          let o: number[];
+          try {
+            o = broadcastShapes(node, [a.dims, b.dims]);
+          } catch {
+            return undefined; // shapes that do not broadcast: the reference kernel reports them
+          }
+          if (o.length > 8) return undefined;
+          out = o;
+          sa = broadcastStrides(a.dims, o);
+          sb = broadcastStrides(b.dims, o);
+          lastA = a.dims.slice();
+          lastB = b.dims.slice();
+        }
+        if (a.data.length > MAX_ELEMENTS || b.data.length > MAX_ELEMENTS) return undefined;
+        const y = rctx.alloc('float32', out);
+        if (y.data.length === 0) return [y];
+        const v = WALK_VIEWS[collapseInto(out, sa, sb)];
+        ctx.addon.binary(code, a.data as Float32Array, b.data as Float32Array, y.data, v[0], v[1], v[2], ctx.pool());
+        return [y];
+      });
+    },
   };
 }
 
@@ -111,23 +142,31 @@ function transposeVariant(ctx: NativeContext, dtype: DType, isa: 'avx2' | 'scala
     key, name: `native-${isa}`, isa, tolerance: 'exact',
     create(node) {
       const permAttr = node.attrs.get('perm');
+      // The output dims and permuted input strides of the last input dims met (worked out again when they change).
+      let lastDims: readonly number[] | undefined;
+      let out: number[] = [];
+      let strides: number[] = [];
       return nativeInstance(ctx, key, node, (inputs, rctx) => {
         const x = inputs[0];
         if (!x || x.dtype !== dtype) return undefined;
-        const rank = x.dims.length;
-        const perm = permAttr === undefined ? Array.from({ length: rank }, (_, i) => rank - 1 - i) : Array.isArray(permAttr) ? permAttr.map(Number) : undefined;
-        if (!perm || rank > 8 || perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) return undefined;
+        if (lastDims === undefined || !sameDims(x.dims, lastDims)) {
+          const rank = x.dims.length;
+          const perm = permAttr === undefined ? Array.from({ length: rank }, (_, i) => rank - 1 - i) : Array.isArray(permAttr) ? permAttr.map(Number) : undefined;
+          if (!perm || rank > 8 || perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) return undefined;
+          const inStr = new Array<number>(rank);
+          for (let k = rank - 1, s = 1; k >= 0; k--) {
+            inStr[k] = s;
+            s *= x.dims[k];
+          }
+          out = perm.map((p) => x.dims[p]);
+          strides = perm.map((p) => inStr[p]);
+          lastDims = x.dims.slice();
+        }
         if (x.data.length > MAX_ELEMENTS) return undefined;
-        const out = perm.map((p) => x.dims[p]);
         const y = rctx.alloc(dtype, out);
         if (y.data.length === 0) return [y];
-        const inStr = new Array<number>(rank);
-        for (let k = rank - 1, s = 1; k >= 0; k--) {
-          inStr[k] = s;
-          s *= x.dims[k];
-        }
-        const r = collapseInto(out, perm.map((p) => inStr[p]), undefined);
-        ctx.addon.transpose(x.data as Float32Array, WALK.subarray(0, r), WALK.subarray(8, 8 + r), y.data as Float32Array, ctx.pool());
+        const v = WALK_VIEWS[collapseInto(out, strides, undefined)];
+        ctx.addon.transpose(x.data as Float32Array, v[0], v[1], y.data as Float32Array, ctx.pool());
         return [y];
       });
     },

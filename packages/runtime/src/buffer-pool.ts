@@ -8,8 +8,9 @@
  * arena), and releasing one never frees its neighbours. When the count drops to zero the allocation goes on a free
  * list keyed by dtype and element count, and the next `alloc` of the same dtype and size takes it back. An allocation
  * stays in the pool's lookup tables while it is free (marked free, so it owns nothing), and free lists are chains
- * through the allocations themselves: a run that takes buffers from the free lists and puts them back allocates no JS
- * memory for the bookkeeping (no Map entries added and deleted, no list arrays regrown). What `alloc`
+ * through the allocations themselves, each allocation holding its own list (putting one back looks nothing up): a run
+ * that takes buffers from the free lists and puts them back allocates no JS memory for the bookkeeping (no Map entries
+ * added and deleted, no list arrays regrown). What `alloc`
  * hands out is zero-filled (so a reused buffer looks exactly like a new one to the reference kernels, which are written
  * against zeroed fresh buffers) unless `zeroReused` is false: the executor clears it while a variant that declares
  * `writesAllOutputs` runs, which then gets a reused buffer as it is and a new one without zero fill (no fill pass over
@@ -52,6 +53,15 @@ interface Owned {
   free: boolean;
   /** The next allocation of the same free list. */
   next: Owned | undefined;
+  /** The free list of its dtype and size while tracked (set by `#track`: recycling looks nothing up). */
+  list: FreeList | undefined;
+}
+
+/** The free allocations of one dtype and element count: the head of a chain through `Owned.next`. */
+interface FreeList {
+  head: Owned | undefined;
+  /** Tracked allocations of this dtype and size (free or handed out); `#dropFree` drops a list at 0. */
+  members: number;
 }
 
 export interface PoolStats {
@@ -84,8 +94,8 @@ export class BufferPool implements RunContext {
   readonly #byBuffer = new Map<ArrayBufferLike, Owned[]>();
   /** JS allocations that escaped (results), by ArrayBuffer: what `giveBack` may take back. */
   readonly #escaped = new WeakMap<ArrayBufferLike, Owned>();
-  /** Free allocations by dtype, then element count: the head of a chain through `Owned.next`. */
-  readonly #free = new Map<DType, Map<number, Owned | undefined>>();
+  /** Free lists by dtype, then element count (a list stays while a tracked allocation belongs to it). */
+  readonly #free = new Map<DType, Map<number, FreeList>>();
   #freeCount = 0;
   /** Allocations handed out and not yet recycled, escaped or forgotten (`endRun` has nothing to do at 0). */
   #live = 0;
@@ -119,15 +129,15 @@ export class BufferPool implements RunContext {
     const bytes = n * elementBytes(dtype);
     if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
       // Free-list buffers of other sizes are the first to go before refusing.
-      if (Number.isSafeInteger(n) && this.#freeCount > 0 && !this.#free.get(dtype)?.get(n)) this.#dropFree();
+      if (Number.isSafeInteger(n) && this.#freeCount > 0 && !this.#free.get(dtype)?.get(n)?.head) this.#dropFree();
       if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
         throw new ResourceLimitError({ limit: 'memoryLimit', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}]`);
       }
     }
-    const bySize = this.#freeCount > 0 ? this.#free.get(dtype) : undefined;
-    const reused = bySize?.get(n);
+    const list = this.#free.get(dtype)?.get(n);
+    const reused = list?.head;
     if (reused) {
-      bySize!.set(n, reused.next);
+      list!.head = reused.next;
       reused.next = undefined;
       reused.free = false;
       this.#freeCount--;
@@ -155,7 +165,7 @@ export class BufferPool implements RunContext {
     this.#stats.allocated++;
     if (fromArena) this.#stats.arena++;
     else if (!this.zeroReused && bytes >= 4096) this.#stats.allocatedDirty++;
-    this.#track({ dtype, n, data, arena: fromArena !== undefined, refs: 0, free: false, next: undefined });
+    this.#track({ dtype, n, data, arena: fromArena !== undefined, refs: 0, free: false, next: undefined, list: undefined });
     this.#live++;
     return new Tensor(dtype, data as never, dims);
   }
@@ -247,32 +257,43 @@ export class BufferPool implements RunContext {
 
   #dropFree(): void {
     for (const bySize of this.#free.values()) {
-      for (const head of bySize.values()) {
-        for (let o = head; o; o = o.next) {
+      for (const list of bySize.values()) {
+        for (let o = list.head; o; o = o.next) {
           this.#untrack(o);
           if (o.arena) {
             this.#arena!.free(o.data);
             this.#arenaBytes -= o.data.byteLength;
           } else this.#bytes -= o.data.byteLength;
         }
+        list.head = undefined;
       }
     }
-    this.#free.clear();
     this.#freeCount = 0;
+    // Lists no tracked allocation belongs to any more go (a model with varying shapes would otherwise keep one per
+    // size ever met).
+    for (const [dtype, bySize] of this.#free) {
+      for (const [n, list] of bySize) if (list.members === 0) bySize.delete(n);
+      if (bySize.size === 0) this.#free.delete(dtype);
+    }
   }
 
   /** A handed-out allocation (tracked) goes on its free list. */
   #recycle(o: Owned): void {
-    let bySize = this.#free.get(o.dtype);
-    if (!bySize) this.#free.set(o.dtype, (bySize = new Map()));
-    o.next = bySize.get(o.n);
+    const list = o.list!;
+    o.next = list.head;
     o.free = true;
-    bySize.set(o.n, o);
+    list.head = o;
     this.#freeCount++;
     this.#live--;
   }
 
   #track(o: Owned): void {
+    let bySize = this.#free.get(o.dtype);
+    if (!bySize) this.#free.set(o.dtype, (bySize = new Map()));
+    let fl = bySize.get(o.n);
+    if (!fl) bySize.set(o.n, (fl = { head: undefined, members: 0 }));
+    fl.members++;
+    o.list = fl;
     if (!o.arena) {
       this.#js.set(o.data.buffer, o);
       return;
@@ -284,6 +305,8 @@ export class BufferPool implements RunContext {
   }
 
   #untrack(o: Owned): void {
+    o.list!.members--;
+    o.list = undefined;
     if (!o.arena) {
       this.#js.delete(o.data.buffer);
       return;

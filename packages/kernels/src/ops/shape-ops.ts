@@ -19,6 +19,13 @@ import { elems } from './util/index-data.js';
 import { toInts } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
 
+/** Same dims (element by element). */
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function shapeTensor(ctxAlloc: (dims: number[]) => Tensor<'int64'>, values: readonly number[]): Tensor<'int64'> {
   const t = ctxAlloc([values.length]);
   values.forEach((v, i) => { t.data[i] = BigInt(v); });
@@ -37,8 +44,13 @@ export const SHAPE_KERNELS: KernelVariant[] = [
     } catch {
       constShape = undefined; // a bad shape constant fails at run time, as an input would
     }
+    // The output dims worked out for the constant shape and the last input dims met (reused while they stay).
+    let lastX: readonly number[] | undefined;
+    let lastDims: number[] = [];
     return (inputs) => {
       const x = need(node, inputs, 0);
+      const fixedShape = node.opset < 5 || (constShape !== undefined && inputs[1] === constant);
+      if (fixedShape && lastX !== undefined && sameDims(x.dims, lastX)) return [x.reshape(lastDims)];
       const shape = node.opset < 5 ? attrShape ?? [] : constShape && inputs[1] === constant ? constShape : toInts(need(node, inputs, 1));
       const dims = shape.map((d, i) => (d === 0 && !allowzero ? x.dims[i] : d));
       const minus = dims.indexOf(-1);
@@ -50,6 +62,10 @@ export const SHAPE_KERNELS: KernelVariant[] = [
       const n = dims.reduce((p, d) => p * d, 1);
       if (n !== x.data.length || dims.some((d) => !Number.isInteger(d) || d < 0)) {
         throw kernelError(node, 'shape', { inputIndex: 1, expected: `a shape with ${x.data.length} elements (input [${x.dims}])`, actual: `[${shape}]` });
+      }
+      if (fixedShape) {
+        lastX = x.dims.slice();
+        lastDims = dims;
       }
       return [x.reshape(dims)];
     };
