@@ -191,22 +191,34 @@ __attribute__((noinline)) void qconv_epi(const int32_t* c, const QConvEpi& e, ui
   const __m512i zp = _mm512_set1_epi16(static_cast<int16_t>(e.zp));
   // after the packs, dword 4k + t of lane k holds: t 0 / 1 row r pixels 4k.. / 16 + 4k.., t 2 / 3 row r + 1
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0;
+  __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0, zc0 = cs0, zc1 = cs0;
+  int32_t z0 = 0;
   if (e.cs) {
     cs0 = _mm512_load_si512(e.cs);
     cs1 = _mm512_load_si512(e.cs + 16);
+    // the first row's zw * cs, reused by every row with the same zero point (all of them for a per-tensor zw)
+    z0 = e.zw[0];
+    zc0 = _mm512_mullo_epi32(_mm512_set1_epi32(z0), cs0);
+    zc1 = _mm512_mullo_epi32(_mm512_set1_epi32(z0), cs1);
   }
+  auto sub_zc = [&](__m512i& a0, __m512i& a1, int32_t z) {
+    if (z == z0) {
+      a0 = _mm512_sub_epi32(a0, zc0);
+      a1 = _mm512_sub_epi32(a1, zc1);
+    } else {
+      const __m512i zv = _mm512_set1_epi32(z);
+      a0 = _mm512_sub_epi32(a0, _mm512_mullo_epi32(zv, cs0));
+      a1 = _mm512_sub_epi32(a1, _mm512_mullo_epi32(zv, cs1));
+    }
+  };
 #pragma GCC unroll 2
   for (int r = 0; r < R; r += 2) {
     const int r1 = r + 1 < R ? r + 1 : r;
     __m512i v0 = _mm512_load_si512(c + 32 * r), v1 = _mm512_load_si512(c + 32 * r + 16);
     __m512i w0 = _mm512_load_si512(c + 32 * r1), w1 = _mm512_load_si512(c + 32 * r1 + 16);
     if (e.cs) {
-      const __m512i z = _mm512_set1_epi32(e.zw[r]), zz = _mm512_set1_epi32(e.zw[r1]);
-      v0 = _mm512_sub_epi32(v0, _mm512_mullo_epi32(z, cs0));
-      v1 = _mm512_sub_epi32(v1, _mm512_mullo_epi32(z, cs1));
-      w0 = _mm512_sub_epi32(w0, _mm512_mullo_epi32(zz, cs0));
-      w1 = _mm512_sub_epi32(w1, _mm512_mullo_epi32(zz, cs1));
+      sub_zc(v0, v1, e.zw[r]);
+      sub_zc(w0, w1, e.zw[r1]);
     }
     const __m512 m = _mm512_set1_ps(e.mult[r]), mm = _mm512_set1_ps(e.mult[r1]);
     const __m512i a16 = _mm512_adds_epi16(_mm512_packs_epi32(qconv_epi_cvt<U>(v0, m, hi), qconv_epi_cvt<U>(v1, m, hi)), zp);
@@ -266,10 +278,15 @@ static inline __m512 float_act16(__m512 v, const FloatAct& f) {
  */
 template <int R, bool RNG>
 __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
-  __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0;
+  __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0, zc0 = cs0, zc1 = cs0;
+  int32_t z0 = 0;
   if (e.cs) {
     cs0 = _mm512_load_si512(e.cs);
     cs1 = _mm512_load_si512(e.cs + 16);
+    // the first row's zw * cs, reused by every row with the same zero point (all of them for a per-tensor zw)
+    z0 = e.zw[0];
+    zc0 = _mm512_mullo_epi32(_mm512_set1_epi32(z0), cs0);
+    zc1 = _mm512_mullo_epi32(_mm512_set1_epi32(z0), cs1);
   }
   const __m512 sc = _mm512_set1_ps(e.fscale);
   __m512 lo = _mm512_setzero_ps(), hi = lo;
@@ -285,9 +302,14 @@ __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, 
   for (int r = 0; r < R; r++) {
     __m512i v0 = _mm512_load_si512(c + 32 * r), v1 = _mm512_load_si512(c + 32 * r + 16);
     if (e.cs) {
-      const __m512i z = _mm512_set1_epi32(e.zw[r]);
-      v0 = _mm512_sub_epi32(v0, _mm512_mullo_epi32(z, cs0));
-      v1 = _mm512_sub_epi32(v1, _mm512_mullo_epi32(z, cs1));
+      if (e.zw[r] == z0) {
+        v0 = _mm512_sub_epi32(v0, zc0);
+        v1 = _mm512_sub_epi32(v1, zc1);
+      } else {
+        const __m512i z = _mm512_set1_epi32(e.zw[r]);
+        v0 = _mm512_sub_epi32(v0, _mm512_mullo_epi32(z, cs0));
+        v1 = _mm512_sub_epi32(v1, _mm512_mullo_epi32(z, cs1));
+      }
     }
     __m512 f0 = _mm512_mul_ps(_mm512_cvtepi32_ps(v0), sc), f1 = _mm512_mul_ps(_mm512_cvtepi32_ps(v1), sc);
     if (e.fbias) {
