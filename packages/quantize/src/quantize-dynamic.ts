@@ -1,6 +1,7 @@
 /**
  * `quantizeDynamic(input, output, options?)`: weights quantized offline, activations by DynamicQuantizeLinear
- * (MatMul/Gemm via MatMulInteger u8 x s8, Conv via u8 x u8 ConvInteger, Gather tables int8). Needs no data. The layers
+ * (MatMul/Gemm via MatMulInteger u8 x s8, Conv via u8 x u8 ConvInteger with symmetric uint8 weights (zero point 128;
+ * `weightSymmetric: false`: asymmetric), Gather tables int8). Needs no data. The layers
  * feeding numerically sensitive ops stay float unless `keepSensitiveFloat: false` (sensitive-ops.ts), as in static mode.
  */
 import { abortable } from './abort.js';
@@ -36,6 +37,8 @@ export async function quantizeDynamic(input: ModelInput, output: string | null, 
       perChannel: options.perChannel ?? false,
       reduceRange: options.reduceRange ?? false,
       conv: options.conv ?? 'conv-integer',
+      // Conv's uint8 weights: symmetric (zero point 128) unless weightSymmetric is false
+      convWeightScheme: options.weightSymmetric === false ? 'asymmetric' : 'symmetric',
       activationMatMul: options.activationMatMul ?? true,
     })], m, options.signal);
     stage('save');

@@ -4,7 +4,9 @@
  * - MatMul with a constant 2-D `B [K,N]` (and Gemm with transA=0, `alpha` folded into B, transB applied offline):
  *   `DynamicQuantizeLinear(x) -> MatMulInteger(x_q, B_q, x_zp, B_zp) -> Cast(float) -> Mul(x_s * B_s)`, then
  *   `Add(beta * C)` for Gemm. B is int8 symmetric (u8 x s8, default) or uint8; per-tensor or per-column (`[N]`).
- * - Conv: onnxruntime has no u8 x s8 ConvInteger, so Conv uses u8 x u8: W is uint8 asymmetric per-tensor,
+ * - Conv: onnxruntime has no u8 x s8 ConvInteger, so Conv uses u8 x u8: W is uint8 per-tensor, symmetric by default
+ *   (zero point 128: W - 128 is int8, so integer kernels can run u8 x s8 without column-sum corrections) or asymmetric
+ *   (`convWeightScheme: 'asymmetric'`, min..max onto 0..255),
  *   `ConvInteger -> Cast -> Mul(x_s * W_s) -> Add(B reshaped [1,M,1,...])`. (`conv: 'float'` leaves Conv alone.)
  *   `perChannel`: W is uint8 symmetric per output channel, zero point 128 in every channel (onnxruntime's ConvInteger
  *   takes only a scalar w_zero_point), and W_s is `[1, M, 1, ...]` so the rescale Mul is per channel.
@@ -48,6 +50,8 @@ export interface DynamicQuantizeOptions extends NodeSelection {
   readonly activationMatMul?: boolean;
   /** How Conv is handled: u8 x u8 ConvInteger (default) or left in float. */
   readonly conv?: 'conv-integer' | 'float';
+  /** Conv's per-tensor uint8 weights: symmetric (zero point 128, default) or asymmetric. Per-channel is always symmetric. */
+  readonly convWeightScheme?: Scheme;
 }
 
 export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePass {
@@ -101,7 +105,7 @@ export function dynamicQuantize(options: DynamicQuantizeOptions = {}): RewritePa
             // Per-channel: symmetric uint8 (every channel's zero point is 128), so ConvInteger keeps the scalar
             // w_zero_point onnxruntime requires; the per-channel scales go into the rescale Mul, shaped [1, M, 1, ...].
             const perChannel = options.perChannel ?? false;
-            const spec: QSpec = { dtype: 'uint8', scheme: perChannel ? 'symmetric' : 'asymmetric', reduceRange: options.reduceRange ?? false };
+            const spec: QSpec = { dtype: 'uint8', scheme: perChannel ? 'symmetric' : (options.convWeightScheme ?? 'symmetric'), reduceRange: options.reduceRange ?? false };
             const set = weightQParams(wv, w.dims, spec, perChannel ? 0 : undefined);
             const wq = consts.add(e, makeTensor(e.freshName(`${n.inputs[1]}_quantized`), DataType.UINT8, w.dims, quantizeWith(wv, w.dims, set, 'uint8', perChannel ? 0 : undefined)));
             const scaleDims = perChannel ? [1, w.dims[0], ...new Array<number>(w.dims.length - 2).fill(1)] : [];
