@@ -340,17 +340,26 @@ function globalAvgPoolVariant(ctx: NativeContext, isa: 'avx2' | 'scalar-c'): Ker
   const key = 'GlobalAveragePool:f32';
   return {
     key, name: `native-${isa}`, isa, tolerance: 'exact', writesAllOutputs: true,
-    create: (node) =>
-      nativeInstance(ctx, key, node, (inputs, rctx) => {
+    create: (node) => {
+      // The output dims and plane size of the last input dims met (worked out again when they change).
+      let lastDims: readonly number[] | undefined;
+      let outDims: number[] = [];
+      let plane = 0;
+      return nativeInstance(ctx, key, node, (inputs, rctx) => {
         const x = inputs[0];
         if (!x || x.dtype !== 'float32' || x.dims.length < 3 || x.data.length > MAX_ELEMENTS) return undefined;
+        if (lastDims === undefined || !sameDims(x.dims, lastDims)) {
+          plane = x.dims.slice(2).reduce((p, d) => p * d, 1);
+          outDims = [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)];
+          lastDims = x.dims.slice();
+        }
         const rows = x.dims[0] * x.dims[1];
-        const plane = x.dims.slice(2).reduce((p, d) => p * d, 1);
         if (plane === 0) return undefined; // 0 / 0: the reference's NaN
-        const y = rctx.alloc('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+        const y = rctx.alloc('float32', outDims);
         ctx.addon.globalAvgPool(x.data as Float32Array, rows, plane, y.data);
         return [y];
-      }),
+      });
+    },
   };
 }
 

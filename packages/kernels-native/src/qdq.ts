@@ -35,6 +35,30 @@ function layout(node: KernelNode, dims: readonly number[], scale: Tensor): [numb
   return [outer, dims[axis], inner];
 }
 
+/** Same dims (element by element). */
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * `layout` for one node, remembered for the last x dims and scale dims met (a scale's element count is its dims'
+ * product, all `layout` reads of it), so a steady-state run works nothing out again.
+ */
+function layoutMemo(node: KernelNode): (dims: readonly number[], scale: Tensor) => [number, number, number] | undefined {
+  let lastDims: readonly number[] | undefined;
+  let lastScale: readonly number[] = [];
+  let last: [number, number, number] | undefined;
+  return (dims, scale) => {
+    if (lastDims !== undefined && sameDims(dims, lastDims) && sameDims(scale.dims, lastScale)) return last;
+    last = layout(node, dims, scale);
+    lastDims = dims.slice();
+    lastScale = scale.dims.slice();
+    return last;
+  };
+}
+
 const plain = (node: KernelNode) => !intAttr(node, 'block_size') && node.attrs.get('precision') === undefined;
 
 export function qdqVariants(ctx: NativeContext, avx2 = false): KernelVariant[] {
@@ -43,26 +67,38 @@ export function qdqVariants(ctx: NativeContext, avx2 = false): KernelVariant[] {
   const name = `native-${isa}`;
   for (const [ty, s] of [['uint8', 'u8'], ['int8', 'i8']] as const) {
     const qKey = `QuantizeLinear:f32->${s}`;
-    out.push({ key: qKey, name, isa, tolerance: 'exact', supports: plain, create: (node) => nativeInstance(ctx, qKey, node, (inputs, rctx) => {
-      const [x, scale, zp] = [inputs[0], inputs[1], inputs[2] ?? null];
+    out.push({ key: qKey, name, isa, tolerance: 'exact', supports: plain, create: (node) => {
       const od = intAttr(node, 'output_dtype');
-      const lay = isF32(x) && isF32(scale) && plain(node) ? layout(node, x.dims, scale) : undefined;
-      const zpOk = zp ? zp.dtype === ty && zp.data.length === scale!.data.length : od === undefined || od === 0 || od === (ty === 'uint8' ? 2 : 3);
-      if (!lay || !zpOk || (!zp && ty === 'int8' && od !== 3)) return undefined;
-      const y = rctx.alloc(ty, x!.dims);
-      ctx.addon.quantizeLinear((x as Tensor<'float32'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data as Uint8Array | Int8Array, ctx.pool());
-      return [y];
-    }) });
+      const isPlain = plain(node);
+      const layoutOf = layoutMemo(node);
+      return nativeInstance(ctx, qKey, node, (inputs, rctx) => {
+        const x = inputs[0];
+        const scale = inputs[1];
+        const zp = inputs[2] ?? null;
+        const lay = isF32(x) && isF32(scale) && isPlain ? layoutOf(x.dims, scale) : undefined;
+        const zpOk = zp ? zp.dtype === ty && zp.data.length === scale!.data.length : od === undefined || od === 0 || od === (ty === 'uint8' ? 2 : 3);
+        if (!lay || !zpOk || (!zp && ty === 'int8' && od !== 3)) return undefined;
+        const y = rctx.alloc(ty, x!.dims);
+        ctx.addon.quantizeLinear((x as Tensor<'float32'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data as Uint8Array | Int8Array, ctx.pool());
+        return [y];
+      });
+    } });
     const dKey = `DequantizeLinear:${s}->f32`;
-    out.push({ key: dKey, name, isa, tolerance: 'exact', supports: plain, create: (node) => nativeInstance(ctx, dKey, node, (inputs, rctx) => {
-      const [x, scale, zp] = [inputs[0], inputs[1], inputs[2] ?? null];
+    out.push({ key: dKey, name, isa, tolerance: 'exact', supports: plain, create: (node) => {
       const od = intAttr(node, 'output_dtype');
-      const lay = isQ8(x) && x.dtype === ty && isF32(scale) && plain(node) && (od === undefined || od === 0 || od === 1) ? layout(node, x.dims, scale) : undefined;
-      if (!lay || (zp && (zp.dtype !== ty || zp.data.length !== scale!.data.length))) return undefined;
-      const y = rctx.alloc('float32', x!.dims);
-      ctx.addon.dequantizeLinear((x as Tensor<'uint8' | 'int8'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data, ctx.pool());
-      return [y];
-    }) });
+      const isPlain = plain(node);
+      const layoutOf = layoutMemo(node);
+      return nativeInstance(ctx, dKey, node, (inputs, rctx) => {
+        const x = inputs[0];
+        const scale = inputs[1];
+        const zp = inputs[2] ?? null;
+        const lay = isQ8(x) && x.dtype === ty && isF32(scale) && isPlain && (od === undefined || od === 0 || od === 1) ? layoutOf(x.dims, scale) : undefined;
+        if (!lay || (zp && (zp.dtype !== ty || zp.data.length !== scale!.data.length))) return undefined;
+        const y = rctx.alloc('float32', x!.dims);
+        ctx.addon.dequantizeLinear((x as Tensor<'uint8' | 'int8'>).data, (scale as Tensor<'float32'>).data, zp ? (zp.data as Uint8Array | Int8Array) : null, lay[0], lay[1], lay[2], y.data, ctx.pool());
+        return [y];
+      });
+    } });
   }
   const dKey = 'DynamicQuantizeLinear:f32->u8';
   out.push({ key: dKey, name, isa, tolerance: 'exact', create: (node) => nativeInstance(ctx, dKey, node, (inputs, rctx) => {

@@ -250,7 +250,7 @@ export class Executor {
     }
     if (dirtyOk) this.pool.zeroReused = false;
     try {
-      return bound.instance.run(tensors, this.pool);
+      return bound.run.call(bound.instance, tensors, this.pool);
     } catch (e) {
       throw wrap(e, step, `kernel ${bound.variant.key} (${bound.variant.name}, ${bound.variant.isa})`);
     } finally {

@@ -19,15 +19,26 @@ export interface PlanContext {
   readonly functions?: ReadonlyMap<string, BuiltinOp>;
 }
 
+/** A kernel instance as a binding holds it. */
+export interface BoundKernel {
+  readonly variant: KernelVariant;
+  readonly instance: KernelInstance;
+  /**
+   * `instance.run`, read once when the instance is made: the executor calls it on the instance, with no property load
+   * per run (a backend's instance may be a dictionary-mode object, whose loads optimized code cannot inline).
+   */
+  readonly run: KernelInstance['run'];
+}
+
 /** A node's kernel: bound at compile time when its input dtypes are known, else at first run. */
 export interface KernelBinding {
   readonly node: KernelNode;
   /** Instances by kernel key (the compile-time one, plus any key met at run time with other input dtypes). */
-  readonly instances: Map<string, { readonly variant: KernelVariant; readonly instance: KernelInstance }>;
+  readonly instances: Map<string, BoundKernel>;
   /** The key chosen at compile time, if the input dtypes were known. */
   readonly key: string | undefined;
   /** The instance of `key` (what a run whose input dtypes are the planned ones takes, without a lookup). */
-  readonly primary: { readonly variant: KernelVariant; readonly instance: KernelInstance } | undefined;
+  readonly primary: BoundKernel | undefined;
   /** `primary`'s variant writes every element it allocates (its outputs need no zero fill). */
   readonly primaryDirtyOk: boolean;
   /**

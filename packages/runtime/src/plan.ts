@@ -9,7 +9,7 @@
 import { keyFor, NoKernelError, type AttrValue, type DType, type KernelInstance, type KernelNode, type KernelRegistry, type KernelVariant, type ResolvePolicy, type Tensor } from '@lowbit/kernels';
 import { inferShapes, normalizeDomain, outputElemTypes, ShapeConflict, subgraphsOf, topologicalOrder, type Dim, type Graph, type NodeShapeConflict, type Node, type ValueInfo } from '@lowbit/onnx-ir';
 import { convertAttrs } from './attributes.js';
-import type { BuiltinInstance, KernelBinding, OuterScope, Plan, PlanContext, Step } from './plan-contract.js';
+import type { BoundKernel, BuiltinInstance, KernelBinding, OuterScope, Plan, PlanContext, Step } from './plan-contract.js';
 import { functionKey } from './control/function-call.js';
 import { dataTypeOfName, dtypeOf, NodeError, nodeRef } from './ir-compat.js';
 import { tensorFromRef } from './values.js';
@@ -244,7 +244,7 @@ function bindKernel(ctx: PlanContext, node: Node, nodePath: readonly string[], k
   if (!hasAnyKernel(ctx.registry, kn.domain, kn.opType)) {
     throw new NodeError(nodeRef(node), `${where} is not supported: no kernel is registered for it`, { nodePath });
   }
-  const instances = new Map<string, { variant: KernelVariant; instance: KernelInstance }>();
+  const instances = new Map<string, BoundKernel>();
   if (deferred) return { node: kn, instances, key: undefined, primary: undefined, primaryDirtyOk: false };
   const key = keyFor(kn);
   const primary = createInstance(ctx, node, nodePath, kn, key);
@@ -253,7 +253,7 @@ function bindKernel(ctx: PlanContext, node: Node, nodePath: readonly string[], k
 }
 
 /** Resolves and creates the kernel for `key`; failures become NodeErrors naming op, domain, opset and node. */
-export function createInstance(ctx: PlanContext, node: Node, nodePath: readonly string[], kn: KernelNode, key: string): { variant: KernelVariant; instance: KernelInstance } {
+export function createInstance(ctx: PlanContext, node: Node, nodePath: readonly string[], kn: KernelNode, key: string): BoundKernel {
   const where = `op ${kn.opType} (domain "${kn.domain || 'ai.onnx'}", opset ${kn.opset})`;
   let variant: KernelVariant;
   try {
@@ -264,7 +264,8 @@ export function createInstance(ctx: PlanContext, node: Node, nodePath: readonly 
     throw new NodeError(nodeRef(node), `${where} is not supported for input dtypes (${types}): no kernel for ${tried}`, { nodePath, cause: e });
   }
   try {
-    return { variant, instance: variant.create(kn) };
+    const instance = variant.create(kn);
+    return { variant, instance, run: instance.run };
   } catch (e) {
     if (e instanceof NodeError) throw e;
     throw new NodeError(nodeRef(node), `${where}: kernel "${variant.key}" (${variant.name}) rejects the node: ${(e as Error).message}`, { nodePath, cause: e });
