@@ -54,6 +54,24 @@ describe('inferShapes', () => {
     expect([r.elemTypes.get('h'), r.elemTypes.get('e')]).toEqual([DataType.FLOAT16, DataType.BOOL]);
   });
 
+  it('DynamicQuantizeLinear, ConvInteger, MatMulInteger, QLinearConv and QLinearMatMul take their float forms\' shapes', () => {
+    const g = graph([input('x', DataType.FLOAT, ['N', 2, 6, 6])], [
+      node('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz']),
+      node('ConvInteger', ['xq', 'w', 'xz'], ['ci'], [ints('pads', [1, 1, 1, 1])]),
+      node('QLinearConv', ['xq', 'xs', 'xz', 'w', 'xs', 'xz', 'xs', 'xz'], ['qc'], [ints('strides', [2, 2])]),
+      node('Flatten', ['qc'], ['f']),
+      node('MatMulInteger', ['xq', 'm'], ['mi']),
+      node('QLinearMatMul', ['xq', 'xs', 'xz', 'm', 'xs', 'xz', 'xs', 'xz'], ['qm']),
+    ], [tensorFromValues('w', DataType.UINT8, [4, 2, 3, 3], new Uint8Array(72)), tensorFromValues('m', DataType.UINT8, [6, 5], new Uint8Array(30))]);
+    const r = inferShapes(g, opset(13));
+    expect([r.shapes.get('xq'), r.shapes.get('xs'), r.shapes.get('xz')]).toEqual([['N', 2, 6, 6], [], []]);
+    expect(r.shapes.get('ci')).toEqual(['N', 4, 6, 6]);
+    expect(r.shapes.get('qc')).toEqual(['N', 4, 2, 2]);
+    expect(r.shapes.get('mi')).toEqual(['N', 2, 6, 5]);
+    expect(r.shapes.get('qm')).toEqual(['N', 2, 6, 5]);
+    expect(() => inferShapes({ ...g, nodes: [g.nodes[0]!, node('ConvInteger', ['xq', 'bad'], ['c2'])], initializers: [tensorFromValues('bad', DataType.UINT8, [4, 3, 3, 3], new Uint8Array(108))] }, opset(13))).toThrow(ShapeConflict);
+  });
+
   it('leaves outputs of ops without a rule, or of other domains, without a shape', () => {
     const g = graph([input('x', DataType.FLOAT, [2, 3])], [node('NonMaxSuppression', ['x'], ['y']), node('Foo', ['x'], ['z'], [], 'com.example')]);
     const r = inferShapes(g, opset(13));

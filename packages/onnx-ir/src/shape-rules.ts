@@ -118,6 +118,13 @@ const RULES: Readonly<Record<string, Rule>> = {
   LayerNormalization: (c) => ({ shapes: [c.shapes[0]] }),
   Dropout: (c) => ({ shapes: [c.shapes[0], c.shapes[0]] }),
   MatMul: (c) => ({ shapes: [c.shapes[0] && c.shapes[1] ? matmul(c.shapes[0], c.shapes[1]) : undefined] }),
+  // the integer and quantized forms: MatMul / Conv of inputs 0 and 1 (QLinear*: x at 0, w at 3), scales / zero points aside
+  MatMulInteger: (c) => RULES.MatMul!(c),
+  ConvInteger: (c) => RULES.Conv!(c),
+  QLinearMatMul: (c) => RULES.MatMul!({ ...c, shapes: [c.shapes[0], c.shapes[3]], consts: [] }),
+  QLinearConv: (c) => RULES.Conv!({ ...c, shapes: [c.shapes[0], c.shapes[3]], consts: [] }),
+  // y like x; y_scale and y_zero_point scalars
+  DynamicQuantizeLinear: (c) => ({ shapes: [c.shapes[0], [], []] }),
   Gemm: (c) => {
     const [a, b] = c.shapes;
     if (!a || !b || a.length !== 2 || b.length !== 2) return { shapes: [undefined] };
