@@ -77,7 +77,11 @@ export function convGeometry2d(a: NonNullable<ReturnType<typeof conv2dAttrs>>, x
   return g;
 }
 
-export const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+export function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * `convGeometry2d` remembered for the last input dims (a session runs one shape again and again: no Int32Array and

@@ -59,12 +59,15 @@ function sharedFloatContext(ctx: NativeContext): RunContext {
   let c = sharedFloatContexts.get(ctx);
   if (!c) {
     let buf = new Float32Array(0);
+    let view = buf;
     c = {
       alloc<D extends DType>(dtype: D, dims: readonly number[]): Tensor<D> {
-        const n = dims.reduce((a, b) => a * b, 1);
+        let n = 1;
+        for (let i = 0; i < dims.length; i++) n *= dims[i];
         if (dtype !== 'float32') throw new Error(`sharedFloatContext: float32 only, got ${dtype}`);
         if (buf.length < n) buf = new Float32Array(n);
-        return new Tensor(dtype, buf.subarray(0, n) as never, dims);
+        if (view.length !== n || view.buffer !== buf.buffer) view = buf.subarray(0, n);
+        return new Tensor(dtype, view as never, dims);
       },
     };
     sharedFloatContexts.set(ctx, c);
@@ -241,6 +244,16 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     z.data[0] = outZp[0];
     return [yq, s, z];
   };
+  // DynamicQConvQuantize's last step on the float result: the range the epilogue gathered (no range pass), else
+  // DynamicQuantizeLinear whole; the same bytes either way (defined once: `run` allocates no closure for it)
+  const quantizeFloat = (yf: Tensor<'float32'>, inputs: readonly (Tensor | null)[], rctx: RunContext): (Tensor | null)[] => {
+    const yq = rctx.alloc('uint8', yf.dims);
+    if (outRange![2] === 1 && ctx.addon.quantizeLinearRanged(yf.data, yq.data, outRange!, outScale, outZp, ctx.pool())) return quantized(yq, rctx);
+    if (!ctx.addon.dynamicQuantizeLinear(yf.data, yq.data, outScale, outZp, ctx.pool())) return ref().run(inputs, rctx); // non-finite: the reference reports it
+    return quantized(yq, rctx);
+  };
+  // x_q of the float-input form's unbound path as a tensor, rebuilt only when the buffer or dims change
+  let xqTensor: Tensor<'uint8'> | undefined;
   return {
     get referenceRuns() {
       return ref.calls + (inner?.referenceRuns ?? 0);
@@ -255,11 +268,11 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
         const y = (quantizeOut ? floats : rctx).alloc('float32', bound.yDims);
         if (bound.op.runDynamicConv(ctx.pool(), x0.data as Float32Array, x0.dims[0], y.data, outRange)) {
           boundRuns++;
-          return quantizeOut ? quantizeFloat(y) : [y];
+          return quantizeOut ? quantizeFloat(y, inputs, rctx) : [y];
         }
         return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
       }
-      const [x, w, ws, zw] = [inputs[0], inputs[1], inputs[2], inputs[3] ?? null];
+      const x = inputs[0], w = inputs[1], ws = inputs[2], zw = inputs[3] ?? null;
       const bias = inputs[4] ?? null;
       if (!inner || !act || !x || x.dtype !== (quantizedInput ? 'uint8' : 'float32') || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || w.dims.join() !== w0!.dims.join())) || !isF32(ws)) return ref().run(inputs, rctx);
       const N = conv ? w.dims[0] : w.dims[1];
@@ -279,12 +292,12 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       if (conv && !quantizedInput && inner.runDynamicPoint) {
         // a 1x1 convolution of a 1x1 input: quantize, GEMM row, epilogue and activation in one call
         const y = inner.runDynamicPoint(x, zw, ws.data, bias ? (bias.data as Float32Array) : null, quantizeOut ? floats : rctx, act);
-        if (y) return quantizeOut ? quantizeFloat(y) : [y];
+        if (y) return quantizeOut ? quantizeFloat(y, inputs, rctx) : [y];
         if (y === null) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
       }
       let xq: Tensor<'uint8'>;
       if (quantizedInput) {
-        const [xs, xz] = [inputs[5], inputs[6]];
+        const xs = inputs[5], xz = inputs[6];
         if (!isF32(xs) || xs.data.length !== 1 || xz?.dtype !== 'uint8' || xz.data.length !== 1) return ref().run(inputs, rctx);
         qScale[0] = xs.data[0];
         qZp[0] = xz.data[0] as number;
@@ -293,22 +306,23 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
         if (xqBuf.length !== x.data.length) xqBuf = new Uint8Array(x.data.length);
         // (large x: the range and quantizing passes split over the backend's threads, the same bytes)
         if (!ctx.addon.dynamicQuantizeLinear(x.data as Float32Array, xqBuf, qScale, qZp, ctx.pool())) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
-        xq = new Tensor('uint8', xqBuf, x.dims);
+        if (!xqTensor || xqTensor.data !== xqBuf || !sameDims(xqTensor.dims, x.dims)) xqTensor = new Tensor('uint8', xqBuf, x.dims);
+        xq = xqTensor;
       }
-      const r = { scale: qScale[0], zeroPoint: qZp[0] };
-      zpTensor.data[0] = r.zeroPoint;
+      const xScale = qScale[0], xZero = qZp[0];
+      zpTensor.data[0] = xZero;
       // DynamicQConvQuantize: the float result goes to the shared scratch, then DynamicQuantizeLinear's kernel
       const yctx: RunContext = quantizeOut ? floats : rctx;
       if (conv && inner.runScaled) {
         // The GEMM kernel's direct convolution applies the same float32 epilogue itself (no int32 buffer, no extra pass).
-        scale[0] = Math.fround(r.scale * ws.data[0]);
-        const y = inner.runScaled(xq, zw, r.zeroPoint, scale[0], bias ? (bias.data as Float32Array) : null, yctx, act, outRange);
+        scale[0] = Math.fround(xScale * ws.data[0]);
+        const y = inner.runScaled(xq, zw, xZero, scale[0], bias ? (bias.data as Float32Array) : null, yctx, act, outRange);
         if (y) {
           if (!quantizedInput && constIn?.(inputs)) {
             const op = inner.bindDynamic?.(x.dims, zw, ws.data[0], bias ? (bias.data as Float32Array) : null, act);
             if (op) bound = { op, xDims: x.dims.slice(), yDims: y.dims.slice() };
           }
-          return quantizeOut ? quantizeFloat(y) : [y];
+          return quantizeOut ? quantizeFloat(y, inputs, rctx) : [y];
         }
       }
       const [acc] = inner.run([xq, w, zpTensor, zw], scratch.begin()) as [Tensor<'int32'>];
@@ -316,24 +330,16 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       const wsd = ws.data;
       const bd = bias ? (bias.data as Float32Array) : null;
       if (conv) {
-        scale[0] = Math.fround(r.scale * wsd[0]);
+        scale[0] = Math.fround(xScale * wsd[0]);
         const plane = acc.data.length / ((acc.dims[0] * N) || 1);
         ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, 1), bd, acc.dims[0], N, plane, y.data, act.kind, act.lo, act.hi, act.p, act.q);
-        if (quantizeOut) return quantizeFloat(y);
+        if (quantizeOut) return quantizeFloat(y, inputs, rctx);
       } else {
         const sn = wsd.length === 1 ? 1 : N;
-        for (let j = 0; j < sn; j++) scale[j] = Math.fround(r.scale * wsd[j]);
+        for (let j = 0; j < sn; j++) scale[j] = Math.fround(xScale * wsd[j]);
         ctx.addon.scaleAccumulators(acc.data, scale.subarray(0, sn), bd, acc.data.length / (N || 1), N, 1, y.data);
       }
       return [y];
-
-      function quantizeFloat(yf: Tensor<'float32'>): (Tensor | null)[] {
-        const yq = rctx.alloc('uint8', yf.dims);
-        // the range the epilogue gathered (no range pass), else DynamicQuantizeLinear whole: the same bytes either way
-        if (outRange?.[2] === 1 && ctx.addon.quantizeLinearRanged(yf.data, yq.data, outRange, outScale, outZp, ctx.pool())) return quantized(yq, rctx);
-        if (!ctx.addon.dynamicQuantizeLinear(yf.data, yq.data, outScale, outZp, ctx.pool())) return ref().run(inputs, rctx); // non-finite: the reference reports it
-        return quantized(yq, rctx);
-      }
     },
     dispose() {
       inner?.dispose?.();
