@@ -254,6 +254,9 @@ static inline ConvC4 conv_c4_layout(const ConvGeom& g) {
   return l;
 }
 
+/** The rows of one image's c4 layout (channel groups x phases x Hq rows of 4 * Wq bytes). */
+static inline int conv_c4_rows(const ConvC4& l) { return l.Cg * l.phases * l.Hq; }
+
 /** Columns j of phase pw in a c4 row (input column sw * j + pw - pad_l, c0 = pw - pad_l): inside the row for j in [lo, hi). */
 struct PhaseCols {
   int c0, lo, hi;
@@ -307,10 +310,10 @@ struct QGemmKernel {
   bool conv_split = false;
   /** Columns [j0, j1) of one image; `buf` holds conv_buf_bytes(a.W) bytes (64-aligned). */
   void (*conv)(const QConvArgs& a, int j0, int j1, void* buf) = nullptr;
-  /** The channel-group convolution (null: none): conv_c4_prep writes one image (a.X, a.g, a.x_signed, a.xpad) in the
-   *  c4 layout (ConvC4) at xi; conv_c4 computes columns [j0, j1) of the column space (q = oh * Wq + ow) with the
+  /** The channel-group convolution (null: none): conv_c4_prep writes rows [r0, r1) of one image (a.X, a.g, a.x_signed,
+   *  a.xpad) in the c4 layout (ConvC4, conv_c4_rows rows) at xi; conv_c4 computes columns [j0, j1) of the column space (q = oh * Wq + ow) with the
    *  weights in c4 order and writes the requantized Y8 (finite multipliers). */
-  void (*conv_c4_prep)(const QConvArgs& a, uint8_t* xi) = nullptr;
+  void (*conv_c4_prep)(const QConvArgs& a, uint8_t* xi, int r0, int r1) = nullptr;
   void (*conv_c4)(const QConvArgs& a, int j0, int j1, void* buf) = nullptr;
   /** `gemm` applies QGemmArgs::fe itself (every QDriver kernel); false: the caller converts each block after it. */
   bool float_epi = true;

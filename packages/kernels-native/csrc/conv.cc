@@ -265,11 +265,16 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   }
   a.goff = ws.goff.data();
   a.Wq = l.Wq;
+  const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
+  // the layout copy split by rows over the pool (disjoint bytes: the same layout for any split)
+  const int rows = conv_c4_rows(l);
+  const int pieces = grain_tasks(threads > 1 ? pool : nullptr, static_cast<int64_t>(img), kGrainCheap, threads);
   for (int n = 0; n < batch; n++) {
     a.X = X + n * in;
-    k.conv_c4_prep(a, xi + n * img);
+    uint8_t* dst = xi + n * img;
+    if (pieces > 1) pool->run(pieces, [&](int t) { k.conv_c4_prep(a, dst, static_cast<int>(static_cast<int64_t>(rows) * t / pieces), static_cast<int>(static_cast<int64_t>(rows) * (t + 1) / pieces)); });
+    else k.conv_c4_prep(a, dst, 0, rows);
   }
-  const int threads = pool ? (pool->size() < ws.threads() ? pool->size() : ws.threads()) : 1;
   const size_t bytes = sizeof(int32_t) * (k.conv_nr + 3 * (static_cast<size_t>(M) + 1)) + 64;
   conv_columns(pool, threads, pool && pool->size() <= ws.threads(), batch, Q, k.conv_nr, static_cast<int64_t>(W.Kp) * k.conv_nr * M, kGrainI8, [&](int n, int j0, int j1, int t) {
     QConvArgs b = a;

@@ -506,7 +506,10 @@ struct QConvC4Driver {
 #endif
 
   /** One image (a.X) in the c4 layout at xi (ConvC4): padded taps hold xpad, channels past C zero bytes after the flip. */
-  static void prep(const QConvArgs& a, uint8_t* xi) {
+  /** Rows [r0, r1) of the image's c4 layout (row q: channel group, phase and row i in that order, 4 * Wq bytes at
+   *  xi + 4 * Wq * q), and the slack after the last row when r1 reaches it (conv_c4_rows): pieces write disjoint bytes,
+   *  so any split gives the same layout. */
+  static void prep(const QConvArgs& a, uint8_t* xi, int r0, int r1) {
     const ConvGeom& g = a.g;
 #if defined(__AVX512BW__) && defined(__AVX512VL__)
     if (g.stride_w <= 2) {
@@ -517,12 +520,14 @@ struct QConvC4Driver {
       const __m128i xv = _mm_set1_epi8(static_cast<char>(x)), padv = _mm_set1_epi8(static_cast<char>(a.xpad));
       const __m256i even2 = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
       uint8_t* out = xi;
+      int q = 0;
       for (int cg = 0; cg < l.Cg; cg++)
         for (int ph = 0; ph < sh; ph++)
           for (int pw = 0; pw < sw; pw++) {
             const PhaseCols pc = phase_cols(g, pw, Wq);
             const int c0 = pc.c0, lo = pc.lo, hi = pc.hi;
-            for (int i = 0; i < l.Hq; i++, out += 4 * static_cast<size_t>(Wq)) {
+            for (int i = 0; i < l.Hq; i++, q++, out += 4 * static_cast<size_t>(Wq)) {
+            if (q < r0 || q >= r1) continue;
               const int r = sh * i + ph - g.pad_t;
               const uint8_t* src[4];
               bool miss[4];
@@ -562,7 +567,7 @@ struct QConvC4Driver {
               }
             }
           }
-      std::memset(out, 0, l.bytes - (out - xi));
+      if (r1 >= q) std::memset(out, 0, l.bytes - (out - xi));
       return;
     }
 #endif
@@ -573,12 +578,14 @@ struct QConvC4Driver {
     uint8_t* rows = static_cast<uint8_t*>(aligned_alloc64(4 * (static_cast<size_t>(Wq) + 64)));
     const size_t rs = static_cast<size_t>(Wq) + 64;
     uint8_t* out = xi;
+      int q = 0;
     for (int cg = 0; cg < l.Cg; cg++)
       for (int ph = 0; ph < sh; ph++)
         for (int pw = 0; pw < sw; pw++) {
           const PhaseCols pc = phase_cols(g, pw, Wq);
           const int c0 = pc.c0, lo = pc.lo, hi = pc.hi;
-          for (int i = 0; i < l.Hq; i++, out += 4 * static_cast<size_t>(Wq)) {
+          for (int i = 0; i < l.Hq; i++, q++, out += 4 * static_cast<size_t>(Wq)) {
+            if (q < r0 || q >= r1) continue;
             const int r = sh * i + ph - g.pad_t;
             const uint8_t* src[4];
             for (int t = 0; t < 4; t++) {
@@ -606,7 +613,7 @@ struct QConvC4Driver {
             interleave(src[0], src[1], src[2], src[3], Wq, x, out);
           }
         }
-    std::memset(out, 0, l.bytes - (out - xi));
+    if (r1 >= q) std::memset(out, 0, l.bytes - (out - xi));
     aligned_free(rows);
   }
 
