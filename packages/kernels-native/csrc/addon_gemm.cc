@@ -21,6 +21,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return DefineClass(env, "QGemm", {InstanceMethod("run", &QGemm::Run), InstanceMethod("runRequant", &QGemm::RunRequant),
                                       InstanceMethod("runFloat", &QGemm::RunFloat), InstanceMethod("runDynamic", &QGemm::RunDynamic),
                                       InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("runConvScaled", &QGemm::RunConvScaled),
+                                      InstanceMethod("runConvScaledQuantize", &QGemm::RunConvScaledQuantize),
                                       InstanceMethod("bindConvRequant", &QGemm::BindConvRequant), InstanceMethod("runConvBound", &QGemm::RunConvBound),
                                       InstanceMethod("bindDynamicConv", &QGemm::BindDynamicConv), InstanceMethod("runDynamicConv", &QGemm::RunDynamicConv), InstanceMethod("dispose", &QGemm::Dispose),
                                       InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
@@ -201,6 +202,24 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const bool done = qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, scale, bias, Y, float_act_arg(info, 9), range.get());
     range.write();
     return Napi::Boolean::New(env, done);
+  }
+  // runConvScaledQuantize(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
+  //                       Yq Uint8Array, yScale Float32Array(1), yZeroPoint Uint8Array(1)[, activation kind, lo, hi, p, q])
+  //                       -> 1 (Yq, yScale, yZeroPoint written), 0 (this kernel has no such path: nothing written), -1 (a
+  //                       non-finite value: nothing written): conv.h qconv_scaled_quantize
+  Napi::Value RunConvScaledQuantize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    ConvIn in;
+    conv_in(info, in);
+    const ConvGeom& g = in.g;
+    const float scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
+    const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
+    uint8_t* Yq = array_data<uint8_t>(env, info[8], napi_uint8_array, napi_uint8_array, static_cast<size_t>(in.batch) * packed_.N * g.OH * g.OW, "Yq");
+    float* ys = array_data<float>(env, info[9], napi_float32_array, napi_float32_array, 1, "yScale");
+    uint8_t* yz = array_data<uint8_t>(env, info[10], napi_uint8_array, napi_uint8_array, 1, "yZeroPoint");
+    const int r = qconv_scaled_quantize(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, scale, bias, float_act_arg(info, 11), Yq, ys, yz);
+    return Napi::Number::New(env, r);
   }
   // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
   Napi::Value RunRequant(const Napi::CallbackInfo& info) {

@@ -222,6 +222,12 @@ struct QConvArgs {
   const float* fbias = nullptr;  // M values or null
   FloatAct fact{};               // applied after fscale / fbias
   RangeSink* range = nullptr;    // with Yf: the output's range gathered by the fused float epilogue (when it has one)
+  // The fused float epilogue's modes (kernels with QGemmKernel::conv_fmodes): 0 store Yf; 2 only gather `range` (nothing
+  // stored, Yf may be null); 3 quantize each value as DynamicQuantizeLinear's second pass (QuantizeLinear by qscale,
+  // qzp, uint8) into Y8
+  int fmode = 0;
+  float qscale = 1.0f;
+  int32_t qzp = 0;
   // The channel-group convolution (conv_c4; X is then the image in the c4 layout, see QGemmKernel::conv_c4_prep):
   const int32_t* goff = nullptr;  // byte offset of each 4-k group's activations (tap shift, channel group, phase)
   int Wq = 0;                     // row length of the column space: column q = oh * Wq + ow, valid for ow < OW
@@ -319,6 +325,8 @@ struct QGemmKernel {
   bool float_epi = true;
   /** The fused conv drivers (tile_q / tile_f, conv_c4) take weights with the ones row folded (QConvW::folded). */
   bool conv_fold = false;
+  /** conv / conv_c4 take QConvArgs::fmode 2 and 3 (the float epilogue without stores, or quantizing into Y8). */
+  bool conv_fmodes = false;
 };
 
 // ---- float GEMM ----------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 #include "conv.h"
 
+#include "qdq.h"
+
 #include <cstring>
 #include <vector>
 
@@ -215,11 +217,15 @@ bool finite_all(const float* v, int n) {
 
 /** The dynamic-int8 float epilogue of a convolution: Y = act(float(acc) * scale (+ bias[m])). */
 struct FloatOut {
-  float* Y;
+  float* Y;  // null for fmode 2 / 3
   float scale;
   const float* bias;
   FloatAct act;
   RangeSink* range;
+  int fmode = 0;       // QConvArgs::fmode
+  float qscale = 1.0f;
+  int32_t qzp = 0;
+  uint8_t* Y8 = nullptr;  // fmode 3
 };
 
 /** QLinearConv (r) or the dynamic-int8 float epilogue (f) through conv_c4 when the kernel has it (finite multipliers,
@@ -261,7 +267,10 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
     a.fbias = f->bias;
     a.fact = f->act;
     a.range = f->range;
-    prefault_output(f->Y, sizeof(float) * static_cast<size_t>(M) * P * batch);
+    a.fmode = f->fmode;
+    a.qscale = f->qscale;
+    a.qzp = f->qzp;
+    if (f->Y) prefault_output(f->Y, sizeof(float) * static_cast<size_t>(M) * P * batch);
   }
   a.goff = ws.goff.data();
   a.Wq = l.Wq;
@@ -280,7 +289,8 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
     QConvArgs b = a;
     b.X = xi + n * img;
     if (r) b.Y8 = Y8 + n * out;
-    else b.Yf = f->Y + n * out;
+    else if (f->fmode == 3) b.Y8 = f->Y8 + n * out;
+    else if (f->Y) b.Yf = f->Y + n * out;
     k.conv_c4(b, j0, j1, ws.thread_buf(t, bytes));
   });
   return true;
@@ -288,7 +298,10 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
 
 void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8,
-                  float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr, FloatAct fact = {}, RangeSink* range = nullptr) {
+                  float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr, FloatAct fact = {}, RangeSink* range = nullptr,
+                  const FloatOut* fm = nullptr) {
+  // fm: the float epilogue's range-only / quantizing modes (fm->fmode 2 / 3; Yf is then null)
+  const bool flt = Yf || (fm && fm->fmode >= 2);
   if (static_cast<int>(ws.zbe.size()) < zw_n) ws.zbe.resize(zw_n);
   bool colsum = false;
   for (int j = 0; j < zw_n; j++) {
@@ -297,7 +310,7 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
   }
   // Folded weights (the ones row in the last strip) only where the kernel's fused drivers run: one weight plane, the
   // float epilogue or a requantization with finite multipliers (QConvDriver::run).
-  const bool fold = colsum && k.conv_fold && !Y32 && !(k.conv_split && !B.sevenbit) && (Yf || (r && finite_all(r->mult, r->mult_n)));
+  const bool fold = colsum && k.conv_fold && !Y32 && !(k.conv_split && !B.sevenbit) && (flt || (r && finite_all(r->mult, r->mult_n)));
   QConvW& W = fold ? ws.qconvwf : ws.qconvw;
   if (!W.data) qconv_pack(k, B, &W, fold);
   const int P = g.OH * g.OW, M = W.M;
@@ -311,12 +324,18 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
     qconv_common_args(a, W, g, x_signed, xzp, ws.zbe.data(), zw_n, colsum, r);
     a.X = X + n * in;
     a.Y32 = Y32 ? Y32 + n * out : nullptr;
-    if (Yf) {
-      a.Yf = Yf + n * out;
+    if (flt) {
+      a.Yf = Yf ? Yf + n * out : nullptr;
       a.fscale = fscale;
       a.fbias = fbias;
       a.fact = fact;
       a.range = range;
+      if (fm) {
+        a.fmode = fm->fmode;
+        a.qscale = fm->qscale;
+        a.qzp = fm->qzp;
+        if (fm->fmode == 3) a.Y8 = fm->Y8 + n * out;
+      }
     }
     if (r) a.Y8 = Y8 + n * out;
     k.conv(a, j0, j1, ws.thread_buf(t, bytes));
@@ -384,6 +403,32 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
     qgemm_requant(pool, ws, k, B, col, x_signed, P, &xzp, 1, zw, zw_n, rr);
     transpose<uint8_t>(out, P, M, Y + static_cast<size_t>(n) * M * P);
   }
+}
+
+int qconv_scaled_quantize(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+                          const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, FloatAct act, uint8_t* Yq,
+                          float* qscale, uint8_t* qzp) {
+  if (!k.conv || !k.conv_fmodes || B.N == 0) return 0;
+  RangeSink sink;
+  FloatOut f{nullptr, scale, bias, act, &sink};
+  f.fmode = 2;  // pass 1: the range only
+  if (!qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, &f))
+    qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, nullptr, scale, bias, act, &sink, &f);
+  if (sink.merged == 0) return 0;  // no fused epilogue ran (it is not this kernel's path for these operands)
+  if (!sink.ok()) return -1;       // a NaN or an infinity: the caller's reference reports it
+  float s;
+  int z;
+  dynamic_params(sink.lo, sink.hi, &s, &z);
+  f.fmode = 3;  // pass 2: the same sums and float steps, each value quantized with (s, z)
+  f.qscale = s;
+  f.qzp = z;
+  f.Y8 = Yq;
+  f.range = nullptr;
+  if (!qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, &f))
+    qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, nullptr, scale, bias, act, nullptr, &f);
+  *qscale = s;
+  *qzp = static_cast<uint8_t>(z);
+  return 1;
 }
 
 bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,

@@ -25,6 +25,15 @@ void qconv_requant(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const 
 bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, float* Y,
                   FloatAct act = {}, RangeSink* range = nullptr);
+/**
+ * lowbit.DynamicQConvQuantize's convolution in two passes over the same sums (kernels with QGemmKernel::conv_fmodes):
+ * the first gathers the range of y = act(float(acc) * scale (+ bias[m])) without storing it, the second computes y
+ * again and stores DynamicQuantizeLinear(y)'s bytes into Yq with that range's scale and zero point (qscale, qzp): the
+ * float result never reaches memory. 1 done; 0 not taken (nothing written); -1 a value is not finite (Yq not written).
+ */
+int qconv_scaled_quantize(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
+                          const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, float scale, const float* bias, FloatAct act, uint8_t* Yq,
+                          float* qscale, uint8_t* qzp);
 /** Conv (float32): Y[n, m, p] (+ bias[m]). */
 void fconv(ThreadPool* pool, Workspace& ws, const FGemmKernel& k, const FPackedB& B, const float* X, int batch, const ConvGeom& g,
            const float* bias, float* Y);

@@ -186,6 +186,9 @@ struct QConvEpi {
   FloatAct fact;
   bool unit;  // every |mult| < 1: |float(acc) * mult| < 2^31, so the product converts without the clamp to hi
   RangeLanes16* rng;  // the float epilogue: this task's range lanes (QConvArgs::range), or null
+  int fmode;          // QConvArgs::fmode
+  float qscale;
+  int32_t qzp;
 };
 /** 16 bytes of each of 4 rows (each xor-ed with xv) as 16 groups of 4 at dst (64 bytes: group j = r0[j] r1[j] r2[j] r3[j]). */
 inline void interleave4x16(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, __m128i xv, uint8_t* dst) {
@@ -232,6 +235,9 @@ inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, in
   e.fscale = a.fscale;
   e.fact = a.fact;
   e.rng = nullptr;
+  e.fmode = a.fmode;
+  e.qscale = a.qscale;
+  e.qzp = a.qzp;
   return e;
 }
 
@@ -343,6 +349,7 @@ struct QConvDriver {
     QConvEpi e = qconv_epi_rows(a, cs, off, zw, mult);
     RangeLanes16 lanes;
     if (F && a.range) e.rng = &lanes;
+    const bool q8 = F && a.fmode == 3;  // the quantizing epilogue writes Y8
     for (int jb = j0; jb < j1; jb += NR) {
       const int nv = j1 - jb < NR ? j1 - jb : NR;
       const int jc = j0 + (jb - j0) / chunk * chunk;
@@ -359,7 +366,8 @@ struct QConvDriver {
         e.mult = mult + r0;
         if constexpr (F) {
           e.fbias = a.fbias ? a.fbias + r0 : nullptr;
-          CK::tile_f(rows, groups, W.data + static_cast<size_t>(r0) * Kp, pb, e, a.Yf + static_cast<size_t>(r0) * P + jb, P, nv, cs_out);
+          const size_t o = static_cast<size_t>(r0) * P + jb;
+          CK::tile_f(rows, groups, W.data + static_cast<size_t>(r0) * Kp, pb, e, q8 ? static_cast<void*>(a.Y8 + o) : a.Yf ? static_cast<void*>(a.Yf + o) : nullptr, P, nv, cs_out);
         } else {
           CK::tile_q(rows, groups, W.data + static_cast<size_t>(r0) * Kp * W.planes, pb, e, a.Y8 + static_cast<size_t>(r0) * P + jb, P, nv, cs_out);
         }
@@ -370,13 +378,13 @@ struct QConvDriver {
 
   static void run(const QConvArgs& a, int j0, int j1, void* buf) {
     if constexpr (QConvFused<CK>::value) {
-      if (a.Y8 && !a.Y32 && !a.Yf && W_planes1(a) && finite_mults(a)) {
+      if (a.fmode == 0 && a.Y8 && !a.Y32 && !a.Yf && W_planes1(a) && finite_mults(a)) {
         run_fused<false>(a, j0, j1, buf);
         return;
       }
     }
     if constexpr (QConvFusedF<CK>::value) {
-      if (a.Yf && !a.Y32 && !a.Y8 && W_planes1(a)) {
+      if ((a.fmode >= 2 || (a.Yf && !a.Y8)) && !a.Y32 && W_planes1(a)) {
         run_fused<true>(a, j0, j1, buf);
         return;
       }
@@ -627,7 +635,8 @@ struct QConvC4Driver {
     float* mult = reinterpret_cast<float*>(zw + M + 1);
     QConvEpi e = qconv_epi_rows(a, cs, off, zw, mult);
     RangeLanes16 lanes;
-    if (a.Yf && a.range) e.rng = &lanes;
+    const bool fl = a.Yf || a.fmode >= 2;  // the float epilogue (stored, range only or quantized)
+    if (fl && a.range) e.rng = &lanes;
     QSegs sg;
     for (int jb = j0; jb < j1; jb += NR) {
       // the panel's segments: output rows oh (columns ow < OW) among columns [jb, jb + NR) of the column space
@@ -653,9 +662,10 @@ struct QConvC4Driver {
         e.off = off + r0;
         e.zw = zw + r0;
         e.mult = mult + r0;
-        if (a.Yf) {
+        if (fl) {
           e.fbias = a.fbias ? a.fbias + r0 : nullptr;
-          CK::tile_gf(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Yf + static_cast<size_t>(r0) * P, P, sg, cs_out);
+          const size_t o = static_cast<size_t>(r0) * P;
+          CK::tile_gf(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.fmode == 3 ? static_cast<void*>(a.Y8 + o) : a.Yf ? static_cast<void*>(a.Yf + o) : nullptr, P, sg, cs_out);
         } else {
           CK::tile_gq(rows, groups, W.data + static_cast<size_t>(r0) * W.Kp, pb, a.goff, e, a.Y8 + static_cast<size_t>(r0) * P, P, sg, cs_out);
         }

@@ -330,6 +330,21 @@ void check_qconv(const QGemmKernel& k, ThreadPool* pools[3], std::mt19937& rng, 
                       c.sh, c.sw, acts[ai].kind, t + 1, sink.lo, sink.hi, sink.bad);
           failures++;
         }
+        // the two-pass quantizing form (kernels with conv_fmodes): DynamicQuantizeLinear of wantf, bytes and parameters
+        if (k.conv_fmodes && ran) {
+          std::vector<uint8_t> wq(want.size()), gq(want.size(), 0x5a);
+          float ws_ = 0.0f, gs = 0.0f;
+          uint8_t wz = 0, gz = 0;
+          const bool finite = dynamic_quantize_linear(wantf.data(), want.size(), wq.data(), &ws_, &wz);
+          Workspace wsq(k.scratch_bytes, t + 1);
+          const int q = qconv_scaled_quantize(pools[t], wsq, k, pb, X.data(), xs, c.batch, g, xz, zw.data(), static_cast<int>(zw.size()), fscale, bias, acts[ai], gq.data(), &gs, &gz);
+          checks++;
+          if (q != (finite ? 1 : -1) || (q == 1 && (gs != ws_ || gz != wz || std::memcmp(gq.data(), wq.data(), wq.size()) != 0))) {
+            std::printf("FAIL conv %s two-pass quantize C=%d H=%d W=%d M=%d k=%dx%d s=%d,%d act=%d threads=%d: result %d, scale %a / %a, zp %d / %d\n", k.name, c.C, c.H, c.W,
+                        c.M, c.KH, c.KW, c.sh, c.sw, acts[ai].kind, t + 1, q, gs, ws_, gz, wz);
+            failures++;
+          }
+        }
         if (ran && std::memcmp(gotf.data(), wantf.data(), sizeof(float) * want.size()) != 0) {
           size_t i = 0;
           while (std::memcmp(&gotf[i], &wantf[i], sizeof(float)) == 0) i++;

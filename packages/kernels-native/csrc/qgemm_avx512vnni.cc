@@ -274,10 +274,14 @@ static inline __m512 float_act16(__m512 v, const FloatAct& f) {
 /**
  * The dynamic-int8 float epilogue (QConvEpi's fscale / fbias / fact) of R rows of 32 sums at c that start from off[r]:
  * y = act(float(acc - zw[r] * cs[j]) * fscale (+ fbias[r])), stored as floats by segment (row r of Y at y + r * ldy).
- * RNG: the stored values also go into e.rng's lanes (min / max in dynamic_range's operand order, NaN lanes noted).
+ * MODE 0 stores; 1 stores and gathers the values into e.rng's lanes (min / max in dynamic_range's operand order, NaN
+ * lanes noted); 2 only gathers them (nothing stored); 3 stores each value quantized as DynamicQuantizeLinear's second
+ * pass does (QuantizeLinear by e.qscale, e.qzp: the division, the clamp to +-2^22, round half to even, + zp, clamp to
+ * 0..255) as bytes at y.
  */
-template <int R, bool RNG>
-__attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
+template <int R, int MODE>
+__attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, void* y, size_t ldy, const QSegs& sg) {
+  constexpr bool RNG = MODE == 1 || MODE == 2;
   __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0, zc0 = cs0, zc1 = cs0;
   int32_t z0 = 0;
   if (e.cs) {
@@ -328,11 +332,28 @@ __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, 
       hi = _mm512_mask_max_ps(hi, m1, f1, hi);
       nan = static_cast<__mmask16>(nan | _mm512_mask_cmp_ps_mask(m0, f0, f0, _CMP_UNORD_Q) | _mm512_mask_cmp_ps_mask(m1, f1, f1, _CMP_UNORD_Q));
     }
-    const uintptr_t yr = reinterpret_cast<uintptr_t>(y + static_cast<size_t>(r) * ldy);
-    for (int s = 0; s < sg.n; s++) {  // masked lanes are not accessed: yr + off[s] may point before the row
-      float* p = reinterpret_cast<float*>(yr + static_cast<uintptr_t>(sg.off[s] * static_cast<ptrdiff_t>(sizeof(float))));
-      _mm512_mask_storeu_ps(p, static_cast<__mmask16>(sg.mask[s]), f0);
-      _mm512_mask_storeu_ps(reinterpret_cast<float*>(reinterpret_cast<uintptr_t>(p) + 16 * sizeof(float)), static_cast<__mmask16>(sg.mask[s] >> 16), f1);
+    if constexpr (MODE == 3) {
+      const __m512 sv = _mm512_set1_ps(e.qscale), clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f);
+      const __m512i zv = _mm512_set1_epi32(e.qzp), top = _mm512_set1_epi32(255), zero = _mm512_setzero_si512();
+      auto q16 = [&](__m512 v) {
+        const __m512 t = _mm512_min_ps(_mm512_max_ps(_mm512_div_ps(v, sv), clo), chi);
+        const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+        return _mm512_cvtusepi32_epi8(_mm512_max_epi32(_mm512_min_epi32(q, top), zero));
+      };
+      const __m128i b0 = q16(f0), b1 = q16(f1);
+      const uintptr_t yr = reinterpret_cast<uintptr_t>(static_cast<uint8_t*>(y) + static_cast<size_t>(r) * ldy);
+      for (int s = 0; s < sg.n; s++) {  // masked lanes are not accessed: yr + off[s] may point before the row
+        uint8_t* p = reinterpret_cast<uint8_t*>(yr + static_cast<uintptr_t>(sg.off[s]));
+        _mm_mask_storeu_epi8(p, static_cast<__mmask16>(sg.mask[s]), b0);
+        _mm_mask_storeu_epi8(reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(p) + 16), static_cast<__mmask16>(sg.mask[s] >> 16), b1);
+      }
+    } else if constexpr (MODE != 2) {
+      const uintptr_t yr = reinterpret_cast<uintptr_t>(static_cast<float*>(y) + static_cast<size_t>(r) * ldy);
+      for (int s = 0; s < sg.n; s++) {  // masked lanes are not accessed: yr + off[s] may point before the row
+        float* p = reinterpret_cast<float*>(yr + static_cast<uintptr_t>(sg.off[s] * static_cast<ptrdiff_t>(sizeof(float))));
+        _mm512_mask_storeu_ps(p, static_cast<__mmask16>(sg.mask[s]), f0);
+        _mm512_mask_storeu_ps(reinterpret_cast<float*>(reinterpret_cast<uintptr_t>(p) + 16 * sizeof(float)), static_cast<__mmask16>(sg.mask[s] >> 16), f1);
+      }
     }
   }
   if constexpr (RNG) {
@@ -378,25 +399,26 @@ struct Vnni512Conv {
     acc<true>(rows, kg, a, b, goff, e.off, c);
     epi(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
-  static void tile_f(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, float* y, size_t ldy, int nv, int32_t* cs_out) {
+  static void tile_f(int rows, int kg, const int8_t* a, const uint8_t* b, const QConvEpi& e, void* y, size_t ldy, int nv, int32_t* cs_out) {
     const QSegs sg = one_seg(nv);
     alignas(64) int32_t c[MR * 32];
     acc<false>(rows, kg, a, b, nullptr, e.off, c);
     epi_f(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
-  static void tile_gf(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg, int32_t* cs_out) {
+  static void tile_gf(int rows, int kg, const int8_t* a, const uint8_t* b, const int32_t* goff, const QConvEpi& e, void* y, size_t ldy, const QSegs& sg, int32_t* cs_out) {
     alignas(64) int32_t c[MR * 32];
     acc<true>(rows, kg, a, b, goff, e.off, c);
     epi_f(take_cs(rows, c, cs_out), c, e, y, ldy, sg);
   }
-  template <bool RNG, size_t... I>
+  template <int MODE, size_t... I>
   static constexpr auto epi_f_table(std::index_sequence<I...>) {
-    using Fn = void (*)(const int32_t*, const QConvEpi&, float*, size_t, const QSegs&);
-    return std::array<Fn, MR + 1>{{nullptr, &qconv_epi_f<static_cast<int>(I) + 1, RNG>...}};
+    using Fn = void (*)(const int32_t*, const QConvEpi&, void*, size_t, const QSegs&);
+    return std::array<Fn, MR + 1>{{nullptr, &qconv_epi_f<static_cast<int>(I) + 1, MODE>...}};
   }
-  static void epi_f(int rows, const int32_t* c, const QConvEpi& e, float* y, size_t ldy, const QSegs& sg) {
-    static constexpr auto plain = epi_f_table<false>(std::make_index_sequence<MR>{}), ranged = epi_f_table<true>(std::make_index_sequence<MR>{});
-    (e.rng ? ranged : plain)[rows](c, e, y, ldy, sg);
+  static void epi_f(int rows, const int32_t* c, const QConvEpi& e, void* y, size_t ldy, const QSegs& sg) {
+    static constexpr auto plain = epi_f_table<0>(std::make_index_sequence<MR>{}), ranged = epi_f_table<1>(std::make_index_sequence<MR>{});
+    static constexpr auto only = epi_f_table<2>(std::make_index_sequence<MR>{}), quant = epi_f_table<3>(std::make_index_sequence<MR>{});
+    (e.fmode == 3 ? quant : e.fmode == 2 ? only : e.rng ? ranged : plain)[rows](c, e, y, ldy, sg);
   }
   template <bool S, bool U, size_t... I>
   static constexpr auto epi_table(std::index_sequence<I...>) {
@@ -413,6 +435,6 @@ using CD = QConvDriver<Vnni512Conv>;
 using CD4 = QConvC4Driver<Vnni512Conv>;
 }  // namespace
 
-const QGemmKernel kQGemmAvx512Vnni = {"avx512-vnni", "avx512-vnni", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI, Vnni512UK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack, Vnni512Conv::MR, Vnni512Conv::NR, false, &CD::run, &CD4::prep, &CD4::run, true, true};
+const QGemmKernel kQGemmAvx512Vnni = {"avx512-vnni", "avx512-vnni", ISA_AVX2 | ISA_AVX512 | ISA_AVX512VNNI, Vnni512UK::NR, 4, false, D::scratch_bytes(), &D::run, false, &D::apack_bytes, &D::apack, Vnni512Conv::MR, Vnni512Conv::NR, false, &CD::run, &CD4::prep, &CD4::run, true, true, true};
 
 }  // namespace lowbit

@@ -85,6 +85,13 @@ export interface NativeQGemm {
    */
   runConvScaled(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, y: Float32Array, activation?: number, lo?: number, hi?: number, p?: number, q?: number, range?: Float32Array | null): boolean;
   /**
+   * lowbit.DynamicQConvQuantize's convolution in two passes over the same sums (the AVX512-VNNI kernel): the first
+   * gathers the range of runConvScaled's y without storing it, the second stores DynamicQuantizeLinear(y) into yq with
+   * that range's scale and zero point (yScale, yZeroPoint); y never reaches memory. 1 done; 0 not available here
+   * (nothing written); -1 some value not finite (nothing written).
+   */
+  runConvScaledQuantize(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, scale: number, bias: Float32Array | null, yq: Uint8Array, yScale: Float32Array, yZeroPoint: Uint8Array, activation?: number, lo?: number, hi?: number, p?: number, q?: number): number;
+  /**
    * Checks and copies lowbit.DynamicQConv's per-session operands (geometry, w_zero_point, w_scale, bias, activation)
    * once, replacing an earlier binding; then `runDynamicConv` quantizes x and runs runConvScaled with scale
    * fround(x_scale * wScale). Throws when the kernel has no direct convolution.

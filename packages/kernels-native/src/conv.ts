@@ -202,6 +202,10 @@ export interface ScaledConvInstance extends NativeInstance {
   /** QLinearConv: runs that took the bound path (operands bound once in the addon, see `boundInputs`). */
   readonly boundRuns?: number;
   runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct, range?: Float32Array): Tensor<'float32'> | undefined;
+  /** runScaled's result quantized (DynamicQuantizeLinear) in two passes over the sums, never stored as floats (see
+   *  NativeQGemm.runConvScaledQuantize): the bytes, with scale / zero point in yScale / yZeroPoint; null for a non-finite
+   *  value; undefined when not available for these inputs. */
+  runScaledQuantize?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct, yScale: Float32Array, yZeroPoint: Uint8Array): Tensor<'uint8'> | null | undefined;
   /**
    * ConvInteger with a 1x1 kernel whose input is 1x1 (the squeeze-excite convolutions after a GlobalAveragePool):
    * lowbit.DynamicQConv in one GEMM call (`runDynamic`: x quantized, the sums scaled by fround(x_s * w_s), + bias, the
@@ -240,6 +244,7 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
   const multipliers = multiplierCache(node, M);
   const geometry = attrs && w0 ? geometryCache(attrs, w0.dims) : undefined;
   let scaledOk = true; // false once the kernel reports it has no direct convolution
+  let quantizeOk = true; // false once the kernel reports it has no two-pass quantizing convolution
   // QLinearConv with every input but x the node's constant: its operands bound in the addon for x's dims (`bound`).
   const bind = qlinear ? boundInputs(node) : undefined;
   let bound: Bound | undefined;
@@ -297,6 +302,16 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       const y = rctx.alloc('float32', [x.dims[0], M, geo[11], geo[12]]);
       scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0, range ?? null);
       return scaledOk ? y : undefined;
+    },
+    runScaledQuantize(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct, yScale: Float32Array, yZeroPoint: Uint8Array): Tensor<'uint8'> | null | undefined {
+      if (qlinear || !g || !geometry || !scaledOk || !quantizeOk || !isQ8(x) || !isQ8(w0)) return undefined;
+      const geo = geometry(x.dims);
+      if (!geo || (wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1))))) return undefined;
+      if (bias && bias.length !== M) return undefined;
+      const y = rctx.alloc('uint8', [x.dims[0], M, geo[11], geo[12]]);
+      const r = g.runConvScaledQuantize(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, yScale, yZeroPoint, act.kind, act.lo, act.hi, act.p, act.q);
+      if (r === 0) quantizeOk = false;
+      return r === 1 ? y : r === -1 ? null : undefined;
     },
     bindDynamic(xDims: readonly number[], wzp: Tensor | null, ws: number, bias: Float32Array | null, act: FloatAct): NativeDynamicConvBound | undefined {
       if (qlinear || !g || !geometry || !scaledOk || !isQ8(w0) || (wzp && wzp.dtype !== w0.dtype)) return undefined;

@@ -49,6 +49,15 @@ export const DYNAMIC_QCONV_QUANTIZE_KEY = 'lowbit.DynamicQConvQuantize:f32';
 export const DYNAMIC_QCONV_QUANTIZE_U8_KEY = 'lowbit.DynamicQConvQuantize:u8';
 
 /**
+ * The longest reduction (C / group * KH * KW) whose DynamicQConvQuantize runs as two passes over the sums on a
+ * one-thread backend (`NativeQGemm.runConvScaledQuantize`: the float result never reaches memory). Measured on an AMD
+ * EPYC (AVX512-VNNI): in isolation the two passes cost 1.25x (K 16) to 1.7x (K 128) one pass plus the quantizing pass,
+ * but in a whole run ultraface-rfb-320's 16 -> 32 pointwise layer on 120x160 (a 2.4 MB float result that leaves the
+ * caches) makes the model 3-6% faster at 1 thread; K 32 and 2 threads measured no gain.
+ */
+const TWO_PASS_MAX_K = 16;
+
+/**
  * DynamicQConvQuantize's float result: one buffer per backend context, shared by its instances (kernels run one at a
  * time and none keeps it past its `run`), so each layer writes into memory the previous one left in the caches; it
  * goes with the backend. (Scratch from the RunContext stays held until the end of the whole run: a cold buffer per
@@ -214,7 +223,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
   const ref = lazyReference(ctx, refKey, node);
   const act = conv ? activationOf(node) : { kind: 0 as const, lo: 0, hi: 0, p: 0, q: 0 };
   const w0 = node.constants?.get(1);
-  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; runDynamicPoint?: ScaledConvInstance['runDynamicPoint']; bindDynamic?: ScaledConvInstance['bindDynamic']; gemm?: NativeQGemm }) | undefined;
+  let inner: (KernelInstance & { referenceRuns?: number; runScaled?: ScaledConvInstance['runScaled']; runScaledQuantize?: ScaledConvInstance['runScaledQuantize']; runDynamicPoint?: ScaledConvInstance['runDynamicPoint']; bindDynamic?: ScaledConvInstance['bindDynamic']; gemm?: NativeQGemm }) | undefined;
   if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, conv ? 'ConvInteger' : 'MatMulInteger'));
   const scratch = new Scratch();
   const scale = new Float32Array(Math.max(1, conv ? 1 : (w0?.dims[1] ?? 1)));
@@ -252,6 +261,8 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     if (!ctx.addon.dynamicQuantizeLinear(yf.data, yq.data, outScale, outZp, ctx.pool())) return ref().run(inputs, rctx); // non-finite: the reference reports it
     return quantized(yq, rctx);
   };
+  // the reduction length of one output (C / group * KH * KW)
+  const kSize = w0 && w0.dims.length >= 2 ? w0.data.length / w0.dims[0] : Infinity;
   // x_q of the float-input form's unbound path as a tensor, rebuilt only when the buffer or dims change
   let xqTensor: Tensor<'uint8'> | undefined;
   return {
@@ -311,6 +322,12 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       }
       const xScale = qScale[0], xZero = qZp[0];
       zpTensor.data[0] = xZero;
+      // DynamicQConvQuantize with a short reduction (K <= TWO_PASS_MAX_K): two passes over the sums, no float result
+      if (quantizeOut && conv && ctx.threads <= 1 && inner.runScaledQuantize && kSize <= TWO_PASS_MAX_K) {
+        const yq = inner.runScaledQuantize(xq, zw, xZero, Math.fround(xScale * ws.data[0]), bias ? (bias.data as Float32Array) : null, rctx, act, outScale, outZp);
+        if (yq) return quantized(yq, rctx);
+        if (yq === null) return ref().run(inputs, rctx); // non-finite: the reference reports it
+      }
       // DynamicQConvQuantize: the float result goes to the shared scratch, then DynamicQuantizeLinear's kernel
       const yctx: RunContext = quantizeOut ? floats : rctx;
       if (conv && inner.runScaled) {
