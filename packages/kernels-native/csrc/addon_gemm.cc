@@ -193,13 +193,11 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
     ConvIn in;
-    conv_in(info, in);
+    conv_scaled_in(info, in);
     const ConvGeom& g = in.g;
-    const float scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
-    const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
     float* Y = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, static_cast<size_t>(in.batch) * packed_.N * g.OH * g.OW, "Y");
     RangeOut range(info, 14);
-    const bool done = qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, scale, bias, Y, float_act_arg(info, 9), range.get());
+    const bool done = qconv_scaled(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, in.scale, in.bias, Y, float_act_arg(info, 9), range.get());
     range.write();
     return Napi::Boolean::New(env, done);
   }
@@ -211,14 +209,12 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
     ConvIn in;
-    conv_in(info, in);
+    conv_scaled_in(info, in);
     const ConvGeom& g = in.g;
-    const float scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
-    const float* bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(env, info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
     uint8_t* Yq = array_data<uint8_t>(env, info[8], napi_uint8_array, napi_uint8_array, static_cast<size_t>(in.batch) * packed_.N * g.OH * g.OW, "Yq");
     float* ys = array_data<float>(env, info[9], napi_float32_array, napi_float32_array, 1, "yScale");
     uint8_t* yz = array_data<uint8_t>(env, info[10], napi_uint8_array, napi_uint8_array, 1, "yZeroPoint");
-    const int r = qconv_scaled_quantize(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, scale, bias, float_act_arg(info, 11), Yq, ys, yz);
+    const int r = qconv_scaled_quantize(pool_arg(info, 0), *ws_, *k_, packed_, in.X, in.xs, in.batch, g, in.xzp, in.zwp, in.zwn, in.scale, in.bias, float_act_arg(info, 11), Yq, ys, yz);
     return Napi::Number::New(env, r);
   }
   // runRequant(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), yZeroPoint, Y (Uint8Array | Int8Array))
@@ -389,7 +385,15 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     int32_t zw1[1] = {0};  // a per-tensor weight zero point (zwp points here unless zw has M values)
     const int32_t* zwp = nullptr;
     int zwn = 1;
+    float scale = 1.0f;            // conv_scaled_in: the float epilogue's scale and bias (M values or null)
+    const float* bias = nullptr;
   };
+  /** conv_in, then the float epilogue's scale (number) and bias (Float32Array of M, or null) at 6 and 7. */
+  void conv_scaled_in(const Napi::CallbackInfo& info, ConvIn& in) {
+    conv_in(info, in);
+    in.scale = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
+    in.bias = info[7].IsNull() || info[7].IsUndefined() ? nullptr : array_data<float>(info.Env(), info[7], napi_float32_array, napi_float32_array, packed_.N, "bias");
+  }
   void conv_in(const Napi::CallbackInfo& info, ConvIn& in) {
     Napi::Env env = info.Env();
     in.batch = int_arg(info, 2, "batch");
