@@ -322,8 +322,9 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       }
       const xScale = qScale[0], xZero = qZp[0];
       zpTensor.data[0] = xZero;
-      // DynamicQConvQuantize with a short reduction (K <= TWO_PASS_MAX_K): two passes over the sums, no float result
-      if (quantizeOut && conv && ctx.threads <= 1 && inner.runScaledQuantize && kSize <= TWO_PASS_MAX_K) {
+      // DynamicQConvQuantize's quantized-input form with a short reduction (K <= TWO_PASS_MAX_K) on one thread: two
+      // passes over the sums, no float result (the measured case; the float-input form binds its operands instead)
+      if (quantizeOut && quantizedInput && conv && ctx.threads <= 1 && inner.runScaledQuantize && kSize <= TWO_PASS_MAX_K) {
         const yq = inner.runScaledQuantize(xq, zw, xZero, Math.fround(xScale * ws.data[0]), bias ? (bias.data as Float32Array) : null, rctx, act, outScale, outZp);
         if (yq) return quantized(yq, rctx);
         if (yq === null) return ref().run(inputs, rctx); // non-finite: the reference reports it
