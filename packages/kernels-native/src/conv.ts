@@ -204,8 +204,8 @@ export interface ScaledConvInstance extends NativeInstance {
   runScaled?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act?: FloatAct, range?: Float32Array): Tensor<'float32'> | undefined;
   /** runScaled's result quantized (DynamicQuantizeLinear) in two passes over the sums, never stored as floats (see
    *  NativeQGemm.runConvScaledQuantize): the bytes, with scale / zero point in yScale / yZeroPoint; null for a non-finite
-   *  value; undefined when not available for these inputs. */
-  runScaledQuantize?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct, yScale: Float32Array, yZeroPoint: Uint8Array): Tensor<'uint8'> | null | undefined;
+   *  value; undefined when not available for these inputs or the result would hold fewer than `minOutput` values. */
+  runScaledQuantize?(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct, yScale: Float32Array, yZeroPoint: Uint8Array, minOutput?: number): Tensor<'uint8'> | null | undefined;
   /**
    * ConvInteger with a 1x1 kernel whose input is 1x1 (the squeeze-excite convolutions after a GlobalAveragePool):
    * lowbit.DynamicQConv in one GEMM call (`runDynamic`: x quantized, the sums scaled by fround(x_s * w_s), + bias, the
@@ -303,10 +303,11 @@ function createQConv(ctx: NativeContext, key: string, node: KernelNode, k: Nativ
       scaledOk = g.runConvScaled(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, act?.kind ?? 0, act?.lo ?? 0, act?.hi ?? 0, act?.p ?? 0, act?.q ?? 0, range ?? null);
       return scaledOk ? y : undefined;
     },
-    runScaledQuantize(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct, yScale: Float32Array, yZeroPoint: Uint8Array): Tensor<'uint8'> | null | undefined {
+    runScaledQuantize(x: Tensor, wzp: Tensor | null, xz: number, scale: number, bias: Float32Array | null, rctx: Parameters<NativeInstance['run']>[1], act: FloatAct, yScale: Float32Array, yZeroPoint: Uint8Array, minOutput = 0): Tensor<'uint8'> | null | undefined {
       if (qlinear || !g || !geometry || !scaledOk || !quantizeOk || !isQ8(x) || !isQ8(w0)) return undefined;
       const geo = geometry(x.dims);
-      if (!geo || (wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1))))) return undefined;
+      if (!geo || x.dims[0] * M * geo[11] * geo[12] < minOutput) return undefined;
+      if (wzp && (wzp.dtype !== w0.dtype || !(wzp.data.length === 1 || (wzp.data.length === M && wzp.dims.length <= 1)))) return undefined;
       if (bias && bias.length !== M) return undefined;
       const y = rctx.alloc('uint8', [x.dims[0], M, geo[11], geo[12]]);
       const r = g.runConvScaledQuantize(ctx.pool(), x.data, x.dims[0], geo, xz, wzp ? (wzp.data as Uint8Array | Int8Array) : null, scale, bias, y.data, yScale, yZeroPoint, act.kind, act.lo, act.hi, act.p, act.q);

@@ -262,7 +262,7 @@ describe('native fused dynamic-int8 equivalence', () => {
     for (const v of backend.variants().filter((x) => x.key === DYNAMIC_QCONV_QUANTIZE_U8_KEY)) expect(() => v.create(n).run(args, freshRunContext)).toThrow(refError);
   });
 
-  it('DynamicQConvQuantize with a short reduction on a one-thread backend runs two passes over the sums (no float result): the reference\'s bytes for 1x1 and 3x3 (c4) layers, uint8 weights with zero point 128 or not; a non-finite result gets the reference error', async () => {
+  it('DynamicQConvQuantize with a short reduction and a large result on a one-thread backend runs two passes over the sums (no float result): the reference\'s bytes for 1x1 and 3x3 (c4) layers, quantized and float input, uint8 weights with zero point 128 or not; a non-finite result gets the reference error', async () => {
     const one = await readyBackend(1);
     // the one-pass form quantizes its float result with quantizeLinearRanged / dynamicQuantizeLinear; two passes call neither
     const addon = (loaded as unknown as { addon: Record<string, (...a: unknown[]) => unknown> }).addon;
@@ -274,17 +274,25 @@ describe('native fused dynamic-int8 equivalence', () => {
     const bytes = (t: Tensor | null) => { const d = t!.data as Uint8Array | Float32Array; return Buffer.from(d.buffer, d.byteOffset, d.byteLength); };
     const vnni = one.variants().some((v) => v.key === DYNAMIC_QCONV_QUANTIZE_U8_KEY && v.isa === 'avx512-vnni');
     let expected = 0;
-    for (const [C, M, k, s, H, W, act, zwv, wScale] of [[16, 32, 1, 1, 120, 160, 1, 128, 0.003], [1, 16, 3, 2, 61, 83, 2, 128, 0.01], [16, 24, 1, 1, 30, 40, 0, 156, 0.002], [1, 8, 3, 1, 20, 30, 1, 9, 3e38]] as const) {
+    // (each result holds >= 2^18 values: the two-pass threshold; the last one overflows to +inf)
+    for (const [C, M, k, s, H, W, act, zwv, wScale] of [[16, 32, 1, 1, 120, 160, 1, 128, 0.003], [3, 16, 3, 2, 240, 321, 2, 128, 0.01], [16, 24, 1, 1, 120, 121, 0, 156, 0.002], [1, 8, 3, 1, 256, 160, 1, 9, 3e38]] as const) {
       const w = new Tensor('uint8', Uint8Array.from({ length: M * C * k * k }, (_, i) => (i * 89 + 3) % 256), [M, C, k, k]);
       const bias = new Tensor('float32', Float32Array.from({ length: M }, (_, i) => Math.fround(Math.sin(i) * 0.3)), [M]);
       const attrs = new Map<string, unknown>([['pads', k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0]], ['strides', [s, s]], ['activation', act], ['activation_min', -0.25], ['activation_max', 2]]);
       const consts = new Map<number, Tensor>([[1, w], [2, new Tensor('float32', Float32Array.of(wScale), [])], [3, new Tensor('uint8', Uint8Array.of(zwv), [])], [4, bias]]);
-      const n = { ...lowbitNode('DynamicQConvQuantize', ['uint8', 'uint8', 'float32', 'uint8', 'float32', 'float32', 'uint8'], consts, attrs), outputCount: 3 };
-      const inputs = [new Tensor('uint8', Uint8Array.from({ length: C * H * W }, (_, i) => (i * 131 + 17) % 256), [1, C, H, W]), w, consts.get(2)!, consts.get(3)!, bias, new Tensor('float32', Float32Array.of(0.02), []), new Tensor('uint8', Uint8Array.of(101), [])];
+      // the quantized-input form, and for the 3x3 stride 2 layer the float-input form too (the first layer of a network)
+      const floatInput = C === 3;
+      const n = floatInput
+        ? { ...lowbitNode('DynamicQConvQuantize', ['float32', 'uint8', 'float32', 'uint8', 'float32'], consts, attrs), outputCount: 3 }
+        : { ...lowbitNode('DynamicQConvQuantize', ['uint8', 'uint8', 'float32', 'uint8', 'float32', 'float32', 'uint8'], consts, attrs), outputCount: 3 };
+      const inputs = floatInput
+        ? [new Tensor('float32', Float32Array.from({ length: C * H * W }, (_, i) => Math.fround(Math.sin(i * 0.01) * 1.7)), [1, C, H, W]), w, consts.get(2)!, consts.get(3)!, bias]
+        : [new Tensor('uint8', Uint8Array.from({ length: C * H * W }, (_, i) => (i * 131 + 17) % 256), [1, C, H, W]), w, consts.get(2)!, consts.get(3)!, bias, new Tensor('float32', Float32Array.of(0.02), []), new Tensor('uint8', Uint8Array.of(101), [])];
+      const refQ = floatInput ? referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_KEY)! : ref;
       const finite = wScale < 1;
-      const refError = finite ? undefined : (() => { try { ref.create(n).run(inputs, freshRunContext); } catch (e) { return (e as Error).message; } return 'none'; })();
-      const want = finite ? ref.create(n).run(inputs, freshRunContext) : undefined;
-      for (const v of one.variants().filter((x) => x.key === DYNAMIC_QCONV_QUANTIZE_U8_KEY)) {
+      const refError = finite ? undefined : (() => { try { refQ.create(n).run(inputs, freshRunContext); } catch (e) { return (e as Error).message; } return 'none'; })();
+      const want = finite ? refQ.create(n).run(inputs, freshRunContext) : undefined;
+      for (const v of one.variants().filter((x) => x.key === (floatInput ? DYNAMIC_QCONV_QUANTIZE_KEY : DYNAMIC_QCONV_QUANTIZE_U8_KEY))) {
         const inst = v.create(n);
         if (v.isa === 'avx512-vnni') expected++;
         if (!finite) {
@@ -292,10 +300,13 @@ describe('native fused dynamic-int8 equivalence', () => {
           expect(() => inst.run(inputs, freshRunContext)).toThrow(refError);
           continue;
         }
-        onePass = 0;
-        const got = inst.run(inputs, freshRunContext);
-        for (let o = 0; o < 3; o++) expect(bytes(got[o]!).equals(bytes(want![o]!))).toBe(true);
-        if (v.isa === 'avx512-vnni') expect(onePass).toBe(0);
+        for (let rep = 0; rep < 2; rep++) {
+          onePass = 0;
+          const got = inst.run(inputs, freshRunContext);
+          for (let o = 0; o < 3; o++) expect(bytes(got[o]!).equals(bytes(want![o]!))).toBe(true);
+          // one pass would quantize its float result; the float-input form quantizes only its x (once per run)
+          if (v.isa === 'avx512-vnni') expect(onePass).toBe(floatInput ? 1 : 0);
+        }
       }
     }
     expect(vnni ? expected : 4).toBe(4);

@@ -49,13 +49,16 @@ export const DYNAMIC_QCONV_QUANTIZE_KEY = 'lowbit.DynamicQConvQuantize:f32';
 export const DYNAMIC_QCONV_QUANTIZE_U8_KEY = 'lowbit.DynamicQConvQuantize:u8';
 
 /**
- * The longest reduction (C / group * KH * KW) whose DynamicQConvQuantize runs as two passes over the sums on a
- * one-thread backend (`NativeQGemm.runConvScaledQuantize`: the float result never reaches memory). Measured on an AMD
- * EPYC (AVX512-VNNI): in isolation the two passes cost 1.25x (K 16) to 1.7x (K 128) one pass plus the quantizing pass,
- * but in a whole run ultraface-rfb-320's 16 -> 32 pointwise layer on 120x160 (a 2.4 MB float result that leaves the
- * caches) makes the model 3-6% faster at 1 thread; K 32 and 2 threads measured no gain.
+ * Where DynamicQConvQuantize runs as two passes over the sums on a one-thread backend (`NativeQGemm.runConvScaledQuantize`:
+ * the float result never reaches memory): a reduction (C / group * KH * KW) of at most TWO_PASS_MAX_K and a result of at
+ * least TWO_PASS_MIN_OUTPUT values (1 MiB of floats: more than a core's L2 here). Measured on an AMD EPYC (AVX512-VNNI):
+ * in isolation two passes cost 1.25x (K 16) to 1.7x (K 128) one pass plus the quantizing pass, but in a whole run
+ * ultraface-rfb-320's 16 -> 32 pointwise layer on 120x160 (2.4 MB of floats) made the model 3-6% faster at 1 thread
+ * and its first layer (3 -> 16, 3x3 stride 2, 1.2 MB) 2-4% more; the 60x80 layers (K 32, 0.6 MB) and 2 threads gained
+ * nothing.
  */
-const TWO_PASS_MAX_K = 16;
+const TWO_PASS_MAX_K = 32;
+const TWO_PASS_MIN_OUTPUT = 1 << 18;
 
 /**
  * DynamicQConvQuantize's float result: one buffer per backend context, shared by its instances (kernels run one at a
@@ -322,10 +325,10 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       }
       const xScale = qScale[0], xZero = qZp[0];
       zpTensor.data[0] = xZero;
-      // DynamicQConvQuantize's quantized-input form with a short reduction (K <= TWO_PASS_MAX_K) on one thread: two
-      // passes over the sums, no float result (the measured case; the float-input form binds its operands instead)
-      if (quantizeOut && quantizedInput && conv && ctx.threads <= 1 && inner.runScaledQuantize && kSize <= TWO_PASS_MAX_K) {
-        const yq = inner.runScaledQuantize(xq, zw, xZero, Math.fround(xScale * ws.data[0]), bias ? (bias.data as Float32Array) : null, rctx, act, outScale, outZp);
+      // DynamicQConvQuantize with a short reduction and a large result on one thread: two passes over the sums, no
+      // float result (a float-input node then stays unbound: its x is quantized above, as on the first run)
+      if (quantizeOut && conv && ctx.threads <= 1 && inner.runScaledQuantize && kSize <= TWO_PASS_MAX_K) {
+        const yq = inner.runScaledQuantize(xq, zw, xZero, Math.fround(xScale * ws.data[0]), bias ? (bias.data as Float32Array) : null, rctx, act, outScale, outZp, TWO_PASS_MIN_OUTPUT);
         if (yq) return quantized(yq, rctx);
         if (yq === null) return ref().run(inputs, rctx); // non-finite: the reference reports it
       }
