@@ -226,6 +226,7 @@ struct FloatOut {
   float qscale = 1.0f;
   int32_t qzp = 0;
   uint8_t* Y8 = nullptr;  // fmode 3
+  bool prepped = false;   // conv_c4: ws.xc4 already holds X in the c4 layout (the second pass over the same X)
 };
 
 /** QLinearConv (r) or the dynamic-int8 float epilogue (f) through conv_c4 when the kernel has it (finite multipliers,
@@ -278,7 +279,7 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   // the layout copy split by rows over the pool (disjoint bytes: the same layout for any split)
   const int rows = conv_c4_rows(l);
   const int pieces = grain_tasks(threads > 1 ? pool : nullptr, static_cast<int64_t>(img), kGrainCheap, threads);
-  for (int n = 0; n < batch; n++) {
+  for (int n = 0; n < batch && !(f && f->prepped); n++) {
     a.X = X + n * in;
     uint8_t* dst = xi + n * img;
     if (pieces > 1) pool->run(pieces, [&](int t) { k.conv_c4_prep(a, dst, static_cast<int>(static_cast<int64_t>(rows) * t / pieces), static_cast<int>(static_cast<int64_t>(rows) * (t + 1) / pieces)); });
@@ -424,6 +425,7 @@ int qconv_scaled_quantize(ThreadPool* pool, Workspace& ws, const QGemmKernel& k,
   f.qzp = z;
   f.Y8 = Yq;
   f.range = nullptr;
+  f.prepped = true;  // a c4 pass 1 left X's layout in the workspace (unused by the direct path)
   if (!qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, &f))
     qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, nullptr, scale, bias, act, nullptr, &f);
   *qscale = s;
