@@ -8,7 +8,7 @@
 import { decodeModel } from '@lowbit/onnx-ir';
 import { optimizeModel, Session, Tensor } from '@lowbit/runtime';
 import { e2eVariant } from './e2e-variant.mjs';
-import { alternate, median, sameOutputs } from './support.mjs';
+import { abGraphs } from './support.mjs';
 
 const [name = 'ultraface-rfb-320', roundsArg = '60', threadsArg = '1'] = process.argv.slice(2);
 const { bytes, input, dims, sample } = await e2eVariant(name, 'dynamic');
@@ -57,11 +57,4 @@ function split(m) {
 const variants = { A: split(optimized), B: optimized };
 const count = (m, op) => m.graph.nodes.filter((n) => n.opType === op).length;
 for (const [k, m] of Object.entries(variants)) console.log(`${k}: ${count(m, 'DynamicQConv')} DynamicQConv, ${count(m, 'DynamicQConvQuantize')} DynamicQConvQuantize, ${count(m, 'DynamicQuantizeLinear')} DynamicQuantizeLinear`);
-const sessions = Object.fromEntries(await Promise.all(Object.entries(variants).map(async ([k, m]) => [k, await Session.create(m, { graphOptimization: 'none', threads: Number(threadsArg) })])));
-const x = new Tensor('float32', sample(99), dims);
-const outs = {};
-for (const [k, s] of Object.entries(sessions)) for (let i = 0; i < 10; i++) outs[k] = s.runSync({ [input]: x });
-const same = sameOutputs(outs.A, outs.B);
-const t = alternate(['A', 'B'], Number(roundsArg), (k) => sessions[k].runSync({ [input]: x }));
-const [a, b] = [median(t.A), median(t.B)];
-console.log(`${name} ${threadsArg} thr: A ${a.toFixed(3)} ms, B ${b.toFixed(3)} ms, B/A ${(b / a).toFixed(3)}, same output bytes: ${same}`);
+await abGraphs({ Session, Tensor }, variants, { input, dims, sample }, Number(roundsArg), Number(threadsArg), `${name} ${threadsArg} thr`);

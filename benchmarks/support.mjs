@@ -50,6 +50,23 @@ export function sameOutputs(a, b) {
 }
 
 /**
+ * An A/B of two already-optimized graphs of one model (`variants`: { A, B }, each run with graphOptimization 'none'):
+ * sessions of `threads` threads, 10 warm-up runs each, the outputs compared byte for byte, then `rounds` alternating
+ * rounds; prints one line of medians and B/A prefixed by `label`. `Session` / `Tensor` come from the caller's
+ * @lowbit/runtime (this module imports no package).
+ */
+export async function abGraphs({ Session, Tensor }, variants, { input, dims, sample }, rounds, threads, label) {
+  const sessions = Object.fromEntries(await Promise.all(Object.entries(variants).map(async ([k, m]) => [k, await Session.create(m, { graphOptimization: 'none', threads })])));
+  const x = new Tensor('float32', sample(99), dims);
+  const outs = {};
+  for (const [k, s] of Object.entries(sessions)) for (let i = 0; i < 10; i++) outs[k] = s.runSync({ [input]: x });
+  const same = sameOutputs(outs.A, outs.B);
+  const t = alternate(['A', 'B'], rounds, (k) => sessions[k].runSync({ [input]: x }));
+  const [a, b] = [median(t.A), median(t.B)];
+  console.log(`${label}: A ${a.toFixed(3)} ms, B ${b.toFixed(3)} ms, B/A ${(b / a).toFixed(3)}, same output bytes: ${same}`);
+}
+
+/**
  * An in-process A/B: `rounds` rounds, each timing `run(side)` once per side, in the given order on even rounds and
  * reversed on odd ones (A B B A ...), so drift and other load on the machine hit every side alike. Returns each side's
  * times in ms, divided by `per` (the runs one `run` call makes).
