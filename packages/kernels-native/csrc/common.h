@@ -144,6 +144,20 @@ struct FloatAct {
 };
 
 /**
+ * Whether act(float(acc) * scale (+ bias[m])) is never NaN for any int32 acc: a finite scale and finite biases (the
+ * product and sum are finite or infinite, never NaN) and an activation that keeps non-NaN values non-NaN (none, Relu,
+ * Clip; HardSwish and HardSigmoid can make inf * 0). The SIMD epilogues then keep no NaN lanes for the range and take
+ * Relu as kind 5: max(v, +0), which is v > 0 ? v : +0 (the reference's select) for every non-NaN v, -0 included.
+ */
+inline bool float_epi_nan_free(float scale, const float* bias, int n, const FloatAct& act) {
+  if (act.kind > 2 || !(scale - scale == 0.0f)) return false;
+  if (bias)
+    for (int i = 0; i < n; i++)
+      if (!(bias[i] - bias[i] == 0.0f)) return false;
+  return true;
+}
+
+/**
  * The range of a float output as DynamicQuantizeLinear takes it (lo = min(0, min y), hi = max(0, max y)), gathered by
  * the epilogue that writes the output (lowbit.DynamicQConvQuantize: no separate range pass over it). Each task keeps
  * 16 lanes (RangeLanes16, starting at 0) and merges them once (range_merge); min / max of the same values in any order

@@ -189,6 +189,7 @@ struct QConvEpi {
   int fmode;          // QConvArgs::fmode
   float qscale;
   int32_t qzp;
+  bool nonan;         // float_epi_nan_free: no NaN lanes to keep (fact.kind 5 for Relu)
 };
 /** 16 bytes of each of 4 rows (each xor-ed with xv) as 16 groups of 4 at dst (64 bytes: group j = r0[j] r1[j] r2[j] r3[j]). */
 inline void interleave4x16(const uint8_t* r0, const uint8_t* r1, const uint8_t* r2, const uint8_t* r3, __m128i xv, uint8_t* dst) {
@@ -234,6 +235,8 @@ inline QConvEpi qconv_epi_rows(const QConvArgs& a, int32_t* cs, int32_t* off, in
   e.fbias = nullptr;
   e.fscale = a.fscale;
   e.fact = a.fact;
+  e.nonan = float_epi_nan_free(a.fscale, a.fbias, W.M, a.fact);
+  if (e.nonan && e.fact.kind == 1) e.fact.kind = 5;
   e.rng = nullptr;
   e.fmode = a.fmode;
   e.qscale = a.qscale;

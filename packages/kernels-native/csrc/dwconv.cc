@@ -486,7 +486,8 @@ void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
       dwr_plan(g, plan);
       RangeLanes16 lanes;  // f->range: this task's, merged once
       RangeLanes16* rl = f && f->range ? &lanes : nullptr;
-      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni, f, rl);
+      const bool nonan = f && float_epi_nan_free(f->scale, f->bias, M, f->act);
+      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni, f, rl, nonan);
       if (rl) range_merge(f->range, lanes);
       return;
     }

@@ -254,6 +254,8 @@ static inline __m512 float_act16(__m512 v, const FloatAct& f) {
       r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, hi, _CMP_GT_OQ), hi);
       return _mm512_div_ps(_mm512_mul_ps(v, r), _mm512_set1_ps(f.q));
     }
+    case 5:  // Relu of a value that is never NaN (float_epi_nan_free): max(v, +0) gives +0 for -0 as the select does
+      return _mm512_max_ps(v, _mm512_setzero_ps());
     case 4: {  // in double: x = p * v + q; r = x is NaN ? x : min-select(x, 1); r is NaN ? r : (r > 0 ? r : 0)
       const __m512d al = _mm512_set1_pd(f.p), be = _mm512_set1_pd(f.q), one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
       __m256 h[2];
@@ -277,11 +279,11 @@ static inline __m512 float_act16(__m512 v, const FloatAct& f) {
  * MODE 0 stores; 1 stores and gathers the values into e.rng's lanes (min / max in dynamic_range's operand order, NaN
  * lanes noted); 2 only gathers them (nothing stored); 3 stores each value quantized as DynamicQuantizeLinear's second
  * pass does (QuantizeLinear by e.qscale, e.qzp: the division, the clamp to +-2^22, round half to even, + zp, clamp to
- * 0..255) as bytes at y.
+ * 0..255) as bytes at y. MODE 4 / 5: 1 / 2 for values that are never NaN (QConvEpi::nonan): no NaN lanes kept.
  */
 template <int R, int MODE>
 __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, void* y, size_t ldy, const QSegs& sg) {
-  constexpr bool RNG = MODE == 1 || MODE == 2;
+  constexpr bool RNG = MODE == 1 || MODE == 2 || MODE == 4 || MODE == 5, NANS = MODE == 1 || MODE == 2;
   __m512i cs0 = _mm512_setzero_si512(), cs1 = cs0, zc0 = cs0, zc1 = cs0;
   int32_t z0 = 0;
   if (e.cs) {
@@ -330,7 +332,7 @@ __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, 
       hi = _mm512_mask_max_ps(hi, m0, f0, hi);
       lo = _mm512_mask_min_ps(lo, m1, f1, lo);
       hi = _mm512_mask_max_ps(hi, m1, f1, hi);
-      nan = static_cast<__mmask16>(nan | _mm512_mask_cmp_ps_mask(m0, f0, f0, _CMP_UNORD_Q) | _mm512_mask_cmp_ps_mask(m1, f1, f1, _CMP_UNORD_Q));
+      if constexpr (NANS) nan = static_cast<__mmask16>(nan | _mm512_mask_cmp_ps_mask(m0, f0, f0, _CMP_UNORD_Q) | _mm512_mask_cmp_ps_mask(m1, f1, f1, _CMP_UNORD_Q));
     }
     if constexpr (MODE == 3) {
       const __m512 sv = _mm512_set1_ps(e.qscale), clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f);
@@ -347,7 +349,7 @@ __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, 
         _mm_mask_storeu_epi8(p, static_cast<__mmask16>(sg.mask[s]), b0);
         _mm_mask_storeu_epi8(reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(p) + 16), static_cast<__mmask16>(sg.mask[s] >> 16), b1);
       }
-    } else if constexpr (MODE != 2) {
+    } else if constexpr (MODE != 2 && MODE != 5) {
       const uintptr_t yr = reinterpret_cast<uintptr_t>(static_cast<float*>(y) + static_cast<size_t>(r) * ldy);
       for (int s = 0; s < sg.n; s++) {  // masked lanes are not accessed: yr + off[s] may point before the row
         float* p = reinterpret_cast<float*>(yr + static_cast<uintptr_t>(sg.off[s] * static_cast<ptrdiff_t>(sizeof(float))));
@@ -418,7 +420,8 @@ struct Vnni512Conv {
   static void epi_f(int rows, const int32_t* c, const QConvEpi& e, void* y, size_t ldy, const QSegs& sg) {
     static constexpr auto plain = epi_f_table<0>(std::make_index_sequence<MR>{}), ranged = epi_f_table<1>(std::make_index_sequence<MR>{});
     static constexpr auto only = epi_f_table<2>(std::make_index_sequence<MR>{}), quant = epi_f_table<3>(std::make_index_sequence<MR>{});
-    (e.fmode == 3 ? quant : e.fmode == 2 ? only : e.rng ? ranged : plain)[rows](c, e, y, ldy, sg);
+    static constexpr auto ranged_nn = epi_f_table<4>(std::make_index_sequence<MR>{}), only_nn = epi_f_table<5>(std::make_index_sequence<MR>{});
+    (e.fmode == 3 ? quant : e.fmode == 2 ? (e.nonan ? only_nn : only) : e.rng ? (e.nonan ? ranged_nn : ranged) : plain)[rows](c, e, y, ldy, sg);
   }
   template <bool S, bool U, size_t... I>
   static constexpr auto epi_table(std::index_sequence<I...>) {
