@@ -34,9 +34,12 @@ bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t
     float scale;
     uint8_t zp;
     if (!dynamic_params_of_pieces(lo, hi, ok, static_cast<size_t>(T), &scale, &zp)) return false;
+    const bool in_range = avx512::range_quantizable(scale);
     pool->run(T, [&](int t) {
       const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
-      if (a < b) avx512::quantize_linear(x + a, &scale, &zp, false, 1, 1, b - a, false, y + a);
+      if (a >= b) return;
+      if (in_range) avx512::quantize_in_range(x + a, b - a, scale, zp, y + a);
+      else avx512::quantize_linear(x + a, &scale, &zp, false, 1, 1, b - a, false, y + a);
     });
     *s = scale;
     *z = zp;
@@ -53,15 +56,29 @@ void dynamic_quantize_ranged(ThreadPool* pool, const float* x, size_t n, float l
   dynamic_params(lo, hi, &scale, &zp);
   const uint8_t zb = static_cast<uint8_t>(zp);
   const int T = pool ? pool->size() : 1;
+#if defined(__x86_64__)
+  const bool in_range = use_avx512() && avx512::range_quantizable(scale);
+#else
+  const bool in_range = false;
+#endif
+  auto part = [&](size_t a, size_t b) {
+#if defined(__x86_64__)
+    if (in_range) {
+      avx512::quantize_in_range(x + a, b - a, scale, zb, y + a);
+      return;
+    }
+#endif
+    LOWBIT_EW512(quantize_linear, x + a, &scale, &zb, false, 1, 1, b - a, false, y + a);
+  };
   if (T >= 2 && T <= 256 && n >= (size_t(1) << 16)) {
     // pieces of whole 64-value blocks, as dynamic_quantize_pooled's (each element's bytes do not depend on the split)
     const size_t piece = ((n + T - 1) / T + 63) / 64 * 64;
     pool->run(T, [&](int t) {
       const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
-      if (a < b) LOWBIT_EW512(quantize_linear, x + a, &scale, &zb, false, 1, 1, b - a, false, y + a);
+      if (a < b) part(a, b);
     });
   } else {
-    LOWBIT_EW512(quantize_linear, x, &scale, &zb, false, 1, 1, n, false, y);
+    part(0, n);
   }
   *s = scale;
   *z = zb;

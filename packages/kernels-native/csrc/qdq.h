@@ -82,6 +82,15 @@ void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool
                      bool per_axis, uint8_t* y);
 /** DynamicQuantizeLinear with AVX-512 F/BW/VL/DQ, identical results. */
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp);
+/**
+ * DynamicQuantizeLinear's quantizing pass, y = clamp(roundHalfEven(float(x / scale)) + zp, 0, 255), for values inside
+ * the range [lo, hi] that gave `scale` (dynamic_params) when that scale is a normal float (range_quantizable): then
+ * |x / scale| <= 255 (1 + 2^-23) and no quotient needs quantize_linear's clamp to +-2^22 before the conversion, and the
+ * saturating packs (int32 -> int16 -> uint8) are the clamp to 0..255. The same bytes as quantize_linear's.
+ */
+void quantize_in_range(const float* x, size_t n, float scale, uint8_t zp, uint8_t* y);
+/** Whether quantize_in_range applies to a scale from dynamic_params. */
+inline bool range_quantizable(float scale) { return scale >= 1.17549435e-38f && scale - scale == 0.0f; }
 /** Its range pass: *lo = min(0, min x), *hi = max(0, max x) (no -0); false when some x is not finite. The ranges of
  *  the pieces of x combine to the range of x in any order (min / max of finite values without -0). */
 bool dynamic_range(const float* x, size_t n, float* lo, float* hi);

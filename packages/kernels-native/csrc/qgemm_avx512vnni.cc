@@ -280,6 +280,7 @@ static inline __m512 float_act16(__m512 v, const FloatAct& f) {
  * lanes noted); 2 only gathers them (nothing stored); 3 stores each value quantized as DynamicQuantizeLinear's second
  * pass does (QuantizeLinear by e.qscale, e.qzp: the division, the clamp to +-2^22, round half to even, + zp, clamp to
  * 0..255) as bytes at y. MODE 4 / 5: 1 / 2 for values that are never NaN (QConvEpi::nonan): no NaN lanes kept.
+ * MODE 6: 3 with a normal e.qscale (from these values' range, as pass 1 gathered it): no clamp before the conversion.
  */
 template <int R, int MODE>
 __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, void* y, size_t ldy, const QSegs& sg) {
@@ -334,13 +335,16 @@ __attribute__((noinline)) void qconv_epi_f(const int32_t* c, const QConvEpi& e, 
       hi = _mm512_mask_max_ps(hi, m1, f1, hi);
       if constexpr (NANS) nan = static_cast<__mmask16>(nan | _mm512_mask_cmp_ps_mask(m0, f0, f0, _CMP_UNORD_Q) | _mm512_mask_cmp_ps_mask(m1, f1, f1, _CMP_UNORD_Q));
     }
-    if constexpr (MODE == 3) {
+    if constexpr (MODE == 3 || MODE == 6) {
       const __m512 sv = _mm512_set1_ps(e.qscale), clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f);
-      const __m512i zv = _mm512_set1_epi32(e.qzp), top = _mm512_set1_epi32(255), zero = _mm512_setzero_si512();
+      const __m512i zv = _mm512_set1_epi32(e.qzp), zero = _mm512_setzero_si512();
       auto q16 = [&](__m512 v) {
-        const __m512 t = _mm512_min_ps(_mm512_max_ps(_mm512_div_ps(v, sv), clo), chi);
+        // MODE 6: a normal scale from the values' own range (quantize_in_range's case): |v / scale| <= 255 (1 + 2^-23),
+        // no clamp to +-2^22 needed before the conversion; the unsigned saturation clamps above 255 either way
+        const __m512 d = _mm512_div_ps(v, sv);
+        const __m512 t = MODE == 6 ? d : _mm512_min_ps(_mm512_max_ps(d, clo), chi);
         const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
-        return _mm512_cvtusepi32_epi8(_mm512_max_epi32(_mm512_min_epi32(q, top), zero));
+        return _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, zero));
       };
       const __m128i b0 = q16(f0), b1 = q16(f1);
       const uintptr_t yr = reinterpret_cast<uintptr_t>(static_cast<uint8_t*>(y) + static_cast<size_t>(r) * ldy);
@@ -421,7 +425,9 @@ struct Vnni512Conv {
     static constexpr auto plain = epi_f_table<0>(std::make_index_sequence<MR>{}), ranged = epi_f_table<1>(std::make_index_sequence<MR>{});
     static constexpr auto only = epi_f_table<2>(std::make_index_sequence<MR>{}), quant = epi_f_table<3>(std::make_index_sequence<MR>{});
     static constexpr auto ranged_nn = epi_f_table<4>(std::make_index_sequence<MR>{}), only_nn = epi_f_table<5>(std::make_index_sequence<MR>{});
-    (e.fmode == 3 ? quant : e.fmode == 2 ? (e.nonan ? only_nn : only) : e.rng ? (e.nonan ? ranged_nn : ranged) : plain)[rows](c, e, y, ldy, sg);
+    static constexpr auto quant_in = epi_f_table<6>(std::make_index_sequence<MR>{});
+    const bool in_range = e.qscale >= 1.17549435e-38f && e.qscale - e.qscale == 0.0f;
+    (e.fmode == 3 ? (in_range ? quant_in : quant) : e.fmode == 2 ? (e.nonan ? only_nn : only) : e.rng ? (e.nonan ? ranged_nn : ranged) : plain)[rows](c, e, y, ldy, sg);
   }
   template <bool S, bool U, size_t... I>
   static constexpr auto epi_table(std::index_sequence<I...>) {
