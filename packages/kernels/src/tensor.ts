@@ -59,6 +59,11 @@ export function allocData<D extends DType>(dtype: D, n: number): DataOf[D] {
   return new C(n) as DataOf[D];
 }
 
+/** A storage view of `n` elements of a non-string `dtype` over the start of `buffer` (which holds at least that many bytes). */
+export function viewData<D extends Exclude<DType, 'string'>>(dtype: D, buffer: ArrayBufferLike, n: number): DataOf[D] {
+  return new CTORS[dtype](buffer as ArrayBuffer, 0, n) as DataOf[D];
+}
+
 /** Byte length below which `allocDataUninitialized` gives an ordinary zeroed array (small arrays live on the JS heap). */
 const UNINITIALIZED_MIN_BYTES = 4096;
 

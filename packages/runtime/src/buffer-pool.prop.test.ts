@@ -99,7 +99,9 @@ describe('buffer pool', () => {
       // The model: every allocation handed out, its reference count and state. `gone`: forgotten by the pool (escaped
       // JS memory, JS scratch at endRun, JS memory clear dropped), never to be handed out again unless it escaped and
       // is given back (`escaped`); `dropped`: arena memory clear gave back to the arena (which may hand it out anew).
-      interface Rec { t: Tensor; refs: number; state: 'live' | 'free' | 'gone' | 'dropped'; arena: boolean; escaped: boolean }
+      // `last`: the allocation's bytes as last written (a free JS buffer may come back as a view of another dtype or
+      // length over its start, holding those bytes)
+      interface Rec { t: Tensor; refs: number; state: 'live' | 'free' | 'gone' | 'dropped'; arena: boolean; escaped: boolean; last: Uint8Array }
       const recs: Rec[] = [];
       const views: { t: Tensor; rec: Rec }[] = [];
       const bytes = (t: Tensor) => t.data as unknown as ArrayBufferView;
@@ -114,23 +116,29 @@ describe('buffer pool', () => {
           const before = pool.stats;
           const t = pool.alloc(DTYPES[op.dt], [op.n]);
           pool.zeroReused = true;
-          const again = recs.find((r) => r.state === 'free' && r.t.data === t.data);
-          const after = pool.stats;
-          // zeroed unless zeroReused was off: then a reused buffer holds what was written (7), and a new JS buffer of
-          // 4 KiB or more is taken without zero fill (any contents)
-          const fill = again && op.dirty ? 7 : 0;
           const inArena = arena !== undefined && bytes(t).buffer === arena.buffer;
+          // a reused arena view is the same view; a reused JS allocation the same buffer (at its start)
+          const again = recs.find((r) => r.state === 'free' && (r.t.data === t.data || (!r.arena && !inArena && bytes(r.t).buffer === bytes(t).buffer)));
+          if (again && !again.arena) expect(bytes(t).byteOffset).toBe(0);
+          const after = pool.stats;
+          // zeroed unless zeroReused was off: then a reused buffer holds what was written there, and a new JS buffer
+          // of 4 KiB or more is taken without zero fill (any contents)
           const unfilled = !again && op.dirty && !inArena && bytes(t).byteLength >= 4096;
-          if (!unfilled) expect(Array.from(t.data as ArrayLike<number | bigint>).every((v) => v === fill || v === BigInt(fill))).toBe(true);
+          const got = new Uint8Array(bytes(t).buffer, bytes(t).byteOffset, bytes(t).byteLength);
+          if (again && op.dirty) expect(Array.from(got)).toEqual(Array.from(again.last.subarray(0, got.length)));
+          else if (!unfilled) expect(got.every((v) => v === 0)).toBe(true);
           expect(after.allocatedDirty - before.allocatedDirty).toBe(unfilled ? 1 : 0);
           expect(after.reusedDirty - before.reusedDirty).toBe(again && op.dirty ? 1 : 0);
           expect(after.reused - before.reused).toBe(again ? 1 : 0);
           for (const r of recs) if (r.state !== 'free' && r.state !== 'dropped') expect(overlaps(t, r.t)).toBe(false);
-          const rec: Rec = again ?? { t, refs: 0, state: 'live', arena: inArena, escaped: false };
+          const rec: Rec = again ?? { t, refs: 0, state: 'live', arena: inArena, escaped: false, last: new Uint8Array(0) };
           rec.state = 'live';
           rec.refs = 0;
           if (!again) recs.push(rec);
           (t.data as { fill(v: unknown): void }).fill(DTYPES[op.dt] === 'int64' ? 7n : 7);
+          // the bytes of the whole allocation now (a JS allocation: its buffer; an arena view: the view)
+          const whole = inArena ? bytes(t) : new Uint8Array(bytes(t).buffer);
+          rec.last = new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength).slice();
           views.push({ t, rec });
           continue;
         }
@@ -290,5 +298,39 @@ describe('buffer pool', () => {
     pool.retain(c);
     pool.release(c);
     expect(pool.alloc('float32', [4]).data).not.toBe(c.data);
+  });
+
+  it('reuses free JS buffers across dtypes and sizes: the same shape first, else the most recently freed one that holds the request with at most half of it to spare', () => {
+    const pool = new BufferPool();
+    const buf = (t: Tensor) => (t.data as Float32Array).buffer;
+    const take = (t: Tensor) => pool.retain(t);
+    const free = (t: Tensor) => pool.release(t);
+    const f = pool.alloc('float32', [1000]); // 4000 bytes
+    const g = pool.alloc('float32', [600]); // 2400 bytes
+    const h = pool.alloc('uint8', [3000]);
+    [f, g, h].forEach(take);
+    free(f);
+    free(h);
+    // no free uint8[2000]: the most recent fit of 2000..4000 bytes is h's buffer (freed after f's)
+    const a = pool.alloc('uint8', [2000]);
+    expect(buf(a)).toBe(buf(h));
+    expect(a.data).toBeInstanceOf(Uint8Array);
+    expect(a.data.length).toBe(2000);
+    take(a);
+    // a float32[500] (2000 bytes) fits f's buffer (4000 bytes, half to spare), zero-filled
+    new Float32Array(buf(f)).fill(3);
+    const b = pool.alloc('float32', [500]);
+    expect(buf(b)).toBe(buf(f));
+    expect(Array.from(b.data).every((v) => v === 0)).toBe(true);
+    take(b);
+    free(g);
+    free(b);
+    // 1000 bytes: neither free buffer (2400, 4000) has at most half to spare: a new one
+    const c = pool.alloc('uint8', [1000]);
+    expect([buf(f), buf(g)]).not.toContain(buf(c));
+    // the same shape beats a more recent fit: g (float32[600]) was freed before f's float32[500] view
+    const d = pool.alloc('float32', [600]);
+    expect(d.data).toBe(g.data);
+    expect(pool.stats.allocated).toBe(4);
   });
 });
