@@ -184,7 +184,9 @@ class DwConvBound : public Napi::ObjectWrap<DwConvBound> {
 // fround(x_s * wScale) (and its range: RangeOut, addon_util.h).
 class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
  public:
-  static Napi::Function Define(Napi::Env env) { return DefineClass(env, "DwConvScaledBound", {InstanceMethod("runDynamicConv", &DwConvScaledBound::Run)}); }
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "DwConvScaledBound", {InstanceMethod("runDynamicConv", &DwConvScaledBound::Run), InstanceMethod("runDynamicConvQ", &DwConvScaledBound::RunQ)});
+  }
   explicit DwConvScaledBound(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DwConvScaledBound>(info) {
     Napi::Env env = info.Env();
     if (!info[0].IsString()) throw Napi::TypeError::New(env, "kernel: expected a string");
@@ -228,21 +230,35 @@ class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
     const int batch = int_arg(info, 2, "batch");
     const size_t n = static_cast<size_t>(batch) * g_.C * g_.H * g_.W;
     const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "X");
-    DwScaled f;
-    f.Y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * M_ * g_.OH * g_.OW, "Y");
     ThreadPool* pool = pool_arg(info, 0);
     if (xq_.size() < n) xq_.resize(n);
     float xs = 0.0f;
     uint8_t xz = 0;
-    if (!dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
+    if (n == 0 || !dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, bound_conv(info, pool, xq_.data(), xs, xz, batch, 3));
+  }
+  // runDynamicConvQ(pool, Xq Uint8Array, xScale, xZeroPoint, batch, Y[, range[, Yq, yScale, yZeroPoint]]): the
+  // quantized-input form (no DynamicQuantizeLinear of its own), as QGemm.runDynamicConvQ
+  Napi::Value RunQ(const Napi::CallbackInfo& info) {
+    const int batch = int_arg(info, 4, "batch");
+    const QuantIn in(info, 1, static_cast<size_t>(batch) * g_.C * g_.H * g_.W);
+    return Napi::Boolean::New(info.Env(), bound_conv(info, pool_arg(info, 0), in.x, in.scale, in.zp, batch, 5));
+  }
+  // dwConvScaled of x_q into Y = info[yi] with range (info[yi + 1]) and the quantizing tail (QuantOut, yi + 2 ..)
+  bool bound_conv(const Napi::CallbackInfo& info, ThreadPool* pool, const uint8_t* xq, float xs, int32_t xz, int batch, size_t yi) {
+    const size_t ny = static_cast<size_t>(batch) * M_ * g_.OH * g_.OW;
+    DwScaled f;
+    f.Y = array_data<float>(info.Env(), info[yi], napi_float32_array, napi_float32_array, ny, "Y");
+    RangeOut range(info, yi + 1);
+    QuantOut qo(info, yi + 2, ny);
     f.scale = xs * wscale_;  // float32 product, as fround(x_s * w_s)
     f.bias = bias_.empty() ? nullptr : bias_.data();
     f.act = act_;
-    RangeOut range(info, 4);
-    f.range = range.get();
-    fn_(pool, xq_.data(), false, w_.data(), ws_, batch, M_, g_, xz, zw_.data(), static_cast<int>(zw_.size()), f);
+    f.range = qo.present() ? &qo.sink : range.get();
+    fn_(pool, xq, false, w_.data(), ws_, batch, M_, g_, xz, zw_.data(), static_cast<int>(zw_.size()), f);
+    if (qo.present()) return qo.run(pool, f.Y, ny);
     range.write();
-    return Napi::Boolean::New(env, true);
+    return true;
   }
   decltype(&dwconv_scaled) fn_ = nullptr;
   int M_ = 0;

@@ -23,7 +23,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
                                       InstanceMethod("runConv", &QGemm::RunConv), InstanceMethod("runConvRequant", &QGemm::RunConvRequant), InstanceMethod("runConvScaled", &QGemm::RunConvScaled),
                                       InstanceMethod("runConvScaledQuantize", &QGemm::RunConvScaledQuantize),
                                       InstanceMethod("bindConvRequant", &QGemm::BindConvRequant), InstanceMethod("runConvBound", &QGemm::RunConvBound),
-                                      InstanceMethod("bindDynamicConv", &QGemm::BindDynamicConv), InstanceMethod("runDynamicConv", &QGemm::RunDynamicConv), InstanceMethod("dispose", &QGemm::Dispose),
+                                      InstanceMethod("bindDynamicConv", &QGemm::BindDynamicConv), InstanceMethod("runDynamicConv", &QGemm::RunDynamicConv), InstanceMethod("runDynamicConvQ", &QGemm::RunDynamicConvQ),
+                                      InstanceMethod("dispose", &QGemm::Dispose),
                                       InstanceAccessor("sevenBit", &QGemm::SevenBit, nullptr)});
   }
   // new QGemm(kernel, B (Uint8Array | Int8Array, K*N), K, N, threads)
@@ -163,9 +164,11 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     dbound_ = true;
     return env.Undefined();
   }
-  // runDynamicConv(pool, X Float32Array, batch, Y Float32Array[, range Float32Array(3)]) -> false (nothing written) when X
-  // is empty or not finite: lowbit.DynamicQConv with the bound operands in one call, the steps of the unbound path:
-  // (x_q, x_s, x_zp) = DynamicQuantizeLinear(X), then runConvScaled with scale fround(x_s * wScale) (and its range).
+  // runDynamicConv(pool, X Float32Array, batch, Y Float32Array[, range Float32Array(3)[, Yq, yScale, yZeroPoint]]) -> false
+  // (nothing written) when X or the result is empty or not finite: lowbit.DynamicQConv with the bound operands in one
+  // call, the steps of the unbound path: (x_q, x_s, x_zp) = DynamicQuantizeLinear(X), then runConvScaled with scale
+  // fround(x_s * wScale) (and its range); with Yq (DynamicQConvQuantize) also the result's DynamicQuantizeLinear
+  // (QuantOut, addon_util.h: from the gathered range).
   Napi::Value RunDynamicConv(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
@@ -174,17 +177,37 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const ConvGeom& g = dg_;
     const size_t n = static_cast<size_t>(batch) * g.C * g.H * g.W;
     const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "X");
-    float* Y = array_data<float>(env, info[3], napi_float32_array, napi_float32_array, static_cast<size_t>(batch) * packed_.N * g.OH * g.OW, "Y");
     ThreadPool* pool = pool_arg(info, 0);
     if (xq_.size() < n) xq_.resize(n);
     float xs = 0.0f;
     uint8_t xz = 0;
-    RangeOut range(info, 4);
-    if (!dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
+    if (n == 0 || !dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, bound_conv(info, pool, xq_.data(), xs, xz, batch, 3));
+  }
+  // runDynamicConvQ(pool, Xq Uint8Array, xScale, xZeroPoint, batch, Y Float32Array[, range[, Yq, yScale, yZeroPoint]])
+  // -> false (nothing written) for an empty or non-finite result: lowbit.DynamicQConv's quantized-input form with the
+  // bound operands in one call (runConvScaled with scale fround(xScale * wScale), then as runDynamicConv).
+  Napi::Value RunDynamicConvQ(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
+    if (!dbound_) throw Napi::Error::New(env, "QGemm: runDynamicConvQ before bindDynamicConv");
+    const int batch = int_arg(info, 4, "batch");
+    const QuantIn in(info, 1, static_cast<size_t>(batch) * dg_.C * dg_.H * dg_.W);
+    return Napi::Boolean::New(env, bound_conv(info, pool_arg(info, 0), in.x, in.scale, in.zp, batch, 5));
+  }
+  // The bound convolution of x_q into Y = info[yi] with range (info[yi + 1]) and the quantizing tail (yi + 2 ..).
+  bool bound_conv(const Napi::CallbackInfo& info, ThreadPool* pool, const uint8_t* xq, float xs, int32_t xz, int batch, size_t yi) {
+    const ConvGeom& g = dg_;
+    const size_t ny = static_cast<size_t>(batch) * packed_.N * g.OH * g.OW;
+    float* Y = array_data<float>(info.Env(), info[yi], napi_float32_array, napi_float32_array, ny, "Y");
+    RangeOut range(info, yi + 1);
+    QuantOut qo(info, yi + 2, ny);
     const float scale = xs * dws_;  // float32 product, as fround(x_s * w_s)
-    qconv_scaled(pool, *ws_, *k_, packed_, xq_.data(), false, batch, g, xz, dzw_.data(), static_cast<int>(dzw_.size()), scale, dhas_bias_ ? dbias_.data() : nullptr, Y, dact_, range.get());
+    qconv_scaled(pool, *ws_, *k_, packed_, xq, false, batch, g, xz, dzw_.data(), static_cast<int>(dzw_.size()), scale, dhas_bias_ ? dbias_.data() : nullptr, Y, dact_,
+                 qo.present() ? &qo.sink : range.get());
+    if (qo.present()) return qo.run(pool, Y, ny);
     range.write();
-    return Napi::Boolean::New(env, true);
+    return true;
   }
   // runConvScaled(pool, X, batch, geometry, xZeroPoint, zw | null, scale (number), bias Float32Array (M) | null,
   //               Y Float32Array [, activation kind, lo, hi, p, q[, range Float32Array(3)]]) -> false when this kernel

@@ -84,6 +84,14 @@ void dynamic_quantize_ranged(ThreadPool* pool, const float* x, size_t n, float l
   *z = zb;
 }
 
+bool QuantOut::run(ThreadPool* pool, const float* Y, size_t n) {
+  if (n == 0) return false;
+  if (sink.merged == 0) return dynamic_quantize_pooled(pool, Y, n, y, s, z);
+  if (!sink.ok()) return false;  // a NaN or an infinity: the caller's reference reports it
+  dynamic_quantize_ranged(pool, Y, n, sink.lo, sink.hi, y, s, z);
+  return true;
+}
+
 namespace {
 
 /**

@@ -219,6 +219,44 @@ struct RangeOut {
   }
 };
 
+/**
+ * The quantized input of a bound lowbit.DynamicQConv call (`runDynamicConvQ`): x_q (uint8, n values) at info[i], its
+ * scale (a number, rounded to float32) at i + 1 and zero point (an integer 0..255) at i + 2.
+ */
+struct QuantIn {
+  const uint8_t* x = nullptr;
+  float scale = 0.0f;
+  int32_t zp = 0;
+  QuantIn(const Napi::CallbackInfo& info, size_t i, size_t n) {
+    x = array_data<uint8_t>(info.Env(), info[i], napi_uint8_array, napi_uint8_array, n, "Xq");
+    if (!info[i + 1].IsNumber()) throw Napi::TypeError::New(info.Env(), "xScale: expected a number");
+    scale = static_cast<float>(info[i + 1].As<Napi::Number>().DoubleValue());
+    zp = int_arg(info, i + 2, "xZeroPoint");
+    if (zp > 255) throw Napi::RangeError::New(info.Env(), "xZeroPoint: expected an integer in [0, 255]");
+  }
+};
+
+/**
+ * The optional quantizing tail of a bound lowbit.DynamicQConvQuantize call: Yq (Uint8Array, n values), yScale
+ * (Float32Array(1)) and yZeroPoint (Uint8Array(1)) at info[i .. i + 2] (all three, or none): DynamicQuantizeLinear of
+ * the float result Y in the same call, from the range the convolution's epilogue gathered into `sink` when it did (no
+ * range pass), else with dynamic_quantize_pooled's own. `run` is false (nothing written) for a non-finite Y.
+ */
+struct QuantOut {
+  uint8_t* y = nullptr;
+  float* s = nullptr;
+  uint8_t* z = nullptr;
+  RangeSink sink;
+  QuantOut(const Napi::CallbackInfo& info, size_t i, size_t n) {
+    if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return;
+    y = array_data<uint8_t>(info.Env(), info[i], napi_uint8_array, napi_uint8_array, n, "Yq");
+    s = array_data<float>(info.Env(), info[i + 1], napi_float32_array, napi_float32_array, 1, "yScale");
+    z = array_data<uint8_t>(info.Env(), info[i + 2], napi_uint8_array, napi_uint8_array, 1, "yZeroPoint");
+  }
+  bool present() const { return y != nullptr; }
+  bool run(ThreadPool* pool, const float* Y, size_t n);
+};
+
 /** DynamicQuantizeLinear of x with its range already known (lo = min(0, min x), hi = max(0, max x), finite: a
  *  RangeOut's): the parameters and bytes of dynamic_quantize_pooled without its range pass (addon_qdq.cc). */
 void dynamic_quantize_ranged(ThreadPool* pool, const float* x, size_t n, float lo, float hi, uint8_t* y, float* s, uint8_t* z);

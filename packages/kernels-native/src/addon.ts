@@ -38,11 +38,19 @@ export interface NativeDwConvBound {
 /**
  * lowbit.DynamicQConv with its per-session operands bound (`NativeQGemm.bindDynamicConv`, `NativeAddon.DwConvScaledBound`):
  * x quantized (DynamicQuantizeLinear) into the object's buffer, then the convolution with the float epilogue, in one
- * call. False (nothing written) for an empty or non-finite x; x and y checked against the bound geometry (RangeError).
+ * call. False (nothing written) for an empty or non-finite x or result; x and y checked against the bound geometry
+ * (RangeError).
  */
 export interface NativeDynamicConvBound {
-  /** `range` (3 floats): see `NativeQGemm.runConvScaled`. */
-  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array, range?: Float32Array | null): boolean;
+  /**
+   * `range` (3 floats): see `NativeQGemm.runConvScaled`. With `yq`, `yScale` (1 float) and `yZeroPoint` (1 byte),
+   * lowbit.DynamicQConvQuantize: y (float scratch) then quantized into them in the same call (DynamicQuantizeLinear,
+   * from the range the convolution gathered where it does; `range` is then not written).
+   */
+  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array, range?: Float32Array | null, yq?: Uint8Array, yScale?: Float32Array, yZeroPoint?: Uint8Array): boolean;
+  /** The quantized-input form (lowbit.DynamicQConv:u8): x_q with its scale and zero point (0..255), no quantizing of x. */
+  runDynamicConvQ(pool: NativePool | null, xq: Uint8Array, xScale: number, xZeroPoint: number, batch: number, y: Float32Array, range?: Float32Array | null, yq?: Uint8Array,
+    yScale?: Float32Array, yZeroPoint?: Uint8Array): boolean;
 }
 
 /** Packed int8 B (K x N) for one kernel. */
@@ -98,7 +106,10 @@ export interface NativeQGemm {
    */
   bindDynamicConv(geometry: Int32Array, zw: Uint8Array | Int8Array | null, wScale: number, bias: Float32Array | null, activation?: number, lo?: number, hi?: number, p?: number, q?: number): void;
   /** See `NativeDynamicConvBound` (throws before `bindDynamicConv`). */
-  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array, range?: Float32Array | null): boolean;
+  runDynamicConv(pool: NativePool | null, x: Float32Array, batch: number, y: Float32Array, range?: Float32Array | null, yq?: Uint8Array, yScale?: Float32Array, yZeroPoint?: Uint8Array): boolean;
+  /** See `NativeDynamicConvBound` (throws before `bindDynamicConv`). */
+  runDynamicConvQ(pool: NativePool | null, xq: Uint8Array, xScale: number, xZeroPoint: number, batch: number, y: Float32Array, range?: Float32Array | null, yq?: Uint8Array,
+    yScale?: Float32Array, yZeroPoint?: Uint8Array): boolean;
   dispose(): void;
 }
 

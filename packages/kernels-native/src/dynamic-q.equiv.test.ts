@@ -219,6 +219,7 @@ describe('native fused dynamic-int8 equivalence', () => {
     for (const k of Object.keys(calls) as (keyof typeof calls)[]) addon[k] = (...a: unknown[]) => (calls[k]++, saved[k]!.apply(addon, a));
     onTestFinished(() => void Object.assign(addon, saved));
     const vnni = backend.variants().some((v) => v.isa === 'avx512-vnni');
+    let rangedSeen = 0;
     const refU8 = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_U8_KEY)!;
     const refF = referenceKernels().find((r) => r.key === DYNAMIC_QCONV_QUANTIZE_KEY)!;
     const bytes = (t: Tensor | null) => { const d = t!.data as Uint8Array | Float32Array; return Buffer.from(d.buffer, d.byteOffset, d.byteLength); };
@@ -244,15 +245,18 @@ describe('native fused dynamic-int8 equivalence', () => {
             calls.quantizeLinearRanged = calls.dynamicQuantizeLinear = 0;
             const got = inst.run(inputs, freshRunContext);
             for (let o = 0; o < 3; o++) expect(bytes(got[o]!).equals(bytes(want[o]!))).toBe(true);
-            // the float form quantizes its input with dynamicQuantizeLinear (unbound run) or inside the bound call
-            expect(calls.quantizeLinearRanged).toBe(1);
+            // the first (unbound) run quantizes the float input with dynamicQuantizeLinear and the result from the
+            // gathered range with quantizeLinearRanged; then the operands are bound and both happen inside the one call
+            expect(calls.quantizeLinearRanged).toBe(rep === 0 ? 1 : 0);
             expect(calls.dynamicQuantizeLinear).toBe(n === f32 && rep === 0 ? 1 : 0);
+            expect((inst as unknown as { boundRuns: number }).boundRuns).toBe(rep);
+            rangedSeen += calls.quantizeLinearRanged;
           }
           expect((inst as unknown as { referenceRuns: number }).referenceRuns).toBe(0);
         }
       }
     }
-    expect(vnni ? calls.quantizeLinearRanged : 1).toBeGreaterThan(0);
+    expect(vnni ? rangedSeen : 1).toBeGreaterThan(0);
     // a depthwise result that overflows to +inf (w_scale 3e38): the gathered range is refused, the reference reports it
     const w = new Tensor('uint8', Uint8Array.from({ length: 4 * 9 }, (_, i) => (i * 37) % 256), [4, 1, 3, 3]);
     const n = { ...lowbitNode('DynamicQConvQuantize', ['uint8', 'uint8', 'float32', 'uint8', 'float32', 'float32', 'uint8'], new Map<number, Tensor>([[1, w]]), new Map<string, unknown>([['group', 4], ['pads', [1, 1, 1, 1]]])), outputCount: 3 };
@@ -506,6 +510,62 @@ describe('native fused dynamic-int8 equivalence', () => {
     expect(boundSeen).toBeGreaterThan(0);
   });
 
+  it('binds a quantized-input DynamicQConv and DynamicQConvQuantize (either input form) whose operands are the node constants: one addon call per run after the first (the result quantized in it), bit-identical to the reference for new x_q, x_scale and x_zero_point; other dims leave the bound path', () => {
+    const addon = (loaded as unknown as { addon: Record<string, (...a: unknown[]) => unknown> }).addon;
+    let jsQuantize = 0;
+    const saved = { quantizeLinearRanged: addon.quantizeLinearRanged, dynamicQuantizeLinear: addon.dynamicQuantizeLinear };
+    for (const k of Object.keys(saved) as (keyof typeof saved)[]) addon[k] = (...a: unknown[]) => (jsQuantize++, saved[k]!.apply(addon, a));
+    onTestFinished(() => void Object.assign(addon, saved));
+    const bytes = (t: Tensor | null) => { const d = t!.data as Uint8Array | Float32Array; return Buffer.from(d.buffer, d.byteOffset, d.byteLength); };
+    let boundSeen = 0;
+    // [C, M, k, group, H, W, stride, activation]: dense 1x1 and 3x3, depthwise 3x3 stride 1 and 2
+    for (const [C, M, k, group, H, W, s, act] of [[16, 24, 1, 1, 12, 20, 1, 1], [8, 16, 3, 1, 10, 14, 1, 2], [16, 16, 3, 16, 9, 33, 1, 1], [24, 24, 3, 24, 12, 18, 2, 0]] as const) {
+      const w = new Tensor('uint8', Uint8Array.from({ length: M * (C / group) * k * k }, (_, i) => 128 + ((i * 37) % 201) - 100), [M, C / group, k, k]);
+      const ws = new Tensor('float32', Float32Array.of(0.0043), []);
+      const zw = new Tensor('uint8', Uint8Array.of(128), []);
+      const bias = new Tensor('float32', Float32Array.from({ length: M }, (_, i) => Math.fround(Math.sin(i) * 0.3)), [M]);
+      const attrs = new Map<string, unknown>([['group', group], ['pads', [k >> 1, k >> 1, k >> 1, k >> 1]], ['strides', [s, s]], ['activation', act], ['activation_min', -0.4], ['activation_max', 0.9]]);
+      const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw], [4, bias]]);
+      const xq = (seed: number, dims: number[]) => new Tensor('uint8', Uint8Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => (i * 131 + seed * 71) % 256), dims);
+      const xf = (seed: number, dims: number[]) => new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.fround(Math.sin(i * 0.37 + seed) * 2)), dims);
+      const sc = (v: number) => new Tensor('float32', Float32Array.of(v), []);
+      const zp = (v: number) => new Tensor('uint8', Uint8Array.of(v), []);
+      const dims = [1, C, H, W];
+      const forms = [
+        ['DynamicQConv', DYNAMIC_QCONV_U8_KEY, (r: number, d: number[]) => [xq(r, d), w, ws, zw, bias, sc(0.01 + r * 0.003), zp((r * 53) % 256)]],
+        ['DynamicQConvQuantize', DYNAMIC_QCONV_QUANTIZE_U8_KEY, (r: number, d: number[]) => [xq(r, d), w, ws, zw, bias, sc(0.01 + r * 0.003), zp((r * 53) % 256)]],
+        ['DynamicQConvQuantize', DYNAMIC_QCONV_QUANTIZE_KEY, (r: number, d: number[]) => [xf(r, d), w, ws, zw, bias]],
+      ] as const;
+      for (const [op, key, inputsOf] of forms) {
+        const u8 = key !== DYNAMIC_QCONV_QUANTIZE_KEY;
+        const n = { ...lowbitNode(op, [u8 ? 'uint8' : 'float32', 'uint8', 'float32', 'uint8', 'float32', ...(u8 ? ['float32', 'uint8'] as const : [])], consts, attrs), outputCount: op === 'DynamicQConv' ? 1 : 3 };
+        const refInst = referenceKernels().find((r) => r.key === key)!.create(n);
+        for (const v of backend.variants().filter((x) => x.key === key)) {
+          const inst = v.create(n) as unknown as { run: (i: (Tensor | null)[], r: typeof freshRunContext) => Tensor[]; boundRuns: number; referenceRuns: number };
+          const check = (inputs: (Tensor | null)[], what: string) => {
+            const got = inst.run(inputs, freshRunContext);
+            const want = refInst.run(inputs, freshRunContext);
+            expect(got.length).toBe(want.length);
+            for (let o = 0; o < want.length; o++) if (!bytes(got[o]!).equals(bytes(want[o]!))) throw new Error(`${v.name} ${key} C=${C} M=${M} k=${k} g=${group} ${what}: output ${o} differs from the reference`);
+          };
+          for (let r = 0; r < 4; r++) {
+            const before = jsQuantize;
+            check(inputsOf(r, dims) as never, `run ${r}`);
+            if (inst.boundRuns > 0 && op === 'DynamicQConvQuantize') expect(jsQuantize).toBe(before); // quantized inside the bound call
+          }
+          const bound = inst.boundRuns;
+          // bound from the second run where the kernel has a direct convolution (the portable one has none for dense nodes)
+          expect(group === 1 && v.name === 'native-scalar-c' ? [0, 3] : [3]).toContain(bound);
+          if (bound > 0) boundSeen++;
+          check(inputsOf(5, [2, C, H + 2, W]) as never, 'other dims');
+          expect(inst.boundRuns).toBe(bound);
+          expect(inst.referenceRuns).toBe(0);
+        }
+      }
+    }
+    expect(boundSeen).toBeGreaterThan(0);
+  });
+
   it('bound dynamic convolution entry points check their arguments', () => {
     const addon = (loaded as { addon: import('./addon.js').NativeAddon }).addon;
     const g = new Int32Array(new ArrayBuffer(52));
@@ -517,6 +577,14 @@ describe('native fused dynamic-int8 equivalence', () => {
     expect(() => dw.runDynamicConv(null, new Float32Array(18), 1, new Float32Array(17))).toThrow(RangeError);
     expect(dw.runDynamicConv(null, Float32Array.from({ length: 18 }, (_, i) => (i === 3 ? Number.NaN : i)), 1, new Float32Array(18))).toBe(false);
     expect(() => new addon.DwConvScaledBound('scalar-c', g, new Int8Array(2), 2, null, 0.5, new Float32Array(1))).toThrow(RangeError); // bias: M values
+    // the quantized-input form: x_q of the bound geometry's length, a zero point in 0..255, the quantizing tail's sizes
+    expect(() => q.runDynamicConvQ(null, new Uint8Array(18), 0.1, 3, 1, new Float32Array(36))).toThrow(/before bindDynamicConv/);
+    expect(() => dw.runDynamicConvQ(null, new Uint8Array(17), 0.1, 3, 1, new Float32Array(18))).toThrow(RangeError);
+    expect(() => dw.runDynamicConvQ(null, new Uint8Array(18), 0.1, 256, 1, new Float32Array(18))).toThrow(RangeError);
+    expect(() => dw.runDynamicConvQ(null, new Uint8Array(18), 0.1, 3, 1, new Float32Array(18), null, new Uint8Array(17), new Float32Array(1), new Uint8Array(1))).toThrow(RangeError);
+    const yq = new Uint8Array(18), ys = new Float32Array(1), yz = new Uint8Array(1);
+    expect(dw.runDynamicConvQ(null, Uint8Array.from({ length: 18 }, (_, i) => i * 9), 0.1, 3, 1, new Float32Array(18), null, yq, ys, yz)).toBe(true);
+    expect(ys[0]).toBeGreaterThan(0);
     q.dispose();
   });
 

@@ -12,9 +12,11 @@
  * The integer part runs the backend's own `MatMulInteger:u8x{w}->i32` / `ConvInteger:u8x{w}->i32` variant of the same
  * kernel (weights packed once at create); the float epilogue repeats the reference's float32 steps in the same order
  * (for a group-1 convolution on a kernel with a direct convolution, inside the convolution's own epilogue).
- * A float-input DynamicQConv whose weights, scale, zero point and bias are the node's constants binds them in the addon
- * after its first run on the convolution's scaled path (`QGemm.bindDynamicConv`, `DwConvScaledBound`): later runs with
- * x of the same dims are one addon call (quantize into the object's buffer, convolve, epilogue), the same steps.
+ * A DynamicQConv (either form, and DynamicQConvQuantize) whose weights, scale, zero point and bias are the node's
+ * constants binds them in the addon after its first run on the convolution's scaled path (`QGemm.bindDynamicConv`,
+ * `DwConvScaledBound`): later runs with x of the same dims are one addon call (quantize x into the object's buffer or
+ * take x_q with its scale and zero point, convolve, epilogue; DynamicQConvQuantize also quantizes its result from the
+ * range the epilogue gathered), the same steps.
  * A 1x1 convolution of a 1x1 input (squeeze-excite after a GlobalAveragePool) is one GEMM row: one `runDynamic` call
  * quantizes x, multiplies and applies the epilogue and activation (the MatMul form's steps, the same float32 values).
  * A fused activation (DynamicQConv's `activation`: Relu, Clip with activation_min <= activation_max, the HardSwish
@@ -235,11 +237,13 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
   const qZp = new Uint8Array(1);
   // The quantized input's zero point as a tensor, reused every run (its own ArrayBuffer: see float-ops.ts WALK).
   const zpTensor = new Tensor('uint8', new Uint8Array(new ArrayBuffer(8), 0, 1), []);
-  // The float-input DynamicQConv with inputs 1..4 the node's constants: after a run of the convolution's scaled path,
-  // its operands are bound in the addon for x's dims (`bound`): one call per run (quantize, convolve, epilogue).
+  // A DynamicQConv with inputs 1..4 the node's constants: after a run of the convolution's scaled path, its operands
+  // are bound in the addon for x's dims (`bound`): one call per run (the float-input form quantizes x in it; the
+  // quantized-input form passes x_q's scale and zero point; DynamicQConvQuantize quantizes the result in it too).
   const [c1, c2, c3, c4] = [1, 2, 3, 4].map((i) => node.constants?.get(i));
-  const constIn = conv && !quantizedInput && c1 && c2 && (node.inputTypes[3] == null || c3) && (node.inputTypes[4] == null || c4)
-    ? (inp: readonly (Tensor | null | undefined)[]) => inp[1] === c1 && inp[2] === c2 && (inp[3] ?? undefined) === c3 && (inp[4] ?? undefined) === c4 && inp.length <= 5
+  const maxInputs = quantizedInput ? 7 : 5;
+  const constIn = conv && c1 && c2 && (node.inputTypes[3] == null || c3) && (node.inputTypes[4] == null || c4)
+    ? (inp: readonly (Tensor | null | undefined)[]) => inp[1] === c1 && inp[2] === c2 && (inp[3] ?? undefined) === c3 && (inp[4] ?? undefined) === c4 && inp.length <= maxInputs
     : undefined;
   let bound: { readonly op: NativeDynamicConvBound; readonly xDims: readonly number[]; readonly yDims: readonly number[] } | undefined;
   let boundRuns = 0;
@@ -278,13 +282,19 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
     run(inputs, rctx) {
       const x0 = inputs[0];
       if (outRange) outRange[2] = 0;
-      if (bound && x0 && x0.dtype === 'float32' && sameDims(x0.dims, bound.xDims) && constIn!(inputs)) {
+      const xs0 = inputs[5], xz0 = inputs[6];
+      if (bound && x0 && sameDims(x0.dims, bound.xDims) && constIn!(inputs) && (quantizedInput
+        ? x0.dtype === 'uint8' && xs0?.dtype === 'float32' && xs0.data.length === 1 && xz0?.dtype === 'uint8' && xz0.data.length === 1
+        : x0.dtype === 'float32')) {
+        // DynamicQConvQuantize: the float result in the shared scratch, quantized into yq in the same call
         const y = (quantizeOut ? floats : rctx).alloc('float32', bound.yDims);
-        if (bound.op.runDynamicConv(ctx.pool(), x0.data as Float32Array, x0.dims[0], y.data, outRange)) {
-          boundRuns++;
-          return quantizeOut ? quantizeFloat(y, inputs, rctx) : [y];
-        }
-        return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
+        const yq = quantizeOut ? rctx.alloc('uint8', bound.yDims) : undefined;
+        const ok = quantizedInput
+          ? bound.op.runDynamicConvQ(ctx.pool(), x0.data as Uint8Array, xs0!.data[0] as number, xz0!.data[0] as number, x0.dims[0], y.data, null, yq?.data, outScale, outZp)
+          : bound.op.runDynamicConv(ctx.pool(), x0.data as Float32Array, x0.dims[0], y.data, null, yq?.data, outScale, outZp);
+        if (!ok) return ref().run(inputs, rctx); // empty / non-finite: the reference reports it
+        boundRuns++;
+        return yq ? quantized(yq, rctx) : [y];
       }
       const x = inputs[0], w = inputs[1], ws = inputs[2], zw = inputs[3] ?? null;
       const bias = inputs[4] ?? null;
@@ -339,7 +349,7 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
         scale[0] = Math.fround(xScale * ws.data[0]);
         const y = inner.runScaled(xq, zw, xZero, scale[0], bias ? (bias.data as Float32Array) : null, yctx, act, outRange);
         if (y) {
-          if (!quantizedInput && constIn?.(inputs)) {
+          if (constIn?.(inputs)) {
             const op = inner.bindDynamic?.(x.dims, zw, ws.data[0], bias ? (bias.data as Float32Array) : null, act);
             if (op) bound = { op, xDims: x.dims.slice(), yDims: y.dims.slice() };
           }
