@@ -101,7 +101,8 @@ describe('buffer pool', () => {
       // is given back (`escaped`); `dropped`: arena memory clear gave back to the arena (which may hand it out anew).
       // `last`: the allocation's bytes as last written (a free JS buffer may come back as a view of another dtype or
       // length over its start, holding those bytes)
-      interface Rec { t: Tensor; refs: number; state: 'live' | 'free' | 'gone' | 'dropped'; arena: boolean; escaped: boolean; last: Uint8Array }
+      // `whole`: the view handed out last spans its JS buffer (else escape copies it out; `copied`: it did this run)
+      interface Rec { t: Tensor; refs: number; state: 'live' | 'free' | 'gone' | 'dropped'; arena: boolean; escaped: boolean; last: Uint8Array; whole: boolean; copied: boolean }
       const recs: Rec[] = [];
       const views: { t: Tensor; rec: Rec }[] = [];
       const bytes = (t: Tensor) => t.data as unknown as ArrayBufferView;
@@ -131,9 +132,11 @@ describe('buffer pool', () => {
           expect(after.reusedDirty - before.reusedDirty).toBe(again && op.dirty ? 1 : 0);
           expect(after.reused - before.reused).toBe(again ? 1 : 0);
           for (const r of recs) if (r.state !== 'free' && r.state !== 'dropped') expect(overlaps(t, r.t)).toBe(false);
-          const rec: Rec = again ?? { t, refs: 0, state: 'live', arena: inArena, escaped: false, last: new Uint8Array(0) };
+          const rec: Rec = again ?? { t, refs: 0, state: 'live', arena: inArena, escaped: false, last: new Uint8Array(0), whole: true, copied: false };
           rec.state = 'live';
           rec.refs = 0;
+          rec.whole = inArena || bytes(t).byteLength === bytes(t).buffer.byteLength;
+          rec.copied = false;
           if (!again) recs.push(rec);
           (t.data as { fill(v: unknown): void }).fill(DTYPES[op.dt] === 'int64' ? 7n : 7);
           // the bytes of the whole allocation now (a JS allocation: its buffer; an arena view: the view)
@@ -144,7 +147,7 @@ describe('buffer pool', () => {
         }
         if (op.k === 'endRun') {
           pool.endRun();
-          for (const r of recs) if (r.state === 'live') r.state = r.arena || r.refs === 0 ? 'free' : 'gone';
+          for (const r of recs) if (r.state === 'live') r.state = r.arena || r.refs === 0 || r.copied ? 'free' : 'gone';
           continue;
         }
         if (op.k === 'clear') {
@@ -188,9 +191,12 @@ describe('buffer pool', () => {
           views.push({ t: sub, rec: v.rec });
         } else {
           const kept = pool.escape(v.t);
-          if (v.rec.arena) {
-            expect(bytes(kept).buffer).not.toBe(arena!.buffer);
+          if (v.rec.arena || !v.rec.whole) {
+            // a copy in an array of its own
+            expect(bytes(kept).buffer).not.toBe(bytes(v.t).buffer);
+            expect(bytes(kept).byteLength).toBe(bytes(kept).buffer.byteLength);
             expect(Array.from(kept.data as ArrayLike<unknown>)).toEqual(Array.from(v.t.data as ArrayLike<unknown>));
+            if (!v.rec.arena) v.rec.copied = true;
           } else {
             expect(kept).toBe(v.t);
             v.rec.state = 'gone';
@@ -332,5 +338,17 @@ describe('buffer pool', () => {
     const d = pool.alloc('float32', [600]);
     expect(d.data).toBe(g.data);
     expect(pool.stats.allocated).toBe(4);
+    // a result in a buffer reused for a shorter view escapes as a copy of its own; the buffer stays pooled and endRun
+    // takes it back (the run's transit reference notwithstanding)
+    take(d);
+    const e = pool.alloc('uint8', [3000]);
+    expect(buf(e)).toBe(buf(f));
+    take(e);
+    const out = pool.escape(e);
+    expect(buf(out)).not.toBe(buf(e));
+    expect((out.data as Uint8Array).buffer.byteLength).toBe(3000);
+    expect(pool.owns(e)).toBe(true);
+    pool.endRun();
+    expect(buf(pool.alloc('uint8', [3000]))).toBe(buf(f));
   });
 });

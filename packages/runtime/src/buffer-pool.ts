@@ -55,6 +55,8 @@ interface Owned {
   refs: number;
   /** On a free list (still in the lookup tables, but owning nothing until `alloc` hands it out again). */
   free: boolean;
+  /** A JS allocation whose view (shorter than its buffer) escaped as a copy this run: endRun takes it back. */
+  copied: boolean;
   /** The next allocation of the same free list. */
   next: Owned | undefined;
   /** Arena views: the free list of its dtype and size while tracked (set by `#track`: recycling looks nothing up). */
@@ -164,6 +166,7 @@ export class BufferPool implements RunContext {
         o.n = n;
       }
       o.free = false;
+      o.copied = false;
       this.#freeCount--;
       this.#live++;
       if (this.zeroReused) zeroFill(o.data);
@@ -189,7 +192,7 @@ export class BufferPool implements RunContext {
     this.#stats.allocated++;
     if (fromArena) this.#stats.arena++;
     else if (!this.zeroReused && bytes >= 4096) this.#stats.allocatedDirty++;
-    this.#track({ dtype, n, data, arena: fromArena !== undefined, refs: 0, free: false, next: undefined, list: undefined });
+    this.#track({ dtype, n, data, arena: fromArena !== undefined, refs: 0, free: false, copied: false, next: undefined, list: undefined });
     this.#live++;
     return new Tensor(dtype, data as never, dims);
   }
@@ -209,14 +212,18 @@ export class BufferPool implements RunContext {
   }
 
   /**
-   * `t` leaves the run (result, observed value). Returns the tensor the caller may keep: `t` itself for JS memory (the
-   * pool forgets its allocation, so it is never reused), or a JS copy when `t` lies in the arena (the arena view stays
-   * pooled).
+   * `t` leaves the run (result, observed value). Returns the tensor the caller may keep: `t` itself for JS memory whose
+   * view spans its buffer (the pool forgets its allocation, so it is never reused), or a JS copy (an array of its own)
+   * when `t` lies in the arena or in a JS buffer reused for a shorter view (the allocation stays pooled: a caller never
+   * gets an array whose `buffer` holds more than it).
    */
   escape<D extends DType>(t: Tensor<D>): Tensor<D> {
     const o = this.#ownerOf(t);
     if (!o) return t;
-    if (o.arena) return new Tensor(t.dtype, (t.data as Storage).slice() as never, t.dims);
+    if (o.arena || o.data.byteLength !== o.data.buffer.byteLength) {
+      if (!o.arena) o.copied = true;
+      return new Tensor(t.dtype, (t.data as Storage).slice() as never, t.dims);
+    }
     this.#untrack(o);
     this.#live--;
     this.#bytes -= o.data.buffer.byteLength;
@@ -264,7 +271,10 @@ export class BufferPool implements RunContext {
     // (Deleting the entry being visited is safe while iterating a Map.)
     for (const o of this.#js.values()) {
       if (o.free) continue;
-      if (o.refs <= 0) this.#recycle(o);
+      if (o.refs <= 0 || o.copied) {
+        o.copied = false;
+        this.#recycle(o);
+      }
       else {
         this.#untrack(o);
         this.#live--;
