@@ -231,11 +231,12 @@ class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
     const size_t n = static_cast<size_t>(batch) * g_.C * g_.H * g_.W;
     const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "X");
     ThreadPool* pool = pool_arg(info, 0);
-    if (xq_.size() < n) xq_.resize(n);
+    // x_q in the calling thread's scratch (consumed within this call)
+    uint8_t* xq = static_cast<uint8_t*>(thread_scratch(kScratchQuant, n));
     float xs = 0.0f;
     uint8_t xz = 0;
-    if (n == 0 || !dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
-    return Napi::Boolean::New(env, bound_conv(info, pool, xq_.data(), xs, xz, batch, 3));
+    if (n == 0 || !dynamic_quantize_pooled(pool, X, n, xq, &xs, &xz)) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, bound_conv(info, pool, xq, xs, xz, batch, 3));
   }
   // runDynamicConvQ(pool, Xq Uint8Array, xScale, xZeroPoint, batch, Y[, range[, Yq, yScale, yZeroPoint]]): the
   // quantized-input form (no DynamicQuantizeLinear of its own), as QGemm.runDynamicConvQ
@@ -266,7 +267,7 @@ class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
   bool ws_ = false;
   float wscale_ = 0.0f;
   FloatAct act_{};
-  std::vector<uint8_t> w_, xq_;
+  std::vector<uint8_t> w_;
   std::vector<int32_t> zw_;
   std::vector<float> bias_;
 };

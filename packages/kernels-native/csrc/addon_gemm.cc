@@ -178,11 +178,12 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const size_t n = static_cast<size_t>(batch) * g.C * g.H * g.W;
     const float* X = array_data<float>(env, info[1], napi_float32_array, napi_float32_array, n, "X");
     ThreadPool* pool = pool_arg(info, 0);
-    if (xq_.size() < n) xq_.resize(n);
+    // x_q in the calling thread's scratch (consumed within this call)
+    uint8_t* xq = static_cast<uint8_t*>(thread_scratch(kScratchQuant, n));
     float xs = 0.0f;
     uint8_t xz = 0;
-    if (n == 0 || !dynamic_quantize_pooled(pool, X, n, xq_.data(), &xs, &xz)) return Napi::Boolean::New(env, false);
-    return Napi::Boolean::New(env, bound_conv(info, pool, xq_.data(), xs, xz, batch, 3));
+    if (n == 0 || !dynamic_quantize_pooled(pool, X, n, xq, &xs, &xz)) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, bound_conv(info, pool, xq, xs, xz, batch, 3));
   }
   // runDynamicConvQ(pool, Xq Uint8Array, xScale, xZeroPoint, batch, Y Float32Array[, range[, Yq, yScale, yZeroPoint]])
   // -> false (nothing written) for an empty or non-finite result: lowbit.DynamicQConv's quantized-input form with the

@@ -226,7 +226,7 @@ struct FloatOut {
   float qscale = 1.0f;
   int32_t qzp = 0;
   uint8_t* Y8 = nullptr;  // fmode 3
-  bool prepped = false;   // conv_c4: ws.xc4 already holds X in the c4 layout (the second pass over the same X)
+  bool prepped = false;   // conv_c4: the calling thread's layout scratch already holds X in the c4 layout (the second pass over the same X)
 };
 
 /** QLinearConv (r) or the dynamic-int8 float epilogue (f) through conv_c4 when the kernel has it (finite multipliers,
@@ -259,7 +259,8 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
       const size_t shift = 4 * (static_cast<size_t>(dh / g.stride_h) * l.Wq + dw / g.stride_w), block = static_cast<size_t>(l.phases) * l.plane;
       for (int cg = 0; cg < l.Cg; cg++, gi++) ws.goff[gi] = static_cast<int32_t>(cg * block + phase * l.plane + shift);
     }
-  uint8_t* xi = grow(ws.xc4, img * batch);
+  // the layout in the calling thread's scratch (a two-pass call's second pass finds the first pass's copy there)
+  uint8_t* xi = static_cast<uint8_t*>(thread_scratch(kScratchLayout, img * batch));
   const size_t in = static_cast<size_t>(g.C) * g.H * g.W, out = static_cast<size_t>(M) * P;
   QConvArgs a{};
   qconv_common_args(a, W, g, x_signed, xzp, ws.zbe.data(), zw_n, colsum, r);

@@ -13,12 +13,31 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
                        int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq,
                        const QFloatEpi* fe = nullptr, const int32_t* rowsum_in = nullptr);
 
-Workspace::Workspace(size_t scratch_bytes, int threads) : bufs_(threads, nullptr), buf_bytes_(threads, 0) {
+namespace {
+struct ThreadScratch {
+  void* p[kScratchSlots] = {};
+  size_t n[kScratchSlots] = {};
+  ~ThreadScratch() {
+    for (void* q : p) aligned_free(q);
+  }
+};
+}  // namespace
+
+void* thread_scratch(int slot, size_t bytes) {
+  thread_local ThreadScratch ts;
+  if (ts.n[slot] < bytes) {
+    aligned_free(ts.p[slot]);
+    ts.p[slot] = aligned_alloc64(bytes);
+    ts.n[slot] = bytes;
+  }
+  return ts.p[slot];
+}
+
+Workspace::Workspace(size_t scratch_bytes, int threads) {
   for (int t = 0; t < threads; t++) scratch_.push_back(aligned_alloc64(scratch_bytes));
 }
 Workspace::~Workspace() {
   for (void* p : scratch_) aligned_free(p);
-  for (void* p : bufs_) aligned_free(p);
   aligned_free(fconvw.row0);
   aligned_free(fconvw.data);
   aligned_free(qconvw.row0);
@@ -34,14 +53,6 @@ Workspace::~Workspace() {
   }
 }
 
-void* Workspace::thread_buf(int t, size_t bytes) {
-  if (buf_bytes_[t] < bytes) {
-    aligned_free(bufs_[t]);
-    bufs_[t] = aligned_alloc64(bytes);
-    buf_bytes_[t] = bytes;
-  }
-  return bufs_[t];
-}
 
 void prefault_output(void* p, size_t bytes) {
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)

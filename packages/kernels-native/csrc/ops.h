@@ -8,6 +8,15 @@
 
 namespace lowbit {
 
+/**
+ * Scratch owned by the calling OS thread, shared by every kernel instance that runs on it: a 64-aligned buffer of at
+ * least `bytes` in slot `slot` (kScratch*), grown on demand and kept until the thread exits. A native call is never
+ * re-entered on its thread and pool threads run one task at a time, so a slot holds one user at a time; sharing keeps
+ * the memory each layer writes in the caches (per-instance buffers were as many cold buffers as layers).
+ */
+enum ScratchSlot { kScratchTask = 0, kScratchLayout = 1, kScratchQuant = 2, kScratchSlots = 3 };
+void* thread_scratch(int slot, size_t bytes);
+
 /** Per-kernel-instance buffers: one scratch per thread and the per-call vectors. Grows, never shrinks. */
 class Workspace {
  public:
@@ -28,15 +37,16 @@ class Workspace {
   QConvW qconvw4;
   /** qconvw / qconvw4 with the ones row folded into the last strip (QConvW::folded), for kernels with conv_fold. */
   QConvW qconvwf, qconvw4f;
-  std::vector<uint8_t> xc4;
   std::vector<int32_t> goff;
-  /** A 64-aligned per-thread buffer of at least `bytes` (grown on demand; thread t touches only slot t). */
-  void* thread_buf(int t, size_t bytes);
+  /** A 64-aligned buffer of at least `bytes` for one task of a pool run (the running thread's kScratchTask slot; `t`
+   *  names the task for the callers' bookkeeping only). */
+  void* thread_buf(int t, size_t bytes) {
+    (void)t;
+    return thread_scratch(kScratchTask, bytes);
+  }
 
  private:
   std::vector<void*> scratch_;
-  std::vector<void*> bufs_;
-  std::vector<size_t> buf_bytes_;
 };
 
 /**
