@@ -33,11 +33,8 @@ void* thread_scratch(int slot, size_t bytes) {
   return ts.p[slot];
 }
 
-Workspace::Workspace(size_t scratch_bytes, int threads) {
-  for (int t = 0; t < threads; t++) scratch_.push_back(aligned_alloc64(scratch_bytes));
-}
+Workspace::Workspace(size_t scratch_bytes, int threads) : scratch_bytes_(scratch_bytes), threads_(threads) {}
 Workspace::~Workspace() {
-  for (void* p : scratch_) aligned_free(p);
   aligned_free(fconvw.row0);
   aligned_free(fconvw.data);
   aligned_free(qconvw.row0);

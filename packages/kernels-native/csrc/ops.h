@@ -14,7 +14,7 @@ namespace lowbit {
  * re-entered on its thread and pool threads run one task at a time, so a slot holds one user at a time; sharing keeps
  * the memory each layer writes in the caches (per-instance buffers were as many cold buffers as layers).
  */
-enum ScratchSlot { kScratchTask = 0, kScratchLayout = 1, kScratchQuant = 2, kScratchSlots = 3 };
+enum ScratchSlot { kScratchTask = 0, kScratchLayout = 1, kScratchQuant = 2, kScratchGemm = 3, kScratchSlots = 4 };
 void* thread_scratch(int slot, size_t bytes);
 
 /** Per-kernel-instance buffers: one scratch per thread and the per-call vectors. Grows, never shrinks. */
@@ -24,8 +24,12 @@ class Workspace {
   ~Workspace();
   Workspace(const Workspace&) = delete;
   Workspace& operator=(const Workspace&) = delete;
-  void* scratch(int t) { return scratch_[t]; }
-  int threads() const { return static_cast<int>(scratch_.size()); }
+  /** The GEMM kernels' per-task scratch (scratch_bytes; the running thread's kScratchGemm slot, `t` for bookkeeping). */
+  void* scratch(int t) {
+    (void)t;
+    return thread_scratch(kScratchGemm, scratch_bytes_);
+  }
+  int threads() const { return threads_; }
   std::vector<int32_t> rowsum, zae, zbe, acc, conv32;
   std::vector<uint8_t> col8, out8, apacked;
   std::vector<float> colf, convf;
@@ -46,7 +50,8 @@ class Workspace {
   }
 
  private:
-  std::vector<void*> scratch_;
+  size_t scratch_bytes_;
+  int threads_;
 };
 
 /**
