@@ -62,6 +62,12 @@ void prefault_output(void* p, size_t bytes) {
   const uintptr_t page = 4096, lo = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
   const uintptr_t hi = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(page - 1);
   if (hi <= lo) return;
+  // Ranges this thread found resident lately (a pool's buffers come back run after run): no mincore for them. A range
+  // unmapped and mapped anew at the same address then takes its page faults in the kernel, as without a prefault.
+  thread_local uintptr_t seen[16][2] = {};
+  thread_local unsigned next = 0;
+  for (const auto& r : seen)
+    if (r[0] == lo && r[1] == hi) return;
   const size_t pages = (hi - lo) / page;
   unsigned char vec[1024];
   bool resident = true;
@@ -77,7 +83,10 @@ void prefault_output(void* p, size_t bytes) {
         break;
       }
   }
-  if (!resident) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+  if (!resident && madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE) != 0) return;
+  seen[next][0] = lo;
+  seen[next][1] = hi;
+  next = (next + 1) % 16;
 #else
   (void)p;
   (void)bytes;
