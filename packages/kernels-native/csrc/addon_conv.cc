@@ -222,6 +222,7 @@ class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
       bias_.assign(bias, bias + M_);
     }
     act_ = float_act_arg(info, 7);
+    dw_row_weights(w_.data(), ws_, M_, g_.KH, g_.KW, zw_.data(), static_cast<int>(zw_.size()), rw_);
   }
 
  private:
@@ -256,6 +257,7 @@ class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
     f.bias = bias_.empty() ? nullptr : bias_.data();
     f.act = act_;
     f.range = qo.present() ? &qo.sink : range.get();
+    f.rw = rw_.empty() ? nullptr : &rw_;
     fn_(pool, xq, false, w_.data(), ws_, batch, M_, g_, xz, zw_.data(), static_cast<int>(zw_.size()), f);
     if (qo.present()) return qo.run(pool, f.Y, ny);
     range.write();
@@ -270,6 +272,7 @@ class DwConvScaledBound : public Napi::ObjectWrap<DwConvScaledBound> {
   std::vector<uint8_t> w_;
   std::vector<int32_t> zw_;
   std::vector<float> bias_;
+  DwRowWeights rw_;  // the row path's words of w_, built once
 };
 
 // dwConvScaled(kernel 'scalar-c' | 'avx2', pool, X (Uint8Array | Int8Array), batch, geometry Int32Array(13), W (M*KH*KW bytes), M,

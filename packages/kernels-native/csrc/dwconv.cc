@@ -464,7 +464,7 @@ void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
   const bool direct = g.KH * g.KW <= kDwMaxTaps;
 #ifdef LOWBIT_DW_VNNI
   // byte quads where every weight minus its zero point fits int8
-  const bool vnni = direct && dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n);
+  const bool vnni = direct && ((f && f->rw && !f->rw->empty()) || dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n));
   // and the row path where the geometry suits it (stride_w 1 or 2, dilation_w 1, finite multipliers), for any weights
   const bool rows = direct && dwr_fits(g, r);
 #endif

@@ -3,6 +3,8 @@
 // taps contribute 0), optionally requantized like QLinearConv (the reference `requantize`, see ops.h `Requant`).
 #pragma once
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 #include "conv.h"
 #include "ops.h"
@@ -45,12 +47,82 @@ void dwconv_f32_avx512vnni(ThreadPool* pool, const float* X, const float* W, int
  * to Y [batch, M, OH, OW] float32 in the convolution's own pass (no int32 buffer): bit-identical to dwconv's sums
  * followed by scale_accumulators.
  */
+/**
+ * The words and weight sum of one output channel's taps wm (KH x KW bytes) as the AVX512-VNNI row path takes them: for
+ * each row kh and group g the int32 word of taps kw = 4 g .. 4 g + 3 (0 past KW) at wq[kh * G + g], G = ceil(KW / 4),
+ * with bytes w - z (which must fit int8), or with `swap` the unsigned weight bytes (w + 128 for int8 w); returns the
+ * sum over the taps of (w - z) modulo 2^32.
+ */
+inline uint32_t dwr_channel_words(const uint8_t* wm, bool w_signed, int KH, int KW, int32_t z, bool swap, int32_t* wq) {
+  const int taps = KH * KW, G = (KW + 3) / 4;
+  uint32_t wsum = 0;  // uint32 arithmetic, any order
+  if (w_signed) {
+    for (int t = 0; t < taps; t++) wsum += static_cast<uint32_t>(static_cast<int32_t>(static_cast<int8_t>(wm[t])));
+  } else {
+    for (int t = 0; t < taps; t++) wsum += wm[t];
+  }
+  wsum -= static_cast<uint32_t>(taps) * static_cast<uint32_t>(z);
+  // byte k = (w + add) mod 256 with add = 128 (swap, int8 w), 0 (swap, uint8 w) or -z (w - z, which fits int8), 0 past
+  // KW; w's raw byte is w mod 256 for either weight type, so a bytewise add without carries between bytes gives the
+  // four bytes at once
+  const int32_t wflip = swap && w_signed ? 128 : 0;
+  const uint32_t av = 0x01010101u * static_cast<uint8_t>(swap ? wflip : -z);
+  for (int kh = 0; kh < KH; kh++) {
+    const uint8_t* row = wm + kh * KW;
+    for (int gi = 0; gi < G; gi++) {
+      const int kn = KW - 4 * gi < 4 ? KW - 4 * gi : 4;
+      uint32_t raw = 0, keep = ~0u;
+      if (kn == 4) {
+        std::memcpy(&raw, row + 4 * gi, 4);
+      } else {
+        for (int k = 0; k < kn; k++) raw |= static_cast<uint32_t>(row[4 * gi + k]) << (8 * k);
+        keep = (1u << (8 * kn)) - 1;
+      }
+      const uint32_t word = ((raw & 0x7f7f7f7fu) + (av & 0x7f7f7f7fu)) ^ ((raw ^ av) & 0x80808080u);
+      wq[kh * G + gi] = static_cast<int32_t>(word & keep);
+    }
+  }
+  return wsum;
+}
+
+/**
+ * dwr_channel_words of every output channel of weights bound once (DwConvScaledBound), for the row path's unswapped
+ * operands: built only when every w - zw fits int8 (else left empty). `fits` then also stands for the check the
+ * direct path makes per call.
+ */
+struct DwRowWeights {
+  int KH = 0, KW = 0;
+  std::vector<int32_t> wq;     // [M][KH * G]
+  std::vector<uint32_t> wsum;  // [M]
+  bool empty() const { return wsum.empty(); }
+};
+inline void dw_row_weights(const uint8_t* W, bool w_signed, int M, int KH, int KW, const int32_t* zw, int zw_n, DwRowWeights& out) {
+  out = DwRowWeights{};
+  const int taps = KH * KW, G = (KW + 3) / 4;
+  if (KH > 16 || G > 4) return;  // past the row path's limits (kDwRowMaxKH, kDwRowMaxG)
+  for (int m = 0; m < M; m++) {
+    const int32_t z = zw[zw_n == 1 ? 0 : m];
+    for (int t = 0; t < taps; t++) {
+      const uint8_t b = W[static_cast<size_t>(m) * taps + t];
+      const int32_t v = (w_signed ? static_cast<int32_t>(static_cast<int8_t>(b)) : static_cast<int32_t>(b)) - z;
+      if (v < -128 || v > 127) return;
+    }
+  }
+  out.KH = KH;
+  out.KW = KW;
+  out.wq.resize(static_cast<size_t>(M) * KH * G);
+  out.wsum.resize(M);
+  for (int m = 0; m < M; m++)
+    out.wsum[m] = dwr_channel_words(W + static_cast<size_t>(m) * taps, w_signed, KH, KW, zw[zw_n == 1 ? 0 : m], false, out.wq.data() + static_cast<size_t>(m) * KH * G);
+}
+
 struct DwScaled {
   float scale = 1.0f;
   const float* bias = nullptr;  // M values or nullptr
   FloatAct act{};
   float* Y = nullptr;
   RangeSink* range = nullptr;  // Y's range, gathered by the AVX512-VNNI row path's epilogue (merged stays 0 elsewhere)
+  const DwRowWeights* rw = nullptr;  // the weights' row-path words, precomputed (non-empty; the W these calls pass)
 };
 void dwconv_scaled(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
                    int32_t xzp, const int32_t* zw, int zw_n, const DwScaled& f);
