@@ -48,10 +48,23 @@ void quantize_linear(const float* x, const float* scale, const uint8_t* zp, bool
     }
 }
 
-void quantize_in_range(const float* x, size_t n, float scale, uint8_t zp, uint8_t* y) {
-  const __m512 sv = _mm512_set1_ps(scale);
+namespace {
+
+/**
+ * The quantizing pass y = clamp(roundHalfEven(float(x / scale)) + zp, 0, 255), 64 values per store: four vectors'
+ * int32 results through the saturating packs (int32 -> int16 -> uint8: the clamp to 0..255). CLAMP: the quotient
+ * clamped to +-2^22 first (any scale; a NaN quotient becomes -2^22, then 0), as quantize_linear; without, for
+ * quantize_in_range's case.
+ */
+template <bool CLAMP>
+void quantize_pass(const float* x, size_t n, float scale, uint8_t zp, uint8_t* y) {
+  const __m512 sv = _mm512_set1_ps(scale), clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f);
   const __m512i zv = _mm512_set1_epi32(zp);
-  auto q16 = [&](__m512 xv) { return _mm512_add_epi32(_mm512_cvt_roundps_epi32(_mm512_div_ps(xv, sv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv); };
+  auto q16 = [&](__m512 xv) {
+    __m512 v = _mm512_div_ps(xv, sv);
+    if constexpr (CLAMP) v = _mm512_min_ps(_mm512_max_ps(v, clo), chi);
+    return _mm512_add_epi32(_mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv);
+  };
   // the packs work within 128-bit lanes: dword k of lane l of the packed vector holds input vector k's lane l
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   size_t j = 0;
@@ -67,6 +80,10 @@ void quantize_in_range(const float* x, size_t n, float scale, uint8_t zp, uint8_
     _mm512_mask_cvtusepi32_storeu_epi8(y + j, m, _mm512_max_epi32(q16(_mm512_maskz_loadu_ps(m, x + j)), _mm512_setzero_si512()));
   }
 }
+
+}  // namespace
+
+void quantize_in_range(const float* x, size_t n, float scale, uint8_t zp, uint8_t* y) { quantize_pass<false>(x, n, scale, zp, y); }
 
 namespace {
 
@@ -148,33 +165,8 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale_
   float scale;
   int zp;
   dynamic_params(lo, hi, &scale, &zp);
-  if (range_quantizable(scale)) {
-    quantize_in_range(x, n, scale, static_cast<uint8_t>(zp), y);
-    *scale_out = scale;
-    *zp_out = static_cast<uint8_t>(zp);
-    return true;
-  }
-  const __m512 sv = _mm512_set1_ps(scale), clo = _mm512_set1_ps(-4194304.0f), chi = _mm512_set1_ps(4194304.0f);
-  const __m512i zv = _mm512_set1_epi32(zp), top = _mm512_set1_epi32(255);
-  auto q16 = [&](__m512 xv) {
-    const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_div_ps(xv, sv), clo), chi);
-    return _mm512_min_epi32(_mm512_add_epi32(_mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zv), top);
-  };
-  // packus works within 128-bit lanes: dword k of lane l of the packed vector holds input vector k's lane l
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  size_t j = 0;
-  for (; j + 64 <= n; j += 64) {
-    const __m512i a = q16(_mm512_loadu_ps(x + j)), b = q16(_mm512_loadu_ps(x + j + 16));
-    const __m512i c = q16(_mm512_loadu_ps(x + j + 32)), d = q16(_mm512_loadu_ps(x + j + 48));
-    const __m512i bytes = _mm512_packus_epi16(_mm512_packus_epi32(a, b), _mm512_packus_epi32(c, d));
-    _mm512_storeu_si512(y + j, _mm512_permutexvar_epi32(order, bytes));
-  }
-  for (; j < n; j += 16) {
-    const size_t left = n - j;
-    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
-    const __m512i q = _mm512_max_epi32(q16(_mm512_maskz_loadu_ps(m, x + j)), _mm512_setzero_si512());
-    _mm_mask_storeu_epi8(y + j, m, _mm512_cvtepi32_epi8(q));
-  }
+  if (range_quantizable(scale)) quantize_pass<false>(x, n, scale, static_cast<uint8_t>(zp), y);
+  else quantize_pass<true>(x, n, scale, static_cast<uint8_t>(zp), y);
   *scale_out = scale;
   *zp_out = static_cast<uint8_t>(zp);
   return true;

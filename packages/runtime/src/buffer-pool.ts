@@ -147,14 +147,7 @@ export class BufferPool implements RunContext {
     if (reused) {
       list!.head = reused.next;
       reused.next = undefined;
-      reused.free = false;
-      this.#freeCount--;
-      this.#live++;
-      if (this.zeroReused) zeroFill(reused.data);
-      else this.#stats.reusedDirty++;
-      this.#stats.reused++;
-      reused.refs = 0;
-      return new Tensor(dtype, reused.data as never, dims);
+      return this.#handOut(reused, dtype, dims);
     }
     const i = this.#recent.length > 0 ? this.#fit(dtype, n, bytes) : -1;
     if (i >= 0) {
@@ -165,15 +158,7 @@ export class BufferPool implements RunContext {
         o.dtype = dtype;
         o.n = n;
       }
-      o.free = false;
-      o.copied = false;
-      this.#freeCount--;
-      this.#live++;
-      if (this.zeroReused) zeroFill(o.data);
-      else this.#stats.reusedDirty++;
-      this.#stats.reused++;
-      o.refs = 0;
-      return new Tensor(dtype, o.data as never, dims);
+      return this.#handOut(o, dtype, dims);
     }
     const fromArena = this.#arena?.alloc(dtype as Exclude<DType, 'string'>, n);
     if (fromArena !== undefined && (!isDataOf(dtype, fromArena) || fromArena.length !== n)) {
@@ -314,6 +299,19 @@ export class BufferPool implements RunContext {
       for (const [n, list] of bySize) if (list.members === 0) bySize.delete(n);
       if (bySize.size === 0) this.#free.delete(dtype);
     }
+  }
+
+  /** A free allocation (taken off its list) handed out again: zero-filled unless zeroReused is off. */
+  #handOut<D extends DType>(o: Owned, dtype: D, dims: readonly number[]): Tensor<D> {
+    o.free = false;
+    o.copied = false;
+    o.refs = 0;
+    this.#freeCount--;
+    this.#live++;
+    if (this.zeroReused) zeroFill(o.data);
+    else this.#stats.reusedDirty++;
+    this.#stats.reused++;
+    return new Tensor(dtype, o.data as never, dims);
   }
 
   /** A handed-out allocation (tracked) is free: a JS one joins the recency list, an arena view its free list. */
