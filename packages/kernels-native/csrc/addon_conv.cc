@@ -91,7 +91,7 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   const size_t ylen = static_cast<size_t>(batch) * M * g.OH * g.OW;
   if (info[9].IsNull() || info[9].IsUndefined()) {
     int32_t* Y = array_data<int32_t>(env, info[11], napi_int32_array, napi_int32_array, ylen, "Y");
-    fn(pool_arg(info, 1), d.X, d.xs, d.W, d.ws, batch, M, g, d.xzp, d.zwp, d.zwn, Y, nullptr, nullptr);
+    fn(pool_arg(info, 1), d.X, d.xs, d.W, d.ws, batch, M, g, d.xzp, d.zwp, d.zwn, Y, nullptr, nullptr, nullptr);
     return env.Undefined();
   }
   const size_t mn = info[9].As<Napi::TypedArray>().ElementLength();
@@ -102,7 +102,7 @@ Napi::Value DwConv(const Napi::CallbackInfo& info) {
   uint8_t* Y = array_data<uint8_t>(env, info[11], napi_uint8_array, napi_int8_array, ylen, "Y");
   const int32_t* bias = info[12].IsNull() || info[12].IsUndefined() ? nullptr : array_data<int32_t>(env, info[12], napi_int32_array, napi_int32_array, M, "bias");
   const Requant r{mult, static_cast<int>(mn), yzp, ys, nullptr, bias};
-  fn(pool_arg(info, 1), d.X, d.xs, d.W, d.ws, batch, M, g, d.xzp, d.zwp, d.zwn, nullptr, &r, Y);
+  fn(pool_arg(info, 1), d.X, d.xs, d.W, d.ws, batch, M, g, d.xzp, d.zwp, d.zwn, nullptr, &r, Y, nullptr);
   return env.Undefined();
 }
 
@@ -153,6 +153,7 @@ class DwConvBound : public Napi::ObjectWrap<DwConvBound> {
       const int32_t* bias = array_data<int32_t>(env, info[8], napi_int32_array, napi_int32_array, M_, "bias");
       bias_.assign(bias, bias + M_);
     }
+    dw_row_weights(w_.data(), ws_, M_, g_.KH, g_.KW, zw_.data(), static_cast<int>(zw_.size()), rw_);
   }
 
  private:
@@ -163,7 +164,7 @@ class DwConvBound : public Napi::ObjectWrap<DwConvBound> {
     const uint8_t* X = bytes_arg(env, info[1], static_cast<size_t>(batch) * g_.C * g_.H * g_.W, "X", &xs);
     uint8_t* Y = bytes_arg(env, info[3], static_cast<size_t>(batch) * M_ * g_.OH * g_.OW, "Y", &ys);
     const Requant r{mult_.data(), static_cast<int>(mult_.size()), yzp_, ys, nullptr, bias_.empty() ? nullptr : bias_.data()};
-    fn_(pool_arg(info, 0), X, xs, w_.data(), ws_, batch, M_, g_, xzp_, zw_.data(), static_cast<int>(zw_.size()), nullptr, &r, Y);
+    fn_(pool_arg(info, 0), X, xs, w_.data(), ws_, batch, M_, g_, xzp_, zw_.data(), static_cast<int>(zw_.size()), nullptr, &r, Y, rw_.empty() ? nullptr : &rw_);
     return env.Undefined();
   }
   decltype(&dwconv) fn_ = nullptr;
@@ -174,6 +175,7 @@ class DwConvBound : public Napi::ObjectWrap<DwConvBound> {
   std::vector<uint8_t> w_;
   std::vector<int32_t> zw_, bias_;
   std::vector<float> mult_;
+  DwRowWeights rw_;  // the row path's words of w_, built once
 };
 
 // new DwConvScaledBound(kernel 'scalar-c' | 'avx2', geometry Int32Array(13), W (Uint8Array | Int8Array, M*KH*KW), M,

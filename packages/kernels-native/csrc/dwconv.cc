@@ -459,12 +459,14 @@ namespace DWCONV_NS {
 
 /** The int32 sums (Y32), requantized bytes (r, Y8) or, with f, the float epilogue's output (f->Y). */
 void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
-            int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, const DwScaled* f) {
+            int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, const DwScaled* f,
+            const DwRowWeights* rw) {
   // Direct path (taps <= 256): one task per input channel and image, its M / C output channels together.
   const bool direct = g.KH * g.KW <= kDwMaxTaps;
 #ifdef LOWBIT_DW_VNNI
   // byte quads where every weight minus its zero point fits int8
-  const bool vnni = direct && ((f && f->rw && !f->rw->empty()) || dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n));
+  if (rw && rw->empty()) rw = nullptr;
+  const bool vnni = direct && (rw || dw_vnni_fits(W, w_signed, M, g.KH * g.KW, zw, zw_n));
   // and the row path where the geometry suits it (stride_w 1 or 2, dilation_w 1, finite multipliers), for any weights
   const bool rows = direct && dwr_fits(g, r);
 #endif
@@ -487,7 +489,7 @@ void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
       RangeLanes16 lanes;  // f->range: this task's, merged once
       RangeLanes16* rl = f && f->range ? &lanes : nullptr;
       const bool nonan = f && float_epi_nan_free(f->scale, f->bias, M, f->act);
-      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni, f, rl, nonan);
+      for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni, f, rl, nonan, rw);
       if (rl) range_merge(f->range, lanes);
       return;
     }
@@ -523,13 +525,13 @@ void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
 }  // namespace DWCONV_NS
 
 void DWCONV_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
-                 int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8) {
-  DWCONV_NS::dw_run(pool, X, x_signed, W, w_signed, batch, M, g, xzp, zw, zw_n, Y32, r, Y8, nullptr);
+                 int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, const DwRowWeights* rw) {
+  DWCONV_NS::dw_run(pool, X, x_signed, W, w_signed, batch, M, g, xzp, zw, zw_n, Y32, r, Y8, nullptr, rw);
 }
 
 void DWCONV_SCALED_NAME(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
                         int32_t xzp, const int32_t* zw, int zw_n, const DwScaled& f) {
-  DWCONV_NS::dw_run(pool, X, x_signed, W, w_signed, batch, M, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, &f);
+  DWCONV_NS::dw_run(pool, X, x_signed, W, w_signed, batch, M, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, &f, f.rw);
 }
 
 }  // namespace lowbit

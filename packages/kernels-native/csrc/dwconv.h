@@ -13,41 +13,6 @@
 namespace lowbit {
 
 /**
- * X [batch, C, H, W] (uint8 or int8 bytes), W [M, 1, KH, KW] (uint8 or int8 bytes), zw 1 or M values.
- * With r == nullptr writes int32 sums into Y32 [batch, M, OH, OW]; otherwise requantizes (r->mult / r->bias per M)
- * into Y8. Each task computes whole channels (up to 256 taps: one input channel and its M / C outputs; else one output
- * channel), so results do not depend on the thread count.
- */
-void dwconv(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
-            int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
-/** The same, compiled for AVX2 (x86-64 builds only; call only when the CPU has AVX2). */
-void dwconv_avx2(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
-                 int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
-
-/**
- * Conv:f32 of the same shape (W [M, 1, KH, KW] float32, at most 256 taps): each output is one fused multiply-add chain
- * over the taps in (kh, kw) order (padded taps add w * 0), then + bias[m] rounded once; one task per input channel.
- */
-void dwconv_f32(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
-void dwconv_f32_avx2(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
-/** The AVX-512 builds (x86-64; call when the CPU has AVX-512 F/BW/VL/DQ): identical results. */
-void dwconv_avx512(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
-                   int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
-void dwconv_f32_avx512(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
-/** The AVX512-VNNI build (call when the CPU has AVX-512 F/BW/VL/DQ and AVX512-VNNI): vpdpbusd on byte quads (exact int32
- *  sums) of 4 columns read from the input rows for stride_w 1 or 2 and dilation_w 1 (any weights: those whose
- *  w - zw do not fit int8 as the unsigned operand), else of 4 rows where w - zw fits int8; identical results. */
-void dwconv_avx512vnni(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
-                       int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8);
-void dwconv_f32_avx512vnni(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
-
-/**
- * lowbit.DynamicQConv's float epilogue on the exact int32 sums (qdq.h scale_accumulators, per tensor scale):
- * y = float(float(acc) * scale), then y = float(y + bias[m]) when bias is given, then `act` (common.h FloatAct), written
- * to Y [batch, M, OH, OW] float32 in the convolution's own pass (no int32 buffer): bit-identical to dwconv's sums
- * followed by scale_accumulators.
- */
-/**
  * The words and weight sum of one output channel's taps wm (KH x KW bytes) as the AVX512-VNNI row path takes them: for
  * each row kh and group g the int32 word of taps kw = 4 g .. 4 g + 3 (0 past KW) at wq[kh * G + g], G = ceil(KW / 4),
  * with bytes w - z (which must fit int8), or with `swap` the unsigned weight bytes (w + 128 for int8 w); returns the
@@ -116,6 +81,41 @@ inline void dw_row_weights(const uint8_t* W, bool w_signed, int M, int KH, int K
     out.wsum[m] = dwr_channel_words(W + static_cast<size_t>(m) * taps, w_signed, KH, KW, zw[zw_n == 1 ? 0 : m], false, out.wq.data() + static_cast<size_t>(m) * KH * G);
 }
 
+/**
+ * X [batch, C, H, W] (uint8 or int8 bytes), W [M, 1, KH, KW] (uint8 or int8 bytes), zw 1 or M values.
+ * With r == nullptr writes int32 sums into Y32 [batch, M, OH, OW]; otherwise requantizes (r->mult / r->bias per M)
+ * into Y8. `rw`: W's row-path words (dw_row_weights, non-empty) when the caller keeps them (bound weights). Each task computes whole channels (up to 256 taps: one input channel and its M / C outputs; else one output
+ * channel), so results do not depend on the thread count.
+ */
+void dwconv(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+            int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, const DwRowWeights* rw = nullptr);
+/** The same, compiled for AVX2 (x86-64 builds only; call only when the CPU has AVX2). */
+void dwconv_avx2(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                 int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, const DwRowWeights* rw = nullptr);
+
+/**
+ * Conv:f32 of the same shape (W [M, 1, KH, KW] float32, at most 256 taps): each output is one fused multiply-add chain
+ * over the taps in (kh, kw) order (padded taps add w * 0), then + bias[m] rounded once; one task per input channel.
+ */
+void dwconv_f32(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
+void dwconv_f32_avx2(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
+/** The AVX-512 builds (x86-64; call when the CPU has AVX-512 F/BW/VL/DQ): identical results. */
+void dwconv_avx512(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                   int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, const DwRowWeights* rw = nullptr);
+void dwconv_f32_avx512(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
+/** The AVX512-VNNI build (call when the CPU has AVX-512 F/BW/VL/DQ and AVX512-VNNI): vpdpbusd on byte quads (exact int32
+ *  sums) of 4 columns read from the input rows for stride_w 1 or 2 and dilation_w 1 (any weights: those whose
+ *  w - zw do not fit int8 as the unsigned operand), else of 4 rows where w - zw fits int8; identical results. */
+void dwconv_avx512vnni(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W, bool w_signed, int batch, int M, const ConvGeom& g,
+                       int32_t xzp, const int32_t* zw, int zw_n, int32_t* Y32, const Requant* r, uint8_t* Y8, const DwRowWeights* rw = nullptr);
+void dwconv_f32_avx512vnni(ThreadPool* pool, const float* X, const float* W, int batch, int M, const ConvGeom& g, const float* bias, float* Y);
+
+/**
+ * lowbit.DynamicQConv's float epilogue on the exact int32 sums (qdq.h scale_accumulators, per tensor scale):
+ * y = float(float(acc) * scale), then y = float(y + bias[m]) when bias is given, then `act` (common.h FloatAct), written
+ * to Y [batch, M, OH, OW] float32 in the convolution's own pass (no int32 buffer): bit-identical to dwconv's sums
+ * followed by scale_accumulators.
+ */
 struct DwScaled {
   float scale = 1.0f;
   const float* bias = nullptr;  // M values or nullptr

@@ -448,9 +448,22 @@ void check_dw_random(std::mt19937& rng, int cases) {
     std::vector<int32_t> want32(want.size()), got32(want.size(), 0x5a5a5a5a);
     dwconv(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, want32.data(), nullptr, nullptr);
     dwconv_avx512vnni(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, got32.data(), nullptr, nullptr);
+    // and both with the row path's words precomputed (bound weights: built only when every w - zw fits int8)
+    DwRowWeights rw;
+    dw_row_weights(Wt.data(), ws, M, KH, KW, zw.data(), M, rw);
+    std::vector<uint8_t> gotw(want.size(), 0x5a);
+    std::vector<int32_t> gotw32(want.size(), 0x5a5a5a5a);
+    if (!rw.empty()) {
+      dwconv_avx512vnni(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, nullptr, &r, gotw.data(), &rw);
+      dwconv_avx512vnni(nullptr, X.data(), xs, Wt.data(), ws, batch, M, g, xz, zw.data(), M, gotw32.data(), nullptr, nullptr, &rw);
+      checks += 2;
+    } else {
+      gotw = want;
+      gotw32 = want32;
+    }
     checks += 2;
-    if (got != want || got32 != want32) {
-      std::printf("FAIL dwconv_avx512vnni random%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d dh=%d pads=%d,%d,%d,%d x%s w%s y%s\n", got32 != want32 ? " (int32 sums)" : "", C, M, H, W, KH, KW, sh, sw, dh, pt, pl, pb, pr,
+    if (got != want || got32 != want32 || gotw != want || gotw32 != want32) {
+      std::printf("FAIL dwconv_avx512vnni random%s%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d dh=%d pads=%d,%d,%d,%d x%s w%s y%s\n", got32 != want32 ? " (int32 sums)" : "", gotw != want || gotw32 != want32 ? " (precomputed words)" : "", C, M, H, W, KH, KW, sh, sw, dh, pt, pl, pb, pr,
                   xs ? "s8" : "u8", ws ? "s8" : "u8", ys ? "s8" : "u8");
       failures++;
       return;
@@ -594,7 +607,7 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2
           }
     for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), pool3}) {
       std::vector<int32_t> got(want.size(), 0x5a5a5a5a);
-      LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, got.data(), nullptr, nullptr);
+      LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, got.data(), nullptr, nullptr, nullptr);
       checks++;
       if (got != want) {
         std::printf("FAIL dwconv%s C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d x%s w%s\n", avx2 == 3 ? "_avx512vnni" : avx2 == 2 ? "_avx512" : avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw, xs ? "s8" : "u8", ws ? "s8" : "u8");
@@ -618,7 +631,7 @@ void check_dw(ThreadPool* pool3, std::mt19937& rng, const ConvCase& c0, int avx2
           requantize_block(acc.data() + o, P, 0, 1, 0, P, r, P);
         }
       const Requant r{mult.data(), c.M, 3, xs, nullptr, bias.data()};
-      LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, nullptr, &r, got8.data());
+      LB_DW(avx2)(pool, X.data(), xs, Wt.data(), ws, c.batch, c.M, g, xz, zw.data(), c.M, nullptr, &r, got8.data(), nullptr);
       checks++;
       if (got8 != want8) {
         std::printf("FAIL dwconv%s requant C=%d M=%d H=%d W=%d k=%dx%d s=%d,%d\n", avx2 == 3 ? "_avx512vnni" : avx2 == 2 ? "_avx512" : avx2 ? "_avx2" : "", c.C, c.M, c.H, c.W, c.KH, c.KW, c.sh, c.sw);
