@@ -196,9 +196,10 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
   const size_t apack = slots && tasks > 1 && M > 1 && B.panels >= 2 * tasks && k.apack_bytes ? k.apack_bytes(M, B.Kp) : 0;
   int pieces = 0;
   if (apack > 0) {
-    if (ws.apacked.size() < apack) ws.apacked.resize(apack);
-    k.apack(a, ws.apacked.data());
-    a.apacked = ws.apacked.data();
+    // A packed whole in the calling thread's layout scratch (read by every task of this call)
+    uint8_t* ap = static_cast<uint8_t*>(thread_scratch(kScratchLayout, apack));
+    k.apack(a, ap);
+    a.apacked = ap;
     constexpr size_t kPieceBytes = size_t(512) << 10;
     const size_t panel_bytes = static_cast<size_t>(B.Kp) * B.nr;
     const int per = static_cast<int>(kPieceBytes / panel_bytes > 0 ? kPieceBytes / panel_bytes : 1);

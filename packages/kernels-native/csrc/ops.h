@@ -31,7 +31,7 @@ class Workspace {
   }
   int threads() const { return threads_; }
   std::vector<int32_t> rowsum, zae, zbe, acc, conv32;
-  std::vector<uint8_t> col8, out8, apacked;
+  std::vector<uint8_t> col8, out8;
   std::vector<float> colf, convf;
   /** The direct convolution's weights, packed on first use from the instance's packed B (freed with the workspace). */
   FConvW fconvw;
