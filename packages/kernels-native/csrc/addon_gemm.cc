@@ -325,18 +325,18 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const int32_t* zbp = zb;
     int zbn = 1;
     zpoint(env, info[3], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
-    xq_ = static_cast<uint8_t*>(thread_scratch(kScratchQuant, n));  // x_q in the calling thread's scratch, for this call
+    uint8_t* xq = static_cast<uint8_t*>(thread_scratch(kScratchQuant, n));  // x_q in the calling thread's scratch, for this call
     float xs = 0.0f;
     uint8_t xz = 0;
     const int32_t* rowsum = nullptr;
 #if defined(__x86_64__)
     if (use_avx512()) {  // the row sums in the same pass
       if (rs_.size() < static_cast<size_t>(M)) rs_.resize(M);
-      if (!quantize_rows_pooled(pool_arg(info, 0), X, M, K, &xs, &xz)) return Napi::Boolean::New(env, false);
+      if (!quantize_rows_pooled(pool_arg(info, 0), X, M, K, xq, &xs, &xz)) return Napi::Boolean::New(env, false);
       rowsum = rs_.data();
     } else
 #endif
-    if (!LOWBIT_EW(dynamic_quantize_linear, X, n, xq_, &xs, &xz)) {
+    if (!LOWBIT_EW(dynamic_quantize_linear, X, n, xq, &xs, &xz)) {
       return Napi::Boolean::New(env, false);
     }
     fill_columns(fmult_, wscale, sn);
@@ -345,18 +345,18 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
     const int32_t za = xz;
     const FloatAct act = float_act_arg(info, 7);
-    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq_, false, M, &za, 1, zbp, zbn, f, Y, rowsum);
+    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq, false, M, &za, 1, zbp, zbn, f, Y, rowsum);
     if (act.kind != 0) float_act_row(Y, static_cast<size_t>(M) * N, act);
     return Napi::Boolean::New(env, true);
   }
 #if defined(__x86_64__)
   /**
-   * avx512::dynamic_quantize_rows of X [M, K] into xq_ and rs_, over the pool's threads by whole rows (split_rows):
+   * avx512::dynamic_quantize_rows of X [M, K] into xq and rs_, over the pool's threads by whole rows (split_rows):
    * each piece's range (avx512::dynamic_range; they combine to the whole range in any order), the parameters as
    * dynamic_quantize_rows computes them, then each piece's rows quantized with them (avx512::quantize_rows_with). The
    * same bytes, row sums, scale and zero point for any split; false when some x is not finite.
    */
-  bool quantize_rows_pooled(ThreadPool* pool, const float* X, int M, int K, float* xs, uint8_t* xz) {
+  bool quantize_rows_pooled(ThreadPool* pool, const float* X, int M, int K, uint8_t* xq, float* xs, uint8_t* xz) {
     if (M <= 0 || K <= 0) return false;  // empty, as dynamic_quantize_rows
     if (lo_.size() < static_cast<size_t>(M)) {
       lo_.resize(M);
@@ -374,7 +374,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     float scale;
     uint8_t zp;
     if (!dynamic_params_of_pieces(lo_.data(), hi_.data(), ok_.data(), rows, &scale, &zp)) return false;
-    split_rows(pool, rows, k, [&](size_t r0, size_t r1) { avx512::quantize_rows_with(X + r0 * k, r1 - r0, k, xq_ + r0 * k, scale, zp, rs_.data() + r0); }, kGrainQuant);
+    split_rows(pool, rows, k, [&](size_t r0, size_t r1) { avx512::quantize_rows_with(X + r0 * k, r1 - r0, k, xq + r0 * k, scale, zp, rs_.data() + r0); }, kGrainQuant);
     *xs = scale;
     *xz = zp;
     return true;
@@ -437,8 +437,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   std::unique_ptr<Workspace> ws_;
   std::vector<int32_t> zabuf_, zbbuf_;
   std::vector<float> fmult_, fbias_;  // QFloatEpi columns (padded)
-  uint8_t* xq_ = nullptr;             // runDynamic's quantized X (the calling thread's kScratchQuant, set per call)
-  std::vector<int32_t> rs_;           // and its row sums
+  std::vector<int32_t> rs_;           // runDynamic's row sums of the quantized X
   std::vector<float> lo_, hi_;        // quantize_rows_pooled's ranges by first row of a piece
   std::vector<char> ok_;
   // bindConvRequant's operands

@@ -15,9 +15,9 @@ namespace lowbit {
 /**
  * DynamicQuantizeLinear over the pool's threads (AVX-512 CPUs, x of 64 Ki elements or more; otherwise the one-thread
  * kernel): each piece's range (avx512::dynamic_range), combined (min / max of finite values without -0: any order gives
- * the sequential result), the parameters as qdq_kernels.inc computes them, then each piece quantized with
- * QuantizeLinear's per-tensor kernel (the same division, rounding, zero point and clamp per element). The same bytes,
- * scale and zero point as dynamic_quantize_linear; false for an empty or non-finite x.
+ * the sequential result), then dynamic_quantize_ranged (the parameters as qdq_kernels.inc computes them, each piece
+ * quantized with the same division, rounding, zero point and clamp per element). The same bytes, scale and zero point
+ * as dynamic_quantize_linear; false for an empty or non-finite x.
  */
 bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t* y, float* s, uint8_t* z) {
 #if defined(__x86_64__)
@@ -31,18 +31,9 @@ bool dynamic_quantize_pooled(ThreadPool* pool, const float* x, size_t n, uint8_t
       lo[t] = hi[t] = 0.0f;
       ok[t] = a >= b || avx512::dynamic_range(x + a, b - a, &lo[t], &hi[t]);
     });
-    float scale;
-    uint8_t zp;
-    if (!dynamic_params_of_pieces(lo, hi, ok, static_cast<size_t>(T), &scale, &zp)) return false;
-    const bool in_range = avx512::range_quantizable(scale);
-    pool->run(T, [&](int t) {
-      const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;
-      if (a >= b) return;
-      if (in_range) avx512::quantize_in_range(x + a, b - a, scale, zp, y + a);
-      else avx512::quantize_linear(x + a, &scale, &zp, false, 1, 1, b - a, false, y + a);
-    });
-    *s = scale;
-    *z = zp;
+    float l, h;
+    if (!range_of_pieces(lo, hi, ok, static_cast<size_t>(T), &l, &h)) return false;
+    dynamic_quantize_ranged(pool, x, n, l, h, y, s, z);
     return true;
   }
 #endif
@@ -71,7 +62,7 @@ void dynamic_quantize_ranged(ThreadPool* pool, const float* x, size_t n, float l
     LOWBIT_EW512(quantize_linear, x + a, &scale, &zb, false, 1, 1, b - a, false, y + a);
   };
   if (T >= 2 && T <= 256 && n >= (size_t(1) << 16)) {
-    // pieces of whole 64-value blocks, as dynamic_quantize_pooled's (each element's bytes do not depend on the split)
+    // pieces of whole 64-value blocks (each element's bytes do not depend on the split)
     const size_t piece = ((n + T - 1) / T + 63) / 64 * 64;
     pool->run(T, [&](int t) {
       const size_t a = static_cast<size_t>(t) * piece, b = a + piece < n ? a + piece : n;

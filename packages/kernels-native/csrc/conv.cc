@@ -229,6 +229,17 @@ struct FloatOut {
   bool prepped = false;   // conv_c4: the calling thread's layout scratch already holds X in the c4 layout (the second pass over the same X)
 };
 
+/** QConvArgs' float epilogue from f (the per-image outputs Yf / Y8 are set by the caller). */
+void float_out_args(QConvArgs& a, const FloatOut& f) {
+  a.fscale = f.scale;
+  a.fbias = f.bias;
+  a.fact = f.act;
+  a.range = f.range;
+  a.fmode = f.fmode;
+  a.qscale = f.qscale;
+  a.qzp = f.qzp;
+}
+
 /** QLinearConv (r) or the dynamic-int8 float epilogue (f) through conv_c4 when the kernel has it (finite multipliers,
  *  strides <= 2); false: not taken. */
 bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
@@ -265,13 +276,7 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
   QConvArgs a{};
   qconv_common_args(a, W, g, x_signed, xzp, ws.zbe.data(), zw_n, colsum, r);
   if (!r) {
-    a.fscale = f->scale;
-    a.fbias = f->bias;
-    a.fact = f->act;
-    a.range = f->range;
-    a.fmode = f->fmode;
-    a.qscale = f->qscale;
-    a.qzp = f->qzp;
+    float_out_args(a, *f);
     if (f->Y) prefault_output(f->Y, sizeof(float) * static_cast<size_t>(M) * P * batch);
   }
   a.goff = ws.goff.data();
@@ -300,10 +305,10 @@ bool qconv_c4(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPack
 
 void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* X, bool x_signed, int batch,
                   const ConvGeom& g, int32_t xzp, const int32_t* zw, int zw_n, const Requant* r, int32_t* Y32, uint8_t* Y8,
-                  float* Yf = nullptr, float fscale = 1.0f, const float* fbias = nullptr, FloatAct fact = {}, RangeSink* range = nullptr,
-                  const FloatOut* fm = nullptr) {
-  // fm: the float epilogue's range-only / quantizing modes (fm->fmode 2 / 3; Yf is then null)
-  const bool flt = Yf || (fm && fm->fmode >= 2);
+                  const FloatOut* f = nullptr) {
+  // f: the dynamic-int8 float epilogue (f->Y null for its range-only / quantizing modes 2 / 3)
+  const bool flt = f != nullptr;
+  float* Yf = f ? f->Y : nullptr;
   if (static_cast<int>(ws.zbe.size()) < zw_n) ws.zbe.resize(zw_n);
   bool colsum = false;
   for (int j = 0; j < zw_n; j++) {
@@ -326,18 +331,10 @@ void qconv_direct(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
     qconv_common_args(a, W, g, x_signed, xzp, ws.zbe.data(), zw_n, colsum, r);
     a.X = X + n * in;
     a.Y32 = Y32 ? Y32 + n * out : nullptr;
-    if (flt) {
+    if (f) {
+      float_out_args(a, *f);
       a.Yf = Yf ? Yf + n * out : nullptr;
-      a.fscale = fscale;
-      a.fbias = fbias;
-      a.fact = fact;
-      a.range = range;
-      if (fm) {
-        a.fmode = fm->fmode;
-        a.qscale = fm->qscale;
-        a.qzp = fm->qzp;
-        if (fm->fmode == 3) a.Y8 = fm->Y8 + n * out;
-      }
+      if (f->fmode == 3) a.Y8 = f->Y8 + n * out;
     }
     if (r) a.Y8 = Y8 + n * out;
     k.conv(a, j0, j1, ws.thread_buf(t, bytes));
@@ -415,7 +412,7 @@ int qconv_scaled_quantize(ThreadPool* pool, Workspace& ws, const QGemmKernel& k,
   FloatOut f{nullptr, scale, bias, act, &sink};
   f.fmode = 2;  // pass 1: the range only
   if (!qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, &f))
-    qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, nullptr, scale, bias, act, &sink, &f);
+    qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, &f);
   if (sink.merged == 0) return 0;  // no fused epilogue ran (it is not this kernel's path for these operands)
   if (!sink.ok()) return -1;       // a NaN or an infinity: the caller's reference reports it
   float s;
@@ -428,7 +425,7 @@ int qconv_scaled_quantize(ThreadPool* pool, Workspace& ws, const QGemmKernel& k,
   f.range = nullptr;
   f.prepped = true;  // a c4 pass 1 left X's layout in the workspace (unused by the direct path)
   if (!qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, &f))
-    qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, nullptr, scale, bias, act, nullptr, &f);
+    qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, &f);
   *qscale = s;
   *qzp = static_cast<uint8_t>(z);
   return 1;
@@ -440,7 +437,7 @@ bool qconv_scaled(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const Q
   if (!k.conv || B.N == 0) return false;
   const FloatOut f{Y, scale, bias, act, range};
   if (qconv_c4(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, &f)) return true;
-  qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, Y, scale, bias, act, range);
+  qconv_direct(pool, ws, k, B, X, x_signed, batch, g, xzp, zw, zw_n, nullptr, nullptr, nullptr, &f);
   return true;
 }
 

@@ -538,7 +538,7 @@ struct QConvC4Driver {
             const PhaseCols pc = phase_cols(g, pw, Wq);
             const int c0 = pc.c0, lo = pc.lo, hi = pc.hi;
             for (int i = 0; i < l.Hq; i++, q++, out += 4 * static_cast<size_t>(Wq)) {
-            if (q < r0 || q >= r1) continue;
+              if (q < r0 || q >= r1) continue;
               const int r = sh * i + ph - g.pad_t;
               const uint8_t* src[4];
               bool miss[4];
@@ -589,7 +589,7 @@ struct QConvC4Driver {
     uint8_t* rows = static_cast<uint8_t*>(aligned_alloc64(4 * (static_cast<size_t>(Wq) + 64)));
     const size_t rs = static_cast<size_t>(Wq) + 64;
     uint8_t* out = xi;
-      int q = 0;
+    int q = 0;
     for (int cg = 0; cg < l.Cg; cg++)
       for (int ph = 0; ph < sh; ph++)
         for (int pw = 0; pw < sw; pw++) {

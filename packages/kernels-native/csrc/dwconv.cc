@@ -476,6 +476,9 @@ void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
   const int want = threads > 1 ? 4 * threads : 1;
   // and no piece under the grain (all taps: M outputs of OH * OW, each KH * KW)
   const int tasks = grain_tasks(pool, static_cast<int64_t>(batch) * M * g.OH * g.OW * g.KH * g.KW, kGrainDw, total < want ? total : want);
+#ifdef LOWBIT_DW_VNNI
+  const bool nonan = f && float_epi_nan_free(f->scale, f->bias, M, f->act);  // the row path's float epilogue
+#endif
   auto body = [&](int t) {
     std::vector<uint32_t> acc;
     std::vector<float> buf;
@@ -488,7 +491,6 @@ void dw_run(ThreadPool* pool, const uint8_t* X, bool x_signed, const uint8_t* W,
       dwr_plan(g, plan);
       RangeLanes16 lanes;  // f->range: this task's, merged once
       RangeLanes16* rl = f && f->range ? &lanes : nullptr;
-      const bool nonan = f && float_epi_nan_free(f->scale, f->bias, M, f->act);
       for (int i = c0; i < c1; i++) run_input_channel_rows(X, x_signed, W, w_signed, M, g, xzp, zw, zw_n, Y32, r, Y8, i, plan, !vnni, f, rl, nonan, rw);
       if (rl) range_merge(f->range, lanes);
       return;

@@ -50,7 +50,6 @@ Workspace::~Workspace() {
   }
 }
 
-
 void prefault_output(void* p, size_t bytes) {
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
   // A freshly allocated output (a new ArrayBuffer) is untouched virtual memory: populating its pages in one call

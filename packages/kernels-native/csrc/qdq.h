@@ -34,16 +34,26 @@ static inline void dynamic_params(float lo, float hi, float* scale, int* zp) {
   *zp = static_cast<int>(std::nearbyint(zc));
 }
 
-/** The same from the ranges of the pieces of x (dynamic_range of each, `ok[i]` its result): false when some piece held
- *  a non-finite value. Pieces combine in any order (see avx512::dynamic_range), so any split gives the same bytes. */
+/** The range of x from the ranges of its pieces (dynamic_range of each, `ok[i]` its result): false when some piece held
+ *  a non-finite value. Pieces combine in any order (see avx512::dynamic_range), so any split gives the same range. */
 template <class Ok>
-static inline bool dynamic_params_of_pieces(const float* lo, const float* hi, const Ok* ok, size_t pieces, float* scale, uint8_t* zp) {
+static inline bool range_of_pieces(const float* lo, const float* hi, const Ok* ok, size_t pieces, float* lo_out, float* hi_out) {
   float l = 0.0f, h = 0.0f;
   for (size_t i = 0; i < pieces; i++) {
     if (!ok[i]) return false;
     l = lo[i] < l ? lo[i] : l;
     h = hi[i] > h ? hi[i] : h;
   }
+  *lo_out = l;
+  *hi_out = h;
+  return true;
+}
+
+/** dynamic_params from the ranges of the pieces of x (range_of_pieces): false when some piece held a non-finite value. */
+template <class Ok>
+static inline bool dynamic_params_of_pieces(const float* lo, const float* hi, const Ok* ok, size_t pieces, float* scale, uint8_t* zp) {
+  float l, h;
+  if (!range_of_pieces(lo, hi, ok, pieces, &l, &h)) return false;
   int z;
   dynamic_params(l, h, scale, &z);
   *zp = static_cast<uint8_t>(z);
