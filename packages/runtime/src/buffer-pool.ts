@@ -6,11 +6,9 @@
  * kernels, inputs passed through by Identity-like kernels, and subarray views of part of it all count on it). Ownership
  * is per allocation, never per arena: many arena allocations share one buffer, and releasing one never frees its
  * neighbours. When the count drops to zero the allocation is free for the next `alloc`:
- * - a JS allocation (its own ArrayBuffer) joins the recency list of free JS buffers, and `alloc` takes the most
- *   recently freed one that holds the request without wasting more than half of it (any dtype: it gets a view of the
- *   buffer's start). The memory a kernel writes is then, most often, memory the previous steps just used, still in the
- *   CPU caches, rather than a buffer last touched many steps ago (measured: a convolution writing into one of 16
- *   rotating 300 KB outputs ran 1.45x as long as into one hot output);
+ * - a JS allocation (its own ArrayBuffer) joins the free JS buffers in the order they were freed (RecentBuffers:
+ *   `alloc` takes the most recent of the same shape, else the most recent that holds the request with at most half to
+ *   spare, as a view of its start), so kernels mostly write into memory still in the CPU caches;
  * - an arena view goes on a free list keyed by dtype and element count (a chain through the allocations themselves),
  *   and the next `alloc` of the same dtype and size takes it back.
  * An allocation stays in the pool's lookup tables while it is free (marked free, so it owns nothing). What `alloc`
@@ -25,12 +23,14 @@
  * keeps the arena view pooled; `endRun` puts arena views nobody released back on the free list; `clear` gives every
  * free arena view back to the arena.
  *
- * Buffers that leave the run (session results, tensors passed to value hooks) "escape": the pool forgets them, so
- * they are never reused, unless the caller hands one back (`giveBack`, through `Session.recycle`): it then goes on the
- * free list like any other. Feeds and initializers are never owned. String tensors are not pooled.
+ * Buffers that leave the run (session results, tensors passed to value hooks) "escape": a JS allocation whose view
+ * spans its buffer is handed over and forgotten (never reused unless the caller hands it back: `giveBack`, through
+ * `Session.recycle`); arena views and shorter views of a reused buffer are copied out and stay pooled. Feeds and
+ * initializers are never owned. String tensors are not pooled.
  */
 import { Tensor, allocData, allocDataUninitialized, isDataOf, sizeOf, viewData, zeroFill, type Arena, type DType, type RunContext } from '@lowbit/kernels';
 import { ResourceLimitError, SessionOptionError } from './errors.js';
+import { RecentBuffers } from './recent-buffers.js';
 
 /** Default `memoryLimit`: 4 GiB of tensor memory held by one session's pool. */
 export const DEFAULT_MEMORY_LIMIT = 2 ** 32;
@@ -102,8 +102,8 @@ export class BufferPool implements RunContext {
   readonly #escaped = new WeakMap<ArrayBufferLike, Owned>();
   /** Arena free lists by dtype, then element count (a list stays while a tracked allocation belongs to it). */
   readonly #free = new Map<DType, Map<number, FreeList>>();
-  /** Free JS allocations, most recently freed last. */
-  readonly #recent: Owned[] = [];
+  /** Free JS allocations, in the order they were freed. */
+  readonly #recent = new RecentBuffers<Owned>();
   #freeCount = 0;
   /** Allocations handed out and not yet recycled, escaped or forgotten (`endRun` has nothing to do at 0). */
   #live = 0;
@@ -137,7 +137,7 @@ export class BufferPool implements RunContext {
     const bytes = n * elementBytes(dtype);
     if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
       // Free buffers that cannot take this request are the first to go before refusing.
-      if (Number.isSafeInteger(n) && this.#freeCount > 0 && !this.#free.get(dtype)?.get(n)?.head && this.#fit(dtype, n, bytes) < 0) this.#dropFree();
+      if (Number.isSafeInteger(n) && this.#freeCount > 0 && !this.#free.get(dtype)?.get(n)?.head && !this.#recent.fits(dtype, n, bytes)) this.#dropFree();
       if (!Number.isSafeInteger(n) || this.#bytes + bytes > this.#memoryLimit) {
         throw new ResourceLimitError({ limit: 'memoryLimit', max: this.#memoryLimit, requested: this.#bytes + bytes, unit: 'bytes' }, `allocating ${dtype}[${dims.join(', ')}]`);
       }
@@ -149,10 +149,8 @@ export class BufferPool implements RunContext {
       reused.next = undefined;
       return this.#handOut(reused, dtype, dims);
     }
-    const i = this.#recent.length > 0 ? this.#fit(dtype, n, bytes) : -1;
-    if (i >= 0) {
-      const o = this.#recent[i];
-      this.#recent.splice(i, 1);
+    const o = this.#recent.take(dtype, n, bytes);
+    if (o) {
       if (o.dtype !== dtype || o.n !== n) {
         o.data = viewData(dtype as Exclude<DType, 'string'>, o.data.buffer, n) as Storage;
         o.dtype = dtype;
@@ -287,11 +285,10 @@ export class BufferPool implements RunContext {
         list.head = undefined;
       }
     }
-    for (const o of this.#recent) {
+    for (const o of this.#recent.drain()) {
       this.#untrack(o);
       this.#bytes -= o.data.buffer.byteLength;
     }
-    this.#recent.length = 0;
     this.#freeCount = 0;
     // Lists no tracked allocation belongs to any more go (a model with varying shapes would otherwise keep one per
     // size ever met).
@@ -326,22 +323,6 @@ export class BufferPool implements RunContext {
     o.free = true;
     this.#freeCount++;
     this.#live--;
-  }
-
-  /**
-   * The index in `#recent` of the most recently freed JS allocation of this dtype and element count, else of the most
-   * recently freed buffer of `bytes` to 2 * `bytes` bytes; -1 for none. (Same-shape first: measured on ppocr's static
-   * model, taking the most recent fit of any shape first ran 2-8% slower; across shapes the pool holds about half the
-   * bytes it held with per-shape lists only: ultraface-rfb-320 dynamic 4.2 -> 1.9 MB, ppocr 1.5 -> 0.9 MB.)
-   */
-  #fit(dtype: DType, n: number, bytes: number): number {
-    const recent = this.#recent;
-    for (let i = recent.length - 1; i >= 0; i--) if (recent[i].n === n && recent[i].dtype === dtype) return i;
-    for (let i = recent.length - 1; i >= 0; i--) {
-      const cap = recent[i].data.buffer.byteLength;
-      if (cap >= bytes && cap <= 2 * bytes) return i;
-    }
-    return -1;
   }
 
   #track(o: Owned): void {
