@@ -14,7 +14,7 @@
  * Geometry: kernel_shape, strides, dilations, pads, auto_pad (NOTSET, VALID, SAME_UPPER, SAME_LOWER) as the reference's
  * window rules. Other nodes (group > 1, 1-D/3-D, float16/float64) are declined; bad inputs run the reference.
  */
-import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { DTYPE_SHORT, requantMultiplier, sameDims, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { NativeDynamicConvBound, NativeFGemm, NativeKernelInfo, NativeQGemm } from './addon.js';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 import { FLOAT_TOLERANCE } from './matmul-float.js';
@@ -75,12 +75,6 @@ export function convGeometry2d(a: NonNullable<ReturnType<typeof conv2dAttrs>>, x
   const g = new Int32Array(new ArrayBuffer(13 * 4));
   g.set([C, H, W, a.k[0], a.k[1], begin[0], begin[1], a.s[0], a.s[1], a.d[0], a.d[1], out[0], out[1]]);
   return g;
-}
-
-export function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

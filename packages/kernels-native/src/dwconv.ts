@@ -16,10 +16,10 @@
  * chain over the taps in (kh, kw) order, padded taps adding w * 0, then + bias rounded once; the declared tolerance is
  * the float one (the reference rounds each product and sum separately).
  */
-import { DTYPE_SHORT, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { DTYPE_SHORT, sameDims, type Isa, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 import type { NativeDwConvBound, NativeDynamicConvBound } from './addon.js';
-import { boundInputs, conv2dAttrs, geometryCache, multiplierCache, sameDims, type Bound, type FloatAct, type ScaledConvInstance } from './conv.js';
+import { boundInputs, conv2dAttrs, geometryCache, multiplierCache, type Bound, type FloatAct, type ScaledConvInstance } from './conv.js';
 import { FLOAT_TOLERANCE } from './matmul-float.js';
 
 const Q8 = ['uint8', 'int8'] as const;

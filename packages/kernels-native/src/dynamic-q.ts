@@ -32,11 +32,11 @@
  * Anything those variants decline (non-constant or non-2-D weights, grouped convolutions, parameters of other shapes,
  * non-finite x or results, other activation attributes) goes to the reference kernel, which also reports errors.
  */
-import { DTYPE_SHORT, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
+import { DTYPE_SHORT, sameDims, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
 import type { NativeDynamicConvBound, NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
 import { BatchPlans, offsetsFit } from './batched.js';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
-import { sameDims, type FloatAct, type ScaledConvInstance } from './conv.js';
+import { type FloatAct, type ScaledConvInstance } from './conv.js';
 
 type Q8 = 'uint8' | 'int8';
 const isQ8 = (t: Tensor | null | undefined): t is Tensor<Q8> => !!t && (t.dtype === 'uint8' || t.dtype === 'int8');

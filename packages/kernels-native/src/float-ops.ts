@@ -24,7 +24,7 @@
  * Everything else (other dtypes, ranks above 8, shapes that do not broadcast, bad attributes) runs on the reference,
  * which also reports the errors.
  */
-import { broadcastShapes, DTYPE_SHORT, sizeOf, type DType, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
+import { broadcastShapes, DTYPE_SHORT, sameDims, sizeOf, type DType, type KernelNode, type KernelVariant, type Tensor, type Tolerance } from '@lowbit/kernels';
 import { lazyReference, nativeInstance, type NativeContext, type NativeInstance } from './context.js';
 
 /** Element strides of `dims` read as broadcast to `out` (0 on broadcast axes). */
@@ -50,13 +50,6 @@ const WALK = new Int32Array(new ArrayBuffer(4 * 32));
  * allocate, and to collect, on every run).
  */
 const WALK_VIEWS: readonly (readonly [Int32Array, Int32Array, Int32Array])[] = Array.from({ length: 9 }, (_, r) => [WALK.subarray(0, r), WALK.subarray(8, 8 + r), WALK.subarray(16, 16 + r)] as const);
-
-/** Same dims (element by element). */
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /**
  * Merges neighbouring axes that every input walks the same way (contiguously, or both broadcast) and drops axes of

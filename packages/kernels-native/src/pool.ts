@@ -6,16 +6,10 @@
  * reference's tap order and NaN rule (which NaN, which signed zero). A node that asks for the Indices output runs on
  * the reference.
  */
-import { DTYPE_SHORT, forwardWindow, parseWindowAttrs, type DType, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { DTYPE_SHORT, forwardWindow, parseWindowAttrs, sameDims, type DType, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
 
 const TYPES: readonly DType[] = ['float32', 'uint8', 'int8'];
-
-function sameDims(a: readonly number[] | undefined, b: readonly number[]): boolean {
-  if (!a || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /**
  * One variant per dtype, plus the same again as `native-avx2` where the CPU has AVX2 (the addon runs its AVX2 build
@@ -42,7 +36,7 @@ export function poolVariants(ctx: NativeContext, avx2: boolean): KernelVariant[]
           run(inputs, rctx) {
             const x = inputs[0] as Tensor | null | undefined;
             if (!x || x.dtype !== dtype || !attrs.kernelShape || x.dims.length < 3 || x.dims.length > 5 || node.outputCount > 1) return ref().run(inputs, rctx);
-            if (!sameDims(lastDims, x.dims)) {
+            if (!lastDims || !sameDims(lastDims, x.dims)) {
               let win;
               try {
                 win = forwardWindow(node, attrs, x.dims.slice(2), attrs.kernelShape, { pool: true });

@@ -11,7 +11,7 @@
  * float32 scales only; blocked quantization (block_size), the `precision` / `output_dtype` attributes that change the
  * arithmetic, and float16 scales run the reference.
  */
-import type { KernelNode, KernelVariant, Tensor } from '@lowbit/kernels';
+import { sameDims, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import { nativeInstance, type NativeContext } from './context.js';
 
 const isF32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => !!t && t.dtype === 'float32';
@@ -33,13 +33,6 @@ function layout(node: KernelNode, dims: readonly number[], scale: Tensor): [numb
   const outer = dims.slice(0, axis).reduce((p, d) => p * d, 1);
   const inner = dims.slice(axis + 1).reduce((p, d) => p * d, 1);
   return [outer, dims[axis], inner];
-}
-
-/** Same dims (element by element). */
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -1,4 +1,4 @@
-export { Tensor, DTYPE_SHORT, allocData, allocDataUninitialized, isDataOf, sizeOf, viewData, zeroFill } from './tensor.js';
+export { Tensor, DTYPE_SHORT, allocData, allocDataUninitialized, isDataOf, sameDims, sizeOf, viewData, zeroFill } from './tensor.js';
 export type { DType, DataOf, TensorData } from './tensor.js';
 export type { Arena, AttrValue, BackendInitOptions, KernelBackend, KernelInstance, KernelNode, KernelVariant, Tile, Tolerance } from './contract.js';
 export { ISAS, isIsa, isaRank } from './isa.js';

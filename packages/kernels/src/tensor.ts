@@ -46,6 +46,13 @@ const CTORS = {
   float8e8m0: Uint8Array, float4e2m1: Uint8Array,
 } as const;
 
+/** Whether two dims lists are equal, element by element (a loop: no string join or array built per call). */
+export function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function sizeOf(dims: readonly number[]): number {
   let n = 1;
   for (let i = 0; i < dims.length; i++) n *= dims[i];

@@ -10,7 +10,7 @@
  * - Expand: broadcast the input to broadcast(input.dims, shape) (numpy semantics, the shape may be smaller).
  */
 import type { KernelVariant } from '../contract.js';
-import type { Tensor } from '../tensor.js';
+import { sameDims, type Tensor } from '../tensor.js';
 import { attrInt, attrInts } from './util/attrs.js';
 import { broadcastIndex, broadcastShapes, normAxis } from './util/broadcast.js';
 import { copyTo } from './util/elementwise.js';
@@ -18,13 +18,6 @@ import { kernelError, need } from './util/fail.js';
 import { elems } from './util/index-data.js';
 import { toInts } from './util/values.js';
 import { scalarKernel } from './util/variant.js';
-
-/** Same dims (element by element). */
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function shapeTensor(ctxAlloc: (dims: number[]) => Tensor<'int64'>, values: readonly number[]): Tensor<'int64'> {
   const t = ctxAlloc([values.length]);
