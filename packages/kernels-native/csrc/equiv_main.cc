@@ -715,6 +715,26 @@ void check_dynq(std::mt19937& rng, int cases) {
       return;
     }
   }
+  // a range under 255 * 2^-150 underflows the scale to 0: scale 1, zero point 0 and y all 0, as every value were 0
+  for (int c = 0; c < 64; c++) {
+    const size_t n = 1 + rng() % 200;
+    std::vector<float> x(n);
+    for (size_t i = 0; i < n; i++) x[i] = std::ldexp(static_cast<float>(static_cast<int>(rng() % 9) - 4), -151 + static_cast<int>(c % 4));
+    std::vector<uint8_t> y0(n, 7), y1(n, 7), y2(n, 7);
+    std::vector<int32_t> rs1(1);
+    float s0 = 0, s1 = 0, s2 = 0;
+    uint8_t z0 = 9, z1 = 9, z2 = 9;
+    const bool ok = dynamic_quantize_linear(x.data(), n, y0.data(), &s0, &z0) && avx512::dynamic_quantize_linear(x.data(), n, y1.data(), &s1, &z1) &&
+                    avx512::dynamic_quantize_rows(x.data(), 1, n, y2.data(), &s2, &z2, rs1.data());
+    checks++;
+    bool zeros = true;
+    for (size_t i = 0; i < n; i++) zeros = zeros && y0[i] == 0 && y1[i] == 0 && y2[i] == 0;
+    if (!ok || s0 != 1.0f || s1 != 1.0f || s2 != 1.0f || z0 != 0 || z1 != 0 || z2 != 0 || !zeros || rs1[0] != 0) {
+      std::printf("FAIL dynamic quantize of an underflowing range (n %zu, case %d): scale %g %g %g, zero point %d %d %d\n", n, c, s0, s1, s2, z0, z1, z2);
+      failures++;
+      break;
+    }
+  }
   float bad[3] = {1.0f, NAN, 2.0f}, s;
   uint8_t y[3], z;
   int32_t rs[1];

@@ -17,8 +17,8 @@ void dequantize_linear(const uint8_t* x, bool q_signed, const float* scale, cons
 
 /**
  * DynamicQuantizeLinear (float32 -> uint8), as the reference: rmin = min(0, min x), rmax = max(0, max x),
- * scale = rmax == rmin ? 1 : float((rmax - rmin) / 255), zp = roundHalfEven(clamp(float(0 - rmin / scale), 0, 255)),
- * y = clamp(roundHalfEven(float(x / scale)) + zp, 0, 255). Returns false (writing nothing) for n == 0 or a
+ * scale = float((rmax - rmin) / 255), or 1 where that is 0 (all zero, or a subnormal range that underflows),
+ * zp = roundHalfEven(clamp(float(0 - rmin / scale), 0, 255)), y = clamp(roundHalfEven(float(x / scale)) + zp, 0, 255). Returns false (writing nothing) for n == 0 or a
  * non-finite element: the caller reports the error.
  */
 bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale, uint8_t* zp);
@@ -27,7 +27,8 @@ bool dynamic_quantize_linear(const float* x, size_t n, uint8_t* y, float* scale,
  *  the float32 steps above; every native DynamicQuantizeLinear form computes them here (static: each ISA's object
  *  file keeps its own copy). */
 static inline void dynamic_params(float lo, float hi, float* scale, int* zp) {
-  const float s = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  const float spread = (hi - lo) / 255.0f;
+  const float s = spread == 0.0f ? 1.0f : spread;
   const float initial = 0.0f - lo / s;
   const float zc = initial < 0.0f ? 0.0f : (initial > 255.0f ? 255.0f : initial);
   *scale = s;

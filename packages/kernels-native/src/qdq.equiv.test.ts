@@ -61,6 +61,16 @@ describe('native QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear equiv
     const inst = v.create(node('DynamicQuantizeLinear', ['float32']));
     const alloc = { alloc: (d: never, dims: readonly number[]) => new Tensor(d, new ((d as string) === 'float32' ? Float32Array : Uint8Array)(dims.reduce((p, q) => p * q, 1)) as never, dims) };
     expect(() => inst.run([new Tensor('float32', Float32Array.of(1, NaN), [2])], alloc as never)).toThrow();
+    // subnormal values whose range underflows the scale to 0 (found by fast-check: 168 x 2^-149 gave 255 on AVX2):
+    // scale 1, zero point 0, y all 0 as the reference, in the scalar tails and the vector blocks alike
+    const ref = referenceKernels().find((x) => x.key === key)!.create(node('DynamicQuantizeLinear', ['float32']));
+    for (const len of [1, 7, 23, 168, 203])
+      for (const pick of [() => 2 ** -149, (i: number) => (i % 3 - 1) * 2 ** -149, (i: number) => -(2 ** -145) * ((i % 5) / 4), (i: number) => (i % 2 ? 1 : -1) * 2 ** -144]) {
+        const x = new Tensor('float32', Float32Array.from({ length: len }, (_, i) => pick(i)), [len]);
+        const got = inst.run([x], alloc as never).map((o) => Array.from(o!.data as ArrayLike<number>));
+        expect(got).toEqual(ref.run([x], alloc as never).map((o) => Array.from(o!.data as ArrayLike<number>)));
+        expect([got[1], got[2], got[0]!.some((v) => v !== 0)]).toEqual([[1], [0], false]);
+      }
     // inside the vector parts of longer inputs too (8-lane, 16-lane and 64-value blocks, tails; each non-finite value)
     for (const bad of [NaN, Infinity, -Infinity])
       for (const [len, at] of [[23, 0], [23, 5], [23, 9], [23, 16], [23, 22], [203, 0], [203, 63], [203, 64], [203, 150], [203, 192], [203, 202]]) {

@@ -11,7 +11,10 @@ export interface DynamicQuantized {
 /**
  * Reference ONNX DynamicQuantizeLinear (opset 11), uint8, bit-exact with the ONNX backend tests. All float32:
  * - `rmin = min(0, min(x))`, `rmax = max(0, max(x))` (the range always holds 0);
- * - `scale = (rmax - rmin) / 255`, or 1 when every element is 0 (the ONNX reference's rule);
+ * - `scale = (rmax - rmin) / 255`, or 1 where that is 0: every element 0 (the ONNX reference's rule), or a range
+ *   under 255 * 2^-150 (about 3.6e-43, subnormal values only) where the division underflows. ONNX leaves that case
+ *   undefined (a zero scale divides by zero; onnxruntime returns zero point 255 and y 255 or 0 by sign); here such
+ *   values are as good as zero at 8 bits and quantize as zeros do: scale 1, zero point 0, y all 0;
  * - `zero_point = roundHalfEven(clamp(0 - rmin / scale, 0, 255))`;
  * - `y = clamp(roundHalfEven(x / scale) + zero_point, 0, 255)`.
  *
@@ -33,7 +36,8 @@ export function dynamicQuantize(x: ArrayLike<number>): DynamicQuantized {
   }
   const rmin = Math.fround(lo);
   const rmax = Math.fround(hi);
-  const scale = rmax === rmin ? 1 : Math.fround(Math.fround(rmax - rmin) / 255);
+  const spread = Math.fround(Math.fround(rmax - rmin) / 255);
+  const scale = spread === 0 ? 1 : spread;
   const initial = Math.fround(0 - Math.fround(rmin / scale));
   const zeroPoint = roundHalfEven(initial < 0 ? 0 : initial > 255 ? 255 : initial);
   const y = new Uint8Array(x.length);

@@ -75,4 +75,17 @@ describe('dynamicQuantize', () => {
     const r = dynamicQuantize([0, 0]);
     expect([r.scale, r.zeroPoint, ...r.y]).toEqual([1, 0, 0, 0]);
   });
+  it('a subnormal range whose scale underflows to 0 quantizes as zeros do: scale 1, zero point 0, y all 0', () => {
+    const tiny = 2 ** -149;
+    for (const x of [[tiny, tiny], [-tiny, 0, tiny], [-2 * tiny, -tiny], [2 ** -144, -(2 ** -144)]]) {
+      expect(Math.fround((Math.max(0, ...x) - Math.min(0, ...x)) / 255)).toBe(0);
+      const r = dynamicQuantize(Float32Array.from(x));
+      expect([r.scale, r.zeroPoint, ...r.y]).toEqual([1, 0, ...x.map(() => 0)]);
+    }
+    // the smallest range that does not underflow keeps the formula: a subnormal scale
+    const r = dynamicQuantize([2 ** -140, 0]);
+    expect(r.scale).toBe(Math.fround(2 ** -140 / 255));
+    expect(r.scale).toBeGreaterThan(0);
+    expect([r.zeroPoint, ...r.y]).toEqual([0, 255, 0]);
+  });
 });

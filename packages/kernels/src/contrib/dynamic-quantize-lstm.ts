@@ -9,7 +9,7 @@
  * activations, activation_alpha/beta, input_forget). Outputs Y `[seq, D, batch, H]`, Y_h, Y_c `[D, batch, H]`.
  *
  * Numerics, per direction (float32 throughout, no FMA; `dq(v)` is `@lowbit/qparams` `dynamicQuantize`, i.e.
- * ONNX DynamicQuantizeLinear: `scale = (max(0, max v) - min(0, min v)) / 255` (1 when both are 0),
+ * ONNX DynamicQuantizeLinear: `scale = (max(0, max v) - min(0, min v)) / 255` (1 where that is 0),
  * `zp = roundHalfEven(clamp(-min / scale, 0, 255))`, `q = clamp(roundHalfEven(v / scale) + zp, 0, 255)`):
  * 1. X once for the whole sequence: `(sx, zx, qx) = dq(X[0 .. maxLen))` (all batch rows, maxLen = max sequence_lens;
  *    the reverse direction reads each row's first len steps backwards, the same multiset of values), and

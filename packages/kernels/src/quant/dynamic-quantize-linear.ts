@@ -2,7 +2,8 @@
  * DynamicQuantizeLinear (opset 11): float32 -> uint8 with scale and zero point computed from the data, numerics
  * from `@lowbit/qparams` `dynamicQuantize` (all float32):
  *
- *   rmin = min(0, min(x)), rmax = max(0, max(x)), scale = (rmax - rmin) / 255 (1 when all zero)
+ *   rmin = min(0, min(x)), rmax = max(0, max(x)), scale = (rmax - rmin) / 255 (1 where that is 0:
+ *   all zero, or subnormal values whose range underflows)
  *   zero_point = roundHalfEven(clamp(-rmin / scale, 0, 255)),  y = clamp(roundHalfEven(x / scale) + zero_point, 0, 255)
  *
  * Outputs y (uint8, x's shape), y_scale (float32 scalar), y_zero_point (uint8 scalar). An empty input or a
