@@ -267,8 +267,9 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return env.Undefined();
   }
   // runFloat(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), bias Float32Array (1 or N) | null,
-  //          Y Float32Array, yScale number | null, yZeroPoint, ySigned)   (QFloatEpi: with yScale null y = acc * mult
-  //          (+ bias); else q = requantize(acc, mult, yZeroPoint) in ySigned's range, y = (q - yZeroPoint) * yScale (+ bias))
+  //          Y Float32Array, yScale number | null, yZeroPoint, ySigned[, residual Float32Array (M * N) | null])
+  //   (QFloatEpi: with yScale null y = acc * mult (+ bias); else q = requantize(acc, mult, yZeroPoint) in ySigned's
+  //   range, y = (q - yZeroPoint) * yScale (+ bias); then + residual[i, j], never Y's memory, when given)
   Napi::Value RunFloat(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
@@ -285,6 +286,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     }
     float* Y = array_data<float>(env, info[7], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "Y");
     QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
+    f.res = residual_arg(info, 11, M, Y);
     if (!info[8].IsNull() && !info[8].IsUndefined()) {
       if (!info[8].IsNumber() || !info[9].IsNumber()) throw Napi::TypeError::New(env, "yScale, yZeroPoint: expected numbers");
       f.requant = true;
@@ -305,10 +307,12 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return env.Undefined();
   }
   // runDynamic(pool, X Float32Array, M, zb | null, wScale Float32Array (1 or N), bias Float32Array (1 or N) | null,
-  //            Y Float32Array[, activation, lo, hi, p, q]) -> false (nothing written) when X is empty or not finite. The
-  //   dynamic-int8 MatMul: (x_q, x_s, x_zp) = DynamicQuantizeLinear(X),
-  //   y = float(acc(x_q - x_zp, w - zb)) * float(x_s * wScale[j]) (+ bias[j]), then the optional FloatAct
-  //   (float_act_row's operations: lowbit.DynamicQConv's activation for a 1x1 convolution of a 1x1 input).
+  //            Y Float32Array[, activation, lo, hi, p, q[, residual Float32Array (M * N) | null]]) -> false (nothing
+  //   written) when X is empty or not finite. The dynamic-int8 MatMul: (x_q, x_s, x_zp) = DynamicQuantizeLinear(X),
+  //   y = float(acc(x_q - x_zp, w - zb)) * float(x_s * wScale[j]) (+ bias[j]) (+ residual[i, j]: lowbit.DynamicQMatMul's
+  //   folded residual Add, added by the GEMM over each finished block; never Y's memory), then the optional FloatAct
+  //   (float_act_row's operations: lowbit.DynamicQConv's activation for a 1x1 convolution of a 1x1 input; not with a
+  //   residual).
   Napi::Value RunDynamic(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
@@ -342,9 +346,12 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     fill_columns(fmult_, wscale, sn);
     for (int j = 0; j < N; j++) fmult_[j] = xs * fmult_[j];  // float32 products, as fround(x_s * w_s[j])
     if (has_bias) fill_columns(fbias_, bias, bn);
-    const QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
-    const int32_t za = xz;
     const FloatAct act = float_act_arg(info, 7);
+    const float* res = residual_arg(info, 12, M, Y);
+    if (res && act.kind != 0) throw Napi::Error::New(env, "runDynamic: a residual with an activation");
+    QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
+    f.res = res;
+    const int32_t za = xz;
     qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq, false, M, &za, 1, zbp, zbn, f, Y, rowsum);
     if (act.kind != 0) float_act_row(Y, static_cast<size_t>(M) * N, act);
     return Napi::Boolean::New(env, true);
@@ -380,6 +387,14 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     return true;
   }
 #endif
+  /** An optional residual (M * N float32 values, not overlapping Y) at argument i, or null when absent / null. */
+  const float* residual_arg(const Napi::CallbackInfo& info, size_t i, int M, const float* Y) const {
+    if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+    const size_t n = static_cast<size_t>(M) * packed_.N;
+    const float* r = array_data<float>(info.Env(), info[i], napi_float32_array, napi_float32_array, n, "residual");
+    if (r < Y + n && Y < r + n) throw Napi::RangeError::New(info.Env(), "residual: overlaps Y");
+    return r;
+  }
   /** The length of a per-column parameter (1 or N values of a typed array). */
   size_t per_column(const Napi::Env& env, const Napi::Value& v, const char* what) const {
     if (!v.IsTypedArray()) throw Napi::TypeError::New(env, std::string(what) + ": expected a Float32Array");

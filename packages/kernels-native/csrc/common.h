@@ -76,7 +76,9 @@ struct QGemmArgs {
  *   scale   (requant = false): y = float(acc) * mult[j]                                (the dynamic-int8 epilogue)
  *   requant (requant = true):  q = clamp(roundHalfEven(float(acc) * mult[j]) + zp, qmin, qmax) (NaN -> nanq),
  *                              y = float(q - zp) * ys                          (QLinearMatMul -> DequantizeLinear)
- * then y = y + bias[j] when bias is given. Every step is one float32 operation, rounded once, as the reference.
+ * then y = y + bias[j] when bias is given, then y = y + res[i * N + j] when res is given (a residual Add the runtime
+ * folded in: the GEMM driver adds it over each finished block while the block is in cache). Every step is one float32
+ * operation, rounded once, as the reference.
  */
 struct QFloatEpi {
   const float* mult;
@@ -84,6 +86,7 @@ struct QFloatEpi {
   bool requant;
   int32_t zp, qmin, qmax, nanq;
   float ys;
+  const float* res = nullptr;  // [M, N] float32 (never the output's memory), or null
 };
 
 

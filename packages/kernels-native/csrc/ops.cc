@@ -167,6 +167,15 @@ void qgemm_float(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QP
   qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(Y), nullptr, &fe, rowsum);
 }
 
+/** y[i, j] += r[i, j] (float32, rounded once) over rows [m0, m1), columns [j0, j1) of two [., ld] arrays. */
+static void add_rows(float* y, const float* r, int ld, int m0, int m1, int j0, int j1) {
+  for (int i = m0; i < m1; i++) {
+    float* yr = y + static_cast<size_t>(i) * ld;
+    const float* rr = r + static_cast<size_t>(i) * ld;
+    for (int j = j0; j < j1; j++) yr[j] = yr[j] + rr[j];
+  }
+}
+
 static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq,
                 const QFloatEpi* fe, const int32_t* rowsum_in) {
@@ -216,6 +225,7 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
     k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(pieces ? ThreadPool::current_slot() : t));
     if (rq) requantize_block(C, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N, *rq, N);
     if (after) qfloat_rows(*after, C, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N);
+    if (fe && fe->res) add_rows(reinterpret_cast<float*>(C), fe->res, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N);
   };
   if (tasks == 1 || !pool) {
     for (int t = 0; t < tasks; t++) body(t);

@@ -65,14 +65,16 @@ export interface NativeQGemm {
    * q = requantize(acc, mult[j], yZeroPoint) in the 8-bit range `ySigned` selects and y = fround(q - yZeroPoint) * yScale;
    * then y + bias[j] when a bias is given (mult, bias: 1 or N values; each step rounded once to float32).
    */
-  runFloat(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, mult: Float32Array, bias: Float32Array | null, y: Float32Array, yScale: number | null, yZeroPoint: number, ySigned: boolean): void;
+  runFloat(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, mult: Float32Array, bias: Float32Array | null, y: Float32Array, yScale: number | null, yZeroPoint: number, ySigned: boolean,
+    residual?: Float32Array | null): void;
   /**
    * The dynamic-int8 MatMul in one call: x quantized as DynamicQuantizeLinear (x_s, x_zp), then y = fround(acc) *
-   * fround(x_s * wScale[j]) (+ bias[j]) from the GEMM's tiles, then the optional activation (as runConvScaled's).
-   * False (nothing written) for an empty or non-finite x.
+   * fround(x_s * wScale[j]) (+ bias[j]) from the GEMM's tiles (+ residual[i, j], m * N values that must not overlap y:
+   * lowbit.DynamicQMatMul's folded Add, added over each finished block; activation 0 then), then the optional activation
+   * (as runConvScaled's). False (nothing written) for an empty or non-finite x.
    */
   runDynamic(pool: NativePool | null, x: Float32Array, m: number, zb: Uint8Array | Int8Array | null, wScale: Float32Array, bias: Float32Array | null, y: Float32Array,
-    activation?: number, lo?: number, hi?: number, p?: number, q?: number): boolean;
+    activation?: number, lo?: number, hi?: number, p?: number, q?: number, residual?: Float32Array | null): boolean;
   /** ConvInteger over NCHW `x` with B = the weights transposed ([C*KH*KW, M]); `geometry` as `convGeometry2d`. */
   runConv(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, y: Int32Array): void;
   /** QLinearConv: runConv followed by `requantize` (multiplier 1 or M values). */

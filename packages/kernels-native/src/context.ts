@@ -77,3 +77,8 @@ export function splitA(dims: readonly number[]): { batch: number; lead: readonly
   for (const d of lead) batch *= d;
   return { batch, lead, M: dims[dims.length - 2], K: dims[dims.length - 1] };
 }
+
+/** True when two typed arrays share memory (a fused residual must not be the output's memory). */
+export function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}

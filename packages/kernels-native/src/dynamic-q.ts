@@ -17,6 +17,8 @@
  * `DwConvScaledBound`): later runs with x of the same dims are one addon call (quantize x into the object's buffer or
  * take x_q with its scale and zero point, convolve, epilogue; DynamicQConvQuantize also quantizes its result from the
  * range the epilogue gathered), the same steps.
+ * A DynamicQMatMul's residual (input 5, the Add the runtime folds in) of the result's own dims is added by the same
+ * call, over each finished block of the GEMM (`runDynamic`'s residual); one of other dims, through `addResidual`.
  * A 1x1 convolution of a 1x1 input (squeeze-excite after a GlobalAveragePool) is one GEMM row: one `runDynamic` call
  * quantizes x, multiplies and applies the epilogue and activation (the MatMul form's steps, the same float32 values).
  * A fused activation (DynamicQConv's `activation`: Relu, Clip with activation_min <= activation_max, the HardSwish
@@ -32,10 +34,10 @@
  * Anything those variants decline (non-constant or non-2-D weights, grouped convolutions, parameters of other shapes,
  * non-finite x or results, other activation attributes) goes to the reference kernel, which also reports errors.
  */
-import { DTYPE_SHORT, sameDims, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
+import { addResidual, DTYPE_SHORT, sameDims, Tensor, type DType, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type RunContext } from '@lowbit/kernels';
 import type { NativeDynamicConvBound, NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
 import { BatchPlans, offsetsFit } from './batched.js';
-import { lazyReference, type NativeContext, type NativeInstance } from './context.js';
+import { lazyReference, overlaps, type NativeContext, type NativeInstance } from './context.js';
 import { type FloatAct, type ScaledConvInstance } from './conv.js';
 
 type Q8 = 'uint8' | 'int8';
@@ -177,7 +179,7 @@ function createDynamicB(ctx: NativeContext, node: KernelNode, k: NativeKernelInf
     },
     run(inputs, rctx) {
       const [x, w, ws, zw] = [inputs[0], inputs[1], inputs[2], inputs[3] ?? null];
-      if (!isF32(x) || !isQ8(w) || !isF32(ws) || ws.data.length !== 1 || (zw && (zw.dtype !== w.dtype || zw.data.length !== 1)) || inputs[4]) return ref().run(inputs, rctx);
+      if (!isF32(x) || !isQ8(w) || !isF32(ws) || ws.data.length !== 1 || (zw && (zw.dtype !== w.dtype || zw.data.length !== 1)) || inputs[4] || inputs[5]) return ref().run(inputs, rctx);
       if (x.dims.length < 2 || w.dims.length < 2 || x.dims[x.dims.length - 1] !== w.dims[w.dims.length - 2] || !offsetsFit(x.data.length, w.data.length)) return ref().run(inputs, rctx);
       const p = plans.plan(node, x.dims, w.dims);
       if (p.M * p.N * p.K === 0) return ref().run(inputs, rctx);
@@ -298,6 +300,8 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       }
       const x = inputs[0], w = inputs[1], ws = inputs[2], zw = inputs[3] ?? null;
       const bias = inputs[4] ?? null;
+      // DynamicQMatMul's residual (input 5; DynamicQConv's input 5 is the quantized-input form's x_scale)
+      const res = conv ? null : (inputs[5] ?? null);
       if (!inner || !act || !x || x.dtype !== (quantizedInput ? 'uint8' : 'float32') || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || w.dims.join() !== w0!.dims.join())) || !isF32(ws)) return ref().run(inputs, rctx);
       const N = conv ? w.dims[0] : w.dims[1];
       if (x.dims.length < (conv ? 3 : 1) || (!conv && x.dims[x.dims.length - 1] !== w.dims[0])) return ref().run(inputs, rctx);
@@ -307,12 +311,17 @@ function createDynamic(ctx: NativeContext, node: KernelNode, conv: boolean, inne
       }
       const g = conv ? undefined : inner.gemm;
       if (g && x.data.length > 0) {
-        // One call: quantize x, the GEMM, and the float epilogue in the GEMM's tiles (scales fround(x_s * w_s[j])).
+        // One call: quantize x, the GEMM, and the float epilogue in the GEMM's tiles (scales fround(x_s * w_s[j])); a
+        // residual of y's own dims (the folded Add) added by the GEMM, any other through addResidual (broadcast)
         const y = rctx.alloc('float32', x.dims.length === 1 ? [N] : [...x.dims.slice(0, -1), N]);
         const zwd = zw ? (zw.data as Uint8Array | Int8Array) : null;
-        if (g.runDynamic(ctx.pool(), x.data as Float32Array, x.data.length / w.dims[0], zwd, ws.data, bias ? (bias.data as Float32Array) : null, y.data)) return [y];
+        const fused = res && res.dtype === 'float32' && sameDims(res.dims, y.dims) && !overlaps(res.data as Float32Array, y.data) ? (res.data as Float32Array) : null;
+        if (g.runDynamic(ctx.pool(), x.data as Float32Array, x.data.length / w.dims[0], zwd, ws.data, bias ? (bias.data as Float32Array) : null, y.data, 0, 0, 0, 0, 0, fused)) {
+          return [fused || !res ? y : addResidual(node, y, inputs, 5, rctx)];
+        }
         return ref().run(inputs, rctx); // non-finite x: the reference reports it
       }
+      if (res) return ref().run(inputs, rctx);
       if (conv && !quantizedInput && inner.runDynamicPoint) {
         // a 1x1 convolution of a 1x1 input: quantize, GEMM row, epilogue and activation in one call
         const y = inner.runDynamicPoint(x, zw, ws.data, bias ? (bias.data as Float32Array) : null, quantizeOut ? floats : rctx, act);

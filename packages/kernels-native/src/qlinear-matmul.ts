@@ -7,14 +7,14 @@
  *
  * so results are bit-identical to the reference. `lowbit.QLinearMatMulToFloat` (the same QLinearMatMul followed by
  * DequantizeLinear and an optional bias Add) runs as one GEMM whose tiles apply requantize, dequantize and bias in
- * registers (the addon's runFloat), each float32 step as the reference's. B (input 3) must be a constant 2-D initializer. Handled natively:
+ * registers (the addon's runFloat), each float32 step as the reference's, and a folded residual Add (input 9) after them. B (input 3) must be a constant 2-D initializer. Handled natively:
  * float32 scales, a / y scale and zero point per tensor, b's per tensor or per column; anything else (per-row a or
  * y parameters, float16 scales of opset 21, errors) runs the reference.
  */
-import { DTYPE_SHORT, requantMultiplier, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
+import { addResidual, DTYPE_SHORT, requantMultiplier, sameDims, type Isa, type KernelInstance, type KernelNode, type KernelVariant, type Tensor } from '@lowbit/kernels';
 import type { NativeKernelInfo, NativeQGemm, NativeQGemmBatch } from './addon.js';
 import { BatchPlans, offsetsFit } from './batched.js';
-import { lazyReference, splitA, type NativeContext, type NativeInstance } from './context.js';
+import { lazyReference, overlaps, splitA, type NativeContext, type NativeInstance } from './context.js';
 import { pack } from './matmul-integer.js';
 
 const Q8 = ['uint8', 'int8'] as const;
@@ -62,14 +62,17 @@ function createToFloat(ctx: NativeContext, key: string, node: KernelNode, k: Nat
       const sy = inputs[6] ?? null;
       const zy = inputs[7] ?? null;
       const bias = inputs[8] ?? null;
+      const res = inputs[9] ?? null;
       const p = q.plan(inputs);
       if (!p || !isF32(sy) || sy.data.length !== 1 || !isQ8(zy) || zy.data.length !== 1 || (bias && (!isF32(bias) || (bias.data.length !== 1 && bias.data.length !== p.N)))) {
         return ref().run(inputs, rctx);
       }
-      // One pass: the GEMM's tiles requantize (as QLinearMatMul), dequantize and add the bias in registers.
+      // One pass: the GEMM's tiles requantize (as QLinearMatMul), dequantize and add the bias in registers; a residual
+      // of y's own dims (the folded Add) added by the GEMM over each finished block, any other through addResidual
       const y = rctx.alloc('float32', p.dims);
-      p.g.runFloat(ctx.pool(), p.a.data, p.rows, p.za, p.zb, p.mult, bias ? (bias.data as Float32Array) : null, y.data, sy.data[0], Number(zy.data[0]), zy.dtype === 'int8');
-      return [y];
+      const fused = res && res.dtype === 'float32' && sameDims(res.dims, y.dims) && !overlaps(res.data as Float32Array, y.data) ? (res.data as Float32Array) : null;
+      p.g.runFloat(ctx.pool(), p.a.data, p.rows, p.za, p.zb, p.mult, bias ? (bias.data as Float32Array) : null, y.data, sy.data[0], Number(zy.data[0]), zy.dtype === 'int8', fused);
+      return [fused || !res ? y : addResidual(node, y, inputs, 9, rctx)];
     },
     dispose() {
       q.dispose();

@@ -18,6 +18,7 @@ export { castTensor } from './ops/cast.js';
 export { transposeTensor } from './ops/transpose.js';
 export { broadcastShapes } from './ops/util/broadcast.js';
 export { planMatMul } from './nn/matmul-shape.js';
+export { addResidual } from './quant/dynamic-qmatmul.js';
 export type { MatMulPlan } from './nn/matmul-shape.js';
 export { forwardWindow, parseWindowAttrs } from './nn/window.js';
 export type { Window3, WindowAttrs, WindowOptions, AutoPad } from './nn/window.js';

@@ -3,22 +3,29 @@
  * optimiser fuses from `DynamicQuantizeLinear -> MatMulInteger -> Cast(float) -> Mul(x_s * w_s) -> Mul [-> Add(bias)]`.
  *
  * Inputs: x (float32, [..., M, K]), w (uint8|int8 [K, N], usually constant), w_scale (float32, 1 or N values),
- * w_zero_point (w's dtype, 1 or N values), bias (optional float32, 1 or N values). Output float32 [..., M, N].
+ * w_zero_point (w's dtype, 1 or N values), bias (optional float32, 1 or N values), residual (optional float32, input 5:
+ * the other operand of an Add that read the product, which the optimiser's `fuse-residual-add` folds in). Output float32
+ * [..., M, N], or the broadcast of that shape with the residual's.
  *
  * Numerics, bit-identical to the unfused chain (same float32 operations in the same order):
  *   (x_q, x_s, x_zp) = DynamicQuantizeLinear(x)                         (`@lowbit/qparams` dynamicQuantize)
  *   acc[i, j] = sum_k (x_q[i, k] - x_zp) * (w[k, j] - w_zp[j])           (exact int32, k ascending, as MatMulInteger)
  *   y[i, j]   = fround(fround(acc[i, j]) * fround(x_s * w_s[j]))        (Cast, then Mul(x_s, w_s), then Mul)
  *   y[i, j]   = fround(y[i, j] + bias[j])                                 (when bias is given: the Add)
+ * y         = fround(y + residual)                                     (when a residual is given: that Add, broadcast as
+                                                                          ONNX's; float addition commutes, so either
+                                                                          operand order of the Add gives these bits)
  * NaN/infinite x is a KernelError (as DynamicQuantizeLinear). Example: x = [[1, 2]], w = [[1], [-1]] int8, w_s 1/127,
  * zp 0 -> x_s = fround(2/255), 1 / x_s = 127.4999.. so x_q = [127, 255], acc = -128,
  * y = fround(-128 * fround(x_s * fround(1/127))) = -0.0079049...
  */
 import { dynamicQuantize } from '@lowbit/qparams';
-import type { KernelInstance, KernelNode, KernelVariant } from '../contract.js';
-import { input } from '../nn/checks.js';
+import type { KernelInstance, KernelNode, KernelVariant, RunContext } from '../contract.js';
+import { input, optionalInput } from '../nn/checks.js';
 import { planMatMul } from '../nn/matmul-shape.js';
 import { matmulInteger } from './matmul-integer.js';
+import { broadcastIndex, broadcastShapes } from '../ops/util/broadcast.js';
+import type { Tensor } from '../tensor.js';
 import { at, perTensorOr, q8Input, zeroPointInput } from './qinputs.js';
 import { viaQParams } from './qparams-call.js';
 
@@ -46,9 +53,25 @@ function create(node: KernelNode): KernelInstance {
         const v = Math.fround(Math.fround(acc[o]) * scale[j]);
         y.data[o] = bias ? Math.fround(v + at(bias, j)) : v;
       }
-      return [y];
+      return [addResidual(node, y, inputs, 5, ctx)];
     },
   };
+}
+
+/**
+ * The last step of a GEMM with a folded residual Add (lowbit.DynamicQMatMul's input 5, QLinearMatMulToFloat's input
+ * 9): y + residual (input `index`) as ONNX Add, float32, broadcast both ways; y itself when there is no residual.
+ * Equal shapes add in place (y is the kernel's own output); others into a new tensor of the broadcast shape. Shared
+ * with the native variants, which add equal shapes in their GEMM's epilogue and call this for the rest.
+ */
+export function addResidual(node: KernelNode, y: Tensor<'float32'>, inputs: readonly (Tensor | null)[], index: number, ctx: RunContext): Tensor<'float32'> {
+  const r = optionalInput(node, inputs, index, ['float32'] as const);
+  if (!r) return y;
+  const outDims = broadcastShapes(node, [y.dims, r.dims]);
+  const iy = broadcastIndex(outDims, y.dims), ir = broadcastIndex(outDims, r.dims);
+  const out = iy ? ctx.alloc('float32', outDims) : y;
+  for (let o = 0; o < out.data.length; o++) out.data[o] = Math.fround(y.data[iy ? iy[o] : o] + r.data[ir ? ir[o] : o]);
+  return out;
 }
 
 export const DYNAMIC_QMATMUL_KERNELS: KernelVariant[] = [{

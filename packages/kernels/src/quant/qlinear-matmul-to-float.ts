@@ -5,17 +5,20 @@
  *   QLinearMatMul(a, a_s, a_zp, b, b_s, b_zp, y_s, y_zp) -> DequantizeLinear(., y_s, y_zp) [-> Add(., bias)]
  *
  * (what a static QDQ MatMul with a float bias Add becomes). Inputs: QLinearMatMul's eight, then bias (optional,
- * float32, 1 or N values along the last axis). y_scale float32 and y_zero_point per tensor. Output float32, the
- * QLinearMatMul's dims.
+ * float32, 1 or N values along the last axis), then residual (optional, float32: the other operand of an Add that read
+ * the result, which the optimiser's `fuse-residual-add` folds in). y_scale float32 and y_zero_point per tensor.
+ * Output float32, the QLinearMatMul's dims (or their broadcast with the residual's).
  *
  * Numerics, bit-identical to the unfused nodes (the same steps):
  *   q[o] = QLinearMatMul(...)[o]                       (exact int32 GEMM, `requantize`, see qlinear-matmul.ts)
  *   y[o] = fround((q[o] - y_zp) * y_scale)             (DequantizeLinear)
  *   y[o] = fround(y[o] + bias[j])                      (the Add, when bias is given)
+ *   y    = fround(y + residual)                        (the residual Add, broadcast as ONNX's: `addResidual`)
  * Example: a = [[2, 3]], b = [[4], [5]], zero points 0, a_s = b_s = 0.5, y_s = 1 -> q = 6; bias [0.25] -> 6.25.
  */
 import type { KernelInstance, KernelNode, KernelVariant } from '../contract.js';
 import { fail, input } from '../nn/checks.js';
+import { addResidual } from './dynamic-qmatmul.js';
 import { QLINEAR_MATMUL_KERNELS } from './qlinear-matmul.js';
 import { at, perTensorOr, q8Input } from './qinputs.js';
 
@@ -37,7 +40,7 @@ function create(node: KernelNode): KernelInstance {
         const v = Math.fround((qd[o] - z) * s);
         y.data[o] = bias ? Math.fround(v + at(bias, o % N)) : v;
       }
-      return [y];
+      return [addResidual(node, y, inputs, 9, ctx)];
     },
   };
 }
