@@ -324,7 +324,10 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const bool has_bias = !info[5].IsNull() && !info[5].IsUndefined();
     const size_t bn = has_bias ? per_column(env, info[5], "bias") : 0;
     const float* bias = has_bias ? array_data<float>(env, info[5], napi_float32_array, napi_float32_array, bn, "bias") : nullptr;
-    float* Y = array_data<float>(env, info[6], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "Y");
+    // Y: one Float32Array [M, N], or an array of them [M, n_g] taking the result's columns in order (sum n_g = N)
+    const bool split = info[6].IsArray();
+    float* Y = split ? nullptr : array_data<float>(env, info[6], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "Y");
+    if (split) split_arg(info[6].As<Napi::Array>(), M);
     int32_t zb[1] = {0};
     const int32_t* zbp = zb;
     int zbn = 1;
@@ -347,14 +350,47 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     for (int j = 0; j < N; j++) fmult_[j] = xs * fmult_[j];  // float32 products, as fround(x_s * w_s[j])
     if (has_bias) fill_columns(fbias_, bias, bn);
     const FloatAct act = float_act_arg(info, 7);
-    const float* res = residual_arg(info, 12, M, Y);
+    const float* res = split ? nullptr : residual_arg(info, 12, M, Y);
     if (res && act.kind != 0) throw Napi::Error::New(env, "runDynamic: a residual with an activation");
+    if (split && act.kind != 0) throw Napi::Error::New(env, "runDynamic: a split output with an activation");
     QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
     f.res = res;
     const int32_t za = xz;
+    if (split) {
+      const ColumnSplit cs{static_cast<int>(split_n_.size()), split_off_.data(), split_n_.data(), split_y_.data()};
+      qgemm_float_split(pool_arg(info, 0), *ws_, *k_, packed_, xq, false, M, &za, 1, zbp, zbn, f, cs, rowsum);
+      return Napi::Boolean::New(env, true);
+    }
     qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq, false, M, &za, 1, zbp, zbn, f, Y, rowsum);
     if (act.kind != 0) float_act_row(Y, static_cast<size_t>(M) * N, act);
     return Napi::Boolean::New(env, true);
+  }
+  /** runDynamic's split output: Float32Arrays of M * n_g values (n_g >= 1) whose n_g sum to N, into split_*_. */
+  void split_arg(const Napi::Array& ys, int M) {
+    Napi::Env env = ys.Env();
+    const uint32_t groups = ys.Length();
+    if (groups == 0 || M <= 0) throw Napi::RangeError::New(env, "Y: expected one or more Float32Arrays and M > 0");
+    split_n_.resize(groups);
+    split_off_.resize(groups);
+    split_y_.resize(groups);
+    int off = 0;
+    for (uint32_t g = 0; g < groups; g++) {
+      const Napi::Value v = ys[g];
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "Y: expected Float32Arrays");
+      const size_t len = v.As<Napi::TypedArray>().ElementLength();
+      if (len == 0 || len % static_cast<size_t>(M) != 0 || len / M > static_cast<size_t>(packed_.N - off)) throw Napi::RangeError::New(env, "Y: a group's length is not M * n with the groups' n summing to N");
+      split_n_[g] = static_cast<int>(len / M);
+      split_off_[g] = off;
+      split_y_[g] = array_data<float>(env, v, napi_float32_array, napi_float32_array, len, "Y");
+      off += split_n_[g];
+    }
+    if (off != packed_.N) throw Napi::RangeError::New(env, "Y: the groups' widths do not sum to N");
+    for (uint32_t g = 0; g < groups; g++)
+      for (uint32_t h = g + 1; h < groups; h++) {
+        const float* a = split_y_[g];
+        const float* b = split_y_[h];
+        if (a < b + static_cast<size_t>(M) * split_n_[h] && b < a + static_cast<size_t>(M) * split_n_[g]) throw Napi::RangeError::New(env, "Y: groups overlap");
+      }
   }
 #if defined(__x86_64__)
   /**
@@ -453,6 +489,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   std::vector<int32_t> zabuf_, zbbuf_;
   std::vector<float> fmult_, fbias_;  // QFloatEpi columns (padded)
   std::vector<int32_t> rs_;           // runDynamic's row sums of the quantized X
+  std::vector<int> split_n_, split_off_;  // runDynamic's split output (split_arg), for the call
+  std::vector<float*> split_y_;
   std::vector<float> lo_, hi_;        // quantize_rows_pooled's ranges by first row of a piece
   std::vector<char> ok_;
   // bindConvRequant's operands

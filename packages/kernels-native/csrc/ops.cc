@@ -1,6 +1,7 @@
 #include "ops.h"
 
 #include <cmath>
+#include <vector>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -11,7 +12,7 @@ namespace lowbit {
 
 static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
                        int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq,
-                       const QFloatEpi* fe = nullptr, const int32_t* rowsum_in = nullptr);
+                       const QFloatEpi* fe = nullptr, const int32_t* rowsum_in = nullptr, const ColumnSplit* split = nullptr);
 
 namespace {
 struct ThreadScratch {
@@ -167,18 +168,44 @@ void qgemm_float(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QP
   qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(Y), nullptr, &fe, rowsum);
 }
 
-/** y[i, j] += r[i, j] (float32, rounded once) over rows [m0, m1), columns [j0, j1) of two [., ld] arrays. */
-static void add_rows(float* y, const float* r, int ld, int m0, int m1, int j0, int j1) {
+void qgemm_float_split(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                       int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const QFloatEpi& fe,
+                       const ColumnSplit& split, const int32_t* rowsum) {
+  bool aligned = true;
+  for (int g = 0; g < split.groups; g++) aligned = aligned && split.off[g] % B.nr == 0;
+  if (aligned) {
+    qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, nullptr, nullptr, &fe, rowsum, &split);
+    return;
+  }
+  // groups that do not start on a panel boundary (no kernel this library has for BERT-like widths, multiples of 64):
+  // the whole result in a buffer of its own (the caller's scratch slots may hold A), then each group's columns
+  const size_t N = static_cast<size_t>(B.N);
+  std::vector<float> whole(static_cast<size_t>(M) * N);
+  float* Y = whole.data();
+  qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(Y), nullptr, &fe, rowsum);
+  for (int g = 0; g < split.groups; g++)
+    for (int i = 0; i < M; i++)
+      std::memcpy(split.Y[g] + static_cast<size_t>(i) * split.n[g], Y + static_cast<size_t>(i) * N + split.off[g], sizeof(float) * split.n[g]);
+}
+
+/** y[i, j] += r[i, j] (float32, rounded once) over rows [m0, m1), columns [j0, j1) of y [., ldy] and r [., ldr]. */
+static void add_rows(float* y, int ldy, const float* r, int ldr, int m0, int m1, int j0, int j1) {
   for (int i = m0; i < m1; i++) {
-    float* yr = y + static_cast<size_t>(i) * ld;
-    const float* rr = r + static_cast<size_t>(i) * ld;
+    float* yr = y + static_cast<size_t>(i) * ldy;
+    const float* rr = r + static_cast<size_t>(i) * ldr;
     for (int j = j0; j < j1; j++) yr[j] = yr[j] + rr[j];
   }
 }
 
+/** C of column group g of a split output: the base from which the driver's C + row * ldc + n (n the absolute column,
+ *  n >= off[g]) lands in Y[g] ([M, n[g]]); computed in integers, never dereferenced below Y[g]. */
+static int32_t* group_base(const ColumnSplit& s, int g) {
+  return reinterpret_cast<int32_t*>(reinterpret_cast<uintptr_t>(s.Y[g]) - sizeof(float) * static_cast<uintptr_t>(s.off[g]));
+}
+
 static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
                 int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, int32_t* C, const Requant* rq,
-                const QFloatEpi* fe, const int32_t* rowsum_in) {
+                const QFloatEpi* fe, const int32_t* rowsum_in, const ColumnSplit* split) {
   const int K = B.K, N = B.N;
   if (M == 0 || N == 0) return;
   if (static_cast<int>(ws.rowsum.size()) < M) ws.rowsum.resize(M);
@@ -191,7 +218,10 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
     std::memcpy(ws.rowsum.data(), rowsum_in, sizeof(int32_t) * M);
   else
     qrowsums(A, K, a_signed, K, 0, M, ws.rowsum.data());
-  if (!rq) prefault_output(C, sizeof(int32_t) * static_cast<size_t>(M) * N);
+  if (split)
+    for (int g = 0; g < split->groups; g++) prefault_output(split->Y[g], sizeof(float) * static_cast<size_t>(M) * split->n[g]);
+  else if (!rq)
+    prefault_output(C, sizeof(int32_t) * static_cast<size_t>(M) * N);
   QGemmArgs a{M, N, K, A, K, a_signed, &B, C, N, ws.rowsum.data(), ws.zae.data(), za_n, ws.zbe.data(), zb_n};
   a.fe = fe && k.float_epi ? fe : nullptr;
   const QFloatEpi* after = fe && !k.float_epi ? fe : nullptr;  // the caller's pass over each finished block
@@ -203,6 +233,12 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
   const bool slots = pool && pool->size() <= ws.threads();  // scratch by thread slot, not by piece
   const size_t apack = slots && tasks > 1 && M > 1 && B.panels >= 2 * tasks && k.apack_bytes ? k.apack_bytes(M, B.Kp) : 0;
   int pieces = 0;
+  if (split && apack == 0 && M > 1 && k.apack_bytes && k.apack_bytes(M, B.Kp) > 0) {
+    // a split output runs the kernel once per group in a task: A packed once for all of them
+    uint8_t* ap = static_cast<uint8_t*>(thread_scratch(kScratchLayout, k.apack_bytes(M, B.Kp)));
+    k.apack(a, ap);
+    a.apacked = ap;
+  }
   if (apack > 0) {
     // A packed whole in the calling thread's layout scratch (read by every task of this call)
     uint8_t* ap = static_cast<uint8_t*>(thread_scratch(kScratchLayout, apack));
@@ -219,13 +255,32 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
     if (pieces > B.panels) pieces = B.panels;
     tasks = pieces;
   }
+  // One block of the result: the kernel, then the passes over it while it is in cache. C, ldc: the output (a split
+  // output's group base and width; columns j0..j1 are absolute).
+  auto block = [&](const QGemmArgs& ga, int32_t* c, int ldc, int m0, int m1, int p0, int p1, void* scratch) {
+    k.gemm(ga, m0, m1, p0, p1, scratch);
+    const int j0 = p0 * B.nr, j1 = p1 * B.nr < N ? p1 * B.nr : N;
+    if (rq) requantize_block(c, ldc, m0, m1, j0, j1, *rq, N);
+    if (after) qfloat_rows(*after, c, ldc, m0, m1, j0, j1);
+    if (fe && fe->res) add_rows(reinterpret_cast<float*>(c), ldc, fe->res, N, m0, m1, j0, j1);
+  };
   auto body = [&](int t) {
     const Part p = pieces ? Part{0, M, static_cast<int>(static_cast<long>(B.panels) * t / pieces), static_cast<int>(static_cast<long>(B.panels) * (t + 1) / pieces)}
                           : partition(M, B.panels, tasks, t, 32);
-    k.gemm(a, p.m0, p.m1, p.p0, p.p1, ws.scratch(pieces ? ThreadPool::current_slot() : t));
-    if (rq) requantize_block(C, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N, *rq, N);
-    if (after) qfloat_rows(*after, C, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N);
-    if (fe && fe->res) add_rows(reinterpret_cast<float*>(C), fe->res, N, p.m0, p.m1, p.p0 * B.nr, p.p1 * B.nr < N ? p.p1 * B.nr : N);
+    void* scratch = ws.scratch(pieces ? ThreadPool::current_slot() : t);
+    if (!split) {
+      block(a, C, N, p.m0, p.m1, p.p0, p.p1, scratch);
+      return;
+    }
+    for (int g = 0; g < split->groups; g++) {
+      const int g0 = split->off[g] / B.nr, g1 = (split->off[g] + split->n[g] + B.nr - 1) / B.nr;
+      const int q0 = p.p0 > g0 ? p.p0 : g0, q1 = p.p1 < g1 ? p.p1 : g1;
+      if (q0 >= q1) continue;
+      QGemmArgs ga = a;
+      ga.C = group_base(*split, g);
+      ga.ldc = split->n[g];
+      block(ga, ga.C, ga.ldc, p.m0, p.m1, q0, q1, scratch);
+    }
   };
   if (tasks == 1 || !pool) {
     for (int t = 0; t < tasks; t++) body(t);

@@ -71,6 +71,27 @@ void qgemm_float(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QP
                  const int32_t* rowsum = nullptr);
 
 /**
+ * One GEMM's output columns written to separate arrays (sibling MatMuls of one input run as one GEMM over their
+ * concatenated weights): group g is columns [off[g], off[g] + n[g]) of the [M, N] result, stored as Y[g] [M, n[g]];
+ * off[0] = 0 and the groups tile [0, N) in order.
+ */
+struct ColumnSplit {
+  int groups;
+  const int* off;
+  const int* n;
+  float* const* Y;
+};
+
+/**
+ * qgemm_float into the column groups of `split` instead of one Y (fe.res, if any, is [M, N] as for qgemm_float). When
+ * every group starts on a panel boundary of B the tiles store straight into the groups' arrays; otherwise the result
+ * goes through the calling thread's scratch and is copied out. The same bytes as qgemm_float then a column split.
+ */
+void qgemm_float_split(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, const QPackedB& B, const uint8_t* A, bool a_signed,
+                       int M, const int32_t* za, int za_n, const int32_t* zb, int zb_n, const QFloatEpi& fe,
+                       const ColumnSplit& split, const int32_t* rowsum = nullptr);
+
+/**
  * The requantize output stage of QLinearMatMul / QLinearConv, as the reference `requantize`:
  *   q = clamp(roundHalfEven(float(acc) * mult[j]) + zp, qmin, qmax)   (float32 product; NaN -> zp; +-inf saturate)
  */

@@ -71,9 +71,11 @@ export interface NativeQGemm {
    * The dynamic-int8 MatMul in one call: x quantized as DynamicQuantizeLinear (x_s, x_zp), then y = fround(acc) *
    * fround(x_s * wScale[j]) (+ bias[j]) from the GEMM's tiles (+ residual[i, j], m * N values that must not overlap y:
    * lowbit.DynamicQMatMul's folded Add, added over each finished block; activation 0 then), then the optional activation
-   * (as runConvScaled's). False (nothing written) for an empty or non-finite x.
+   * (as runConvScaled's). `y` an array of Float32Arrays of m * n_g values (n_g summing to N): the result's columns in
+   * order, group g into y[g] (lowbit.DynamicQMatMulSplit; no residual or activation then). False (nothing written)
+   * for an empty or non-finite x.
    */
-  runDynamic(pool: NativePool | null, x: Float32Array, m: number, zb: Uint8Array | Int8Array | null, wScale: Float32Array, bias: Float32Array | null, y: Float32Array,
+  runDynamic(pool: NativePool | null, x: Float32Array, m: number, zb: Uint8Array | Int8Array | null, wScale: Float32Array, bias: Float32Array | null, y: Float32Array | Float32Array[],
     activation?: number, lo?: number, hi?: number, p?: number, q?: number, residual?: Float32Array | null): boolean;
   /** ConvInteger over NCHW `x` with B = the weights transposed ([C*KH*KW, M]); `geometry` as `convGeometry2d`. */
   runConv(pool: NativePool | null, x: Uint8Array | Int8Array, batch: number, geometry: Int32Array, xZeroPoint: number, zw: Uint8Array | Int8Array | null, y: Int32Array): void;

@@ -10,7 +10,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Tensor, freshRunContext, referenceKernels, type DType } from '@lowbit/kernels';
 import { assertEquivalent, type ValueSource } from '@lowbit/testing';
 import { loadAddon } from './addon.js';
-import { DYNAMIC_QCONV_KEY, DYNAMIC_QCONV_QUANTIZE_KEY, DYNAMIC_QCONV_QUANTIZE_U8_KEY, DYNAMIC_QCONV_U8_KEY, DYNAMIC_QMATMUL_KEY } from './dynamic-q.js';
+import { DYNAMIC_QCONV_KEY, DYNAMIC_QCONV_QUANTIZE_KEY, DYNAMIC_QCONV_QUANTIZE_U8_KEY, DYNAMIC_QCONV_U8_KEY, DYNAMIC_QMATMUL_KEY, DYNAMIC_QMATMUL_SPLIT_KEY } from './dynamic-q.js';
 import { node, readyBackend, registryWith, tracked } from './test-support.js';
 
 const backend = await readyBackend(2);
@@ -39,6 +39,37 @@ function buildMatMul(wType: 'int8' | 'uint8') {
     const consts = new Map<number, Tensor>([[1, w], [2, ws], [3, zw]]);
     if (bias) consts.set(4, bias);
     return { node: lowbitNode('DynamicQMatMul', ['float32', wType, 'float32', wType, bias ? 'float32' : null], consts), inputs: [x, w, ws, zw, bias] };
+  };
+}
+
+/** DynamicQMatMul with a residual (input 5) of the output's dims: the folded Add. */
+function withResidual(build: ReturnType<typeof buildMatMul>) {
+  return (size: number, values: ValueSource) => {
+    const c = build(size, values);
+    const [x, w] = c.inputs as [Tensor, Tensor];
+    const r = floats(values, [...x.dims.slice(0, -1), w.dims[1]], 0.3);
+    const inputs = [...c.inputs];
+    while (inputs.length < 5) inputs.push(null);
+    return { node: { ...c.node, inputTypes: [...c.node.inputTypes.slice(0, 5), 'float32' as const] }, inputs: [...inputs, r] };
+  };
+}
+
+/** DynamicQMatMulSplit: even sizes on 16-column boundaries (the tiles store into the groups), odd ones anywhere. */
+function buildSplit(wType: 'int8' | 'uint8') {
+  return (size: number, values: ValueSource) => {
+    const c = buildMatMul(wType)(size, values);
+    const widths = size % 2 === 0 ? [16, 32 * (1 + (size % 3)), 16] : [1 + (size % 5), 2 + (size % 7), size + 15 - (1 + (size % 5)) - (2 + (size % 7))];
+    const N = widths.reduce((a, b) => a + b, 0);
+    const [x, , ws, , bias] = c.inputs as [Tensor, Tensor, Tensor, Tensor, Tensor | null];
+    const K = x.dims[x.dims.length - 1];
+    const w = values.tensor(wType, [K, N]);
+    const wsN = ws.data.length === 1 ? ws : new Tensor('float32', Float32Array.from({ length: N }, (_, j) => Math.fround(0.01 + j / 997)), [N]);
+    const zw = values.tensor(wType, ws.data.length === 1 ? [] : [N]);
+    const b = bias && bias.data.length !== 1 ? floats(values, [N], 0.1) : bias;
+    const consts = new Map<number, Tensor>([[1, w], [2, wsN], [3, zw]]);
+    if (b) consts.set(4, b);
+    const attrs = new Map<string, unknown>([['splits', widths]]);
+    return { node: { ...lowbitNode('DynamicQMatMulSplit', ['float32', wType, 'float32', wType, b ? 'float32' : null], consts, attrs), outputCount: widths.length }, inputs: [x, w, wsN, zw, b] };
   };
 }
 
@@ -128,7 +159,7 @@ describe('native fused dynamic-int8 equivalence', () => {
     return;
   }
 
-  for (const [key, build, what] of [[DYNAMIC_QMATMUL_KEY, buildMatMul, ''], [DYNAMIC_QCONV_KEY, buildConv, ' (fused Relu / Clip / HardSwish / HardSigmoid by size)'], [DYNAMIC_QCONV_KEY, buildDwConv, ' depthwise (fused Relu / Clip / HardSwish / HardSigmoid by size)'],
+  for (const [key, build, what] of [[DYNAMIC_QMATMUL_KEY, buildMatMul, ''], [DYNAMIC_QMATMUL_KEY, (w: 'int8' | 'uint8') => withResidual(buildMatMul(w)), ' with a residual'], [DYNAMIC_QMATMUL_SPLIT_KEY, buildSplit, ' split into column groups'], [DYNAMIC_QCONV_KEY, buildConv, ' (fused Relu / Clip / HardSwish / HardSigmoid by size)'], [DYNAMIC_QCONV_KEY, buildDwConv, ' depthwise (fused Relu / Clip / HardSwish / HardSigmoid by size)'],
     [DYNAMIC_QCONV_U8_KEY, (w: 'int8' | 'uint8') => quantizedInput(buildConv(w)), ' quantized input'], [DYNAMIC_QCONV_U8_KEY, (w: 'int8' | 'uint8') => quantizedInput(buildDwConv(w)), ' quantized input, depthwise'],
     [DYNAMIC_QCONV_QUANTIZE_KEY, (w: 'int8' | 'uint8') => quantizeOut(buildConv(w)), ' quantized output'], [DYNAMIC_QCONV_QUANTIZE_KEY, (w: 'int8' | 'uint8') => quantizeOut(buildDwConv(w)), ' quantized output, depthwise'],
     [DYNAMIC_QCONV_QUANTIZE_U8_KEY, (w: 'int8' | 'uint8') => quantizeOut(quantizedInput(buildConv(w))), ' quantized input and output'],

@@ -46,6 +46,8 @@ const isF32 = (t: Tensor | null | undefined): t is Tensor<'float32'> => !!t && t
 
 export const DYNAMIC_QMATMUL_KEY = 'lowbit.DynamicQMatMul:f32';
 export const DYNAMIC_QCONV_KEY = 'lowbit.DynamicQConv:f32';
+/** lowbit.DynamicQMatMulSplit: sibling DynamicQMatMuls of one x as one GEMM whose outputs are its column groups. */
+export const DYNAMIC_QMATMUL_SPLIT_KEY = 'lowbit.DynamicQMatMulSplit:f32';
 /** DynamicQConv's quantized-input form: x_q (uint8), with x_scale and x_zero_point as inputs 5 and 6. */
 export const DYNAMIC_QCONV_U8_KEY = 'lowbit.DynamicQConv:u8';
 /** lowbit.DynamicQConvQuantize (DynamicQuantizeLinear of DynamicQConv's result), the float and quantized-input forms. */
@@ -141,6 +143,13 @@ export function dynamicQVariants(ctx: NativeContext, kernels: readonly NativeKer
       supports: (n) => wConst(n)?.dims.length === 2 && !!innerOf('MatMulInteger', wConst(n)!.dtype),
       create: (n) => createDynamic(ctx, n, false, innerOf('MatMulInteger', wConst(n)?.dtype ?? 'int8', n)),
     });
+    // Sibling DynamicQMatMuls of one x as one GEMM (the runtime's fuse-dynamic-siblings): x quantized once, the
+    // outputs' columns stored straight into their own tensors.
+    out.push({
+      key: DYNAMIC_QMATMUL_SPLIT_KEY, name, isa: k.isa as Isa, tolerance: 'exact', tile: 32,
+      supports: (n) => wConst(n)?.dims.length === 2 && !!innerOf('MatMulInteger', wConst(n)!.dtype),
+      create: (n) => createDynamicSplit(ctx, n, innerOf('MatMulInteger', wConst(n)?.dtype ?? 'int8', n)),
+    });
     // B an activation (attention: the runtime fuses DynamicQuantizeLinear(B)'s outputs in): x quantized, then every
     // batch matrix in one native call that scales the sums to float32 in place.
     out.push({
@@ -189,6 +198,43 @@ function createDynamicB(ctx: NativeContext, node: KernelNode, k: NativeKernelInf
       g ??= new ctx.addon.QGemmBatch(k.name, ctx.threads);
       g.runScaled(ctx.pool(), xqBuf, p.aOffsets, p.K, w.data as Uint8Array | Int8Array, p.bOffsets, p.N, false, p.M, p.K, p.N, qZp[0], zw ? Number(zw.data[0]) : 0, Math.fround(qScale[0] * ws.data[0]), y.data);
       return [y];
+    },
+  };
+}
+
+/**
+ * lowbit.DynamicQMatMulSplit with constant weights: one `runDynamic` call quantizes x, runs the GEMM over every
+ * sibling's columns and stores each column group (`splits`) into its own output. Anything else: the reference.
+ */
+function createDynamicSplit(ctx: NativeContext, node: KernelNode, innerVariant: KernelVariant | undefined): NativeInstance {
+  const ref = lazyReference(ctx, DYNAMIC_QMATMUL_SPLIT_KEY, node);
+  const w0 = node.constants?.get(1);
+  let inner: (KernelInstance & { referenceRuns?: number; gemm?: NativeQGemm }) | undefined;
+  if (innerVariant && isQ8(w0)) inner = innerVariant.create(innerNode(node, 'MatMulInteger'));
+  const v = node.attrs.get('splits');
+  const splits = Array.isArray(v) ? v.map(Number) : [];
+  const N = w0?.dims[1] ?? 0;
+  const splitsOk = splits.length > 0 && splits.every((n) => Number.isInteger(n) && n >= 1) && splits.reduce((a, b) => a + b, 0) === N;
+  return {
+    get referenceRuns() {
+      return ref.calls + (inner?.referenceRuns ?? 0);
+    },
+    run(inputs, rctx) {
+      const x = inputs[0], w = inputs[1], ws = inputs[2], zw = inputs[3] ?? null, bias = inputs[4] ?? null;
+      const g = inner?.gemm;
+      if (!g || !splitsOk || !isF32(x) || !isQ8(w) || (w !== w0 && (w.dtype !== w0!.dtype || !sameDims(w.dims, w0!.dims))) || !isF32(ws) || inputs[5]) return ref().run(inputs, rctx);
+      const K = w.dims[0];
+      if (x.dims.length < 1 || x.dims[x.dims.length - 1] !== K || x.data.length === 0) return ref().run(inputs, rctx);
+      if ((zw && (zw.dtype !== w.dtype || !perOr(zw, N))) || !perOr(ws, N) || (bias && (!isF32(bias) || !perOr(bias, N)))) return ref().run(inputs, rctx);
+      const lead = x.dims.slice(0, -1);
+      const ys = splits.map((n) => rctx.alloc('float32', [...lead, n]));
+      const zwd = zw ? (zw.data as Uint8Array | Int8Array) : null;
+      if (g.runDynamic(ctx.pool(), x.data, x.data.length / K, zwd, ws.data, bias ? (bias.data as Float32Array) : null, ys.map((t) => t.data))) return ys;
+      return ref().run(inputs, rctx); // non-finite x: the reference reports it
+    },
+    dispose() {
+      inner?.dispose?.();
+      inner = undefined;
     },
   };
 }

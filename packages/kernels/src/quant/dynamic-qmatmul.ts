@@ -21,7 +21,8 @@
  */
 import { dynamicQuantize } from '@lowbit/qparams';
 import type { KernelInstance, KernelNode, KernelVariant, RunContext } from '../contract.js';
-import { input, optionalInput } from '../nn/checks.js';
+import { fail, input, optionalInput } from '../nn/checks.js';
+import { attrInts } from '../ops/util/attrs.js';
 import { planMatMul } from '../nn/matmul-shape.js';
 import { matmulInteger } from './matmul-integer.js';
 import { broadcastIndex, broadcastShapes } from '../ops/util/broadcast.js';
@@ -74,10 +75,49 @@ export function addResidual(node: KernelNode, y: Tensor<'float32'>, inputs: read
   return out;
 }
 
+/**
+ * lowbit.DynamicQMatMulSplit (domain `lowbit`, version 1): sibling DynamicQMatMuls of one input as one GEMM, which the
+ * optimiser's `fuse-dynamic-siblings` makes of a transformer's Q, K and V projections. Inputs as DynamicQMatMul's
+ * first five (x, w [K, N] the siblings' weights side by side, w_scale / w_zero_point / bias 1 or N values; no
+ * residual); attribute `splits` (ints, each >= 1, summing to N); one output per split, output g the columns
+ * [off_g, off_g + splits[g]) of DynamicQMatMul(x, w, ..) ([..., M, splits[g]]). Column j of the result depends only on
+ * x (quantized once, as each sibling quantized it) and column j's weights, scale, zero point and bias, so every output
+ * is bit-identical to its sibling's DynamicQMatMul. Example: splits [1, 1] of the DynamicQMatMul example's w = [[1, 2],
+ * [-1, -2]] gives y0 = [[-0.0079049..]] and y1 = [[-0.0158098..]].
+ */
+function createSplit(node: KernelNode): KernelInstance {
+  const whole = create(node);
+  return {
+    run(inputs, ctx) {
+      const splits = attrInts(node, 'splits') ?? [];
+      if (inputs[5]) fail(node, 'input[5]', { expected: 'no residual (DynamicQMatMulSplit has five inputs)', actual: 'a residual' });
+      const [y] = whole.run(inputs.slice(0, 5), ctx) as [Tensor<'float32'>];
+      const N = y.dims[y.dims.length - 1];
+      if (splits.length === 0 || splits.some((n) => !(n >= 1)) || splits.reduce((a, b) => a + b, 0) !== N) {
+        fail(node, 'attribute splits', { expected: `widths >= 1 summing to N = ${N}`, actual: `[${splits.join(', ')}]` });
+      }
+      const rows = y.data.length / N;
+      let off = 0;
+      return splits.map((n) => {
+        const out = ctx.alloc('float32', [...y.dims.slice(0, -1), n]);
+        for (let i = 0; i < rows; i++) out.data.set(y.data.subarray(i * N + off, i * N + off + n), i * n);
+        off += n;
+        return out;
+      });
+    },
+  };
+}
+
 export const DYNAMIC_QMATMUL_KERNELS: KernelVariant[] = [{
   key: `${LOWBIT_OP_DOMAIN}.DynamicQMatMul:f32`,
   name: 'scalar',
   isa: 'scalar',
   tolerance: 'exact',
   create,
+}, {
+  key: `${LOWBIT_OP_DOMAIN}.DynamicQMatMulSplit:f32`,
+  name: 'scalar',
+  isa: 'scalar',
+  tolerance: 'exact',
+  create: createSplit,
 }];

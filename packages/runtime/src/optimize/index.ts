@@ -8,6 +8,7 @@ export { sinkTransposeQuantize } from './sink-transpose-quantize.js';
 export { fuseDynamicMatMul } from './fuse-dynamic.js';
 export { fuseDynamicConvQuantize } from './fuse-dynamic-quantize.js';
 export { fuseResidualAdd } from './fuse-residual-add.js';
+export { fuseDynamicSiblings } from './fuse-dynamic-siblings.js';
 export { fuseGeluErf } from './fuse-gelu.js';
 export { fuseGeluQuantize } from './fuse-gelu-quantize.js';
 export { fuseLayerNormQuantize } from './fuse-layernorm-quantize.js';
