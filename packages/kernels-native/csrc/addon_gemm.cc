@@ -270,6 +270,9 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   //          Y Float32Array, yScale number | null, yZeroPoint, ySigned[, residual Float32Array (M * N) | null])
   //   (QFloatEpi: with yScale null y = acc * mult (+ bias); else q = requantize(acc, mult, yZeroPoint) in ySigned's
   //   range, y = (q - yZeroPoint) * yScale (+ bias); then + residual[i, j], never Y's memory, when given)
+  //   Y may be an array of Float32Arrays [M, n_g] taking the result's columns in order (runDynamic's split output);
+  //   yScale and yZeroPoint are then a Float32Array and an Int32Array of one value per group (each group requantized
+  //   and dequantized with its own; lowbit.QLinearMatMulToFloatSplit), and there is no residual.
   Napi::Value RunFloat(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!packed_.data) throw Napi::Error::New(env, "QGemm: disposed");
@@ -284,6 +287,7 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
       const size_t bn = per_column(env, info[6], "bias");
       fill_columns(fbias_, array_data<float>(env, info[6], napi_float32_array, napi_float32_array, bn, "bias"), bn);
     }
+    if (info[7].IsArray()) return RunFloatSplit(info, M, has_bias);
     float* Y = array_data<float>(env, info[7], napi_float32_array, napi_float32_array, static_cast<size_t>(M) * N, "Y");
     QFloatEpi f{fmult_.data(), has_bias ? fbias_.data() : nullptr, false, 0, 0, 0, 0, 1.0f};
     f.res = residual_arg(info, 11, M, Y);
@@ -364,6 +368,39 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, xq, false, M, &za, 1, zbp, zbn, f, Y, rowsum);
     if (act.kind != 0) float_act_row(Y, static_cast<size_t>(M) * N, act);
     return Napi::Boolean::New(env, true);
+  }
+  /** runFloat with a split output (fmult_ / fbias_ filled): each group requantized with its own yScale / yZeroPoint. */
+  Napi::Value RunFloatSplit(const Napi::CallbackInfo& info, int M, bool has_bias) {
+    Napi::Env env = info.Env();
+    const int K = packed_.K, N = packed_.N;
+    const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
+    const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
+    split_arg(info[7].As<Napi::Array>(), M);
+    const size_t groups = split_n_.size();
+    const float* ys = array_data<float>(env, info[8], napi_float32_array, napi_float32_array, groups, "yScale");
+    const int32_t* yz = array_data<int32_t>(env, info[9], napi_int32_array, napi_int32_array, groups, "yZeroPoint");
+    const bool ysigned = info[10].ToBoolean().Value();
+    split_fe_.assign(groups, QFloatEpi{fmult_.data(), has_bias ? fbias_.data() : nullptr, true, 0, 0, 0, 0, 1.0f});
+    split_fep_.resize(groups);
+    for (size_t g = 0; g < groups; g++) {
+      QFloatEpi& f = split_fe_[g];
+      f.ys = ys[g];
+      f.zp = yz[g];
+      f.qmin = ysigned ? -128 : 0;
+      f.qmax = ysigned ? 127 : 255;
+      f.nanq = f.zp < f.qmin ? f.qmin : (f.zp > f.qmax ? f.qmax : f.zp);  // NaN -> the zero point, as the reference
+      split_fep_[g] = &split_fe_[g];
+    }
+    int32_t za[1] = {0}, zb[1] = {0};
+    const int32_t* zap = za;
+    const int32_t* zbp = zb;
+    int zan = 1, zbn = 1;
+    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
+    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    ColumnSplit cs{static_cast<int>(groups), split_off_.data(), split_n_.data(), split_y_.data()};
+    cs.fe = split_fep_.data();
+    qgemm_float_split(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, split_fe_[0], cs);
+    return env.Undefined();
   }
   /** runDynamic's split output: Float32Arrays of M * n_g values (n_g >= 1) whose n_g sum to N, into split_*_. */
   void split_arg(const Napi::Array& ys, int M) {
@@ -491,6 +528,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
   std::vector<int32_t> rs_;           // runDynamic's row sums of the quantized X
   std::vector<int> split_n_, split_off_;  // runDynamic's split output (split_arg), for the call
   std::vector<float*> split_y_;
+  std::vector<QFloatEpi> split_fe_;  // runFloat's split output: each group's output stage
+  std::vector<const QFloatEpi*> split_fep_;
   std::vector<float> lo_, hi_;        // quantize_rows_pooled's ranges by first row of a piece
   std::vector<char> ok_;
   // bindConvRequant's operands

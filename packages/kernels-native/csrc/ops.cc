@@ -173,6 +173,18 @@ void qgemm_float_split(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
                        const ColumnSplit& split, const int32_t* rowsum) {
   bool aligned = true;
   for (int g = 0; g < split.groups; g++) aligned = aligned && split.off[g] % B.nr == 0;
+  if (!aligned && split.fe) {
+    // per-group output stages off panel boundaries: each group's columns as a GEMM of their own would need B repacked;
+    // instead the whole result per group stage, keeping that group's columns (rare: no kernel here for such widths)
+    const size_t N = static_cast<size_t>(B.N);
+    std::vector<float> whole(static_cast<size_t>(M) * N);
+    for (int g = 0; g < split.groups; g++) {
+      qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(whole.data()), nullptr, split.fe[g], rowsum);
+      for (int i = 0; i < M; i++)
+        std::memcpy(split.Y[g] + static_cast<size_t>(i) * split.n[g], whole.data() + static_cast<size_t>(i) * N + split.off[g], sizeof(float) * split.n[g]);
+    }
+    return;
+  }
   if (aligned) {
     qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, nullptr, nullptr, &fe, rowsum, &split);
     return;
@@ -279,6 +291,14 @@ static void qgemm_impl(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
       QGemmArgs ga = a;
       ga.C = group_base(*split, g);
       ga.ldc = split->n[g];
+      if (split->fe) {
+        // the group's own output stage, in the tiles or after them as for the whole
+        const QFloatEpi* gfe = split->fe[g];
+        ga.fe = k.float_epi ? gfe : nullptr;
+        k.gemm(ga, p.m0, p.m1, q0, q1, scratch);
+        if (!k.float_epi) qfloat_rows(*gfe, ga.C, ga.ldc, p.m0, p.m1, q0 * B.nr, q1 * B.nr < N ? q1 * B.nr : N);
+        continue;
+      }
       block(ga, ga.C, ga.ldc, p.m0, p.m1, q0, q1, scratch);
     }
   };

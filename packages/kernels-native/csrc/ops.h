@@ -80,6 +80,8 @@ struct ColumnSplit {
   const int* off;
   const int* n;
   float* const* Y;
+  /** Each group's own float output stage (its mult / bias still indexed by the absolute column), or null: `fe`. */
+  const QFloatEpi* const* fe = nullptr;
 };
 
 /**

@@ -68,6 +68,11 @@ export interface NativeQGemm {
   runFloat(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, mult: Float32Array, bias: Float32Array | null, y: Float32Array, yScale: number | null, yZeroPoint: number, ySigned: boolean,
     residual?: Float32Array | null): void;
   /**
+   * runFloat into column groups (lowbit.QLinearMatMulToFloatSplit): y[g] takes m * n_g values of the result's columns in
+   * order (n_g summing to N), requantized and dequantized with yScale[g] and yZeroPoint[g].
+   */
+  runFloat(pool: NativePool | null, a: Uint8Array | Int8Array, m: number, za: Uint8Array | Int8Array | null, zb: Uint8Array | Int8Array | null, mult: Float32Array, bias: Float32Array | null, y: Float32Array[], yScale: Float32Array, yZeroPoint: Int32Array, ySigned: boolean): void;
+  /**
    * The dynamic-int8 MatMul in one call: x quantized as DynamicQuantizeLinear (x_s, x_zp), then y = fround(acc) *
    * fround(x_s * wScale[j]) (+ bias[j]) from the GEMM's tiles (+ residual[i, j], m * N values that must not overlap y:
    * lowbit.DynamicQMatMul's folded Add, added over each finished block; activation 0 then), then the optional activation

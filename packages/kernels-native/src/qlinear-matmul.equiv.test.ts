@@ -113,6 +113,49 @@ describe('native lowbit.QLinearMatMulToFloat equivalence', () => {
       }
 });
 
+/** lowbit.QLinearMatMulToFloatSplit: buildToFloat's operands with y_scale / y_zero_point per group (three groups; even
+ *  sizes split on 16-column boundaries, where the tiles store into the groups; others anywhere). */
+function buildToFloatSplit(ta: DType, tb: DType, ty: DType) {
+  const q = buildToFloat(ta, tb, ty);
+  return (size: number, values: ValueSource) => {
+    const c = q(size === 0 ? 1 : size, values);
+    const inputs = [...c.inputs];
+    const [a, , , b0] = inputs as Tensor[];
+    const K = b0.dims[0];
+    const widths = size % 2 === 0 ? [16, 32, 16] : [2, 1 + (size % 5), 4];
+    const N = widths.reduce((x, y) => x + y, 0);
+    const b = values.tensor(tb, [K, N]);
+    const perCol = (t: Tensor) => t.data.length === 1 ? t : values.tensor(t.dtype, [N]);
+    inputs[3] = b;
+    inputs[4] = inputs[4]!.data.length === 1 ? inputs[4] : new Tensor('float32', Float32Array.from({ length: N }, (_, j) => 0.25 + j / 64), [N]);
+    inputs[5] = perCol(inputs[5]!);
+    inputs[6] = new Tensor('float32', Float32Array.from(widths, (_, g) => [0.75, 2, 0.125][g]), [3]);
+    inputs[7] = values.tensor(ty, [3]);
+    if (inputs[8]) inputs[8] = perCol(inputs[8]);
+    void a;
+    const n = { ...node('QLinearMatMulToFloatSplit', inputs.map((t) => t!.dtype), new Map([[3, b]])), domain: 'lowbit', attrs: new Map([['splits', widths]]) as never, outputCount: 3 };
+    return { node: n, inputs };
+  };
+}
+
+describe('native lowbit.QLinearMatMulToFloatSplit equivalence', () => {
+  if ('error' in loaded) return;
+  for (const ta of Q8)
+    for (const ty of Q8) {
+      const key = `lowbit.QLinearMatMulToFloatSplit:${short(ta)}`;
+      it(`${key} (y ${ty}): every variant is bit-exact, none handed to the reference`, () => {
+        const variants = backend.variants().filter((v) => v.key === key);
+        expect(variants.length).toBeGreaterThan(0);
+        for (const v of variants) {
+          const t = tracked(v);
+          const r = assertEquivalent({ registry: registryWith(t.variant), key, build: buildToFloatSplit(ta, 'int8', ty), sizes: [1, 2, 3, 16, 33], numRuns: 6 });
+          expect(r.variants).toEqual([v.name]);
+          expect(t.referenceRuns()).toBe(0);
+        }
+      });
+    }
+});
+
 /**
  * BERT-sized lowbit.QLinearMatMulToFloat (the GEMM's tiles requantize, dequantize and add the bias in registers):
  * whole 64-column tiles, K = 1024 in two K blocks, N = 1100 over two column blocks with a partial last panel, and

@@ -46,6 +46,10 @@ export function qlinearMatMulVariants(ctx: NativeContext, kernels: readonly Nati
     for (const ta of Q8) {
       const key = `lowbit.QLinearMatMulToFloat:${DTYPE_SHORT[ta]}`;
       out.push({ key, name: `native-${k.name}`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (node) => constantB(node) !== undefined, create: (node) => createToFloat(ctx, key, node, k, fast) });
+      // lowbit.QLinearMatMulToFloatSplit (sibling QLinearMatMulToFloats of one input, fused by the runtime): one GEMM,
+      // each column group requantized with its own output parameters and stored into its own output.
+      const split = `lowbit.QLinearMatMulToFloatSplit:${DTYPE_SHORT[ta]}`;
+      out.push({ key: split, name: `native-${k.name}`, isa: k.isa as Isa, tolerance: 'exact', tile: 32, supports: (node) => constantB(node) !== undefined, create: (node) => createToFloatSplit(ctx, split, node, k, fast) });
     }
   }
   return out;
@@ -76,6 +80,57 @@ function createToFloat(ctx: NativeContext, key: string, node: KernelNode, k: Nat
     },
     dispose() {
       q.dispose();
+    },
+  };
+}
+
+function createToFloatSplit(ctx: NativeContext, key: string, node: KernelNode, k: NativeKernelInfo, fast: NativeKernelInfo | undefined): NativeInstance {
+  const ref = lazyReference(ctx, key, node);
+  const b0 = constantB(node);
+  let packed = b0 ? pack(ctx, b0, k, fast) : undefined;
+  const v = node.attrs.get('splits');
+  const splits = Array.isArray(v) ? v.map(Number) : [];
+  const N = b0 ? b0.dims[1] : 0;
+  const ok = splits.length > 0 && splits.every((n) => Number.isInteger(n) && n >= 1) && splits.reduce((a, b) => a + b, 0) === N;
+  // each column's group, its requantize multiplier (kept while a_scale, b_scale, y_scale are the node's constants)
+  const group = new Int32Array(N);
+  for (let g = 0, off = 0; g < splits.length && ok; off += splits[g], g++) group.fill(g, off, off + splits[g]);
+  const mult = new Float32Array(N);
+  const [csa, csb, csy] = [1, 4, 6].map((i) => node.constants?.get(i));
+  let multFor: readonly unknown[] | undefined;
+  const yScale = new Float32Array(splits.length);
+  const yZero = new Int32Array(splits.length);
+  const one = (t: Tensor | null) => !!t && t.data.length === 1;
+  const perOr = (t: Tensor | null) => !!t && (t.data.length === 1 || t.data.length === N);
+  return {
+    get referenceRuns() {
+      return ref.calls;
+    },
+    run(inputs, rctx) {
+      const [a, sa, za, b, sb, zb, sy, zy, bias] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => inputs[i] ?? null);
+      if (!packed || !ok || !b0 || inputs[9] || !isQ8(a) || !isQ8(b) || b.dtype !== b0.dtype || !sameDims(b.dims, b0.dims) || a.dims.length < 1) return ref().run(inputs, rctx);
+      const s = splitA(a.dims);
+      const G = splits.length;
+      const okScales = isF32(sa) && one(sa) && isF32(sb) && perOr(sb) && isF32(sy) && sy.data.length === G;
+      const okZps = (!za || (za.dtype === a.dtype && one(za))) && (!zb || (zb.dtype === b.dtype && perOr(zb))) && isQ8(zy) && zy.data.length === G;
+      if (s.K !== b0.dims[0] || !okScales || !okZps || (bias && (!isF32(bias) || !perOr(bias)))) return ref().run(inputs, rctx);
+      if (!(multFor && multFor[0] === sa && multFor[1] === sb && multFor[2] === sy && sa === csa && sb === csb && sy === csy)) {
+        for (let j = 0; j < N; j++) mult[j] = requantMultiplier(sa.data[0], sb.data[sb.data.length === 1 ? 0 : j], sy.data[group[j]]);
+        multFor = [sa, sb, sy];
+      }
+      for (let g = 0; g < G; g++) {
+        yScale[g] = sy.data[g];
+        yZero[g] = Number(zy.data[g]);
+      }
+      const lead = a.dims.length === 1 ? [] : [...s.lead, s.M];
+      const ys = splits.map((n) => rctx.alloc('float32', [...lead, n]));
+      packed.g.runFloat(ctx.pool(), a.data, s.batch * s.M, za ? (za.data as Uint8Array | Int8Array) : null, zb ? (zb.data as Uint8Array | Int8Array) : null, mult,
+        bias ? (bias.data as Float32Array) : null, ys.map((t) => t.data), yScale, yZero, zy.dtype === 'int8');
+      return ys;
+    },
+    dispose() {
+      packed?.g.dispose();
+      packed = undefined;
     },
   };
 }

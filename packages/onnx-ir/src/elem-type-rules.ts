@@ -35,7 +35,7 @@ export function outputElemTypes(node: Node, inputs: readonly (DataType | null | 
   const all = (t: T): T[] => Array.from({ length: outputCount }, () => t);
   if (!isDefaultDomain(domain)) {
     if (['DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'MatMulNBits', 'DynamicQuantizeLSTM'].includes(opType)) return all(DataType.FLOAT);
-    if (domain === 'lowbit' && (opType === 'DynamicQMatMul' || opType === 'DynamicQMatMulSplit' || opType === 'DynamicQConv' || opType === 'GeluErf' || opType === 'QLinearMatMulToFloat')) return all(DataType.FLOAT);
+    if (domain === 'lowbit' && (opType === 'DynamicQMatMul' || opType === 'DynamicQMatMulSplit' || opType === 'DynamicQConv' || opType === 'GeluErf' || opType === 'QLinearMatMulToFloat' || opType === 'QLinearMatMulToFloatSplit')) return all(DataType.FLOAT);
     if (domain === 'lowbit' && opType === 'DynamicQConvQuantize') return [DataType.UINT8, DataType.FLOAT, DataType.UINT8].slice(0, outputCount) as T[];
     if (domain === 'lowbit' && opType === 'PermutedMatMul') return all(first);
     if (domain === 'lowbit' && opType === 'QGemm') return all(at(7));

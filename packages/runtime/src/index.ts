@@ -16,6 +16,6 @@ export type { Value } from './values.js';
 export type { PoolStats } from './buffer-pool.js';
 export {
   GRAPH_OPTIMIZATION_LEVELS, LOWBIT_DOMAIN, cancelDequantizeQuantize, foldBatchNorm, foldConstantDequantize, foldTransposeMatMul, fuseDynamicMatMul, fuseDynamicSiblings,
-  forwardSliceConcat, fuseConcatQuantize, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseLookupGate, fuseQuantizedLookup, fuseQuantizedPair, fuseResidualAdd, optimizationPasses, optimizeModel, sinkMaxPoolLookup, sinkTransposeQuantize,
+  forwardSliceConcat, fuseConcatQuantize, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseLookupGate, fuseQuantizedLookup, fuseQuantizedPair, fuseQLinearSiblings, fuseResidualAdd, optimizationPasses, optimizeModel, sinkMaxPoolLookup, sinkTransposeQuantize,
 } from './optimize/index.js';
 export type { GraphOptimizationLevel, OptimizationReport, OptimizeOptions, OptimizePassOptions } from './optimize/index.js';

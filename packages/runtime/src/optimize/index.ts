@@ -9,6 +9,7 @@ export { fuseDynamicMatMul } from './fuse-dynamic.js';
 export { fuseDynamicConvQuantize } from './fuse-dynamic-quantize.js';
 export { fuseResidualAdd } from './fuse-residual-add.js';
 export { fuseDynamicSiblings } from './fuse-dynamic-siblings.js';
+export { fuseQLinearSiblings } from './fuse-qlinear-siblings.js';
 export { fuseGeluErf } from './fuse-gelu.js';
 export { fuseGeluQuantize } from './fuse-gelu-quantize.js';
 export { fuseLayerNormQuantize } from './fuse-layernorm-quantize.js';

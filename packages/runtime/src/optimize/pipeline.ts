@@ -12,7 +12,8 @@
  *   DynamicQuantizeLinear through the quantized-input form, and a `lowbit.DynamicQConv` whose float output only such
  *   quantizing readers use becomes `lowbit.DynamicQConvQuantize`, which outputs the quantized tensor itself; a residual
  *   Add of a DynamicQMatMul's output and an activation joins the DynamicQMatMul as its input 5, and DynamicQMatMuls
- *   reading one x (Q, K, V) run as one `lowbit.DynamicQMatMulSplit`); QDQ Gemm into `lowbit.QGemm`; the
+ *   reading one x (Q, K, V) run as one `lowbit.DynamicQMatMulSplit`, QLinearMatMulToFloats of one quantized input as one
+ *   `lowbit.QLinearMatMulToFloatSplit`); QDQ Gemm into `lowbit.QGemm`; the
  *   erf form of GELU (Mul/Div, Erf, Add, Mul, Mul) into `lowbit.GeluErf` (bit-identical to the same backend's nodes),
  *   and a GeluErf (or LayerNormalization) whose output only a per-tensor 8-bit QuantizeLinear reads into
  *   `lowbit.QGeluErf` (`lowbit.QLayerNorm`), bit-identical;
@@ -40,6 +41,7 @@ import { fuseDynamicMatMul } from './fuse-dynamic.js';
 import { fuseDynamicConvQuantize } from './fuse-dynamic-quantize.js';
 import { fuseResidualAdd } from './fuse-residual-add.js';
 import { fuseDynamicSiblings } from './fuse-dynamic-siblings.js';
+import { fuseQLinearSiblings } from './fuse-qlinear-siblings.js';
 import { foldTransposeMatMul } from './fold-transpose-matmul.js';
 import { sinkTransposeQuantize } from './sink-transpose-quantize.js';
 import { fuseGeluErf } from './fuse-gelu.js';
@@ -62,7 +64,7 @@ export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['no
 export function optimizationPasses(level: GraphOptimizationLevel): Pass[] {
   if (level === 'none') return [];
   if (level === 'basic') return [cancelDequantizeQuantize, foldConstantDequantize, deadCodeElimination];
-  return [cancelDequantizeQuantize, forwardSliceConcat, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, sinkMaxPoolLookup, fuseLookupGate, fuseQuantizedPair, fuseDynamicMatMul, fuseResidualAdd, fuseDynamicSiblings, fuseDynamicConvQuantize, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, fuseConcatQuantize, foldConstantDequantize, deadCodeElimination];
+  return [cancelDequantizeQuantize, forwardSliceConcat, foldBatchNorm, fuseQdqQLinear, fuseQLinearMatMulDequantize, fuseQuantizedLookup, sinkMaxPoolLookup, fuseLookupGate, fuseQuantizedPair, fuseDynamicMatMul, fuseResidualAdd, fuseDynamicSiblings, fuseQLinearSiblings, fuseDynamicConvQuantize, fuseGeluErf, fuseGeluQuantize, fuseLayerNormQuantize, foldTransposeMatMul, sinkTransposeQuantize, fuseConcatQuantize, foldConstantDequantize, deadCodeElimination];
 }
 
 export interface OptimizeOptions extends OptimizePassOptions {
