@@ -173,31 +173,20 @@ void qgemm_float_split(ThreadPool* pool, Workspace& ws, const QGemmKernel& k, co
                        const ColumnSplit& split, const int32_t* rowsum) {
   bool aligned = true;
   for (int g = 0; g < split.groups; g++) aligned = aligned && split.off[g] % B.nr == 0;
-  if (!aligned && split.fe) {
-    // per-group output stages off panel boundaries: each group's columns as a GEMM of their own would need B repacked;
-    // instead the whole result per group stage, keeping that group's columns (rare: no kernel here for such widths)
-    const size_t N = static_cast<size_t>(B.N);
-    std::vector<float> whole(static_cast<size_t>(M) * N);
-    for (int g = 0; g < split.groups; g++) {
-      qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(whole.data()), nullptr, split.fe[g], rowsum);
-      for (int i = 0; i < M; i++)
-        std::memcpy(split.Y[g] + static_cast<size_t>(i) * split.n[g], whole.data() + static_cast<size_t>(i) * N + split.off[g], sizeof(float) * split.n[g]);
-    }
-    return;
-  }
   if (aligned) {
     qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, nullptr, nullptr, &fe, rowsum, &split);
     return;
   }
-  // groups that do not start on a panel boundary (no kernel this library has for BERT-like widths, multiples of 64):
-  // the whole result in a buffer of its own (the caller's scratch slots may hold A), then each group's columns
+  // Groups off B's panel boundaries (none of this library's kernels for widths that are multiples of 64): the whole
+  // result in a buffer of its own (the caller's scratch slots may hold A), then each group's columns; with an output
+  // stage per group, the whole result once per stage.
   const size_t N = static_cast<size_t>(B.N);
   std::vector<float> whole(static_cast<size_t>(M) * N);
-  float* Y = whole.data();
-  qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(Y), nullptr, &fe, rowsum);
-  for (int g = 0; g < split.groups; g++)
+  for (int g = 0; g < split.groups; g++) {
+    if (g == 0 || split.fe) qgemm_impl(pool, ws, k, B, A, a_signed, M, za, za_n, zb, zb_n, reinterpret_cast<int32_t*>(whole.data()), nullptr, split.fe ? split.fe[g] : &fe, rowsum);
     for (int i = 0; i < M; i++)
-      std::memcpy(split.Y[g] + static_cast<size_t>(i) * split.n[g], Y + static_cast<size_t>(i) * N + split.off[g], sizeof(float) * split.n[g]);
+      std::memcpy(split.Y[g] + static_cast<size_t>(i) * split.n[g], whole.data() + static_cast<size_t>(i) * N + split.off[g], sizeof(float) * split.n[g]);
+  }
 }
 
 /** y[i, j] += r[i, j] (float32, rounded once) over rows [m0, m1), columns [j0, j1) of y [., ldy] and r [., ldr]. */
