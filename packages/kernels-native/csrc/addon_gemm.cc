@@ -52,13 +52,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const bool as = info[1].IsTypedArray() && info[1].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
     const uint8_t* A = array_data<uint8_t>(env, info[1], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * K, "A");
     int32_t* C = array_data<int32_t>(env, info[5], napi_int32_array, napi_int32_array, static_cast<size_t>(M) * N, "C");
-    int32_t za[1] = {0}, zb[1] = {0};
-    const int32_t* zap = za;
-    const int32_t* zbp = zb;
-    int zan = 1, zbn = 1;
-    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
-    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
-    qgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, C);
+    const ZeroPoints z(*this, info, M);
+    qgemm(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, z.za, z.zan, z.zb, z.zbn, C);
     return env.Undefined();
   }
   // runConv(pool, X, batch, geometry Int32Array(13), xZeroPoint, zw | null, Y Int32Array)   (ConvInteger)
@@ -256,14 +251,9 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     const int32_t yzp = info[6].As<Napi::Number>().Int32Value();
     const bool ys = info[7].IsTypedArray() && info[7].As<Napi::TypedArray>().TypedArrayType() == napi_int8_array;
     uint8_t* Y = array_data<uint8_t>(env, info[7], napi_uint8_array, napi_int8_array, static_cast<size_t>(M) * N, "Y");
-    int32_t za[1] = {0}, zb[1] = {0};
-    const int32_t* zap = za;
-    const int32_t* zbp = zb;
-    int zan = 1, zbn = 1;
-    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
-    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    const ZeroPoints z(*this, info, M);
     const Requant r{mult, static_cast<int>(mn), yzp, ys, Y};
-    qgemm_requant(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, r);
+    qgemm_requant(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, z.za, z.zan, z.zb, z.zbn, r);
     return env.Undefined();
   }
   // runFloat(pool, A, M, za | null, zb | null, mult Float32Array (1 or N), bias Float32Array (1 or N) | null,
@@ -301,13 +291,8 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
       f.qmax = ys ? 127 : 255;
       f.nanq = f.zp < f.qmin ? f.qmin : (f.zp > f.qmax ? f.qmax : f.zp);  // NaN -> the zero point, as the reference
     }
-    int32_t za[1] = {0}, zb[1] = {0};
-    const int32_t* zap = za;
-    const int32_t* zbp = zb;
-    int zan = 1, zbn = 1;
-    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
-    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
-    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, f, Y);
+    const ZeroPoints z(*this, info, M);
+    qgemm_float(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, z.za, z.zan, z.zb, z.zbn, f, Y);
     return env.Undefined();
   }
   // runDynamic(pool, X Float32Array, M, zb | null, wScale Float32Array (1 or N), bias Float32Array (1 or N) | null,
@@ -369,6 +354,20 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
     if (act.kind != 0) float_act_row(Y, static_cast<size_t>(M) * N, act);
     return Napi::Boolean::New(env, true);
   }
+  /** a_zero_point (argument 3: null, 1 or M values) and b_zero_point (4: null, 1 or N values) of a GEMM call as int32
+   *  (the instance's zabuf_ / zbbuf_ hold per-row / per-column ones); used where it is made, never copied. */
+  struct ZeroPoints {
+    int32_t za1[1] = {0}, zb1[1] = {0};
+    const int32_t* za = za1;
+    const int32_t* zb = zb1;
+    int zan = 1, zbn = 1;
+    ZeroPoints(QGemm& g, const Napi::CallbackInfo& info, int M) {
+      zpoint(info.Env(), info[3], M, "a_zero_point", za1, za, zan, g.zabuf_);
+      zpoint(info.Env(), info[4], g.packed_.N, "b_zero_point", zb1, zb, zbn, g.zbbuf_);
+    }
+    ZeroPoints(const ZeroPoints&) = delete;
+    ZeroPoints& operator=(const ZeroPoints&) = delete;
+  };
   /** runFloat with a split output (fmult_ / fbias_ filled): each group requantized with its own yScale / yZeroPoint. */
   Napi::Value RunFloatSplit(const Napi::CallbackInfo& info, int M, bool has_bias) {
     Napi::Env env = info.Env();
@@ -391,15 +390,10 @@ class QGemm : public Napi::ObjectWrap<QGemm> {
       f.nanq = f.zp < f.qmin ? f.qmin : (f.zp > f.qmax ? f.qmax : f.zp);  // NaN -> the zero point, as the reference
       split_fep_[g] = &split_fe_[g];
     }
-    int32_t za[1] = {0}, zb[1] = {0};
-    const int32_t* zap = za;
-    const int32_t* zbp = zb;
-    int zan = 1, zbn = 1;
-    zpoint(env, info[3], M, "a_zero_point", za, zap, zan, zabuf_);
-    zpoint(env, info[4], N, "b_zero_point", zb, zbp, zbn, zbbuf_);
+    const ZeroPoints z(*this, info, M);
     ColumnSplit cs{static_cast<int>(groups), split_off_.data(), split_n_.data(), split_y_.data()};
     cs.fe = split_fep_.data();
-    qgemm_float_split(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, zap, zan, zbp, zbn, split_fe_[0], cs);
+    qgemm_float_split(pool_arg(info, 0), *ws_, *k_, packed_, A, as, M, z.za, z.zan, z.zb, z.zbn, split_fe_[0], cs);
     return env.Undefined();
   }
   /** runDynamic's split output: Float32Arrays of M * n_g values (n_g >= 1) whose n_g sum to N, into split_*_. */

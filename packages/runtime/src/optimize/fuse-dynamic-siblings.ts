@@ -21,7 +21,7 @@
  */
 import { DataType, editGraph, normalizeDomain, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
-import { Constants, fusionPays, LOWBIT_DOMAIN, passOptions } from './support.js';
+import { Constants, fusionPays, LOWBIT_DOMAIN, paramAt as at, passOptions } from './support.js';
 import type { Tensor } from '@lowbit/kernels';
 
 interface Sibling {
@@ -89,11 +89,6 @@ export const fuseDynamicSiblings: Pass = {
     return { model: { ...m, graph: g }, modified: true };
   },
 };
-
-/** Value j of a parameter of 1 or N values. */
-function at(t: Tensor, j: number): number {
-  return Number((t.data as ArrayLike<number>)[t.data.length === 1 ? 0 : j]);
-}
 
 /** `n` as a sibling: a float-form DynamicQMatMul of constant 2-D 8-bit weights and constant parameters. */
 function sibling(c: Constants, n: Node): Sibling | undefined {

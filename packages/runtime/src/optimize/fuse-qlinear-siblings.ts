@@ -23,7 +23,7 @@
 import { DataType, editGraph, normalizeDomain, tensorFromValues } from '@lowbit/onnx-ir';
 import type { Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
 import type { Tensor } from '@lowbit/kernels';
-import { Constants, fusionPays, LOWBIT_DOMAIN, passOptions } from './support.js';
+import { Constants, fusionPays, LOWBIT_DOMAIN, paramAt as at, passOptions } from './support.js';
 
 interface Sibling {
   readonly node: Node;
@@ -103,11 +103,6 @@ export const fuseQLinearSiblings: Pass = {
     return { model: { ...m, graph: g }, modified: true };
   },
 };
-
-/** Value j of a parameter of 1 or N values. */
-function at(t: Tensor, j: number): number {
-  return Number((t.data as ArrayLike<number>)[t.data.length === 1 ? 0 : j]);
-}
 
 /** `n` as a sibling: a QLinearMatMulToFloat of constant 2-D 8-bit B and constant per-tensor output parameters. */
 function sibling(c: Constants, n: Node): Sibling | undefined {

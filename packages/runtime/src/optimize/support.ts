@@ -114,6 +114,11 @@ export class Constants {
   }
 }
 
+/** Value j of a constant parameter of 1 value (every j) or N values (per column / channel). */
+export function paramAt(t: Tensor, j: number): number {
+  return Number((t.data as ArrayLike<number>)[t.data.length === 1 ? 0 : j]);
+}
+
 /** Adds `t` (a kernels Tensor) as an initializer named `name` through the editor. */
 export function addTensorInitializer(e: GraphEditor, name: string, t: Tensor): string {
   e.addInitializer(tensorFromValues(name, dataTypeFromName(t.dtype), t.dims, t.data as never));
