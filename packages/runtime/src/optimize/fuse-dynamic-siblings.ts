@@ -19,14 +19,13 @@
  * first sibling's place (x and the constants come before it; every reader of a sibling comes after that sibling).
  * Identity rule: nothing fused -> the same model back.
  */
-import { DataType, editGraph, normalizeDomain, tensorFromValues } from '@lowbit/onnx-ir';
+import { DataType, normalizeDomain } from '@lowbit/onnx-ir';
 import type { Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
-import { Constants, fusionPays, LOWBIT_DOMAIN, paramAt as at, passOptions } from './support.js';
 import type { Tensor } from '@lowbit/kernels';
+import { fuseGroups, siblingGroups, q8Type, type SiblingNode } from './siblings.js';
+import { Constants, fusionPays, LOWBIT_DOMAIN, passOptions } from './support.js';
 
-interface Sibling {
-  readonly node: Node;
-  readonly w: Tensor;
+interface Sibling extends SiblingNode {
   readonly s: Tensor;
   readonly z?: Tensor;
   readonly b?: Tensor;
@@ -37,56 +36,14 @@ export const fuseDynamicSiblings: Pass = {
   run(m: Model, ctx: PassContext) {
     const opts = passOptions(ctx);
     const consts = new Constants(m.graph);
-    const groups = new Map<string, Sibling[]>();
-    for (const n of m.graph.nodes) {
-      const sib = sibling(consts, n);
-      if (!sib) continue;
-      const key = `${n.inputs[0]}\u0000${sib.w.dtype}\u0000${sib.w.dims[0]}\u0000${sib.b ? 1 : 0}`;
-      const list = groups.get(key);
-      if (list) list.push(sib);
-      else groups.set(key, [sib]);
-    }
-    const fused = [...groups.values()].filter((g) => g.length >= 2);
-    if (fused.length === 0 || !fusionPays(opts, `${LOWBIT_DOMAIN}.DynamicQMatMulSplit:f32`, `${LOWBIT_DOMAIN}.DynamicQMatMul:f32`)) return { model: m, modified: false };
-    const g = editGraph(m.graph, (e) => {
-      for (const group of fused) {
-        const first = group[0].node;
-        const base = first.name || 'DynamicQMatMul';
-        const w = group[0].w;
-        const K = w.dims[0];
-        const widths = group.map((s) => s.w.dims[1]);
-        const N = widths.reduce((a, b) => a + b, 0);
-        const wq = w.dtype === 'int8' ? new Int8Array(K * N) : new Uint8Array(K * N);
-        const scale = new Float32Array(N);
-        const zero = w.dtype === 'int8' ? new Int8Array(N) : new Uint8Array(N);
-        const bias = group[0].b ? new Float32Array(N) : undefined;
-        let off = 0;
-        for (const s of group) {
-          const n = s.w.dims[1];
-          const wd = s.w.data as Int8Array | Uint8Array;
-          for (let k = 0; k < K; k++) wq.set(wd.subarray(k * n, (k + 1) * n), k * N + off);
-          for (let j = 0; j < n; j++) {
-            scale[off + j] = at(s.s, j);
-            if (s.z) zero[off + j] = at(s.z, j);
-            if (bias) bias[off + j] = at(s.b!, j);
-          }
-          off += n;
-        }
-        const names = ['w', 'w_scale', 'w_zero_point', 'bias'].map((p) => e.freshName(`${base}_siblings_${p}`));
-        e.addInitializer(tensorFromValues(names[0], w.dtype === 'int8' ? DataType.INT8 : DataType.UINT8, [K, N], wq));
-        e.addInitializer(tensorFromValues(names[1], DataType.FLOAT, [N], scale));
-        e.addInitializer(tensorFromValues(names[2], w.dtype === 'int8' ? DataType.INT8 : DataType.UINT8, [N], zero));
-        if (bias) e.addInitializer(tensorFromValues(names[3], DataType.FLOAT, [N], bias));
-        for (const s of group.slice(1)) e.removeNode(s.node);
-        e.replaceNode(first, {
-          opType: 'DynamicQMatMulSplit', domain: LOWBIT_DOMAIN, inputs: [first.inputs[0]!, ...names.slice(0, bias ? 4 : 3)],
-          outputs: group.map((s) => s.node.outputs[0]!), name: e.freshName(`${base}_siblings`),
-          attributes: [{ type: 'ints', name: 'splits', value: widths.map(BigInt) }],
-        });
-      }
+    const groups = siblingGroups(m.graph.nodes, (n) => sibling(consts, n), (s) => [s.node.inputs[0], s.w.dtype, s.w.dims[0], s.b ? 1 : 0].join('\u0000'));
+    if (!fusionPays(opts, `${LOWBIT_DOMAIN}.DynamicQMatMulSplit:f32`, `${LOWBIT_DOMAIN}.DynamicQMatMul:f32`)) return { model: m, modified: false };
+    return fuseGroups(m, groups, (f) => {
+      const bias = f.group[0].b;
+      const inputs = [f.group[0].node.inputs[0]!, f.weights('w'), f.columns('w_scale', DataType.FLOAT, (s) => s.s), f.columns('w_zero_point', q8Type(f.group[0].w.dtype), (s) => s.z)];
+      if (bias) inputs.push(f.columns('bias', DataType.FLOAT, (s) => s.b));
+      f.replace('DynamicQMatMulSplit', inputs);
     });
-    if (g === m.graph) return { model: m, modified: false };
-    return { model: { ...m, graph: g }, modified: true };
   },
 };
 

@@ -20,14 +20,13 @@
  * QLinearMatMulToFloat's. The fused node takes the first sibling's place. Identity rule: nothing fused -> the same
  * model back.
  */
-import { DataType, editGraph, normalizeDomain, tensorFromValues } from '@lowbit/onnx-ir';
+import { DataType, normalizeDomain } from '@lowbit/onnx-ir';
 import type { Model, Node, Pass, PassContext } from '@lowbit/onnx-ir';
 import type { Tensor } from '@lowbit/kernels';
-import { Constants, fusionPays, LOWBIT_DOMAIN, paramAt as at, passOptions } from './support.js';
+import { fuseGroups, siblingGroups, q8Type, type SiblingNode } from './siblings.js';
+import { Constants, fusionPays, LOWBIT_DOMAIN, passOptions } from './support.js';
 
-interface Sibling {
-  readonly node: Node;
-  readonly b: Tensor;
+interface Sibling extends SiblingNode {
   readonly bs: Tensor;
   readonly bz?: Tensor;
   readonly ys: Tensor;
@@ -35,72 +34,21 @@ interface Sibling {
   readonly bias?: Tensor;
 }
 
-const Q8 = (dtype: string) => (dtype === 'int8' ? DataType.INT8 : DataType.UINT8);
-
 export const fuseQLinearSiblings: Pass = {
   name: 'fuse-qlinear-siblings',
   run(m: Model, ctx: PassContext) {
     const opts = passOptions(ctx);
     const consts = new Constants(m.graph);
-    const groups = new Map<string, Sibling[]>();
-    for (const n of m.graph.nodes) {
-      const sib = sibling(consts, n);
-      if (!sib) continue;
-      const key = [n.inputs[0], n.inputs[1], n.inputs[2] ?? '', sib.b.dtype, sib.b.dims[0], sib.yz.dtype, sib.bias ? 1 : 0].join('\u0000');
-      const list = groups.get(key);
-      if (list) list.push(sib);
-      else groups.set(key, [sib]);
-    }
-    const fused = [...groups.values()].filter((g) => g.length >= 2);
+    const groups = siblingGroups(m.graph.nodes, (n) => sibling(consts, n), (s) => [s.node.inputs[0], s.node.inputs[1], s.node.inputs[2] ?? '', s.w.dtype, s.w.dims[0], s.yz.dtype, s.bias ? 1 : 0].join('\u0000'));
     // (a's type is not known here: both kernels' ranks must allow it)
-    const pays = ['u8', 'i8'].every((a) => fusionPays(opts, `${LOWBIT_DOMAIN}.QLinearMatMulToFloatSplit:${a}`, `${LOWBIT_DOMAIN}.QLinearMatMulToFloat:${a}`));
-    if (fused.length === 0 || !pays) return { model: m, modified: false };
-    const g = editGraph(m.graph, (e) => {
-      for (const group of fused) {
-        const first = group[0].node;
-        const base = first.name || 'QLinearMatMulToFloat';
-        const b = group[0].b;
-        const K = b.dims[0];
-        const widths = group.map((s) => s.b.dims[1]);
-        const N = widths.reduce((x, y) => x + y, 0);
-        const bq = b.dtype === 'int8' ? new Int8Array(K * N) : new Uint8Array(K * N);
-        const bs = new Float32Array(N);
-        const bz = b.dtype === 'int8' ? new Int8Array(N) : new Uint8Array(N);
-        const ys = new Float32Array(group.length);
-        const yz = group[0].yz.dtype === 'int8' ? new Int8Array(group.length) : new Uint8Array(group.length);
-        const bias = group[0].bias ? new Float32Array(N) : undefined;
-        let off = 0;
-        group.forEach((s, i) => {
-          const n = s.b.dims[1];
-          const bd = s.b.data as Int8Array | Uint8Array;
-          for (let k = 0; k < K; k++) bq.set(bd.subarray(k * n, (k + 1) * n), k * N + off);
-          for (let j = 0; j < n; j++) {
-            bs[off + j] = at(s.bs, j);
-            if (s.bz) bz[off + j] = at(s.bz, j);
-            if (bias) bias[off + j] = at(s.bias!, j);
-          }
-          ys[i] = at(s.ys, 0);
-          yz[i] = at(s.yz, 0);
-          off += n;
-        });
-        const names = ['b', 'b_scale', 'b_zero_point', 'y_scale', 'y_zero_point', 'bias'].map((p) => e.freshName(`${base}_siblings_${p}`));
-        e.addInitializer(tensorFromValues(names[0], Q8(b.dtype), [K, N], bq));
-        e.addInitializer(tensorFromValues(names[1], DataType.FLOAT, [N], bs));
-        e.addInitializer(tensorFromValues(names[2], Q8(b.dtype), [N], bz));
-        e.addInitializer(tensorFromValues(names[3], DataType.FLOAT, [group.length], ys));
-        e.addInitializer(tensorFromValues(names[4], Q8(group[0].yz.dtype), [group.length], yz));
-        if (bias) e.addInitializer(tensorFromValues(names[5], DataType.FLOAT, [N], bias));
-        for (const s of group.slice(1)) e.removeNode(s.node);
-        e.replaceNode(first, {
-          opType: 'QLinearMatMulToFloatSplit', domain: LOWBIT_DOMAIN,
-          inputs: [first.inputs[0]!, first.inputs[1]!, first.inputs[2] ?? '', ...names.slice(0, bias ? 6 : 5)],
-          outputs: group.map((s) => s.node.outputs[0]!), name: e.freshName(`${base}_siblings`),
-          attributes: [{ type: 'ints', name: 'splits', value: widths.map(BigInt) }],
-        });
-      }
+    if (!['u8', 'i8'].every((a) => fusionPays(opts, `${LOWBIT_DOMAIN}.QLinearMatMulToFloatSplit:${a}`, `${LOWBIT_DOMAIN}.QLinearMatMulToFloat:${a}`))) return { model: m, modified: false };
+    return fuseGroups(m, groups, (f) => {
+      const first = f.group[0];
+      const inputs = [first.node.inputs[0]!, first.node.inputs[1]!, first.node.inputs[2] ?? '', f.weights('b'), f.columns('b_scale', DataType.FLOAT, (s) => s.bs),
+        f.columns('b_zero_point', q8Type(first.w.dtype), (s) => s.bz), f.perSibling('y_scale', DataType.FLOAT, (s) => s.ys), f.perSibling('y_zero_point', q8Type(first.yz.dtype), (s) => s.yz)];
+      if (first.bias) inputs.push(f.columns('bias', DataType.FLOAT, (s) => s.bias));
+      f.replace('QLinearMatMulToFloatSplit', inputs);
     });
-    if (g === m.graph) return { model: m, modified: false };
-    return { model: { ...m, graph: g }, modified: true };
   },
 };
 
@@ -122,5 +70,5 @@ function sibling(c: Constants, n: Node): Sibling | undefined {
   if (!one(ys, (d) => d === 'float32') || !one(yz, (d) => d === 'int8' || d === 'uint8')) return undefined;
   const bias = n.inputs[8] ? c.tensor(n.inputs[8]) : undefined;
   if (n.inputs[8] && !per(bias, (d) => d === 'float32')) return undefined;
-  return { node: n, b, bs: bs!, ys: ys!, yz: yz!, ...(bz ? { bz } : {}), ...(bias ? { bias } : {}) };
+  return { node: n, w: b, bs: bs!, ys: ys!, yz: yz!, ...(bz ? { bz } : {}), ...(bias ? { bias } : {}) };
 }
