@@ -6,15 +6,13 @@ import { mkGraph, mkModel, mkNode } from '@lowbit/testing';
 import { Tensor } from '@lowbit/kernels';
 import { fuseDynamicMatMul } from './fuse-dynamic.js';
 import { fuseDynamicSiblings } from './fuse-dynamic-siblings.js';
-import { loadBackends } from '../backend.js';
-import { Session } from '../session.js';
 import { OPTIMIZE_OPTIONS_KEY } from './support.js';
-import { f32, i8, intAttr, runLevels, tensorVi, u8 } from './test-support/qdq-graphs.js';
+import { f32, i8, intAttr, tensorVi, u8 } from './test-support/qdq-graphs.js';
+import { expectBitIdentical, nativeBackends } from './test-support/bit-identity.js';
 
 const ctx = (options = {}) => createPassContext({ options });
 /** fuse-dynamic-matmul, then fuse-dynamic-siblings (the pipeline's order). */
 const run = (m: Model, options = {}) => fuseDynamicSiblings.run((fuseDynamicMatMul.run(m, ctx(options)) as PassResult).model, ctx(options)) as PassResult;
-const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data as Float32Array).buffer));
 
 interface Sib { N: number; perColumn?: boolean; bias?: boolean; unsigned?: boolean; x?: string }
 interface Spec { M: number; K: number; sibs: Sib[]; seed: number }
@@ -70,8 +68,7 @@ describe('fuse-dynamic-siblings', () => {
     expect(fused[0].attributes).toEqual([{ type: 'ints', name: 'splits', value: [5n, 3n, 8n] }]);
     const w = r.model.graph.initializers.find((t) => t.name === fused[0].inputs[1])!;
     expect(w.dims).toEqual([9, 16]);
-    const [a, b] = runLevels(m, feeds(qkv), ['none', 'all']);
-    for (const y of outputsOf(qkv)) expect(bits(b[y])).toEqual(bits(a[y]));
+    expectBitIdentical(m, feeds(qkv), outputsOf(qkv));
   });
 
   it('groups only siblings of one x, one weight type and one bias presence; a lone node stays', () => {
@@ -79,8 +76,7 @@ describe('fuse-dynamic-siblings', () => {
     const r = run(model(s));
     const fused = r.model.graph.nodes.filter((n) => n.domain === 'lowbit');
     expect(fused.map((n) => [n.opType, n.outputs.join()])).toEqual([['DynamicQMatMulSplit', 'y0,y3'], ['DynamicQMatMulSplit', 'y1,y5'], ['DynamicQMatMul', 'y2'], ['DynamicQMatMul', 'y4']]);
-    const [a, b] = runLevels(model(s), feeds(s), ['none', 'all']);
-    for (const y of outputsOf(s)) expect(bits(b[y])).toEqual(bits(a[y]));
+    expectBitIdentical(model(s), feeds(s), outputsOf(s));
   });
 
   it('does not apply (same object back): one sibling only; a rank guard without the split kernel', () => {
@@ -92,31 +88,18 @@ describe('fuse-dynamic-siblings', () => {
   });
 
   it('property: fused and unfused are bit-identical on js and native (threads 1 and 2), any widths, per-tensor or per-column, int8 or uint8', async () => {
-    const native = await Promise.all([1, 2].map(async (threads) => (await loadBackends('native', { threads }))[0]));
+    const native = await nativeBackends();
     const arb = fc.record({
       M: fc.integer({ min: 1, max: 24 }), K: fc.integer({ min: 1, max: 80 }), seed: fc.integer({ min: 0, max: 1e5 }), bias: fc.boolean(), unsigned: fc.boolean(),
       widths: fc.array(fc.record({ N: fc.integer({ min: 1, max: 70 }), perColumn: fc.boolean() }), { minLength: 2, maxLength: 4 }),
     });
     fc.assert(fc.property(arb, ({ M, K, seed, bias, unsigned, widths }) => {
       const s: Spec = { M, K, seed, sibs: widths.map((w) => ({ ...w, bias, unsigned })) };
-      const m = model(s);
-      const f = feeds(s);
-      const [a, b] = runLevels(m, f, ['none', 'all']);
-      for (const y of outputsOf(s)) expect(bits(b[y])).toEqual(bits(a[y]));
-      for (const be of native) {
-        if (!be?.ready) continue;
-        const z = Session.fromModel(m, { backend: 'native', backends: [be] }).runSync(f);
-        for (const y of outputsOf(s)) expect(bits(z[y])).toEqual(bits(a[y]));
-      }
+      expectBitIdentical(model(s), feeds(s), outputsOf(s), native);
     }), { numRuns: 50 });
     // BERT's Q, K, V: 64 x 256 into three 256-wide outputs, split over the pool's threads, on panel boundaries
     const big: Spec = { M: 64, K: 256, seed: 3, sibs: [256, 256, 256].map((N) => ({ N, bias: true, perColumn: true })) };
-    const [a] = runLevels(model(big), feeds(big), ['none']);
-    for (const be of native) {
-      if (!be?.ready) continue;
-      const z = Session.fromModel(model(big), { backend: 'native', backends: [be] }).runSync(feeds(big));
-      for (const y of outputsOf(big)) expect(bits(z[y])).toEqual(bits(a[y]));
-      be.dispose?.();
-    }
+    expectBitIdentical(model(big), feeds(big), outputsOf(big), native);
+    for (const be of native) be?.dispose?.();
   });
 });

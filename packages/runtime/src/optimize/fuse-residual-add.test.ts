@@ -7,15 +7,13 @@ import { Tensor } from '@lowbit/kernels';
 import { fuseDynamicMatMul } from './fuse-dynamic.js';
 import { fuseQLinearMatMulDequantize } from './fuse-qlinear-dequant.js';
 import { fuseResidualAdd } from './fuse-residual-add.js';
-import { loadBackends } from '../backend.js';
-import { Session } from '../session.js';
 import { OPTIMIZE_OPTIONS_KEY } from './support.js';
 import { f32, i8, intAttr, runLevels, tensorVi, u8 } from './test-support/qdq-graphs.js';
+import { bits, expectBitIdentical, nativeBackends } from './test-support/bit-identity.js';
 
 const ctx = (options = {}) => createPassContext({ options });
 /** fuse-dynamic-matmul, then fuse-residual-add (the pipeline's order). */
 const run = (m: Model, options = {}) => fuseResidualAdd.run((fuseDynamicMatMul.run(m, ctx(options)) as PassResult).model, ctx(options)) as PassResult;
-const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data as Float32Array).buffer));
 
 interface Spec {
   M: number; K: number; N: number; seed: number;
@@ -106,8 +104,7 @@ describe('fuse-residual-add', () => {
       expect(fused[0].inputs).toEqual(['x', 'wq', 'ws', 'wz', s.bias === false ? '' : 'b', 'r']);
       expect(fused[0].outputs).toEqual(['z']);
       expect(r.model.graph.nodes.map((n) => n.opType)).not.toContain('Add');
-      const [a, b] = runLevels(m, feeds(s), ['none', 'all']);
-      expect(bits(b.z)).toEqual(bits(a.z));
+      expectBitIdentical(m, feeds(s), ['z']);
     }
   });
 
@@ -120,8 +117,7 @@ describe('fuse-residual-add', () => {
       const fused = r.model.graph.nodes.find((n) => n.opType === 'QLinearMatMulToFloat')!;
       expect(fused.inputs.slice(8)).toEqual([s.bias === false ? '' : 'b', 'r']);
       expect(r.model.graph.nodes.map((n) => n.opType)).not.toContain('Add');
-      const [a, b] = runLevels(m, staticFeeds(s), ['none', 'all']);
-      expect(bits(b.z)).toEqual(bits(a.z));
+      expectBitIdentical(m, staticFeeds(s), ['z']);
     }
   });
 
@@ -136,15 +132,10 @@ describe('fuse-residual-add', () => {
 
   it('a BERT-sized block (64 x 256 x 256, split over the pool\'s threads) is bit-identical on native at 1 and 2 threads', async () => {
     const s: Spec = { M: 64, K: 256, N: 256, seed: 3 };
-    const [a] = runLevels(model(s), feeds(s), ['none']);
-    const [sa] = runLevels(staticModel(s), staticFeeds(s), ['none']);
-    for (const threads of [1, 2]) {
-      const [be] = await loadBackends('native', { threads });
-      if (!be?.ready) continue;
-      expect(bits(Session.fromModel(model(s), { backend: 'native', backends: [be] }).runSync(feeds(s)).z)).toEqual(bits(a.z));
-      expect(bits(Session.fromModel(staticModel(s), { backend: 'native', backends: [be] }).runSync(staticFeeds(s)).z)).toEqual(bits(sa.z));
-      be.dispose?.();
-    }
+    const native = await nativeBackends();
+    expectBitIdentical(model(s), feeds(s), ['z'], native);
+    expectBitIdentical(staticModel(s), staticFeeds(s), ['z'], native);
+    for (const be of native) be?.dispose?.();
   });
 
   it('does not apply (same object back): a constant residual, y read elsewhere or kept, opset 6', () => {
@@ -159,28 +150,15 @@ describe('fuse-residual-add', () => {
   });
 
   it('property: fused and unfused are bit-identical, dynamic and static forms, on js and native (threads 1 and 2), every operand order and bias', async () => {
-    const native = await Promise.all([1, 2].map(async (threads) => (await loadBackends('native', { threads }))[0]));
+    const native = await nativeBackends();
     const arb = fc.record({
       M: fc.integer({ min: 1, max: 40 }), K: fc.integer({ min: 1, max: 70 }), N: fc.integer({ min: 1, max: 70 }), seed: fc.integer({ min: 0, max: 1e5 }),
       swap: fc.boolean(), bias: fc.boolean(), broadcast: fc.boolean(),
     });
     fc.assert(fc.property(arb, ({ M, K, N, seed, swap, bias, broadcast }) => {
       const s: Spec = { M, K, N, seed, swap, bias, ...(broadcast ? { rDims: [N] } : {}) };
-      const m = model(s);
-      const f = feeds(s);
-      const [a, b] = runLevels(m, f, ['none', 'all']);
-      expect(bits(b.z)).toEqual(bits(a.z));
-      const sm = staticModel(s);
-      const sf = staticFeeds(s);
-      const [sa, sb] = runLevels(sm, sf, ['none', 'all']);
-      expect(bits(sb.z)).toEqual(bits(sa.z));
-      for (const be of native) {
-        if (!be?.ready) continue;
-        const z = Session.fromModel(m, { backend: 'native', backends: [be] }).runSync(f).z;
-        expect(bits(z)).toEqual(bits(a.z));
-        const sz = Session.fromModel(sm, { backend: 'native', backends: [be] }).runSync(sf).z;
-        expect(bits(sz)).toEqual(bits(sa.z));
-      }
+      expectBitIdentical(model(s), feeds(s), ['z'], native);
+      expectBitIdentical(staticModel(s), staticFeeds(s), ['z'], native);
     }), { numRuns: 60 });
     for (const be of native) be?.dispose?.();
   });
